@@ -1,0 +1,424 @@
+// The closed, typed op table: every primitive kernel the engine offers, with its exact arguments.
+// Not here: kernel code (backends/ref is the executable specification, backends/native the addon) and autograd.
+//
+// Conventions (STYLE.md principle 4; llm.c's legend):
+//   B batch, T time (queries), S key/value length, C channels, H heads, Hkv key/value heads, D head dim,
+//   V vocab, N rows (flattened leading dims).
+// - All tensors are dense row-major f32 (Float32Array views, possibly subarrays of a larger buffer: zero-copy
+//   with the addon). Integer inputs are Int32Array.
+// - Forward kernels OVERWRITE their outputs.
+// - Backward kernels ACCUMULATE (+=) into every gradient they write (dx, dWeight, ...), as llm.c does, so that
+//   a tensor used twice gets the sum of its gradients without extra buffers. Callers zero gradients once.
+// - Outputs never alias inputs unless an op says so ("in place allowed").
+
+export type F32 = Float32Array;
+export type I32 = Int32Array;
+export type Shape = readonly number[];
+
+/** C[b] = alpha · op(A[b]) · op(B[b]) + beta · C[b] for b in [0, batch). op(A) is M×K, op(B) is K×N, C is M×N.
+ *  A is stored M×K (lda ≥ K) or, with transA, K×M (lda ≥ M); likewise B. stride* = elements between batch
+ *  items; a stride of 0 broadcasts that operand (e.g. one weight matrix for every batch item). */
+export interface GemmArgs {
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly a: F32;
+  readonly lda: number;
+  readonly strideA: number;
+  readonly b: F32;
+  readonly ldb: number;
+  readonly strideB: number;
+  readonly c: F32;
+  readonly ldc: number;
+  readonly strideC: number;
+  readonly batch: number;
+}
+
+export type BinaryOpKind = "add" | "sub" | "mul" | "div" | "max" | "min";
+/** out = a ⊙ b with NumPy broadcasting (shapes right-aligned; a size-1 or missing dim broadcasts).
+ *  outShape must equal the broadcast of aShape and bShape. In place allowed (out === a when aShape = outShape). */
+export interface BinaryArgs {
+  readonly op: BinaryOpKind;
+  readonly a: F32;
+  readonly aShape: Shape;
+  readonly b: F32;
+  readonly bShape: Shape;
+  readonly out: F32;
+  readonly outShape: Shape;
+}
+
+/** out[i] = f(x[i]) (with `scalar` s where the op uses one). In place allowed. */
+export type UnaryOpKind =
+  | "neg" | "exp" | "log" | "sqrt" | "rsqrt" | "abs" | "square" | "recip" | "tanh" | "sigmoid" | "relu"
+  | "scale" // x * s
+  | "addScalar" // x + s
+  | "powScalar"; // x ** s
+export interface UnaryArgs {
+  readonly op: UnaryOpKind;
+  readonly x: F32;
+  readonly out: F32;
+  readonly scalar: number;
+}
+
+export type ReduceOpKind = "sum" | "mean" | "max" | "min";
+/** Reduces x (shape `shape`) over `axes` (sorted, distinct, in range). out has the shape with those axes set
+ *  to 1 (keepdims), i.e. prod(shape)/prod(shape[axes]) elements. Used also for broadcasting's backward. */
+export interface ReduceArgs {
+  readonly op: ReduceOpKind;
+  readonly x: F32;
+  readonly shape: Shape;
+  readonly axes: readonly number[];
+  readonly out: F32;
+}
+
+/** out (outShape) = x (xShape) broadcast NumPy-style. Backward of broadcasting is `reduce` sum. */
+export interface BroadcastArgs {
+  readonly x: F32;
+  readonly xShape: Shape;
+  readonly out: F32;
+  readonly outShape: Shape;
+}
+
+/** out = x permuted: out.shape[i] = shape[perm[i]]. */
+export interface PermuteArgs {
+  readonly x: F32;
+  readonly shape: Shape;
+  readonly perm: readonly number[];
+  readonly out: F32;
+}
+
+/** out[i, :] = weight[ids[i], :]. weight (V, C), ids (N), out (N, C). Ids outside [0, V) are an error. */
+export interface EmbeddingArgs {
+  readonly weight: F32;
+  readonly ids: I32;
+  readonly n: number;
+  readonly c: number;
+  readonly v: number;
+  readonly out: F32;
+}
+/** dWeight[ids[i], :] += dOut[i, :] (scatter-add; repeated ids sum). */
+export interface EmbeddingBackwardArgs {
+  readonly dOut: F32;
+  readonly ids: I32;
+  readonly n: number;
+  readonly c: number;
+  readonly v: number;
+  readonly dWeight: F32;
+}
+
+/** LayerNorm over the last dim (Ba, Kiros & Hinton 2016): out = (x - mean) * rstd * weight + bias.
+ *  x, out (N, C); weight, bias (C) (bias may be null); mean, rstd (N) are written for the backward. */
+export interface LayerNormArgs {
+  readonly x: F32;
+  readonly weight: F32;
+  readonly bias: F32 | null;
+  readonly n: number;
+  readonly c: number;
+  readonly eps: number;
+  readonly out: F32;
+  readonly mean: F32;
+  readonly rstd: F32;
+}
+export interface LayerNormBackwardArgs {
+  readonly dOut: F32;
+  readonly x: F32;
+  readonly weight: F32;
+  readonly mean: F32;
+  readonly rstd: F32;
+  readonly n: number;
+  readonly c: number;
+  readonly dx: F32;
+  readonly dWeight: F32;
+  readonly dBias: F32 | null;
+}
+
+/** RMSNorm (Zhang & Sennrich 2019): out = x * rstd * weight, rstd = 1/sqrt(mean(x²) + eps). rstd (N) written. */
+export interface RmsNormArgs {
+  readonly x: F32;
+  readonly weight: F32;
+  readonly n: number;
+  readonly c: number;
+  readonly eps: number;
+  readonly out: F32;
+  readonly rstd: F32;
+}
+export interface RmsNormBackwardArgs {
+  readonly dOut: F32;
+  readonly x: F32;
+  readonly weight: F32;
+  readonly rstd: F32;
+  readonly n: number;
+  readonly c: number;
+  readonly dx: F32;
+  readonly dWeight: F32;
+}
+
+/** Row softmax over the last dim, numerically stable (max subtracted). x, out (N, C). */
+export interface SoftmaxArgs {
+  readonly x: F32;
+  readonly n: number;
+  readonly c: number;
+  readonly out: F32;
+}
+/** dx += y ⊙ (dOut − rowsum(dOut ⊙ y)) where y is the forward output. */
+export interface SoftmaxBackwardArgs {
+  readonly dOut: F32;
+  readonly y: F32;
+  readonly n: number;
+  readonly c: number;
+  readonly dx: F32;
+}
+
+/** Pointwise activations. gelu is the tanh form (Hendrycks & Gimpel; GPT-2): 0.5x(1+tanh(√(2/π)(x+0.044715x³))).
+ *  silu(x) = x·sigmoid(x). */
+export type ActivationKind = "gelu" | "silu";
+export interface ActivationArgs {
+  readonly kind: ActivationKind;
+  readonly x: F32;
+  readonly out: F32;
+}
+export interface ActivationBackwardArgs {
+  readonly kind: ActivationKind;
+  readonly dOut: F32;
+  readonly x: F32;
+  readonly dx: F32;
+}
+
+/** Fused SwiGLU (Shazeer 2020): out = silu(gate) ⊙ up. All (N) elements, same length. */
+export interface SwigluArgs {
+  readonly gate: F32;
+  readonly up: F32;
+  readonly out: F32;
+}
+export interface SwigluBackwardArgs {
+  readonly dOut: F32;
+  readonly gate: F32;
+  readonly up: F32;
+  readonly dGate: F32;
+  readonly dUp: F32;
+}
+
+/** Rotary position embedding (Su et al. 2021) on x (B, T, H, D), first `rotaryDim` (even, ≤ D) dims of each
+ *  head rotated, the rest copied. Position of time step t is positions[t] (shared over the batch).
+ *  Frequencies: θ_i = positions[t] · theta^(−2i/rotaryDim), i in [0, rotaryDim/2).
+ *  pairing "adjacent": dims (2i, 2i+1) form pair i (GGUF `llama`, llama2.c, Meta's original).
+ *  pairing "half": dims (i, i + rotaryDim/2) form pair i (rotate-half; Hugging Face, GPT-NeoX).
+ *  In place allowed. */
+export type RopePairing = "adjacent" | "half";
+export interface RopeArgs {
+  readonly x: F32;
+  readonly b: number;
+  readonly t: number;
+  readonly h: number;
+  readonly d: number;
+  readonly rotaryDim: number;
+  readonly pairing: RopePairing;
+  readonly theta: number;
+  readonly positions: I32;
+  readonly out: F32;
+}
+/** dx += R(−θ) dOut (rotation transpose). */
+export interface RopeBackwardArgs {
+  readonly dOut: F32;
+  readonly b: number;
+  readonly t: number;
+  readonly h: number;
+  readonly d: number;
+  readonly rotaryDim: number;
+  readonly pairing: RopePairing;
+  readonly theta: number;
+  readonly positions: I32;
+  readonly dx: F32;
+}
+
+/** Fused scaled-dot-product attention with grouped-query heads, computed in tiles with an online softmax
+ *  (Dao et al. 2022, FlashAttention) so that the T×S matrix is never materialized.
+ *  q (B, T, H, D); k, v (B, S, Hkv, D) with batch stride kvBatchStride (≥ S·Hkv·D; lets a KV cache of larger
+ *  capacity be passed without copying); out (B, T, H, D); lse (B, H, T) = log-sum-exp of each query's scaled
+ *  scores, written for the backward. H must be a multiple of Hkv; query head h reads kv head ⌊h·Hkv/H⌋.
+ *  causal: query t sits at absolute position (S − T + t) and sees keys 0 … S − T + t (KV-cache decoding has
+ *  T < S). scale is usually 1/√D. */
+export interface AttentionArgs {
+  readonly q: F32;
+  readonly k: F32;
+  readonly v: F32;
+  readonly b: number;
+  readonly t: number;
+  readonly s: number;
+  readonly h: number;
+  readonly hKv: number;
+  readonly d: number;
+  readonly kvBatchStride: number;
+  readonly causal: boolean;
+  readonly scale: number;
+  readonly out: F32;
+  readonly lse: F32;
+}
+export interface AttentionBackwardArgs {
+  readonly dOut: F32;
+  readonly q: F32;
+  readonly k: F32;
+  readonly v: F32;
+  readonly out: F32;
+  readonly lse: F32;
+  readonly b: number;
+  readonly t: number;
+  readonly s: number;
+  readonly h: number;
+  readonly hKv: number;
+  readonly d: number;
+  readonly kvBatchStride: number;
+  readonly causal: boolean;
+  readonly scale: number;
+  readonly dq: F32;
+  readonly dk: F32;
+  readonly dv: F32;
+}
+
+/** Cross-entropy fused with log-softmax over the vocabulary: losses[i] = lse_i − logits[i, targets[i]],
+ *  or 0 where targets[i] === ignoreIndex. logits (N, V); targets (N); losses, lse (N) written.
+ *  Targets outside [0, V) other than ignoreIndex are an error. */
+export interface CrossEntropyArgs {
+  readonly logits: F32;
+  readonly targets: I32;
+  readonly n: number;
+  readonly v: number;
+  readonly ignoreIndex: number;
+  readonly losses: F32;
+  readonly lse: F32;
+}
+/** dLogits[i, :] += dLosses[i] · (softmax(logits[i]) − onehot(targets[i])); ignored rows get nothing. */
+export interface CrossEntropyBackwardArgs {
+  readonly logits: F32;
+  readonly targets: I32;
+  readonly lse: F32;
+  readonly dLosses: F32;
+  readonly n: number;
+  readonly v: number;
+  readonly ignoreIndex: number;
+  readonly dLogits: F32;
+}
+
+/** One AdamW step in place (Loshchilov & Hutter 2019, decoupled weight decay), step ≥ 1 for bias correction:
+ *  m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²; p −= lr (m̂ / (√v̂ + eps) + wd · p). */
+export interface AdamwArgs {
+  readonly param: F32;
+  readonly grad: F32;
+  readonly m: F32;
+  readonly v: F32;
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly step: number;
+}
+
+/** Σ x² accumulated in double precision (global gradient norm = √ of the sum over all gradients). */
+export interface SumSquaresArgs {
+  readonly x: F32;
+}
+
+/** Half-precision storage ↔ f32. f16 is IEEE binary16 (round to nearest even, subnormals, inf, NaN kept);
+ *  bf16 is the top 16 bits of f32 (round to nearest even; NaN stays NaN). */
+export type HalfKind = "f16" | "bf16";
+export interface HalfToF32Args {
+  readonly kind: HalfKind;
+  readonly src: Uint16Array;
+  readonly out: F32;
+}
+export interface F32ToHalfArgs {
+  readonly kind: HalfKind;
+  readonly src: F32;
+  readonly out: Uint16Array;
+}
+
+/** Argument type of every op: the closed table. Adding an op here makes every backend fail to compile
+ *  until it implements it. */
+export interface OpArgs {
+  gemm: GemmArgs;
+  binary: BinaryArgs;
+  unary: UnaryArgs;
+  reduce: ReduceArgs;
+  broadcast: BroadcastArgs;
+  permute: PermuteArgs;
+  embedding: EmbeddingArgs;
+  embeddingBackward: EmbeddingBackwardArgs;
+  layerNorm: LayerNormArgs;
+  layerNormBackward: LayerNormBackwardArgs;
+  rmsNorm: RmsNormArgs;
+  rmsNormBackward: RmsNormBackwardArgs;
+  softmax: SoftmaxArgs;
+  softmaxBackward: SoftmaxBackwardArgs;
+  activation: ActivationArgs;
+  activationBackward: ActivationBackwardArgs;
+  swiglu: SwigluArgs;
+  swigluBackward: SwigluBackwardArgs;
+  rope: RopeArgs;
+  ropeBackward: RopeBackwardArgs;
+  attention: AttentionArgs;
+  attentionBackward: AttentionBackwardArgs;
+  crossEntropy: CrossEntropyArgs;
+  crossEntropyBackward: CrossEntropyBackwardArgs;
+  adamw: AdamwArgs;
+  sumSquares: SumSquaresArgs;
+  halfToF32: HalfToF32Args;
+  f32ToHalf: F32ToHalfArgs;
+}
+
+/** What each op returns: nothing (it writes its outputs) or a number. */
+export interface OpResults {
+  gemm: void;
+  binary: void;
+  unary: void;
+  reduce: void;
+  broadcast: void;
+  permute: void;
+  embedding: void;
+  embeddingBackward: void;
+  layerNorm: void;
+  layerNormBackward: void;
+  rmsNorm: void;
+  rmsNormBackward: void;
+  softmax: void;
+  softmaxBackward: void;
+  activation: void;
+  activationBackward: void;
+  swiglu: void;
+  swigluBackward: void;
+  rope: void;
+  ropeBackward: void;
+  attention: void;
+  attentionBackward: void;
+  crossEntropy: void;
+  crossEntropyBackward: void;
+  adamw: void;
+  sumSquares: number;
+  halfToF32: void;
+  f32ToHalf: void;
+}
+
+export type OpName = keyof OpArgs & keyof OpResults;
+export type Kernel<K extends OpName> = (args: OpArgs[K]) => OpResults[K];
+export type Kernels = { readonly [K in OpName]: Kernel<K> };
+
+export const OP_NAMES: readonly OpName[] = [
+  "gemm", "binary", "unary", "reduce", "broadcast", "permute", "embedding", "embeddingBackward",
+  "layerNorm", "layerNormBackward", "rmsNorm", "rmsNormBackward", "softmax", "softmaxBackward",
+  "activation", "activationBackward", "swiglu", "swigluBackward", "rope", "ropeBackward",
+  "attention", "attentionBackward", "crossEntropy", "crossEntropyBackward", "adamw", "sumSquares",
+  "halfToF32", "f32ToHalf",
+];
+
+/** A backend: the kernels plus its thread setting. Kernels are called with arguments already validated
+ *  (see validate.ts); a backend may still check what it needs for memory safety. */
+export interface Backend extends Kernels {
+  readonly name: "ref" | "native";
+  /** Worker threads used by kernels (1 for ref). */
+  threads(): number;
+  setThreads(n: number): void;
+}

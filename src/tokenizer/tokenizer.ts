@@ -1,0 +1,31 @@
+// The one Tokenizer interface every tokenizer implements (trained BPE, tokenizer.json, GGUF vocab, llama2.c).
+// Not here: any algorithm; see the implementations beside this file and the conformance suite.
+
+/** Special tokens a tokenizer may define. Ids are absent when the vocabulary has no such token. */
+export interface SpecialTokens {
+  readonly bos?: number;
+  readonly eos?: number;
+  readonly pad?: number;
+  readonly unk?: number;
+}
+
+export interface EncodeOptions {
+  /** Prepend BOS (when the tokenizer has one and its format asks for it by default). Default: the format's own
+   *  default (llama SPM: true; GPT-2: false). */
+  readonly addBos?: boolean;
+  /** Recognize special-token strings (e.g. "<|endoftext|>") in the text. Default false: they are plain text. */
+  readonly allowSpecial?: boolean;
+}
+
+export interface Tokenizer {
+  /** Short description, e.g. "bpe (byte-level, 8192 tokens)". */
+  readonly kind: string;
+  readonly vocabSize: number;
+  readonly special: SpecialTokens;
+  encode(text: string, options?: EncodeOptions): number[];
+  decode(ids: readonly number[]): string;
+  /** The token's text as stored in the vocabulary (for display). */
+  tokenText(id: number): string;
+  /** The raw bytes a token stands for when decoded alone (byte-fallback and byte-level tokens included). */
+  tokenBytes(id: number): Uint8Array;
+}
