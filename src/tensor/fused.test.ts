@@ -1,0 +1,110 @@
+// Fused ops equal their composed versions (STYLE.md principle 5), on ref and native, values and gradients: attention with GQA
+// and a causal offset, cross-entropy with ignored rows, SwiGLU, GELU. Not here: finite differences.
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Rng } from "../util/rng.js";
+import { Graph, type Tensor } from "./tensor.js";
+import { testBackends } from "./testBackends.js";
+import * as T from "./index.js";
+
+for (const tb of testBackends()) {
+  describe(`fused ops equal their composed versions (${tb.name} backend)`, () => {
+    if (tb.backend === null) {
+      it("is skipped", (t) => t.skip(tb.why));
+      return;
+    }
+    const g = new Graph(tb.backend);
+    const rng = new Rng(9);
+    const rand = (shape: number[]): Tensor => g.randn(shape, rng, { requiresGrad: true });
+
+  /** Values of f() and the gradients of Σ r ⊙ f() with respect to inputs. */
+  const valueAndGrads = function (f: () => Tensor, inputs: Tensor[], seed: number): Float32Array[] {
+    for (const x of inputs) x.zeroGrad();
+    return g.scope(() => {
+      const y = f();
+      const r = new Rng(seed).fillNormal(new Float32Array(y.size));
+      g.backward(y, r);
+      return [Float32Array.from(y.data), ...inputs.map((x) => Float32Array.from(x.grad ?? new Float32Array(x.size)))];
+    });
+  };
+
+  function assertClose(a: Float32Array[], b: Float32Array[], tol: number): void {
+    assert.equal(a.length, b.length);
+    a.forEach((x, i) => {
+      assert.equal(x.length, b[i].length);
+      let worst = 0;
+      for (let j = 0; j < x.length; j++) worst = Math.max(worst, Math.abs(x[j] - b[i][j]) / (1 + Math.abs(b[i][j])));
+      assert.ok(worst <= tol, `array ${i}: worst relative difference ${worst}`);
+    });
+  }
+
+  /** softmax(q·kᵀ·scale + mask)·v from matmul/softmax, kv heads repeated for GQA. */
+  const composedAttention = function (q: Tensor, k: Tensor, v: Tensor, causal: boolean): Tensor {
+    const [b, t, h, d] = q.shape;
+    const [, s, hKv] = k.shape;
+    const rep = (x: Tensor): Tensor =>
+      T.permute(T.reshape(T.broadcastTo(T.reshape(x, [b, s, hKv, 1, d]), [b, s, hKv, h / hKv, d]), [b, s, h, d]), [0, 2, 1, 3]);
+    const qh = T.permute(q, [0, 2, 1, 3]); // (B, H, T, D)
+    let scores = T.scale(T.matmul(qh, rep(k), { transB: true }), 1 / Math.sqrt(d)); // (B, H, T, S)
+    if (causal) {
+      const mask = new Float32Array(t * s);
+      for (let i = 0; i < t; i++) for (let j = 0; j < s; j++) mask[i * s + j] = j > s - t + i ? -1e9 : 0;
+      scores = T.add(scores, g.tensor(mask, [t, s]));
+    }
+    return T.permute(T.matmul(T.softmax(scores), rep(v)), [0, 2, 1, 3]); // (B, T, H, D)
+  };
+
+    it("attention with GQA, causal with T < S, and non-causal", () => {
+      for (const [b, t, s, h, hKv, d, causal] of [[2, 3, 5, 4, 2, 4, true], [1, 4, 4, 3, 1, 2, false], [1, 5, 5, 2, 2, 8, true]] as const) {
+        const q = rand([b, t, h, d]);
+        const k = rand([b, s, hKv, d]);
+        const v = rand([b, s, hKv, d]);
+        const fused = valueAndGrads(() => T.attention(q, k, v, { causal }), [q, k, v], 1);
+        const composed = valueAndGrads(() => composedAttention(q, k, v, causal), [q, k, v], 1);
+        assertClose(fused, composed, 1e-5);
+      }
+    });
+
+    it("cross-entropy with ignored rows equals −mean log softmax at the targets", () => {
+      const logits = rand([6, 9]);
+      const targets = Int32Array.from([3, -100, 0, 8, -100, 5]);
+      const onehot = new Float32Array(6 * 9);
+      targets.forEach((y, i) => {
+        if (y >= 0) onehot[i * 9 + y] = 1;
+      });
+      const sel = g.tensor(onehot, [6, 9]);
+      const fused = valueAndGrads(() => T.crossEntropy(logits, targets), [logits], 2);
+      const composed = valueAndGrads(() => T.scale(T.sum(T.mul(T.log(T.softmax(logits)), sel)), -1 / 4), [logits], 2);
+      assertClose(fused, composed, 1e-5);
+    });
+
+    it("swiglu = silu(gate) ⊙ up and gelu = its tanh formula", () => {
+      const a = rand([4, 5]);
+      const u = rand([4, 5]);
+      assertClose(valueAndGrads(() => T.swiglu(a, u), [a, u], 3), valueAndGrads(() => T.mul(T.silu(a), u), [a, u], 3), 1e-6);
+      assertClose(valueAndGrads(() => T.silu(a), [a], 4), valueAndGrads(() => T.mul(a, T.sigmoid(a)), [a], 4), 1e-6);
+      const c = Math.sqrt(2 / Math.PI);
+      const geluComposed = (): Tensor => {
+        const inner = T.scale(T.add(a, T.scale(T.powScalar(a, 3), 0.044715)), c);
+        return T.mul(T.scale(a, 0.5), T.addScalar(T.tanh(inner), 1));
+      };
+      // powScalar(a, 3) with a < 0 is fine for an integer power
+      assertClose(valueAndGrads(() => T.gelu(a), [a], 5), valueAndGrads(geluComposed, [a], 5), 1e-5);
+    });
+
+    it("rmsNorm and layerNorm equal their formulas", () => {
+      const x = rand([3, 6]);
+      const w = rand([6]);
+      const bb = rand([6]);
+      const rms = (): Tensor => T.mul(T.mul(x, T.rsqrt(T.addScalar(T.mean(T.square(x), -1, { keepDims: true }), 1e-5))), w);
+      assertClose(valueAndGrads(() => T.rmsNorm(x, w, 1e-5), [x, w], 6), valueAndGrads(rms, [x, w], 6), 1e-5);
+      const ln = (): Tensor => {
+        const xc = T.sub(x, T.mean(x, -1, { keepDims: true }));
+        const rstd = T.rsqrt(T.addScalar(T.mean(T.square(xc), -1, { keepDims: true }), 1e-5));
+        return T.add(T.mul(T.mul(xc, rstd), w), bb);
+      };
+      assertClose(valueAndGrads(() => T.layerNorm(x, w, bb, 1e-5), [x, w, bb], 7), valueAndGrads(ln, [x, w, bb], 7), 1e-5);
+    });
+  });
+}
