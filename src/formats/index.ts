@@ -1,0 +1,11 @@
+// The formats layer's public API: GGUF, safetensors, Hugging Face folders, llama2.c checkpoints, ggml
+// quantization, the Q/K RoPE row permutation and the common tensor-file view. Not here: code (re-exports).
+export * from "./gguf/index.js";
+export * from "./safetensors/index.js";
+export * from "./hf/folder.js";
+export * from "./llama2c/read.js";
+export * from "./quant/index.js";
+export * from "./rope-permute.js";
+export * from "./source.js";
+export * from "./tensor-file.js";
+export * from "./inspect.js";
