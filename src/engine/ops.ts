@@ -6,7 +6,7 @@
 //   V vocab, N rows (flattened leading dims).
 // - All tensors are dense row-major f32 (Float32Array views, possibly subarrays of a larger buffer: zero-copy
 //   with the addon). Integer inputs are Int32Array.
-// - Forward kernels OVERWRITE their outputs.
+// - Forward kernels OVERWRITE their outputs and never read them first (pooled buffers hold stale values).
 // - Backward kernels ACCUMULATE (+=) into every gradient they write (dx, dWeight, ...), as llm.c does, so that
 //   a tensor used twice gets the sum of its gradients without extra buffers. Callers zero gradients once.
 // - Outputs never alias inputs unless an op says so ("in place allowed").
