@@ -17,7 +17,8 @@ export type Shape = readonly number[];
 
 /** C[b] = alpha · op(A[b]) · op(B[b]) + beta · C[b] for b in [0, batch). op(A) is M×K, op(B) is K×N, C is M×N.
  *  A is stored M×K (lda ≥ K) or, with transA, K×M (lda ≥ M); likewise B. stride* = elements between batch
- *  items; a stride of 0 broadcasts that operand (e.g. one weight matrix for every batch item). */
+ *  items; a stride of 0 broadcasts that operand (e.g. one weight matrix for every batch item).
+ *  With beta = 0, C is not read (as in BLAS): stale values or NaN in C never leak into the result. */
 export interface GemmArgs {
   readonly transA: boolean;
   readonly transB: boolean;
