@@ -1,22 +1,20 @@
-/* Node-API glue: registers the kernels. Placeholder exposing only the thread setting. */
-#include <node_api.h>
-#include "kd_threadpool.h"
+/* Node-API module of kotodama: registers every op of src/engine/ops.ts under its op-table name (each takes
+ * the op's args object, zero-copy over its TypedArrays) plus setThreads/getThreads/isa/setIsa.
+ * Not here: argument checking (ops_*.c with kd_napi.c) or kernels (native/generic, avx2, avx512). */
+#include "kd_ops.h"
 
-static napi_value set_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1]; int32_t n = 1;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc >= 1) napi_get_value_int32(env, argv[0], &n);
-  kd_set_threads(n);
-  return NULL;
-}
-static napi_value get_threads(napi_env env, napi_callback_info info) {
-  napi_value r; napi_create_int32(env, kd_get_threads(), &r); return r;
-}
+#define KD_REG(name) {#name, 0, kd_op_##name, 0, 0, 0, napi_enumerable, 0}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor d[] = {
-    {"setThreads", 0, set_threads, 0, 0, 0, napi_default, 0},
-    {"getThreads", 0, get_threads, 0, 0, 0, napi_default, 0},
+    KD_REG(gemm), KD_REG(binary), KD_REG(unary), KD_REG(reduce), KD_REG(broadcast), KD_REG(permute),
+    KD_REG(embedding), KD_REG(embeddingBackward), KD_REG(layerNorm), KD_REG(layerNormBackward),
+    KD_REG(rmsNorm), KD_REG(rmsNormBackward), KD_REG(softmax), KD_REG(softmaxBackward), KD_REG(activation),
+    KD_REG(activationBackward), KD_REG(swiglu), KD_REG(swigluBackward), KD_REG(rope), KD_REG(ropeBackward),
+    KD_REG(attention), KD_REG(attentionBackward), KD_REG(crossEntropy), KD_REG(crossEntropyBackward),
+    KD_REG(adamw), KD_REG(sumSquares), KD_REG(halfToF32), KD_REG(f32ToHalf),
+    KD_REG(setThreads), KD_REG(getThreads), KD_REG(isa), KD_REG(setIsa),
   };
-  napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  if (napi_define_properties(env, exports, sizeof d / sizeof d[0], d) != napi_ok) return NULL;
   return exports;
 }

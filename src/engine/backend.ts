@@ -1,0 +1,90 @@
+// Choosing a backend: native when the addon loads, else the plain-TypeScript ref backend (said once, with the
+// reason), always wrapped in argument validation. Not here: kernels or the addon loading itself.
+//
+// Environment: KOTODAMA_BACKEND = auto | native | ref (when options.kind is not given); KOTODAMA_THREADS = the
+// thread count (when options.threads is not given; default os.availableParallelism()).
+
+import { availableParallelism } from "node:os";
+import { KotodamaError } from "../util/errors.js";
+import { createNativeBackend, loadAddon, MAX_THREADS } from "./backends/native/index.js";
+import { createRefBackend } from "./backends/ref/index.js";
+import type { Backend } from "./ops.js";
+import { withValidation } from "./validate.js";
+
+export type BackendKind = "auto" | "native" | "ref";
+const KINDS: readonly BackendKind[] = ["auto", "native", "ref"];
+
+export interface LoadBackendOptions {
+  /** "auto" (default): native if the addon loads, else ref with a one-time notice on stderr. */
+  readonly kind?: BackendKind;
+  /** Worker threads for native kernels (process-wide pool). */
+  readonly threads?: number;
+}
+
+export interface NativeStatus {
+  readonly available: boolean;
+  /** Why the addon is unavailable. */
+  readonly reason?: string;
+  /** The instruction-set path its kernels use ("avx512", "avx2", "generic"). */
+  readonly isa?: string;
+}
+
+// Module state: only whether the fallback notice was printed (the addon cache lives in addon.ts).
+let warnedFallback = false;
+
+/** Whether the native addon loads here, and if not, why. */
+export function nativeStatus(): NativeStatus {
+  const r = loadAddon();
+  return r.ok ? { available: true, isa: r.addon.isa() } : { available: false, reason: r.reason };
+}
+
+/** A validated backend of the requested kind with its thread count set. Throws KotodamaError for bad options,
+ *  for a bad KOTODAMA_BACKEND / KOTODAMA_THREADS, and for kind "native" when the addon is unavailable. */
+export function loadBackend(options: LoadBackendOptions = {}): Backend {
+  for (const key of Object.keys(options)) {
+    if (key !== "kind" && key !== "threads") throw new KotodamaError(`loadBackend: unknown option '${key}'; expected kind, threads`);
+  }
+  const kind = options.kind ?? kindFromEnv();
+  if (!KINDS.includes(kind)) throw new KotodamaError(`loadBackend: kind must be one of ${KINDS.join(", ")}, got '${String(kind)}'`);
+  const threads = options.threads ?? threadsFromEnv() ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new KotodamaError(`loadBackend: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
+  }
+  let raw: Backend;
+  if (kind === "ref") {
+    raw = createRefBackend();
+  } else {
+    const r = loadAddon();
+    if (r.ok) {
+      raw = createNativeBackend(r.addon);
+    } else if (kind === "native") {
+      throw new KotodamaError(`loadBackend: the native backend was requested but the addon is unavailable: ${r.reason}`);
+    } else {
+      if (!warnedFallback) {
+        warnedFallback = true;
+        process.stderr.write(`kotodama: native addon unavailable, using the slower ref backend: ${r.reason}\n`);
+      }
+      raw = createRefBackend();
+    }
+  }
+  raw.setThreads(threads);
+  return withValidation(raw);
+}
+
+function kindFromEnv(): BackendKind {
+  const v = process.env.KOTODAMA_BACKEND;
+  if (v === undefined || v === "") return "auto";
+  const found = KINDS.find((k) => k === v);
+  if (found === undefined) throw new KotodamaError(`KOTODAMA_BACKEND must be one of ${KINDS.join(", ")}, got '${v}'`);
+  return found;
+}
+
+function threadsFromEnv(): number | undefined {
+  const v = process.env.KOTODAMA_THREADS;
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new KotodamaError(`KOTODAMA_THREADS must be an integer in [1, ${MAX_THREADS}], got '${v}'`);
+  }
+  return n;
+}

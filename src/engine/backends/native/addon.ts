@@ -1,0 +1,145 @@
+// Loading the native addon (build/Release/kotodama.node) and giving its functions the op table's types.
+// Not here: choosing a backend (../../backend.ts) or argument validation (../../validate.ts; the addon itself
+// still checks every length so that bad input throws instead of corrupting memory).
+
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../../../util/paths.js";
+import type { Kernels } from "../../ops.js";
+
+export type NativeIsa = "generic" | "avx2" | "avx512";
+
+/** The loaded addon: its kernels under the op table's types, plus the process-wide controls. */
+export interface NativeAddon {
+  readonly path: string;
+  readonly kernels: Kernels;
+  /** Worker threads of the addon's pool (process-wide: every native backend shares the pool). */
+  setThreads(n: number): void;
+  getThreads(): number;
+  /** The instruction-set path the kernels use now. */
+  isa(): NativeIsa;
+  /** Switches every kernel's instruction-set path (tests, benchmarks); false when the CPU lacks it. */
+  setIsa(isa: NativeIsa): boolean;
+  /** Calls an addon function with an unchecked argument (tests of the addon's own checks). */
+  callRaw(name: string, arg: unknown): unknown;
+}
+
+export type AddonLoad =
+  | { readonly ok: true; readonly addon: NativeAddon }
+  | { readonly ok: false; readonly reason: string };
+
+/** Where the addon is: $KOTODAMA_ADDON_PATH when set (tests of the fallback), else the build output. */
+export function addonPath(): string {
+  const env = process.env.KOTODAMA_ADDON_PATH;
+  return env !== undefined && env !== "" ? env : join(packageRoot(), "build", "Release", "kotodama.node");
+}
+
+// The only module state: the result of the first load attempt (a process loads a .node file once anyway).
+let cached: AddonLoad | undefined;
+
+/** Loads the addon once per process; later calls return the same result. Never throws. */
+export function loadAddon(): AddonLoad {
+  cached ??= tryLoad(addonPath());
+  return cached;
+}
+
+function tryLoad(path: string): AddonLoad {
+  if (!existsSync(path)) {
+    return { ok: false, reason: `${path} does not exist (the build during npm install failed or was skipped; run 'npm run build:native' to see why)` };
+  }
+  let mod: unknown;
+  try {
+    mod = createRequire(import.meta.url)(path);
+  } catch (e) {
+    return { ok: false, reason: `${path} failed to load: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  try {
+    return { ok: true, addon: wrap(path, mod) };
+  } catch (e) {
+    return { ok: false, reason: `${path}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+type Caller = (arg?: unknown) => unknown;
+
+/** The addon's function `name` as a caller, or an error naming what is missing (a stale build). */
+function method(mod: unknown, name: string): Caller {
+  const f: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, name) : undefined;
+  if (typeof f !== "function") throw new Error(`the addon lacks '${name}' (stale build? run 'npm run build:native')`);
+  return (arg?: unknown): unknown => Reflect.apply(f, mod, arg === undefined ? [] : [arg]);
+}
+
+const ISAS: readonly NativeIsa[] = ["generic", "avx2", "avx512"];
+
+function wrap(path: string, mod: unknown): NativeAddon {
+  const m = (name: string): Caller => method(mod, name);
+  const [gemm, binary, unary, reduce, broadcast, permute] = ["gemm", "binary", "unary", "reduce", "broadcast", "permute"].map(m);
+  const [embedding, embeddingBackward, layerNorm, layerNormBackward, rmsNorm, rmsNormBackward] = [
+    "embedding", "embeddingBackward", "layerNorm", "layerNormBackward", "rmsNorm", "rmsNormBackward",
+  ].map(m);
+  const [softmax, softmaxBackward, activation, activationBackward, swiglu, swigluBackward, rope, ropeBackward] = [
+    "softmax", "softmaxBackward", "activation", "activationBackward", "swiglu", "swigluBackward", "rope", "ropeBackward",
+  ].map(m);
+  const [attention, attentionBackward, crossEntropy, crossEntropyBackward] = [
+    "attention", "attentionBackward", "crossEntropy", "crossEntropyBackward",
+  ].map(m);
+  const [adamw, sumSquares, halfToF32, f32ToHalf] = ["adamw", "sumSquares", "halfToF32", "f32ToHalf"].map(m);
+  const [setThreads, getThreads, isa, setIsa] = ["setThreads", "getThreads", "isa", "setIsa"].map(m);
+
+  const kernels: Kernels = {
+    gemm: (a) => void gemm(a),
+    binary: (a) => void binary(a),
+    unary: (a) => void unary(a),
+    reduce: (a) => void reduce(a),
+    broadcast: (a) => void broadcast(a),
+    permute: (a) => void permute(a),
+    embedding: (a) => void embedding(a),
+    embeddingBackward: (a) => void embeddingBackward(a),
+    layerNorm: (a) => void layerNorm(a),
+    layerNormBackward: (a) => void layerNormBackward(a),
+    rmsNorm: (a) => void rmsNorm(a),
+    rmsNormBackward: (a) => void rmsNormBackward(a),
+    softmax: (a) => void softmax(a),
+    softmaxBackward: (a) => void softmaxBackward(a),
+    activation: (a) => void activation(a),
+    activationBackward: (a) => void activationBackward(a),
+    swiglu: (a) => void swiglu(a),
+    swigluBackward: (a) => void swigluBackward(a),
+    rope: (a) => void rope(a),
+    ropeBackward: (a) => void ropeBackward(a),
+    attention: (a) => void attention(a),
+    attentionBackward: (a) => void attentionBackward(a),
+    crossEntropy: (a) => void crossEntropy(a),
+    crossEntropyBackward: (a) => void crossEntropyBackward(a),
+    adamw: (a) => void adamw(a),
+    sumSquares: (a) => {
+      const r = sumSquares(a);
+      if (typeof r !== "number") throw new Error("kotodama native sumSquares: the addon returned a non-number");
+      return r;
+    },
+    halfToF32: (a) => void halfToF32(a),
+    f32ToHalf: (a) => void f32ToHalf(a),
+  };
+
+  const currentIsa = (): NativeIsa => {
+    const r = isa();
+    const found = ISAS.find((x) => x === r);
+    if (found === undefined) throw new Error(`kotodama native isa: unexpected answer ${String(r)}`);
+    return found;
+  };
+  currentIsa(); // fails the load early if the addon answers nonsense
+  return {
+    path,
+    kernels,
+    setThreads: (n) => void setThreads(n),
+    getThreads: () => {
+      const r = getThreads();
+      if (typeof r !== "number") throw new Error("kotodama native getThreads: the addon returned a non-number");
+      return r;
+    },
+    isa: currentIsa,
+    setIsa: (x) => setIsa(x) === true,
+    callRaw: (name, arg) => method(mod, name)(arg),
+  };
+}
