@@ -26,6 +26,15 @@ export interface Tokenizer {
   decode(ids: readonly number[]): string;
   /** The token's text as stored in the vocabulary (for display). */
   tokenText(id: number): string;
-  /** The raw bytes a token stands for when decoded alone (byte-fallback and byte-level tokens included). */
+  /** The raw bytes a token stands for when decoded alone (byte-fallback and byte-level tokens included).
+   *  Control tokens (BOS, EOS, PAD, chat roles) stand for no bytes: decode() renders them as "". */
   tokenBytes(id: number): Uint8Array;
+  /** True when encode() prefixes a space to the text, and to text after an added token, that decode()
+   *  removes again (SentencePiece's dummy prefix, as llama.cpp applies it). */
+  readonly addsSpacePrefix?: boolean;
+  /** True for added tokens (control and user-defined): literal strings matched before the model's algorithm. */
+  isAdded?(id: number): boolean;
+  /** True for control tokens (BOS, EOS, PAD, chat roles): never produced from plain text unless allowSpecial. */
+  isControl?(id: number): boolean;
 }
+

@@ -1,0 +1,213 @@
+// Byte-level BPE (GPT-2, Llama-3, Qwen2 and kotodama-trained vocabularies): regex pre-tokens → UTF-8 bytes →
+// rank-ordered merges, with a per-tokenizer cache of pre-token → ids. Not here: file formats (hf-json.ts,
+// gguf-vocab.ts), training (train.ts), SentencePiece-style BPE (spm.ts).
+
+import { FormatError, KotodamaError } from "../util/errors.js";
+import { BYTE_TO_CHAR, byteLevelToBytes, concatBytes, utf8Decode, utf8Encode } from "./bytes.js";
+import { BpeMerger, PairTable } from "./merge.js";
+import { regexPreTokenizer, type PreTokenizer } from "./pretokenize.js";
+import { SpecialSplitter, type AddedToken } from "./special.js";
+import type { EncodeOptions, SpecialTokens, Tokenizer } from "./tokenizer.js";
+
+/** Everything a byte-level BPE tokenizer is made of (what tokenizer.json / GGUF hold). */
+export interface ByteLevelBpeSpec {
+  /** Where it came from, for error messages (a file path or "trained"). */
+  readonly source: string;
+  /** id → token text: byte-level alphabet for ordinary tokens, literal text for added tokens. */
+  readonly vocab: readonly string[];
+  /** Merge rules in rank order, as pairs of token texts. */
+  readonly merges: readonly (readonly [string, string])[];
+  /** Pre-tokenizer regex, Oniguruma spelling (pretokenize.ts). */
+  readonly pattern: string;
+  readonly added: readonly AddedToken[];
+  readonly special: SpecialTokens;
+  /** Prepend BOS by default. */
+  readonly addBos: boolean;
+  /** Hugging Face `ignore_merges` (Llama-3): a pre-token that is itself a token is not merged piecewise. */
+  readonly ignoreMerges?: boolean;
+  /** Unicode normalization applied before pre-tokenizing (Qwen2: NFC). */
+  readonly normalization?: "NFC" | null;
+  /** Encode-cache capacity in pre-tokens (cleared when full); 0 disables it. Default 65536. */
+  readonly cacheSize?: number;
+}
+
+/** Pre-tokens longer than this (UTF-16 units) are not cached: they rarely repeat (long CJK runs under
+ *  GPT-2's rules) and would only churn the cache. */
+const CACHE_MAX_PIECE = 24;
+
+export class ByteLevelBpe implements Tokenizer {
+  readonly kind: string;
+  readonly vocabSize: number;
+  readonly special: SpecialTokens;
+  readonly spec: ByteLevelBpeSpec;
+  private readonly ids = new Map<string, number>();
+  private readonly byteIds = new Int32Array(256);
+  private readonly merger: BpeMerger;
+  private readonly pre: PreTokenizer;
+  private readonly splitter: SpecialSplitter;
+  private readonly bytesOf: Uint8Array[];
+  private readonly controls: Set<number>;
+  private readonly addedIds: Set<number>;
+  private readonly cache = new Map<string, Int32Array>();
+  private readonly cacheSize: number;
+  private sym = new Int32Array(256);
+
+  constructor(spec: ByteLevelBpeSpec) {
+    this.spec = spec;
+    this.special = spec.special;
+    this.vocabSize = spec.vocab.length;
+    this.addedIds = new Set(spec.added.map((t) => t.id));
+    const addedIds = this.addedIds;
+    spec.vocab.forEach((t, id) => {
+      if (!addedIds.has(id) && !this.ids.has(t)) this.ids.set(t, id);
+    });
+    for (let b = 0; b < 256; b++) {
+      const id = this.ids.get(BYTE_TO_CHAR[b]!);
+      if (id === undefined) throw new FormatError(spec.source, `byte-level vocabulary lacks the token for byte ${b} ('${BYTE_TO_CHAR[b]}')`);
+      this.byteIds[b] = id;
+    }
+    const triples: [number, number, number][] = [];
+    spec.merges.forEach(([a, b], r) => {
+      const ia = this.ids.get(a);
+      const ib = this.ids.get(b);
+      const im = this.ids.get(a + b);
+      if (ia === undefined || ib === undefined || im === undefined) {
+        throw new FormatError(spec.source, `merge ${r} ('${a}' '${b}') refers to a token not in the vocabulary`);
+      }
+      triples.push([ia, ib, im]);
+    });
+    this.merger = new BpeMerger(new PairTable(triples));
+    this.pre = regexPreTokenizer(spec.pattern);
+    this.splitter = new SpecialSplitter(spec.added);
+    this.controls = new Set(spec.added.filter((t) => t.special).map((t) => t.id));
+    this.bytesOf = spec.vocab.map((t, id) => {
+      if (this.controls.has(id)) return new Uint8Array(0);
+      if (addedIds.has(id)) return utf8Encode(t);
+      return byteLevelToBytes(t) ?? utf8Encode(t);
+    });
+    this.cacheSize = spec.cacheSize ?? 65536;
+    this.kind = `bpe (byte-level, ${this.vocabSize} tokens)`;
+  }
+
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    const out: number[] = [];
+    if ((options.addBos ?? this.spec.addBos) && this.special.bos !== undefined) out.push(this.special.bos);
+    for (const seg of this.splitter.split(text, options.allowSpecial ?? false)) {
+      if (typeof seg === "number") out.push(seg);
+      else this.encodeOrdinary(seg, out);
+    }
+    return out;
+  }
+
+  /** Encodes text with no special-token handling and no BOS, appending to out. */
+  encodeOrdinary(text: string, out: number[] = []): number[] {
+    const t = this.spec.normalization === "NFC" ? text.normalize("NFC") : text;
+    const cache = this.cacheSize > 0 ? this.cache : null;
+    for (const piece of this.pre.split(t)) {
+      const cacheable = cache !== null && piece.length <= CACHE_MAX_PIECE;
+      if (cacheable) {
+        const hit = cache.get(piece);
+        if (hit !== undefined) {
+          for (let i = 0; i < hit.length; i++) out.push(hit[i]!);
+          continue;
+        }
+      }
+      const m = this.encodePiece(piece); // ids in this.sym[0..m)
+      const sym = this.sym;
+      for (let i = 0; i < m; i++) out.push(sym[i]!);
+      if (cacheable) {
+        if (cache.size >= this.cacheSize) cache.clear();
+        cache.set(piece, sym.slice(0, m));
+      }
+    }
+    return out;
+  }
+
+  /** Drops cached pre-tokens (the cache is this tokenizer's only mutable state). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /** Encodes one pre-token into this.sym; returns the number of ids. */
+  private encodePiece(piece: string): number {
+    if (this.spec.ignoreMerges === true) {
+      const whole = this.ids.get(this.toByteLevel(piece));
+      if (whole !== undefined) {
+        this.sym[0] = whole;
+        return 1;
+      }
+    }
+    // UTF-8 bytes of the piece, written straight as byte-token ids (an inline encoder: shorter than a call
+    // into TextEncoder for the few-character pieces BPE sees). Lone surrogates become U+FFFD, as TextEncoder.
+    const len = piece.length;
+    if (this.sym.length < len * 3) this.sym = new Int32Array(len * 6);
+    const sym = this.sym;
+    const ids = this.byteIds;
+    let n = 0;
+    for (let i = 0; i < len; i++) {
+      let c = piece.charCodeAt(i);
+      if (c < 0x80) {
+        sym[n++] = ids[c]!;
+        continue;
+      }
+      if (c < 0x800) {
+        sym[n++] = ids[0xc0 | (c >> 6)]!;
+        sym[n++] = ids[0x80 | (c & 63)]!;
+        continue;
+      }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < len ? piece.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          sym[n++] = ids[0xf0 | (c >> 18)]!;
+          sym[n++] = ids[0x80 | ((c >> 12) & 63)]!;
+          sym[n++] = ids[0x80 | ((c >> 6) & 63)]!;
+          sym[n++] = ids[0x80 | (c & 63)]!;
+          continue;
+        }
+        c = 0xfffd;
+      }
+      sym[n++] = ids[0xe0 | (c >> 12)]!;
+      sym[n++] = ids[0x80 | ((c >> 6) & 63)]!;
+      sym[n++] = ids[0x80 | (c & 63)]!;
+    }
+    const m = this.merger.merge(sym, n);
+    return m;
+  }
+
+  private toByteLevel(piece: string): string {
+    const b = utf8Encode(piece);
+    let s = "";
+    for (let i = 0; i < b.length; i++) s += BYTE_TO_CHAR[b[i]!]!;
+    return s;
+  }
+
+  decode(ids: readonly number[]): string {
+    return utf8Decode(concatBytes(ids.map((id) => this.tokenBytes(id))));
+  }
+
+  tokenText(id: number): string {
+    this.check(id);
+    return this.spec.vocab[id]!;
+  }
+
+  tokenBytes(id: number): Uint8Array {
+    this.check(id);
+    return this.bytesOf[id]!;
+  }
+
+  isControl(id: number): boolean {
+    return this.controls.has(id);
+  }
+
+  isAdded(id: number): boolean {
+    return this.addedIds.has(id);
+  }
+
+  private check(id: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+      throw new KotodamaError(`${this.spec.source}: token id ${id} is outside the vocabulary [0, ${this.vocabSize})`);
+    }
+  }
+}
