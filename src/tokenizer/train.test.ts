@@ -9,17 +9,33 @@ import { utf8Encode } from "./bytes.js";
 import { KOTODAMA_PATTERN, regexPreTokenizer } from "./pretokenize.js";
 import { KOTODAMA_SPECIALS } from "./special.js";
 import { trainBpe, trainBpeWithStats } from "./train.js";
+import { Rng } from "../util/rng.js";
 
 const dataDir = sharedPath("data");
 
 function corpus(): string[] {
-  if (dataDir === null) {
-    return ["Once upon a time, there was a little girl. She liked the park. ".repeat(30), "吾輩は猫である。名前はまだ無い。カタカナもある。".repeat(30)];
-  }
+  if (dataDir === null) return syntheticCorpus();
   return [
     readFileSync(join(dataDir, "tinystories", "tinystories_val.txt"), "utf8").slice(0, 30000),
     readFileSync(join(dataDir, "aozora", "clean", "127_ruby_150.txt"), "utf8").slice(0, 10000),
   ];
+}
+
+/** Without ../shared: a seeded synthetic corpus with a Zipf-like vocabulary of English-like words and of
+ *  Japanese-like words in kanji, hiragana and katakana runs, varied enough for 1,500 tokens. */
+function syntheticCorpus(): string[] {
+  const rng = new Rng(2024);
+  const pick = (chars: string, n: number): string => Array.from({ length: n }, () => chars[rng.int(chars.length)]!).join("");
+  const latin = "etaoinshrdlucmfwypvbgk";
+  const kanji = "日本語猫名前無人時間年月大小山川田中学生先手気分上下国会社長見行来出入生子女男";
+  const hira = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん";
+  const kata = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモラリルレロン";
+  const en = Array.from({ length: 400 }, () => pick(latin, 2 + rng.int(7)));
+  const ja = Array.from({ length: 400 }, () => pick(kanji, 1 + rng.int(2)) + pick(hira, 1 + rng.int(3)) + (rng.next() < 0.3 ? pick(kata, 2 + rng.int(4)) : ""));
+  const zipf = (words: string[]): string => words[Math.floor(words.length * rng.next() ** 3)]!;
+  const english = Array.from({ length: 12000 }, (_, i) => zipf(en) + (i % 11 === 10 ? ". " : " ")).join("");
+  const japanese = Array.from({ length: 12000 }, (_, i) => zipf(ja) + (i % 9 === 8 ? "。" : "")).join("");
+  return [english, japanese];
 }
 
 /** The textbook algorithm: count every adjacent pair of every word, merge the most frequent (ties: smaller
