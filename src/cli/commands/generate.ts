@@ -1,0 +1,75 @@
+// `kotodama generate`: streams text from a model (GGUF, llama2.c .bin, Hugging Face folder or kotodama run
+// directory) to stdout as tokens arrive, or prints one JSON object with ids, log-probabilities and alternatives.
+// Not here: generation itself (src/infer) — this parses flags, builds, runs.
+import type { Command } from "../command.js";
+import { intFlag, parseFlags } from "../command.js";
+import { loadBackend } from "../../engine/backend.js";
+import { flagName, GENERATE_OPTION_SPECS, generate, generateOptionFlags, openInferModel, parseGenerateOptions, type GeneratedToken } from "../../infer/index.js";
+import { KotodamaError } from "../../util/errors.js";
+
+const HELP = [
+  "Usage: kotodama generate --model RUN_OR_FILE [--tokenizer FILE] [--prompt TEXT] [sampling flags] [--json]",
+  "",
+  "Generates text from the prompt (default: empty = start of text) and streams it to stdout. RUN_OR_FILE is a",
+  "GGUF file, a llama2.c .bin (with --tokenizer tokenizer.bin), a Hugging Face model folder or a kotodama run",
+  "directory. Sampling: --temperature 0 is greedy; otherwise temperature → top-k → top-p → min-p → draw.",
+  "",
+  "Flags:",
+  "  --model PATH          the model (required)",
+  "  --tokenizer FILE      tokenizer to use instead of the model's own",
+  "  --prompt TEXT         the prompt",
+  "  --json                print one JSON object: ids, text, and per token its streamed text, its own piece,",
+  "                        its log-probability (model distribution, before penalties/temperature) and the",
+  "                        --top-logprobs most likely alternatives",
+  "  --threads N           kernel threads (default: all cores)",
+  ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
+].join("\n");
+
+export const generateCommand: Command = {
+  name: "generate",
+  summary: "generate text from a model",
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseFlags("generate", argv, {
+      model: { type: "string" },
+      tokenizer: { type: "string" },
+      prompt: { type: "string" },
+      json: { type: "boolean" },
+      threads: { type: "string" },
+      ...generateOptionFlags(),
+    }, false);
+    if (positionals.length > 0) throw new KotodamaError("kotodama generate: give the prompt with --prompt TEXT");
+    if (typeof values.model !== "string") throw new KotodamaError("kotodama generate: --model PATH is required");
+    const { model: modelPath, tokenizer, prompt, json, threads, ...rest } = values;
+    const options = parseGenerateOptions(rest, "kotodama generate");
+    const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("generate", "threads", threads, 1, 1, 1024) });
+    const model = openInferModel(modelPath, { backend, ...(typeof tokenizer === "string" ? { tokenizer } : {}) });
+    for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+    const it = generate(model, typeof prompt === "string" ? prompt : "", options);
+    const tokens: GeneratedToken[] = [];
+    for (;;) {
+      const r = await it.next();
+      if (r.done === true) {
+        const res = r.value;
+        for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (json === true) {
+          const utf8 = new TextDecoder("utf-8", { fatal: false });
+          /** A token's own bytes as text (a lone byte of a multi-byte character shows as U+FFFD). */
+          const piece = (id: number): string => utf8.decode(model.tokenizer.tokenBytes(id));
+          process.stdout.write(`${JSON.stringify({
+            model: modelPath, prompt: prompt ?? "", prompt_ids: res.promptIds, ids: res.ids, text: res.text,
+            finish_reason: res.finishReason,
+            tokens: tokens.map((t) => ({ id: t.id, text: t.text, piece: piece(t.id), logprob: t.logprob, top: t.top.map((a) => ({ id: a.id, piece: piece(a.id), logprob: a.logprob })) })),
+            options: res.options, prompt_tokens_per_s: res.promptTokensPerS, tokens_per_s: res.tokensPerS,
+          })}\n`);
+        } else {
+          process.stdout.write("\n");
+          process.stderr.write(`[${res.ids.length} tokens, ${res.finishReason}; prompt ${res.promptIds.length} tokens at ${res.promptTokensPerS.toFixed(0)} tok/s, generation ${res.tokensPerS.toFixed(0)} tok/s]\n`);
+        }
+        return 0;
+      }
+      if (r.value.id >= 0) tokens.push(r.value);
+      if (json !== true && r.value.text !== "") process.stdout.write(r.value.text);
+    }
+  },
+};

@@ -1,0 +1,151 @@
+// Text generation as an async iterator: prefill the prompt, then sample one token at a time with the KV
+// cache, yielding each token's printable text (UTF-8 never split: tokenizer StreamDecoder), its
+// log-probability and the most likely alternatives; stop strings, EOS and max tokens end it.
+// Not here: sampling maths (sampler.ts), option parsing (options.ts), printing (cli/commands/generate.ts).
+import { StreamDecoder } from "../tokenizer/stream.js";
+import { KotodamaError } from "../util/errors.js";
+import { resolveContext } from "./context.js";
+import { createInferState, decodeStep, prefill } from "./forward.js";
+import { createKvCache } from "./kv-cache.js";
+import { logSumExp, topLogprobs, type TokenLogprob } from "./logprobs.js";
+import type { InferModel } from "./model.js";
+import { parseGenerateOptions, type GenerateOptions } from "./options.js";
+import { Sampler } from "./sampler.js";
+
+export interface GeneratedToken {
+  /** The token id; −1 for the final piece of held-back text released at the end (no token of its own). */
+  readonly id: number;
+  /** Text that became printable with this token (may be "" while a character or a possible stop string is
+   *  held back). */
+  readonly text: string;
+  /** log p(id) under the model's distribution (before penalties and temperature). */
+  readonly logprob: number;
+  /** The options.topLogprobs most likely tokens at this step. */
+  readonly top: readonly TokenLogprob[];
+}
+
+export type FinishReason = "length" | "eos" | "stop" | "context";
+
+export interface GenerateResult {
+  readonly promptIds: readonly number[];
+  readonly ids: readonly number[];
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  readonly warnings: readonly string[];
+  readonly options: GenerateOptions;
+  /** Prompt tokens per second and generated tokens per second (wall clock). */
+  readonly promptTokensPerS: number;
+  readonly tokensPerS: number;
+}
+
+/** The prompt's ids: text through the tokenizer (its default BOS), or ids as given. An empty prompt is BOS
+ *  alone (or EOS for tokenizers without BOS, as GPT-2 starts from <|endoftext|>). */
+export function promptIds(model: InferModel, prompt: string | readonly number[]): number[] {
+  const ids = typeof prompt === "string" ? model.tokenizer.encode(prompt) : [...prompt];
+  if (ids.length === 0) {
+    const start = model.tokenizer.special.bos ?? model.tokenizer.special.eos;
+    if (start === undefined) throw new KotodamaError("generate: the prompt is empty and the tokenizer has no BOS/EOS token to start from");
+    ids.push(start);
+  }
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id >= model.config.vocabSize) throw new KotodamaError(`generate: prompt token id ${id} is outside the vocabulary [0, ${model.config.vocabSize})`);
+  }
+  return ids;
+}
+
+/** Length of the longest suffix of `s` that is a proper prefix of some stop string. */
+function heldStopPrefix(s: string, stops: readonly string[]): number {
+  let best = 0;
+  for (const stop of stops) {
+    for (let k = Math.min(stop.length - 1, s.length); k > best; k--) {
+      if (s.endsWith(stop.slice(0, k))) {
+        best = k;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/** Generates from `prompt`. Options: a parsed GenerateOptions or raw options for parseGenerateOptions.
+ *  Iterate with for-await; the iterator's return value is the GenerateResult. */
+export async function* generate(
+  model: InferModel,
+  prompt: string | readonly number[],
+  options: GenerateOptions | Readonly<Record<string, unknown>> = {},
+): AsyncGenerator<GeneratedToken, GenerateResult, void> {
+  const o = parseGenerateOptions(options);
+  const ids = promptIds(model, prompt);
+  const plan = resolveContext(model.config, o.context, ids.length + (o.maxTokens ?? 0), `the prompt (${ids.length} tokens)${o.maxTokens === null ? "" : ` + max tokens (${o.maxTokens})`}`);
+  const maxTokens = o.maxTokens ?? plan.capacity - ids.length;
+  const state = createInferState(model.weights, model.backend, Math.min(128, Math.max(1, ids.length)));
+  const cache = createKvCache(model.config, plan.capacity);
+  const sampler = new Sampler(o, model.config.vocabSize);
+  const decoder = new StreamDecoder(model.tokenizer);
+  for (const id of ids) decoder.push(id); // the continuation follows the prompt: no fresh-text space stripping
+  const eos = model.tokenizer.special.eos;
+  const history: number[] = [...ids];
+  const out: number[] = [];
+  let text = "";
+  let held = "";
+  let finishReason: FinishReason = o.maxTokens === null ? "context" : "length";
+
+  const t0 = performance.now();
+  let logits = prefill(state, cache, ids);
+  const t1 = performance.now();
+  for (let step = 0; step < maxTokens; step++) {
+    const id = sampler.sample(logits, history);
+    if (id === eos && !o.ignoreEos) {
+      finishReason = "eos";
+      break;
+    }
+    const lse = logSumExp(logits);
+    const logprob = logits[id]! - lse;
+    const top = o.topLogprobs > 0 ? topLogprobs(logits, o.topLogprobs, lse) : [];
+    history.push(id);
+    out.push(id);
+    held += decoder.push(id);
+    let emit: string;
+    let stopped = false;
+    const hit = o.stop.length === 0 ? -1 : Math.min(...o.stop.map((s) => held.indexOf(s)).filter((i) => i >= 0), Infinity);
+    if (hit >= 0 && hit !== Infinity) {
+      emit = held.slice(0, hit);
+      held = "";
+      stopped = true;
+    } else {
+      const keep = heldStopPrefix(held, o.stop);
+      emit = held.slice(0, held.length - keep);
+      held = held.slice(held.length - keep);
+    }
+    text += emit;
+    yield { id, text: emit, logprob, top };
+    if (stopped) {
+      finishReason = "stop";
+      break;
+    }
+    if (step + 1 < maxTokens) logits = decodeStep(state, cache, id);
+  }
+  const t2 = performance.now();
+  if (finishReason !== "stop") {
+    const rest = held + decoder.flush();
+    if (rest !== "") {
+      text += rest;
+      yield { id: -1, text: rest, logprob: 0, top: [] };
+    }
+  }
+  return {
+    promptIds: ids, ids: out, text, finishReason, warnings: plan.warnings, options: o,
+    promptTokensPerS: ids.length / ((t1 - t0) / 1000), tokensPerS: out.length / ((t2 - t1) / 1000),
+  };
+}
+
+/** Runs generate to the end and returns its result (library convenience). */
+export async function generateText(model: InferModel, prompt: string | readonly number[], options: GenerateOptions | Readonly<Record<string, unknown>> = {}): Promise<GenerateResult & { tokens: GeneratedToken[] }> {
+  const it = generate(model, prompt, options);
+  const tokens: GeneratedToken[] = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) return { ...r.value, tokens };
+    if (r.value.id >= 0) tokens.push(r.value);
+  }
+}

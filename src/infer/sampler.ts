@@ -1,0 +1,116 @@
+// Choosing the next token from logits: penalties (repetition, frequency, presence), then greedy argmax, or
+// temperature → top-k → top-p → min-p → a seeded draw (the order of Hugging Face transformers' warpers;
+// llama.cpp applies temperature last). The Rng state lives in the Sampler (llama2.c keeps it there).
+// Not here: parsing options (options.ts), the model (forward.ts), log-probabilities for reports (logprobs.ts).
+import { Rng } from "../util/rng.js";
+import type { SamplerOptions } from "./options.js";
+
+/** Applies the penalties in place to logits (V) given the previous tokens (prompt included), as llama.cpp's
+ *  penalties sampler does: for each token seen c > 0 times in the window, logit = logit > 0 ? logit/r :
+ *  logit·r, then logit −= c·frequency + presence. */
+export function applyPenalties(logits: Float32Array, history: ArrayLike<number>, o: SamplerOptions, counts?: Int32Array): void {
+  if (o.repeatPenalty === 1 && o.frequencyPenalty === 0 && o.presencePenalty === 0) return;
+  const n = o.repeatLastN < 0 ? history.length : Math.min(o.repeatLastN, history.length);
+  if (n === 0) return;
+  const cnt = counts ?? new Int32Array(logits.length);
+  for (let i = history.length - n; i < history.length; i++) {
+    const id = history[i]!;
+    if (id >= 0 && id < logits.length) cnt[id]!++;
+  }
+  for (let i = history.length - n; i < history.length; i++) {
+    const id = history[i]!;
+    const c = cnt[id];
+    if (c === undefined || c === 0) continue; // handled already (or out of range)
+    let l = logits[id]!;
+    l = l > 0 ? l / o.repeatPenalty : l * o.repeatPenalty;
+    logits[id] = l - c * o.frequencyPenalty - o.presencePenalty;
+    cnt[id] = 0;
+  }
+}
+
+/** Index of the largest value (the lowest index among ties). */
+export function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  let bv = x[0]!;
+  for (let i = 1; i < x.length; i++) {
+    if (x[i]! > bv) {
+      bv = x[i]!;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** The distribution a non-greedy sampler draws from, after temperature, top-k, top-p and min-p (in that
+ *  order), renormalized: candidate ids in decreasing probability and their probabilities (float64). */
+export function samplingDistribution(logits: ArrayLike<number>, o: Pick<SamplerOptions, "temperature" | "topK" | "topP" | "minP">): { ids: Int32Array; probs: Float64Array } {
+  const V = logits.length;
+  if (!(o.temperature > 0)) throw new RangeError("samplingDistribution: temperature must be > 0 (0 is greedy)");
+  const ids = Int32Array.from({ length: V }, (_, i) => i);
+  ids.sort((a, b) => logits[b]! - logits[a]! || a - b);
+  let n = o.topK > 0 ? Math.min(o.topK, V) : V;
+  const max = logits[ids[0]!]! / o.temperature;
+  const p = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    p[i] = Math.exp(logits[ids[i]!]! / o.temperature - max);
+    sum += p[i]!;
+  }
+  for (let i = 0; i < n; i++) p[i]! /= sum;
+  if (o.topP < 1) {
+    let mass = 0;
+    let keep = n;
+    for (let i = 0; i < n; i++) {
+      mass += p[i]!;
+      if (mass >= o.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+    n = keep;
+  }
+  if (o.minP > 0) {
+    const threshold = o.minP * p[0]!;
+    let keep = 1;
+    while (keep < n && p[keep]! >= threshold) keep++;
+    n = keep;
+  }
+  let kept = 0;
+  for (let i = 0; i < n; i++) kept += p[i]!;
+  const probs = new Float64Array(n);
+  for (let i = 0; i < n; i++) probs[i] = p[i]! / kept;
+  return { ids: ids.slice(0, n), probs };
+}
+
+/** A sampler with its own Rng and scratch; sample() is deterministic given the seed and the inputs. */
+export class Sampler {
+  readonly rng: Rng;
+  private readonly work: Float32Array;
+  private readonly counts: Int32Array;
+
+  constructor(
+    readonly options: SamplerOptions,
+    vocabSize: number,
+  ) {
+    this.rng = new Rng(options.seed);
+    this.work = new Float32Array(vocabSize);
+    this.counts = new Int32Array(vocabSize);
+  }
+
+  /** The next token for these logits (not modified) after `history` (all previous tokens, prompt included). */
+  sample(logits: Float32Array, history: ArrayLike<number>): number {
+    const o = this.options;
+    const x = this.work;
+    x.set(logits);
+    applyPenalties(x, history, o, this.counts);
+    if (o.temperature === 0) return argmax(x);
+    const d = samplingDistribution(x, o);
+    const u = this.rng.next();
+    let acc = 0;
+    for (let i = 0; i < d.probs.length; i++) {
+      acc += d.probs[i]!;
+      if (u < acc) return d.ids[i]!;
+    }
+    return d.ids[d.ids.length - 1]!;
+  }
+}

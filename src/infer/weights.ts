@@ -1,0 +1,177 @@
+// The decoder's weights laid out for inference: per layer one fused q|k|v matrix and one fused gate|up matrix
+// (fewer kernel calls per token), every Linear (out, in), biases and norms beside them. Built once from the
+// Hugging Face-named tensors of models/load.ts; immutable afterwards. Not here: the forward pass (forward.ts),
+// reading files (models/).
+import type { QuantType } from "../engine/ops.js";
+import type { ModelConfig } from "../models/config.js";
+import { headDim, kvDim, weightNaming } from "../models/config.js";
+import { tensorValues, type ModelTensors, type QuantTensor } from "../models/load.js";
+import { namedWeights, topNames, type DecoderWeights } from "../models/weights.js";
+import { ShapeError } from "../util/errors.js";
+
+type F32 = Float32Array;
+
+/** Quantized (out, in) rows read by the engine's quantMatmul. */
+export interface QuantRows {
+  readonly type: QuantType;
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly rowBytes: number;
+}
+
+/** A weight matrix (out, in): f32 values or quantized rows. */
+export type Matrix = F32 | QuantRows;
+
+export interface NormWeights {
+  readonly weight: F32; // (C)
+  readonly bias: F32 | null; // (C), LayerNorm only
+}
+
+export interface InferLayer {
+  readonly norm1: NormWeights;
+  /** Rows [q (H·D); k (Hkv·D); v (Hkv·D)] of an (out, in) = ((H + 2·Hkv)·D, C) matrix, and views of each part. */
+  readonly wqkv: Matrix;
+  readonly wq: Matrix;
+  readonly wk: Matrix;
+  readonly wv: Matrix;
+  readonly bqkv: F32 | null; // ((H + 2·Hkv)·D)
+  readonly bq: F32 | null;
+  readonly bk: F32 | null;
+  readonly bv: F32 | null;
+  readonly wo: Matrix; // (C, H·D)
+  readonly bo: F32 | null; // (C)
+  readonly norm2: NormWeights;
+  /** SwiGLU: rows [gate (F); up (F)] of a (2F, C) matrix; GELU: the up (c_fc) rows (F, C). Views of each part. */
+  readonly wUp: Matrix;
+  readonly bUp: F32 | null; // (2F) or (F), like wUp
+  readonly wGate: Matrix | null; // SwiGLU gate rows (F, C)
+  readonly bGate: F32 | null;
+  readonly wUpOnly: Matrix; // the up rows (F, C)
+  readonly bUpOnly: F32 | null;
+  readonly wDown: Matrix; // (C, F)
+  readonly bDown: F32 | null; // (C)
+}
+
+export interface InferWeights {
+  readonly config: ModelConfig;
+  readonly embed: F32; // (V, C)
+  readonly posEmbed: F32 | null; // (context, C) for learned positions
+  readonly layers: readonly InferLayer[];
+  readonly normF: NormWeights;
+  readonly lmHead: Matrix; // (V, C); the embedding itself when tied
+}
+
+const isQuant = (m: Matrix): m is QuantRows => !(m instanceof Float32Array);
+
+/** Rows [r0, r1) of a matrix as a view. */
+export function matrixRows(m: Matrix, cols: number, r0: number, r1: number): Matrix {
+  if (!isQuant(m)) return m.subarray(r0 * cols, r1 * cols);
+  return { ...m, bytes: m.bytes.subarray(r0 * m.rowBytes, r1 * m.rowBytes), rows: r1 - r0 };
+}
+
+/** Rows of several matrices stacked into one (quantized only when all parts share one quantized type;
+ *  otherwise every part as f32). A single part is used as is. */
+function stackRows(parts: readonly Matrix[], cols: number): Matrix {
+  if (parts.length === 1) return parts[0]!;
+  const q = parts.filter(isQuant);
+  if (q.length === parts.length && q.every((p) => p.type === q[0]!.type)) {
+    const bytes = new Uint8Array(q.reduce((s, p) => s + p.bytes.length, 0));
+    let at = 0;
+    for (const p of q) {
+      bytes.set(p.bytes, at);
+      at += p.bytes.length;
+    }
+    return { type: q[0]!.type, bytes, rows: q.reduce((s, p) => s + p.rows, 0), cols, rowBytes: q[0]!.rowBytes };
+  }
+  const f = parts.map((p) => (isQuant(p) ? tensorValues({ type: p.type, bytes: p.bytes, shape: [p.rows, p.cols] }) : p));
+  const out = new Float32Array(f.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of f) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function stackF32(parts: readonly F32[]): F32 {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Lays out weights by Hugging Face name (models/weights.ts' names for the config's family; matrices (out, in),
+ *  f32 or quantized rows) for inference. Missing or mis-sized weights are errors naming them. */
+export function packWeights(config: ModelConfig, t: ModelTensors): InferWeights {
+  const { dim: C, vocabSize: V, hiddenDim: F } = config;
+  const qd = config.nHeads * headDim(config);
+  const kv = kvDim(config);
+  const naming = weightNaming(config);
+  const top = topNames(naming);
+  const need = (name: string, rows: number, cols: number): Matrix => {
+    const x = t.get(name);
+    if (x === undefined) throw new ShapeError(`model weights: missing "${name}"`);
+    const q = x as QuantTensor;
+    if (x instanceof Float32Array) {
+      if (x.length !== rows * cols) throw new ShapeError(`model weights: "${name}" has ${x.length} values, expected ${rows}×${cols}`);
+      return x;
+    }
+    if (q.shape[0] !== rows || q.shape[1] !== cols) throw new ShapeError(`model weights: "${name}" is [${q.shape.join(", ")}], expected [${rows}, ${cols}]`);
+    return { type: q.type, bytes: q.bytes, rows, cols, rowBytes: q.bytes.length / rows };
+  };
+  const f32 = (name: string, n: number): F32 => {
+    const m = need(name, 1, n);
+    return isQuant(m) ? tensorValues({ type: m.type, bytes: m.bytes, shape: [1, n] }) : m;
+  };
+  const opt = (name: string, n: number): F32 | null => (config.bias ? f32(name, n) : null);
+  const norm = (prefix: string): NormWeights => ({ weight: f32(`${prefix}.weight`, C), bias: config.norm === "layer" ? f32(`${prefix}.bias`, C) : null });
+  const embedM = need(top.tokEmb, V, C);
+  const embed = isQuant(embedM) ? tensorValues({ type: embedM.type, bytes: embedM.bytes, shape: [V, C] }) : embedM;
+  const layers: InferLayer[] = [];
+  for (let i = 0; i < config.nLayers; i++) {
+    let wqkv: Matrix;
+    let bqkv: F32 | null;
+    let n1: string, n2: string, o: string, up: string, down: string, gate: string;
+    if (naming === "gpt2") {
+      const p = `transformer.h.${i}`;
+      wqkv = need(`${p}.attn.c_attn.weight`, qd + 2 * kv, C);
+      bqkv = opt(`${p}.attn.c_attn.bias`, qd + 2 * kv);
+      [n1, n2, o, up, down, gate] = [`${p}.ln_1`, `${p}.ln_2`, `${p}.attn.c_proj`, `${p}.mlp.c_fc`, `${p}.mlp.c_proj`, ""];
+    } else {
+      const p = `model.layers.${i}`;
+      const a = (x: string): string => `${p}.self_attn.${x}_proj`;
+      wqkv = stackRows([need(`${a("q")}.weight`, qd, C), need(`${a("k")}.weight`, kv, C), need(`${a("v")}.weight`, kv, C)], C);
+      bqkv = config.bias ? stackF32([f32(`${a("q")}.bias`, qd), f32(`${a("k")}.bias`, kv), f32(`${a("v")}.bias`, kv)]) : null;
+      [n1, n2, o, up, down, gate] = [`${p}.input_layernorm`, `${p}.post_attention_layernorm`, a("o"), `${p}.mlp.up_proj`, `${p}.mlp.down_proj`, `${p}.mlp.gate_proj`];
+    }
+    const swiglu = config.mlp === "swiglu";
+    const wUp = swiglu ? stackRows([need(`${gate}.weight`, F, C), need(`${up}.weight`, F, C)], C) : need(`${up}.weight`, F, C);
+    const bUp = !config.bias ? null : swiglu ? stackF32([f32(`${gate}.bias`, F), f32(`${up}.bias`, F)]) : f32(`${up}.bias`, F);
+    layers.push({
+      norm1: norm(n1),
+      wqkv, wq: matrixRows(wqkv, C, 0, qd), wk: matrixRows(wqkv, C, qd, qd + kv), wv: matrixRows(wqkv, C, qd + kv, qd + 2 * kv),
+      bqkv, bq: bqkv?.subarray(0, qd) ?? null, bk: bqkv?.subarray(qd, qd + kv) ?? null, bv: bqkv?.subarray(qd + kv) ?? null,
+      wo: need(`${o}.weight`, C, qd), bo: opt(`${o}.bias`, C),
+      norm2: norm(n2),
+      wUp, bUp,
+      wGate: swiglu ? matrixRows(wUp, C, 0, F) : null, bGate: swiglu ? bUp?.subarray(0, F) ?? null : null,
+      wUpOnly: swiglu ? matrixRows(wUp, C, F, 2 * F) : wUp, bUpOnly: swiglu ? bUp?.subarray(F) ?? null : bUp,
+      wDown: need(`${down}.weight`, C, F), bDown: opt(`${down}.bias`, C),
+    });
+  }
+  return {
+    config, embed, posEmbed: config.pos === "learned" ? f32(top.posEmb, config.context * C) : null, layers,
+    normF: norm(top.finalNorm), lmHead: config.tieEmbeddings ? embed : need(top.lmHead, V, C),
+  };
+}
+
+/** packWeights for the training decoder's weights (e.g. samples during training); shares their storage
+ *  except for the fused q|k|v and gate|up copies. */
+export function packDecoderWeights(config: ModelConfig, w: DecoderWeights): InferWeights {
+  return packWeights(config, new Map(namedWeights(w).map((n) => [n.name, n.tensor.data])));
+}

@@ -1,0 +1,146 @@
+// Loading a model for inference from any place kotodama reads: a GGUF file, a llama2.c .bin (+ tokenizer.bin),
+// a Hugging Face folder, or a kotodama run directory; with its tokenizer. Not here: the format-specific
+// readers (load-sources.ts), the forward pass (infer/), training-time weights (decoder.ts).
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createRefBackend } from "../engine/backends/ref/index.js";
+import { Graph } from "../tensor/index.js";
+import { loadTokenizer, type Tokenizer } from "../tokenizer/index.js";
+import { FormatError, KotodamaError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import { validateModelConfig, type ModelConfig } from "./config.js";
+import { loadWeights } from "./io.js";
+import { dequantize, GgmlType } from "../formats/index.js";
+import { openModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
+import { initDecoderWeights, namedWeights, type DecoderWeights } from "./weights.js";
+
+export { gpt2Name, llamaName, type ModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
+
+export type ModelFormat = "gguf" | "llama2c" | "hf-folder" | "run";
+
+export interface LoadedModel {
+  readonly path: string;
+  readonly format: ModelFormat;
+  readonly config: ModelConfig;
+  /** Weights by Hugging Face name (weights.ts' names), every matrix (out, in): f32, or quantized rows when
+   *  loaded with keepQuantized. decoderWeightsOf() turns them into the training decoder's weights. */
+  readonly tensors: ModelTensors;
+  /** The stored dtype of each weight in the source ("F32", "Q8_0", ...). */
+  readonly dtypes: ReadonlyMap<string, string>;
+  readonly tokenizer: Tokenizer;
+  /** Things the user should know (printed as warnings by the CLI). */
+  readonly notes: readonly string[];
+}
+
+export interface LoadModelOptions {
+  /** A tokenizer file to use instead of the model's own (required for a llama2.c .bin without tokenizer.bin). */
+  readonly tokenizer?: string;
+  /** Keep GGUF Q8_0/Q4_0/Q4_K weight matrices quantized (for inference); default false: all f32. */
+  readonly keepQuantized?: boolean;
+}
+
+/** File names inside a kotodama run directory. */
+export const RUN_FILES = { config: "config.json", weights: "model.safetensors", tokenizer: "tokenizer.json" } as const;
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** A kotodama run directory: config.json holding a ModelConfig (at the top or under "model"), weights in
+ *  model.safetensors with kotodama's (Hugging Face) names, tokenizer.json. */
+function isRunDir(dir: string): boolean {
+  const cfg = join(dir, RUN_FILES.config);
+  if (!existsSync(cfg) || !existsSync(join(dir, RUN_FILES.weights))) return false;
+  try {
+    const j: unknown = JSON.parse(readFileSync(cfg, "utf8"));
+    return isObject(j) && !("architectures" in j) && !("model_type" in j);
+  } catch {
+    return false;
+  }
+}
+
+const GGML_OF: Readonly<Record<QuantTensor["type"], number>> = { q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0, q4_k: GgmlType.Q4_K };
+
+/** A weight as f32 (quantized rows dequantized with ggml's dequantizers). */
+export function tensorValues(t: Float32Array | QuantTensor): Float32Array {
+  return t instanceof Float32Array ? t : dequantize(GGML_OF[t.type], t.bytes, t.shape[0] * t.shape[1]);
+}
+
+/** DecoderWeights for config, filled from HF-named tensors; a tensor missing, extra or of the wrong size is an
+ *  error naming the file. */
+export function decoderWeightsFrom(config: ModelConfig, tensors: ModelTensors, file: string): DecoderWeights {
+  const w = initDecoderWeights(new Graph(createRefBackend()), config, new Rng(0)); // shapes; values overwritten
+  const want = namedWeights(w);
+  const names = new Set(want.map((n) => n.name));
+  for (const name of tensors.keys()) if (!names.has(name)) throw new FormatError(file, `unexpected tensor '${name}' for this model config`);
+  for (const n of want) {
+    const t = tensors.get(n.name);
+    if (t === undefined) throw new FormatError(file, `missing tensor '${n.name}'`);
+    const x = tensorValues(t);
+    if (x.length !== n.tensor.size) throw new FormatError(file, `tensor '${n.name}' has ${x.length} values, expected ${n.tensor.size}`);
+    n.tensor.data.set(x);
+  }
+  return w;
+}
+
+/** The training decoder's weights of a loaded model (a copy, dequantized where needed). */
+export function decoderWeightsOf(m: LoadedModel): DecoderWeights {
+  return decoderWeightsFrom(m.config, m.tensors, m.path);
+}
+
+function runSource(dir: string): { config: ModelConfig; tensors: ModelTensors } {
+  const cfgPath = join(dir, RUN_FILES.config);
+  let j: unknown;
+  try {
+    j = JSON.parse(readFileSync(cfgPath, "utf8"));
+  } catch (e) {
+    throw new FormatError(cfgPath, `not valid JSON: ${(e as Error).message}`);
+  }
+  const raw = isObject(j) && isObject(j.model) ? j.model : j;
+  if (!isObject(raw)) throw new FormatError(cfgPath, "expected a model config object");
+  const config = validateModelConfig(raw as unknown as ModelConfig, cfgPath);
+  const w = loadWeights(new Graph(createRefBackend()), config, join(dir, RUN_FILES.weights));
+  return { config, tensors: new Map(namedWeights(w).map((n) => [n.name, n.tensor.data])) };
+}
+
+function resolveTokenizer(path: string, format: ModelFormat, opts: LoadModelOptions): Tokenizer {
+  if (opts.tokenizer !== undefined) return loadTokenizer(opts.tokenizer);
+  switch (format) {
+    case "gguf":
+      return loadTokenizer(path);
+    case "hf-folder":
+    case "run": {
+      const p = join(path, "tokenizer.json");
+      if (!existsSync(p)) throw new FormatError(path, "no tokenizer.json in the folder (pass --tokenizer FILE)");
+      return loadTokenizer(p);
+    }
+    case "llama2c": {
+      const p = join(dirname(path), "tokenizer.bin");
+      if (!existsSync(p)) throw new FormatError(path, "a llama2.c checkpoint carries no tokenizer: pass --tokenizer FILE (its tokenizer.bin)");
+      return loadTokenizer(p);
+    }
+  }
+}
+
+/** Loads weights, blueprint and tokenizer. Throws FormatError/KotodamaError naming the file for anything
+ *  missing, malformed or inconsistent (e.g. a tokenizer with more tokens than the model's vocabulary). */
+export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedModel {
+  for (const k of Object.keys(opts)) if (k !== "tokenizer" && k !== "keepQuantized") throw new KotodamaError(`loadModel: unknown option '${k}'; expected tokenizer, keepQuantized`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new FormatError(path, `cannot open model: ${(e as Error).message}`);
+  }
+  let loaded: { format: ModelFormat; config: ModelConfig; tensors: ModelTensors; dtypes: ReadonlyMap<string, string>; notes: readonly string[] };
+  if (st.isDirectory() && isRunDir(path)) {
+    const r = runSource(path);
+    loaded = { format: "run", ...r, dtypes: new Map([...r.tensors.keys()].map((n) => [n, "F32"])), notes: [] };
+  } else {
+    const src = openModelSource(path, { keepQuantized: opts.keepQuantized === true });
+    loaded = { format: src.format, config: src.config, tensors: src.tensors, dtypes: src.dtypes, notes: src.notes };
+  }
+  const tokenizer = resolveTokenizer(path, loaded.format, opts);
+  if (tokenizer.vocabSize > loaded.config.vocabSize) {
+    throw new KotodamaError(`${opts.tokenizer ?? path}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary has ${loaded.config.vocabSize}: they do not belong together`);
+  }
+  return { path, tokenizer, ...loaded };
+}
