@@ -154,6 +154,7 @@ static const char *type_name(napi_typedarray_type t) {
     case napi_float32_array: return "Float32Array";
     case napi_int32_array: return "Int32Array";
     case napi_uint16_array: return "Uint16Array";
+    case napi_uint8_array: return "Uint8Array";
     default: return "typed array";
   }
 }
@@ -194,6 +195,7 @@ int32_t *kd_i32(kd_args *a, const char *name, int64_t need) { return typed(a, na
 uint16_t *kd_u16(kd_args *a, const char *name, int64_t need) {
   return typed(a, name, napi_uint16_array, need, 0, NULL);
 }
+uint8_t *kd_u8(kd_args *a, const char *name, int64_t need) { return typed(a, name, napi_uint8_array, need, 0, NULL); }
 int64_t kd_length(kd_args *a, const char *name, napi_typedarray_type type) {
   int64_t len = -1;
   typed(a, name, type, -1, 0, &len);

@@ -37,6 +37,7 @@ float *kd_f32(kd_args *a, const char *name, int64_t need);
 float *kd_f32_opt(kd_args *a, const char *name, int64_t need);
 int32_t *kd_i32(kd_args *a, const char *name, int64_t need);
 uint16_t *kd_u16(kd_args *a, const char *name, int64_t need);
+uint8_t *kd_u8(kd_args *a, const char *name, int64_t need);
 /* Element count of a typed-array field of the given type (napi_float32_array, ...), or -1 after an error. */
 int64_t kd_length(kd_args *a, const char *name, napi_typedarray_type type);
 

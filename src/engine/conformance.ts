@@ -126,9 +126,9 @@ class Comparison {
       }
     }
     if (cand.view instanceof Uint16Array) return this.halfBits(name, cand.view, ref.view, cand.halfKind ?? "f16");
-    if (cand.view instanceof Int32Array) {
+    if (cand.view instanceof Int32Array || cand.view instanceof Uint8Array) {
       for (let i = 0; i < cand.view.length; i++) {
-        if (cand.view[i] !== ref.view[i]) return this.failOnce(`${name}[${i}] (an integer input) changed to ${cand.view[i]}`);
+        if (cand.view[i] !== ref.view[i]) return this.failOnce(`${name}[${i}] (an integer/byte input) changed to ${cand.view[i]}`);
       }
       return;
     }

@@ -10,6 +10,7 @@ import {
   ropeCases, softmaxBackwardCases, softmaxCases, swigluBackwardCases, swigluCases,
 } from "./conformanceCasesNn.js";
 import { Gen, pick, randomShape, shuffled, sizeDraw, type CaseTable, type OpCase } from "./conformanceGen.js";
+import { quantMatmulCases } from "./conformanceCasesQuant.js";
 
 // ---- case builders --------------------------------------------------------------------------------------
 
@@ -303,6 +304,7 @@ export function conformanceCases(seed: number): CaseTable {
     sumSquares: sumSquaresCases(),
     halfToF32: halfToF32Cases(),
     f32ToHalf: f32ToHalfCases(),
+    quantMatmul: quantMatmulCases(rng),
   };
 }
 

@@ -16,7 +16,7 @@ export interface Tolerance {
 }
 export const EXACT: Tolerance = { atol: 0, rtol: 0 };
 
-export type View = Float32Array | Int32Array | Uint16Array;
+export type View = Float32Array | Int32Array | Uint16Array | Uint8Array;
 
 /** An array the case allocated, with its guarded backing store. */
 export interface Tracked {
@@ -90,6 +90,14 @@ export class Gen {
   randInts(name: string, n: number, hi: number): Int32Array {
     return this.ints(name, Array.from({ length: n }, () => this.rng.int(hi)));
   }
+  /** Raw bytes, e.g. quantized weight blocks (guards 0; compared exactly: inputs must stay untouched). */
+  bytes(name: string, vals: ArrayLike<number>): Uint8Array {
+    const full = new Uint8Array(vals.length + 2 * GUARD);
+    const a = full.subarray(GUARD, GUARD + vals.length);
+    this.track(name, full, a);
+    a.set(vals);
+    return a;
+  }
   /** Uint16 half bits of the given format (guards 0x7fff, a NaN in both formats). */
   u16(name: string, vals: ArrayLike<number>, kind: "f16" | "bf16"): Uint16Array {
     const full = new Uint16Array(vals.length + 2 * GUARD).fill(0x7fff);
@@ -138,6 +146,7 @@ export const TOLERANCES: { readonly [K in OpName]: Tolerance } = {
   sumSquares: { atol: 0, rtol: 1e-6 }, // double accumulation is required by the op table
   halfToF32: EXACT,
   f32ToHalf: EXACT,
+  quantMatmul: { atol: 2e-5, rtol: 1e-5 }, // as gemm: f32 sums of exact weight values vs the double reference
 };
 
 // ---- random shapes --------------------------------------------------------------------------------------

@@ -338,6 +338,26 @@ export interface F32ToHalfArgs {
   readonly out: Uint16Array;
 }
 
+/** ggml block formats quantMatmul reads (layouts in quant-blocks.ts): q8_0 (32 weights in 34 bytes: f16 d,
+ *  int8 q; w = d·q), q4_0 (32 in 18: f16 d, nibbles; w = d·(q − 8)), q4_k (256 in 144: f16 d, f16 dmin, packed
+ *  6-bit scales/mins, nibbles; w = (d·sc)·q − dmin·m per 32), q6_k (256 in 210: 6-bit q, int8 scale per 16,
+ *  f16 d; w = (d·sc)·(q − 32)). */
+export type QuantType = "q8_0" | "q4_0" | "q4_k" | "q6_k";
+/** out (N, Nout) = x (N, K) · Wᵀ, W (Nout, K) kept as ggml quantized rows: row r is the K/blockSize blocks at
+ *  bytes [r·rowBytes, (r+1)·rowBytes) of w (rowBytes = K/blockSize · blockBytes; K a multiple of the block
+ *  size, 32 or 256). Weights take exactly ggml's dequantized values; x stays f32 (no activation quantization,
+ *  unlike llama.cpp's vec_dot, so the result equals gemm on the dequantized W up to f32 summation order).
+ *  w may start at any byte offset (file bytes). */
+export interface QuantMatmulArgs {
+  readonly type: QuantType;
+  readonly x: F32;
+  readonly w: Uint8Array;
+  readonly n: number;
+  readonly k: number;
+  readonly nOut: number;
+  readonly out: F32;
+}
+
 /** Argument type of every op: the closed table. Adding an op here makes every backend fail to compile
  *  until it implements it. */
 export interface OpArgs {
@@ -369,6 +389,7 @@ export interface OpArgs {
   sumSquares: SumSquaresArgs;
   halfToF32: HalfToF32Args;
   f32ToHalf: F32ToHalfArgs;
+  quantMatmul: QuantMatmulArgs;
 }
 
 /** What each op returns: nothing (it writes its outputs) or a number. */
@@ -401,6 +422,7 @@ export interface OpResults {
   sumSquares: number;
   halfToF32: void;
   f32ToHalf: void;
+  quantMatmul: void;
 }
 
 export type OpName = keyof OpArgs & keyof OpResults;
@@ -412,7 +434,7 @@ export const OP_NAMES: readonly OpName[] = [
   "layerNorm", "layerNormBackward", "rmsNorm", "rmsNormBackward", "softmax", "softmaxBackward",
   "activation", "activationBackward", "swiglu", "swigluBackward", "rope", "ropeBackward",
   "attention", "attentionBackward", "crossEntropy", "crossEntropyBackward", "adamw", "sumSquares",
-  "halfToF32", "f32ToHalf",
+  "halfToF32", "f32ToHalf", "quantMatmul",
 ];
 
 /** A backend: the kernels plus its thread setting. Kernels are called with arguments already validated

@@ -6,7 +6,8 @@
 
 import { broadcastShapes, numel, sameShape } from "./backends/ref/shape.js";
 import type { Backend, Kernel, Kernels, OpArgs, OpName } from "./ops.js";
-import { allDisjoint, bool, dim, disjoint, f32, fail, finite, fmt, i32, isKind, nonNegInt, sameLength, shape, typed } from "./validateChecks.js";
+import { QUANT_MATMUL_BLOCKS, quantRowBytes } from "./quant-blocks.js";
+import { allDisjoint, atLeast, bool, dim, disjoint, f32, fail, finite, fmt, i32, isKind, nonNegInt, sameLength, shape, typed } from "./validateChecks.js";
 
 // ---- per-op validators ----------------------------------------------------------------------------------
 
@@ -384,6 +385,22 @@ function f32ToHalf(x: OpArgs["f32ToHalf"]): void {
   disjoint(op, "out", x.out, "src", x.src);
 }
 
+const QUANT_TYPES = ["q8_0", "q4_0", "q4_k", "q6_k"] as const;
+function quantMatmul(x: OpArgs["quantMatmul"]): void {
+  const op = "quantMatmul";
+  isKind(op, "type", x.type, QUANT_TYPES);
+  dim(op, "n", x.n);
+  dim(op, "k", x.k);
+  dim(op, "nOut", x.nOut);
+  const bs = QUANT_MATMUL_BLOCKS[x.type].blockSize;
+  if (x.k % bs !== 0) fail(op, `k=${x.k} is not a multiple of the ${x.type} block size ${bs} (rows are whole blocks)`);
+  const rowBytes = quantRowBytes(x.type, x.k);
+  f32(op, "x", x.x, x.n * x.k, () => `(N, K) = (${x.n}, ${x.k})`);
+  atLeast(op, "w", x.w, Uint8Array, x.nOut * rowBytes, () => `nOut=${x.nOut} rows of K=${x.k} ${x.type} weights (${rowBytes} bytes each)`);
+  f32(op, "out", x.out, x.n * x.nOut, () => `(N, Nout) = (${x.n}, ${x.nOut})`);
+  allDisjoint(op, [["out", x.out]], [["x", x.x], ["w", x.w]]);
+}
+
 /** The validator of every op: throws ShapeError on bad arguments, returns nothing otherwise. */
 export const VALIDATORS: { readonly [K in OpName]: (args: OpArgs[K]) => void } = {
   gemm,
@@ -414,6 +431,7 @@ export const VALIDATORS: { readonly [K in OpName]: (args: OpArgs[K]) => void } =
   sumSquares,
   halfToF32,
   f32ToHalf,
+  quantMatmul,
 };
 
 /** Validates `args` for op `name` (throws ShapeError), without running anything. */
@@ -465,5 +483,6 @@ export function withValidation(raw: Backend): Backend {
     sumSquares: wrap("sumSquares"),
     halfToF32: wrap("halfToF32"),
     f32ToHalf: wrap("f32ToHalf"),
+    quantMatmul: wrap("quantMatmul"),
   };
 }

@@ -4,7 +4,8 @@
 import { ShapeError } from "../util/errors.js";
 import type { Shape } from "./ops.js";
 
-export type View = Float32Array | Int32Array | Uint16Array;
+export type View = Float32Array | Int32Array | Uint16Array | Uint8Array;
+type ViewCtor = typeof Float32Array | typeof Int32Array | typeof Uint16Array | typeof Uint8Array;
 
 export function fail(op: string, msg: string): never {
   throw new ShapeError(`${op}: ${msg}`);
@@ -33,7 +34,7 @@ export function finite(op: string, name: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value)) fail(op, `${name} must be a finite number, got ${String(value)}`);
 }
 
-export function typed(op: string, name: string, x: unknown, ctor: typeof Float32Array | typeof Int32Array | typeof Uint16Array): void {
+export function typed(op: string, name: string, x: unknown, ctor: ViewCtor): void {
   if (!(x instanceof ctor)) {
     const got = x === null ? "null" : typeof x === "object" ? (x as object).constructor.name : typeof x;
     fail(op, `${name} must be a ${ctor.name}, got ${got}`);
@@ -41,7 +42,7 @@ export function typed(op: string, name: string, x: unknown, ctor: typeof Float32
 }
 
 /** x is an array of the given type with at least `needed` elements; `why` says where the number comes from. */
-export function atLeast(op: string, name: string, x: View, ctor: typeof Float32Array | typeof Int32Array | typeof Uint16Array, needed: number, why: () => string): void {
+export function atLeast(op: string, name: string, x: View, ctor: ViewCtor, needed: number, why: () => string): void {
   typed(op, name, x, ctor);
   if (x.length < needed) fail(op, `${name} has ${x.length} elements, expected at least ${needed} for ${why()}`);
 }

@@ -1,5 +1,6 @@
 // The formats layer's public API: GGUF, safetensors, Hugging Face folders, llama2.c checkpoints, ggml
-// quantization, the Q/K RoPE row permutation and the common tensor-file view. Not here: code (re-exports).
+// quantization, the Q/K RoPE row permutation, the common tensor-file view, the Llama checkpoint layout and
+// conversion between formats. Not here: code (re-exports).
 export * from "./gguf/index.js";
 export * from "./safetensors/index.js";
 export * from "./hf/folder.js";
@@ -9,3 +10,5 @@ export * from "./rope-permute.js";
 export * from "./source.js";
 export * from "./tensor-file.js";
 export * from "./inspect.js";
+export * from "./llama-layout.js";
+export * from "./convert.js";

@@ -22,7 +22,7 @@ export function createInferModel(loaded: LoadedModel, backend: Backend): InferMo
   return { path: loaded.path, config: loaded.config, weights: packWeights(loaded.config, loaded.tensors), tokenizer: loaded.tokenizer, backend, notes: loaded.notes };
 }
 
-/** Loads any supported model file/folder (see models/load.ts) for inference. GGUF Q8_0/Q4_0/Q4_K matrices stay
+/** Loads any supported model file/folder (see models/load.ts) for inference. GGUF Q8_0/Q4_0/Q4_K/Q6_K matrices stay
  *  quantized (the engine's quantMatmul reads them) unless keepQuantized is false. */
 export function openInferModel(path: string, opts: LoadModelOptions & { backend?: Backend } = {}): InferModel {
   const { backend, ...rest } = opts;

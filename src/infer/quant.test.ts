@@ -1,4 +1,4 @@
-// Inference on quantized GGUF files with the weights kept quantized (engine quantMatmul reads Q8_0/Q4_0/Q4_K
+// Inference on quantized GGUF files with the weights kept quantized (engine quantMatmul reads Q8_0/Q4_0/Q4_K/Q6_K
 // rows; other types are dequantized at load): teacher-forced logits against the float64 reference of
 // ../shared/reference/quant (README: an engine computing in f32 on exactly dequantized weights agrees to
 // ≤ ~3e-5), greedy ids, and Q8_0 perplexity. Not here: the F32 oracle (stories260k.test.ts).
@@ -59,7 +59,7 @@ const FILES: [string, boolean][] = [
   ["tiny-random-llama-q4_k-pure.gguf", true],
   ["tiny-random-llama-q4_k_m.gguf", true],
   ["tiny-random-llama-q5_k-pure.gguf", false],
-  ["tiny-random-llama-q6_k-pure.gguf", false],
+  ["tiny-random-llama-q6_k-pure.gguf", true],
   ["tiny-random-llama-f16.gguf", false],
   ["tiny-random-llama-bf16.gguf", false],
 ];

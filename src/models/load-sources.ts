@@ -26,10 +26,10 @@ export interface QuantTensor {
 export type ModelTensors = ReadonlyMap<string, Float32Array | QuantTensor>;
 
 /** ggml types engine quantMatmul reads. */
-const QUANT_KEEP: Readonly<Record<string, QuantType>> = { Q8_0: "q8_0", Q4_0: "q4_0", Q4_K: "q4_k" };
+const QUANT_KEEP: Readonly<Record<string, QuantType>> = { Q8_0: "q8_0", Q4_0: "q4_0", Q4_K: "q4_k", Q6_K: "q6_k" };
 
 export interface SourceOptions {
-  /** Keep Q8_0/Q4_0/Q4_K weight matrices (not the token embedding) quantized instead of dequantizing them. */
+  /** Keep Q8_0/Q4_0/Q4_K/Q6_K weight matrices (not the token embedding) quantized instead of dequantizing them. */
   readonly keepQuantized?: boolean;
 }
 

@@ -35,7 +35,7 @@ export interface LoadedModel {
 export interface LoadModelOptions {
   /** A tokenizer file to use instead of the model's own (required for a llama2.c .bin without tokenizer.bin). */
   readonly tokenizer?: string;
-  /** Keep GGUF Q8_0/Q4_0/Q4_K weight matrices quantized (for inference); default false: all f32. */
+  /** Keep GGUF Q8_0/Q4_0/Q4_K/Q6_K weight matrices quantized (for inference); default false: all f32. */
   readonly keepQuantized?: boolean;
 }
 
@@ -57,7 +57,7 @@ function isRunDir(dir: string): boolean {
   }
 }
 
-const GGML_OF: Readonly<Record<QuantTensor["type"], number>> = { q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0, q4_k: GgmlType.Q4_K };
+const GGML_OF: Readonly<Record<QuantTensor["type"], number>> = { q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0, q4_k: GgmlType.Q4_K, q6_k: GgmlType.Q6_K };
 
 /** A weight as f32 (quantized rows dequantized with ggml's dequantizers). */
 export function tensorValues(t: Float32Array | QuantTensor): Float32Array {

@@ -1,10 +1,10 @@
 // Q4_0 blocks (ggml block_q4_0: f16 scale d, then 16 bytes of 4-bit quants; element j < 16 in the low
-// nibble of byte j, element j + 16 in its high nibble): reference quantizer and dequantizer, bit-exact with
-// ggml's quantize_row_q4_0_ref / dequantize_row_q4_0. Not here: dot products, llama.cpp's load-time repacking.
-import { f16ToF32, f32ToF16 } from "../../engine/dtype.js";
+// nibble of byte j, element j + 16 in its high nibble): the reference quantizer, bit-exact with ggml's
+// quantize_row_q4_0_ref. Not here: the dequantizer (engine/quant-blocks.ts), dot products, llama.cpp's repacking.
+import { f32ToF16 } from "../../engine/dtype.js";
+import { Q4_0_BYTES, QK4_0 } from "../../engine/quant-blocks.js";
 
-export const QK4_0 = 32;
-export const Q4_0_BYTES = 18;
+export { dequantizeQ4_0, Q4_0_BYTES, QK4_0 } from "../../engine/quant-blocks.js";
 
 const fr = Math.fround;
 
@@ -35,22 +35,6 @@ export function quantizeQ4_0(x: Float32Array): Uint8Array {
       const q0 = Math.min(15, Math.trunc(fr(x0 + 8.5)));
       const q1 = Math.min(15, Math.trunc(fr(x1 + 8.5)));
       out[i * Q4_0_BYTES + 2 + j] = (q0 & 0xf) | ((q1 & 0xf) << 4);
-    }
-  }
-  return out;
-}
-
-/** Blocks → n floats: y = (q − 8)·d in f32. */
-export function dequantizeQ4_0(b: Uint8Array, n: number, out = new Float32Array(n)): Float32Array {
-  const nb = n / QK4_0;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < nb; i++) {
-    const o = i * Q4_0_BYTES;
-    const d = f16ToF32(dv.getUint16(o, true));
-    for (let j = 0; j < QK4_0 / 2; j++) {
-      const q = b[o + 2 + j];
-      out[i * QK4_0 + j] = fr(((q & 0xf) - 8) * d);
-      out[i * QK4_0 + j + 16] = fr(((q >> 4) - 8) * d);
     }
   }
   return out;

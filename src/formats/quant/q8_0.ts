@@ -1,10 +1,10 @@
 // Q8_0 blocks (ggml block_q8_0: f16 scale d, then 32 int8 quants; 34 bytes per 32 weights): the reference
-// quantizer and the dequantizer, bit-exact with ggml's quantize_row_q8_0_ref / dequantize_row_q8_0.
+// quantizer, bit-exact with ggml's quantize_row_q8_0_ref (the dequantizer lives in engine/quant-blocks.ts).
 // Not here: quantized dot products (native kernels) or activation quantization (llama.cpp's vec_dot path).
-import { f16ToF32, f32ToF16 } from "../../engine/dtype.js";
+import { f32ToF16 } from "../../engine/dtype.js";
+import { Q8_0_BYTES, QK8_0 } from "../../engine/quant-blocks.js";
 
-export const QK8_0 = 32;
-export const Q8_0_BYTES = 34;
+export { dequantizeQ8_0, Q8_0_BYTES, QK8_0 } from "../../engine/quant-blocks.js";
 
 const fr = Math.fround;
 
@@ -26,18 +26,6 @@ export function quantizeQ8_0(x: Float32Array): Uint8Array {
       const q = v < 0 ? -Math.round(-v) : Math.round(v);
       dv.setInt8(i * Q8_0_BYTES + 2 + j, q);
     }
-  }
-  return out;
-}
-
-/** Blocks → n floats: y = d·q in f32. */
-export function dequantizeQ8_0(b: Uint8Array, n: number, out = new Float32Array(n)): Float32Array {
-  const nb = n / QK8_0;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < nb; i++) {
-    const o = i * Q8_0_BYTES;
-    const d = f16ToF32(dv.getUint16(o, true));
-    for (let j = 0; j < QK8_0; j++) out[i * QK8_0 + j] = fr(dv.getInt8(o + 2 + j) * d);
   }
   return out;
 }

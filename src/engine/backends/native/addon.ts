@@ -84,7 +84,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
   const [attention, attentionBackward, crossEntropy, crossEntropyBackward] = [
     "attention", "attentionBackward", "crossEntropy", "crossEntropyBackward",
   ].map(m);
-  const [adamw, sumSquares, halfToF32, f32ToHalf] = ["adamw", "sumSquares", "halfToF32", "f32ToHalf"].map(m);
+  const [adamw, sumSquares, halfToF32, f32ToHalf, quantMatmul] = ["adamw", "sumSquares", "halfToF32", "f32ToHalf", "quantMatmul"].map(m);
   const [setThreads, getThreads, isa, setIsa] = ["setThreads", "getThreads", "isa", "setIsa"].map(m);
 
   const kernels: Kernels = {
@@ -120,6 +120,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
     },
     halfToF32: (a) => void halfToF32(a),
     f32ToHalf: (a) => void f32ToHalf(a),
+    quantMatmul: (a) => void quantMatmul(a),
   };
 
   const currentIsa = (): NativeIsa => {

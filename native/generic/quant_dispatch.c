@@ -1,0 +1,28 @@
+/* kd_quant.h's entry points: the row size of each block type, and kd_quant_matmul calling the ISA build of
+ * native/generic/quant.c in use (kd_cpu_isa()). Not here: the kernels themselves. */
+#include "kd_cpu.h"
+#include "kd_quant.h"
+
+int64_t kd_quant_row_bytes(kd_quant_type type, int64_t k) {
+  const int64_t block = type == KD_QUANT_Q4_K || type == KD_QUANT_Q6_K ? 256 : 32;
+  const int64_t bytes = type == KD_QUANT_Q8_0   ? 34
+                        : type == KD_QUANT_Q4_0 ? 18
+                        : type == KD_QUANT_Q4_K ? 144
+                        : type == KD_QUANT_Q6_K ? 210
+                                                : -1;
+  if (bytes < 0 || k <= 0 || k % block != 0) return -1;
+  return k / block * bytes;
+}
+
+void kd_quant_matmul_generic(kd_quant_type, const float *, const uint8_t *, int64_t, int64_t, int64_t, float *);
+void kd_quant_matmul_avx2(kd_quant_type, const float *, const uint8_t *, int64_t, int64_t, int64_t, float *);
+void kd_quant_matmul_avx512(kd_quant_type, const float *, const uint8_t *, int64_t, int64_t, int64_t, float *);
+
+void kd_quant_matmul(kd_quant_type type, const float *x, const uint8_t *w, int64_t n, int64_t k, int64_t n_out,
+                     float *out) {
+  switch (kd_cpu_isa()) {
+    case KD_ISA_AVX512: kd_quant_matmul_avx512(type, x, w, n, k, n_out, out); break;
+    case KD_ISA_AVX2: kd_quant_matmul_avx2(type, x, w, n, k, n_out, out); break;
+    default: kd_quant_matmul_generic(type, x, w, n, k, n_out, out); break;
+  }
+}

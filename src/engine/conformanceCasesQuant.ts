@@ -1,0 +1,53 @@
+// Conformance cases of quantMatmul: every block type on decode (N = 1), prompt (N > 1) and drawn shapes, with
+// weight blocks of random quants under sane f16 scales. Not here: the table (conformanceCases.ts), running them.
+
+import type { Rng } from "../util/rng.js";
+import { f32ToF16 } from "./dtype.js";
+import { Gen, sizeDraw, type OpCase } from "./conformanceGen.js";
+import type { QuantType } from "./ops.js";
+import { QUANT_MATMUL_BLOCKS, quantRowBytes } from "./quant-blocks.js";
+
+/** Random blocks of `type` for nOut rows of k weights: every quant and packed-scale bit pattern can occur;
+ *  f16 scales d (and Q4_K's dmin) are drawn in [0, 0.02) so that values stay finite and of order 1–100. */
+export function randomQuantRows(rng: Rng, type: QuantType, nOut: number, k: number): Uint8Array {
+  const { blockBytes } = QUANT_MATMUL_BLOCKS[type];
+  const bytes = new Uint8Array(nOut * quantRowBytes(type, k));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(256);
+  const dv = new DataView(bytes.buffer);
+  const scale = (): number => f32ToF16(0.02 * rng.next());
+  for (let o = 0; o < bytes.length; o += blockBytes) {
+    if (type === "q6_k") {
+      dv.setUint16(o + 208, scale(), true); // d last; the 16 int8 sub-block scales stay random
+      continue;
+    }
+    dv.setUint16(o, scale(), true);
+    if (type === "q4_k") dv.setUint16(o + 2, scale(), true);
+  }
+  return bytes;
+}
+
+function quantCase(type: QuantType, n: number, k: number, nOut: number, what = ""): OpCase<"quantMatmul"> {
+  return {
+    name: `${type} N=${n} K=${k} Nout=${nOut}${what}`,
+    build: (g: Gen) => ({
+      type, n, k, nOut,
+      x: g.uniform("x", n * k, -2, 2),
+      w: g.bytes("w", randomQuantRows(g.rng, type, nOut, k)),
+      out: g.out("out", n * nOut),
+    }),
+  };
+}
+
+export function quantMatmulCases(rng: Rng): OpCase<"quantMatmul">[] {
+  const cases: OpCase<"quantMatmul">[] = [];
+  for (const type of ["q8_0", "q4_0", "q4_k", "q6_k"] as const) {
+    const bs = QUANT_MATMUL_BLOCKS[type].blockSize;
+    cases.push(quantCase(type, 1, bs, 1));
+    cases.push(quantCase(type, 1, 3 * bs, 37, " (decode)"));
+    cases.push(quantCase(type, 1, 4096, 19, " (decode, long rows)"));
+    cases.push(quantCase(type, 3, 2 * bs, 65));
+    cases.push(quantCase(type, 33, 512, 40, " (prompt)"));
+    for (let i = 0; i < 2; i++) cases.push(quantCase(type, sizeDraw(rng, 20), bs * (1 + rng.int(8)), sizeDraw(rng, 70)));
+  }
+  return cases;
+}
