@@ -1,0 +1,20 @@
+/* Matrix products with ggml-quantized weights (quantMatmul of src/engine/ops.ts): the C entry points.
+ * Not here: the kernels (native/generic/quant.c, compiled per ISA) or Node-API glue (native/binding/ops_quant.c).
+ * Block layouts are ggml's (src/engine/quant-blocks.ts): Q8_0 34 bytes per 32, Q4_0 18 per 32, Q4_K 144 per 256,
+ * Q6_K 210 per 256. */
+#ifndef KD_QUANT_H
+#define KD_QUANT_H
+#include <stdint.h>
+
+typedef enum { KD_QUANT_Q8_0 = 0, KD_QUANT_Q4_0 = 1, KD_QUANT_Q4_K = 2, KD_QUANT_Q6_K = 3 } kd_quant_type;
+
+/* Bytes of one stored row of k weights, or −1 when k is not a whole number of blocks (or type is unknown). */
+int64_t kd_quant_row_bytes(kd_quant_type type, int64_t k);
+
+/* out (n, n_out) = x (n, k) · Wᵀ, W row r = the blocks at w + r·kd_quant_row_bytes(type, k). Weights take
+ * exactly ggml's dequantized f32 values (decoded block by block in registers, never a whole f32 matrix);
+ * x stays f32; f32 accumulation. Parallel over rows of W; the result does not depend on the thread count. */
+void kd_quant_matmul(kd_quant_type type, const float *x, const uint8_t *w, int64_t n, int64_t k, int64_t n_out,
+                     float *out);
+
+#endif
