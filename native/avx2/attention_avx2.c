@@ -1,12 +1,13 @@
 /* AVX2+FMA versions of the attention/cross-entropy vector primitives (kd_attn_simd.h): register-tiled small GEMMs
- * (6 rows × 16 columns, masked column tails, A read with any strides), row dot products for decoding, and a vectorized expf.
+ * (6 rows × 16 columns, masked column tails, A read with any strides), row dot products for decoding, and a
+ * vectorized expf.
  * Not here: tiling, softmax bookkeeping, threading (native/generic/attention*.c) or the CPU check. */
 #include <immintrin.h>
 #include <math.h>
 #include "kd_attn_simd.h"
 
 /* expf to ~1 ulp: x = n·ln2 + r, |r| ≤ ln2/2, Cephes degree-6 polynomial, 2^n built in the exponent bits.
- * Inputs below −87.33 (and −inf) give 0 (no subnormal results); NaN stays NaN; large inputs saturate near FLT_MAX. */
+ * Inputs below −87.33 (and −inf) give 0 (no subnormal results); NaN stays NaN; inputs above 88 give exp(88). */
 static inline __m256 exp_ps(__m256 x) {
   const __m256 lo = _mm256_set1_ps(-87.3365447505531f);
   const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
@@ -61,6 +62,7 @@ static inline __attribute__((always_inline)) void nn_block(const int mr, const i
       else _mm256_maskstore_ps(c + i * ldc + 8 * v, mk[v], r[i][v]);
 }
 
+/* Every row is computed the same way whatever block it falls in (the backward's two schedules rely on this). */
 #define NN_ROWS(NV, FULL)                                                                                        \
   do {                                                                                                           \
     int64_t i = 0;                                                                                               \
@@ -97,42 +99,41 @@ static inline float hsum(__m256 s) {
   return _mm_cvtss_f32(_mm_add_ss(y, _mm_movehdup_ps(y)));
 }
 
+/* Four 8-lane sums into one 128-bit vector. */
+static inline __m128 hsum4(__m256 s0, __m256 s1, __m256 s2, __m256 s3) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+/* NB dot products of row a with rows b[0..NB) of B (ldb), into c[0..NB); NB independent FMA chains hide latency. */
+static inline __attribute__((always_inline)) void nt_block(const int nb, int64_t kfull, __m256i mt, const float *a,
+                                                           const float *b, int64_t ldb, float *c) {
+  __m256 s[8];
+  for (int u = 0; u < nb; u++) s[u] = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p < kfull; p += 8) {
+    const __m256 av = _mm256_loadu_ps(a + p);
+    for (int u = 0; u < nb; u++) s[u] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b + u * ldb + p), s[u]);
+  }
+  const __m256 av = _mm256_maskload_ps(a + p, mt);
+  for (int u = 0; u < nb; u++) s[u] = _mm256_fmadd_ps(av, _mm256_maskload_ps(b + u * ldb + p, mt), s[u]);
+  if (nb == 8) {
+    _mm_storeu_ps(c, hsum4(s[0], s[1], s[2], s[3]));
+    _mm_storeu_ps(c + 4, hsum4(s[4], s[5], s[6], s[7]));
+  } else {
+    for (int u = 0; u < nb; u++) c[u] = hsum(s[u]);
+  }
+}
+
 static void gemm_nt_avx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
                          float *c, int64_t ldc) {
   const int64_t rem = k % 8 == 0 ? 8 : k % 8, kfull = k - rem; /* the last (possibly partial) vector is masked */
   const __m256i mt = tail_mask(rem);
-  for (int64_t i = 0; i < m; i++) {
-    const float *ai = a + i * lda;
-    float *ci = c + i * ldc;
-    int64_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-      __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-      int64_t p = 0;
-      for (; p < kfull; p += 8) {
-        const __m256 av = _mm256_loadu_ps(ai + p);
-        s0 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b0 + p), s0);
-        s1 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b1 + p), s1);
-        s2 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b2 + p), s2);
-        s3 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b3 + p), s3);
-      }
-      const __m256 av = _mm256_maskload_ps(ai + p, mt);
-      s0 = _mm256_fmadd_ps(av, _mm256_maskload_ps(b0 + p, mt), s0);
-      s1 = _mm256_fmadd_ps(av, _mm256_maskload_ps(b1 + p, mt), s1);
-      s2 = _mm256_fmadd_ps(av, _mm256_maskload_ps(b2 + p, mt), s2);
-      s3 = _mm256_fmadd_ps(av, _mm256_maskload_ps(b3 + p, mt), s3);
-      const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
-      _mm_storeu_ps(ci + j, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
-    }
-    for (; j < n; j++) {
-      const float *bj = b + j * ldb;
-      __m256 s = _mm256_setzero_ps();
-      int64_t p = 0;
-      for (; p < kfull; p += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p), _mm256_loadu_ps(bj + p), s);
-      s = _mm256_fmadd_ps(_mm256_maskload_ps(ai + p, mt), _mm256_maskload_ps(bj + p, mt), s);
-      ci[j] = hsum(s);
-    }
-  }
+  int64_t j = 0; /* key blocks outer, rows inner: a block's key rows stay in L1 for all rows */
+  for (; j + 8 <= n; j += 8)
+    for (int64_t i = 0; i < m; i++) nt_block(8, kfull, mt, a + i * lda, b + j * ldb, ldb, c + i * ldc + j);
+  for (; j < n; j++)
+    for (int64_t i = 0; i < m; i++) nt_block(1, kfull, mt, a + i * lda, b + j * ldb, ldb, c + i * ldc + j);
 }
 
 /* Loads x[i..i+8) with lanes at or past n set to `fill`. */
@@ -188,6 +189,35 @@ static void exp_axpy_avx2(float *dx, const float *x, int64_t n, float shift, flo
   }
 }
 
+/* In-register 8×8 transpose: dst row x = column x of the 8×8 block of src. */
+static inline void transpose8x8(const float *src, int64_t lds, float *dst, int64_t ldd) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; i++) { /* rows 4i..4i+3 */
+    u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int x = 0; x < 4; x++) {
+    _mm256_storeu_ps(dst + x * ldd, _mm256_permute2f128_ps(u[x], u[4 + x], 0x20));
+    _mm256_storeu_ps(dst + (x + 4) * ldd, _mm256_permute2f128_ps(u[x], u[4 + x], 0x31));
+  }
+}
+
+static void transpose_avx2(const float *src, int64_t rows, int64_t cols, int64_t lds, float *dst, int64_t ldd) {
+  const int64_t r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+  for (int64_t j = 0; j < r8; j += 8)
+    for (int64_t x = 0; x < c8; x += 8) transpose8x8(src + j * lds + x, lds, dst + x * ldd + j, ldd);
+  if (c8 < cols) kd_attn_transpose_generic(src + c8, rows, cols - c8, lds, dst + c8 * ldd, ldd); /* last columns */
+  if (r8 < rows) kd_attn_transpose_generic(src + r8 * lds, rows - r8, c8, lds, dst + r8, ldd);   /* last rows */
+}
+
 const kd_attn_simd kd_attn_simd_avx2 = {
     "avx2", gemm_avx2, gemm_nt_avx2, max_avx2, exp_sum_avx2, exp_axpy_avx2,
+    transpose_avx2,
 };

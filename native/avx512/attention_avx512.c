@@ -1,5 +1,6 @@
 /* AVX-512 versions of the attention/cross-entropy vector primitives (kd_attn_simd.h): register-tiled small GEMMs
- * (6 rows × 64 columns, masked column tails, A read with any strides), row dot products for decoding, and a vectorized expf.
+ * (6 rows × 64 columns, masked column tails, A read with any strides), row dot products for decoding, and a
+ * vectorized expf.
  * Not here: tiling, softmax bookkeeping, threading (native/generic/attention*.c) or the CPU check. */
 #include <immintrin.h>
 #include <math.h>
@@ -27,65 +28,48 @@ static inline __mmask16 tail_mask(int64_t n) { return n >= 16 ? (__mmask16)0xFFF
 
 /* C[mr × 16·nv] (=|+=) A·B for one register block; A[i][p] = a[i·ars + p·acs] (so Aᵀ costs nothing);
  * mk masks the column vectors (all ones except in the last block). */
-static inline __attribute__((always_inline)) void nn_block(const int mr, const int nv, int64_t k, const float *a,
-                                                           int64_t ars, int64_t acs, const float *b, int64_t ldb,
-                                                           float *c, int64_t ldc, int acc, const __mmask16 *mk) {
+static inline __attribute__((always_inline)) void nn_block(const int mr, const int nv, const int full, int64_t k,
+                                                           const float *a, int64_t ars, int64_t acs, const float *b,
+                                                           int64_t ldb, float *c, int64_t ldc, int acc,
+                                                           const __mmask16 *mk) {
   __m512 r[8][4];
   for (int i = 0; i < mr; i++)
     for (int v = 0; v < nv; v++)
-      r[i][v] = acc ? _mm512_maskz_loadu_ps(mk[v], c + i * ldc + 16 * v) : _mm512_setzero_ps();
+      r[i][v] = !acc ? _mm512_setzero_ps()
+                : full ? _mm512_loadu_ps(c + i * ldc + 16 * v)
+                       : _mm512_maskz_loadu_ps(mk[v], c + i * ldc + 16 * v);
   for (int64_t p = 0; p < k; p++) {
     __m512 bv[4];
-    for (int v = 0; v < nv; v++) bv[v] = _mm512_maskz_loadu_ps(mk[v], b + p * ldb + 16 * v);
+    for (int v = 0; v < nv; v++)
+      bv[v] = full ? _mm512_loadu_ps(b + p * ldb + 16 * v) : _mm512_maskz_loadu_ps(mk[v], b + p * ldb + 16 * v);
     for (int i = 0; i < mr; i++) {
       const __m512 ai = _mm512_set1_ps(a[i * ars + p * acs]);
       for (int v = 0; v < nv; v++) r[i][v] = _mm512_fmadd_ps(ai, bv[v], r[i][v]);
     }
   }
   for (int i = 0; i < mr; i++)
-    for (int v = 0; v < nv; v++) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mk[v], r[i][v]);
+    for (int v = 0; v < nv; v++)
+      if (full) _mm512_storeu_ps(c + i * ldc + 16 * v, r[i][v]);
+      else _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mk[v], r[i][v]);
 }
 
-/* One row (decoding with one query head per kv head): 4 partial sums over p break the FMA dependency chain. */
-static inline __attribute__((always_inline)) void nn_row1(const int nv, int64_t k, const float *a, int64_t acs,
-                                                          const float *b, int64_t ldb, float *c, int acc,
-                                                          const __mmask16 *mk) {
-  __m512 r[4][4];
-  for (int u = 0; u < 4; u++)
-    for (int v = 0; v < nv; v++)
-      r[u][v] = acc && u == 0 ? _mm512_maskz_loadu_ps(mk[v], c + 16 * v) : _mm512_setzero_ps();
-  int64_t p = 0;
-  for (; p + 4 <= k; p += 4)
-    for (int u = 0; u < 4; u++) {
-      const __m512 ap = _mm512_set1_ps(a[(p + u) * acs]);
-      for (int v = 0; v < nv; v++) _mm_prefetch((const char *)(b + (p + u + 8) * ldb + 16 * v), _MM_HINT_T0);
-      for (int v = 0; v < nv; v++)
-        r[u][v] = _mm512_fmadd_ps(ap, _mm512_maskz_loadu_ps(mk[v], b + (p + u) * ldb + 16 * v), r[u][v]);
-    }
-  for (; p < k; p++) {
-    const __m512 ap = _mm512_set1_ps(a[p * acs]);
-    for (int v = 0; v < nv; v++)
-      r[0][v] = _mm512_fmadd_ps(ap, _mm512_maskz_loadu_ps(mk[v], b + p * ldb + 16 * v), r[0][v]);
-  }
-  for (int v = 0; v < nv; v++)
-    _mm512_mask_storeu_ps(c + 16 * v, mk[v], _mm512_add_ps(_mm512_add_ps(r[0][v], r[1][v]), _mm512_add_ps(r[2][v], r[3][v])));
-}
-
-/* All rows of one column block: MR-row register blocks (MR·NV ≤ 24 accumulators), then the remaining rows. */
-#define NN_ROWS(MR, NV)                                                                                          \
+/* All rows of one column block: MR-row register blocks (MR·NV ≤ 24 accumulators), then the remaining rows. Every
+ * row is computed the same way whatever block it falls in, so results do not depend on how rows are grouped (the
+ * backward's two schedules rely on this to be bit-identical). */
+#define NN_ROWS(MR, NV, FULL)                                                                                          \
   do {                                                                                                           \
     int64_t i = 0;                                                                                               \
-    for (; i + MR <= m; i += MR) nn_block(MR, NV, k, a + i * ars, ars, acs, bj, ldb, cj + i * ldc, ldc, acc, mk); \
+    for (; i + MR <= m; i += MR) nn_block(MR, NV, FULL, k, a + i * ars, ars, acs, bj, ldb, cj + i * ldc, ldc, acc, mk); \
     const float *ai = a + i * ars;                                                                               \
     float *ci = cj + i * ldc;                                                                                    \
     switch (m - i) {                                                                                             \
-      case 7: nn_block(7, NV, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
-      case 6: nn_block(6, NV, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
-      case 5: nn_block(5, NV, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
-      case 4: nn_block(4, NV, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
-      case 3: nn_block(3, NV, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
-      case 2: nn_block(2, NV, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
-      case 1: nn_row1(NV, k, ai, acs, bj, ldb, ci, acc, mk); break;                                              \
+      case 7: nn_block(7, NV, FULL, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
+      case 6: nn_block(6, NV, FULL, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
+      case 5: nn_block(5, NV, FULL, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
+      case 4: nn_block(4, NV, FULL, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
+      case 3: nn_block(3, NV, FULL, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
+      case 2: nn_block(2, NV, FULL, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
+      case 1: nn_block(1, NV, FULL, k, ai, ars, acs, bj, ldb, ci, ldc, acc, mk); break;                                \
       default: break;                                                                                            \
     }                                                                                                            \
   } while (0)
@@ -98,10 +82,11 @@ static void gemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t
     const int64_t rem = n - j;
     __mmask16 mk[4];
     for (int v = 0; v < 4; v++) mk[v] = rem > 16 * v ? tail_mask(rem - 16 * v) : 0;
-    if (rem > 48) NN_ROWS(6, 4);
-    else if (rem > 32) NN_ROWS(8, 3);
-    else if (rem > 16) NN_ROWS(8, 2);
-    else NN_ROWS(8, 1);
+    if (rem >= 64) NN_ROWS(6, 4, 1);
+    else if (rem > 48) NN_ROWS(6, 4, 0);
+    else if (rem > 32) NN_ROWS(8, 3, 0);
+    else if (rem > 16) NN_ROWS(8, 2, 0);
+    else NN_ROWS(8, 1, 0);
   }
 }
 
@@ -139,13 +124,9 @@ static void gemm_nt_avx512(int64_t m, int64_t n, int64_t k, const float *a, int6
                            float *c, int64_t ldc) {
   const __mmask16 mt = tail_mask(k % 16 == 0 ? 16 : k % 16);
   const int64_t kfull = k % 16 == 0 ? k - 16 : k - k % 16; /* the last (possibly partial) vector is masked */
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    /* KV-cache rows lie Hkv·D apart, which the hardware prefetchers follow poorly: fetch the next block's rows */
-    for (int64_t u = 8; u < 16 && j + u < n; u++)
-      for (int64_t p = 0; p < k; p += 16) _mm_prefetch((const char *)(b + (j + u) * ldb + p), _MM_HINT_T0);
+  int64_t j = 0; /* key blocks outer, rows inner: a block's key rows stay in L1 for all rows */
+  for (; j + 8 <= n; j += 8)
     for (int64_t i = 0; i < m; i++) nt_block(8, kfull, mt, a + i * lda, b + j * ldb, ldb, c + i * ldc + j);
-  }
   for (; j < n; j++)
     for (int64_t i = 0; i < m; i++) nt_block(1, kfull, mt, a + i * lda, b + j * ldb, ldb, c + i * ldc + j);
 }
@@ -184,13 +165,49 @@ static float exp_sum_avx512(float *dst, const float *x, int64_t n, float shift) 
 
 static void exp_axpy_avx512(float *dx, const float *x, int64_t n, float shift, float g) {
   const __m512 sh = _mm512_set1_ps(shift), gv = _mm512_set1_ps(g);
-  for (int64_t i = 0; i < n; i += 16) {
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 e0 = exp_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), sh));
+    const __m512 e1 = exp_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16), sh));
+    _mm512_storeu_ps(dx + i, _mm512_fmadd_ps(gv, e0, _mm512_loadu_ps(dx + i)));
+    _mm512_storeu_ps(dx + i + 16, _mm512_fmadd_ps(gv, e1, _mm512_loadu_ps(dx + i + 16)));
+  }
+  for (; i < n; i += 16) {
     const __mmask16 mt = tail_mask(n - i);
     const __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mt, x + i), sh));
     _mm512_mask_storeu_ps(dx + i, mt, _mm512_fmadd_ps(gv, e, _mm512_maskz_loadu_ps(mt, dx + i)));
   }
 }
 
+/* In-register 8×8 transpose: dst row x = column x of the 8×8 block of src. */
+static inline void transpose8x8(const float *src, int64_t lds, float *dst, int64_t ldd) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; i++) { /* rows 4i..4i+3 */
+    u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int x = 0; x < 4; x++) {
+    _mm256_storeu_ps(dst + x * ldd, _mm256_permute2f128_ps(u[x], u[4 + x], 0x20));
+    _mm256_storeu_ps(dst + (x + 4) * ldd, _mm256_permute2f128_ps(u[x], u[4 + x], 0x31));
+  }
+}
+
+static void transpose_avx512(const float *src, int64_t rows, int64_t cols, int64_t lds, float *dst, int64_t ldd) {
+  const int64_t r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+  for (int64_t j = 0; j < r8; j += 8)
+    for (int64_t x = 0; x < c8; x += 8) transpose8x8(src + j * lds + x, lds, dst + x * ldd + j, ldd);
+  if (c8 < cols) kd_attn_transpose_generic(src + c8, rows, cols - c8, lds, dst + c8 * ldd, ldd); /* last columns */
+  if (r8 < rows) kd_attn_transpose_generic(src + r8 * lds, rows - r8, c8, lds, dst + r8, ldd);   /* last rows */
+}
+
 const kd_attn_simd kd_attn_simd_avx512 = {
     "avx512", gemm_avx512, gemm_nt_avx512, max_avx512, exp_sum_avx512, exp_axpy_avx512,
+    transpose_avx512,
 };

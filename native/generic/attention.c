@@ -1,0 +1,290 @@
+/* Fused attention forward (FlashAttention, Dao et al. 2022/2023): query tiles × key tiles with an online softmax
+ * (running max m and sum l per row), so the T×S score matrix never exists; writes out and lse for the backward.
+ * Two schedules: prefill tiles (one head, up to BR consecutive queries; k transposed once per call, or per tile
+ * when that copy would be too large) and decoding for few queries (the query heads sharing a kv head as rows, dot
+ * products against the KV-cache rows, long S split into tasks and merged — "flash-decoding").
+ * Not here: the backward (attention_backward.c) and the vector primitives (kd_attn_simd.h).
+ * Parallel via kd_parallel_for with per-call scratch; results depend on the shape only, never on the thread count. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kd_attn_simd.h"
+#include "kd_threadpool.h"
+
+/* Decoding: T ≤ DECODE_MAX_T; fewer than SPLIT_ROWS (b, kv head, query) rows split S into ~SPLIT_TASKS tasks of
+ * ≥ SPLIT_MIN keys. */
+enum { BR = KD_ATTN_BR, BC = KD_ATTN_BC, DECODE_MAX_T = 4, SPLIT_ROWS = 16, SPLIT_TASKS = 32, SPLIT_MIN = 256 };
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* This task's slice of the per-call scratch; a thread index beyond the slots it was sized for (the thread count was
+ * raised by another thread during the call) gets a private buffer in *own, which the task frees. */
+float *kd_attn_thread_scratch(float *scratch, size_t per_thread, int n_slots, int thread, float **own) {
+  if (thread >= 0 && thread < n_slots) return scratch + (size_t)thread * per_thread;
+  return *own = aligned_alloc(64, (per_thread * sizeof(float) + 63) / 64 * 64);
+}
+
+/* One online-softmax step for `rows` rows of scores sc (row stride BC, bc valid columns; −inf = masked):
+ * sc becomes P = exp(sc − m_new), l and m are updated, and the accumulator o (rows × d) is rescaled. */
+static void online_softmax_step(const kd_attn_simd *isa, float *sc, int64_t rows, int64_t bc, float *m, float *l,
+                                float *o, int64_t d) {
+  for (int64_t i = 0; i < rows; i++) {
+    float *si = sc + i * BC;
+    const float rm = isa->max(si, bc);
+    const float mn = rm > m[i] ? rm : m[i];
+    if (mn == -INFINITY) { /* nothing visible yet in this row */
+      memset(si, 0, (size_t)bc * sizeof(float));
+      continue;
+    }
+    const float alpha = expf(m[i] - mn); /* 0 when m[i] = −inf */
+    l[i] = l[i] * alpha + isa->exp_sum(si, si, bc, mn);
+    if (alpha != 1.0f) {
+      float *oi = o + i * d;
+      for (int64_t x = 0; x < d; x++) oi[x] *= alpha;
+    }
+    m[i] = mn;
+  }
+}
+
+/* out row = o / l, lse = m + log l; a row that saw no key gets out 0 and lse −inf. */
+static void finish_row(const float *o, float m, float l, int64_t d, float *out, float *lse) {
+  if (l > 0.0f) {
+    const float inv = 1.0f / l;
+    for (int64_t x = 0; x < d; x++) out[x] = o[x] * inv;
+    *lse = m + logf(l);
+  } else {
+    memset(out, 0, (size_t)d * sizeof(float));
+    *lse = -INFINITY;
+  }
+}
+
+typedef struct {
+  const kd_attention_args *a;
+  const kd_attn_simd *isa;
+  float *scratch;
+  size_t per_thread; /* floats */
+  int n_slots;       /* threads the scratch was sized for */
+  int64_t n_qtiles, n_split, split_len;
+  int64_t n_chunks, heads_per_chunk; /* decoding: kv heads per task */
+  float *part; /* decode splits: per (b, hk, t, split): G×D o, then G m, G l */
+  float *kt;   /* prefill: keys transposed once per call, (B, Hkv, D, S); NULL = per tile */
+} fwd_ctx;
+
+/* Prefill: task = (b, h, query tile of BR consecutive t). */
+static void fwd_tile_task(void *vctx, size_t task, int thread) {
+  const fwd_ctx *c = vctx;
+  const kd_attention_args *a = c->a;
+  const kd_attn_simd *isa = c->isa;
+  const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv;
+  /* last query tiles first: under causal masking they are the longest, and the pool hands out tasks in order */
+  const int64_t qt = c->n_qtiles - 1 - (int64_t)task % c->n_qtiles, bh = (int64_t)task / c->n_qtiles;
+  const int64_t b = bh / H, h = bh % H, hk = h * Hkv / H;
+  const int64_t t0 = qt * BR, br = min64(BR, T - t0);
+  float *own = NULL, *qs = kd_attn_thread_scratch(c->scratch, c->per_thread, c->n_slots, thread, &own); /* br × D */
+  if (!qs) return;
+  float *o = qs + BR * D;                                  /* br × D accumulator */
+  float *kt = o + BR * D;                                  /* D × BC transposed key tile */
+  float *sc = kt + D * BC;                                 /* br × BC scores, then P */
+  float *m = sc + BR * BC, *l = m + BR;
+
+  const int64_t ldq = H * D, ldk = Hkv * D;
+  const float *qb = a->q + ((b * T + t0) * H + h) * D;
+  for (int64_t i = 0; i < br; i++)
+    for (int64_t x = 0; x < D; x++) qs[i * D + x] = a->scale * qb[i * ldq + x];
+  memset(o, 0, (size_t)(br * D) * sizeof(float));
+  for (int64_t i = 0; i < br; i++) m[i] = -INFINITY, l[i] = 0.0f;
+
+  const float *kb = a->k + b * a->kv_batch_stride + hk * D;
+  const float *vb = a->v + b * a->kv_batch_stride + hk * D;
+  const int64_t pos0 = S - T + t0; /* absolute position of the tile's first query */
+  const int64_t s_end = a->causal ? min64(S, max64(0, pos0 + br)) : S;
+  for (int64_t j0 = 0; j0 < s_end; j0 += BC) {
+    const int64_t bc = min64(BC, s_end - j0);
+    if (c->kt) { /* kᵀ of the whole sequence, made once per call */
+      isa->gemm(br, bc, D, qs, D, 1, c->kt + (b * Hkv + hk) * D * S + j0, S, sc, BC, 0);
+    } else {
+      isa->transpose(kb + j0 * ldk, bc, D, ldk, kt, BC);
+      isa->gemm(br, bc, D, qs, D, 1, kt, BC, sc, BC, 0);
+    }
+    if (a->causal && j0 + bc - 1 > pos0) /* some keys lie after some queries: mask them */
+      for (int64_t i = 0; i < br; i++)
+        for (int64_t j = max64(0, pos0 + i + 1 - j0); j < bc; j++) sc[i * BC + j] = -INFINITY;
+    online_softmax_step(isa, sc, br, bc, m, l, o, D);
+    isa->gemm(br, D, bc, sc, BC, 1, vb + j0 * ldk, ldk, o, D, 1);
+  }
+  for (int64_t i = 0; i < br; i++)
+    finish_row(o + i * D, m[i], l[i], D, a->out + ((b * T + t0 + i) * H + h) * D, a->lse + (b * H + h) * T + t0 + i);
+  free(own);
+}
+
+/* Decoding: task = (b, t, chunk of kv heads, split of the key range); rows are the G query heads of each kv head.
+ * Key blocks outer, kv heads inner: the block's k and v rows of all heads in the chunk (contiguous in memory) are
+ * read together, where one head alone would stride Hkv·D between rows. Heads are independent, so how they are
+ * chunked never changes a result. */
+static void fwd_decode_task(void *vctx, size_t task, int thread) {
+  const fwd_ctx *c = vctx;
+  const kd_attention_args *a = c->a;
+  const kd_attn_simd *isa = c->isa;
+  const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, G = H / Hkv, hc = c->heads_per_chunk;
+  const int64_t sp = (int64_t)task % c->n_split, rest = (int64_t)task / c->n_split;
+  const int64_t chunk = rest % c->n_chunks, bt = rest / c->n_chunks, t = bt % T, b = bt / T;
+  const int64_t hk0 = chunk * hc, nh = min64(hc, Hkv - hk0);
+  if (nh <= 0) return;
+  float *own = NULL, *qs = kd_attn_thread_scratch(c->scratch, c->per_thread, c->n_slots, thread, &own);
+  if (!qs) return;
+  float *o = qs + hc * G * D;  /* per head: G × D scaled queries (qs), G × D accumulator (o) */
+  float *sc = o + hc * G * D;  /* G × BC */
+  float *m = sc + G * BC, *l = m + hc * G;
+
+  const float *qb = a->q + ((b * T + t) * H + hk0 * G) * D; /* the chunk's query heads are contiguous */
+  for (int64_t i = 0; i < nh * G * D; i++) qs[i] = a->scale * qb[i];
+  memset(o, 0, (size_t)(nh * G * D) * sizeof(float));
+  for (int64_t i = 0; i < nh * G; i++) m[i] = -INFINITY, l[i] = 0.0f;
+
+  const int64_t ldk = Hkv * D;
+  const int64_t visible = a->causal ? min64(S, max64(0, S - T + t + 1)) : S;
+  const int64_t s_begin = sp * c->split_len, s_end = min64(visible, s_begin + c->split_len);
+  for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
+    const int64_t bc = min64(BC, s_end - j0);
+    for (int64_t e = 0; e < nh; e++) {
+      const int64_t off = b * a->kv_batch_stride + j0 * ldk + (hk0 + e) * D;
+      float *oe = o + e * G * D, *me = m + e * G, *le = l + e * G;
+      isa->gemm_nt(G, bc, D, qs + e * G * D, D, a->k + off, ldk, sc, BC);
+      online_softmax_step(isa, sc, G, bc, me, le, oe, D);
+      isa->gemm(G, D, bc, sc, BC, 1, a->v + off, ldk, oe, D, 1);
+    }
+  }
+  for (int64_t e = 0; e < nh; e++) {
+    const int64_t hk = hk0 + e;
+    const float *oe = o + e * G * D, *me = m + e * G, *le = l + e * G;
+    if (c->n_split == 1) {
+      for (int64_t i = 0; i < G; i++)
+        finish_row(oe + i * D, me[i], le[i], D, a->out + ((b * T + t) * H + hk * G + i) * D,
+                   a->lse + (b * H + hk * G + i) * T + t);
+    } else { /* partial results in the merge's order: (b, hk, t, split) */
+      float *p = c->part + (size_t)(((b * Hkv + hk) * T + t) * c->n_split + sp) * (size_t)(G * D + 2 * G);
+      memcpy(p, oe, (size_t)(G * D) * sizeof(float));
+      memcpy(p + G * D, me, (size_t)G * sizeof(float));
+      memcpy(p + G * D + G, le, (size_t)G * sizeof(float));
+    }
+  }
+  free(own);
+}
+
+/* Merges the splits of one (b, hk, t) in split order: m = max m_s, l = Σ l_s e^(m_s − m), o likewise. */
+static void fwd_merge_task(void *vctx, size_t task, int thread) {
+  (void)thread;
+  const fwd_ctx *c = vctx;
+  const kd_attention_args *a = c->a;
+  const int64_t D = a->d, T = a->t, H = a->h, Hkv = a->h_kv, G = H / Hkv, ns = c->n_split;
+  const int64_t t = (int64_t)task % T, b = (int64_t)task / T / Hkv, hk = (int64_t)task / T % Hkv;
+  const size_t stride = (size_t)(G * D + 2 * G);
+  const float *p0 = c->part + (size_t)task * (size_t)ns * stride;
+  for (int64_t i = 0; i < G; i++) {
+    float mx = -INFINITY;
+    for (int64_t s = 0; s < ns; s++) {
+      const float ms = p0[s * stride + G * D + i];
+      mx = ms > mx ? ms : mx;
+    }
+    float *out = a->out + ((b * T + t) * H + hk * G + i) * D;
+    float *lse = a->lse + (b * H + hk * G + i) * T + t;
+    memset(out, 0, (size_t)D * sizeof(float));
+    if (mx == -INFINITY) {
+      *lse = -INFINITY;
+      continue;
+    }
+    float lsum = 0.0f;
+    for (int64_t s = 0; s < ns; s++) {
+      const float *ps = p0 + s * stride;
+      const float ms = ps[G * D + i], ls = ps[G * D + G + i];
+      if (ms == -INFINITY) continue;
+      const float w = expf(ms - mx);
+      lsum += ls * w;
+      for (int64_t x = 0; x < D; x++) out[x] += w * ps[i * D + x];
+    }
+    const float inv = 1.0f / lsum;
+    for (int64_t x = 0; x < D; x++) out[x] *= inv;
+    *lse = mx + logf(lsum);
+  }
+}
+
+size_t kd_attn_max_transpose_bytes = (size_t)1 << 28;
+
+typedef struct {
+  const kd_attn_simd *isa;
+  const float *src;
+  float *dst;
+  int64_t s, h_kv, d, kv_batch_stride, n_tiles;
+} transpose_ctx;
+
+static void transpose_task(void *vctx, size_t task, int thread) {
+  (void)thread;
+  const transpose_ctx *c = vctx;
+  const int64_t tile = (int64_t)task % c->n_tiles, bh = (int64_t)task / c->n_tiles;
+  const int64_t b = bh / c->h_kv, hk = bh % c->h_kv, j0 = tile * BC;
+  c->isa->transpose(c->src + b * c->kv_batch_stride + hk * c->d + j0 * c->h_kv * c->d, min64(BC, c->s - j0), c->d,
+                    c->h_kv * c->d, c->dst + bh * c->d * c->s + j0, c->s);
+}
+
+float *kd_attn_transpose_kv(const kd_attn_simd *isa, const float *src, int64_t b, int64_t s, int64_t h_kv, int64_t d,
+                            int64_t kv_batch_stride) {
+  const size_t bytes = (size_t)(b * h_kv * d * s) * sizeof(float);
+  if (bytes == 0 || bytes > kd_attn_max_transpose_bytes) return NULL;
+  float *dst = aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!dst) return NULL;
+  transpose_ctx c = {isa, src, dst, s, h_kv, d, kv_batch_stride, (s + BC - 1) / BC};
+  kd_parallel_for((size_t)(b * h_kv * c.n_tiles), transpose_task, &c);
+  return dst;
+}
+
+static void fill_nan(const kd_attention_args *a) {
+  for (int64_t i = 0; i < a->b * a->t * a->h * a->d; i++) a->out[i] = NAN;
+  for (int64_t i = 0; i < a->b * a->h * a->t; i++) a->lse[i] = NAN;
+}
+
+void kd_attention_forward_isa(const kd_attn_simd *isa, const kd_attention_args *a) {
+  const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, B = a->b;
+  if (B <= 0 || T <= 0 || H <= 0 || D <= 0 || Hkv <= 0 || H % Hkv != 0) return; /* the binding rejects these */
+  const int threads = kd_get_threads() < 1 ? 1 : kd_get_threads();
+  fwd_ctx c = {a, isa, NULL, 0, threads, 1, 1, S > 0 ? S : 1, 1, Hkv, NULL, NULL};
+  if (T <= DECODE_MAX_T) {
+    const int64_t G = H / Hkv, base = B * Hkv * T;
+    /* Split long key ranges so that threads have work when there are few (b, kv head, query) rows. The split
+     * depends on the shape only, never on the thread count, so results are the same for any number of threads. */
+    if (base < SPLIT_ROWS && S >= 2 * SPLIT_MIN) {
+      const int64_t want = (SPLIT_TASKS + base - 1) / base;
+      int64_t len = max64(SPLIT_MIN, (S + want - 1) / want);
+      len = (len + BC - 1) / BC * BC;
+      c.split_len = len;
+      c.n_split = (S + len - 1) / len;
+    }
+    /* As few kv-head chunks as keep every thread busy (chunking changes no result, so it may follow threads). */
+    const int64_t rows = B * T * c.n_split;
+    c.n_chunks = min64(Hkv, max64(1, (4 * threads + rows - 1) / rows));
+    c.heads_per_chunk = (Hkv + c.n_chunks - 1) / c.n_chunks;
+    c.n_chunks = (Hkv + c.heads_per_chunk - 1) / c.heads_per_chunk;
+    c.per_thread = (size_t)(c.heads_per_chunk * (2 * G * D + 2 * G) + G * BC + 16);
+    c.scratch = aligned_alloc(64, ((size_t)threads * c.per_thread * sizeof(float) + 63) / 64 * 64);
+    if (c.n_split > 1) c.part = malloc((size_t)(base * c.n_split) * (size_t)(G * D + 2 * G) * sizeof(float));
+    if (!c.scratch || (c.n_split > 1 && !c.part)) {
+      fill_nan(a);
+    } else {
+      kd_parallel_for((size_t)(rows * c.n_chunks), fwd_decode_task, &c);
+      if (c.n_split > 1) kd_parallel_for((size_t)base, fwd_merge_task, &c);
+    }
+    free(c.part);
+  } else {
+    c.n_qtiles = (T + BR - 1) / BR;
+    /* kᵀ once per call pays when a key tile meets several query tiles or heads; otherwise transpose per tile */
+    if (c.n_qtiles * (H / Hkv) > 1) c.kt = kd_attn_transpose_kv(isa, a->k, B, S, Hkv, D, a->kv_batch_stride);
+    c.per_thread = (size_t)(2 * BR * D + D * BC + BR * BC + 2 * BR + 16);
+    c.scratch = aligned_alloc(64, ((size_t)threads * c.per_thread * sizeof(float) + 63) / 64 * 64);
+    if (!c.scratch) fill_nan(a);
+    else kd_parallel_for((size_t)(B * H * c.n_qtiles), fwd_tile_task, &c);
+  }
+  free(c.scratch);
+  free(c.kt);
+}
+
+void kd_attention_forward(const kd_attention_args *a) { kd_attention_forward_isa(kd_attn_simd_best(), a); }
