@@ -6,5 +6,6 @@ export * as tokenizer from "./tokenizer/index.js";
 export * as formats from "./formats/index.js";
 export * as nn from "./nn/index.js";
 export * as models from "./models/index.js";
+export * as data from "./data/index.js";
 export * as train from "./train/index.js";
 export * as infer from "./infer/index.js";

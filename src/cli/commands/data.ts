@@ -1,0 +1,126 @@
+// `kotodama data prepare`: parse flags or a JSON config → PipelineConfig, load the tokenizer, run the pipeline,
+// write the report, show a progress bar and a one-screen summary. Not here: any pipeline logic (src/data/).
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import cliProgress from "cli-progress";
+import type { Command } from "../command.js";
+import { parseFlags, numberFlag, wantsHelp } from "../command.js";
+import { KotodamaError } from "../../util/errors.js";
+import { parseConfig } from "../../data/config.js";
+import { runPipeline, type Progress, type TokenizerInput } from "../../data/pipeline.js";
+import { sha256 } from "../../data/files.js";
+import { summarize, writeReport } from "../../data/report.js";
+import { detectTokenizerFile, loadTokenizer } from "../../tokenizer/load.js";
+
+const HELP = [
+  "Usage: kotodama data prepare --config FILE --out DIR [--tokenizer PATH] [--force] [--quiet]",
+  "       kotodama data prepare --input PATH [--input PATH ...] --out DIR [--format text|jsonl|json]",
+  "                             [--separator S] [--field NAME] [--json-key KEY] [--name NAME]",
+  "                             [--val-fraction F] [--tokenizer PATH] [--force] [--quiet]",
+  "",
+  "Turns raw corpora into filtered, deduplicated, tokenized shards with a report (docs/data.md):",
+  "normalise → language ID → quality → toxicity → PII → exact/near dedup → decontaminate → split → shards.",
+  "Writes DIR/manifest.json, DIR/{train,val}-NNNNN.bin (with a tokenizer), DIR/text/{train,val}.jsonl,",
+  "DIR/report.html, DIR/report.json, DIR/lengths-*.svg; caches work in DIR/cache so a re-run reuses it.",
+  "",
+  "  --config FILE      JSON pipeline config (see docs/data.md); unknown keys are errors",
+  "  --input PATH       one-source case: a file, folder or glob (repeatable)",
+  "  --format F         text (default), jsonl or json",
+  '  --separator S      text documents separator; default "\\n\\n" (blank line); e.g. "<|endoftext|>"',
+  "  --field NAME       jsonl/json: the text field (default text; '' for string elements)",
+  "  --json-key KEY     json: the root key holding the array ('' = the root is the array)",
+  "  --name NAME        source name (default: input)",
+  "  --val-fraction F   validation fraction (default 0.01)",
+  "  --tokenizer PATH   tokenizer file (GGUF, tokenizer.json, llama2.c); overrides shards.tokenizer",
+  "  --force            ignore caches",
+  "  --quiet            no progress bar or summary",
+].join("\n");
+
+const FLAGS = {
+  config: { type: "string" },
+  out: { type: "string" },
+  input: { type: "string", multiple: true },
+  format: { type: "string" },
+  separator: { type: "string" },
+  field: { type: "string" },
+  "json-key": { type: "string" },
+  name: { type: "string" },
+  "val-fraction": { type: "string" },
+  tokenizer: { type: "string" },
+  force: { type: "boolean" },
+  quiet: { type: "boolean" },
+} as const;
+
+function loadTok(path: string): TokenizerInput {
+  const f = detectTokenizerFile(path);
+  return { tokenizer: loadTokenizer(path), path: f.path, sha256: sha256(readFileSync(f.path)) };
+}
+
+async function prepare(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags("data prepare", argv, FLAGS, false);
+  const out = values.out;
+  if (typeof out !== "string") throw new KotodamaError("kotodama data prepare: --out DIR is required");
+  let json: unknown;
+  let baseDir: string;
+  let file: string;
+  if (typeof values.config === "string") {
+    if (values.input !== undefined) throw new KotodamaError("kotodama data prepare: give either --config or --input, not both");
+    file = resolve(values.config);
+    try {
+      json = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new KotodamaError(`kotodama data prepare: cannot read --config ${values.config}: ${(e as Error).message}`);
+    }
+    baseDir = dirname(file);
+  } else {
+    const inputs = values.input;
+    if (!Array.isArray(inputs) || inputs.length === 0) throw new KotodamaError("kotodama data prepare: give --config FILE or at least one --input PATH");
+    file = "flags";
+    baseDir = process.cwd();
+    const src: Record<string, unknown> = { name: values.name ?? "input", paths: inputs };
+    if (values.format !== undefined) src.format = values.format;
+    if (values.separator !== undefined) src.separator = String(values.separator).replace(/\\n/g, "\n");
+    if (values.field !== undefined) src.field = values.field;
+    if (values["json-key"] !== undefined) src.jsonKey = values["json-key"];
+    const cfgJson: Record<string, unknown> = { sources: [src] };
+    if (values["val-fraction"] !== undefined) cfgJson.split = { valFraction: numberFlag("data prepare", "val-fraction", values["val-fraction"], 0.01, 0, 0.99) };
+    json = cfgJson;
+  }
+  const cfg = parseConfig(json, file);
+  const tokPath = typeof values.tokenizer === "string" ? resolve(values.tokenizer) : cfg.shards.tokenizer !== null ? resolve(baseDir, cfg.shards.tokenizer) : null;
+  const tokenizer = tokPath === null ? null : loadTok(tokPath);
+  const quiet = values.quiet === true;
+  const bar = quiet ? null : new cliProgress.SingleBar({ format: "{step} |{bar}| {percentage}% {detail}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  let current = "";
+  const onProgress = (p: Progress): void => {
+    if (bar === null) return;
+    if (p.step !== current) {
+      if (current !== "") bar.stop();
+      current = p.step;
+      bar.start(Math.max(1, p.total), 0, { step: p.step.padEnd(6), detail: p.detail });
+    }
+    bar.update(Math.min(p.done, Math.max(1, p.total)), { step: p.step.padEnd(6), detail: p.detail });
+  };
+  const result = await runPipeline(cfg, { outDir: out, baseDir, tokenizer, onProgress, force: values.force === true });
+  bar?.stop();
+  const outDir = resolve(out);
+  writeReport(outDir, result);
+  if (!quiet) process.stdout.write(`${summarize(result)}\nreport: ${resolve(outDir, "report.html")}\n`);
+  return 0;
+}
+
+export const data: Command = {
+  name: "data",
+  ownHelp: true,
+  summary: "prepare filtered, deduplicated token shards",
+  help: HELP,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === "--help" || (sub === "prepare" && wantsHelp(rest))) {
+      process.stdout.write(`${HELP}\n`);
+      return sub === undefined ? 2 : 0;
+    }
+    if (sub !== "prepare") throw new KotodamaError(`kotodama data: unknown subcommand '${sub}'; expected 'prepare'`);
+    return prepare(rest);
+  },
+};

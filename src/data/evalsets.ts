@@ -1,0 +1,80 @@
+// The evaluation sets in ../shared/data that training data must not contain: CEFR-SP sentences, ASSET
+// originals and simplifications, and Do-Not-Answer questions. Not here: n-gram matching (decontaminate.ts).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FormatError } from "../util/errors.js";
+
+export type EvalSetName = "cefr-sp" | "asset" | "do-not-answer";
+export const EVAL_SETS: readonly EvalSetName[] = ["cefr-sp", "asset", "do-not-answer"];
+
+export interface EvalText {
+  readonly set: EvalSetName;
+  readonly text: string;
+}
+
+/** Parses RFC 4180 CSV (quoted fields may hold commas, quotes as "" and newlines). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else field += c;
+  }
+  if (field !== "" || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const lines = (file: string): string[] =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+
+/** Reads the named evaluation sets from dataDir (../shared/data layout). A missing set is a FormatError. */
+export function loadEvalSets(dataDir: string, names: readonly EvalSetName[]): EvalText[] {
+  const out: EvalText[] = [];
+  for (const set of names) {
+    const dir = join(dataDir, set);
+    if (!existsSync(dir)) throw new FormatError(dir, `evaluation set '${set}' not found (decontaminate.evalSets)`);
+    if (set === "cefr-sp") {
+      for (const part of ["SCoRE", "Wiki-Auto"]) {
+        const pdir = join(dir, part);
+        for (const f of readdirSync(pdir).filter((f) => f.endsWith(".txt")).sort()) {
+          for (const l of lines(join(pdir, f))) out.push({ set, text: l.split("\t")[0]! });
+        }
+      }
+    } else if (set === "asset") {
+      const ddir = join(dir, "dataset");
+      for (const f of readdirSync(ddir).sort()) for (const l of lines(join(ddir, f))) out.push({ set, text: l });
+    } else {
+      const file = join(dir, "do_not_answer_en.csv");
+      const rows = parseCsv(readFileSync(file, "utf8"));
+      const col = rows[0]?.indexOf("question") ?? -1;
+      if (col < 0) throw new FormatError(file, "expected a 'question' column");
+      for (const r of rows.slice(1)) if (r[col] !== undefined && r[col]!.trim() !== "") out.push({ set, text: r[col]! });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+// Public API of the data layer: config, pipeline, the stages one by one, shards and the training loop's reader.
+// Not here: code — this file only re-exports.
+export { parseConfig, sharedCorporaConfigJson, PIPELINE_DEFAULTS, type PipelineConfig, type ShardsConfig, type Stage } from "./config.js";
+export { runPipeline, type PipelineOptions, type PipelineResult, type Progress, type TokenizerInput } from "./pipeline.js";
+export { writeReport, summarize, histogramSvg, type ReportInput } from "./report.js";
+export { readFile, resolveFiles, SOURCE_DEFAULTS, type Doc, type SourceConfig, type SourceFormat, type ReadIssue, type IssueKind } from "./readers.js";
+export { normalizeText, NORMALIZE_DEFAULTS, type NormalizeConfig } from "./normalize.js";
+export { createLanguageIdentifier, keepLanguage, LANGID_DEFAULTS, type LangIdConfig, type LanguageIdentifier } from "./langid.js";
+export { judgeQuality, cjkShare, QUALITY_DEFAULTS, type QualityConfig, type QualityVerdict } from "./quality.js";
+export { createToxicityMatcher, TOXICITY_DEFAULTS, type ToxicityConfig, type ToxicityMatcher } from "./toxicity.js";
+export { scrubPii, luhnValid, isCreditCard, PII_DEFAULTS, PII_PLACEHOLDER, type PiiConfig, type PiiKind, type PiiResult } from "./pii.js";
+export { Deduplicator, Key52Set, exactKey, type DedupConfig, type DedupVerdict } from "./dedup.js";
+export { MinHasher, LshIndex, estimateJaccard, shingleHashes, candidateProbability, MINHASH_DEFAULTS, type MinHashConfig } from "./minhash.js";
+export { NgramSet, DECONTAMINATE_DEFAULTS, type DecontaminateConfig } from "./decontaminate.js";
+export { loadEvalSets, parseCsv, EVAL_SETS, type EvalSetName, type EvalText } from "./evalsets.js";
+export { isValidation, repeats, SPLIT_DEFAULTS, type SplitConfig } from "./split.js";
+export { ShardWriter, ShardReader, decodeHeader, bytesPerTokenFor, SHARD_HEADER_BYTES, type ShardHeader, type TokenBatch } from "./shards.js";
+export { openSplit, readManifest, type Manifest, type ShardEntry, type SplitEntry, type SourceEntry } from "./manifest.js";
+export { unitHashes } from "./units.js";
