@@ -62,29 +62,33 @@ static inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/* y[j] = Σ_k x[k]·w[k·ldw + j]: 64 columns at a time in 8 registers while all rows stream by. */
+/* y[j] = Σ_k x[k]·w[k·ldw + j]: y (in L1) takes four rows per pass, each row read as one contiguous stretch;
+ * every y[j] is one FMA chain in k order (fmaf in the scalar tail is the same fused operation). */
 static void gemv_rows(int64_t k, int64_t n, const float *x, const float *w, int64_t ldw, float *y) {
-  int64_t j = 0;
-  for (; j + 64 <= n; j += 64) {
-    __m256 acc[8];
-    for (int v = 0; v < 8; v++) acc[v] = _mm256_setzero_ps();
-    for (int64_t p = 0; p < k; p++) {
-      const __m256 xv = _mm256_broadcast_ss(x + p);
-      const float *r = w + p * ldw + j;
-#pragma GCC unroll 8
-      for (int v = 0; v < 8; v++) acc[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(r + 8 * v), acc[v]);
+  const int64_t n8 = n & ~(int64_t)7;
+  for (int64_t j = 0; j < n; j++) y[j] = 0.0f;
+  int64_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const __m256 x0 = _mm256_broadcast_ss(x + p), x1 = _mm256_broadcast_ss(x + p + 1),
+                 x2 = _mm256_broadcast_ss(x + p + 2), x3 = _mm256_broadcast_ss(x + p + 3);
+    const float *w0 = w + p * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+    for (int64_t j = 0; j < n8; j += 8) {
+      __m256 v = _mm256_loadu_ps(y + j);
+      v = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + j), v);
+      v = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w1 + j), v);
+      v = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w2 + j), v);
+      v = _mm256_fmadd_ps(x3, _mm256_loadu_ps(w3 + j), v);
+      _mm256_storeu_ps(y + j, v);
     }
-    for (int v = 0; v < 8; v++) _mm256_storeu_ps(y + j + 8 * v, acc[v]);
+    for (int64_t j = n8; j < n; j++)
+      y[j] = fmaf(x[p + 3], w3[j], fmaf(x[p + 2], w2[j], fmaf(x[p + 1], w1[j], fmaf(x[p], w0[j], y[j]))));
   }
-  for (; j + 8 <= n; j += 8) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t p = 0; p < k; p++) acc = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_loadu_ps(w + p * ldw + j), acc);
-    _mm256_storeu_ps(y + j, acc);
-  }
-  for (; j < n; j++) {
-    float s = 0.0f;
-    for (int64_t p = 0; p < k; p++) s = fmaf(x[p], w[p * ldw + j], s);
-    y[j] = s;
+  for (; p < k; p++) {
+    const __m256 x0 = _mm256_broadcast_ss(x + p);
+    const float *w0 = w + p * ldw;
+    int64_t j = 0;
+    for (; j < n8; j += 8) _mm256_storeu_ps(y + j, _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + j), _mm256_loadu_ps(y + j)));
+    for (; j < n; j++) y[j] = fmaf(x[p], w0[j], y[j]);
   }
 }
 

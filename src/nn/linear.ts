@@ -1,0 +1,32 @@
+// The Linear module: a typed weight pair (weight (out, in) as Hugging Face stores nn.Linear, optional bias)
+// with its initialisation and forward. Not here: the matmul and its gradient (tensor/matmul.ts).
+import type { Graph, Tensor } from "../tensor/index.js";
+import { linear } from "../tensor/index.js";
+import type { Rng } from "../util/rng.js";
+
+export interface LinearWeights {
+  readonly weight: Tensor; // (out, in)
+  readonly bias: Tensor | null; // (out)
+}
+
+export interface LinearInit {
+  /** Name of the weight; the bias is named by replacing a trailing ".weight" with ".bias". */
+  readonly name: string;
+  readonly bias: boolean;
+  /** Standard deviation of the normal init of the weight (bias starts at zero). */
+  readonly std: number;
+}
+
+const biasName = (name: string): string => (name.endsWith(".weight") ? `${name.slice(0, -7)}.bias` : `${name}.bias`);
+
+/** A new trainable Linear: weight ~ N(0, std²) drawn from rng, bias zeros. */
+export function createLinear(g: Graph, rng: Rng, inFeatures: number, outFeatures: number, init: LinearInit): LinearWeights {
+  const w = new Float32Array(outFeatures * inFeatures);
+  rng.fillNormal(w, 0, init.std);
+  const weight = g.parameter(w, [outFeatures, inFeatures], init.name);
+  const bias = init.bias ? g.parameter(new Float32Array(outFeatures), [outFeatures], biasName(init.name)) : null;
+  return { weight, bias };
+}
+
+/** y = x·Wᵀ + b. x (..., in) → (..., out). */
+export const linearForward = (w: LinearWeights, x: Tensor): Tensor => linear(x, w.weight, w.bias);

@@ -1,0 +1,236 @@
+// The pretraining loop: next-token prediction with AdamW (decoupled decay on matrices and embeddings only),
+// warm-up + cosine schedule, gradient clipping and accumulation, periodic held-out evaluation, a time budget,
+// atomic bit-exact checkpoints and the run directory (config.json, tokenizer.json, model.safetensors,
+// checkpoint.safetensors, metrics.jsonl, loss.svg). Not here: argument parsing (cli/commands/train.ts),
+// data loading (data.ts), checkpoint format (checkpoint.ts).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Backend } from "../engine/ops.js";
+import { decoderLoss, initDecoderWeights, namedWeights, parameterCount, saveWeights, type DecoderWeights } from "../models/index.js";
+import { AdamW } from "../nn/optim/adamw.js";
+import { clipGradNorm, gradNorm } from "../nn/optim/clip.js";
+import { Graph, scale } from "../tensor/index.js";
+import { KotodamaError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, writeAtomic, type LoopState } from "./checkpoint.js";
+import { runConfigJson, type RunConfig } from "./config.js";
+import { trainBatch, valBatch, type Batch, type TokenData } from "./data.js";
+import { appendMetric, readMetrics, truncateMetrics, type StepRecord } from "./metrics.js";
+import { lossCurveSvg } from "./plot.js";
+import { lrAt } from "./schedule.js";
+
+export interface Progress {
+  readonly step: number; // steps completed
+  readonly maxSteps: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly tokensPerS: number;
+  /** Estimated seconds left (by steps, or by the time budget when that ends the run first). */
+  readonly etaS: number;
+  readonly valLoss?: number;
+}
+
+export interface TrainOptions {
+  readonly run: RunConfig;
+  readonly data: TokenData;
+  readonly backend: Backend;
+  /** Run directory; null trains in memory only (benchmarks, tests). Resumes when it holds a checkpoint. */
+  readonly outDir: string | null;
+  /** tokenizer.json text to store in the run directory. */
+  readonly tokenizerJson?: string | null;
+  /** Stop after this many seconds of training (counted across resumes). */
+  readonly timeBudgetS?: number;
+  /** With timeBudgetS: set the schedule length from the measured speed of the first steps. */
+  readonly fitMaxStepsToBudget?: boolean;
+  /** Stop after this step without changing the schedule (as if killed right after its checkpoint). */
+  readonly stopAfterStep?: number;
+  /** Skip evaluation and files during the loop (benchmarks). */
+  readonly evaluate?: boolean;
+  readonly onProgress?: (p: Progress) => void;
+  /** Messages (resume, parameter count, checkpoint paths). */
+  readonly log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  readonly config: RunConfig;
+  readonly weights: DecoderWeights;
+  readonly graph: Graph;
+  readonly steps: number;
+  readonly maxSteps: number;
+  readonly resumedFrom: number | null;
+  readonly lastLoss: number;
+  readonly lastValLoss: number | null;
+  /** Wall seconds of each optimizer step of this session. */
+  readonly stepSeconds: readonly number[];
+  readonly parameterCount: number;
+}
+
+/** Mean loss over the first evalBatches validation batches (no gradients). */
+export function evaluate(g: Graph, r: RunConfig, w: DecoderWeights, data: TokenData, buf?: Batch): number {
+  const B = r.train.batchSize;
+  const T = r.model.context;
+  let sum = 0;
+  for (let i = 0; i < r.train.evalBatches; i++) {
+    const b = valBatch(data, i, B, T, buf);
+    sum += g.noGrad(() => g.scope(() => decoderLoss(r.model, w, b.inputs, b.targets, B, T).item()));
+  }
+  return sum / r.train.evalBatches;
+}
+
+/** Checks that the data fits the model: ids inside the vocabulary, enough tokens for a window. */
+export function checkDataForModel(r: RunConfig, data: TokenData): void {
+  if (data.vocabSize !== r.model.vocabSize) {
+    throw new KotodamaError(`train: the data's vocabulary has ${data.vocabSize} tokens but the model's vocabSize is ${r.model.vocabSize} (set model.vocabSize in --config, or use matching data/tokenizer)`);
+  }
+  const T = r.model.context;
+  for (const [name, s] of [["train", data.train], ["validation", data.val]] as const) {
+    if (s.length < T + 2) throw new KotodamaError(`train: the ${name} stream has ${s.length} tokens, fewer than context + 2 = ${T + 2}`);
+  }
+}
+
+function writeRunFiles(dir: string, r: RunConfig, tokenizerJson: string | null | undefined): void {
+  mkdirSync(dir, { recursive: true });
+  if (tokenizerJson != null) writeAtomic(join(dir, "tokenizer.json"), (tmp) => writeFileSync(tmp, tokenizerJson));
+  writeFileSync(join(dir, "metrics.jsonl"), "");
+  writeAtomic(join(dir, "config.json"), (tmp) => writeFileSync(tmp, runConfigJson(r)));
+}
+
+/** The loss curves of a metrics log as SVG. */
+export function metricsSvg(records: readonly StepRecord[], title: string): string {
+  return lossCurveSvg(
+    [
+      { name: "train loss", color: "#1f77b4", points: records.map((m) => [m.step, m.train_loss] as const) },
+      { name: "val loss", color: "#d62728", markers: true, points: records.filter((m) => m.val_loss !== undefined).map((m) => [m.step, m.val_loss as number] as const) },
+    ],
+    { title },
+  );
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Trains (or resumes) a run. */
+export function train(o: TrainOptions): TrainResult {
+  const r = o.run;
+  const { model: c, train: tc } = r;
+  checkDataForModel(r, o.data);
+  const log = o.log ?? ((): void => {});
+  const cfgJson = runConfigJson(r);
+  const dir = o.outDir;
+  const ckptPath = dir === null ? null : join(dir, CHECKPOINT_FILE);
+  const metricsPath = dir === null ? null : join(dir, "metrics.jsonl");
+  const doEval = o.evaluate ?? true;
+
+  const g = new Graph(o.backend);
+  const rng = new Rng(tc.seed);
+  const w = initDecoderWeights(g, c, rng);
+  const named = namedWeights(w);
+  const params = named.map((n) => n.tensor);
+  // The optimizer's parameter order (decayed group, then the rest) is also the checkpoint's.
+  const optOrder = [...named.filter((n) => n.decay), ...named.filter((n) => !n.decay)];
+  const opt = new AdamW(
+    [
+      { params: optOrder.filter((n) => n.decay).map((n) => n.tensor), weightDecay: tc.weightDecay },
+      { params: optOrder.filter((n) => !n.decay).map((n) => n.tensor), weightDecay: 0 },
+    ],
+    { lr: tc.lr, beta1: tc.beta1, beta2: tc.beta2, eps: tc.eps, weightDecay: tc.weightDecay },
+  );
+  const nParams = parameterCount(w);
+
+  if (dir !== null && existsSync(dir)) {
+    // Temporary files of writes a kill interrupted (writeAtomic): never read, removed here.
+    for (const f of readdirSync(dir)) if (/\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
+  }
+  let state: LoopState = { step: 0, maxSteps: tc.maxSteps, rng: rng.getState(), dataPosition: 0, tokensSeen: 0, elapsedS: 0 };
+  let resumedFrom: number | null = null;
+  if (dir !== null && ckptPath !== null && existsSync(ckptPath) && existsSync(join(dir, "config.json"))) {
+    const saved = readFileSync(join(dir, "config.json"), "utf8");
+    if (saved !== cfgJson) throw new KotodamaError(`train: ${dir} holds a run with a different config; pass another --out, or the same settings to resume it`);
+    state = loadCheckpoint(ckptPath, optOrder, opt, cfgJson);
+    rng.setState(state.rng);
+    resumedFrom = state.step;
+    if (metricsPath !== null) truncateMetrics(metricsPath, state.step);
+    log(`resuming ${dir} from step ${state.step}`);
+  } else if (dir !== null) {
+    writeRunFiles(dir, r, o.tokenizerJson);
+  }
+  log(`model: ${nParams.toLocaleString("en-US")} parameters (${c.nLayers} layers, ${c.dim} channels, ${c.nHeads} heads, vocab ${c.vocabSize}, context ${c.context})`);
+
+  const B = tc.batchSize;
+  const T = c.context;
+  const A = tc.gradAccum;
+  const tokensPerStep = A * B * T;
+  let maxSteps = state.maxSteps;
+  let step = state.step;
+  const budget = o.timeBudgetS ?? Infinity;
+  const fitAt = o.fitMaxStepsToBudget === true && resumedFrom === null && Number.isFinite(budget) ? Math.max(2, Math.min(10, tc.warmupSteps)) : -1;
+  const buf: Batch = { inputs: new Int32Array(B * T), targets: new Int32Array(B * T) };
+  const stepSeconds: number[] = [];
+  const prior = resumedFrom !== null && metricsPath !== null ? readMetrics(metricsPath) : [];
+  let lastLoss = prior.length > 0 ? prior[prior.length - 1].train_loss : NaN;
+  let lastVal: number | null = prior.filter((m) => m.val_loss !== undefined).slice(-1)[0]?.val_loss ?? null;
+  const priorElapsed = state.elapsedS; // training seconds of earlier sessions (fixed for this session)
+  let elapsed = priorElapsed;
+  const sessionStart = performance.now();
+  let trainSeconds = 0;
+
+  const checkpoint = (): void => {
+    if (dir === null || ckptPath === null) return;
+    state = { step, maxSteps, rng: rng.getState(), dataPosition: step * A * B, tokensSeen: step * tokensPerStep, elapsedS: elapsed };
+    saveCheckpoint(ckptPath, optOrder, opt, state, cfgJson);
+    writeAtomic(join(dir, "model.safetensors"), (tmp) => saveWeights(tmp, w, new Map([["format", "pt"], ["kotodama.step", String(step)]])));
+  };
+
+  while (step < maxSteps && elapsed < budget && (o.stopAfterStep === undefined || step < o.stopAfterStep)) {
+    const t0 = performance.now();
+    let lossSum = 0;
+    for (let m = 0; m < A; m++) {
+      const b = trainBatch(o.data, step, m, A, B, T, buf);
+      lossSum += g.scope(() => {
+        const loss = decoderLoss(c, w, b.inputs, b.targets, B, T);
+        g.backward(A > 1 ? scale(loss, 1 / A) : loss);
+        return loss.item();
+      });
+    }
+    const loss = lossSum / A;
+    if (!Number.isFinite(loss)) throw new KotodamaError(`train: loss became ${loss} at step ${step + 1} (lower lr, or raise gradClip)`);
+    const norm = tc.gradClip > 0 ? clipGradNorm(params, tc.gradClip) : gradNorm(params);
+    const lr = lrAt(step, { ...tc, maxSteps });
+    opt.step(lr);
+    opt.zeroGrad();
+    step++;
+    const dt = (performance.now() - t0) / 1000;
+    stepSeconds.push(dt);
+    trainSeconds += dt;
+    lastLoss = loss;
+    if (step === fitAt) {
+      const per = median(stepSeconds.slice(1)); // the first step pays for warm-up (JIT, buffer pool)
+      const evalShare = doEval ? tc.evalBatches / (3 * tc.evalInterval) : 0;
+      maxSteps = Math.max(step + 1, Math.floor((budget * 0.92) / (per * (1 + evalShare))));
+      log(`time budget ${budget.toFixed(0)} s at ${per.toFixed(3)} s/step: schedule set to ${maxSteps} steps`);
+    }
+    elapsed = priorElapsed + (performance.now() - sessionStart) / 1000;
+    let val: number | undefined;
+    const last = step >= maxSteps || elapsed >= budget;
+    if (doEval && (step % tc.evalInterval === 0 || last)) {
+      val = evaluate(g, r, w, o.data);
+      lastVal = val;
+    }
+    const tps = tokensPerStep / dt;
+    const rec: StepRecord = { step, lr, train_loss: loss, grad_norm: norm, tokens_per_s: Math.round(tps), elapsed_s: Number(elapsed.toFixed(3)), ...(val !== undefined ? { val_loss: val } : {}) };
+    if (metricsPath !== null) appendMetric(metricsPath, rec);
+    const avg = trainSeconds / stepSeconds.length;
+    const eta = Math.min((maxSteps - step) * avg, Math.max(0, budget - elapsed));
+    o.onProgress?.({ step, maxSteps, loss, lr, tokensPerS: tps, etaS: eta, ...(val !== undefined ? { valLoss: val } : {}) });
+    if (tc.checkpointInterval > 0 && step % tc.checkpointInterval === 0) checkpoint();
+  }
+  if (dir !== null && step > 0) {
+    checkpoint();
+    if (metricsPath !== null) {
+      writeAtomic(join(dir, "loss.svg"), (tmp) => writeFileSync(tmp, metricsSvg(readMetrics(metricsPath), `${r.preset}: loss per step`)));
+    }
+  }
+  return { config: r, weights: w, graph: g, steps: step, maxSteps, resumedFrom, lastLoss, lastValLoss: lastVal, stepSeconds, parameterCount: nParams };
+}
