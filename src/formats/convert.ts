@@ -1,9 +1,13 @@
-// Converting a Llama checkpoint between formats: GGUF, a Hugging Face folder or a llama2.c .bin in; GGUF or a
-// Hugging Face folder out; optionally to another tensor type (f32, f16, bf16, q8_0, q4_0). Tensors stream one at
-// a time. Not here: reading the checkpoint's layout (llama-layout.ts), the CLI (cli/commands/convert.ts).
+// Converting a Llama or GPT-2 checkpoint between formats: GGUF, a Hugging Face folder, a kotodama run directory
+// or a llama2.c .bin in; GGUF or a Hugging Face folder out; optionally to another tensor type (f32, f16, bf16,
+// q8_0, q4_0). Tensors stream one at a time. Not here: reading the checkpoint's layout (llama-layout.ts,
+// gpt2-layout.ts), the CLI (cli/commands/convert.ts).
 //
 // Conventions (what llama.cpp and transformers do, so that they accept the output):
 // - Q/K rows are permuted between Hugging Face's rotate-half order and GGUF's adjacent pairs (rope-permute.ts).
+// - GPT-2's Conv1D weights (c_attn, c_proj, c_fc) are transposed between transformers' (in, out) and GGUF's
+//   (out, in), as llama.cpp's convert_hf_to_gguf.py GPT2Model does; position_embd stays F32 under --type
+//   (convert_hf_to_gguf keeps POS_EMBD F32, llama-quantize never quantizes it).
 // - --type q8_0/q4_0 quantizes every 2-D weight, token_embd and output included (llama-quantize --pure);
 //   1-D norms stay F32; a weight whose rows are not whole blocks (stories260K's ffn_down, rows of 172) keeps
 //   its source type (F32/F16/BF16), and the report says so (llama-quantize itself refuses such tensors).
@@ -26,10 +30,11 @@ import { GGUF_MAGIC, readGguf } from "./gguf/read.js";
 import type { GgufMetadata, GgufValue } from "./gguf/value.js";
 import { writeGgufFile, type GgufTensorToWrite } from "./gguf/write.js";
 import { writeHfFolder } from "./hf/folder.js";
-import { llamaHeadDim, readLlamaCheckpoint, type LlamaCheckpoint, type LlamaHparams, type LlamaWeight } from "./llama-layout.js";
+import { isGpt2Checkpoint, readGpt2Checkpoint, type Gpt2Hparams, type Gpt2Weight } from "./gpt2-layout.js";
+import { llamaHeadDim, readLlamaCheckpoint, type LlamaHparams, type LlamaWeight } from "./llama-layout.js";
 import { quantize } from "./quant/index.js";
 import { permuteQkRows, type RopeRowOrder } from "./rope-permute.js";
-import { openTensorFile, tensorF32, type FileFormat, type TensorFile } from "./tensor-file.js";
+import { openTensorFile, tensorF32, type FileFormat, type TensorEntry, type TensorFile } from "./tensor-file.js";
 
 export type ConvertType = "f32" | "f16" | "bf16" | "q8_0" | "q4_0";
 export const CONVERT_TYPES: readonly ConvertType[] = ["f32", "f16", "bf16", "q8_0", "q4_0"];
@@ -60,7 +65,9 @@ export interface ConvertReport {
   readonly output: string;
   readonly inputFormat: FileFormat;
   readonly outputFormat: "gguf" | "hf-folder";
-  readonly hparams: LlamaHparams;
+  /** The model family: GGUF architecture "llama" (LlamaForCausalLM) or "gpt2" (GPT2LMHeadModel). */
+  readonly arch: "llama" | "gpt2";
+  readonly hparams: LlamaHparams | Gpt2Hparams;
   readonly tensors: readonly ConvertedTensor[];
   readonly notes: readonly string[];
 }
@@ -75,13 +82,27 @@ export function outputFormatOf(path: string): "gguf" | "hf-folder" {
   return "hf-folder";
 }
 
+/** A weight of either family as the writers see it: names, GGUF shape, Hugging Face shape, source tensor, and
+ *  its bytes as a given type in the output's layout. */
+interface SourceWeight {
+  readonly gguf: string;
+  readonly hf: string;
+  /** Row-major as GGUF holds it (ne reversed). */
+  readonly shape: readonly number[];
+  /** Row-major as the Hugging Face folder holds it (GPT-2 Conv1D: shape reversed). */
+  readonly hfShape: readonly number[];
+  readonly entry: TensorEntry;
+  bytesAs(to: string): Uint8Array;
+}
+
 /** The stored type of weight w in the output, and why it is not the requested one when it is not. */
-function targetType(w: LlamaWeight, out: "gguf" | "hf-folder", type: ConvertType | undefined): { to: string; note?: string } {
+function targetType(w: SourceWeight, out: "gguf" | "hf-folder", type: ConvertType | undefined): { to: string; note?: string } {
   const src = w.entry.dtype;
   const plain = src === "F32" || src === "F16" || src === "BF16";
   if (out === "hf-folder") return { to: type !== undefined ? GGML_NAME[type] : plain ? src : "F32" };
   if (type === undefined) return { to: src };
   if (w.shape.length === 1) return { to: "F32" }; // norms stay F32 (llama.cpp's converters and llama-quantize)
+  if (w.gguf === "position_embd.weight") return { to: "F32" }; // convert_hf_to_gguf keeps POS_EMBD F32
   const want = GGML_NAME[type];
   const block = ggmlTypeByName(want)!.blockSize;
   const row = w.shape[w.shape.length - 1]!;
@@ -105,9 +126,34 @@ function tensorData(w: LlamaWeight, to: string, hp: LlamaHparams, permute: RopeR
   return quantize(id.id, x);
 }
 
+/** (rows, cols) → (cols, rows) of elements of `size` bytes. */
+function transposeBytes(x: Uint8Array, rows: number, cols: number, size: number): Uint8Array {
+  const y = new Uint8Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) y.set(x.subarray((r * cols + c) * size, (r * cols + c + 1) * size), (c * rows + r) * size);
+  }
+  return y;
+}
+
+/** The bytes of GPT-2 weight w as `to`, in the output's layout: Conv1D weights (in, out) in a folder, (out, in)
+ *  in GGUF. */
+function gpt2TensorData(w: Gpt2Weight, to: string, out: "gguf" | "hf-folder"): Uint8Array {
+  const flip = w.conv1d && w.entryTransposed !== (out === "hf-folder");
+  const [rows, cols] = w.entry.shape.length === 2 ? [w.entry.shape[0]!, w.entry.shape[1]!] : [1, w.entry.nElements];
+  if (to === w.entry.dtype && !(flip && w.entry.nBytes % w.entry.nElements !== 0)) {
+    const raw = w.entry.bytes();
+    return flip ? transposeBytes(raw, rows, cols, w.entry.nBytes / w.entry.nElements) : raw;
+  }
+  let x = tensorF32(w.entry);
+  if (flip) x = new Float32Array(transposeBytes(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), rows, cols, 4).buffer);
+  const id = ggmlTypeByName(to);
+  if (id === undefined) throw new KotodamaError(`convert: no ggml type "${to}"`);
+  return quantize(id.id, x);
+}
+
 /** The tokenizer file that goes with the source when --tokenizer is not given: tokenizer.json in a folder or
  *  run directory; tokenizer.bin or tok{V}.bin (llama2.c's name for small ones) beside a .bin checkpoint. */
-function defaultTokenizer(f: TensorFile, hp: LlamaHparams): string | undefined {
+function defaultTokenizer(f: TensorFile, hp: { readonly vocabSize: number }): string | undefined {
   const candidates =
     f.format === "llama2c" ? [join(dirname(f.path), "tokenizer.bin"), join(dirname(f.path), `tok${hp.vocabSize}.bin`)]
     : f.format === "hf-folder" ? [join(f.path, "tokenizer.json")] : [];
@@ -173,7 +219,18 @@ function tokenizerEntries(path: string, vocabSize: number, notes: string[]): [st
   return tokenizerAsGguf(loadTokenizer(path), vocabSize, path, notes);
 }
 
-function ggufMetadata(ck: LlamaCheckpoint, source: GgufMetadata | null, fileType: number, quantized: boolean, tokenizer: string | undefined, notes: string[]): Map<string, GgufValue> {
+/** general.* and <arch>.* keys of a model converted from elsewhere than GGUF (llama.cpp's names and types). */
+function archEntries(arch: "llama" | "gpt2", hp: LlamaHparams | Gpt2Hparams, fileType: number): [string, GgufValue][] {
+  const common = {
+    name: hp.name, contextLength: hp.context, embeddingLength: hp.dim, blockCount: hp.nLayers, feedForwardLength: hp.hiddenDim,
+    headCount: hp.nHeads, vocabSize: hp.vocabSize, fileType,
+  };
+  if (arch === "gpt2") return archMetadata({ arch, ...common, layerNormEps: (hp as Gpt2Hparams).normEps });
+  const h = hp as LlamaHparams;
+  return archMetadata({ arch, ...common, headCountKv: h.nKvHeads, rmsEps: h.rmsEps, ropeFreqBase: h.ropeTheta, ropeDimensionCount: llamaHeadDim(h) });
+}
+
+function ggufMetadata(arch: () => [string, GgufValue][], vocabSize: number, source: GgufMetadata | null, fileType: number, quantized: boolean, tokenizer: string | undefined, notes: string[]): Map<string, GgufValue> {
   const u32 = (value: number): GgufValue => ({ type: "uint32", value });
   let meta: Map<string, GgufValue>;
   if (source !== null) {
@@ -183,19 +240,14 @@ function ggufMetadata(ck: LlamaCheckpoint, source: GgufMetadata | null, fileType
     meta.set("general.file_type", u32(fileType));
     if (tokenizer !== undefined) notes.push("--tokenizer ignored: the GGUF source carries its own tokenizer");
   } else {
-    const h = ck.hp;
-    meta = new Map(archMetadata({
-      arch: "llama", name: h.name, contextLength: h.context, embeddingLength: h.dim, blockCount: h.nLayers,
-      feedForwardLength: h.hiddenDim, headCount: h.nHeads, headCountKv: h.nKvHeads, rmsEps: h.rmsEps,
-      ropeFreqBase: h.ropeTheta, ropeDimensionCount: llamaHeadDim(h), vocabSize: h.vocabSize, fileType,
-    }));
+    meta = new Map(arch());
     if (tokenizer === undefined) {
       notes.push("no tokenizer written (pass --tokenizer FILE: a GGUF file or a llama2.c tokenizer.bin); llama.cpp needs one to run the model");
     } else {
-      const entries = tokenizerEntries(tokenizer, h.vocabSize, notes);
+      const entries = tokenizerEntries(tokenizer, vocabSize, notes);
       const tokens = entries.find(([k]) => k === "tokenizer.ggml.tokens")?.[1];
-      if (tokens?.type === "array" && tokens.value.length !== h.vocabSize) {
-        throw new KotodamaError(`convert: tokenizer ${tokenizer} has ${tokens.value.length} tokens, the model's vocabulary ${h.vocabSize}`);
+      if (tokens?.type === "array" && tokens.value.length !== vocabSize) {
+        throw new KotodamaError(`convert: tokenizer ${tokenizer} has ${tokens.value.length} tokens, the model's vocabulary ${vocabSize}`);
       }
       for (const [k, v] of entries) meta.set(k, v);
       notes.push(`tokenizer from ${tokenizer}`);
@@ -215,6 +267,22 @@ function f32Decimal(x: number): number {
   return x;
 }
 
+const torchDtype = (dtype: string): string => (dtype === "F16" ? "float16" : dtype === "BF16" ? "bfloat16" : "float32");
+
+/** transformers' GPT2Config keys (n_ctx = n_positions as GPT-2's own config.json has it; the tanh GELU
+ *  kotodama trains with is transformers' "gelu_new"). */
+function gpt2HfConfig(h: Gpt2Hparams, dtype: string, tok: Tokenizer | undefined): { config: Record<string, unknown>; generation: Record<string, unknown> } {
+  const special = { bos_token_id: tok?.special.bos, eos_token_id: tok?.special.eos };
+  const config = {
+    activation_function: "gelu_new", architectures: ["GPT2LMHeadModel"], model_type: "gpt2", initializer_range: 0.02,
+    layer_norm_epsilon: f32Decimal(h.normEps), n_ctx: h.context, n_embd: h.dim, n_head: h.nHeads, n_inner: h.hiddenDim,
+    n_layer: h.nLayers, n_positions: h.context, reorder_and_upcast_attn: false, scale_attn_by_inverse_layer_idx: false,
+    scale_attn_weights: true, tie_word_embeddings: h.tied, torch_dtype: torchDtype(dtype), use_cache: true, vocab_size: h.vocabSize,
+    ...special,
+  };
+  return { config, generation: { _from_model_config: true, ...special } };
+}
+
 function hfConfig(h: LlamaHparams, dtype: string, tok: Tokenizer | undefined): { config: Record<string, unknown>; generation: Record<string, unknown> } {
   const special = { bos_token_id: tok?.special.bos, eos_token_id: tok?.special.eos };
   const config = {
@@ -223,7 +291,7 @@ function hfConfig(h: LlamaHparams, dtype: string, tok: Tokenizer | undefined): {
     max_position_embeddings: h.context, num_attention_heads: h.nHeads, num_hidden_layers: h.nLayers,
     num_key_value_heads: h.nKvHeads, pretraining_tp: 1, rms_norm_eps: f32Decimal(h.rmsEps), rope_scaling: null,
     rope_theta: f32Decimal(h.ropeTheta ?? 10000), tie_word_embeddings: h.tied,
-    torch_dtype: dtype === "F16" ? "float16" : dtype === "BF16" ? "bfloat16" : "float32", use_cache: true, vocab_size: h.vocabSize,
+    torch_dtype: torchDtype(dtype), use_cache: true, vocab_size: h.vocabSize,
     ...special,
   };
   return { config, generation: { _from_model_config: true, ...special } };
@@ -241,37 +309,51 @@ export function convertModel(input: string, output: string, options: ConvertOpti
     throw new KotodamaError(`convert: a Hugging Face folder holds f32, f16 or bf16 tensors, not ${options.type} (write a .gguf file to quantize)`);
   }
   const f = openTensorFile(input);
-  const ck = readLlamaCheckpoint(f);
-  const notes = [...ck.notes];
-  const targetOrder = outFormat === "gguf" ? "adjacent" : "half";
-  const permute: RopeRowOrder | null = ck.ropeOrder === targetOrder ? null : targetOrder === "adjacent" ? "hf-to-gguf" : "gguf-to-hf";
-  if (permute !== null) notes.push(`Q/K rows permuted ${permute} (RoPE pair order)`);
-  const plan = ck.weights.map((w) => ({ w, ...targetType(w, outFormat, options.type) }));
+  const arch = isGpt2Checkpoint(f) ? "gpt2" : "llama";
+  let hp: LlamaHparams | Gpt2Hparams;
+  let weights: SourceWeight[];
+  const notes: string[] = [];
+  if (arch === "gpt2") {
+    const ck = readGpt2Checkpoint(f);
+    hp = ck.hp;
+    notes.push(...ck.notes);
+    weights = ck.weights.map((w) => ({ ...w, hfShape: w.conv1d ? [...w.shape].reverse() : w.shape, bytesAs: (to: string) => gpt2TensorData(w, to, outFormat) }));
+  } else {
+    const ck = readLlamaCheckpoint(f);
+    hp = ck.hp;
+    notes.push(...ck.notes);
+    const targetOrder = outFormat === "gguf" ? "adjacent" : "half";
+    const permute: RopeRowOrder | null = ck.ropeOrder === targetOrder ? null : targetOrder === "adjacent" ? "hf-to-gguf" : "gguf-to-hf";
+    if (permute !== null) notes.push(`Q/K rows permuted ${permute} (RoPE pair order)`);
+    weights = ck.weights.map((w) => ({ ...w, hfShape: w.shape, bytesAs: (to: string) => tensorData(w, to, ck.hp, permute) }));
+  }
+  const plan = weights.map((w) => ({ w, ...targetType(w, outFormat, options.type) }));
   const tensors: ConvertedTensor[] = plan.map(({ w, to, note }) => ({
-    name: outFormat === "gguf" ? w.gguf : w.hf, shape: w.shape, from: w.entry.dtype, to, ...(note === undefined ? {} : { note }),
+    name: outFormat === "gguf" ? w.gguf : w.hf, shape: outFormat === "gguf" ? w.shape : w.hfShape, from: w.entry.dtype, to, ...(note === undefined ? {} : { note }),
   }));
-  const dataOf = (i: number): (() => Uint8Array) => () => tensorData(plan[i]!.w, plan[i]!.to, ck.hp, permute);
+  const dataOf = (i: number): (() => Uint8Array) => () => plan[i]!.w.bytesAs(plan[i]!.to);
 
   if (outFormat === "gguf") {
     const quantized = plan.some((p) => ggmlTypeByName(p.to)!.blockSize > 1);
     const mainType = options.type !== undefined ? GGML_NAME[options.type] : (plan.find((p) => p.w.shape.length === 2)?.to ?? "F32");
     const fileType = FILE_TYPE[mainType] ?? LlamaFileType.ALL_F32;
-    const tokenizer = options.tokenizer ?? (f.format === "gguf" ? undefined : defaultTokenizer(f, ck.hp));
-    const metadata = ggufMetadata(ck, f.format === "gguf" ? f.metadata : null, fileType, quantized, tokenizer, notes);
+    const tokenizer = options.tokenizer ?? (f.format === "gguf" ? undefined : defaultTokenizer(f, hp));
+    const metadata = ggufMetadata(() => archEntries(arch, hp, fileType), hp.vocabSize, f.format === "gguf" ? f.metadata : null, fileType, quantized, tokenizer, notes);
     const gt: GgufTensorToWrite[] = plan.map((p, i) => ({ name: p.w.gguf, dims: [...p.w.shape].reverse(), type: ggmlTypeByName(p.to)!.id, data: dataOf(i) }));
     writeGgufFile(output, { metadata, tensors: gt });
   } else {
     const dtypes = new Set(plan.map((p) => p.to));
-    const tokFile = options.tokenizer ?? defaultTokenizer(f, ck.hp);
+    const tokFile = options.tokenizer ?? defaultTokenizer(f, hp);
     const tok = f.format === "gguf" && f.metadata.has("tokenizer.ggml.model") ? tokenizerFromGgufMetadata(f.metadata, f.path) : tokFile !== undefined ? loadTokenizer(tokFile) : undefined;
-    const { config, generation } = hfConfig(ck.hp, dtypes.size === 1 ? [...dtypes][0]! : "F32", tok);
+    const dtype = dtypes.size === 1 ? [...dtypes][0]! : "F32";
+    const { config, generation } = arch === "gpt2" ? gpt2HfConfig(hp as Gpt2Hparams, dtype, tok) : hfConfig(hp as LlamaHparams, dtype, tok);
     writeHfFolder(output, {
       config, generationConfig: generation,
-      tensors: plan.map((p, i) => ({ name: p.w.hf, dtype: p.to, shape: p.w.shape, data: dataOf(i) })),
+      tensors: plan.map((p, i) => ({ name: p.w.hf, dtype: p.to, shape: p.w.hfShape, data: dataOf(i) })),
     });
     notes.push(hfTokenizer(tok, tokFile ?? f.path, join(output, "tokenizer.json")));
   }
-  return { input, output, inputFormat: f.format, outputFormat: outFormat, hparams: ck.hp, tensors, notes };
+  return { input, output, inputFormat: f.format, outputFormat: outFormat, arch, hparams: hp, tensors, notes };
 }
 
 /** Writes tokenizer.json when the vocabulary is byte-level BPE; says what happened. */

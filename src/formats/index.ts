@@ -1,5 +1,5 @@
 // The formats layer's public API: GGUF, safetensors, Hugging Face folders, llama2.c checkpoints, ggml
-// quantization, the Q/K RoPE row permutation, the common tensor-file view, the Llama checkpoint layout and
+// quantization, the Q/K RoPE row permutation, the common tensor-file view, the Llama and GPT-2 checkpoint layouts and
 // conversion between formats. Not here: code (re-exports).
 export * from "./gguf/index.js";
 export * from "./safetensors/index.js";
@@ -11,4 +11,5 @@ export * from "./source.js";
 export * from "./tensor-file.js";
 export * from "./inspect.js";
 export * from "./llama-layout.js";
+export * from "./gpt2-layout.js";
 export * from "./convert.js";

@@ -163,7 +163,7 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "obj
 
 /** A kotodama run directory's model config (config.json: a ModelConfig at the top or under "model"), or null
  *  when config.json is a transformers config. */
-function runModelConfig(cfg: Readonly<Record<string, unknown>>): Record<string, unknown> | null {
+export function runModelConfig(cfg: Readonly<Record<string, unknown>>): Record<string, unknown> | null {
   if ("architectures" in cfg || "model_type" in cfg) return null;
   const m = isObject(cfg.model) ? cfg.model : cfg;
   return "dim" in m && "nLayers" in m ? m : null;

@@ -28,7 +28,7 @@ function summary(r: ConvertReport, outBytes: number): string {
   const h = r.hparams;
   const lines = [
     `${r.input} (${r.inputFormat}) → ${r.output} (${r.outputFormat}), ${(outBytes / 1e6).toFixed(2)} MB`,
-    `  llama: ${h.nLayers} layers, dim ${h.dim}, ${h.nHeads} heads (${h.nKvHeads} KV), ffn ${h.hiddenDim}, vocab ${h.vocabSize}, context ${h.context}`,
+    `  ${r.arch}: ${h.nLayers} layers, dim ${h.dim}, ${h.nHeads} heads (${h.nKvHeads} KV), ffn ${h.hiddenDim}, vocab ${h.vocabSize}, context ${h.context}`,
     `  tensors: ${r.tensors.length} (${[...counts].map(([k, v]) => `${v} ${k}`).join(", ")})`,
     ...r.tensors.filter((t) => t.note !== undefined).map((t) => `  kept ${t.to}: ${t.name} — ${t.note}`),
     ...r.notes.map((n) => `  note: ${n}`),
