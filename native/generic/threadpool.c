@@ -35,8 +35,9 @@ static struct {
   int sleepers;            /* workers waiting on `wake` (atomic) */
   int caller_sleeping;     /* caller waiting on `done` (atomic) */
   int quit;                /* workers exit when set (atomic) */
+  uint32_t start_gen;      /* job generation when the current workers were created (written before they start) */
 } P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
-       {0}, 0, 1, {0, 0, 0}, 0, 0, 0, 0, 0};
+       {0}, 0, 1, {0, 0, 0}, 0, 0, 0, 0, 0, 0};
 
 static _Thread_local int tl_in_task; /* set while this thread runs pool tasks: nested calls run serially */
 
@@ -82,7 +83,9 @@ static void run_tasks(uint32_t gen, int thread) {
 
 static void *worker_main(void *arg) {
   const int thread = (int)(intptr_t)arg;
-  uint32_t seen = (uint32_t)(__atomic_load_n(&P.next, __ATOMIC_ACQUIRE) >> 32);
+  /* Start from the generation at creation, not at the moment this thread first runs: a job published between
+   * pthread_create and the thread's start would otherwise be skipped (it would then run on fewer threads). */
+  uint32_t seen = P.start_gen;
   for (;;) {
     /* Spin briefly for the next job, then sleep. */
     uint64_t start = 0;
@@ -121,6 +124,7 @@ static void stop_workers(void) {
 }
 
 static void start_workers(int n) {
+  P.start_gen = (uint32_t)(__atomic_load_n(&P.next, __ATOMIC_ACQUIRE) >> 32); /* no job in flight: owner is held */
   for (int i = 0; i < n; i++) {
     if (pthread_create(&P.workers[i], NULL, worker_main, (void *)(intptr_t)(i + 1)) != 0) break;
     P.n_workers = i + 1;
