@@ -40,3 +40,15 @@ export function sharedPath(...parts: string[]): string | null {
   const p = join(base, ...parts);
   return existsSync(p) ? p : null;
 }
+
+/** For tests: a path inside ../shared, or null after `t.skip` saying what is absent. Under
+ *  KOTODAMA_REQUIRE_SHARED=1 (set by .ci/run) an absent path throws instead, so that CI cannot go green on a
+ *  clone that lost its reference data. */
+export function sharedOrSkip(t: { skip(message: string): void }, ...parts: string[]): string | null {
+  const p = sharedPath(...parts);
+  if (p !== null) return p;
+  const what = `../shared/${parts.join("/")} is absent`;
+  if (process.env.KOTODAMA_REQUIRE_SHARED === "1") throw new Error(`${what} (KOTODAMA_REQUIRE_SHARED=1: reference data is required here)`);
+  t.skip(`${what}; skipped`);
+  return null;
+}

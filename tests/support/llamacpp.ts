@@ -1,0 +1,103 @@
+// llama.cpp as the oracle: the prebuilt llama.cpp shipped in the npm package node-llama-cpp (a devDependency),
+// loaded on the CPU, never built or downloaded. Gives tokenization, raw next-token logits and greedy ids for a
+// GGUF file, so tests and benches compare kotodama with llama.cpp on the same file in the same run.
+// Not here: speed loops (bench/llamacpp-speed.ts), anything kotodama itself ships (library code never imports this).
+import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+
+/** Why llama.cpp is unavailable, or null when it loads. Cached per process. */
+let llamaPromise: Promise<{ llama: Llama } | { reason: string }> | null = null;
+
+/** node-llama-cpp's version (package.json), for reports. */
+export async function llamaCppVersion(): Promise<string> {
+  const { createRequire } = await import("node:module");
+  const req = createRequire(import.meta.url);
+  return (req("node-llama-cpp/package.json") as { version: string }).version;
+}
+
+/** The CPU llama.cpp, or the reason it cannot load (package absent, binary incompatible with this machine). */
+export async function loadLlamaCpp(): Promise<{ llama: Llama } | { reason: string }> {
+  llamaPromise ??= (async () => {
+    try {
+      const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+      const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, progressLogs: false, logLevel: LlamaLogLevel.error, skipDownload: true });
+      return { llama };
+    } catch (e) {
+      return { reason: `node-llama-cpp's prebuilt llama.cpp did not load: ${(e as Error).message.split("\n")[0]}` };
+    }
+  })();
+  return llamaPromise;
+}
+
+/** A GGUF file opened by llama.cpp. */
+export interface LlamaCppModel {
+  readonly model: LlamaModel;
+  readonly vocabSize: number;
+  /** llama.cpp's tokenization (`llama_tokenize`); `special` parses special-token text, as llama-tokenize does. */
+  tokenize(text: string, special?: boolean): number[];
+  detokenize(ids: readonly number[], special?: boolean): string;
+  /** Raw next-token logits (V) after every position of `ids`, from one fresh sequence. */
+  logits(ids: readonly number[]): Promise<Float32Array[]>;
+  /** `n` greedy ids after `ids` (argmax of the raw logits, as llama.cpp's greedy sampler), from a fresh sequence. */
+  greedy(ids: readonly number[], n: number): Promise<number[]>;
+  dispose(): Promise<void>;
+}
+
+/** Opens `path` in llama.cpp on the CPU; throws with llama.cpp's own message when it refuses the file. */
+export async function openLlamaCppModel(llama: Llama, path: string, options: { threads?: number; contextSize?: number } = {}): Promise<LlamaCppModel> {
+  const model = await llama.loadModel({ modelPath: path, gpuLayers: 0, useMmap: true });
+  const contextSize = options.contextSize ?? 256;
+  const threads = options.threads ?? 1;
+  const emb = model.fileInfo.tensorInfo?.find((t) => t.name === "token_embd.weight");
+  const V = Number(emb?.dimensions[1] ?? 0);
+  if (!(V > 0)) throw new Error(`${path}: llama.cpp reports no token_embd.weight`);
+  const fresh = async (): Promise<LlamaContext> => model.createContext({ contextSize, threads, batchSize: contextSize, sequences: 1 });
+  return {
+    model,
+    vocabSize: V,
+    tokenize: (text, special = false) => Array.from(model.tokenize(text, special)),
+    detokenize: (ids, special = false) => model.detokenize(ids as readonly Token[], special),
+    async logits(ids) {
+      const ctx = await fresh();
+      try {
+        const seq = ctx.getSequence();
+        const out: Float32Array[] = [];
+        const res = await seq.controlledEvaluate(ids.map((id) => [id as Token, { generateNext: { logits: true } }] as [Token, { generateNext: { logits: true } }]));
+        for (const r of res) {
+          const row = new Float32Array(V);
+          const m = r?.next?.logits;
+          if (m === undefined) throw new Error("llama.cpp returned no logits");
+          for (const [tok, v] of m) row[tok] = v;
+          out.push(row);
+        }
+        return out;
+      } finally {
+        await ctx.dispose();
+      }
+    },
+    async greedy(ids, n) {
+      const ctx = await fresh();
+      try {
+        const seq = ctx.getSequence();
+        const out: number[] = [];
+        for await (const t of seq.evaluate(ids as Token[], { temperature: 0 })) {
+          out.push(t);
+          if (out.length >= n) break;
+        }
+        return out;
+      } finally {
+        await ctx.dispose();
+      }
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/** The CPU llama.cpp for a test, or null after `t.skip` with the reason. Under KOTODAMA_REQUIRE_LLAMACPP=1 (set
+ *  by .ci/run) an unavailable llama.cpp fails the test instead, so CI cannot go green without its oracle. */
+export async function llamaCppOrSkip(t: { skip(message: string): void }): Promise<Llama | null> {
+  const l = await loadLlamaCpp();
+  if ("llama" in l) return l.llama;
+  if (process.env.KOTODAMA_REQUIRE_LLAMACPP === "1") throw new Error(`${l.reason} (KOTODAMA_REQUIRE_LLAMACPP=1)`);
+  t.skip(l.reason);
+  return null;
+}
