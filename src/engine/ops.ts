@@ -189,13 +189,16 @@ export interface ActivationBackwardArgs {
   readonly dx: F32;
 }
 
-/** Fused SwiGLU (Shazeer 2020): out = silu(gate) ⊙ up. All (N) elements, same length. */
+/** Fused gated linear unit (Shazeer 2020): out = act(gate) ⊙ up, act silu (SwiGLU, Llama) by default or the
+ *  tanh-form gelu (GeGLU, Gemma's gelu_pytorch_tanh). All (N) elements, same length. */
 export interface SwigluArgs {
   readonly gate: F32;
   readonly up: F32;
   readonly out: F32;
+  readonly act?: ActivationKind;
 }
 export interface SwigluBackwardArgs {
+  readonly act?: ActivationKind;
   readonly dOut: F32;
   readonly gate: F32;
   readonly up: F32;
@@ -208,6 +211,8 @@ export interface SwigluBackwardArgs {
  *  Frequencies: θ_i = positions[t] · theta^(−2i/rotaryDim), i in [0, rotaryDim/2).
  *  pairing "adjacent": dims (2i, 2i+1) form pair i (GGUF `llama`, llama2.c, Meta's original).
  *  pairing "half": dims (i, i + rotaryDim/2) form pair i (rotate-half; Hugging Face, GPT-NeoX).
+ *  freqFactors (rotaryDim/2), when given, divide each pair's frequency: θ_i = pos · theta^(−2i/rotaryDim) / f_i
+ *  (llama.cpp's rope_freqs / rope_factors: Llama 3.1 scaling, linear scaling with every f_i = factor).
  *  In place allowed. */
 export type RopePairing = "adjacent" | "half";
 export interface RopeArgs {
@@ -221,6 +226,7 @@ export interface RopeArgs {
   readonly theta: number;
   readonly positions: I32;
   readonly out: F32;
+  readonly freqFactors?: F32 | null;
 }
 /** dx += R(−θ) dOut (rotation transpose). */
 export interface RopeBackwardArgs {
@@ -234,6 +240,7 @@ export interface RopeBackwardArgs {
   readonly theta: number;
   readonly positions: I32;
   readonly dx: F32;
+  readonly freqFactors?: F32 | null;
 }
 
 /** Fused scaled-dot-product attention with grouped-query heads, computed in tiles with an online softmax
@@ -242,7 +249,10 @@ export interface RopeBackwardArgs {
  *  capacity be passed without copying); out (B, T, H, D); lse (B, H, T) = log-sum-exp of each query's scaled
  *  scores, written for the backward. H must be a multiple of Hkv; query head h reads kv head ⌊h·Hkv/H⌋.
  *  causal: query t sits at absolute position (S − T + t) and sees keys 0 … S − T + t (KV-cache decoding has
- *  T < S). scale is usually 1/√D. */
+ *  T < S). scale is usually 1/√D.
+ *  window > 0 (sliding-window attention, Mistral/Gemma local layers): query at position p also sees only keys
+ *  j > p − window. softcap > 0 (Gemma 2): each scaled score s becomes softcap·tanh(s/softcap) before the softmax.
+ *  Both 0 (absent) = off. */
 export interface AttentionArgs {
   readonly q: F32;
   readonly k: F32;
@@ -258,6 +268,8 @@ export interface AttentionArgs {
   readonly scale: number;
   readonly out: F32;
   readonly lse: F32;
+  readonly window?: number;
+  readonly softcap?: number;
 }
 export interface AttentionBackwardArgs {
   readonly dOut: F32;
@@ -278,6 +290,8 @@ export interface AttentionBackwardArgs {
   readonly dq: F32;
   readonly dk: F32;
   readonly dv: F32;
+  readonly window?: number;
+  readonly softcap?: number;
 }
 
 /** Cross-entropy fused with log-softmax over the vocabulary: losses[i] = lse_i − logits[i, targets[i]],
