@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { loadBackend } from "../engine/backend.js";
 import type { Backend } from "../engine/ops.js";
 import { archMetadata, GgmlType, writeGgufFile, writeHfFolder } from "../formats/index.js";
-import { validateModelConfig, type ModelConfig } from "../models/config.js";
+import { NEUTRAL_FLAGS, validateModelConfig, type ModelConfig } from "../models/config.js";
 import { decoderLogits } from "../models/decoder.js";
 import { hfTensors, saveWeights } from "../models/io.js";
 import { loadModel } from "../models/load.js";
@@ -23,7 +23,7 @@ import { createInferState, decodeStep, prefill } from "./forward.js";
 import { createKvCache } from "./kv-cache.js";
 import { packDecoderWeights, packWeights, type InferWeights } from "./weights.js";
 
-const base = { vocabSize: 300, dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 4, hiddenDim: 48, context: 24, normEps: 1e-5, ropeTheta: 10000 } as const;
+const base = { vocabSize: 300, dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 4, hiddenDim: 48, context: 24, normEps: 1e-5, ropeTheta: 10000, ...NEUTRAL_FLAGS } as const;
 const CONFIGS: Record<string, ModelConfig> = {
   gpt2: validateModelConfig({ ...base, norm: "layer", pos: "learned", ropePairing: "adjacent", mlp: "gelu", bias: true, tieEmbeddings: true }),
   llama: validateModelConfig({ ...base, nKvHeads: 2, norm: "rms", pos: "rope", ropePairing: "adjacent", mlp: "swiglu", bias: false, tieEmbeddings: false }),

@@ -1,16 +1,22 @@
-// The no-tape forward pass for inference: prefill (T tokens in chunks) and a one-token decode step over
-// preallocated scratch, calling backend kernels directly (llama2.c's forward() with RunState). The decode step
-// allocates nothing: its kernel arguments are built once per state and only positions change.
+// The no-tape forward pass for inference, for every family: one layer body over n rows at the KV cache's next
+// positions, so that a prompt's prefill (n ≤ maxRows per chunk) and a decode step (n = 1) are the same code
+// (llama2.c's single forward()), calling backend kernels directly over preallocated scratch (RunState). A tracer,
+// when given, sees every named intermediate and, on request, the attention maps; absent, it costs nothing.
 // Not here: autograd or training (models/decoder.ts), sampling (sampler.ts), the cache layout (kv-cache.ts).
-import type { ActivationArgs, AttentionArgs, Backend, GemmArgs, Kernels, LayerNormArgs, QuantMatmulArgs, RmsNormArgs, RopeArgs, SwigluArgs } from "../engine/ops.js";
+//
+// x = embed[ids] (· √C) (+ pos)                                                     (n, C)
+// per layer: h = norm1(x); q|k|v = h·Wqkvᵀ (+b); q,k = rope(qkNorm(q,k)); k,v → cache
+//            a = attention(q, cache; window, softcap)·Woᵀ (+b);  x += postAttnNorm(a)
+//            m = down(act(gate) ⊙ up)(norm2(x));                 x += postFfnNorm(m)
+// logits = softcap(lmHead · normF(x))                                                (n, V)
+import type { Backend, GemmArgs, Kernels, QuantMatmulArgs } from "../engine/ops.js";
 import { loadAddon, createNativeBackend } from "../engine/backends/native/index.js";
-import { headDim } from "../models/config.js";
+import { attnScaleOf, headDim, isGated, isSlidingLayer, kvDim, qDim, ropeDims } from "../models/config.js";
 import { KotodamaError } from "../util/errors.js";
 import type { KvCache } from "./kv-cache.js";
 import type { InferLayer, InferWeights, Matrix, NormWeights } from "./weights.js";
 
 type F32 = Float32Array;
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The kernels the hot loop calls. For the native backend these are the addon's own entry points, which check
  *  every length in C (memory-safe) but skip the JS validation layer that allocates per call; the ref backend
@@ -21,140 +27,92 @@ export function inferKernels(backend: Backend): Kernels {
   return r.ok ? createNativeBackend(r.addon) : backend;
 }
 
-/** A prebuilt normalization call. */
-type NormCall = { readonly kind: "rms"; readonly args: RmsNormArgs } | { readonly kind: "layer"; readonly args: LayerNormArgs };
-
-/** One projection: out (n, nOut) = x (n, k) · Wᵀ (+ bias), or out += that when accumulating (residual adds).
- *  f32 weights go through gemm (beta 1 folds the residual or a pre-filled bias in); quantized rows through
- *  quantMatmul (into tmp when accumulating, then added). */
-interface MatCall {
-  readonly gemm: GemmArgs | null;
-  readonly quant: QuantMatmulArgs | null;
-  readonly out: F32;
-  readonly bias: F32 | null;
-  readonly accumulate: boolean;
-  readonly tmp: F32;
-  readonly n: number;
-  readonly nOut: number;
+/** Sees named intermediates during a forward: `record(name, data, shape)` with a view valid only during the call.
+ *  Names: embed, layers.{l}.attn_in, .q, .k, .attn_out, .ffn_in, .ffn_out, .out, final_norm, logits; with
+ *  `attention: true` also layers.{l}.attn_probs (H, n, S), the softmax the fused kernel never materializes. */
+export interface InferTracer {
+  readonly record: (name: string, data: F32, shape: readonly number[]) => void;
+  readonly attention?: boolean;
 }
 
-function matCall(w: Matrix, x: F32, out: F32, n: number, nOut: number, k: number, bias: F32 | null, accumulate: boolean, tmp: F32): MatCall {
-  const common = { out, bias, accumulate, tmp, n, nOut };
-  if (w instanceof Float32Array) return { ...common, gemm: gemmArgs(x, w, out, n, nOut, k, accumulate || bias !== null ? 1 : 0), quant: null };
-  return { ...common, gemm: null, quant: { type: w.type, x, w: w.bytes, n, k, nOut, out: accumulate ? tmp : out } };
-}
-
-function runMat(k: Kernels, m: MatCall): void {
-  if (m.gemm !== null) {
-    if (m.bias !== null) {
-      if (m.accumulate) addRows(m.out, m.bias, m.n);
-      else fillRows(m.out, m.bias, m.n);
-    }
-    k.gemm(m.gemm);
-    return;
-  }
-  k.quantMatmul(m.quant!);
-  if (m.accumulate) {
-    const o = m.out, t = m.tmp;
-    for (let i = 0, len = m.n * m.nOut; i < len; i++) o[i]! += t[i]!;
-  }
-  if (m.bias !== null) addRows(m.out, m.bias, m.n);
-}
-
-/** Arguments of one layer's decode step, built once (only attention's cache fields change per token). */
-interface DecodeLayer {
-  readonly norm1: NormCall;
-  readonly norm2: NormCall;
-  readonly qkv: MatCall;
-  readonly rope: RopeArgs | null;
-  readonly attn: Mutable<AttentionArgs>;
-  readonly o: MatCall;
-  readonly up: MatCall;
-  readonly down: MatCall;
-}
-
-/** Scratch of one forward stream (RunState). Holds up to `maxRows` tokens per prefill chunk. */
+/** Scratch of one forward stream (RunState). Holds up to `maxRows` tokens per chunk. */
 export interface InferState {
   readonly weights: InferWeights;
   readonly kernels: Kernels;
   readonly maxRows: number;
+  readonly tracer: InferTracer | null;
   readonly x: F32; // (maxRows, C) residual stream
   readonly xb: F32; // (maxRows, C) normalized
+  readonly qkv: F32; // (maxRows, (H + 2·Hkv)·D) fused projection
+  readonly qRaw: F32; // (maxRows, H·D) before the q norm
+  readonly kRaw: F32; // (maxRows, Hkv·D) before the k norm
   readonly q: F32; // (maxRows, H·D)
   readonly att: F32; // (maxRows, H·D)
+  readonly up: F32; // (maxRows, 2F or F) fused gate|up projection
   readonly gate: F32; // (maxRows, F)
-  readonly up: F32; // (maxRows, F)
+  readonly upPart: F32; // (maxRows, F)
   readonly hb: F32; // (maxRows, F)
-  readonly mean: F32; // (maxRows)
-  readonly rstd: F32; // (maxRows)
+  readonly side: F32; // (maxRows, C) a sublayer's output before its post-norm
+  readonly sideNorm: F32; // (maxRows, C)
+  readonly mean: F32; // (maxRows · H)
+  readonly rstd: F32; // (maxRows · H)
   readonly lse: F32; // (H, maxRows)
   readonly positions: Int32Array; // (maxRows)
-  readonly qkv1: F32; // ((H + 2·Hkv)·D) decode only
-  readonly up1: F32; // (2F) decode only
   readonly logits: F32; // (V) last position
-  readonly decode: readonly DecodeLayer[];
-  readonly act1: { readonly kind: "swiglu"; readonly args: SwigluArgs } | { readonly kind: "gelu"; readonly args: ActivationArgs };
-  readonly normF1: NormCall;
-  readonly lmHead1: MatCall;
-  readonly tmp: F32; // (maxRows, max(C, V)) quantized projections that accumulate
-  readonly qkvK: F32; // views of qkv1
-  readonly qkvV: F32;
+  readonly tmp: F32; // quantized projections that accumulate
+  /** Per-layer RoPE frequency factors (null = plain) and base. */
+  readonly ropeOf: readonly { readonly theta: number; readonly freqFactors: F32 | null }[];
+}
+
+/** Scratch for a model; chunks hold up to maxRows tokens (default 128). */
+export function createInferState(weights: InferWeights, backend: Backend, maxRows = 128, tracer: InferTracer | null = null): InferState {
+  if (!Number.isSafeInteger(maxRows) || maxRows < 1) throw new KotodamaError(`createInferState: maxRows must be a positive integer, got ${maxRows}`);
+  const c = weights.config;
+  const C = c.dim, H = c.nHeads, F = c.hiddenDim, V = c.vocabSize;
+  const qd = qDim(c), kv = kvDim(c);
+  const upW = isGated(c) ? 2 * F : F;
+  const M = maxRows;
+  const f = (n: number): F32 => new Float32Array(n);
+  return {
+    weights, kernels: inferKernels(backend), maxRows, tracer,
+    x: f(M * C), xb: f(M * C), qkv: f(M * (qd + 2 * kv)), qRaw: f(M * qd), kRaw: f(M * kv), q: f(M * qd), att: f(M * qd),
+    up: f(M * upW), gate: f(M * F), upPart: f(M * F), hb: f(M * F), side: f(M * C), sideNorm: f(M * C),
+    mean: f(M * H), rstd: f(M * H), lse: f(H * M), positions: new Int32Array(M), logits: f(V),
+    tmp: f(M * Math.max(C, qd + 2 * kv, upW)),
+    ropeOf: Array.from({ length: c.nLayers }, (_, l) => {
+      const local = isSlidingLayer(c, l) && c.ropeThetaLocal > 0;
+      return { theta: local ? c.ropeThetaLocal : c.ropeTheta, freqFactors: local ? null : weights.ropeFreqs };
+    }),
+  };
 }
 
 const gemmArgs = (a: F32, b: F32, c: F32, m: number, n: number, k: number, beta: number): GemmArgs => ({
   transA: false, transB: true, m, n, k, alpha: 1, beta, a, lda: k, strideA: 0, b, ldb: k, strideB: 0, c, ldc: n, strideC: 0, batch: 1,
 });
 
-/** Scratch for a model; prefill chunks hold up to maxRows tokens (default 128). */
-export function createInferState(weights: InferWeights, backend: Backend, maxRows = 128): InferState {
-  if (!Number.isSafeInteger(maxRows) || maxRows < 1) throw new KotodamaError(`createInferState: maxRows must be a positive integer, got ${maxRows}`);
-  const c = weights.config;
-  const C = c.dim, H = c.nHeads, Hkv = c.nKvHeads, D = headDim(c), F = c.hiddenDim, V = c.vocabSize;
-  const qd = H * D, kv = Hkv * D;
-  const kernels = inferKernels(backend);
-  const x = new Float32Array(maxRows * C);
-  const xb = new Float32Array(maxRows * C);
-  const att = new Float32Array(maxRows * qd);
-  const hb = new Float32Array(maxRows * F);
-  const lse = new Float32Array(H * maxRows);
-  const positions = new Int32Array(maxRows);
-  const qkv1 = new Float32Array(qd + 2 * kv);
-  const up1 = new Float32Array(2 * F);
-  const logits = new Float32Array(V);
-  const x1 = x.subarray(0, C), xb1 = xb.subarray(0, C), att1 = att.subarray(0, qd), hb1 = hb.subarray(0, F);
-  const swiglu = c.mlp === "swiglu";
-  const mean = new Float32Array(maxRows), rstd = new Float32Array(maxRows);
-  const tmp = new Float32Array(maxRows * C);
-  const normCall = (w: NormWeights, x: F32): NormCall =>
-    c.norm === "rms"
-      ? { kind: "rms", args: { x, weight: w.weight, n: 1, c: C, eps: c.normEps, out: xb1, rstd } }
-      : { kind: "layer", args: { x, weight: w.weight, bias: w.bias, n: 1, c: C, eps: c.normEps, out: xb1, mean, rstd } };
-  const decode = weights.layers.map((w): DecodeLayer => ({
-    norm1: normCall(w.norm1, x1),
-    norm2: normCall(w.norm2, x1),
-    qkv: matCall(w.wqkv, xb1, qkv1, 1, qd + 2 * kv, C, w.bqkv, false, tmp),
-    rope: c.pos === "rope"
-      ? { x: qkv1.subarray(0, qd + kv), b: 1, t: 1, h: H + Hkv, d: D, rotaryDim: D, pairing: c.ropePairing, theta: c.ropeTheta, positions, out: qkv1.subarray(0, qd + kv) }
-      : null,
-    attn: {
-      q: qkv1.subarray(0, qd), k: new Float32Array(0), v: new Float32Array(0), b: 1, t: 1, s: 1, h: H, hKv: Hkv, d: D,
-      kvBatchStride: 0, causal: true, scale: 1 / Math.sqrt(D), out: att1, lse: lse.subarray(0, H),
-    },
-    o: matCall(w.wo, att1, x1, 1, C, qd, w.bo, true, tmp),
-    up: matCall(w.wUp, xb1, up1.subarray(0, swiglu ? 2 * F : F), 1, swiglu ? 2 * F : F, C, w.bUp, false, tmp),
-    down: matCall(w.wDown, hb1, x1, 1, C, F, w.bDown, true, tmp),
-  }));
-  return {
-    weights, kernels, maxRows, x, xb, q: new Float32Array(maxRows * qd), att, gate: new Float32Array(maxRows * F),
-    up: new Float32Array(maxRows * F), hb, mean, rstd, lse, positions,
-    qkv1, up1, logits, decode, lmHead1: matCall(weights.lmHead, xb1, logits, 1, V, C, null, false, tmp), tmp,
-    act1: swiglu
-      ? { kind: "swiglu", args: { gate: up1.subarray(0, F), up: up1.subarray(F), out: hb1 } }
-      : { kind: "gelu", args: { kind: "gelu", x: up1.subarray(0, F), out: hb1 } },
-    normF1: normCall(weights.normF, x1),
-    qkvK: qkv1.subarray(qd, qd + kv),
-    qkvV: qkv1.subarray(qd + kv),
-  };
+/** out (n, nOut) = x (n, k) · Wᵀ (+ bias), or out += that when accumulating (residual adds). f32 weights go through
+ *  gemm (beta 1 folds the residual or a pre-filled bias in); quantized rows through quantMatmul (into tmp when
+ *  accumulating, then added). */
+function project(s: InferState, w: Matrix, x: F32, out: F32, n: number, nOut: number, k: number, bias: F32 | null, accumulate: boolean): void {
+  const K = s.kernels;
+  if (w instanceof Float32Array) {
+    if (bias !== null) {
+      if (accumulate) addRows(out, bias, n);
+      else for (let t = 0; t < n; t++) out.set(bias, t * nOut);
+    }
+    K.gemm(gemmArgs(x, w, out, n, nOut, k, accumulate || bias !== null ? 1 : 0));
+    return;
+  }
+  const args: QuantMatmulArgs = { type: w.type, x, w: w.bytes, n, k, nOut, out: accumulate ? s.tmp : out };
+  K.quantMatmul(args);
+  if (accumulate) for (let i = 0, len = n * nOut; i < len; i++) out[i]! += s.tmp[i]!;
+  if (bias !== null) addRows(out, bias, n);
+}
+
+/** x (n, width) += bias per row. */
+function addRows(x: F32, bias: F32, n: number): void {
+  const w = bias.length;
+  for (let t = 0; t < n; t++) for (let i = 0; i < w; i++) x[t * w + i]! += bias[i]!;
 }
 
 /** out (n, C) = norm(x) for RMSNorm or LayerNorm. */
@@ -164,35 +122,22 @@ function norm(s: InferState, w: NormWeights, x: F32, out: F32, n: number): void 
   else s.kernels.layerNorm({ x, weight: w.weight, bias: w.bias, n, c: c.dim, eps: c.normEps, out, mean: s.mean, rstd: s.rstd });
 }
 
-/** Writes rows t < n of x (n, width) := bias (for a following gemm with beta = 1). */
-function fillRows(x: F32, bias: F32, n: number): void {
-  for (let t = 0; t < n; t++) x.set(bias, t * bias.length);
+/** Columns [c0, c0 + width) of src (n, ld) into dst (n, width). */
+function columns(src: F32, ld: number, c0: number, width: number, dst: F32, n: number): void {
+  for (let t = 0; t < n; t++) dst.set(src.subarray(t * ld + c0, t * ld + c0 + width), t * width);
 }
 
-/** x (n, C) += bias per row. */
-function addRows(x: F32, bias: F32, n: number): void {
-  const w = bias.length;
-  for (let t = 0; t < n; t++) for (let i = 0; i < w; i++) x[t * w + i]! += bias[i]!;
-}
-
-function runNorm(k: Kernels, n: NormCall): void {
-  if (n.kind === "rms") k.rmsNorm(n.args);
-  else k.layerNorm(n.args);
-}
-
-/** Row t of x := embedding row of id (+ learned position row pos). */
+/** Row t of x := embedding row of id (· √C) (+ learned position row pos). */
 function embedRow(s: InferState, id: number, t: number, pos: number): void {
   const { embed: E, posEmbed: P, config } = s.weights;
   const C = config.dim, V = config.vocabSize;
   if (!Number.isInteger(id) || id < 0 || id >= V) throw new KotodamaError(`forward: token id ${id} is outside the vocabulary [0, ${V})`);
   const o = id * C, xo = t * C;
-  if (P === null) for (let i = 0; i < C; i++) s.x[xo + i] = E[o + i]!;
-  else for (let i = 0, po = pos * C; i < C; i++) s.x[xo + i] = E[o + i]! + P[po + i]!;
-}
-
-/** x (n, C) := embedding rows of ids (+ learned position rows). */
-function embed(s: InferState, ids: ArrayLike<number>, from: number, n: number, pos0: number): void {
-  for (let t = 0; t < n; t++) embedRow(s, ids[from + t]!, t, pos0 + t);
+  // Gemma scales by √C in f32, as llama.cpp does (ggml_scale by sqrtf(n_embd)).
+  const scale = config.embedScale ? Math.fround(Math.sqrt(C)) : 1;
+  if (P !== null) for (let i = 0, po = pos * C; i < C; i++) s.x[xo + i] = E[o + i]! + P[po + i]!;
+  else if (scale !== 1) for (let i = 0; i < C; i++) s.x[xo + i] = Math.fround(E[o + i]! * scale);
+  else s.x.set(E.subarray(o, o + C), xo);
 }
 
 function checkRoom(s: InferState, cache: KvCache, n: number): void {
@@ -202,109 +147,161 @@ function checkRoom(s: InferState, cache: KvCache, n: number): void {
     throw new KotodamaError(`forward: ${end} positions exceed the model's context of ${s.weights.config.context} (learned positions end there)`);
   }
   const c = s.weights.config;
-  if (cache.k.length !== c.nLayers || cache.kvDim !== c.nKvHeads * headDim(c)) {
-    throw new KotodamaError("forward: the KV cache was made for a different model");
-  }
+  if (cache.k.length !== c.nLayers || cache.kvDim !== kvDim(c)) throw new KotodamaError("forward: the KV cache was made for a different model");
 }
 
-/** One token at position cache.length: writes its keys/values to the cache, returns the logits (V) in
- *  state.logits (overwritten by the next call). No allocation. */
-export function decodeStep(s: InferState, cache: KvCache, id: number): F32 {
-  checkRoom(s, cache, 1);
-  const pos = cache.length;
-  const k = s.kernels, w = s.weights;
-  const kv = cache.kvDim;
-  embedRow(s, id, 0, pos);
-  s.positions[0] = pos;
-  for (let l = 0; l < w.layers.length; l++) {
-    const a = s.decode[l]!;
-    runNorm(k, a.norm1);
-    runMat(k, a.qkv);
-    if (a.rope !== null) k.rope(a.rope);
-    cache.k[l]!.set(s.qkvK, pos * kv);
-    cache.v[l]!.set(s.qkvV, pos * kv);
-    a.attn.k = cache.k[l]!;
-    a.attn.v = cache.v[l]!;
-    a.attn.kvBatchStride = cache.capacity * kv;
-    a.attn.s = pos + 1;
-    k.attention(a.attn);
-    runMat(k, a.o);
-    runNorm(k, a.norm2);
-    runMat(k, a.up);
-    if (s.act1.kind === "swiglu") k.swiglu(s.act1.args);
-    else k.activation(s.act1.args);
-    runMat(k, a.down);
-  }
-  runNorm(k, s.normF1);
-  runMat(k, s.lmHead1);
-  cache.length = pos + 1;
-  return s.logits;
-}
-
-/** Runs one layer over n rows at positions cache.length … + n − 1 (prefill). */
-function layerRows(s: InferState, cache: KvCache, l: number, L: InferLayer, n: number): void {
-  const k = s.kernels, c = s.weights.config;
+/** The one layer body: rows x (n, C) at positions cache.length … + n − 1 (prefill chunk, or n = 1 decoding). */
+function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: number): void {
+  const K = s.kernels, c = s.weights.config, tr = s.tracer;
   const C = c.dim, H = c.nHeads, Hkv = c.nKvHeads, D = headDim(c), F = c.hiddenDim;
-  const qd = H * D, kv = Hkv * D, p0 = cache.length;
+  const qd = qDim(c), kv = kvDim(c), W = qd + 2 * kv, p0 = cache.length;
   const kc = cache.k[l]!, vc = cache.v[l]!;
   const kRows = kc.subarray(p0 * kv, (p0 + n) * kv), vRows = vc.subarray(p0 * kv, (p0 + n) * kv);
+
   norm(s, L.norm1, s.x, s.xb, n);
-  const proj = (w: Matrix, b: F32 | null, out: F32, width: number): void => runMat(k, matCall(w, s.xb, out, n, width, C, b, false, s.tmp));
-  proj(L.wq, L.bq, s.q, qd);
-  proj(L.wk, L.bk, kRows, kv);
-  proj(L.wv, L.bv, vRows, kv);
-  if (c.pos === "rope") {
-    const r = { b: 1, t: n, d: D, rotaryDim: D, pairing: c.ropePairing, theta: c.ropeTheta, positions: s.positions };
-    k.rope({ ...r, x: s.q, h: H, out: s.q });
-    k.rope({ ...r, x: kRows, h: Hkv, out: kRows });
-  }
-  k.attention({
-    q: s.q, k: kc, v: vc, b: 1, t: n, s: p0 + n, h: H, hKv: Hkv, d: D, kvBatchStride: cache.capacity * kv, causal: true,
-    scale: 1 / Math.sqrt(D), out: s.att, lse: s.lse,
-  });
-  runMat(k, matCall(L.wo, s.att, s.x, n, C, qd, L.bo, true, s.tmp));
-  norm(s, L.norm2, s.x, s.xb, n);
-  proj(L.wUpOnly, L.bUpOnly, s.up, F);
-  if (c.mlp === "swiglu") {
-    proj(L.wGate!, L.bGate, s.gate, F);
-    k.swiglu({ gate: s.gate.subarray(0, n * F), up: s.up.subarray(0, n * F), out: s.hb.subarray(0, n * F) });
+  tr?.record(`layers.${l}.attn_in`, s.xb.subarray(0, n * C), [n, C]);
+  project(s, L.wqkv, s.xb, s.qkv, n, W, C, L.bqkv, false);
+  if (L.qNorm !== null && L.kNorm !== null) {
+    columns(s.qkv, W, 0, qd, s.qRaw, n);
+    columns(s.qkv, W, qd, kv, s.kRaw, n);
+    K.rmsNorm({ x: s.qRaw, weight: L.qNorm, n: n * H, c: D, eps: c.normEps, out: s.q, rstd: s.rstd });
+    K.rmsNorm({ x: s.kRaw, weight: L.kNorm, n: n * Hkv, c: D, eps: c.normEps, out: kRows, rstd: s.rstd });
   } else {
-    k.activation({ kind: "gelu", x: s.up.subarray(0, n * F), out: s.hb.subarray(0, n * F) });
+    columns(s.qkv, W, 0, qd, s.q, n);
+    columns(s.qkv, W, qd, kv, kRows, n);
   }
-  runMat(k, matCall(L.wDown, s.hb, s.x, n, C, F, L.bDown, true, s.tmp));
+  columns(s.qkv, W, qd + kv, kv, vRows, n);
+  if (c.pos === "rope") {
+    const { theta, freqFactors } = s.ropeOf[l]!;
+    const r = { b: 1, t: n, d: D, rotaryDim: ropeDims(c), pairing: c.ropePairing, theta, positions: s.positions, freqFactors };
+    K.rope({ ...r, x: s.q, h: H, out: s.q });
+    K.rope({ ...r, x: kRows, h: Hkv, out: kRows });
+  }
+  tr?.record(`layers.${l}.q`, s.q.subarray(0, n * qd), [n, H, D]);
+  tr?.record(`layers.${l}.k`, kRows, [n, Hkv, D]);
+  const window = isSlidingLayer(c, l) ? c.slidingWindow : 0;
+  const attn = {
+    q: s.q, k: kc, v: vc, b: 1, t: n, s: p0 + n, h: H, hKv: Hkv, d: D, kvBatchStride: cache.capacity * kv, causal: true,
+    scale: attnScaleOf(c), out: s.att, lse: s.lse, window, softcap: c.attnSoftcap,
+  };
+  K.attention(attn);
+  if (tr?.attention === true) tr.record(`layers.${l}.attn_probs`, attentionProbs(attn), [H, n, p0 + n]);
+
+  if (L.postAttnNorm !== null) {
+    project(s, L.wo, s.att, s.side, n, C, qd, L.bo, false);
+    norm(s, L.postAttnNorm, s.side, s.sideNorm, n);
+    addInto(s.x, s.sideNorm, n * C);
+    tr?.record(`layers.${l}.attn_out`, s.sideNorm.subarray(0, n * C), [n, C]);
+  } else {
+    project(s, L.wo, s.att, s.x, n, C, qd, L.bo, true);
+  }
+
+  norm(s, L.norm2, s.x, s.xb, n);
+  tr?.record(`layers.${l}.ffn_in`, s.xb.subarray(0, n * C), [n, C]);
+  if (isGated(c)) {
+    project(s, L.wUp, s.xb, s.up, n, 2 * F, C, L.bUp, false);
+    columns(s.up, 2 * F, 0, F, s.gate, n);
+    columns(s.up, 2 * F, F, F, s.upPart, n);
+    K.swiglu({ gate: s.gate.subarray(0, n * F), up: s.upPart.subarray(0, n * F), out: s.hb.subarray(0, n * F), act: c.mlp === "geglu" ? "gelu" : "silu" });
+  } else {
+    project(s, L.wUp, s.xb, s.up, n, F, C, L.bUp, false);
+    K.activation({ kind: "gelu", x: s.up.subarray(0, n * F), out: s.hb.subarray(0, n * F) });
+  }
+  if (L.postFfnNorm !== null) {
+    project(s, L.wDown, s.hb, s.side, n, C, F, L.bDown, false);
+    norm(s, L.postFfnNorm, s.side, s.sideNorm, n);
+    addInto(s.x, s.sideNorm, n * C);
+    tr?.record(`layers.${l}.ffn_out`, s.sideNorm.subarray(0, n * C), [n, C]);
+  } else {
+    project(s, L.wDown, s.hb, s.x, n, C, F, L.bDown, true);
+  }
+  tr?.record(`layers.${l}.out`, s.x.subarray(0, n * C), [n, C]);
+}
+
+function addInto(x: F32, y: F32, len: number): void {
+  for (let i = 0; i < len; i++) x[i]! += y[i]!;
+}
+
+/** The attention probabilities (H, T, S) of one call, recomputed in plain TypeScript for a tracer (the fused
+ *  kernel never forms them): scaled, soft-capped, causal and windowed like the kernel. */
+function attentionProbs(a: { q: F32; k: F32; t: number; s: number; h: number; hKv: number; d: number; scale: number; window: number; softcap: number }): F32 {
+  const { q, k, t: T, s: S, h: H, hKv: Hkv, d: D, scale, window, softcap } = a;
+  const out = new Float32Array(H * T * S);
+  for (let h = 0; h < H; h++) {
+    const hk = Math.floor((h * Hkv) / H);
+    for (let t = 0; t < T; t++) {
+      const p = S - T + t;
+      const row = out.subarray((h * T + t) * S, (h * T + t + 1) * S);
+      let max = -Infinity;
+      for (let j = 0; j < S; j++) {
+        if (j > p || (window > 0 && j <= p - window)) {
+          row[j] = -Infinity;
+          continue;
+        }
+        let dot = 0;
+        for (let x = 0; x < D; x++) dot += q[(t * H + h) * D + x]! * k[(j * Hkv + hk) * D + x]!;
+        let sc = dot * scale;
+        if (softcap > 0) sc = softcap * Math.tanh(sc / softcap);
+        row[j] = sc;
+        if (sc > max) max = sc;
+      }
+      let sum = 0;
+      for (let j = 0; j < S; j++) sum += row[j] = row[j] === -Infinity ? 0 : Math.exp(row[j]! - max);
+      for (let j = 0; j < S; j++) row[j]! /= sum;
+    }
+  }
+  return out;
+}
+
+/** Final norm and LM head for rows [r0, r0 + n) of x into out (n, V), soft-capped when the model says so. */
+function head(s: InferState, r0: number, n: number, out: F32): void {
+  const w = s.weights, c = w.config, C = c.dim, V = c.vocabSize;
+  const x = r0 === 0 ? s.x : s.x.subarray(r0 * C);
+  norm(s, w.normF, x, s.xb, n);
+  s.tracer?.record("final_norm", s.xb.subarray(0, n * C), [n, C]);
+  project(s, w.lmHead, s.xb, out, n, V, C, null, false);
+  const cap = c.finalSoftcap;
+  if (cap > 0) for (let i = 0, len = n * V; i < len; i++) out[i] = cap * Math.tanh(out[i]! / cap);
+  s.tracer?.record("logits", out.subarray(0, n * V), [n, V]);
 }
 
 /** Receives the logits (V) of position `pos` (a view, valid only during the call). */
 export type LogitsSink = (pos: number, logits: F32) => void;
 
-/** Feeds ids[from … to) at positions cache.length …, in chunks of state.maxRows. Returns the logits of the
- *  last token (state.logits). With `sink`, every position's logits are computed and passed to it in order. */
+/** Feeds ids[from … to) at positions cache.length …, in chunks of state.maxRows, through the one layer body.
+ *  Returns the logits of the last token (state.logits, overwritten by the next call). With `sink`, every
+ *  position's logits are computed and passed to it in order. */
 export function prefill(s: InferState, cache: KvCache, ids: ArrayLike<number>, sink?: LogitsSink, from = 0, to = ids.length): F32 {
   const total = to - from;
   if (total < 1) throw new KotodamaError("prefill: no tokens to feed");
   checkRoom(s, cache, total);
-  if (total === 1 && sink === undefined) return decodeStep(s, cache, ids[from]!);
-  const w = s.weights, c = w.config, C = c.dim, V = c.vocabSize;
+  const w = s.weights, V = w.config.vocabSize;
   let allLogits: F32 | null = null;
   for (let at = from; at < to; at += s.maxRows) {
     const n = Math.min(s.maxRows, to - at);
     const p0 = cache.length;
-    embed(s, ids, at, n, p0);
-    for (let t = 0; t < n; t++) s.positions[t] = p0 + t;
-    for (let l = 0; l < w.layers.length; l++) layerRows(s, cache, l, w.layers[l]!, n);
+    for (let t = 0; t < n; t++) {
+      embedRow(s, ids[at + t]!, t, p0 + t);
+      s.positions[t] = p0 + t;
+    }
+    s.tracer?.record("embed", s.x.subarray(0, n * w.config.dim), [n, w.config.dim]);
+    for (let l = 0; l < w.layers.length; l++) layer(s, cache, l, w.layers[l]!, n);
     cache.length = p0 + n;
     const last = at + n === to;
     if (sink !== undefined) {
       allLogits ??= new Float32Array(s.maxRows * V);
-      norm(s, w.normF, s.x, s.xb, n);
-      runMat(s.kernels, matCall(w.lmHead, s.xb, allLogits, n, V, C, null, false, s.tmp));
+      head(s, 0, n, allLogits);
       for (let t = 0; t < n; t++) sink(p0 + t, allLogits.subarray(t * V, (t + 1) * V));
       if (last) s.logits.set(allLogits.subarray((n - 1) * V, n * V));
     } else if (last) {
-      s.x.copyWithin(0, (n - 1) * C, n * C);
-      runNorm(s.kernels, s.normF1);
-      runMat(s.kernels, s.lmHead1);
+      head(s, n - 1, 1, s.logits);
     }
   }
   return s.logits;
+}
+
+/** One token at position cache.length: the n = 1 case of prefill. Returns the logits (V) in state.logits. */
+export function decodeStep(s: InferState, cache: KvCache, id: number): F32 {
+  s.positions[0] = cache.length; // (prefill sets it too; kept explicit for readers of the decode path)
+  return prefill(s, cache, [id]);
 }

@@ -1,10 +1,10 @@
-// The decoder's weights laid out for inference: per layer one fused q|k|v matrix and one fused gate|up matrix
-// (fewer kernel calls per token), every Linear (out, in), biases and norms beside them. Built once from the
+// The decoder's weights laid out for inference, for every family: per layer one fused q|k|v matrix and one fused
+// gate|up matrix (fewer kernel calls per token), every Linear (out, in), biases and norms beside them. Built once from the
 // Hugging Face-named tensors of models/load.ts; immutable afterwards. Not here: the forward pass (forward.ts),
 // reading files (models/).
 import type { QuantType } from "../engine/ops.js";
 import type { ModelConfig } from "../models/config.js";
-import { headDim, kvDim, weightNaming } from "../models/config.js";
+import { headDim, isGated, kvDim, qDim, ropeDims, weightNaming } from "../models/config.js";
 import { tensorValues, type ModelTensors, type QuantTensor } from "../models/load.js";
 import { namedWeights, topNames, type DecoderWeights } from "../models/weights.js";
 import { ShapeError } from "../util/errors.js";
@@ -30,27 +30,23 @@ export interface NormWeights {
 
 export interface InferLayer {
   readonly norm1: NormWeights;
-  /** Rows [q (H·D); k (Hkv·D); v (Hkv·D)] of an (out, in) = ((H + 2·Hkv)·D, C) matrix, and views of each part. */
+  /** Rows [q (H·D); k (Hkv·D); v (Hkv·D)] of an (out, in) = ((H + 2·Hkv)·D, C) matrix: stacked from separate
+   *  q/k/v projections, or a family's fused one (GPT-2 c_attn, Phi-3 qkv_proj). */
   readonly wqkv: Matrix;
-  readonly wq: Matrix;
-  readonly wk: Matrix;
-  readonly wv: Matrix;
   readonly bqkv: F32 | null; // ((H + 2·Hkv)·D)
-  readonly bq: F32 | null;
-  readonly bk: F32 | null;
-  readonly bv: F32 | null;
+  /** RMSNorm weights (D) over each q and k head (qkNorm). */
+  readonly qNorm: F32 | null;
+  readonly kNorm: F32 | null;
   readonly wo: Matrix; // (C, H·D)
   readonly bo: F32 | null; // (C)
+  readonly postAttnNorm: NormWeights | null; // postNorms
   readonly norm2: NormWeights;
-  /** SwiGLU: rows [gate (F); up (F)] of a (2F, C) matrix; GELU: the up (c_fc) rows (F, C). Views of each part. */
+  /** Gated MLPs: rows [gate (F); up (F)] of a (2F, C) matrix; GELU: the up (c_fc) rows (F, C). */
   readonly wUp: Matrix;
   readonly bUp: F32 | null; // (2F) or (F), like wUp
-  readonly wGate: Matrix | null; // SwiGLU gate rows (F, C)
-  readonly bGate: F32 | null;
-  readonly wUpOnly: Matrix; // the up rows (F, C)
-  readonly bUpOnly: F32 | null;
   readonly wDown: Matrix; // (C, F)
   readonly bDown: F32 | null; // (C)
+  readonly postFfnNorm: NormWeights | null; // postNorms
 }
 
 export interface InferWeights {
@@ -60,6 +56,9 @@ export interface InferWeights {
   readonly layers: readonly InferLayer[];
   readonly normF: NormWeights;
   readonly lmHead: Matrix; // (V, C); the embedding itself when tied
+  /** Per-pair RoPE frequency divisors (rotaryDim/2) of the global layers: Llama 3.1's rope_freqs, or linear
+   *  scaling's constant factor; null = plain RoPE. */
+  readonly ropeFreqs: F32 | null;
 }
 
 const isQuant = (m: Matrix): m is QuantRows => !(m instanceof Float32Array);
@@ -105,12 +104,13 @@ function stackF32(parts: readonly F32[]): F32 {
   return out;
 }
 
-/** Lays out weights by Hugging Face name (models/weights.ts' names for the config's family; matrices (out, in),
- *  f32 or quantized rows) for inference. Missing or mis-sized weights are errors naming them. */
+/** Lays out weights by kotodama name (models/families/: Llama's or GPT-2's HF names; matrices (out, in), f32 or
+ *  quantized rows) for inference. Missing or mis-sized weights are errors naming them. */
 export function packWeights(config: ModelConfig, t: ModelTensors): InferWeights {
   const { dim: C, vocabSize: V, hiddenDim: F } = config;
-  const qd = config.nHeads * headDim(config);
+  const qd = qDim(config);
   const kv = kvDim(config);
+  const D = headDim(config);
   const naming = weightNaming(config);
   const top = topNames(naming);
   const need = (name: string, rows: number, cols: number): Matrix => {
@@ -132,41 +132,57 @@ export function packWeights(config: ModelConfig, t: ModelTensors): InferWeights 
   const norm = (prefix: string): NormWeights => ({ weight: f32(`${prefix}.weight`, C), bias: config.norm === "layer" ? f32(`${prefix}.bias`, C) : null });
   const embedM = need(top.tokEmb, V, C);
   const embed = isQuant(embedM) ? tensorValues({ type: embedM.type, bytes: embedM.bytes, shape: [V, C] }) : embedM;
+  const gated = isGated(config);
   const layers: InferLayer[] = [];
   for (let i = 0; i < config.nLayers; i++) {
     let wqkv: Matrix;
     let bqkv: F32 | null;
-    let n1: string, n2: string, o: string, up: string, down: string, gate: string;
+    let n1: string, n2: string, o: string, down: string;
+    let wUp: Matrix, bUp: F32 | null;
     if (naming === "gpt2") {
       const p = `transformer.h.${i}`;
       wqkv = need(`${p}.attn.c_attn.weight`, qd + 2 * kv, C);
       bqkv = opt(`${p}.attn.c_attn.bias`, qd + 2 * kv);
-      [n1, n2, o, up, down, gate] = [`${p}.ln_1`, `${p}.ln_2`, `${p}.attn.c_proj`, `${p}.mlp.c_fc`, `${p}.mlp.c_proj`, ""];
+      [n1, n2, o, down] = [`${p}.ln_1`, `${p}.ln_2`, `${p}.attn.c_proj`, `${p}.mlp.c_proj`];
+      wUp = need(`${p}.mlp.c_fc.weight`, F, C);
+      bUp = opt(`${p}.mlp.c_fc.bias`, F);
     } else {
       const p = `model.layers.${i}`;
       const a = (x: string): string => `${p}.self_attn.${x}_proj`;
-      wqkv = stackRows([need(`${a("q")}.weight`, qd, C), need(`${a("k")}.weight`, kv, C), need(`${a("v")}.weight`, kv, C)], C);
-      bqkv = config.bias ? stackF32([f32(`${a("q")}.bias`, qd), f32(`${a("k")}.bias`, kv), f32(`${a("v")}.bias`, kv)]) : null;
-      [n1, n2, o, up, down, gate] = [`${p}.input_layernorm`, `${p}.post_attention_layernorm`, a("o"), `${p}.mlp.up_proj`, `${p}.mlp.down_proj`, `${p}.mlp.gate_proj`];
+      const fused = t.has(`${a("qkv")}.weight`); // Phi-3
+      wqkv = fused ? need(`${a("qkv")}.weight`, qd + 2 * kv, C) : stackRows([need(`${a("q")}.weight`, qd, C), need(`${a("k")}.weight`, kv, C), need(`${a("v")}.weight`, kv, C)], C);
+      bqkv = config.bias || config.qkvBias ? stackF32([f32(`${a("q")}.bias`, qd), f32(`${a("k")}.bias`, kv), f32(`${a("v")}.bias`, kv)]) : null;
+      [n1, n2, o, down] = [`${p}.input_layernorm`, `${p}.post_attention_layernorm`, a("o"), `${p}.mlp.down_proj`];
+      const m = (x: string): string => `${p}.mlp.${x}`;
+      if (t.has(`${m("gate_up_proj")}.weight`)) {
+        wUp = need(`${m("gate_up_proj")}.weight`, 2 * F, C); // Phi-3: rows [gate; up]
+        bUp = null;
+      } else if (gated) {
+        wUp = stackRows([need(`${m("gate_proj")}.weight`, F, C), need(`${m("up_proj")}.weight`, F, C)], C);
+        bUp = config.bias ? stackF32([f32(`${m("gate_proj")}.bias`, F), f32(`${m("up_proj")}.bias`, F)]) : null;
+      } else {
+        wUp = need(`${m("up_proj")}.weight`, F, C);
+        bUp = opt(`${m("up_proj")}.bias`, F);
+      }
     }
-    const swiglu = config.mlp === "swiglu";
-    const wUp = swiglu ? stackRows([need(`${gate}.weight`, F, C), need(`${up}.weight`, F, C)], C) : need(`${up}.weight`, F, C);
-    const bUp = !config.bias ? null : swiglu ? stackF32([f32(`${gate}.bias`, F), f32(`${up}.bias`, F)]) : f32(`${up}.bias`, F);
+    const p = `model.layers.${i}`;
     layers.push({
-      norm1: norm(n1),
-      wqkv, wq: matrixRows(wqkv, C, 0, qd), wk: matrixRows(wqkv, C, qd, qd + kv), wv: matrixRows(wqkv, C, qd + kv, qd + 2 * kv),
-      bqkv, bq: bqkv?.subarray(0, qd) ?? null, bk: bqkv?.subarray(qd, qd + kv) ?? null, bv: bqkv?.subarray(qd + kv) ?? null,
+      norm1: norm(n1), wqkv, bqkv,
+      qNorm: config.qkNorm ? f32(`${p}.self_attn.q_norm.weight`, D) : null,
+      kNorm: config.qkNorm ? f32(`${p}.self_attn.k_norm.weight`, D) : null,
       wo: need(`${o}.weight`, C, qd), bo: opt(`${o}.bias`, C),
-      norm2: norm(n2),
-      wUp, bUp,
-      wGate: swiglu ? matrixRows(wUp, C, 0, F) : null, bGate: swiglu ? bUp?.subarray(0, F) ?? null : null,
-      wUpOnly: swiglu ? matrixRows(wUp, C, F, 2 * F) : wUp, bUpOnly: swiglu ? bUp?.subarray(F) ?? null : bUp,
+      postAttnNorm: config.postNorms ? norm(`${p}.post_attn_norm`) : null,
+      norm2: norm(n2), wUp, bUp,
       wDown: need(`${down}.weight`, C, F), bDown: opt(`${down}.bias`, C),
+      postFfnNorm: config.postNorms ? norm(`${p}.post_ffn_norm`) : null,
     });
   }
+  const R = ropeDims(config) / 2;
+  const freqs = t.get("model.rope_freqs");
+  const ropeFreqs = freqs !== undefined ? f32("model.rope_freqs", R) : config.ropeScale !== 1 ? new Float32Array(R).fill(config.ropeScale) : null;
   return {
     config, embed, posEmbed: config.pos === "learned" ? f32(top.posEmb, config.context * C) : null, layers,
-    normF: norm(top.finalNorm), lmHead: config.tieEmbeddings ? embed : need(top.lmHead, V, C),
+    normF: norm(top.finalNorm), lmHead: config.tieEmbeddings ? embed : need(top.lmHead, V, C), ropeFreqs,
   };
 }
 

@@ -8,13 +8,13 @@ import { Graph } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenizer/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { validateModelConfig, type ModelConfig } from "./config.js";
+import { parseModelConfig, type ModelConfig } from "./config.js";
 import { loadWeights } from "./io.js";
 import { dequantize, GgmlType } from "../formats/index.js";
 import { openModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
 import { initDecoderWeights, namedWeights, type DecoderWeights } from "./weights.js";
 
-export { gpt2Name, llamaName, type ModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
+export type { ModelSource, ModelTensors, QuantTensor } from "./load-sources.js";
 
 export type ModelFormat = "gguf" | "llama2c" | "hf-folder" | "run";
 
@@ -96,7 +96,7 @@ function runSource(dir: string): { config: ModelConfig; tensors: ModelTensors } 
   }
   const raw = isObject(j) && isObject(j.model) ? j.model : j;
   if (!isObject(raw)) throw new FormatError(cfgPath, "expected a model config object");
-  const config = validateModelConfig(raw as unknown as ModelConfig, cfgPath);
+  const config = parseModelConfig(raw, cfgPath);
   const w = loadWeights(new Graph(createRefBackend()), config, join(dir, RUN_FILES.weights));
   return { config, tensors: new Map(namedWeights(w).map((n) => [n.name, n.tensor.data])) };
 }

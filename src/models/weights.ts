@@ -17,7 +17,7 @@ import type { AttentionWeights, LinearWeights, MlpWeights, NormWeights } from ".
 import { createEmbedding, createLinear, createNorm } from "../nn/index.js";
 import type { Graph, Tensor } from "../tensor/index.js";
 import type { Rng } from "../util/rng.js";
-import { headDim, kvDim, weightNaming, type ModelConfig, type WeightNaming } from "./config.js";
+import { checkTrainable, headDim, kvDim, weightNaming, type ModelConfig, type WeightNaming } from "./config.js";
 
 export interface LayerWeights {
   readonly attnNorm: NormWeights;
@@ -74,6 +74,7 @@ export function topNames(n: WeightNaming): { tokEmb: string; posEmb: string; fin
 /** Standard init (GPT-2; nanoGPT): every matrix and table ~ N(0, 0.02²), the residual projections (attention
  *  output, MLP down) ~ N(0, (0.02/√(2L))²), norms ones, biases zeros. Draws from rng in name order. */
 export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng): DecoderWeights {
+  checkTrainable(c, "decoder weights");
   const naming = weightNaming(c);
   const top = topNames(naming);
   const std = 0.02;

@@ -50,7 +50,12 @@ export async function openLlamaCppModel(llama: Llama, path: string, options: { t
   const emb = model.fileInfo.tensorInfo?.find((t) => t.name === "token_embd.weight");
   const V = Number(emb?.dimensions[1] ?? 0);
   if (!(V > 0)) throw new Error(`${path}: llama.cpp reports no token_embd.weight`);
-  const fresh = async (): Promise<LlamaContext> => model.createContext({ contextSize, threads, batchSize: contextSize, sequences: 1 });
+  // F32 keys and values and no flash attention: llama.cpp's defaults (F16 KV cache) round every key and value to
+  // 11 bits, which alone moves logits by ~1e-3; the oracle compares f32 computation with f32 computation.
+  const fresh = async (): Promise<LlamaContext> => model.createContext({
+    contextSize, threads, batchSize: contextSize, sequences: 1, flashAttention: false,
+    experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
+  });
   return {
     model,
     vocabSize: V,

@@ -1,0 +1,24 @@
+// Every model family kotodama runs, as data (one file each beside this one), and lookup by GGUF architecture or
+// Hugging Face class. Not here: the loaders that use them (models/load-family.ts).
+import type { Family } from "./family.js";
+import { gemma2 } from "./gemma2.js";
+import { gemma3 } from "./gemma3.js";
+import { gpt2 } from "./gpt2.js";
+import { llama } from "./llama.js";
+import { phi3 } from "./phi3.js";
+import { qwen2 } from "./qwen2.js";
+import { qwen3 } from "./qwen3.js";
+
+export type { CommonHparams, Family, FamilyName, FamilyTensor } from "./family.js";
+export { atLayer, expandTensors } from "./family.js";
+export { llama3RopeFactors } from "./llama.js";
+
+export const FAMILIES: readonly Family[] = [llama, qwen2, qwen3, gemma2, gemma3, phi3, gpt2];
+
+/** The family of a GGUF general.architecture, or undefined. */
+export const familyOfGguf = (arch: string): Family | undefined => FAMILIES.find((f) => f.gguf === arch);
+
+/** The family of a config.json architectures[0] or model_type, or undefined. */
+export const familyOfHf = (arch: string): Family | undefined => FAMILIES.find((f) => f.hf.includes(arch));
+
+export const familyByName = (name: string): Family | undefined => FAMILIES.find((f) => f.name === name);
