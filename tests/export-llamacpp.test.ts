@@ -1,0 +1,104 @@
+// Our exports leave kotodama: a run directory shaped like the `npm start` model (the `default` preset, Llama flags,
+// a trained byte-level BPE with the kotodama pre-tokenizer) and a GPT-2-style `small` run are exported with
+// `convert` to GGUF F32, F16, Q8_0 and Q4_0, and llama.cpp itself must load each file and compute the logits and
+// greedy ids kotodama computes. Not here: the families' own fixtures (tests/families.test.ts), tokenization of the
+// export (src/tokenizer tests).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRefBackend } from "../src/engine/backends/ref/index.js";
+import { convertModel } from "../src/formats/convert.js";
+import { createInferState, createKvCache, decodeStep, openInferModel, prefill } from "../src/infer/index.js";
+import { MODEL_PRESETS, type ModelConfig } from "../src/models/config.js";
+import { saveWeights } from "../src/models/io.js";
+import { initDecoderWeights, namedWeights } from "../src/models/weights.js";
+import { Graph } from "../src/tensor/index.js";
+import { saveHfTokenizer, trainBpe } from "../src/tokenizer/index.js";
+import { Rng } from "../src/util/rng.js";
+import { llamaCppOrSkip, openLlamaCppModel } from "./support/llamacpp.js";
+
+const TEXT = [
+  "Once upon a time, there was a little girl named Lucy. She liked to play in the park with her friends.",
+  "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所で泣いていた事だけは記憶している。",
+  "The cat sat on the mat. 猫はマットの上に座った。 Numbers: 2025, 42.",
+];
+
+/** A run directory with the preset's shape, random weights (matrices N(0, 1/fan_in)) and a trained tokenizer. */
+function makeRun(dir: string, config: ModelConfig, seed: number): void {
+  mkdirSync(dir, { recursive: true });
+  const rng = new Rng(seed);
+  const w = initDecoderWeights(new Graph(createRefBackend()), config, rng);
+  for (const n of namedWeights(w)) {
+    const s = n.tensor.shape;
+    rng.fillNormal(n.tensor.data, s.length === 1 && n.name.endsWith("weight") ? 1 : 0, s.length === 1 ? 0.1 : 1 / Math.sqrt(s[1] ?? 1));
+  }
+  saveWeights(join(dir, "model.safetensors"), w);
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ model: config }));
+  const tok = trainBpe({ texts: Array.from({ length: 30 }, () => TEXT).flat(), vocabSize: 700 });
+  saveHfTokenizer(tok, join(dir, "tokenizer.json"));
+}
+
+function argmax(x: Float32Array): number {
+  let b = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i;
+  return b;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "kotodama-export-"));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const RUNS: Record<string, ModelConfig> = {
+  // the npm start model's shape with a smaller vocabulary (the tokenizer here is trained on three sentences)
+  default: { ...MODEL_PRESETS.default, vocabSize: 1024 },
+  small: { ...MODEL_PRESETS.small, vocabSize: 1024, nLayers: 2 },
+};
+
+for (const [preset, config] of Object.entries(RUNS)) {
+  const run = join(dir, preset);
+  for (const type of ["f32", "f16", "q8_0", "q4_0"] as const) {
+    test(`${preset} run → convert --type ${type} → llama.cpp loads it and agrees with kotodama`, async (t) => {
+      const llama = await llamaCppOrSkip(t);
+      if (llama === null) return;
+      makeRun(run, config, 3);
+      const out = join(dir, `${preset}-${type}.gguf`);
+      convertModel(run, out, { type });
+      const ours = openInferModel(out);
+      const theirs = await openLlamaCppModel(llama, out, { contextSize: 128 });
+      try {
+        const ids = ours.tokenizer.encode(TEXT.join(" ")).slice(0, 48);
+        assert.deepEqual(theirs.tokenize(TEXT.join(" "), false).slice(0, 47), ids.slice(1), "llama.cpp tokenizes the exported vocabulary like kotodama");
+        const ref = await theirs.logits(ids);
+        const V = config.vocabSize;
+        let worst = 0;
+        prefill(createInferState(ours.weights, ours.backend), createKvCache(ours.config, 64), ids, (pos, logits) => {
+          let maxRef = 0, maxD = 0;
+          for (let i = 0; i < V; i++) {
+            maxRef = Math.max(maxRef, Math.abs(ref[pos]![i]!));
+            maxD = Math.max(maxD, Math.abs(logits[i]! - ref[pos]![i]!));
+          }
+          worst = Math.max(worst, maxD / maxRef);
+        });
+        // f32/f16 weights: f32 arithmetic on both sides (GELU: llama.cpp's f16 table, see tests/families.test.ts);
+        // q8_0/q4_0: llama.cpp also rounds activations to 8 bits.
+        const tol = type === "f32" || type === "f16" ? (config.mlp === "gelu" ? 1e-3 : 1e-4) : 5e-2;
+        t.diagnostic(`${preset} ${type}: max relative |Δlogit| ${worst.toExponential(2)} over ${ids.length} positions (tolerance ${tol})`);
+        assert.ok(worst <= tol, `${preset} ${type}: logits differ by ${worst.toExponential(2)}`);
+        const prompt = ids.slice(0, 6);
+        const want = await theirs.greedy(prompt, 16);
+        const cache = createKvCache(ours.config, 64);
+        const s = createInferState(ours.weights, ours.backend);
+        let logits = prefill(s, cache, prompt);
+        const got: number[] = [];
+        for (let i = 0; i < 16; i++) {
+          got.push(argmax(logits));
+          if (i < 15) logits = decodeStep(s, cache, got[i]!);
+        }
+        assert.deepEqual(got, want, `${preset} ${type}: greedy ids`);
+      } finally {
+        await theirs.dispose();
+      }
+    });
+  }
+}
