@@ -31,6 +31,13 @@ forbidden.push({
   from: { path: "^src/", pathNot: "^src/cli/" },
   to: { path: "^(bench|tests|scripts)/" },
 });
+forbidden.push({
+  name: "only-engine-opens-a-backend",
+  comment: "layers above the engine reach kernels through engine/backend.ts (loadBackend, unvalidated), never engine/backends/** (tests may)",
+  severity: "error",
+  from: { path: "^src/", pathNot: ["^src/engine/", "\\.test\\.ts$"] },
+  to: { path: "^src/engine/backends/" },
+});
 forbidden.push({ name: "no-circular", severity: "error", from: {}, to: { circular: true } });
 
 module.exports = {

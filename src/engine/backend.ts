@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { KotodamaError } from "../util/errors.js";
 import { createNativeBackend, loadAddon, MAX_THREADS } from "./backends/native/index.js";
 import { createRefBackend } from "./backends/ref/index.js";
-import type { Backend } from "./ops.js";
+import type { Backend, Kernels } from "./ops.js";
 import { withValidation } from "./validate.js";
 
 export type BackendKind = "auto" | "native" | "ref";
@@ -87,4 +87,15 @@ function threadsFromEnv(): number | undefined {
     throw new KotodamaError(`KOTODAMA_THREADS must be an integer in [1, ${MAX_THREADS}], got '${v}'`);
   }
   return n;
+}
+
+/** The kernels of `backend` without the JS validation layer, for a hot loop that builds its arguments once and
+ *  calls kernels per token (infer's forward): for the native backend, the addon's own entry points, which still
+ *  check every length in C (memory-safe) but skip the per-call allocation of JS validation; any other backend is
+ *  returned as it is (the ref backend keeps its validation). The one sanctioned way past validation, so that no
+ *  layer above the engine imports engine/backends/. */
+export function unvalidated(backend: Backend): Kernels {
+  if (backend.name !== "native") return backend;
+  const r = loadAddon();
+  return r.ok ? createNativeBackend(r.addon) : backend;
 }

@@ -10,7 +10,7 @@
 //            m = down(act(gate) ⊙ up)(norm2(x));                 x += postFfnNorm(m)
 // logits = softcap(lmHead · normF(x))                                                (n, V)
 import type { Backend, GemmArgs, Kernels, QuantMatmulArgs } from "../engine/ops.js";
-import { loadAddon, createNativeBackend } from "../engine/backends/native/index.js";
+import { unvalidated } from "../engine/backend.js";
 import { attnScaleOf, headDim, isGated, isSlidingLayer, kvDim, qDim, ropeDims } from "../models/config.js";
 import { KotodamaError } from "../util/errors.js";
 import type { KvCache } from "./kv-cache.js";
@@ -18,14 +18,9 @@ import type { InferLayer, InferWeights, Matrix, NormWeights } from "./weights.js
 
 type F32 = Float32Array;
 
-/** The kernels the hot loop calls. For the native backend these are the addon's own entry points, which check
- *  every length in C (memory-safe) but skip the JS validation layer that allocates per call; the ref backend
- *  keeps its validation. */
-export function inferKernels(backend: Backend): Kernels {
-  if (backend.name !== "native") return backend;
-  const r = loadAddon();
-  return r.ok ? createNativeBackend(r.addon) : backend;
-}
+/** The kernels the hot loop calls: engine.unvalidated (the addon's own entry points check every length in C;
+ *  the ref backend keeps its validation). */
+export const inferKernels = (backend: Backend): Kernels => unvalidated(backend);
 
 /** Sees named intermediates during a forward: `record(name, data, shape)` with a view valid only during the call.
  *  Names: embed, layers.{l}.attn_in, .q, .k, .attn_out, .ffn_in, .ffn_out, .out, final_norm, logits; with

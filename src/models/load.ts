@@ -3,7 +3,7 @@
 // readers (load-sources.ts), the forward pass (infer/), training-time weights (decoder.ts).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createRefBackend } from "../engine/backends/ref/index.js";
+import { loadBackend } from "../engine/backend.js";
 import { Graph } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenizer/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
@@ -67,7 +67,7 @@ export function tensorValues(t: Float32Array | QuantTensor): Float32Array {
 /** DecoderWeights for config, filled from HF-named tensors; a tensor missing, extra or of the wrong size is an
  *  error naming the file. */
 export function decoderWeightsFrom(config: ModelConfig, tensors: ModelTensors, file: string): DecoderWeights {
-  const w = initDecoderWeights(new Graph(createRefBackend()), config, new Rng(0)); // shapes; values overwritten
+  const w = initDecoderWeights(new Graph(loadBackend({ kind: "ref", threads: 1 })), config, new Rng(0)); // shapes; values overwritten
   const want = namedWeights(w);
   const names = new Set(want.map((n) => n.name));
   for (const name of tensors.keys()) if (!names.has(name)) throw new FormatError(file, `unexpected tensor '${name}' for this model config`);
@@ -97,7 +97,7 @@ function runSource(dir: string): { config: ModelConfig; tensors: ModelTensors } 
   const raw = isObject(j) && isObject(j.model) ? j.model : j;
   if (!isObject(raw)) throw new FormatError(cfgPath, "expected a model config object");
   const config = parseModelConfig(raw, cfgPath);
-  const w = loadWeights(new Graph(createRefBackend()), config, join(dir, RUN_FILES.weights));
+  const w = loadWeights(new Graph(loadBackend({ kind: "ref", threads: 1 })), config, join(dir, RUN_FILES.weights));
   return { config, tensors: new Map(namedWeights(w).map((n) => [n.name, n.tensor.data])) };
 }
 
