@@ -136,7 +136,9 @@ export function encodeChat(tok: Tokenizer, input: ChatRenderInput, options: Enco
   const offsets = byteOff.map(([s, e]): [number, number] => [b2c[s]!, b2c[e]!]);
   const mask = new Uint8Array(ids.length);
   const spans = assistantCharSpans(render, messages, text).map((s): AssistantSpan => {
-    const [bs, be] = [c2b.get(s.start)!, c2b.get(s.end)!];
+    const bs = c2b.get(s.start);
+    const be = c2b.get(s.end);
+    if (bs === undefined || be === undefined) throw new ChatTemplateError(`assistant span of messages[${s.message}] ends inside a character (a surrogate pair)`);
     let tokenStart = byteOff.findIndex(([, e]) => e > bs);
     if (tokenStart < 0) tokenStart = ids.length;
     let tokenEnd = tokenStart;
