@@ -17,6 +17,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ByteLevelBpe } from "../tokenizer/bpe.js";
+import { ggufChatTemplateEntries, saveHfTokenizerConfig } from "../tokenizer/chat-template-source.js";
+import { chatTemplatesFor } from "../tokenizer/kotodama-chat.js";
 import { tokenizerFromGgufMetadata } from "../tokenizer/gguf-vocab.js";
 import { saveHfTokenizer } from "../tokenizer/hf-json.js";
 import { loadTokenizer } from "../tokenizer/load.js";
@@ -216,7 +218,15 @@ function tokenizerEntries(path: string, vocabSize: number, notes: string[]): [st
     if (entries.length === 0) throw new KotodamaError(`convert: --tokenizer ${path} is a GGUF file without tokenizer.* metadata`);
     return entries;
   }
-  return tokenizerAsGguf(loadTokenizer(path), vocabSize, path, notes);
+  const tok = loadTokenizer(path);
+  return [...tokenizerAsGguf(tok, vocabSize, path, notes), ...chatTemplateAsGguf(tok, notes)];
+}
+
+/** tokenizer.chat_template for a tokenizer converted to GGUF: its own, or kotodama's for a kotodama vocabulary. */
+function chatTemplateAsGguf(tok: Tokenizer, notes: string[]): [string, GgufValue][] {
+  const t = chatTemplatesFor(tok);
+  if (t !== undefined) notes.push(`chat template written (tokenizer.chat_template, from ${t.source})`);
+  return t === undefined ? [] : ggufChatTemplateEntries(t);
 }
 
 /** general.* and <arch>.* keys of a model converted from elsewhere than GGUF (llama.cpp's names and types). */
@@ -363,5 +373,7 @@ function hfTokenizer(tok: Tokenizer | undefined, from: string, out: string): str
     return `no tokenizer.json written: exporting a ${tok.kind} vocabulary to tokenizer.json is not supported yet; convert back to GGUF with --tokenizer ${from}`;
   }
   saveHfTokenizer(tok, out);
-  return "tokenizer.json written (byte-level BPE)";
+  const chat = chatTemplatesFor(tok);
+  saveHfTokenizerConfig(tok, chat, dirname(out));
+  return `tokenizer.json and tokenizer_config.json written (byte-level BPE${chat === undefined ? "" : `; chat template from ${chat.source}`})`;
 }

@@ -5,6 +5,7 @@
 import { type GgufFile, type GgufMetadata, metaBool, metaInt, metaNumberArray, metaString, metaStringArray, readGguf } from "../formats/gguf/index.js";
 import { FormatError } from "../util/errors.js";
 import { ByteLevelBpe } from "./bpe.js";
+import { chatTemplatesFromGguf, withChatTemplate } from "./chat-template-source.js";
 import { patternForGgufPre, GPT2_PATTERN } from "./pretokenize.js";
 import type { AddedToken } from "./special.js";
 import { SentencePieceBpe, TokenType } from "./spm.js";
@@ -19,8 +20,12 @@ export function loadGgufTokenizer(input: string | Uint8Array | GgufFile, name?: 
   return tokenizerFromGgufMetadata(f.metadata, f.source.name);
 }
 
-/** Builds the tokenizer from GGUF metadata; `file` names the source in errors. */
+/** Builds the tokenizer from GGUF metadata, its chat templates attached; `file` names the source in errors. */
 export function tokenizerFromGgufMetadata(meta: GgufMetadata, file: string): Tokenizer {
+  return withChatTemplate(vocabFromGgufMetadata(meta, file), chatTemplatesFromGguf(meta, file));
+}
+
+function vocabFromGgufMetadata(meta: GgufMetadata, file: string): Tokenizer {
   const model = metaString(meta, "tokenizer.ggml.model", file);
   if (model === undefined) throw new FormatError(file, "metadata tokenizer.ggml.model is missing: the file holds no tokenizer");
   const vocab = metaStringArray(meta, "tokenizer.ggml.tokens", file);

@@ -14,3 +14,13 @@ export { encodeBatch, encodePadded } from "./batch.js";
 export { KOTODAMA_SPECIALS, type AddedToken } from "./special.js";
 export { NAMED_PATTERNS, KOTODAMA_PATTERN, GPT2_PATTERN, regexPreTokenizer, type PreTokenizer } from "./pretokenize.js";
 export { checkTokenizer, type ConformanceOptions } from "./conformance.js";
+export {
+  renderChat, compileChatTemplate, parseChatTemplateField, pickChatTemplate, validateMessages, strftime, ChatTemplateError,
+  type ChatTemplates, type ChatMessage, type ChatRenderInput, type RenderOptions,
+} from "./chat-template.js";
+export {
+  chatTemplatesFromGguf, chatTemplatesFromHfFolder, ggufChatTemplateEntries, hfTokenizerConfig, saveHfTokenizerConfig, withChatTemplate,
+  GGUF_CHAT_TEMPLATE,
+} from "./chat-template-source.js";
+export { encodeChat, assistantCharSpans, tokenByteOffsets, type AssistantSpan, type EncodedChat, type EncodeChatOptions } from "./chat-encode.js";
+export { KOTODAMA_CHAT_TEMPLATE, KOTODAMA_CHAT_TEMPLATES, chatTemplatesFor, hasKotodamaSpecials } from "./kotodama-chat.js";

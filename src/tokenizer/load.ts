@@ -1,9 +1,10 @@
 // loadTokenizer: opens any tokenizer file kotodama reads, detected by content (GGUF magic, JSON, llama2.c
-// header), not by name. Not here: the readers themselves (gguf-vocab.ts, hf-json.ts, llama2c.ts).
+// header), not by name. Not here: the readers themselves (gguf-vocab.ts, hf-json.ts, llama2c.ts, chat-template-source.ts).
 
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { FormatError } from "../util/errors.js";
+import { chatTemplatesFromHfFolder, withChatTemplate } from "./chat-template-source.js";
 import { loadGgufTokenizer } from "./gguf-vocab.js";
 import { loadHfTokenizer } from "./hf-json.js";
 import { loadLlama2cTokenizer } from "./llama2c.js";
@@ -44,14 +45,15 @@ export function detectTokenizerFile(path: string): { path: string; kind: Tokeniz
 }
 
 /** Loads a tokenizer from a GGUF file (its embedded vocabulary), a tokenizer.json (or a folder holding one),
- *  or a llama2.c tokenizer.bin. */
+ *  or a llama2.c tokenizer.bin; with the chat templates the file (or the tokenizer.json's folder) carries. */
 export function loadTokenizer(path: string): Tokenizer {
   const f = detectTokenizerFile(path);
   switch (f.kind) {
     case "gguf":
       return loadGgufTokenizer(f.path);
     case "tokenizer.json":
-      return loadHfTokenizer(f.path);
+      // tokenizer.json holds no chat template; tokenizer_config.json (or chat_template.jinja) beside it does.
+      return withChatTemplate(loadHfTokenizer(f.path), chatTemplatesFromHfFolder(dirname(f.path)));
     case "llama2c":
       return loadLlama2cTokenizer(f.path);
   }

@@ -1,6 +1,8 @@
 // The one Tokenizer interface every tokenizer implements (trained BPE, tokenizer.json, GGUF vocab, llama2.c).
 // Not here: any algorithm; see the implementations beside this file and the conformance suite.
 
+import type { ChatTemplates } from "./chat-template.js";
+
 /** Special tokens a tokenizer may define. Ids are absent when the vocabulary has no such token. */
 export interface SpecialTokens {
   readonly bos?: number;
@@ -36,5 +38,8 @@ export interface Tokenizer {
   isAdded?(id: number): boolean;
   /** True for control tokens (BOS, EOS, PAD, chat roles): never produced from plain text unless allowSpecial. */
   isControl?(id: number): boolean;
+  /** The chat templates the tokenizer's file carries (GGUF tokenizer.chat_template, tokenizer_config.json
+   *  chat_template), attached by the loaders (chat-template-source.ts); absent when the file has none. */
+  readonly chatTemplate?: ChatTemplates;
 }
 

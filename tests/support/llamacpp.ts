@@ -1,6 +1,7 @@
 // llama.cpp as the oracle: the prebuilt llama.cpp shipped in the npm package node-llama-cpp (a devDependency),
 // loaded on the CPU, never built or downloaded. Gives tokenization, raw next-token logits and greedy ids for a
-// GGUF file, so tests and benches compare kotodama with llama.cpp on the same file in the same run.
+// GGUF file, and llama.cpp's own Jinja renderer for chat templates, so tests and benches compare kotodama with
+// llama.cpp on the same input in the same run.
 // Not here: speed loops (bench/llamacpp-speed.ts), anything kotodama itself ships (library code never imports this).
 import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 
@@ -104,5 +105,32 @@ export async function llamaCppOrSkip(t: { skip(message: string): void }): Promis
   if ("llama" in l) return l.llama;
   if (process.env.KOTODAMA_REQUIRE_LLAMACPP === "1") throw new Error(`${l.reason} (KOTODAMA_REQUIRE_LLAMACPP=1)`);
   t.skip(l.reason);
+  return null;
+}
+
+/** llama.cpp's own Jinja engine (common/jinja, a C++ implementation independent of @huggingface/jinja), as
+ *  node-llama-cpp's binding exposes it: AddonJinjaRenderer(template).render(variables). It is internal to
+ *  node-llama-cpp (Llama._bindings), so it is reached by property lookup and checked at run time. */
+export type NativeJinja = (template: string, variables: Record<string, unknown>) => string;
+
+interface JinjaCtor { new (template: string): { render(items?: Record<string, unknown>): string } }
+const isJinjaCtor = (x: unknown): x is JinjaCtor => typeof x === "function";
+
+/** The native renderer, or the reason it is unreachable (internal API moved, binary without it). */
+export function llamaCppJinja(llama: Llama): NativeJinja | { reason: string } {
+  const bindings: unknown = Reflect.get(llama, "_bindings");
+  const ctor: unknown = typeof bindings === "object" && bindings !== null ? Reflect.get(bindings, "AddonJinjaRenderer") : undefined;
+  if (!isJinjaCtor(ctor)) return { reason: "node-llama-cpp's binding has no AddonJinjaRenderer (Llama._bindings changed)" };
+  return (template, variables) => new ctor(template).render(variables);
+}
+
+/** The native renderer for a test, or null after `t.skip` with the reason (fails under KOTODAMA_REQUIRE_LLAMACPP=1). */
+export async function llamaCppJinjaOrSkip(t: { skip(message: string): void }): Promise<NativeJinja | null> {
+  const llama = await llamaCppOrSkip(t);
+  if (llama === null) return null;
+  const r = llamaCppJinja(llama);
+  if (typeof r === "function") return r;
+  if (process.env.KOTODAMA_REQUIRE_LLAMACPP === "1") throw new Error(`${r.reason} (KOTODAMA_REQUIRE_LLAMACPP=1)`);
+  t.skip(r.reason);
   return null;
 }

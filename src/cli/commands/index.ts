@@ -5,6 +5,7 @@ import { bench } from "./bench.js";
 import { start } from "./start.js";
 import { tokenizer } from "./tokenizer.js";
 import { tokenize } from "./tokenize.js";
+import { chatTemplate } from "./chat-template.js";
 import { data } from "./data.js";
 import { inspect } from "./inspect.js";
 import { convert } from "./convert.js";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   bench,
   tokenizer,
   tokenize,
+  chatTemplate,
   data,
   trainCommand,
   generateCommand,
