@@ -23,7 +23,8 @@ type F32 = Float32Array;
 export const inferKernels = (backend: Backend): Kernels => unvalidated(backend);
 
 /** Sees named intermediates during a forward: `record(name, data, shape)` with a view valid only during the call.
- *  Names: embed, layers.{l}.attn_in, .q, .k, .attn_out, .ffn_in, .ffn_out, .out, final_norm, logits; with
+ *  Names: embed, layers.{l}.attn_in, .q, .k (after RoPE), .attn (heads' outputs), .attn_out (post-normed, with
+ *  postNorms), .ffn_in, .ffn_out (with postNorms), .out, final_norm, logits; with
  *  `attention: true` also layers.{l}.attn_probs (H, n, S), the softmax the fused kernel never materializes. */
 export interface InferTracer {
   readonly record: (name: string, data: F32, shape: readonly number[]) => void;
@@ -180,7 +181,10 @@ function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: numbe
     scale: attnScaleOf(c), out: s.att, lse: s.lse, window, softcap: c.attnSoftcap,
   };
   K.attention(attn);
-  if (tr?.attention === true) tr.record(`layers.${l}.attn_probs`, attentionProbs(attn), [H, n, p0 + n]);
+  if (tr !== null) {
+    tr.record(`layers.${l}.attn`, s.att.subarray(0, n * qd), [n, H, D]);
+    if (tr.attention === true) tr.record(`layers.${l}.attn_probs`, attentionProbs(attn), [H, n, p0 + n]);
+  }
 
   if (L.postAttnNorm !== null) {
     project(s, L.wo, s.att, s.side, n, C, qd, L.bo, false);
