@@ -80,15 +80,6 @@ export type WeightNaming = "gpt2" | "llama";
 export const weightNaming = (c: ModelConfig): WeightNaming =>
   c.norm === "layer" && c.pos === "learned" && c.mlp === "gelu" && c.nKvHeads === c.nHeads && c.headSize === 0 ? "gpt2" : "llama";
 
-/** The flags the training decoder (models/decoder.ts) implements: the GPT-2 and Llama ones. The others (Qwen3's
- *  q/k norms, Gemma's post-norms, soft-caps and windows, ...) run in inference only for now; training them is
- *  refused with the flag named rather than silently computed wrong. */
-export function checkTrainable(c: ModelConfig, where = "training"): void {
-  const off = (Object.keys(NEUTRAL_FLAGS) as (keyof typeof NEUTRAL_FLAGS)[]).filter((k) => c[k] !== NEUTRAL_FLAGS[k] && k !== "swaPeriod");
-  if (c.mlp === "geglu") off.push("mlp" as never);
-  if (off.length > 0) throw new KotodamaError(`${where}: this model uses ${off.join(", ")}, which kotodama can run but not train yet`);
-}
-
 /** Trainable scalars of a config (tied embeddings counted once), without building the weights. */
 export function parameterCountOf(c: ModelConfig): number {
   const C = c.dim;

@@ -1,16 +1,17 @@
-// The decoder Transformer: one forward pass for both families (GPT-2 and Llama flags), logits and the
-// next-token loss, with an optional tracer that sees every named intermediate.
-// Not here: weights and their init/names (weights.ts), files (io.ts), the KV-cache decode path (infer/).
+// The decoder Transformer on the autograd tape: the training forward for every family's flags (the same math as
+// infer/forward.ts, which tests/one-forward.test.ts holds it to), logits and the next-token loss, with an optional
+// tracer that sees every named intermediate. Not here: weights and their init/names (weights.ts), files (io.ts),
+// the KV-cache inference path (infer/).
 //
-// x = tokEmb[ids] (+ posEmb[0..T))                                    (B, T, C)
-// per layer: x = x + o(attn(norm1(x)));  x = x + mlp(norm2(x))        (B, T, C)
-// logits = lmHead · finalNorm(x)                                      (B, T, V)
+// x = tokEmb[ids] (· √C) (+ posEmb[0..T))                                        (B, T, C)
+// per layer: x = x + postAttnNorm(o(attn(norm1(x))));  x = x + postFfnNorm(mlp(norm2(x)))   (B, T, C)
+// logits = softcap(lmHead · finalNorm(x))                                        (B, T, V)
 import type { I32 } from "../engine/ops.js";
 import { attentionForward, embeddingForward, mlpForward, normForward, positions } from "../nn/index.js";
 import type { Tensor } from "../tensor/index.js";
-import { add, crossEntropy, linear, narrow } from "../tensor/index.js";
+import { add, crossEntropy, linear, narrow, scale, tanh } from "../tensor/index.js";
 import { KotodamaError } from "../util/errors.js";
-import { headDim, type ModelConfig } from "./config.js";
+import { attnScaleOf, headDim, isSlidingLayer, ropeDims, type ModelConfig } from "./config.js";
 import type { DecoderWeights } from "./weights.js";
 
 /** Called with each named intermediate ("layers.0.attn_out", …) during a forward; costs nothing when absent. */
@@ -36,15 +37,26 @@ export function decoderHidden(c: ModelConfig, w: DecoderWeights, ids: I32, B: nu
   checkIds(c, ids, B, T, "token ids");
   const trace = options.tracer;
   let x = embeddingForward(w.tokEmb, ids, [B, T]); // (B, T, C)
+  if (c.embedScale) x = scale(x, Math.fround(Math.sqrt(c.dim))); // Gemma, in f32 as llama.cpp
   if (w.posEmb !== null) x = add(x, narrow(w.posEmb, 0, 0, T)); // + (T, C) broadcast over B
   trace?.("embed", x);
-  const shape = { nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: headDim(c) };
-  const rope = c.pos === "rope" ? { settings: { theta: c.ropeTheta, pairing: c.ropePairing }, pos: positions(T) } : null;
+  const pos = positions(T);
   w.layers.forEach((l, i) => {
-    const a = attentionForward(l.attn, normForward(l.attnNorm, x), shape, rope); // (B, T, C)
+    const sliding = isSlidingLayer(c, i);
+    const shape = {
+      nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: headDim(c), scale: attnScaleOf(c),
+      window: sliding ? c.slidingWindow : 0, softcap: c.attnSoftcap,
+    };
+    const local = sliding && c.ropeThetaLocal > 0;
+    const rope = c.pos === "rope"
+      ? { settings: { theta: local ? c.ropeThetaLocal : c.ropeTheta, pairing: c.ropePairing, rotaryDim: ropeDims(c), freqFactors: local ? null : w.ropeFreqs }, pos }
+      : null;
+    let a = attentionForward(l.attn, normForward(l.attnNorm, x), shape, rope); // (B, T, C)
+    if (l.postAttnNorm !== null) a = normForward(l.postAttnNorm, a);
     trace?.(`layers.${i}.attn_out`, a);
     x = add(x, a);
-    const m = mlpForward(l.mlp, normForward(l.mlpNorm, x)); // (B, T, C)
+    let m = mlpForward(l.mlp, normForward(l.mlpNorm, x)); // (B, T, C)
+    if (l.postFfnNorm !== null) m = normForward(l.postFfnNorm, m);
     trace?.(`layers.${i}.mlp_out`, m);
     x = add(x, m);
     trace?.(`layers.${i}.out`, x);
@@ -56,7 +68,8 @@ export function decoderHidden(c: ModelConfig, w: DecoderWeights, ids: I32, B: nu
 
 /** Next-token logits (B, T, V). */
 export function decoderLogits(c: ModelConfig, w: DecoderWeights, ids: I32, B: number, T: number, options: ForwardOptions = {}): Tensor {
-  const logits = linear(decoderHidden(c, w, ids, B, T, options), w.lmHead);
+  let logits = linear(decoderHidden(c, w, ids, B, T, options), w.lmHead);
+  if (c.finalSoftcap > 0) logits = scale(tanh(scale(logits, 1 / c.finalSoftcap)), c.finalSoftcap); // Gemma 2
   options.tracer?.("logits", logits);
   return logits;
 }

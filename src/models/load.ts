@@ -8,7 +8,7 @@ import { Graph } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenizer/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { parseModelConfig, type ModelConfig } from "./config.js";
+import { kvDim, parseModelConfig, qDim, type ModelConfig } from "./config.js";
 import { loadWeights } from "./io.js";
 import { dequantize, GgmlType } from "../formats/index.js";
 import { openModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
@@ -64,21 +64,46 @@ export function tensorValues(t: Float32Array | QuantTensor): Float32Array {
   return t instanceof Float32Array ? t : dequantize(GGML_OF[t.type], t.bytes, t.shape[0] * t.shape[1]);
 }
 
-/** DecoderWeights for config, filled from HF-named tensors; a tensor missing, extra or of the wrong size is an
- *  error naming the file. */
+/** Phi-3's fused q|k|v and gate|up matrices split into the separate ones the training decoder holds (rows
+ *  [q; k; v] and [gate; up]); other tensors pass through. */
+function splitFused(config: ModelConfig, tensors: ModelTensors): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  const qd = qDim(config), kv = kvDim(config), C = config.dim, F = config.hiddenDim;
+  for (const [name, t] of tensors) {
+    const x = tensorValues(t);
+    const m = /^(model\.layers\.\d+)\.(self_attn\.qkv_proj|mlp\.gate_up_proj)\.weight$/.exec(name);
+    if (m === null) {
+      out.set(name, x);
+    } else if (m[2] === "self_attn.qkv_proj") {
+      out.set(`${m[1]}.self_attn.q_proj.weight`, x.subarray(0, qd * C));
+      out.set(`${m[1]}.self_attn.k_proj.weight`, x.subarray(qd * C, (qd + kv) * C));
+      out.set(`${m[1]}.self_attn.v_proj.weight`, x.subarray((qd + kv) * C));
+    } else {
+      out.set(`${m[1]}.mlp.gate_proj.weight`, x.subarray(0, F * C));
+      out.set(`${m[1]}.mlp.up_proj.weight`, x.subarray(F * C));
+    }
+  }
+  return out;
+}
+
+/** DecoderWeights for config, filled from kotodama-named tensors (any family; quantized ones dequantized, Phi-3's
+ *  fused matrices split, model.rope_freqs taken as the RoPE factors); a tensor missing, extra or of the wrong size
+ *  is an error naming the file. */
 export function decoderWeightsFrom(config: ModelConfig, tensors: ModelTensors, file: string): DecoderWeights {
   const w = initDecoderWeights(new Graph(loadBackend({ kind: "ref", threads: 1 })), config, new Rng(0)); // shapes; values overwritten
   const want = namedWeights(w);
   const names = new Set(want.map((n) => n.name));
-  for (const name of tensors.keys()) if (!names.has(name)) throw new FormatError(file, `unexpected tensor '${name}' for this model config`);
+  const all = splitFused(config, tensors);
+  const freqs = all.get("model.rope_freqs") ?? null;
+  all.delete("model.rope_freqs");
+  for (const name of all.keys()) if (!names.has(name)) throw new FormatError(file, `unexpected tensor '${name}' for this model config`);
   for (const n of want) {
-    const t = tensors.get(n.name);
-    if (t === undefined) throw new FormatError(file, `missing tensor '${n.name}'`);
-    const x = tensorValues(t);
+    const x = all.get(n.name);
+    if (x === undefined) throw new FormatError(file, `missing tensor '${n.name}'`);
     if (x.length !== n.tensor.size) throw new FormatError(file, `tensor '${n.name}' has ${x.length} values, expected ${n.tensor.size}`);
     n.tensor.data.set(x);
   }
-  return w;
+  return freqs === null ? w : { ...w, ropeFreqs: freqs };
 }
 
 /** The training decoder's weights of a loaded model (a copy, dequantized where needed). */

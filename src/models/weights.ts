@@ -1,5 +1,6 @@
 // The decoder's weight set: one typed record (token/position tables, per-layer norms, attention and MLP
-// weights, final norm, LM head) for both families, its standard initialisation, and the Hugging Face names.
+// weights, final norm, LM head) for every family's flags, its standard initialisation, and kotodama's names
+// (Hugging Face Llama / GPT-2 names; roles Llama lacks named as in models/families/).
 // Not here: the forward pass (decoder.ts) or files (io.ts). Weights are immutable after init/load except
 // through the optimizer (STYLE.md principle 3).
 //
@@ -17,13 +18,16 @@ import type { AttentionWeights, LinearWeights, MlpWeights, NormWeights } from ".
 import { createEmbedding, createLinear, createNorm } from "../nn/index.js";
 import type { Graph, Tensor } from "../tensor/index.js";
 import type { Rng } from "../util/rng.js";
-import { checkTrainable, headDim, kvDim, weightNaming, type ModelConfig, type WeightNaming } from "./config.js";
+import { headDim, kvDim, qDim, ropeDims, weightNaming, type ModelConfig, type WeightNaming } from "./config.js";
 
 export interface LayerWeights {
   readonly attnNorm: NormWeights;
   readonly attn: AttentionWeights;
+  /** Norms of the attention and MLP outputs before the residual adds (postNorms: Gemma 2/3), or null. */
+  readonly postAttnNorm: NormWeights | null;
   readonly mlpNorm: NormWeights;
   readonly mlp: MlpWeights;
+  readonly postFfnNorm: NormWeights | null;
 }
 
 export interface DecoderWeights {
@@ -35,6 +39,9 @@ export interface DecoderWeights {
   readonly finalNorm: NormWeights;
   /** (V, C); the same Tensor object as tokEmb when the embeddings are tied. */
   readonly lmHead: Tensor;
+  /** Per-pair RoPE frequency divisors of the global layers (Llama 3.1's rope_freqs; linear scaling), or null.
+   *  A constant of the model, not trained. */
+  readonly ropeFreqs: Float32Array | null;
 }
 
 /** One stored weight: its HF name, the tensor (our (out, in) layout), and how it is stored and trained. */
@@ -74,13 +81,13 @@ export function topNames(n: WeightNaming): { tokEmb: string; posEmb: string; fin
 /** Standard init (GPT-2; nanoGPT): every matrix and table ~ N(0, 0.02²), the residual projections (attention
  *  output, MLP down) ~ N(0, (0.02/√(2L))²), norms ones, biases zeros. Draws from rng in name order. */
 export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng): DecoderWeights {
-  checkTrainable(c, "decoder weights");
   const naming = weightNaming(c);
   const top = topNames(naming);
   const std = 0.02;
   const resid = 0.02 / Math.sqrt(2 * c.nLayers);
   const C = c.dim;
-  const qd = c.nHeads * headDim(c);
+  const qd = qDim(c);
+  const D = headDim(c);
   const kd = kvDim(c);
   const tokEmb = createEmbedding(g, rng, c.vocabSize, C, top.tokEmb, std);
   const posEmb = c.pos === "learned" ? createEmbedding(g, rng, c.context, C, top.posEmb, std) : null;
@@ -90,21 +97,29 @@ export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng): DecoderW
     const lin = (name: string, inF: number, outF: number, s: number, bias = c.bias): LinearWeights =>
       createLinear(g, rng, inF, outF, { name, bias, std: s });
     const attnNorm = createNorm(g, c.norm, C, c.normEps, n.attnNorm);
+    const qb = c.bias || c.qkvBias;
     const qkv: AttentionWeights["qkv"] =
       naming === "gpt2"
         ? { kind: "fused", qkv: lin(n.qkv, C, qd + 2 * kd, std) }
-        : { kind: "split", q: lin(n.q, C, qd, std), k: lin(n.k, C, kd, std), v: lin(n.v, C, kd, std) };
+        : { kind: "split", q: lin(n.q, C, qd, std, qb), k: lin(n.k, C, kd, std, qb), v: lin(n.v, C, kd, std, qb) };
+    const a = `model.layers.${i}`;
+    // q/k norms, post-norms: kotodama's names for the roles (models/families/), weights ones like every norm.
+    const qNorm = c.qkNorm ? createNorm(g, "rms", D, c.normEps, `${a}.self_attn.q_norm`) : null;
+    const kNorm = c.qkNorm ? createNorm(g, "rms", D, c.normEps, `${a}.self_attn.k_norm`) : null;
     const o = lin(n.o, qd, C, resid);
+    const postAttnNorm = c.postNorms ? createNorm(g, c.norm, C, c.normEps, `${a}.post_attn_norm`) : null;
     const mlpNorm = createNorm(g, c.norm, C, c.normEps, n.mlpNorm);
     const mlp: MlpWeights =
       c.mlp === "gelu"
         ? { kind: "gelu", up: lin(n.up, C, c.hiddenDim, std), down: lin(n.down, c.hiddenDim, C, resid) }
-        : { kind: "swiglu", gate: lin(n.gate, C, c.hiddenDim, std), up: lin(n.up, C, c.hiddenDim, std), down: lin(n.down, c.hiddenDim, C, resid) };
-    layers.push({ attnNorm, attn: { qkv, o }, mlpNorm, mlp });
+        : { kind: "swiglu", act: c.mlp === "geglu" ? "gelu" : "silu", gate: lin(n.gate, C, c.hiddenDim, std), up: lin(n.up, C, c.hiddenDim, std), down: lin(n.down, c.hiddenDim, C, resid) };
+    const postFfnNorm = c.postNorms ? createNorm(g, c.norm, C, c.normEps, `${a}.post_ffn_norm`) : null;
+    layers.push({ attnNorm, attn: { qkv, o, qNorm, kNorm }, postAttnNorm, mlpNorm, mlp, postFfnNorm });
   }
   const finalNorm = createNorm(g, c.norm, C, c.normEps, top.finalNorm);
   const lmHead = c.tieEmbeddings ? tokEmb : createEmbedding(g, rng, c.vocabSize, C, top.lmHead, std);
-  return { naming, tokEmb, posEmb, layers, finalNorm, lmHead };
+  const ropeFreqs = c.ropeScale !== 1 ? new Float32Array(ropeDims(c) / 2).fill(c.ropeScale) : null;
+  return { naming, tokEmb, posEmb, layers, finalNorm, lmHead, ropeFreqs };
 }
 
 /** Every distinct weight in a fixed order (the order of the optimizer state and of the files). */
@@ -131,11 +146,15 @@ export function namedWeights(w: DecoderWeights): NamedWeight[] {
     norm(l.attnNorm);
     if (l.attn.qkv.kind === "fused") linear(l.attn.qkv.qkv);
     else [l.attn.qkv.q, l.attn.qkv.k, l.attn.qkv.v].forEach(linear);
+    if (l.attn.qNorm !== null) norm(l.attn.qNorm);
+    if (l.attn.kNorm !== null) norm(l.attn.kNorm);
     linear(l.attn.o);
+    if (l.postAttnNorm !== null) norm(l.postAttnNorm);
     norm(l.mlpNorm);
     if (l.mlp.kind === "swiglu") linear(l.mlp.gate);
     linear(l.mlp.up);
     linear(l.mlp.down);
+    if (l.postFfnNorm !== null) norm(l.postFfnNorm);
   }
   norm(w.finalNorm);
   if (w.lmHead !== w.tokEmb) mat(w.lmHead);

@@ -4,6 +4,7 @@ import type { I32 } from "../engine/ops.js";
 import type { Tensor } from "../tensor/index.js";
 import { attention, reshape, split } from "../tensor/index.js";
 import { linearForward, type LinearWeights } from "./linear.js";
+import { normForward, type NormWeights } from "./norm.js";
 import { ropeForward, type RopeSettings } from "./rope.js";
 
 /** The input projection: fused rows [q (H·D); k (Hkv·D); v (Hkv·D)] of one (out, in) matrix, or three. */
@@ -14,12 +15,19 @@ export type QkvWeights =
 export interface AttentionWeights {
   readonly qkv: QkvWeights;
   readonly o: LinearWeights; // (C, H·D)
+  /** RMSNorm over each q and k head (D) before RoPE (Qwen3, Gemma 3), or null. */
+  readonly qNorm: NormWeights | null;
+  readonly kNorm: NormWeights | null;
 }
 
 export interface AttentionShape {
   readonly nHeads: number; // H
   readonly nKvHeads: number; // Hkv
   readonly headDim: number; // D
+  /** Score scale (default 1/√D), sliding window (0 = none) and score soft-cap (0 = none) of this layer. */
+  readonly scale?: number;
+  readonly window?: number;
+  readonly softcap?: number;
 }
 
 /** q (B, T, H·D), k and v (B, T, Hkv·D) from h (B, T, C). */
@@ -39,10 +47,12 @@ export function attentionForward(w: AttentionWeights, h: Tensor, s: AttentionSha
   let q = reshape(p.q, [B, T, H, D]);
   let k = reshape(p.k, [B, T, Hkv, D]);
   const v = reshape(p.v, [B, T, Hkv, D]);
+  if (w.qNorm !== null) q = normForward(w.qNorm, q); // over D, per head
+  if (w.kNorm !== null) k = normForward(w.kNorm, k);
   if (rope !== null) {
     q = ropeForward(q, rope.pos, rope.settings);
     k = ropeForward(k, rope.pos, rope.settings);
   }
-  const y = attention(q, k, v, { causal: true }); // (B, T, H, D)
+  const y = attention(q, k, v, { causal: true, ...(s.scale === undefined ? {} : { scale: s.scale }), window: s.window ?? 0, softcap: s.softcap ?? 0 }); // (B, T, H, D)
   return linearForward(w.o, reshape(y, [B, T, H * D]));
 }

@@ -7,6 +7,10 @@ import { rope } from "../tensor/index.js";
 export interface RopeSettings {
   readonly theta: number;
   readonly pairing: RopePairing;
+  /** Rotated dims of each head (partial rotary); default the whole head. */
+  readonly rotaryDim?: number;
+  /** Per-pair frequency divisors (Llama 3.1 rope_freqs, linear scaling), or null. */
+  readonly freqFactors?: Float32Array | null;
 }
 
 /** Positions offset, offset + 1, …, offset + T − 1. */
@@ -17,4 +21,5 @@ export function positions(T: number, offset = 0): I32 {
 }
 
 /** Rotates q or k (B, T, H, D) at the given positions (length T). */
-export const ropeForward = (x: Tensor, pos: I32, s: RopeSettings): Tensor => rope(x, { positions: pos, pairing: s.pairing, theta: s.theta });
+export const ropeForward = (x: Tensor, pos: I32, s: RopeSettings): Tensor =>
+  rope(x, { positions: pos, pairing: s.pairing, theta: s.theta, ...(s.rotaryDim === undefined ? {} : { rotaryDim: s.rotaryDim }), freqFactors: s.freqFactors ?? null });

@@ -24,15 +24,15 @@ export const gelu = (x: Tensor): Tensor => activation("gelu", x);
 export const silu = (x: Tensor): Tensor => activation("silu", x);
 
 /** silu(gate) ⊙ up, fused (Llama's MLP: down(silu(gate(x)) ⊙ up(x))). gate, up same shape. */
-export function swiglu(gate: Tensor, up: Tensor): Tensor {
+export function swiglu(gate: Tensor, up: Tensor, act: "silu" | "gelu" = "silu"): Tensor {
   const g = graphOf("swiglu", gate, up);
   if (!sameShape(gate.shape, up.shape)) throw new ShapeError(`swiglu: gate ${shapeStr(gate.shape)} and up ${shapeStr(up.shape)} differ`);
   const out = g.empty(gate.shape);
-  g.backend.swiglu({ gate: gate.data, up: up.data, out: out.data });
+  g.backend.swiglu({ gate: gate.data, up: up.data, out: out.data, act });
   if (g.needsGrad(gate, up)) {
     g.record(out, (dOut) => {
       const { bufs, finish } = gradSlots(g, [gate, up]);
-      g.backend.swigluBackward({ dOut, gate: gate.data, up: up.data, dGate: bufs[0], dUp: bufs[1] });
+      g.backend.swigluBackward({ dOut, gate: gate.data, up: up.data, dGate: bufs[0], dUp: bufs[1], act });
       finish();
     });
   }

@@ -13,6 +13,10 @@ export interface AttentionOptions {
   readonly scale?: number;
   /** Use only the first kvLength time steps of k and v (a KV cache of larger capacity, no copy). */
   readonly kvLength?: number;
+  /** Sliding window: query at p sees only keys j > p − window (0 = none). */
+  readonly window?: number;
+  /** Scores s ↦ softcap·tanh(s/softcap) before the softmax (0 = none; Gemma 2). */
+  readonly softcap?: number;
 }
 
 /** softmax(q·kᵀ·scale [+ causal mask]) · v. q (B, T, H, D); k, v (B, S, Hkv, D), H a multiple of Hkv
@@ -32,11 +36,12 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   if (options.causal && t > s) throw bad(`causal attention needs T ≤ S (T = ${t}, S = ${s})`);
   const scale = options.scale ?? 1 / Math.sqrt(d);
   const causal = options.causal;
+  const window = options.window ?? 0, softcap = options.softcap ?? 0;
   const kvBatchStride = cap * hKv * d;
   const rec = g.needsGrad(q, k, v);
   const lse = rec ? g.saved(b * h * t) : g.tmp(b * h * t); // (B, H, T)
   const out = g.empty(q.shape);
-  g.backend.attention({ q: q.data, k: k.data, v: v.data, b, t, s, h, hKv, d, kvBatchStride, causal, scale, out: out.data, lse });
+  g.backend.attention({ q: q.data, k: k.data, v: v.data, b, t, s, h, hKv, d, kvBatchStride, causal, scale, out: out.data, lse, window, softcap });
   if (!rec) {
     g.free(lse);
     return out;
@@ -44,7 +49,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   g.record(out, (dOut) => {
     const { bufs, finish } = gradSlots(g, [q, k, v]);
     const [dq, dk, dv] = bufs;
-    g.backend.attentionBackward({ dOut, q: q.data, k: k.data, v: v.data, out: out.data, lse, b, t, s, h, hKv, d, kvBatchStride, causal, scale, dq, dk, dv });
+    g.backend.attentionBackward({ dOut, q: q.data, k: k.data, v: v.data, out: out.data, lse, b, t, s, h, hKv, d, kvBatchStride, causal, scale, dq, dk, dv, window, softcap });
     finish();
   });
   return out;

@@ -15,6 +15,8 @@ export interface RopeOptions {
   readonly theta: number;
   /** Leading dims of each head that rotate (even, ≤ D); the rest pass through. Default D. */
   readonly rotaryDim?: number;
+  /** Per-pair frequency divisors (rotaryDim/2): Llama 3.1's rope_freqs, linear scaling. Default none. */
+  readonly freqFactors?: Float32Array | null;
 }
 
 /** Rotates x (B, T, H, D) in place of a copy: returns a new tensor of the same shape. */
@@ -26,10 +28,11 @@ export function rope(x: Tensor, options: RopeOptions): Tensor {
   if (rotaryDim % 2 !== 0 || rotaryDim <= 0 || rotaryDim > d) throw new ShapeError(`rope: rotaryDim ${rotaryDim} must be even and in (0, ${d}] for x ${shapeStr(x.shape)}`);
   if (options.positions.length !== t) throw new ShapeError(`rope: ${options.positions.length} positions for T = ${t} in x ${shapeStr(x.shape)}`);
   const { positions, pairing, theta } = options;
+  const freqFactors = options.freqFactors ?? null;
   const out = g.empty(x.shape);
-  g.backend.rope({ x: x.data, b, t, h, d, rotaryDim, pairing, theta, positions, out: out.data });
+  g.backend.rope({ x: x.data, b, t, h, d, rotaryDim, pairing, theta, positions, out: out.data, freqFactors });
   if (g.needsGrad(x)) {
-    g.record(out, (dOut) => g.backend.ropeBackward({ dOut, b, t, h, d, rotaryDim, pairing, theta, positions, dx: g.accGrad(x) }));
+    g.record(out, (dOut) => g.backend.ropeBackward({ dOut, b, t, h, d, rotaryDim, pairing, theta, positions, dx: g.accGrad(x), freqFactors }));
   }
   return out;
 }
