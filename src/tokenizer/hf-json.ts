@@ -44,7 +44,7 @@ export function parseHfTokenizer(text: string, file: string): Tokenizer {
   const added = readAdded(root.added_tokens, file);
   const vocab = vocabArray(vocabObj, added, file);
   const byName = new Map(vocab.map((t, i) => [t, i]));
-  const post = postProcessor(root.post_processor, byName, file);
+  const post = postProcessor(root.post_processor, byName, vocab.length, file);
   const special = guessSpecials(byName, post.first, post.last, model.unk_token);
 
   if (type === "WordPiece") {
@@ -130,16 +130,25 @@ function readAdded(x: Json, file: string): AddedToken[] {
   });
 }
 
+/** id → token text. Ids come from the file, so they are bounded before anything is allocated: ids must cover
+ *  0..n-1 without gaps, and there are at most (vocab entries + added tokens) distinct ids, so any id at or above
+ *  that count is necessarily a gap — rejected here, naming the field, instead of allocating an array that long
+ *  (an added token with id 2^40 used to end in "RangeError: Invalid array length", 10^8 in gigabytes). */
 function vocabArray(obj: Obj, added: readonly AddedToken[], file: string): string[] {
   const entries = Object.entries(obj);
+  const limit = entries.length + added.length; // no valid file has an id at or above this
   let n = 0;
   for (const [t, id] of entries) {
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 1 << 24) {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) {
       throw new FormatError(file, `tokenizer.json: model.vocab['${t}'] = ${JSON.stringify(id)} is not a token id`);
     }
+    if (id >= limit) throw new FormatError(file, `tokenizer.json: model.vocab['${t}'] = ${id} is beyond the ${limit} tokens the file defines (ids must be 0..n-1 without gaps)`);
     n = Math.max(n, id + 1);
   }
-  for (const a of added) n = Math.max(n, a.id + 1);
+  added.forEach((a, i) => {
+    if (a.id >= limit) throw new FormatError(file, `tokenizer.json: added_tokens[${i}].id = ${a.id} is beyond the ${limit} tokens the file defines (ids must be 0..n-1 without gaps)`);
+    n = Math.max(n, a.id + 1);
+  });
   const vocab = new Array<string | undefined>(n).fill(undefined);
   for (const [t, id] of entries) {
     if (vocab[id as number] !== undefined) throw new FormatError(file, `tokenizer.json: id ${String(id)} is given to both '${vocab[id as number]}' and '${t}'`);
@@ -170,12 +179,18 @@ function flatten(x: Json, key: string): Obj[] {
 }
 
 /** The special tokens a post-processor puts first and last around a single sequence. */
-function postProcessor(x: Json, byName: Map<string, number>, file: string): { first?: number; last?: number } {
+function postProcessor(x: Json, byName: Map<string, number>, vocabSize: number, file: string): { first?: number; last?: number } {
   for (const p of flatten(x, "processors")) {
     if (p.type === "BertProcessing" || p.type === "RobertaProcessing") {
       const cls = p.cls;
       const sep = p.sep;
-      if (Array.isArray(cls) && Array.isArray(sep)) return { first: Number(cls[1]), last: Number(sep[1]) };
+      if (Array.isArray(cls) && Array.isArray(sep)) {
+        const idAt = (v: Json, field: string): number => {
+          if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= vocabSize) throw new FormatError(file, `tokenizer.json: post_processor.${field} = ${JSON.stringify(v)} is not a token id of this vocabulary`);
+          return v;
+        };
+        return { first: idAt(cls[1], "cls[1]"), last: idAt(sep[1], "sep[1]") };
+      }
     }
     if (p.type === "TemplateProcessing" && Array.isArray(p.single)) {
       const items = p.single as Json[];
