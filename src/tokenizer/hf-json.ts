@@ -70,14 +70,26 @@ export function parseHfTokenizer(text: string, file: string): Tokenizer {
   const byteLevel = pre.find((p) => p.type === "ByteLevel");
   if (byteLevel !== undefined) {
     if (byteLevel.add_prefix_space === true) throw new FormatError(file, "tokenizer.json: ByteLevel add_prefix_space=true is not supported");
-    const split = pre.find((p) => p.type === "Split");
-    let pattern: string;
-    if (split !== undefined) {
-      const pat = split.pattern;
+    // Splits apply in sequence (a Sequence of several Splits: DeepSeek, Falcon-style digit isolation); a
+    // ByteLevel with use_regex runs GPT-2's split at its place in the sequence.
+    const patterns: string[] = [];
+    for (const p of pre) {
+      if (p.type === "ByteLevel") {
+        if (p.use_regex !== false) patterns.push(GPT2_PATTERN);
+        continue;
+      }
+      if (p.type === "Digits") {
+        patterns.push(p.individual_digits === true ? "\\p{N}" : "\\p{N}+"); // HF Digits: char::is_numeric, isolated
+        continue;
+      }
+      if (p.type !== "Split") throw new FormatError(file, `tokenizer.json: pre_tokenizer '${String(p.type)}' is not supported with ByteLevel (expected Split, Digits, ByteLevel)`);
+      const pat = p.pattern;
       if (!isObj(pat) || typeof pat.Regex !== "string") throw new FormatError(file, "tokenizer.json: pre_tokenizer Split needs pattern.Regex");
-      if (split.behavior !== "Isolated" || split.invert === true) throw new FormatError(file, `tokenizer.json: Split behavior '${String(split.behavior)}' is not supported (expected Isolated)`);
-      pattern = pat.Regex;
-    } else if (byteLevel.use_regex !== false) pattern = GPT2_PATTERN;
+      if (p.behavior !== "Isolated" || p.invert === true) throw new FormatError(file, `tokenizer.json: Split behavior '${String(p.behavior)}' is not supported (expected Isolated)`);
+      patterns.push(pat.Regex);
+    }
+    let pattern: string | string[];
+    if (patterns.length > 0) pattern = patterns.length === 1 ? patterns[0]! : patterns;
     else throw new FormatError(file, "tokenizer.json: ByteLevel with use_regex=false and no Split pre-tokenizer");
     const norms = flatten(root.normalizer, "normalizers");
     if (norms.some((n) => n.type !== "NFC")) throw new FormatError(file, `tokenizer.json: normalizer ${norms.map((n) => String(n.type)).join(", ")} is not supported for byte-level BPE (only NFC)`);
@@ -252,7 +264,7 @@ export function hfTokenizerJson(tok: ByteLevelBpe): string {
     pre_tokenizer: {
       type: "Sequence",
       pretokenizers: [
-        { type: "Split", pattern: { Regex: s.pattern }, behavior: "Isolated", invert: false },
+        ...(typeof s.pattern === "string" ? [s.pattern] : s.pattern).map((p) => ({ type: "Split", pattern: { Regex: p }, behavior: "Isolated", invert: false })),
         { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
       ],
     },
