@@ -32,14 +32,14 @@ const GPT2 = GPT2_PATTERN;
 const LLAMA3 = LLAMA3_PATTERN;
 const QWEN2 = QWEN2_PATTERN;
 const QWEN35 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
-const DEEPSEEK_CJK = "[一-龥ࠀ-一가-퟿]+";
+const DEEPSEEK_CJK = "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+";
 const DS3_MAIN = "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 /** GPT-4o (o200k) as llama.cpp adapts it: "upper* lower+" / "upper+ lower*" via lookaheads over [^a-z]/[^A-Z]
  *  (which, on collapsed text, makes every non-ASCII letter both upper and lower). */
 const CASE_WORDS = "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+" + `${CONTRACTIONS}?` + "|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*" + `${CONTRACTIONS}?`;
 const GPT4O = `${CASE_WORDS}|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
 const TEKKEN = "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const BLOOM = " ?[^(\\s|.,!?…。，、।۔،)]+";
+const BLOOM = " ?[^(\\s|.,!?\\x{2026}\\x{3002}\\x{FF0C}\\x{3001}\\x{964}\\x{6D4}\\x{60C})]+";
 const WS_CASCADE = "\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}";
 
 /** One regex of a sequence. `wide`: llama.cpp runs it on code points (no \p{..}), see the header. */
@@ -67,9 +67,9 @@ const TYPES: Readonly<Record<string, readonly [readonly Stage[], boolean, readon
   dbrx: [[s(LLAMA3)], false, ["smaug-bpe"]], // same regex as llama3, without ignore_merges
   glm4: [[s(LLAMA3)], false, ["chatglm-bpe"]],
   "jais-2": [[s(`${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|${WS_CASCADE}`)], false, []],
-  "deepseek-llm": [[wide("[\\r\\n]"), wide("\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+"), wide("\\s?[!-/:-~！-／：-～‘-‟　-。]+"), wide("\\s+$"), wide(DEEPSEEK_CJK), s("\\p{N}+")], false, []],
-  "deepseek-v3": [[s("\\p{N}{1,3}"), wide("[一-龥぀-ゟ゠-ヿ]+"), s(DS3_MAIN)], false, ["hunyuan-dense", "joyai-llm", "hy_v4"]],
-  spark2_5: [[s("\\p{N}{1,3}"), wide("[一-龥぀-ゟ゠-ヿ]+"), s("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\\r\\n]|\\s+(?!\\S)|\\s+"), s("\\p{N}")], false, []],
+  "deepseek-llm": [[wide("[\\r\\n]"), wide("\\s?[A-Za-z\\x{B5}\\x{C0}-\\x{D6}\\x{D8}-\\x{F6}\\x{F8}-\\x{1BA}\\x{1BC}-\\x{1BF}\\x{1C4}-\\x{293}\\x{295}-\\x{2AF}\\x{370}-\\x{373}\\x{376}\\x{377}\\x{37B}-\\x{37D}\\x{37F}\\x{386}\\x{388}-\\x{38A}\\x{38C}\\x{38E}-\\x{3A1}\\x{3A3}-\\x{3F5}\\x{3F7}-\\x{481}\\x{48A}-\\x{52F}\\x{531}-\\x{556}\\x{10A0}-\\x{10C5}\\x{13A0}-\\x{13F5}\\x{13F8}-\\x{13FD}\\x{1C90}-\\x{1CBA}\\x{1CBD}-\\x{1CBF}\\x{1D00}-\\x{1D2B}\\x{1D6B}-\\x{1D77}\\x{1D79}-\\x{1D9A}\\x{1E00}-\\x{1F15}\\x{1F18}-\\x{1F1D}\\x{1F20}-\\x{1F45}\\x{1F48}-\\x{1F4D}\\x{1F50}-\\x{1F57}\\x{1F59}\\x{1F5B}\\x{1F5D}\\x{1F5F}-\\x{1F7D}\\x{1F80}-\\x{1FB4}\\x{1FB6}-\\x{1FBC}\\x{1FBE}\\x{1FC2}-\\x{1FC4}\\x{1FC6}-\\x{1FCC}\\x{1FD0}-\\x{1FD3}\\x{1FD6}-\\x{1FDB}\\x{1FE0}-\\x{1FEC}\\x{1FF2}-\\x{1FF4}\\x{1FF6}-\\x{1FFC}\\x{2102}\\x{2107}\\x{210A}-\\x{2113}\\x{2115}\\x{2119}-\\x{211D}\\x{2124}\\x{2126}\\x{2128}\\x{212A}-\\x{212D}\\x{212F}-\\x{2134}\\x{2139}\\x{213C}-\\x{213F}\\x{2145}-\\x{2149}\\x{214E}\\x{2183}\\x{2184}\\x{2C00}-\\x{2C7B}\\x{2C7E}-\\x{2CE4}\\x{2CEB}-\\x{2CEE}\\x{2CF2}\\x{2CF3}\\x{A640}-\\x{A66D}\\x{A680}-\\x{A69B}\\x{A722}-\\x{A76F}\\x{A771}-\\x{A787}\\x{A78B}-\\x{A78E}\\x{AB70}-\\x{ABBF}\\x{FB00}-\\x{FB06}\\x{FB13}-\\x{FB17}\\x{FF21}-\\x{FF3A}\\x{FF41}-\\x{FF5A}\\x{10400}-\\x{1044F}\\x{104B0}-\\x{104D3}\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}\\x{118A0}-\\x{118DF}\\x{1E900}-\\x{1E943}]+"), wide("\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+"), wide("\\s+$"), wide(DEEPSEEK_CJK), s("\\p{N}+")], false, []],
+  "deepseek-v3": [[s("\\p{N}{1,3}"), wide("[\\x{4E00}-\\x{9FA5}\\x{3040}-\\x{309F}\\x{30A0}-\\x{30FF}]+"), s(DS3_MAIN)], false, ["hunyuan-dense", "joyai-llm", "hy_v4"]],
+  spark2_5: [[s("\\p{N}{1,3}"), wide("[\\x{4E00}-\\x{9FA5}\\x{3040}-\\x{309F}\\x{30A0}-\\x{30FF}]+"), s("[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\\r\\n]|\\s+(?!\\S)|\\s+"), s("\\p{N}")], false, []],
   "deepseek-coder": [[wide("[\\r\\n]"), s("\\s?\\p{L}+"), s("\\s?\\p{P}+"), wide(DEEPSEEK_CJK), s("\\p{N}")], false, []],
   falcon: [[s("[\\p{P}\\$\\+<=>\\^~\\|`]+"), s(GPT2), wide("[0-9][0-9][0-9]")], false, []],
   starcoder: [[s("\\p{N}"), s(GPT2)], false, ["refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b", "mellum2"]],
@@ -129,7 +129,7 @@ function guardWide(re: string): string {
     let j = i + 1;
     while (j < re.length && re[j] !== "]") j += re[j] === "\\" ? 2 : 1;
     const cls = re.slice(i, j + 1);
-    const nonAscii = [...cls].some((ch) => ch.codePointAt(0)! > 0x7f);
+    const nonAscii = [...cls].some((ch) => ch.codePointAt(0)! > 0x7f) || [...cls.matchAll(/\\x\{([0-9A-Fa-f]+)\}/g)].some((m) => parseInt(m[1]!, 16) > 0x7f);
     out += nonAscii && cls[1] !== "^" ? `(?![${NON_ASCII_WS}])${cls}` : cls;
     i = j;
   }

@@ -1,7 +1,9 @@
-// A kotodama-trained tokenizer exported to GGUF (run directory → convertModel) is accepted by llama.cpp and cut
-// identically: llama.cpp's ids (through node-llama-cpp) equal kotodama's on several hundred mixed Japanese/English
-// strings with emoji, digits, newlines and runs of spaces. Not here: the pre-tokenizer tables themselves
-// (src/tokenizer/pretokenizers-llamacpp.test.ts), model logits (tests/convert-roundtrip.test.ts).
+// kotodama's tokenizers against llama.cpp itself (node-llama-cpp): a kotodama-trained tokenizer exported to GGUF
+// (run directory → convertModel) is accepted and cut identically on 500 mixed Japanese/English strings (emoji,
+// digits, newlines, runs of spaces); and, when KOTODAMA_LLAMA_VOCAB_DIR names llama.cpp's models/ folder, every
+// vocabulary there (vocab-only load) gives llama.cpp's ids on the same strings. Not here: model logits
+// (tests/convert-roundtrip.test.ts), the HF-made test vectors (src/tokenizer/vectors.test.ts).
+import type { LlamaModel } from "node-llama-cpp";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +19,9 @@ import { Graph } from "../src/tensor/index.js";
 import { ByteLevelBpe } from "../src/tokenizer/bpe.js";
 import { saveHfTokenizer } from "../src/tokenizer/hf-json.js";
 import { KOTODAMA_V1_PATTERN } from "../src/tokenizer/pretokenize.js";
+import { loadTokenizer } from "../src/tokenizer/load.js";
 import { trainBpe } from "../src/tokenizer/train.js";
+import { FormatError } from "../src/util/errors.js";
 import { sharedOrSkip } from "../src/util/paths.js";
 import { Rng } from "../src/util/rng.js";
 import { llamaCppOrSkip, openLlamaCppModel } from "./support/llamacpp.js";
@@ -107,4 +111,37 @@ test("export refuses a tokenizer whose pre-tokenizer llama.cpp does not have (ko
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("every llama.cpp vocabulary in $KOTODAMA_LLAMA_VOCAB_DIR: kotodama's ids equal llama.cpp's (vocab-only load) on mixed strings", { timeout: 600000 }, async (t) => {
+  const dir = process.env.KOTODAMA_LLAMA_VOCAB_DIR;
+  if (dir === undefined || dir === "") return t.skip("KOTODAMA_LLAMA_VOCAB_DIR unset (point it to llama.cpp's models/ folder)");
+  const llama = await llamaCppOrSkip(t);
+  if (llama === null) return;
+  const jaSample = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している。";
+  const strings = testStrings(jaSample, new Rng(5)).slice(150);
+  const files = readdirSync(dir).filter((f) => /^ggml-vocab-.*\.gguf$/.test(f)).sort();
+  const skipped: string[] = [];
+  for (const f of files) {
+    let tok;
+    try {
+      tok = loadTokenizer(join(dir, f));
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      skipped.push(`${f} (${e.message.split(": ").slice(1).join(": ").slice(0, 60)})`);
+      continue;
+    }
+    const model: LlamaModel = await llama.loadModel({ modelPath: join(dir, f), vocabOnly: true, gpuLayers: 0 });
+    try {
+      let same = 0;
+      for (const s of strings) {
+        assert.deepEqual(tok.encode(s, { addBos: false }), Array.from(model.tokenize(s, false)), `${f}: ${JSON.stringify(s)}`);
+        same++;
+      }
+      t.diagnostic(`${f}: ${same}/${strings.length}`);
+    } finally {
+      await model.dispose();
+    }
+  }
+  if (skipped.length > 0) t.diagnostic(`not read by kotodama: ${skipped.join("; ")}`);
 });
