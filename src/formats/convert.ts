@@ -22,7 +22,7 @@ import { chatTemplatesFor } from "../tokenizer/kotodama-chat.js";
 import { tokenizerFromGgufMetadata } from "../tokenizer/gguf-vocab.js";
 import { saveHfTokenizer } from "../tokenizer/hf-json.js";
 import { loadTokenizer } from "../tokenizer/load.js";
-import { NAMED_PATTERNS } from "../tokenizer/pretokenize.js";
+import { llamaCppPreName } from "../tokenizer/pretokenizers-llamacpp.js";
 import { SentencePieceBpe, TokenType } from "../tokenizer/spm.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { KotodamaError } from "../util/errors.js";
@@ -162,13 +162,6 @@ function defaultTokenizer(f: TensorFile, hp: { readonly vocabSize: number }): st
   return candidates.find((p) => existsSync(p));
 }
 
-/** llama.cpp's tokenizer.ggml.pre name for a byte-level BPE regex (kotodama's own pattern keeps its name, which
- *  kotodama reads back but llama.cpp does not know). */
-function preName(pattern: string): string | undefined {
-  const name = Object.entries(NAMED_PATTERNS).find(([, p]) => p === pattern)?.[0];
-  return name === "llama3" ? "llama-bpe" : name === "gpt-4" ? undefined : name;
-}
-
 /** A tokenizer as tokenizer.ggml.* entries: SentencePiece by scores → "llama", byte-level BPE → "gpt2";
  *  padded with "[PAD{i}]" unused tokens up to the model's vocabulary (as llama.cpp's converter pads). */
 function tokenizerAsGguf(tok: Tokenizer, vocabSize: number, where: string, notes: string[]): [string, GgufValue][] {
@@ -189,11 +182,9 @@ function tokenizerAsGguf(tok: Tokenizer, vocabSize: number, where: string, notes
     tokens = [...s.vocab];
     types = tokens.map(() => TokenType.normal);
     for (const a of s.added) types[a.id] = a.special ? TokenType.control : TokenType.userDefined;
-    const pre = preName(s.pattern);
-    if (pre === undefined) notes.push(`tokenizer pre-tokenizer regex has no llama.cpp name: written as "default" (llama.cpp then splits text its own way)`);
-    else if (pre === "kotodama") notes.push(`tokenizer.ggml.pre "kotodama": kotodama reads it back exactly; llama.cpp does not know this pre-tokenizer and would refuse the vocabulary`);
+    const pre = llamaCppPreName(s); // only names llama.cpp accepts and cuts identically with; throws otherwise
     meta = {
-      model: "gpt2", pre: pre ?? "default", merges: s.merges.map(([a, b]) => `${a} ${b}`),
+      model: "gpt2", pre, merges: s.merges.map(([a, b]) => `${a} ${b}`),
       bosId: s.special.bos, eosId: s.special.eos, unkId: s.special.unk, padId: s.special.pad, ...(s.addBos ? { addBos: true } : {}),
     };
   } else {

@@ -14,7 +14,7 @@ import { bytesToByteLevel } from "./bytes.js";
 import { randomUnicode } from "./conformance.js";
 import { loadTokenizer } from "./load.js";
 import { mergeByHeap, mergeByScan, PairTable } from "./merge.js";
-import { GPT2_PATTERN, KOTODAMA_PATTERN, LLAMA3_PATTERN, NAMED_PATTERNS, onigToJs, regexPreTokenizer } from "./pretokenize.js";
+import { GPT2_PATTERN, KOTODAMA_PATTERN, KOTODAMA_V1_PATTERN, LLAMA3_PATTERN, NAMED_PATTERNS, onigToJs, regexPreTokenizer } from "./pretokenize.js";
 import { StreamDecoder } from "./stream.js";
 
 const vocabDir = sharedPath("reference", "tokenizers");
@@ -43,8 +43,13 @@ test("pre-tokenizers: pieces concatenate to the input; GPT-2, Llama-3 and kotoda
   // Unicode White_Space, not JS's \s: U+0085 is space, U+FEFF is not.
   assert.deepEqual(regexPreTokenizer(GPT2_PATTERN).split("a\u0085b\ufeffc"), ["a", "\u0085", "b", "\ufeff", "c"]);
   assert.deepEqual(regexPreTokenizer(LLAMA3_PATTERN).split("I'LL 12345 x"), ["I", "'LL", " ", "123", "45", " x"]);
-  assert.deepEqual(regexPreTokenizer(KOTODAMA_PATTERN).split("吾輩は猫である。カタカナーとHello 世界、ABC123"), [
-    "吾輩", "は", "猫", "である", "。", "カタカナー", "と", "Hello", " ", "世界", "、ABC", "123", // GPT-4 rule: one non-letter may lead a Latin word
+  // kotodama = llama.cpp's kimi-k2: Han runs apart; kana and Latin letters run together; contractions stay on.
+  assert.deepEqual(regexPreTokenizer(KOTODAMA_PATTERN).split("吾輩は猫である。カタカナーとHello 世界、ABC123 don't 人々"), [
+    "吾輩", "は", "猫", "である", "。カタカナーとHello", " ", "世界", "、ABC", "123", " don't", " ", "人", "々", // 々 is not in llama.cpp's Han ranges
+  ]);
+  // The first kotodama pattern (still read): script runs of kanji, hiragana, katakana.
+  assert.deepEqual(regexPreTokenizer(KOTODAMA_V1_PATTERN).split("吾輩は猫である。カタカナーとHello 世界、ABC123"), [
+    "吾輩", "は", "猫", "である", "。", "カタカナー", "と", "Hello", " ", "世界", "、ABC", "123",
   ]);
 });
 

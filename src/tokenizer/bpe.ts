@@ -17,8 +17,9 @@ export interface ByteLevelBpeSpec {
   readonly vocab: readonly string[];
   /** Merge rules in rank order, as pairs of token texts. */
   readonly merges: readonly (readonly [string, string])[];
-  /** Pre-tokenizer regex, Oniguruma spelling (pretokenize.ts). */
-  readonly pattern: string;
+  /** Pre-tokenizer regex, Oniguruma spelling (pretokenize.ts); a list applies in sequence (llama.cpp's
+   *  multi-regex types such as deepseek-llm or falcon; tokenizer.json Sequence of Splits). */
+  readonly pattern: string | readonly string[];
   readonly added: readonly AddedToken[];
   readonly special: SpecialTokens;
   /** Prepend BOS by default. */
@@ -51,6 +52,8 @@ export class ByteLevelBpe implements Tokenizer {
   private readonly cache = new Map<string, Int32Array>();
   private readonly cacheSize: number;
   private sym = new Int32Array(256);
+  /** Some byte has no token: symbols of -1 are dropped after merging (as llama.cpp drops them). */
+  private readonly dropsBytes: boolean;
 
   constructor(spec: ByteLevelBpeSpec) {
     this.spec = spec;
@@ -61,11 +64,17 @@ export class ByteLevelBpe implements Tokenizer {
     spec.vocab.forEach((t, id) => {
       if (!addedIds.has(id) && !this.ids.has(t)) this.ids.set(t, id);
     });
+    let missing = 0;
     for (let b = 0; b < 256; b++) {
       const id = this.ids.get(BYTE_TO_CHAR[b]!);
-      if (id === undefined) throw new FormatError(spec.source, `byte-level vocabulary lacks the token for byte ${b} ('${BYTE_TO_CHAR[b]}')`);
-      this.byteIds[b] = id;
+      this.byteIds[b] = id ?? -1;
+      if (id === undefined) missing++;
     }
+    // A vocabulary may lack byte tokens (GPT-NeoX lacks some). llama.cpp then looks each leftover symbol up
+    // byte by byte and emits nothing when that fails (llm_tokenizer_bpe_session::tokenize), so such bytes are
+    // dropped. We do the same, unless the vocabulary lacks most bytes (then it is not byte-level at all).
+    if (missing > 128) throw new FormatError(spec.source, `byte-level vocabulary lacks the tokens of ${missing} of the 256 bytes (e.g. byte ${this.byteIds.indexOf(-1)}): not a byte-level BPE vocabulary`);
+    this.dropsBytes = missing > 0;
     const triples: [number, number, number][] = [];
     spec.merges.forEach(([a, b], r) => {
       const ia = this.ids.get(a);
@@ -112,8 +121,13 @@ export class ByteLevelBpe implements Tokenizer {
           continue;
         }
       }
-      const m = this.encodePiece(piece); // ids in this.sym[0..m)
+      let m = this.encodePiece(piece); // ids in this.sym[0..m)
       const sym = this.sym;
+      if (this.dropsBytes) {
+        let k = 0;
+        for (let i = 0; i < m; i++) if (sym[i]! >= 0) sym[k++] = sym[i]!;
+        m = k;
+      }
       for (let i = 0; i < m; i++) out.push(sym[i]!);
       if (cacheable) {
         if (cache.size >= this.cacheSize) cache.clear();

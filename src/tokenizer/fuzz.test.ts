@@ -125,3 +125,64 @@ test("fuzz: mutated GGUF vocabularies, tokenizer.bin and tokenizer.json never cr
   }
   assert.ok(rejected > 0 && loaded > 0, `rejected ${rejected}, loaded ${loaded}`);
 });
+
+test("tokenizer.json added_tokens with ids far beyond the vocabulary: FormatError naming the field, nothing allocated", () => {
+  const doc = JSON.parse(hfTokenizerJson(trainBpe({ texts: ["abc abd abe ab a b"], vocabSize: 270 }))) as { added_tokens: { id: number; content: string; special: boolean }[] };
+  for (const id of [2 ** 40, 1e8, 2 ** 31, 2 ** 53 - 1]) {
+    const d = structuredClone(doc);
+    d.added_tokens[0]!.id = id;
+    throwsFormat(() => parseHfTokenizer(JSON.stringify(d), "big.json").encode("ab <|bos|>", { allowSpecial: true }), new RegExp(`^big\\.json: tokenizer\\.json: added_tokens\\[0\\]\\.id = ${id} is beyond`));
+  }
+  const d = structuredClone(doc) as unknown as { model: { vocab: Record<string, number> } };
+  d.model.vocab.a = 2 ** 40;
+  throwsFormat(() => parseHfTokenizer(JSON.stringify(d), "big.json"), /model\.vocab\['a'\] = 1099511627776 is beyond/);
+});
+
+test("fuzz: tokenizer.json added_tokens mutated (ids, contents, special flags): only KotodamaError escapes", { timeout: 60000 }, () => {
+  const rng = new Rng(909);
+  const base = JSON.parse(hfTokenizerJson(trainBpe({ texts: ["abc abd abe ab a b 吾輩は猫"], vocabSize: 280 }))) as { added_tokens: Record<string, unknown>[] };
+  const ids = (): unknown => {
+    const pick = rng.int(10);
+    if (pick === 0) return 2 ** 40;
+    if (pick === 1) return 1e8;
+    if (pick === 2) return -1 - rng.int(5);
+    if (pick === 3) return rng.int(300) + 0.5;
+    if (pick === 4) return String(rng.int(300));
+    if (pick === 5) return null;
+    if (pick === 6) return 2 ** 31 + rng.int(1000);
+    return rng.int(300); // in range: collisions with vocab ids and with each other, gaps
+  };
+  const contents = (): unknown => {
+    const pick = rng.int(7);
+    if (pick === 0) return "";
+    if (pick === 1) return "a";
+    if (pick === 2) return "<|bos|>";
+    if (pick === 3) return "x".repeat(1 + rng.int(2000));
+    if (pick === 4) return 42;
+    if (pick === 5) return "\u{1F680}\uD800";
+    return String.fromCodePoint(...Array.from({ length: 1 + rng.int(4) }, () => rng.int(0x3000)));
+  };
+  const text = "Hello ab a, 吾輩は猫 🚀 <|bos|> <|user|> a";
+  let rejected = 0;
+  let loaded = 0;
+  for (let i = 0; i < 300; i++) {
+    const d = structuredClone(base);
+    const k = 1 + rng.int(3);
+    for (let j = 0; j < k; j++) {
+      const what = rng.int(5);
+      const t = d.added_tokens[rng.int(d.added_tokens.length)] ?? {};
+      if (what === 0) t.id = ids();
+      else if (what === 1) t.content = contents();
+      else if (what === 2) t.special = [true, false, "yes", null, 1][rng.int(5)];
+      else if (what === 3) d.added_tokens.push({ id: ids(), content: contents(), special: rng.int(2) === 0 });
+      else d.added_tokens.splice(rng.int(Math.max(1, d.added_tokens.length)), 1);
+    }
+    const ok = survives(() => {
+      const tok = parseHfTokenizer(JSON.stringify(d), "added.json");
+      for (const allowSpecial of [false, true]) tok.decode(tok.encode(text, { allowSpecial }));
+    }, `added_tokens mutation ${i}`);
+    if (ok) loaded++;
+    else rejected++;
+  }
+  assert.ok(rejected > 50 && loaded > 20, `rejected ${rejected}, loaded ${loaded}`);
+});

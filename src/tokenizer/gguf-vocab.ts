@@ -6,7 +6,7 @@ import { type GgufFile, type GgufMetadata, metaBool, metaInt, metaNumberArray, m
 import { FormatError } from "../util/errors.js";
 import { ByteLevelBpe } from "./bpe.js";
 import { chatTemplatesFromGguf, withChatTemplate } from "./chat-template-source.js";
-import { patternForGgufPre, GPT2_PATTERN } from "./pretokenize.js";
+import { llamaCppPre } from "./pretokenizers-llamacpp.js";
 import type { AddedToken } from "./special.js";
 import { SentencePieceBpe, TokenType } from "./spm.js";
 import type { SpecialTokens, Tokenizer } from "./tokenizer.js";
@@ -69,9 +69,10 @@ function vocabFromGgufMetadata(meta: GgufMetadata, file: string): Tokenizer {
       if (sp < 0) throw new FormatError(file, `metadata tokenizer.ggml.merges[${i}] = ${JSON.stringify(m)} is not two tokens separated by a space`);
       return [m.slice(0, sp), m.slice(sp + 1)];
     });
-    const pre = metaString(meta, "tokenizer.ggml.pre", file) ?? "gpt-2";
-    const pattern = pre === "default" ? GPT2_PATTERN : patternForGgufPre(pre);
-    if (pattern === null) throw new FormatError(file, `metadata tokenizer.ggml.pre = '${pre}' names a pre-tokenizer kotodama does not know (known: gpt-2, llama-bpe, qwen2, ...)`);
+    // Absent or "default": llama.cpp's fallback regex sequence (it warns that quality degrades), not GPT-2's.
+    const preName = metaString(meta, "tokenizer.ggml.pre", file);
+    const pre = llamaCppPre(preName);
+    if (pre === null) throw new FormatError(file, `metadata tokenizer.ggml.pre = '${preName}' names a pre-tokenizer kotodama does not know (known: the llama.cpp names in docs/tokenizer.md, e.g. gpt-2, llama-bpe, qwen2, deepseek-llm, falcon, kimi-k2)`);
     const added: AddedToken[] = [];
     types.forEach((t, i) => {
       if (t === TokenType.control || t === TokenType.userDefined) added.push({ id: i, text: vocab[i]!, special: t === TokenType.control });
@@ -81,12 +82,13 @@ function vocabFromGgufMetadata(meta: GgufMetadata, file: string): Tokenizer {
       source: file,
       vocab,
       merges,
-      pattern,
+      pattern: pre.patterns.length === 1 ? pre.patterns[0]! : pre.patterns,
       added,
       special,
       addBos: addBos ?? false,
-      ignoreMerges: pattern === patternForGgufPre("llama-bpe"),
-      normalization: pre === "qwen2" ? "NFC" : null,
+      ignoreMerges: pre.ignoreMerges,
+      // Qwen2's tokenizer.json normalizes to NFC; llama.cpp does not (same ids on NFC text, which is most text).
+      normalization: pre.name === "qwen2" ? "NFC" : null,
     });
   }
 

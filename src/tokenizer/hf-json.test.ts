@@ -130,7 +130,9 @@ test("broken tokenizer.json files: FormatError naming the file and the field", (
     [`{"model":{"type":"BPE","merges":[]}}`, /bad\.json: .*'model\.vocab' is missing/],
     [`{"model":{"type":"BPE","vocab":{"a":0}}}`, /bad\.json: .*'model\.merges' is missing/],
     [`{"model":{"type":"BPE","vocab":{"a":"x"},"merges":[]}}`, /bad\.json: .*model\.vocab\['a'\]/],
-    [`{"model":{"type":"BPE","vocab":{"a":0,"b":2},"merges":[]},"pre_tokenizer":{"type":"ByteLevel"}}`, /bad\.json: .*no token has id 1/],
+    [`{"model":{"type":"BPE","vocab":{"a":0,"b":2},"merges":[]},"pre_tokenizer":{"type":"ByteLevel"}}`, /bad\.json: .*model\.vocab\['b'\] = 2 is beyond the 2 tokens/],
+    [`{"model":{"type":"BPE","vocab":{"a":0,"b":2},"merges":[]},"added_tokens":[{"id":2,"content":"c"}],"pre_tokenizer":{"type":"ByteLevel"}}`, /bad\.json: .*no token has id 1/],
+    [`{"model":{"type":"BPE","vocab":{"a":0},"merges":[]},"pre_tokenizer":{"type":"Sequence","pretokenizers":[{"type":"Whitespace"},{"type":"ByteLevel"}]}}`, /bad\.json: .*pre_tokenizer 'Whitespace' is not supported/],
     [`{"model":{"type":"Unigram","vocab":{}}}`, /bad\.json: .*Unigram/],
     [`{"model":{"type":"WordPiece","vocab":{"a":0}}}`, /bad\.json: .*unk/],
   ];

@@ -44,7 +44,7 @@ export function parseHfTokenizer(text: string, file: string): Tokenizer {
   const added = readAdded(root.added_tokens, file);
   const vocab = vocabArray(vocabObj, added, file);
   const byName = new Map(vocab.map((t, i) => [t, i]));
-  const post = postProcessor(root.post_processor, byName, file);
+  const post = postProcessor(root.post_processor, byName, vocab.length, file);
   const special = guessSpecials(byName, post.first, post.last, model.unk_token);
 
   if (type === "WordPiece") {
@@ -70,14 +70,26 @@ export function parseHfTokenizer(text: string, file: string): Tokenizer {
   const byteLevel = pre.find((p) => p.type === "ByteLevel");
   if (byteLevel !== undefined) {
     if (byteLevel.add_prefix_space === true) throw new FormatError(file, "tokenizer.json: ByteLevel add_prefix_space=true is not supported");
-    const split = pre.find((p) => p.type === "Split");
-    let pattern: string;
-    if (split !== undefined) {
-      const pat = split.pattern;
+    // Splits apply in sequence (a Sequence of several Splits: DeepSeek, Falcon-style digit isolation); a
+    // ByteLevel with use_regex runs GPT-2's split at its place in the sequence.
+    const patterns: string[] = [];
+    for (const p of pre) {
+      if (p.type === "ByteLevel") {
+        if (p.use_regex !== false) patterns.push(GPT2_PATTERN);
+        continue;
+      }
+      if (p.type === "Digits") {
+        patterns.push(p.individual_digits === true ? "\\p{N}" : "\\p{N}+"); // HF Digits: char::is_numeric, isolated
+        continue;
+      }
+      if (p.type !== "Split") throw new FormatError(file, `tokenizer.json: pre_tokenizer '${String(p.type)}' is not supported with ByteLevel (expected Split, Digits, ByteLevel)`);
+      const pat = p.pattern;
       if (!isObj(pat) || typeof pat.Regex !== "string") throw new FormatError(file, "tokenizer.json: pre_tokenizer Split needs pattern.Regex");
-      if (split.behavior !== "Isolated" || split.invert === true) throw new FormatError(file, `tokenizer.json: Split behavior '${String(split.behavior)}' is not supported (expected Isolated)`);
-      pattern = pat.Regex;
-    } else if (byteLevel.use_regex !== false) pattern = GPT2_PATTERN;
+      if (p.behavior !== "Isolated" || p.invert === true) throw new FormatError(file, `tokenizer.json: Split behavior '${String(p.behavior)}' is not supported (expected Isolated)`);
+      patterns.push(pat.Regex);
+    }
+    let pattern: string | string[];
+    if (patterns.length > 0) pattern = patterns.length === 1 ? patterns[0]! : patterns;
     else throw new FormatError(file, "tokenizer.json: ByteLevel with use_regex=false and no Split pre-tokenizer");
     const norms = flatten(root.normalizer, "normalizers");
     if (norms.some((n) => n.type !== "NFC")) throw new FormatError(file, `tokenizer.json: normalizer ${norms.map((n) => String(n.type)).join(", ")} is not supported for byte-level BPE (only NFC)`);
@@ -130,16 +142,25 @@ function readAdded(x: Json, file: string): AddedToken[] {
   });
 }
 
+/** id → token text. Ids come from the file, so they are bounded before anything is allocated: ids must cover
+ *  0..n-1 without gaps, and there are at most (vocab entries + added tokens) distinct ids, so any id at or above
+ *  that count is necessarily a gap — rejected here, naming the field, instead of allocating an array that long
+ *  (an added token with id 2^40 used to end in "RangeError: Invalid array length", 10^8 in gigabytes). */
 function vocabArray(obj: Obj, added: readonly AddedToken[], file: string): string[] {
   const entries = Object.entries(obj);
+  const limit = entries.length + added.length; // no valid file has an id at or above this
   let n = 0;
   for (const [t, id] of entries) {
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 1 << 24) {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) {
       throw new FormatError(file, `tokenizer.json: model.vocab['${t}'] = ${JSON.stringify(id)} is not a token id`);
     }
+    if (id >= limit) throw new FormatError(file, `tokenizer.json: model.vocab['${t}'] = ${id} is beyond the ${limit} tokens the file defines (ids must be 0..n-1 without gaps)`);
     n = Math.max(n, id + 1);
   }
-  for (const a of added) n = Math.max(n, a.id + 1);
+  added.forEach((a, i) => {
+    if (a.id >= limit) throw new FormatError(file, `tokenizer.json: added_tokens[${i}].id = ${a.id} is beyond the ${limit} tokens the file defines (ids must be 0..n-1 without gaps)`);
+    n = Math.max(n, a.id + 1);
+  });
   const vocab = new Array<string | undefined>(n).fill(undefined);
   for (const [t, id] of entries) {
     if (vocab[id as number] !== undefined) throw new FormatError(file, `tokenizer.json: id ${String(id)} is given to both '${vocab[id as number]}' and '${t}'`);
@@ -170,12 +191,18 @@ function flatten(x: Json, key: string): Obj[] {
 }
 
 /** The special tokens a post-processor puts first and last around a single sequence. */
-function postProcessor(x: Json, byName: Map<string, number>, file: string): { first?: number; last?: number } {
+function postProcessor(x: Json, byName: Map<string, number>, vocabSize: number, file: string): { first?: number; last?: number } {
   for (const p of flatten(x, "processors")) {
     if (p.type === "BertProcessing" || p.type === "RobertaProcessing") {
       const cls = p.cls;
       const sep = p.sep;
-      if (Array.isArray(cls) && Array.isArray(sep)) return { first: Number(cls[1]), last: Number(sep[1]) };
+      if (Array.isArray(cls) && Array.isArray(sep)) {
+        const idAt = (v: Json, field: string): number => {
+          if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= vocabSize) throw new FormatError(file, `tokenizer.json: post_processor.${field} = ${JSON.stringify(v)} is not a token id of this vocabulary`);
+          return v;
+        };
+        return { first: idAt(cls[1], "cls[1]"), last: idAt(sep[1], "sep[1]") };
+      }
     }
     if (p.type === "TemplateProcessing" && Array.isArray(p.single)) {
       const items = p.single as Json[];
@@ -237,7 +264,7 @@ export function hfTokenizerJson(tok: ByteLevelBpe): string {
     pre_tokenizer: {
       type: "Sequence",
       pretokenizers: [
-        { type: "Split", pattern: { Regex: s.pattern }, behavior: "Isolated", invert: false },
+        ...(typeof s.pattern === "string" ? [s.pattern] : s.pattern).map((p) => ({ type: "Split", pattern: { Regex: p }, behavior: "Isolated", invert: false })),
         { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
       ],
     },

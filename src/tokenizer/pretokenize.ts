@@ -1,6 +1,6 @@
 // Pre-tokenizers: the regexes that cut text into pieces before BPE (GPT-2, Llama-3, Qwen2, GPT-4, kotodama's
-// own with CJK script runs), stored in Oniguruma spelling (as tokenizer.json holds them) and run as JS regexes.
-// Not here: BPE merging, special-token splitting, BERT's basic tokenizer (wordpiece.ts).
+// own), stored in Oniguruma spelling (as tokenizer.json holds them), run as JS regexes, alone or in sequence.
+// Not here: llama.cpp's table of named pre-tokenizers (pretokenizers-llamacpp.ts), BPE merging, special tokens.
 
 import { KotodamaError } from "../util/errors.js";
 
@@ -19,11 +19,22 @@ export const QWEN2_PATTERN =
 /** GPT-4 (tiktoken cl100k_base). */
 export const GPT4_PATTERN =
   "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+";
-/** kotodama's pattern for trained tokenizers: GPT-4's rules for spaced scripts, and Japanese/Chinese cut by
- *  script runs — one piece per run of kanji (Han, incl. 々), of hiragana, or of katakana (with the long-vowel
- *  mark ー). Japanese has no spaces, so GPT-4's "one piece per letter run" would make a sentence one piece;
- *  script changes mark word-ish boundaries (kanji stem + hiragana ending), which BPE then merges within. */
+/** Han as llama.cpp's unicode_cpt_is_han (src/unicode.cpp) defines it: the CJK Unified Ideographs blocks and
+ *  the compatibility ideographs — not the Han script (々 〆 〇 and the radicals are not in it). */
+const HAN = "\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{20000}-\\x{2A6DF}\\x{2A700}-\\x{2EBEF}\\x{2F800}-\\x{2FA1F}";
+/** kotodama's pattern for trained tokenizers, chosen so that llama.cpp runs it too: it is llama.cpp's "kimi-k2"
+ *  pre-tokenizer (unicode_regex_split_custom_kimi_k2) written as one regex. Japanese/Chinese: one piece per
+ *  run of Han ideographs — Japanese has no spaces, and the kanji/kana boundary (吾輩|は|猫|である) is the
+ *  word-ish cut that matters most; kana and Latin letters form runs together (no llama.cpp type cuts
+ *  hiragana from katakana). Spaced scripts: GPT-4's rules (letter runs with one optional leading non-letter,
+ *  digits by 1–3, punctuation runs, whitespace) with English contractions kept on their word ("don't"). */
 export const KOTODAMA_PATTERN =
+  `[${HAN}]+|[^\\r\\n\\p{L}\\p{N}]?[^\\P{L}${HAN}]+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?` +
+  "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+/** kotodama's first pattern (tokenizers trained before the llama.cpp-compatible one): GPT-4's rules, and CJK cut
+ *  by script runs — kanji (Han, incl. 々), hiragana, katakana (with ー). Still read (tokenizer.json carries the
+ *  regex; GGUF pre "kotodama" names it), but llama.cpp has no equivalent, so such tokenizers cannot be exported. */
+export const KOTODAMA_V1_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|\\p{Han}+|\\p{Hiragana}+|[\\p{Katakana}ー]+" +
   "|[^\\r\\n\\p{L}\\p{N}]?[^\\P{L}\\p{Han}\\p{Hiragana}\\p{Katakana}ー]+" +
   "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -35,6 +46,7 @@ export const NAMED_PATTERNS: Readonly<Record<string, string>> = {
   "qwen2": QWEN2_PATTERN,
   "gpt-4": GPT4_PATTERN,
   kotodama: KOTODAMA_PATTERN,
+  "kotodama-v1": KOTODAMA_V1_PATTERN,
 };
 
 const GENERAL_CATEGORY = /^(?:L|Lu|Ll|Lt|Lm|Lo|LC|M|Mn|Mc|Me|N|Nd|Nl|No|P|Pc|Pd|Ps|Pe|Pi|Pf|Po|S|Sm|Sc|Sk|So|Z|Zs|Zl|Zp|C|Cc|Cf|Cs|Co|Cn)$/;
@@ -144,60 +156,56 @@ export interface PreTokenizer {
   split(text: string): string[];
 }
 
-/** A regex pre-tokenizer with Hugging Face's "isolated" behaviour: matches are pieces, and so are the gaps. */
-export function regexPreTokenizer(pattern: string): PreTokenizer {
-  let re: RegExp;
-  try {
-    re = new RegExp(onigToJs(pattern), "gu");
-  } catch (e) {
-    throw new KotodamaError(`pre-tokenizer pattern does not compile (${(e as Error).message}): ${pattern}`);
-  }
+/** A regex pre-tokenizer with Hugging Face's "isolated" behaviour: matches are pieces, and so are the gaps.
+ *  Several patterns apply in sequence, each to every piece the previous one left (HF Sequence of Splits;
+ *  llama.cpp's regex_exprs lists, unicode_regex_split). */
+export function regexPreTokenizer(pattern: string | readonly string[]): PreTokenizer {
+  const patterns = typeof pattern === "string" ? [pattern] : pattern;
+  if (patterns.length === 0) throw new KotodamaError("pre-tokenizer: an empty list of patterns");
+  const stages = patterns.map(compile);
+  const first = stages[0]!;
   return {
-    pattern,
+    pattern: patterns.length === 1 ? patterns[0]! : patterns.join(" ⟶ "),
     split(text: string): string[] {
-      const pieces = text.match(re);
-      if (pieces === null) return text.length > 0 ? [text] : [];
-      let n = 0;
-      for (const p of pieces) n += p.length;
-      if (n === text.length) return pieces; // the usual case: the alternatives cover every char
-      const out: string[] = [];
-      let last = 0;
-      for (const m of text.matchAll(re)) {
-        if (m.index > last) out.push(text.slice(last, m.index));
-        if (m[0].length > 0) out.push(m[0]);
-        last = m.index + m[0].length;
+      let pieces = splitOne(first, text);
+      for (let k = 1; k < stages.length; k++) {
+        const re = stages[k]!;
+        const next: string[] = [];
+        for (const p of pieces) for (const q of splitOne(re, p)) next.push(q);
+        pieces = next;
       }
-      if (last < text.length) out.push(text.slice(last));
-      return out;
+      return pieces;
     },
   };
 }
 
-/** The pattern llama.cpp uses for a tokenizer.ggml.pre name (byte-level BPE vocabularies). */
-export function patternForGgufPre(pre: string): string | null {
-  switch (pre) {
-    case "gpt-2":
-    case "phi-2":
-    case "jina-es":
-    case "jina-de":
-    case "jina-v2-es":
-    case "jina-v2-de":
-    case "jina-v2-code":
-    case "roberta-bpe":
-      return GPT2_PATTERN;
-    case "llama-bpe":
-    case "llama3":
-    case "llama-v3":
-    case "falcon3":
-    case "dbrx":
-    case "smaug-bpe":
-      return LLAMA3_PATTERN;
-    case "qwen2":
-    case "deepseek-r1-qwen":
-      return QWEN2_PATTERN;
-    case "kotodama":
-      return KOTODAMA_PATTERN;
-    default:
-      return null;
+function compile(pattern: string): RegExp {
+  try {
+    return new RegExp(onigToJs(pattern), "gu");
+  } catch (e) {
+    if (e instanceof KotodamaError) throw e;
+    throw new KotodamaError(`pre-tokenizer pattern does not compile (${(e as Error).message}): ${pattern}`);
   }
+}
+
+/** Matches and the gaps between them, in order; empty matches cut but yield no piece. */
+function splitOne(re: RegExp, text: string): string[] {
+  const pieces = text.match(re);
+  if (pieces === null) return text.length > 0 ? [text] : [];
+  let n = 0;
+  let empty = false;
+  for (const p of pieces) {
+    n += p.length;
+    if (p.length === 0) empty = true;
+  }
+  if (n === text.length && !empty) return pieces; // the usual case: the alternatives cover every char
+  const out: string[] = [];
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    if (m[0].length > 0) out.push(m[0]);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
 }

@@ -109,17 +109,19 @@ test("trainBpe is deterministic, reserves the special tokens and sizes the vocab
   assert.throws(() => trainBpe({ texts, vocabSize: 100 }), /vocabSize/);
 });
 
-test("kotodama pre-tokenizer: no learned token mixes kanji, hiragana and katakana", () => {
+test("kotodama pre-tokenizer: no learned token mixes kanji (llama.cpp's Han ranges) with kana or other letters", () => {
   const tok = trainBpe({ texts: corpus(), vocabSize: 1500 });
-  const han = /\p{sc=Han}/u;
-  const hira = /\p{sc=Hiragana}/u;
-  const kata = /\p{sc=Katakana}/u;
+  const han = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
+  const otherLetter = /[^\P{L}\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
   let cjk = 0;
+  let mixedKana = 0;
   for (let id = 256; id < tok.vocabSize; id++) {
     const s = new TextDecoder().decode(tok.tokenBytes(id)).replaceAll("\ufffd", "");
-    const kinds = [han.test(s), hira.test(s), kata.test(s)].filter(Boolean).length;
-    assert.ok(kinds <= 1, `token ${id} ${JSON.stringify(s)} crosses scripts`);
-    if (kinds === 1) cjk++;
+    assert.ok(!(han.test(s) && otherLetter.test(s)), `token ${id} ${JSON.stringify(s)} mixes kanji with other letters`);
+    if (han.test(s) || /\p{sc=Hiragana}|\p{sc=Katakana}/u.test(s)) cjk++;
+    if (/\p{sc=Hiragana}/u.test(s) && /\p{sc=Katakana}/u.test(s)) mixedKana++;
   }
+  // Hiragana and katakana may now share a token (llama.cpp's kimi-k2 rules); counted, not forbidden.
+  assert.ok(mixedKana < cjk / 4, `${mixedKana} of ${cjk} Japanese tokens mix hiragana and katakana`);
   assert.ok(cjk > 50, `expected many Japanese tokens, got ${cjk}`);
 });

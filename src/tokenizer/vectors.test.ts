@@ -1,10 +1,12 @@
 // Agreement with external references: llama.cpp's tokenizer test vectors (ids from Hugging Face tokenizers)
 // for every vocab GGUF in ../shared/reference/tokenizers, and stories260K's prompt and perplexity-text ids
-// from llama.cpp (reference.json), through both tok512.bin and the GGUF vocabulary.
+// from llama.cpp (reference.json), through both tok512.bin and the GGUF vocabulary; and, when
+// KOTODAMA_LLAMA_VOCAB_DIR names llama.cpp's models/ folder, every vocabulary there with test vectors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { FormatError } from "../util/errors.js";
 import { sharedPath } from "../util/paths.js";
 import { loadTokenizer } from "./load.js";
 
@@ -57,4 +59,36 @@ test("stories260K: tok512.bin and the GGUF vocab give llama.cpp's prompt ids and
     assert.deepEqual(ids, ref.perplexity.token_ids, `${file}: ppl_text.txt`);
     assert.equal(tok.decode(ids), ppl);
   }
+});
+
+// Every llama.cpp vocabulary with test vectors, from a folder given by KOTODAMA_LLAMA_VOCAB_DIR (llama.cpp's
+// models/ggml-vocab-*.gguf with their .inp/.out; not in ../shared, several are over 5 MB). Vocabularies kotodama
+// does not read (tokenizer.ggml.model gemma4, t5) are listed, not failed.
+const llamaVocabDir = process.env.KOTODAMA_LLAMA_VOCAB_DIR;
+test("llama.cpp test vectors: every ggml-vocab-*.gguf in $KOTODAMA_LLAMA_VOCAB_DIR, ids identical", (t) => {
+  if (llamaVocabDir === undefined || llamaVocabDir === "") return t.skip("KOTODAMA_LLAMA_VOCAB_DIR unset (point it to llama.cpp's models/ folder)");
+  const files = readdirSync(llamaVocabDir).filter((f) => /^ggml-vocab-.*\.gguf$/.test(f) && existsSync(join(llamaVocabDir, `${f}.inp`))).sort();
+  assert.ok(files.length > 0, `no ggml-vocab-*.gguf with .inp/.out in ${llamaVocabDir}`);
+  const unsupported: string[] = [];
+  for (const f of files) {
+    const base = join(llamaVocabDir, f);
+    let tok;
+    try {
+      tok = loadTokenizer(base);
+    } catch (e) {
+      if (e instanceof FormatError && /tokenizer\.ggml\.model = '(gemma4|t5)' is not supported/.test(e.message)) {
+        unsupported.push(f);
+        continue;
+      }
+      throw e;
+    }
+    const vectors = readVectors(`${base}.inp`, `${base}.out`);
+    let agree = 0;
+    for (const v of vectors) {
+      assert.deepEqual(tok.encode(v.text, { addBos: false }), v.ids, `${f}: ${JSON.stringify(v.text)}`);
+      agree++;
+    }
+    t.diagnostic(`${f}: ${agree}/${vectors.length}`);
+  }
+  if (unsupported.length > 0) t.diagnostic(`not read by kotodama (vocabulary type): ${unsupported.join(", ")}`);
 });
