@@ -179,6 +179,26 @@ test("gradient check of a tiny decoder (both families, every parameter kind)", (
   }
 });
 
+test("gradient check with every family flag on (q/k/v biases, q/k norms, post-norms, GeGLU, embedding scale, soft-caps, a sliding window, RoPE factors, explicit head size)", () => {
+  const backend = testBackends()[0].backend;
+  assert.ok(backend !== null);
+  const c: ModelConfig = {
+    ...LLAMA_TEST, nLayers: 2, dim: 8, nHeads: 2, nKvHeads: 1, headSize: 6, hiddenDim: 12, vocabSize: 11, context: 6,
+    ropePairing: "half", mlp: "geglu", qkvBias: true, qkNorm: true, postNorms: true, embedScale: true, attnSoftcap: 3,
+    finalSoftcap: 4, slidingWindow: 3, swaPeriod: 2, ropeThetaLocal: 100, ropeScale: 2, tieEmbeddings: true,
+  };
+  const g = new Graph(backend);
+  const w = perturbedWeights(g, c, 13);
+  const B = 2, T = 6;
+  const rng = new Rng(6);
+  const ids = Int32Array.from({ length: B * T }, () => rng.int(c.vocabSize));
+  const targets = Int32Array.from({ length: B * T }, () => rng.int(c.vocabSize));
+  assert.ok(namedWeights(w).some((n) => n.name.endsWith("q_norm.weight")) && namedWeights(w).some((n) => n.name.endsWith("post_ffn_norm.weight")));
+  assert.equal(parameterCount(w), parameterCountOf(c));
+  const res = gradCheck(g, () => decoderLoss(c, w, ids, targets, B, T), parameters(w), { h: 1e-2, tol: 2e-2, maxElements: 12 });
+  assert.ok(res.ok, `worst relative error ${res.worst} (${JSON.stringify(res.inputs.filter((r) => r.relError > 2e-2))})`);
+});
+
 test("weights carry the Hugging Face names of their family, and the parameter count matches the config", () => {
   const backend = testBackends()[0].backend;
   assert.ok(backend !== null);
