@@ -284,6 +284,13 @@ function attentionCommon(op: string, x: OpArgs["attention"] | OpArgs["attentionB
   bool(op, "causal", x.causal);
   if (x.causal && x.t > x.s) fail(op, `causal attention needs t ≤ s (queries are the last t of s positions), got t=${x.t} s=${x.s}`);
   finite(op, "scale", x.scale);
+  // Optional: absent = 0 = off. A window counts positions (Mistral sliding_window, Gemma sliding_window 4096);
+  // softcap is Gemma 2's attn_logit_softcapping (50.0).
+  if (x.window !== undefined) nonNegInt(op, "window", x.window);
+  if (x.softcap !== undefined) {
+    finite(op, "softcap", x.softcap);
+    if (x.softcap < 0) fail(op, `softcap must be ≥ 0 (0 = off), got ${x.softcap}`);
+  }
   const kvItem = x.s * x.hKv * x.d;
   if (!Number.isSafeInteger(x.kvBatchStride) || x.kvBatchStride < kvItem) {
     fail(op, `kvBatchStride=${String(x.kvBatchStride)} must be an integer ≥ S·Hkv·D = ${x.s}·${x.hKv}·${x.d} = ${kvItem}`);
