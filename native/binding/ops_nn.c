@@ -1,4 +1,4 @@
-/* Node-API glue of the network ops: embedding, LayerNorm, RMSNorm, softmax, GELU/SiLU, SwiGLU, RoPE (forward
+/* Node-API glue of the network ops: embedding, LayerNorm, RMSNorm, softmax, GELU/SiLU, SwiGLU/GeGLU, RoPE (forward
  * and backward). Not here: kernels (native/generic/). Every buffer is checked against the sizes first. */
 #include "kd_kernels.h"
 #include "kd_napi.h"
@@ -119,22 +119,24 @@ KD_OP(activationBackward) {
 KD_OP(swiglu) {
   kd_args a;
   if (!kd_args_begin(env, info, "swiglu", &a)) return NULL;
+  const int act = kd_has(&a, "act") ? kd_enum(&a, "act", ACTS, 2) : KD_ACT_SILU; /* absent: SwiGLU */
   int64_t n = kd_length(&a, "gate", napi_float32_array);
   const float *gate = kd_f32(&a, "gate", n), *up = kd_f32(&a, "up", n);
   float *out = kd_f32(&a, "out", n);
   if (a.bad) return NULL;
-  kd_swiglu_forward(gate, up, out, n);
+  kd_swiglu_forward((kd_activation)act, gate, up, out, n);
   return NULL;
 }
 
 KD_OP(swigluBackward) {
   kd_args a;
   if (!kd_args_begin(env, info, "swigluBackward", &a)) return NULL;
+  const int act = kd_has(&a, "act") ? kd_enum(&a, "act", ACTS, 2) : KD_ACT_SILU;
   int64_t n = kd_length(&a, "gate", napi_float32_array);
   const float *g = kd_f32(&a, "dOut", n), *gate = kd_f32(&a, "gate", n), *up = kd_f32(&a, "up", n);
   float *dgate = kd_f32(&a, "dGate", n), *dup = kd_f32(&a, "dUp", n);
   if (a.bad) return NULL;
-  kd_swiglu_backward(g, gate, up, dgate, dup, n);
+  kd_swiglu_backward((kd_activation)act, g, gate, up, dgate, dup, n);
   return NULL;
 }
 

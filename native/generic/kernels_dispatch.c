@@ -56,11 +56,12 @@ KD_DISPATCH(void, kd_activation_forward, (kd_activation kind, const float *x, fl
             (kind, x, out, n))
 KD_DISPATCH(void, kd_activation_backward,
             (kd_activation kind, const float *dout, const float *x, float *dx, int64_t n), (kind, dout, x, dx, n))
-KD_DISPATCH(void, kd_swiglu_forward, (const float *gate, const float *up, float *out, int64_t n),
-            (gate, up, out, n))
+KD_DISPATCH(void, kd_swiglu_forward, (kd_activation act, const float *gate, const float *up, float *out, int64_t n),
+            (act, gate, up, out, n))
 KD_DISPATCH(void, kd_swiglu_backward,
-            (const float *dout, const float *gate, const float *up, float *dgate, float *dup, int64_t n),
-            (dout, gate, up, dgate, dup, n))
+            (kd_activation act, const float *dout, const float *gate, const float *up, float *dgate, float *dup,
+             int64_t n),
+            (act, dout, gate, up, dgate, dup, n))
 /* rope.c */
 KD_DISPATCH(void, kd_rope_forward,
             (const float *x, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,

@@ -2,6 +2,7 @@
 // each on fixed shapes plus shapes drawn from the suite's seed. Not here: the table (conformanceCases.ts).
 
 import type { Rng } from "../util/rng.js";
+import type { ActivationKind } from "./ops.js";
 import { REF_KERNELS } from "./backends/ref/index.js";
 import { Gen, pick, sizeDraw, type OpCase, type Tolerance } from "./conformanceGen.js";
 
@@ -102,20 +103,27 @@ export function activationBackwardCases(): OpCase<"activationBackward">[] {
     })),
   );
 }
+/** The gate activation of SwiGLU/GeGLU cases: absent (SwiGLU by default), and each kind given explicitly. */
+const GLU_ACTS = [undefined, "silu", "gelu"] as const;
+const gluAct = (act: ActivationKind | undefined) => (act === undefined ? {} : { act });
 export function swigluCases(): OpCase<"swiglu">[] {
-  return POINTWISE_N.map((n) => ({
-    name: `n=${n}`,
-    build: (g) => ({ gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), out: g.out("out", n) }),
-  }));
+  return GLU_ACTS.flatMap((act) =>
+    POINTWISE_N.map((n) => ({
+      name: `${act ?? "default (silu)"} n=${n}`,
+      build: (g: Gen) => ({ ...gluAct(act), gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), out: g.out("out", n) }),
+    })),
+  );
 }
 export function swigluBackwardCases(): OpCase<"swigluBackward">[] {
-  return POINTWISE_N.map((n) => ({
-    name: `n=${n}, grads prefilled`,
-    build: (g) => ({
-      gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), dOut: g.uniform("dOut", n),
-      dGate: g.uniform("dGate", n), dUp: g.uniform("dUp", n),
-    }),
-  }));
+  return GLU_ACTS.flatMap((act) =>
+    POINTWISE_N.map((n) => ({
+      name: `${act ?? "default (silu)"} n=${n}, grads prefilled`,
+      build: (g: Gen) => ({
+        ...gluAct(act), gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), dOut: g.uniform("dOut", n),
+        dGate: g.uniform("dGate", n), dUp: g.uniform("dUp", n),
+      }),
+    })),
+  );
 }
 
 interface RopeSpec { b: number; t: number; h: number; d: number; rotaryDim: number; pairing: "adjacent" | "half"; theta: number; maxPos: number; inPlace?: boolean; tol?: Tolerance }

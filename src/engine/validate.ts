@@ -231,6 +231,7 @@ function activationBackward(x: OpArgs["activationBackward"]): void {
 
 function swiglu(x: OpArgs["swiglu"]): void {
   const op = "swiglu";
+  if (x.act !== undefined) isKind(op, "act", x.act, ACTIVATIONS);
   for (const [n, a] of [["gate", x.gate], ["up", x.up], ["out", x.out]] as const) typed(op, n, a, Float32Array);
   sameLength(op, "up", x.up, "gate", x.gate);
   sameLength(op, "out", x.out, "gate", x.gate);
@@ -238,6 +239,7 @@ function swiglu(x: OpArgs["swiglu"]): void {
 }
 function swigluBackward(x: OpArgs["swigluBackward"]): void {
   const op = "swigluBackward";
+  if (x.act !== undefined) isKind(op, "act", x.act, ACTIVATIONS);
   for (const [n, a] of [["dOut", x.dOut], ["gate", x.gate], ["up", x.up], ["dGate", x.dGate], ["dUp", x.dUp]] as const) {
     typed(op, n, a, Float32Array);
     sameLength(op, n, a, "gate", x.gate);
