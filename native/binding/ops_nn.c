@@ -150,11 +150,12 @@ static napi_value rope_op(napi_env env, napi_callback_info info, int backward) {
   if (!a.bad && (rd % 2 != 0 || rd > d)) kd_fail(&a, 0, "rotaryDim must be even and ≤ d (got %lld, d = %lld)", (long long)rd, (long long)d);
   int64_t size = kd_mul4(&a, b, t, h, d);
   const int32_t *pos = kd_i32(&a, "positions", t);
+  const float *ff = kd_f32_opt(&a, "freqFactors", rd / 2); /* absent or null: no factors */
   const float *x = kd_f32(&a, backward ? "dOut" : "x", size);
   float *out = kd_f32(&a, backward ? "dx" : "out", size);
   if (a.bad) return NULL;
-  if (backward) kd_rope_backward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, out);
-  else kd_rope_forward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, out);
+  if (backward) kd_rope_backward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, ff, out);
+  else kd_rope_forward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, ff, out);
   return NULL;
 }
 KD_OP(rope) { return rope_op(env, info, 0); }

@@ -65,12 +65,12 @@ KD_DISPATCH(void, kd_swiglu_backward,
 /* rope.c */
 KD_DISPATCH(void, kd_rope_forward,
             (const float *x, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-             kd_rope_pairing pairing, double theta, const int32_t *positions, float *out),
-            (x, b, t, h, d, rotary_dim, pairing, theta, positions, out))
+             kd_rope_pairing pairing, double theta, const int32_t *positions, const float *freq_factors, float *out),
+            (x, b, t, h, d, rotary_dim, pairing, theta, positions, freq_factors, out))
 KD_DISPATCH(void, kd_rope_backward,
             (const float *dout, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-             kd_rope_pairing pairing, double theta, const int32_t *positions, float *dx),
-            (dout, b, t, h, d, rotary_dim, pairing, theta, positions, dx))
+             kd_rope_pairing pairing, double theta, const int32_t *positions, const float *freq_factors, float *dx),
+            (dout, b, t, h, d, rotary_dim, pairing, theta, positions, freq_factors, dx))
 /* optim.c */
 KD_DISPATCH(void, kd_adamw,
             (float *param, const float *grad, float *m, float *v, int64_t n, double lr, double beta1, double beta2,

@@ -126,7 +126,12 @@ export function swigluBackwardCases(): OpCase<"swigluBackward">[] {
   );
 }
 
-interface RopeSpec { b: number; t: number; h: number; d: number; rotaryDim: number; pairing: "adjacent" | "half"; theta: number; maxPos: number; inPlace?: boolean; tol?: Tolerance }
+interface RopeSpec {
+  b: number; t: number; h: number; d: number; rotaryDim: number; pairing: "adjacent" | "half"; theta: number; maxPos: number;
+  inPlace?: boolean; tol?: Tolerance;
+  // freqFactors: "varied" in [1, 8] per pair (Llama 3.1's factors span 1 … 8), "linear" all 4, "null" passed as null.
+  factors?: "varied" | "linear" | "null";
+}
 const ropeSpecs = (rng: Rng): RopeSpec[] => [
   ...Array.from({ length: 3 }, (): RopeSpec => {
     const d = 2 * sizeDraw(rng, 64);
@@ -144,9 +149,21 @@ const ropeSpecs = (rng: Rng): RopeSpec[] => [
   { b: 1, t: 33, h: 2, d: 128, rotaryDim: 128, pairing: "adjacent", theta: 10000, maxPos: 512, inPlace: true },
   // Angles up to 8192 rad: f32 angle arithmetic is allowed ~1e-3 here.
   { b: 1, t: 3, h: 2, d: 128, rotaryDim: 128, pairing: "half", theta: 10000, maxPos: 8192, tol: { atol: 2e-3, rtol: 0 } },
+  { b: 1, t: 17, h: 4, d: 64, rotaryDim: 64, pairing: "adjacent", theta: 500000, maxPos: 512, factors: "varied" },
+  { b: 2, t: 7, h: 3, d: 8, rotaryDim: 8, pairing: "half", theta: 10000, maxPos: 64, factors: "linear" },
+  { b: 3, t: 5, h: 2, d: 12, rotaryDim: 8, pairing: "half", theta: 10000, maxPos: 100, inPlace: true, factors: "varied" },
+  { b: 1, t: 9, h: 2, d: 16, rotaryDim: 16, pairing: "adjacent", theta: 10000, maxPos: 100, factors: "null" },
 ];
 const ropeName = (s: RopeSpec): string =>
-  `(B,T,H,D)=(${s.b},${s.t},${s.h},${s.d}) rot=${s.rotaryDim} ${s.pairing} θ=${s.theta} pos<${s.maxPos}${s.inPlace ? " in place" : ""}`;
+  `(B,T,H,D)=(${s.b},${s.t},${s.h},${s.d}) rot=${s.rotaryDim} ${s.pairing} θ=${s.theta} pos<${s.maxPos}` +
+  `${s.factors ? ` factors=${s.factors}` : ""}${s.inPlace ? " in place" : ""}`;
+/** The spec's freqFactors field (absent unless the spec names factors). */
+function ropeFactors(g: Gen, s: RopeSpec): { freqFactors?: Float32Array | null } {
+  const n = s.rotaryDim / 2;
+  if (s.factors === "varied") return { freqFactors: g.uniform("freqFactors", n, 1, 8) };
+  if (s.factors === "linear") return { freqFactors: g.uniform("freqFactors", n, 4, 4) };
+  return s.factors === "null" ? { freqFactors: null } : {};
+}
 export function ropeCases(rng: Rng): OpCase<"rope">[] {
   return ropeSpecs(rng).map((s) => ({
     name: ropeName(s),
@@ -155,7 +172,7 @@ export function ropeCases(rng: Rng): OpCase<"rope">[] {
       const size = s.b * s.t * s.h * s.d;
       const x = g.uniform("x", size);
       const positions = g.randInts("positions", s.t, s.maxPos); // not monotonic: positions are data
-      return { ...dims(s), x, positions, out: s.inPlace ? x : g.out("out", size) };
+      return { ...dims(s), ...ropeFactors(g, s), x, positions, out: s.inPlace ? x : g.out("out", size) };
     },
   }));
 }
@@ -165,7 +182,10 @@ export function ropeBackwardCases(rng: Rng): OpCase<"ropeBackward">[] {
     tol: s.tol,
     build: (g) => {
       const size = s.b * s.t * s.h * s.d;
-      return { ...dims(s), dOut: g.uniform("dOut", size), positions: g.randInts("positions", s.t, s.maxPos), dx: g.uniform("dx", size) };
+      return {
+        ...dims(s), ...ropeFactors(g, s), dOut: g.uniform("dOut", size), positions: g.randInts("positions", s.t, s.maxPos),
+        dx: g.uniform("dx", size),
+      };
     },
   }));
 }

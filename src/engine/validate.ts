@@ -260,6 +260,14 @@ function ropeCommon(op: string, x: OpArgs["ropeBackward"] | OpArgs["rope"]): () 
   finite(op, "theta", x.theta);
   if (x.theta <= 0) fail(op, `theta must be > 0, got ${x.theta}`);
   i32(op, "positions", x.positions, x.t, () => `T=${x.t}`);
+  const ff = x.freqFactors;
+  if (ff !== undefined && ff !== null) {
+    typed(op, "freqFactors", ff, Float32Array);
+    if (ff.length !== x.rotaryDim / 2) fail(op, `freqFactors has ${ff.length} elements, expected rotaryDim/2 = ${x.rotaryDim / 2} (one per rotated pair)`);
+    for (let i = 0; i < ff.length; i++) {
+      if (!Number.isFinite(ff[i]) || ff[i] <= 0) fail(op, `freqFactors[${i}] = ${ff[i]} must be a finite number > 0 (it divides the pair's frequency)`);
+    }
+  }
   return () => `(B, T, H, D) = (${x.b}, ${x.t}, ${x.h}, ${x.d})`;
 }
 function rope(x: OpArgs["rope"]): void {
@@ -269,6 +277,7 @@ function rope(x: OpArgs["rope"]): void {
   f32(op, "x", x.x, size, bthd);
   f32(op, "out", x.out, size, bthd);
   disjoint(op, "out", x.out, "x", x.x, true);
+  if (x.freqFactors) disjoint(op, "out", x.out, "freqFactors", x.freqFactors);
 }
 function ropeBackward(x: OpArgs["ropeBackward"]): void {
   const op = "ropeBackward";
@@ -277,6 +286,7 @@ function ropeBackward(x: OpArgs["ropeBackward"]): void {
   f32(op, "dOut", x.dOut, size, bthd);
   f32(op, "dx", x.dx, size, bthd);
   disjoint(op, "dx", x.dx, "dOut", x.dOut);
+  if (x.freqFactors) disjoint(op, "dx", x.dx, "freqFactors", x.freqFactors);
 }
 
 /** Checks shared by attention and its backward; returns the sizes of q-shaped and kv-shaped arrays. */
