@@ -7,7 +7,7 @@
  * order, so results are bit-identical for any thread count.
  * Sliding window: keys j ≤ p − window are masked like future keys, and tiles wholly outside are skipped. Soft-capping
  * (Gemma 2): with c = cap·tanh(s/cap) the forward's softmax is over c, so P = exp(c − lse) and the chain rule adds
- * dc/ds = 1 − tanh²(s/cap) to dS; that path is a scalar loop (no ISA primitive), used only when softcap > 0.
+ * dc/ds = 1 − tanh²(s/cap) to dS (kd_attn_softcap computes c with the table's exp, as the forward does).
  * Not here: the forward (attention.c) and the vector primitives (kd_attn_simd.h). */
 #include <math.h>
 #include <stdlib.h>
@@ -112,15 +112,16 @@ static void tile_ds(const bwd_ctx *c, int64_t b, int64_t h, int64_t t0, int64_t 
     const float d = di[i];
     if (a->softcap > 0.0f) { /* P = exp(cap·tanh(s/cap) − lse); scale·dS = scale·P(dP − Di)(1 − tanh²) */
       const float cap = a->softcap;
-      for (int64_t j = 0; j < bc; j++) {
-        if (j < lo || j >= visible) {
-          si[j] = dpi[j] = 0.0f;
-          continue;
-        }
-        const float th = tanhf(a->scale * si[j] / cap), p = expf(cap * th - lse[i]);
-        si[j] = p;
-        dpi[j] = a->scale * p * (dpi[j] - d) * (1.0f - th * th);
+      for (int64_t j = lo; j < visible; j++) si[j] *= a->scale;
+      kd_attn_softcap(isa, si + lo, 1, BC, visible - lo, cap); /* the forward's capped scores c */
+      for (int64_t j = lo; j < visible; j++) {
+        const float th = si[j] / cap;
+        dpi[j] = (dpi[j] - d) * (1.0f - th * th);
       }
+      for (int64_t j = 0; j < lo; j++) si[j] = -INFINITY, dpi[j] = 0.0f;
+      for (int64_t j = visible; j < bc; j++) si[j] = -INFINITY, dpi[j] = 0.0f;
+      isa->exp_sum(si, si, bc, lse[i]);
+      for (int64_t j = 0; j < bc; j++) dpi[j] = a->scale * si[j] * dpi[j];
       continue;
     }
     for (int64_t j = 0; j < lo; j++) si[j] = -INFINITY;
