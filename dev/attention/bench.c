@@ -32,6 +32,8 @@ typedef struct {
   const char *name;
   int64_t b, t, s, h, h_kv, d;
   int causal;
+  int64_t window; /* sliding window (0 = off) */
+  float softcap;  /* Gemma 2 score cap (0 = off) */
 } shape;
 
 static int use_min = 0; /* KD_BENCH_MIN=1: best time instead of the median (on a busy machine) */
@@ -59,13 +61,17 @@ static void attention(const shape *sh, int threads) {
   float *q = buf(nq), *k = buf(nkv), *v = buf(nkv), *o = buf(nq), *l = buf(sh->b * sh->h * sh->t);
   float *g = buf(nq), *dq = buf(nq), *dk = buf(nkv), *dv = buf(nkv);
   double pairs = 0;
-  for (int64_t t = 0; t < sh->t; t++) pairs += sh->causal ? (double)(sh->s - sh->t + t + 1) : (double)sh->s;
+  for (int64_t t = 0; t < sh->t; t++) { /* visible query-key pairs, as the kernels count them */
+    const int64_t p = sh->s - sh->t + t, hi = sh->causal ? p + 1 : sh->s;
+    const int64_t lo = sh->window > 0 && p - sh->window + 1 > 0 ? p - sh->window + 1 : 0;
+    pairs += (double)(hi - lo);
+  }
   pairs *= (double)(sh->b * sh->h);
   const float scale = 0.125f;
   kd_attention_args fa = {q, k, v, o, l, sh->b, sh->t, sh->s, sh->h, sh->h_kv, sh->d, sh->s * sh->h_kv * sh->d,
-                          sh->causal, scale};
+                          sh->causal, scale, sh->window, sh->softcap};
   kd_attention_backward_args ba = {g, q, k, v, o, l, dq, dk, dv, sh->b, sh->t, sh->s, sh->h, sh->h_kv, sh->d,
-                                   sh->s * sh->h_kv * sh->d, sh->causal, scale};
+                                   sh->s * sh->h_kv * sh->d, sh->causal, scale, sh->window, sh->softcap};
   const double tf = median_seconds(run_fwd, &fa, 1.0);
   const double tb = sh->t > 1 ? median_seconds(run_bwd, &ba, 1.0) : 0;
   printf("%-34s %-7s %d thr  fwd %8.1f us %6.1f GFLOP/s", sh->name, cur->name, threads, tf * 1e6,
@@ -119,6 +125,11 @@ int main(int argc, char **argv) {
       {"decode B8 T1 S2048 H1 D64", 8, 1, 2048, 1, 1, 64, 1},
       {"decode B1 T4 S2048 H8/1 D8", 1, 4, 2048, 8, 1, 8, 1},
       {"chunk B1 T=32 S=2048 H8/2 D64", 1, 32, 2048, 8, 2, 64, 1},
+      /* sliding windows skip the key tiles outside them; softcap adds a tanh per score */
+      {"swa B1 T=S=1024 H8 D64 win256", 1, 1024, 1024, 8, 8, 64, 1, 256, 0},
+      {"cap B1 T=S=1024 H8/2 D128 cap50", 1, 1024, 1024, 8, 2, 128, 1, 0, 50},
+      {"decode B1 T1 S8192 H8/2 D128 win1024", 1, 1, 8192, 8, 2, 128, 1, 1024, 0},
+      {"decode B1 T1 S2048 H8/2 D128 cap50", 1, 1, 2048, 8, 2, 128, 1, 0, 50},
   };
   for (int ti = 0; ti < n_tables; ti++) {
     cur = tables[ti];

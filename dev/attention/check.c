@@ -60,11 +60,15 @@ static double *todouble(const float *x, int64_t n) {
   return p;
 }
 
+/* The sliding window and softcap of the next cases (0 = off): set around calls, as the harness is single-threaded. */
+static int64_t cur_window = 0;
+static double cur_softcap = 0;
+
 /* One attention case on every table: forward vs reference, backward (accumulating) vs reference. */
 static void attention_case(int64_t B, int64_t T, int64_t S, int64_t H, int64_t Hkv, int64_t D, int causal, int pad,
                            double qscale) {
   const int64_t kvs = S * Hkv * D + pad;
-  const ref_shape p = {B, T, S, H, Hkv, D, kvs, causal, 1.0 / sqrt((double)D)};
+  const ref_shape p = {B, T, S, H, Hkv, D, kvs, causal, 1.0 / sqrt((double)D), cur_window, cur_softcap};
   /* the last batch item has no padding after it, so that ASan builds catch reads past the end */
   const int64_t nq = B * T * H * D, nkv = (B - 1) * kvs + S * Hkv * D, nl = B * H * T;
   float *q = fbuf(nq, qscale), *k = fbuf(nkv, 1.5), *v = fbuf(nkv, 1.0), *dout = fbuf(nq, 1.0);
@@ -80,11 +84,12 @@ static void attention_case(int64_t B, int64_t T, int64_t S, int64_t H, int64_t H
   const int per_tile = (int)irand(2); /* half the cases transpose k/v tile by tile instead of once per call */
   kd_attn_max_transpose_bytes = per_tile ? 0 : (size_t)1 << 28;
   for (int ti = 0; ti < n_tables; ti++) {
-    snprintf(what, sizeof what, "%s B%ld T%ld S%ld H%ld/%ld D%ld %s pad%d%s q×%g", tables[ti]->name, (long)B,
-             (long)T, (long)S, (long)H, (long)Hkv, (long)D, causal ? "causal" : "full", pad, per_tile ? " per-tile" : "",
-             qscale);
+    snprintf(what, sizeof what, "%s B%ld T%ld S%ld H%ld/%ld D%ld %s pad%d%s q×%g win%ld cap%g", tables[ti]->name,
+             (long)B, (long)T, (long)S, (long)H, (long)Hkv, (long)D, causal ? "causal" : "full", pad,
+             per_tile ? " per-tile" : "", qscale, (long)cur_window, cur_softcap);
     float *o = fbuf(nq, 1.0), *l = fbuf(nl, 1.0);
-    const kd_attention_args fa = {q, k, v, o, l, B, T, S, H, Hkv, D, kvs, causal, (float)p.scale};
+    const kd_attention_args fa = {q, k, v, o, l, B, T, S, H, Hkv, D, kvs, causal, (float)p.scale, p.window,
+                                  (float)p.softcap};
     kd_attention_forward_isa(tables[ti], &fa);
     note(0, rel_err(o, out, nq), what);
     double le = 0;
@@ -99,7 +104,7 @@ static void attention_case(int64_t B, int64_t T, int64_t S, int64_t H, int64_t H
     memcpy(gk, dk0, sizeof(float) * (size_t)nkv);
     memcpy(gv, dv0, sizeof(float) * (size_t)nkv);
     const kd_attention_backward_args ba = {dout, q, k, v, o, l, gq, gk, gv, B, T, S, H, Hkv, D, kvs, causal,
-                                           (float)p.scale};
+                                           (float)p.scale, p.window, (float)p.softcap};
     kd_attention_backward_isa(tables[ti], &ba);
     note(2, rel_err(gq, dq, nq), what);
     /* the padding of dk/dv must keep its values: compare the whole buffer, padding included */
@@ -113,7 +118,7 @@ static void attention_case(int64_t B, int64_t T, int64_t S, int64_t H, int64_t H
 
 /* Kernel gradients vs central differences of the double reference forward for L = Σ W ⊙ out. */
 static void attention_fd(int64_t B, int64_t T, int64_t S, int64_t H, int64_t Hkv, int64_t D, int causal) {
-  const ref_shape p = {B, T, S, H, Hkv, D, S * Hkv * D, causal, 1.0 / sqrt((double)D)};
+  const ref_shape p = {B, T, S, H, Hkv, D, S * Hkv * D, causal, 1.0 / sqrt((double)D), cur_window, cur_softcap};
   const int64_t nq = B * T * H * D, nkv = B * S * Hkv * D;
   float *q = fbuf(nq, 1.5), *k = fbuf(nkv, 1.5), *v = fbuf(nkv, 1.0), *w = fbuf(nq, 1.0);
   float *o = fbuf(nq, 1), *l = fbuf(B * H * T, 1);
@@ -121,11 +126,12 @@ static void attention_fd(int64_t B, int64_t T, int64_t S, int64_t H, int64_t Hkv
   double *qd = todouble(q, nq), *kd = todouble(k, nkv), *vd = todouble(v, nkv);
   double *od = malloc(8 * (size_t)nq), *ld = malloc(8 * (size_t)(B * H * T));
   for (int ti = 0; ti < n_tables; ti++) {
-    const kd_attention_args fa = {q, k, v, o, l, B, T, S, H, Hkv, D, p.kvs, causal, (float)p.scale};
+    const kd_attention_args fa = {q, k, v, o, l, B, T, S, H, Hkv, D, p.kvs, causal, (float)p.scale, p.window,
+                                  (float)p.softcap};
     kd_attention_forward_isa(tables[ti], &fa);
     memset(gq, 0, 4 * (size_t)nq), memset(gk, 0, 4 * (size_t)nkv), memset(gv, 0, 4 * (size_t)nkv);
     const kd_attention_backward_args ba = {w, q, k, v, o, l, gq, gk, gv, B, T, S, H, Hkv, D, p.kvs, causal,
-                                           (float)p.scale};
+                                           (float)p.scale, p.window, (float)p.softcap};
     kd_attention_backward_isa(tables[ti], &ba);
     double *xs[3] = {qd, kd, vd};
     float *gs[3] = {gq, gk, gv};
@@ -147,8 +153,8 @@ static void attention_fd(int64_t B, int64_t T, int64_t S, int64_t H, int64_t Hkv
         scale = fmax(scale, fabs(fd));
       }
     char what[128];
-    snprintf(what, sizeof what, "fd %s B%ld T%ld S%ld H%ld/%ld D%ld %s", tables[ti]->name, (long)B, (long)T, (long)S,
-             (long)H, (long)Hkv, (long)D, causal ? "causal" : "full");
+    snprintf(what, sizeof what, "fd %s B%ld T%ld S%ld H%ld/%ld D%ld %s win%ld cap%g", tables[ti]->name, (long)B,
+             (long)T, (long)S, (long)H, (long)Hkv, (long)D, causal ? "causal" : "full", (long)cur_window, cur_softcap);
     note(7, err / scale, what);
   }
   free(q), free(k), free(v), free(w), free(o), free(l), free(gq), free(gk), free(gv);
@@ -218,10 +224,12 @@ static void determinism(int64_t B, int64_t T, int64_t S, int64_t H, int64_t Hkv,
   for (int run = 0; run < 2; run++) {
     kd_set_threads(run + 1);
     for (int j = 0; j < 5; j++) r[run][j] = calloc((size_t)len[j], 4);
-    const kd_attention_args fa = {q, k, v, r[run][0], r[run][1], B, T, S, H, Hkv, D, S * Hkv * D, causal, 0.125f};
+    const kd_attention_args fa = {q, k, v, r[run][0], r[run][1], B, T, S, H, Hkv, D, S * Hkv * D, causal, 0.125f,
+                                  cur_window, (float)cur_softcap};
     kd_attention_forward(&fa);
     const kd_attention_backward_args ba = {g, q, k, v, r[run][0], r[run][1], r[run][2], r[run][3], r[run][4],
-                                           B, T, S, H, Hkv, D, S * Hkv * D, causal, 0.125f};
+                                           B, T, S, H, Hkv, D, S * Hkv * D, causal, 0.125f, cur_window,
+                                           (float)cur_softcap};
     kd_attention_backward(&ba);
   }
   for (int j = 0; j < 5; j++)
@@ -263,12 +271,21 @@ int main(int argc, char **argv) {
     const int64_t B = 1 + irand(3), T = irand(4) == 0 ? 1 + irand(4) : 1 + irand(irand(2) ? 300 : 70);
     const int64_t S = T + (irand(3) == 0 ? 0 : irand(irand(4) == 0 ? 1500 : 100));
     const int64_t hi = irand(5), D = dims[irand(5)];
-    attention_case(B, T, S, heads[hi][0], heads[hi][1], D, (int)irand(2), irand(2) ? (int)irand(200) : 0, 1.5);
+    const int causal = (int)irand(2), pad = irand(2) ? (int)irand(200) : 0;
+    /* a third of the cases with a sliding window (smaller or larger than S), a quarter soft-capped (Gemma 2) */
+    cur_window = irand(3) == 0 ? 1 + irand(S + 20) : 0;
+    cur_softcap = irand(4) == 0 ? 0.5 + 4.0 * fabs(urand()) : 0;
+    attention_case(B, T, S, heads[hi][0], heads[hi][1], D, causal, pad, cur_softcap > 0 ? 4.0 : 1.5);
   }
+  cur_window = 0, cur_softcap = 0;
   attention_fd(2, 5, 7, 4, 2, 3, 1);
   attention_fd(2, 5, 7, 4, 2, 3, 0);
   attention_fd(1, 1, 9, 6, 3, 5, 1);
   attention_fd(1, 3, 3, 8, 1, 17, 1);
+  cur_window = 3, cur_softcap = 1.5;
+  attention_fd(2, 5, 7, 4, 2, 3, 1);
+  attention_fd(1, 2, 9, 6, 3, 5, 0);
+  cur_window = 0, cur_softcap = 0;
   static const int64_t xs[][2] = {{1, 1}, {3, 2}, {17, 7}, {64, 33}, {5, 1000}, {9, 32000}, {2, 50257}, {3, 151936}};
   for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
     xent_case(xs[i][0], xs[i][1], 3.0);
@@ -282,6 +299,11 @@ int main(int argc, char **argv) {
   determinism(1, 150, 333, 2, 1, 64, 1); /* causal offset: the two schedules group query rows differently */
   determinism(3, 77, 200, 3, 1, 128, 1);
   determinism(3, 100, 100, 4, 1, 8, 1);
+  cur_window = 100, cur_softcap = 30;
+  determinism(1, 1, 3000, 8, 1, 64, 1); /* decoding with a window span split over tasks */
+  determinism(1, 150, 333, 3, 1, 17, 0);
+  determinism(1, 150, 333, 2, 1, 64, 1);
+  cur_window = 0, cur_softcap = 0;
   printf("tables:");
   for (int i = 0; i < n_tables; i++) printf(" %s", tables[i]->name);
   printf("\n%d random attention cases + %zu edge cases (each causal and full), tolerance %.0e\n", n_cases,

@@ -10,9 +10,23 @@ typedef struct {
   int64_t b, t, s, h, h_kv, d, kvs; /* kvs = kv batch stride */
   int causal;
   double scale;
+  int64_t window; /* > 0: query at p = S − T + t sees keys j > p − window only */
+  double softcap; /* > 0: scores s become softcap·tanh(s/softcap) */
 } ref_shape;
 
-/* Visible keys of query t: 0 … S − T + t under causal masking, else all S. */
+/* First visible key of query t: S − T + t − window + 1 with a sliding window, else 0. */
+static inline int64_t ref_first(const ref_shape *p, int64_t t) {
+  if (p->window <= 0) return 0;
+  const int64_t f = p->s - p->t + t - p->window + 1;
+  return f < 0 ? 0 : f;
+}
+/* The scaled, possibly capped score of a raw dot product. */
+static inline double ref_score(const ref_shape *p, double dot) {
+  const double s = dot * p->scale;
+  return p->softcap > 0 ? p->softcap * tanh(s / p->softcap) : s;
+}
+
+/* One past the last visible key of query t: S − T + t + 1 under causal masking, else S. */
 static inline int64_t ref_visible(const ref_shape *p, int64_t t) {
   if (!p->causal) return p->s;
   const int64_t v = p->s - p->t + t + 1;
@@ -27,26 +41,26 @@ static void ref_attention(const ref_shape *p, const double *q, const double *k, 
   for (int64_t b = 0; b < p->b; b++)
     for (int64_t h = 0; h < H; h++)
       for (int64_t t = 0; t < T; t++) {
-        const int64_t hk = h * Hkv / H, n = ref_visible(p, t);
+        const int64_t hk = h * Hkv / H, n = ref_visible(p, t), j0 = ref_first(p, t);
         const double *qr = q + ((b * T + t) * H + h) * D;
         double *o = out + ((b * T + t) * H + h) * D;
         double mx = -INFINITY;
-        for (int64_t j = 0; j < n; j++) {
+        for (int64_t j = j0; j < n; j++) {
           const double *kr = k + b * p->kvs + (j * Hkv + hk) * D;
           double s = 0;
           for (int64_t x = 0; x < D; x++) s += qr[x] * kr[x];
-          sc[j] = s * p->scale;
+          sc[j] = ref_score(p, s);
           mx = sc[j] > mx ? sc[j] : mx;
         }
         double sum = 0;
-        for (int64_t j = 0; j < n; j++) sum += exp(sc[j] - mx);
+        for (int64_t j = j0; j < n; j++) sum += exp(sc[j] - mx);
         for (int64_t x = 0; x < D; x++) o[x] = 0;
-        for (int64_t j = 0; j < n; j++) {
+        for (int64_t j = j0; j < n; j++) {
           const double pj = exp(sc[j] - mx) / sum;
           const double *vr = v + b * p->kvs + (j * Hkv + hk) * D;
           for (int64_t x = 0; x < D; x++) o[x] += pj * vr[x];
         }
-        lse[(b * H + h) * T + t] = n > 0 ? mx + log(sum) : -INFINITY;
+        lse[(b * H + h) * T + t] = n > j0 ? mx + log(sum) : -INFINITY;
       }
   free(sc);
 }
@@ -57,22 +71,23 @@ static void ref_attention_backward(const ref_shape *p, const double *dout, const
   const int64_t D = p->d, T = p->t, H = p->h, Hkv = p->h_kv;
   double *pr = malloc(sizeof(double) * (size_t)(p->s > 0 ? p->s : 1));
   double *dp = malloc(sizeof(double) * (size_t)(p->s > 0 ? p->s : 1));
+  double *cs = malloc(sizeof(double) * (size_t)(p->s > 0 ? p->s : 1)); /* the (capped) scores */
   for (int64_t b = 0; b < p->b; b++)
     for (int64_t h = 0; h < H; h++)
       for (int64_t t = 0; t < T; t++) {
-        const int64_t hk = h * Hkv / H, n = ref_visible(p, t);
-        if (n == 0) continue;
+        const int64_t hk = h * Hkv / H, n = ref_visible(p, t), j0 = ref_first(p, t);
+        if (n <= j0) continue;
         const double *qr = q + ((b * T + t) * H + h) * D, *g = dout + ((b * T + t) * H + h) * D;
         double mx = -INFINITY, sum = 0, dsum = 0;
-        for (int64_t j = 0; j < n; j++) {
+        for (int64_t j = j0; j < n; j++) {
           const double *kr = k + b * p->kvs + (j * Hkv + hk) * D;
           double s = 0;
           for (int64_t x = 0; x < D; x++) s += qr[x] * kr[x];
-          pr[j] = s * p->scale;
+          cs[j] = pr[j] = ref_score(p, s);
           mx = pr[j] > mx ? pr[j] : mx;
         }
-        for (int64_t j = 0; j < n; j++) sum += (pr[j] = exp(pr[j] - mx));
-        for (int64_t j = 0; j < n; j++) {
+        for (int64_t j = j0; j < n; j++) sum += (pr[j] = exp(pr[j] - mx));
+        for (int64_t j = j0; j < n; j++) {
           pr[j] /= sum;
           const double *vr = v + b * p->kvs + (j * Hkv + hk) * D;
           double s = 0;
@@ -80,8 +95,10 @@ static void ref_attention_backward(const ref_shape *p, const double *dout, const
           dp[j] = s;
           dsum += pr[j] * s;
         }
-        for (int64_t j = 0; j < n; j++) {
-          const double ds = pr[j] * (dp[j] - dsum) * p->scale;
+        for (int64_t j = j0; j < n; j++) {
+          /* d(cap·tanh(s/cap))/ds = 1 − tanh²(s/cap) = 1 − (c/cap)², c the capped score */
+          const double dc = p->softcap > 0 ? 1 - (cs[j] / p->softcap) * (cs[j] / p->softcap) : 1;
+          const double ds = pr[j] * (dp[j] - dsum) * p->scale * dc;
           const double *kr = k + b * p->kvs + (j * Hkv + hk) * D;
           double *dkr = dk + b * p->kvs + (j * Hkv + hk) * D, *dvr = dv + b * p->kvs + (j * Hkv + hk) * D;
           double *dqr = dq + ((b * T + t) * H + h) * D;
@@ -94,6 +111,7 @@ static void ref_attention_backward(const ref_shape *p, const double *dout, const
       }
   free(pr);
   free(dp);
+  free(cs);
 }
 
 /* losses, lse (N); ignored or out-of-range targets give loss 0. */

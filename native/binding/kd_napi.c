@@ -75,6 +75,14 @@ int64_t kd_size(kd_args *a, const char *name) { return kd_int(a, name, 0, (int64
 
 double kd_num(kd_args *a, const char *name) { return number(a, name); }
 
+int kd_has(kd_args *a, const char *name) {
+  napi_value v;
+  if (!get(a, name, &v)) return 0;
+  napi_valuetype t = napi_undefined;
+  if (napi_typeof(a->env, v, &t) != napi_ok) return 0;
+  return t != napi_undefined && t != napi_null;
+}
+
 int kd_bool(kd_args *a, const char *name) {
   napi_value v;
   if (!get(a, name, &v)) return 0;

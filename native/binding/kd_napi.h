@@ -24,6 +24,8 @@ int64_t kd_int(kd_args *a, const char *name, int64_t lo, int64_t hi);
 /* A size field: an integer in [0, 2^53). */
 int64_t kd_size(kd_args *a, const char *name);
 double kd_num(kd_args *a, const char *name);
+/* 1 when field `name` is present (neither undefined nor null): optional fields default when absent. */
+int kd_has(kd_args *a, const char *name);
 int kd_bool(kd_args *a, const char *name);
 /* A string field that must be one of names[0..n); returns its index. */
 int kd_enum(kd_args *a, const char *name, const char *const *names, int n);

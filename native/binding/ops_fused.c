@@ -46,6 +46,14 @@ KD_OP(gemm) {
   return NULL;
 }
 
+/* The optional window (an integer ≥ 0) and softcap (finite, ≥ 0) of attention; absent or null = 0 = off. */
+static void attn_options(kd_args *a, int64_t *window, float *softcap) {
+  *window = kd_has(a, "window") ? kd_size(a, "window") : 0;
+  const double cap = kd_has(a, "softcap") ? kd_num(a, "softcap") : 0.0;
+  if (!a->bad && !(cap >= 0.0 && cap <= 3.4e38)) kd_fail(a, 0, "softcap must be a finite number ≥ 0 (got %g)", cap);
+  *softcap = (float)cap;
+}
+
 /* Sizes shared by attention forward and backward; returns the q/out and k/v element counts. */
 static void attn_sizes(kd_args *a, int64_t *sz, int *causal, float *scale, int64_t *q_len, int64_t *kv_len) {
   static const char *const names[] = {"b", "t", "s", "h", "hKv", "d", "kvBatchStride"};
@@ -67,6 +75,7 @@ KD_OP(attention) {
   int64_t sz[7], ql = 0, kvl = 0;
   kd_attention_args g;
   attn_sizes(&a, sz, &g.causal, &g.scale, &ql, &kvl);
+  attn_options(&a, &g.window, &g.softcap);
   if (a.bad) return NULL;
   g.b = sz[0]; g.t = sz[1]; g.s = sz[2]; g.h = sz[3]; g.h_kv = sz[4]; g.d = sz[5]; g.kv_batch_stride = sz[6];
   g.q = kd_f32(&a, "q", ql);
@@ -85,6 +94,7 @@ KD_OP(attentionBackward) {
   int64_t sz[7], ql = 0, kvl = 0;
   kd_attention_backward_args g;
   attn_sizes(&a, sz, &g.causal, &g.scale, &ql, &kvl);
+  attn_options(&a, &g.window, &g.softcap);
   if (a.bad) return NULL;
   g.b = sz[0]; g.t = sz[1]; g.s = sz[2]; g.h = sz[3]; g.h_kv = sz[4]; g.d = sz[5]; g.kv_batch_stride = sz[6];
   g.dout = kd_f32(&a, "dOut", ql);

@@ -1,4 +1,4 @@
-/* Node-API glue of the network ops: embedding, LayerNorm, RMSNorm, softmax, GELU/SiLU, SwiGLU, RoPE (forward
+/* Node-API glue of the network ops: embedding, LayerNorm, RMSNorm, softmax, GELU/SiLU, SwiGLU/GeGLU, RoPE (forward
  * and backward). Not here: kernels (native/generic/). Every buffer is checked against the sizes first. */
 #include "kd_kernels.h"
 #include "kd_napi.h"
@@ -119,22 +119,24 @@ KD_OP(activationBackward) {
 KD_OP(swiglu) {
   kd_args a;
   if (!kd_args_begin(env, info, "swiglu", &a)) return NULL;
+  const int act = kd_has(&a, "act") ? kd_enum(&a, "act", ACTS, 2) : KD_ACT_SILU; /* absent: SwiGLU */
   int64_t n = kd_length(&a, "gate", napi_float32_array);
   const float *gate = kd_f32(&a, "gate", n), *up = kd_f32(&a, "up", n);
   float *out = kd_f32(&a, "out", n);
   if (a.bad) return NULL;
-  kd_swiglu_forward(gate, up, out, n);
+  kd_swiglu_forward((kd_activation)act, gate, up, out, n);
   return NULL;
 }
 
 KD_OP(swigluBackward) {
   kd_args a;
   if (!kd_args_begin(env, info, "swigluBackward", &a)) return NULL;
+  const int act = kd_has(&a, "act") ? kd_enum(&a, "act", ACTS, 2) : KD_ACT_SILU;
   int64_t n = kd_length(&a, "gate", napi_float32_array);
   const float *g = kd_f32(&a, "dOut", n), *gate = kd_f32(&a, "gate", n), *up = kd_f32(&a, "up", n);
   float *dgate = kd_f32(&a, "dGate", n), *dup = kd_f32(&a, "dUp", n);
   if (a.bad) return NULL;
-  kd_swiglu_backward(g, gate, up, dgate, dup, n);
+  kd_swiglu_backward((kd_activation)act, g, gate, up, dgate, dup, n);
   return NULL;
 }
 
@@ -148,11 +150,12 @@ static napi_value rope_op(napi_env env, napi_callback_info info, int backward) {
   if (!a.bad && (rd % 2 != 0 || rd > d)) kd_fail(&a, 0, "rotaryDim must be even and ≤ d (got %lld, d = %lld)", (long long)rd, (long long)d);
   int64_t size = kd_mul4(&a, b, t, h, d);
   const int32_t *pos = kd_i32(&a, "positions", t);
+  const float *ff = kd_f32_opt(&a, "freqFactors", rd / 2); /* absent or null: no factors */
   const float *x = kd_f32(&a, backward ? "dOut" : "x", size);
   float *out = kd_f32(&a, backward ? "dx" : "out", size);
   if (a.bad) return NULL;
-  if (backward) kd_rope_backward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, out);
-  else kd_rope_forward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, out);
+  if (backward) kd_rope_backward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, ff, out);
+  else kd_rope_forward(x, b, t, h, d, rd, (kd_rope_pairing)pairing, theta, pos, ff, out);
   return NULL;
 }
 KD_OP(rope) { return rope_op(env, info, 0); }

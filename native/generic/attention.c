@@ -3,6 +3,8 @@
  * Two schedules: prefill tiles (one head, up to BR consecutive queries; k transposed once per call, or per tile
  * when that copy would be too large) and decoding for few queries (the query heads sharing a kv head as rows, dot
  * products against the KV-cache rows, long S split into tasks and merged — "flash-decoding").
+ * Sliding windows skip key tiles wholly before the window and mask the rest; soft-capping maps each tile of scores
+ * through cap·tanh(s/cap) before masking. Both off (0) run exactly the code and arithmetic they ran before.
  * Not here: the backward (attention_backward.c) and the vector primitives (kd_attn_simd.h).
  * Parallel via kd_parallel_for with per-call scratch; results depend on the shape only, never on the thread count. */
 #include <math.h>
@@ -47,6 +49,25 @@ static void online_softmax_step(const kd_attn_simd *isa, float *sc, int64_t rows
   }
 }
 
+/* Gemma 2's attention-logit soft-capping, s ↦ cap·tanh(s/cap) on `rows` rows (stride BC) of bc scaled scores:
+ * applied before the mask and the softmax, as HF modeling_gemma2.py (attn_weights / softcap, tanh, * softcap, then
+ * the causal mask) and llama.cpp (ggml_softcap before ggml_soft_max_ext; flash-attn's logit_softcap).
+ * tanh z = 1 − 2/(e^(2z) + 1) through the table's vector exp (libm tanhf per score made capped prefill ~2.7× slower
+ * than uncapped); e^(2z) = inf gives 1, 0 gives −1; near z = 0 the absolute error is ~1 ulp of 1, i.e. ~cap·6e-8. */
+void kd_attn_softcap(const kd_attn_simd *isa, float *sc, int64_t rows, int64_t ld, int64_t bc, float cap) {
+  const float two_over_cap = 2.0f / cap;
+  for (int64_t i = 0; i < rows; i++) {
+    float *si = sc + i * ld;
+    for (int64_t j = 0; j < bc; j++) si[j] *= two_over_cap;
+    isa->exp_sum(si, si, bc, 0.0f);
+    for (int64_t j = 0; j < bc; j++) si[j] = cap - 2.0f * cap / (si[j] + 1.0f);
+  }
+}
+
+/* First key that a query at absolute position p sees: p − window + 1 with a sliding window (HF Gemma 2 masks
+ * keys with p − j ≥ window; llama.cpp's is_masked_swa the same), else 0. */
+static int64_t window_start(int64_t window, int64_t p) { return window > 0 ? max64(0, p - window + 1) : 0; }
+
 /* out row = o / l, lse = m + log l; a row that saw no key gets out 0 and lse −inf. */
 static void finish_row(const float *o, float m, float l, int64_t d, float *out, float *lse) {
   if (l > 0.0f) {
@@ -67,6 +88,7 @@ typedef struct {
   int n_slots;       /* threads the scratch was sized for */
   int64_t n_qtiles, n_split, split_len;
   int64_t n_chunks, heads_per_chunk; /* decoding: kv heads per task */
+  int64_t kv_lo;                      /* decoding: first key any query sees (0 without a window); splits start here */
   float *part; /* decode splits: per (b, hk, t, split): G×D o, then G m, G l */
   float *kt;   /* prefill: keys transposed once per call, (B, Hkv, D, S); NULL = per tile */
 } fwd_ctx;
@@ -99,7 +121,9 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
   const float *vb = a->v + b * a->kv_batch_stride + hk * D;
   const int64_t pos0 = S - T + t0; /* absolute position of the tile's first query */
   const int64_t s_end = a->causal ? min64(S, max64(0, pos0 + br)) : S;
-  for (int64_t j0 = 0; j0 < s_end; j0 += BC) {
+  /* key tiles wholly before the first query's window hold nothing any row of the tile sees: skip them */
+  const int64_t s_begin = window_start(a->window, pos0) / BC * BC;
+  for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, s_end - j0);
     if (c->kt) { /* kᵀ of the whole sequence, made once per call */
       isa->gemm(br, bc, D, qs, D, 1, c->kt + (b * Hkv + hk) * D * S + j0, S, sc, BC, 0);
@@ -107,9 +131,13 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
       isa->transpose(kb + j0 * ldk, bc, D, ldk, kt, BC);
       isa->gemm(br, bc, D, qs, D, 1, kt, BC, sc, BC, 0);
     }
+    if (a->softcap > 0.0f) kd_attn_softcap(isa, sc, br, BC, bc, a->softcap);
     if (a->causal && j0 + bc - 1 > pos0) /* some keys lie after some queries: mask them */
       for (int64_t i = 0; i < br; i++)
         for (int64_t j = max64(0, pos0 + i + 1 - j0); j < bc; j++) sc[i * BC + j] = -INFINITY;
+    if (a->window > 0 && j0 < pos0 + br - a->window) /* some keys lie at or before p − window: mask them */
+      for (int64_t i = 0; i < br; i++)
+        for (int64_t j = 0, lim = min64(bc, pos0 + i - a->window + 1 - j0); j < lim; j++) sc[i * BC + j] = -INFINITY;
     online_softmax_step(isa, sc, br, bc, m, l, o, D);
     isa->gemm(br, D, bc, sc, BC, 1, vb + j0 * ldk, ldk, o, D, 1);
   }
@@ -144,13 +172,16 @@ static void fwd_decode_task(void *vctx, size_t task, int thread) {
 
   const int64_t ldk = Hkv * D;
   const int64_t visible = a->causal ? min64(S, max64(0, S - T + t + 1)) : S;
-  const int64_t s_begin = sp * c->split_len, s_end = min64(visible, s_begin + c->split_len);
+  /* the G rows share one position, so a window only narrows the key range: no per-element mask */
+  const int64_t split0 = c->kv_lo + sp * c->split_len;
+  const int64_t s_begin = max64(split0, window_start(a->window, S - T + t)), s_end = min64(visible, split0 + c->split_len);
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, s_end - j0);
     for (int64_t e = 0; e < nh; e++) {
       const int64_t off = b * a->kv_batch_stride + j0 * ldk + (hk0 + e) * D;
       float *oe = o + e * G * D, *me = m + e * G, *le = l + e * G;
       isa->gemm_nt(G, bc, D, qs + e * G * D, D, a->k + off, ldk, sc, BC);
+      if (a->softcap > 0.0f) kd_attn_softcap(isa, sc, G, BC, bc, a->softcap);
       online_softmax_step(isa, sc, G, bc, me, le, oe, D);
       isa->gemm(G, D, bc, sc, BC, 1, a->v + off, ldk, oe, D, 1);
     }
@@ -247,17 +278,21 @@ void kd_attention_forward_isa(const kd_attn_simd *isa, const kd_attention_args *
   const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, B = a->b;
   if (B <= 0 || T <= 0 || H <= 0 || D <= 0 || Hkv <= 0 || H % Hkv != 0) return; /* the binding rejects these */
   const int threads = kd_get_threads() < 1 ? 1 : kd_get_threads();
-  fwd_ctx c = {a, isa, NULL, 0, threads, 1, 1, S > 0 ? S : 1, 1, Hkv, NULL, NULL};
+  fwd_ctx c = {a, isa, NULL, 0, threads, 1, 1, S > 0 ? S : 1, 1, Hkv, 0, NULL, NULL};
   if (T <= DECODE_MAX_T) {
     const int64_t G = H / Hkv, base = B * Hkv * T;
+    /* With a window only keys [kv_lo, S) are seen by any query (the first query's window start): split that span. */
+    c.kv_lo = min64(S, window_start(a->window, S - T));
+    const int64_t span = S - c.kv_lo;
+    c.split_len = span > 0 ? span : 1;
     /* Split long key ranges so that threads have work when there are few (b, kv head, query) rows. The split
      * depends on the shape only, never on the thread count, so results are the same for any number of threads. */
-    if (base < SPLIT_ROWS && S >= 2 * SPLIT_MIN) {
+    if (base < SPLIT_ROWS && span >= 2 * SPLIT_MIN) {
       const int64_t want = (SPLIT_TASKS + base - 1) / base;
-      int64_t len = max64(SPLIT_MIN, (S + want - 1) / want);
+      int64_t len = max64(SPLIT_MIN, (span + want - 1) / want);
       len = (len + BC - 1) / BC * BC;
       c.split_len = len;
-      c.n_split = (S + len - 1) / len;
+      c.n_split = (span + len - 1) / len;
     }
     /* As few kv-head chunks as keep every thread busy (chunking changes no result, so it may follow threads). */
     const int64_t rows = B * T * c.n_split;

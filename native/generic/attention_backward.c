@@ -5,6 +5,9 @@
  * (b, kv head) does everything, or — when there are too few such groups for the threads — one pass per
  * (b, kv head, key tile) for dk/dv and one per (b, head, query tile) for dq. Both add the same terms in the same
  * order, so results are bit-identical for any thread count.
+ * Sliding window: keys j ≤ p − window are masked like future keys, and tiles wholly outside are skipped. Soft-capping
+ * (Gemma 2): with c = cap·tanh(s/cap) the forward's softmax is over c, so P = exp(c − lse) and the chain rule adds
+ * dc/ds = 1 − tanh²(s/cap) to dS (kd_attn_softcap computes c with the table's exp, as the forward does).
  * Not here: the forward (attention.c) and the vector primitives (kd_attn_simd.h). */
 #include <math.h>
 #include <stdlib.h>
@@ -99,15 +102,32 @@ static void tile_ds(const bwd_ctx *c, int64_t b, int64_t h, int64_t t0, int64_t 
   for (int64_t i = 0; i < br; i++) {
     float *si = s->sc + i * BC, *dpi = s->dp + i * BC;
     const int64_t visible = a->causal ? min64(bc, max64(0, pos0 + i + 1 - j0)) : bc;
-    if (lse[i] == -INFINITY || visible == 0) {
+    /* keys before lo lie at or before p − window (HF Gemma 2 / llama.cpp is_masked_swa: masked when p − j ≥ window) */
+    const int64_t lo = a->window > 0 ? min64(visible, max64(0, pos0 + i - a->window + 1 - j0)) : 0;
+    if (lse[i] == -INFINITY || visible == lo) {
       memset(si, 0, (size_t)bc * sizeof(float));
       memset(dpi, 0, (size_t)bc * sizeof(float));
       continue;
     }
-    for (int64_t j = 0; j < visible; j++) si[j] *= a->scale;
+    const float d = di[i];
+    if (a->softcap > 0.0f) { /* P = exp(cap·tanh(s/cap) − lse); scale·dS = scale·P(dP − Di)(1 − tanh²) */
+      const float cap = a->softcap;
+      for (int64_t j = lo; j < visible; j++) si[j] *= a->scale;
+      kd_attn_softcap(isa, si + lo, 1, BC, visible - lo, cap); /* the forward's capped scores c */
+      for (int64_t j = lo; j < visible; j++) {
+        const float th = si[j] / cap;
+        dpi[j] = (dpi[j] - d) * (1.0f - th * th);
+      }
+      for (int64_t j = 0; j < lo; j++) si[j] = -INFINITY, dpi[j] = 0.0f;
+      for (int64_t j = visible; j < bc; j++) si[j] = -INFINITY, dpi[j] = 0.0f;
+      isa->exp_sum(si, si, bc, lse[i]);
+      for (int64_t j = 0; j < bc; j++) dpi[j] = a->scale * si[j] * dpi[j];
+      continue;
+    }
+    for (int64_t j = 0; j < lo; j++) si[j] = -INFINITY;
+    for (int64_t j = lo; j < visible; j++) si[j] *= a->scale;
     for (int64_t j = visible; j < bc; j++) si[j] = -INFINITY;
     isa->exp_sum(si, si, bc, lse[i]);
-    const float d = di[i];
     for (int64_t j = 0; j < bc; j++) dpi[j] = a->scale * si[j] * (dpi[j] - d);
   }
 }
@@ -117,19 +137,25 @@ static int64_t first_query(const kd_attention_backward_args *a, int64_t j0) {
   return a->causal ? max64(0, j0 - (a->s - a->t)) : 0;
 }
 
+/* One past the last query index that can see a key before j_end (T without a window): query t at p = S − T + t
+ * sees keys from p − window + 1 on. */
+static int64_t end_query(const kd_attention_backward_args *a, int64_t j_end) {
+  return a->window > 0 ? min64(a->t, max64(0, j_end - 1 + a->window - (a->s - a->t))) : a->t;
+}
+
 /* dk/dv (and dq when with_dq) of key tile kt of kv head (b, hk), over all query heads of the group. */
 static void key_tile(const bwd_ctx *c, int64_t b, int64_t hk, int64_t ktile, int with_dq, bwd_scratch *s) {
   const kd_attention_backward_args *a = c->a;
   const kd_attn_simd *isa = c->isa;
   const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, G = H / Hkv, ldq = H * D, ldk = Hkv * D;
-  const int64_t j0 = ktile * BC, bc = min64(BC, S - j0), tq = first_query(a, j0);
-  if (tq >= T) return;
+  const int64_t j0 = ktile * BC, bc = min64(BC, S - j0), tq = first_query(a, j0), tend = end_query(a, j0 + bc);
+  if (tq >= tend) return;
   load_kv_tile(c, b, hk, j0, bc, s);
   memset(s->dk, 0, (size_t)(bc * D) * sizeof(float));
   memset(s->dv, 0, (size_t)(bc * D) * sizeof(float));
   for (int64_t h = hk * G; h < (hk + 1) * G; h++) {
-    for (int64_t t0 = tq; t0 < T; t0 += BR) {
-      const int64_t br = min64(BR, T - t0);
+    for (int64_t t0 = tq; t0 < tend; t0 += BR) {
+      const int64_t br = min64(BR, tend - t0);
       const float *qr = a->q + ((b * T + t0) * H + h) * D, *gr = a->dout + ((b * T + t0) * H + h) * D;
       tile_ds(c, b, h, t0, br, j0, bc, s);
       isa->gemm(bc, D, br, s->sc, 1, BC, gr, ldq, s->dv, D, 1); /* dV += Pᵀ dOut */
@@ -175,7 +201,9 @@ static void q_tile_task(void *vctx, size_t task, int thread) {
   const int64_t qt = c->n_qtiles - 1 - (int64_t)task % c->n_qtiles, bh = (int64_t)task / c->n_qtiles; /* long first */
   const int64_t b = bh / H, h = bh % H, hk = h * Hkv / H, t0 = qt * BR, br = min64(BR, T - t0);
   const int64_t s_end = a->causal ? min64(S, max64(0, S - T + t0 + br)) : S;
-  for (int64_t j0 = 0; j0 < s_end; j0 += BC) {
+  /* key tiles wholly before the window of the tile's first query: their terms are zero (skipped as in key_tile) */
+  const int64_t s_begin = a->window > 0 ? max64(0, S - T + t0 - a->window + 1) / BC * BC : 0;
+  for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, S - j0);
     load_kv_tile(c, b, hk, j0, bc, &s);
     tile_ds(c, b, h, t0, br, j0, bc, &s);

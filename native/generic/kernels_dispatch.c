@@ -56,20 +56,21 @@ KD_DISPATCH(void, kd_activation_forward, (kd_activation kind, const float *x, fl
             (kind, x, out, n))
 KD_DISPATCH(void, kd_activation_backward,
             (kd_activation kind, const float *dout, const float *x, float *dx, int64_t n), (kind, dout, x, dx, n))
-KD_DISPATCH(void, kd_swiglu_forward, (const float *gate, const float *up, float *out, int64_t n),
-            (gate, up, out, n))
+KD_DISPATCH(void, kd_swiglu_forward, (kd_activation act, const float *gate, const float *up, float *out, int64_t n),
+            (act, gate, up, out, n))
 KD_DISPATCH(void, kd_swiglu_backward,
-            (const float *dout, const float *gate, const float *up, float *dgate, float *dup, int64_t n),
-            (dout, gate, up, dgate, dup, n))
+            (kd_activation act, const float *dout, const float *gate, const float *up, float *dgate, float *dup,
+             int64_t n),
+            (act, dout, gate, up, dgate, dup, n))
 /* rope.c */
 KD_DISPATCH(void, kd_rope_forward,
             (const float *x, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-             kd_rope_pairing pairing, double theta, const int32_t *positions, float *out),
-            (x, b, t, h, d, rotary_dim, pairing, theta, positions, out))
+             kd_rope_pairing pairing, double theta, const int32_t *positions, const float *freq_factors, float *out),
+            (x, b, t, h, d, rotary_dim, pairing, theta, positions, freq_factors, out))
 KD_DISPATCH(void, kd_rope_backward,
             (const float *dout, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-             kd_rope_pairing pairing, double theta, const int32_t *positions, float *dx),
-            (dout, b, t, h, d, rotary_dim, pairing, theta, positions, dx))
+             kd_rope_pairing pairing, double theta, const int32_t *positions, const float *freq_factors, float *dx),
+            (dout, b, t, h, d, rotary_dim, pairing, theta, positions, freq_factors, dx))
 /* optim.c */
 KD_DISPATCH(void, kd_adamw,
             (float *param, const float *grad, float *m, float *v, int64_t n, double lr, double beta1, double beta2,

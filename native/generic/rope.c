@@ -1,5 +1,6 @@
-/* Rotary position embedding (Su et al. 2021) with adjacent or rotate-half pairing and partial rotary dims,
- * forward and backward. Angles are computed in double (positions reach 1e5; f32 angles would drift).
+/* Rotary position embedding (Su et al. 2021) with adjacent or rotate-half pairing, partial rotary dims and optional
+ * per-pair frequency factors (llama.cpp rope_freqs: Llama 3.1 scaling), forward and backward. Angles are computed
+ * in double (positions reach 1e5; f32 angles would drift).
  * Not here: attention itself (kd_attention.h). Per ISA. */
 #include <math.h>
 #include <stdlib.h>
@@ -52,13 +53,15 @@ static void rope_task(void *vctx, size_t task, int thread) {
 }
 
 static void rope_run(const float *x, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-                     kd_rope_pairing pairing, double theta, const int32_t *positions, float *out, int backward) {
+                     kd_rope_pairing pairing, double theta, const int32_t *positions, const float *ff, float *out,
+                     int backward) {
   int64_t np = rotary_dim / 2;
   if (b * t * h * d == 0) return;
   float *cs = malloc((size_t)kd_max64(1, t * np * 2) * sizeof(float));
   if (!cs) return;
   for (int64_t i = 0; i < np; i++) {
     double freq = pow(theta, -2.0 * (double)i / (double)rotary_dim);
+    if (ff) freq /= (double)ff[i]; /* llama.cpp ggml_rope_ext: theta_extrap = theta_base / freq_factor */
     for (int64_t tt = 0; tt < t; tt++) {
       double a = (double)positions[tt] * freq;
       cs[(tt * np + i) * 2] = (float)cos(a);
@@ -72,10 +75,12 @@ static void rope_run(const float *x, int64_t b, int64_t t, int64_t h, int64_t d,
 }
 
 void KD_FN(kd_rope_forward)(const float *x, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-                            kd_rope_pairing pairing, double theta, const int32_t *positions, float *out) {
-  rope_run(x, b, t, h, d, rotary_dim, pairing, theta, positions, out, 0);
+                            kd_rope_pairing pairing, double theta, const int32_t *positions,
+                            const float *freq_factors, float *out) {
+  rope_run(x, b, t, h, d, rotary_dim, pairing, theta, positions, freq_factors, out, 0);
 }
 void KD_FN(kd_rope_backward)(const float *dout, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-                             kd_rope_pairing pairing, double theta, const int32_t *positions, float *dx) {
-  rope_run(dout, b, t, h, d, rotary_dim, pairing, theta, positions, dx, 1);
+                             kd_rope_pairing pairing, double theta, const int32_t *positions,
+                             const float *freq_factors, float *dx) {
+  rope_run(dout, b, t, h, d, rotary_dim, pairing, theta, positions, freq_factors, dx, 1);
 }

@@ -53,6 +53,10 @@ extern size_t kd_attn_max_transpose_bytes; /* 256 MiB; the dev harness lowers it
  * when thread ≥ n_slots; NULL only if that allocation fails. Defined in attention.c. */
 float *kd_attn_thread_scratch(float *scratch, size_t per_thread, int n_slots, int thread, float **own);
 
+/* Soft-capping s ↦ cap·tanh(s/cap) of `rows` rows (stride ld) of bc scores in place, with the table's exp; defined
+ * in attention.c. */
+void kd_attn_softcap(const kd_attn_simd *isa, float *sc, int64_t rows, int64_t ld, int64_t bc, float cap);
+
 /* Tile sizes shared by forward and backward: BR query rows × BC keys. */
 enum { KD_ATTN_BR = 64, KD_ATTN_BC = 64 };
 

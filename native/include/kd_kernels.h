@@ -59,16 +59,21 @@ void kd_softmax_backward(const float *dout, const float *y, int64_t n, int64_t c
 /* gelu (tanh form) / silu over n elements; backward accumulates dx += f'(x) · dout. */
 void kd_activation_forward(kd_activation kind, const float *x, float *out, int64_t n);
 void kd_activation_backward(kd_activation kind, const float *dout, const float *x, float *dx, int64_t n);
-/* out = silu(gate) ⊙ up; backward: dgate += dout · up · silu'(gate), dup += dout · silu(gate). */
-void kd_swiglu_forward(const float *gate, const float *up, float *out, int64_t n);
-void kd_swiglu_backward(const float *dout, const float *gate, const float *up, float *dgate, float *dup, int64_t n);
+/* Gated linear unit out = act(gate) ⊙ up: act silu (SwiGLU) or gelu (GeGLU, Gemma's gelu_pytorch_tanh);
+ * backward: dgate += dout · up · act'(gate), dup += dout · act(gate). */
+void kd_swiglu_forward(kd_activation act, const float *gate, const float *up, float *out, int64_t n);
+void kd_swiglu_backward(kd_activation act, const float *dout, const float *gate, const float *up, float *dgate,
+                        float *dup, int64_t n);
 
-/* RoPE on x (b, t, h, d), first rotary_dim dims of each head rotated by positions[t] · theta^(−2i/rotary_dim).
+/* RoPE on x (b, t, h, d), first rotary_dim dims of each head rotated by positions[t] · theta^(−2i/rotary_dim),
+ * divided by freq_factors[i] (rotary_dim/2 values > 0: llama.cpp's rope_freqs) unless freq_factors is NULL.
  * Forward writes out (may be x); backward accumulates dx += R(−angle) dout. */
 void kd_rope_forward(const float *x, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-                     kd_rope_pairing pairing, double theta, const int32_t *positions, float *out);
+                     kd_rope_pairing pairing, double theta, const int32_t *positions, const float *freq_factors,
+                     float *out);
 void kd_rope_backward(const float *dout, int64_t b, int64_t t, int64_t h, int64_t d, int64_t rotary_dim,
-                      kd_rope_pairing pairing, double theta, const int32_t *positions, float *dx);
+                      kd_rope_pairing pairing, double theta, const int32_t *positions, const float *freq_factors,
+                      float *dx);
 
 /* One AdamW step in place over n parameters (step >= 1). Hyper-parameters are double so that 1 − β and the
  * bias corrections are formed before rounding to f32 (1 − (float)0.999 is off by 1e-5 relative). */

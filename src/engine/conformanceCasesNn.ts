@@ -2,6 +2,7 @@
 // each on fixed shapes plus shapes drawn from the suite's seed. Not here: the table (conformanceCases.ts).
 
 import type { Rng } from "../util/rng.js";
+import type { ActivationKind } from "./ops.js";
 import { REF_KERNELS } from "./backends/ref/index.js";
 import { Gen, pick, sizeDraw, type OpCase, type Tolerance } from "./conformanceGen.js";
 
@@ -102,23 +103,35 @@ export function activationBackwardCases(): OpCase<"activationBackward">[] {
     })),
   );
 }
+/** The gate activation of SwiGLU/GeGLU cases: absent (SwiGLU by default), and each kind given explicitly. */
+const GLU_ACTS = [undefined, "silu", "gelu"] as const;
+const gluAct = (act: ActivationKind | undefined) => (act === undefined ? {} : { act });
 export function swigluCases(): OpCase<"swiglu">[] {
-  return POINTWISE_N.map((n) => ({
-    name: `n=${n}`,
-    build: (g) => ({ gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), out: g.out("out", n) }),
-  }));
+  return GLU_ACTS.flatMap((act) =>
+    POINTWISE_N.map((n) => ({
+      name: `${act ?? "default (silu)"} n=${n}`,
+      build: (g: Gen) => ({ ...gluAct(act), gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), out: g.out("out", n) }),
+    })),
+  );
 }
 export function swigluBackwardCases(): OpCase<"swigluBackward">[] {
-  return POINTWISE_N.map((n) => ({
-    name: `n=${n}, grads prefilled`,
-    build: (g) => ({
-      gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), dOut: g.uniform("dOut", n),
-      dGate: g.uniform("dGate", n), dUp: g.uniform("dUp", n),
-    }),
-  }));
+  return GLU_ACTS.flatMap((act) =>
+    POINTWISE_N.map((n) => ({
+      name: `${act ?? "default (silu)"} n=${n}, grads prefilled`,
+      build: (g: Gen) => ({
+        ...gluAct(act), gate: g.uniform("gate", n, -6, 6), up: g.uniform("up", n, -2, 2), dOut: g.uniform("dOut", n),
+        dGate: g.uniform("dGate", n), dUp: g.uniform("dUp", n),
+      }),
+    })),
+  );
 }
 
-interface RopeSpec { b: number; t: number; h: number; d: number; rotaryDim: number; pairing: "adjacent" | "half"; theta: number; maxPos: number; inPlace?: boolean; tol?: Tolerance }
+interface RopeSpec {
+  b: number; t: number; h: number; d: number; rotaryDim: number; pairing: "adjacent" | "half"; theta: number; maxPos: number;
+  inPlace?: boolean; tol?: Tolerance;
+  // freqFactors: "varied" in [1, 8] per pair (Llama 3.1's factors span 1 … 8), "linear" all 4, "null" passed as null.
+  factors?: "varied" | "linear" | "null";
+}
 const ropeSpecs = (rng: Rng): RopeSpec[] => [
   ...Array.from({ length: 3 }, (): RopeSpec => {
     const d = 2 * sizeDraw(rng, 64);
@@ -136,9 +149,21 @@ const ropeSpecs = (rng: Rng): RopeSpec[] => [
   { b: 1, t: 33, h: 2, d: 128, rotaryDim: 128, pairing: "adjacent", theta: 10000, maxPos: 512, inPlace: true },
   // Angles up to 8192 rad: f32 angle arithmetic is allowed ~1e-3 here.
   { b: 1, t: 3, h: 2, d: 128, rotaryDim: 128, pairing: "half", theta: 10000, maxPos: 8192, tol: { atol: 2e-3, rtol: 0 } },
+  { b: 1, t: 17, h: 4, d: 64, rotaryDim: 64, pairing: "adjacent", theta: 500000, maxPos: 512, factors: "varied" },
+  { b: 2, t: 7, h: 3, d: 8, rotaryDim: 8, pairing: "half", theta: 10000, maxPos: 64, factors: "linear" },
+  { b: 3, t: 5, h: 2, d: 12, rotaryDim: 8, pairing: "half", theta: 10000, maxPos: 100, inPlace: true, factors: "varied" },
+  { b: 1, t: 9, h: 2, d: 16, rotaryDim: 16, pairing: "adjacent", theta: 10000, maxPos: 100, factors: "null" },
 ];
 const ropeName = (s: RopeSpec): string =>
-  `(B,T,H,D)=(${s.b},${s.t},${s.h},${s.d}) rot=${s.rotaryDim} ${s.pairing} θ=${s.theta} pos<${s.maxPos}${s.inPlace ? " in place" : ""}`;
+  `(B,T,H,D)=(${s.b},${s.t},${s.h},${s.d}) rot=${s.rotaryDim} ${s.pairing} θ=${s.theta} pos<${s.maxPos}` +
+  `${s.factors ? ` factors=${s.factors}` : ""}${s.inPlace ? " in place" : ""}`;
+/** The spec's freqFactors field (absent unless the spec names factors). */
+function ropeFactors(g: Gen, s: RopeSpec): { freqFactors?: Float32Array | null } {
+  const n = s.rotaryDim / 2;
+  if (s.factors === "varied") return { freqFactors: g.uniform("freqFactors", n, 1, 8) };
+  if (s.factors === "linear") return { freqFactors: g.uniform("freqFactors", n, 4, 4) };
+  return s.factors === "null" ? { freqFactors: null } : {};
+}
 export function ropeCases(rng: Rng): OpCase<"rope">[] {
   return ropeSpecs(rng).map((s) => ({
     name: ropeName(s),
@@ -147,7 +172,7 @@ export function ropeCases(rng: Rng): OpCase<"rope">[] {
       const size = s.b * s.t * s.h * s.d;
       const x = g.uniform("x", size);
       const positions = g.randInts("positions", s.t, s.maxPos); // not monotonic: positions are data
-      return { ...dims(s), x, positions, out: s.inPlace ? x : g.out("out", size) };
+      return { ...dims(s), ...ropeFactors(g, s), x, positions, out: s.inPlace ? x : g.out("out", size) };
     },
   }));
 }
@@ -157,13 +182,19 @@ export function ropeBackwardCases(rng: Rng): OpCase<"ropeBackward">[] {
     tol: s.tol,
     build: (g) => {
       const size = s.b * s.t * s.h * s.d;
-      return { ...dims(s), dOut: g.uniform("dOut", size), positions: g.randInts("positions", s.t, s.maxPos), dx: g.uniform("dx", size) };
+      return {
+        ...dims(s), ...ropeFactors(g, s), dOut: g.uniform("dOut", size), positions: g.randInts("positions", s.t, s.maxPos),
+        dx: g.uniform("dx", size),
+      };
     },
   }));
 }
 const dims = (s: RopeSpec) => ({ b: s.b, t: s.t, h: s.h, d: s.d, rotaryDim: s.rotaryDim, pairing: s.pairing, theta: s.theta });
 
-interface AttnSpec { b: number; t: number; s: number; h: number; hKv: number; d: number; causal: boolean; cap?: number; scale?: number }
+interface AttnSpec {
+  b: number; t: number; s: number; h: number; hKv: number; d: number; causal: boolean; cap?: number; scale?: number;
+  window?: number; softcap?: number; // passed only when set, so the other cases exercise the absent fields
+}
 const attnSpecs = (rng: Rng): AttnSpec[] => [
   ...Array.from({ length: 3 }, (): AttnSpec => {
     const hKv = pick(rng, [1, 2, 3]);
@@ -182,9 +213,31 @@ const attnSpecs = (rng: Rng): AttnSpec[] => [
   { b: 1, t: 17, s: 33, h: 6, hKv: 3, d: 16, causal: true, cap: 40 }, // chunked prefill: T < S
   { b: 2, t: 5, s: 13, h: 4, hKv: 1, d: 8, causal: false, scale: 0.7 }, // multi-query, not causal
   { b: 1, t: 65, s: 65, h: 2, hKv: 1, d: 128, causal: true },
+  // Sliding windows (Mistral, Gemma 2/3 local layers) and soft-capped scores (Gemma 2). Softcaps are small or
+  // scales large enough that tanh bends the scores (|s| ≫ cap): a cap of 50 on unit scores would change little.
+  { b: 2, t: 7, s: 7, h: 4, hKv: 4, d: 8, causal: true, window: 0, softcap: 0 }, // explicit 0 = off
+  { b: 1, t: 9, s: 9, h: 2, hKv: 2, d: 4, causal: true, window: 1 }, // each query sees itself only
+  { b: 2, t: 7, s: 7, h: 2, hKv: 1, d: 8, causal: true, window: 100 }, // window larger than S
+  { b: 1, t: 40, s: 40, h: 4, hKv: 2, d: 16, causal: true, window: 5 },
+  { b: 1, t: 70, s: 150, h: 2, hKv: 1, d: 32, causal: true, window: 71, cap: 160 }, // two query tiles, T < S
+  { b: 1, t: 200, s: 200, h: 2, hKv: 2, d: 16, causal: true, window: 64 }, // whole key tiles skipped
+  { b: 2, t: 5, s: 13, h: 4, hKv: 1, d: 8, causal: false, window: 4 }, // not causal: only the past is cut
+  { b: 1, t: 130, s: 130, h: 4, hKv: 2, d: 32, causal: true, window: 50, softcap: 2 },
+  { b: 1, t: 33, s: 33, h: 2, hKv: 1, d: 16, causal: true, softcap: 50, scale: 4 },
+  { b: 2, t: 6, s: 11, h: 4, hKv: 2, d: 8, causal: false, softcap: 1.5 },
+  // Decoding (T ≤ 4, the flash-decoding schedule) with windows below and above S, GQA, split key ranges.
+  { b: 2, t: 1, s: 77, h: 8, hKv: 2, d: 64, causal: true, cap: 100, window: 20 },
+  { b: 1, t: 2, s: 77, h: 4, hKv: 4, d: 16, causal: true, window: 200, softcap: 3 },
+  { b: 1, t: 3, s: 40, h: 6, hKv: 3, d: 8, causal: true, window: 7, softcap: 1 },
+  { b: 1, t: 4, s: 30, h: 4, hKv: 1, d: 8, causal: false, window: 9 },
+  { b: 1, t: 1, s: 1100, h: 4, hKv: 2, d: 32, causal: true, window: 600 }, // window span split over tasks
+  { b: 1, t: 4, s: 1500, h: 2, hKv: 1, d: 16, causal: true, window: 700, softcap: 2, cap: 1600 },
+  { b: 1, t: 1, s: 1100, h: 2, hKv: 1, d: 16, causal: true, softcap: 2 }, // split without a window
 ];
 const attnName = (a: AttnSpec): string =>
-  `B=${a.b} T=${a.t} S=${a.s} H=${a.h} Hkv=${a.hKv} D=${a.d}${a.causal ? " causal" : ""}${a.cap ? ` kvcap=${a.cap}` : ""}`;
+  `B=${a.b} T=${a.t} S=${a.s} H=${a.h} Hkv=${a.hKv} D=${a.d}${a.causal ? " causal" : ""}${a.cap ? ` kvcap=${a.cap}` : ""}` +
+  `${a.window !== undefined ? ` window=${a.window}` : ""}${a.softcap !== undefined ? ` softcap=${a.softcap}` : ""}` +
+  `${a.scale !== undefined ? ` scale=${a.scale}` : ""}`;
 /** Arrays and sizes shared by attention and its backward (k and v have kvBatchStride = cap·Hkv·D). */
 function attnInputs(g: Gen, a: AttnSpec) {
   const kvBatchStride = (a.cap ?? a.s) * a.hKv * a.d;
@@ -192,6 +245,8 @@ function attnInputs(g: Gen, a: AttnSpec) {
   return {
     b: a.b, t: a.t, s: a.s, h: a.h, hKv: a.hKv, d: a.d, causal: a.causal, kvBatchStride,
     scale: a.scale ?? 1 / Math.sqrt(a.d),
+    ...(a.window !== undefined ? { window: a.window } : {}),
+    ...(a.softcap !== undefined ? { softcap: a.softcap } : {}),
     q: g.normal("q", a.b * a.t * a.h * a.d), k: g.normal("k", kvSize), v: g.normal("v", kvSize), kvSize,
   };
 }

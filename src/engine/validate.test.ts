@@ -111,6 +111,37 @@ test("validate: attention heads, causal lengths, kvBatchStride", () => {
   throwsShape(() => be.attention(att({ scale: Infinity })), "attention: scale must be a finite number");
 });
 
+test("validate: attention window and softcap, swiglu act, rope freqFactors (the optional fields)", () => {
+  const att = (over: Partial<AttentionArgs>): AttentionArgs => ({
+    b: 1, t: 3, s: 5, h: 2, hKv: 1, d: 4, kvBatchStride: 20, causal: true, scale: 0.5,
+    q: z(24), k: z(20), v: z(20), out: z(24), lse: z(6), ...over,
+  });
+  be.attention(att({ window: 0, softcap: 0 }));
+  be.attention(att({ window: 2, softcap: 50 }));
+  throwsShape(() => be.attention(att({ window: -1 })), "attention: window must be a non-negative integer, got -1");
+  throwsShape(() => be.attention(att({ window: 2.5 })), "attention: window must be a non-negative integer, got 2.5");
+  throwsShape(() => be.attention(att({ softcap: -1 })), "attention: softcap must be ≥ 0 (0 = off), got -1");
+  throwsShape(() => be.attention(att({ softcap: NaN })), "attention: softcap must be a finite number, got NaN");
+  const bwd = { dOut: z(24), q: z(24), k: z(20), v: z(20), out: z(24), lse: z(6), b: 1, t: 3, s: 5, h: 2, hKv: 1, d: 4, kvBatchStride: 20, causal: true, scale: 0.5, dq: z(24), dk: z(20), dv: z(20) };
+  throwsShape(() => be.attentionBackward({ ...bwd, softcap: Infinity }), "attentionBackward: softcap must be a finite number, got Infinity");
+  throwsShape(() => be.attentionBackward({ ...bwd, window: NaN }), "attentionBackward: window must be a non-negative integer");
+
+  be.swiglu({ gate: z(4), up: z(4), out: z(4), act: "gelu" });
+  throwsShape(() => be.swiglu({ gate: z(4), up: z(4), out: z(4), act: "relu" as "gelu" }), 'swiglu: act must be one of "gelu", "silu", got "relu"');
+  throwsShape(() => be.swigluBackward({ act: "tanh" as "silu", dOut: z(4), gate: z(4), up: z(4), dGate: z(4), dUp: z(4) }), 'swigluBackward: act must be one of "gelu", "silu"');
+
+  const rope = { x: z(16), out: z(16), b: 1, t: 2, h: 2, d: 4, rotaryDim: 4, pairing: "half" as const, theta: 10000, positions: new Int32Array([0, 1]) };
+  be.rope({ ...rope, freqFactors: new Float32Array([1, 8]) });
+  be.rope({ ...rope, freqFactors: null });
+  throwsShape(() => be.rope({ ...rope, freqFactors: new Float32Array(3) }), "rope: freqFactors has 3 elements, expected rotaryDim/2 = 2 (one per rotated pair)");
+  throwsShape(() => be.rope({ ...rope, freqFactors: new Float32Array([1, 0]) }), "rope: freqFactors[1] = 0 must be a finite number > 0");
+  throwsShape(() => be.rope({ ...rope, freqFactors: new Float32Array([NaN, 1]) }), "rope: freqFactors[0] = NaN must be a finite number > 0");
+  const out = z(16).fill(1);
+  throwsShape(() => be.rope({ ...rope, out, freqFactors: out.subarray(0, 2) }), "rope: out overlaps freqFactors");
+  const dx = z(16);
+  throwsShape(() => be.ropeBackward({ ...rope, dOut: z(16), dx, freqFactors: new Float32Array([-2, 1]) }), "ropeBackward: freqFactors[0] = -2 must be");
+});
+
 test("validate: id and target ranges, ignoreIndex", () => {
   const emb = { weight: z(20), n: 3, c: 4, v: 5, out: z(12) };
   be.embedding({ ...emb, ids: new Int32Array([0, 4, 2]) });

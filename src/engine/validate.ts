@@ -231,6 +231,7 @@ function activationBackward(x: OpArgs["activationBackward"]): void {
 
 function swiglu(x: OpArgs["swiglu"]): void {
   const op = "swiglu";
+  if (x.act !== undefined) isKind(op, "act", x.act, ACTIVATIONS);
   for (const [n, a] of [["gate", x.gate], ["up", x.up], ["out", x.out]] as const) typed(op, n, a, Float32Array);
   sameLength(op, "up", x.up, "gate", x.gate);
   sameLength(op, "out", x.out, "gate", x.gate);
@@ -238,6 +239,7 @@ function swiglu(x: OpArgs["swiglu"]): void {
 }
 function swigluBackward(x: OpArgs["swigluBackward"]): void {
   const op = "swigluBackward";
+  if (x.act !== undefined) isKind(op, "act", x.act, ACTIVATIONS);
   for (const [n, a] of [["dOut", x.dOut], ["gate", x.gate], ["up", x.up], ["dGate", x.dGate], ["dUp", x.dUp]] as const) {
     typed(op, n, a, Float32Array);
     sameLength(op, n, a, "gate", x.gate);
@@ -258,6 +260,14 @@ function ropeCommon(op: string, x: OpArgs["ropeBackward"] | OpArgs["rope"]): () 
   finite(op, "theta", x.theta);
   if (x.theta <= 0) fail(op, `theta must be > 0, got ${x.theta}`);
   i32(op, "positions", x.positions, x.t, () => `T=${x.t}`);
+  const ff = x.freqFactors;
+  if (ff !== undefined && ff !== null) {
+    typed(op, "freqFactors", ff, Float32Array);
+    if (ff.length !== x.rotaryDim / 2) fail(op, `freqFactors has ${ff.length} elements, expected rotaryDim/2 = ${x.rotaryDim / 2} (one per rotated pair)`);
+    for (let i = 0; i < ff.length; i++) {
+      if (!Number.isFinite(ff[i]) || ff[i] <= 0) fail(op, `freqFactors[${i}] = ${ff[i]} must be a finite number > 0 (it divides the pair's frequency)`);
+    }
+  }
   return () => `(B, T, H, D) = (${x.b}, ${x.t}, ${x.h}, ${x.d})`;
 }
 function rope(x: OpArgs["rope"]): void {
@@ -267,6 +277,7 @@ function rope(x: OpArgs["rope"]): void {
   f32(op, "x", x.x, size, bthd);
   f32(op, "out", x.out, size, bthd);
   disjoint(op, "out", x.out, "x", x.x, true);
+  if (x.freqFactors) disjoint(op, "out", x.out, "freqFactors", x.freqFactors);
 }
 function ropeBackward(x: OpArgs["ropeBackward"]): void {
   const op = "ropeBackward";
@@ -275,6 +286,7 @@ function ropeBackward(x: OpArgs["ropeBackward"]): void {
   f32(op, "dOut", x.dOut, size, bthd);
   f32(op, "dx", x.dx, size, bthd);
   disjoint(op, "dx", x.dx, "dOut", x.dOut);
+  if (x.freqFactors) disjoint(op, "dx", x.dx, "freqFactors", x.freqFactors);
 }
 
 /** Checks shared by attention and its backward; returns the sizes of q-shaped and kv-shaped arrays. */
@@ -284,6 +296,13 @@ function attentionCommon(op: string, x: OpArgs["attention"] | OpArgs["attentionB
   bool(op, "causal", x.causal);
   if (x.causal && x.t > x.s) fail(op, `causal attention needs t ≤ s (queries are the last t of s positions), got t=${x.t} s=${x.s}`);
   finite(op, "scale", x.scale);
+  // Optional: absent = 0 = off. A window counts positions (Mistral sliding_window, Gemma sliding_window 4096);
+  // softcap is Gemma 2's attn_logit_softcapping (50.0).
+  if (x.window !== undefined) nonNegInt(op, "window", x.window);
+  if (x.softcap !== undefined) {
+    finite(op, "softcap", x.softcap);
+    if (x.softcap < 0) fail(op, `softcap must be ≥ 0 (0 = off), got ${x.softcap}`);
+  }
   const kvItem = x.s * x.hKv * x.d;
   if (!Number.isSafeInteger(x.kvBatchStride) || x.kvBatchStride < kvItem) {
     fail(op, `kvBatchStride=${String(x.kvBatchStride)} must be an integer ≥ S·Hkv·D = ${x.s}·${x.hKv}·${x.d} = ${kvItem}`);

@@ -1,4 +1,5 @@
-// Reference pointwise activations GELU (tanh form) and SiLU, and fused SwiGLU, each with its backward.
+// Reference pointwise activations GELU (tanh form) and SiLU, and the fused gated units SwiGLU and GeGLU, each with
+// its backward.
 // Not here: relu/sigmoid/tanh without dedicated backward kernels (elementwise.ts `unary`). Math in double.
 
 import type { ActivationArgs, ActivationBackwardArgs, ActivationKind, SwigluArgs, SwigluBackwardArgs } from "../../ops.js";
@@ -42,18 +43,21 @@ export function activationBackward(args: ActivationBackwardArgs): void {
   for (let i = 0; i < x.length; i++) dx[i] += dOut[i] * df(x[i]);
 }
 
-/** out = silu(gate) ⊙ up (Shazeer 2020). */
+/** out = act(gate) ⊙ up (Shazeer 2020): silu (SwiGLU, the default) or tanh-form gelu (GeGLU; Gemma's MLP uses
+ *  gelu_pytorch_tanh, HF modeling_gemma.py, which is this gelu). */
 export function swiglu(args: SwigluArgs): void {
   const { gate, up, out } = args;
-  for (let i = 0; i < gate.length; i++) out[i] = ACT.silu.f(gate[i]) * up[i];
+  const { f } = ACT[args.act ?? "silu"];
+  for (let i = 0; i < gate.length; i++) out[i] = f(gate[i]) * up[i];
 }
 
-/** dGate += dOut ⊙ up ⊙ silu′(gate); dUp += dOut ⊙ silu(gate). */
+/** dGate += dOut ⊙ up ⊙ act′(gate); dUp += dOut ⊙ act(gate). */
 export function swigluBackward(args: SwigluBackwardArgs): void {
   const { dOut, gate, up, dGate, dUp } = args;
+  const { f, df } = ACT[args.act ?? "silu"];
   for (let i = 0; i < gate.length; i++) {
     const g = gate[i];
-    dGate[i] += dOut[i] * up[i] * ACT.silu.df(g);
-    dUp[i] += dOut[i] * ACT.silu.f(g);
+    dGate[i] += dOut[i] * up[i] * df(g);
+    dUp[i] += dOut[i] * f(g);
   }
 }

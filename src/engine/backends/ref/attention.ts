@@ -1,5 +1,6 @@
-// Reference scaled-dot-product attention with grouped-query heads, causal offset and KV batch stride,
-// forward and backward. It materializes one query's row of scores at a time: the spec, not the fast path.
+// Reference scaled-dot-product attention with grouped-query heads, causal offset, KV batch stride, sliding window
+// and soft-capped scores, forward and backward. It materializes one query's row of scores at a time: the spec, not
+// the fast path.
 // Not here: tiling/online softmax (native/), KV-cache management (infer/).
 
 import type { AttentionArgs, AttentionBackwardArgs } from "../../ops.js";
@@ -13,36 +14,47 @@ interface Layout {
   readonly d: number;
   readonly kvBatchStride: number;
   readonly causal: boolean;
+  readonly window?: number;
+  readonly softcap?: number;
 }
 /** Offset of q/out[b, t, h, :]. */
 const qOff = (L: Layout, bi: number, ti: number, hi: number): number => ((bi * L.t + ti) * L.h + hi) * L.d;
 /** Offset of k/v[b, j, kv head of query head h, :]: query head h reads kv head ⌊h·Hkv/H⌋. */
 const kvOff = (L: Layout, bi: number, j: number, hi: number): number =>
   bi * L.kvBatchStride + (j * L.hKv + Math.floor((hi * L.hKv) / L.h)) * L.d;
-/** Number of keys query t sees: causal query t sits at absolute position S − T + t. */
-const visible = (L: Layout, ti: number): number => (L.causal ? L.s - L.t + ti + 1 : L.s);
-
-/** Scaled scores of one query against its visible keys, in double. */
-function scores(L: Layout, q: Float32Array, k: Float32Array, scale: number, bi: number, ti: number, hi: number): Float64Array {
-  const n = visible(L, ti);
-  const row = new Float64Array(n);
-  const qo = qOff(L, bi, ti, hi);
-  for (let j = 0; j < n; j++) {
-    const ko = kvOff(L, bi, j, hi);
-    let dot = 0;
-    for (let c = 0; c < L.d; c++) dot += q[qo + c] * k[ko + c];
-    row[j] = dot * scale;
-  }
-  return row;
+/** Keys [lo, hi) that query t sees. It sits at absolute position p = S − T + t; causal: keys j ≤ p; window > 0:
+ *  keys j > p − window (HF modeling_gemma2.py masks p − j ≥ window; llama.cpp's is_masked_swa likewise). */
+function visible(L: Layout, ti: number): { lo: number; hi: number } {
+  const p = L.s - L.t + ti;
+  const window = L.window ?? 0;
+  return { lo: window > 0 ? Math.max(0, p - window + 1) : 0, hi: L.causal ? p + 1 : L.s };
 }
 
-/** out[b,t,h] = Σ_j softmax_j(scale · q·k_j) v_j over visible keys; lse[b,h,t] = log Σ_j exp(scale · q·k_j). */
+/** One query's scores against its visible keys [lo, lo + row.length), in double: s = scale·q·k, soft-capped to
+ *  cap·tanh(s/cap) when softcap > 0 (Gemma 2; HF applies it before the mask). raw keeps the uncapped s. */
+function scores(L: Layout, q: Float32Array, k: Float32Array, scale: number, bi: number, ti: number, hi: number): { lo: number; row: Float64Array; raw: Float64Array } {
+  const { lo, hi: end } = visible(L, ti);
+  const cap = L.softcap ?? 0;
+  const raw = new Float64Array(Math.max(0, end - lo));
+  const row = new Float64Array(raw.length);
+  const qo = qOff(L, bi, ti, hi);
+  for (let j = 0; j < raw.length; j++) {
+    const ko = kvOff(L, bi, lo + j, hi);
+    let dot = 0;
+    for (let c = 0; c < L.d; c++) dot += q[qo + c] * k[ko + c];
+    raw[j] = dot * scale;
+    row[j] = cap > 0 ? cap * Math.tanh(raw[j] / cap) : raw[j];
+  }
+  return { lo, row, raw };
+}
+
+/** out[b,t,h] = Σ_j softmax_j(s_j) v_j over visible keys; lse[b,h,t] = log Σ_j exp(s_j), s_j the (capped) score. */
 export function attention(args: AttentionArgs): void {
   const { q, k, v, b, t, h, d, scale, out, lse } = args;
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < h; hi++) {
       for (let ti = 0; ti < t; ti++) {
-        const row = scores(args, q, k, scale, bi, ti, hi);
+        const { lo, row } = scores(args, q, k, scale, bi, ti, hi);
         let mx = -Infinity;
         for (const x of row) mx = Math.max(mx, x);
         let sum = 0;
@@ -52,7 +64,7 @@ export function attention(args: AttentionArgs): void {
         }
         const acc = new Float64Array(d);
         for (let j = 0; j < row.length; j++) {
-          const vo = kvOff(args, bi, j, hi);
+          const vo = kvOff(args, bi, lo + j, hi);
           const p = row[j] / sum;
           for (let c = 0; c < d; c++) acc[c] += p * v[vo + c];
         }
@@ -64,26 +76,29 @@ export function attention(args: AttentionArgs): void {
   }
 }
 
-/** With p_j = exp(scale · q·k_j − lse) and Δ = dOut·out (the saved forward output):
- *  ds_j = p_j (dOut·v_j − Δ); dq += scale Σ_j ds_j k_j; dk_j += scale ds_j q; dv_j += p_j dOut.
+/** With p_j = exp(s_j − lse) (s_j the capped score) and Δ = dOut·out (the saved forward output):
+ *  ds_j = p_j (dOut·v_j − Δ) · c′_j, c′_j = 1 − tanh²(raw_j/cap) with softcap, else 1;
+ *  dq += scale Σ_j ds_j k_j; dk_j += scale ds_j q; dv_j += p_j dOut.
  *  dk, dv have k's and v's layout (kvBatchStride); kv heads shared by several query heads get their sum. */
 export function attentionBackward(args: AttentionBackwardArgs): void {
   const { dOut, q, k, v, out, lse, b, t, h, d, scale, dq, dk, dv } = args;
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < h; hi++) {
       for (let ti = 0; ti < t; ti++) {
-        const row = scores(args, q, k, scale, bi, ti, hi);
+        const { lo, row, raw } = scores(args, q, k, scale, bi, ti, hi);
+        const cap = args.softcap ?? 0;
         const L = lse[(bi * h + hi) * t + ti];
         const qo = qOff(args, bi, ti, hi);
         let delta = 0;
         for (let c = 0; c < d; c++) delta += dOut[qo + c] * out[qo + c];
         const dqAcc = new Float64Array(d);
         for (let j = 0; j < row.length; j++) {
-          const ko = kvOff(args, bi, j, hi);
+          const ko = kvOff(args, bi, lo + j, hi);
           const p = Math.exp(row[j] - L);
           let dp = 0;
           for (let c = 0; c < d; c++) dp += dOut[qo + c] * v[ko + c];
-          const ds = p * (dp - delta);
+          const th = cap > 0 ? Math.tanh(raw[j] / cap) : 0;
+          const ds = p * (dp - delta) * (1 - th * th);
           for (let c = 0; c < d; c++) {
             dqAcc[c] += scale * ds * k[ko + c];
             dk[ko + c] += scale * ds * q[qo + c];
