@@ -1,41 +1,82 @@
-// `kotodama bench decode`: decode tokens/s with the KV cache at batch 1 (as llama-bench tg128: 128 tokens
-// from an empty context, greedy) and prompt-processing tokens/s (as pp128: one 128-token prompt), best of
-// several runs, against llama.cpp's numbers on this machine. Not here: library code (src/infer).
+// `kotodama bench decode`: decode tokens/s with the KV cache at batch 1 (as llama-bench tg: N tokens from an
+// empty context, greedy) and prompt-processing tokens/s (as pp: one N-token prompt); with --compare, llama.cpp
+// on the same GGUF files in the same run (bench/decode-compare.ts). Not here: library code (src/infer).
 import { parseFlags, intFlag } from "../src/cli/command.js";
 import { loadBackend } from "../src/engine/backend.js";
 import { createRefBackend } from "../src/engine/backends/ref/index.js";
 import type { Backend } from "../src/engine/ops.js";
+import type { ConvertType } from "../src/formats/convert.js";
 import { createInferState, createKvCache, decodeStep, openInferModel, packDecoderWeights, prefill, argmax, type InferWeights } from "../src/infer/index.js";
 import { initDecoderWeights, MODEL_PRESETS, type PresetName } from "../src/models/index.js";
 import { Graph } from "../src/tensor/index.js";
 import { Rng } from "../src/util/rng.js";
 import { KotodamaError } from "../src/util/errors.js";
 import { sharedPath } from "../src/util/paths.js";
+import { BENCH_MODELS, benchModelGguf } from "./bench-models.js";
+import { compareDecode, compareRowText, type CompareFile } from "./decode-compare.js";
 
-export const summary = "decode: tokens/s with the KV cache at batch 1, and prompt processing, vs llama.cpp";
+export const summary = "decode: tokens/s with the KV cache at batch 1, and prompt processing (vs llama.cpp with --compare)";
 export const help = [
   "Usage: kotodama bench decode [--model FILE | --preset NAME] [--tokenizer FILE] [--threads N] [--tokens N] [--repeat N] [--json]",
+  "       kotodama bench decode --compare [--model FILE] [--models LIST] [--types LIST] [--threads LIST] [--tokens N] [--rounds N] [--json]",
   "",
   "  --model FILE    default ../shared/reference/stories260K/stories260K.gguf",
   "  --preset NAME   a model preset (tiny, small, default) with random weights instead of a file",
-  "  --threads N     kernel threads (default 1)",
+  "  --threads N     kernel threads (default 1; with --compare a list, default 1,2)",
   "  --tokens N      tokens generated per run and prompt length for prompt processing (default 128)",
   "  --repeat N      runs, best kept (default 5)",
-  "  --json          one JSON object: {bench, model, threads, tokens_per_s, prompt_tokens_per_s, ...}",
+  "  --json          one JSON object per line",
   "",
-  "Anchors (stories260K F32, one core of the development machine, ../shared/reference/README.md):",
-  "llama.cpp llama-bench tg128 ~3.4k–3.6k tokens/s, pp128 ~11.5k–13.1k tokens/s.",
+  "  --compare       kotodama and llama.cpp (node-llama-cpp's prebuilt CPU build, low-level binding) on the same",
+  "                  GGUF files, same threads, prompt and token counts, in interleaved rounds; medians reported.",
+  "                  Files: stories260K F32 from ../shared (per-token overhead dominates) and, unless --model is",
+  "                  given, the compute-bound bench models exported by our writer to a temp cache:",
+  `                  --models ${Object.keys(BENCH_MODELS).join(",")} (default all), --types f32,q8_0 (default).`,
+  "  --rounds N      interleaved rounds per measurement with --compare (default 5)",
 ].join("\n");
 
-const LLAMACPP = { model: "stories260K.gguf", tg128: 3500, pp128: 12000 };
-/** PyTorch 1.13 with a KV cache, `small` preset, batch 1, measured on this machine (issue 4): 1 thread / best. */
-const TORCH_SMALL = { oneThread: 55, best: 80 };
+/** Comma-separated list flag. */
+function listFlag(v: unknown, def: readonly string[]): string[] {
+  return typeof v === "string" ? v.split(",").map((x) => x.trim()).filter((x) => x !== "") : [...def];
+}
+
+/** The files `--compare` measures. Shared with `bench quant --compare`, which passes other types. */
+export function compareFiles(values: Record<string, unknown>, defaultTypes: readonly ConvertType[], log: (l: string) => void): CompareFile[] {
+  if (typeof values.model === "string") return [{ name: values.model.split("/").pop() ?? values.model, path: values.model }];
+  const files: CompareFile[] = [];
+  const stories = sharedPath("reference", "stories260K", "stories260K.gguf");
+  if (stories !== null && defaultTypes.includes("f32")) files.push({ name: "stories260K", path: stories });
+  const models = listFlag(values.models, Object.keys(BENCH_MODELS));
+  const types = listFlag(values.types, defaultTypes);
+  for (const m of models) if (!Object.hasOwn(BENCH_MODELS, m)) throw new KotodamaError(`kotodama bench: unknown bench model '${m}'; expected one of: ${Object.keys(BENCH_MODELS).join(", ")}`);
+  for (const t of types) if (!["f32", "q8_0", "q4_0"].includes(t)) throw new KotodamaError(`kotodama bench: --types expects f32, q8_0 or q4_0, got '${t}'`);
+  for (const m of models) for (const t of types) files.push({ name: m, path: benchModelGguf(m, t as ConvertType, log) });
+  return files;
+}
+
+/** `--compare`: both engines on the same files; one row per (file, threads, phase). */
+export async function runCompare(bench: string, values: Record<string, unknown>, defaultTypes: readonly ConvertType[]): Promise<number> {
+  const json = values.json === true;
+  const progress = (l: string): void => void process.stderr.write(`${l}\n`);
+  const threads = listFlag(values.threads, ["1", "2"]).map((t) => intFlag(bench, "threads", t, 1, 1, 1024));
+  const files = compareFiles(values, defaultTypes, progress);
+  return compareDecode({
+    files, threads,
+    tokens: intFlag(bench, "tokens", values.tokens, 128, 1, 1 << 16),
+    rounds: intFlag(bench, "rounds", values.rounds, 5, 1, 1000),
+    progress,
+    emit: (row) => void process.stdout.write(`${json ? JSON.stringify(row) : compareRowText(row)}\n`),
+  });
+}
 
 export async function run(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags("bench decode", argv, {
     model: { type: "string" }, preset: { type: "string" }, tokenizer: { type: "string" }, threads: { type: "string" }, tokens: { type: "string" },
-    repeat: { type: "string" }, json: { type: "boolean" },
+    repeat: { type: "string" }, json: { type: "boolean" }, compare: { type: "boolean" }, models: { type: "string" }, types: { type: "string" },
+    rounds: { type: "string" },
   }, false);
+  if (values.compare === true) return runCompare("bench decode", values, ["f32", "q8_0"]);
+  for (const k of ["models", "types", "rounds"] as const) if (values[k] !== undefined) throw new KotodamaError(`kotodama bench decode: --${k} needs --compare`);
   const preset = typeof values.preset === "string" ? values.preset : null;
   if (preset !== null && values.model !== undefined) throw new KotodamaError("kotodama bench decode: give --model or --preset, not both");
   if (preset !== null && !Object.hasOwn(MODEL_PRESETS, preset)) throw new KotodamaError(`kotodama bench decode: unknown preset '${preset}'; expected one of: ${Object.keys(MODEL_PRESETS).join(", ")}`);
@@ -83,20 +124,13 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const tps = n / (bestDecode / 1000);
   const pps = n / (bestPrompt / 1000);
-  const isAnchor = path.endsWith(LLAMACPP.model);
-  const torch = preset === "small" ? TORCH_SMALL : null;
-  const row = {
-    bench: "decode", model: path, threads, backend: backend.name, tokens: n, tokens_per_s: Math.round(tps), prompt_tokens_per_s: Math.round(pps),
-    ...(torch !== null ? { torch_tokens_per_s_1thread: torch.oneThread, torch_tokens_per_s_best: torch.best, ratio_vs_torch_best: +(tps / torch.best).toFixed(2) } : {}),
-    ...(isAnchor ? { llamacpp_tokens_per_s: LLAMACPP.tg128, llamacpp_prompt_tokens_per_s: LLAMACPP.pp128, ratio: +(tps / LLAMACPP.tg128).toFixed(2), prompt_ratio: +(pps / LLAMACPP.pp128).toFixed(2) } : {}),
-  };
+  const row = { bench: "decode", model: path, threads, backend: backend.name, tokens: n, tokens_per_s: Math.round(tps), prompt_tokens_per_s: Math.round(pps) };
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify(row)}\n`);
     return 0;
   }
-  process.stdout.write(`decode ${path} (${backend.name}, ${threads} thread${threads === 1 ? "" : "s"})\n`);
-  const anchor = isAnchor ? `   llama.cpp ~${LLAMACPP.tg128}  → ${(tps / LLAMACPP.tg128).toFixed(2)}×` : torch !== null ? `   PyTorch (KV cache) ${torch.oneThread} (1 thread) / ${torch.best} (best) → ${(tps / torch.best).toFixed(2)}× best` : "";
-  process.stdout.write(`  generation      ${row.tokens_per_s} tokens/s (tg${n})${anchor}\n`);
-  process.stdout.write(`  prompt          ${row.prompt_tokens_per_s} tokens/s (pp${n})${isAnchor ? `   llama.cpp ~${LLAMACPP.pp128} → ${row.prompt_ratio}×` : ""}\n`);
+  process.stdout.write(`decode ${path} (${backend.name}, ${threads} thread${threads === 1 ? "" : "s"}); llama.cpp on the same file: --compare\n`);
+  process.stdout.write(`  generation      ${row.tokens_per_s} tokens/s (tg${n})\n`);
+  process.stdout.write(`  prompt          ${row.prompt_tokens_per_s} tokens/s (pp${n})\n`);
   return 0;
 }

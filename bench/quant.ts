@@ -1,5 +1,6 @@
 // `kotodama bench quant`: quantMatmul (Q8_0, Q4_0, Q4_K, Q6_K weights) against the f32 gemm on the same shapes, as
-// GB/s of weight bytes read and as time per call; batch 1 (decode) by default. Not here: library code
+// GB/s of weight bytes read and as time per call; batch 1 (decode) by default. With --compare, whole models on
+// Q8_0 / Q4_0 GGUF files against llama.cpp on the same files (bench/decode-compare.ts). Not here: library code
 // (src/engine/quant-blocks.ts, native/generic/quant.c).
 import { parseFlags } from "../src/cli/command.js";
 import { loadBackend } from "../src/engine/backend.js";
@@ -8,8 +9,9 @@ import type { Backend, QuantType } from "../src/engine/ops.js";
 import { quantRowBytes } from "../src/engine/quant-blocks.js";
 import { KotodamaError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
+import { runCompare } from "./decode.js";
 
-export const summary = "quant: quantMatmul GB/s of Q8_0/Q4_0/Q4_K/Q6_K weights vs f32 gemm";
+export const summary = "quant: quantMatmul GB/s of Q8_0/Q4_0/Q4_K/Q6_K weights vs f32 gemm (models vs llama.cpp with --compare)";
 export const help = [
   "Usage: kotodama bench quant [--threads N] [--n N] [--json]",
   "",
@@ -17,6 +19,10 @@ export const help = [
   "  --threads N  native threads (default 1)",
   "  --n N        activation rows (default 1)",
   "  --json       one JSON object on stdout instead of the table",
+  "",
+  "Usage: kotodama bench quant --compare [--models LIST] [--types q8_0,q4_0] [--threads LIST] [--tokens N] [--rounds N] [--json]",
+  "  decode (tg) and prompt (pp) tokens/s of the bench models exported as Q8_0 and Q4_0 GGUF, kotodama against",
+  "  llama.cpp on the same files in interleaved rounds (see 'kotodama bench decode --help' for the flags).",
 ].join("\n");
 
 /** Median milliseconds of fn over enough calls to fill ~0.3 s (at least 5). */
@@ -58,7 +64,12 @@ function measure(be: Backend, n: number, k: number, nOut: number, rng: Rng): Row
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags("bench quant", argv, { threads: { type: "string" }, n: { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags("bench quant", argv, {
+    threads: { type: "string" }, n: { type: "string" }, json: { type: "boolean" }, compare: { type: "boolean" }, model: { type: "string" }, models: { type: "string" },
+    types: { type: "string" }, tokens: { type: "string" }, rounds: { type: "string" },
+  }, false);
+  if (values.compare === true) return runCompare("bench quant", values, ["q8_0", "q4_0"]);
+  for (const k of ["model", "models", "types", "tokens", "rounds"] as const) if (values[k] !== undefined) throw new KotodamaError(`kotodama bench quant: --${k} needs --compare`);
   const threads = values.threads === undefined ? 1 : Number(values.threads);
   const n = values.n === undefined ? 1 : Number(values.n);
   if (!Number.isInteger(threads) || threads < 1) throw new KotodamaError("kotodama bench quant: --threads expects an integer ≥ 1");

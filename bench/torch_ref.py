@@ -133,8 +133,19 @@ def batch(tokens, first_window, B, T):
 
 
 def blas_in_use():
-    """The BLAS library this process really mapped (Debian's libblas.so.3 may be netlib's reference BLAS or
-    OpenBLAS, depending on the alternatives)."""
+    """The BLAS library this process really runs (Debian's libblas.so.3 may be netlib's reference BLAS or
+    OpenBLAS, depending on the alternatives): threadpoolctl's report (library, version, kernel family picked at
+    run time, threads) when it is installed, else the BLAS files mapped into this process."""
+    try:
+        import threadpoolctl
+        found = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        if found:
+            return "; ".join(
+                f"{i.get('internal_api')} {i.get('version') or '?'} {i.get('architecture') or ''} {i.get('threading_layer') or ''} "
+                f"{i.get('num_threads')} thread(s), {os.path.basename(i.get('filepath', ''))}".replace("  ", " ")
+                for i in found) + f" [OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}]"
+    except ImportError:
+        pass
     try:
         libs = {line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower()}
     except OSError:

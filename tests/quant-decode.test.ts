@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadBackend, nativeStatus } from "../src/engine/backend.js";
 import { argmax, createInferState, createKvCache, decodeStep, openInferModel, prefill } from "../src/infer/index.js";
-import { sharedPath } from "../src/util/paths.js";
+import { sharedOrSkip } from "../src/util/paths.js";
 
 interface PromptRef {
   prompt_ids: number[];
@@ -16,8 +16,8 @@ interface PromptRef {
 }
 
 test("decoding on Q8_0 / Q4_0 / Q4_K / Q6_K weights kept quantized matches the float64 reference", (t) => {
-  const dir = sharedPath("reference", "quant");
-  if (dir === null) return t.skip("../shared/reference/quant absent");
+  const dir = sharedOrSkip(t, "reference", "quant");
+  if (dir === null) return;
   const backend = loadBackend({ kind: nativeStatus().available ? "native" : "ref", threads: 1 });
   const ref = JSON.parse(readFileSync(`${dir}/quant-reference.json`, "utf8")) as { files: Record<string, { prompts: Record<string, PromptRef> }> };
   const files = ["stories260K-Q8_0.gguf", "stories260K-Q4_0.gguf", "tiny-random-llama-q8_0.gguf", "tiny-random-llama-q4_k-pure.gguf", "tiny-random-llama-q6_k-pure.gguf", "tiny-random-llama-q4_k_m.gguf"];

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { NgramSet } from "./decontaminate.js";
 import { loadEvalSets, parseCsv } from "./evalsets.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip } from "../util/paths.js";
 
 const EVAL = "The quick brown fox jumps over the lazy dog while the farmer watches from the old wooden barn door .";
 
@@ -40,11 +40,8 @@ test("CSV parser: quoted commas, doubled quotes and newlines inside fields", () 
 });
 
 test("the evaluation sets in ../shared/data load with their documented sizes", (t) => {
-  const dir = sharedPath("data");
-  if (dir === null) {
-    t.skip("../shared/data is absent");
-    return;
-  }
+  const dir = sharedOrSkip(t, "data");
+  if (dir === null) return;
   const texts = loadEvalSets(dir, ["cefr-sp", "asset", "do-not-answer"]);
   const count = (s: string): number => texts.filter((x) => x.set === s).length;
   assert.equal(count("cefr-sp"), 10004);

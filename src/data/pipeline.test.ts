@@ -8,7 +8,7 @@ import { parseConfig, sharedCorporaConfigJson } from "./config.js";
 import { runPipeline, type TokenizerInput } from "./pipeline.js";
 import { openSplit, readManifest } from "./manifest.js";
 import { summarize, writeReport } from "./report.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip } from "../util/paths.js";
 import { Rng } from "../util/rng.js";
 
 /** A byte-level tokenizer: ids 0-255 are UTF-8 bytes, 256 is end-of-text. */
@@ -173,11 +173,8 @@ test("re-running reuses the work; a changed config or an interrupted run recompu
 });
 
 test("shared corpora (TinyStories + Aozora, first documents of each source) go through with Japanese kept", async (t) => {
-  const data = sharedPath("data");
-  if (data === null) {
-    t.skip("../shared/data is absent");
-    return;
-  }
+  const data = sharedOrSkip(t, "data");
+  if (data === null) return;
   const json = sharedCorporaConfigJson(data, null) as { sources: Record<string, unknown>[] };
   for (const s of json.sources) s.maxDocs = 150;
   const cfg = parseConfig(json, "shared");

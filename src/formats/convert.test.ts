@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip } from "../util/paths.js";
 import { KotodamaError } from "../util/errors.js";
 import { convertModel } from "./convert.js";
 import { checkLlamaCppMetadata } from "./gguf/conventions.js";
@@ -15,8 +15,6 @@ import { readGguf, tensorBytes, type GgufFile } from "./gguf/read.js";
 import { permuteQkRows } from "./rope-permute.js";
 import { openTensorFile, tensorF32 } from "./tensor-file.js";
 
-const stories = sharedPath("reference", "stories260K");
-const quantDir = sharedPath("reference", "quant");
 const tmp = (): string => mkdtempSync(join(tmpdir(), "kd-convert-"));
 
 const bytesOf = (f: GgufFile, name: string): Uint8Array => {
@@ -27,7 +25,8 @@ const bytesOf = (f: GgufFile, name: string): Uint8Array => {
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
 test("stories260K.bin + tok512.bin → GGUF: llama.cpp's stories260K.gguf tensors and vocabulary exactly", (t) => {
-  if (stories === null) return t.skip("../shared/reference/stories260K absent");
+  const stories = sharedOrSkip(t, "reference", "stories260K");
+  if (stories === null) return;
   const dir = tmp();
   try {
     const out = join(dir, "s.gguf");
@@ -54,7 +53,8 @@ test("stories260K.bin + tok512.bin → GGUF: llama.cpp's stories260K.gguf tensor
 });
 
 test("stories260K.gguf → Hugging Face folder → GGUF: identical tensors; the folder holds rotate-half Q/K", (t) => {
-  if (stories === null) return t.skip("../shared/reference/stories260K absent");
+  const stories = sharedOrSkip(t, "reference", "stories260K");
+  if (stories === null) return;
   const dir = tmp();
   try {
     const src = join(stories, "stories260K.gguf");
@@ -89,7 +89,9 @@ test("stories260K.gguf → Hugging Face folder → GGUF: identical tensors; the 
 });
 
 test("stories260K.gguf → Q8_0 / Q4_0: llama-quantize's bytes for the 32 quantized tensors, ffn_down kept F32", (t) => {
-  if (stories === null || quantDir === null) return t.skip("../shared/reference absent");
+  const stories = sharedOrSkip(t, "reference", "stories260K");
+  const quantDir = sharedOrSkip(t, "reference", "quant");
+  if (stories === null || quantDir === null) return;
   const dir = tmp();
   try {
     for (const [type, file] of [["q8_0", "stories260K-Q8_0.gguf"], ["q4_0", "stories260K-Q4_0.gguf"]] as const) {
@@ -118,7 +120,8 @@ test("stories260K.gguf → Q8_0 / Q4_0: llama-quantize's bytes for the 32 quanti
 });
 
 test("convert refuses what it cannot write, naming the reason", (t) => {
-  if (stories === null) return t.skip("../shared/reference/stories260K absent");
+  const stories = sharedOrSkip(t, "reference", "stories260K");
+  if (stories === null) return;
   const src = join(stories, "stories260K.gguf");
   const dir = tmp();
   try {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip } from "../util/paths.js";
 import { FormatError } from "../util/errors.js";
 import { formatInspect, inspectReport } from "./inspect.js";
 import { writeHfFolder } from "./hf/folder.js";
@@ -15,9 +15,9 @@ import { readGguf } from "./gguf/read.js";
 import { fromF32, loadTensor, namedTensorBytes, openTensorFile, parameterCount, tensorF32, toGgufTensors, toSafetensorsTensors } from "./tensor-file.js";
 
 test("stories260K through every format: same values, shapes, parameter counts; inspect reports them", (t) => {
-  const gg = sharedPath("reference", "stories260K", "stories260K.gguf");
-  const bin = sharedPath("reference", "stories260K", "stories260K.bin");
-  if (gg === null || bin === null) return t.skip("../shared/reference/stories260K absent");
+  const gg = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
+  const bin = sharedOrSkip(t, "reference", "stories260K", "stories260K.bin");
+  if (gg === null || bin === null) return;
   const g = openTensorFile(gg);
   assert.equal(g.format, "gguf");
   assert.equal(parameterCount(g), 292_800); // 260,032 + the explicit output.weight copy (32,768)

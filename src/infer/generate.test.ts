@@ -6,16 +6,15 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadBackend } from "../engine/backend.js";
 import { loadModel } from "../models/load.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip } from "../util/paths.js";
 import { generate, generateText } from "./generate.js";
 import { logSumExp } from "./logprobs.js";
 import { createInferModel, openInferModel, type InferModel } from "./model.js";
 import { rankTexts, scoreText, windowedPerplexity } from "./score.js";
 
-const dir = sharedPath("reference", "stories260K");
 const backend = loadBackend({ threads: 1 });
 let cached: InferModel | null = null;
-const model = (): InferModel => (cached ??= createInferModel(loadModel(`${dir}/stories260K.gguf`), backend));
+const model = (dir: string): InferModel => (cached ??= createInferModel(loadModel(`${dir}/stories260K.gguf`), backend));
 
 interface RefPrompt {
   prompt: string;
@@ -24,11 +23,12 @@ interface RefPrompt {
   text: string;
   logits_last_prompt_pos: number[];
 }
-const refPrompts = (): RefPrompt[] => (JSON.parse(readFileSync(`${dir}/reference.json`, "utf8")) as { prompts: RefPrompt[] }).prompts;
+const refPrompts = (dir: string): RefPrompt[] => (JSON.parse(readFileSync(`${dir}/reference.json`, "utf8")) as { prompts: RefPrompt[] }).prompts;
 
 test("seeded sampling is reproducible; streamed pieces concatenate to the decoded ids", async (t) => {
-  if (dir === null) return t.skip("../shared/reference/stories260K is absent");
-  const m = model();
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const m = model(dir);
   const run = (seed: number, temperature = 1): Promise<Awaited<ReturnType<typeof generateText>>> =>
     generateText(m, "Once upon a time", { seed, temperature, topK: 0, topP: 1, minP: 0, maxTokens: 100, ignoreEos: true });
   const a = await run(11);
@@ -48,8 +48,9 @@ test("seeded sampling is reproducible; streamed pieces concatenate to the decode
 });
 
 test("stop strings end generation before the string, also when it spans tokens", async (t) => {
-  if (dir === null) return t.skip("../shared/reference/stories260K is absent");
-  const m = model();
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const m = model(dir);
   const greedy = { temperature: 0, maxTokens: 64, ignoreEos: true };
   const r1 = await generateText(m, "Once upon a time", { ...greedy, stop: ["Lily"] });
   assert.equal(r1.text, ", there was a little girl named ");
@@ -62,8 +63,9 @@ test("stop strings end generation before the string, also when it spans tokens",
 });
 
 test("context: the model's by default, --context beyond it warns (RoPE), too long is an error", async (t) => {
-  if (dir === null) return t.skip("../shared/reference/stories260K is absent");
-  const m = model();
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const m = model(dir);
   assert.equal(m.config.context, 128);
   assert.match(m.notes.join("\n"), /context_length is 128/);
   await assert.rejects(generateText(m, "The cat", { maxTokens: 200 }), /needs 204 positions, longer than the context of 128 \(pass --context N/);
@@ -76,23 +78,25 @@ test("context: the model's by default, --context beyond it warns (RoPE), too lon
 });
 
 test("bad input: unknown options, missing files, a llama2.c model without tokenizer, a tokenizer that does not fit", async (t) => {
-  if (dir === null) return t.skip("../shared/reference/stories260K is absent");
-  const m = model();
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const m = model(dir);
   await assert.rejects(generate(m, "x", { temprature: 0.5 }).next(), /unknown option 'temprature'/);
   await assert.rejects(generate(m, "x", { topK: -1 }).next(), /option topK \(--top-k\) expects an integer/);
   assert.throws(() => openInferModel(`${dir}/missing.gguf`, { backend }), /missing\.gguf: cannot open model/);
   assert.throws(() => openInferModel(`${dir}/stories260K.bin`, { backend }), /carries no tokenizer: pass --tokenizer FILE/);
   assert.throws(() => openInferModel(`${dir}/stories260K.gguf`, { backend, tokenizer: `${dir}/nope.bin` }), /nope\.bin/);
-  const gpt2 = sharedPath("reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
+  const gpt2 = sharedOrSkip(t, "reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
   if (gpt2 !== null) assert.throws(() => openInferModel(`${dir}/stories260K.bin`, { backend, tokenizer: gpt2 }), /50257 tokens but the model's vocabulary has 512/);
   assert.throws(() => scoreText(m, ""), /at least 2 are needed/);
   assert.throws(() => windowedPerplexity(m, "Once upon a time", 128), /needs at least 256/);
 });
 
 test("score: per-token log-probabilities equal log-softmax of llama.cpp's logits; ranking; top-K next tokens", (t) => {
-  if (dir === null) return t.skip("../shared/reference/stories260K is absent");
-  const m = model();
-  for (const [i, p] of refPrompts().slice(0, 4).entries()) {
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const m = model(dir);
+  for (const [i, p] of refPrompts(dir).slice(0, 4).entries()) {
     const s = scoreText(m, p.prompt + p.text, { top: 3 });
     const ids = [...p.prompt_ids, ...p.greedy_ids];
     assert.deepEqual(s.tokens.map((x) => x.id), ids);
@@ -113,7 +117,7 @@ test("score: per-token log-probabilities equal log-softmax of llama.cpp's logits
     assert.ok(s.next[0]!.prob >= s.next[1]!.prob && s.next[1]!.prob >= s.next[2]!.prob);
   }
   // Top next token after a prompt = llama.cpp's argmax, with its probability.
-  const p0 = refPrompts()[0]!;
+  const p0 = refPrompts(dir)[0]!;
   const s0 = scoreText(m, p0.prompt, { top: 1 });
   assert.equal(s0.next[0]!.id, p0.greedy_ids[0]);
   const want = Math.exp(p0.logits_last_prompt_pos[p0.greedy_ids[0]!]! - logSumExp(p0.logits_last_prompt_pos));

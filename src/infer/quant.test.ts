@@ -7,14 +7,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { loadBackend } from "../engine/backend.js";
 import { loadModel } from "../models/load.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip, sharedPath } from "../util/paths.js";
 import { createInferState, decodeStep, prefill } from "./forward.js";
 import { createKvCache } from "./kv-cache.js";
 import { createInferModel, type InferModel } from "./model.js";
 import { argmax } from "./sampler.js";
 import { windowedPerplexity } from "./score.js";
 
-const dir = sharedPath("reference", "quant");
 const backend = loadBackend({ threads: 1 });
 
 interface QuantPrompt {
@@ -65,10 +64,8 @@ const FILES: [string, boolean][] = [
 ];
 
 test("quantized GGUF files: teacher-forced logits equal the float64 reference within 1e-4", async (t) => {
-  if (dir === null) {
-    t.skip("../shared/reference/quant is absent");
-    return;
-  }
+  const dir = sharedOrSkip(t, "reference", "quant");
+  if (dir === null) return;
   const ref = JSON.parse(readFileSync(`${dir}/quant-reference.json`, "utf8")) as QuantRef;
   for (const [file, quantized] of FILES) {
     await t.test(file, () => {
@@ -94,11 +91,9 @@ test("quantized GGUF files: teacher-forced logits equal the float64 reference wi
 });
 
 test("stories260K Q8_0 kept quantized: perplexity within 1% of F32 and of llama.cpp's", (t) => {
-  const f32Path = sharedPath("reference", "stories260K", "stories260K.gguf");
-  if (dir === null || f32Path === null) {
-    t.skip("../shared/reference is absent");
-    return;
-  }
+  const dir = sharedOrSkip(t, "reference", "quant");
+  const f32Path = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
+  if (dir === null || f32Path === null) return;
   const text = readFileSync(sharedPath("reference", "stories260K", "ppl_text.txt")!, "utf8");
   const q8 = windowedPerplexity(createInferModel(loadModel(`${dir}/stories260K-Q8_0.gguf`, { keepQuantized: true }), backend), text, 128).perplexity;
   const f32 = windowedPerplexity(createInferModel(loadModel(f32Path), backend), text, 128).perplexity;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { dequantize, GgmlType, permuteQkRows, quantize, writeHfFolder } from "../formats/index.js";
 import { decoderWeightsOf, loadModel } from "../models/load.js";
 import { namedWeights } from "../models/weights.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip } from "../util/paths.js";
 import { createInferState, decodeStep, prefill } from "./forward.js";
 import { generateText } from "./generate.js";
 import { createKvCache } from "./kv-cache.js";
@@ -19,8 +19,6 @@ import { createInferModel, type InferModel } from "./model.js";
 import { argmax } from "./sampler.js";
 import { windowedPerplexity } from "./score.js";
 
-const dir = sharedPath("reference", "stories260K");
-const quantDir = sharedPath("reference", "quant");
 
 interface RefPrompt {
   prompt: string;
@@ -57,19 +55,17 @@ function greedyWithLogits(m: InferModel, promptIds: readonly number[], steps: nu
   return { ids, last, perStep };
 }
 
-const models: [string, () => InferModel][] = dir === null ? [] : [
+const models = (dir: string): [string, () => InferModel][] => [
   ["stories260K.gguf", () => createInferModel(loadModel(`${dir}/stories260K.gguf`), backend)],
   ["stories260K.bin + tok512.bin", () => createInferModel(loadModel(`${dir}/stories260K.bin`, { tokenizer: `${dir}/tok512.bin` }), backend)],
 ];
 
 test("stories260K reference outputs", async (t) => {
-  if (dir === null) {
-    t.skip("../shared/reference/stories260K is absent");
-    return;
-  }
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
   const ref = JSON.parse(readFileSync(`${dir}/reference.json`, "utf8")) as { prompts: RefPrompt[]; perplexity: { final_ppl: number } };
   const pplText = readFileSync(`${dir}/ppl_text.txt`, "utf8");
-  for (const [name, make] of models) {
+  for (const [name, make] of models(dir)) {
     await t.test(name, async () => {
       const m = make();
       let worstLast = 0;
@@ -98,12 +94,10 @@ test("stories260K reference outputs", async (t) => {
 });
 
 test("stories260K greedy generation is deterministic; text decodes as llama.cpp's", async (t) => {
-  if (dir === null) {
-    t.skip("../shared/reference/stories260K is absent");
-    return;
-  }
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
   const ref = JSON.parse(readFileSync(`${dir}/reference.json`, "utf8")) as { prompts: (RefPrompt & { text: string })[] };
-  const m = models[0]![1]();
+  const m = models(dir)[0]![1]();
   const p = ref.prompts[0]!;
   const a = await generateText(m, p.prompt, { temperature: 0, maxTokens: 64, ignoreEos: true });
   const b = await generateText(m, p.prompt, { temperature: 0, maxTokens: 64, ignoreEos: true });
@@ -125,10 +119,8 @@ function q8Model(m: InferModel, loaded: ReturnType<typeof loadModel>): InferMode
 }
 
 test("stories260K quantized to Q8_0: perplexity within 1% and greedy agreement", async (t) => {
-  if (dir === null) {
-    t.skip("../shared/reference/stories260K is absent");
-    return;
-  }
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
   const ref = JSON.parse(readFileSync(`${dir}/reference.json`, "utf8")) as { prompts: RefPrompt[] };
   const pplText = readFileSync(`${dir}/ppl_text.txt`, "utf8");
   const loaded = loadModel(`${dir}/stories260K.gguf`);
@@ -147,26 +139,28 @@ test("stories260K quantized to Q8_0: perplexity within 1% and greedy agreement",
   t.diagnostic(`Q8_0 (quantize→dequantize at load): ppl ${pQ.toFixed(4)} vs F32 ${pF.toFixed(4)}; greedy prefix agreement of 32: ${agree.join(", ")}`);
   assert.ok(agree.every((n) => n === 32), `greedy ids agree for only ${agree.join(", ")} of the first 32 tokens`);
 
-  // llama-quantize's own Q8_0 file: same weights as ours, and its f64 reference (numpy) logits within 1e-4.
-  if (quantDir === null) return;
-  const qref = JSON.parse(readFileSync(`${quantDir}/quant-reference.json`, "utf8")) as {
-    files: Record<string, { prompts: Record<string, { prompt_ids: number[]; greedy_ids_numpy_f64_dequantized_weights: number[]; logits_last_prompt_pos_numpy_f64: number[] }> }>;
-  };
-  const file = createInferModel(loadModel(`${quantDir}/stories260K-Q8_0.gguf`), backend);
-  for (const [prompt, r] of Object.entries(qref.files["stories260K-Q8_0.gguf"]!.prompts)) {
-    const g = greedyWithLogits(file, r.prompt_ids, r.greedy_ids_numpy_f64_dequantized_weights.length);
-    assert.deepEqual(g.ids, r.greedy_ids_numpy_f64_dequantized_weights, `Q8_0 file greedy ids for ${prompt}`);
-    assert.ok(maxAbsDiff(g.last, r.logits_last_prompt_pos_numpy_f64) < 1e-4);
-    const ours = greedyWithLogits(q8, r.prompt_ids, 1).last;
-    assert.ok(maxAbsDiff(ours, g.last) < 1e-5, "our Q8_0 quantization gives the logits of llama-quantize's");
-  }
+  // llama-quantize's own Q8_0 file: same weights as ours, and its f64 reference (numpy) logits within 1e-4. A
+  // subtest, so that an absent ../shared/reference/quant shows as a skip rather than passing unseen.
+  await t.test("llama-quantize's stories260K-Q8_0.gguf", (st) => {
+    const quantDir = sharedOrSkip(st, "reference", "quant");
+    if (quantDir === null) return;
+    const qref = JSON.parse(readFileSync(`${quantDir}/quant-reference.json`, "utf8")) as {
+      files: Record<string, { prompts: Record<string, { prompt_ids: number[]; greedy_ids_numpy_f64_dequantized_weights: number[]; logits_last_prompt_pos_numpy_f64: number[] }> }>;
+    };
+    const file = createInferModel(loadModel(`${quantDir}/stories260K-Q8_0.gguf`), backend);
+    for (const [prompt, r] of Object.entries(qref.files["stories260K-Q8_0.gguf"]!.prompts)) {
+      const g = greedyWithLogits(file, r.prompt_ids, r.greedy_ids_numpy_f64_dequantized_weights.length);
+      assert.deepEqual(g.ids, r.greedy_ids_numpy_f64_dequantized_weights, `Q8_0 file greedy ids for ${prompt}`);
+      assert.ok(maxAbsDiff(g.last, r.logits_last_prompt_pos_numpy_f64) < 1e-4);
+      const ours = greedyWithLogits(q8, r.prompt_ids, 1).last;
+      assert.ok(maxAbsDiff(ours, g.last) < 1e-5, "our Q8_0 quantization gives the logits of llama-quantize's");
+    }
+  });
 });
 
 test("stories260K as a Hugging Face Llama folder (rotate-half Q/K rows) gives llama.cpp's greedy ids", (t) => {
-  if (dir === null) {
-    t.skip("../shared/reference/stories260K is absent");
-    return;
-  }
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
   const ref = JSON.parse(readFileSync(`${dir}/reference.json`, "utf8")) as { prompts: RefPrompt[] };
   const loaded = loadModel(`${dir}/stories260K.gguf`);
   const c = loaded.config;

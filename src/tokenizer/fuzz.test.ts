@@ -9,7 +9,7 @@ import { encodeGguf, gguf } from "../formats/gguf/index.js";
 import type { GgufValue } from "../formats/gguf/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip, sharedPath } from "../util/paths.js";
 import { BYTE_TO_CHAR } from "./bytes.js";
 import { loadGgufTokenizer } from "./gguf-vocab.js";
 import { hfTokenizerJson, parseHfTokenizer } from "./hf-json.js";
@@ -66,7 +66,7 @@ test("GGUF with a bad vocabulary: FormatError naming the file and the key", () =
 });
 
 test("llama2.c tokenizer.bin cut short: FormatError naming the file and the token", (t) => {
-  if (storiesDir === null) return t.skip("../shared/reference/stories260K absent");
+  if (storiesDir === null) return void sharedOrSkip(t, "reference", "stories260K");
   const bytes = readFileSync(join(storiesDir, "tok512.bin"));
   assert.equal(parseLlama2cTokenizer(bytes, "tok512.bin", 512).vocabSize, 512);
   throwsFormat(() => parseLlama2cTokenizer(bytes.subarray(0, 3), "tok.bin"), /^tok\.bin: .*too short/);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { metaNumberArray, metaStringArray, readGguf } from "../formats/gguf/index.js";
 import { FormatError } from "../util/errors.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip, sharedPath } from "../util/paths.js";
 import { ByteLevelBpe } from "./bpe.js";
 import { hfTokenizerJson, parseHfTokenizer } from "./hf-json.js";
 import { loadTokenizer } from "./load.js";
@@ -34,7 +34,7 @@ function agree(tok: Tokenizer, name: string): number {
 }
 
 test("byte-level BPE: GPT-2 written as tokenizer.json and read back gives the 46 gpt-2 vectors", (t) => {
-  if (vocabDir === null) return t.skip("../shared/reference/tokenizers absent");
+  if (vocabDir === null) return void sharedOrSkip(t, "reference", "tokenizers");
   const gguf = loadTokenizer(join(vocabDir, "ggml-vocab-gpt-2.gguf"));
   assert.ok(gguf instanceof ByteLevelBpe);
   const json = hfTokenizerJson(gguf);
@@ -80,7 +80,7 @@ function spmMerges(vocab: readonly string[], scores: ArrayLike<number>): [string
 }
 
 test("SentencePiece-style BPE by merges (Llama-2 tokenizer.json layout) gives the 46 llama-spm vectors", (t) => {
-  if (vocabDir === null) return t.skip("../shared/reference/tokenizers absent");
+  if (vocabDir === null) return void sharedOrSkip(t, "reference", "tokenizers");
   const f = readGguf(join(vocabDir, "ggml-vocab-llama-spm.gguf"));
   const vocab = metaStringArray(f.metadata, "tokenizer.ggml.tokens")!;
   const scores = metaNumberArray(f.metadata, "tokenizer.ggml.scores")!;
@@ -104,7 +104,7 @@ test("SentencePiece-style BPE by merges (Llama-2 tokenizer.json layout) gives th
 });
 
 test("WordPiece (BERT tokenizer.json layout) gives the 46 bert-bge vectors", (t) => {
-  if (vocabDir === null) return t.skip("../shared/reference/tokenizers absent");
+  if (vocabDir === null) return void sharedOrSkip(t, "reference", "tokenizers");
   const f = readGguf(join(vocabDir, "ggml-vocab-bert-bge.gguf"));
   const ggufVocab = metaStringArray(f.metadata, "tokenizer.ggml.tokens")!;
   // Undo llama.cpp's "phantom space" spelling to get BERT's vocab.txt spelling back.

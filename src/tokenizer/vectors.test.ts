@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../util/errors.js";
-import { sharedPath } from "../util/paths.js";
+import { sharedOrSkip, sharedPath } from "../util/paths.js";
 import { loadTokenizer } from "./load.js";
 
 const vocabDir = sharedPath("reference", "tokenizers");
@@ -23,7 +23,7 @@ function readVectors(inp: string, out: string): { text: string; ids: number[] }[
 
 for (const name of ["gpt-2", "llama-spm", "phi-3", "bert-bge"]) {
   test(`llama.cpp test vectors: ${name} (46 strings, ids identical)`, (t) => {
-    if (vocabDir === null) return t.skip("../shared/reference/tokenizers absent");
+    if (vocabDir === null) return void sharedOrSkip(t, "reference", "tokenizers");
     const base = join(vocabDir, `ggml-vocab-${name}.gguf`);
     const tok = loadTokenizer(base);
     const vectors = readVectors(`${base}.inp`, `${base}.out`);
@@ -38,7 +38,7 @@ for (const name of ["gpt-2", "llama-spm", "phi-3", "bert-bge"]) {
 }
 
 test("stories260K: tok512.bin and the GGUF vocab give llama.cpp's prompt ids and ppl_text ids", (t) => {
-  if (storiesDir === null) return t.skip("../shared/reference/stories260K absent");
+  if (storiesDir === null) return void sharedOrSkip(t, "reference", "stories260K");
   const ref = JSON.parse(readFileSync(join(storiesDir, "reference.json"), "utf8")) as {
     prompts: { prompt: string; prompt_ids: number[]; greedy_ids: number[]; text: string }[];
     perplexity: { token_ids: number[] };

@@ -8,11 +8,12 @@ import type { Llama, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 /** Why llama.cpp is unavailable, or null when it loads. Cached per process. */
 let llamaPromise: Promise<{ llama: Llama } | { reason: string }> | null = null;
 
-/** node-llama-cpp's version (package.json), for reports. */
+/** node-llama-cpp's version (package.json), for reports. The package's "exports" do not list package.json, so
+ *  it is read next to the resolved entry point (dist/index.js). */
 export async function llamaCppVersion(): Promise<string> {
-  const { createRequire } = await import("node:module");
-  const req = createRequire(import.meta.url);
-  return (req("node-llama-cpp/package.json") as { version: string }).version;
+  const [{ readFileSync }, { dirname, join }, { fileURLToPath }] = await Promise.all([import("node:fs"), import("node:path"), import("node:url")]);
+  const entry = fileURLToPath(import.meta.resolve("node-llama-cpp"));
+  return (JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** The CPU llama.cpp, or the reason it cannot load (package absent, binary incompatible with this machine). */

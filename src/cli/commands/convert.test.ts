@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { convert } from "./convert.js";
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
@@ -21,8 +21,8 @@ async function capture(argv: string[]): Promise<{ code: number; out: string }> {
 }
 
 test("convert --type q8_0 says what it wrote and which tensors kept F32", async (t) => {
-  const src = sharedPath("reference", "stories260K", "stories260K.gguf");
-  if (src === null) return t.skip("../shared/reference/stories260K absent");
+  const src = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
+  if (src === null) return;
   const dir = mkdtempSync(join(tmpdir(), "kd-convert-cli-"));
   try {
     const r = await capture([src, join(dir, "q8.gguf"), "--type", "q8_0"]);

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import type { Command } from "../command.js";
 import { generateCommand } from "./generate.js";
 import { scoreCommand } from "./score.js";
@@ -25,10 +25,9 @@ async function capture(cmd: Command, argv: string[]): Promise<{ code: number; ou
   }
 }
 
-const dir = sharedPath("reference", "stories260K");
-
 test("generate: greedy --json from GGUF and llama2.c give llama.cpp's ids; text streams", async (t) => {
-  if (dir === null) return t.skip("../shared/reference/stories260K is absent");
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
   const ref = (JSON.parse(readFileSync(`${dir}/reference.json`, "utf8")) as { prompts: { prompt: string; greedy_ids: number[]; text: string }[] }).prompts[1]!;
   for (const model of [[`--model`, `${dir}/stories260K.gguf`], [`--model`, `${dir}/stories260K.bin`, "--tokenizer", `${dir}/tok512.bin`]]) {
     const r = await capture(generateCommand, [...model, "--prompt", ref.prompt, "--temperature", "0", "--max-tokens", "64", "--ignore-eos", "--json", "--threads", "1"]);
@@ -44,7 +43,8 @@ test("generate: greedy --json from GGUF and llama2.c give llama.cpp's ids; text 
 });
 
 test("score: table, ranking, --top and --ppl-window", async (t) => {
-  if (dir === null) return t.skip("../shared/reference/stories260K is absent");
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
   const m = ["--model", `${dir}/stories260K.gguf`, "--threads", "1"];
   const r = await capture(scoreCommand, [...m, "--top", "2", "The cat sat on the mat.", "mat the on sat cat The."]);
   assert.equal(r.code, 0);

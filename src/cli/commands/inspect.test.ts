@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { inspect } from "./inspect.js";
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
@@ -19,8 +19,8 @@ async function capture(argv: string[]): Promise<{ code: number; out: string }> {
 }
 
 test("inspect prints a GGUF's facts as text and JSON", async (t) => {
-  const p = sharedPath("reference", "quant", "stories260K-Q8_0.gguf");
-  if (p === null) return t.skip("../shared/reference/quant absent");
+  const p = sharedOrSkip(t, "reference", "quant", "stories260K-Q8_0.gguf");
+  if (p === null) return;
   const text = await capture([p]);
   assert.equal(text.code, 0);
   assert.match(text.out, /format:\s+gguf \(version 3, alignment 32/);

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 
 const mainJs = fileURLToPath(new URL("../main.js", import.meta.url));
 
@@ -42,8 +42,8 @@ test("tokenizer train → tokenize: table, --json, --batch, --no-bos", () => {
 });
 
 test("tokenize with the GPT-2 vocabulary GGUF prints the reference ids", (t) => {
-  const gpt2 = sharedPath("reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
-  if (gpt2 === null) return t.skip("../shared/reference/tokenizers absent");
+  const gpt2 = sharedOrSkip(t, "reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
+  if (gpt2 === null) return;
   const r = cli(["tokenize", "--tokenizer", gpt2, "--json", "Hello world"]);
   assert.deepEqual(JSON.parse(r.out), { ids: [15496, 995], tokens: ["Hello", "Ġworld"] });
 });

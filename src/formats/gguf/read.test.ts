@@ -6,12 +6,9 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { metaInt, metaNumber, metaString, metaStringArray } from "./value.js";
 import { type GgufFile, readGguf, tensorBytes } from "./read.js";
-
-const quantDir = sharedPath("reference", "quant");
-const storiesGguf = sharedPath("reference", "stories260K", "stories260K.gguf");
 
 interface DequantJson {
   data_offset: number;
@@ -22,7 +19,8 @@ interface DequantJson {
 }
 
 test("stories260K.gguf: header as in the gguf-dump listing", (t) => {
-  if (storiesGguf === null) return t.skip("../shared/reference/stories260K absent");
+  const storiesGguf = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
+  if (storiesGguf === null) return;
   const f = readGguf(storiesGguf);
   assert.equal(f.version, 3);
   assert.equal(f.metadata.size, 19);
@@ -44,7 +42,8 @@ test("stories260K.gguf: header as in the gguf-dump listing", (t) => {
 });
 
 test("quant fixtures: offsets, shapes, types and raw bytes match the dequant.json fingerprints", (t) => {
-  if (quantDir === null) return t.skip("../shared/reference/quant absent");
+  const quantDir = sharedOrSkip(t, "reference", "quant");
+  if (quantDir === null) return;
   const files = readdirSync(quantDir).filter((x) => x.endsWith(".gguf"));
   assert.ok(files.length >= 11);
   for (const name of files) {
@@ -73,8 +72,8 @@ test("quant fixtures: offsets, shapes, types and raw bytes match the dequant.jso
 });
 
 test("vocab-only GGUF files (no tensors, unpadded end) parse", (t) => {
-  const dir = sharedPath("reference", "tokenizers");
-  if (dir === null) return t.skip("../shared/reference/tokenizers absent");
+  const dir = sharedOrSkip(t, "reference", "tokenizers");
+  if (dir === null) return;
   const f = readGguf(join(dir, "ggml-vocab-gpt-2.gguf"));
   assert.equal(f.tensors.length, 0);
   assert.equal(metaString(f.metadata, "tokenizer.ggml.model"), "gpt2");

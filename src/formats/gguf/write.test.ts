@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { GgmlType } from "./ggml-types.js";
 import { type GgufFile, readGguf, tensorBytes } from "./read.js";
 import { type GgufValue } from "./value.js";
@@ -19,18 +19,20 @@ const asWrite = (f: GgufFile): GgufToWrite => ({
   tensors: f.tensors.map((t) => ({ name: t.name, dims: t.dims, type: t.type, data: () => tensorBytes(f, t) })),
 });
 
-function refFiles(): string[] {
+/** The GGUF files under ../shared/reference; each absent folder marks the test skipped (or fails it under
+ *  KOTODAMA_REQUIRE_SHARED=1). */
+function refFiles(t: { skip(message: string): void }): string[] {
   const out: string[] = [];
   for (const sub of ["stories260K", "quant", "tokenizers"]) {
-    const dir = sharedPath("reference", sub);
+    const dir = sharedOrSkip(t, "reference", sub);
     if (dir !== null) for (const x of readdirSync(dir)) if (x.endsWith(".gguf")) out.push(join(dir, x));
   }
   return out;
 }
 
 test("every llama.cpp/gguf-py GGUF in ../shared round-trips byte for byte", (t) => {
-  const files = refFiles();
-  if (files.length === 0) return t.skip("../shared/reference absent");
+  const files = refFiles(t);
+  if (files.length === 0) return;
   let identical = 0;
   for (const p of files) {
     const orig = new Uint8Array(readFileSync(p));
@@ -131,7 +133,7 @@ test("llama.cpp conventions: reference files pass the checker, the builders' out
     "llama.attention.layer_norm_rms_epsilon is missing",
     "tokenizer.ggml.eos_token_id 9 ≥ vocab size 3",
   ]);
-  const files = refFiles().filter((p) => !p.includes("ggml-vocab"));
-  if (files.length === 0) return t.skip("../shared/reference absent");
+  const files = refFiles(t).filter((p) => !p.includes("ggml-vocab"));
+  if (files.length === 0) return;
   for (const p of files) assert.deepEqual(checkLlamaCppMetadata(readGguf(p).metadata), [], p);
 });

@@ -2,7 +2,7 @@
 // equal bit for bit under the name/shape mapping below, plus header checks. Not here: tokenizer.bin.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { FormatError } from "../../util/errors.js";
 import { readGguf, tensorBytes } from "../gguf/read.js";
 import { llama2cTensorData, readLlama2c } from "./read.js";
@@ -20,9 +20,9 @@ function ggufName(name: string): string {
 }
 
 test("stories260K.bin equals stories260K.gguf tensor for tensor (no Q/K permutation, shapes reversed)", (t) => {
-  const bin = sharedPath("reference", "stories260K", "stories260K.bin");
-  const gg = sharedPath("reference", "stories260K", "stories260K.gguf");
-  if (bin === null || gg === null) return t.skip("../shared/reference/stories260K absent");
+  const bin = sharedOrSkip(t, "reference", "stories260K", "stories260K.bin");
+  const gg = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
+  if (bin === null || gg === null) return;
   const f = readLlama2c(bin);
   assert.deepEqual(f.config, { dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, seqLen: 512, sharedClassifier: true, version: 0 });
   assert.equal(f.tensors.length, 1 + 5 * 9 + 1);

@@ -7,11 +7,10 @@ import { join } from "node:path";
 import { loadBackend, nativeStatus } from "../../engine/backend.js";
 import type { Backend, QuantType } from "../../engine/ops.js";
 import { Rng } from "../../util/rng.js";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { readGguf, tensorBytes } from "../gguf/read.js";
 import { dequantize } from "./index.js";
 
-const quantDir = sharedPath("reference", "quant");
 const FILES: [string, QuantType, number][] = [
   ["tiny-random-llama-q8_0.gguf", "q8_0", 8],
   ["tiny-random-llama-q4_0.gguf", "q4_0", 2],
@@ -20,7 +19,8 @@ const FILES: [string, QuantType, number][] = [
 ];
 
 test("quantMatmul on real llama-quantize tensors = x · dequant(W)ᵀ (ref and native)", (t) => {
-  if (quantDir === null) return t.skip("../shared/reference/quant absent");
+  const quantDir = sharedOrSkip(t, "reference", "quant");
+  if (quantDir === null) return;
   const backends: Backend[] = [loadBackend({ kind: "ref" })];
   if (nativeStatus().available) backends.push(loadBackend({ kind: "native", threads: 2 }));
   const rng = new Rng(3);

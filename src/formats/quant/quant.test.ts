@@ -6,14 +6,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { sharedPath } from "../../util/paths.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { readGguf, tensorBytes } from "../gguf/read.js";
 import { GgmlType } from "../gguf/ggml-types.js";
 import { dequantize, quantize } from "./index.js";
 import { dequantizeQ4_0, quantizeQ4_0 } from "./q4_0.js";
 import { dequantizeQ8_0, quantizeQ8_0 } from "./q8_0.js";
-
-const quantDir = sharedPath("reference", "quant");
 
 interface TensorRef {
   name: string;
@@ -29,7 +27,8 @@ const sha = (b: Uint8Array | Float32Array): string =>
   createHash("sha256").update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest("hex");
 
 test("dequantization is bit-identical to ggml's to_float on every tensor of every fixture", (t) => {
-  if (quantDir === null) return t.skip("../shared/reference/quant absent");
+  const quantDir = sharedOrSkip(t, "reference", "quant");
+  if (quantDir === null) return;
   const seen = new Map<string, number>();
   for (const file of readdirSync(quantDir).filter((x) => x.endsWith(".gguf"))) {
     const ref = JSON.parse(readFileSync(join(quantDir, `${file}.dequant.json`), "utf8")) as { tensors: TensorRef[] };
@@ -48,7 +47,8 @@ test("dequantization is bit-identical to ggml's to_float on every tensor of ever
 });
 
 test("quantizing tiny-random-llama-f32 reproduces llama-quantize's F16, BF16, Q8_0 and Q4_0 bytes", (t) => {
-  if (quantDir === null) return t.skip("../shared/reference/quant absent");
+  const quantDir = sharedOrSkip(t, "reference", "quant");
+  if (quantDir === null) return;
   const src = readGguf(join(quantDir, "tiny-random-llama-f32.gguf"));
   const targets: [string, number][] = [
     ["tiny-random-llama-f16.gguf", GgmlType.F16],
@@ -72,8 +72,9 @@ test("quantizing tiny-random-llama-f32 reproduces llama-quantize's F16, BF16, Q8
 });
 
 test("stories260K: Q8_0/Q4_0 re-quantization matches llama-quantize", (t) => {
-  const f32Path = sharedPath("reference", "stories260K", "stories260K.gguf");
-  if (quantDir === null || f32Path === null) return t.skip("../shared/reference absent");
+  const quantDir = sharedOrSkip(t, "reference", "quant");
+  const f32Path = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
+  if (quantDir === null || f32Path === null) return;
   const src = readGguf(f32Path);
   for (const [file, type] of [["stories260K-Q8_0.gguf", GgmlType.Q8_0], ["stories260K-Q4_0.gguf", GgmlType.Q4_0]] as const) {
     const dst = readGguf(join(quantDir, file));
