@@ -3,6 +3,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { llamaVocabDir } from "./llama-vocab.mjs";
 
 function collect(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -20,5 +21,17 @@ if (files.length === 0) {
   console.error("run-tests: no test files found under dist/ (did the build run?)");
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
+// llama.cpp's own tokenizer test vocabularies, from the llama.cpp source node-llama-cpp ships (no network), unless
+// the caller points KOTODAMA_LLAMA_VOCAB_DIR elsewhere. Without them those tests skip, or fail where the oracle is
+// required (KOTODAMA_REQUIRE_LLAMACPP=1, as .ci/run sets).
+const env = { ...process.env };
+if (!env.KOTODAMA_LLAMA_VOCAB_DIR) {
+  const v = llamaVocabDir();
+  if ("dir" in v) env.KOTODAMA_LLAMA_VOCAB_DIR = v.dir;
+  else if (env.KOTODAMA_REQUIRE_LLAMACPP === "1") {
+    console.error(`run-tests: llama.cpp's test vocabularies are required (KOTODAMA_REQUIRE_LLAMACPP=1): ${v.reason}`);
+    process.exit(1);
+  } else console.error(`run-tests: llama.cpp's test vocabularies unavailable, their tests will skip: ${v.reason}`);
+}
+const r = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit", env });
 process.exit(r.status ?? 1);
