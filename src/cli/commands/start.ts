@@ -33,6 +33,8 @@ const HELP = [
   "  --out DIR          run directory (default runs/default)",
   "  --time-budget T    whole job, e.g. 10m (default 10m)",
   "  --threads N        compute threads (default: all cores)",
+  "  --no-serve         exit when the job is done (the explorer it will serve is not built yet, so today the",
+  "                     job always exits; the flag is accepted so that scripts can pass it already)",
 ].join("\n");
 
 const PROMPTS = ["Once upon a time", "吾輩は"];
@@ -102,7 +104,7 @@ export const start: Command = {
   help: HELP,
   async run(argv) {
     const t0 = performance.now();
-    const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" } }, false);
+    const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" }, "no-serve": { type: "boolean" } }, false);
     const out = typeof values.out === "string" ? values.out : join("runs", "default");
     const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : 600;
     const threads = values.threads === undefined ? undefined : intFlag("start", "threads", values.threads, 1, 1, 256);
