@@ -68,11 +68,13 @@ function heldStopPrefix(s: string, stops: readonly string[]): number {
 }
 
 /** Generates from `prompt`. Options: a parsed GenerateOptions or raw options for parseGenerateOptions.
- *  Iterate with for-await; the iterator's return value is the GenerateResult. */
+ *  `endIds` (default: the tokenizer's EOS) are the ids that end generation with finish reason "eos" (a chat
+ *  ends at its template's end-of-turn token). Iterate with for-await; the return value is the GenerateResult. */
 export async function* generate(
   model: InferModel,
   prompt: string | readonly number[],
   options: GenerateOptions | Readonly<Record<string, unknown>> = {},
+  endIds?: ReadonlySet<number>,
 ): AsyncGenerator<GeneratedToken, GenerateResult, void> {
   const o = parseGenerateOptions(options);
   const ids = promptIds(model, prompt);
@@ -95,7 +97,7 @@ export async function* generate(
   const t1 = performance.now();
   for (let step = 0; step < maxTokens; step++) {
     const id = sampler.sample(logits, history);
-    if (id === eos && !o.ignoreEos) {
+    if ((endIds !== undefined ? endIds.has(id) : id === eos) && !o.ignoreEos) {
       finishReason = "eos";
       break;
     }

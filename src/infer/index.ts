@@ -10,3 +10,4 @@ export { createInferState, decodeStep, prefill, inferKernels, type InferState, t
 export { packWeights, packDecoderWeights, matrixRows, type InferWeights, type InferLayer, type Matrix, type QuantRows } from "./weights.js";
 export { logSumExp, logprobOf, topLogprobs, type TokenLogprob } from "./logprobs.js";
 export { resolveContext, type ContextPlan } from "./context.js";
+export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions } from "./chat.js";

@@ -5,6 +5,7 @@ import { bench } from "./bench.js";
 import { start } from "./start.js";
 import { tokenizer } from "./tokenizer.js";
 import { tokenize } from "./tokenize.js";
+import { chat } from "./chat.js";
 import { chatTemplate } from "./chat-template.js";
 import { data } from "./data.js";
 import { inspect } from "./inspect.js";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   data,
   trainCommand,
   generateCommand,
+  chat,
   scoreCommand,
   inspect,
   convert,

@@ -1,0 +1,101 @@
+// `kotodama chat`: talk to a model in the terminal with its own chat template, streaming (/system, /reset,
+// /save, /exit), or one non-interactive turn with --message that prints {"reply", "ids"} as JSON.
+// Not here: the session (src/infer/chat.ts), templates (src/tokenizer), sampling (src/infer/options.ts).
+import { writeFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import type { Command } from "../command.js";
+import { intFlag, parseFlags } from "../command.js";
+import { loadBackend } from "../../engine/backend.js";
+import { ChatSession, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, openInferModel, parseGenerateOptions, type ChatReply, type GenerateOptions } from "../../infer/index.js";
+import { KotodamaError } from "../../util/errors.js";
+
+const HELP = [
+  "Usage: kotodama chat --model M [--system TEXT] [--message TEXT [--json]] [--template NAME] [sampling flags]",
+  "",
+  "Chats with a model (any family that loads: GGUF, Hugging Face folder, kotodama run directory) using the",
+  "model's own chat template (kotodama's for a kotodama vocabulary). Replies stream and end at the template's",
+  "end-of-turn token; the oldest exchanges are dropped when the conversation outgrows the context.",
+  "Without --message it is interactive; lines starting with / are commands:",
+  "  /system TEXT   set (or with no TEXT clear) the system message",
+  "  /reset         forget the conversation",
+  "  /save FILE     write the conversation as JSON ({messages: [...]})",
+  "  /exit          quit (also Ctrl-D)",
+  "",
+  "Flags:",
+  "  --model PATH          the model (required)",
+  "  --system TEXT         the system message",
+  "  --message TEXT        one user message: print the reply and exit",
+  "  --json                with --message: print {\"reply\", \"ids\", ...} as one JSON object",
+  "  --template NAME       a named template of the model (e.g. tool_use)",
+  "  --threads N           kernel threads (default: all cores)",
+  ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
+].join("\n");
+
+async function turn(session: ChatSession, text: string, options: GenerateOptions, stream: boolean): Promise<ChatReply> {
+  const it = session.send(text, options);
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) return r.value;
+    if (stream && r.value.text !== "") process.stdout.write(r.value.text);
+  }
+}
+
+export const chat: Command = {
+  name: "chat",
+  summary: "chat with a model in the terminal (its own chat template)",
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseFlags("chat", argv, {
+      model: { type: "string" }, system: { type: "string" }, message: { type: "string" }, json: { type: "boolean" },
+      template: { type: "string" }, threads: { type: "string" }, ...generateOptionFlags(),
+    }, false);
+    if (positionals.length > 0) throw new KotodamaError("kotodama chat: give the message with --message TEXT");
+    if (typeof values.model !== "string") throw new KotodamaError("kotodama chat: --model PATH is required");
+    const { model: modelPath, system, message, json, template, threads, ...rest } = values;
+    if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
+    const options = parseGenerateOptions(rest, "kotodama chat");
+    const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("chat", "threads", threads, 1, 1, 1024) });
+    const model = openInferModel(modelPath, { backend });
+    for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+    const session = new ChatSession(model, {
+      ...(typeof system === "string" ? { system } : {}), ...(typeof template === "string" ? { templateName: template } : {}),
+    });
+    if (typeof message === "string") {
+      const r = await turn(session, message, options, json !== true);
+      if (json === true) {
+        process.stdout.write(`${JSON.stringify({ reply: r.reply, ids: r.ids, finish_reason: r.finishReason, prompt_ids: r.promptIds, trimmed: r.trimmed, tokens_per_s: r.tokensPerS })}\n`);
+      } else process.stdout.write("\n");
+      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+      return 0;
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+    process.stderr.write(`kotodama chat — ${modelPath} (${model.config.nLayers} layers); /exit to quit\n`);
+    try {
+      for (;;) {
+        let line: string;
+        try {
+          line = await rl.question("> ");
+        } catch {
+          break; // stdin closed
+        }
+        const cmd = /^\/(\w+)\s*(.*)$/s.exec(line.trim());
+        if (cmd !== null) {
+          const [, name, arg] = cmd;
+          if (name === "exit" || name === "quit") break;
+          else if (name === "reset") session.reset();
+          else if (name === "system") session.setSystem(arg === "" ? null : arg!);
+          else if (name === "save" && arg !== "") writeFileSync(arg!, `${JSON.stringify({ model: modelPath, messages: session.messages() }, null, 2)}\n`);
+          else process.stderr.write("commands: /system TEXT, /reset, /save FILE, /exit\n");
+          continue;
+        }
+        if (line.trim() === "") continue;
+        const r = await turn(session, line, options, true);
+        process.stdout.write("\n");
+        if (r.trimmed > 0) process.stderr.write(`(dropped the ${r.trimmed} oldest messages to fit the context)\n`);
+      }
+    } finally {
+      rl.close();
+    }
+    return 0;
+  },
+};
