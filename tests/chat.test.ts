@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChatSession, endOfTurnIds, openInferModel, type ChatReply } from "../src/infer/index.js";
@@ -75,4 +75,18 @@ test("kotodama chat --message --json prints {reply, ids}", () => {
   const bad = spawnSync(process.execPath, [join(packageRoot(), "bin", "kotodama"), "chat", "--model", fx.path, "--json"], { encoding: "utf8" });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--json needs --message/);
+});
+
+test("kotodama chat, interactive over a pipe: /system, /save, /reset and /exit act in order, no line is lost", () => {
+  const fx = writeFixture(dir, "phi3", "q8_0");
+  const save = join(dir, "conv.json");
+  const input = ["first question", "/system be brief", `/save ${save}`, "/reset", "second question", `/save ${save}2`, "/exit", "never read"].join("\n");
+  const r = spawnSync(process.execPath, [join(packageRoot(), "bin", "kotodama"), "chat", "--model", fx.path, "--temperature", "0", "--max-tokens", "4"], { encoding: "utf8", input });
+  assert.equal(r.status, 0, r.stderr);
+  const first = JSON.parse(readFileSync(save, "utf8")) as { messages: { role: string; content: string }[] };
+  assert.deepEqual(first.messages.map((m) => m.role), ["system", "user", "assistant"]);
+  assert.equal(first.messages[0]!.content, "be brief");
+  assert.equal(first.messages[1]!.content, "first question");
+  const second = JSON.parse(readFileSync(`${save}2`, "utf8")) as { messages: { role: string; content: string }[] };
+  assert.deepEqual(second.messages.map((m) => [m.role, m.role === "assistant" ? "" : m.content]), [["system", "be brief"], ["user", "second question"], ["assistant", ""]]);
 });

@@ -2,7 +2,7 @@
 // /save, /exit), or one non-interactive turn with --message that prints {"reply", "ids"} as JSON.
 // Not here: the session (src/infer/chat.ts), templates (src/tokenizer), sampling (src/infer/options.ts).
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline/promises";
+import { createInterface } from "node:readline";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
@@ -68,16 +68,13 @@ export const chat: Command = {
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       return 0;
     }
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+    // Lines are read through the async iterator, which buffers them: piped input is not lost while a reply streams.
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    const prompt = (): void => void (process.stdin.isTTY === true ? process.stdout.write("> ") : undefined);
     process.stderr.write(`kotodama chat — ${modelPath} (${model.config.nLayers} layers); /exit to quit\n`);
+    prompt();
     try {
-      for (;;) {
-        let line: string;
-        try {
-          line = await rl.question("> ");
-        } catch {
-          break; // stdin closed
-        }
+      for await (const line of rl) {
         const cmd = /^\/(\w+)\s*(.*)$/s.exec(line.trim());
         if (cmd !== null) {
           const [, name, arg] = cmd;
@@ -86,12 +83,12 @@ export const chat: Command = {
           else if (name === "system") session.setSystem(arg === "" ? null : arg!);
           else if (name === "save" && arg !== "") writeFileSync(arg!, `${JSON.stringify({ model: modelPath, messages: session.messages() }, null, 2)}\n`);
           else process.stderr.write("commands: /system TEXT, /reset, /save FILE, /exit\n");
-          continue;
+        } else if (line.trim() !== "") {
+          const r = await turn(session, line, options, true);
+          process.stdout.write("\n");
+          if (r.trimmed > 0) process.stderr.write(`(dropped the ${r.trimmed} oldest messages to fit the context)\n`);
         }
-        if (line.trim() === "") continue;
-        const r = await turn(session, line, options, true);
-        process.stdout.write("\n");
-        if (r.trimmed > 0) process.stderr.write(`(dropped the ${r.trimmed} oldest messages to fit the context)\n`);
+        prompt();
       }
     } finally {
       rl.close();
