@@ -10,13 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRefBackend } from "../src/engine/backends/ref/index.js";
 import { convertModel } from "../src/formats/convert.js";
-import { createInferState, createKvCache, decodeStep, openInferModel, prefill } from "../src/infer/index.js";
+import { openInferModel } from "../src/infer/index.js";
 import { MODEL_PRESETS, type ModelConfig } from "../src/models/config.js";
 import { saveWeights } from "../src/models/io.js";
 import { initDecoderWeights, namedWeights } from "../src/models/weights.js";
 import { Graph } from "../src/tensor/index.js";
 import { saveHfTokenizer, trainBpe } from "../src/tokenizer/index.js";
 import { Rng } from "../src/util/rng.js";
+import { maxRelativeDiff, ourGreedy, ourLogits } from "./support/agree.js";
 import { llamaCppOrSkip, openLlamaCppModel } from "./support/llamacpp.js";
 
 const TEXT = [
@@ -38,12 +39,6 @@ function makeRun(dir: string, config: ModelConfig, seed: number): void {
   writeFileSync(join(dir, "config.json"), JSON.stringify({ model: config }));
   const tok = trainBpe({ texts: Array.from({ length: 30 }, () => TEXT).flat(), vocabSize: 700 });
   saveHfTokenizer(tok, join(dir, "tokenizer.json"));
-}
-
-function argmax(x: Float32Array): number {
-  let b = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i;
-  return b;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "kotodama-export-"));
@@ -69,33 +64,14 @@ for (const [preset, config] of Object.entries(RUNS)) {
       try {
         const ids = ours.tokenizer.encode(TEXT.join(" ")).slice(0, 48);
         assert.deepEqual(theirs.tokenize(TEXT.join(" "), false).slice(0, 47), ids.slice(1), "llama.cpp tokenizes the exported vocabulary like kotodama");
-        const ref = await theirs.logits(ids);
-        const V = config.vocabSize;
-        let worst = 0;
-        prefill(createInferState(ours.weights, ours.backend), createKvCache(ours.config, 64), ids, (pos, logits) => {
-          let maxRef = 0, maxD = 0;
-          for (let i = 0; i < V; i++) {
-            maxRef = Math.max(maxRef, Math.abs(ref[pos]![i]!));
-            maxD = Math.max(maxD, Math.abs(logits[i]! - ref[pos]![i]!));
-          }
-          worst = Math.max(worst, maxD / maxRef);
-        });
+        const worst = maxRelativeDiff(ourLogits(ours, ids), await theirs.logits(ids));
         // f32/f16 weights: f32 arithmetic on both sides (GELU: llama.cpp's f16 table, see tests/families.test.ts);
         // q8_0/q4_0: llama.cpp also rounds activations to 8 bits.
         const tol = type === "f32" || type === "f16" ? (config.mlp === "gelu" ? 1e-3 : 1e-4) : 5e-2;
         t.diagnostic(`${preset} ${type}: max relative |Δlogit| ${worst.toExponential(2)} over ${ids.length} positions (tolerance ${tol})`);
         assert.ok(worst <= tol, `${preset} ${type}: logits differ by ${worst.toExponential(2)}`);
         const prompt = ids.slice(0, 6);
-        const want = await theirs.greedy(prompt, 16);
-        const cache = createKvCache(ours.config, 64);
-        const s = createInferState(ours.weights, ours.backend);
-        let logits = prefill(s, cache, prompt);
-        const got: number[] = [];
-        for (let i = 0; i < 16; i++) {
-          got.push(argmax(logits));
-          if (i < 15) logits = decodeStep(s, cache, got[i]!);
-        }
-        assert.deepEqual(got, want, `${preset} ${type}: greedy ids`);
+        assert.deepEqual(ourGreedy(ours, prompt, 16), await theirs.greedy(prompt, 16), `${preset} ${type}: greedy ids`);
       } finally {
         await theirs.dispose();
       }

@@ -7,11 +7,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInferState, createKvCache, openInferModel, prefill, decodeStep } from "../src/infer/index.js";
+import { openInferModel } from "../src/infer/index.js";
 import type { FamilyName } from "../src/models/families/index.js";
 import type { GgufWeightType } from "../src/models/save-family.js";
 import { Rng } from "../src/util/rng.js";
 import { writeFixture } from "./fixtures/families.js";
+import { maxRelativeDiff, ourGreedy, ourLogits } from "./support/agree.js";
 import { llamaCppOrSkip, openLlamaCppModel } from "./support/llamacpp.js";
 
 const FAMILIES: readonly FamilyName[] = ["llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "gpt2"];
@@ -23,12 +24,6 @@ const FAMILIES: readonly FamilyName[] = ["llama", "qwen2", "qwen3", "gemma2", "g
 function tolerance(name: FamilyName, type: GgufWeightType): number {
   if (type !== "f32") return 5e-2;
   return name === "gpt2" || name === "gemma2" || name === "gemma3" ? 1e-3 : 1e-4;
-}
-
-function argmax(x: Float32Array): number {
-  let b = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i;
-  return b;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "kotodama-families-"));
@@ -46,34 +41,11 @@ for (const name of FAMILIES) {
       const ids = Array.from({ length: 40 }, () => rng.nextU32() % (V - 1));
       const theirs = await openLlamaCppModel(llama, fx.path, { contextSize: 128 });
       try {
-        // logits of every position
-        const ref = await theirs.logits(ids);
-        const s = createInferState(ours.weights, ours.backend);
-        let worst = 0;
-        prefill(s, createKvCache(fx.config, 64), ids, (pos, logits) => {
-          const r = ref[pos]!;
-          let maxRef = 0, maxD = 0;
-          for (let i = 0; i < V; i++) {
-            maxRef = Math.max(maxRef, Math.abs(r[i]!));
-            maxD = Math.max(maxD, Math.abs(logits[i]! - r[i]!));
-          }
-          worst = Math.max(worst, maxD / maxRef);
-        });
+        const worst = maxRelativeDiff(ourLogits(ours, ids), await theirs.logits(ids));
         t.diagnostic(`${name} ${type}: max relative |Δlogit| over ${ids.length} positions ${worst.toExponential(2)} (tolerance ${tolerance(name, type)})`);
         assert.ok(worst <= tolerance(name, type), `${name} ${type}: logits differ from llama.cpp by ${worst.toExponential(2)} relative`);
-        // greedy ids
         const prompt = ids.slice(0, 8);
-        const want = await theirs.greedy(prompt, 24);
-        const cache = createKvCache(fx.config, 64);
-        const s2 = createInferState(ours.weights, ours.backend);
-        let logits = prefill(s2, cache, prompt);
-        const got: number[] = [];
-        for (let i = 0; i < 24; i++) {
-          const id = argmax(logits);
-          got.push(id);
-          if (i + 1 < 24) logits = decodeStep(s2, cache, id);
-        }
-        assert.deepEqual(got, want, `${name} ${type}: greedy ids`);
+        assert.deepEqual(ourGreedy(ours, prompt, 24), await theirs.greedy(prompt, 24), `${name} ${type}: greedy ids`);
       } finally {
         await theirs.dispose();
       }

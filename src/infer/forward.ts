@@ -186,14 +186,7 @@ function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: numbe
     if (tr.attention === true) tr.record(`layers.${l}.attn_probs`, attentionProbs(attn), [H, n, p0 + n]);
   }
 
-  if (L.postAttnNorm !== null) {
-    project(s, L.wo, s.att, s.side, n, C, qd, L.bo, false);
-    norm(s, L.postAttnNorm, s.side, s.sideNorm, n);
-    addInto(s.x, s.sideNorm, n * C);
-    tr?.record(`layers.${l}.attn_out`, s.sideNorm.subarray(0, n * C), [n, C]);
-  } else {
-    project(s, L.wo, s.att, s.x, n, C, qd, L.bo, true);
-  }
+  residual(s, L.wo, L.bo, s.att, qd, L.postAttnNorm, n, `layers.${l}.attn_out`);
 
   norm(s, L.norm2, s.x, s.xb, n);
   tr?.record(`layers.${l}.ffn_in`, s.xb.subarray(0, n * C), [n, C]);
@@ -206,19 +199,22 @@ function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: numbe
     project(s, L.wUp, s.xb, s.up, n, F, C, L.bUp, false);
     K.activation({ kind: "gelu", x: s.up.subarray(0, n * F), out: s.hb.subarray(0, n * F) });
   }
-  if (L.postFfnNorm !== null) {
-    project(s, L.wDown, s.hb, s.side, n, C, F, L.bDown, false);
-    norm(s, L.postFfnNorm, s.side, s.sideNorm, n);
-    addInto(s.x, s.sideNorm, n * C);
-    tr?.record(`layers.${l}.ffn_out`, s.sideNorm.subarray(0, n * C), [n, C]);
-  } else {
-    project(s, L.wDown, s.hb, s.x, n, C, F, L.bDown, true);
-  }
+  residual(s, L.wDown, L.bDown, s.hb, F, L.postFfnNorm, n, `layers.${l}.ffn_out`);
   tr?.record(`layers.${l}.out`, s.x.subarray(0, n * C), [n, C]);
 }
 
-function addInto(x: F32, y: F32, len: number): void {
-  for (let i = 0; i < len; i++) x[i]! += y[i]!;
+/** x += a sublayer's output projection of h (n, k): straight into the residual stream (gemm with beta 1), or,
+ *  with a post-norm (Gemma), projected, normalized, then added. */
+function residual(s: InferState, w: Matrix, bias: F32 | null, h: F32, k: number, post: NormWeights | null, n: number, name: string): void {
+  const C = s.weights.config.dim;
+  if (post === null) {
+    project(s, w, h, s.x, n, C, k, bias, true);
+    return;
+  }
+  project(s, w, h, s.side, n, C, k, bias, false);
+  norm(s, post, s.side, s.sideNorm, n);
+  for (let i = 0, len = n * C; i < len; i++) s.x[i]! += s.sideNorm[i]!;
+  s.tracer?.record(name, s.sideNorm.subarray(0, n * C), [n, C]);
 }
 
 /** The attention probabilities (H, T, S) of one call, recomputed in plain TypeScript for a tracer (the fused
