@@ -11,11 +11,12 @@ import { KotodamaError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
 import { runCompare } from "./decode.js";
 
-export const summary = "quant: quantMatmul GB/s of Q8_0/Q4_0/Q4_K/Q6_K weights vs f32 gemm (models vs llama.cpp with --compare)";
+export const summary = "quant: quantMatmul GB/s of Q8_0/Q4_0/Q4_K/Q6_K weights (q8 and f32 activations) vs f32 gemm (models vs llama.cpp with --compare)";
 export const help = [
   "Usage: kotodama bench quant [--threads N] [--n N] [--json]",
   "",
-  "Shapes (K × Nout): 768×3072 and 2048×8192, x of N rows (default 1, decode).",
+  "Shapes (K × Nout): 768×3072 and 2048×8192, x of N rows (default 1, decode). Each weight type runs with",
+  "activations \"q8\" (llama.cpp's arithmetic, the default) and \"f32\".",
   "  --threads N  native threads (default 1)",
   "  --n N        activation rows (default 1)",
   "  --json       one JSON object on stdout instead of the table",
@@ -57,8 +58,10 @@ function measure(be: Backend, n: number, k: number, nOut: number, rng: Rng): Row
   rows.push({ shape, kind: "f32 gemm", bytes: w32.byteLength, ms: gemmMs, gbs: w32.byteLength / gemmMs / 1e6 });
   for (const type of ["q8_0", "q4_0", "q4_k", "q6_k"] as QuantType[]) {
     const w = randomQuantRows(rng, type, nOut, k);
-    const ms = timeMs(() => be.quantMatmul({ type, x, w, n, k, nOut, out }));
-    rows.push({ shape, kind: type, bytes: nOut * quantRowBytes(type, k), ms, gbs: (nOut * quantRowBytes(type, k)) / ms / 1e6 });
+    for (const activations of ["q8", "f32"] as const) {
+      const ms = timeMs(() => be.quantMatmul({ type, x, w, n, k, nOut, out, activations }));
+      rows.push({ shape, kind: `${type} ${activations}`, bytes: nOut * quantRowBytes(type, k), ms, gbs: (nOut * quantRowBytes(type, k)) / ms / 1e6 });
+    }
   }
   return rows;
 }
@@ -82,7 +85,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(`quantMatmul vs f32 gemm, native, ${threads} thread(s), N=${n} (GB/s = weight bytes read / time)\n`);
-  process.stdout.write(`${"shape N×K×Nout".padEnd(18)}${"weights".padEnd(10)}${"MB".padStart(8)}${"ms".padStart(10)}${"GB/s".padStart(8)}\n`);
+  process.stdout.write(`${"shape N×K×Nout".padEnd(18)}${"weights x".padEnd(10)}${"MB".padStart(8)}${"ms".padStart(10)}${"GB/s".padStart(8)}\n`);
   for (const r of rows) {
     process.stdout.write(`${r.shape.padEnd(18)}${r.kind.padEnd(10)}${(r.bytes / 1e6).toFixed(2).padStart(8)}${r.ms.toFixed(3).padStart(10)}${r.gbs.toFixed(1).padStart(8)}\n`);
   }

@@ -17,4 +17,17 @@ int64_t kd_quant_row_bytes(kd_quant_type type, int64_t k);
 void kd_quant_matmul(kd_quant_type type, const float *x, const uint8_t *w, int64_t n, int64_t k, int64_t n_out,
                      float *out);
 
+/* The same product with activations quantized as llama.cpp's x86 CPU backend does (Q8_0 blocks for Q8_0/Q4_0
+ * weights, Q8_K for Q4_K/Q6_K) and integer block dot products scaled by d_w·d_x in f32 (ggml_vec_dot_*_q8_*;
+ * src/engine/quant-activations.ts and backends/ref/quant.ts are the spec). Returns 0, or −1 when its scratch
+ * (N·K bytes plus scales) cannot be allocated. Result independent of the thread count. */
+int kd_quant_matmul_q8(kd_quant_type type, const float *x, const uint8_t *w, int64_t n, int64_t k, int64_t n_out,
+                       float *out);
+
+/* Whether the AVX-512 path uses VNNI (vpdpbusd) for quantMatmul's q8 activations: on by default where the CPU
+ * has avx512vnni. kd_quant_set_vnni(0|1) switches it (tests, benchmarks); returns −1 (unchanged) when the CPU
+ * lacks it. Not safe while kernels run on other threads. */
+int kd_quant_vnni(void);
+int kd_quant_set_vnni(int on);
+
 #endif

@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { KotodamaError } from "../util/errors.js";
 import { createNativeBackend, loadAddon, MAX_THREADS } from "./backends/native/index.js";
 import { createRefBackend } from "./backends/ref/index.js";
-import type { Backend, Kernels } from "./ops.js";
+import type { Backend, Kernels, QuantActivations } from "./ops.js";
 import { withValidation } from "./validate.js";
 
 export type BackendKind = "auto" | "native" | "ref";
@@ -95,7 +95,25 @@ function threadsFromEnv(): number | undefined {
  *  returned as it is (the ref backend keeps its validation). The one sanctioned way past validation, so that no
  *  layer above the engine imports engine/backends/. */
 export function unvalidated(backend: Backend): Kernels {
+  const forced = FORCED_ACTIVATIONS.get(backend);
+  if (forced !== undefined) return forceActivations(unvalidated(forced.inner), forced.mode);
   if (backend.name !== "native") return backend;
   const r = loadAddon();
   return r.ok ? createNativeBackend(r.addon) : backend;
+}
+
+/** Backends made by withQuantActivations, so that unvalidated() keeps their mode on its fast path. */
+const FORCED_ACTIVATIONS = new WeakMap<Backend, { readonly inner: Backend; readonly mode: QuantActivations }>();
+
+function forceActivations<T extends Kernels>(k: T, mode: QuantActivations): T {
+  return { ...k, quantMatmul: (a) => k.quantMatmul({ ...a, activations: mode }) };
+}
+
+/** The backend with every quantMatmul call in activation mode `mode` whatever the caller asks: e.g. "f32" to run
+ *  a quantized model with f32 activations (what a float64 reference computes) instead of llama.cpp's q8 default.
+ *  unvalidated() of the result keeps the mode. */
+export function withQuantActivations(backend: Backend, mode: QuantActivations): Backend {
+  const b: Backend = forceActivations(backend, mode);
+  FORCED_ACTIVATIONS.set(b, { inner: backend, mode });
+  return b;
 }

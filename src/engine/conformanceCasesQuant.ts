@@ -1,10 +1,11 @@
 // Conformance cases of quantMatmul: every block type on decode (N = 1), prompt (N > 1) and drawn shapes, with
-// weight blocks of random quants under sane f16 scales. Not here: the table (conformanceCases.ts), running them.
+// weight blocks of random quants under sane f16 scales, in both activation modes ("q8" explicit and by default,
+// "f32"). Not here: the table (conformanceCases.ts), running them.
 
 import type { Rng } from "../util/rng.js";
 import { f32ToF16 } from "./dtype.js";
 import { Gen, sizeDraw, type OpCase } from "./conformanceGen.js";
-import type { QuantType } from "./ops.js";
+import type { QuantActivations, QuantType } from "./ops.js";
 import { QUANT_MATMUL_BLOCKS, quantRowBytes } from "./quant-blocks.js";
 
 /** Random blocks of `type` for nOut rows of k weights: every quant and packed-scale bit pattern can occur;
@@ -26,28 +27,35 @@ export function randomQuantRows(rng: Rng, type: QuantType, nOut: number, k: numb
   return bytes;
 }
 
-function quantCase(type: QuantType, n: number, k: number, nOut: number, what = ""): OpCase<"quantMatmul"> {
+/** undefined: the field left out (the default, "q8"). */
+type Mode = QuantActivations | undefined;
+
+function quantCase(mode: Mode, type: QuantType, n: number, k: number, nOut: number, what = ""): OpCase<"quantMatmul"> {
   return {
-    name: `${type} N=${n} K=${k} Nout=${nOut}${what}`,
+    name: `${type} ${mode ?? "default"} N=${n} K=${k} Nout=${nOut}${what}`,
     build: (g: Gen) => ({
       type, n, k, nOut,
       x: g.uniform("x", n * k, -2, 2),
       w: g.bytes("w", randomQuantRows(g.rng, type, nOut, k)),
       out: g.out("out", n * nOut),
+      ...(mode === undefined ? {} : { activations: mode }),
     }),
   };
 }
 
 export function quantMatmulCases(rng: Rng): OpCase<"quantMatmul">[] {
   const cases: OpCase<"quantMatmul">[] = [];
-  for (const type of ["q8_0", "q4_0", "q4_k", "q6_k"] as const) {
-    const bs = QUANT_MATMUL_BLOCKS[type].blockSize;
-    cases.push(quantCase(type, 1, bs, 1));
-    cases.push(quantCase(type, 1, 3 * bs, 37, " (decode)"));
-    cases.push(quantCase(type, 1, 4096, 19, " (decode, long rows)"));
-    cases.push(quantCase(type, 3, 2 * bs, 65));
-    cases.push(quantCase(type, 33, 512, 40, " (prompt)"));
-    for (let i = 0; i < 2; i++) cases.push(quantCase(type, sizeDraw(rng, 20), bs * (1 + rng.int(8)), sizeDraw(rng, 70)));
+  for (const mode of ["f32", "q8", undefined] as const) {
+    for (const type of ["q8_0", "q4_0", "q4_k", "q6_k"] as const) {
+      const bs = QUANT_MATMUL_BLOCKS[type].blockSize;
+      cases.push(quantCase(mode, type, 1, 3 * bs, 37, " (decode)"));
+      if (mode === undefined) continue; // the default only has to reach the q8 path
+      cases.push(quantCase(mode, type, 1, bs, 1));
+      cases.push(quantCase(mode, type, 1, 4096, 19, " (decode, long rows)"));
+      cases.push(quantCase(mode, type, 3, 2 * bs, 65));
+      cases.push(quantCase(mode, type, 33, 512, 40, " (prompt)"));
+      for (let i = 0; i < 2; i++) cases.push(quantCase(mode, type, sizeDraw(rng, 20), bs * (1 + rng.int(8)), sizeDraw(rng, 70)));
+    }
   }
   return cases;
 }

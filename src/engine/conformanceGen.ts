@@ -146,7 +146,7 @@ export const TOLERANCES: { readonly [K in OpName]: Tolerance } = {
   sumSquares: { atol: 0, rtol: 1e-6 }, // double accumulation is required by the op table
   halfToF32: EXACT,
   f32ToHalf: EXACT,
-  quantMatmul: { atol: 2e-5, rtol: 1e-5 }, // as gemm: f32 sums of exact weight values vs the double reference
+  quantMatmul: { atol: 2e-5, rtol: 1e-5 }, // as gemm: f32 sums of exact block terms vs the double reference
 };
 
 // ---- random shapes --------------------------------------------------------------------------------------

@@ -357,10 +357,16 @@ export interface F32ToHalfArgs {
  *  6-bit scales/mins, nibbles; w = (d·sc)·q − dmin·m per 32), q6_k (256 in 210: 6-bit q, int8 scale per 16,
  *  f16 d; w = (d·sc)·(q − 32)). */
 export type QuantType = "q8_0" | "q4_0" | "q4_k" | "q6_k";
+/** How quantMatmul treats the activations x. "q8" (the default): each row of x is first quantized to the
+ *  weight type's ggml vec_dot_type, exactly as llama.cpp's x86 CPU backend does — Q8_0 (32 values: f16 d =
+ *  max|x|/127, q = round-half-even(x·127/max|x|)) for q8_0 / q4_0 weights, Q8_K (256 values: f32 d, int8 q,
+ *  16 sums of 16) for q4_k / q6_k — and each block's dot product is an exact integer sum scaled by d_w·d_x in f32
+ *  (ggml_vec_dot_q8_0_q8_0, q4_0_q8_0, q4_K_q8_K, q6_K_q8_K); logits then agree with llama.cpp's to ~1e-6.
+ *  "f32": x stays f32 and meets exactly dequantized weights (gemm on the dequantized W up to summation order). */
+export type QuantActivations = "f32" | "q8";
 /** out (N, Nout) = x (N, K) · Wᵀ, W (Nout, K) kept as ggml quantized rows: row r is the K/blockSize blocks at
  *  bytes [r·rowBytes, (r+1)·rowBytes) of w (rowBytes = K/blockSize · blockBytes; K a multiple of the block
- *  size, 32 or 256). Weights take exactly ggml's dequantized values; x stays f32 (no activation quantization,
- *  unlike llama.cpp's vec_dot, so the result equals gemm on the dequantized W up to f32 summation order).
+ *  size, 32 or 256). Weights take exactly ggml's dequantized values; x is quantized per `activations` (above).
  *  w may start at any byte offset (file bytes). */
 export interface QuantMatmulArgs {
   readonly type: QuantType;
@@ -370,6 +376,8 @@ export interface QuantMatmulArgs {
   readonly k: number;
   readonly nOut: number;
   readonly out: F32;
+  /** "q8" when absent (llama.cpp's arithmetic); "f32" keeps x in f32. */
+  readonly activations?: QuantActivations;
 }
 
 /** Argument type of every op: the closed table. Adding an op here makes every backend fail to compile

@@ -63,15 +63,17 @@ const q6kWeight = (p: number): number => {
   return (8 * half + ((r & 31) >> 4) + 2 * quarter + 1) * [-31, -15, 2, 18][quarter]!;
 };
 
-test("quantMatmul: known answers for Q8_0, Q4_0, Q4_K and Q6_K blocks on every backend", () => {
-  const x32 = new Float32Array(32).map((_, j) => (j % 3) - 1); // −1, 0, 1, …
+test("quantMatmul: known answers for Q8_0, Q4_0, Q4_K and Q6_K blocks on every backend, both activation modes", () => {
+  // Integer activations whose largest magnitude is 127 quantize exactly in both Q8_0 (d = 1, q = x) and Q8_K
+  // (max = 127 first: iscale = −1, d = −1, q = −x), so "q8" must give the same exact answers as "f32".
+  const x32 = new Float32Array(32).map((_, j) => ((j % 3) - 1) * 127); // −127, 0, 127, …
   let want8 = 0;
   let want4 = 0;
   for (let j = 0; j < 32; j++) {
     want8 += x32[j] * ((j - 16) / 2);
     want4 += x32[j] * ((j < 16 ? j : 31 - j) - 8);
   }
-  const x256 = new Float32Array(256).map((_, j) => 1 + (j % 5));
+  const x256 = new Float32Array(256).map((_, j) => (j === 7 ? 127 : 1 + (j % 5)));
   let wantK = 0;
   for (let j = 0; j < 256; j++) {
     const s = Math.floor(j / 32);
@@ -80,39 +82,42 @@ test("quantMatmul: known answers for Q8_0, Q4_0, Q4_K and Q6_K blocks on every b
   let want6 = 0;
   for (let j = 0; j < 256; j++) want6 += x256[j] * q6kWeight(j);
   for (const be of backends()) {
-    const out = new Float32Array(1);
-    be.quantMatmul({ type: "q8_0", x: x32, w: q8Block(), n: 1, k: 32, nOut: 1, out });
-    assert.equal(out[0], want8, `${be.name} q8_0`);
-    be.quantMatmul({ type: "q4_0", x: x32, w: q4Block(), n: 1, k: 32, nOut: 1, out });
-    assert.equal(out[0], want4, `${be.name} q4_0`);
-    be.quantMatmul({ type: "q4_k", x: x256, w: q4kBlock(), n: 1, k: 256, nOut: 1, out });
-    assert.equal(out[0], wantK, `${be.name} q4_k`);
-    be.quantMatmul({ type: "q6_k", x: x256, w: q6kBlock(), n: 1, k: 256, nOut: 1, out });
-    assert.equal(out[0], want6, `${be.name} q6_k`);
+    for (const activations of ["f32", "q8"] as const) {
+      const out = new Float32Array(1);
+      const what = `${be.name} ${activations}`;
+      be.quantMatmul({ type: "q8_0", x: x32, w: q8Block(), n: 1, k: 32, nOut: 1, out, activations });
+      assert.equal(out[0], want8, `${what} q8_0`);
+      be.quantMatmul({ type: "q4_0", x: x32, w: q4Block(), n: 1, k: 32, nOut: 1, out, activations });
+      assert.equal(out[0], want4, `${what} q4_0`);
+      be.quantMatmul({ type: "q4_k", x: x256, w: q4kBlock(), n: 1, k: 256, nOut: 1, out, activations });
+      assert.equal(out[0], wantK, `${what} q4_k`);
+      be.quantMatmul({ type: "q6_k", x: x256, w: q6kBlock(), n: 1, k: 256, nOut: 1, out, activations });
+      assert.equal(out[0], want6, `${what} q6_k`);
+    }
   }
 });
 
-test("quantMatmul: weights at an odd byte offset inside a larger buffer (file bytes), native = ref", (t) => {
+test("quantMatmul: weights at an odd byte offset inside a larger buffer (file bytes), native = ref, both modes", (t) => {
   if (!nativeStatus().available) return t.skip("native addon unavailable");
   const native = loadBackend({ kind: "native", threads: 2 });
   const rng = new Rng(7);
-  for (const type of ["q8_0", "q4_0", "q4_k", "q6_k"] as const) {
+  for (const [type, activations] of (["q8_0", "q4_0", "q4_k", "q6_k"] as const).flatMap((ty) => (["f32", "q8"] as const).map((m) => [ty, m] as const))) {
     const [n, k, nOut] = [5, 512, 300];
     const rows = randomQuantRows(rng, type, nOut, k);
     const file = new Uint8Array(rows.length + 3);
     file.set(rows, 3);
     const x = rng.fillUniform(new Float32Array(n * k), -1, 1);
-    const a: QuantMatmulArgs = { type, x, w: file.subarray(3), n, k, nOut, out: new Float32Array(n * nOut) };
+    const a: QuantMatmulArgs = { type, x, w: file.subarray(3), n, k, nOut, out: new Float32Array(n * nOut), activations };
     const b: QuantMatmulArgs = { ...a, out: new Float32Array(n * nOut) };
     ref.quantMatmul(a);
     native.quantMatmul(b);
     let scale = 0;
     for (const v of a.out) scale = Math.max(scale, Math.abs(v));
-    for (let i = 0; i < a.out.length; i++) assert.ok(Math.abs(a.out[i] - b.out[i]) <= 2e-5 * scale, `${type} [${i}] ${a.out[i]} vs ${b.out[i]}`);
+    for (let i = 0; i < a.out.length; i++) assert.ok(Math.abs(a.out[i] - b.out[i]) <= 2e-5 * scale, `${type} ${activations} [${i}] ${a.out[i]} vs ${b.out[i]}`);
     // One activation row alone (the decode path) gives exactly the same numbers as inside a batch.
     const one = new Float32Array(nOut);
     native.quantMatmul({ ...a, x: x.subarray(2 * k, 3 * k), n: 1, out: one });
-    assert.deepEqual(one, b.out.subarray(2 * nOut, 3 * nOut), `${type}: row 2 alone = row 2 in the batch`);
+    assert.deepEqual(one, b.out.subarray(2 * nOut, 3 * nOut), `${type} ${activations}: row 2 alone = row 2 in the batch`);
   }
 });
 
@@ -125,6 +130,7 @@ test("quantMatmul: validation names the op, the argument and what was expected",
   bad({ w: new Uint8Array(143) }, "quantMatmul: w has 143 elements, expected at least 144 for nOut=1 rows of K=256 q4_k weights (144 bytes each)");
   bad({ nOut: 3 }, "w has 288 elements, expected at least 432");
   bad({ type: "q5_k" as "q4_k" }, 'type must be one of "q8_0", "q4_0", "q4_k", "q6_k"');
+  bad({ activations: "q4" as "q8" }, 'activations must be one of "f32", "q8", got "q4"');
   bad({ w: new Uint16Array(144) as unknown as Uint8Array }, "w must be a Uint8Array, got Uint16Array");
   bad({ out: new Float32Array(1) }, "out has 1 elements, expected at least 2 for (N, Nout) = (2, 1)");
   const buf = new Float32Array(514);

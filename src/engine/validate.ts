@@ -405,9 +405,11 @@ function f32ToHalf(x: OpArgs["f32ToHalf"]): void {
 }
 
 const QUANT_TYPES = ["q8_0", "q4_0", "q4_k", "q6_k"] as const;
+const QUANT_ACTIVATIONS = ["f32", "q8"] as const;
 function quantMatmul(x: OpArgs["quantMatmul"]): void {
   const op = "quantMatmul";
   isKind(op, "type", x.type, QUANT_TYPES);
+  if (x.activations !== undefined) isKind(op, "activations", x.activations, QUANT_ACTIVATIONS);
   dim(op, "n", x.n);
   dim(op, "k", x.k);
   dim(op, "nOut", x.nOut);

@@ -1,11 +1,12 @@
 // Inference on quantized GGUF files with the weights kept quantized (engine quantMatmul reads Q8_0/Q4_0/Q4_K/Q6_K
-// rows; other types are dequantized at load): teacher-forced logits against the float64 reference of
-// ../shared/reference/quant (README: an engine computing in f32 on exactly dequantized weights agrees to
-// ≤ ~3e-5), greedy ids, and Q8_0 perplexity. Not here: the F32 oracle (stories260k.test.ts).
+// rows; other types are dequantized at load): with activations "f32", teacher-forced logits against the float64
+// reference of ../shared/reference/quant (README: an engine computing in f32 on exactly dequantized weights
+// agrees to ≤ ~3e-5) and greedy ids; with the default "q8" activations, Q8_0 perplexity against llama.cpp's.
+// Not here: the F32 oracle (stories260k.test.ts), live llama.cpp logits (tests/quant-llamacpp.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { loadBackend } from "../engine/backend.js";
+import { loadBackend, withQuantActivations } from "../engine/backend.js";
 import { loadModel } from "../models/load.js";
 import { sharedOrSkip, sharedPath } from "../util/paths.js";
 import { createInferState, decodeStep, prefill } from "./forward.js";
@@ -15,6 +16,8 @@ import { argmax } from "./sampler.js";
 import { windowedPerplexity } from "./score.js";
 
 const backend = loadBackend({ threads: 1 });
+/** The backend with every quantMatmul in "f32" activation mode: what the float64 reference computes. */
+const f32Activations = (be: typeof backend): typeof backend => withQuantActivations(be, "f32");
 
 interface QuantPrompt {
   prompt_ids: number[];
@@ -63,13 +66,13 @@ const FILES: [string, boolean][] = [
   ["tiny-random-llama-bf16.gguf", false],
 ];
 
-test("quantized GGUF files: teacher-forced logits equal the float64 reference within 1e-4", async (t) => {
+test("quantized GGUF files, f32 activations: teacher-forced logits equal the float64 reference within 1e-4", async (t) => {
   const dir = sharedOrSkip(t, "reference", "quant");
   if (dir === null) return;
   const ref = JSON.parse(readFileSync(`${dir}/quant-reference.json`, "utf8")) as QuantRef;
   for (const [file, quantized] of FILES) {
     await t.test(file, () => {
-      const m = createInferModel(loadModel(`${dir}/${file}`, { keepQuantized: true }), backend);
+      const m = createInferModel(loadModel(`${dir}/${file}`, { keepQuantized: true }), f32Activations(backend));
       const layer0 = m.weights.layers[0]!;
       assert.equal(!(layer0.wUp instanceof Float32Array), quantized, "gate|up kept quantized");
       let worst = 0;
@@ -90,14 +93,22 @@ test("quantized GGUF files: teacher-forced logits equal the float64 reference wi
   }
 });
 
-test("stories260K Q8_0 kept quantized: perplexity within 1% of F32 and of llama.cpp's", (t) => {
+test("stories260K Q8_0 / Q4_0 kept quantized: q8 activations bring the perplexity closer to llama.cpp's than f32 ones", (t) => {
   const dir = sharedOrSkip(t, "reference", "quant");
   const f32Path = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
   if (dir === null || f32Path === null) return;
   const text = readFileSync(sharedPath("reference", "stories260K", "ppl_text.txt")!, "utf8");
-  const q8 = windowedPerplexity(createInferModel(loadModel(`${dir}/stories260K-Q8_0.gguf`, { keepQuantized: true }), backend), text, 128).perplexity;
   const f32 = windowedPerplexity(createInferModel(loadModel(f32Path), backend), text, 128).perplexity;
-  t.diagnostic(`Q8_0 (quantMatmul) perplexity ${q8.toFixed(4)} vs F32 ${f32.toFixed(4)} (llama.cpp Q8_0 2.3018 with q8_0 activations)`);
-  assert.ok(Math.abs(q8 - f32) / f32 < 0.01);
-  assert.ok(Math.abs(q8 - 2.3018) / 2.3018 < 0.01);
+  // llama-perplexity -c 128 -b 128 -t 1, F32 KV cache (README of ../shared/reference/quant), printed to 4 decimals.
+  for (const [file, llamaCpp] of [["stories260K-Q8_0.gguf", 2.3018], ["stories260K-Q4_0.gguf", 2.5719]] as const) {
+    const model = loadModel(`${dir}/${file}`, { keepQuantized: true });
+    const q8 = windowedPerplexity(createInferModel(model, backend), text, 128).perplexity;
+    const f32Act = windowedPerplexity(createInferModel(model, f32Activations(backend)), text, 128).perplexity;
+    t.diagnostic(`${file}: perplexity ${q8.toFixed(5)} (q8 activations), ${f32Act.toFixed(5)} (f32 activations), llama.cpp ${llamaCpp}, F32 model ${f32.toFixed(4)}`);
+    // Not to the last digit: over 512 tokens a few q8 roundings sit on ties that a 1-ulp RMSNorm difference
+    // flips (trap 5 of the README).
+    assert.ok(Math.abs(q8 - llamaCpp) < 1.5e-3, `${file}: q8 perplexity ${q8} vs llama.cpp ${llamaCpp}`);
+    assert.ok(Math.abs(q8 - llamaCpp) < Math.abs(f32Act - llamaCpp), `${file}: q8 ${q8} is not closer to llama.cpp ${llamaCpp} than f32 ${f32Act}`);
+    assert.ok(Math.abs(q8 - f32) / f32 < 0.15);
+  }
 });

@@ -1,5 +1,5 @@
 // quantMatmul on llama-quantize's own Q8_0 / Q4_0 / Q4_K / Q6_K tensors (tiny-random-llama fixtures): ref and native
-// equal a double-precision product with the bit-exact dequantized weights. Not here: random blocks
+// with activations "f32" equal a double-precision product with the bit-exact dequantized weights. Not here: random blocks
 // (engine conformance) or whole-model decoding (infer/).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -45,7 +45,7 @@ test("quantMatmul on real llama-quantize tensors = x · dequant(W)ᵀ (ref and n
       }
       for (const be of backends) {
         const out = new Float32Array(n * nOut);
-        be.quantMatmul({ type, x, w: raw, n, k, nOut, out });
+        be.quantMatmul({ type, x, w: raw, n, k, nOut, out, activations: "f32" });
         for (let i = 0; i < out.length; i++) {
           assert.ok(Math.abs(out[i]! - want[i]!) <= 2e-5 * scale, `${be.name} ${file} ${ti.name}[${i}]: ${out[i]} vs ${want[i]}`);
         }

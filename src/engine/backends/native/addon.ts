@@ -21,6 +21,9 @@ export interface NativeAddon {
   isa(): NativeIsa;
   /** Switches every kernel's instruction-set path (tests, benchmarks); false when the CPU lacks it. */
   setIsa(isa: NativeIsa): boolean;
+  /** Whether quantMatmul's q8 activations use AVX512-VNNI on the avx512 path; `on` switches it first (tests,
+   *  benchmarks; ignored where the CPU lacks VNNI, which answers false). */
+  quantVnni(on?: boolean): boolean;
   /** Calls an addon function with an unchecked argument (tests of the addon's own checks). */
   callRaw(name: string, arg: unknown): unknown;
 }
@@ -85,7 +88,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
     "attention", "attentionBackward", "crossEntropy", "crossEntropyBackward",
   ].map(m);
   const [adamw, sumSquares, halfToF32, f32ToHalf, quantMatmul] = ["adamw", "sumSquares", "halfToF32", "f32ToHalf", "quantMatmul"].map(m);
-  const [setThreads, getThreads, isa, setIsa] = ["setThreads", "getThreads", "isa", "setIsa"].map(m);
+  const [setThreads, getThreads, isa, setIsa, quantVnni] = ["setThreads", "getThreads", "isa", "setIsa", "quantVnni"].map(m);
 
   const kernels: Kernels = {
     gemm: (a) => void gemm(a),
@@ -141,6 +144,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
     },
     isa: currentIsa,
     setIsa: (x) => setIsa(x) === true,
+    quantVnni: (on) => (on === undefined ? quantVnni() : quantVnni(on)) === true,
     callRaw: (name, arg) => method(mod, name)(arg),
   };
 }

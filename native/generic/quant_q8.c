@@ -1,0 +1,392 @@
+/* quantMatmul with activations "q8": each activation row quantized as llama.cpp's x86 CPU backend does (Q8_0 for
+ * Q8_0/Q4_0 weights, Q8_K for Q4_K/Q6_K; src/engine/quant-activations.ts is the spec), then per block an exact
+ * integer dot product scaled by d_w·d_x in f32, as ggml_vec_dot_q8_0_q8_0 / q4_0_q8_0 / q4_K_q8_K / q6_K_q8_K.
+ * One source for every ISA (kd_impl.h): portable C; AVX2 maddubs/madd (also the AVX-512 build, EVEX-encoded);
+ * AVX512-VNNI vpdpbusd for the Q8_0/Q4_0 block sums when compiled with it (native/avx512/quant_q8_vnni.c).
+ * Not here: the f32-activation kernels (quant.c), dispatch (quant_dispatch.c).
+ *
+ * Schedule as quant.c: x is quantized once per call (tasks of rows when N is large), then tasks are runs of W
+ * rows and activation rows go 4 at a time. Each output's order of operations depends on the ISA only (never on
+ * the thread count or on N): two f32 accumulators per row (even / odd blocks), summed at the end. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kd_impl.h"
+#include "kd_quant.h"
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+enum { QK = 32, QKK = 256, Q8_0_B = 34, Q4_0_B = 18, Q4_K_B = 144, Q6_K_B = 210 };
+
+/* An f16 (little-endian, any alignment) as f32, exactly. */
+static inline float q8_f16_at(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+#if defined(__F16C__)
+  return _cvtsh_ss(h);
+#else
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+  if (e == 0x1f) return kd_u2f(sign | 0x7f800000u | (m << 13) | (m ? 0x400000u : 0u));
+  if (e == 0) return kd_u2f(sign | kd_f2u((float)m * 5.9604644775390625e-8f));
+  return kd_u2f(sign | ((e + 112u) << 23) | (m << 13));
+#endif
+}
+
+/* f ≥ 0 rounded to the nearest f16 (ties to even) and widened back: GGML_CPU_FP32_TO_FP16 of ggml's d. */
+static inline float f16_round(float f) {
+#if defined(__F16C__)
+  return _cvtsh_ss(_cvtss_sh(f, 0));
+#else
+  if (f != f) return f;
+  if (f < 6.103515625e-05f) return nearbyintf(f * 16777216.0f) * 5.9604644775390625e-8f; /* subnormal: 2^-24 steps */
+  uint32_t u = kd_f2u(f);
+  u = (u + 0xfffu + ((u >> 13) & 1u)) & ~0x1fffu; /* keep 10 mantissa bits, ties to even */
+  const float r = kd_u2f(u);
+  return r > 65504.0f ? INFINITY : r;
+#endif
+}
+
+/* Round to nearest, ties to even, saturated to int8: _mm256_round_ps(_MM_ROUND_NEAREST) + cvtps + packs (Q8_0)
+ * and ggml's nearest_int (Q8_K) agree on |v| ≤ 2^22. NaN becomes −128 as cvtps' INT_MIN does after packs. */
+static inline int rne_i8(float v) {
+  float r = nearbyintf(v);
+  if (!(r >= -128.0f)) r = -128.0f;
+  if (r > 127.0f) r = 127.0f;
+  return (int)r;
+}
+
+/* x86 quantize_row_q8_0 (AVX2 path): d = f16(amax/127), q = rne(x·(127/amax)); bs = Σq per block (for Q4_0's
+ * −8 offset, an integer identity). */
+static void quantize_q8_0(const float *x, int64_t k, int8_t *q, float *d, int32_t *bs) {
+  for (int64_t b = 0; b < k / QK; b++) {
+    const float *xb = x + b * QK;
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(xb[j]));
+    d[b] = f16_round(amax / 127.0f);
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    int32_t s = 0;
+    for (int j = 0; j < QK; j++) {
+      q[b * QK + j] = (int8_t)rne_i8(xb[j] * id);
+      s += q[b * QK + j];
+    }
+    bs[b] = s;
+  }
+}
+
+/* ggml quantize_row_q8_K_ref: max = first x of largest |x|, iscale = −127/max, q = min(127, rne(iscale·x)),
+ * d = 1/iscale; bs = Σq per 16. An all-zero block has d = 0, q = 0, bs = 0. */
+static void quantize_q8_k(const float *x, int64_t k, int8_t *q, float *d, int32_t *bs) {
+  for (int64_t b = 0; b < k / QKK; b++) {
+    const float *xb = x + b * QKK;
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < QKK; j++) {
+      const float ax = fabsf(xb[j]);
+      if (ax > amax) {
+        amax = ax;
+        max = xb[j];
+      }
+    }
+    int8_t *qb = q + b * QKK;
+    if (amax == 0.0f) {
+      d[b] = 0.0f;
+      memset(qb, 0, QKK);
+      for (int g = 0; g < 16; g++) bs[b * 16 + g] = 0;
+      continue;
+    }
+    const float iscale = -127.0f / max;
+    for (int j = 0; j < QKK; j++) qb[j] = (int8_t)rne_i8(iscale * xb[j]);
+    for (int g = 0; g < 16; g++) {
+      int32_t s = 0;
+      for (int j = 0; j < 16; j++) s += qb[g * 16 + j];
+      bs[b * 16 + g] = s;
+    }
+    d[b] = 1.0f / iscale;
+  }
+}
+
+/* Quantized activations: row i has qs[i·k ..], d[i·nd ..] and bs[i·nbs ..]. */
+typedef struct {
+  const int8_t *qs;
+  const float *d;
+  const int32_t *bs;
+  int64_t nd, nbs;
+} q8_act;
+
+/* ---- integer block sums ---------------------------------------------------------------------------------- */
+#if defined(__AVX2__)
+/* Σ over each 4 bytes of a (u8) · b (s8) → 8 int32, added to acc. maddubs cannot saturate here: a ≤ 128 and
+ * |b| ≤ 127 (Q8_0 / Q4_0 callers), so a pair sum stays ≤ 32512. */
+static inline __m256i dot_u8s8(__m256i acc, __m256i a, __m256i b) {
+#if defined(__AVX512VNNI__)
+  return _mm256_dpbusd_epi32(acc, a, b);
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1)));
+#endif
+}
+/* sc · Σ over each 4 bytes of a (u8 ≤ 63) · b (s8): maddubs (pairs ≤ 16002) then madd with the int16 scales. */
+static inline __m256i dot_scaled(__m256i a, __m256i b, __m256i sc16) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), sc16);
+}
+static inline float hsum8(__m256 a) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+static inline __m256i lane0(int32_t v) { return _mm256_setr_epi32(v, 0, 0, 0, 0, 0, 0, 0); }
+typedef __m256 facc;
+static inline facc facc_zero(void) { return _mm256_setzero_ps(); }
+static inline float facc_sum(facc a) { return hsum8(a); }
+#else
+typedef float facc;
+static inline facc facc_zero(void) { return 0.0f; }
+static inline float facc_sum(facc a) { return a; }
+#endif
+
+/* ---- Q8_0 / Q4_0 weights · nr Q8_0 rows ------------------------------------------------------------------- */
+static inline __attribute__((always_inline)) void dot_q0(const int nr, const int q4, const uint8_t *wr, int64_t k,
+                                                         const q8_act *a, int64_t i0, float *out, int64_t ldo) {
+  facc acc[4][2];
+  for (int i = 0; i < nr; i++) acc[i][0] = acc[i][1] = facc_zero();
+  const int64_t nb = k / QK;
+  for (int64_t b = 0; b < nb; b++) {
+    const uint8_t *blk = wr + b * (q4 ? Q4_0_B : Q8_0_B);
+    const float dw = q8_f16_at(blk);
+    const int c = (int)(b & 1);
+#if defined(__AVX2__)
+    __m256i wa; /* u8 weights: |q| (Q8_0, sign moved onto x) or the nibbles 0..15 (Q4_0, −8 folded in below) */
+    __m256i ws = _mm256_setzero_si256();
+    if (q4) {
+      const __m128i raw = _mm_loadu_si128((const __m128i *)(blk + 2));
+      const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+      wa = _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+    } else {
+      ws = _mm256_loadu_si256((const __m256i *)(blk + 2));
+      wa = _mm256_sign_epi8(ws, ws);
+    }
+    for (int i = 0; i < nr; i++) {
+      const int64_t r = i0 + i;
+      const __m256i qx = _mm256_loadu_si256((const __m256i *)(a->qs + r * k + b * QK));
+      /* Q4_0: Σ(n − 8)·x = Σ n·x − 8·Σx, the second term started in lane 0 (integer exact). */
+      const __m256i p = q4 ? dot_u8s8(lane0(-8 * a->bs[r * a->nbs + b]), wa, qx)
+                           : dot_u8s8(_mm256_setzero_si256(), wa, _mm256_sign_epi8(qx, ws));
+      acc[i][c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * a->d[r * a->nd + b]), _mm256_cvtepi32_ps(p), acc[i][c]);
+    }
+#else
+    for (int i = 0; i < nr; i++) {
+      const int64_t r = i0 + i;
+      const int8_t *qx = a->qs + r * k + b * QK;
+      int32_t s = 0;
+      if (q4) {
+        for (int j = 0; j < QK / 2; j++)
+          s += ((blk[2 + j] & 15) - 8) * qx[j] + ((blk[2 + j] >> 4) - 8) * qx[j + QK / 2];
+      } else {
+        for (int j = 0; j < QK; j++) s += (int8_t)blk[2 + j] * qx[j];
+      }
+      acc[i][c] += (dw * a->d[r * a->nd + b]) * (float)s;
+    }
+#endif
+  }
+  for (int i = 0; i < nr; i++) out[i * ldo] = facc_sum(acc[i][0]) + facc_sum(acc[i][1]);
+}
+
+/* ---- Q4_K weights · nr Q8_K rows: per super-block (d_x·d)·Σ_s sc_s·Σ q·x − (d_x·dmin)·Σ_s m_s·bsums_s ------- */
+static inline __attribute__((always_inline)) void dot_q4k(const int nr, const uint8_t *wr, int64_t k, const q8_act *a,
+                                                          int64_t i0, float *out, int64_t ldo) {
+  facc acc[4][2];
+  float accm[4][2];
+  for (int i = 0; i < nr; i++) {
+    acc[i][0] = acc[i][1] = facc_zero();
+    accm[i][0] = accm[i][1] = 0.0f;
+  }
+  for (int64_t b = 0; b < k / QKK; b++) {
+    const uint8_t *blk = wr + b * Q4_K_B;
+    const float d = q8_f16_at(blk), dmin = q8_f16_at(blk + 2);
+    const uint8_t *s = blk + 4;
+    int sc[8], mn[8];
+    for (int j = 0; j < 8; j++) { /* ggml's get_scale_min_k4 */
+      sc[j] = j < 4 ? s[j] & 63 : (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
+      mn[j] = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+    const int c = (int)(b & 1);
+#if defined(__AVX2__)
+    __m256i isum[4];
+    for (int i = 0; i < nr; i++) isum[i] = _mm256_setzero_si256();
+    for (int g = 0; g < 4; g++) {
+      const __m256i raw = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * g));
+      const __m256i lo = _mm256_and_si256(raw, _mm256_set1_epi8(0x0f));
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), _mm256_set1_epi8(0x0f));
+      const __m256i s1 = _mm256_set1_epi16((short)sc[2 * g]), s2 = _mm256_set1_epi16((short)sc[2 * g + 1]);
+      for (int i = 0; i < nr; i++) {
+        const int8_t *qx = a->qs + (i0 + i) * k + b * QKK + 64 * g;
+        const __m256i p1 = dot_scaled(lo, _mm256_loadu_si256((const __m256i *)qx), s1);
+        const __m256i p2 = dot_scaled(hi, _mm256_loadu_si256((const __m256i *)(qx + 32)), s2);
+        isum[i] = _mm256_add_epi32(isum[i], _mm256_add_epi32(p1, p2));
+      }
+    }
+#endif
+    for (int i = 0; i < nr; i++) {
+      const int64_t r = i0 + i;
+      const int32_t *bs = a->bs + r * a->nbs + b * 16;
+      int32_t msum = 0;
+      for (int j = 0; j < 8; j++) msum += mn[j] * (bs[2 * j] + bs[2 * j + 1]);
+      const float dx = a->d[r * a->nd + b];
+#if defined(__AVX2__)
+      acc[i][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * d), _mm256_cvtepi32_ps(isum[i]), acc[i][c]);
+#else
+      const int8_t *qx = a->qs + r * k + b * QKK;
+      int32_t is = 0;
+      for (int j = 0; j < 8; j++) {
+        const uint8_t *q = blk + 16 + 32 * (j / 2);
+        const int sh = (j & 1) * 4;
+        int32_t t = 0;
+        for (int l = 0; l < 32; l++) t += ((q[l] >> sh) & 15) * qx[32 * j + l];
+        is += sc[j] * t;
+      }
+      acc[i][c] += (dx * d) * (float)is;
+#endif
+      accm[i][c] += (dx * dmin) * (float)msum;
+    }
+  }
+  for (int i = 0; i < nr; i++)
+    out[i * ldo] = (facc_sum(acc[i][0]) + facc_sum(acc[i][1])) - (accm[i][0] + accm[i][1]);
+}
+
+/* ---- Q6_K weights · nr Q8_K rows: per super-block (d_x·d)·(Σ_g sc_g·Σ q·x − 32·Σ_g sc_g·bsums_g), q = 0..63 -- */
+static inline __attribute__((always_inline)) void dot_q6k(const int nr, const uint8_t *wr, int64_t k, const q8_act *a,
+                                                          int64_t i0, float *out, int64_t ldo) {
+  facc acc[4][2];
+  for (int i = 0; i < nr; i++) acc[i][0] = acc[i][1] = facc_zero();
+  for (int64_t b = 0; b < k / QKK; b++) {
+    const uint8_t *blk = wr + b * Q6_K_B;
+    const int8_t *sc = (const int8_t *)(blk + 192);
+    const float d = q8_f16_at(blk + 208);
+    const int c = (int)(b & 1);
+    int32_t corr[4];
+    for (int i = 0; i < nr; i++) { /* the −32 offset through Q8_K's bsums: group g of 16 has scale sc[g] */
+      const int32_t *bs = a->bs + (i0 + i) * a->nbs + b * 16;
+      int32_t t = 0;
+      for (int g = 0; g < 16; g++) t += sc[g] * bs[g];
+      corr[i] = 32 * t;
+    }
+#if defined(__AVX2__)
+    __m256i isum[4];
+    for (int i = 0; i < nr; i++) isum[i] = lane0(-corr[i]);
+    for (int h = 0; h < 2; h++) {
+      const uint8_t *ql = blk + 64 * h, *qhp = blk + 128 + 32 * h;
+      const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+      const __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
+      const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(3);
+      for (int qq = 0; qq < 4; qq++) {
+        /* weights 128h + 32qq + l: low 4 bits from ql[l + 32(qq&1)] (nibble qq>>1), high 2 from qh[l] bits 2qq */
+        const __m256i lsrc = (qq & 1) ? l1 : l0;
+        const __m256i lo = _mm256_and_si256(qq >> 1 ? _mm256_srli_epi16(lsrc, 4) : lsrc, m4);
+        const __m256i hi2 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * qq), m2);
+        const __m256i q = _mm256_or_si256(lo, _mm256_slli_epi16(hi2, 4));
+        const int g = 8 * h + 2 * qq; /* groups g (l < 16) and g + 1 (l ≥ 16) */
+        const __m256i s16 = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+        for (int i = 0; i < nr; i++) {
+          const int8_t *qx = a->qs + (i0 + i) * k + b * QKK + 128 * h + 32 * qq;
+          isum[i] = _mm256_add_epi32(isum[i], dot_scaled(q, _mm256_loadu_si256((const __m256i *)qx), s16));
+        }
+      }
+    }
+    for (int i = 0; i < nr; i++)
+      acc[i][c] = _mm256_fmadd_ps(_mm256_set1_ps(a->d[(i0 + i) * a->nd + b] * d), _mm256_cvtepi32_ps(isum[i]), acc[i][c]);
+#else
+    for (int i = 0; i < nr; i++) {
+      const int8_t *qx = a->qs + (i0 + i) * k + b * QKK;
+      int32_t is = -corr[i];
+      for (int h = 0; h < 2; h++) {
+        const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
+        for (int qq = 0; qq < 4; qq++) {
+          for (int l = 0; l < 32; l++) {
+            const int q = ((ql[l + 32 * (qq & 1)] >> (4 * (qq >> 1))) & 15) | (((qh[l] >> (2 * qq)) & 3) << 4);
+            is += sc[8 * h + 2 * qq + l / 16] * q * qx[128 * h + 32 * qq + l];
+          }
+        }
+      }
+      acc[i][c] += (a->d[(i0 + i) * a->nd + b] * d) * (float)is;
+    }
+#endif
+  }
+  for (int i = 0; i < nr; i++) out[i * ldo] = facc_sum(acc[i][0]) + facc_sum(acc[i][1]);
+}
+
+/* ---- tasks ------------------------------------------------------------------------------------------------ */
+typedef struct {
+  kd_quant_type type;
+  const float *x;
+  const uint8_t *w;
+  int64_t n, k, n_out, row_bytes, rows_per_task, x_rows_per_task;
+  q8_act a;
+  int8_t *qs;
+  float *d;
+  int32_t *bs;
+  float *out;
+} q8_ctx;
+
+static void quantize_task(void *vctx, size_t task, int thread) {
+  (void)thread;
+  const q8_ctx *c = vctx;
+  const int64_t r0 = (int64_t)task * c->x_rows_per_task, r1 = kd_min64(c->n, r0 + c->x_rows_per_task);
+  const int kq = c->type == KD_QUANT_Q4_K || c->type == KD_QUANT_Q6_K;
+  for (int64_t r = r0; r < r1; r++) {
+    if (kq) quantize_q8_k(c->x + r * c->k, c->k, c->qs + r * c->k, c->d + r * c->a.nd, c->bs + r * c->a.nbs);
+    else quantize_q8_0(c->x + r * c->k, c->k, c->qs + r * c->k, c->d + r * c->a.nd, c->bs + r * c->a.nbs);
+  }
+}
+
+#define KD_Q8_ROWS(CALL)                \
+  switch (nr) {                         \
+    case 4: CALL(4); break;             \
+    case 3: CALL(3); break;             \
+    case 2: CALL(2); break;             \
+    default: CALL(1); break;            \
+  }
+#define KD_Q8_0(NR) dot_q0(NR, 0, wr, c->k, &c->a, i, o, c->n_out)
+#define KD_Q4_0(NR) dot_q0(NR, 1, wr, c->k, &c->a, i, o, c->n_out)
+#define KD_Q4_K(NR) dot_q4k(NR, wr, c->k, &c->a, i, o, c->n_out)
+#define KD_Q6_K(NR) dot_q6k(NR, wr, c->k, &c->a, i, o, c->n_out)
+
+static void dot_task(void *vctx, size_t task, int thread) {
+  (void)thread;
+  const q8_ctx *c = vctx;
+  const int64_t r0 = (int64_t)task * c->rows_per_task, r1 = kd_min64(c->n_out, r0 + c->rows_per_task);
+  for (int64_t i = 0; i < c->n; i += 4) {
+    const int nr = (int)kd_min64(4, c->n - i);
+    for (int64_t r = r0; r < r1; r++) {
+      const uint8_t *wr = c->w + r * c->row_bytes;
+      float *o = c->out + i * c->n_out + r;
+      switch (c->type) {
+        case KD_QUANT_Q8_0: KD_Q8_ROWS(KD_Q8_0); break;
+        case KD_QUANT_Q4_0: KD_Q8_ROWS(KD_Q4_0); break;
+        case KD_QUANT_Q4_K: KD_Q8_ROWS(KD_Q4_K); break;
+        default: KD_Q8_ROWS(KD_Q6_K); break;
+      }
+    }
+  }
+}
+
+int KD_FN(kd_quant_matmul_q8)(kd_quant_type type, const float *x, const uint8_t *w, int64_t n, int64_t k,
+                              int64_t n_out, float *out) {
+  const int64_t row_bytes = kd_quant_row_bytes(type, k);
+  if (row_bytes <= 0 || n <= 0 || n_out <= 0) return 0;
+  const int kq = type == KD_QUANT_Q4_K || type == KD_QUANT_Q6_K;
+  const int64_t nd = k / (kq ? QKK : QK), nbs = kq ? k / 16 : k / QK;
+  /* One allocation: int32 sums, f32 scales, then the int8 quants (32-byte loads may run to the end only). */
+  const size_t bytes = (size_t)(n * nbs) * sizeof(int32_t) + (size_t)(n * nd) * sizeof(float) + (size_t)(n * k);
+  uint8_t *mem = malloc(bytes);
+  if (mem == NULL) return -1;
+  q8_ctx c = {type, x, w, n, k, n_out, row_bytes, kd_max64(1, 32768 / row_bytes), kd_max64(1, 32768 / k),
+              {0}, NULL, NULL, NULL, out};
+  c.bs = (int32_t *)mem;
+  c.d = (float *)(mem + (size_t)(n * nbs) * sizeof(int32_t));
+  c.qs = (int8_t *)(mem + (size_t)(n * nbs) * sizeof(int32_t) + (size_t)(n * nd) * sizeof(float));
+  c.a = (q8_act){c.qs, c.d, c.bs, nd, nbs};
+  kd_run(kd_div_up(n, c.x_rows_per_task), quantize_task, &c);
+  kd_run(kd_div_up(n_out, c.rows_per_task), dot_task, &c);
+  free(mem);
+  return 0;
+}
