@@ -3,6 +3,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../util/errors.js";
+import { parseCsv } from "./csv.js";
+
+export { parseCsv };
 
 export type EvalSetName = "cefr-sp" | "asset" | "do-not-answer";
 export const EVAL_SETS: readonly EvalSetName[] = ["cefr-sp", "asset", "do-not-answer"];
@@ -10,40 +13,6 @@ export const EVAL_SETS: readonly EvalSetName[] = ["cefr-sp", "asset", "do-not-an
 export interface EvalText {
   readonly set: EvalSetName;
   readonly text: string;
-}
-
-/** Parses RFC 4180 CSV (quoted fields may hold commas, quotes as "" and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 const lines = (file: string): string[] =>
