@@ -1,14 +1,16 @@
 // The evaluation sets in ../shared/data that training data must not contain: CEFR-SP sentences, ASSET
-// originals and simplifications, and Do-Not-Answer questions. Not here: n-gram matching (decontaminate.ts).
+// originals and simplifications, Do-Not-Answer questions, and the held-out sets of the instruction data
+// ("instruct-heldout": Self-Instruct user-oriented tasks, held-out Aozora passages, held-out HH-RLHF dialogues). Not here: n-gram matching (decontaminate.ts).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../util/errors.js";
 import { parseCsv } from "./csv.js";
+import { instructHeldOutTexts } from "./instruct/build.js";
 
 export { parseCsv };
 
-export type EvalSetName = "cefr-sp" | "asset" | "do-not-answer";
-export const EVAL_SETS: readonly EvalSetName[] = ["cefr-sp", "asset", "do-not-answer"];
+export type EvalSetName = "cefr-sp" | "asset" | "do-not-answer" | "instruct-heldout";
+export const EVAL_SETS: readonly EvalSetName[] = ["cefr-sp", "asset", "do-not-answer", "instruct-heldout"];
 
 export interface EvalText {
   readonly set: EvalSetName;
@@ -25,6 +27,11 @@ const lines = (file: string): string[] =>
 export function loadEvalSets(dataDir: string, names: readonly EvalSetName[]): EvalText[] {
   const out: EvalText[] = [];
   for (const set of names) {
+    if (set === "instruct-heldout") {
+      // Built with the default config, i.e. the ids splits.json declares (instruct/build.ts).
+      for (const text of instructHeldOutTexts(dataDir)) out.push({ set, text });
+      continue;
+    }
     const dir = join(dataDir, set);
     if (!existsSync(dir)) throw new FormatError(dir, `evaluation set '${set}' not found (decontaminate.evalSets)`);
     if (set === "cefr-sp") {
