@@ -1,7 +1,7 @@
 // The pipeline's one typed configuration: defaults that suit mixed Japanese/English text, and the parser that
 // validates a JSON config against them (unknown keys and wrong types are errors naming the key).
 // Not here: running anything (pipeline.ts).
-import { KotodamaError } from "../util/errors.js";
+import { check, fail, isPlain, mergeOverDefaults } from "./schema.js";
 import { SOURCE_DEFAULTS, type SourceConfig } from "./readers.js";
 import { NORMALIZE_DEFAULTS, type NormalizeConfig } from "./normalize.js";
 import { LANGID_DEFAULTS, type LangIdConfig } from "./langid.js";
@@ -63,50 +63,7 @@ const NULLABLE: Readonly<Record<string, "string" | "number">> = {
   "sources[].maxDocs": "number",
 };
 
-const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
-function fail(file: string, path: string, msg: string): never {
-  throw new KotodamaError(`${file}: ${path === "" ? "config" : `'${path}'`} ${msg}`);
-}
-
-/** Merges a user value over a default, checking keys and types against the default. */
-function merge(def: unknown, user: unknown, path: string, file: string): unknown {
-  if (user === undefined) return def;
-  const generic = path.replace(/\[\d+\]/g, "[]");
-  const nullable = NULLABLE[generic];
-  if (nullable !== undefined) {
-    if (user === null) return null;
-    if (typeof user !== nullable) fail(file, path, `expects a ${nullable} or null, got ${JSON.stringify(user)}`);
-    return user;
-  }
-  if (isPlain(def)) {
-    if (!isPlain(user)) fail(file, path, `expects an object, got ${JSON.stringify(user)}`);
-    const out: Record<string, unknown> = { ...def };
-    for (const [k, v] of Object.entries(user)) {
-      const p = path === "" ? k : `${path}.${k}`;
-      if (!(k in def)) fail(file, p, `is not a known key; expected one of: ${Object.keys(def).join(", ")}`);
-      out[k] = merge(def[k], v, p, file);
-    }
-    return out;
-  }
-  if (Array.isArray(def)) {
-    if (!Array.isArray(user)) fail(file, path, `expects an array, got ${JSON.stringify(user)}`);
-    const sample: unknown = def[0];
-    user.forEach((el, i) => {
-      const p = `${path}[${i}]`;
-      if (Array.isArray(sample)) {
-        if (!Array.isArray(el) || el.length !== sample.length || el.some((x) => typeof x !== "number")) fail(file, p, `expects [${sample.map(() => "number").join(", ")}]`);
-      } else if (typeof el !== (sample === undefined ? "string" : typeof sample)) fail(file, p, `expects a ${sample === undefined ? "string" : typeof sample}, got ${JSON.stringify(el)}`);
-    });
-    return user;
-  }
-  if (typeof user !== typeof def) fail(file, path, `expects a ${typeof def}, got ${JSON.stringify(user)}`);
-  return user;
-}
-
-function check(cond: boolean, file: string, path: string, msg: string): void {
-  if (!cond) fail(file, path, msg);
-}
+const merge = (def: unknown, user: unknown, path: string, file: string): unknown => mergeOverDefaults(def, user, path, file, NULLABLE);
 
 /** Validates a parsed JSON config (file names it in errors) into a complete, typed PipelineConfig. */
 export function parseConfig(json: unknown, file = "config"): PipelineConfig {

@@ -7,9 +7,10 @@
 // n-grams occur in validation documents: TinyStories shares stock 13-grams ("once upon a time there was a
 // little girl named lily who loved to ...") across unrelated stories, so a single shared n-gram is not a leak.
 import { unitHashes } from "./units.js";
+import type { EvalSetName } from "./evalsets.js";
 
 export interface DecontaminateConfig {
-  readonly evalSets: readonly ("cefr-sp" | "asset" | "do-not-answer")[];
+  readonly evalSets: readonly EvalSetName[];
   /** Folder holding the evaluation sets (null: ../shared/data; the stage is skipped with a note when absent). */
   readonly dataDir: string | null;
   readonly ngram: number;
@@ -19,7 +20,7 @@ export interface DecontaminateConfig {
 }
 
 export const DECONTAMINATE_DEFAULTS: DecontaminateConfig = {
-  evalSets: ["cefr-sp", "asset", "do-not-answer"],
+  evalSets: ["cefr-sp", "asset", "do-not-answer", "instruct-heldout"],
   dataDir: null,
   ngram: 13,
   minEvalUnits: 8,

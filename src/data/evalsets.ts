@@ -1,49 +1,20 @@
 // The evaluation sets in ../shared/data that training data must not contain: CEFR-SP sentences, ASSET
-// originals and simplifications, and Do-Not-Answer questions. Not here: n-gram matching (decontaminate.ts).
+// originals and simplifications, Do-Not-Answer questions, and the held-out sets of the instruction data
+// ("instruct-heldout": Self-Instruct user-oriented tasks, held-out Aozora passages, held-out HH-RLHF dialogues). Not here: n-gram matching (decontaminate.ts).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "../util/errors.js";
+import { parseCsv } from "./csv.js";
+import { instructHeldOutTexts } from "./instruct/build.js";
 
-export type EvalSetName = "cefr-sp" | "asset" | "do-not-answer";
-export const EVAL_SETS: readonly EvalSetName[] = ["cefr-sp", "asset", "do-not-answer"];
+export { parseCsv };
+
+export type EvalSetName = "cefr-sp" | "asset" | "do-not-answer" | "instruct-heldout";
+export const EVAL_SETS: readonly EvalSetName[] = ["cefr-sp", "asset", "do-not-answer", "instruct-heldout"];
 
 export interface EvalText {
   readonly set: EvalSetName;
   readonly text: string;
-}
-
-/** Parses RFC 4180 CSV (quoted fields may hold commas, quotes as "" and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 const lines = (file: string): string[] =>
@@ -56,6 +27,11 @@ const lines = (file: string): string[] =>
 export function loadEvalSets(dataDir: string, names: readonly EvalSetName[]): EvalText[] {
   const out: EvalText[] = [];
   for (const set of names) {
+    if (set === "instruct-heldout") {
+      // Built with the default config, i.e. the ids splits.json declares (instruct/build.ts).
+      for (const text of instructHeldOutTexts(dataDir)) out.push({ set, text });
+      continue;
+    }
     const dir = join(dataDir, set);
     if (!existsSync(dir)) throw new FormatError(dir, `evaluation set '${set}' not found (decontaminate.evalSets)`);
     if (set === "cefr-sp") {

@@ -17,3 +17,8 @@ export { isValidation, repeats, SPLIT_DEFAULTS, type SplitConfig } from "./split
 export { ShardWriter, ShardReader, decodeHeader, bytesPerTokenFor, SHARD_HEADER_BYTES, type ShardHeader, type TokenBatch } from "./shards.js";
 export { openSplit, readManifest, type Manifest, type ShardEntry, type SplitEntry, type SourceEntry } from "./manifest.js";
 export { unitHashes } from "./units.js";
+export { buildInstructData, instructHeldOutTexts, PRETRAIN_DECONTAMINATION_SOURCES, type InstructData, type InstructProgress } from "./instruct/build.js";
+export { parseInstructConfig, INSTRUCT_DEFAULTS, type InstructConfig } from "./instruct/config.js";
+export { doNotAnswerHeldOutIds, readSplits, type SplitsFile, type HeldOutSet } from "./instruct/split.js";
+export { readExamples, parseExample, TASKS, type InstructExample, type TaskName } from "./instruct/example.js";
+export { writeInstructData, type InstructManifest } from "./instruct/writer.js";

@@ -82,7 +82,7 @@ function config(dir: string, extra: Record<string, unknown> = {}): ReturnType<ty
       { name: "ja", paths: ["ja.txt"] },
       { name: "jsonl", paths: ["*.jsonl"], format: "jsonl", weight: 2 },
     ],
-    decontaminate: { dataDir: "eval" },
+    decontaminate: { dataDir: "eval", evalSets: ["cefr-sp", "asset", "do-not-answer"] },
     split: { valFraction: 0.1 },
     ...extra,
   }, join(dir, "config.json"));

@@ -11,6 +11,7 @@ import { runPipeline, type Progress, type TokenizerInput } from "../../data/pipe
 import { sha256 } from "../../data/files.js";
 import { summarize, writeReport } from "../../data/report.js";
 import { detectTokenizerFile, loadTokenizer } from "../../tokenizer/load.js";
+import { dataInstruct, INSTRUCT_HELP } from "./data-instruct.js";
 
 const HELP = [
   "Usage: kotodama data prepare --config FILE --out DIR [--tokenizer PATH] [--force] [--quiet]",
@@ -112,15 +113,22 @@ async function prepare(argv: readonly string[]): Promise<number> {
 export const data: Command = {
   name: "data",
   ownHelp: true,
-  summary: "prepare filtered, deduplicated token shards",
-  help: HELP,
+  summary: "prepare filtered, deduplicated token shards; build instruction data",
+  help: `${HELP}\n\n${INSTRUCT_HELP}`,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || (sub === "prepare" && wantsHelp(rest))) {
-      process.stdout.write(`${HELP}\n`);
+      process.stdout.write(`${HELP}\n\n${INSTRUCT_HELP}\n`);
       return sub === undefined ? 2 : 0;
     }
-    if (sub !== "prepare") throw new KotodamaError(`kotodama data: unknown subcommand '${sub}'; expected 'prepare'`);
+    if (sub === "instruct") {
+      if (wantsHelp(rest)) {
+        process.stdout.write(`${INSTRUCT_HELP}\n`);
+        return 0;
+      }
+      return dataInstruct(rest);
+    }
+    if (sub !== "prepare") throw new KotodamaError(`kotodama data: unknown subcommand '${sub}'; expected 'prepare' or 'instruct'`);
     return prepare(rest);
   },
 };
