@@ -1,6 +1,7 @@
 /* Kernel lab timings for fused attention and cross-entropy: GFLOP/s (forward 4·D, backward 10·D flops per visible
  * query-key pair: 2 and 5 matrix products) per ISA table and thread count, medians (KD_BENCH_MIN=1: best;
- * KD_BENCH_CPU=1: thread CPU time for 1 thread). Not here: accuracy (check.c).
+ * KD_BENCH_CPU=1: thread CPU time for 1 thread; KD_BENCH_ONLY=text: only shapes whose name contains it). Not here:
+ * accuracy (check.c).
  * Build and run: dev/attention/run.sh bench [max_threads] [generic|avx2|avx512] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ typedef struct {
   int causal;
   int64_t window; /* sliding window (0 = off) */
   float softcap;  /* Gemma 2 score cap (0 = off) */
+  int64_t doc;    /* packed documents of doc positions each (segments; 0 = off) */
 } shape;
 
 static int use_min = 0; /* KD_BENCH_MIN=1: best time instead of the median (on a busy machine) */
@@ -63,15 +65,21 @@ static void attention(const shape *sh, int threads) {
   double pairs = 0;
   for (int64_t t = 0; t < sh->t; t++) { /* visible query-key pairs, as the kernels count them */
     const int64_t p = sh->s - sh->t + t, hi = sh->causal ? p + 1 : sh->s;
-    const int64_t lo = sh->window > 0 && p - sh->window + 1 > 0 ? p - sh->window + 1 : 0;
-    pairs += (double)(hi - lo);
+    int64_t lo = sh->window > 0 && p - sh->window + 1 > 0 ? p - sh->window + 1 : 0;
+    if (sh->doc > 0 && p / sh->doc * sh->doc > lo) lo = p / sh->doc * sh->doc; /* keys before the document start */
+    pairs += (double)((sh->doc > 0 && (p / sh->doc + 1) * sh->doc < hi ? (p / sh->doc + 1) * sh->doc : hi) - lo);
   }
   pairs *= (double)(sh->b * sh->h);
   const float scale = 0.125f;
+  int32_t *seg = NULL;
+  if (sh->doc > 0) {
+    seg = malloc(sizeof(int32_t) * (size_t)(sh->b * sh->s));
+    for (int64_t i = 0; i < sh->b * sh->s; i++) seg[i] = (int32_t)(i % sh->s / sh->doc);
+  }
   kd_attention_args fa = {q, k, v, o, l, sh->b, sh->t, sh->s, sh->h, sh->h_kv, sh->d, sh->s * sh->h_kv * sh->d,
-                          sh->causal, scale, sh->window, sh->softcap};
+                          sh->causal, scale, sh->window, sh->softcap, seg};
   kd_attention_backward_args ba = {g, q, k, v, o, l, dq, dk, dv, sh->b, sh->t, sh->s, sh->h, sh->h_kv, sh->d,
-                                   sh->s * sh->h_kv * sh->d, sh->causal, scale, sh->window, sh->softcap};
+                                   sh->s * sh->h_kv * sh->d, sh->causal, scale, sh->window, sh->softcap, seg};
   const double tf = median_seconds(run_fwd, &fa, 1.0);
   const double tb = sh->t > 1 ? median_seconds(run_bwd, &ba, 1.0) : 0;
   printf("%-34s %-7s %d thr  fwd %8.1f us %6.1f GFLOP/s", sh->name, cur->name, threads, tf * 1e6,
@@ -79,7 +87,7 @@ static void attention(const shape *sh, int threads) {
   if (sh->t == 1) printf("  (K+V %5.1f GB/s)", 2.0 * 4.0 * (double)nkv / tf * 1e-9);
   if (tb > 0) printf("  bwd %8.1f us %6.1f GFLOP/s", tb * 1e6, 10.0 * (double)sh->d * pairs / tb * 1e-9);
   printf("\n");
-  free(q), free(k), free(v), free(o), free(l), free(g), free(dq), free(dk), free(dv);
+  free(q), free(k), free(v), free(o), free(l), free(g), free(dq), free(dk), free(dv), free(seg);
 }
 
 typedef struct {
@@ -130,14 +138,22 @@ int main(int argc, char **argv) {
       {"cap B1 T=S=1024 H8/2 D128 cap50", 1, 1024, 1024, 8, 2, 128, 1, 0, 50},
       {"decode B1 T1 S8192 H8/2 D128 win1024", 1, 1, 8192, 8, 2, 128, 1, 1024, 0},
       {"decode B1 T1 S2048 H8/2 D128 cap50", 1, 1, 2048, 8, 2, 128, 1, 0, 50},
+      /* document masks: 8 packed examples of 128 skip the key tiles of the other documents */
+      {"packed B1 T=S=1024 H8 D64 8x128", 1, 1024, 1024, 8, 8, 64, 1, 0, 0, 128},
+      {"packed's documents alone B8 T=S=128 H8 D64", 8, 128, 128, 8, 8, 64, 1, 0, 0, 0},
+      {"packed B1 T=S=1024 H8/2 D128 8x128", 1, 1024, 1024, 8, 2, 128, 1, 0, 0, 128},
+      {"decode packed B1 T1 S2048 H8/2 D128 16x128", 1, 1, 2048, 8, 2, 128, 1, 0, 0, 128},
   };
+  const char *only_shape = getenv("KD_BENCH_ONLY");
   for (int ti = 0; ti < n_tables; ti++) {
     cur = tables[ti];
     if (only && strcmp(only, cur->name) != 0) continue;
     for (int th = 1; th <= max_threads; th++) {
       kd_set_threads(th);
       clock_id = th == 1 && getenv("KD_BENCH_CPU") ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
-      for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) attention(&shapes[i], th);
+      for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        if (!only_shape || strstr(shapes[i].name, only_shape)) attention(&shapes[i], th);
+      if (only_shape) continue;
       xent(1024, 32000, th);
       xent(8, 151936, th);
     }

@@ -54,6 +54,18 @@ static void attn_options(kd_args *a, int64_t *window, float *softcap) {
   *softcap = (float)cap;
 }
 
+/* The optional segment ids of document-masked attention (Int32, ≥ b·s; absent or null = off): row b is
+ * segments[b·s … b·s + s); the queries are its last t positions, so t ≤ s. */
+static const int32_t *attn_segments(kd_args *a, int64_t b, int64_t t, int64_t s) {
+  if (a->bad || !kd_has(a, "segments")) return NULL;
+  if (t > s) {
+    kd_fail(a, 0, "segments need t ≤ s (queries are the last t of the s positions; got t %lld, s %lld)", (long long)t,
+            (long long)s);
+    return NULL;
+  }
+  return kd_i32(a, "segments", kd_mul(a, b, s));
+}
+
 /* Sizes shared by attention forward and backward; returns the q/out and k/v element counts. */
 static void attn_sizes(kd_args *a, int64_t *sz, int *causal, float *scale, int64_t *q_len, int64_t *kv_len) {
   static const char *const names[] = {"b", "t", "s", "h", "hKv", "d", "kvBatchStride"};
@@ -83,6 +95,7 @@ KD_OP(attention) {
   g.v = kd_f32(&a, "v", kvl);
   g.out = kd_f32(&a, "out", ql);
   g.lse = kd_f32(&a, "lse", kd_mul3(&a, g.b, g.h, g.t));
+  g.segments = attn_segments(&a, g.b, g.t, g.s);
   if (a.bad) return NULL;
   kd_attention_forward(&g);
   return NULL;
@@ -106,6 +119,7 @@ KD_OP(attentionBackward) {
   g.dq = kd_f32(&a, "dq", ql);
   g.dk = kd_f32(&a, "dk", kvl);
   g.dv = kd_f32(&a, "dv", kvl);
+  g.segments = attn_segments(&a, g.b, g.t, g.s);
   if (a.bad) return NULL;
   kd_attention_backward(&g);
   return NULL;

@@ -5,6 +5,9 @@
  * products against the KV-cache rows, long S split into tasks and merged — "flash-decoding").
  * Sliding windows skip key tiles wholly before the window and mask the rest; soft-capping maps each tile of scores
  * through cap·tanh(s/cap) before masking. Both off (0) run exactly the code and arithmetic they ran before.
+ * Document masks (segments, attention_segments.c) give each query a key interval [run start, run end) that narrows
+ * the tile range like the window and masks the rest; rows with non-contiguous ids also compare ids per key.
+ * Without segments the code paths are the ones before they existed.
  * Not here: the backward (attention_backward.c) and the vector primitives (kd_attn_simd.h).
  * Parallel via kd_parallel_for with per-call scratch; results depend on the shape only, never on the thread count. */
 #include <math.h>
@@ -91,6 +94,7 @@ typedef struct {
   int64_t kv_lo;                      /* decoding: first key any query sees (0 without a window); splits start here */
   float *part; /* decode splits: per (b, hk, t, split): G×D o, then G m, G l */
   float *kt;   /* prefill: keys transposed once per call, (B, Hkv, D, S); NULL = per tile */
+  kd_attn_segs segs; /* document masks (segs.ids NULL = off) */
 } fwd_ctx;
 
 /* Prefill: task = (b, h, query tile of BR consecutive t). */
@@ -120,9 +124,23 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
   const float *kb = a->k + b * a->kv_batch_stride + hk * D;
   const float *vb = a->v + b * a->kv_batch_stride + hk * D;
   const int64_t pos0 = S - T + t0; /* absolute position of the tile's first query */
-  const int64_t s_end = a->causal ? min64(S, max64(0, pos0 + br)) : S;
+  int64_t s_end = a->causal ? min64(S, max64(0, pos0 + br)) : S;
   /* key tiles wholly before the first query's window hold nothing any row of the tile sees: skip them */
-  const int64_t s_begin = window_start(a->window, pos0) / BC * BC;
+  int64_t s_begin = window_start(a->window, pos0) / BC * BC;
+  /* documents: row i sees keys [rlo[i], rhi[i]) (and, in inexact rows, only those with its id); the tile's key range
+   * is the union of the rows' intervals, contiguous because runs follow each other */
+  int64_t rlo[BR], rhi[BR];
+  if (c->segs.ids) {
+    const int32_t *slo = c->segs.lo + b * S, *shi = c->segs.hi + b * S;
+    int64_t lo_min = S, hi_max = 0;
+    for (int64_t i = 0; i < br; i++) {
+      const int64_t p = pos0 + i;
+      rlo[i] = max64(window_start(a->window, p), slo[p]);
+      rhi[i] = min64(a->causal ? p + 1 : S, shi[p]);
+      lo_min = min64(lo_min, rlo[i]), hi_max = max64(hi_max, rhi[i]);
+    }
+    s_begin = lo_min / BC * BC, s_end = hi_max;
+  }
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, s_end - j0);
     if (c->kt) { /* kᵀ of the whole sequence, made once per call */
@@ -132,12 +150,22 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
       isa->gemm(br, bc, D, qs, D, 1, kt, BC, sc, BC, 0);
     }
     if (a->softcap > 0.0f) kd_attn_softcap(isa, sc, br, BC, bc, a->softcap);
-    if (a->causal && j0 + bc - 1 > pos0) /* some keys lie after some queries: mask them */
-      for (int64_t i = 0; i < br; i++)
-        for (int64_t j = max64(0, pos0 + i + 1 - j0); j < bc; j++) sc[i * BC + j] = -INFINITY;
-    if (a->window > 0 && j0 < pos0 + br - a->window) /* some keys lie at or before p − window: mask them */
-      for (int64_t i = 0; i < br; i++)
-        for (int64_t j = 0, lim = min64(bc, pos0 + i - a->window + 1 - j0); j < lim; j++) sc[i * BC + j] = -INFINITY;
+    if (c->segs.ids) { /* the rows' intervals include causality and the window */
+      for (int64_t i = 0; i < br; i++) {
+        float *si = sc + i * BC;
+        const int64_t lo = min64(bc, max64(0, rlo[i] - j0)), hi = max64(lo, min64(bc, rhi[i] - j0));
+        for (int64_t j = 0; j < lo; j++) si[j] = -INFINITY;
+        for (int64_t j = hi; j < bc; j++) si[j] = -INFINITY;
+        kd_attn_segs_mask(&c->segs, b, pos0 + i, j0 + lo, hi - lo, si + lo);
+      }
+    } else {
+      if (a->causal && j0 + bc - 1 > pos0) /* some keys lie after some queries: mask them */
+        for (int64_t i = 0; i < br; i++)
+          for (int64_t j = max64(0, pos0 + i + 1 - j0); j < bc; j++) sc[i * BC + j] = -INFINITY;
+      if (a->window > 0 && j0 < pos0 + br - a->window) /* some keys lie at or before p − window: mask them */
+        for (int64_t i = 0; i < br; i++)
+          for (int64_t j = 0, lim = min64(bc, pos0 + i - a->window + 1 - j0); j < lim; j++) sc[i * BC + j] = -INFINITY;
+    }
     online_softmax_step(isa, sc, br, bc, m, l, o, D);
     isa->gemm(br, D, bc, sc, BC, 1, vb + j0 * ldk, ldk, o, D, 1);
   }
@@ -174,7 +202,11 @@ static void fwd_decode_task(void *vctx, size_t task, int thread) {
   const int64_t visible = a->causal ? min64(S, max64(0, S - T + t + 1)) : S;
   /* the G rows share one position, so a window only narrows the key range: no per-element mask */
   const int64_t split0 = c->kv_lo + sp * c->split_len;
-  const int64_t s_begin = max64(split0, window_start(a->window, S - T + t)), s_end = min64(visible, split0 + c->split_len);
+  int64_t s_begin = max64(split0, window_start(a->window, S - T + t)), s_end = min64(visible, split0 + c->split_len);
+  if (c->segs.ids) { /* documents: one more interval, the query's run (or everything, tested per key, if inexact) */
+    s_begin = max64(s_begin, c->segs.lo[b * S + S - T + t]);
+    s_end = min64(s_end, c->segs.hi[b * S + S - T + t]);
+  }
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, s_end - j0);
     for (int64_t e = 0; e < nh; e++) {
@@ -182,6 +214,7 @@ static void fwd_decode_task(void *vctx, size_t task, int thread) {
       float *oe = o + e * G * D, *me = m + e * G, *le = l + e * G;
       isa->gemm_nt(G, bc, D, qs + e * G * D, D, a->k + off, ldk, sc, BC);
       if (a->softcap > 0.0f) kd_attn_softcap(isa, sc, G, BC, bc, a->softcap);
+      for (int64_t i = 0; c->segs.ids && i < G; i++) kd_attn_segs_mask(&c->segs, b, S - T + t, j0, bc, sc + i * BC);
       online_softmax_step(isa, sc, G, bc, me, le, oe, D);
       isa->gemm(G, D, bc, sc, BC, 1, a->v + off, ldk, oe, D, 1);
     }
@@ -278,7 +311,12 @@ void kd_attention_forward_isa(const kd_attn_simd *isa, const kd_attention_args *
   const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, B = a->b;
   if (B <= 0 || T <= 0 || H <= 0 || D <= 0 || Hkv <= 0 || H % Hkv != 0) return; /* the binding rejects these */
   const int threads = kd_get_threads() < 1 ? 1 : kd_get_threads();
-  fwd_ctx c = {a, isa, NULL, 0, threads, 1, 1, S > 0 ? S : 1, 1, Hkv, 0, NULL, NULL};
+  fwd_ctx c = {a, isa, NULL, 0, threads, 1, 1, S > 0 ? S : 1, 1, Hkv, 0, NULL, NULL, {NULL, 0, NULL, NULL, NULL}};
+  if (a->segments && T > S) return; /* the binding rejects this: queries are positions S − T … S − 1 of the ids */
+  if (!kd_attn_segs_init(&c.segs, a->segments, B, S)) {
+    fill_nan(a);
+    return;
+  }
   if (T <= DECODE_MAX_T) {
     const int64_t G = H / Hkv, base = B * Hkv * T;
     /* With a window only keys [kv_lo, S) are seen by any query (the first query's window start): split that span. */
@@ -320,6 +358,7 @@ void kd_attention_forward_isa(const kd_attn_simd *isa, const kd_attention_args *
   }
   free(c.scratch);
   free(c.kt);
+  kd_attn_segs_free(&c.segs);
 }
 
 void kd_attention_forward(const kd_attention_args *a) { kd_attention_forward_isa(kd_attn_simd_best(), a); }

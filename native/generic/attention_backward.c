@@ -8,6 +8,8 @@
  * Sliding window: keys j ≤ p − window are masked like future keys, and tiles wholly outside are skipped. Soft-capping
  * (Gemma 2): with c = cap·tanh(s/cap) the forward's softmax is over c, so P = exp(c − lse) and the chain rule adds
  * dc/ds = 1 − tanh²(s/cap) to dS (kd_attn_softcap computes c with the table's exp, as the forward does).
+ * Document masks (segments): each query's keys are cut to its run [lo, hi) like the window, a key tile's queries to
+ * the runs of its first and last key, and rows with non-contiguous ids compare ids per key (attention_segments.c).
  * Not here: the forward (attention.c) and the vector primitives (kd_attn_simd.h). */
 #include <math.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ typedef struct {
   int n_slots; /* threads the scratch was sized for */
   int64_t n_ktiles, n_qtiles;
   float *kt_all, *vt_all; /* k, v transposed once per call, (B, Hkv, D, S); NULL = tile by tile */
+  kd_attn_segs segs;      /* document masks (segs.ids NULL = off) */
 } bwd_ctx;
 
 typedef struct {
@@ -101,9 +104,13 @@ static void tile_ds(const bwd_ctx *c, int64_t b, int64_t h, int64_t t0, int64_t 
   const int64_t pos0 = S - T + t0;
   for (int64_t i = 0; i < br; i++) {
     float *si = s->sc + i * BC, *dpi = s->dp + i * BC;
-    const int64_t visible = a->causal ? min64(bc, max64(0, pos0 + i + 1 - j0)) : bc;
+    int64_t visible = a->causal ? min64(bc, max64(0, pos0 + i + 1 - j0)) : bc;
     /* keys before lo lie at or before p − window (HF Gemma 2 / llama.cpp is_masked_swa: masked when p − j ≥ window) */
-    const int64_t lo = a->window > 0 ? min64(visible, max64(0, pos0 + i - a->window + 1 - j0)) : 0;
+    int64_t lo = a->window > 0 ? min64(visible, max64(0, pos0 + i - a->window + 1 - j0)) : 0;
+    if (c->segs.ids) { /* and outside the query's document run */
+      visible = min64(visible, max64(0, c->segs.hi[b * S + pos0 + i] - j0));
+      lo = min64(visible, max64(lo, c->segs.lo[b * S + pos0 + i] - j0));
+    }
     if (lse[i] == -INFINITY || visible == lo) {
       memset(si, 0, (size_t)bc * sizeof(float));
       memset(dpi, 0, (size_t)bc * sizeof(float));
@@ -120,6 +127,7 @@ static void tile_ds(const bwd_ctx *c, int64_t b, int64_t h, int64_t t0, int64_t 
       }
       for (int64_t j = 0; j < lo; j++) si[j] = -INFINITY, dpi[j] = 0.0f;
       for (int64_t j = visible; j < bc; j++) si[j] = -INFINITY, dpi[j] = 0.0f;
+      kd_attn_segs_mask(&c->segs, b, pos0 + i, j0 + lo, visible - lo, si + lo); /* P = 0 there, so dS = 0 */
       isa->exp_sum(si, si, bc, lse[i]);
       for (int64_t j = 0; j < bc; j++) dpi[j] = a->scale * si[j] * dpi[j];
       continue;
@@ -127,6 +135,7 @@ static void tile_ds(const bwd_ctx *c, int64_t b, int64_t h, int64_t t0, int64_t 
     for (int64_t j = 0; j < lo; j++) si[j] = -INFINITY;
     for (int64_t j = lo; j < visible; j++) si[j] *= a->scale;
     for (int64_t j = visible; j < bc; j++) si[j] = -INFINITY;
+    kd_attn_segs_mask(&c->segs, b, pos0 + i, j0 + lo, visible - lo, si + lo);
     isa->exp_sum(si, si, bc, lse[i]);
     for (int64_t j = 0; j < bc; j++) dpi[j] = a->scale * si[j] * (dpi[j] - d);
   }
@@ -148,7 +157,12 @@ static void key_tile(const bwd_ctx *c, int64_t b, int64_t hk, int64_t ktile, int
   const kd_attention_backward_args *a = c->a;
   const kd_attn_simd *isa = c->isa;
   const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, G = H / Hkv, ldq = H * D, ldk = Hkv * D;
-  const int64_t j0 = ktile * BC, bc = min64(BC, S - j0), tq = first_query(a, j0), tend = end_query(a, j0 + bc);
+  const int64_t j0 = ktile * BC, bc = min64(BC, S - j0);
+  int64_t tq = first_query(a, j0), tend = end_query(a, j0 + bc);
+  if (c->segs.ids) { /* only queries in the runs of the tile's keys see them (all queries in inexact rows) */
+    tq = max64(tq, c->segs.lo[b * S + j0] - (S - T));
+    tend = min64(tend, c->segs.hi[b * S + j0 + bc - 1] - (S - T));
+  }
   if (tq >= tend) return;
   load_kv_tile(c, b, hk, j0, bc, s);
   memset(s->dk, 0, (size_t)(bc * D) * sizeof(float));
@@ -200,9 +214,14 @@ static void q_tile_task(void *vctx, size_t task, int thread) {
   const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, ldk = Hkv * D;
   const int64_t qt = c->n_qtiles - 1 - (int64_t)task % c->n_qtiles, bh = (int64_t)task / c->n_qtiles; /* long first */
   const int64_t b = bh / H, h = bh % H, hk = h * Hkv / H, t0 = qt * BR, br = min64(BR, T - t0);
-  const int64_t s_end = a->causal ? min64(S, max64(0, S - T + t0 + br)) : S;
+  int64_t s_end = a->causal ? min64(S, max64(0, S - T + t0 + br)) : S;
   /* key tiles wholly before the window of the tile's first query: their terms are zero (skipped as in key_tile) */
-  const int64_t s_begin = a->window > 0 ? max64(0, S - T + t0 - a->window + 1) / BC * BC : 0;
+  int64_t s_begin = a->window > 0 ? max64(0, S - T + t0 - a->window + 1) / BC * BC : 0;
+  if (c->segs.ids) { /* documents: the union of the rows' runs, which lie one after another */
+    const int64_t p0 = S - T + t0, p1 = p0 + br - 1;
+    s_begin = max64(s_begin, c->segs.lo[b * S + p0] / BC * BC);
+    s_end = min64(s_end, c->segs.hi[b * S + p1]);
+  }
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, S - j0);
     load_kv_tile(c, b, hk, j0, bc, &s);
@@ -217,11 +236,13 @@ void kd_attention_backward_isa(const kd_attn_simd *isa, const kd_attention_backw
   const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, B = a->b;
   if (B <= 0 || T <= 0 || S <= 0 || H <= 0 || D <= 0 || Hkv <= 0 || H % Hkv != 0) return; /* binding rejects these */
   const int threads = kd_get_threads() < 1 ? 1 : kd_get_threads();
-  bwd_ctx c = {a, isa, NULL, NULL, 0, threads, (S + BC - 1) / BC, (T + BR - 1) / BR, NULL, NULL};
+  if (a->segments && T > S) return; /* the binding rejects this: queries are positions S − T … S − 1 of the ids */
+  bwd_ctx c = {a, isa, NULL, NULL, 0, threads, (S + BC - 1) / BC, (T + BR - 1) / BR, NULL, NULL, {NULL, 0, NULL, NULL, NULL}};
   c.per_thread = (size_t)(2 * D * BC + 2 * BR * BC + 2 * BC * D + 16);
   c.di = malloc((size_t)(B * H * T) * sizeof(float));
   c.scratch = aligned_alloc(64, ((size_t)threads * c.per_thread * sizeof(float) + 63) / 64 * 64);
-  if (c.di && c.scratch) {
+  const int segs_ok = kd_attn_segs_init(&c.segs, a->segments, B, S);
+  if (c.di && c.scratch && segs_ok) {
     kd_parallel_for((size_t)(B * H), di_task, &c);
     const int64_t groups = B * Hkv;
     if (threads == 1 || groups % threads == 0 || groups >= 4 * threads) {
@@ -243,6 +264,7 @@ void kd_attention_backward_isa(const kd_attn_simd *isa, const kd_attention_backw
   free(c.scratch);
   free(c.kt_all);
   free(c.vt_all);
+  kd_attn_segs_free(&c.segs);
 }
 
 void kd_attention_backward(const kd_attention_backward_args *a) { kd_attention_backward_isa(kd_attn_simd_best(), a); }

@@ -57,6 +57,23 @@ float *kd_attn_thread_scratch(float *scratch, size_t per_thread, int n_slots, in
  * in attention.c. */
 void kd_attn_softcap(const kd_attn_simd *isa, float *sc, int64_t rows, int64_t ld, int64_t bc, float cap);
 
+/* Document masks (kd_attention_args.segments), prepared once per call (attention_segments.c). For each position j of
+ * row b, keys [lo, hi) hold every key with j's id: in a row where every id forms one contiguous run (packing) that
+ * is exactly j's run and no key needs a per-element test; in other rows ("inexact") lo = 0, hi = S and the kernels
+ * compare ids key by key. ids == NULL: masking off, lo/hi/exact unused. */
+typedef struct {
+  const int32_t *ids;   /* (B, S) */
+  int64_t s;            /* row length S */
+  int32_t *lo, *hi;     /* (B, S) */
+  unsigned char *exact; /* (B) */
+} kd_attn_segs;
+/* Fills g for ids (NULL = off); returns 0 only when an allocation fails. */
+int kd_attn_segs_init(kd_attn_segs *g, const int32_t *ids, int64_t b, int64_t s);
+void kd_attn_segs_free(kd_attn_segs *g);
+/* In row b, sets sc[j] = −inf for the keys j0 + j (j < bc) whose id differs from position p's; for inexact rows only
+ * (exact rows are masked by [lo, hi) alone). Returns nothing to do quickly when the row is exact or masking is off. */
+void kd_attn_segs_mask(const kd_attn_segs *g, int64_t b, int64_t p, int64_t j0, int64_t bc, float *sc);
+
 /* Tile sizes shared by forward and backward: BR query rows × BC keys. */
 enum { KD_ATTN_BR = 64, KD_ATTN_BC = 64 };
 

@@ -194,6 +194,9 @@ const dims = (s: RopeSpec) => ({ b: s.b, t: s.t, h: s.h, d: s.d, rotaryDim: s.ro
 interface AttnSpec {
   b: number; t: number; s: number; h: number; hKv: number; d: number; causal: boolean; cap?: number; scale?: number;
   window?: number; softcap?: number; // passed only when set, so the other cases exercise the absent fields
+  /** Document lengths of each row (summing to S), or "scatter": random ids from {0, 1, 2} that are not runs. */
+  docs?: readonly number[] | "scatter";
+  nullSegments?: boolean; // segments: null, which must equal absent
 }
 const attnSpecs = (rng: Rng): AttnSpec[] => [
   ...Array.from({ length: 3 }, (): AttnSpec => {
@@ -233,11 +236,38 @@ const attnSpecs = (rng: Rng): AttnSpec[] => [
   { b: 1, t: 1, s: 1100, h: 4, hKv: 2, d: 32, causal: true, window: 600 }, // window span split over tasks
   { b: 1, t: 4, s: 1500, h: 2, hKv: 1, d: 16, causal: true, window: 700, softcap: 2, cap: 1600 },
   { b: 1, t: 1, s: 1100, h: 2, hKv: 1, d: 16, causal: true, softcap: 2 }, // split without a window
+  // Document masks of packed examples (segments): boundaries inside a 64-key tile and on tile edges, one-token
+  // documents, GQA, T < S (chunked prefill and decoding), with windows and softcaps, ids that are not runs.
+  { b: 2, t: 7, s: 7, h: 4, hKv: 4, d: 8, causal: true, nullSegments: true },
+  { b: 2, t: 20, s: 20, h: 2, hKv: 1, d: 8, causal: true, docs: [5, 1, 9, 1, 4] },
+  { b: 1, t: 200, s: 200, h: 4, hKv: 2, d: 16, causal: true, docs: [64, 64, 30, 1, 41] }, // edges at 64, 128
+  { b: 2, t: 150, s: 150, h: 2, hKv: 2, d: 32, causal: true, docs: [37, 50, 1, 1, 61] }, // inside tiles
+  { b: 1, t: 130, s: 130, h: 4, hKv: 1, d: 16, causal: false, docs: [63, 2, 65] }, // not causal: whole documents
+  { b: 1, t: 140, s: 140, h: 2, hKv: 1, d: 16, causal: true, docs: [70, 70], window: 20, softcap: 2 },
+  { b: 1, t: 100, s: 100, h: 2, hKv: 2, d: 8, causal: true, docs: [1, 1, 1, 1, 96], window: 50 },
+  { b: 1, t: 70, s: 150, h: 4, hKv: 2, d: 16, causal: true, docs: [60, 50, 40], cap: 160 }, // T < S: two query tiles
+  { b: 1, t: 90, s: 90, h: 2, hKv: 1, d: 8, causal: true, docs: "scatter" },
+  { b: 2, t: 9, s: 30, h: 2, hKv: 1, d: 8, causal: false, docs: "scatter", softcap: 1.5 },
+  { b: 2, t: 1, s: 77, h: 8, hKv: 2, d: 64, causal: true, cap: 100, docs: [30, 40, 7] }, // decoding
+  { b: 1, t: 4, s: 40, h: 6, hKv: 3, d: 8, causal: true, docs: [20, 17, 1, 2], window: 9, softcap: 1 },
+  { b: 1, t: 3, s: 1100, h: 4, hKv: 2, d: 32, causal: true, docs: [600, 300, 199, 1] }, // split key range
+  { b: 1, t: 2, s: 1500, h: 2, hKv: 1, d: 16, causal: true, docs: [100, 1300, 100], window: 700 },
+  { b: 1, t: 4, s: 60, h: 2, hKv: 1, d: 8, causal: true, docs: "scatter" },
 ];
 const attnName = (a: AttnSpec): string =>
   `B=${a.b} T=${a.t} S=${a.s} H=${a.h} Hkv=${a.hKv} D=${a.d}${a.causal ? " causal" : ""}${a.cap ? ` kvcap=${a.cap}` : ""}` +
   `${a.window !== undefined ? ` window=${a.window}` : ""}${a.softcap !== undefined ? ` softcap=${a.softcap}` : ""}` +
-  `${a.scale !== undefined ? ` scale=${a.scale}` : ""}`;
+  `${a.scale !== undefined ? ` scale=${a.scale}` : ""}` +
+  `${a.docs === "scatter" ? " segments=scatter" : a.docs ? ` docs=${a.docs.join("+")}` : ""}${a.nullSegments ? " segments=null" : ""}`;
+/** Segment ids (B, S) for a spec: each row the documents in order, ids offset per row so rows differ; or random ids. */
+function segmentIds(g: Gen, a: AttnSpec): Int32Array | null {
+  if (a.docs === undefined) return null;
+  const docs = a.docs;
+  if (docs === "scatter") return g.randInts("segments", a.b * a.s, 3);
+  const ids: number[] = [];
+  for (let bi = 0; bi < a.b; bi++) docs.forEach((n, i) => ids.push(...new Array<number>(n).fill(10 * bi + i)));
+  return g.ints("segments", ids);
+}
 /** Arrays and sizes shared by attention and its backward (k and v have kvBatchStride = cap·Hkv·D). */
 function attnInputs(g: Gen, a: AttnSpec) {
   const kvBatchStride = (a.cap ?? a.s) * a.hKv * a.d;
@@ -247,6 +277,7 @@ function attnInputs(g: Gen, a: AttnSpec) {
     scale: a.scale ?? 1 / Math.sqrt(a.d),
     ...(a.window !== undefined ? { window: a.window } : {}),
     ...(a.softcap !== undefined ? { softcap: a.softcap } : {}),
+    ...(a.nullSegments ? { segments: null } : a.docs !== undefined ? { segments: segmentIds(g, a) } : {}),
     q: g.normal("q", a.b * a.t * a.h * a.d), k: g.normal("k", kvSize), v: g.normal("v", kvSize), kvSize,
   };
 }

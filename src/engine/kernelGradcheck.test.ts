@@ -1,5 +1,5 @@
 // Finite-difference gradient checks, straight on the kernels, of the op options the tensor layer does not reach yet:
-// attention's sliding window and softcap, swiglu's gelu gate (GeGLU), rope's freqFactors; on ref and on native.
+// attention's sliding window, softcap and document masks (segments), swiglu's gelu gate (GeGLU), rope's freqFactors; on ref and on native.
 // Not here: the options' forward values against ref (conformanceCasesNn.ts) or their definitions (kernelOptions.test.ts).
 //
 // As src/tensor/gradcheck.ts: L = Σ r ⊙ f(x) in double with r fixed normals; the analytic gradient is the op's
@@ -56,7 +56,11 @@ function worstError(loss: () => number, inputs: readonly { x: Float32Array; grad
   return worst;
 }
 
-interface AttnCase { b: number; t: number; s: number; h: number; hKv: number; d: number; causal: boolean; window?: number; softcap?: number; scale?: number }
+interface AttnCase {
+  b: number; t: number; s: number; h: number; hKv: number; d: number; causal: boolean; window?: number; softcap?: number; scale?: number;
+  /** Segment ids (B·S) of packed documents, or absent. */
+  segments?: readonly number[];
+}
 
 for (const tb of backends()) {
   describe(`kernel gradcheck of op options (${tb.name} backend)`, () => {
@@ -79,6 +83,7 @@ for (const tb of backends()) {
         b: c.b, t: c.t, s: c.s, h: c.h, hKv: c.hKv, d: c.d, kvBatchStride: c.s * c.hKv * c.d, causal: c.causal,
         scale: c.scale ?? 1 / Math.sqrt(c.d), ...(c.window !== undefined ? { window: c.window } : {}),
         ...(c.softcap !== undefined ? { softcap: c.softcap } : {}),
+        ...(c.segments !== undefined ? { segments: Int32Array.from(c.segments) } : {}),
       };
       const fwd = (): AttentionArgs => {
         const a = { ...geo, q, k, v, out: new Float32Array(qn), lse: new Float32Array(c.b * c.h * c.t) };
@@ -100,9 +105,15 @@ for (const tb of backends()) {
       { b: 1, t: 5, s: 5, h: 2, hKv: 1, d: 4, causal: true, softcap: 1, scale: 1 }, // tanh well into its bend
       { b: 1, t: 4, s: 7, h: 2, hKv: 1, d: 3, causal: false, window: 3, softcap: 2 },
       { b: 1, t: 70, s: 70, h: 1, hKv: 1, d: 2, causal: true, window: 20, softcap: 2 }, // two query tiles natively
+      // document masks: several documents per row, one-token documents, GQA, T < S, ids that are not runs
+      { b: 2, t: 8, s: 8, h: 2, hKv: 1, d: 3, causal: true, segments: [0, 0, 0, 1, 2, 2, 2, 2, 5, 6, 6, 6, 6, 6, 7, 7] },
+      { b: 1, t: 3, s: 9, h: 4, hKv: 2, d: 3, causal: true, segments: [1, 1, 1, 1, 2, 2, 2, 3, 3] }, // decode-sized
+      { b: 1, t: 6, s: 6, h: 2, hKv: 2, d: 3, causal: false, window: 3, softcap: 1.5, segments: [0, 0, 0, 0, 1, 1] },
+      { b: 1, t: 7, s: 7, h: 2, hKv: 1, d: 3, causal: true, segments: [0, 1, 0, 1, 1, 2, 0] }, // not runs
+      { b: 1, t: 70, s: 70, h: 1, hKv: 1, d: 2, causal: true, softcap: 2, segments: Array.from({ length: 70 }, (_, j) => (j < 30 ? 0 : j < 31 ? 1 : 2)) },
     ];
     for (const c of attnCases) {
-      it(`attention backward: T=${c.t} S=${c.s} H=${c.h}/${c.hKv} window=${c.window ?? "-"} softcap=${c.softcap ?? "-"}${c.causal ? " causal" : ""}`, () => {
+      it(`attention backward: T=${c.t} S=${c.s} H=${c.h}/${c.hKv} window=${c.window ?? "-"} softcap=${c.softcap ?? "-"}${c.causal ? " causal" : ""}${c.segments ? " segments" : ""}`, () => {
         const worst = attnCheck(c);
         assert.ok(worst <= TOL, `relative gradient error ${worst.toExponential(2)} > ${TOL}`);
       });

@@ -252,7 +252,13 @@ export interface RopeBackwardArgs {
  *  T < S). scale is usually 1/√D.
  *  window > 0 (sliding-window attention, Mistral/Gemma local layers): query at position p also sees only keys
  *  j > p − window. softcap > 0 (Gemma 2): each scaled score s becomes softcap·tanh(s/softcap) before the softmax.
- *  Both 0 (absent) = off. */
+ *  Both 0 (absent) = off.
+ *  segments (document masking of packed examples, as FlashAttention-2's varlen kernels and FlexAttention's
+ *  document_id mask_mod): Int32 ids of shape (B, S), row b = segments[b·S … b·S + S), whatever kvBatchStride is;
+ *  query at position p (= S − T + t, so T ≤ S is required) sees key j only if segments[b, j] === segments[b, p], in
+ *  addition to causal and window. Ids need not be contiguous runs (packing makes them so, and kernels are fastest
+ *  then). Absent or null = off. A query always sees its own position, so segments never empty a row; the rule for
+ *  a row that sees no key stays what the kernels do without segments: out 0, lse −inf (and zero gradients). */
 export interface AttentionArgs {
   readonly q: F32;
   readonly k: F32;
@@ -270,6 +276,7 @@ export interface AttentionArgs {
   readonly lse: F32;
   readonly window?: number;
   readonly softcap?: number;
+  readonly segments?: I32 | null;
 }
 export interface AttentionBackwardArgs {
   readonly dOut: F32;
@@ -292,6 +299,7 @@ export interface AttentionBackwardArgs {
   readonly dv: F32;
   readonly window?: number;
   readonly softcap?: number;
+  readonly segments?: I32 | null;
 }
 
 /** Cross-entropy fused with log-softmax over the vocabulary: losses[i] = lse_i − logits[i, targets[i]],

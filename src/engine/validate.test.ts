@@ -125,6 +125,17 @@ test("validate: attention window and softcap, swiglu act, rope freqFactors (the 
   const bwd = { dOut: z(24), q: z(24), k: z(20), v: z(20), out: z(24), lse: z(6), b: 1, t: 3, s: 5, h: 2, hKv: 1, d: 4, kvBatchStride: 20, causal: true, scale: 0.5, dq: z(24), dk: z(20), dv: z(20) };
   throwsShape(() => be.attentionBackward({ ...bwd, softcap: Infinity }), "attentionBackward: softcap must be a finite number, got Infinity");
   throwsShape(() => be.attentionBackward({ ...bwd, window: NaN }), "attentionBackward: window must be a non-negative integer");
+  // segments: Int32 ids (B, S), at least B·S of them, queries the last T ≤ S positions; null = absent
+  be.attention(att({ segments: new Int32Array([0, 0, 1, 1, 1]) }));
+  be.attention(att({ segments: null }));
+  be.attentionBackward({ ...bwd, segments: new Int32Array([4, 4, 4, 9, 9]) });
+  throwsShape(() => be.attention(att({ segments: new Int32Array(4) })), "attention: segments has 4 elements, expected at least 5 for (B, S) = (1, 5)");
+  throwsShape(() => be.attentionBackward({ ...bwd, segments: new Int32Array(3) }), "attentionBackward: segments has 3 elements, expected at least 5");
+  throwsShape(() => be.attention(Object.assign(att({}), { segments: new Float32Array(5) })), "attention: segments must be a Int32Array, got Float32Array");
+  throwsShape(
+    () => be.attention(att({ t: 6, causal: false, q: z(48), out: z(48), lse: z(12), segments: new Int32Array(5) })),
+    "attention: segments need t ≤ s", "got t=6 s=5",
+  );
 
   be.swiglu({ gate: z(4), up: z(4), out: z(4), act: "gelu" });
   throwsShape(() => be.swiglu({ gate: z(4), up: z(4), out: z(4), act: "relu" as "gelu" }), 'swiglu: act must be one of "gelu", "silu", got "relu"');

@@ -303,6 +303,11 @@ function attentionCommon(op: string, x: OpArgs["attention"] | OpArgs["attentionB
     finite(op, "softcap", x.softcap);
     if (x.softcap < 0) fail(op, `softcap must be ≥ 0 (0 = off), got ${x.softcap}`);
   }
+  // Document masking: one id per position of each of the B rows of S; the queries are a row's last T positions.
+  if (x.segments !== undefined && x.segments !== null) {
+    i32(op, "segments", x.segments, x.b * x.s, () => `(B, S) = (${x.b}, ${x.s})`);
+    if (x.t > x.s) fail(op, `segments need t ≤ s (queries are the last t of the s positions), got t=${x.t} s=${x.s}`);
+  }
   const kvItem = x.s * x.hKv * x.d;
   if (!Number.isSafeInteger(x.kvBatchStride) || x.kvBatchStride < kvItem) {
     fail(op, `kvBatchStride=${String(x.kvBatchStride)} must be an integer ≥ S·Hkv·D = ${x.s}·${x.hKv}·${x.d} = ${kvItem}`);
@@ -322,7 +327,7 @@ function attention(x: OpArgs["attention"]): void {
   f32(op, "v", x.v, kvSize, kvWhy);
   f32(op, "out", x.out, qSize, qWhy);
   f32(op, "lse", x.lse, x.b * x.h * x.t, () => `(B, H, T) = (${x.b}, ${x.h}, ${x.t})`);
-  allDisjoint(op, [["out", x.out], ["lse", x.lse]], [["q", x.q], ["k", x.k], ["v", x.v]]);
+  allDisjoint(op, [["out", x.out], ["lse", x.lse]], [["q", x.q], ["k", x.k], ["v", x.v], ["segments", x.segments ?? null]]);
 }
 function attentionBackward(x: OpArgs["attentionBackward"]): void {
   const op = "attentionBackward";
@@ -339,7 +344,7 @@ function attentionBackward(x: OpArgs["attentionBackward"]): void {
   allDisjoint(
     op,
     [["dq", x.dq], ["dk", x.dk], ["dv", x.dv]],
-    [["dOut", x.dOut], ["q", x.q], ["k", x.k], ["v", x.v], ["out", x.out], ["lse", x.lse]],
+    [["dOut", x.dOut], ["q", x.q], ["k", x.k], ["v", x.v], ["out", x.out], ["lse", x.lse], ["segments", x.segments ?? null]],
   );
 }
 

@@ -39,8 +39,10 @@ export function projectQkv(w: QkvWeights, h: Tensor, s: AttentionShape): { q: Te
   return { q, k, v };
 }
 
-/** Causal self-attention of h (B, T, C) → (B, T, C). rope: settings and positions (T), or null. */
-export function attentionForward(w: AttentionWeights, h: Tensor, s: AttentionShape, rope: { settings: RopeSettings; pos: I32 } | null): Tensor {
+/** Causal self-attention of h (B, T, C) → (B, T, C). rope: settings and positions (T, or B·T per row), or null.
+ *  segments: document ids (B·T) of packed examples, each attending only within itself (see AttentionArgs), with
+ *  positions from packedPositions(segments, T) for RoPE; null = one sequence per row. */
+export function attentionForward(w: AttentionWeights, h: Tensor, s: AttentionShape, rope: { settings: RopeSettings; pos: I32 } | null, segments: I32 | null = null): Tensor {
   const [B, T] = h.shape;
   const { nHeads: H, nKvHeads: Hkv, headDim: D } = s;
   const p = projectQkv(w.qkv, h, s);
@@ -53,6 +55,6 @@ export function attentionForward(w: AttentionWeights, h: Tensor, s: AttentionSha
     q = ropeForward(q, rope.pos, rope.settings);
     k = ropeForward(k, rope.pos, rope.settings);
   }
-  const y = attention(q, k, v, { causal: true, ...(s.scale === undefined ? {} : { scale: s.scale }), window: s.window ?? 0, softcap: s.softcap ?? 0 }); // (B, T, H, D)
+  const y = attention(q, k, v, { causal: true, ...(s.scale === undefined ? {} : { scale: s.scale }), window: s.window ?? 0, softcap: s.softcap ?? 0, segments }); // (B, T, H, D)
   return linearForward(w.o, reshape(y, [B, T, H * D]));
 }

@@ -3,7 +3,7 @@
 export { createLinear, linearForward, type LinearWeights, type LinearInit } from "./linear.js";
 export { createEmbedding, embeddingForward } from "./embedding.js";
 export { createNorm, normForward, type NormKind, type NormWeights } from "./norm.js";
-export { positions, ropeForward, type RopeSettings } from "./rope.js";
+export { packedPositions, positions, ropeForward, type RopeSettings } from "./rope.js";
 export { mlpForward, type MlpWeights } from "./mlp.js";
 export { attentionForward, projectQkv, type AttentionWeights, type AttentionShape, type QkvWeights } from "./attention.js";
 export { AdamW, ADAMW_DEFAULTS, resolveAdamWConfig, type AdamWConfig, type AdamWState, type ParamGroup } from "./optim/adamw.js";

@@ -1,6 +1,8 @@
 // Fused scaled-dot-product attention with grouped-query heads and its gradient rule (FlashAttention style:
-// the forward saves only out and the log-sum-exp per query). Not here: projections, RoPE, the KV cache.
+// the forward saves only out and the log-sum-exp per query), with optional document masks for packed examples.
+// Not here: projections, RoPE, the KV cache.
 
+import type { I32 } from "../engine/ops.js";
 import { ShapeError } from "../util/errors.js";
 import type { Tensor } from "./tensor.js";
 import { gradSlots, graphOf } from "./kit.js";
@@ -17,6 +19,9 @@ export interface AttentionOptions {
   readonly window?: number;
   /** Scores s ↦ softcap·tanh(s/softcap) before the softmax (0 = none; Gemma 2). */
   readonly softcap?: number;
+  /** Document masking of packed examples: Int32 ids (B, S) with S = kvLength (row b = segments[b·S, (b + 1)·S));
+   *  a query at p sees key j only if their ids are equal. null or absent = off. Not differentiated (ids are data). */
+  readonly segments?: I32 | null;
 }
 
 /** softmax(q·kᵀ·scale [+ causal mask]) · v. q (B, T, H, D); k, v (B, S, Hkv, D), H a multiple of Hkv
@@ -37,11 +42,16 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   const scale = options.scale ?? 1 / Math.sqrt(d);
   const causal = options.causal;
   const window = options.window ?? 0, softcap = options.softcap ?? 0;
+  const segments = options.segments ?? null;
+  if (segments !== null) {
+    if (!(segments instanceof Int32Array) || segments.length < b * s) throw bad(`segments must be an Int32Array of at least B·S = ${b * s} ids`);
+    if (t > s) throw bad(`segments need T ≤ S (T = ${t}, S = ${s})`);
+  }
   const kvBatchStride = cap * hKv * d;
   const rec = g.needsGrad(q, k, v);
   const lse = rec ? g.saved(b * h * t) : g.tmp(b * h * t); // (B, H, T)
   const out = g.empty(q.shape);
-  g.backend.attention({ q: q.data, k: k.data, v: v.data, b, t, s, h, hKv, d, kvBatchStride, causal, scale, out: out.data, lse, window, softcap });
+  g.backend.attention({ q: q.data, k: k.data, v: v.data, b, t, s, h, hKv, d, kvBatchStride, causal, scale, out: out.data, lse, window, softcap, segments });
   if (!rec) {
     g.free(lse);
     return out;
@@ -49,7 +59,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   g.record(out, (dOut) => {
     const { bufs, finish } = gradSlots(g, [q, k, v]);
     const [dq, dk, dv] = bufs;
-    g.backend.attentionBackward({ dOut, q: q.data, k: k.data, v: v.data, out: out.data, lse, b, t, s, h, hKv, d, kvBatchStride, causal, scale, dq, dk, dv, window, softcap });
+    g.backend.attentionBackward({ dOut, q: q.data, k: k.data, v: v.data, out: out.data, lse, b, t, s, h, hKv, d, kvBatchStride, causal, scale, dq, dk, dv, window, softcap, segments });
     finish();
   });
   return out;

@@ -1,5 +1,5 @@
-// Reference scaled-dot-product attention with grouped-query heads, causal offset, KV batch stride, sliding window
-// and soft-capped scores, forward and backward. It materializes one query's row of scores at a time: the spec, not
+// Reference scaled-dot-product attention with grouped-query heads, causal offset, KV batch stride, sliding window,
+// soft-capped scores and document masks (segment ids), forward and backward. It materializes one query's row of scores at a time: the spec, not
 // the fast path.
 // Not here: tiling/online softmax (native/), KV-cache management (infer/).
 
@@ -16,36 +16,43 @@ interface Layout {
   readonly causal: boolean;
   readonly window?: number;
   readonly softcap?: number;
+  readonly segments?: Int32Array | null;
 }
 /** Offset of q/out[b, t, h, :]. */
 const qOff = (L: Layout, bi: number, ti: number, hi: number): number => ((bi * L.t + ti) * L.h + hi) * L.d;
 /** Offset of k/v[b, j, kv head of query head h, :]: query head h reads kv head ⌊h·Hkv/H⌋. */
 const kvOff = (L: Layout, bi: number, j: number, hi: number): number =>
   bi * L.kvBatchStride + (j * L.hKv + Math.floor((hi * L.hKv) / L.h)) * L.d;
-/** Keys [lo, hi) that query t sees. It sits at absolute position p = S − T + t; causal: keys j ≤ p; window > 0:
- *  keys j > p − window (HF modeling_gemma2.py masks p − j ≥ window; llama.cpp's is_masked_swa likewise). */
-function visible(L: Layout, ti: number): { lo: number; hi: number } {
+/** The keys that query t of batch row b sees, ascending. It sits at absolute position p = S − T + t; causal: keys
+ *  j ≤ p; window > 0: keys j > p − window (HF modeling_gemma2.py masks p − j ≥ window; llama.cpp's is_masked_swa
+ *  likewise); segments: keys j with segments[b·S + j] === segments[b·S + p] (document masking of packed examples). */
+function visible(L: Layout, bi: number, ti: number): number[] {
   const p = L.s - L.t + ti;
   const window = L.window ?? 0;
-  return { lo: window > 0 ? Math.max(0, p - window + 1) : 0, hi: L.causal ? p + 1 : L.s };
+  const lo = window > 0 ? Math.max(0, p - window + 1) : 0;
+  const hi = L.causal ? p + 1 : L.s;
+  const seg = L.segments ?? null;
+  const keys: number[] = [];
+  for (let j = lo; j < hi; j++) if (seg === null || seg[bi * L.s + j] === seg[bi * L.s + p]) keys.push(j);
+  return keys;
 }
 
-/** One query's scores against its visible keys [lo, lo + row.length), in double: s = scale·q·k, soft-capped to
+/** One query's scores against its visible keys (row[n] for key keys[n]), in double: s = scale·q·k, soft-capped to
  *  cap·tanh(s/cap) when softcap > 0 (Gemma 2; HF applies it before the mask). raw keeps the uncapped s. */
-function scores(L: Layout, q: Float32Array, k: Float32Array, scale: number, bi: number, ti: number, hi: number): { lo: number; row: Float64Array; raw: Float64Array } {
-  const { lo, hi: end } = visible(L, ti);
+function scores(L: Layout, q: Float32Array, k: Float32Array, scale: number, bi: number, ti: number, hi: number): { keys: number[]; row: Float64Array; raw: Float64Array } {
+  const keys = visible(L, bi, ti);
   const cap = L.softcap ?? 0;
-  const raw = new Float64Array(Math.max(0, end - lo));
+  const raw = new Float64Array(keys.length);
   const row = new Float64Array(raw.length);
   const qo = qOff(L, bi, ti, hi);
   for (let j = 0; j < raw.length; j++) {
-    const ko = kvOff(L, bi, lo + j, hi);
+    const ko = kvOff(L, bi, keys[j], hi);
     let dot = 0;
     for (let c = 0; c < L.d; c++) dot += q[qo + c] * k[ko + c];
     raw[j] = dot * scale;
     row[j] = cap > 0 ? cap * Math.tanh(raw[j] / cap) : raw[j];
   }
-  return { lo, row, raw };
+  return { keys, row, raw };
 }
 
 /** out[b,t,h] = Σ_j softmax_j(s_j) v_j over visible keys; lse[b,h,t] = log Σ_j exp(s_j), s_j the (capped) score. */
@@ -54,7 +61,7 @@ export function attention(args: AttentionArgs): void {
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < h; hi++) {
       for (let ti = 0; ti < t; ti++) {
-        const { lo, row } = scores(args, q, k, scale, bi, ti, hi);
+        const { keys, row } = scores(args, q, k, scale, bi, ti, hi);
         let mx = -Infinity;
         for (const x of row) mx = Math.max(mx, x);
         let sum = 0;
@@ -64,7 +71,7 @@ export function attention(args: AttentionArgs): void {
         }
         const acc = new Float64Array(d);
         for (let j = 0; j < row.length; j++) {
-          const vo = kvOff(args, bi, lo + j, hi);
+          const vo = kvOff(args, bi, keys[j], hi);
           const p = row[j] / sum;
           for (let c = 0; c < d; c++) acc[c] += p * v[vo + c];
         }
@@ -85,7 +92,7 @@ export function attentionBackward(args: AttentionBackwardArgs): void {
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < h; hi++) {
       for (let ti = 0; ti < t; ti++) {
-        const { lo, row, raw } = scores(args, q, k, scale, bi, ti, hi);
+        const { keys, row, raw } = scores(args, q, k, scale, bi, ti, hi);
         const cap = args.softcap ?? 0;
         const L = lse[(bi * h + hi) * t + ti];
         const qo = qOff(args, bi, ti, hi);
@@ -93,7 +100,7 @@ export function attentionBackward(args: AttentionBackwardArgs): void {
         for (let c = 0; c < d; c++) delta += dOut[qo + c] * out[qo + c];
         const dqAcc = new Float64Array(d);
         for (let j = 0; j < row.length; j++) {
-          const ko = kvOff(args, bi, lo + j, hi);
+          const ko = kvOff(args, bi, keys[j], hi);
           const p = Math.exp(row[j] - L);
           let dp = 0;
           for (let c = 0; c < d; c++) dp += dOut[qo + c] * v[ko + c];
