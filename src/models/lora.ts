@@ -95,9 +95,10 @@ function mapLinears(w: DecoderWeights, fn: (l: LinearWeights) => LinearWeights):
   const layers = w.layers.map((l): LayerWeights => {
     const q = l.attn.qkv;
     const qkv = q.kind === "fused" ? { kind: q.kind, qkv: fn(q.qkv) } : { kind: q.kind, q: fn(q.q), k: fn(q.k), v: fn(q.v) };
+    const o = fn(l.attn.o); // before the MLP: fn sees the Linears in namedWeights order
     const m = l.mlp;
     const mlp = m.kind === "gelu" ? { kind: m.kind, up: fn(m.up), down: fn(m.down) } : { kind: m.kind, act: m.act, gate: fn(m.gate), up: fn(m.up), down: fn(m.down) };
-    return { ...l, attn: { ...l.attn, qkv, o: fn(l.attn.o) }, mlp };
+    return { ...l, attn: { ...l.attn, qkv, o }, mlp };
   });
   return { ...w, layers };
 }
