@@ -1,12 +1,16 @@
-// The Linear module: a typed weight pair (weight (out, in) as Hugging Face stores nn.Linear, optional bias)
-// with its initialisation and forward. Not here: the matmul and its gradient (tensor/matmul.ts).
+// The Linear module: a typed weight pair (weight (out, in) as Hugging Face stores nn.Linear, optional bias, optional
+// LoRA adapter) with its initialisation and forward. Not here: the matmul and its gradient (tensor/matmul.ts), the
+// adapter's math (lora.ts).
 import type { Graph, Tensor } from "../tensor/index.js";
 import { linear } from "../tensor/index.js";
 import type { Rng } from "../util/rng.js";
+import { loraForward, type LoraAdapter } from "./lora.js";
 
 export interface LinearWeights {
   readonly weight: Tensor; // (out, in)
   readonly bias: Tensor | null; // (out)
+  /** A low-rank update beside the (then frozen) weight (models/lora.ts attaches it); absent = a plain Linear. */
+  readonly lora?: LoraAdapter;
 }
 
 export interface LinearInit {
@@ -28,5 +32,5 @@ export function createLinear(g: Graph, rng: Rng, inFeatures: number, outFeatures
   return { weight, bias };
 }
 
-/** y = x·Wᵀ + b. x (..., in) → (..., out). */
-export const linearForward = (w: LinearWeights, x: Tensor): Tensor => linear(x, w.weight, w.bias);
+/** y = x·Wᵀ + b (+ the LoRA update when an adapter is attached). x (..., in) → (..., out). */
+export const linearForward = (w: LinearWeights, x: Tensor): Tensor => (w.lora === undefined ? linear(x, w.weight, w.bias) : loraForward(w.weight, w.bias, w.lora, x));

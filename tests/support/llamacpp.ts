@@ -45,7 +45,7 @@ export interface LlamaCppModel {
 }
 
 /** Opens `path` in llama.cpp on the CPU; throws with llama.cpp's own message when it refuses the file. */
-export async function openLlamaCppModel(llama: Llama, path: string, options: { threads?: number; contextSize?: number } = {}): Promise<LlamaCppModel> {
+export async function openLlamaCppModel(llama: Llama, path: string, options: { threads?: number; contextSize?: number; lora?: string } = {}): Promise<LlamaCppModel> {
   const model = await llama.loadModel({ modelPath: path, gpuLayers: 0, useMmap: true });
   const contextSize = options.contextSize ?? 256;
   const threads = options.threads ?? 1;
@@ -57,6 +57,8 @@ export async function openLlamaCppModel(llama: Llama, path: string, options: { t
   const fresh = async (): Promise<LlamaContext> => model.createContext({
     contextSize, threads, batchSize: contextSize, sequences: 1, flashAttention: false,
     experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
+    // A LoRA GGUF applied at scale 1 (llama.cpp's --lora FILE): llama_adapter_lora_init + llama_set_adapter_lora.
+    ...(options.lora === undefined ? {} : { lora: { adapters: [{ filePath: options.lora, scale: 1 }] } }),
   });
   return {
     model,

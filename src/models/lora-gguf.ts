@@ -1,0 +1,54 @@
+// LoRA adapters as llama.cpp's LoRA GGUF (what convert_lora_to_gguf.py writes and llama-adapter.cpp loads): the
+// base's general.architecture, general.type "adapter", adapter.type "lora", adapter.lora.alpha, and per adapted
+// matrix `<gguf name>.lora_a` (r, in) and `.lora_b` (out, r) in F32. Not here: PEFT folders (lora-peft.ts), the base
+// model's GGUF (save-family.ts), aLoRA invocation tokens, adapters on the token embedding.
+//
+// llama.cpp applies an adapter in build_lora_mm as W·x + s·B·(A·x) with s = user_scale·alpha/r, r read from
+// lora_b's ne[0] (llama_adapter_lora_weight::get_scale), and checks that lora_a's ne[0] equals the base tensor's
+// ne[0] (in) and lora_b's ne[1] its ne[1] (out): in ggml's ne order lora_a is [in, r], lora_b [r, out], i.e. PEFT's
+// row-major (r, in) and (out, r) unchanged. q/k rows of a `llama` base are in adjacent-pair RoPE order in GGUF; an
+// adapter trained on a base held in HF's rotate-half order has its lora_b rows permuted like the base's q/k rows
+// (convert_hf_to_gguf.py LlamaModel.permute applied to LoraTorchTensor, which permutes B only).
+import { GgmlType, writeGgufFile, type GgufTensorToWrite, type GgufValue } from "../formats/index.js";
+import { KotodamaError } from "../util/errors.js";
+import type { ModelConfig } from "./config.js";
+import { expandTensors, type Family } from "./families/index.js";
+import type { LoraWeights } from "./lora.js";
+import { loraBRows } from "./lora-peft.js";
+
+const str = (value: string): GgufValue => ({ type: "string", value });
+
+/** The adapter's metadata (llama-arch.cpp LLM_KV_GENERAL_TYPE, LLM_KV_ADAPTER_TYPE, LLM_KV_ADAPTER_LORA_ALPHA). */
+export function loraGgufMetadata(f: Family, lw: LoraWeights, name: string): Map<string, GgufValue> {
+  return new Map<string, GgufValue>([
+    ["general.architecture", str(f.gguf)], ["general.type", str("adapter")], ["general.name", str(name)],
+    ["adapter.type", str("lora")], ["adapter.lora.alpha", { type: "float32", value: lw.config.alpha }],
+  ]);
+}
+
+/** The lora_a / lora_b tensors under GGUF names. c: the base model's config (its RoPE row order). */
+export function loraGgufTensors(f: Family, c: ModelConfig, lw: LoraWeights): GgufTensorToWrite[] {
+  if (c.pos === "rope" && c.ropePairing !== f.ggufRope && f.ggufRope === "half") {
+    throw new KotodamaError(`${f.name}: q/k rows are in "${c.ropePairing}" RoPE order; GGUF ${f.gguf} files hold "half"`);
+  }
+  const gguf = new Map(expandTensors(f, c).map((e) => [e.name, e.gguf]));
+  const bytes = (x: Float32Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  const out: GgufTensorToWrite[] = [];
+  for (const { name, adapter: ad } of lw.adapters) {
+    const g = gguf.get(name);
+    if (g === undefined) throw new KotodamaError(`${f.name}: '${name}' has no GGUF tensor of its own (fused in this family's files); GGUF LoRA export of this target is not supported`);
+    const [r, inF] = ad.a.shape;
+    const outF = ad.b.shape[0]!;
+    const permute = c.pos === "rope" && c.ropePairing !== f.ggufRope; // HF-order base, `llama` GGUF: adjacent pairs
+    const b = permute ? loraBRows(c, name, ad.b.data, ad.rank, "hf-to-gguf") : ad.b.data;
+    out.push({ name: `${g}.lora_a`, dims: [inF!, r!], type: GgmlType.F32, data: bytes(ad.a.data.slice()) });
+    out.push({ name: `${g}.lora_b`, dims: [r!, outF], type: GgmlType.F32, data: bytes(b === ad.b.data ? b.slice() : b) });
+  }
+  return out;
+}
+
+/** Writes lw's adapters as a llama.cpp LoRA GGUF for a base of family f and config c (load it with llama.cpp's
+ *  --lora FILE, or node-llama-cpp's createContext({ lora })). */
+export function writeLoraGguf(path: string, f: Family, c: ModelConfig, lw: LoraWeights, name = "kotodama LoRA"): void {
+  writeGgufFile(path, { metadata: loraGgufMetadata(f, lw, name), tensors: loraGgufTensors(f, c, lw) });
+}
