@@ -31,7 +31,37 @@ export interface TokenData {
 
 export interface Batch {
   readonly inputs: I32; // (B, T)
-  readonly targets: I32; // (B, T)
+  /** (B, T); IGNORE_INDEX where no loss is taken (SFT prompts and padding). */
+  readonly targets: I32;
+}
+
+/** The target that puts no loss on a position (crossEntropy's default ignoreIndex, PyTorch's −100). */
+export const IGNORE_INDEX = -100;
+
+/** Where the loop's batches come from: pretraining windows (tokenBatchSource) or SFT examples (sft/batches.ts).
+ *  Batches are a pure function of (step, micro-batch), so a resumed run reads exactly what an uninterrupted one
+ *  would, with no data state in the checkpoint. */
+export interface BatchSource {
+  /** Sequence length T of every batch (≤ the model's context). */
+  readonly seqLen: number;
+  /** Largest id + 1 the inputs may hold. */
+  readonly vocabSize: number;
+  readonly description: string;
+  /** Micro-batch m of step s; A = gradAccum. */
+  trainBatch(step: number, micro: number, gradAccum: number, B: number, out?: Batch): Batch;
+  /** Validation batch i. */
+  valBatch(i: number, B: number, out?: Batch): Batch;
+}
+
+/** The pretraining source: windows of T = context tokens of the two streams (the header's order). */
+export function tokenBatchSource(d: TokenData, T: number): BatchSource {
+  return {
+    seqLen: T,
+    vocabSize: d.vocabSize,
+    description: d.description,
+    trainBatch: (step, micro, A, B, out) => trainBatch(d, step, micro, A, B, T, out),
+    valBatch: (i, B, out) => valBatch(d, i, B, T, out),
+  };
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));

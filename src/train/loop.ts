@@ -1,20 +1,21 @@
 // The pretraining loop: next-token prediction with AdamW (decoupled decay on matrices and embeddings only),
 // warm-up + cosine schedule, gradient clipping and accumulation, periodic held-out evaluation, a time budget,
 // atomic bit-exact checkpoints and the run directory (config.json, tokenizer.json, model.safetensors,
-// checkpoint.safetensors, metrics.jsonl, loss.svg). Not here: argument parsing (cli/commands/train.ts),
-// data loading (data.ts), checkpoint format (checkpoint.ts).
+// checkpoint.safetensors, metrics.jsonl, loss.svg). SFT runs the same loop with pretrained weights (init) and
+// example batches with ignored targets (batches). Not here: argument parsing (cli/commands/train.ts),
+// data loading (data.ts), checkpoint format (checkpoint.ts), SFT data (sft/).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "../engine/ops.js";
-import { decoderLoss, initDecoderWeights, namedWeights, parameterCount, saveWeights, type DecoderWeights } from "../models/index.js";
+import { decoderLogits, initDecoderWeights, namedWeights, parameterCount, saveWeights, type DecoderWeights, type ModelConfig } from "../models/index.js";
 import { AdamW } from "../nn/optim/adamw.js";
 import { clipGradNorm, gradNorm } from "../nn/optim/clip.js";
-import { Graph, scale } from "../tensor/index.js";
+import { crossEntropy, Graph, scale, type Tensor } from "../tensor/index.js";
 import { KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, writeAtomic, type LoopState } from "./checkpoint.js";
 import { runConfigJson, type RunConfig } from "./config.js";
-import { trainBatch, valBatch, type Batch, type TokenData } from "./data.js";
+import { IGNORE_INDEX, tokenBatchSource, type Batch, type BatchSource, type TokenData } from "./data.js";
 import { appendMetric, readMetrics, truncateMetrics, type StepRecord } from "./metrics.js";
 import { lossCurveSvg } from "./plot.js";
 import { lrAt } from "./schedule.js";
@@ -30,10 +31,23 @@ export interface Progress {
   readonly valLoss?: number;
 }
 
-export interface TrainOptions {
+/** Builds the weights the loop starts from on its graph (default: initDecoderWeights, a fresh model). */
+export type WeightInit = (g: Graph, c: ModelConfig, rng: Rng) => DecoderWeights;
+
+/** The loop's data: token streams (pretraining) or any batch source (SFT). */
+export type TrainData = { readonly data: TokenData; readonly batches?: undefined } | { readonly batches: BatchSource; readonly data?: undefined };
+
+export type TrainOptions = TrainData & {
   readonly run: RunConfig;
-  readonly data: TokenData;
   readonly backend: Backend;
+  /** Default: random initialisation from the seed. */
+  readonly init?: WeightInit;
+  /** The run's config.json text, also the identity a checkpoint must match to resume (default runConfigJson(run)). */
+  readonly configJson?: string;
+  /** More files for a new run directory, name → text (e.g. tokenizer_config.json with the chat template). */
+  readonly extraFiles?: ReadonlyMap<string, string>;
+  /** Title of loss.svg (default "PRESET: loss per step"). */
+  readonly title?: string;
   /** Run directory; null trains in memory only (benchmarks, tests). Resumes when it holds a checkpoint. */
   readonly outDir: string | null;
   /** tokenizer.json text to store in the run directory. */
@@ -49,7 +63,7 @@ export interface TrainOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Messages (resume, parameter count, checkpoint paths). */
   readonly log?: (line: string) => void;
-}
+};
 
 export interface TrainResult {
   readonly config: RunConfig;
@@ -65,14 +79,21 @@ export interface TrainResult {
   readonly parameterCount: number;
 }
 
+/** Mean next-token cross-entropy over the targets that are not IGNORE_INDEX (all of them in pretraining). */
+export function batchLoss(c: ModelConfig, w: DecoderWeights, b: Batch, B: number, T: number): Tensor {
+  return crossEntropy(decoderLogits(c, w, b.inputs, B, T), b.targets, { ignoreIndex: IGNORE_INDEX });
+}
+
+const sourceOf = (d: TokenData | BatchSource, T: number): BatchSource => ("seqLen" in d ? d : tokenBatchSource(d, T));
+
 /** Mean loss over the first evalBatches validation batches (no gradients). */
-export function evaluate(g: Graph, r: RunConfig, w: DecoderWeights, data: TokenData, buf?: Batch): number {
+export function evaluate(g: Graph, r: RunConfig, w: DecoderWeights, data: TokenData | BatchSource, buf?: Batch): number {
   const B = r.train.batchSize;
-  const T = r.model.context;
+  const src = sourceOf(data, r.model.context);
   let sum = 0;
   for (let i = 0; i < r.train.evalBatches; i++) {
-    const b = valBatch(data, i, B, T, buf);
-    sum += g.noGrad(() => g.scope(() => decoderLoss(r.model, w, b.inputs, b.targets, B, T).item()));
+    const b = src.valBatch(i, B, buf);
+    sum += g.noGrad(() => g.scope(() => batchLoss(r.model, w, b, B, src.seqLen).item()));
   }
   return sum / r.train.evalBatches;
 }
@@ -88,11 +109,12 @@ export function checkDataForModel(r: RunConfig, data: TokenData): void {
   }
 }
 
-function writeRunFiles(dir: string, r: RunConfig, tokenizerJson: string | null | undefined): void {
+function writeRunFiles(dir: string, cfgJson: string, tokenizerJson: string | null | undefined, extra: ReadonlyMap<string, string>): void {
   mkdirSync(dir, { recursive: true });
   if (tokenizerJson != null) writeAtomic(join(dir, "tokenizer.json"), (tmp) => writeFileSync(tmp, tokenizerJson));
+  for (const [name, text] of extra) writeAtomic(join(dir, name), (tmp) => writeFileSync(tmp, text));
   writeFileSync(join(dir, "metrics.jsonl"), "");
-  writeAtomic(join(dir, "config.json"), (tmp) => writeFileSync(tmp, runConfigJson(r)));
+  writeAtomic(join(dir, "config.json"), (tmp) => writeFileSync(tmp, cfgJson));
 }
 
 /** The loss curves of a metrics log as SVG. */
@@ -115,9 +137,12 @@ function median(xs: readonly number[]): number {
 export function train(o: TrainOptions): TrainResult {
   const r = o.run;
   const { model: c, train: tc } = r;
-  checkDataForModel(r, o.data);
+  if (o.data !== undefined) checkDataForModel(r, o.data);
+  const src = o.data !== undefined ? tokenBatchSource(o.data, c.context) : o.batches;
+  if (src.seqLen > c.context) throw new KotodamaError(`train: sequence length ${src.seqLen} exceeds the model's context ${c.context}`);
+  if (src.vocabSize > c.vocabSize) throw new KotodamaError(`train: the data's vocabulary has ${src.vocabSize} tokens but the model's vocabSize is ${c.vocabSize}`);
   const log = o.log ?? ((): void => {});
-  const cfgJson = runConfigJson(r);
+  const cfgJson = o.configJson ?? runConfigJson(r);
   const dir = o.outDir;
   const ckptPath = dir === null ? null : join(dir, CHECKPOINT_FILE);
   const metricsPath = dir === null ? null : join(dir, "metrics.jsonl");
@@ -125,7 +150,7 @@ export function train(o: TrainOptions): TrainResult {
 
   const g = new Graph(o.backend);
   const rng = new Rng(tc.seed);
-  const w = initDecoderWeights(g, c, rng);
+  const w = (o.init ?? initDecoderWeights)(g, c, rng);
   const named = namedWeights(w);
   const params = named.map((n) => n.tensor);
   // The optimizer's parameter order (decayed group, then the rest) is also the checkpoint's.
@@ -154,12 +179,12 @@ export function train(o: TrainOptions): TrainResult {
     if (metricsPath !== null) truncateMetrics(metricsPath, state.step);
     log(`resuming ${dir} from step ${state.step}`);
   } else if (dir !== null) {
-    writeRunFiles(dir, r, o.tokenizerJson);
+    writeRunFiles(dir, cfgJson, o.tokenizerJson, o.extraFiles ?? new Map());
   }
   log(`model: ${nParams.toLocaleString("en-US")} parameters (${c.nLayers} layers, ${c.dim} channels, ${c.nHeads} heads, vocab ${c.vocabSize}, context ${c.context})`);
 
   const B = tc.batchSize;
-  const T = c.context;
+  const T = src.seqLen;
   const A = tc.gradAccum;
   const tokensPerStep = A * B * T;
   let maxSteps = state.maxSteps;
@@ -187,9 +212,9 @@ export function train(o: TrainOptions): TrainResult {
     const t0 = performance.now();
     let lossSum = 0;
     for (let m = 0; m < A; m++) {
-      const b = trainBatch(o.data, step, m, A, B, T, buf);
+      const b = src.trainBatch(step, m, A, B, buf);
       lossSum += g.scope(() => {
-        const loss = decoderLoss(c, w, b.inputs, b.targets, B, T);
+        const loss = batchLoss(c, w, b, B, T);
         g.backward(A > 1 ? scale(loss, 1 / A) : loss);
         return loss.item();
       });
@@ -215,7 +240,7 @@ export function train(o: TrainOptions): TrainResult {
     let val: number | undefined;
     const last = step >= maxSteps || elapsed >= budget;
     if (doEval && (step % tc.evalInterval === 0 || last)) {
-      val = evaluate(g, r, w, o.data);
+      val = evaluate(g, r, w, src);
       lastVal = val;
     }
     const tps = tokensPerStep / dt;
@@ -229,7 +254,7 @@ export function train(o: TrainOptions): TrainResult {
   if (dir !== null && step > 0) {
     checkpoint();
     if (metricsPath !== null) {
-      writeAtomic(join(dir, "loss.svg"), (tmp) => writeFileSync(tmp, metricsSvg(readMetrics(metricsPath), `${r.preset}: loss per step`)));
+      writeAtomic(join(dir, "loss.svg"), (tmp) => writeFileSync(tmp, metricsSvg(readMetrics(metricsPath), o.title ?? `${r.preset}: loss per step`)));
     }
   }
   return { config: r, weights: w, graph: g, steps: step, maxSteps, resumedFrom, lastLoss, lastValLoss: lastVal, stepSeconds, parameterCount: nParams };

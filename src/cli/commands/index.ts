@@ -13,6 +13,7 @@ import { convert } from "./convert.js";
 import { generateCommand } from "./generate.js";
 import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
+import { sftCommand } from "./sft.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   chatTemplate,
   data,
   trainCommand,
+  sftCommand,
   generateCommand,
   chat,
   scoreCommand,
