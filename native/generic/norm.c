@@ -112,8 +112,15 @@ static void rms_fwd_task(void *vctx, size_t task, int thread) {
   for (int64_t r = r0; r < r1; r++) {
     const float *x = s->x + r * c;
     float *o = s->out + r * c;
-    float rs = (float)(1.0 / sqrt(kd_dot_f64(x, x, c) / (double)c + (double)s->eps));
-    for (int64_t j = 0; j < c; j++) o[j] = x[j] * rs * s->weight[j];
+    /* ggml's rounding, step for step (ggml-cpu ops.cpp ggml_compute_forward_rms_norm_f32, then ggml_mul by the
+     * weight): f32 squares summed in double in order, the mean rounded to f32, scale = 1/sqrtf(mean + eps) in
+     * f32, then (x·scale)·w. A more accurate rstd moves one activation in ~10⁴ by an ulp, and where the next
+     * op rounds activations to 8 bits (llama.cpp's q8 activations) that ulp can flip a rounding tie. */
+    double sum = 0.0;
+    for (int64_t j = 0; j < c; j++) sum += (double)(x[j] * x[j]);
+    const float mean = (float)(sum / (double)c);
+    const float rs = 1.0f / sqrtf(mean + s->eps);
+    for (int64_t j = 0; j < c; j++) o[j] = (x[j] * rs) * s->weight[j];
     s->rstd_out[r] = rs;
   }
 }

@@ -14,6 +14,7 @@ import { unvalidated } from "../engine/backend.js";
 import { attnScaleOf, headDim, isGated, isSlidingLayer, kvDim, qDim, ropeDims } from "../models/config.js";
 import { KotodamaError } from "../util/errors.js";
 import type { KvCache } from "./kv-cache.js";
+import { tensorValues } from "../models/load.js";
 import type { InferLayer, InferWeights, Matrix, NormWeights } from "./weights.js";
 
 type F32 = Float32Array;
@@ -125,10 +126,12 @@ function columns(src: F32, ld: number, c0: number, width: number, dst: F32, n: n
 
 /** Row t of x := embedding row of id (· √C) (+ learned position row pos). */
 function embedRow(s: InferState, id: number, t: number, pos: number): void {
-  const { embed: E, posEmbed: P, config } = s.weights;
+  const { embed: M, posEmbed: P, config } = s.weights;
   const C = config.dim, V = config.vocabSize;
   if (!Number.isInteger(id) || id < 0 || id >= V) throw new KotodamaError(`forward: token id ${id} is outside the vocabulary [0, ${V})`);
-  const o = id * C, xo = t * C;
+  // A quantized table is dequantized one row at a time (ggml's get_rows does the same); o indexes row 0 then.
+  const E = M instanceof Float32Array ? M : tensorValues({ type: M.type, bytes: M.bytes.subarray(id * M.rowBytes, (id + 1) * M.rowBytes), shape: [1, C] });
+  const o = M instanceof Float32Array ? id * C : 0, xo = t * C;
   // Gemma scales by √C in f32, as llama.cpp does (ggml_scale by sqrtf(n_embd)).
   const scale = config.embedScale ? Math.fround(Math.sqrt(C)) : 1;
   if (P !== null) for (let i = 0, po = pos * C; i < C; i++) s.x[xo + i] = E[o + i]! + P[po + i]!;

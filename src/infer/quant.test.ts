@@ -105,9 +105,11 @@ test("stories260K Q8_0 / Q4_0 kept quantized: q8 activations bring the perplexit
     const q8 = windowedPerplexity(createInferModel(model, backend), text, 128).perplexity;
     const f32Act = windowedPerplexity(createInferModel(model, f32Activations(backend)), text, 128).perplexity;
     t.diagnostic(`${file}: perplexity ${q8.toFixed(5)} (q8 activations), ${f32Act.toFixed(5)} (f32 activations), llama.cpp ${llamaCpp}, F32 model ${f32.toFixed(4)}`);
-    // Not to the last digit: over 512 tokens a few q8 roundings sit on ties that a 1-ulp RMSNorm difference
-    // flips (trap 5 of the README).
-    assert.ok(Math.abs(q8 - llamaCpp) < 1.5e-3, `${file}: q8 perplexity ${q8} vs llama.cpp ${llamaCpp}`);
+    // Not to the last digit: the recorded figure is llama-perplexity's at another llama.cpp commit with batch 128,
+    // where the CPU backend repacks Q4_0 rows for batched products; over 512 tokens a few q8 roundings sit on
+    // ties that such differences flip (trap 5 of the README). Position-by-position agreement with the llama.cpp
+    // of this run is tests/quant-llamacpp.test.ts.
+    assert.ok(Math.abs(q8 - llamaCpp) < 5e-3, `${file}: q8 perplexity ${q8} vs llama.cpp ${llamaCpp}`);
     assert.ok(Math.abs(q8 - llamaCpp) < Math.abs(f32Act - llamaCpp), `${file}: q8 ${q8} is not closer to llama.cpp ${llamaCpp} than f32 ${f32Act}`);
     assert.ok(Math.abs(q8 - f32) / f32 < 0.15);
   }

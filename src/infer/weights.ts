@@ -51,7 +51,9 @@ export interface InferLayer {
 
 export interface InferWeights {
   readonly config: ModelConfig;
-  readonly embed: F32; // (V, C)
+  /** (V, C): f32, or the file's quantized rows (a row is dequantized when a token is looked up; a tied head
+   *  multiplies them as stored, as llama.cpp does). */
+  readonly embed: Matrix;
   readonly posEmbed: F32 | null; // (context, C) for learned positions
   readonly layers: readonly InferLayer[];
   readonly normF: NormWeights;
@@ -130,8 +132,7 @@ export function packWeights(config: ModelConfig, t: ModelTensors): InferWeights 
   };
   const opt = (name: string, n: number): F32 | null => (config.bias ? f32(name, n) : null);
   const norm = (prefix: string): NormWeights => ({ weight: f32(`${prefix}.weight`, C), bias: config.norm === "layer" ? f32(`${prefix}.bias`, C) : null });
-  const embedM = need(top.tokEmb, V, C);
-  const embed = isQuant(embedM) ? tensorValues({ type: embedM.type, bytes: embedM.bytes, shape: [V, C] }) : embedM;
+  const embed = need(top.tokEmb, V, C);
   const gated = isGated(config);
   const layers: InferLayer[] = [];
   for (let i = 0; i < config.nLayers; i++) {

@@ -22,7 +22,7 @@ export interface QuantTensor {
 export type ModelTensors = ReadonlyMap<string, Float32Array | QuantTensor>;
 
 export interface SourceOptions {
-  /** Keep Q8_0/Q4_0/Q4_K/Q6_K weight matrices (not the token embedding) quantized instead of dequantizing them. */
+  /** Keep Q8_0/Q4_0/Q4_K/Q6_K weight matrices and the token embedding quantized instead of dequantizing them. */
   readonly keepQuantized?: boolean;
 }
 
@@ -159,7 +159,7 @@ function readTensors(f: TensorFile, family: Family, config: ModelConfig, pick: P
     }
     dtypes.set(e.name, entry.dtype);
     const q = QUANT_KEEP[entry.dtype];
-    if (keep && e.t.matrix === true && q !== undefined && shape.length === 2) {
+    if (keep && (e.t.matrix === true || e.t.table === true) && q !== undefined && shape.length === 2) {
       tensors.set(e.name, { type: q, bytes: entry.bytes().slice(), shape: [shape[0]!, shape[1]!] });
       continue;
     }

@@ -26,8 +26,10 @@ export interface FamilyTensor {
   readonly when?: (c: ModelConfig) => boolean;
   /** Present in some files of the family and not others (Llama 3's rope_freqs): read when there. */
   readonly optional?: boolean;
-  /** A weight matrix that inference may keep quantized (not embeddings, norms or biases). */
+  /** A weight matrix that inference may keep quantized (not norms or biases). */
   readonly matrix?: boolean;
+  /** The token embedding: looked up by row (one row dequantized per token) and, when tied, the output head. */
+  readonly table?: boolean;
   /** HF stores w where GGUF and kotodama store 1 + w (Gemma's RMSNorm, `x * (1 + w)`; llama.cpp's converter adds 1). */
   readonly hfPlusOne?: boolean;
   /** HF stores (in, out) (GPT-2's Conv1D). */
@@ -91,7 +93,7 @@ export function llamaBase(h: CommonHparams, ropePairing: RopePairing): ModelConf
 
 /** Embedding, final norm and (when untied) output head, Llama-named. */
 export const LLAMA_TOP: readonly FamilyTensor[] = [
-  { name: "model.embed_tokens.weight", gguf: "token_embd.weight", hf: "model.embed_tokens.weight", l2c: "token_embedding_table", shape: (c) => [c.vocabSize, c.dim] },
+  { name: "model.embed_tokens.weight", gguf: "token_embd.weight", hf: "model.embed_tokens.weight", l2c: "token_embedding_table", shape: (c) => [c.vocabSize, c.dim], table: true },
   { name: "model.norm.weight", gguf: "output_norm.weight", hf: "model.norm.weight", l2c: "rms_final_weight", shape: (c) => [C(c)] },
   { name: "lm_head.weight", gguf: "output.weight", hf: "lm_head.weight", l2c: "wcls", shape: (c) => [c.vocabSize, c.dim], when: untied, matrix: true },
 ];

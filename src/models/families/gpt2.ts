@@ -21,7 +21,7 @@ export const gpt2: Family = {
     pos: "learned", ropeTheta: 10000, ropePairing: "adjacent", mlp: "gelu", bias: true, tieEmbeddings: h.tied, ...NEUTRAL_FLAGS,
   }),
   tensors: [
-    { name: "transformer.wte.weight", gguf: "token_embd.weight", hf: "transformer.wte.weight", shape: (c) => [c.vocabSize, c.dim] },
+    { name: "transformer.wte.weight", gguf: "token_embd.weight", hf: "transformer.wte.weight", shape: (c) => [c.vocabSize, c.dim], table: true },
     { name: "transformer.wpe.weight", gguf: "position_embd.weight", hf: "transformer.wpe.weight", shape: (c) => [c.context, c.dim] },
     ...pair("transformer.ln_f", "output_norm", (c) => [c.dim]),
     { name: "lm_head.weight", gguf: "output.weight", hf: "lm_head.weight", shape: (c) => [c.vocabSize, c.dim], when: (c) => !c.tieEmbeddings, matrix: true },

@@ -52,10 +52,13 @@ export function rmsNorm(args: RmsNormArgs): void {
   const { x, weight, n, c, eps, out, rstd } = args;
   for (let i = 0; i < n; i++) {
     const o = i * c;
+    // ggml's rounding, step for step (see native/generic/norm.c): f32 squares summed in double, the mean and
+    // the scale in f32 (sqrt and division of doubles rounded once to f32 equal the f32 operations), (x·r)·w.
+    const f = Math.fround;
     let ss = 0;
-    for (let j = 0; j < c; j++) ss += x[o + j] * x[o + j];
-    const r = 1 / Math.sqrt(ss / c + eps);
-    for (let j = 0; j < c; j++) out[o + j] = x[o + j] * r * weight[j];
+    for (let j = 0; j < c; j++) ss += f(x[o + j] * x[o + j]);
+    const r = f(1 / f(Math.sqrt(f(f(ss / c) + eps))));
+    for (let j = 0; j < c; j++) out[o + j] = f(x[o + j] * r) * weight[j];
     rstd[i] = r;
   }
 }
