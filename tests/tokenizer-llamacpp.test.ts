@@ -134,11 +134,19 @@ test("every llama.cpp vocabulary in $KOTODAMA_LLAMA_VOCAB_DIR: kotodama's ids eq
     const model: LlamaModel = await llama.loadModel({ modelPath: join(dir, f), vocabOnly: true, gpuLayers: 0 });
     try {
       let same = 0;
+      const specialTexts: string[] = [];
+      for (let id = 0; id < tok.vocabSize && specialTexts.length < 60; id++) if (tok.isAdded?.(id) === true || id === tok.special.unk) specialTexts.push(tok.tokenText(id));
+      const withSpecial = [...strings.slice(0, 100), ...specialTexts.map((x, i) => `a ${x} b${x}\n${strings[i]!}${x}  `)];
       for (const s of strings) {
         assert.deepEqual(tok.encode(s, { addBos: false }), Array.from(model.tokenize(s, false)), `${f}: ${JSON.stringify(s)}`);
         same++;
       }
-      t.diagnostic(`${f}: ${same}/${strings.length}`);
+      // Special-token text parsed (llama.cpp's partition: longest token first, name-based control/strip attributes).
+      for (const s of withSpecial) {
+        assert.deepEqual(tok.encode(s, { addBos: false, allowSpecial: true }), Array.from(model.tokenize(s, true)), `${f} (special): ${JSON.stringify(s)}`);
+        same++;
+      }
+      t.diagnostic(`${f}: ${same}/${strings.length + withSpecial.length}`);
     } finally {
       await model.dispose();
     }

@@ -6,7 +6,7 @@ import { FormatError, KotodamaError } from "../util/errors.js";
 import { BYTE_TO_CHAR, byteLevelToBytes, concatBytes, utf8Decode, utf8Encode } from "./bytes.js";
 import { BpeMerger, PairTable } from "./merge.js";
 import { regexPreTokenizer, type PreTokenizer } from "./pretokenize.js";
-import { SpecialSplitter, type AddedToken } from "./special.js";
+import { SpecialSplitter, type AddedMatch, type AddedToken } from "./special.js";
 import type { EncodeOptions, SpecialTokens, Tokenizer } from "./tokenizer.js";
 
 /** Everything a byte-level BPE tokenizer is made of (what tokenizer.json / GGUF hold). */
@@ -26,6 +26,11 @@ export interface ByteLevelBpeSpec {
   readonly addBos: boolean;
   /** Hugging Face `ignore_merges` (Llama-3): a pre-token that is itself a token is not merged piecewise. */
   readonly ignoreMerges?: boolean;
+  /** How added-token text is found (special.ts AddedMatch); GGUF files: llama.cpp's "longest-first". */
+  readonly addedMatch?: AddedMatch;
+  /** Added tokens are also merge results and operands (llama.cpp: token_to_id holds every token, so a name it
+   *  retypes as control, e.g. Qwen2's "</s>", stays reachable by merges). Default false (Hugging Face). */
+  readonly addedInModel?: boolean;
   /** Unicode normalization applied before pre-tokenizing (Qwen2: NFC). */
   readonly normalization?: "NFC" | null;
   /** Encode-cache capacity in pre-tokens (cleared when full); 0 disables it. Default 65536. */
@@ -62,7 +67,7 @@ export class ByteLevelBpe implements Tokenizer {
     this.addedIds = new Set(spec.added.map((t) => t.id));
     const addedIds = this.addedIds;
     spec.vocab.forEach((t, id) => {
-      if (!addedIds.has(id) && !this.ids.has(t)) this.ids.set(t, id);
+      if ((spec.addedInModel === true || !addedIds.has(id)) && !this.ids.has(t)) this.ids.set(t, id);
     });
     let missing = 0;
     for (let b = 0; b < 256; b++) {
@@ -87,7 +92,7 @@ export class ByteLevelBpe implements Tokenizer {
     });
     this.merger = new BpeMerger(new PairTable(triples));
     this.pre = regexPreTokenizer(spec.pattern);
-    this.splitter = new SpecialSplitter(spec.added);
+    this.splitter = new SpecialSplitter(spec.added, spec.addedMatch ?? "leftmost");
     this.controls = new Set(spec.added.filter((t) => t.special).map((t) => t.id));
     this.bytesOf = spec.vocab.map((t, id) => {
       if (this.controls.has(id)) return new Uint8Array(0);

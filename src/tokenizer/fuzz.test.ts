@@ -109,6 +109,12 @@ test("fuzz: mutated GGUF vocabularies, tokenizer.bin and tokenizer.json never cr
       load: (b) => parseHfTokenizer(new TextDecoder().decode(b), "tokenizer.json"),
     },
   ];
+  const uni = { version: "1.0", added_tokens: [{ id: 1, content: "<s>", special: true }], normalizer: { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Strip" }] },
+    pre_tokenizer: { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true },
+    model: { type: "Unigram", unk_id: 0, byte_fallback: true, vocab: [["<unk>", 0], ["<s>", 0], ...Array.from({ length: 256 }, (_, b) => [`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`, -9]), ["\u2581", -2], ["\u2581ab", -1], ["a", -3], ["b", -3], ["猫", -4]] } };
+  seeds.push({ name: "unigram.json", bytes: new TextEncoder().encode(JSON.stringify(uni)), load: (b) => parseHfTokenizer(new TextDecoder().decode(b), "unigram.json") });
+  const spmGemma = vocabGguf("llama", { "tokenizer.ggml.add_space_prefix": gguf.bool(false), "general.name": gguf.str("phi3-like") });
+  seeds.push({ name: "spm-gemma.gguf", bytes: spmGemma, load: (b) => loadGgufTokenizer(b, "spm-gemma.gguf") });
   if (storiesDir !== null) seeds.push({ name: "tok512.bin", bytes: readFileSync(join(storiesDir, "tok512.bin")), load: (b) => parseLlama2cTokenizer(b, "tok512.bin") });
   let rejected = 0;
   let loaded = 0;

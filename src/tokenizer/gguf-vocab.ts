@@ -6,6 +6,7 @@ import { type GgufFile, type GgufMetadata, metaBool, metaInt, metaNumberArray, m
 import { FormatError } from "../util/errors.js";
 import { ByteLevelBpe } from "./bpe.js";
 import { chatTemplatesFromGguf, withChatTemplate } from "./chat-template-source.js";
+import { llamaCppTokenAttrs } from "./llamacpp-attrs.js";
 import { llamaCppPre } from "./pretokenizers-llamacpp.js";
 import type { AddedToken } from "./special.js";
 import { SentencePieceBpe, TokenType } from "./spm.js";
@@ -28,15 +29,24 @@ export function tokenizerFromGgufMetadata(meta: GgufMetadata, file: string): Tok
 function vocabFromGgufMetadata(meta: GgufMetadata, file: string): Tokenizer {
   const model = metaString(meta, "tokenizer.ggml.model", file);
   if (model === undefined) throw new FormatError(file, "metadata tokenizer.ggml.model is missing: the file holds no tokenizer");
-  const vocab = metaStringArray(meta, "tokenizer.ggml.tokens", file);
-  if (vocab === undefined) throw new FormatError(file, "metadata tokenizer.ggml.tokens is missing");
+  const stored = metaStringArray(meta, "tokenizer.ggml.tokens", file);
+  if (stored === undefined) throw new FormatError(file, "metadata tokenizer.ggml.tokens is missing");
+  // llama.cpp renames an empty token "[EMPTY_i]" (llama_vocab::impl::load).
+  const vocab = stored.includes("") ? stored.map((t, i) => (t === "" ? `[EMPTY_${i}]` : t)) : stored;
   if (vocab.length === 0) throw new FormatError(file, "metadata tokenizer.ggml.tokens is empty");
   const n = vocab.length;
   const rawTypes = metaNumberArray(meta, "tokenizer.ggml.token_type", file);
   if (rawTypes !== undefined && rawTypes.length !== n) {
     throw new FormatError(file, `metadata tokenizer.ggml.token_type has ${rawTypes.length} entries, tokenizer.ggml.tokens ${n}`);
   }
-  const types = rawTypes === undefined ? new Int32Array(n).fill(TokenType.normal) : Int32Array.from(rawTypes);
+  // llama.cpp retypes some tokens by name (llamacpp-attrs.ts).
+  const attrs = llamaCppTokenAttrs(vocab, rawTypes ?? new Int32Array(n).fill(TokenType.normal), {
+    modelName: metaString(meta, "general.name", file),
+    arch: metaString(meta, "general.architecture", file),
+    pre: metaString(meta, "tokenizer.ggml.pre", file),
+    hasKey: (k) => meta.has(`tokenizer.ggml.${k}`),
+  });
+  const types = attrs.types;
   const id = (key: string): number | undefined => {
     const v = metaInt(meta, `tokenizer.ggml.${key}`, file);
     if (v === undefined || v === NONE || v === -1) return undefined;
@@ -58,6 +68,10 @@ function vocabFromGgufMetadata(meta: GgufMetadata, file: string): Tokenizer {
       special,
       addBos: addBos ?? true,
       addSpacePrefix: metaBool(meta, "tokenizer.ggml.add_space_prefix", file) ?? true,
+      addedVerbatim: true,
+      addedMatch: "longest-first",
+      lstrip: attrs.lstrip,
+      rstrip: attrs.rstrip,
     });
   }
 
@@ -75,10 +89,14 @@ function vocabFromGgufMetadata(meta: GgufMetadata, file: string): Tokenizer {
     if (pre === null) throw new FormatError(file, `metadata tokenizer.ggml.pre = '${preName}' names a pre-tokenizer kotodama does not know (known: the llama.cpp names in docs/tokenizer.md, e.g. gpt-2, llama-bpe, qwen2, deepseek-llm, falcon, kimi-k2)`);
     const added: AddedToken[] = [];
     types.forEach((t, i) => {
-      if (t === TokenType.control || t === TokenType.userDefined) added.push({ id: i, text: vocab[i]!, special: t === TokenType.control });
+      if (t === TokenType.control || t === TokenType.userDefined || t === TokenType.unknown) {
+        added.push({ id: i, text: vocab[i]!, special: t !== TokenType.userDefined, lstrip: attrs.lstrip.has(i), rstrip: attrs.rstrip.has(i) });
+      }
     });
     const special = defined({ bos: id("bos_token_id"), eos: id("eos_token_id"), unk: id("unknown_token_id"), pad: id("padding_token_id") });
     return new ByteLevelBpe({
+      addedMatch: "longest-first",
+      addedInModel: true,
       source: file,
       vocab,
       merges,

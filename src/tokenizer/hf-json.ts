@@ -1,10 +1,11 @@
 // Hugging Face tokenizer.json: load byte-level BPE (GPT-2, Llama-3, Qwen2, kotodama), SentencePiece-style
-// BPE with byte fallback (Llama-2, Phi-3) and WordPiece (BERT); save byte-level BPE so other tools read it.
+// BPE with byte fallback (Llama-2, Phi-3), WordPiece (BERT) and Unigram (hf-unigram.ts); save byte-level BPE so other tools read it.
 // Not here: the algorithms (bpe.ts, spm.ts, wordpiece.ts); tokenizer_config.json (chat templates).
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { FormatError } from "../util/errors.js";
 import { ByteLevelBpe } from "./bpe.js";
+import { unigramFromHfJson, unigramVocab } from "./hf-unigram.js";
 import { GPT2_PATTERN } from "./pretokenize.js";
 import type { AddedToken } from "./special.js";
 import { SentencePieceBpe, TokenType } from "./spm.js";
@@ -39,9 +40,16 @@ export function parseHfTokenizer(text: string, file: string): Tokenizer {
   const model = root.model;
   if (!isObj(model)) throw new FormatError(file, "tokenizer.json: field 'model' is missing or not an object");
   const type = model.type ?? (Array.isArray(model.merges) ? "BPE" : undefined);
+  const added = readAdded(root.added_tokens, file);
+  if (type === "Unigram") {
+    const { vocab } = unigramVocab(model, added, file);
+    const byName = new Map(vocab.map((t, i) => [t, i]));
+    const post = postProcessor(root.post_processor, byName, vocab.length, file);
+    const special = guessSpecials(byName, post.first, post.last, undefined);
+    return unigramFromHfJson(root, model, added, special, post.first !== undefined && post.first === special.bos, file);
+  }
   const vocabObj = model.vocab;
   if (!isObj(vocabObj)) throw new FormatError(file, "tokenizer.json: field 'model.vocab' is missing or not an object of token → id");
-  const added = readAdded(root.added_tokens, file);
   const vocab = vocabArray(vocabObj, added, file);
   const byName = new Map(vocab.map((t, i) => [t, i]));
   const post = postProcessor(root.post_processor, byName, vocab.length, file);
@@ -63,7 +71,7 @@ export function parseHfTokenizer(text: string, file: string): Tokenizer {
       maxInputCharsPerWord: typeof model.max_input_chars_per_word === "number" ? model.max_input_chars_per_word : 100,
     });
   }
-  if (type !== "BPE") throw new FormatError(file, `tokenizer.json: model.type '${String(type)}' is not supported (expected BPE or WordPiece)`);
+  if (type !== "BPE") throw new FormatError(file, `tokenizer.json: model.type '${String(type)}' is not supported (expected BPE, WordPiece or Unigram)`);
   const merges = readMerges(model.merges, file);
 
   const pre = flatten(root.pre_tokenizer, "pretokenizers");

@@ -5,7 +5,7 @@
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { byteTokenText, concatBytes, parseByteToken, utf8Decode, utf8Encode } from "./bytes.js";
 import { BpeMerger, PairTable } from "./merge.js";
-import { SpecialSplitter, type AddedToken } from "./special.js";
+import { SpecialSplitter, type AddedMatch, type AddedToken } from "./special.js";
 import type { EncodeOptions, SpecialTokens, Tokenizer } from "./tokenizer.js";
 
 /** llama.cpp / GGUF token types (tokenizer.ggml.token_type). */
@@ -26,6 +26,15 @@ export interface SpmSpec {
   readonly addSpacePrefix: boolean;
   /** Hugging Face Metaspace split=true: no merge crosses a "▁" word start. */
   readonly splitWords?: boolean;
+  /** User-defined tokens render as their stored text, "▁" included (llama.cpp token_to_piece: GGUF); otherwise
+   *  "▁" becomes a space as for pieces (Hugging Face runs added tokens through the Metaspace/Replace decoder). */
+  readonly addedVerbatim?: boolean;
+  /** How added-token text is found: "leftmost" (Hugging Face: leftmost, then longest match) or "longest-first"
+   *  (llama.cpp: every occurrence of the longest token, then the next longest, in the pieces left over). */
+  readonly addedMatch?: AddedMatch;
+  /** Added tokens that drop whitespace before / after them (llama.cpp's per-name attributes, llamacpp-attrs.ts). */
+  readonly lstrip?: ReadonlySet<number>;
+  readonly rstrip?: ReadonlySet<number>;
 }
 
 const SPACE = "\u2581";
@@ -59,17 +68,23 @@ export class SentencePieceBpe implements Tokenizer {
         this.byteIds[b] = id;
       }
     });
+    // llama.cpp's special-token cache holds control, user-defined and unknown tokens: control and unknown text
+    // is matched only when special tokens are parsed, user-defined text always (llama-vocab.cpp
+    // tokenizer_st_partition).
     const added: AddedToken[] = [];
     spec.vocab.forEach((t, id) => {
       const ty = spec.types[id];
-      if (ty === TokenType.control || ty === TokenType.userDefined) added.push({ id, text: t, special: ty === TokenType.control });
+      if (ty === TokenType.control || ty === TokenType.userDefined || ty === TokenType.unknown) added.push({ id, text: t, special: ty !== TokenType.userDefined, lstrip: spec.lstrip?.has(id) === true, rstrip: spec.rstrip?.has(id) === true });
     });
-    this.splitter = new SpecialSplitter(added.filter((t) => t.text.length > 0));
+    this.splitter = new SpecialSplitter(added.filter((t) => t.text.length > 0), spec.addedMatch ?? "leftmost");
+    // What a token renders as (llama.cpp token_to_piece without special: control and unknown → nothing, normal →
+    // "▁" unescaped, byte → its byte, user-defined → its text; unused and undefined types → nothing).
     this.bytesOf = spec.vocab.map((t, id) => {
       const ty = spec.types[id];
-      if (ty === TokenType.control) return new Uint8Array(0);
       if (ty === TokenType.byte) return Uint8Array.of(parseByteToken(t));
-      return utf8Encode(t.replaceAll(SPACE, " "));
+      if (ty === TokenType.normal) return utf8Encode(t.replaceAll(SPACE, " "));
+      if (ty === TokenType.userDefined) return utf8Encode(spec.addedVerbatim === true ? t : t.replaceAll(SPACE, " "));
+      return new Uint8Array(0);
     });
     if (spec.merging.by === "scores") {
       if (spec.merging.scores.length !== spec.vocab.length) {
