@@ -9,13 +9,6 @@
 
 #define NORM_MAX_TASKS 64
 
-/* mean and biased variance of one row, in double (two passes). */
-static void row_moments(const float *x, int64_t c, double *mean, double *var) {
-  double m = kd_sum_f64(x, c) / (double)c;
-  *mean = m;
-  *var = kd_sqdev_f64(x, m, c) / (double)c;
-}
-
 typedef struct {
   const float *x, *dout, *weight, *bias, *mean, *rstd;
   int64_t n, c;
@@ -41,11 +34,21 @@ static void ln_fwd_task(void *vctx, size_t task, int thread) {
   for (int64_t r = r0; r < r1; r++) {
     const float *x = s->x + r * c;
     float *o = s->out + r * c;
-    double mean, var;
-    row_moments(x, c, &mean, &var);
-    float m = (float)mean, rs = (float)(1.0 / sqrt(var + (double)s->eps));
-    if (s->bias) for (int64_t j = 0; j < c; j++) o[j] = (x[j] - m) * rs * s->weight[j] + s->bias[j];
-    else for (int64_t j = 0; j < c; j++) o[j] = (x[j] - m) * rs * s->weight[j];
+    /* ggml's rounding, step for step (ggml-cpu ops.cpp ggml_compute_forward_norm_f32, then ggml_mul and
+     * ggml_add): the sum in double, the mean in f32, f32 deviations whose f32 squares are summed in double, the
+     * variance and scale in f32, then ((x − m)·scale)·w + b. */
+    double sum = 0.0;
+    for (int64_t j = 0; j < c; j++) sum += (double)x[j];
+    const float m = (float)(sum / (double)c);
+    double sum2 = 0.0;
+    for (int64_t j = 0; j < c; j++) {
+      const float v = x[j] - m;
+      sum2 += (double)(v * v);
+    }
+    const float var = (float)(sum2 / (double)c);
+    const float rs = 1.0f / sqrtf(var + s->eps);
+    if (s->bias) for (int64_t j = 0; j < c; j++) o[j] = ((x[j] - m) * rs) * s->weight[j] + s->bias[j];
+    else for (int64_t j = 0; j < c; j++) o[j] = ((x[j] - m) * rs) * s->weight[j];
     s->mean_out[r] = m;
     s->rstd_out[r] = rs;
   }

@@ -15,7 +15,7 @@ import { attnScaleOf, headDim, isGated, isSlidingLayer, kvDim, qDim, ropeDims } 
 import { KotodamaError } from "../util/errors.js";
 import type { KvCache } from "./kv-cache.js";
 import { tensorValues } from "../models/load.js";
-import type { InferLayer, InferWeights, Matrix, NormWeights } from "./weights.js";
+import type { InferLayer, InferWeights, Matrix, MatrixParts, NormWeights } from "./weights.js";
 
 type F32 = Float32Array;
 
@@ -57,6 +57,7 @@ export interface InferState {
   readonly positions: Int32Array; // (maxRows)
   readonly logits: F32; // (V) last position
   readonly tmp: F32; // quantized projections that accumulate
+  readonly part: F32; // one row block of a MatrixParts projection
   /** Per-layer RoPE frequency factors (null = plain) and base. */
   readonly ropeOf: readonly { readonly theta: number; readonly freqFactors: F32 | null }[];
 }
@@ -76,6 +77,7 @@ export function createInferState(weights: InferWeights, backend: Backend, maxRow
     up: f(M * upW), gate: f(M * F), upPart: f(M * F), hb: f(M * F), side: f(M * C), sideNorm: f(M * C),
     mean: f(M * H), rstd: f(M * H), lse: f(H * M), positions: new Int32Array(M), logits: f(V),
     tmp: f(M * Math.max(C, qd + 2 * kv, upW)),
+    part: f(M * Math.max(qd + 2 * kv, upW)),
     ropeOf: Array.from({ length: c.nLayers }, (_, l) => {
       const local = isSlidingLayer(c, l) && c.ropeThetaLocal > 0;
       return { theta: local ? c.ropeThetaLocal : c.ropeTheta, freqFactors: local ? null : weights.ropeFreqs };
@@ -104,6 +106,19 @@ function project(s: InferState, w: Matrix, x: F32, out: F32, n: number, nOut: nu
   K.quantMatmul(args);
   if (accumulate) for (let i = 0, len = n * nOut; i < len; i++) out[i]! += s.tmp[i]!;
   if (bias !== null) addRows(out, bias, n);
+}
+
+/** out (n, nOut) = x · Wᵀ (+ bias) for a fused matrix, or for row blocks of different types (MatrixParts), each
+ *  multiplied as stored into scratch and copied into its columns of out. */
+function projectGroup(s: InferState, w: Matrix | MatrixParts, x: F32, out: F32, n: number, nOut: number, k: number, bias: F32 | null): void {
+  if (!Array.isArray(w)) return project(s, w as Matrix, x, out, n, nOut, k, bias, false);
+  let c0 = 0;
+  for (const part of w as MatrixParts) {
+    const rows = part instanceof Float32Array ? part.length / k : part.rows;
+    project(s, part, x, s.part, n, rows, k, bias === null ? null : bias.subarray(c0, c0 + rows), false);
+    for (let t = 0; t < n; t++) out.set(s.part.subarray(t * rows, (t + 1) * rows), t * nOut + c0);
+    c0 += rows;
+  }
 }
 
 /** x (n, width) += bias per row. */
@@ -159,7 +174,7 @@ function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: numbe
 
   norm(s, L.norm1, s.x, s.xb, n);
   tr?.record(`layers.${l}.attn_in`, s.xb.subarray(0, n * C), [n, C]);
-  project(s, L.wqkv, s.xb, s.qkv, n, W, C, L.bqkv, false);
+  projectGroup(s, L.wqkv, s.xb, s.qkv, n, W, C, L.bqkv);
   if (L.qNorm !== null && L.kNorm !== null) {
     columns(s.qkv, W, 0, qd, s.qRaw, n);
     columns(s.qkv, W, qd, kv, s.kRaw, n);
@@ -194,12 +209,12 @@ function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: numbe
   norm(s, L.norm2, s.x, s.xb, n);
   tr?.record(`layers.${l}.ffn_in`, s.xb.subarray(0, n * C), [n, C]);
   if (isGated(c)) {
-    project(s, L.wUp, s.xb, s.up, n, 2 * F, C, L.bUp, false);
+    projectGroup(s, L.wUp, s.xb, s.up, n, 2 * F, C, L.bUp);
     columns(s.up, 2 * F, 0, F, s.gate, n);
     columns(s.up, 2 * F, F, F, s.upPart, n);
     K.swiglu({ gate: s.gate.subarray(0, n * F), up: s.upPart.subarray(0, n * F), out: s.hb.subarray(0, n * F), act: c.mlp === "geglu" ? "gelu" : "silu" });
   } else {
-    project(s, L.wUp, s.xb, s.up, n, F, C, L.bUp, false);
+    projectGroup(s, L.wUp, s.xb, s.up, n, F, C, L.bUp);
     K.activation({ kind: "gelu", x: s.up.subarray(0, n * F), out: s.hb.subarray(0, n * F) });
   }
   residual(s, L.wDown, L.bDown, s.hb, F, L.postFfnNorm, n, `layers.${l}.ffn_out`);

@@ -32,7 +32,7 @@ export interface InferLayer {
   readonly norm1: NormWeights;
   /** Rows [q (H·D); k (Hkv·D); v (Hkv·D)] of an (out, in) = ((H + 2·Hkv)·D, C) matrix: stacked from separate
    *  q/k/v projections, or a family's fused one (GPT-2 c_attn, Phi-3 qkv_proj). */
-  readonly wqkv: Matrix;
+  readonly wqkv: Matrix | MatrixParts;
   readonly bqkv: F32 | null; // ((H + 2·Hkv)·D)
   /** RMSNorm weights (D) over each q and k head (qkNorm). */
   readonly qNorm: F32 | null;
@@ -42,7 +42,7 @@ export interface InferLayer {
   readonly postAttnNorm: NormWeights | null; // postNorms
   readonly norm2: NormWeights;
   /** Gated MLPs: rows [gate (F); up (F)] of a (2F, C) matrix; GELU: the up (c_fc) rows (F, C). */
-  readonly wUp: Matrix;
+  readonly wUp: Matrix | MatrixParts;
   readonly bUp: F32 | null; // (2F) or (F), like wUp
   readonly wDown: Matrix; // (C, F)
   readonly bDown: F32 | null; // (C)
@@ -71,9 +71,14 @@ export function matrixRows(m: Matrix, cols: number, r0: number, r1: number): Mat
   return { ...m, bytes: m.bytes.subarray(r0 * m.rowBytes, r1 * m.rowBytes), rows: r1 - r0 };
 }
 
-/** Rows of several matrices stacked into one (quantized only when all parts share one quantized type;
- *  otherwise every part as f32). A single part is used as is. */
-function stackRows(parts: readonly Matrix[], cols: number): Matrix {
+/** Row blocks of one projection kept apart because their types differ (a Q4_K_M file stores attn_v and ffn_down
+ *  as Q6_K beside Q4_K): the forward multiplies each part as stored — as llama.cpp does — instead of
+ *  dequantizing the group to f32. */
+export type MatrixParts = readonly Matrix[];
+
+/** Rows of several matrices stacked into one when they share one type (f32, or one quantized type); otherwise
+ *  the parts as they are. A single part is used as is. */
+function stackRows(parts: readonly Matrix[], cols: number): Matrix | MatrixParts {
   if (parts.length === 1) return parts[0]!;
   const q = parts.filter(isQuant);
   if (q.length === parts.length && q.every((p) => p.type === q[0]!.type)) {
@@ -85,7 +90,8 @@ function stackRows(parts: readonly Matrix[], cols: number): Matrix {
     }
     return { type: q[0]!.type, bytes, rows: q.reduce((s, p) => s + p.rows, 0), cols, rowBytes: q[0]!.rowBytes };
   }
-  const f = parts.map((p) => (isQuant(p) ? tensorValues({ type: p.type, bytes: p.bytes, shape: [p.rows, p.cols] }) : p));
+  if (q.length > 0) return parts;
+  const f = parts as readonly F32[];
   const out = new Float32Array(f.reduce((s, p) => s + p.length, 0));
   let at = 0;
   for (const p of f) {
@@ -136,10 +142,10 @@ export function packWeights(config: ModelConfig, t: ModelTensors): InferWeights 
   const gated = isGated(config);
   const layers: InferLayer[] = [];
   for (let i = 0; i < config.nLayers; i++) {
-    let wqkv: Matrix;
+    let wqkv: Matrix | MatrixParts;
     let bqkv: F32 | null;
     let n1: string, n2: string, o: string, down: string;
-    let wUp: Matrix, bUp: F32 | null;
+    let wUp: Matrix | MatrixParts, bUp: F32 | null;
     if (naming === "gpt2") {
       const p = `transformer.h.${i}`;
       wqkv = need(`${p}.attn.c_attn.weight`, qd + 2 * kv, C);

@@ -39,3 +39,20 @@ export function maxRelativeDiff(a: readonly Float32Array[], b: readonly Float32A
   });
   return worst;
 }
+
+/** Positions where the reference's top-2 margin exceeds `margin` (in units of that position's max |logit|) and
+ *  the two argmaxes differ. A greedy path compared token for token is only meaningful where numerical differences
+ *  cannot flip a decision; this is the check for pairs known to differ by more than summation noise. */
+export function decisiveArgmaxMismatches(a: readonly Float32Array[], ref: readonly Float32Array[], margin: number): number[] {
+  const out: number[] = [];
+  ref.forEach((r, t) => {
+    let b1 = 0, b2 = -1, max = 0;
+    for (let i = 0; i < r.length; i++) {
+      max = Math.max(max, Math.abs(r[i]!));
+      if (r[i]! > r[b1]!) [b2, b1] = [b1, i];
+      else if (i !== b1 && (b2 < 0 || r[i]! > r[b2]!)) b2 = i;
+    }
+    if (b2 >= 0 && r[b1]! - r[b2]! > margin * max && argmax(a[t]!) !== b1) out.push(t);
+  });
+  return out;
+}

@@ -8,13 +8,15 @@ export function layerNorm(args: LayerNormArgs): void {
   const { x, weight, bias, n, c, eps, out, mean, rstd } = args;
   for (let i = 0; i < n; i++) {
     const o = i * c;
+    // ggml's rounding, step for step (see native/generic/norm.c).
+    const f = Math.fround;
     let s = 0;
     for (let j = 0; j < c; j++) s += x[o + j];
-    const mu = s / c;
+    const mu = f(s / c);
     let v = 0;
-    for (let j = 0; j < c; j++) v += (x[o + j] - mu) ** 2;
-    const r = 1 / Math.sqrt(v / c + eps);
-    for (let j = 0; j < c; j++) out[o + j] = (x[o + j] - mu) * r * weight[j] + (bias === null ? 0 : bias[j]);
+    for (let j = 0; j < c; j++) v += f(f(x[o + j] - mu) ** 2);
+    const r = f(1 / f(Math.sqrt(f(f(v / c) + eps))));
+    for (let j = 0; j < c; j++) out[o + j] = f(f(f(x[o + j] - mu) * r) * weight[j]) + (bias === null ? 0 : bias[j]);
     mean[i] = mu;
     rstd[i] = r;
   }
