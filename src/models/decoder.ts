@@ -19,6 +19,10 @@ export type Tracer = (name: string, t: Tensor) => void;
 
 export interface ForwardOptions {
   readonly tracer?: Tracer;
+  /** Packed rows: a document id per position (B·T); each document attends only within itself. */
+  readonly segments?: I32 | null;
+  /** Positions (B·T) for RoPE, restarting per document (nn packedPositions); default 0 … T−1 in every row. */
+  readonly positions?: I32 | null;
 }
 
 /** Checks a batch of ids against the model: shape B·T, T ≤ context, ids in [0, V). */
@@ -40,7 +44,10 @@ export function decoderHidden(c: ModelConfig, w: DecoderWeights, ids: I32, B: nu
   if (c.embedScale) x = scale(x, Math.fround(Math.sqrt(c.dim))); // Gemma, in f32 as llama.cpp
   if (w.posEmb !== null) x = add(x, narrow(w.posEmb, 0, 0, T)); // + (T, C) broadcast over B
   trace?.("embed", x);
-  const pos = positions(T);
+  const pos = options.positions ?? positions(T);
+  const segments = options.segments ?? null;
+  if (segments !== null && segments.length !== B * T) throw new KotodamaError(`decoder: ${segments.length} segment ids for B·T = ${B}·${T}`);
+  if (options.positions != null && options.positions.length !== B * T) throw new KotodamaError(`decoder: ${options.positions.length} positions for B·T = ${B}·${T}`);
   w.layers.forEach((l, i) => {
     const sliding = isSlidingLayer(c, i);
     const shape = {
@@ -51,7 +58,7 @@ export function decoderHidden(c: ModelConfig, w: DecoderWeights, ids: I32, B: nu
     const rope = c.pos === "rope"
       ? { settings: { theta: local ? c.ropeThetaLocal : c.ropeTheta, pairing: c.ropePairing, rotaryDim: ropeDims(c), freqFactors: local ? null : w.ropeFreqs }, pos }
       : null;
-    let a = attentionForward(l.attn, normForward(l.attnNorm, x), shape, rope); // (B, T, C)
+    let a = attentionForward(l.attn, normForward(l.attnNorm, x), shape, rope, segments); // (B, T, C)
     if (l.postAttnNorm !== null) a = normForward(l.postAttnNorm, a);
     trace?.(`layers.${i}.attn_out`, a);
     x = add(x, a);

@@ -11,6 +11,7 @@ import { Rng } from "../util/rng.js";
 import { kvDim, parseModelConfig, qDim, type ModelConfig } from "./config.js";
 import { loadWeights } from "./io.js";
 import { dequantize, GgmlType } from "../formats/index.js";
+import { familyOfConfig, type Family } from "./families/index.js";
 import { openModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
 import { initDecoderWeights, namedWeights, type DecoderWeights } from "./weights.js";
 
@@ -28,6 +29,8 @@ export interface LoadedModel {
   /** The stored dtype of each weight in the source ("F32", "Q8_0", ...). */
   readonly dtypes: ReadonlyMap<string, string>;
   readonly tokenizer: Tokenizer;
+  /** The model family (from the file's architecture; for a run directory, from its config's flags). */
+  readonly family: Family;
   /** Things the user should know (printed as warnings by the CLI). */
   readonly notes: readonly string[];
 }
@@ -155,13 +158,13 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedMode
   } catch (e) {
     throw new FormatError(path, `cannot open model: ${(e as Error).message}`);
   }
-  let loaded: { format: ModelFormat; config: ModelConfig; tensors: ModelTensors; dtypes: ReadonlyMap<string, string>; notes: readonly string[] };
+  let loaded: { format: ModelFormat; family: Family; config: ModelConfig; tensors: ModelTensors; dtypes: ReadonlyMap<string, string>; notes: readonly string[] };
   if (st.isDirectory() && isRunDir(path)) {
     const r = runSource(path);
-    loaded = { format: "run", ...r, dtypes: new Map([...r.tensors.keys()].map((n) => [n, "F32"])), notes: [] };
+    loaded = { format: "run", family: familyOfConfig(r.config), ...r, dtypes: new Map([...r.tensors.keys()].map((n) => [n, "F32"])), notes: [] };
   } else {
     const src = openModelSource(path, { keepQuantized: opts.keepQuantized === true });
-    loaded = { format: src.format, config: src.config, tensors: src.tensors, dtypes: src.dtypes, notes: src.notes };
+    loaded = { format: src.format, family: src.family, config: src.config, tensors: src.tensors, dtypes: src.dtypes, notes: src.notes };
   }
   const tokenizer = resolveTokenizer(path, loaded.format, opts);
   if (tokenizer.vocabSize > loaded.config.vocabSize) {

@@ -33,6 +33,9 @@ export interface Batch {
   readonly inputs: I32; // (B, T)
   /** (B, T); IGNORE_INDEX where no loss is taken (SFT prompts and padding). */
   readonly targets: I32;
+  /** Packed rows (SFT): a document id per position (B, T) and positions restarting per document (B, T). */
+  readonly segments?: I32;
+  readonly positions?: I32;
 }
 
 /** The target that puts no loss on a position (crossEntropy's default ignoreIndex, PyTorch's −100). */

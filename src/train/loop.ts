@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "../engine/ops.js";
-import { decoderLogits, initDecoderWeights, namedWeights, parameterCount, saveWeights, type DecoderWeights, type ModelConfig } from "../models/index.js";
+import { decoderLogits, initDecoderWeights, namedWeights, parameterCount, saveWeights, type DecoderWeights, type ModelConfig, type NamedWeight } from "../models/index.js";
 import { AdamW } from "../nn/optim/adamw.js";
 import { clipGradNorm, gradNorm } from "../nn/optim/clip.js";
 import { crossEntropy, Graph, scale, type Tensor } from "../tensor/index.js";
@@ -34,6 +34,21 @@ export interface Progress {
 /** Builds the weights the loop starts from on its graph (default: initDecoderWeights, a fresh model). */
 export type WeightInit = (g: Graph, c: ModelConfig, rng: Rng) => DecoderWeights;
 
+/** What the loop trains, made from the initial weights: by default every weight (full training); LoRA trains
+ *  adapters attached to a frozen base (models/lora.ts). */
+export interface Trainable {
+  /** What the forward runs (the base with adapters attached, for LoRA). */
+  readonly weights: DecoderWeights;
+  /** What the optimizer updates and the checkpoint stores, in a fixed order. */
+  readonly params: readonly NamedWeight[];
+  /** What model.safetensors holds (the merged model, for LoRA). */
+  readonly saved: () => DecoderWeights;
+  /** Training mode on/off around evaluation (LoRA dropout). */
+  readonly setTraining?: (on: boolean) => void;
+  /** Writes more files of the run at every checkpoint (LoRA: the adapter in PEFT and llama.cpp form). */
+  readonly onCheckpoint?: (dir: string) => void;
+}
+
 /** The loop's data: token streams (pretraining) or any batch source (SFT). */
 export type TrainData = { readonly data: TokenData; readonly batches?: undefined } | { readonly batches: BatchSource; readonly data?: undefined };
 
@@ -42,6 +57,8 @@ export type TrainOptions = TrainData & {
   readonly backend: Backend;
   /** Default: random initialisation from the seed. */
   readonly init?: WeightInit;
+  /** Default: train every weight. Called once, after init, with the loop's graph and RNG. */
+  readonly adapt?: (g: Graph, w: DecoderWeights, rng: Rng) => Trainable;
   /** The run's config.json text, also the identity a checkpoint must match to resume (default runConfigJson(run)). */
   readonly configJson?: string;
   /** More files for a new run directory, name → text (e.g. tokenizer_config.json with the chat template). */
@@ -81,7 +98,8 @@ export interface TrainResult {
 
 /** Mean next-token cross-entropy over the targets that are not IGNORE_INDEX (all of them in pretraining). */
 export function batchLoss(c: ModelConfig, w: DecoderWeights, b: Batch, B: number, T: number): Tensor {
-  return crossEntropy(decoderLogits(c, w, b.inputs, B, T), b.targets, { ignoreIndex: IGNORE_INDEX });
+  const packed = b.segments === undefined ? {} : { segments: b.segments, positions: b.positions ?? null };
+  return crossEntropy(decoderLogits(c, w, b.inputs, B, T, packed), b.targets, { ignoreIndex: IGNORE_INDEX });
 }
 
 const sourceOf = (d: TokenData | BatchSource, T: number): BatchSource => ("seqLen" in d ? d : tokenBatchSource(d, T));
@@ -150,8 +168,10 @@ export function train(o: TrainOptions): TrainResult {
 
   const g = new Graph(o.backend);
   const rng = new Rng(tc.seed);
-  const w = (o.init ?? initDecoderWeights)(g, c, rng);
-  const named = namedWeights(w);
+  const w0 = (o.init ?? initDecoderWeights)(g, c, rng);
+  const t: Trainable = o.adapt?.(g, w0, rng) ?? { weights: w0, params: namedWeights(w0), saved: () => w0 };
+  const w = t.weights;
+  const named = t.params;
   const params = named.map((n) => n.tensor);
   // The optimizer's parameter order (decayed group, then the rest) is also the checkpoint's.
   const optOrder = [...named.filter((n) => n.decay), ...named.filter((n) => !n.decay)];
@@ -162,7 +182,7 @@ export function train(o: TrainOptions): TrainResult {
     ],
     { lr: tc.lr, beta1: tc.beta1, beta2: tc.beta2, eps: tc.eps, weightDecay: tc.weightDecay },
   );
-  const nParams = parameterCount(w);
+  const nParams = named.reduce((sum, n) => sum + n.tensor.size, 0);
 
   if (dir !== null && existsSync(dir)) {
     // Temporary files of writes a kill interrupted (writeAtomic): never read, removed here.
@@ -181,7 +201,7 @@ export function train(o: TrainOptions): TrainResult {
   } else if (dir !== null) {
     writeRunFiles(dir, cfgJson, o.tokenizerJson, o.extraFiles ?? new Map());
   }
-  log(`model: ${nParams.toLocaleString("en-US")} parameters (${c.nLayers} layers, ${c.dim} channels, ${c.nHeads} heads, vocab ${c.vocabSize}, context ${c.context})`);
+  log(`model: ${nParams.toLocaleString("en-US")} trainable parameters${o.adapt === undefined ? "" : ` (of ${parameterCount(w0).toLocaleString("en-US")})`} (${c.nLayers} layers, ${c.dim} channels, ${c.nHeads} heads, vocab ${c.vocabSize}, context ${c.context})`);
 
   const B = tc.batchSize;
   const T = src.seqLen;
@@ -205,7 +225,8 @@ export function train(o: TrainOptions): TrainResult {
     if (dir === null || ckptPath === null) return;
     state = { step, maxSteps, rng: rng.getState(), dataPosition: step * A * B, tokensSeen: step * tokensPerStep, elapsedS: elapsed };
     saveCheckpoint(ckptPath, optOrder, opt, state, cfgJson);
-    writeAtomic(join(dir, "model.safetensors"), (tmp) => saveWeights(tmp, w, new Map([["format", "pt"], ["kotodama.step", String(step)]])));
+    writeAtomic(join(dir, "model.safetensors"), (tmp) => saveWeights(tmp, t.saved(), new Map([["format", "pt"], ["kotodama.step", String(step)]])));
+    t.onCheckpoint?.(dir);
   };
 
   while (step < maxSteps && elapsed < budget && (o.stopAfterStep === undefined || step < o.stopAfterStep)) {
@@ -240,7 +261,9 @@ export function train(o: TrainOptions): TrainResult {
     let val: number | undefined;
     const last = step >= maxSteps || elapsed >= budget;
     if (doEval && (step % tc.evalInterval === 0 || last)) {
+      t.setTraining?.(false);
       val = evaluate(g, r, w, src);
+      t.setTraining?.(true);
       lastVal = val;
     }
     const tps = tokensPerStep / dt;
@@ -257,5 +280,5 @@ export function train(o: TrainOptions): TrainResult {
       writeAtomic(join(dir, "loss.svg"), (tmp) => writeFileSync(tmp, metricsSvg(readMetrics(metricsPath), o.title ?? `${r.preset}: loss per step`)));
     }
   }
-  return { config: r, weights: w, graph: g, steps: step, maxSteps, resumedFrom, lastLoss, lastValLoss: lastVal, stepSeconds, parameterCount: nParams };
+  return { config: r, weights: t.saved(), graph: g, steps: step, maxSteps, resumedFrom, lastLoss, lastValLoss: lastVal, stepSeconds, parameterCount: nParams };
 }

@@ -1,5 +1,5 @@
 // `kotodama sft` at the edge: --help lists the flags, bad flags and missing inputs fail with clear errors and write
-// nothing, --lora-rank is reserved; and a tiny run from a kotodama run directory (kotodama's own template) writes
+// nothing (LoRA flags need --lora-rank); and a tiny run from a kotodama run directory (kotodama's own template) writes
 // a run directory that keeps that template. Not here: training quality (tests/sft.test.ts).
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,7 +34,7 @@ async function capture(fn: () => Promise<unknown>): Promise<string> {
 
 test("--help lists every flag", async () => {
   const out = await capture(async () => assert.equal(await main(["sft", "--help"]), 0));
-  for (const f of ["--model", "--data", "--val-data", "--out", "--max-steps", "--lr", "--batch-size", "--context", "--drop-long", "--sni-shots", "--time-budget", "--seed", "--lora-rank"]) assert.ok(out.includes(f), f);
+  for (const f of ["--model", "--data", "--val-data", "--out", "--max-steps", "--lr", "--batch-size", "--context", "--drop-long", "--sni-shots", "--time-budget", "--seed", "--lora-rank", "--lora-alpha", "--lora-dropout", "--lora-targets", "--pack"]) assert.ok(out.includes(f), f);
 });
 
 test("bad flags and missing inputs fail clearly and write nothing", async () => {
@@ -42,7 +42,8 @@ test("bad flags and missing inputs fail clearly and write nothing", async () => 
   const data = join(dir, "d.jsonl");
   writeFileSync(data, JSON.stringify({ prompt: "a", completion: "b" }));
   const cases: [string[], RegExp][] = [
-    [["--model", "m", "--data", data, "--out", out, "--lora-rank", "8"], /--lora-rank is not available yet/],
+    [["--model", "m", "--data", data, "--out", out, "--lora-alpha", "8"], /--lora-alpha needs --lora-rank R/],
+    [["--model", "m", "--data", data, "--out", out, "--lora-rank", "0"], /--lora-rank expects an integer/],
     [["--data", data, "--out", out], /--model RUN_OR_FILE is required/],
     [["--model", "m", "--data", data], /--out DIR is required/],
     [["--model", "m", "--out", out], /no data given/],

@@ -33,10 +33,16 @@ const HELP = [
   "  --batch-size B      examples per step, one per row (default 4)",
   "  --context T         longest example in tokens (default: the model's context, at most 1024)",
   "  --drop-long         leave out examples longer than the context (default: truncate them, counted in the log)",
+  "  --pack              pack consecutive examples into rows of the context; each attends only within itself",
+  "                      (document-masked attention) with positions restarting per example",
   "  --sni-shots K       positive examples shown before each SNI instance (default 2)",
   "  --time-budget T     stop after T of training (e.g. 90s, 10m, 1h)",
   "  --seed S            seed of the SNI sampling and the run (default 1337)",
-  "  --lora-rank R       reserved: LoRA fine-tuning is not available yet",
+  "  --lora-rank R       LoRA instead of full fine-tuning: rank-R adapters on a frozen base (default lr 2e-4);",
+  "                      the run directory gets the merged model plus adapter/ (PEFT) and adapter.gguf (llama.cpp)",
+  "  --lora-alpha A      LoRA scaling numerator, update = (A/R)·B·A (default 2R)",
+  "  --lora-dropout P    dropout on the adapters' input while training (default 0)",
+  "  --lora-targets L    comma-separated modules (default q_proj,v_proj; GPT-2: c_attn)",
   "  --threads N         compute threads (default: all cores)",
   "  --json              print the final summary as JSON",
 ].join("\n");
@@ -59,17 +65,30 @@ export const sftCommand: Command = {
         "batch-size": { type: "string" },
         context: { type: "string" },
         "drop-long": { type: "boolean" },
+        pack: { type: "boolean" },
         "sni-shots": { type: "string" },
         "time-budget": { type: "string" },
         seed: { type: "string" },
         "lora-rank": { type: "string" },
+        "lora-alpha": { type: "string" },
+        "lora-dropout": { type: "string" },
+        "lora-targets": { type: "string" },
         threads: { type: "string" },
         json: { type: "boolean" },
       },
       true,
     );
     if (positionals.length > 0) throw new KotodamaError(`kotodama sft: unexpected argument '${positionals[0]}' (data goes after --data)`);
-    if (values["lora-rank"] !== undefined) throw new KotodamaError("kotodama sft: --lora-rank is not available yet (LoRA fine-tuning lands separately); drop it to fine-tune every weight");
+    const rank = values["lora-rank"] === undefined ? undefined : intFlag("sft", "lora-rank", values["lora-rank"], 0, 1, 4096);
+    for (const k of ["lora-alpha", "lora-dropout", "lora-targets"] as const) {
+      if (values[k] !== undefined && rank === undefined) throw new KotodamaError(`kotodama sft: --${k} needs --lora-rank R`);
+    }
+    const lora = rank === undefined ? undefined : {
+      rank,
+      alpha: values["lora-alpha"] === undefined ? 2 * rank : numberFlag("sft", "lora-alpha", values["lora-alpha"], 0, 1e-9, 1e9),
+      dropout: values["lora-dropout"] === undefined ? 0 : numberFlag("sft", "lora-dropout", values["lora-dropout"], 0, 0, 0.99),
+      ...(typeof values["lora-targets"] === "string" ? { targets: values["lora-targets"].split(",").map((x) => x.trim()).filter((x) => x !== "") } : {}),
+    };
     if (typeof values.model !== "string") throw new KotodamaError("kotodama sft: --model RUN_OR_FILE is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama sft: --out DIR is required");
     const data = (values.data as string[] | undefined) ?? [];
@@ -82,6 +101,8 @@ export const sftCommand: Command = {
       ...(values.context !== undefined ? { context: intFlag("sft", "context", values.context, 0, 2) } : {}),
       ...(values["sni-shots"] !== undefined ? { sniShots: intFlag("sft", "sni-shots", values["sni-shots"], 0, 0, 64) } : {}),
       overflow: values["drop-long"] === true ? "drop" : "truncate",
+      ...(values.pack === true ? { pack: true } : {}),
+      ...(lora !== undefined ? { lora } : {}),
     };
     const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : undefined;
     const threads = values.threads === undefined ? undefined : intFlag("sft", "threads", values.threads, 1, 1, 256);

@@ -1,6 +1,7 @@
 // Every model family kotodama runs, as data (one file each beside this one), and lookup by GGUF architecture or
 // Hugging Face class. Not here: the loaders that use them (models/load-family.ts).
-import type { Family } from "./family.js";
+import { weightNaming, type ModelConfig } from "../config.js";
+import type { Family, FamilyName } from "./family.js";
 import { gemma2 } from "./gemma2.js";
 import { gemma3 } from "./gemma3.js";
 import { gpt2 } from "./gpt2.js";
@@ -22,3 +23,11 @@ export const familyOfGguf = (arch: string): Family | undefined => FAMILIES.find(
 export const familyOfHf = (arch: string): Family | undefined => FAMILIES.find((f) => f.hf.includes(arch));
 
 export const familyByName = (name: string): Family | undefined => FAMILIES.find((f) => f.name === name);
+
+/** The family whose flags a config carries (a kotodama run directory stores flags, not a family name): GPT-2's
+ *  naming → gpt2; post-norms → gemma3 with q/k norms, else gemma2; q/k norms → qwen3; q/k/v biases → qwen2; else
+ *  llama. Phi-3 differs from llama only in fused storage, which a run directory does not keep. */
+export function familyOfConfig(c: ModelConfig): Family {
+  const name: FamilyName = weightNaming(c) === "gpt2" ? "gpt2" : c.postNorms ? (c.qkNorm ? "gemma3" : "gemma2") : c.qkNorm ? "qwen3" : c.qkvBias ? "qwen2" : "llama";
+  return familyByName(name)!;
+}

@@ -12,9 +12,16 @@ import { initDecoderWeights, namedWeights, type ModelConfig } from "../../models
 import { ByteLevelBpe, hfTokenizerConfig, hfTokenizerJson, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
-import { train, type Progress, type TrainResult, type WeightInit } from "../loop.js";
-import { sftBatchSource } from "./batches.js";
-import { encodeExamples, type Overflow } from "./examples.js";
+import { train, type Progress, type Trainable, type TrainResult, type WeightInit } from "../loop.js";
+import { attachLora, mergeLora, resolveLoraConfig } from "../../models/lora.js";
+import { writePeftAdapter } from "../../models/lora-peft.js";
+import { writeLoraGguf } from "../../models/lora-gguf.js";
+import { weightNaming } from "../../models/config.js";
+import type { DecoderWeights, NamedWeight } from "../../models/index.js";
+import type { Graph } from "../../tensor/index.js";
+import { Rng } from "../../util/rng.js";
+import { packRows, sftBatchSource } from "./batches.js";
+import { encodeExamples, type Overflow, type SftRow } from "./examples.js";
 import { readSftFile, type SftExample, type SftFile, type SftFormat } from "./formats.js";
 import { sftTemplates } from "./template.js";
 
@@ -28,6 +35,10 @@ export interface SftSettings {
   readonly context?: number;
   readonly overflow?: Overflow;
   readonly sniShots?: number;
+  /** Pack consecutive examples into rows of the context, each attending only within itself (default: one per row). */
+  readonly pack?: boolean;
+  /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
+  readonly lora?: Readonly<Record<string, unknown>>;
 }
 
 export interface SftOptions {
@@ -65,7 +76,8 @@ function baseIdentity(m: LoadedModel): { path: string; format: string; sha256: s
  *  (Stanford Alpaca's recipe), no weight decay, evaluation ten times a run over the whole held-out set. */
 export function sftTrainConfig(s: SftSettings, trainN: number, valN: number): TrainConfig {
   const B = s.batchSize ?? 4;
-  const lr = s.lr ?? 2e-5;
+  // LoRA's adapters start at zero and move a low-rank update: 10× full fine-tuning's rate, as PEFT's examples use.
+  const lr = s.lr ?? (s.lora !== undefined ? 2e-4 : 2e-5);
   const maxSteps = s.maxSteps ?? Math.max(1, Math.ceil((3 * trainN) / B));
   return validateTrainConfig(
     {
@@ -100,6 +112,7 @@ export function runSft(o: SftOptions): SftResult {
   const tok = m.tokenizer;
   const base = decoderWeightsOf(m);
   if (base.ropeFreqs !== null) throw new KotodamaError(`sft: ${o.model} has RoPE frequency factors (model.rope_freqs), which a run directory cannot store yet`);
+  const lc = s.lora === undefined ? null : resolveLoraConfig(s.lora, weightNaming(m.config));
   const { templates, fallback } = sftTemplates(tok);
   log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
   const tokJson = o.outDir === null ? null : tokenizerJsonOf(m);
@@ -116,10 +129,13 @@ export function runSft(o: SftOptions): SftResult {
   const tr = encodeExamples(tok, split.train, { templates, context: T, overflow });
   const va = encodeExamples(tok, split.val, { templates, context: T, overflow });
   if (tr.truncated + tr.dropped > 0) log(`context ${T}: ${tr.truncated} training examples truncated, ${tr.dropped} dropped (overflow: ${overflow})`);
-  // Rows shorter than T need no longer batches: the sequence length is the longest row's.
-  const seqLen = Math.max(...tr.rows.map((r) => r.inputs.length), ...va.rows.map((r) => r.inputs.length));
+  // Padded rows need be no longer than the longest example; packed rows fill the context.
+  const pack = s.pack === true;
+  const seqLen = pack ? T : Math.max(...tr.rows.map((r) => r.inputs.length), ...va.rows.map((r) => r.inputs.length));
   const model: ModelConfig = m.config;
-  const tc = sftTrainConfig(s, tr.rows.length, va.rows.length);
+  // The schedule counts rows: with packing an epoch is its packed rows.
+  const nRows = (rows: readonly SftRow[]): number => (pack ? packRows(rows, rows.map((_, i) => i), T).length : rows.length);
+  const tc = sftTrainConfig(s, nRows(tr.rows), nRows(va.rows));
   // preset only names the pretraining defaults; an SFT run writes its own config.json and plot title.
   const run: RunConfig = { preset: "default", model, train: tc };
   const fmt = (f: SftFile): { path: string; sha256: string; format: SftFormat; examples: number } => ({ path: f.path, sha256: sha256(f.path), format: f.format, examples: f.examples.length });
@@ -133,9 +149,11 @@ export function runSft(o: SftOptions): SftResult {
         data: files.map(fmt),
         valData: (o.valData ?? []).map((p) => ({ path: p, sha256: sha256(p) })),
         template: templates.source,
+        lora: lc,
         context: T,
         seqLen,
         overflow,
+        pack,
         sniShots: s.sniShots ?? 2,
         seed,
         trainExamples: tr.rows.length,
@@ -154,13 +172,37 @@ export function runSft(o: SftOptions): SftResult {
     for (const n of namedWeights(w)) n.tensor.data.set(src.get(n.name)!);
     return w;
   };
+  const adapt = lc === null ? undefined : (g: Graph, w: DecoderWeights, rng: Rng): Trainable => {
+    const dropoutRng = lc.dropout > 0 ? new Rng(seed + 7919) : null;
+    const lw = attachLora(g, w, lc, { rng, ...(dropoutRng === null ? {} : { dropoutRng }) });
+    const params: NamedWeight[] = lw.adapters.flatMap((a) => [
+      { name: `${a.name}.lora_A`, tensor: a.adapter.a, hfTransposed: false, decay: true },
+      { name: `${a.name}.lora_B`, tensor: a.adapter.b, hfTransposed: false, decay: true },
+    ]);
+    let warned = false;
+    return {
+      weights: lw.weights, params, saved: () => mergeLora(lw),
+      setTraining: (on) => void (lw.dropout.rng = on ? dropoutRng : null),
+      onCheckpoint: (dir) => {
+        writePeftAdapter(join(dir, "adapter"), m.family, model, lw, o.model);
+        try {
+          writeLoraGguf(join(dir, "adapter.gguf"), m.family, model, lw);
+        } catch (e) {
+          if (!warned) log(`adapter.gguf not written: ${(e as Error).message}`);
+          warned = true;
+        }
+      },
+    };
+  };
   const batches = sftBatchSource({
     train: tr.rows, val: va.rows, seqLen, vocabSize: tok.vocabSize,
     description: `${tr.rows.length} train / ${va.rows.length} val examples, ${tr.lossTokens} response tokens`,
+    layout: { kind: pack ? "pack" : "pad" },
   });
-  log(`examples: ${batches.description}; rows padded to ${seqLen} tokens`);
+  log(`examples: ${batches.description}${pack ? "" : `; rows padded to ${seqLen} tokens`}`);
   const res = train({
-    run, batches, backend: o.backend, outDir: o.outDir, init, configJson, title: "sft: loss on response tokens",
+    run, batches, backend: o.backend, outDir: o.outDir, init, configJson, title: `sft${lc === null ? "" : ` (LoRA r${lc.rank})`}: loss on response tokens`,
+    ...(adapt === undefined ? {} : { adapt }),
     tokenizerJson: tokJson,
     extraFiles: new Map([["tokenizer_config.json", `${JSON.stringify(hfTokenizerConfig(tok, templates), null, 2)}\n`]]),
     ...(o.timeBudgetS !== undefined ? { timeBudgetS: o.timeBudgetS } : {}),
