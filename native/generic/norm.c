@@ -9,6 +9,36 @@
 
 #define NORM_MAX_TASKS 64
 
+/* Σ (double)((x[j] − m)²) with each square rounded to f32 as ggml forms it (m = 0: Σ x²), and Σ (double)x[j]:
+ * eight running sums in double (vectorizable) rather than ggml's one. The totals differ from ggml's only in the last
+ * bits of a double, which reach the f32 mean the caller rounds to only if that mean lies within ~1e-16 of an f32
+ * rounding boundary; a single running sum is latency-bound (≈ 4 cycles an element). */
+static double sum_sq_f64(const float *x, int64_t c, float m) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= c; j += 8)
+    for (int k = 0; k < 8; k++) {
+      const float v = x[j + k] - m;
+      acc[k] += (double)(v * v);
+    }
+  double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < c; j++) {
+    const float v = x[j] - m;
+    s += (double)(v * v);
+  }
+  return s;
+}
+
+static double sum_f64(const float *x, int64_t c) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= c; j += 8)
+    for (int k = 0; k < 8; k++) acc[k] += (double)x[j + k];
+  double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; j < c; j++) s += (double)x[j];
+  return s;
+}
+
 typedef struct {
   const float *x, *dout, *weight, *bias, *mean, *rstd;
   int64_t n, c;
@@ -37,15 +67,8 @@ static void ln_fwd_task(void *vctx, size_t task, int thread) {
     /* ggml's rounding, step for step (ggml-cpu ops.cpp ggml_compute_forward_norm_f32, then ggml_mul and
      * ggml_add): the sum in double, the mean in f32, f32 deviations whose f32 squares are summed in double, the
      * variance and scale in f32, then ((x − m)·scale)·w + b. */
-    double sum = 0.0;
-    for (int64_t j = 0; j < c; j++) sum += (double)x[j];
-    const float m = (float)(sum / (double)c);
-    double sum2 = 0.0;
-    for (int64_t j = 0; j < c; j++) {
-      const float v = x[j] - m;
-      sum2 += (double)(v * v);
-    }
-    const float var = (float)(sum2 / (double)c);
+    const float m = (float)(sum_f64(x, c) / (double)c);
+    const float var = (float)(sum_sq_f64(x, c, m) / (double)c);
     const float rs = 1.0f / sqrtf(var + s->eps);
     if (s->bias) for (int64_t j = 0; j < c; j++) o[j] = ((x[j] - m) * rs) * s->weight[j] + s->bias[j];
     else for (int64_t j = 0; j < c; j++) o[j] = ((x[j] - m) * rs) * s->weight[j];
@@ -119,9 +142,7 @@ static void rms_fwd_task(void *vctx, size_t task, int thread) {
      * weight): f32 squares summed in double in order, the mean rounded to f32, scale = 1/sqrtf(mean + eps) in
      * f32, then (x·scale)·w. A more accurate rstd moves one activation in ~10⁴ by an ulp, and where the next
      * op rounds activations to 8 bits (llama.cpp's q8 activations) that ulp can flip a rounding tie. */
-    double sum = 0.0;
-    for (int64_t j = 0; j < c; j++) sum += (double)(x[j] * x[j]);
-    const float mean = (float)(sum / (double)c);
+    const float mean = (float)(sum_sq_f64(x, c, 0.0f) / (double)c);
     const float rs = 1.0f / sqrtf(mean + s->eps);
     for (int64_t j = 0; j < c; j++) o[j] = (x[j] * rs) * s->weight[j];
     s->rstd_out[r] = rs;
