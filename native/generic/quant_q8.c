@@ -246,6 +246,9 @@ static inline __attribute__((always_inline)) void dot_q0_rows(const int rw, cons
     }
     for (int r = 0; r < rw; r++) {
       const uint8_t *blk = w0 + r * row_bytes + b * bb;
+      /* the next group's rows (a prefetch past the matrix end cannot fault): 4 interleaved row streams outrun
+       * the L2 streamer on matrices beyond L2 (8192×512 Q8_0: 17 → 28 GB/s) */
+      _mm_prefetch((const char *)(blk + 4 * row_bytes), _MM_HINT_T0);
       __m512i p;
       if (q4) {
         const __m256i r0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(blk + 2)));
@@ -484,18 +487,33 @@ int KD_FN(kd_quant_matmul_q8)(kd_quant_type type, const float *x, const uint8_t 
   if (row_bytes <= 0 || n <= 0 || n_out <= 0) return 0;
   const int kq = type == KD_QUANT_Q4_K || type == KD_QUANT_Q6_K;
   const int64_t nd = k / (kq ? QKK : QK), nbs = kq ? k / 16 : k / QK;
-  /* One allocation: int32 sums, f32 scales, then the int8 quants (32-byte loads may run to the end only). */
+  /* One block: int32 sums, f32 scales, then the int8 quants (32-byte loads may run to the end only). Kept per
+   * calling thread between calls (decode calls this hundreds of times per token with the same small sizes);
+   * only the caller's thread quantizes into it before the pool starts and reads it until kd_run returns. */
+  static _Thread_local uint8_t *scratch;
+  static _Thread_local size_t scratch_bytes;
   const size_t bytes = (size_t)(n * nbs) * sizeof(int32_t) + (size_t)(n * nd) * sizeof(float) + (size_t)(n * k);
-  uint8_t *mem = malloc(bytes);
-  if (mem == NULL) return -1;
-  q8_ctx c = {type, x, w, n, k, n_out, row_bytes, kd_max64(1, 32768 / row_bytes), kd_max64(1, 32768 / k),
-              {0}, NULL, NULL, NULL, out};
+  enum { KEEP = 1 << 22 }; /* larger blocks (long prompts) are allocated per call, not held */
+  uint8_t *mem = scratch;
+  if (bytes > KEEP) {
+    mem = malloc(bytes);
+    if (mem == NULL) return -1;
+  } else if (bytes > scratch_bytes) {
+    free(scratch);
+    scratch_bytes = 0;
+    scratch = mem = malloc(KEEP < 2 * bytes ? KEEP : 2 * bytes);
+    if (scratch == NULL) return -1;
+    scratch_bytes = KEEP < 2 * bytes ? KEEP : 2 * bytes;
+  }
+  /* Tasks of a multiple of 4 W rows (about 32 KB of weights), so dot_q0_rows rarely runs a short group. */
+  const int64_t rows_per_task = kd_max64(4, 32768 / row_bytes / 4 * 4);
+  q8_ctx c = {type, x, w, n, k, n_out, row_bytes, rows_per_task, kd_max64(1, 32768 / k), {0}, NULL, NULL, NULL, out};
   c.bs = (int32_t *)mem;
   c.d = (float *)(mem + (size_t)(n * nbs) * sizeof(int32_t));
   c.qs = (int8_t *)(mem + (size_t)(n * nbs) * sizeof(int32_t) + (size_t)(n * nd) * sizeof(float));
   c.a = (q8_act){c.qs, c.d, c.bs, nd, nbs};
   kd_run(kd_div_up(n, c.x_rows_per_task), quantize_task, &c);
   kd_run(kd_div_up(n_out, c.rows_per_task), dot_task, &c);
-  free(mem);
+  if (mem != scratch) free(mem);
   return 0;
 }
