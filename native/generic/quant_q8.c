@@ -191,6 +191,90 @@ static inline __attribute__((always_inline)) void dot_q0(const int nr, const int
   for (int i = 0; i < nr; i++) out[i * ldo] = facc_sum(acc[i][0]) + facc_sum(acc[i][1]);
 }
 
+/* ---- AVX-512: one Q8_0 activation row · RW Q8_0 / Q4_0 weight rows, two blocks per 512-bit step ------------- */
+#if defined(__AVX512BW__)
+/* Same arithmetic as dot_q0 to the bit, cheaper at batch 1 (decode), where dot_q0 loads each activation block
+ * once per weight row and runs on 256 bits. Here (like the row interleaving of ggml's repacked q8_0_4x8 gemv in
+ * repack.cpp, without repacking the file's blocks) RW weight rows share every activation load, its sign mask and
+ * its scales, and a zmm holds blocks b (low 256 bits) and b + 1 (high): its low half is exactly dot_q0's even-block
+ * accumulator and its high half the odd one (b is even), so each lane sees the same FMAs in the same order, and
+ * the end sums each half with hsum8 as before. The int32 lanes are the same integers: lane j of a block sums
+ * bytes 4j..4j+3 (maddubs+madd or vpdpbusd alike), Q8_0 as ggml's mul_sum_i8_pairs (|w|·sign(x, w)), Q4_0 with
+ * its −8·Σx term in the block's lane 0. */
+static inline __m512i dot_u8s8_512(__m512i acc, __m512i a, __m512i b) {
+#if defined(__AVX512VNNI__)
+  return _mm512_dpbusd_epi32(acc, a, b);
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(a, b), _mm512_set1_epi16(1)));
+#endif
+}
+
+static inline __attribute__((always_inline)) void dot_q0_rows(const int rw, const int q4, const uint8_t *w0,
+                                                              int64_t row_bytes, int64_t k, const int8_t *qx,
+                                                              const float *dx, const int32_t *bsx, float *out) {
+  const int bb = q4 ? Q4_0_B : Q8_0_B;
+  const int64_t nb = k / QK;
+  __m512 acc[8];
+  for (int r = 0; r < rw; r++) acc[r] = _mm512_setzero_ps();
+  /* lanes 0..7 take the scale product of block b, lanes 8..15 block b + 1 (indices into s below) */
+  __m512i sidx[8];
+  for (int r = 0; r < rw; r++)
+    sidx[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(2 * r)), _mm256_set1_epi32(2 * r + 1), 1);
+  for (int64_t b = 0; b < nb; b += 2) {
+    const int two = b + 1 < nb; /* an odd last block goes alone, in the low half (the high half left untouched) */
+    const __mmask16 fm = two ? 0xffff : 0x00ff;
+    const __m512i x = two ? _mm512_loadu_si512((const void *)(qx + b * QK))
+                          : _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(qx + b * QK)));
+    /* d_w·d_x of both blocks for every row, as dot_q0's scalar f32 products: f16 scales gathered, widened, mul */
+    __m128i h = _mm_setzero_si128(); /* built in registers: 16-bit stores then a wide load would stall forwarding */
+    for (int r = 0; r < rw; r++) {
+      const uint8_t *blk = w0 + r * row_bytes + b * bb;
+      uint16_t h0, h1 = 0;
+      memcpy(&h0, blk, 2);
+      if (two) memcpy(&h1, blk + bb, 2);
+      h = _mm_insert_epi32(h, (int)((uint32_t)h0 | (uint32_t)h1 << 16), r);
+    }
+    const float d2[2] = {dx[b], two ? dx[b + 1] : 0.0f};
+    double dd;
+    memcpy(&dd, d2, 8);
+    const __m256 dxv = _mm256_castpd_ps(_mm256_set1_pd(dd)); /* d_x of b, b + 1, repeated */
+    const __m512 s = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_cvtph_ps(h), dxv));
+    __m512i init = _mm512_setzero_si512();
+    if (q4) {
+      init = _mm512_mask_set1_epi32(init, 0x0001, -8 * bsx[b]);
+      if (two) init = _mm512_mask_set1_epi32(init, 0x0100, -8 * bsx[b + 1]);
+    }
+    for (int r = 0; r < rw; r++) {
+      const uint8_t *blk = w0 + r * row_bytes + b * bb;
+      /* the next group's rows (a prefetch past the matrix end cannot fault): 4 interleaved row streams outrun
+       * the L2 streamer on matrices beyond L2 (8192×512 Q8_0: 17 → 28 GB/s) */
+      _mm_prefetch((const char *)(blk + 4 * row_bytes), _MM_HINT_T0);
+      __m512i p;
+      if (q4) {
+        const __m256i r0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(blk + 2)));
+        const __m256i r1 = two ? _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(blk + bb + 2)))
+                               : _mm256_setzero_si256();
+        __m512i t = _mm512_inserti64x4(_mm512_castsi256_si512(r0), r1, 1);
+        t = _mm512_mask_srli_epi16(t, 0xff00ff00u, t, 4); /* 128-bit lanes 1, 3: the high nibbles (j + 16) */
+        p = dot_u8s8_512(init, _mm512_and_si512(t, _mm512_set1_epi8(0x0f)), x);
+      } else {
+        const __m256i wl = _mm256_loadu_si256((const __m256i *)(blk + 2));
+        const __m256i wh = two ? _mm256_loadu_si256((const __m256i *)(blk + bb + 2)) : _mm256_setzero_si256();
+        const __m512i wv = _mm512_inserti64x4(_mm512_castsi256_si512(wl), wh, 1);
+        const __mmask64 wneg = _mm512_movepi8_mask(wv);
+        /* |w| and x with w's sign: _mm256_sign_epi8(x, w) of dot_q0 (a zero w zeroes its product either way) */
+        p = dot_u8s8_512(init, _mm512_abs_epi8(wv), _mm512_mask_sub_epi8(x, wneg, _mm512_setzero_si512(), x));
+      }
+      const __m512 sr = _mm512_permutexvar_ps(sidx[r], s);
+      acc[r] = _mm512_mask3_fmadd_ps(sr, _mm512_cvtepi32_ps(p), acc[r], fm);
+    }
+  }
+  for (int r = 0; r < rw; r++)
+    out[r] = hsum8(_mm512_castps512_ps256(acc[r])) +
+             hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[r]), 1)));
+}
+#endif
+
 /* ---- Q4_K weights · nr Q8_K rows: per super-block (d_x·d)·Σ_s sc_s·Σ q·x − (d_x·dmin)·Σ_s m_s·bsums_s ------- */
 static inline __attribute__((always_inline)) void dot_q4k(const int nr, const uint8_t *wr, int64_t k, const q8_act *a,
                                                           int64_t i0, float *out, int64_t ldo) {
@@ -354,8 +438,36 @@ static void dot_task(void *vctx, size_t task, int thread) {
   (void)thread;
   const q8_ctx *c = vctx;
   const int64_t r0 = (int64_t)task * c->rows_per_task, r1 = kd_min64(c->n_out, r0 + c->rows_per_task);
-  for (int64_t i = 0; i < c->n; i += 4) {
-    const int nr = (int)kd_min64(4, c->n - i);
+  int64_t i = 0;
+#if defined(__AVX512BW__)
+  if (c->type == KD_QUANT_Q8_0 || c->type == KD_QUANT_Q4_0) {
+    /* Fewer than 4 activation rows left (decode): one at a time against 4 weight rows at once (dot_q0_rows). */
+    const int q4 = c->type == KD_QUANT_Q4_0;
+    for (i = c->n - c->n % 4; i < c->n; i++) {
+      const int8_t *qx = c->a.qs + i * c->k;
+      const float *dx = c->a.d + i * c->a.nd;
+      const int32_t *bsx = c->a.bs + i * c->a.nbs;
+      float *o = c->out + i * c->n_out;
+      int64_t r = r0;
+      for (; r + 4 <= r1; r += 4) {
+        const uint8_t *wr = c->w + r * c->row_bytes;
+        if (q4) dot_q0_rows(4, 1, wr, c->row_bytes, c->k, qx, dx, bsx, o + r);
+        else dot_q0_rows(4, 0, wr, c->row_bytes, c->k, qx, dx, bsx, o + r);
+      }
+      for (; r < r1; r++) {
+        const uint8_t *wr = c->w + r * c->row_bytes;
+        if (q4) dot_q0_rows(1, 1, wr, c->row_bytes, c->k, qx, dx, bsx, o + r);
+        else dot_q0_rows(1, 0, wr, c->row_bytes, c->k, qx, dx, bsx, o + r);
+      }
+    }
+    i = 0;
+  }
+  const int64_t n_main = (c->type == KD_QUANT_Q8_0 || c->type == KD_QUANT_Q4_0) ? c->n - c->n % 4 : c->n;
+#else
+  const int64_t n_main = c->n;
+#endif
+  for (; i < n_main; i += 4) {
+    const int nr = (int)kd_min64(4, n_main - i);
     for (int64_t r = r0; r < r1; r++) {
       const uint8_t *wr = c->w + r * c->row_bytes;
       float *o = c->out + i * c->n_out + r;
@@ -375,18 +487,33 @@ int KD_FN(kd_quant_matmul_q8)(kd_quant_type type, const float *x, const uint8_t 
   if (row_bytes <= 0 || n <= 0 || n_out <= 0) return 0;
   const int kq = type == KD_QUANT_Q4_K || type == KD_QUANT_Q6_K;
   const int64_t nd = k / (kq ? QKK : QK), nbs = kq ? k / 16 : k / QK;
-  /* One allocation: int32 sums, f32 scales, then the int8 quants (32-byte loads may run to the end only). */
+  /* One block: int32 sums, f32 scales, then the int8 quants (32-byte loads may run to the end only). Kept per
+   * calling thread between calls (decode calls this hundreds of times per token with the same small sizes);
+   * only the caller's thread quantizes into it before the pool starts and reads it until kd_run returns. */
+  static _Thread_local uint8_t *scratch;
+  static _Thread_local size_t scratch_bytes;
   const size_t bytes = (size_t)(n * nbs) * sizeof(int32_t) + (size_t)(n * nd) * sizeof(float) + (size_t)(n * k);
-  uint8_t *mem = malloc(bytes);
-  if (mem == NULL) return -1;
-  q8_ctx c = {type, x, w, n, k, n_out, row_bytes, kd_max64(1, 32768 / row_bytes), kd_max64(1, 32768 / k),
-              {0}, NULL, NULL, NULL, out};
+  enum { KEEP = 1 << 22 }; /* larger blocks (long prompts) are allocated per call, not held */
+  uint8_t *mem = scratch;
+  if (bytes > KEEP) {
+    mem = malloc(bytes);
+    if (mem == NULL) return -1;
+  } else if (bytes > scratch_bytes) {
+    free(scratch);
+    scratch_bytes = 0;
+    scratch = mem = malloc(KEEP < 2 * bytes ? KEEP : 2 * bytes);
+    if (scratch == NULL) return -1;
+    scratch_bytes = KEEP < 2 * bytes ? KEEP : 2 * bytes;
+  }
+  /* Tasks of a multiple of 4 W rows (about 32 KB of weights), so dot_q0_rows rarely runs a short group. */
+  const int64_t rows_per_task = kd_max64(4, 32768 / row_bytes / 4 * 4);
+  q8_ctx c = {type, x, w, n, k, n_out, row_bytes, rows_per_task, kd_max64(1, 32768 / k), {0}, NULL, NULL, NULL, out};
   c.bs = (int32_t *)mem;
   c.d = (float *)(mem + (size_t)(n * nbs) * sizeof(int32_t));
   c.qs = (int8_t *)(mem + (size_t)(n * nbs) * sizeof(int32_t) + (size_t)(n * nd) * sizeof(float));
   c.a = (q8_act){c.qs, c.d, c.bs, nd, nbs};
   kd_run(kd_div_up(n, c.x_rows_per_task), quantize_task, &c);
   kd_run(kd_div_up(n_out, c.rows_per_task), dot_task, &c);
-  free(mem);
+  if (mem != scratch) free(mem);
   return 0;
 }
