@@ -5,6 +5,7 @@
 import { chatTemplatesFor, pickChatTemplate, renderChat, validateMessages, type ChatMessage, type ChatTemplates } from "../tokenizer/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
+import { DEFAULT_CONTEXT_CAP } from "./context.js";
 import { generate, type GeneratedToken, type GenerateResult } from "./generate.js";
 import type { InferModel } from "./model.js";
 import { parseGenerateOptions, type GenerateOptions } from "./options.js";
@@ -87,9 +88,9 @@ export class ChatSession {
   /** Sends a user message and streams the reply; the reply joins the history when the stream ends. */
   async *send(user: string, options: GenerateOptions | Readonly<Record<string, unknown>> = {}): AsyncGenerator<GeneratedToken, ChatReply, void> {
     const o = parseGenerateOptions(options, "chat");
-    // Default context: the model's, capped at 4096 positions (an open-weight model's declared 32k–128k would
-    // allocate a KV cache of gigabytes for a chat in a terminal); --context asks for more.
-    const capacity = o.context ?? Math.min(this.model.config.context, 4096);
+    // Default context: the model's, capped at DEFAULT_CONTEXT_CAP positions (an open-weight model's declared
+    // 32k–128k would allocate a KV cache of gigabytes for a chat in a terminal); --context asks for more.
+    const capacity = o.context ?? Math.min(this.model.config.context, DEFAULT_CONTEXT_CAP);
     const room = o.maxTokens ?? Math.max(1, Math.floor(capacity / 4));
     const turn: ChatMessage = { role: "user", content: user };
     let trimmed = 0;

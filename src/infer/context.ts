@@ -10,10 +10,16 @@ export interface ContextPlan {
   readonly warnings: readonly string[];
 }
 
-/** `needed` positions (prompt + tokens to generate) must fit `requested ?? config.context`. */
+/** Positions a call uses by default when the model declares more (open-weight models declare 32k–128k, whose KV
+ *  cache would take gigabytes for a short prompt): the cache is sized to the need, at least this, at most the
+ *  model's context. --context N asks for any other size. */
+export const DEFAULT_CONTEXT_CAP = 4096;
+
+/** `needed` positions (prompt + tokens to generate) must fit `requested`, or by default the model's context
+ *  capped at max(needed, DEFAULT_CONTEXT_CAP). */
 export function resolveContext(config: ModelConfig, requested: number | null, needed: number, what: string): ContextPlan {
   const warnings: string[] = [];
-  let capacity = config.context;
+  let capacity = Math.min(config.context, Math.max(needed, DEFAULT_CONTEXT_CAP));
   if (requested !== null) {
     if (requested > config.context) {
       if (config.pos === "learned") {
