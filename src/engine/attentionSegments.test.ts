@@ -6,17 +6,10 @@
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../util/rng.js";
-import { loadBackend } from "./backend.js";
 import type { AttentionArgs, Backend } from "./ops.js";
+import { testBackends } from "./testBackends.js";
 
-function backends(): { name: string; backend: Backend | null; why: string }[] {
-  const ref = { name: "ref", backend: loadBackend({ kind: "ref", threads: 1 }), why: "" };
-  try {
-    return [ref, { name: "native", backend: loadBackend({ kind: "native", threads: 2 }), why: "" }];
-  } catch (e) {
-    return [ref, { name: "native", backend: null, why: `native backend unavailable: ${e instanceof Error ? e.message : String(e)}` }];
-  }
-}
+const backends = testBackends;
 
 /** max |a − b| / max(1, max |b|); lse −inf equal to −inf counts as 0. */
 function relDiff(a: Float32Array, b: Float32Array): number {

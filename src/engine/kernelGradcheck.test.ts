@@ -9,20 +9,13 @@
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../util/rng.js";
-import { loadBackend } from "./backend.js";
-import type { ActivationKind, AttentionArgs, Backend, RopePairing } from "./ops.js";
+import type { ActivationKind, AttentionArgs, RopePairing } from "./ops.js";
+import { testBackends } from "./testBackends.js";
 
 const H_STEP = 1e-2;
 const TOL = 1e-2;
 
-function backends(): { name: string; backend: Backend | null; why: string }[] {
-  const ref = { name: "ref", backend: loadBackend({ kind: "ref", threads: 1 }), why: "" };
-  try {
-    return [ref, { name: "native", backend: loadBackend({ kind: "native", threads: 2 }), why: "" }];
-  } catch (e) {
-    return [ref, { name: "native", backend: null, why: `native backend unavailable: ${e instanceof Error ? e.message : String(e)}` }];
-  }
-}
+const backends = testBackends;
 
 const dot = (r: Float32Array, y: Float32Array): number => {
   let s = 0;

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Graph, gradCheck } from "../tensor/index.js";
-import { testBackends } from "../tensor/testBackends.js";
+import { testBackends } from "../engine/testBackends.js";
 import { Rng } from "../util/rng.js";
 import { KotodamaError } from "../util/errors.js";
 import { parameterCountOf, resolveModelConfig, headDim, type ModelConfig } from "./config.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { readSafetensors, safetensorsEntries, tensorF32 } from "../formats/index.js";
 import { Graph } from "../tensor/index.js";
-import { testBackends } from "../tensor/testBackends.js";
+import { testBackends } from "../engine/testBackends.js";
 import { KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { resolveModelConfig, type ModelConfig } from "./config.js";

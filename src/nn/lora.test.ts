@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Graph, gradCheck } from "../tensor/index.js";
-import { testBackends } from "../tensor/testBackends.js";
+import { testBackends } from "../engine/testBackends.js";
 import { Rng } from "../util/rng.js";
 import { createLoraAdapter, loraForward, type LoraDropout } from "./lora.js";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../util/rng.js";
 import { ShapeError } from "../util/errors.js";
 import { Graph, type Tensor } from "../tensor/index.js";
-import { testBackends } from "../tensor/testBackends.js";
+import { testBackends } from "../engine/testBackends.js";
 import { attentionForward, type AttentionShape, type AttentionWeights } from "./attention.js";
 import { createLinear } from "./linear.js";
 import { packedPositions, positions, ropeForward, type RopeSettings } from "./rope.js";

@@ -8,7 +8,7 @@ import { Rng } from "../util/rng.js";
 import { KotodamaError, ShapeError } from "../util/errors.js";
 import { f32ToBf16, f32ToF16 } from "../engine/dtype.js";
 import { Graph, type Tensor } from "./tensor.js";
-import { testBackends } from "./testBackends.js";
+import { testBackends } from "../engine/testBackends.js";
 import * as T from "./index.js";
 
 /** A tiny model: embedding → layerNorm → linear(+bias) → gelu → attention → linear → cross-entropy. */

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../util/rng.js";
 import { Graph, type Tensor } from "./tensor.js";
-import { testBackends } from "./testBackends.js";
+import { testBackends } from "../engine/testBackends.js";
 import * as T from "./index.js";
 
 for (const tb of testBackends()) {

@@ -7,7 +7,7 @@ import { Rng } from "../util/rng.js";
 import type { F32, Shape } from "../engine/ops.js";
 import { Graph, type Tensor } from "./tensor.js";
 import { gradCheck, type GradCheckOptions } from "./gradcheck.js";
-import { testBackends } from "./testBackends.js";
+import { testBackends } from "../engine/testBackends.js";
 import * as T from "./index.js";
 
 const backends = testBackends();

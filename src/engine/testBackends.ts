@@ -1,8 +1,8 @@
-// The backends that tensor-level tests (gradient checks, autograd) run on: ref always, native when the addon
+// The backends that engine- and tensor-level tests (kernel and gradient checks, autograd) run on: ref always, native when the addon
 // loads. Not here: the tests themselves, or backend selection for real runs (engine/backend.ts).
 
-import type { Backend } from "../engine/ops.js";
-import { loadBackend } from "../engine/backend.js";
+import type { Backend } from "./ops.js";
+import { loadBackend } from "./backend.js";
 
 export interface TestBackend {
   readonly name: string;
