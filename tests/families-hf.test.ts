@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInferState, createKvCache, openInferModel, prefill } from "../src/infer/index.js";
 import { familyByName, type FamilyName } from "../src/models/families/index.js";
+import { writeFamilyGguf } from "../src/models/save-family.js";
 import { writeFamilyHf } from "../src/models/save-family-hf.js";
 import { fixtureConfig, fixtureVocab, fixtureWeights, writeFixture } from "./fixtures/families.js";
 
@@ -43,3 +44,14 @@ for (const name of ["llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "gpt2
     assert.ok(worst < 1e-5, `${name}: GGUF vs HF folder logits differ by ${worst.toExponential(2)} relative`);
   });
 }
+
+test("a Phi-3 file with LongRoPE factors is refused with the reason, naming the file and tensor", () => {
+  const f = familyByName("phi3")!;
+  const vocab = fixtureVocab();
+  const config = fixtureConfig("phi3", vocab.size);
+  const w = fixtureWeights(f, config, 1);
+  w.set("model.rope_factors_long", new Float32Array(config.dim / config.nHeads / 2).fill(1));
+  const path = join(dir, "phi3-longrope.gguf");
+  writeFamilyGguf(path, f, config, w, "f32", vocab.entries);
+  assert.throws(() => openInferModel(path), (e: Error) => e.message.startsWith(path) && /tensor "rope_factors_long\.weight": LongRoPE .* is not supported yet/.test(e.message));
+});

@@ -152,6 +152,7 @@ function readTensors(f: TensorFile, family: Family, config: ModelConfig, pick: P
       if (e.t.optional === true || src === null) continue;
       throw new FormatError(f.path, `missing tensor "${src ?? e.name}" (${family.name} ${e.name})`);
     }
+    if (e.t.unsupported !== undefined) throw new FormatError(f.path, `tensor "${entry.name}": ${e.t.unsupported}`);
     const shape = e.t.shape(config);
     const stored = hf && e.t.hfTransposed === true ? [...shape].reverse() : shape;
     if (entry.shape.length !== stored.length || entry.shape.some((d, i) => d !== stored[i])) {
@@ -178,9 +179,6 @@ export function ggufFamilySource(f: TensorFile, opts: SourceOptions = {}): Model
   const family = familyOfGguf(arch);
   if (family === undefined) throw new FormatError(file, `general.architecture is ${JSON.stringify(arch)}; kotodama runs GGUF architectures ${known()}`);
   const config = validateModelConfig(family.config(ggufHparams(f, arch), family.ggufRope), file);
-  if (f.tensors.some((t) => t.name === "rope_factors_long.weight")) {
-    throw new FormatError(file, "LongRoPE (rope_factors_long/short, Phi-3.5 and Phi-4-mini) is not supported yet");
-  }
   const { tensors, dtypes } = readTensors(f, family, config, (e) => e.gguf, false, opts);
   const notes: string[] = [];
   if (config.context === 128 && metaString(f.metadata, "general.name", file) === "llama") {

@@ -26,6 +26,8 @@ export interface FamilyTensor {
   readonly when?: (c: ModelConfig) => boolean;
   /** Present in some files of the family and not others (Llama 3's rope_freqs): read when there. */
   readonly optional?: boolean;
+  /** A file holding this tensor needs math kotodama does not run yet: loading it is refused with this reason. */
+  readonly unsupported?: string;
   /** A weight matrix that inference may keep quantized (not norms or biases). */
   readonly matrix?: boolean;
   /** The token embedding: looked up by row (one row dequantized per token) and, when tied, the output head. */

@@ -14,7 +14,10 @@ export const phi3: Family = {
   config: (h, pairing) => llamaBase(h, pairing),
   tensors: [
     ...LLAMA_TOP.map(({ l2c: _unused, ...t }) => t),
-    { name: "model.rope_factors_long", gguf: "rope_factors_long.weight", hf: null, shape: (c) => [c.dim / c.nHeads / 2], optional: true },
+    {
+      name: "model.rope_factors_long", gguf: "rope_factors_long.weight", hf: null, shape: (c) => [c.dim / c.nHeads / 2], optional: true,
+      unsupported: "LongRoPE (rope_factors_long/short with an attention factor: Phi-3.5, Phi-4-mini) is not supported yet",
+    },
     { name: `${L}.input_layernorm.weight`, gguf: "blk.{l}.attn_norm.weight", hf: `${L}.input_layernorm.weight`, shape: (c) => [c.dim] },
     { name: `${L}.self_attn.qkv_proj.weight`, gguf: "blk.{l}.attn_qkv.weight", hf: `${L}.self_attn.qkv_proj.weight`, shape: (c) => [qDim(c) + 2 * kvDim(c), c.dim], matrix: true },
     { name: `${L}.self_attn.o_proj.weight`, gguf: "blk.{l}.attn_output.weight", hf: `${L}.self_attn.o_proj.weight`, shape: (c) => [c.dim, qDim(c)], matrix: true },
