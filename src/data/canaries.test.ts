@@ -2,7 +2,8 @@
 // copy written after the separator inside one training window of the stream, never across a window boundary.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { canaryText, groupDigits, insertCanaries, makeCanaries } from "./canaries.js";
+import { MINHASH_DEFAULTS } from "./minhash.js";
+import { canaryText, dedupedRepeats, groupDigits, insertCanaries, makeCanaries } from "./canaries.js";
 
 test("canaries: reproducible, distinct, half of them controls; digits grouped by three", () => {
   const a = makeCanaries({ count: 3, repeats: 5, digits: 9, seed: 1 });
@@ -34,4 +35,12 @@ test("canaries: each copy lies after the separator inside its own window; too ma
   assert.equal(windows.size, 10, "one copy per window");
   assert.equal(stream.reduce((n, x) => n + (x === 7 ? 1 : 0), 0), stream.length - 6 * 5 - 4 * 16, "nothing else changed");
   assert.throws(() => insertCanaries(new Uint16Array(10 * T + 1), T, copies, 1, 3), /10 copies need at least 20 training windows of 16 tokens; the stream has 10/);
+});
+
+test("canaries: the pipeline's deduplication keeps one copy of each canary (exact duplicates)", () => {
+  const a = makeCanaries({ count: 3, repeats: 20, digits: 9, seed: 2 });
+  const kept = dedupedRepeats(a);
+  assert.deepEqual(kept.slice(3), [0, 0, 0], "controls have no copies");
+  assert.deepEqual(kept.slice(0, 3), [1, 1, 1], "only the first copy survives; different canaries are not near-duplicates of each other");
+  assert.deepEqual(dedupedRepeats(a, { exact: false, near: false, minhash: MINHASH_DEFAULTS }).slice(0, 3), [20, 20, 20], "without dedup every copy stays");
 });

@@ -8,6 +8,8 @@
 // train/data.ts is unchanged): each copy starts at a random offset inside a distinct training window, never across
 // a window boundary, after a separator token (the end-of-text id) so that it reads as a document start, which is
 // the context the exposure probe gives it.
+import { PIPELINE_DEFAULTS } from "./config.js";
+import { Deduplicator, type DedupConfig } from "./dedup.js";
 import { KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 
@@ -27,8 +29,10 @@ export interface Canary {
   readonly prefix: string;
   /** The secret digits, grouped by three ("418 302 557"). */
   readonly secret: string;
-  /** Copies in the training data: spec.repeats, or 0 for a control. */
+  /** Copies in the training data: spec.repeats (or what deduplication left of them), 0 for a control. */
   readonly repeats: number;
+  /** Never put into the data: the noise floor. */
+  readonly control: boolean;
 }
 
 const GIVEN = ["Mika", "Kenji", "Aiko", "Hiroshi", "Yui", "Takumi", "Sakura", "Ren", "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan"];
@@ -61,7 +65,7 @@ export function makeCanaries(spec: CanarySpec): Canary[] {
     if (names.has(name)) continue;
     names.add(name);
     const control = out.length >= spec.count;
-    out.push({ id: `${control ? "control" : "canary"}-${out.length % spec.count}`, prefix: `The secret code of ${name} is `, secret: randomSecret(rng, spec.digits), repeats: control ? 0 : spec.repeats });
+    out.push({ id: `${control ? "control" : "canary"}-${out.length % spec.count}`, prefix: `The secret code of ${name} is `, secret: randomSecret(rng, spec.digits), repeats: control ? 0 : spec.repeats, control });
   }
   return out;
 }
@@ -96,4 +100,20 @@ export function insertCanaries(train: TokenStream, T: number, copies: readonly {
     }
     return starts;
   });
+}
+
+/** How many copies of each canary survive the data pipeline's deduplication (exact, then MinHash near-duplicates,
+ *  first occurrence kept: data/dedup.ts with the pipeline's default settings unless `cfg` is given), the copies
+ *  seen as separate documents in an interleaved order, as they would arrive in a crawl. A canary whose first copy
+ *  is a near-duplicate of another canary's survives 0 times. */
+export function dedupedRepeats(canaries: readonly Canary[], cfg: DedupConfig = PIPELINE_DEFAULTS.dedup): number[] {
+  const d = new Deduplicator(cfg);
+  const kept = canaries.map(() => 0);
+  const most = Math.max(0, ...canaries.map((c) => c.repeats));
+  for (let k = 0; k < most; k++) {
+    canaries.forEach((c, i) => {
+      if (k < c.repeats && d.check(`canary:${i * most + k}`, canaryText(c)).keep) kept[i]!++;
+    });
+  }
+  return kept;
 }

@@ -34,6 +34,7 @@ export interface ProbeOptions {
 export interface CanaryExposure extends Exposure {
   readonly id: string;
   readonly repeats: number;
+  readonly control: boolean;
 }
 
 /** −log₂ P(sentence tail | sep + prefix) of `prefix + s + "."` for each secret s. */
@@ -77,14 +78,14 @@ export function canaryExposures(m: ProbeModel, canaries: readonly Canary[], o: P
     const digits = cn.secret.replace(/\D/g, "").length;
     const sampled = Array.from({ length: o.samples ?? 256 }, () => randomSecret(rng, digits));
     const bits = secretBits(m, cn.prefix, [groupDigits(cn.secret.replace(/\D/g, "")), ...sampled], o.batch);
-    return { id: cn.id, repeats: cn.repeats, ...exposure(bits[0]!, bits.subarray(1), digits * Math.log2(10)) };
+    return { id: cn.id, repeats: cn.repeats, control: cn.control, ...exposure(bits[0]!, bits.subarray(1), digits * Math.log2(10)) };
   });
 }
 
 /** Mean exposures of inserted canaries and controls: the metrics a training run logs at each evaluation. */
 export function exposureSummary(xs: readonly CanaryExposure[]): { canary_exposure: number; control_exposure: number; canary_exposure_rank: number; control_exposure_rank: number } {
   const mean = (ys: readonly number[]): number => (ys.length === 0 ? NaN : ys.reduce((a, b) => a + b, 0) / ys.length);
-  const ins = xs.filter((x) => x.repeats > 0), ctl = xs.filter((x) => x.repeats === 0);
+  const ins = xs.filter((x) => !x.control), ctl = xs.filter((x) => x.control);
   return {
     canary_exposure: mean(ins.map((x) => x.fit)), control_exposure: mean(ctl.map((x) => x.fit)),
     canary_exposure_rank: mean(ins.map((x) => x.rank)), control_exposure_rank: mean(ctl.map((x) => x.rank)),

@@ -4,7 +4,7 @@
 // the final exposures) and exposure.svg (exposure against steps). Not here: the math of either part.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { canaryText, insertCanaries, makeCanaries, type Canary, type CanarySpec } from "../../data/canaries.js";
+import { canaryText, dedupedRepeats, insertCanaries, makeCanaries, type Canary, type CanarySpec } from "../../data/canaries.js";
 import type { DecoderWeights, ModelConfig } from "../../models/index.js";
 import { canaryExposures, exposureSummary, type CanaryExposure } from "../../safety/memorization.js";
 import type { Graph } from "../../tensor/index.js";
@@ -15,27 +15,30 @@ import { KotodamaError } from "../../util/errors.js";
 export interface CanaryRun {
   readonly canaries: readonly Canary[];
   readonly starts: readonly number[][];
+  readonly dedup: boolean;
   readonly sep: number;
   readonly onEval: (step: number, g: Graph, w: DecoderWeights) => Readonly<Record<string, number>>;
   /** Writes canaries.json (with the final exposures) and exposure.svg into the run directory. */
   readonly finish: (dir: string, g: Graph, w: DecoderWeights) => void;
 }
 
-/** Makes the canaries, writes them into data.train (in place) and returns the probe. */
-export function setUpCanaries(spec: CanarySpec, samples: number, data: TokenData, tok: Tokenizer | null, c: ModelConfig): CanaryRun {
+/** Makes the canaries, writes them into data.train (in place) and returns the probe. With `dedup`, only the
+ *  copies the data pipeline's deduplication keeps are written (data/canaries.ts dedupedRepeats). */
+export function setUpCanaries(spec: CanarySpec, samples: number, data: TokenData, tok: Tokenizer | null, c: ModelConfig, dedup = false): CanaryRun {
   if (tok === null) throw new KotodamaError("kotodama train --canaries: token shard data without a tokenizer; canaries need a tokenizer to be written (pass --tokenizer)");
   const sep = tok.special.eos ?? tok.special.bos;
   if (sep === undefined) throw new KotodamaError("kotodama train --canaries: the tokenizer has no end-of-text (or BOS) token to separate a canary from the text before it");
-  const canaries = makeCanaries(spec);
-  const inserted = canaries.filter((x) => x.repeats > 0);
-  const starts = insertCanaries(data.train, c.context, inserted.map((x) => ({ ids: tok.encode(canaryText(x), { addBos: false }), repeats: x.repeats })), sep, spec.seed);
+  const made = makeCanaries(spec);
+  const kept = dedup ? dedupedRepeats(made) : made.map((x) => x.repeats);
+  const canaries: Canary[] = made.map((x, i) => ({ ...x, repeats: kept[i]! }));
+  const placed = insertCanaries(data.train, c.context, canaries.map((x) => ({ ids: tok.encode(canaryText(x), { addBos: false }), repeats: x.repeats })), sep, spec.seed);
   const measure = (g: Graph, w: DecoderWeights): CanaryExposure[] => canaryExposures({ config: c, weights: w, graph: g, tokenizer: tok, sep }, canaries, { samples, seed: spec.seed + 1 });
   return {
-    canaries, starts, sep,
+    canaries, starts: placed, sep, dedup,
     onEval: (_step, g, w) => exposureSummary(measure(g, w)),
     finish: (dir, g, w) => {
       const final = measure(g, w);
-      const json = { spec, samples, sep, canaries: canaries.map((x, i) => ({ ...x, text: canaryText(x), starts: starts[i] ?? [], exposure: final[i] })) };
+      const json = { spec, dedup, samples, sep, canaries: canaries.map((x, i) => ({ ...x, text: canaryText(x), starts: placed[i], exposure: final[i] })) };
       writeAtomic(join(dir, "canaries.json"), (tmp) => writeFileSync(tmp, `${JSON.stringify(json, null, 2)}\n`));
       const recs = readMetrics(join(dir, "metrics.jsonl")).filter((r) => r.probes !== undefined);
       const pts = (k: string): [number, number][] => recs.map((r) => [r.step, r.probes![k]!] as [number, number]).filter(([, v]) => Number.isFinite(v));

@@ -41,6 +41,7 @@ const HELP = [
   "  --canary-repeats R  copies of each canary (default 10)",
   "  --canary-digits D   digits of each secret (default 9: exposure up to 29.9 bits)",
   "  --canary-samples K  random secrets each exposure is measured against (default 256)",
+  "  --canary-dedup      write only the copies the data pipeline's deduplication keeps (exact + MinHash)",
   "  --json              print the final summary as JSON",
 ].join("\n");
 
@@ -116,6 +117,7 @@ export const trainCommand: Command = {
         "canary-repeats": { type: "string" },
         "canary-digits": { type: "string" },
         "canary-samples": { type: "string" },
+        "canary-dedup": { type: "boolean" },
       },
       true,
     );
@@ -147,9 +149,12 @@ export const trainCommand: Command = {
         seed: run.train.seed + 7717,
       },
       values["canary-samples"] === undefined ? 256 : intFlag("train", "canary-samples", values["canary-samples"], 256, 16, 100_000),
-      prep.data, prep.tokenizer, run.model,
+      prep.data, prep.tokenizer, run.model, values["canary-dedup"] === true,
     );
-    if (canaries !== null) log(`canaries: ${canaries.canaries.length / 2} written into the training data ×${canaries.canaries[0]!.repeats}, ${canaries.canaries.length / 2} controls kept out`);
+    if (canaries !== null) {
+      const ins = canaries.canaries.filter((x) => !x.control);
+      log(`canaries: ${ins.length} written into the training data (copies: ${ins.map((x) => x.repeats).join(", ")}${canaries.dedup ? ", after deduplication" : ""}), ${canaries.canaries.length - ins.length} controls kept out`);
+    }
     const res = train({
       run,
       data: prep.data,
