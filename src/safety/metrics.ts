@@ -76,7 +76,7 @@ const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;"
 /** The confusion matrix as a self-contained SVG heat map: counts in cells shaded by their share of the row. */
 export function confusionSvg(r: ClassificationReport, title: string): string {
   const k = r.labels.length;
-  const cell = 64, left = 170, top = 70, W = left + k * cell + 20, H = top + k * cell + 90;
+  const cell = 88, left = 170, top = 70, W = left + k * cell + 20, H = top + k * cell + 90;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,

@@ -26,7 +26,7 @@ const HELP = [
   "Flags:",
   "  --out DIR          evaluator directory",
   "  --seed S           seed (default 1)",
-  "  --max-steps N      optimizer steps (default 700: ~6–10 minutes on 2 cores)",
+  "  --max-steps N      optimizer steps (default 500: ~5 minutes on 2 quiet cores)",
   "  --batch-size B     pairs per step (default 16)",
   "  --lr X             peak learning rate (default 1e-3; cosine to lr/10)",
   "  --context T        tokens read per pair (default 128)",
