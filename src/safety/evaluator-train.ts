@@ -14,7 +14,7 @@ import { initDecoderWeights, namedWeights, resolveModelConfig, saveWeights, type
 import { createSeqHead, saveSeqHead, sequenceScores, type SeqHead } from "../models/seq-head.js";
 import { AdamW } from "../nn/optim/adamw.js";
 import { clipGradNorm } from "../nn/optim/clip.js";
-import { add, crossEntropy, Graph, narrow } from "../tensor/index.js";
+import { add, crossEntropy, Graph, narrow, type Tensor } from "../tensor/index.js";
 import { ByteLevelBpe, hfTokenizerJson, loadHfTokenizer, trainBpe, type Tokenizer } from "../tokenizer/index.js";
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, writeAtomic, type LoopState } from "../train/checkpoint.js";
 import { appendMetric, readMetrics, truncateMetrics } from "../train/metrics.js";
@@ -135,7 +135,7 @@ function devLoss(g: Graph, c: ModelConfig, w: DecoderWeights, head: SeqHead, row
 }
 
 /** CE(harmful) + CE(action), each a mean over the batch. */
-function batchLoss(c: ModelConfig, w: DecoderWeights, head: SeqHead, rows: readonly Encoded[]): ReturnType<typeof add> {
+function batchLoss(c: ModelConfig, w: DecoderWeights, head: SeqHead, rows: readonly Encoded[]): Tensor {
   const { ids, lengths, T } = padRows(rows.map((r) => r.ids));
   const z = sequenceScores(c, w, head, ids, lengths, rows.length, T); // (B, 8)
   const lh = crossEntropy(narrow(z, 1, 0, N_HARM), Int32Array.from(rows, (r) => r.harmful));

@@ -47,7 +47,12 @@ export interface OpenEvaluator {
 export function openEvaluator(dir: string, backend: Backend = loadBackend()): OpenEvaluator {
   const cfgPath = join(dir, "config.json");
   if (!existsSync(cfgPath)) throw new FormatError(dir, "no config.json: not a safety evaluator directory (train one with `kotodama safety evaluator train --out DIR`)");
-  const cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as { kind?: unknown; evaluator?: { context?: unknown } };
+  let cfg: { kind?: unknown; evaluator?: { context?: unknown } };
+  try {
+    cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as typeof cfg;
+  } catch (e) {
+    throw new FormatError(cfgPath, `not valid JSON: ${(e as Error).message}`);
+  }
   if (cfg.kind !== "safety-evaluator") throw new FormatError(cfgPath, `kind is ${JSON.stringify(cfg.kind)}, expected "safety-evaluator"`);
   const m = loadModel(dir);
   const g = new Graph(backend);
