@@ -3,7 +3,7 @@
 // safety evaluation runs on) and the rest; the label names; the text an evaluator reads. Not here: parsing the
 // CSV (data/instruct/sources.ts), models or metrics.
 import { join } from "node:path";
-import { DNA_MODELS, readDoNotAnswer } from "../data/instruct/sources.js";
+import { DNA_MODELS, readDoNotAnswer, type DnaRow } from "../data/instruct/sources.js";
 import { doNotAnswerHeldOut } from "../data/instruct/split.js";
 import { INSTRUCT_DEFAULTS } from "../data/instruct/config.js";
 import { KotodamaError } from "../util/errors.js";
@@ -51,8 +51,14 @@ export function renderPair(prompt: string, response: string): string {
 /** All 6 × 939 labelled responses of data_en.csv in dataDir/do-not-answer, split by prompt: the responses to the
  *  held-out prompts (doNotAnswerHeldOut with the project's seed and fraction) are the test set. */
 export function loadDnaSplit(dataDir: string): DnaSplit {
-  const rows = readDoNotAnswer(join(dataDir, "do-not-answer", "data_en.csv"));
-  if (rows.length === 0 || rows[0]!.responses.length === 0) throw new KotodamaError(`${join(dataDir, "do-not-answer", "data_en.csv")}: no labelled responses (expected data_en.csv, not do_not_answer_en.csv)`);
+  const file = join(dataDir, "do-not-answer", "data_en.csv");
+  const rows = readDoNotAnswer(file);
+  if (rows.length === 0 || rows[0]!.responses.length === 0) throw new KotodamaError(`${file}: no labelled responses (expected data_en.csv, not do_not_answer_en.csv)`);
+  return dnaSplitOf(rows);
+}
+
+/** The split of parsed data_en.csv rows (loadDnaSplit without the file). */
+export function dnaSplitOf(rows: readonly DnaRow[]): DnaSplit {
   const held = doNotAnswerHeldOut(rows, INSTRUCT_DEFAULTS.seed, INSTRUCT_DEFAULTS.doNotAnswer.heldOutFraction);
   const train: DnaExample[] = [];
   const test: DnaExample[] = [];
