@@ -81,14 +81,16 @@ async function chatReply(s: ChatSession, text: string, maxTokens: number): Promi
 
 /** The base model's few-shot reply: as many of `pool`'s first k examples as fit before the query. */
 async function fewShotReply(m: InferModel, pool: readonly InstructExample[], k: number, query: InstructExample, maxTokens: number, stop: readonly string[]): Promise<{ reply: string; shots: string[] }> {
-  for (let j = Math.min(k, pool.length); j >= 0; j--) {
+  const C = m.config.context;
+  for (let j = Math.min(k, pool.length); ; j--) {
     const shots = pool.slice(0, j);
     const prompt = fewShotPrompt(shots, query);
-    if (m.tokenizer.encode(prompt).length + maxTokens > m.config.context && j > 0) continue;
-    const r = await generateText(m, prompt, { temperature: 0, maxTokens, stop: [...stop], context: m.config.context });
+    const n = m.tokenizer.encode(prompt).length;
+    if (n + maxTokens > C && j > 0) continue;
+    // No shot left: the query alone, its reply cut to the room left (an error when there is none).
+    const r = await generateText(m, prompt, { temperature: 0, maxTokens: Math.max(1, Math.min(maxTokens, C - n)), stop: [...stop], context: C });
     return { reply: r.text, shots: shots.map((e) => e.id) };
   }
-  throw new KotodamaError(`eval: ${query.id}: unreachable (the zero-shot prompt always generates)`);
 }
 
 export async function evaluateInstruct(o: InstructEvalOptions): Promise<InstructEvalResult> {

@@ -14,10 +14,10 @@ export type EvalTask = (typeof EVAL_TASKS)[number];
 
 export type CefrLevel = (typeof CEFR_NAMES)[number];
 
-/** The first CEFR level named in the reply as a word of its own ("B1", "b2.", "Level: C1"), or null. "A12" or
- *  "AB1" is no level. */
+/** The first CEFR level named in the reply with no Latin letter or digit touching it ("B1", "b2.", "Level: C1",
+ *  "レベルはB2です"), or null. "A12" or "AB1" is no level. */
 export function parseCefrLevel(reply: string): CefrLevel | null {
-  const m = /(?<![\p{L}\p{N}])([ABC][12])(?![\p{L}\p{N}])/iu.exec(reply);
+  const m = /(?<![A-Za-z0-9])([ABC][12])(?![A-Za-z0-9])/i.exec(reply);
   return m === null ? null : (m[1]!.toUpperCase() as CefrLevel);
 }
 
