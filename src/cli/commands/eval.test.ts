@@ -7,31 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createRefBackend } from "../../engine/backends/ref/index.js";
-import { hfTokenizerJson, trainBpe } from "../../tokenizer/index.js";
-import { resolveRunConfig, train } from "../../train/index.js";
 import { runSft } from "../../train/sft/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { capture, tinyBaseRun } from "../../../tests/support/cli.js";
 import { main } from "../main.js";
 import { evalCommand } from "./eval.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kd-cli-eval-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs fn with stdout captured and stderr silenced; returns what went to stdout. */
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  let out = "";
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-  return out;
-}
 
 test("eval --help lists instruct; eval instruct --help lists its flags; an unknown subcommand is named", async () => {
   assert.match(await capture(async () => assert.equal(await main(["eval", "--help"]), 0)), /instruct\s+held-out instruction tasks/);
@@ -57,11 +40,8 @@ const line = (task: string, id: string, user: string, answer: string, extra: obj
 
 test("eval instruct on a tiny tuned model and a hand-written data folder", async () => {
   const text = "What level? A1. Simplify this. The cat sat. Write a story with the words cat and hat. The cat had a hat.\n".repeat(20);
-  const tok = trainBpe({ texts: [text], vocabSize: 300 });
   const base = join(dir, "base");
-  const run = resolveRunConfig("tiny", { model: { vocabSize: 300, dim: 32, nLayers: 1, nHeads: 2, nKvHeads: 2, hiddenDim: 64, context: 128 }, train: { batchSize: 1, maxSteps: 1, evalBatches: 1 } });
-  const stream = Uint16Array.from(tok.encode(text, { addBos: false }));
-  train({ run, data: { train: stream, val: stream, vocabSize: 300, description: "", tokenizerPath: null }, backend: createRefBackend(), outDir: base, tokenizerJson: hfTokenizerJson(tok) });
+  tinyBaseRun(base, text, createRefBackend(), { context: 128 });
   const data = join(dir, "data");
   mkdirSync(join(data, "heldout"), { recursive: true });
   const chatFile = join(dir, "chat.jsonl");
