@@ -80,9 +80,10 @@ test("main job SFT stage: run directory, data, loss mask and before/after evalua
 
   // The evaluation: every task under every condition, n = 2 with an interval around the value, recounted from
   // the replies; a few-shot reply and a tuned reply reproduced by an independent greedy run.
-  const res = JSON.parse(readFileSync(join(out, RESULTS_FILE), "utf8")) as { tasks: string[]; conditions: string[]; metrics: Record<string, Record<string, Record<string, { value: number; n: number; lo: number; hi: number }>>> };
+  const res = JSON.parse(readFileSync(join(out, RESULTS_FILE), "utf8")) as { tasks: string[]; conditions: string[]; baselines: Record<string, { reply: string; metrics: Record<string, { n: number }> }>; metrics: Record<string, Record<string, Record<string, { value: number; n: number; lo: number; hi: number }>>> };
   assert.deepEqual(res.tasks, [...EVAL_TASKS]);
   assert.deepEqual(res.conditions, ["base-few-shot", "base-zero-shot", "sft"]);
+  assert.ok(/^[ABC][12]$/.test(res.baselines["cefr-level"]!.reply) && res.baselines["cefr-level"]!.metrics.exact!.n === 2, "the constant-reply baseline on the same queries");
   const replies = readFileSync(join(out, REPLIES_FILE), "utf8").trim().split("\n").map((l) => JSON.parse(l) as ReplyRecord);
   assert.equal(replies.length, 3 * 3 * 2);
   for (const task of res.tasks) {

@@ -45,7 +45,8 @@ export function instructEvalTable(r: InstructEvalResult): string {
     }
   }
   const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  const notes = Object.entries(r.baselines).map(([task, b]) => `${task}: the constant reply ${b.reply} (the training split's most common level) scores exact ${fmtEstimate(b.metrics.exact)}, within one ${fmtEstimate(b.metrics["within-one"])}`);
+  return [...rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()), ...notes].join("\n");
 }
 
 export function instructEvalSvg(r: InstructEvalResult, title: string): string {

@@ -9,7 +9,7 @@ import { ChatSession, generateText, type InferModel } from "../../infer/index.js
 import { sftTemplates } from "../../train/sft/template.js";
 import { KotodamaError } from "../../util/errors.js";
 import { fewShotPrompt, instructionOf, TASK_REPLY } from "./prompts.js";
-import { EVAL_TASKS, scoreReply, summarize, type EvalTask, type ReplyScore, type TaskMetrics } from "./score.js";
+import { EVAL_TASKS, majorityLevel, scoreReply, summarize, type EvalTask, type ReplyScore, type TaskMetrics } from "./score.js";
 
 /** Who answers: the base model few-shot in plain text, the base model zero-shot through the chat template, the
  *  tuned model through its chat template. */
@@ -57,6 +57,9 @@ export interface InstructEvalResult {
   /** task → condition → metric → estimate. */
   readonly metrics: Readonly<Record<string, Readonly<Partial<Record<Condition, TaskMetrics>>>>>;
   readonly replies: readonly ReplyRecord[];
+  /** Model-free references: cefr-level's constant reply (the training split's most common level) scored on the
+   *  same queries. */
+  readonly baselines: Readonly<Record<string, { readonly reply: string; readonly metrics: TaskMetrics }>>;
   readonly settings: { readonly perTask: number; readonly shots: number; readonly seed: number; readonly maxTokens: Readonly<Record<EvalTask, number>> };
   readonly seconds: number;
 }
@@ -131,5 +134,9 @@ export async function evaluateInstruct(o: InstructEvalOptions): Promise<Instruct
       metrics[task]![condition] = summarize(task, scores, o.seed);
     }
   }
-  return { tasks, conditions, metrics, replies, settings: { perTask: o.perTask, shots: o.shots, seed: o.seed, maxTokens }, seconds: (performance.now() - t0) / 1000 };
+  const baselines: Record<string, { reply: string; metrics: TaskMetrics }> = {};
+  const level = majorityLevel(o.train);
+  const cefr = queries.get("cefr-level");
+  if (level !== null && cefr !== undefined) baselines["cefr-level"] = { reply: level, metrics: summarize("cefr-level", cefr.map((e) => scoreReply("cefr-level", e, level)), o.seed) };
+  return { tasks, conditions, metrics, replies, baselines, settings: { perTask: o.perTask, shots: o.shots, seed: o.seed, maxTokens }, seconds: (performance.now() - t0) / 1000 };
 }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { InstructExample } from "../../data/instruct/example.js";
 import { fewShotPrompt } from "./prompts.js";
-import { containsWord, parseCefrLevel, scoreReply, summarize } from "./score.js";
+import { containsWord, majorityLevel, parseCefrLevel, scoreReply, summarize } from "./score.js";
 
 const ex = (task: InstructExample["task"], user: string, answer: string, extra: Partial<InstructExample> = {}): InstructExample => ({
   id: `test:${user}`, task, source: "cefr-sp", licence: "MIT", messages: [{ role: "user", content: user }, { role: "assistant", content: answer }], ...extra,
@@ -61,4 +61,11 @@ test("the few-shot prompt: solved examples, then the query open after 'Answer:'"
   const shots = [ex("cefr-level", "Level?\n\nI am.", "A1"), ex("cefr-level", "Level?\n\nNotwithstanding.", "C1")];
   assert.equal(fewShotPrompt(shots, ex("cefr-level", "Level?\n\nHello.", "A1")), "Level?\n\nI am.\nAnswer: A1\n\nLevel?\n\nNotwithstanding.\nAnswer: C1\n\nLevel?\n\nHello.\nAnswer:");
   assert.equal(fewShotPrompt([], ex("simplify", "Simplify.\n\nX.", "Y")), "Simplify.\n\nX.\nAnswer:");
+});
+
+test("the constant-reply baseline: the most common level, ties to the lower one, none without CEFR examples", () => {
+  const lv = (l: string): InstructExample => ex("cefr-level", l, l, { cefr_level: l });
+  assert.equal(majorityLevel([lv("B1"), lv("A2"), lv("B1"), ex("simplify", "s", "r")]), "B1");
+  assert.equal(majorityLevel([lv("C1"), lv("A2")]), "A2");
+  assert.equal(majorityLevel([ex("simplify", "s", "r")]), null);
 });

@@ -23,6 +23,14 @@ export function parseCefrLevel(reply: string): CefrLevel | null {
 
 const levelIndex = (l: string): number => (CEFR_NAMES as readonly string[]).indexOf(l);
 
+/** The level a reply that ignores the sentence would best give: the most common gold level of the examples
+ *  (ties: the lower level). Its accuracy is the baseline a level accuracy has to beat. */
+export function majorityLevel(examples: readonly InstructExample[]): CefrLevel | null {
+  const counts = CEFR_NAMES.map((l) => examples.filter((e) => e.task === "cefr-level" && e.cefr_level === l).length);
+  const best = Math.max(...counts);
+  return best === 0 ? null : CEFR_NAMES[counts.indexOf(best)]!;
+}
+
 /** Whole-word, case-insensitive: "Girl," counts for "girl", "girls" does not. */
 export function containsWord(text: string, word: string): boolean {
   const w = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
