@@ -31,6 +31,20 @@ function ticks(lo: number, hi: number, want = 6): number[] {
   return out;
 }
 
+/** The document's opening, white background, title and horizontal grid lines labelled at the y ticks. */
+function openPlot(W: number, H: number, title: string, m: { l: number; r: number }, yTicks: readonly number[], sy: (y: number) => number): string[] {
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
+  ];
+  for (const v of yTicks) {
+    const y = sy(v).toFixed(1);
+    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y}" y2="${y}" stroke="#ddd"/><text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${v}</text>`);
+  }
+  return parts;
+}
+
 /** An SVG document with the series drawn as polylines. */
 export function lossCurveSvg(series: readonly Series[], o: PlotOptions): string {
   const W = o.width ?? 720;
@@ -47,14 +61,7 @@ export function lossCurveSvg(series: readonly Series[], o: PlotOptions): string 
   const [ylo, yhi] = [y0 - pad, y1 + pad];
   const sx = (x: number): number => m.l + ((x - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
   const sy = (y: number): number => H - m.b - ((y - ylo) / (yhi - ylo)) * (H - m.t - m.b);
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
-  for (const v of ticks(ylo, yhi)) {
-    const y = sy(v).toFixed(1);
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y}" y2="${y}" stroke="#ddd"/><text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${v}</text>`);
-  }
+  const parts = openPlot(W, H, o.title, m, ticks(ylo, yhi), sy);
   for (const v of ticks(x0, x1)) {
     const x = sx(v).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${x}" y="${H - m.b + 16}" text-anchor="middle">${v}</text>`);
@@ -101,14 +108,7 @@ export function barChartSvg(c: BarChart, o: PlotOptions): string {
   const sy = (y: number): number => H - m.b - ((y - ylo) / (yhi - ylo)) * (H - m.t - m.b);
   const gw = (W - m.l - m.r) / Math.max(1, c.groups.length);
   const bw = (gw * 0.8) / Math.max(1, c.series.length);
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
-  for (const v of ticks(ylo, yhi)) {
-    const y = sy(v).toFixed(1);
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y}" y2="${y}" stroke="#ddd"/><text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${v}</text>`);
-  }
+  const parts = openPlot(W, H, o.title, m, ticks(ylo, yhi), sy);
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#444"/>`);
   parts.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel ?? "value")}</text>`);
   c.groups.forEach((g, gi) => {
