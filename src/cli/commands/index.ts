@@ -14,6 +14,7 @@ import { generateCommand } from "./generate.js";
 import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
 import { sftCommand } from "./sft.js";
+import { evalCommand } from "./eval.js";
 import { safety } from "./safety.js";
 
 export const COMMANDS: readonly Command[] = [
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   data,
   trainCommand,
   sftCommand,
+  evalCommand,
   safety,
   generateCommand,
   chat,
