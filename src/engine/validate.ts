@@ -427,6 +427,21 @@ function quantMatmul(x: OpArgs["quantMatmul"]): void {
   allDisjoint(op, [["out", x.out]], [["x", x.x], ["w", x.w]]);
 }
 
+function quantMatmulT(x: OpArgs["quantMatmulT"]): void {
+  const op = "quantMatmulT";
+  isKind(op, "type", x.type, QUANT_TYPES);
+  dim(op, "n", x.n);
+  dim(op, "k", x.k);
+  dim(op, "nOut", x.nOut);
+  const bs = QUANT_MATMUL_BLOCKS[x.type].blockSize;
+  if (x.k % bs !== 0) fail(op, `k=${x.k} is not a multiple of the ${x.type} block size ${bs} (rows are whole blocks)`);
+  const rowBytes = quantRowBytes(x.type, x.k);
+  f32(op, "dy", x.dy, x.n * x.nOut, () => `(N, Nout) = (${x.n}, ${x.nOut})`);
+  atLeast(op, "w", x.w, Uint8Array, x.nOut * rowBytes, () => `nOut=${x.nOut} rows of K=${x.k} ${x.type} weights (${rowBytes} bytes each)`);
+  f32(op, "out", x.out, x.n * x.k, () => `(N, K) = (${x.n}, ${x.k})`);
+  allDisjoint(op, [["out", x.out]], [["dy", x.dy], ["w", x.w]]);
+}
+
 /** The validator of every op: throws ShapeError on bad arguments, returns nothing otherwise. */
 export const VALIDATORS: { readonly [K in OpName]: (args: OpArgs[K]) => void } = {
   gemm,
@@ -458,6 +473,7 @@ export const VALIDATORS: { readonly [K in OpName]: (args: OpArgs[K]) => void } =
   halfToF32,
   f32ToHalf,
   quantMatmul,
+  quantMatmulT,
 };
 
 /** Validates `args` for op `name` (throws ShapeError), without running anything. */
@@ -510,5 +526,6 @@ export function withValidation(raw: Backend): Backend {
     halfToF32: wrap("halfToF32"),
     f32ToHalf: wrap("f32ToHalf"),
     quantMatmul: wrap("quantMatmul"),
+    quantMatmulT: wrap("quantMatmulT"),
   };
 }
