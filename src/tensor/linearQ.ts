@@ -6,6 +6,7 @@ import type { QuantType } from "../engine/ops.js";
 import { QUANT_MATMUL_BLOCKS, quantRowBytes } from "../engine/quant-blocks.js";
 import { ShapeError } from "../util/errors.js";
 import type { Tensor } from "./tensor.js";
+import { linear } from "./matmul.js";
 import { shapeStr } from "./shape.js";
 
 /** A frozen (out, in) weight as ggml rows: row r is bytes [r·rowBytes, (r+1)·rowBytes). Never trained, never a
@@ -67,3 +68,7 @@ export function linearQ(x: Tensor, w: QuantWeight, bias: Tensor | null = null): 
   }
   return out;
 }
+
+/** y = x·Wᵀ + b whichever the weight is: linear on an f32 Tensor, linearQ on quantized rows. */
+export const linearAny = (x: Tensor, w: Tensor | QuantWeight, bias: Tensor | null = null): Tensor =>
+  isQuantWeight(w) ? linearQ(x, w, bias) : linear(x, w, bias);
