@@ -122,8 +122,10 @@ export function runSft(o: SftOptions): SftResult {
   const quantized = [...m.tensors.values()].some((t) => !(t instanceof Float32Array));
   const tok = m.tokenizer;
   if (m.tensors.has("model.rope_freqs")) throw new KotodamaError(`sft: ${o.model} has RoPE frequency factors (model.rope_freqs), which a run directory cannot store yet`);
-  const base = quantized ? null : decoderWeightsOf(m);
   const lc = s.lora === undefined ? null : resolveLoraConfig(s.lora, weightNaming(m.config));
+  // LoRA builds its frozen base straight on the loop's graph from the loaded tensors (quantized Linears shared with
+  // them, not copied); full fine-tuning copies every weight into a freshly initialised model.
+  const base = lc !== null ? null : decoderWeightsOf(m);
   if (quantized) log(`base: ${quantizedTypes(m.dtypes)} Linear weights kept quantized (frozen); embeddings and norms in f32`);
   const { templates, fallback } = sftTemplates(tok);
   log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
