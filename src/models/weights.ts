@@ -178,8 +178,9 @@ export function namedWeights(w: DecoderWeights): NamedWeight[] {
 /** The trainable tensors in namedWeights order. */
 export const parameters = (w: DecoderWeights): Tensor[] => namedWeights(w).map((n) => n.tensor);
 
-/** Number of trainable scalars (tied embeddings counted once). */
-export const parameterCount = (w: DecoderWeights): number => namedWeights(w).reduce((s, n) => s + n.tensor.size, 0);
+/** Number of the model's weights (tied embeddings counted once; frozen quantized ones included). */
+export const parameterCount = (w: DecoderWeights): number =>
+  namedWeights(w).reduce((s, n) => s + n.tensor.size, 0) + quantizedWeights(w).reduce((s, q) => s + q.shape[0] * q.shape[1], 0);
 
 /** The frozen quantized Linear weights of w (a quantized base), in namedWeights order. */
 export function quantizedWeights(w: DecoderWeights): QuantWeight[] {
