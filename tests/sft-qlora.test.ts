@@ -80,7 +80,7 @@ test("sft --lora-rank on a Q4_0 GGUF: adapters train on the quantized base, loss
     settings: { maxSteps: 30, lr: 1e-2, batchSize: 4, seed: 4, lora: { rank: 4, alpha: 8, targets: ["q_proj", "v_proj", "up_proj"] } },
   });
   assert.equal(res.steps, 30);
-  assert.ok(lines.some((l) => l.includes("Q4_0 ×") && l.includes("kept quantized")), lines.join("\n"));
+  assert.ok(lines.some((l) => l.includes("base: Q4_0 ×21 Linear weights kept quantized")), lines.join("\n"));
   for (const f of ["model.safetensors", "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "adapter.gguf"]) assert.ok(existsSync(join(out, f)), f);
   const m = readMetrics(join(out, "metrics.jsonl"));
   const first = m.slice(0, 3).reduce((s, r) => s + r.train_loss, 0) / 3, last = m.slice(-3).reduce((s, r) => s + r.train_loss, 0) / 3;

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "../../engine/ops.js";
 import { decoderWeightsOf, loadModel, type LoadedModel } from "../../models/load.js";
-import { initDecoderWeights, namedWeights, type ModelConfig } from "../../models/index.js";
+import { initDecoderWeights, namedWeights, topNames, type ModelConfig } from "../../models/index.js";
 import { ByteLevelBpe, hfTokenizerConfig, hfTokenizerJson, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
@@ -104,10 +104,13 @@ function holdOut(all: readonly SftExample[]): { train: SftExample[]; val: SftExa
   return { train: all.filter((_, i) => i % 10 !== 9), val: all.filter((_, i) => i % 10 === 9), note: "every 10th example held out for evaluation" };
 }
 
-/** "Q4_K ×120, Q6_K ×24"-style summary of the quantized dtypes of a model's weights. */
-function quantizedTypes(dtypes: ReadonlyMap<string, string>): string {
+/** "Q4_K ×120, Q6_K ×24"-style summary of the quantized dtypes of a model's Linear weights (the embedding tables
+ *  are dequantized for training, so they are left out). */
+function quantizedTypes(dtypes: ReadonlyMap<string, string>, config: ModelConfig): string {
+  const top = topNames(weightNaming(config));
+  const tables = new Set([top.tokEmb, top.posEmb, top.lmHead]);
   const n = new Map<string, number>();
-  for (const d of dtypes.values()) if (/^Q\d/.test(d)) n.set(d, (n.get(d) ?? 0) + 1);
+  for (const [name, d] of dtypes) if (/^Q\d/.test(d) && !tables.has(name)) n.set(d, (n.get(d) ?? 0) + 1);
   return [...n].map(([d, k]) => `${d} ×${k}`).join(", ");
 }
 
@@ -126,7 +129,7 @@ export function runSft(o: SftOptions): SftResult {
   // LoRA builds its frozen base straight on the loop's graph from the loaded tensors (quantized Linears shared with
   // them, not copied); full fine-tuning copies every weight into a freshly initialised model.
   const base = lc !== null ? null : decoderWeightsOf(m);
-  if (quantized) log(`base: ${quantizedTypes(m.dtypes)} Linear weights kept quantized (frozen); embeddings and norms in f32`);
+  if (quantized) log(`base: ${quantizedTypes(m.dtypes, m.config)} Linear weights kept quantized (frozen); embeddings and norms in f32`);
   const { templates, fallback } = sftTemplates(tok);
   log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
   const tokJson = o.outDir === null ? null : tokenizerJsonOf(m);
