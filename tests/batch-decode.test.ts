@@ -52,8 +52,9 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 for (const be of testBackends()) {
   test(`${be.name}: batched greedy and sampled generation give batch-1 generate's ids and log-probabilities`, async (t) => {
     if (be.backend === null) return t.skip(be.why);
-    for (const name of be.name === "ref" ? (["gemma2"] as const) : FAMILIES) { // (ref: the slowest family's flags only, for time)
-      for (const type of ["f32", "q8_0"] as const) {
+    // (ref: one family and type, for time; its kernels sum alike for any N, so it is bitwise there.)
+    for (const name of be.name === "ref" ? (["gemma2"] as const) : FAMILIES) {
+      for (const type of be.name === "ref" ? (["f32"] as const) : (["f32", "q8_0"] as const)) {
         const m = model(name, type, be.backend);
         const ps = prompts(m.config.vocabSize, LENGTHS);
         for (const sampled of [false, true]) {
@@ -73,8 +74,8 @@ for (const be of testBackends()) {
             assert.equal(got.text, one.text, `${what}: text`);
             one.tokens.forEach((tok, j) => (worst = Math.max(worst, Math.abs(tok.logprob - got.logprobs[j]!))));
           }
-          // Q8_0 logits are bitwise batch-1's (quantMatmul per row), so are the log-probabilities; f32 within rounding.
-          if (type === "q8_0") assert.equal(worst, 0, `${name} q8_0: log-probabilities bitwise`);
+          // Q8_0 logits are bitwise batch-1's (quantMatmul per row), so are the log-probabilities; native f32 within rounding.
+          if (type === "q8_0" || be.name === "ref") assert.equal(worst, 0, `${name} q8_0: log-probabilities bitwise`);
           else assert.ok(worst < 1e-4, `${name} f32: log-probabilities within 1e-4 (got ${worst})`);
           const ends = new Set(batched.sequences.map((s) => s.ids.length));
           assert.ok(ends.size > 2, "sequences end at different steps");
