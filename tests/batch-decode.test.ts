@@ -74,9 +74,9 @@ for (const be of testBackends()) {
             assert.equal(got.text, one.text, `${what}: text`);
             one.tokens.forEach((tok, j) => (worst = Math.max(worst, Math.abs(tok.logprob - got.logprobs[j]!))));
           }
-          // Q8_0 logits are bitwise batch-1's (quantMatmul per row), so are the log-probabilities; native f32 within rounding.
-          if (type === "q8_0" || be.name === "ref") assert.equal(worst, 0, `${name} q8_0: log-probabilities bitwise`);
-          else assert.ok(worst < 1e-4, `${name} f32: log-probabilities within 1e-4 (got ${worst})`);
+          // Log-probabilities: the engine's f32 log-softmax vs generate's float64 one (plus, native f32, the logits'
+          // last-bit differences; the logits themselves are compared in the next test).
+          assert.ok(worst < (type === "q8_0" ? 1e-5 : 1e-4), `${name} ${type}: log-probabilities within tolerance (got ${worst})`);
           const ends = new Set(batched.sequences.map((s) => s.ids.length));
           assert.ok(ends.size > 2, "sequences end at different steps");
           if (sampled) t.diagnostic(`${be.name} ${name} ${type}: ${batched.generatedTokens} tokens in ${batched.steps} batched steps, max |Δ logprob| vs batch 1 ${worst.toExponential(1)}`);
