@@ -58,10 +58,15 @@ for (const be of testBackends()) {
         const m = model(name, type, be.backend);
         const ps = prompts(m.config.vocabSize, LENGTHS);
         for (const sampled of [false, true]) {
-          const opts = ps.map((_, i) => ({
+          const opts: Record<string, unknown>[] = ps.map((_, i) => ({
             temperature: sampled ? 0.9 : 0, topK: sampled ? 40 : 0, topP: sampled ? 0.95 : 1, minP: 0, seed: 100 + i,
             maxTokens: MAX_TOKENS[i]!, ignoreEos: i % 2 === 0, topLogprobs: 0,
           }));
+          // Stop strings for two sequences: a piece from the middle of what they generate without one.
+          for (const i of [0, 3]) {
+            const text = (await generateText(m, ps[i]!, opts[i]!)).text;
+            if (text.length >= 8) opts[i] = { ...opts[i], stop: [text.slice(4, 6)] };
+          }
           // batch 4 < 6 prompts: two sequences join when the first ones end.
           const batched = generateBatch(m, ps, opts, { batch: 4 });
           let worst = 0;
@@ -77,6 +82,7 @@ for (const be of testBackends()) {
           // Log-probabilities: the engine's f32 log-softmax vs generate's float64 one (plus, native f32, the logits'
           // last-bit differences; the logits themselves are compared in the next test).
           assert.ok(worst < (type === "q8_0" ? 1e-5 : 1e-4), `${name} ${type}: log-probabilities within tolerance (got ${worst})`);
+          if (!sampled) assert.ok(batched.sequences.some((x) => x.finishReason === "stop"), `${name} ${type}: a stop string ends a sequence`);
           const ends = new Set(batched.sequences.map((s) => s.ids.length));
           assert.ok(ends.size > 2, "sequences end at different steps");
           if (sampled) t.diagnostic(`${be.name} ${name} ${type}: ${batched.generatedTokens} tokens in ${batched.steps} batched steps, max |Δ logprob| vs batch 1 ${worst.toExponential(1)}`);
