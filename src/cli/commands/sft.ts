@@ -1,7 +1,7 @@
 // `kotodama sft`: parses flags, fine-tunes a model on instruction data (src/train/sft) with the same progress line
 // as `train`, prints a summary. Not here: any training logic, data formats or templates (src/train/sft).
 import type { Command } from "../command.js";
-import { intFlag, numberFlag, parseFlags } from "../command.js";
+import { intFlag, numberFlag, parseFlags, type Parsed } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { runSft, type SftSettings } from "../../train/sft/index.js";
 import { KotodamaError } from "../../util/errors.js";
@@ -47,6 +47,28 @@ const HELP = [
   "  --json              print the final summary as JSON",
 ].join("\n");
 
+/** The LoRA flags of `sft` and `align`, in a command's flag spec. */
+export const LORA_FLAGS = {
+  "lora-rank": { type: "string" },
+  "lora-alpha": { type: "string" },
+  "lora-dropout": { type: "string" },
+  "lora-targets": { type: "string" },
+} as const;
+
+/** --lora-rank R and its companions as resolveLoraConfig's input, or undefined for full fine-tuning. */
+export function loraFlags(cmd: string, values: Parsed["values"]): Readonly<Record<string, unknown>> | undefined {
+  const rank = values["lora-rank"] === undefined ? undefined : intFlag(cmd, "lora-rank", values["lora-rank"], 0, 1, 4096);
+  for (const k of ["lora-alpha", "lora-dropout", "lora-targets"] as const) {
+    if (values[k] !== undefined && rank === undefined) throw new KotodamaError(`kotodama ${cmd}: --${k} needs --lora-rank R`);
+  }
+  return rank === undefined ? undefined : {
+    rank,
+    alpha: values["lora-alpha"] === undefined ? 2 * rank : numberFlag(cmd, "lora-alpha", values["lora-alpha"], 0, 1e-9, 1e9),
+    dropout: values["lora-dropout"] === undefined ? 0 : numberFlag(cmd, "lora-dropout", values["lora-dropout"], 0, 0, 0.99),
+    ...(typeof values["lora-targets"] === "string" ? { targets: values["lora-targets"].split(",").map((x) => x.trim()).filter((x) => x !== "") } : {}),
+  };
+}
+
 export const sftCommand: Command = {
   name: "sft",
   summary: "fine-tune a model on instruction data (loss on responses only)",
@@ -69,26 +91,14 @@ export const sftCommand: Command = {
         "sni-shots": { type: "string" },
         "time-budget": { type: "string" },
         seed: { type: "string" },
-        "lora-rank": { type: "string" },
-        "lora-alpha": { type: "string" },
-        "lora-dropout": { type: "string" },
-        "lora-targets": { type: "string" },
+        ...LORA_FLAGS,
         threads: { type: "string" },
         json: { type: "boolean" },
       },
       true,
     );
     if (positionals.length > 0) throw new KotodamaError(`kotodama sft: unexpected argument '${positionals[0]}' (data goes after --data)`);
-    const rank = values["lora-rank"] === undefined ? undefined : intFlag("sft", "lora-rank", values["lora-rank"], 0, 1, 4096);
-    for (const k of ["lora-alpha", "lora-dropout", "lora-targets"] as const) {
-      if (values[k] !== undefined && rank === undefined) throw new KotodamaError(`kotodama sft: --${k} needs --lora-rank R`);
-    }
-    const lora = rank === undefined ? undefined : {
-      rank,
-      alpha: values["lora-alpha"] === undefined ? 2 * rank : numberFlag("sft", "lora-alpha", values["lora-alpha"], 0, 1e-9, 1e9),
-      dropout: values["lora-dropout"] === undefined ? 0 : numberFlag("sft", "lora-dropout", values["lora-dropout"], 0, 0, 0.99),
-      ...(typeof values["lora-targets"] === "string" ? { targets: values["lora-targets"].split(",").map((x) => x.trim()).filter((x) => x !== "") } : {}),
-    };
+    const lora = loraFlags("sft", values);
     if (typeof values.model !== "string") throw new KotodamaError("kotodama sft: --model RUN_OR_FILE is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama sft: --out DIR is required");
     const data = (values.data as string[] | undefined) ?? [];

@@ -3,23 +3,16 @@
 // initialiser and example batches; the run directory matches `train`'s plus tokenizer_config.json holding the
 // chat template the examples were rendered with, so `kotodama chat RUN` talks in the trained format.
 // Not here: flag parsing (cli/commands/sft.ts), LoRA (reserved), packing (batches.ts).
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { Backend } from "../../engine/ops.js";
-import { decoderWeightsOf, loadModel, type LoadedModel } from "../../models/load.js";
-import { initDecoderWeights, namedWeights, type ModelConfig } from "../../models/index.js";
-import { ByteLevelBpe, hfTokenizerConfig, hfTokenizerJson, type Tokenizer } from "../../tokenizer/index.js";
+import { decoderWeightsOf, loadModel } from "../../models/load.js";
+import type { ModelConfig } from "../../models/index.js";
+import { hfTokenizerConfig, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
-import { train, type Progress, type Trainable, type TrainResult, type WeightInit } from "../loop.js";
-import { attachLora, mergeLora, resolveLoraConfig } from "../../models/lora.js";
-import { writePeftAdapter } from "../../models/lora-peft.js";
-import { writeLoraGguf } from "../../models/lora-gguf.js";
+import { train, type Progress, type TrainResult } from "../loop.js";
+import { resolveLoraConfig } from "../../models/lora.js";
 import { weightNaming } from "../../models/config.js";
-import type { DecoderWeights, NamedWeight } from "../../models/index.js";
-import type { Graph } from "../../tensor/index.js";
-import { Rng } from "../../util/rng.js";
+import { baseIdentity, copyOf, loraAdapt, sha256File, tokenizerJsonOf } from "../finetune.js";
 import { packRows, sftBatchSource } from "./batches.js";
 import { encodeExamples, type Overflow, type SftRow } from "./examples.js";
 import { readSftFile, type SftExample, type SftFile, type SftFormat } from "./formats.js";
@@ -64,14 +57,6 @@ export interface SftResult extends TrainResult {
   readonly dropped: number;
 }
 
-const sha256 = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
-
-/** The base model's identity for config.json: a file's hash, or a folder's weights file hash. */
-function baseIdentity(m: LoadedModel): { path: string; format: string; sha256: string } {
-  const weights = statSync(m.path).isDirectory() ? join(m.path, "model.safetensors") : m.path;
-  return { path: m.path, format: m.format, sha256: existsSync(weights) ? sha256(weights) : "" };
-}
-
 /** SFT's optimizer and schedule: 3 epochs unless maxSteps is given, 3% linear warm-up and cosine decay to lr/10
  *  (Stanford Alpaca's recipe), no weight decay, evaluation ten times a run over the whole held-out set. */
 export function sftTrainConfig(s: SftSettings, trainN: number, valN: number): TrainConfig {
@@ -87,14 +72,6 @@ export function sftTrainConfig(s: SftSettings, trainN: number, valN: number): Tr
     },
     "sft",
   );
-}
-
-/** tokenizer.json for the run directory: the base's own file when it has one, else written from the vocabulary. */
-function tokenizerJsonOf(m: LoadedModel): string {
-  const own = join(m.path, "tokenizer.json");
-  if (statSync(m.path).isDirectory() && existsSync(own)) return readFileSync(own, "utf8");
-  if (m.tokenizer instanceof ByteLevelBpe) return hfTokenizerJson(m.tokenizer);
-  throw new KotodamaError(`sft: ${m.path}: its ${m.tokenizer.kind} tokenizer cannot be stored as tokenizer.json yet, so the run directory could not be loaded; convert the model to a Hugging Face folder first`);
 }
 
 /** Splits examples into train and held-out ones (every 10th held out when there are at least 10). */
@@ -115,7 +92,7 @@ export function runSft(o: SftOptions): SftResult {
   const lc = s.lora === undefined ? null : resolveLoraConfig(s.lora, weightNaming(m.config));
   const { templates, fallback } = sftTemplates(tok);
   log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
-  const tokJson = o.outDir === null ? null : tokenizerJsonOf(m);
+  const tokJson = o.outDir === null ? null : tokenizerJsonOf(m, "sft");
 
   if (o.data.length === 0) throw new KotodamaError("sft: no data given (--data FILE ...)");
   const read = (paths: readonly string[]): SftFile[] => paths.map((p) => readSftFile(p, { sniShots: s.sniShots ?? 2, seed }));
@@ -138,7 +115,7 @@ export function runSft(o: SftOptions): SftResult {
   const tc = sftTrainConfig(s, nRows(tr.rows), nRows(va.rows));
   // preset only names the pretraining defaults; an SFT run writes its own config.json and plot title.
   const run: RunConfig = { preset: "default", model, train: tc };
-  const fmt = (f: SftFile): { path: string; sha256: string; format: SftFormat; examples: number } => ({ path: f.path, sha256: sha256(f.path), format: f.format, examples: f.examples.length });
+  const fmt = (f: SftFile): { path: string; sha256: string; format: SftFormat; examples: number } => ({ path: f.path, sha256: sha256File(f.path), format: f.format, examples: f.examples.length });
   const configJson = `${JSON.stringify(
     {
       kind: "sft",
@@ -147,7 +124,7 @@ export function runSft(o: SftOptions): SftResult {
       train: tc,
       sft: {
         data: files.map(fmt),
-        valData: (o.valData ?? []).map((p) => ({ path: p, sha256: sha256(p) })),
+        valData: (o.valData ?? []).map((p) => ({ path: p, sha256: sha256File(p) })),
         template: templates.source,
         lora: lc,
         context: T,
@@ -166,34 +143,8 @@ export function runSft(o: SftOptions): SftResult {
     null,
     2,
   )}\n`;
-  const init: WeightInit = (g, c, rng) => {
-    const w = initDecoderWeights(g, c, rng);
-    const src = new Map(namedWeights(base).map((n) => [n.name, n.tensor.data]));
-    for (const n of namedWeights(w)) n.tensor.data.set(src.get(n.name)!);
-    return w;
-  };
-  const adapt = lc === null ? undefined : (g: Graph, w: DecoderWeights, rng: Rng): Trainable => {
-    const dropoutRng = lc.dropout > 0 ? new Rng(seed + 7919) : null;
-    const lw = attachLora(g, w, lc, { rng, ...(dropoutRng === null ? {} : { dropoutRng }) });
-    const params: NamedWeight[] = lw.adapters.flatMap((a) => [
-      { name: `${a.name}.lora_A`, tensor: a.adapter.a, hfTransposed: false, decay: true },
-      { name: `${a.name}.lora_B`, tensor: a.adapter.b, hfTransposed: false, decay: true },
-    ]);
-    let warned = false;
-    return {
-      weights: lw.weights, params, saved: () => mergeLora(lw),
-      setTraining: (on) => void (lw.dropout.rng = on ? dropoutRng : null),
-      onCheckpoint: (dir) => {
-        writePeftAdapter(join(dir, "adapter"), m.family, model, lw, o.model);
-        try {
-          writeLoraGguf(join(dir, "adapter.gguf"), m.family, model, lw);
-        } catch (e) {
-          if (!warned) log(`adapter.gguf not written: ${(e as Error).message}`);
-          warned = true;
-        }
-      },
-    };
-  };
+  const init = copyOf(base);
+  const adapt = lc === null ? undefined : loraAdapt(m, lc, seed, log);
   const batches = sftBatchSource({
     train: tr.rows, val: va.rows, seqLen, vocabSize: tok.vocabSize,
     description: `${tr.rows.length} train / ${va.rows.length} val examples, ${tr.lossTokens} response tokens`,

@@ -1,0 +1,70 @@
+// What every fine-tuning run of a pretrained model shares (SFT, DPO): the base's identity for config.json, its
+// tokenizer.json for the run directory, the loop's initialiser that copies the base's weights, and the LoRA
+// trainable (adapters on a frozen base; the run directory gets the merged model and the adapter files).
+// Not here: the loop (loop.ts), data (sft/, dpo/), flag parsing (cli/).
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { LoadedModel } from "../models/load.js";
+import { initDecoderWeights, namedWeights, type DecoderWeights, type NamedWeight } from "../models/index.js";
+import { attachLora, mergeLora, type LoraConfig } from "../models/lora.js";
+import { writePeftAdapter } from "../models/lora-peft.js";
+import { writeLoraGguf } from "../models/lora-gguf.js";
+import type { Graph } from "../tensor/index.js";
+import { ByteLevelBpe, hfTokenizerJson } from "../tokenizer/index.js";
+import { KotodamaError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import type { Trainable, WeightInit } from "./loop.js";
+
+export const sha256File = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** The base model's identity for config.json: a file's hash, or a folder's weights file hash. */
+export function baseIdentity(m: LoadedModel): { path: string; format: string; sha256: string } {
+  const weights = statSync(m.path).isDirectory() ? join(m.path, "model.safetensors") : m.path;
+  return { path: m.path, format: m.format, sha256: existsSync(weights) ? sha256File(weights) : "" };
+}
+
+/** tokenizer.json for the run directory: the base's own file when it has one, else written from the vocabulary. */
+export function tokenizerJsonOf(m: LoadedModel, command: string): string {
+  const own = join(m.path, "tokenizer.json");
+  if (statSync(m.path).isDirectory() && existsSync(own)) return readFileSync(own, "utf8");
+  if (m.tokenizer instanceof ByteLevelBpe) return hfTokenizerJson(m.tokenizer);
+  throw new KotodamaError(`${command}: ${m.path}: its ${m.tokenizer.kind} tokenizer cannot be stored as tokenizer.json yet, so the run directory could not be loaded; convert the model to a Hugging Face folder first`);
+}
+
+/** The loop's initialiser for a fine-tuning run: fresh tensors on the loop's graph holding the base's values. */
+export function copyOf(base: DecoderWeights): WeightInit {
+  return (g, c, rng) => {
+    const w = initDecoderWeights(g, c, rng);
+    const src = new Map(namedWeights(base).map((n) => [n.name, n.tensor.data]));
+    for (const n of namedWeights(w)) n.tensor.data.set(src.get(n.name)!);
+    return w;
+  };
+}
+
+/** The loop's `adapt` for LoRA: adapters attached to the frozen base, trained alone; model.safetensors holds the
+ *  merged model and every checkpoint also writes adapter/ (PEFT) and adapter.gguf (llama.cpp, when it can). */
+export function loraAdapt(m: LoadedModel, lc: LoraConfig, seed: number, log: (line: string) => void): (g: Graph, w: DecoderWeights, rng: Rng) => Trainable {
+  return (g, w, rng) => {
+    const dropoutRng = lc.dropout > 0 ? new Rng(seed + 7919) : null;
+    const lw = attachLora(g, w, lc, { rng, ...(dropoutRng === null ? {} : { dropoutRng }) });
+    const params: NamedWeight[] = lw.adapters.flatMap((a) => [
+      { name: `${a.name}.lora_A`, tensor: a.adapter.a, hfTransposed: false, decay: true },
+      { name: `${a.name}.lora_B`, tensor: a.adapter.b, hfTransposed: false, decay: true },
+    ]);
+    let warned = false;
+    return {
+      weights: lw.weights, params, saved: () => mergeLora(lw),
+      setTraining: (on) => void (lw.dropout.rng = on ? dropoutRng : null),
+      onCheckpoint: (dir) => {
+        writePeftAdapter(join(dir, "adapter"), m.family, m.config, lw, m.path);
+        try {
+          writeLoraGguf(join(dir, "adapter.gguf"), m.family, m.config, lw);
+        } catch (e) {
+          if (!warned) log(`adapter.gguf not written: ${(e as Error).message}`);
+          warned = true;
+        }
+      },
+    };
+  };
+}
