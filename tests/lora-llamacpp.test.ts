@@ -47,12 +47,15 @@ function worstRel(a: readonly Float32Array[], b: (pos: number) => Float32Array):
 const dir = mkdtempSync(join(tmpdir(), "kotodama-lora-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const CASES: readonly { name: FamilyName; base: "gguf" | "hf" }[] = [
+/** Phi-3 stores q|k|v and gate|up fused: its adapters are exported stacked (models/lora-fuse.ts), with every target
+ *  and with some parts of each fused matrix left out. */
+const CASES: readonly { name: FamilyName; base: "gguf" | "hf"; targets?: readonly LoraTarget[] }[] = [
   { name: "llama", base: "gguf" }, { name: "llama", base: "hf" }, { name: "qwen2", base: "gguf" }, { name: "gemma2", base: "gguf" }, { name: "gpt2", base: "gguf" },
+  { name: "phi3", base: "gguf" }, { name: "phi3", base: "gguf", targets: ["q_proj", "v_proj", "up_proj", "down_proj"] },
 ];
 
-for (const { name, base } of CASES) {
-  test(`${name} (kotodama base from ${base}): llama.cpp applies kotodama's LoRA GGUF and agrees with the merged model`, async (t) => {
+for (const { name, base, targets } of CASES) {
+  test(`${name} (kotodama base from ${base}${targets === undefined ? "" : `, targets ${targets.join(" ")}`}): llama.cpp applies kotodama's LoRA GGUF and agrees with the merged model`, async (t) => {
     const llama = await llamaCppOrSkip(t);
     if (llama === null) return;
     const fx = writeFixture(dir, name, "f32");
@@ -69,9 +72,10 @@ for (const { name, base } of CASES) {
     const w = decoderWeightsFrom(c, src.tensors, path);
     const g = w.tokEmb.graph;
     const rng = new Rng(11);
-    const lw = attachLora(g, w, resolveLoraConfig({ rank: 8, alpha: 16, targets: TARGETS[name === "gpt2" ? "gpt2" : "llama"] }, name === "gpt2" ? "gpt2" : "llama"), { rng });
+    const lw = attachLora(g, w, resolveLoraConfig({ rank: 8, alpha: 16, targets: targets ?? TARGETS[name === "gpt2" ? "gpt2" : "llama"] }, name === "gpt2" ? "gpt2" : "llama"), { rng });
     for (const { adapter } of lw.adapters) rng.fillNormal(adapter.b.data, 0, 0.05);
-    const loraPath = join(dir, `${name}-${base}-lora.gguf`);
+    const tag = `${name}-${base}${targets === undefined ? "" : "-some"}`;
+    const loraPath = join(dir, `${tag}-lora.gguf`);
     writeLoraGguf(loraPath, fx.family, c, lw);
 
     const V = c.vocabSize;
@@ -94,13 +98,15 @@ for (const { name, base } of CASES) {
       assert.ok(dAdapted <= tolerance(name), `adapters: ${dAdapted}`);
 
       // The PEFT export read back onto the same base computes the same logits.
-      const peft = join(dir, `${name}-${base}-peft`);
+      const peft = join(dir, `${tag}-peft`);
       writePeftAdapter(peft, fx.family, c, lw, "kotodama/fixture");
       const back = readPeftAdapter(peft, fx.family, c);
       const w2 = decoderWeightsFrom(c, src.tensors, path);
       const lw2 = attachLora(w2.tokEmb.graph, w2, back.config, { values: back.values });
       const again = w2.tokEmb.graph.noGrad(() => decoderLogits(c, mergeLora(lw2), Int32Array.from(ids), 1, T)).data;
       assert.deepEqual(again, merged, "PEFT round trip");
+      assert.deepEqual([...back.values.keys()], lw.adapters.map((a) => a.name), "the same adapters come back");
+      assert.deepEqual(back.config.targets.slice().sort(), lw.config.targets.slice().sort(), "the same targets come back");
     } finally {
       await withLora.dispose();
       await plain.dispose();

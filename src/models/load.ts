@@ -8,10 +8,10 @@ import { Graph } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenizer/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { kvDim, parseModelConfig, qDim, type ModelConfig } from "./config.js";
+import { parseModelConfig, type ModelConfig } from "./config.js";
 import { loadWeights } from "./io.js";
 import { dequantize, GgmlType } from "../formats/index.js";
-import { familyOfConfig, type Family } from "./families/index.js";
+import { familyOfConfig, fusedMatrices, type Family } from "./families/index.js";
 import { openModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
 import { initDecoderWeights, namedWeights, type DecoderWeights } from "./weights.js";
 
@@ -67,24 +67,16 @@ export function tensorValues(t: Float32Array | QuantTensor): Float32Array {
   return t instanceof Float32Array ? t : dequantize(GGML_OF[t.type], t.bytes, t.shape[0] * t.shape[1]);
 }
 
-/** Phi-3's fused q|k|v and gate|up matrices split into the separate ones the training decoder holds (rows
- *  [q; k; v] and [gate; up]); other tensors pass through. */
+/** Fused matrices (Phi-3's q|k|v and gate|up: families' FamilyTensor.parts) split into the separate ones the
+ *  training decoder holds; other tensors pass through. */
 function splitFused(config: ModelConfig, tensors: ModelTensors): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
-  const qd = qDim(config), kv = kvDim(config), C = config.dim, F = config.hiddenDim;
+  const fused = fusedMatrices(config), C = config.dim;
   for (const [name, t] of tensors) {
     const x = tensorValues(t);
-    const m = /^(model\.layers\.\d+)\.(self_attn\.qkv_proj|mlp\.gate_up_proj)\.weight$/.exec(name);
-    if (m === null) {
-      out.set(name, x);
-    } else if (m[2] === "self_attn.qkv_proj") {
-      out.set(`${m[1]}.self_attn.q_proj.weight`, x.subarray(0, qd * C));
-      out.set(`${m[1]}.self_attn.k_proj.weight`, x.subarray(qd * C, (qd + kv) * C));
-      out.set(`${m[1]}.self_attn.v_proj.weight`, x.subarray((qd + kv) * C));
-    } else {
-      out.set(`${m[1]}.mlp.gate_proj.weight`, x.subarray(0, F * C));
-      out.set(`${m[1]}.mlp.up_proj.weight`, x.subarray(F * C));
-    }
+    const parts = fused.get(name);
+    if (parts === undefined) out.set(name, x);
+    else for (const p of parts) out.set(p.name, x.subarray(p.row * C, (p.row + p.rows) * C));
   }
   return out;
 }

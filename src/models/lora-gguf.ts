@@ -1,6 +1,6 @@
 // LoRA adapters as llama.cpp's LoRA GGUF (what convert_lora_to_gguf.py writes and llama-adapter.cpp loads): the
 // base's general.architecture, general.type "adapter", adapter.type "lora", adapter.lora.alpha, and per adapted
-// matrix `<gguf name>.lora_a` (r, in) and `.lora_b` (out, r) in F32. Not here: PEFT folders (lora-peft.ts), the base
+// matrix `<gguf name>.lora_a` (r, in) and `.lora_b` (out, r) in F32 (a fused matrix's adapters as one: lora-fuse.ts). Not here: PEFT folders (lora-peft.ts), the base
 // model's GGUF (save-family.ts), aLoRA invocation tokens, adapters on the token embedding.
 //
 // llama.cpp applies an adapter in build_lora_mm as W·x + s·B·(A·x) with s = user_scale·alpha/r, r read from
@@ -14,6 +14,7 @@ import { KotodamaError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { expandTensors, type Family } from "./families/index.js";
 import type { LoraWeights } from "./lora.js";
+import { storedAdapters } from "./lora-fuse.js";
 import { loraBRows } from "./lora-peft.js";
 
 const str = (value: string): GgufValue => ({ type: "string", value });
@@ -33,16 +34,15 @@ export function loraGgufTensors(f: Family, c: ModelConfig, lw: LoraWeights): Ggu
   }
   const gguf = new Map(expandTensors(f, c).map((e) => [e.name, e.gguf]));
   const bytes = (x: Float32Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  const permute = c.pos === "rope" && c.ropePairing !== f.ggufRope; // HF-order base, `llama` GGUF: adjacent pairs
   const out: GgufTensorToWrite[] = [];
-  for (const { name, adapter: ad } of lw.adapters) {
-    const g = gguf.get(name);
-    if (g === undefined) throw new KotodamaError(`${f.name}: '${name}' has no GGUF tensor of its own (fused in this family's files); GGUF LoRA export of this target is not supported`);
-    const [r, inF] = ad.a.shape;
-    const outF = ad.b.shape[0]!;
-    const permute = c.pos === "rope" && c.ropePairing !== f.ggufRope; // HF-order base, `llama` GGUF: adjacent pairs
-    const b = permute ? loraBRows(c, name, ad.b.data, ad.rank, "hf-to-gguf") : ad.b.data;
-    out.push({ name: `${g}.lora_a`, dims: [inF!, r!], type: GgmlType.F32, data: bytes(ad.a.data.slice()) });
-    out.push({ name: `${g}.lora_b`, dims: [r!, outF], type: GgmlType.F32, data: bytes(b === ad.b.data ? b.slice() : b) });
+  for (const s of storedAdapters(f, c, lw, (name, b, rank) => (permute ? loraBRows(c, name, b, rank, "hf-to-gguf") : b))) {
+    const g = gguf.get(s.name);
+    if (g === undefined) throw new KotodamaError(`${f.name}: '${s.name}' has no GGUF tensor of its own; GGUF LoRA export of this target is not supported`);
+    // llama.cpp scales by α/rank with the rank read from lora_b: a fused adapter of P stacked ranks gets B·P.
+    const b = s.stacked === 1 ? s.b.slice() : s.b.map((x) => x * s.stacked);
+    out.push({ name: `${g}.lora_a`, dims: [s.inF, s.rank], type: GgmlType.F32, data: bytes(s.a.slice()) });
+    out.push({ name: `${g}.lora_b`, dims: [s.rank, s.outF], type: GgmlType.F32, data: bytes(b) });
   }
   return out;
 }

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { permuteQkRows, readSafetensors, safetensorsEntries, tensorF32, writeSafetensorsFile, type SafetensorsTensorToWrite } from "../formats/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { headDim, ropeDims, type ModelConfig } from "./config.js";
-import { expandTensors, type Family } from "./families/index.js";
+import { expandTensors, fusedMatrices, type Family } from "./families/index.js";
+import { storedAdapters, splitStoredAdapter } from "./lora-fuse.js";
 import { moduleOf, resolveLoraConfig, type LoraConfig, type LoraWeights } from "./lora.js";
 
 export const PEFT_FILES = { config: "adapter_config.json", weights: "adapter_model.safetensors" } as const;
@@ -38,13 +39,19 @@ function hfNames(f: Family, c: ModelConfig): Map<string, string> {
 
 const peftStem = (hf: string): string => `${PREFIX}${hf.replace(/\.weight$/, "")}`;
 
-/** adapter_config.json of PEFT's LoraConfig for these adapters (the keys PEFT 0.13 writes that matter to readers). */
-export function peftAdapterConfig(f: Family, lc: LoraConfig, baseModel: string): Record<string, unknown> {
+/** adapter_config.json of PEFT's LoraConfig for these adapters (the keys PEFT 0.13 writes that matter to readers).
+ *  target_modules are the HF modules files hold (Phi-3's qkv_proj for q/k/v), and a fused module's P stacked
+ *  adapters get rank_pattern P·r and alpha_pattern P·α (lora-fuse.ts), which keeps PEFT's scale at α/r. */
+export function peftAdapterConfig(f: Family, lc: LoraConfig, baseModel: string, stored: readonly { readonly module: string; readonly stacked: number }[] = []): Record<string, unknown> {
+  const fused = stored.filter((s) => s.stacked > 1);
+  const targets = stored.length === 0 ? [...lc.targets] : [...new Set(stored.map((s) => s.module))];
   return {
     peft_type: "LORA", task_type: "CAUSAL_LM", base_model_name_or_path: baseModel, r: lc.rank, lora_alpha: lc.alpha,
-    lora_dropout: lc.dropout, target_modules: [...lc.targets], bias: "none", fan_in_fan_out: f.name === "gpt2",
+    lora_dropout: lc.dropout, target_modules: targets, bias: "none", fan_in_fan_out: f.name === "gpt2",
     inference_mode: true, init_lora_weights: lc.init === "gaussian" ? "gaussian" : true, use_rslora: false, use_dora: false,
-    modules_to_save: null, layers_to_transform: null, rank_pattern: {}, alpha_pattern: {},
+    modules_to_save: null, layers_to_transform: null,
+    rank_pattern: Object.fromEntries(fused.map((s) => [s.module, s.stacked * lc.rank])),
+    alpha_pattern: Object.fromEntries(fused.map((s) => [s.module, s.stacked * lc.alpha])),
   };
 }
 
@@ -53,15 +60,17 @@ export function writePeftAdapter(dir: string, f: Family, c: ModelConfig, lw: Lor
   const names = hfNames(f, c);
   const tensors: SafetensorsTensorToWrite[] = [];
   const bytes = (x: Float32Array): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  for (const { name, adapter: ad } of lw.adapters) {
-    const hf = names.get(name);
-    if (hf === undefined) throw new KotodamaError(`${f.name}: '${name}' has no Hugging Face tensor of its own (fused in this family's files); PEFT export of this target is not supported`);
-    const b = c.ropePairing === "adjacent" ? loraBRows(c, name, ad.b.data, ad.rank, "gguf-to-hf") : ad.b.data;
-    tensors.push({ name: `${peftStem(hf)}.lora_A.weight`, dtype: "F32", shape: ad.a.shape, data: bytes(ad.a.data.slice()) });
-    tensors.push({ name: `${peftStem(hf)}.lora_B.weight`, dtype: "F32", shape: ad.b.shape, data: bytes(b === ad.b.data ? b.slice() : b) });
+  const stored = storedAdapters(f, c, lw, (name, b, rank) => (c.ropePairing === "adjacent" ? loraBRows(c, name, b, rank, "gguf-to-hf") : b));
+  const modules: { module: string; stacked: number }[] = [];
+  for (const s of stored) {
+    const hf = names.get(s.name);
+    if (hf === undefined) throw new KotodamaError(`${f.name}: '${s.name}' has no Hugging Face tensor of its own; PEFT export of this target is not supported`);
+    modules.push({ module: moduleOf(hf), stacked: s.stacked });
+    tensors.push({ name: `${peftStem(hf)}.lora_A.weight`, dtype: "F32", shape: [s.rank, s.inF], data: bytes(s.a.slice()) });
+    tensors.push({ name: `${peftStem(hf)}.lora_B.weight`, dtype: "F32", shape: [s.outF, s.rank], data: bytes(s.b.slice()) });
   }
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, PEFT_FILES.config), `${JSON.stringify(peftAdapterConfig(f, lw.config, baseModel), null, 2)}\n`);
+  writeFileSync(join(dir, PEFT_FILES.config), `${JSON.stringify(peftAdapterConfig(f, lw.config, baseModel, modules), null, 2)}\n`);
   writeSafetensorsFile(join(dir, PEFT_FILES.weights), tensors, new Map([["format", "pt"]]));
 }
 
@@ -73,6 +82,12 @@ export interface PeftAdapter {
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** The modules of the parts of the fused HF module `m` (Phi-3 qkv_proj → q_proj, k_proj, v_proj). */
+function partModulesOf(f: Family, c: ModelConfig, m: string): string[] {
+  for (const [name, parts] of fusedMatrices(c, f)) if (moduleOf(name) === m) return parts.map((p) => moduleOf(p.name));
+  return [];
+}
 
 /** Reads a PEFT LoRA folder for a base model of family f and config c. Refuses what the decoder cannot apply as
  *  plain LoRA (DoRA, rsLoRA scaling, per-module rank/alpha patterns, trained biases, extra saved modules, a regex
@@ -92,36 +107,61 @@ export function readPeftAdapter(dir: string, f: Family, c: ModelConfig): PeftAda
   if (j.use_dora === true) throw fail("use_dora: DoRA adapters are not supported");
   if (j.use_rslora === true) throw fail("use_rslora: rank-stabilized scaling (α/√r) is not supported");
   if ((j.bias ?? "none") !== "none") throw fail(`bias ${JSON.stringify(j.bias)}: only "none" is supported`);
-  for (const k of ["rank_pattern", "alpha_pattern"]) if (isObject(j[k]) && Object.keys(j[k]).length > 0) throw fail(`${k}: per-module ranks/alphas are not supported`);
+  // Fused modules (Phi-3's qkv_proj, gate_up_proj) hold P stacked adapters: rank_pattern P·r, alpha_pattern P·α.
+  const names = hfNames(f, c);
+  const fusedModules = new Map<string, number>();
+  for (const [name, parts] of fusedMatrices(c, f)) {
+    const hf = names.get(name);
+    if (hf !== undefined) fusedModules.set(moduleOf(hf), parts.length);
+  }
+  const r = j.r, alpha = j.lora_alpha;
+  for (const k of ["rank_pattern", "alpha_pattern"]) {
+    const pat = j[k];
+    if (!isObject(pat)) continue;
+    for (const [m, v] of Object.entries(pat)) {
+      const P = fusedModules.get(m);
+      const want = typeof r === "number" && typeof alpha === "number" && P !== undefined ? P * (k === "rank_pattern" ? r : alpha) : undefined;
+      if (v !== want) throw fail(`${k}: per-module ranks/alphas are not supported (only a fused module's stacked adapters: ${m} ${JSON.stringify(v)})`);
+    }
+  }
   if (Array.isArray(j.modules_to_save) && j.modules_to_save.length > 0) throw fail("modules_to_save: fully trained extra modules are not supported");
   if (!Array.isArray(j.target_modules)) throw fail("target_modules must be a list of module names (a regex string is not supported)");
-  let config: LoraConfig;
-  try {
-    config = resolveLoraConfig({ rank: j.r, alpha: j.lora_alpha, dropout: j.lora_dropout ?? 0, targets: j.target_modules, init: j.init_lora_weights === "gaussian" ? "gaussian" : "kaiming-uniform" }, f.name === "gpt2" ? "gpt2" : "llama");
-  } catch (e) {
-    throw fail((e as Error).message);
-  }
-  const byHf = new Map([...hfNames(f, c)].map(([k, h]) => [h, k]));
+  const rankOf = (module: string): number => (typeof r === "number" ? r * (fusedModules.get(module) ?? 1) : Number.NaN);
+  const byHf = new Map([...names].map(([k, h]) => [h, k]));
   const wPath = join(dir, PEFT_FILES.weights);
-  const parts = new Map<string, { a?: Float32Array; b?: Float32Array }>();
+  const parts = new Map<string, { a?: Float32Array; b?: Float32Array; rank: number }>();
   for (const t of safetensorsEntries(readSafetensors(wPath))) {
     const m = /^(.*)\.lora_([AB])\.weight$/.exec(t.name);
     const hf = m === null || !m[1]!.startsWith(PREFIX) ? undefined : `${m[1]!.slice(PREFIX.length)}.weight`;
     const name = hf === undefined ? undefined : byHf.get(hf);
     if (m === null || name === undefined) throw new FormatError(wPath, `unexpected tensor '${t.name}' (expected ${PREFIX}<module>.lora_A.weight / lora_B.weight of a ${f.name} model)`);
+    const rank = rankOf(moduleOf(hf!));
     const [rows, cols] = t.shape;
-    const want = m[2] === "A" ? rows === config.rank : cols === config.rank;
-    if (t.shape.length !== 2 || !want) throw new FormatError(wPath, `tensor '${t.name}' has shape [${t.shape.join(", ")}], rank ${config.rank} expected`);
-    const p = parts.get(name) ?? {};
+    const want = m[2] === "A" ? rows === rank : cols === rank;
+    if (t.shape.length !== 2 || !want) throw new FormatError(wPath, `tensor '${t.name}' has shape [${t.shape.join(", ")}], rank ${rank} expected`);
+    const p = parts.get(name) ?? { rank };
     if (m[2] === "A") p.a = tensorF32(t);
     else p.b = tensorF32(t);
     parts.set(name, p);
   }
   const values = new Map<string, { a: Float32Array; b: Float32Array }>();
+  const modules = new Set<string>();
   for (const [name, p] of parts) {
     if (p.a === undefined || p.b === undefined) throw new FormatError(wPath, `adapter of '${name}' lacks lora_${p.a === undefined ? "A" : "B"}`);
-    const b = c.ropePairing === "adjacent" ? loraBRows(c, name, p.b, config.rank, "hf-to-gguf") : p.b;
-    values.set(name, { a: p.a, b });
+    for (const [part, v] of splitStoredAdapter(f, c, name, p.a, p.b, p.rank, wPath)) {
+      // A part with A = B = 0 was not a target (lora-fuse.ts writes every part of a fused matrix).
+      if (part !== name && v.a.every((x) => x === 0) && v.b.every((x) => x === 0)) continue;
+      const b = c.ropePairing === "adjacent" ? loraBRows(c, part, v.b, j.r as number, "hf-to-gguf") : v.b;
+      values.set(part, { a: v.a, b });
+      modules.add(moduleOf(part));
+    }
+  }
+  const targets = (j.target_modules as unknown[]).flatMap((m) => (typeof m === "string" && fusedModules.has(m) ? [...modules].filter((x) => partModulesOf(f, c, m).includes(x)) : [m]));
+  let config: LoraConfig;
+  try {
+    config = resolveLoraConfig({ rank: r, alpha, dropout: j.lora_dropout ?? 0, targets, init: j.init_lora_weights === "gaussian" ? "gaussian" : "kaiming-uniform" }, f.name === "gpt2" ? "gpt2" : "llama");
+  } catch (e) {
+    throw fail((e as Error).message);
   }
   return { config, baseModel: typeof j.base_model_name_or_path === "string" ? j.base_model_name_or_path : "", values };
 }

@@ -16,6 +16,7 @@ import { resolveModelConfig, type ModelConfig } from "./config.js";
 import { decoderLogits, decoderLoss } from "./decoder.js";
 import { familyByName } from "./families/index.js";
 import { attachLora, loraParameterCount, loraParameters, mergeLora, resolveLoraConfig, type LoraWeights } from "./lora.js";
+import { splitStoredAdapter, storedAdapters } from "./lora-fuse.js";
 import { PEFT_FILES, readPeftAdapter, writePeftAdapter } from "./lora-peft.js";
 import { familyHfTensors } from "./save-family-hf.js";
 import { initDecoderWeights, namedWeights, type DecoderWeights } from "./weights.js";
@@ -146,4 +147,35 @@ test("lora: PEFT folder: config keys, tensor names and shapes, read back equal; 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("lora: Phi-3's fused q|k|v and gate|up adapters are stacked block-diagonally with the scale kept, and split back exactly; a non-block-diagonal one is refused", () => {
+  const g = new Graph(testBackends()[0]!.backend!);
+  const phi3 = familyByName("phi3")!;
+  const lw = adapted(g, LLAMA, ["q_proj", "v_proj", "gate_proj", "up_proj", "o_proj"]);
+  const stored = storedAdapters(phi3, LLAMA, lw);
+  const qkv = stored.find((s) => s.name === "model.layers.0.self_attn.qkv_proj.weight")!;
+  const gateUp = stored.find((s) => s.name === "model.layers.0.mlp.gate_up_proj.weight")!;
+  const o = stored.find((s) => s.name === "model.layers.0.self_attn.o_proj.weight")!;
+  assert.deepEqual([qkv.stacked, qkv.rank, qkv.outF, gateUp.stacked, gateUp.rank, o.stacked, o.rank], [3, 12, 16 + 8 + 8, 2, 8, 1, 4]);
+  // B_f·A_f scaled by (3α)/(3r) equals the separate updates (α/r)·B_j·A_j stacked in rows (k_proj's rows zero).
+  const delta = (b: Float32Array, a: Float32Array, rows: number, r: number, inF: number, s: number): Float64Array => {
+    const d = new Float64Array(rows * inF);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < inF; j++) for (let k = 0; k < r; k++) d[i * inF + j] += s * b[i * r + k]! * a[k * inF + j]!;
+    return d;
+  };
+  const fused = delta(qkv.b, qkv.a, qkv.outF, qkv.rank, qkv.inF, (3 * 8) / 12);
+  const ad = (m: string) => lw.adapters.find((x) => x.name === `model.layers.0.self_attn.${m}.weight`)!.adapter;
+  const q = delta(ad("q_proj").b.data, ad("q_proj").a.data, 16, 4, 16, 2), v = delta(ad("v_proj").b.data, ad("v_proj").a.data, 8, 4, 16, 2);
+  for (let i = 0; i < fused.length; i++) {
+    const want = i < 16 * 16 ? q[i]! : i < 24 * 16 ? 0 : v[i - 24 * 16]!;
+    assert.ok(Math.abs(fused[i]! - want) <= 1e-5 * (1 + Math.abs(want)), `ΔW_qkv[${i}]`);
+  }
+  const back = splitStoredAdapter(phi3, LLAMA, qkv.name, qkv.a, qkv.b, qkv.rank, "adapter.safetensors");
+  assert.deepEqual(back.get("model.layers.0.self_attn.q_proj.weight")!.b, ad("q_proj").b.data);
+  assert.deepEqual(back.get("model.layers.0.self_attn.v_proj.weight")!.a, ad("v_proj").a.data);
+  assert.ok(back.get("model.layers.0.self_attn.k_proj.weight")!.b.every((x) => x === 0), "k_proj was not a target: a zero block");
+  const dense = qkv.b.slice();
+  dense[20 * 12 + 1] = 0.5; // a k row reading a q column
+  assert.throws(() => splitStoredAdapter(phi3, LLAMA, qkv.name, qkv.a, dense, qkv.rank, "adapter.safetensors"), /adapter\.safetensors: .*not block-diagonal \(B row 20, column 1\)/);
 });

@@ -36,6 +36,15 @@ export interface FamilyTensor {
   readonly hfPlusOne?: boolean;
   /** HF stores (in, out) (GPT-2's Conv1D). */
   readonly hfTransposed?: boolean;
+  /** A fused matrix (Phi-3's qkv_proj, gate_up_proj): the separate matrices the training decoder holds instead,
+   *  stacked in this one's rows in this order (`{l}` as in name), each with its row count. */
+  readonly parts?: readonly FusedPart[];
+}
+
+/** One matrix of a fused one: its kotodama name and number of rows (out features). */
+export interface FusedPart {
+  readonly name: string;
+  readonly rows: (c: ModelConfig) => number;
 }
 
 /** The hyperparameters every family states, read from GGUF `{arch}.*` keys or config.json. */
@@ -142,6 +151,17 @@ export function withHf(ts: readonly FamilyTensor[], hf: Readonly<Record<string, 
 export const atLayer = (name: string, l: number): string => name.replace("{l}", String(l));
 
 /** Every tensor of a config in table order (layers expanded), with flags applied; optional ones included. */
+/** The parts of a fused matrix with their first row, names at layer `layer`. */
+export function fusedParts(t: FamilyTensor, c: ModelConfig, layer: number): { name: string; row: number; rows: number }[] {
+  let row = 0;
+  return (t.parts ?? []).map((p) => {
+    const rows = p.rows(c);
+    const r = { name: atLayer(p.name, layer), row, rows };
+    row += rows;
+    return r;
+  });
+}
+
 export function expandTensors(f: Family, c: ModelConfig): { t: FamilyTensor; name: string; gguf: string; hf: string | null; l2c: string | undefined; layer: number }[] {
   const out: { t: FamilyTensor; name: string; gguf: string; hf: string | null; l2c: string | undefined; layer: number }[] = [];
   const one = (t: FamilyTensor, l: number): void => {
