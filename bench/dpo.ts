@@ -47,7 +47,7 @@ function randomPairs(V: number, T: number, rng: Rng): PairRows {
   };
   const chosen = Array.from({ length: N_PAIRS }, row);
   const rejected = Array.from({ length: N_PAIRS }, row);
-  return { chosen, rejected, truncated: 0, dropped: 0, tokens: 2 * N_PAIRS * T };
+  return { chosen, rejected, truncated: 0, dropped: 0, tokens: 2 * N_PAIRS * T, kept: chosen.map((_, i) => i) };
 }
 
 function ours(run: RunConfig, threads: number, pairs: PairRows, ref: Float32Array): number {

@@ -15,6 +15,7 @@ import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
 import { sftCommand } from "./sft.js";
 import { alignCommand } from "./align.js";
+import { rewardCommand } from "./reward.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   data,
   trainCommand,
   sftCommand,
+  rewardCommand,
   alignCommand,
   generateCommand,
   chat,

@@ -21,6 +21,8 @@ export interface PairRows {
   readonly dropped: number;
   /** Positions of all rows (the work of one pass). */
   readonly tokens: number;
+  /** Index in the input of each encoded pair (dropped pairs leave gaps). */
+  readonly kept: readonly number[];
 }
 
 /** Encodes pairs with `templates` into rows of at most T positions. */
@@ -28,7 +30,8 @@ export function encodePairs(tok: Tokenizer, pairs: readonly PrefPair[], o: { tem
   const chosen: SftRow[] = [];
   const rejected: SftRow[] = [];
   let truncated = 0, dropped = 0, tokens = 0;
-  for (const p of pairs) {
+  const kept: number[] = [];
+  for (const [i, p] of pairs.entries()) {
     const enc = (answer: string, which: string): ReturnType<typeof encodeExample> =>
       encodeExample(tok, { messages: [...p.messages, { role: "assistant", content: answer }], where: `${p.where} (${which})` }, o);
     const c = enc(p.chosen, "chosen");
@@ -40,9 +43,10 @@ export function encodePairs(tok: Tokenizer, pairs: readonly PrefPair[], o: { tem
     if (c.truncated || r.truncated) truncated++;
     chosen.push(c.row);
     rejected.push(r.row);
+    kept.push(i);
     tokens += c.row.inputs.length + r.row.inputs.length;
   }
-  return { chosen, rejected, truncated, dropped, tokens };
+  return { chosen, rejected, truncated, dropped, tokens, kept };
 }
 
 /** The longest row of some encoded pairs. */

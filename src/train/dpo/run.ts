@@ -100,7 +100,7 @@ export function dpoTrainConfig(s: DpoSettings, trainN: number, valN: number): Tr
 }
 
 /** The held-out pairs: the given file, `data prefs`' heldout.jsonl beside train.jsonl, or every 10th pair. */
-function heldOutPairs(o: DpoOptions, file: PrefsFile): { train: readonly PrefPair[]; val: readonly PrefPair[]; valFile: string | null; note: string } {
+export function heldOutPairs(o: { readonly prefs: string; readonly valPrefs?: string }, file: PrefsFile): { train: readonly PrefPair[]; val: readonly PrefPair[]; valFile: string | null; note: string } {
   const sibling = basename(o.prefs) === "train.jsonl" ? join(dirname(o.prefs), "heldout.jsonl") : null;
   const valPath = o.valPrefs ?? (sibling !== null && existsSync(sibling) ? sibling : null);
   if (valPath !== null) return { train: file.pairs, val: readPrefsFile(valPath).pairs, valFile: valPath, note: `held-out pairs from ${valPath}` };
