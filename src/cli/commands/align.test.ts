@@ -1,4 +1,4 @@
-// `kotodama align` at the edge: --help lists the flags; ppo/grpo fail as not built yet; bad flags and missing
+// `kotodama align` at the edge: --help lists the flags; ppo/grpo without --reward fail clearly; bad flags and missing
 // inputs fail with clear errors and write nothing; a tiny DPO run through the CLI prints its JSON summary.
 // Not here: DPO's numbers (train/dpo/dpo.test.ts).
 import assert from "node:assert/strict";
@@ -36,14 +36,14 @@ test("--help lists every flag", async () => {
   for (const f of ["--method", "--model", "--prefs", "--val-prefs", "--out", "--beta", "--max-steps", "--lr", "--batch-size", "--context", "--drop-long", "--time-budget", "--seed", "--lora-rank", "--lora-alpha", "--lora-dropout", "--lora-targets", "--threads", "--json"]) assert.ok(out.includes(f), f);
 });
 
-test("ppo and grpo are not built yet; bad flags and missing inputs fail clearly and write nothing", async () => {
+test("ppo and grpo need --reward; bad flags and missing inputs fail clearly and write nothing", async () => {
   const out = join(dir, "bad");
   const prefs = join(dir, "p.jsonl");
   writeFileSync(prefs, `${JSON.stringify({ prompt: "a", chosen: "b", rejected: "c" })}\n`);
   const ok = ["--model", "m", "--prefs", prefs, "--out", out];
   const cases: [string[], RegExp][] = [
-    [["--method", "ppo", ...ok], /--method ppo is not built yet/],
-    [["--method", "grpo", ...ok], /--method grpo is not built yet/],
+    [["--method", "ppo", ...ok], /--method ppo: --reward RUN .* is required/],
+    [["--method", "grpo", ...ok], /--method grpo: --reward RUN .* is required/],
     [["--method", "rlhf", ...ok], /--method expects one of dpo, ppo, grpo/],
     [ok, /--method expects one of dpo, ppo, grpo, got null/],
     [["--method", "dpo", "--prefs", prefs, "--out", out], /--model RUN_OR_FILE is required/],
@@ -52,7 +52,8 @@ test("ppo and grpo are not built yet; bad flags and missing inputs fail clearly 
     [["--method", "dpo", ...ok, "--beta=-1"], /--beta expects a number/],
     [["--method", "dpo", ...ok, "--beta", "0"], /--beta expects a number/],
     [["--method", "dpo", ...ok, "--lora-alpha", "8"], /--lora-alpha needs --lora-rank R/],
-    [["--method", "dpo", ...ok, "--epochs", "1"], /Unknown option '--epochs'/],
+    [["--method", "dpo", ...ok, "--epochs", "1"], /--epochs applies to --method ppo and grpo, not dpo/],
+    [["--method", "dpo", ...ok, "--nonsense", "1"], /Unknown option '--nonsense'/],
     [["--method", "dpo", ...ok, "stray"], /unexpected argument 'stray'/],
     [["--method", "dpo", ...ok.slice(0, 1), join(dir, "missing.gguf"), ...ok.slice(2)], /missing\.gguf: cannot open model/],
   ];

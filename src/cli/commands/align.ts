@@ -1,18 +1,27 @@
-// `kotodama align`: parses flags, trains a model on preference pairs (src/train/dpo) with the same progress line
-// as `train` (plus DPO's margin and accuracy), prints a summary. PPO and GRPO are named but not built yet.
-// Not here: any training logic (src/train/dpo), the pair format (src/data/prefs/format.ts).
+// `kotodama align`: parses flags, aligns a model with preference pairs by DPO (src/train/dpo) or with a reward
+// model by PPO or GRPO (src/train/rl), with the same progress line as `train`, and prints a summary.
+// Not here: any training logic (src/train/dpo, src/train/rl), the pair format (src/data/prefs/format.ts).
 import type { Command } from "../command.js";
 import { intFlag, numberFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { DPO_DEFAULTS, runDpo, type DpoSettings } from "../../train/dpo/index.js";
+import { RL_DEFAULTS, runRl, type RlSettings } from "../../train/rl/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { LORA_FLAGS, loraFlags } from "./sft.js";
 import { parseDuration, progressPrinter } from "./train.js";
 
 const METHODS = ["dpo", "ppo", "grpo"] as const;
+const RL_ONLY = ["reward", "iterations", "prompts", "group", "epochs", "kl-coef", "max-new-tokens", "temperature"] as const;
 
 const HELP = [
   "Usage: kotodama align --method dpo --model RUN_OR_FILE --prefs FILE --out DIR [flags]",
+  "       kotodama align --method ppo|grpo --model RUN_OR_FILE --prefs FILE --reward RUN --out DIR [flags]",
+  "",
+  "PPO and GRPO (docs/alignment.md): each iteration the policy answers --prompts prompts from --prefs (their",
+  "conversations; GRPO answers each --group times) in one batched generation, the reward model (--reward, from",
+  "`kotodama reward train`) scores the answers, and --epochs optimizer steps follow on PPO's clipped objective",
+  "with a value head, GAE and a per-token KL penalty to the starting model (InstructGPT), or GRPO's",
+  "group-normalized advantages and k3 KL term. metrics.jsonl logs reward, KL, length and entropy; rl.svg plots them.",
   "",
   "Aligns a model with preference pairs by Direct Preference Optimization (docs/alignment.md): the loss",
   "−log σ(β((πc − rc) − (πr − rr))) on the summed log-probabilities of the chosen and rejected answers (answer",
@@ -26,7 +35,15 @@ const HELP = [
   "`kotodama label`; ties and skips are not trained on.",
   "",
   "Flags:",
-  "  --method M          dpo (ppo and grpo are not built yet)",
+  "  --method M          dpo, ppo or grpo",
+  "  --reward RUN        (ppo, grpo) the reward model's run directory",
+  `  --iterations N      (ppo, grpo) rollout iterations (default ${RL_DEFAULTS.iterations})`,
+  `  --prompts N         (ppo, grpo) prompts per iteration (default ${RL_DEFAULTS.prompts})`,
+  `  --group G           (grpo) answers per prompt (default ${RL_DEFAULTS.group})`,
+  `  --epochs K          (ppo, grpo) optimizer steps per iteration (default ${RL_DEFAULTS.epochs})`,
+  `  --kl-coef B         (ppo) KL penalty in the reward (default ${RL_DEFAULTS.ppoKl}); (grpo) KL weight (default ${RL_DEFAULTS.grpoKl})`,
+  `  --max-new-tokens N  (ppo, grpo) answer length cap (default ${RL_DEFAULTS.maxNewTokens})`,
+  `  --temperature T     (ppo, grpo) sampling temperature of rollouts (default ${RL_DEFAULTS.temperature})`,
   "  --model PATH        a kotodama run directory, a GGUF file or a Hugging Face folder",
   "  --prefs FILE        training pairs",
   "  --val-prefs FILE    held-out pairs (default: heldout.jsonl beside a --prefs named train.jsonl, else every",
@@ -64,6 +81,14 @@ export const alignCommand: Command = {
         "val-prefs": { type: "string" },
         out: { type: "string" },
         beta: { type: "string" },
+        reward: { type: "string" },
+        iterations: { type: "string" },
+        prompts: { type: "string" },
+        group: { type: "string" },
+        epochs: { type: "string" },
+        "kl-coef": { type: "string" },
+        "max-new-tokens": { type: "string" },
+        temperature: { type: "string" },
         "max-steps": { type: "string" },
         lr: { type: "string" },
         "batch-size": { type: "string" },
@@ -80,11 +105,12 @@ export const alignCommand: Command = {
     if (positionals.length > 0) throw new KotodamaError(`kotodama align: unexpected argument '${positionals[0]}'`);
     const method = values.method;
     if (typeof method !== "string" || !(METHODS as readonly string[]).includes(method)) throw new KotodamaError(`kotodama align: --method expects one of ${METHODS.join(", ")}, got ${JSON.stringify(method ?? null)}`);
-    if (method !== "dpo") throw new KotodamaError(`kotodama align: --method ${method} is not built yet (it arrives with a later step of issue #11); use --method dpo`);
     if (typeof values.model !== "string") throw new KotodamaError("kotodama align: --model RUN_OR_FILE is required");
     if (typeof values.prefs !== "string") throw new KotodamaError("kotodama align: --prefs FILE is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama align: --out DIR is required");
     const lora = loraFlags("align", values);
+    if (method === "ppo" || method === "grpo") return runRlCommand(method, values, lora);
+    for (const k of RL_ONLY) if (values[k] !== undefined) throw new KotodamaError(`kotodama align: --${k} applies to --method ppo and grpo, not dpo`);
     const settings: DpoSettings = {
       ...(values.beta !== undefined ? { beta: numberFlag("align", "beta", values.beta, 0, 1e-6, 1e3) } : {}),
       ...(values["max-steps"] !== undefined ? { maxSteps: intFlag("align", "max-steps", values["max-steps"], 0, 1) } : {}),
@@ -120,3 +146,29 @@ export const alignCommand: Command = {
     return 0;
   },
 };
+
+/** `align --method ppo|grpo`. */
+function runRlCommand(method: "ppo" | "grpo", values: Record<string, unknown>, lora: Readonly<Record<string, unknown>> | undefined): number {
+  if (typeof values.reward !== "string") throw new KotodamaError(`kotodama align --method ${method}: --reward RUN (a reward model from \`kotodama reward train\`) is required`);
+  const int = (k: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined => (values[k] === undefined ? undefined : intFlag("align", k, values[k], 0, min, max));
+  const num = (k: string, min: number, max: number): number | undefined => (values[k] === undefined ? undefined : numberFlag("align", k, values[k], 0, min, max));
+  const pick = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const settings: RlSettings = pick({
+    iterations: int("iterations", 1), prompts: int("prompts", 1, 4096), group: int("group", 2, 256), epochs: int("epochs", 1, 64),
+    klCoef: num("kl-coef", 0, 100), maxNewTokens: int("max-new-tokens", 1, 1 << 16), temperature: num("temperature", 1e-3, 10),
+    seed: int("seed", 0), lr: num("lr", 1e-12, 10), ...(lora !== undefined ? { lora } : {}),
+  });
+  const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : undefined;
+  const threads = values.threads === undefined ? undefined : intFlag("align", "threads", values.threads, 1, 1, 256);
+  const res = runRl({
+    method, model: values.model as string, reward: values.reward, prefs: values.prefs as string, outDir: values.out as string, settings,
+    backend: loadBackend(threads === undefined ? {} : { threads }),
+    ...(budget !== undefined ? { timeBudgetS: budget } : {}),
+    onProgress: progressPrinter(), log: (s) => void process.stderr.write(`${s}\n`),
+  });
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  const summary = { run_dir: values.out, method, steps: res.steps, max_steps: res.maxSteps, iterations: res.iterations, first_reward: res.firstReward, last_reward: res.lastReward, train_loss: res.lastLoss };
+  if (values.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stdout.write(`run: ${values.out}\n${method}: ${res.iterations} iterations, ${res.steps} steps; reward ${res.firstReward.toFixed(3)} → ${res.lastReward.toFixed(3)}\n`);
+  return 0;
+}

@@ -25,7 +25,10 @@ export function gae(rewards: ArrayLike<number>, values: ArrayLike<number>, gamma
 /** x − mean over std (population, + 1e-8), in place over all given arrays together (the batch's tokens). */
 export function whiten(xs: readonly Float64Array[]): void {
   let n = 0, sum = 0;
-  for (const x of xs) for (const v of x) (n++, (sum += v));
+  for (const x of xs) {
+    n += x.length;
+    for (const v of x) sum += v;
+  }
   if (n === 0) return;
   const mean = sum / n;
   let ss = 0;
