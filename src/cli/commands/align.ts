@@ -2,12 +2,12 @@
 // as `train` (plus DPO's margin and accuracy), prints a summary. PPO and GRPO are named but not built yet.
 // Not here: any training logic (src/train/dpo), the pair format (src/data/prefs/format.ts).
 import type { Command } from "../command.js";
-import { intFlag, numberFlag, parseFlags } from "../command.js";
+import { numberFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { DPO_DEFAULTS, runDpo, type DpoSettings } from "../../train/dpo/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { LORA_FLAGS, loraFlags } from "./sft.js";
-import { parseDuration, progressPrinter } from "./train.js";
+import { FINETUNE_FLAGS, finetuneFlags } from "./finetune-flags.js";
+import { progressPrinter } from "./train.js";
 
 const METHODS = ["dpo", "ppo", "grpo"] as const;
 
@@ -64,16 +64,7 @@ export const alignCommand: Command = {
         "val-prefs": { type: "string" },
         out: { type: "string" },
         beta: { type: "string" },
-        "max-steps": { type: "string" },
-        lr: { type: "string" },
-        "batch-size": { type: "string" },
-        context: { type: "string" },
-        "drop-long": { type: "boolean" },
-        "time-budget": { type: "string" },
-        seed: { type: "string" },
-        ...LORA_FLAGS,
-        threads: { type: "string" },
-        json: { type: "boolean" },
+        ...FINETUNE_FLAGS,
       },
       true,
     );
@@ -84,19 +75,8 @@ export const alignCommand: Command = {
     if (typeof values.model !== "string") throw new KotodamaError("kotodama align: --model RUN_OR_FILE is required");
     if (typeof values.prefs !== "string") throw new KotodamaError("kotodama align: --prefs FILE is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama align: --out DIR is required");
-    const lora = loraFlags("align", values);
-    const settings: DpoSettings = {
-      ...(values.beta !== undefined ? { beta: numberFlag("align", "beta", values.beta, 0, 1e-6, 1e3) } : {}),
-      ...(values["max-steps"] !== undefined ? { maxSteps: intFlag("align", "max-steps", values["max-steps"], 0, 1) } : {}),
-      ...(values.seed !== undefined ? { seed: intFlag("align", "seed", values.seed, 0, 0) } : {}),
-      ...(values.lr !== undefined ? { lr: numberFlag("align", "lr", values.lr, 0, 1e-12, 10) } : {}),
-      ...(values["batch-size"] !== undefined ? { batchSize: intFlag("align", "batch-size", values["batch-size"], 0, 1, 4096) } : {}),
-      ...(values.context !== undefined ? { context: intFlag("align", "context", values.context, 0, 2) } : {}),
-      overflow: values["drop-long"] === true ? "drop" : "truncate",
-      ...(lora !== undefined ? { lora } : {}),
-    };
-    const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : undefined;
-    const threads = values.threads === undefined ? undefined : intFlag("align", "threads", values.threads, 1, 1, 256);
+    const { settings: common, budget, threads } = finetuneFlags("align", values);
+    const settings: DpoSettings = { ...common, ...(values.beta !== undefined ? { beta: numberFlag("align", "beta", values.beta, 0, 1e-6, 1e3) } : {}) };
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const res = runDpo({
       model: values.model,
