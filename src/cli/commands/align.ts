@@ -6,7 +6,7 @@ import { numberFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { DPO_DEFAULTS, runDpo, type DpoSettings } from "../../train/dpo/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { FINETUNE_FLAGS, finetuneFlags } from "./finetune-flags.js";
+import { FINETUNE_FLAGS, FINETUNE_HELP_TAIL, finetuneFlags } from "./finetune-flags.js";
 import { progressPrinter } from "./train.js";
 
 const METHODS = ["dpo", "ppo", "grpo"] as const;
@@ -42,11 +42,7 @@ const HELP = [
   "  --seed S            seed of the run (default 1337)",
   "  --lora-rank R       LoRA instead of full fine-tuning: rank-R adapters on a frozen base; the run directory",
   "                      gets the merged model plus adapter/ (PEFT) and adapter.gguf (llama.cpp)",
-  "  --lora-alpha A      LoRA scaling numerator, update = (A/R)·B·A (default 2R)",
-  "  --lora-dropout P    dropout on the adapters' input while training (default 0)",
-  "  --lora-targets L    comma-separated modules (default q_proj,v_proj; GPT-2: c_attn)",
-  "  --threads N         compute threads (default: all cores)",
-  "  --json              print the final summary as JSON",
+  ...FINETUNE_HELP_TAIL,
 ].join("\n");
 
 export const alignCommand: Command = {

@@ -21,6 +21,15 @@ export const FINETUNE_FLAGS = {
   json: { type: "boolean" },
 } as const;
 
+/** Help lines of the LoRA companions, threads and --json, the same in both commands. */
+export const FINETUNE_HELP_TAIL = [
+  "  --lora-alpha A      LoRA scaling numerator, update = (A/R)·B·A (default 2R)",
+  "  --lora-dropout P    dropout on the adapters' input while training (default 0)",
+  "  --lora-targets L    comma-separated modules (default q_proj,v_proj; GPT-2: c_attn)",
+  "  --threads N         compute threads (default: all cores)",
+  "  --json              print the final summary as JSON",
+] as const;
+
 /** The settings both runs take (SftSettings and DpoSettings share these keys). */
 export interface FinetuneSettings {
   readonly maxSteps?: number;

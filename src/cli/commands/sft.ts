@@ -6,7 +6,7 @@ import { loadBackend } from "../../engine/backend.js";
 import { runSft, type SftSettings } from "../../train/sft/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { progressPrinter } from "./train.js";
-import { FINETUNE_FLAGS, finetuneFlags } from "./finetune-flags.js";
+import { FINETUNE_FLAGS, FINETUNE_HELP_TAIL, finetuneFlags } from "./finetune-flags.js";
 
 const HELP = [
   "Usage: kotodama sft --model RUN_OR_FILE --data FILE... --out DIR [flags]",
@@ -41,11 +41,7 @@ const HELP = [
   "  --seed S            seed of the SNI sampling and the run (default 1337)",
   "  --lora-rank R       LoRA instead of full fine-tuning: rank-R adapters on a frozen base (default lr 2e-4);",
   "                      the run directory gets the merged model plus adapter/ (PEFT) and adapter.gguf (llama.cpp)",
-  "  --lora-alpha A      LoRA scaling numerator, update = (A/R)·B·A (default 2R)",
-  "  --lora-dropout P    dropout on the adapters' input while training (default 0)",
-  "  --lora-targets L    comma-separated modules (default q_proj,v_proj; GPT-2: c_attn)",
-  "  --threads N         compute threads (default: all cores)",
-  "  --json              print the final summary as JSON",
+  ...FINETUNE_HELP_TAIL,
 ].join("\n");
 
 export const sftCommand: Command = {
