@@ -19,6 +19,21 @@ import { validateTrainConfig, type TrainConfig } from "./config.js";
 import type { Trainable, WeightInit } from "./loop.js";
 import { sftTemplates } from "./sft/template.js";
 
+/** Settings every fine-tuning run takes (SftSettings and DpoSettings add their own); the rest is derived. */
+export interface FinetuneSettings {
+  readonly maxSteps?: number;
+  readonly seed?: number;
+  readonly lr?: number;
+  /** Items (examples, pairs) per step. */
+  readonly batchSize?: number;
+  /** Longest row in tokens; default min(model context, 1024). */
+  readonly context?: number;
+  /** Rows longer than the context: cut to it (default) or left out. */
+  readonly overflow?: "truncate" | "drop";
+  /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
+  readonly lora?: Readonly<Record<string, unknown>>;
+}
+
 export const sha256File = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 /** The base model's identity for config.json: a file's hash, or a folder's weights file hash. */

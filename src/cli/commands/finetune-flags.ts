@@ -3,6 +3,7 @@
 // Not here: a command's own flags (its data, --pack, --beta), or any training (src/train).
 import { intFlag, numberFlag, type Parsed } from "../command.js";
 import { KotodamaError } from "../../util/errors.js";
+import type { FinetuneSettings } from "../../train/finetune.js";
 import { parseDuration } from "./train.js";
 
 export const FINETUNE_FLAGS = {
@@ -29,17 +30,6 @@ export const FINETUNE_HELP_TAIL = [
   "  --threads N         compute threads (default: all cores)",
   "  --json              print the final summary as JSON",
 ] as const;
-
-/** The settings both runs take (SftSettings and DpoSettings share these keys). */
-export interface FinetuneSettings {
-  readonly maxSteps?: number;
-  readonly seed?: number;
-  readonly lr?: number;
-  readonly batchSize?: number;
-  readonly context?: number;
-  readonly overflow: "truncate" | "drop";
-  readonly lora?: Readonly<Record<string, unknown>>;
-}
 
 /** --lora-rank R and its companions as resolveLoraConfig's input, or undefined for full fine-tuning. */
 function loraFlags(cmd: string, values: Parsed["values"]): Readonly<Record<string, unknown>> | undefined {

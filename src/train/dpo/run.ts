@@ -17,29 +17,18 @@ import { KotodamaError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { writeAtomic } from "../checkpoint.js";
 import type { RunConfig, TrainConfig } from "../config.js";
-import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File } from "../finetune.js";
+import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneSettings } from "../finetune.js";
 import { train, type Objective, type Progress, type TrainResult } from "../loop.js";
 import { readMetrics } from "../metrics.js";
 import { lossCurveSvg } from "../plot.js";
-import type { Overflow } from "../sft/examples.js";
 import { dpoLoss, sequenceLogps, type DpoStats } from "./loss.js";
 import { dpoBatchSource, encodePairs, longestRow } from "./pairs.js";
 import { pairLogps, referenceLogps } from "./reference.js";
 
 /** Settings a user may give; everything else is derived (dpoTrainConfig). */
-export interface DpoSettings {
-  /** β: the strength of the pull towards the reference (default 0.1, the DPO paper's). */
+export interface DpoSettings extends FinetuneSettings {
+  /** β: the strength of the pull towards the reference (default 0.1, the DPO paper's). batchSize counts pairs. */
   readonly beta?: number;
-  readonly maxSteps?: number;
-  readonly seed?: number;
-  readonly lr?: number;
-  /** Pairs per step (2 rows each; default 4). */
-  readonly batchSize?: number;
-  /** Longest row in tokens; default min(model context, 1024). */
-  readonly context?: number;
-  readonly overflow?: Overflow;
-  /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
-  readonly lora?: Readonly<Record<string, unknown>>;
 }
 
 export interface DpoOptions {

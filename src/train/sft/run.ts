@@ -9,25 +9,16 @@ import { hfTokenizerConfig, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import type { RunConfig, TrainConfig } from "../config.js";
 import { train, type Progress, type TrainResult } from "../loop.js";
-import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File } from "../finetune.js";
+import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneSettings } from "../finetune.js";
 import { packRows, sftBatchSource } from "./batches.js";
-import { encodeExamples, type Overflow, type SftRow } from "./examples.js";
+import { encodeExamples, type SftRow } from "./examples.js";
 import { readSftFile, type SftExample, type SftFile, type SftFormat } from "./formats.js";
 
 /** Settings a user may give; everything else is derived (sftTrainConfig). */
-export interface SftSettings {
-  readonly maxSteps?: number;
-  readonly seed?: number;
-  readonly lr?: number;
-  readonly batchSize?: number;
-  /** Longest row in tokens; default min(model context, 1024). */
-  readonly context?: number;
-  readonly overflow?: Overflow;
+export interface SftSettings extends FinetuneSettings {
   readonly sniShots?: number;
   /** Pack consecutive examples into rows of the context, each attending only within itself (default: one per row). */
   readonly pack?: boolean;
-  /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
-  readonly lora?: Readonly<Record<string, unknown>>;
 }
 
 export interface SftOptions {
