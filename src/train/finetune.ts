@@ -16,7 +16,8 @@ import { ByteLevelBpe, hfTokenizerJson, type ChatTemplates } from "../tokenizer/
 import { KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { validateTrainConfig, type TrainConfig } from "./config.js";
-import type { Trainable, WeightInit } from "./loop.js";
+import type { Progress, Trainable, WeightInit } from "./loop.js";
+import type { Backend } from "../engine/ops.js";
 import { sftTemplates } from "./sft/template.js";
 
 /** Settings every fine-tuning run takes (SftSettings and DpoSettings add their own); the rest is derived. */
@@ -32,6 +33,18 @@ export interface FinetuneSettings {
   readonly overflow?: "truncate" | "drop";
   /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
   readonly lora?: Readonly<Record<string, unknown>>;
+}
+
+/** How a fine-tuning run is driven (SftOptions and DpoOptions add the model, data and settings). */
+export interface FinetuneRunOptions {
+  /** Run directory; null trains in memory only. */
+  readonly outDir: string | null;
+  readonly backend: Backend;
+  readonly timeBudgetS?: number;
+  /** Stop after this step without changing the schedule (tests: as if killed after its checkpoint). */
+  readonly stopAfterStep?: number;
+  readonly onProgress?: (p: Progress) => void;
+  readonly log?: (line: string) => void;
 }
 
 export const sha256File = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");

@@ -8,7 +8,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { Backend } from "../../engine/ops.js";
 import { readPrefsFile, type PrefPair, type PrefsFile } from "../../data/prefs/format.js";
 import type { ModelConfig } from "../../models/index.js";
 import { Graph } from "../../tensor/index.js";
@@ -17,8 +16,8 @@ import { KotodamaError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { writeAtomic } from "../checkpoint.js";
 import type { RunConfig, TrainConfig } from "../config.js";
-import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneSettings } from "../finetune.js";
-import { train, type Objective, type Progress, type TrainResult } from "../loop.js";
+import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneRunOptions, type FinetuneSettings } from "../finetune.js";
+import { train, type Objective, type TrainResult } from "../loop.js";
 import { readMetrics } from "../metrics.js";
 import { lossCurveSvg } from "../plot.js";
 import { dpoLoss, sequenceLogps, type DpoStats } from "./loss.js";
@@ -31,20 +30,13 @@ export interface DpoSettings extends FinetuneSettings {
   readonly beta?: number;
 }
 
-export interface DpoOptions {
+export interface DpoOptions extends FinetuneRunOptions {
   readonly model: string;
   readonly prefs: string;
   /** Held-out pairs; default: heldout.jsonl beside a --prefs named train.jsonl (`data prefs` output), else every
    *  10th pair (under 10 pairs, the training pairs themselves). */
   readonly valPrefs?: string;
-  readonly outDir: string | null;
   readonly settings?: DpoSettings;
-  readonly backend: Backend;
-  readonly timeBudgetS?: number;
-  /** Stop after this step without changing the schedule (tests: as if killed after its checkpoint). */
-  readonly stopAfterStep?: number;
-  readonly onProgress?: (p: Progress) => void;
-  readonly log?: (line: string) => void;
 }
 
 /** Preference accuracy under the implicit reward (share of pairs with margin > 0) and the mean margin. */

@@ -3,13 +3,12 @@
 // initialiser and example batches; the run directory matches `train`'s plus tokenizer_config.json holding the
 // chat template the examples were rendered with, so `kotodama chat RUN` talks in the trained format.
 // Not here: flag parsing (cli/commands/sft.ts), LoRA (reserved), packing (batches.ts).
-import type { Backend } from "../../engine/ops.js";
 import type { ModelConfig } from "../../models/index.js";
 import { hfTokenizerConfig, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import type { RunConfig, TrainConfig } from "../config.js";
-import { train, type Progress, type TrainResult } from "../loop.js";
-import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneSettings } from "../finetune.js";
+import { train, type TrainResult } from "../loop.js";
+import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneRunOptions, type FinetuneSettings } from "../finetune.js";
 import { packRows, sftBatchSource } from "./batches.js";
 import { encodeExamples, type SftRow } from "./examples.js";
 import { readSftFile, type SftExample, type SftFile, type SftFormat } from "./formats.js";
@@ -21,19 +20,12 @@ export interface SftSettings extends FinetuneSettings {
   readonly pack?: boolean;
 }
 
-export interface SftOptions {
+export interface SftOptions extends FinetuneRunOptions {
   readonly model: string;
   readonly data: readonly string[];
   /** Held-out files; default: every 10th example (or, under 10 examples, the training examples themselves). */
   readonly valData?: readonly string[];
-  readonly outDir: string | null;
   readonly settings?: SftSettings;
-  readonly backend: Backend;
-  readonly timeBudgetS?: number;
-  /** Stop after this step without changing the schedule (tests: as if killed after its checkpoint). */
-  readonly stopAfterStep?: number;
-  readonly onProgress?: (p: Progress) => void;
-  readonly log?: (line: string) => void;
 }
 
 export interface SftResult extends TrainResult {
