@@ -5,16 +5,47 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { LoadedModel } from "../models/load.js";
+import { decoderWeightsOf, loadModel, type LoadedModel } from "../models/load.js";
+import { weightNaming } from "../models/config.js";
 import { initDecoderWeights, namedWeights, type DecoderWeights, type NamedWeight } from "../models/index.js";
-import { attachLora, mergeLora, type LoraConfig } from "../models/lora.js";
+import { attachLora, mergeLora, resolveLoraConfig, type LoraConfig } from "../models/lora.js";
 import { writePeftAdapter } from "../models/lora-peft.js";
 import { writeLoraGguf } from "../models/lora-gguf.js";
 import type { Graph } from "../tensor/index.js";
-import { ByteLevelBpe, hfTokenizerJson } from "../tokenizer/index.js";
+import { ByteLevelBpe, hfTokenizerJson, type ChatTemplates } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import type { Trainable, WeightInit } from "./loop.js";
+import { validateTrainConfig, type TrainConfig } from "./config.js";
+import type { Progress, Trainable, WeightInit } from "./loop.js";
+import type { Backend } from "../engine/ops.js";
+import { sftTemplates } from "./sft/template.js";
+
+/** Settings every fine-tuning run takes (SftSettings and DpoSettings add their own); the rest is derived. */
+export interface FinetuneSettings {
+  readonly maxSteps?: number;
+  readonly seed?: number;
+  readonly lr?: number;
+  /** Items (examples, pairs) per step. */
+  readonly batchSize?: number;
+  /** Longest row in tokens; default min(model context, 1024). */
+  readonly context?: number;
+  /** Rows longer than the context: cut to it (default) or left out. */
+  readonly overflow?: "truncate" | "drop";
+  /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
+  readonly lora?: Readonly<Record<string, unknown>>;
+}
+
+/** How a fine-tuning run is driven (SftOptions and DpoOptions add the model, data and settings). */
+export interface FinetuneRunOptions {
+  /** Run directory; null trains in memory only. */
+  readonly outDir: string | null;
+  readonly backend: Backend;
+  readonly timeBudgetS?: number;
+  /** Stop after this step without changing the schedule (tests: as if killed after its checkpoint). */
+  readonly stopAfterStep?: number;
+  readonly onProgress?: (p: Progress) => void;
+  readonly log?: (line: string) => void;
+}
 
 export const sha256File = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
 
@@ -67,4 +98,38 @@ export function loraAdapt(m: LoadedModel, lc: LoraConfig, seed: number, log: (li
       },
     };
   };
+}
+
+/** A fine-tuning run's starting point: the loaded model, its weights, the resolved LoRA config (or null), the chat
+ *  template the data is rendered with, and the tokenizer.json to store (null without a run directory). */
+export interface FinetuneBase {
+  readonly m: LoadedModel;
+  readonly base: DecoderWeights;
+  readonly lora: LoraConfig | null;
+  readonly templates: ChatTemplates;
+  readonly tokenizerJson: string | null;
+}
+
+export function openBase(command: string, path: string, lora: Readonly<Record<string, unknown>> | undefined, outDir: string | null, log: (line: string) => void): FinetuneBase {
+  const m = loadModel(path);
+  const base = decoderWeightsOf(m);
+  if (base.ropeFreqs !== null) throw new KotodamaError(`${command}: ${path} has RoPE frequency factors (model.rope_freqs), which a run directory cannot store yet`);
+  const lc = lora === undefined ? null : resolveLoraConfig(lora, weightNaming(m.config));
+  const { templates, fallback } = sftTemplates(m.tokenizer);
+  log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
+  return { m, base, lora: lc, templates, tokenizerJson: outDir === null ? null : tokenizerJsonOf(m, command) };
+}
+
+/** A fine-tuning schedule: AdamW without weight decay, linear warm-up over warmup × maxSteps then cosine decay to
+ *  lr/10, gradient clipping at 1, evaluation ten times a run over the whole held-out set (valN items). */
+export function finetuneTrainConfig(command: string, o: { lr: number; maxSteps: number; warmup: number; batchSize: number; valN: number; seed: number }): TrainConfig {
+  const { lr, maxSteps, batchSize: B } = o;
+  return validateTrainConfig(
+    {
+      lr, minLr: lr / 10, warmupSteps: Math.floor(o.warmup * maxSteps), maxSteps, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: 1,
+      batchSize: B, gradAccum: 1, evalInterval: Math.max(1, Math.floor(maxSteps / 10)), evalBatches: Math.ceil(o.valN / B),
+      checkpointInterval: Math.max(1, Math.min(50, Math.floor(maxSteps / 10))), seed: o.seed,
+    },
+    command,
+  );
 }

@@ -12,27 +12,13 @@ import { resolveRunConfig, train } from "../../train/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { main } from "../main.js";
 import { alignCommand } from "./align.js";
+import { captureStdout } from "../../../tests/support/capture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kd-cli-align-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  let out = "";
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-  return out;
-}
-
 test("--help lists every flag", async () => {
-  const out = await capture(async () => assert.equal(await main(["align", "--help"]), 0));
+  const out = await captureStdout(async () => assert.equal(await main(["align", "--help"]), 0));
   for (const f of ["--method", "--model", "--prefs", "--val-prefs", "--out", "--beta", "--max-steps", "--lr", "--batch-size", "--context", "--drop-long", "--time-budget", "--seed", "--lora-rank", "--lora-alpha", "--lora-dropout", "--lora-targets", "--threads", "--json"]) assert.ok(out.includes(f), f);
 });
 
@@ -74,7 +60,7 @@ test("a tiny DPO run through the CLI: run directory, summary, a bad pairs line n
   writeFileSync(prefs, [["What do you say?", "Thank you, friend.", "Go away, fool!"], ["Hello there.", "Be kind.", "Go away!"]].map(([prompt, chosen, rejected]) => JSON.stringify({ prompt, chosen, rejected })).join("\n"));
   writeFileSync(join(dir, "heldout.jsonl"), `${JSON.stringify({ messages: [{ role: "user", content: "Hello there." }], chosen: "Thank you.", rejected: "Fool!" })}\n`);
   const out = join(dir, "dpo");
-  const captured = await capture(() => alignCommand.run(["--method", "dpo", "--model", base, "--prefs", prefs, "--out", out, "--max-steps", "2", "--batch-size", "2", "--threads", "1", "--json"]));
+  const captured = await captureStdout(() => alignCommand.run(["--method", "dpo", "--model", base, "--prefs", prefs, "--out", out, "--max-steps", "2", "--batch-size", "2", "--threads", "1", "--json"]));
   const s = JSON.parse(captured.trim()) as { method: string; steps: number; train_pairs: number; val_pairs: number; heldout_accuracy: number; reference_cached: boolean };
   assert.deepEqual([s.method, s.steps, s.train_pairs, s.val_pairs, s.reference_cached], ["dpo", 2, 2, 1, false]);
   const cfg = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as { kind: string; dpo: { beta: number; valPrefs: { path: string } } };

@@ -2,13 +2,14 @@
 // model by PPO or GRPO (src/train/rl), with the same progress line as `train`, and prints a summary.
 // Not here: any training logic (src/train/dpo, src/train/rl), the pair format (src/data/prefs/format.ts).
 import type { Command } from "../command.js";
-import { intFlag, numberFlag, parseFlags } from "../command.js";
+import { intFlag, numberFlag, parseFlags, type Parsed } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { DPO_DEFAULTS, runDpo, type DpoSettings } from "../../train/dpo/index.js";
+import type { FinetuneSettings } from "../../train/finetune.js";
 import { RL_DEFAULTS, runRl, type RlSettings } from "../../train/rl/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { LORA_FLAGS, loraFlags } from "./sft.js";
-import { parseDuration, progressPrinter } from "./train.js";
+import { FINETUNE_FLAGS, FINETUNE_HELP_TAIL, finetuneFlags } from "./finetune-flags.js";
+import { progressPrinter } from "./train.js";
 
 const METHODS = ["dpo", "ppo", "grpo"] as const;
 const RL_ONLY = ["reward", "iterations", "prompts", "group", "epochs", "kl-coef", "max-new-tokens", "temperature"] as const;
@@ -59,16 +60,12 @@ const HELP = [
   "  --seed S            seed of the run (default 1337)",
   "  --lora-rank R       LoRA instead of full fine-tuning: rank-R adapters on a frozen base; the run directory",
   "                      gets the merged model plus adapter/ (PEFT) and adapter.gguf (llama.cpp)",
-  "  --lora-alpha A      LoRA scaling numerator, update = (A/R)·B·A (default 2R)",
-  "  --lora-dropout P    dropout on the adapters' input while training (default 0)",
-  "  --lora-targets L    comma-separated modules (default q_proj,v_proj; GPT-2: c_attn)",
-  "  --threads N         compute threads (default: all cores)",
-  "  --json              print the final summary as JSON",
+  ...FINETUNE_HELP_TAIL,
 ].join("\n");
 
 export const alignCommand: Command = {
   name: "align",
-  summary: "align a model with preference pairs (DPO)",
+  summary: "align a model: DPO on preference pairs, or PPO/GRPO with a reward model",
   help: HELP,
   async run(argv) {
     const { values, positionals } = parseFlags(
@@ -89,16 +86,7 @@ export const alignCommand: Command = {
         "kl-coef": { type: "string" },
         "max-new-tokens": { type: "string" },
         temperature: { type: "string" },
-        "max-steps": { type: "string" },
-        lr: { type: "string" },
-        "batch-size": { type: "string" },
-        context: { type: "string" },
-        "drop-long": { type: "boolean" },
-        "time-budget": { type: "string" },
-        seed: { type: "string" },
-        ...LORA_FLAGS,
-        threads: { type: "string" },
-        json: { type: "boolean" },
+        ...FINETUNE_FLAGS,
       },
       true,
     );
@@ -108,21 +96,10 @@ export const alignCommand: Command = {
     if (typeof values.model !== "string") throw new KotodamaError("kotodama align: --model RUN_OR_FILE is required");
     if (typeof values.prefs !== "string") throw new KotodamaError("kotodama align: --prefs FILE is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama align: --out DIR is required");
-    const lora = loraFlags("align", values);
-    if (method === "ppo" || method === "grpo") return runRlCommand(method, values, lora);
+    const { settings: common, budget, threads } = finetuneFlags("align", values);
+    if (method === "ppo" || method === "grpo") return runRlCommand(method, values, common, budget, threads);
     for (const k of RL_ONLY) if (values[k] !== undefined) throw new KotodamaError(`kotodama align: --${k} applies to --method ppo and grpo, not dpo`);
-    const settings: DpoSettings = {
-      ...(values.beta !== undefined ? { beta: numberFlag("align", "beta", values.beta, 0, 1e-6, 1e3) } : {}),
-      ...(values["max-steps"] !== undefined ? { maxSteps: intFlag("align", "max-steps", values["max-steps"], 0, 1) } : {}),
-      ...(values.seed !== undefined ? { seed: intFlag("align", "seed", values.seed, 0, 0) } : {}),
-      ...(values.lr !== undefined ? { lr: numberFlag("align", "lr", values.lr, 0, 1e-12, 10) } : {}),
-      ...(values["batch-size"] !== undefined ? { batchSize: intFlag("align", "batch-size", values["batch-size"], 0, 1, 4096) } : {}),
-      ...(values.context !== undefined ? { context: intFlag("align", "context", values.context, 0, 2) } : {}),
-      overflow: values["drop-long"] === true ? "drop" : "truncate",
-      ...(lora !== undefined ? { lora } : {}),
-    };
-    const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : undefined;
-    const threads = values.threads === undefined ? undefined : intFlag("align", "threads", values.threads, 1, 1, 256);
+    const settings: DpoSettings = { ...common, ...(values.beta !== undefined ? { beta: numberFlag("align", "beta", values.beta, 0, 1e-6, 1e3) } : {}) };
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const res = runDpo({
       model: values.model,
@@ -148,18 +125,20 @@ export const alignCommand: Command = {
 };
 
 /** `align --method ppo|grpo`. */
-function runRlCommand(method: "ppo" | "grpo", values: Record<string, unknown>, lora: Readonly<Record<string, unknown>> | undefined): number {
+function runRlCommand(method: "ppo" | "grpo", values: Parsed["values"], common: FinetuneSettings, budget: number | undefined, threads: number | undefined): number {
   if (typeof values.reward !== "string") throw new KotodamaError(`kotodama align --method ${method}: --reward RUN (a reward model from \`kotodama reward train\`) is required`);
+  if (values["val-prefs"] !== undefined || values.beta !== undefined) throw new KotodamaError(`kotodama align --method ${method}: --${values.beta !== undefined ? "beta" : "val-prefs"} applies to dpo (use --kl-coef)`);
+  if (common.maxSteps !== undefined || common.batchSize !== undefined) throw new KotodamaError(`kotodama align --method ${method}: the schedule is --iterations × --epochs and the batch --prompts (× --group); --max-steps and --batch-size apply to dpo`);
   const int = (k: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined => (values[k] === undefined ? undefined : intFlag("align", k, values[k], 0, min, max));
   const num = (k: string, min: number, max: number): number | undefined => (values[k] === undefined ? undefined : numberFlag("align", k, values[k], 0, min, max));
-  const pick = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-  const settings: RlSettings = pick({
+  const opt = Object.entries({
     iterations: int("iterations", 1), prompts: int("prompts", 1, 4096), group: int("group", 2, 256), epochs: int("epochs", 1, 64),
     klCoef: num("kl-coef", 0, 100), maxNewTokens: int("max-new-tokens", 1, 1 << 16), temperature: num("temperature", 1e-3, 10),
-    seed: int("seed", 0), lr: num("lr", 1e-12, 10), ...(lora !== undefined ? { lora } : {}),
-  });
-  const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : undefined;
-  const threads = values.threads === undefined ? undefined : intFlag("align", "threads", values.threads, 1, 1, 256);
+  }).filter(([, v]) => v !== undefined);
+  const settings: RlSettings = {
+    ...Object.fromEntries(opt),
+    ...(common.seed !== undefined ? { seed: common.seed } : {}), ...(common.lr !== undefined ? { lr: common.lr } : {}), ...(common.lora !== undefined ? { lora: common.lora } : {}),
+  };
   const res = runRl({
     method, model: values.model as string, reward: values.reward, prefs: values.prefs as string, outDir: values.out as string, settings,
     backend: loadBackend(threads === undefined ? {} : { threads }),

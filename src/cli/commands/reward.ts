@@ -2,12 +2,12 @@
 // same progress line as `train`, prints a summary with the held-out accuracy against the baselines.
 // Not here: any training logic (src/train/reward), the pair format (src/data/prefs/format.ts).
 import type { Command } from "../command.js";
-import { intFlag, numberFlag, parseFlags } from "../command.js";
+import { parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
-import { REWARD_DEFAULTS, runReward, type RewardSettings } from "../../train/reward/index.js";
+import { REWARD_DEFAULTS, runReward } from "../../train/reward/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { LORA_FLAGS, loraFlags } from "./sft.js";
-import { parseDuration, progressPrinter } from "./train.js";
+import { FINETUNE_FLAGS, FINETUNE_HELP_TAIL, finetuneFlags } from "./finetune-flags.js";
+import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama reward train --model RUN_OR_FILE --prefs FILE --out DIR [flags]",
@@ -32,9 +32,7 @@ const HELP = [
   "  --time-budget T     stop after T of training (e.g. 90s, 10m)",
   "  --seed S            seed of the run (default 1337)",
   "  --lora-rank R       LoRA on the body instead of full fine-tuning (the head always trains)",
-  "  --lora-alpha A, --lora-dropout P, --lora-targets L   as for `kotodama sft`",
-  "  --threads N         compute threads (default: all cores)",
-  "  --json              print the final summary as JSON",
+  ...FINETUNE_HELP_TAIL,
 ].join("\n");
 
 export const rewardCommand: Command = {
@@ -49,26 +47,13 @@ export const rewardCommand: Command = {
       rest,
       {
         model: { type: "string" }, prefs: { type: "string" }, "val-prefs": { type: "string" }, out: { type: "string" },
-        "max-steps": { type: "string" }, lr: { type: "string" }, "batch-size": { type: "string" }, context: { type: "string" },
-        "drop-long": { type: "boolean" }, "time-budget": { type: "string" }, seed: { type: "string" }, ...LORA_FLAGS,
-        threads: { type: "string" }, json: { type: "boolean" },
+        ...FINETUNE_FLAGS,
       },
       true,
     );
     if (positionals.length > 0) throw new KotodamaError(`kotodama reward train: unexpected argument '${positionals[0]}'`);
     for (const k of ["model", "prefs", "out"] as const) if (typeof values[k] !== "string") throw new KotodamaError(`kotodama reward train: --${k} is required`);
-    const lora = loraFlags("reward train", values);
-    const settings: RewardSettings = {
-      ...(values["max-steps"] !== undefined ? { maxSteps: intFlag("reward train", "max-steps", values["max-steps"], 0, 1) } : {}),
-      ...(values.seed !== undefined ? { seed: intFlag("reward train", "seed", values.seed, 0, 0) } : {}),
-      ...(values.lr !== undefined ? { lr: numberFlag("reward train", "lr", values.lr, 0, 1e-12, 10) } : {}),
-      ...(values["batch-size"] !== undefined ? { batchSize: intFlag("reward train", "batch-size", values["batch-size"], 0, 1, 4096) } : {}),
-      ...(values.context !== undefined ? { context: intFlag("reward train", "context", values.context, 0, 2) } : {}),
-      overflow: values["drop-long"] === true ? "drop" : "truncate",
-      ...(lora !== undefined ? { lora } : {}),
-    };
-    const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : undefined;
-    const threads = values.threads === undefined ? undefined : intFlag("reward train", "threads", values.threads, 1, 1, 256);
+    const { settings, budget, threads } = finetuneFlags("reward train", values);
     const res = runReward({
       model: values.model as string, prefs: values.prefs as string,
       ...(typeof values["val-prefs"] === "string" ? { valPrefs: values["val-prefs"] } : {}),

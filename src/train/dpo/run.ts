@@ -8,58 +8,35 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { Backend } from "../../engine/ops.js";
 import { readPrefsFile, type PrefPair, type PrefsFile } from "../../data/prefs/format.js";
-import { decoderWeightsOf, loadModel } from "../../models/load.js";
 import type { ModelConfig } from "../../models/index.js";
-import { weightNaming } from "../../models/config.js";
-import { resolveLoraConfig } from "../../models/lora.js";
 import { Graph } from "../../tensor/index.js";
 import { hfTokenizerConfig, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { writeAtomic } from "../checkpoint.js";
-import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
-import { baseIdentity, copyOf, loraAdapt, sha256File, tokenizerJsonOf } from "../finetune.js";
-import { train, type Objective, type Progress, type TrainResult } from "../loop.js";
+import type { RunConfig, TrainConfig } from "../config.js";
+import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneRunOptions, type FinetuneSettings } from "../finetune.js";
+import { train, type Objective, type TrainResult } from "../loop.js";
 import { readMetrics } from "../metrics.js";
 import { lossCurveSvg } from "../plot.js";
-import type { Overflow } from "../sft/examples.js";
-import { sftTemplates } from "../sft/template.js";
 import { dpoLoss, sequenceLogps, type DpoStats } from "./loss.js";
 import { dpoBatchSource, encodePairs, longestRow } from "./pairs.js";
 import { pairLogps, referenceLogps } from "./reference.js";
 
 /** Settings a user may give; everything else is derived (dpoTrainConfig). */
-export interface DpoSettings {
-  /** β: the strength of the pull towards the reference (default 0.1, the DPO paper's). */
+export interface DpoSettings extends FinetuneSettings {
+  /** β: the strength of the pull towards the reference (default 0.1, the DPO paper's). batchSize counts pairs. */
   readonly beta?: number;
-  readonly maxSteps?: number;
-  readonly seed?: number;
-  readonly lr?: number;
-  /** Pairs per step (2 rows each; default 4). */
-  readonly batchSize?: number;
-  /** Longest row in tokens; default min(model context, 1024). */
-  readonly context?: number;
-  readonly overflow?: Overflow;
-  /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
-  readonly lora?: Readonly<Record<string, unknown>>;
 }
 
-export interface DpoOptions {
+export interface DpoOptions extends FinetuneRunOptions {
   readonly model: string;
   readonly prefs: string;
   /** Held-out pairs; default: heldout.jsonl beside a --prefs named train.jsonl (`data prefs` output), else every
    *  10th pair (under 10 pairs, the training pairs themselves). */
   readonly valPrefs?: string;
-  readonly outDir: string | null;
   readonly settings?: DpoSettings;
-  readonly backend: Backend;
-  readonly timeBudgetS?: number;
-  /** Stop after this step without changing the schedule (tests: as if killed after its checkpoint). */
-  readonly stopAfterStep?: number;
-  readonly onProgress?: (p: Progress) => void;
-  readonly log?: (line: string) => void;
 }
 
 /** Preference accuracy under the implicit reward (share of pairs with margin > 0) and the mean margin. */
@@ -89,14 +66,7 @@ export function dpoTrainConfig(s: DpoSettings, trainN: number, valN: number): Tr
   const B = s.batchSize ?? DPO_DEFAULTS.batchSize;
   const lr = s.lr ?? (s.lora !== undefined ? DPO_DEFAULTS.loraLr : DPO_DEFAULTS.lr);
   const maxSteps = s.maxSteps ?? Math.max(1, Math.ceil(trainN / B));
-  return validateTrainConfig(
-    {
-      lr, minLr: lr / 10, warmupSteps: Math.floor(0.1 * maxSteps), maxSteps, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: 1,
-      batchSize: B, gradAccum: 1, evalInterval: Math.max(1, Math.floor(maxSteps / 10)), evalBatches: Math.ceil(valN / B),
-      checkpointInterval: Math.max(1, Math.min(50, Math.floor(maxSteps / 10))), seed: s.seed ?? 1337,
-    },
-    "dpo",
-  );
+  return finetuneTrainConfig("dpo", { lr, maxSteps, warmup: 0.1, batchSize: B, valN, seed: s.seed ?? 1337 });
 }
 
 /** The held-out pairs: the given file, `data prefs`' heldout.jsonl beside train.jsonl, or every 10th pair. */
@@ -156,14 +126,8 @@ export function runDpo(o: DpoOptions): DpoResult {
   if (!(beta > 0) || !Number.isFinite(beta)) throw new KotodamaError(`dpo: beta must be a positive number, got ${beta}`);
   const overflow = s.overflow ?? "truncate";
   const seed = s.seed ?? 1337;
-  const m = loadModel(o.model);
+  const { m, base, lora: lc, templates, tokenizerJson: tokJson } = openBase("dpo", o.model, s.lora, o.outDir, log);
   const tok = m.tokenizer;
-  const base = decoderWeightsOf(m);
-  if (base.ropeFreqs !== null) throw new KotodamaError(`dpo: ${o.model} has RoPE frequency factors (model.rope_freqs), which a run directory cannot store yet`);
-  const lc = s.lora === undefined ? null : resolveLoraConfig(s.lora, weightNaming(m.config));
-  const { templates, fallback } = sftTemplates(tok);
-  log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
-  const tokJson = o.outDir === null ? null : tokenizerJsonOf(m, "dpo");
 
   const file = readPrefsFile(o.prefs);
   const split = heldOutPairs(o, file);

@@ -8,7 +8,6 @@
 // (model.ts).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Backend } from "../../engine/ops.js";
 import { readPrefsFile } from "../../data/prefs/format.js";
 import { decoderWeightsOf, loadModel } from "../../models/load.js";
 import { namedWeights, type DecoderWeights, type ModelConfig } from "../../models/index.js";
@@ -23,35 +22,21 @@ import { writeAtomic } from "../checkpoint.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
 import { IGNORE_INDEX, windowStride, type BatchSource } from "../data.js";
 import { encodePairs, fillPairs, heldOutPairs, longestRow, pairLogps, type PairRows } from "../dpo/index.js";
-import { baseIdentity, copyOf, loraAdapt, sha256File, tokenizerJsonOf } from "../finetune.js";
-import { train, type Objective, type Progress, type TrainResult, type Trainable } from "../loop.js";
+import { baseIdentity, copyOf, loraAdapt, sha256File, tokenizerJsonOf, type FinetuneRunOptions, type FinetuneSettings } from "../finetune.js";
+import { train, type Objective, type TrainResult, type Trainable } from "../loop.js";
 import { lossCurveSvg } from "../plot.js";
-import type { Overflow } from "../sft/examples.js";
 import { sftTemplates } from "../sft/template.js";
 import { bradleyTerryLoss, rowLengths, type RewardStats } from "./loss.js";
 import { pairRewards, pairScoreReport, type PairScoreReport } from "./eval.js";
 
-export interface RewardSettings {
-  readonly maxSteps?: number;
-  readonly seed?: number;
-  readonly lr?: number;
-  readonly batchSize?: number;
-  readonly context?: number;
-  readonly overflow?: Overflow;
-  readonly lora?: Readonly<Record<string, unknown>>;
-}
+/** The reward run's settings are the fine-tuning ones (batchSize counts pairs). */
+export type RewardSettings = FinetuneSettings;
 
-export interface RewardOptions {
+export interface RewardOptions extends FinetuneRunOptions {
   readonly model: string;
   readonly prefs: string;
   readonly valPrefs?: string;
-  readonly outDir: string | null;
   readonly settings?: RewardSettings;
-  readonly backend: Backend;
-  readonly timeBudgetS?: number;
-  readonly stopAfterStep?: number;
-  readonly onProgress?: (p: Progress) => void;
-  readonly log?: (line: string) => void;
 }
 
 export interface RewardEval {

@@ -11,7 +11,6 @@
 // Not here: flag parsing (cli/commands/align.ts), the reward model (reward/).
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Backend } from "../../engine/ops.js";
 import { readPrefsFile } from "../../data/prefs/format.js";
 import { decoderWeightsOf, loadModel } from "../../models/load.js";
 import { namedWeights, type DecoderWeights, type ModelConfig } from "../../models/index.js";
@@ -25,8 +24,8 @@ import { Rng } from "../../util/rng.js";
 import { writeAtomic } from "../checkpoint.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
 import { windowStride, type Batch, type BatchSource } from "../data.js";
-import { baseIdentity, copyOf, loraAdapt, sha256File, tokenizerJsonOf } from "../finetune.js";
-import { train, type Objective, type Progress, type TrainResult, type Trainable } from "../loop.js";
+import { baseIdentity, copyOf, loraAdapt, sha256File, tokenizerJsonOf, type FinetuneRunOptions } from "../finetune.js";
+import { train, type Objective, type TrainResult, type Trainable } from "../loop.js";
 import { readMetrics } from "../metrics.js";
 import { lossCurveSvg } from "../plot.js";
 import { openRewardModel } from "../reward/model.js";
@@ -57,20 +56,14 @@ export interface RlSettings {
   readonly lora?: Readonly<Record<string, unknown>>;
 }
 
-export interface RlOptions {
+export interface RlOptions extends FinetuneRunOptions {
   readonly method: RlMethod;
   readonly model: string;
   /** A reward run directory (kotodama reward train). */
   readonly reward: string;
   /** Prompts: the conversations of a preference JSONL (chosen/rejected are not used). */
   readonly prefs: string;
-  readonly outDir: string | null;
   readonly settings?: RlSettings;
-  readonly backend: Backend;
-  readonly timeBudgetS?: number;
-  readonly stopAfterStep?: number;
-  readonly onProgress?: (p: Progress) => void;
-  readonly log?: (line: string) => void;
 }
 
 export interface RlResult extends TrainResult {

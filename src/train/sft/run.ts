@@ -3,50 +3,29 @@
 // initialiser and example batches; the run directory matches `train`'s plus tokenizer_config.json holding the
 // chat template the examples were rendered with, so `kotodama chat RUN` talks in the trained format.
 // Not here: flag parsing (cli/commands/sft.ts), LoRA (reserved), packing (batches.ts).
-import type { Backend } from "../../engine/ops.js";
-import { decoderWeightsOf, loadModel } from "../../models/load.js";
 import type { ModelConfig } from "../../models/index.js";
 import { hfTokenizerConfig, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
-import { train, type Progress, type TrainResult } from "../loop.js";
-import { resolveLoraConfig } from "../../models/lora.js";
-import { weightNaming } from "../../models/config.js";
-import { baseIdentity, copyOf, loraAdapt, sha256File, tokenizerJsonOf } from "../finetune.js";
+import type { RunConfig, TrainConfig } from "../config.js";
+import { train, type TrainResult } from "../loop.js";
+import { baseIdentity, copyOf, finetuneTrainConfig, loraAdapt, openBase, sha256File, type FinetuneRunOptions, type FinetuneSettings } from "../finetune.js";
 import { packRows, sftBatchSource } from "./batches.js";
-import { encodeExamples, type Overflow, type SftRow } from "./examples.js";
+import { encodeExamples, type SftRow } from "./examples.js";
 import { readSftFile, type SftExample, type SftFile, type SftFormat } from "./formats.js";
-import { sftTemplates } from "./template.js";
 
 /** Settings a user may give; everything else is derived (sftTrainConfig). */
-export interface SftSettings {
-  readonly maxSteps?: number;
-  readonly seed?: number;
-  readonly lr?: number;
-  readonly batchSize?: number;
-  /** Longest row in tokens; default min(model context, 1024). */
-  readonly context?: number;
-  readonly overflow?: Overflow;
+export interface SftSettings extends FinetuneSettings {
   readonly sniShots?: number;
   /** Pack consecutive examples into rows of the context, each attending only within itself (default: one per row). */
   readonly pack?: boolean;
-  /** LoRA instead of full fine-tuning (models/lora.ts resolveLoraConfig keys: rank, alpha, dropout, targets). */
-  readonly lora?: Readonly<Record<string, unknown>>;
 }
 
-export interface SftOptions {
+export interface SftOptions extends FinetuneRunOptions {
   readonly model: string;
   readonly data: readonly string[];
   /** Held-out files; default: every 10th example (or, under 10 examples, the training examples themselves). */
   readonly valData?: readonly string[];
-  readonly outDir: string | null;
   readonly settings?: SftSettings;
-  readonly backend: Backend;
-  readonly timeBudgetS?: number;
-  /** Stop after this step without changing the schedule (tests: as if killed after its checkpoint). */
-  readonly stopAfterStep?: number;
-  readonly onProgress?: (p: Progress) => void;
-  readonly log?: (line: string) => void;
 }
 
 export interface SftResult extends TrainResult {
@@ -64,14 +43,7 @@ export function sftTrainConfig(s: SftSettings, trainN: number, valN: number): Tr
   // LoRA's adapters start at zero and move a low-rank update: 10× full fine-tuning's rate, as PEFT's examples use.
   const lr = s.lr ?? (s.lora !== undefined ? 2e-4 : 2e-5);
   const maxSteps = s.maxSteps ?? Math.max(1, Math.ceil((3 * trainN) / B));
-  return validateTrainConfig(
-    {
-      lr, minLr: lr / 10, warmupSteps: Math.floor(0.03 * maxSteps), maxSteps, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: 1,
-      batchSize: B, gradAccum: 1, evalInterval: Math.max(1, Math.floor(maxSteps / 10)), evalBatches: Math.ceil(valN / B),
-      checkpointInterval: Math.max(1, Math.min(50, Math.floor(maxSteps / 10))), seed: s.seed ?? 1337,
-    },
-    "sft",
-  );
+  return finetuneTrainConfig("sft", { lr, maxSteps, warmup: 0.03, batchSize: B, valN, seed: s.seed ?? 1337 });
 }
 
 /** Splits examples into train and held-out ones (every 10th held out when there are at least 10). */
@@ -85,14 +57,8 @@ export function runSft(o: SftOptions): SftResult {
   const s = o.settings ?? {};
   const overflow = s.overflow ?? "truncate";
   const seed = s.seed ?? 1337;
-  const m = loadModel(o.model);
+  const { m, base, lora: lc, templates, tokenizerJson: tokJson } = openBase("sft", o.model, s.lora, o.outDir, log);
   const tok = m.tokenizer;
-  const base = decoderWeightsOf(m);
-  if (base.ropeFreqs !== null) throw new KotodamaError(`sft: ${o.model} has RoPE frequency factors (model.rope_freqs), which a run directory cannot store yet`);
-  const lc = s.lora === undefined ? null : resolveLoraConfig(s.lora, weightNaming(m.config));
-  const { templates, fallback } = sftTemplates(tok);
-  log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
-  const tokJson = o.outDir === null ? null : tokenizerJsonOf(m, "sft");
 
   if (o.data.length === 0) throw new KotodamaError("sft: no data given (--data FILE ...)");
   const read = (paths: readonly string[]): SftFile[] => paths.map((p) => readSftFile(p, { sniShots: s.sniShots ?? 2, seed }));
