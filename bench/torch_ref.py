@@ -113,6 +113,8 @@ class Model(nn.Module):
         for b in self.blocks:
             x = b(x, cos, sin)
         logits = self.head(self.ln_f(x))
+        if targets is None:  # bench/torch_dpo_ref.py reads the logits
+            return logits
         return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
 
 

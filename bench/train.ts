@@ -39,7 +39,7 @@ export const help = [
 
 const DEFAULT_STEPS: Record<string, number> = { tiny: 40, small: 8 };
 
-const median = (xs: readonly number[]): number => {
+export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
@@ -66,17 +66,22 @@ interface TorchResult {
   readonly error?: string;
 }
 
+/** PyTorch's environment: BLAS threads pinned, and OpenBLAS left to pick its kernels for this CPU (the machine may
+ *  force OPENBLAS_CORETYPE=Haswell, AVX2 kernels on an AVX-512 CPU, or a cache size). */
+export function torchEnv(blasThreads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(blasThreads), MKL_NUM_THREADS: String(blasThreads) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 function torch(python: string, run: RunConfig, data: TokenData, steps: number, torchThreads: number, blasThreads: number): TorchResult {
   const dir = mkdtempSync(join(tmpdir(), "kd-bench-train-"));
   try {
     writeFileSync(join(dir, "config.json"), runConfigJson(run));
     writeFileSync(join(dir, "train.u16"), new Uint8Array(data.train.buffer, data.train.byteOffset, data.train.byteLength));
     const script = join(packageRoot(), "bench", "torch_ref.py");
-    const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(blasThreads), MKL_NUM_THREADS: String(blasThreads) };
-    // The machine may force an OpenBLAS core type (OPENBLAS_CORETYPE=Haswell: AVX2 kernels on an AVX-512 CPU)
-    // or cache size; PyTorch's anchor gets OpenBLAS's own choice for this CPU.
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
+    const env = torchEnv(blasThreads);
     const args = [script, "--config", join(dir, "config.json"), "--train", join(dir, "train.u16"), "--steps", String(steps), "--threads", String(torchThreads), "--bench"];
     const r = spawnSync(python, args, { env, encoding: "utf8", timeout: 600_000 });
     if (r.status !== 0) return { torchThreads, blasThreads, tokensPerS: null, error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-1)[0] };

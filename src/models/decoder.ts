@@ -73,10 +73,15 @@ export function decoderHidden(c: ModelConfig, w: DecoderWeights, ids: I32, B: nu
   return x;
 }
 
+/** The LM head on final hidden states h (…, C) → logits (…, V), with Gemma 2's final softcap. */
+export function headLogits(c: ModelConfig, w: DecoderWeights, h: Tensor): Tensor {
+  const logits = linear(h, w.lmHead);
+  return c.finalSoftcap > 0 ? scale(tanh(scale(logits, 1 / c.finalSoftcap)), c.finalSoftcap) : logits; // Gemma 2
+}
+
 /** Next-token logits (B, T, V). */
 export function decoderLogits(c: ModelConfig, w: DecoderWeights, ids: I32, B: number, T: number, options: ForwardOptions = {}): Tensor {
-  let logits = linear(decoderHidden(c, w, ids, B, T, options), w.lmHead);
-  if (c.finalSoftcap > 0) logits = scale(tanh(scale(logits, 1 / c.finalSoftcap)), c.finalSoftcap); // Gemma 2
+  const logits = headLogits(c, w, decoderHidden(c, w, ids, B, T, options));
   options.tracer?.("logits", logits);
   return logits;
 }

@@ -7,7 +7,7 @@
 // h = decoderHidden(ids)                       (B, T, C)
 // pooled = h[b, len_b − 1, :]                  (B, C)   gathered with the embedding op (gradient: scatter-add)
 // scores = pooled · Wᵀ                         (B, K)
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { I32 } from "../engine/ops.js";
 import { readSafetensors, safetensorsEntries, tensorF32, writeSafetensorsFile } from "../formats/index.js";
@@ -57,8 +57,14 @@ export function sequenceScores(c: ModelConfig, w: DecoderWeights, head: SeqHead,
 export function saveSeqHead(dir: string, head: SeqHead, extra: Readonly<Record<string, unknown>> = {}): void {
   const [k, dim] = head.weight.shape as [number, number];
   const d = head.weight.data;
-  writeSafetensorsFile(join(dir, SEQ_HEAD_FILES.weights), [{ name: "score.weight", dtype: "F32", shape: [k, dim], data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) }]);
-  writeFileSync(join(dir, SEQ_HEAD_FILES.meta), `${JSON.stringify({ ...extra, labels: head.labels, dim }, null, 2)}\n`);
+  // Temp file + rename, so a kill mid-write never leaves a half-written head beside a good model.
+  const atomic = (name: string, write: (tmp: string) => void): void => {
+    const tmp = join(dir, `${name}.tmp-${process.pid}`);
+    write(tmp);
+    renameSync(tmp, join(dir, name));
+  };
+  atomic(SEQ_HEAD_FILES.weights, (tmp) => writeSafetensorsFile(tmp, [{ name: "score.weight", dtype: "F32", shape: [k, dim], data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) }]));
+  atomic(SEQ_HEAD_FILES.meta, (tmp) => writeFileSync(tmp, `${JSON.stringify({ ...extra, labels: head.labels, dim }, null, 2)}\n`));
 }
 
 /** Reads a head written by saveSeqHead for a decoder of config c; errors name the file. */

@@ -36,6 +36,11 @@ export interface Batch {
   /** Packed rows (SFT): a document id per position (B, T) and positions restarting per document (B, T). */
   readonly segments?: I32;
   readonly positions?: I32;
+  /** (B) numbers per row that a custom objective reads (DPO: the reference model's log-probability of each row's
+   *  answer). */
+  readonly rowValues?: Float32Array;
+  /** Per-position numbers (B·T each) an objective reads by name (RL: old and reference log-probs, advantages). */
+  readonly aux?: Readonly<Record<string, Float32Array>>;
 }
 
 /** The target that puts no loss on a position (crossEntropy's default ignoreIndex, PyTorch's −100). */

@@ -29,6 +29,8 @@ export interface Progress {
   /** Estimated seconds left (by steps, or by the time budget when that ends the run first). */
   readonly etaS: number;
   readonly valLoss?: number;
+  /** The objective's numbers for this step (DPO: margin, accuracy, log-probs). */
+  readonly stats?: Readonly<Record<string, number>>;
 }
 
 /** Builds the weights the loop starts from on its graph (default: initDecoderWeights, a fresh model). */
@@ -49,6 +51,17 @@ export interface Trainable {
   readonly onCheckpoint?: (dir: string) => void;
 }
 
+/** What the loop minimises when it is not next-token cross-entropy (batchLoss): DPO's preference loss. */
+export interface Objective {
+  /** Model input rows per batch item (DPO: 2, the chosen and the rejected answer); batchSize counts items. */
+  readonly rowsPerItem: number;
+  /** The scalar to minimise on batch b of B items (B · rowsPerItem rows of T tokens). */
+  readonly loss: (c: ModelConfig, w: DecoderWeights, b: Batch, B: number, T: number) => Tensor;
+  /** Numbers about the last loss call (DPO: margin, accuracy, log-probs), written to each step's record, and
+   *  averaged over the evaluation batches as val_NAME. */
+  readonly stats?: () => Readonly<Record<string, number>>;
+}
+
 /** The loop's data: token streams (pretraining) or any batch source (SFT). */
 export type TrainData = { readonly data: TokenData; readonly batches?: undefined } | { readonly batches: BatchSource; readonly data?: undefined };
 
@@ -59,6 +72,8 @@ export type TrainOptions = TrainData & {
   readonly init?: WeightInit;
   /** Default: train every weight. Called once, after init, with the loop's graph and RNG. */
   readonly adapt?: (g: Graph, w: DecoderWeights, rng: Rng) => Trainable;
+  /** Default: next-token cross-entropy on the batch's targets. */
+  readonly objective?: Objective;
   /** The run's config.json text, also the identity a checkpoint must match to resume (default runConfigJson(run)). */
   readonly configJson?: string;
   /** More files for a new run directory, name → text (e.g. tokenizer_config.json with the chat template). */
@@ -108,14 +123,27 @@ const sourceOf = (d: TokenData | BatchSource, T: number): BatchSource => ("seqLe
 
 /** Mean loss over the first evalBatches validation batches (no gradients). */
 export function evaluate(g: Graph, r: RunConfig, w: DecoderWeights, data: TokenData | BatchSource, buf?: Batch): number {
+  return evaluateWith(g, r, w, sourceOf(data, r.model.context), undefined, buf).loss;
+}
+
+/** Sums a record of numbers into acc. */
+function addStats(acc: Record<string, number>, s: Readonly<Record<string, number>>): void {
+  for (const [k, v] of Object.entries(s)) acc[k] = (acc[k] ?? 0) + v;
+}
+const scaled = (s: Readonly<Record<string, number>>, f: number, prefix = ""): Record<string, number> => Object.fromEntries(Object.entries(s).map(([k, v]) => [`${prefix}${k}`, v * f]));
+
+/** evaluate with an objective: the mean loss and the mean of its stats over the validation batches. */
+function evaluateWith(g: Graph, r: RunConfig, w: DecoderWeights, src: BatchSource, obj: Objective | undefined, buf?: Batch): { loss: number; stats: Record<string, number> } {
   const B = r.train.batchSize;
-  const src = sourceOf(data, r.model.context);
+  const lossOf = obj?.loss ?? batchLoss;
   let sum = 0;
+  const stats: Record<string, number> = {};
   for (let i = 0; i < r.train.evalBatches; i++) {
     const b = src.valBatch(i, B, buf);
-    sum += g.noGrad(() => g.scope(() => batchLoss(r.model, w, b, B, src.seqLen).item()));
+    sum += g.noGrad(() => g.scope(() => lossOf(r.model, w, b, B, src.seqLen).item()));
+    if (obj?.stats !== undefined) addStats(stats, obj.stats());
   }
-  return sum / r.train.evalBatches;
+  return { loss: sum / r.train.evalBatches, stats: scaled(stats, 1 / r.train.evalBatches, "val_") };
 }
 
 /** Checks that the data fits the model: ids inside the vocabulary, enough tokens for a window. */
@@ -208,12 +236,15 @@ export function train(o: TrainOptions): TrainResult {
   const B = tc.batchSize;
   const T = src.seqLen;
   const A = tc.gradAccum;
-  const tokensPerStep = A * B * T;
+  const obj = o.objective;
+  const R = obj?.rowsPerItem ?? 1;
+  const lossOf = obj?.loss ?? batchLoss;
+  const tokensPerStep = A * B * R * T;
   let maxSteps = state.maxSteps;
   let step = state.step;
   const budget = o.timeBudgetS ?? Infinity;
   const fitAt = o.fitMaxStepsToBudget === true && resumedFrom === null && Number.isFinite(budget) ? Math.max(2, Math.min(10, tc.warmupSteps)) : -1;
-  const buf: Batch = { inputs: new Int32Array(B * T), targets: new Int32Array(B * T) };
+  const buf: Batch = { inputs: new Int32Array(B * R * T), targets: new Int32Array(B * R * T) };
   const stepSeconds: number[] = [];
   const prior = resumedFrom !== null && metricsPath !== null ? readMetrics(metricsPath) : [];
   let lastLoss = prior.length > 0 ? prior[prior.length - 1].train_loss : NaN;
@@ -234,13 +265,15 @@ export function train(o: TrainOptions): TrainResult {
   while (step < maxSteps && elapsed < budget && (o.stopAfterStep === undefined || step < o.stopAfterStep)) {
     const t0 = performance.now();
     let lossSum = 0;
+    const stepStats: Record<string, number> = {};
     for (let m = 0; m < A; m++) {
       const b = src.trainBatch(step, m, A, B, buf);
       lossSum += g.scope(() => {
-        const loss = batchLoss(c, w, b, B, T);
+        const loss = lossOf(c, w, b, B, T);
         g.backward(A > 1 ? scale(loss, 1 / A) : loss);
         return loss.item();
       });
+      if (obj?.stats !== undefined) addStats(stepStats, obj.stats());
     }
     const loss = lossSum / A;
     if (!Number.isFinite(loss)) throw new KotodamaError(`train: loss became ${loss} at step ${step + 1} (lower lr, or raise gradClip)`);
@@ -261,21 +294,22 @@ export function train(o: TrainOptions): TrainResult {
     }
     elapsed = priorElapsed + (performance.now() - sessionStart) / 1000;
     let val: number | undefined;
+    let valStats: Record<string, number> = {};
     let probes: Readonly<Record<string, number>> | undefined;
     const last = step >= maxSteps || elapsed >= budget;
     if (doEval && (step % tc.evalInterval === 0 || last)) {
       t.setTraining?.(false);
-      val = evaluate(g, r, w, src);
+      ({ loss: val, stats: valStats } = evaluateWith(g, r, w, src, obj));
       probes = o.onEval?.(step, g, w);
       t.setTraining?.(true);
       lastVal = val;
     }
     const tps = tokensPerStep / dt;
-    const rec: StepRecord = { step, lr, train_loss: loss, grad_norm: norm, tokens_per_s: Math.round(tps), elapsed_s: Number(elapsed.toFixed(3)), ...(val !== undefined ? { val_loss: val } : {}), ...(probes !== undefined ? { probes } : {}) };
+    const rec: StepRecord = { step, lr, train_loss: loss, grad_norm: norm, tokens_per_s: Math.round(tps), elapsed_s: Number(elapsed.toFixed(3)), ...(val !== undefined ? { val_loss: val } : {}), ...scaled(stepStats, 1 / A), ...valStats, ...(probes !== undefined ? { probes } : {}) };
     if (metricsPath !== null) appendMetric(metricsPath, rec);
     const avg = trainSeconds / stepSeconds.length;
     const eta = Math.min((maxSteps - step) * avg, Math.max(0, budget - elapsed));
-    o.onProgress?.({ step, maxSteps, loss, lr, tokensPerS: tps, etaS: eta, ...(val !== undefined ? { valLoss: val } : {}) });
+    o.onProgress?.({ step, maxSteps, loss, lr, tokensPerS: tps, etaS: eta, ...(val !== undefined ? { valLoss: val } : {}), ...(obj?.stats !== undefined ? { stats: scaled(stepStats, 1 / A) } : {}) });
     if (tc.checkpointInterval > 0 && step % tc.checkpointInterval === 0) checkpoint();
   }
   if (dir !== null && step > 0) {

@@ -1,25 +1,8 @@
-// Helpers for tests of CLI commands: run a command with stdout captured and stderr silenced, and a tiny
-// pretrained kotodama run directory (a BPE trained on the given text, one step of a 1-layer model) to tune or
-// evaluate. Not here: assertions; each test says what it checks.
+// Helpers for tests of CLI commands: a tiny pretrained kotodama run directory (a BPE trained on the given text, one
+// step of a 1-layer model) to tune or evaluate. Not here: capturing output (capture.ts), assertions.
 import { hfTokenizerJson, trainBpe, type Tokenizer } from "../../src/tokenizer/index.js";
 import { resolveRunConfig, train } from "../../src/train/index.js";
 import type { Backend } from "../../src/engine/ops.js";
-
-/** Runs fn with stdout captured and stderr silenced; returns what went to stdout. */
-export async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  let out = "";
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-  return out;
-}
 
 /** A kotodama run directory at `outDir`: a `vocabSize`-token BPE trained on `text` and one training step of a
  *  1-layer, 32-channel model of context `context` on it. */

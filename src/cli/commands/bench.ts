@@ -18,6 +18,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   decode: "../../../bench/decode.js",
   quant: "../../../bench/quant.js",
   qlora: "../../../bench/qlora.js",
+  dpo: "../../../bench/dpo.js",
   rollout: "../../../bench/rollout.js",
 };
 

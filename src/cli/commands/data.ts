@@ -12,6 +12,7 @@ import { sha256 } from "../../data/files.js";
 import { summarize, writeReport } from "../../data/report.js";
 import { detectTokenizerFile, loadTokenizer } from "../../tokenizer/load.js";
 import { dataInstruct, INSTRUCT_HELP } from "./data-instruct.js";
+import { dataPrefs, PREFS_HELP } from "./data-prefs.js";
 
 const HELP = [
   "Usage: kotodama data prepare --config FILE --out DIR [--tokenizer PATH] [--force] [--quiet]",
@@ -113,12 +114,12 @@ async function prepare(argv: readonly string[]): Promise<number> {
 export const data: Command = {
   name: "data",
   ownHelp: true,
-  summary: "prepare filtered, deduplicated token shards; build instruction data",
-  help: `${HELP}\n\n${INSTRUCT_HELP}`,
+  summary: "prepare filtered, deduplicated token shards; build instruction and preference data",
+  help: `${HELP}\n\n${INSTRUCT_HELP}\n\n${PREFS_HELP}`,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || (sub === "prepare" && wantsHelp(rest))) {
-      process.stdout.write(`${HELP}\n\n${INSTRUCT_HELP}\n`);
+      process.stdout.write(`${HELP}\n\n${INSTRUCT_HELP}\n\n${PREFS_HELP}\n`);
       return sub === undefined ? 2 : 0;
     }
     if (sub === "instruct") {
@@ -128,7 +129,14 @@ export const data: Command = {
       }
       return dataInstruct(rest);
     }
-    if (sub !== "prepare") throw new KotodamaError(`kotodama data: unknown subcommand '${sub}'; expected 'prepare' or 'instruct'`);
+    if (sub === "prefs") {
+      if (wantsHelp(rest)) {
+        process.stdout.write(`${PREFS_HELP}\n`);
+        return 0;
+      }
+      return dataPrefs(rest);
+    }
+    if (sub !== "prepare") throw new KotodamaError(`kotodama data: unknown subcommand '${sub}'; expected 'prepare', 'instruct' or 'prefs'`);
     return prepare(rest);
   },
 };

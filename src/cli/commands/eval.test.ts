@@ -9,7 +9,8 @@ import { test } from "node:test";
 import { createRefBackend } from "../../engine/backends/ref/index.js";
 import { runSft } from "../../train/sft/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { capture, tinyBaseRun } from "../../../tests/support/cli.js";
+import { captureStdout as capture } from "../../../tests/support/capture.js";
+import { tinyBaseRun } from "../../../tests/support/cli.js";
 import { main } from "../main.js";
 import { evalCommand } from "./eval.js";
 

@@ -16,6 +16,8 @@ import { trainCommand } from "./train.js";
 import { sftCommand } from "./sft.js";
 import { evalCommand } from "./eval.js";
 import { safety } from "./safety.js";
+import { alignCommand } from "./align.js";
+import { rewardCommand } from "./reward.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -28,6 +30,8 @@ export const COMMANDS: readonly Command[] = [
   sftCommand,
   evalCommand,
   safety,
+  rewardCommand,
+  alignCommand,
   generateCommand,
   chat,
   scoreCommand,

@@ -9,15 +9,16 @@ import { test } from "node:test";
 import { createRefBackend } from "../../engine/backends/ref/index.js";
 import { KOTODAMA_CHAT_TEMPLATE } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { capture, tinyBaseRun } from "../../../tests/support/cli.js";
+import { tinyBaseRun } from "../../../tests/support/cli.js";
 import { main } from "../main.js";
 import { sftCommand } from "./sft.js";
+import { captureStdout } from "../../../tests/support/capture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kd-cli-sft-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("--help lists every flag", async () => {
-  const out = await capture(async () => assert.equal(await main(["sft", "--help"]), 0));
+  const out = await captureStdout(async () => assert.equal(await main(["sft", "--help"]), 0));
   for (const f of ["--model", "--data", "--val-data", "--out", "--max-steps", "--lr", "--batch-size", "--context", "--drop-long", "--sni-shots", "--time-budget", "--seed", "--lora-rank", "--lora-alpha", "--lora-dropout", "--lora-targets", "--pack"]) assert.ok(out.includes(f), f);
 });
 
@@ -51,7 +52,7 @@ test("a tiny run from a kotodama run directory keeps kotodama's template", async
   const data = join(dir, "chat.jsonl");
   writeFileSync(data, [["How are you?", "I am fine."], ["What is two plus two?", "Four."]].map(([q, a]) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: a }] })).join("\n"));
   const out = join(dir, "sft");
-  const captured = await capture(() => sftCommand.run(["--model", base, "--data", data, "--out", out, "--max-steps", "3", "--lr", "1e-3", "--batch-size", "2", "--threads", "1", "--json"]));
+  const captured = await captureStdout(() => sftCommand.run(["--model", base, "--data", data, "--out", out, "--max-steps", "3", "--lr", "1e-3", "--batch-size", "2", "--threads", "1", "--json"]));
   const summary = JSON.parse(captured.trim()) as { steps: number; train_examples: number; val_examples: number; truncated: number };
   assert.deepEqual([summary.steps, summary.train_examples, summary.val_examples, summary.truncated], [3, 2, 2, 0]);
   const cfg = JSON.parse(readFileSync(join(out, "tokenizer_config.json"), "utf8")) as { chat_template: string };

@@ -1,11 +1,12 @@
 // `kotodama sft`: parses flags, fine-tunes a model on instruction data (src/train/sft) with the same progress line
 // as `train`, prints a summary. Not here: any training logic, data formats or templates (src/train/sft).
 import type { Command } from "../command.js";
-import { intFlag, numberFlag, parseFlags } from "../command.js";
+import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { runSft, type SftSettings } from "../../train/sft/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { parseDuration, progressPrinter } from "./train.js";
+import { progressPrinter } from "./train.js";
+import { FINETUNE_FLAGS, FINETUNE_HELP_TAIL, finetuneFlags } from "./finetune-flags.js";
 
 const HELP = [
   "Usage: kotodama sft --model RUN_OR_FILE --data FILE... --out DIR [flags]",
@@ -41,11 +42,7 @@ const HELP = [
   "  --lora-rank R       LoRA instead of full fine-tuning: rank-R adapters on a frozen base (default lr 2e-4);",
   "                      the run directory gets the merged model plus adapter/ (PEFT) and adapter.gguf (llama.cpp);",
   "                      a GGUF base's Q8_0/Q4_0/Q4_K/Q6_K matrices stay quantized (the merged model is f32)",
-  "  --lora-alpha A      LoRA scaling numerator, update = (A/R)·B·A (default 2R)",
-  "  --lora-dropout P    dropout on the adapters' input while training (default 0)",
-  "  --lora-targets L    comma-separated modules (default q_proj,v_proj; GPT-2: c_attn)",
-  "  --threads N         compute threads (default: all cores)",
-  "  --json              print the final summary as JSON",
+  ...FINETUNE_HELP_TAIL,
 ].join("\n");
 
 export const sftCommand: Command = {
@@ -61,52 +58,23 @@ export const sftCommand: Command = {
         data: { type: "string", multiple: true },
         "val-data": { type: "string", multiple: true },
         out: { type: "string" },
-        "max-steps": { type: "string" },
-        lr: { type: "string" },
-        "batch-size": { type: "string" },
-        context: { type: "string" },
-        "drop-long": { type: "boolean" },
         pack: { type: "boolean" },
         "sni-shots": { type: "string" },
-        "time-budget": { type: "string" },
-        seed: { type: "string" },
-        "lora-rank": { type: "string" },
-        "lora-alpha": { type: "string" },
-        "lora-dropout": { type: "string" },
-        "lora-targets": { type: "string" },
-        threads: { type: "string" },
-        json: { type: "boolean" },
+        ...FINETUNE_FLAGS,
       },
       true,
     );
     if (positionals.length > 0) throw new KotodamaError(`kotodama sft: unexpected argument '${positionals[0]}' (data goes after --data)`);
-    const rank = values["lora-rank"] === undefined ? undefined : intFlag("sft", "lora-rank", values["lora-rank"], 0, 1, 4096);
-    for (const k of ["lora-alpha", "lora-dropout", "lora-targets"] as const) {
-      if (values[k] !== undefined && rank === undefined) throw new KotodamaError(`kotodama sft: --${k} needs --lora-rank R`);
-    }
-    const lora = rank === undefined ? undefined : {
-      rank,
-      alpha: values["lora-alpha"] === undefined ? 2 * rank : numberFlag("sft", "lora-alpha", values["lora-alpha"], 0, 1e-9, 1e9),
-      dropout: values["lora-dropout"] === undefined ? 0 : numberFlag("sft", "lora-dropout", values["lora-dropout"], 0, 0, 0.99),
-      ...(typeof values["lora-targets"] === "string" ? { targets: values["lora-targets"].split(",").map((x) => x.trim()).filter((x) => x !== "") } : {}),
-    };
+    const { settings: common, budget, threads } = finetuneFlags("sft", values);
     if (typeof values.model !== "string") throw new KotodamaError("kotodama sft: --model RUN_OR_FILE is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama sft: --out DIR is required");
     const data = (values.data as string[] | undefined) ?? [];
     if (data.length === 0) throw new KotodamaError("kotodama sft: no data given (--data FILE ...)");
     const settings: SftSettings = {
-      ...(values["max-steps"] !== undefined ? { maxSteps: intFlag("sft", "max-steps", values["max-steps"], 0, 1) } : {}),
-      ...(values.seed !== undefined ? { seed: intFlag("sft", "seed", values.seed, 0, 0) } : {}),
-      ...(values.lr !== undefined ? { lr: numberFlag("sft", "lr", values.lr, 0, 1e-12, 10) } : {}),
-      ...(values["batch-size"] !== undefined ? { batchSize: intFlag("sft", "batch-size", values["batch-size"], 0, 1, 4096) } : {}),
-      ...(values.context !== undefined ? { context: intFlag("sft", "context", values.context, 0, 2) } : {}),
+      ...common,
       ...(values["sni-shots"] !== undefined ? { sniShots: intFlag("sft", "sni-shots", values["sni-shots"], 0, 0, 64) } : {}),
-      overflow: values["drop-long"] === true ? "drop" : "truncate",
       ...(values.pack === true ? { pack: true } : {}),
-      ...(lora !== undefined ? { lora } : {}),
     };
-    const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : undefined;
-    const threads = values.threads === undefined ? undefined : intFlag("sft", "threads", values.threads, 1, 1, 256);
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const res = runSft({
       model: values.model,

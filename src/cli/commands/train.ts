@@ -69,7 +69,7 @@ const fmtTime = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` 
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (p: Progress) => void {
   const tty = stream.isTTY === true;
   return (p) => {
-    const line = `step ${p.step}/${p.maxSteps}  loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? `  val ${p.valLoss.toFixed(4)}` : ""}  lr ${p.lr.toExponential(2)}  ${Math.round(p.tokensPerS)} tok/s  ETA ${fmtTime(p.etaS)}`;
+    const line = `step ${p.step}/${p.maxSteps}  loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? `  val ${p.valLoss.toFixed(4)}` : ""}${Object.entries(p.stats ?? {}).map(([k, v]) => `  ${k} ${v.toFixed(3)}`).join("")}  lr ${p.lr.toExponential(2)}  ${Math.round(p.tokensPerS)} tok/s  ETA ${fmtTime(p.etaS)}`;
     if (tty) stream.write(`\r\x1b[K${line}${p.valLoss !== undefined ? "\n" : ""}`);
     else if (p.valLoss !== undefined || p.step === 1 || p.step % Math.max(1, Math.round(p.maxSteps / 20)) === 0) stream.write(`${line}\n`);
   };

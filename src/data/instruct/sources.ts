@@ -159,11 +159,12 @@ export function readDoNotAnswer(file: string): DnaRow[] {
 export interface HhRow {
   readonly line: number;
   readonly chosen: string;
+  readonly rejected: string;
 }
 
-/** HH-RLHF {"chosen", "rejected"} JSON lines (gzipped or not); only "chosen" is kept. */
+/** HH-RLHF {"chosen", "rejected"} JSON lines (gzipped or not). */
 export function readHhRlhf(file: string): HhRow[] {
-  return jsonLines(file).map(({ line, value }) => ({ line, chosen: str(value, "chosen", `${file}:${line}`) }));
+  return jsonLines(file).map(({ line, value }) => ({ line, chosen: str(value, "chosen", `${file}:${line}`), rejected: str(value, "rejected", `${file}:${line}`) }));
 }
 
 /** TinyStories train extracts: stories separated by a "<|endoftext|>" line; the last piece is cut off by the

@@ -94,3 +94,10 @@ export function doNotAnswerHeldOutIds(dataDir: string | null = null, seed = INST
 export function doNotAnswerHeldOut(rows: readonly { readonly id: string; readonly riskArea: string; readonly typesOfHarm: string }[], seed: number, fraction: number): Set<string> {
   return stratifiedHoldOut(rows, (r) => `${r.riskArea}\u0000${r.typesOfHarm}`, (r) => r.id, fraction, rngFor(seed, "do-not-answer-heldout"));
 }
+
+/** The HH-RLHF harmless-base/test dialogues held out: a seeded shuffle's first round(fraction × n) of `ids`
+ *  ("hh-rlhf:test:<line>" of the well-formed chosen dialogues, in file order). The instruction data and the
+ *  preference data both call it, so a dialogue held out in one is held out in the other. */
+export function hhRlhfHeldOut(ids: readonly string[], seed: number, fraction: number): Set<string> {
+  return new Set(shuffled(ids, rngFor(seed, "hh-rlhf-heldout")).slice(0, Math.round(fraction * ids.length)));
+}

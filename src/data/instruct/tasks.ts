@@ -6,7 +6,7 @@ import { KotodamaError } from "../../util/errors.js";
 import type { InstructConfig } from "./config.js";
 import { checkConversation, type InstructExample, type Message, type SourceName, type TaskName } from "./example.js";
 import { readAsset, readCefr, readDoNotAnswer, readHhRlhf, readSelfInstruct, type DnaResponse, type DnaRow } from "./sources.js";
-import { assertDisjoint, doNotAnswerHeldOut, rngFor, shuffled } from "./split.js";
+import { assertDisjoint, doNotAnswerHeldOut, hhRlhfHeldOut, rngFor, shuffled } from "./split.js";
 
 export interface Skip {
   readonly where: string;
@@ -133,7 +133,7 @@ export function buildAsset(dataDir: string, cfg: InstructConfig): SourceResult {
 
 /** Models in order of preference for a training answer: GPT-4 and Claude refuse most cleanly (README counts:
  *  GPT-4 harmful on 23 of 939), then the others. */
-const DNA_PREFERENCE = ["GPT4", "Claude", "ChatGPT", "llama2-7b-chat", "ChatGLM2", "vicuna-7b"] as const;
+export const DNA_PREFERENCE = ["GPT4", "Claude", "ChatGPT", "llama2-7b-chat", "ChatGLM2", "vicuna-7b"] as const;
 
 /** The labelled response to train on for a Do-Not-Answer prompt: human-labelled harmless (`<model>_harmful` 0)
  *  and an action that does not follow a risky instruction: first action 0 (refuse), 1 (refute), 3 (disclaimer /
@@ -198,8 +198,7 @@ export function buildHhRlhf(dataDir: string, cfg: InstructConfig): SourceResult 
     if ("reason" in p) skipped.push({ where: `${file}:${r.line}`, reason: p.reason });
     else all.push({ id: `hh-rlhf:test:${r.line}`, task: "hh-harmless", source: "hh-rlhf", licence: "MIT", messages: p.messages });
   }
-  const n = Math.round(cfg.hhRlhf.heldOutFraction * all.length);
-  const held = new Set(shuffled(all.map((e) => e.id), rngFor(cfg.seed, "hh-rlhf-heldout")).slice(0, n));
+  const held = hhRlhfHeldOut(all.map((e) => e.id), cfg.seed, cfg.hhRlhf.heldOutFraction);
   const heldOut = all.filter((e) => held.has(e.id));
   return {
     source: "hh-rlhf",

@@ -64,7 +64,8 @@ function fillPacked(rowsOf: readonly SftRow[], lists: readonly (readonly number[
  *  its row, so causal attention hides it from the example, and its target is ignored. */
 const PAD_INPUT = 0;
 
-function fill(rows: readonly SftRow[], pick: (r: number) => number, B: number, T: number, out?: Batch): SftBatch {
+/** Fills B rows of T: row r holds rows[pick(r)] right-padded (inputs PAD_INPUT, targets IGNORE_INDEX). */
+export function fillPadded(rows: readonly SftRow[], pick: (r: number) => number, B: number, T: number, out?: Batch): SftBatch {
   const inputs = out?.inputs ?? new Int32Array(B * T);
   const targets = out?.targets ?? new Int32Array(B * T);
   for (let r = 0; r < B; r++) {
@@ -114,8 +115,8 @@ export function sftBatchSource(o: SftBatchSourceOptions): BatchSource {
     description: o.description,
     trainBatch: (step, micro, A, B, out) => {
       const first = (step * A + micro) * B;
-      return fill(o.train, (r) => Number((BigInt(first + r) * BigInt(S)) % BigInt(N)), B, T, out);
+      return fillPadded(o.train, (r) => Number((BigInt(first + r) * BigInt(S)) % BigInt(N)), B, T, out);
     },
-    valBatch: (i, B, out) => fill(o.val, (r) => (i * B + r) % o.val.length, B, T, out),
+    valBatch: (i, B, out) => fillPadded(o.val, (r) => (i * B + r) % o.val.length, B, T, out),
   };
 }

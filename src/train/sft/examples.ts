@@ -42,40 +42,50 @@ export function sftTargets(enc: EncodedChat): { inputs: Int32Array; targets: Int
 
 const countLoss = (t: Int32Array): number => t.reduce((s, y) => s + (y === IGNORE_INDEX ? 0 : 1), 0);
 
-/** Encodes every example with `templates` into rows of at most T positions. */
-export function encodeExamples(tok: Tokenizer, examples: readonly SftExample[], o: { templates: ChatTemplates; context: number; overflow: Overflow }): EncodedExamples {
+export interface EncodeOptions {
+  readonly templates: ChatTemplates;
+  readonly context: number;
+  readonly overflow: Overflow;
+}
+
+/** One example as a row of at most T positions, whether it was cut to fit, and its loss-bearing targets; null
+ *  when it is left out (too long under "drop", or no assistant token inside the context). */
+export function encodeExample(tok: Tokenizer, ex: SftExample, o: EncodeOptions): { row: SftRow; truncated: boolean; lossTokens: number } | null {
+  let enc: EncodedChat;
+  try {
+    enc = encodeChat(tok, { messages: ex.messages }, { template: o.templates });
+  } catch (e) {
+    throw new KotodamaError(`${ex.where}: cannot encode the example with ${o.templates.source} (${(e as Error).message})`);
+  }
+  const full = sftTargets(enc);
   const T = o.context;
+  const long = full.inputs.length > T;
+  if (long && o.overflow === "drop") return null;
+  const inputs = full.inputs.subarray(0, T);
+  const targets = full.targets.subarray(0, T);
+  const n = countLoss(targets);
+  if (n === 0) return null; // the response starts past the context: a row without loss only costs time
+  return { row: { inputs, targets, where: ex.where }, truncated: long, lossTokens: n };
+}
+
+/** Encodes every example with `templates` into rows of at most T positions. */
+export function encodeExamples(tok: Tokenizer, examples: readonly SftExample[], o: EncodeOptions): EncodedExamples {
   const rows: SftRow[] = [];
   let truncated = 0;
   let dropped = 0;
   let lossTokens = 0;
   let tokens = 0;
   for (const ex of examples) {
-    let enc: EncodedChat;
-    try {
-      enc = encodeChat(tok, { messages: ex.messages }, { template: o.templates });
-    } catch (e) {
-      throw new KotodamaError(`${ex.where}: cannot encode the example with ${o.templates.source} (${(e as Error).message})`);
-    }
-    const full = sftTargets(enc);
-    if (full.inputs.length > T) {
-      if (o.overflow === "drop") {
-        dropped++;
-        continue;
-      }
-      truncated++;
-    }
-    const inputs = full.inputs.subarray(0, T);
-    const targets = full.targets.subarray(0, T);
-    const n = countLoss(targets);
-    if (n === 0) {
-      dropped++; // the response starts past the context: a row without loss only costs time
+    const e = encodeExample(tok, ex, o);
+    if (e === null) {
+      dropped++;
       continue;
     }
-    rows.push({ inputs, targets, where: ex.where });
-    lossTokens += n;
-    tokens += inputs.length;
+    if (e.truncated) truncated++;
+    rows.push(e.row);
+    lossTokens += e.lossTokens;
+    tokens += e.row.inputs.length;
   }
-  if (rows.length === 0) throw new KotodamaError(`sft: no example fits a context of ${T} tokens with a response inside it (${dropped} dropped)`);
+  if (rows.length === 0) throw new KotodamaError(`sft: no example fits a context of ${o.context} tokens with a response inside it (${dropped} dropped)`);
   return { rows, truncated, dropped, lossTokens, tokens };
 }
