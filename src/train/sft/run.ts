@@ -13,11 +13,11 @@ import { ByteLevelBpe, hfTokenizerConfig, hfTokenizerJson, type Tokenizer } from
 import { KotodamaError } from "../../util/errors.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
 import { train, type Progress, type Trainable, type TrainResult, type WeightInit } from "../loop.js";
-import { attachLora, mergeLora, resolveLoraConfig } from "../../models/lora.js";
+import { attachLora, loraNamedWeights, mergeLora, resolveLoraConfig } from "../../models/lora.js";
 import { writePeftAdapter } from "../../models/lora-peft.js";
 import { writeLoraGguf } from "../../models/lora-gguf.js";
 import { weightNaming } from "../../models/config.js";
-import type { DecoderWeights, NamedWeight } from "../../models/index.js";
+import type { DecoderWeights } from "../../models/index.js";
 import type { Graph } from "../../tensor/index.js";
 import { Rng } from "../../util/rng.js";
 import { packRows, sftBatchSource } from "./batches.js";
@@ -175,10 +175,7 @@ export function runSft(o: SftOptions): SftResult {
   const adapt = lc === null ? undefined : (g: Graph, w: DecoderWeights, rng: Rng): Trainable => {
     const dropoutRng = lc.dropout > 0 ? new Rng(seed + 7919) : null;
     const lw = attachLora(g, w, lc, { rng, ...(dropoutRng === null ? {} : { dropoutRng }) });
-    const params: NamedWeight[] = lw.adapters.flatMap((a) => [
-      { name: `${a.name}.lora_A`, tensor: a.adapter.a, hfTransposed: false, decay: true },
-      { name: `${a.name}.lora_B`, tensor: a.adapter.b, hfTransposed: false, decay: true },
-    ]);
+    const params = loraNamedWeights(lw);
     let warned = false;
     return {
       weights: lw.weights, params, saved: () => mergeLora(lw),
