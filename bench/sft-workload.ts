@@ -112,6 +112,8 @@ export interface OursResult {
   readonly tokensPerS: number;
   readonly losses: readonly number[];
   readonly trainable: number;
+  /** Wall seconds of every step, warm-up included. */
+  readonly stepSeconds: readonly number[];
 }
 
 /** Runs the workload's steps through train() (no evaluation, no files); tokens/s over steps 3.. of B·T positions. */
@@ -120,7 +122,7 @@ export function oursSft(wl: SftWorkload, backend: Backend): OursResult {
   const res = train({ run: wl.run, batches: wl.batches, backend, outDir: null, evaluate: false, adapt: adaptFor(wl.lora), onProgress: (p) => void losses.push(p.loss) });
   const timed = res.stepSeconds.slice(2);
   const tokens = timed.length * wl.run.train.batchSize * wl.batches.seqLen;
-  return { tokensPerS: timed.length === 0 ? NaN : tokens / timed.reduce((a, b) => a + b, 0), losses, trainable: res.parameterCount };
+  return { tokensPerS: timed.length === 0 ? NaN : tokens / timed.reduce((a, b) => a + b, 0), losses, trainable: res.parameterCount, stepSeconds: res.stepSeconds };
 }
 
 /** Writes config.json, weights.safetensors (the loop's starting tensors: it builds them and stops before step 1)

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { intFlag, parseFlags } from "../src/cli/command.js";
 import { loadBackend, nativeStatus } from "../src/engine/backend.js";
 import { KotodamaError } from "../src/util/errors.js";
+import { profiledBackend, profileTable } from "./op-profile.js";
 import { SFT_LOSS_TOLERANCE, sftCorrectness } from "./sft_correctness.js";
 import { SFT_PRESETS, oursSft, presetLabel, sftWorkload, writeTorchInputs, type SftMode, type SftWorkload } from "./sft-workload.js";
 import { DEFAULT_PYTHON, checkPython, interleave, median, summarizeTorch, torchBench, torchLine, torchSettings, type TorchResult } from "./torch-anchor.js";
@@ -16,7 +17,7 @@ import { DEFAULT_PYTHON, checkPython, interleave, median, summarizeTorch, torchB
 export const summary = "SFT tokens/s, full fine-tuning and LoRA (vs PyTorch with --compare)";
 export const help = [
   "Usage: kotodama bench sft [--preset NAME[,NAME]] [--threads N[,N]] [--steps N] [--rounds N] [--lora-rank R]",
-  "                          [--mode full|lora|both] [--compare [--python EXE]] [--json] [--correctness]",
+  "                          [--mode full|lora|both] [--compare [--python EXE]] [--json] [--correctness | --profile]",
   "",
   "Times SFT steps through the training loop (forward, backward, gradient clipping at 1, AdamW on the trainable",
   "parameters, SFT's schedule) on synthetic instruction rows packed into B rows of T tokens, each example attending",
@@ -37,6 +38,8 @@ export const help = [
   "  --json          one JSON object per line: {\"bench\":\"sft\",\"preset\",\"mode\",\"threads\",\"tokens_per_s\",...}",
   `  --correctness   instead: each mode's loss over the first --steps steps (default 8, lr 1e-3) against PyTorch's`,
   `                  from the same start; exit 1 when a step differs by more than ${SFT_LOSS_TOLERANCE} (relative)`,
+  "  --profile       instead: one run per mode with every kernel timed (the first --threads entry); prints the",
+  "                  kernels by share of the step time, gemms by shape, and the time outside the kernels",
 ].join("\n");
 
 const CMD = "bench sft";
@@ -62,6 +65,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags(CMD, argv, {
     preset: { type: "string" }, threads: { type: "string" }, steps: { type: "string" }, rounds: { type: "string" }, "lora-rank": { type: "string" },
     mode: { type: "string" }, compare: { type: "boolean" }, python: { type: "string" }, json: { type: "boolean" }, correctness: { type: "boolean" },
+    profile: { type: "boolean" },
   }, false);
   const presets = listFlag("preset", values.preset, "default", Object.keys(SFT_PRESETS));
   const threadList = intList("threads", values.threads, "1,2", 1, 64);
@@ -85,6 +89,19 @@ export async function run(argv: readonly string[]): Promise<number> {
       }
     }
     return ok ? 0 : 1;
+  }
+
+  if (values.profile === true) {
+    for (const preset of presets) {
+      for (const mode of modes) {
+        const wl = sftWorkload(preset, mode, { steps: intFlag(CMD, "steps", values.steps, SFT_PRESETS[preset]!.steps, 1, 10_000), rank });
+        const { backend, times } = profiledBackend(loadBackend({ threads: threadList[0]! }));
+        const res = oursSft(wl, backend);
+        const ms = 1000 * res.stepSeconds.reduce((a, b) => a + b, 0);
+        process.stdout.write(`profile ${presetLabel(preset)} ${mode}, ${threadList[0]} thread(s), ${res.stepSeconds.length} steps (warm-up included):\n${profileTable(times, res.stepSeconds.length, ms).join("\n")}\n`);
+      }
+    }
+    return 0;
   }
 
   const compare = values.compare === true;

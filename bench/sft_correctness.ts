@@ -12,7 +12,7 @@ import { oursSft, sftWorkload, writeTorchInputs, type SftMode } from "./sft-work
 import { torchEnv } from "./torch-anchor.js";
 
 /** Largest relative loss difference accepted over the compared steps. */
-export const SFT_LOSS_TOLERANCE = 1e-3;
+export const SFT_LOSS_TOLERANCE = 1e-4;
 
 export interface SftCorrectness {
   readonly preset: string;

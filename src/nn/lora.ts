@@ -8,7 +8,7 @@
 // init_lora_weights="gaussian" draws A ~ N(0, 1/r) instead. Dropout (lora_dropout) acts on the adapter's input only,
 // never on the base path, and only while training.
 import type { Graph, Tensor } from "../tensor/index.js";
-import { add, linear, mul, scale } from "../tensor/index.js";
+import { add, linear, lowRankLinear, mul, scale } from "../tensor/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 
@@ -88,5 +88,14 @@ export function loraDelta(ad: LoraAdapter, x: Tensor): Tensor {
   return linear(scale(linear(xin, ad.a), ad.scale), ad.b); // (..., r) → (..., out)
 }
 
-/** base(x) + (α/r)·B·A·dropout(x): weight (out, in), bias (out) or null, x (..., in) → (..., out). */
-export const loraForward = (weight: Tensor, bias: Tensor | null, ad: LoraAdapter, x: Tensor): Tensor => add(linear(x, weight, bias), loraDelta(ad, x));
+/** base(x) + (α/r)·B·A·dropout(x): weight (out, in), bias (out) or null, x (..., in) → (..., out). Without dropout
+ *  and with enough rows N that folding the update into W (out·in·r multiplies) costs less than the two rank-r
+ *  products it saves (N·r·(in + out)), one fused op (lowRankLinear: one big product each way, as a plain Linear);
+ *  otherwise (decoding one token, dropout on) the update is computed beside the base. */
+export function loraForward(weight: Tensor, bias: Tensor | null, ad: LoraAdapter, x: Tensor): Tensor {
+  const [nOut, nIn] = weight.shape;
+  const rows = x.size / nIn; // N
+  const dropoutOn = ad.dropout.rng !== null && ad.dropout.p > 0;
+  if (!dropoutOn && rows * (nIn + nOut) >= nIn * nOut) return lowRankLinear(x, weight, bias, ad.a, ad.b, ad.scale);
+  return add(linear(x, weight, bias), loraDelta(ad, x));
+}
