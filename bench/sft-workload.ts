@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Backend } from "../src/engine/ops.js";
 import { writeSafetensorsFile } from "../src/formats/index.js";
 import { MODEL_PRESETS, attachLora, loraNamedWeights, namedWeights, parameterCountOf, resolveLoraConfig, type LoraConfig, type ModelConfig, type NamedWeight } from "../src/models/index.js";
-import { IGNORE_INDEX, train, type BatchSource, type RunConfig, type Trainable, type TrainOptions } from "../src/train/index.js";
+import { IGNORE_INDEX, train, type BatchSource, type Progress, type RunConfig, type Trainable, type TrainOptions } from "../src/train/index.js";
 import { packRows, sftBatchSource } from "../src/train/sft/batches.js";
 import type { SftRow } from "../src/train/sft/examples.js";
 import { sftTrainConfig } from "../src/train/sft/run.js";
@@ -110,6 +110,9 @@ function adaptFor(lora: LoraConfig | null, dump?: (ts: readonly NamedWeight[]) =
 
 export interface OursResult {
   readonly tokensPerS: number;
+  /** Per second of this process's CPU time (all threads) over the same steps: on a shared machine, closer to
+   *  what a quiet one measures than the wall clock (with one thread). */
+  readonly cpuTokensPerS: number;
   readonly losses: readonly number[];
   readonly trainable: number;
   /** Wall seconds of every step, warm-up included. */
@@ -119,10 +122,18 @@ export interface OursResult {
 /** Runs the workload's steps through train() (no evaluation, no files); tokens/s over steps 3.. of B·T positions. */
 export function oursSft(wl: SftWorkload, backend: Backend): OursResult {
   const losses: number[] = [];
-  const res = train({ run: wl.run, batches: wl.batches, backend, outDir: null, evaluate: false, adapt: adaptFor(wl.lora), onProgress: (p) => void losses.push(p.loss) });
+  let cpu0: NodeJS.CpuUsage | null = null;
+  let cpu: NodeJS.CpuUsage | null = null;
+  const onProgress = (p: Progress): void => {
+    losses.push(p.loss);
+    if (p.step === 2) cpu0 = process.cpuUsage(); // the end of the warm-up steps
+    else if (p.step === p.maxSteps && cpu0 !== null) cpu = process.cpuUsage(cpu0);
+  };
+  const res = train({ run: wl.run, batches: wl.batches, backend, outDir: null, evaluate: false, adapt: adaptFor(wl.lora), onProgress });
   const timed = res.stepSeconds.slice(2);
   const tokens = timed.length * wl.run.train.batchSize * wl.batches.seqLen;
-  return { tokensPerS: timed.length === 0 ? NaN : tokens / timed.reduce((a, b) => a + b, 0), losses, trainable: res.parameterCount, stepSeconds: res.stepSeconds };
+  const cpuS = cpu === null ? NaN : ((cpu as NodeJS.CpuUsage).user + (cpu as NodeJS.CpuUsage).system) / 1e6;
+  return { tokensPerS: timed.length === 0 ? NaN : tokens / timed.reduce((a, b) => a + b, 0), cpuTokensPerS: tokens / cpuS, losses, trainable: res.parameterCount, stepSeconds: res.stepSeconds };
 }
 
 /** Writes config.json, weights.safetensors (the loop's starting tensors: it builds them and stops before step 1)

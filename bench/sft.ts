@@ -57,6 +57,7 @@ function listFlag(flag: string, v: unknown, fallback: string, allowed: readonly 
 
 interface Measured {
   readonly ours: number[];
+  readonly oursCpu: number[];
   readonly torch: TorchResult[][];
   trainable: number;
 }
@@ -125,11 +126,12 @@ export async function run(argv: readonly string[]): Promise<number> {
         const settings = compare ? torchSettings(threads) : [];
         for (const mode of modes) {
           const { wl, args } = wls.get(mode)!;
-          const m: Measured = { ours: [], torch: settings.map(() => []), trainable: 0 };
+          const m: Measured = { ours: [], oursCpu: [], torch: settings.map(() => []), trainable: 0 };
           const tag = `${preset} ${mode} ${threads}t`;
           interleave(rounds, (r) => {
             const res = oursSft(wl, loadBackend({ threads }));
             m.ours.push(res.tokensPerS);
+            m.oursCpu.push(res.cpuTokensPerS);
             m.trainable = res.trainable;
             progress(`  ${tag} round ${r + 1}/${rounds}: kotodama ${Math.round(res.tokensPerS)} tok/s (loss ${res.losses[0]?.toFixed(3)} → ${res.losses.at(-1)?.toFixed(3)})`);
           }, (r) => settings.forEach(([t, b], i) => {
@@ -153,7 +155,7 @@ function report(wl: SftWorkload, threads: number, rounds: number, m: Measured, p
   const T = wl.batches.seqLen;
   const rec: Record<string, unknown> = {
     bench: "sft", preset: wl.preset, mode: wl.mode, threads, rounds, tokens_per_s: Math.round(tps), tokens_per_s_rounds: m.ours.map(Math.round),
-    batch: B, seq_len: T, steps: wl.run.train.maxSteps, trainable_parameters: m.trainable, loss_token_share: Number(wl.lossShare.toFixed(3)),
+    cpu_tokens_per_s: Math.round(median(m.oursCpu)), batch: B, seq_len: T, steps: wl.run.train.maxSteps, trainable_parameters: m.trainable, loss_token_share: Number(wl.lossShare.toFixed(3)),
     lora: wl.lora === null ? null : { rank: wl.lora.rank, alpha: wl.lora.alpha, targets: wl.lora.targets },
   };
   let line = `sft ${presetLabel(wl.preset)} ${wl.mode.padEnd(4)} ${threads}t: ${Math.round(tps)} tok/s (rounds ${m.ours.map(Math.round).join(", ")})`;
@@ -163,7 +165,10 @@ function report(wl: SftWorkload, threads: number, rounds: number, m: Measured, p
     rec.torch = perSetting;
     rec.torch_best_tokens_per_s = best?.tokens_per_s ?? null;
     rec.ratio_vs_torch_best = best?.tokens_per_s == null ? null : Number((tps / best.tokens_per_s).toFixed(2));
-    line += `  | ${torchLine(perSetting)}  | ratio vs best ${rec.ratio_vs_torch_best ?? "-"}×`;
+    // Per CPU-second, one thread against one thread (with N threads, CPU time also counts threads that wait).
+    const cpu1 = perSetting.find((x) => x.torch_threads === 1 && x.openblas_threads === 1)?.cpu_tokens_per_s;
+    if (threads === 1 && cpu1 !== undefined) rec.cpu_ratio_vs_torch = Number(((rec.cpu_tokens_per_s as number) / cpu1).toFixed(2));
+    line += `  | ${torchLine(perSetting)}  | ratio vs best ${rec.ratio_vs_torch_best ?? "-"}×${rec.cpu_ratio_vs_torch !== undefined ? ` (per CPU-second ${rec.cpu_ratio_vs_torch}×)` : ""}`;
     const blas = perSetting.find((r) => r.blas !== undefined)?.blas;
     if (blas !== undefined) line += `\n  PyTorch (${python}) BLAS: ${blas}`;
   }

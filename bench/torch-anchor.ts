@@ -38,6 +38,8 @@ export interface TorchResult {
   readonly torchThreads: number;
   readonly blasThreads: number;
   readonly tokensPerS: number | null;
+  /** Per second of the process's CPU time (all threads), when the script reports it. */
+  readonly cpuTokensPerS?: number;
   readonly blas?: string;
   readonly error?: string;
 }
@@ -47,8 +49,8 @@ export function torchBench(python: string, args: readonly string[], torchThreads
   const r = spawnSync(python, [...args, "--threads", String(torchThreads), "--bench"], { env: torchEnv(blasThreads), encoding: "utf8", timeout: 1_200_000, maxBuffer: 1 << 24 });
   if (r.status !== 0) return { torchThreads, blasThreads, tokensPerS: null, error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-1)[0] };
   const last = r.stdout.trim().split("\n").slice(-1)[0];
-  const j = JSON.parse(last) as { tokens_per_s: number; blas?: string };
-  return { torchThreads, blasThreads, tokensPerS: j.tokens_per_s, ...(j.blas !== undefined ? { blas: j.blas } : {}) };
+  const j = JSON.parse(last) as { tokens_per_s: number; cpu_tokens_per_s?: number; blas?: string };
+  return { torchThreads, blasThreads, tokensPerS: j.tokens_per_s, ...(j.cpu_tokens_per_s !== undefined ? { cpuTokensPerS: j.cpu_tokens_per_s } : {}), ...(j.blas !== undefined ? { blas: j.blas } : {}) };
 }
 
 /** `rounds` rounds of ours then PyTorch's, the order alternating so that a drift of the machine's load favours
@@ -70,6 +72,7 @@ export interface TorchSummary {
   readonly openblas_threads: number;
   readonly tokens_per_s: number | null;
   readonly tokens_per_s_rounds: number[];
+  readonly cpu_tokens_per_s?: number;
   readonly blas?: string;
   readonly error?: string;
 }
@@ -80,8 +83,10 @@ export function summarizeTorch(settings: readonly [number, number][], runs: read
     const ok = runs[i]!.flatMap((x) => (x.tokensPerS === null ? [] : [x.tokensPerS]));
     const failed = runs[i]!.find((x) => x.error !== undefined);
     const blas = runs[i]!.find((x) => x.blas !== undefined)?.blas;
+    const cpu = runs[i]!.flatMap((x) => (x.cpuTokensPerS === undefined ? [] : [x.cpuTokensPerS]));
     return {
       torch_threads: t, openblas_threads: b, tokens_per_s: ok.length === 0 ? null : Math.round(median(ok)), tokens_per_s_rounds: ok.map(Math.round),
+      ...(cpu.length > 0 ? { cpu_tokens_per_s: Math.round(median(cpu)) } : {}),
       ...(blas !== undefined ? { blas } : {}), ...(failed?.error !== undefined ? { error: failed.error } : {}),
     };
   });
