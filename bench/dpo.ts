@@ -14,7 +14,7 @@ import type { SftRow } from "../src/train/sft/index.js";
 import { KotodamaError } from "../src/util/errors.js";
 import { packageRoot } from "../src/util/paths.js";
 import { Rng } from "../src/util/rng.js";
-import { median, torchEnv } from "./train.js";
+import { median, torchEnv } from "./torch-anchor.js";
 
 export const summary = "DPO step tokens/s of the tiny and small presets (vs PyTorch with --compare)";
 export const help = [

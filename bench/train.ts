@@ -1,8 +1,7 @@
 // `kotodama bench train`: training throughput (tokens/s of full optimizer steps: forward, backward, clip,
 // AdamW) of the tiny and small presets, and with --compare PyTorch's on the same configuration in the same
 // run (bench/torch_ref.py, threads pinned), in interleaved rounds with medians. Not here: library code (src/train).
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { intFlag, parseFlags } from "../src/cli/command.js";
@@ -11,6 +10,7 @@ import { resolveRunConfig, runConfigJson, train, type RunConfig, type TokenData 
 import { KotodamaError } from "../src/util/errors.js";
 import { packageRoot } from "../src/util/paths.js";
 import { Rng } from "../src/util/rng.js";
+import { DEFAULT_PYTHON, checkPython, interleave, median, summarizeTorch, torchBench, torchLine, torchSettings, type TorchResult, type TorchSummary } from "./torch-anchor.js";
 import { correctness, correctnessSvg } from "./train_correctness.js";
 
 export const summary = "training tokens/s of the tiny and small presets (vs PyTorch with --compare)";
@@ -39,12 +39,6 @@ export const help = [
 
 const DEFAULT_STEPS: Record<string, number> = { tiny: 40, small: 8 };
 
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 function randomData(V: number, n: number): TokenData {
   const rng = new Rng(1);
   const all = Uint16Array.from({ length: n }, () => rng.int(V));
@@ -58,36 +52,13 @@ function ours(run: RunConfig, threads: number, data: TokenData): number {
   return tokens / timed.reduce((a, b) => a + b, 0);
 }
 
-interface TorchResult {
-  readonly torchThreads: number;
-  readonly blasThreads: number;
-  readonly tokensPerS: number | null;
-  readonly blas?: string;
-  readonly error?: string;
-}
-
-/** PyTorch's environment: BLAS threads pinned, and OpenBLAS left to pick its kernels for this CPU (the machine may
- *  force OPENBLAS_CORETYPE=Haswell, AVX2 kernels on an AVX-512 CPU, or a cache size). */
-export function torchEnv(blasThreads: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(blasThreads), MKL_NUM_THREADS: String(blasThreads) };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-}
-
 function torch(python: string, run: RunConfig, data: TokenData, steps: number, torchThreads: number, blasThreads: number): TorchResult {
   const dir = mkdtempSync(join(tmpdir(), "kd-bench-train-"));
   try {
     writeFileSync(join(dir, "config.json"), runConfigJson(run));
     writeFileSync(join(dir, "train.u16"), new Uint8Array(data.train.buffer, data.train.byteOffset, data.train.byteLength));
     const script = join(packageRoot(), "bench", "torch_ref.py");
-    const env = torchEnv(blasThreads);
-    const args = [script, "--config", join(dir, "config.json"), "--train", join(dir, "train.u16"), "--steps", String(steps), "--threads", String(torchThreads), "--bench"];
-    const r = spawnSync(python, args, { env, encoding: "utf8", timeout: 600_000 });
-    if (r.status !== 0) return { torchThreads, blasThreads, tokensPerS: null, error: (r.stderr || r.error?.message || "failed").trim().split("\n").slice(-1)[0] };
-    const last = r.stdout.trim().split("\n").slice(-1)[0];
-    const j = JSON.parse(last) as { tokens_per_s: number; blas?: string };
-    return { torchThreads, blasThreads, tokensPerS: j.tokens_per_s, ...(j.blas !== undefined ? { blas: j.blas } : {}) };
+    return torchBench(python, [script, "--config", join(dir, "config.json"), "--train", join(dir, "train.u16"), "--steps", String(steps)], torchThreads, blasThreads);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -108,8 +79,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     return results.every((r) => r.relDiff <= 0.03) ? 0 : 1;
   }
   const rounds = intFlag("bench train", "rounds", values.rounds, 3, 1, 100);
-  const python = typeof values.python === "string" ? values.python : "/usr/bin/python3";
-  if (values.compare === true && python.includes("/") && !existsSync(python)) throw new KotodamaError(`kotodama bench train --compare: ${python} is missing (Debian: apt-get install python3-torch libopenblas0-pthread python3-threadpoolctl)`);
+  const python = typeof values.python === "string" ? values.python : DEFAULT_PYTHON;
+  if (values.compare === true) checkPython("bench train", python);
   const progress = (l: string): void => void process.stderr.write(`${l}\n`);
   const ns = nativeStatus();
   if (!json) process.stdout.write(`backend: ${ns.available ? `native (${ns.isa})` : `ref (${ns.reason})`}, ${threads} thread(s), ${rounds} interleaved round(s), medians\n`);
@@ -118,35 +89,21 @@ export async function run(argv: readonly string[]): Promise<number> {
     const base = resolveRunConfig(preset);
     const runCfg: RunConfig = { ...base, train: { ...base.train, maxSteps: steps } };
     const data = randomData(runCfg.model.vocabSize, 1 << 18);
-    const settings: [number, number][] = values.compare !== true ? [] : threads > 1 ? [[threads, threads], [1, threads]] : [[1, 1]];
+    const settings = values.compare !== true ? [] : torchSettings(threads);
     const oursRuns: number[] = [];
     const torchRuns: TorchResult[][] = settings.map(() => []);
-    for (let r = 0; r < rounds; r++) {
-      const runOurs = (): void => {
-        oursRuns.push(ours(runCfg, threads, data));
-        progress(`  ${preset} round ${r + 1}/${rounds}: kotodama ${Math.round(oursRuns[oursRuns.length - 1]!)} tok/s`);
-      };
-      const runTorch = (): void => settings.forEach(([t, b], i) => {
-        const res = torch(python, runCfg, data, steps, t, b);
-        torchRuns[i]!.push(res);
-        progress(`  ${preset} round ${r + 1}/${rounds}: PyTorch ${t}t/BLAS ${b}: ${res.tokensPerS === null ? `failed (${res.error})` : `${Math.round(res.tokensPerS)} tok/s`}`);
-      });
-      // Alternate the order, so that a drift of the machine's load does not favour one side.
-      if (r % 2 === 0) { runOurs(); runTorch(); } else { runTorch(); runOurs(); }
-    }
+    interleave(rounds, (r) => {
+      oursRuns.push(ours(runCfg, threads, data));
+      progress(`  ${preset} round ${r + 1}/${rounds}: kotodama ${Math.round(oursRuns[oursRuns.length - 1]!)} tok/s`);
+    }, (r) => settings.forEach(([t, b], i) => {
+      const res = torch(python, runCfg, data, steps, t, b);
+      torchRuns[i]!.push(res);
+      progress(`  ${preset} round ${r + 1}/${rounds}: PyTorch ${t}t/BLAS ${b}: ${res.tokensPerS === null ? `failed (${res.error})` : `${Math.round(res.tokensPerS)} tok/s`}`);
+    }));
     const tps = median(oursRuns);
     const rec: Record<string, unknown> = { bench: "train", preset, threads, rounds, tokens_per_s: Math.round(tps), tokens_per_s_rounds: oursRuns.map(Math.round), batch: runCfg.train.batchSize, context: runCfg.model.context };
     if (values.compare === true) {
-      const perSetting = settings.map(([t, b], i) => {
-        const ok = torchRuns[i]!.flatMap((x) => (x.tokensPerS === null ? [] : [x.tokensPerS]));
-        const failed = torchRuns[i]!.find((x) => x.error !== undefined);
-        const blas = torchRuns[i]!.find((x) => x.blas !== undefined)?.blas;
-        return {
-          torch_threads: t, openblas_threads: b, tokens_per_s: ok.length === 0 ? null : Math.round(median(ok)), tokens_per_s_rounds: ok.map(Math.round),
-          ...(blas !== undefined ? { blas } : {}), ...(failed?.error !== undefined ? { error: failed.error } : {}),
-        };
-      });
-      const best = perSetting.reduce<(typeof perSetting)[number] | null>((a, x) => (x.tokens_per_s !== null && (a === null || x.tokens_per_s > (a.tokens_per_s ?? 0)) ? x : a), null);
+      const { perSetting, best } = summarizeTorch(settings, torchRuns);
       rec.python = python;
       rec.torch = perSetting;
       rec.torch_best_tokens_per_s = best?.tokens_per_s ?? null;
@@ -156,8 +113,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     else {
       let line = `train ${preset.padEnd(5)} B=${runCfg.train.batchSize} T=${runCfg.model.context}: ${Math.round(tps)} tok/s (rounds ${oursRuns.map(Math.round).join(", ")})`;
       if (values.compare === true) {
-        const ts = rec.torch as { torch_threads: number; openblas_threads: number; tokens_per_s: number | null; tokens_per_s_rounds: number[]; error?: string; blas?: string }[];
-        line += `  | ${ts.map((r) => `torch ${r.torch_threads}t/blas ${r.openblas_threads}: ${r.tokens_per_s ?? `failed (${r.error})`} (rounds ${r.tokens_per_s_rounds.join(", ")})`).join(", ")}`;
+        const ts = rec.torch as TorchSummary[];
+        line += `  | ${torchLine(ts)}`;
         line += `  | ratio vs best ${rec.ratio_vs_torch_best ?? "-"}×`;
         const blas = ts.find((r) => r.blas !== undefined)?.blas;
         if (blas !== undefined) line += `\n  PyTorch (${python}) BLAS: ${blas}`;

@@ -360,11 +360,32 @@ void kd_gemm_set_split(int mode) { __atomic_store_n(&g_split_mode, mode, __ATOMI
 
 #define MIN_FLOPS_PER_TASK (1 << 18) /* below this a task costs more to hand out than to run */
 
+/* A tall, very narrow C (n ≤ NR/4, m ≥ 4·NR: LoRA's x·Aᵀ, dy·B and dyᵀ·u with n = r) would use n of the NR columns of
+ * every micro-kernel tile. Computed instead as Cᵀ = op(B)ᵀ·op(A)ᵀ (n × m, m along the vector dimension) into a
+ * temporary, then added transposed: C = alpha·Cᵀᵀ + beta·C. Same sums, another (fixed) tiling. */
+static int narrow_product(const kd_gemm_args *g, const kd_gemm_kernel *K) {
+  if (g->batch != 1 || g->k <= 0 || g->alpha == 0.0f || g->n < 2 || g->n * 4 > K->nr || g->m < 4 * (int64_t)K->nr) return 0;
+  float *t = malloc((size_t)(g->m * g->n) * sizeof(float));
+  if (t == NULL) abort();
+  const kd_gemm_args h = {!g->trans_b, !g->trans_a, g->n, g->m, g->k, g->alpha, 0.0f, g->b, g->ldb, 0, g->a, g->lda, 0, t, g->m, 0, 1};
+  kd_sgemm(&h);
+  for (int64_t i = 0; i < g->m; i++) {
+    float *ci = g->c + i * g->ldc;
+    if (g->beta == 0.0f)
+      for (int64_t j = 0; j < g->n; j++) ci[j] = t[j * g->m + i];
+    else
+      for (int64_t j = 0; j < g->n; j++) ci[j] = fmaf(g->beta, ci[j], t[j * g->m + i]);
+  }
+  free(t);
+  return 1;
+}
+
 void kd_sgemm(const kd_gemm_args *args) {
   const kd_gemm_args g = *args;
   if (g.m <= 0 || g.n <= 0 || g.batch <= 0) return;
   if (g.k > 0 && kd_blas_sgemm(&g)) return; /* only with KOTODAMA_BLAS=openblas (blas_dlopen.c) */
   plan_t pl = {kd_gemm_active_kernel(), &g, 1, 1, 0, NULL};
+  if (narrow_product(&g, pl.kern)) return;
   const int threads = kd_get_threads();
   const double flops = 2.0 * (double)g.m * (double)g.n * (double)(g.k > 0 ? g.k : 1);
   int64_t want = (int64_t)(flops * (double)g.batch / MIN_FLOPS_PER_TASK);

@@ -61,6 +61,9 @@ function gemmCases(rng: Rng): OpCase<"gemm">[] {
     }
     cases.push(gemmCase({ m: 33, n: 17, k: 65, transA, transB, pad: 3, alpha: 0.5, beta: 1 }));
     cases.push(gemmCase({ m: 7, n: 33, k: 17, transA, transB, batch: 3, strideA0: true, beta: 0.25, alpha: -2 }));
+    // Tall and narrow (LoRA's rank-r products: n = r): the native backend computes Cᵀ and adds it transposed.
+    cases.push(gemmCase({ m: 300, n: 16, k: 70, transA, transB, pad: 2 }));
+    cases.push(gemmCase({ m: 513, n: 3, k: 33, transA, transB, alpha: 0.5, beta: -0.5 }));
   }
   cases.push(gemmCase({ m: 256, n: 200, k: 300, transA: false, transB: false }));
   cases.push(gemmCase({ m: 129, n: 129, k: 129, transA: false, transB: true, beta: 1 }));

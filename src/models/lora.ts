@@ -13,7 +13,7 @@ import { add, dequantizeWeight, isQuantWeight, matmul, scale } from "../tensor/i
 import { KotodamaError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 import type { WeightNaming } from "./config.js";
-import { namedWeights, type DecoderWeights, type LayerWeights } from "./weights.js";
+import { namedWeights, type DecoderWeights, type LayerWeights, type NamedWeight } from "./weights.js";
 
 export const LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "c_attn", "c_proj", "c_fc"] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
@@ -149,6 +149,14 @@ export function attachLora(g: Graph, w: DecoderWeights, config: LoraConfig, opts
 
 /** The trainable tensors of LoRA training: A and B of every adapter, nothing of the base. */
 export const loraParameters = (lw: LoraWeights): Tensor[] => lw.adapters.flatMap((n) => [n.adapter.a, n.adapter.b]);
+
+/** The trainable tensors as the training loop names them (optimizer state and checkpoints): `<base name>.lora_A` and
+ *  `.lora_B` per adapter, in namedWeights order, both decayed like matrices. */
+export const loraNamedWeights = (lw: LoraWeights): NamedWeight[] =>
+  lw.adapters.flatMap((a) => [
+    { name: `${a.name}.lora_A`, tensor: a.adapter.a, hfTransposed: false, decay: true },
+    { name: `${a.name}.lora_B`, tensor: a.adapter.b, hfTransposed: false, decay: true },
+  ]);
 
 /** Number of trainable scalars of the adapters. */
 export const loraParameterCount = (lw: LoraWeights): number => loraParameters(lw).reduce((s, t) => s + t.size, 0);

@@ -8,7 +8,7 @@
 // init_lora_weights="gaussian" draws A ~ N(0, 1/r) instead. Dropout (lora_dropout) acts on the adapter's input only,
 // never on the base path, and only while training.
 import type { Graph, QuantWeight, Tensor } from "../tensor/index.js";
-import { add, linear, linearAny, mul, scale } from "../tensor/index.js";
+import { add, isQuantWeight, linear, linearAny, lowRankLinear, mul, scale } from "../tensor/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 
@@ -88,7 +88,15 @@ export function loraDelta(ad: LoraAdapter, x: Tensor): Tensor {
   return linear(scale(linear(xin, ad.a), ad.scale), ad.b); // (..., r) → (..., out)
 }
 
-/** base(x) + (α/r)·B·A·dropout(x): weight (out, in) f32 or quantized (QLoRA: the base stays in its blocks and
- *  only dX flows through it), bias (out) or null, x (..., in) → (..., out). */
-export const loraForward = (weight: Tensor | QuantWeight, bias: Tensor | null, ad: LoraAdapter, x: Tensor): Tensor =>
-  add(linearAny(x, weight, bias), loraDelta(ad, x));
+/** base(x) + (α/r)·B·A·dropout(x): weight (out, in) f32 or quantized (QLoRA: the base stays in its blocks and only
+ *  dX flows through it), bias (out) or null, x (..., in) → (..., out). On an f32 weight without dropout and with
+ *  enough rows N that folding the update into W (out·in·r multiplies) costs less than the two rank-r products it
+ *  saves (N·r·(in + out)), one fused op (lowRankLinear: one big product each way, as a plain Linear); otherwise
+ *  (a quantized base, decoding one token, dropout on) the update is computed beside the base. */
+export function loraForward(weight: Tensor | QuantWeight, bias: Tensor | null, ad: LoraAdapter, x: Tensor): Tensor {
+  const [nOut, nIn] = weight.shape as [number, number];
+  const rows = x.size / nIn; // N
+  const dropoutOn = ad.dropout.rng !== null && ad.dropout.p > 0;
+  if (!isQuantWeight(weight) && !dropoutOn && rows * (nIn + nOut) >= nIn * nOut) return lowRankLinear(x, weight, bias, ad.a, ad.b, ad.scale);
+  return add(isQuantWeight(weight) ? linearAny(x, weight, bias) : linear(x, weight, bias), loraDelta(ad, x));
+}

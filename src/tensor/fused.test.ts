@@ -93,6 +93,22 @@ for (const tb of testBackends()) {
       assertClose(valueAndGrads(() => T.gelu(a), [a], 5), valueAndGrads(geluComposed, [a], 5), 1e-5);
     });
 
+    it("lowRankLinear = linear + the low-rank update computed beside it, frozen weight or not", () => {
+      const x = rand([2, 3, 6]);
+      const w = rand([5, 6]);
+      const bias = rand([5]);
+      const a = rand([2, 6]); // (r, in)
+      const b = rand([5, 2]); // (out, r)
+      const composed = (): Tensor => T.add(T.linear(x, w, bias), T.linear(T.scale(T.linear(x, a), 0.75), b));
+      assertClose(valueAndGrads(() => T.lowRankLinear(x, w, bias, a, b, 0.75), [x, w, bias, a, b], 6), valueAndGrads(composed, [x, w, bias, a, b], 6), 1e-5);
+      w.zeroGrad();
+      w.requiresGrad = false; // LoRA's frozen base: nothing written to W's gradient, the rest unchanged
+      const fused = valueAndGrads(() => T.lowRankLinear(x, w, null, a, b, 2), [x, a, b], 7);
+      assert.ok((w.grad ?? new Float32Array(1)).every((v) => v === 0));
+      assertClose(fused, valueAndGrads(() => T.add(T.linear(x, w), T.linear(T.scale(T.linear(x, a), 2), b)), [x, a, b], 7), 1e-5);
+      w.requiresGrad = true;
+    });
+
     it("rmsNorm and layerNorm equal their formulas", () => {
       const x = rand([3, 6]);
       const w = rand([6]);

@@ -121,6 +121,15 @@ for (const tb of backends) {
       check(() => T.linear(T.linear(x, ws, bs), ws, null), [x, ws, bs]); // ws used twice
     });
 
+    it("lowRankLinear: x·(W + s·B·A)ᵀ + b, every input", () => {
+      const x = rand([2, 3, 4]);
+      const w = rand([5, 4]);
+      const b = rand([5]);
+      const la = rand([2, 4]);
+      const lb = rand([5, 2]);
+      check(() => T.lowRankLinear(x, w, b, la, lb, 1.5), [x, w, b, la, lb]);
+    });
+
     it("embedding with repeated ids (scatter-add)", () => {
       const w = rand([6, 4]);
       const idx = Int32Array.from([1, 3, 1, 0, 5, 1, 3]);

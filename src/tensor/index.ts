@@ -6,7 +6,7 @@ export { BufferPool, sizeClass, type PoolStats } from "./pool.js";
 export { add, sub, mul, div, neg, exp, log, sqrt, rsqrt, square, recip, tanh, sigmoid, scale, addScalar, powScalar } from "./elementwise.js";
 export { sum, mean, max, type ReduceOptions } from "./reduce.js";
 export { reshape, detach, permute, transpose, broadcastTo, narrow, split, concat } from "./layout.js";
-export { matmul, linear, type MatmulOptions } from "./matmul.js";
+export { matmul, linear, lowRankLinear, type MatmulOptions } from "./matmul.js";
 export { layerNorm, rmsNorm } from "./norm.js";
 export { gelu, silu, swiglu, softmax } from "./activation.js";
 export { embedding } from "./embedding.js";

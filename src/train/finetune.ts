@@ -7,8 +7,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decoderWeightsOf, loadModel, type LoadedModel } from "../models/load.js";
 import { weightNaming } from "../models/config.js";
-import { initDecoderWeights, namedWeights, topNames, type DecoderWeights, type NamedWeight } from "../models/index.js";
-import { attachLora, mergeLora, resolveLoraConfig, type LoraConfig } from "../models/lora.js";
+import { initDecoderWeights, namedWeights, topNames, type DecoderWeights } from "../models/index.js";
+import { attachLora, loraNamedWeights, mergeLora, resolveLoraConfig, type LoraConfig } from "../models/lora.js";
 import { writePeftAdapter } from "../models/lora-peft.js";
 import { writeLoraGguf } from "../models/lora-gguf.js";
 import type { Graph } from "../tensor/index.js";
@@ -79,10 +79,7 @@ export function loraAdapt(m: LoadedModel, lc: LoraConfig, seed: number, log: (li
   return (g, w, rng) => {
     const dropoutRng = lc.dropout > 0 ? new Rng(seed + 7919) : null;
     const lw = attachLora(g, w, lc, { rng, ...(dropoutRng === null ? {} : { dropoutRng }) });
-    const params: NamedWeight[] = lw.adapters.flatMap((a) => [
-      { name: `${a.name}.lora_A`, tensor: a.adapter.a, hfTransposed: false, decay: true },
-      { name: `${a.name}.lora_B`, tensor: a.adapter.b, hfTransposed: false, decay: true },
-    ]);
+    const params = loraNamedWeights(lw);
     let warned = false;
     return {
       weights: lw.weights, params, saved: () => mergeLora(lw),

@@ -20,6 +20,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   qlora: "../../../bench/qlora.js",
   dpo: "../../../bench/dpo.js",
   rollout: "../../../bench/rollout.js",
+  sft: "../../../bench/sft.js",
 };
 
 async function load(name: string): Promise<BenchModule> {
