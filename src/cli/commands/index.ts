@@ -14,6 +14,7 @@ import { generateCommand } from "./generate.js";
 import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
 import { sftCommand } from "./sft.js";
+import { labelCommand } from "./label.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   data,
   trainCommand,
   sftCommand,
+  labelCommand,
   generateCommand,
   chat,
   scoreCommand,
