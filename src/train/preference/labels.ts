@@ -42,6 +42,8 @@ const RECORD_KEYS = ["id", "prompt", "messages", "chosen", "rejected", "source",
 /** The --out file: its records in order, kept in memory and written whole on each change. */
 export class LabelFile {
   private readonly records: PreferenceRecord[] = [];
+  /** The records as lines (with "\n"), kept so that a save does not serialize every record again. */
+  private readonly lines: string[] = [];
 
   /** Opens (or, when absent, starts) the file at `path`. Each line must be a record of a pair whose id is in
    *  `ids` (as JSON: "7", "\"q1\""), at most one per pair: an --out written for another --pairs file is
@@ -63,6 +65,7 @@ export class LabelFile {
       if (!Array.isArray(tags) || !tags.every((t) => typeof t === "string")) ref.fail("tags", "expected an array of strings");
       for (const k of ["tie", "skip"] as const) if (o[k] !== undefined && o[k] !== true) ref.fail(k, `expected true or no "${k}" key, got ${JSON.stringify(o[k])}`);
       this.records.push(o as PreferenceRecord);
+      this.lines.push(`${JSON.stringify(o)}\n`);
     }
   }
 
@@ -74,10 +77,12 @@ export class LabelFile {
   /** Adds a record and rewrites the file (durable when this returns). */
   append(r: PreferenceRecord): void {
     this.records.push(r);
+    this.lines.push(`${JSON.stringify(r)}\n`);
     try {
       this.save();
     } catch (e) {
       this.records.pop();
+      this.lines.pop();
       throw new KotodamaError(`cannot write ${this.path} (${(e as Error).message})`);
     }
   }
@@ -86,17 +91,19 @@ export class LabelFile {
   removeLast(): PreferenceRecord | null {
     const r = this.records.pop();
     if (r === undefined) return null;
+    const line = this.lines.pop()!;
     try {
       this.save();
     } catch (e) {
       this.records.push(r);
+      this.lines.push(line);
       throw new KotodamaError(`cannot write ${this.path} (${(e as Error).message})`);
     }
     return r;
   }
 
   private save(): void {
-    const text = this.records.map((r) => `${JSON.stringify(r)}\n`).join("");
+    const text = this.lines.join("");
     writeAtomic(this.path, (tmp) => writeFileSync(tmp, text));
   }
 }
