@@ -51,7 +51,7 @@ async function at(page: Page, done: number, left: string | null): Promise<void> 
     const shows = l === null ? d.querySelector("[data-testid=done]") !== null : d.querySelector("[data-testid=left]")?.textContent === l;
     return d.querySelector("[data-testid=progress]")?.textContent === want && shows;
   };
-  await page.waitForFunction(predicate, [`${done} of 10`, left] as const, { timeout: 10_000 });
+  await page.waitForFunction(predicate, [`${done} of 10`, left] as const, { timeout: 20_000 });
 }
 
 /** Presses tag keys, waiting for each toggle to show, then the choice key. */
@@ -59,7 +59,7 @@ async function press(page: Page, tagKeys: readonly string[], choiceKey: string):
   for (const k of tagKeys) {
     const before = await page.locator("[data-testid=tags] button.on").count();
     await page.keyboard.press(k);
-    await page.waitForFunction((n: number) => (globalThis as unknown as PageDom).document.querySelectorAll("[data-testid=tags] button.on").length !== n, before, { timeout: 5_000 });
+    await page.waitForFunction((n: number) => (globalThis as unknown as PageDom).document.querySelectorAll("[data-testid=tags] button.on").length !== n, before, { timeout: 20_000 });
   }
   await page.keyboard.press(choiceKey);
 }

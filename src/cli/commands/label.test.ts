@@ -61,4 +61,10 @@ test("label --model --prompts: sampled pairs are served, a choice is written, SI
   }
   assert.equal(await exited, 0);
   assert.match(stderr, /1 of 2 pairs labelled \(1 preferred, 0 ties, 0 skips\)/);
+  const config = JSON.parse(readFileSync(`${out}.config.json`, "utf8")) as Record<string, unknown>;
+  assert.deepEqual(config, { command: "label", model: ref, prompts, sample: { temperatures: [0.7, 1], seed: 0, maxTokens: 16 }, tags: ["short"] });
+  // Other sampling settings would draw other answers than those labelled: refused before the model loads.
+  const other = spawnSync(process.execPath, [bin(), "label", "--model", ref, "--prompts", prompts, "--out", out, "--max-tokens", "16", "--seed", "1"], { encoding: "utf8" });
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /records sampling settings \{"temperatures":\[0\.7,1\],"seed":0,"maxTokens":16\}, not \{"temperatures":\[0\.7,1\],"seed":1,"maxTokens":16\}/);
 });

@@ -2,7 +2,8 @@
 // back to resume and rewritten whole (temp file, fsync, rename) on every change, so a crash leaves the old file or
 // the new one and never a partial line.
 // Not here: the pairs (pairs.ts), which pair comes next (session.ts), HTTP (server/label.ts).
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { KotodamaError } from "../../util/errors.js";
 import { writeAtomic } from "../checkpoint.js";
 import { jsonlObjects, promptOf, type PairId, type PreferencePair, type Prompted } from "./pairs.js";
@@ -49,6 +50,8 @@ export class LabelFile {
    *  `ids` (as JSON: "7", "\"q1\""), at most one per pair: an --out written for another --pairs file is
    *  refused, naming the line. */
   constructor(readonly path: string, ids: ReadonlySet<string>) {
+    const dir = dirname(path);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KotodamaError(`--out ${path}: the folder ${dir} does not exist`);
     if (!existsSync(path)) return;
     const seen = new Map<string, number>();
     for (const { ref, o } of jsonlObjects(path, "--out")) {

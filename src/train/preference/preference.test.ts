@@ -70,6 +70,7 @@ test("the --out file: resumed, refused when it belongs to other pairs, and whole
   assert.deepEqual(new LabelFile(out, ids).all().map((r) => r.id), ["a"]);
   assert.throws(() => new LabelFile(write(dir, "o2.jsonl", [rec, rec]), ids), /o2\.jsonl:2: field "id": a second label for "a" \(first on line 1\)/);
   assert.throws(() => new LabelFile(write(dir, "o3.jsonl", ['{"id":"zz","prompt":"p","chosen":"x","rejected":"y","source":"label"}']), ids), /o3\.jsonl:1: field "id": "zz" is not the id of any pair/);
+  assert.throws(() => new LabelFile(join(dir, "no-such-folder", "out.jsonl"), ids), /--out .*out\.jsonl: the folder .*no-such-folder does not exist/);
   assert.throws(() => new LabelFile(write(dir, "o4.jsonl", ['{"id":2,"prompt":"p","chosen":"x","rejected":"y","source":"label","tie":false}']), ids), /o4\.jsonl:1: field "tie": expected true/);
 
   // A write that fails (here: the temp name is taken by a folder) leaves the old file and the records as they were.

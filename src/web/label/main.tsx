@@ -92,29 +92,33 @@ function App() {
     }
   }, [load]);
 
-  const choose = useCallback((choice: Choice) => {
+  const toggle = useCallback((tag: string) => setTags((t) => (t.includes(tag) ? t.filter((x) => x !== tag) : [...t, tag])), []);
+
+  // The choice uses what the page shows now: this closure is remade on every render, and the key listener
+  // (registered once) calls the latest one — an effect re-registering it would run after the paint, and a key
+  // pressed in between would label the previous pair with the previous tags.
+  const choose = (choice: Choice) => {
     const pair = state?.current?.pair;
     if (pair === null || pair === undefined) return;
     void send("choice", { id: pair.id, choice, tags }, `pair ${pair.id}: ${choice}${tags.length > 0 ? ` (${tags.join(", ")})` : ""}`);
-  }, [state, tags, send]);
-
-  const toggle = useCallback((tag: string) => setTags((t) => (t.includes(tag) ? t.filter((x) => x !== tag) : [...t, tag])), []);
-
+  };
+  const onKey = useRef<(e: KeyboardEvent) => void>(() => {});
+  onKey.current = (e: KeyboardEvent) => {
+    if (e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+    const k = e.key;
+    const choice: Choice | null = k === "ArrowLeft" || k === "h" ? "left" : k === "ArrowRight" || k === "l" ? "right" : k === "ArrowDown" || k === "t" ? "tie" : k === "s" ? "skip" : null;
+    if (choice !== null) choose(choice);
+    else if (k === "u" || k === "Backspace") void send("undo", {}, "undone: the last label is removed");
+    else if (k === "?") setHelp((h) => !h);
+    else if (/^[1-9]$/.test(k) && state !== null && state.tags[Number(k) - 1] !== undefined) toggle(state.tags[Number(k) - 1]!);
+    else return;
+    e.preventDefault();
+  };
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
-      const k = e.key;
-      const choice: Choice | null = k === "ArrowLeft" || k === "h" ? "left" : k === "ArrowRight" || k === "l" ? "right" : k === "ArrowDown" || k === "t" ? "tie" : k === "s" ? "skip" : null;
-      if (choice !== null) choose(choice);
-      else if (k === "u" || k === "Backspace") void send("undo", {}, "undone: the last label is removed");
-      else if (k === "?") setHelp((h) => !h);
-      else if (/^[1-9]$/.test(k) && state !== null && state.tags[Number(k) - 1] !== undefined) toggle(state.tags[Number(k) - 1]!);
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [choose, send, toggle, state]);
+    const listener = (e: KeyboardEvent) => onKey.current(e);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   if (state === null) return <p>{note || "loading…"}</p>;
   const pair = state.current?.pair ?? null;
