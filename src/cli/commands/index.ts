@@ -18,6 +18,7 @@ import { evalCommand } from "./eval.js";
 import { safety } from "./safety.js";
 import { alignCommand } from "./align.js";
 import { rewardCommand } from "./reward.js";
+import { labelCommand } from "./label.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   safety,
   rewardCommand,
   alignCommand,
+  labelCommand,
   generateCommand,
   chat,
   scoreCommand,
