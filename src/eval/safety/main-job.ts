@@ -1,0 +1,68 @@
+// The main job's alignment stage with its evaluation (npm start, after SFT): DPO of the SFT run
+// (train/dpo/main-job.ts), then the SFT and the aligned model side by side on a seeded subset of the held-out
+// Do-Not-Answer prompts and XSTest's safe prompts (n-gram judge), the held-out instruction tasks (the SFT model's
+// scores come from the SFT stage's evaluation, same seed and examples) and the KL of the aligned model from the
+// SFT model; the table, JSON and SVG written into the alignment run directory. Not here: printing (cli start.ts).
+import { join } from "node:path";
+import type { InstructData } from "../../data/instruct/build.js";
+import { openInferModel } from "../../infer/index.js";
+import { loadDnaSplit } from "../../safety/index.js";
+import { mainJobDpo, type MainJobDpoOptions, type MainJobDpoResult } from "../../train/dpo/main-job.js";
+import { sharedPath } from "../../util/paths.js";
+import { KotodamaError } from "../../util/errors.js";
+import { evaluateInstruct, type InstructEvalResult } from "../instruct/run.js";
+import { MAIN_JOB_EVAL } from "../instruct/main-job.js";
+import { alignmentRow, checkGoals, writeAlignment, type AlignmentRow, type GoalCheck } from "./alignment.js";
+import { ngramJudge } from "./judges.js";
+import { klFromReference } from "./kl.js";
+import { dnaHeldOutPrompts, limitPrompts, readXstest } from "./prompts.js";
+import { evaluateSafety, type SafetyEvalResult } from "./run.js";
+import { writeSafetyEval } from "./report.js";
+
+/** The evaluation's size: 60 held-out Do-Not-Answer prompts and 60 XSTest safe prompts (a seeded sample), answers
+ *  of at most 48 tokens. Measured on this VM: 120 answers of a 5.5M-parameter model ≈ 6 s of CPU per model. */
+export const MAIN_JOB_SAFETY = { dna: 60, xstestSafe: 60, maxNewTokens: 48 } as const;
+
+export interface MainJobAlignOptions extends MainJobDpoOptions {
+  /** The instruction data and the SFT stage's evaluation (its `sft` condition is the "before" row). */
+  readonly instruct: { readonly data: InstructData; readonly sftEval: InstructEvalResult | null };
+  readonly evalSizes?: Partial<typeof MAIN_JOB_SAFETY> & { readonly perTask?: number };
+}
+
+export interface MainJobAlignResult {
+  readonly stage: MainJobDpoResult;
+  readonly before: SafetyEvalResult;
+  readonly after: SafetyEvalResult;
+  readonly rows: readonly AlignmentRow[];
+  readonly goals: readonly GoalCheck[];
+  readonly files: { readonly json: string; readonly markdown: string; readonly plot: string };
+  readonly seconds: number;
+}
+
+export async function mainJobAlignWithEval(o: MainJobAlignOptions): Promise<MainJobAlignResult> {
+  const stage = mainJobDpo(o);
+  const t0 = performance.now();
+  const dataDir = o.dataDir ?? sharedPath("data");
+  if (dataDir === null) throw new KotodamaError("alignment stage: ../shared/data is absent");
+  const sz = { ...MAIN_JOB_SAFETY, ...o.evalSizes };
+  const dna = limitPrompts(dnaHeldOutPrompts(dataDir), sz.dna, o.seed);
+  const xs = limitPrompts(readXstest(dataDir).filter((p) => p.label === "benign"), sz.xstestSafe, o.seed);
+  const prompts = [...dna, ...xs];
+  o.log(`evaluating the SFT and the aligned model on ${dna.length} held-out Do-Not-Answer and ${xs.length} XSTest safe prompts ...`);
+  const judge = ngramJudge(loadDnaSplit(dataDir), o.seed);
+  const sft = openInferModel(o.sft, { backend: o.backend });
+  const aligned = openInferModel(o.outDir, { backend: o.backend });
+  const before = evaluateSafety({ model: sft, prompts, judge, maxNewTokens: sz.maxNewTokens });
+  const after = evaluateSafety({ model: aligned, prompts, judge, maxNewTokens: sz.maxNewTokens });
+  writeSafetyEval(join(o.outDir, "safety-sft"), before, { model: o.sft, judge: judge.name }, "npm start: SFT model");
+  writeSafetyEval(join(o.outDir, "safety"), after, { model: o.outDir, judge: judge.name }, "npm start: SFT + DPO model");
+  const kl = klFromReference(after.answers, sft, o.seed);
+  const perTask = o.evalSizes?.perTask ?? MAIN_JOB_EVAL.perTask;
+  const instr = (model: typeof sft): Promise<InstructEvalResult> =>
+    evaluateInstruct({ sft: model, base: null, heldOut: o.instruct.data.heldOut, train: o.instruct.data.train, perTask, shots: 0, seed: o.seed, maxTokens: MAIN_JOB_EVAL.maxTokens });
+  const sftInstr = o.instruct.sftEval ?? (await instr(sft));
+  const alignedInstr = await instr(aligned);
+  const rows = [alignmentRow("SFT", o.sft, before.summary, sftInstr, null), alignmentRow("SFT + DPO", o.outDir, after.summary, alignedInstr, kl)];
+  const files = writeAlignment(o.outDir, rows, { judge: judge.name, prompts: { dna: dna.length, xstestSafe: xs.length, seed: o.seed }, maxNewTokens: sz.maxNewTokens, dpo: { steps: stage.dpo.steps, pairs: stage.trainPairs, heldOut: stage.dpo.heldOut } }, "npm start: SFT before and after DPO");
+  return { stage, before, after, rows, goals: checkGoals(rows[1]!, rows[0]!), files, seconds: (performance.now() - t0) / 1000 };
+}

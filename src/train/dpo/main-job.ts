@@ -1,0 +1,69 @@
+// The main job's alignment stage (npm start, after SFT): DPO of the SFT run on short preference pairs from
+// `data prefs` (Do-Not-Answer pairs first: a harmless answer preferred to a harmful or action-5 one on a risky
+// prompt; then HH-RLHF harmless pairs), cut to what the 256-token default model holds, full fine-tuning.
+// DPO is the cheapest of the three methods here: the reference log-probs once, then a few hundred steps, no
+// sampling. Not here: DPO itself (run.ts), the evaluation before and after (eval/safety/main-job.ts).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { atomicWrite } from "../../data/files.js";
+import { buildPrefs, prefsConfig } from "../../data/prefs/build.js";
+import { prefLine, type PrefPair } from "../../data/prefs/format.js";
+import type { Backend } from "../../engine/ops.js";
+import { runDpo, type DpoResult, type DpoSettings } from "./run.js";
+
+/** The stage's size: pairs of at most 1500 characters (prompt + the longer answer), rows cut to the default
+ *  model's 256 tokens (the preference shows in an answer's opening: a refusal or compliance); 160 Do-Not-Answer
+ *  pairs (of 182; most are longer than 500 characters) + 40 HH-RLHF pairs, one epoch of 50 steps of 4 pairs;
+ *  24 held-out HH-RLHF pairs (Do-Not-Answer's held-out prompts are kept out of the pairs entirely); β 0.1;
+ *  lr 2e-4 (a small model moves little at DPO's usual 5e-6 in 50 steps). Measured on this VM (loaded): 40 steps
+ *  ≈ 50 s of CPU with the reference log-probs, so the stage's DPO ≈ 60 s. */
+export const MAIN_JOB_DPO = {
+  maxChars: 1500,
+  dnaPairs: 160,
+  hhPairs: 40,
+  valPairs: 24,
+  settings: { maxSteps: 50, lr: 2e-4, batchSize: 4, context: 256, beta: 0.1 } satisfies DpoSettings,
+} as const;
+
+export interface MainJobDpoOptions {
+  /** The SFT run directory (the policy's start and the reference). */
+  readonly sft: string;
+  readonly outDir: string;
+  readonly backend: Backend;
+  readonly timeBudgetS: number;
+  readonly seed: number;
+  readonly log: (line: string) => void;
+  /** Folder holding hh-rlhf/ and do-not-answer/ (default ../shared/data). */
+  readonly dataDir?: string | null;
+  /** Overrides (tests: a tiny model's context and a few steps). */
+  readonly settings?: DpoSettings;
+  readonly sizes?: Partial<Pick<typeof MAIN_JOB_DPO, "dnaPairs" | "hhPairs" | "valPairs">>;
+}
+
+export interface MainJobDpoResult {
+  readonly dpo: DpoResult;
+  readonly trainPairs: number;
+  readonly trainPath: string;
+  readonly heldOutPath: string;
+}
+
+type Pair = Omit<PrefPair, "where">;
+const chars = (p: Pair): number => p.messages.reduce((n, m) => n + m.content.length, 0) + Math.max(p.chosen.length, p.rejected.length);
+
+export function mainJobDpo(o: MainJobDpoOptions): MainJobDpoResult {
+  const prefs = buildPrefs(prefsConfig(o.dataDir ?? null));
+  const short = (xs: readonly Pair[], source: string, n: number): Pair[] => xs.filter((p) => p.source === source && chars(p) <= MAIN_JOB_DPO.maxChars).slice(0, n);
+  const train = [...short(prefs.train, "do-not-answer", o.sizes?.dnaPairs ?? MAIN_JOB_DPO.dnaPairs), ...short(prefs.train, "hh-rlhf", o.sizes?.hhPairs ?? MAIN_JOB_DPO.hhPairs)];
+  const val = short(prefs.heldOut, "hh-rlhf", o.sizes?.valPairs ?? MAIN_JOB_DPO.valPairs);
+  const dir = join(o.outDir, "data");
+  mkdirSync(dir, { recursive: true });
+  const trainPath = join(dir, "train.jsonl"), heldOutPath = join(dir, "heldout.jsonl");
+  atomicWrite(trainPath, `${train.map(prefLine).join("\n")}\n`);
+  atomicWrite(heldOutPath, `${val.map(prefLine).join("\n")}\n`);
+  o.log(`preference pairs: ${train.length} short training pairs (Do-Not-Answer, HH-RLHF) of ${prefs.train.length}; ${val.length} held out`);
+  const dpo = runDpo({
+    model: o.sft, prefs: trainPath, valPrefs: heldOutPath, outDir: o.outDir, backend: o.backend,
+    settings: { ...MAIN_JOB_DPO.settings, seed: o.seed, ...o.settings }, timeBudgetS: o.timeBudgetS, log: o.log,
+  });
+  return { dpo, trainPairs: train.length, trainPath, heldOutPath };
+}
