@@ -21,6 +21,11 @@ import { atomicWrite, readJsonl, sha256 } from "../../data/files.js";
 import { parseDuration, progressPrinter } from "./train.js";
 import { mainJobSftWithEval } from "../../eval/instruct/main-job.js";
 import { instructEvalTable, sampleLines } from "../../eval/instruct/report.js";
+import { mainJobAlignWithEval } from "../../eval/safety/main-job.js";
+import { alignmentMarkdown } from "../../eval/safety/alignment.js";
+
+/** Seconds the alignment stage may run past --time-budget (DPO ≈ 60 s + its evaluation ≈ 30 s on 2 cores). */
+const ALIGN_EXTRA_S = 120;
 
 const HELP = [
   "Usage: kotodama start [--out DIR] [--time-budget T] [--threads N]",
@@ -33,10 +38,13 @@ const HELP = [
   "samples for \"Once upon a time\" and \"吾輩は\", the validation loss on tinystories_val.txt and a naturalness",
   "ranking of a few sentences; then fine-tunes it on instruction data built from ../shared/data (DIR/sft: loss",
   "on responses only, packed rows) and scores held-out instruction tasks before and after, with a few-shot",
-  "baseline (DIR/sft/instruct-eval.{json,svg}, docs/evaluation.md). A second run",
+  "baseline (DIR/sft/instruct-eval.{json,svg}, docs/evaluation.md); then aligns it with DPO on preference",
+  "pairs and compares SFT and SFT + DPO on held-out Do-Not-Answer, XSTest safe prompts, the instruction tasks",
+  "and the KL (DIR/align/alignment.{md,json,svg}, docs/alignment.md; at most 2 minutes past the budget). A second run",
   "reuses the run directory (resuming an unfinished run).",
   "  --out DIR          run directory (default runs/default)",
-  "  --time-budget T    whole job, e.g. 13m (default 13m; a fifth of it, at most 150 s, for instruction tuning)",
+  "  --time-budget T    whole job up to the alignment stage, e.g. 13m (default 13m; a fifth of it, at most 150 s,",
+  "                     for instruction tuning)",
   "  --threads N        compute threads (default: all cores)",
   "  --no-serve         exit when the job is done (the explorer it will serve is not built yet, so today the",
   "                     job always exits; the flag is accepted so that scripts can pass it already)",
@@ -214,6 +222,16 @@ export const start: Command = {
       for (const l of instructEvalTable(r.eval).split("\n")) say(`  ${l}`);
       say("");
       for (const l of sampleLines(r.eval)) say(`  ${l}`);
+      say("");
+      say("alignment (DPO on Do-Not-Answer and HH-RLHF preference pairs, the SFT model as reference):");
+      // Up to ALIGN_EXTRA_S past the budget: pretraining keeps its share, and the job stays within 15 minutes.
+      const dpoBudget = Math.min(75, Math.max(20, budget + ALIGN_EXTRA_S - elapsed() - 45));
+      const a = await mainJobAlignWithEval({ sft: join(out, "sft"), outDir: join(out, "align"), backend, timeBudgetS: dpoBudget, seed: 1, log, instruct: { data: r.stage.data, sftEval: r.eval } });
+      say(`  ${a.stage.trainPairs} pairs, ${a.stage.dpo.steps} steps; held-out pairs preferred ${(100 * a.stage.dpo.heldOut.accuracy).toFixed(1)} % (n ${a.stage.dpo.heldOut.pairs})  (run: ${join(out, "align")})`);
+      say(`  before (SFT) and after (SFT + DPO), ${a.before.rows.length} prompts each, judge: n-gram logistic regression (${a.seconds.toFixed(0)} s; 95 % intervals):`);
+      for (const l of alignmentMarkdown(a.rows).split("\n")) say(`  ${l}`);
+      for (const g of a.goals) say(`  goal ${g.goal}: ${(100 * g.value).toFixed(1)} % ${g.met ? "met" : "NOT met"}`);
+      say(`  (${a.files.markdown}, ${a.files.json}, ${a.files.plot})`);
     } else {
       say("");
       say("instruction tuning skipped: ../shared/data (the instruction data's source) is absent");
