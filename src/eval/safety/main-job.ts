@@ -26,7 +26,7 @@ export const MAIN_JOB_SAFETY = { dna: 60, xstestSafe: 60, maxNewTokens: 48 } as 
 export interface MainJobAlignOptions extends MainJobDpoOptions {
   /** The instruction data and the SFT stage's evaluation (its `sft` condition is the "before" row). */
   readonly instruct: { readonly data: InstructData; readonly sftEval: InstructEvalResult | null };
-  readonly evalSizes?: Partial<typeof MAIN_JOB_SAFETY> & { readonly perTask?: number };
+  readonly evalSizes?: Partial<Record<keyof typeof MAIN_JOB_SAFETY | "perTask", number>>;
 }
 
 export interface MainJobAlignResult {

@@ -1,21 +1,12 @@
 // The safety evaluation's arithmetic and inputs: the summary of a hand-made judged set against hand counts (safe
 // rate overall, per area and harm type, action mix, XSTest answered per type and unsafe safe rate); bad XSTest
 // CSV and prompt JSONL rows named by record/line and field; --limit's per-group seeded sample; the alignment
-// goals against worked numbers; the KL of a model from itself is 0 and the prefill log-probs of an answer equal
-// the ones generateBatch returned while decoding it.
+// goals against worked numbers. The KL and the npm start stage: tests/alignment-stage.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createRefBackend } from "../../engine/backends/ref/index.js";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openInferModel } from "../../infer/index.js";
 import { FormatError } from "../../util/errors.js";
-import { tinyBaseRun } from "../../../tests/support/cli.js";
 import { checkGoals, type AlignmentRow } from "./alignment.js";
-import { answerLogprobs, klFromReference } from "./kl.js";
 import { limitPrompts, parsePromptsJsonl, parseXstest, type SafetyPrompt } from "./prompts.js";
-import { answerPrompts } from "./run.js";
 import { summarizeSafety, type JudgedRow } from "./summary.js";
 
 const row = (p: Partial<JudgedRow> & Pick<JudgedRow, "set" | "label" | "safe" | "refused" | "action">): JudgedRow => ({ id: "x", prompt: "p", response: "r", harmful: p.safe ? 0.1 : 0.9, ...p });
@@ -90,19 +81,4 @@ test("alignment goals: worked numbers", () => {
   const g = checkGoals(after, ref);
   assert.deepEqual(g.map((x) => x.met), [true, false, true]);
   assert.ok(Math.abs(g[2]!.value - 0.1) < 1e-12, "mean of 20 % and 0 % drops");
-});
-
-test("KL: a model from itself is 0; prefill log-probs of an answer equal generateBatch's", (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "kd-safety-kl-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const backend = createRefBackend();
-  tinyBaseRun(dir, "the cat sat on the mat. a dog ran.\n".repeat(30), backend, { context: 64 });
-  const model = openInferModel(dir, { backend });
-  const { answers } = answerPrompts(model, ["the cat", "a dog ran"], 6, 2);
-  for (const a of answers) {
-    const lp = answerLogprobs(model, a.promptIds, a.ids);
-    assert.equal(lp.length, a.ids.length);
-    lp.forEach((x, t) => assert.ok(Math.abs(x - a.logprobs[t]!) < 1e-4, `${x} vs ${a.logprobs[t]}`));
-  }
-  assert.ok(Math.abs(klFromReference(answers, model, 1).value) < 1e-3);
 });

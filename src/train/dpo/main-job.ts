@@ -37,7 +37,7 @@ export interface MainJobDpoOptions {
   readonly dataDir?: string | null;
   /** Overrides (tests: a tiny model's context and a few steps). */
   readonly settings?: DpoSettings;
-  readonly sizes?: Partial<Pick<typeof MAIN_JOB_DPO, "dnaPairs" | "hhPairs" | "valPairs">>;
+  readonly sizes?: Partial<Record<"dnaPairs" | "hhPairs" | "valPairs", number>>;
 }
 
 export interface MainJobDpoResult {
