@@ -1,4 +1,4 @@
-// `kotodama eval safety` at the edge: bad flags and the not-built endpoint mode fail clearly; on a tiny SFT model
+// `kotodama eval safety` and `eval alignment` at the edge: bad flags (and the not-built endpoint mode) fail clearly; on a tiny SFT model
 // with a user prompt file (English and Japanese) and the n-gram judge (needs ../shared/data, skipped visibly
 // without it) it writes one JSONL row per prompt with the input's id and label, a JSON summary that recounts from
 // the rows and an SVG, and an answer equals an independent batch-1 greedy decode of the same chat prompt.
@@ -67,4 +67,15 @@ test("eval safety on a tiny SFT model with its own prompts", async (t) => {
   assert.equal(rows[2]!.response, last.value.text.trim());
   assert.match(readFileSync(join(out, "safety-eval.svg"), "utf8"), /^<svg[^]*own harmful safe[^]*<\/svg>\n$/);
   assert.ok(JSON.parse(readFileSync(join(out, "safety-eval.json"), "utf8")).summary.custom !== null);
+});
+
+test("eval alignment: bad flags fail clearly", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--out", "o"], /--runs SFT_RUN,RUN2,\.\.\. is required/],
+    [["--runs", "a,b"], /--out DIR is required/],
+    [["--runs", "a", "--out", "o"], /--runs needs at least two runs \(the reference first\), got 1/],
+    [["--runs", "a,b", "--names", "x", "--out", "o"], /--names gives 1 names for 2 runs/],
+    [["--runs", "a,b", "--out", "o", "--limit", "x"], /--limit expects an integer/],
+  ];
+  for (const [argv, re] of cases) await assert.rejects(evalCommand.run(["alignment", ...argv]), (e: Error) => e instanceof KotodamaError && re.test(e.message), argv.join(" "));
 });

@@ -21,7 +21,7 @@ test("eval --help lists instruct; eval instruct --help lists its flags; an unkno
   assert.match(await capture(async () => assert.equal(await main(["eval", "--help"]), 0)), /instruct\s+held-out instruction tasks/);
   const out = await capture(async () => assert.equal(await main(["eval", "instruct", "--help"]), 0));
   for (const f of ["--model", "--base", "--data", "--per-task", "--shots", "--out", "--seed", "--json"]) assert.ok(out.includes(f), f);
-  await assert.rejects(evalCommand.run(["nope"]), /kotodama eval: unknown subcommand .nope.; expected one of: instruct, safety/);
+  await assert.rejects(evalCommand.run(["nope"]), /kotodama eval: unknown subcommand .nope.; expected one of: instruct, safety, alignment/);
 });
 
 test("eval instruct: bad flags and missing inputs fail clearly", async () => {

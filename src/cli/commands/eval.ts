@@ -5,9 +5,10 @@ import { wantsHelp } from "../command.js";
 import { KotodamaError } from "../../util/errors.js";
 import { evalInstruct } from "./eval-instruct.js";
 import { evalSafety } from "./eval-safety.js";
+import { evalAlignment } from "./eval-alignment.js";
 
 /** The subcommands, in --help order; each one's name is what follows `kotodama eval`. */
-const SUBCOMMANDS: readonly Command[] = [evalInstruct, evalSafety];
+const SUBCOMMANDS: readonly Command[] = [evalInstruct, evalSafety, evalAlignment];
 
 const HELP = [
   "Usage: kotodama eval <subcommand> [flags]     (kotodama eval <subcommand> --help for its flags)",

@@ -2,7 +2,8 @@
 // (train/dpo/main-job.ts), then the SFT and the aligned model side by side on a seeded subset of the held-out
 // Do-Not-Answer prompts and XSTest's safe prompts (n-gram judge), the held-out instruction tasks (the SFT model's
 // scores come from the SFT stage's evaluation, same seed and examples) and the KL of the aligned model from the
-// SFT model; the table, JSON and SVG written into the alignment run directory. Not here: printing (cli start.ts).
+// SFT model (compare.ts); the table, JSON and SVG written into the alignment run directory. Not here: printing
+// (cli start.ts).
 import { join } from "node:path";
 import type { InstructData } from "../../data/instruct/build.js";
 import { openInferModel } from "../../infer/index.js";
@@ -10,13 +11,13 @@ import { loadDnaSplit } from "../../safety/index.js";
 import { mainJobDpo, type MainJobDpoOptions, type MainJobDpoResult } from "../../train/dpo/main-job.js";
 import { sharedPath } from "../../util/paths.js";
 import { KotodamaError } from "../../util/errors.js";
-import { evaluateInstruct, type InstructEvalResult } from "../instruct/run.js";
+import type { InstructEvalResult } from "../instruct/run.js";
 import { MAIN_JOB_EVAL } from "../instruct/main-job.js";
-import { alignmentRow, checkGoals, writeAlignment, type AlignmentRow, type GoalCheck } from "./alignment.js";
+import { checkGoals, writeAlignment, type AlignmentRow, type GoalCheck } from "./alignment.js";
 import { ngramJudge } from "./judges.js";
-import { klFromReference } from "./kl.js";
+import { compareModels } from "./compare.js";
 import { dnaHeldOutPrompts, limitPrompts, readXstest } from "./prompts.js";
-import { evaluateSafety, type SafetyEvalResult } from "./run.js";
+import type { SafetyEvalResult } from "./run.js";
 import { writeSafetyEval } from "./report.js";
 
 /** The evaluation's size: 60 held-out Do-Not-Answer prompts and 60 XSTest safe prompts (a seeded sample), answers
@@ -50,19 +51,17 @@ export async function mainJobAlignWithEval(o: MainJobAlignOptions): Promise<Main
   const prompts = [...dna, ...xs];
   o.log(`evaluating the SFT and the aligned model on ${dna.length} held-out Do-Not-Answer and ${xs.length} XSTest safe prompts ...`);
   const judge = ngramJudge(loadDnaSplit(dataDir), o.seed);
-  const sft = openInferModel(o.sft, { backend: o.backend });
-  const aligned = openInferModel(o.outDir, { backend: o.backend });
-  const before = evaluateSafety({ model: sft, prompts, judge, maxNewTokens: sz.maxNewTokens });
-  const after = evaluateSafety({ model: aligned, prompts, judge, maxNewTokens: sz.maxNewTokens });
+  const { rows, safety } = await compareModels({
+    models: [
+      { name: "SFT", path: o.sft, model: openInferModel(o.sft, { backend: o.backend }), instruct: o.instruct.sftEval },
+      { name: "SFT + DPO", path: o.outDir, model: openInferModel(o.outDir, { backend: o.backend }) },
+    ],
+    prompts, judge, maxNewTokens: sz.maxNewTokens, seed: o.seed,
+    instruct: { heldOut: o.instruct.data.heldOut, train: o.instruct.data.train, perTask: o.evalSizes?.perTask ?? MAIN_JOB_EVAL.perTask },
+  });
+  const [before, after] = safety as [SafetyEvalResult, SafetyEvalResult];
   writeSafetyEval(join(o.outDir, "safety-sft"), before, { model: o.sft, judge: judge.name }, "npm start: SFT model");
   writeSafetyEval(join(o.outDir, "safety"), after, { model: o.outDir, judge: judge.name }, "npm start: SFT + DPO model");
-  const kl = klFromReference(after.answers, sft, o.seed);
-  const perTask = o.evalSizes?.perTask ?? MAIN_JOB_EVAL.perTask;
-  const instr = (model: typeof sft): Promise<InstructEvalResult> =>
-    evaluateInstruct({ sft: model, base: null, heldOut: o.instruct.data.heldOut, train: o.instruct.data.train, perTask, shots: 0, seed: o.seed, maxTokens: MAIN_JOB_EVAL.maxTokens });
-  const sftInstr = o.instruct.sftEval ?? (await instr(sft));
-  const alignedInstr = await instr(aligned);
-  const rows = [alignmentRow("SFT", o.sft, before.summary, sftInstr, null), alignmentRow("SFT + DPO", o.outDir, after.summary, alignedInstr, kl)];
   const files = writeAlignment(o.outDir, rows, { judge: judge.name, prompts: { dna: dna.length, xstestSafe: xs.length, seed: o.seed }, maxNewTokens: sz.maxNewTokens, dpo: { steps: stage.dpo.steps, pairs: stage.trainPairs, heldOut: stage.dpo.heldOut } }, "npm start: SFT before and after DPO");
   return { stage, before, after, rows, goals: checkGoals(rows[1]!, rows[0]!), files, seconds: (performance.now() - t0) / 1000 };
 }
