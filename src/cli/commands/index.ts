@@ -14,6 +14,7 @@ import { generateCommand } from "./generate.js";
 import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
 import { sftCommand } from "./sft.js";
+import { rag } from "./rag.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   generateCommand,
   chat,
   scoreCommand,
+  rag,
   inspect,
   convert,
 ];
