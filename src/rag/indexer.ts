@@ -16,6 +16,7 @@ import { chunkDocument, CHUNK_DEFAULTS, type ChunkConfig } from "./chunker.js";
 import { formatOf, ingestText, INGEST_DEFAULTS, type IngestConfig } from "./ingest.js";
 import { PostingsBuilder } from "./postings.js";
 import { ChunkStoreWriter } from "./store.js";
+import type { Chunk } from "./types.js";
 
 export interface IndexConfig {
   readonly analyzer: AnalyzerName;
@@ -96,7 +97,7 @@ export function readIndexManifest(dir: string): IndexManifest {
 
 export const generationDir = (dir: string, generation: number): string => join(dir, `gen-${generation}`);
 
-const buildKeyOf = (cfg: IndexConfig): string => sha256(stableJson({ analyzer: cfg.analyzer, chunk: cfg.chunk, ingest: cfg.ingest }));
+export const buildKeyOf = (cfg: IndexConfig): string => sha256(stableJson({ analyzer: cfg.analyzer, chunk: cfg.chunk, ingest: cfg.ingest }));
 
 /** Files given as paths or folders (recursively, known extensions only), absolute, sorted, unique. */
 export function resolveInputs(paths: readonly string[]): string[] {
@@ -195,7 +196,7 @@ export function updateIndex(dir: string, paths: readonly string[], cfg: IndexCon
     return { added, changed, unchanged, removed, chunks, generation: old.generation, rebuilt: false };
   }
   const generation = (old?.generation ?? 0) + 1;
-  buildGeneration(dir, generation, files.map((f) => (entries[f] as FileEntry).segment), chunks, onProgress);
+  writeGeneration(dir, generation, segmentChunks(dir, files.map((f) => (entries[f] as FileEntry).segment)), chunks, onProgress);
   writeManifest(dir, { format: "kotodama-rag-index", version: 1, config: cfg, buildKey, generation, chunks, files: entries });
   collectGarbage(dir, generation, new Set(Object.values(entries).map((e) => e.segment)));
   return { added, changed, unchanged, removed, chunks, generation, rebuilt: true };
@@ -208,12 +209,27 @@ function countLines(path: string): number {
   return n;
 }
 
-function writeManifest(dir: string, m: IndexManifest): void {
+export function writeManifest(dir: string, m: IndexManifest): void {
   atomicWrite(join(dir, MANIFEST), `${JSON.stringify(m, null, 1)}\n`);
 }
 
-/** Writes gen-N from the segments, in file order: chunk numbers follow the sorted file list. */
-function buildGeneration(dir: string, generation: number, segments: readonly string[], total: number, onProgress: (p: IndexProgress) => void): void {
+/** A chunk and its terms, as a generation is built from them. */
+export interface IndexedChunk {
+  readonly chunk: Chunk;
+  readonly terms: readonly string[];
+}
+
+function* segmentChunks(dir: string, segments: readonly string[]): Generator<IndexedChunk> {
+  for (const seg of segments) {
+    for (const line of readSegment(join(dir, "segments", seg))) {
+      yield { chunk: { docId: line.id, source: line.source, start: line.start, end: line.end, text: line.text }, terms: line.terms === "" ? [] : line.terms.split(" ") };
+    }
+  }
+}
+
+/** Writes gen-N (chunk store + postings) from chunks in order, via gen-N.tmp and a rename. The indexer feeds it
+ *  from segments; the scale benchmark feeds it synthetic chunks directly. */
+export function writeGeneration(dir: string, generation: number, chunks: Iterable<IndexedChunk>, total: number, onProgress: (p: IndexProgress) => void = () => {}): void {
   const final = generationDir(dir, generation);
   const tmp = `${final}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -221,12 +237,10 @@ function buildGeneration(dir: string, generation: number, segments: readonly str
   mkdirSync(tmp, { recursive: true });
   const store = new ChunkStoreWriter(join(tmp, "chunks.bin"), join(tmp, "texts.bin"));
   const postings = new PostingsBuilder();
-  for (const seg of segments) {
-    for (const line of readSegment(join(dir, "segments", seg))) {
-      store.add({ docId: line.id, source: line.source, start: line.start, end: line.end, text: line.text });
-      postings.add(line.terms === "" ? [] : line.terms.split(" "));
-      if (store.size % 10000 === 0) onProgress({ step: "build", done: store.size, total, detail: "" });
-    }
+  for (const { chunk, terms } of chunks) {
+    store.add(chunk);
+    postings.add(terms);
+    if (store.size % 10000 === 0) onProgress({ step: "build", done: store.size, total, detail: "" });
   }
   store.close();
   postings.write(join(tmp, "postings.bin"));

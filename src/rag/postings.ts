@@ -135,6 +135,11 @@ export class PostingsFile implements Postings {
     return this.termOff.length - 1;
   }
 
+  /** Number of (term, chunk) postings. */
+  get size(): number {
+    return this.file.count(4);
+  }
+
   docLen(doc: number): number {
     return this.lengths[doc] as number;
   }
