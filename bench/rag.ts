@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseFlags } from "../src/cli/command.js";
+import { intFlag, parseFlags } from "../src/cli/command.js";
 import { KotodamaError } from "../src/util/errors.js";
 import { sharedPath } from "../src/util/paths.js";
 import { Rng } from "../src/util/rng.js";
@@ -27,12 +27,13 @@ export const help = [
   "  --scale        synthetic chunks (2–3 random JSQuAD sentences each), bigram analyzer: build s, peak RSS, disk,",
   "                 open ms, RSS after open, and p50/p99 latency of the 4,442 JSQuAD questions (k = 10)",
   "  --sizes LIST   chunk counts for --scale (default 10000,100000,1000000)",
+  "  --queries N    --scale: time the first N JSQuAD questions (default all 4,442)",
   `  --analyzers L  for --quality (default ${ANALYZERS.join(",")})`,
   "  --out DIR      also write DIR/rag-bench.json and DIR/rag-latency.svg",
   "  --json         one JSON object on stdout instead of tables",
 ].join("\n");
 
-const FLAGS = { quality: { type: "boolean" }, scale: { type: "boolean" }, sizes: { type: "string" }, analyzers: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } } as const;
+const FLAGS = { queries: { type: "string" }, quality: { type: "boolean" }, scale: { type: "boolean" }, sizes: { type: "string" }, analyzers: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } } as const;
 
 interface QualityRow {
   set: string;
@@ -103,7 +104,7 @@ function* syntheticChunks(sentences: readonly string[], n: number, seed: number,
   }
 }
 
-function scale(set: RetrievalSet, n: number): ScaleRow {
+function scale(set: RetrievalSet, n: number, queries: number): ScaleRow {
   const dir = mkdtempSync(join(tmpdir(), "kotodama-bench-rag-scale-"));
   try {
     const sentences: string[] = [];
@@ -133,7 +134,7 @@ function scale(set: RetrievalSet, n: number): ScaleRow {
     const openMs = performance.now() - t;
     const rssAfterOpenMb = process.memoryUsage().rss / 1e6;
     const lat: number[] = [];
-    for (const q of set.queries) {
+    for (const q of set.queries.slice(0, queries)) {
       const s = performance.now();
       idx.searchChunks(q.query, 10);
       lat.push(performance.now() - s);
@@ -177,7 +178,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) throw new KotodamaError(`kotodama bench rag: --sizes expects positive integers, got '${values.sizes}'`);
     say("chunks     chars M  build s  peak RSS MB  disk MB  terms     postings    open ms  RSS MB  p50 ms  p99 ms");
     for (const n of sizes) {
-      const r = scale(ja, n);
+      const r = scale(ja, n, intFlag("bench rag", "queries", values.queries, ja.queries.length, 1));
       out.scale.push(r);
       say(`${String(n).padEnd(10)} ${(r.chars / 1e6).toFixed(1).padStart(7)}  ${r.buildSeconds.toFixed(1).padStart(7)}  ${r.peakRssMb.toFixed(0).padStart(11)}  ${r.diskMb.toFixed(0).padStart(7)}  ${String(r.terms).padEnd(8)}  ${String(r.postings).padEnd(10)}  ${r.openMs.toFixed(0).padStart(7)}  ${r.rssAfterOpenMb.toFixed(0).padStart(6)}  ${r.p50Ms.toFixed(2).padStart(6)}  ${r.p99Ms.toFixed(2).padStart(6)}`);
     }

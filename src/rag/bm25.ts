@@ -75,25 +75,32 @@ export function topK(scores: Float64Array, touched: Uint32Array, nTouched: numbe
 export class Bm25Scorer {
   private readonly scores: Float64Array;
   private readonly touched: Uint32Array;
+  /** k1·(1 − b + b·|d|/avgdl) per document, computed once: the inner loop is then one multiply-add and a divide. */
+  private readonly norm: Float64Array;
   constructor(
     private readonly index: Postings,
     private readonly cfg: Bm25Config = BM25_DEFAULTS,
   ) {
     this.scores = new Float64Array(index.nDocs);
     this.touched = new Uint32Array(index.nDocs);
+    this.norm = new Float64Array(index.nDocs);
+    for (let d = 0; d < index.nDocs; d++) this.norm[d] = cfg.k1 * (1 - cfg.b + (cfg.b * index.docLen(d)) / index.avgLen);
   }
 
   search(terms: readonly string[], k: number): Hit[] {
-    const { index, cfg, scores, touched } = this;
+    const { index, cfg, scores, touched, norm } = this;
     let n = 0;
     for (const term of new Set(terms)) {
       const p = index.postings(term);
       if (p === null) continue;
-      const idf = bm25Idf(index.nDocs, p.docs.length);
-      for (let j = 0; j < p.docs.length; j++) {
-        const d = p.docs[j] as number;
-        if (scores[d] === 0) touched[n++] = d;
-        scores[d] = (scores[d] as number) + bm25TermScore(p.tfs[j] as number, index.docLen(d), index.avgLen, idf, cfg);
+      const w = bm25Idf(index.nDocs, p.docs.length) * (cfg.k1 + 1); // bm25TermScore, rearranged
+      const { docs, tfs } = p;
+      for (let j = 0; j < docs.length; j++) {
+        const d = docs[j] as number;
+        const tf = tfs[j] as number;
+        const s = scores[d] as number;
+        if (s === 0) touched[n++] = d;
+        scores[d] = s + (w * tf) / (tf + (norm[d] as number));
       }
     }
     const hits = topK(scores, touched, n, k);
