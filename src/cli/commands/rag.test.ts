@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../../tests/support/cli.js";
+import { runCli } from "../../../tests/support/cli-process.js";
 
 test("rag index → rag search --batch: one JSON line per query, in order, with passage ids and offsets", () => {
   const dir = mkdtempSync(join(tmpdir(), "kotodama-rag-cli-"));
