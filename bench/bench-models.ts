@@ -56,9 +56,9 @@ function writeRun(dir: string, config: ModelConfig): void {
   }), join(dir, "tokenizer.json"));
 }
 
-/** The GGUF file of bench model `name` at `type`, exported on first use (progress on `log`). */
-export function benchModelGguf(name: string, type: ConvertType, log: (line: string) => void): string {
-  const config = BENCH_MODELS[name];
+/** The GGUF file of bench model `name` at `type` (or of another config under that name), exported on first use
+ *  (progress on `log`). */
+export function benchModelGguf(name: string, type: ConvertType, log: (line: string) => void, config: ModelConfig | undefined = BENCH_MODELS[name]): string {
   if (config === undefined) throw new Error(`unknown bench model '${name}'`);
   const base = join(benchModelDir(), name);
   const out = join(base, `${name}-${type.toUpperCase()}.gguf`);

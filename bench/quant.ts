@@ -16,7 +16,8 @@ export const help = [
   "Usage: kotodama bench quant [--threads N] [--n N] [--json]",
   "",
   "Shapes (K × Nout): 768×3072 and 2048×8192, x of N rows (default 1, decode). Each weight type runs with",
-  "activations \"q8\" (llama.cpp's arithmetic, the default) and \"f32\".",
+  "activations \"q8\" (llama.cpp's arithmetic, the default) and \"f32\", and as quantMatmulT (\"T\": dY (N, Nout) · W,",
+  "the input gradient of LoRA on a quantized base).",
   "  --threads N  native threads (default 1)",
   "  --n N        activation rows (default 1)",
   "  --json       one JSON object on stdout instead of the table",
@@ -62,6 +63,9 @@ function measure(be: Backend, n: number, k: number, nOut: number, rng: Rng): Row
       const ms = timeMs(() => be.quantMatmul({ type, x, w, n, k, nOut, out, activations }));
       rows.push({ shape, kind: `${type} ${activations}`, bytes: nOut * quantRowBytes(type, k), ms, gbs: (nOut * quantRowBytes(type, k)) / ms / 1e6 });
     }
+    // The transposed product (LoRA's dX through a frozen quantized weight): dY (N, Nout) · W → (N, K).
+    const ms = timeMs(() => be.quantMatmulT({ type, dy: out, w, n, k, nOut, out: x }));
+    rows.push({ shape, kind: `${type} T`, bytes: nOut * quantRowBytes(type, k), ms, gbs: (nOut * quantRowBytes(type, k)) / ms / 1e6 });
   }
   return rows;
 }

@@ -10,3 +10,4 @@ export * as data from "./data/index.js";
 export * as train from "./train/index.js";
 export * as infer from "./infer/index.js";
 export * as rag from "./rag/index.js";
+export * as safety from "./safety/index.js";

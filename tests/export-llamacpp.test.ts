@@ -66,12 +66,15 @@ for (const [preset, config] of Object.entries(RUNS)) {
         assert.deepEqual(theirs.tokenize(TEXT.join(" "), false).slice(0, 47), ids.slice(1), "llama.cpp tokenizes the exported vocabulary like kotodama");
         const mine = ourLogits(ours, ids), ref = await theirs.logits(ids);
         const worst = maxRelativeDiff(mine, ref);
-        // f32/f16 weights: f32 arithmetic on both sides (GELU: llama.cpp's f16 table, see tests/families.test.ts);
+        // f32 weights: f32 arithmetic on both sides (GELU: llama.cpp's f16 table, see tests/families.test.ts);
+        // f16 weights: ggml's CPU matmul rounds the activations to f16 too (F16's vec_dot_type is F16) where kotodama
+        // keeps them f32, ~5e-4 relative per product: 1.2e-3 in the logits on an AMD EPYC (Zen 4), below 1e-4 on the
+        // Intel Xeon this test was first written on (the prebuilt llama.cpp picks its kernels by CPU);
         // q8_0/q4_0: llama.cpp also rounds activations to 8 bits.
-        const tol = type === "f32" || type === "f16" ? (config.mlp === "gelu" ? 1e-3 : 1e-4) : 5e-2;
+        const tol = type === "f32" ? (config.mlp === "gelu" ? 1e-3 : 1e-4) : type === "f16" ? 3e-3 : 5e-2;
         t.diagnostic(`${preset} ${type}: max relative |Δlogit| ${worst.toExponential(2)} over ${ids.length} positions (tolerance ${tol})`);
         assert.ok(worst <= tol, `${preset} ${type}: logits differ by ${worst.toExponential(2)}`);
-        if (config.mlp === "gelu" && (type === "q8_0" || type === "q4_0")) {
+        if ((config.mlp === "gelu" && (type === "q8_0" || type === "q4_0")) || type === "f16") {
           // llama.cpp's f16-table GELU moves activations by ~1e-3, and its q8 rounding of them amplifies that to
           // ~1e-2 in the logits: a free-running greedy path then follows near-ties apart. Every decision that
           // this difference cannot flip must still agree.

@@ -1,5 +1,5 @@
-/* kd_quant.h's entry points: the row size of each block type, and kd_quant_matmul / kd_quant_matmul_q8 calling
- * the ISA build of native/generic/quant.c / quant_q8.c in use (kd_cpu_isa(); VNNI within AVX-512 by a CPU check).
+/* kd_quant.h's entry points: the row size of each block type, and kd_quant_matmul / kd_quant_matmul_t /
+ * kd_quant_matmul_q8 calling the ISA build of native/generic/quant.c / quant_t.c / quant_q8.c in use (kd_cpu_isa(); VNNI within AVX-512 by a CPU check).
  * Not here: the kernels themselves. */
 #include "kd_cpu.h"
 #include "kd_quant.h"
@@ -25,6 +25,19 @@ void kd_quant_matmul(kd_quant_type type, const float *x, const uint8_t *w, int64
     case KD_ISA_AVX512: kd_quant_matmul_avx512(type, x, w, n, k, n_out, out); break;
     case KD_ISA_AVX2: kd_quant_matmul_avx2(type, x, w, n, k, n_out, out); break;
     default: kd_quant_matmul_generic(type, x, w, n, k, n_out, out); break;
+  }
+}
+
+void kd_quant_matmul_t_generic(kd_quant_type, const float *, const uint8_t *, int64_t, int64_t, int64_t, float *);
+void kd_quant_matmul_t_avx2(kd_quant_type, const float *, const uint8_t *, int64_t, int64_t, int64_t, float *);
+void kd_quant_matmul_t_avx512(kd_quant_type, const float *, const uint8_t *, int64_t, int64_t, int64_t, float *);
+
+void kd_quant_matmul_t(kd_quant_type type, const float *dy, const uint8_t *w, int64_t n, int64_t k, int64_t n_out,
+                       float *out) {
+  switch (kd_cpu_isa()) {
+    case KD_ISA_AVX512: kd_quant_matmul_t_avx512(type, dy, w, n, k, n_out, out); break;
+    case KD_ISA_AVX2: kd_quant_matmul_t_avx2(type, dy, w, n, k, n_out, out); break;
+    default: kd_quant_matmul_t_generic(type, dy, w, n, k, n_out, out); break;
   }
 }
 

@@ -1,4 +1,4 @@
-/* Matrix products with ggml-quantized weights (quantMatmul of src/engine/ops.ts): the C entry points.
+/* Matrix products with ggml-quantized weights (quantMatmul and quantMatmulT of src/engine/ops.ts): the C entry points.
  * Not here: the kernels (native/generic/quant.c, compiled per ISA) or Node-API glue (native/binding/ops_quant.c).
  * Block layouts are ggml's (src/engine/quant-blocks.ts): Q8_0 34 bytes per 32, Q4_0 18 per 32, Q4_K 144 per 256,
  * Q6_K 210 per 256. */
@@ -16,6 +16,12 @@ int64_t kd_quant_row_bytes(kd_quant_type type, int64_t k);
  * x stays f32; f32 accumulation. Parallel over rows of W; the result does not depend on the thread count. */
 void kd_quant_matmul(kd_quant_type type, const float *x, const uint8_t *w, int64_t n, int64_t k, int64_t n_out,
                      float *out);
+
+/* out (n, k) = dy (n, n_out) · W (n_out, k), W laid out as above: the transposed product (quantMatmulT, the input
+ * gradient of a frozen quantized weight). Exact dequantized weights, f32 dy, f32 FMA accumulation over n_out in
+ * order; parallel over 32-column slices × tiles of rows; result independent of the thread count. */
+void kd_quant_matmul_t(kd_quant_type type, const float *dy, const uint8_t *w, int64_t n, int64_t k, int64_t n_out,
+                       float *out);
 
 /* The same product with activations quantized as llama.cpp's x86 CPU backend does (Q8_0 blocks for Q8_0/Q4_0
  * weights, Q8_K for Q4_K/Q6_K) and integer block dot products scaled by d_w·d_x in f32 (ggml_vec_dot_*_q8_*;

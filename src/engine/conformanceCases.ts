@@ -10,7 +10,7 @@ import {
   ropeCases, softmaxBackwardCases, softmaxCases, swigluBackwardCases, swigluCases,
 } from "./conformanceCasesNn.js";
 import { Gen, pick, randomShape, shuffled, sizeDraw, type CaseTable, type OpCase } from "./conformanceGen.js";
-import { quantMatmulCases } from "./conformanceCasesQuant.js";
+import { quantMatmulCases, quantMatmulTCases } from "./conformanceCasesQuant.js";
 
 // ---- case builders --------------------------------------------------------------------------------------
 
@@ -305,6 +305,7 @@ export function conformanceCases(seed: number): CaseTable {
     halfToF32: halfToF32Cases(),
     f32ToHalf: f32ToHalfCases(),
     quantMatmul: quantMatmulCases(rng),
+    quantMatmulT: quantMatmulTCases(rng),
   };
 }
 

@@ -1,6 +1,6 @@
-// Conformance cases of quantMatmul: every block type on decode (N = 1), prompt (N > 1) and drawn shapes, with
-// weight blocks of random quants under sane f16 scales, in both activation modes ("q8" explicit and by default,
-// "f32"). Not here: the table (conformanceCases.ts), running them.
+// Conformance cases of quantMatmul and quantMatmulT: every block type on decode (N = 1), prompt (N > 1) and drawn
+// shapes, with weight blocks of random quants under sane f16 scales; quantMatmul in both activation modes ("q8"
+// explicit and by default, "f32"). Not here: the table (conformanceCases.ts), running them.
 
 import type { Rng } from "../util/rng.js";
 import { f32ToF16 } from "./dtype.js";
@@ -56,6 +56,33 @@ export function quantMatmulCases(rng: Rng): OpCase<"quantMatmul">[] {
       cases.push(quantCase(mode, type, 33, 512, 40, " (prompt)"));
       for (let i = 0; i < 2; i++) cases.push(quantCase(mode, type, sizeDraw(rng, 20), bs * (1 + rng.int(8)), sizeDraw(rng, 70)));
     }
+  }
+  return cases;
+}
+
+function quantTCase(type: QuantType, n: number, k: number, nOut: number, what = ""): OpCase<"quantMatmulT"> {
+  return {
+    name: `${type} N=${n} K=${k} Nout=${nOut}${what}`,
+    build: (g: Gen) => ({
+      type, n, k, nOut,
+      dy: g.uniform("dy", n * nOut, -2, 2),
+      w: g.bytes("w", randomQuantRows(g.rng, type, nOut, k)),
+      out: g.out("out", n * k),
+    }),
+  };
+}
+
+export function quantMatmulTCases(rng: Rng): OpCase<"quantMatmulT">[] {
+  const cases: OpCase<"quantMatmulT">[] = [];
+  for (const type of ["q8_0", "q4_0", "q4_k", "q6_k"] as const) {
+    const bs = QUANT_MATMUL_BLOCKS[type].blockSize;
+    cases.push(quantTCase(type, 1, bs, 1));
+    cases.push(quantTCase(type, 1, 3 * bs, 37, " (decode)"));
+    cases.push(quantTCase(type, 1, 4096, 19, " (decode, long rows)"));
+    cases.push(quantTCase(type, 5, 2 * bs, 65));
+    cases.push(quantTCase(type, 33, 512, 40, " (prompt)"));
+    cases.push(quantTCase(type, 70, 2 * bs, 300, " (prompt, many rows of W)"));
+    for (let i = 0; i < 2; i++) cases.push(quantTCase(type, sizeDraw(rng, 20), bs * (1 + rng.int(8)), sizeDraw(rng, 70)));
   }
   return cases;
 }

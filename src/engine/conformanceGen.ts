@@ -147,6 +147,7 @@ export const TOLERANCES: { readonly [K in OpName]: Tolerance } = {
   halfToF32: EXACT,
   f32ToHalf: EXACT,
   quantMatmul: { atol: 2e-5, rtol: 1e-5 }, // as gemm: f32 sums of exact block terms vs the double reference
+  quantMatmulT: { atol: 2e-5, rtol: 1e-5 }, // as gemm: f32 sums over Nout of exact weights vs the double reference
 };
 
 // ---- random shapes --------------------------------------------------------------------------------------

@@ -387,6 +387,19 @@ export interface QuantMatmulArgs {
   /** "q8" when absent (llama.cpp's arithmetic); "f32" keeps x in f32. */
   readonly activations?: QuantActivations;
 }
+/** out (N, K) = dY (N, Nout) · W (Nout, K), W as in QuantMatmulArgs (ggml rows of blocks along K): the transposed
+ *  quantized product, i.e. quantMatmul's dX when W is a frozen weight (LoRA on a quantized base). W takes exactly
+ *  ggml's dequantized values and dY stays f32 — a gradient, so no activation quantization: gemm on the
+ *  dequantized W up to summation order. out is overwritten. */
+export interface QuantMatmulTArgs {
+  readonly type: QuantType;
+  readonly dy: F32;
+  readonly w: Uint8Array;
+  readonly n: number;
+  readonly k: number;
+  readonly nOut: number;
+  readonly out: F32;
+}
 
 /** Argument type of every op: the closed table. Adding an op here makes every backend fail to compile
  *  until it implements it. */
@@ -420,6 +433,7 @@ export interface OpArgs {
   halfToF32: HalfToF32Args;
   f32ToHalf: F32ToHalfArgs;
   quantMatmul: QuantMatmulArgs;
+  quantMatmulT: QuantMatmulTArgs;
 }
 
 /** What each op returns: nothing (it writes its outputs) or a number. */
@@ -453,6 +467,7 @@ export interface OpResults {
   halfToF32: void;
   f32ToHalf: void;
   quantMatmul: void;
+  quantMatmulT: void;
 }
 
 export type OpName = keyof OpArgs & keyof OpResults;
@@ -464,7 +479,7 @@ export const OP_NAMES: readonly OpName[] = [
   "layerNorm", "layerNormBackward", "rmsNorm", "rmsNormBackward", "softmax", "softmaxBackward",
   "activation", "activationBackward", "swiglu", "swigluBackward", "rope", "ropeBackward",
   "attention", "attentionBackward", "crossEntropy", "crossEntropyBackward", "adamw", "sumSquares",
-  "halfToF32", "f32ToHalf", "quantMatmul",
+  "halfToF32", "f32ToHalf", "quantMatmul", "quantMatmulT",
 ];
 
 /** A backend: the kernels plus its thread setting. Kernels are called with arguments already validated

@@ -411,20 +411,33 @@ function f32ToHalf(x: OpArgs["f32ToHalf"]): void {
 
 const QUANT_TYPES = ["q8_0", "q4_0", "q4_k", "q6_k"] as const;
 const QUANT_ACTIVATIONS = ["f32", "q8"] as const;
-function quantMatmul(x: OpArgs["quantMatmul"]): void {
-  const op = "quantMatmul";
+/** The type and sizes quantMatmul and quantMatmulT share; returns the bytes of one W row. */
+function quantDims(op: string, x: OpArgs["quantMatmulT"] | OpArgs["quantMatmul"]): number {
   isKind(op, "type", x.type, QUANT_TYPES);
-  if (x.activations !== undefined) isKind(op, "activations", x.activations, QUANT_ACTIVATIONS);
   dim(op, "n", x.n);
   dim(op, "k", x.k);
   dim(op, "nOut", x.nOut);
   const bs = QUANT_MATMUL_BLOCKS[x.type].blockSize;
   if (x.k % bs !== 0) fail(op, `k=${x.k} is not a multiple of the ${x.type} block size ${bs} (rows are whole blocks)`);
-  const rowBytes = quantRowBytes(x.type, x.k);
+  return quantRowBytes(x.type, x.k);
+}
+function quantMatmul(x: OpArgs["quantMatmul"]): void {
+  const op = "quantMatmul";
+  if (x.activations !== undefined) isKind(op, "activations", x.activations, QUANT_ACTIVATIONS);
+  const rowBytes = quantDims(op, x);
   f32(op, "x", x.x, x.n * x.k, () => `(N, K) = (${x.n}, ${x.k})`);
   atLeast(op, "w", x.w, Uint8Array, x.nOut * rowBytes, () => `nOut=${x.nOut} rows of K=${x.k} ${x.type} weights (${rowBytes} bytes each)`);
   f32(op, "out", x.out, x.n * x.nOut, () => `(N, Nout) = (${x.n}, ${x.nOut})`);
   allDisjoint(op, [["out", x.out]], [["x", x.x], ["w", x.w]]);
+}
+
+function quantMatmulT(x: OpArgs["quantMatmulT"]): void {
+  const op = "quantMatmulT";
+  const rowBytes = quantDims(op, x);
+  f32(op, "dy", x.dy, x.n * x.nOut, () => `(N, Nout) = (${x.n}, ${x.nOut})`);
+  atLeast(op, "w", x.w, Uint8Array, x.nOut * rowBytes, () => `nOut=${x.nOut} rows of K=${x.k} ${x.type} weights (${rowBytes} bytes each)`);
+  f32(op, "out", x.out, x.n * x.k, () => `(N, K) = (${x.n}, ${x.k})`);
+  allDisjoint(op, [["out", x.out]], [["dy", x.dy], ["w", x.w]]);
 }
 
 /** The validator of every op: throws ShapeError on bad arguments, returns nothing otherwise. */
@@ -458,6 +471,7 @@ export const VALIDATORS: { readonly [K in OpName]: (args: OpArgs[K]) => void } =
   halfToF32,
   f32ToHalf,
   quantMatmul,
+  quantMatmulT,
 };
 
 /** Validates `args` for op `name` (throws ShapeError), without running anything. */
@@ -510,5 +524,6 @@ export function withValidation(raw: Backend): Backend {
     halfToF32: wrap("halfToF32"),
     f32ToHalf: wrap("f32ToHalf"),
     quantMatmul: wrap("quantMatmul"),
+    quantMatmulT: wrap("quantMatmulT"),
   };
 }

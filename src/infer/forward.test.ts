@@ -18,6 +18,7 @@ import { openModelSource } from "../models/load-sources.js";
 import { initDecoderWeights, namedWeights, type DecoderWeights } from "../models/weights.js";
 import { Graph } from "../tensor/index.js";
 import { saveHfTokenizer, trainBpe } from "../tokenizer/index.js";
+import { f32Weight } from "../nn/index.js";
 import { Rng } from "../util/rng.js";
 import { createInferState, decodeStep, prefill } from "./forward.js";
 import { createKvCache } from "./kv-cache.js";
@@ -45,7 +46,8 @@ function randomWeights(c: ModelConfig, backend: Backend, seed: number): DecoderW
     jitter(l.mlpNorm.weight, 1);
     for (const lin of [l.attn.o, l.mlp.down, l.mlp.up, ...(l.mlp.kind === "swiglu" ? [l.mlp.gate] : []), ...(l.attn.qkv.kind === "fused" ? [l.attn.qkv.qkv] : [l.attn.qkv.q, l.attn.qkv.k, l.attn.qkv.v])]) {
       jitter(lin.bias, 0);
-      for (let i = 0; i < lin.weight.data.length; i++) lin.weight.data[i]! *= 5; // larger activations
+      const wd = f32Weight(lin).data;
+      for (let i = 0; i < wd.length; i++) wd[i]! *= 5; // larger activations
     }
   }
   jitter(w.finalNorm.weight, 1);

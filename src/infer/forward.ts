@@ -1,8 +1,10 @@
-// The no-tape forward pass for inference, for every family: one layer body over n rows at the KV cache's next
-// positions, so that a prompt's prefill (n ≤ maxRows per chunk) and a decode step (n = 1) are the same code
-// (llama2.c's single forward()), calling backend kernels directly over preallocated scratch (RunState). A tracer,
+// The no-tape forward pass for inference, for every family: one layer body over n rows at the KV caches' next
+// positions, so that a prompt's prefill (n ≤ maxRows per chunk), a decode step (n = 1) and a batched decode step
+// (n = B rows of B sequences, each with its own cache and position) are the same code (llama2.c's single
+// forward()), calling backend kernels directly over preallocated scratch (RunState). A tracer,
 // when given, sees every named intermediate and, on request, the attention maps; absent, it costs nothing.
-// Not here: autograd or training (models/decoder.ts), sampling (sampler.ts), the cache layout (kv-cache.ts).
+// Not here: autograd or training (models/decoder.ts), sampling (sampler.ts), the cache layout (kv-cache.ts), which
+// sequence holds which cache (slots.ts).
 //
 // x = embed[ids] (· √C) (+ pos)                                                     (n, C)
 // per layer: h = norm1(x); q|k|v = h·Wqkvᵀ (+b); q,k = rope(qkNorm(q,k)); k,v → cache
@@ -44,6 +46,8 @@ export interface InferState {
   readonly qRaw: F32; // (maxRows, H·D) before the q norm
   readonly kRaw: F32; // (maxRows, Hkv·D) before the k norm
   readonly q: F32; // (maxRows, H·D)
+  readonly k: F32; // (maxRows, Hkv·D) keys of several runs before they go to their caches
+  readonly v: F32; // (maxRows, Hkv·D)
   readonly att: F32; // (maxRows, H·D)
   readonly up: F32; // (maxRows, 2F or F) fused gate|up projection
   readonly gate: F32; // (maxRows, F)
@@ -73,7 +77,7 @@ export function createInferState(weights: InferWeights, backend: Backend, maxRow
   const f = (n: number): F32 => new Float32Array(n);
   return {
     weights, kernels: inferKernels(backend), maxRows, tracer,
-    x: f(M * C), xb: f(M * C), qkv: f(M * (qd + 2 * kv)), qRaw: f(M * qd), kRaw: f(M * kv), q: f(M * qd), att: f(M * qd),
+    x: f(M * C), xb: f(M * C), qkv: f(M * (qd + 2 * kv)), qRaw: f(M * qd), kRaw: f(M * kv), q: f(M * qd), k: f(M * kv), v: f(M * kv), att: f(M * qd),
     up: f(M * upW), gate: f(M * F), upPart: f(M * F), hb: f(M * F), side: f(M * C), sideNorm: f(M * C),
     mean: f(M * H), rstd: f(M * H), lse: f(H * M), positions: new Int32Array(M), logits: f(V),
     tmp: f(M * Math.max(C, qd + 2 * kv, upW)),
@@ -164,13 +168,26 @@ function checkRoom(s: InferState, cache: KvCache, n: number): void {
   if (cache.k.length !== c.nLayers || cache.kvDim !== kvDim(c)) throw new KotodamaError("forward: the KV cache was made for a different model");
 }
 
-/** The one layer body: rows x (n, C) at positions cache.length … + n − 1 (prefill chunk, or n = 1 decoding). */
-function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: number): void {
+/** A run of consecutive rows of one forward that belong to one sequence: rows [row0, row0 + count) sit at positions
+ *  cache.length … cache.length + count − 1 of that sequence. A prefill chunk is one run; a batched decode step is
+ *  one run of one row per sequence; a batched prefill packs several prompts' runs. */
+export interface Run {
+  readonly cache: KvCache;
+  readonly row0: number;
+  readonly count: number;
+}
+
+/** The one layer body over rows x (n, C) made of `runs`. Every projection multiplies all n rows at once (weights
+ *  read once per layer); RoPE takes each row's own position (state.positions); keys and values go to each run's
+ *  cache and attention runs per run against its own cache. */
+function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n: number): void {
   const K = s.kernels, c = s.weights.config, tr = s.tracer;
   const C = c.dim, H = c.nHeads, Hkv = c.nKvHeads, D = headDim(c), F = c.hiddenDim;
-  const qd = qDim(c), kv = kvDim(c), W = qd + 2 * kv, p0 = cache.length;
-  const kc = cache.k[l]!, vc = cache.v[l]!;
-  const kRows = kc.subarray(p0 * kv, (p0 + n) * kv), vRows = vc.subarray(p0 * kv, (p0 + n) * kv);
+  const qd = qDim(c), kv = kvDim(c), W = qd + 2 * kv;
+  // One run writes its keys and values straight into its cache; several go through scratch, then per run.
+  const only = runs.length === 1 ? runs[0]! : null;
+  const kRows = only !== null ? only.cache.k[l]!.subarray(only.cache.length * kv, (only.cache.length + n) * kv) : s.k;
+  const vRows = only !== null ? only.cache.v[l]!.subarray(only.cache.length * kv, (only.cache.length + n) * kv) : s.v;
 
   norm(s, L.norm1, s.x, s.xb, n);
   tr?.record(`layers.${l}.attn_in`, s.xb.subarray(0, n * C), [n, C]);
@@ -192,17 +209,23 @@ function layer(s: InferState, cache: KvCache, l: number, L: InferLayer, n: numbe
     K.rope({ ...r, x: kRows, h: Hkv, out: kRows });
   }
   tr?.record(`layers.${l}.q`, s.q.subarray(0, n * qd), [n, H, D]);
-  tr?.record(`layers.${l}.k`, kRows, [n, Hkv, D]);
+  tr?.record(`layers.${l}.k`, kRows.subarray(0, n * kv), [n, Hkv, D]);
   const window = isSlidingLayer(c, l) ? c.slidingWindow : 0;
-  const attn = {
-    q: s.q, k: kc, v: vc, b: 1, t: n, s: p0 + n, h: H, hKv: Hkv, d: D, kvBatchStride: cache.capacity * kv, causal: true,
-    scale: attnScaleOf(c), out: s.att, lse: s.lse, window, softcap: c.attnSoftcap,
-  };
-  K.attention(attn);
-  if (tr !== null) {
-    tr.record(`layers.${l}.attn`, s.att.subarray(0, n * qd), [n, H, D]);
-    if (tr.attention === true) tr.record(`layers.${l}.attn_probs`, attentionProbs(attn), [H, n, p0 + n]);
+  for (const run of runs) {
+    const { cache, row0, count } = run, p0 = cache.length;
+    if (only === null) {
+      cache.k[l]!.set(s.k.subarray(row0 * kv, (row0 + count) * kv), p0 * kv);
+      cache.v[l]!.set(s.v.subarray(row0 * kv, (row0 + count) * kv), p0 * kv);
+    }
+    const attn = {
+      q: row0 === 0 ? s.q : s.q.subarray(row0 * qd), k: cache.k[l]!, v: cache.v[l]!, b: 1, t: count, s: p0 + count, h: H, hKv: Hkv, d: D,
+      kvBatchStride: cache.capacity * kv, causal: true, scale: attnScaleOf(c), out: row0 === 0 ? s.att : s.att.subarray(row0 * qd), lse: s.lse,
+      window, softcap: c.attnSoftcap,
+    };
+    K.attention(attn);
+    if (tr?.attention === true) tr.record(`layers.${l}.attn_probs`, attentionProbs(attn), [H, count, p0 + count]);
   }
+  tr?.record(`layers.${l}.attn`, s.att.subarray(0, n * qd), [n, H, D]);
 
   residual(s, L.wo, L.bo, s.att, qd, L.postAttnNorm, n, `layers.${l}.attn_out`);
 
@@ -266,16 +289,31 @@ function attentionProbs(a: { q: F32; k: F32; t: number; s: number; h: number; hK
   return out;
 }
 
-/** Final norm and LM head for rows [r0, r0 + n) of x into out (n, V), soft-capped when the model says so. */
-function head(s: InferState, r0: number, n: number, out: F32): void {
+/** Final norm and LM head for rows x (n, C) into out (n, V), soft-capped when the model says so. */
+function head(s: InferState, x: F32, n: number, out: F32): void {
   const w = s.weights, c = w.config, C = c.dim, V = c.vocabSize;
-  const x = r0 === 0 ? s.x : s.x.subarray(r0 * C);
   norm(s, w.normF, x, s.xb, n);
   s.tracer?.record("final_norm", s.xb.subarray(0, n * C), [n, C]);
   project(s, w.lmHead, s.xb, out, n, V, C, null, false);
   const cap = c.finalSoftcap;
   if (cap > 0) for (let i = 0, len = n * V; i < len; i++) out[i] = cap * Math.tanh(out[i]! / cap);
   s.tracer?.record("logits", out.subarray(0, n * V), [n, V]);
+}
+
+/** Embeds ids[i] as row row0 + i at position cache.length + i, for i < count. */
+function embedRun(s: InferState, cache: KvCache, ids: ArrayLike<number>, from: number, row0: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    embedRow(s, ids[from + i]!, row0 + i, cache.length + i);
+    s.positions[row0 + i] = cache.length + i;
+  }
+}
+
+/** The layers over n embedded rows made of `runs`; then every run's cache grows by its count. */
+function forwardRuns(s: InferState, runs: readonly Run[], n: number): void {
+  const w = s.weights;
+  s.tracer?.record("embed", s.x.subarray(0, n * w.config.dim), [n, w.config.dim]);
+  for (let l = 0; l < w.layers.length; l++) layer(s, runs, l, w.layers[l]!, n);
+  for (const run of runs) run.cache.length += run.count;
 }
 
 /** Receives the logits (V) of position `pos` (a view, valid only during the call). */
@@ -288,26 +326,21 @@ export function prefill(s: InferState, cache: KvCache, ids: ArrayLike<number>, s
   const total = to - from;
   if (total < 1) throw new KotodamaError("prefill: no tokens to feed");
   checkRoom(s, cache, total);
-  const w = s.weights, V = w.config.vocabSize;
+  const C = s.weights.config.dim, V = s.weights.config.vocabSize;
   let allLogits: F32 | null = null;
   for (let at = from; at < to; at += s.maxRows) {
     const n = Math.min(s.maxRows, to - at);
     const p0 = cache.length;
-    for (let t = 0; t < n; t++) {
-      embedRow(s, ids[at + t]!, t, p0 + t);
-      s.positions[t] = p0 + t;
-    }
-    s.tracer?.record("embed", s.x.subarray(0, n * w.config.dim), [n, w.config.dim]);
-    for (let l = 0; l < w.layers.length; l++) layer(s, cache, l, w.layers[l]!, n);
-    cache.length = p0 + n;
+    embedRun(s, cache, ids, at, 0, n);
+    forwardRuns(s, [{ cache, row0: 0, count: n }], n);
     const last = at + n === to;
     if (sink !== undefined) {
       allLogits ??= new Float32Array(s.maxRows * V);
-      head(s, 0, n, allLogits);
+      head(s, s.x, n, allLogits);
       for (let t = 0; t < n; t++) sink(p0 + t, allLogits.subarray(t * V, (t + 1) * V));
       if (last) s.logits.set(allLogits.subarray((n - 1) * V, n * V));
     } else if (last) {
-      head(s, n - 1, 1, s.logits);
+      head(s, s.x.subarray((n - 1) * C), 1, s.logits);
     }
   }
   return s.logits;
@@ -317,4 +350,69 @@ export function prefill(s: InferState, cache: KvCache, ids: ArrayLike<number>, s
 export function decodeStep(s: InferState, cache: KvCache, id: number): F32 {
   s.positions[0] = cache.length; // (prefill sets it too; kept explicit for readers of the decode path)
   return prefill(s, cache, [id]);
+}
+
+/** Distinct caches with room for `counts` more positions each. */
+function checkRuns(s: InferState, caches: readonly KvCache[], counts: (i: number) => number, what: string): void {
+  if (new Set(caches).size !== caches.length) throw new KotodamaError(`${what}: a KV cache appears twice in one batch`);
+  caches.forEach((cache, i) => checkRoom(s, cache, counts(i)));
+}
+
+/** One decode step of B sequences at once: ids[b] at position caches[b].length of sequence b, for B ≤ maxRows.
+ *  Every weight matrix multiplies the B rows in one call; attention runs per sequence against its own cache.
+ *  Returns the logits (B, V) in `out` (allocated when not given). Sequence b gets the same logits as decodeStep
+ *  on its own cache: bitwise for quantized matrices (quantMatmul sums each row alike for any N); for f32
+ *  matrices the matrix-vector path of B = 1 and the blocked path of B > 1 sum in different orders (docs/inference.md). */
+export function decodeBatch(s: InferState, caches: readonly KvCache[], ids: ArrayLike<number>, out?: F32): F32 {
+  const B = caches.length, V = s.weights.config.vocabSize;
+  if (B < 1 || ids.length !== B) throw new KotodamaError(`decodeBatch: expected one id per cache, got ${ids.length} ids for ${B} caches`);
+  if (B > s.maxRows) throw new KotodamaError(`decodeBatch: ${B} sequences exceed the state's maxRows of ${s.maxRows}`);
+  checkRuns(s, caches, () => 1, "decodeBatch");
+  const logits = out ?? new Float32Array(B * V);
+  if (logits.length < B * V) throw new KotodamaError(`decodeBatch: out holds ${logits.length} floats, need B·V = ${B * V}`);
+  const runs = caches.map((cache, b): Run => ({ cache, row0: b, count: 1 }));
+  for (let b = 0; b < B; b++) embedRun(s, caches[b]!, ids, b, b, 1);
+  forwardRuns(s, runs, B);
+  head(s, s.x, B, logits);
+  return logits;
+}
+
+/** Prefills several prompts into their own caches, packing their tokens into forwards of up to maxRows rows
+ *  (a prompt may span two forwards; each run attends to its own cache only). Returns the logits (B, V) of each
+ *  prompt's last token in `out` (allocated when not given). */
+export function prefillBatch(s: InferState, caches: readonly KvCache[], prompts: readonly ArrayLike<number>[], out?: F32): F32 {
+  const B = caches.length, C = s.weights.config.dim, V = s.weights.config.vocabSize;
+  if (B < 1 || prompts.length !== B) throw new KotodamaError(`prefillBatch: expected one prompt per cache, got ${prompts.length} prompts for ${B} caches`);
+  prompts.forEach((p, b) => {
+    if (p.length < 1) throw new KotodamaError(`prefillBatch: prompt ${b} has no tokens`);
+  });
+  checkRuns(s, caches, (b) => prompts[b]!.length, "prefillBatch");
+  const logits = out ?? new Float32Array(B * V);
+  if (logits.length < B * V) throw new KotodamaError(`prefillBatch: out holds ${logits.length} floats, need B·V = ${B * V}`);
+  let b = 0, at = 0; // the next token to pack: prompts[b][at]
+  while (b < B) {
+    const runs: Run[] = [];
+    const ends: { b: number; row: number }[] = []; // prompts whose last token is in this forward
+    let n = 0;
+    while (n < s.maxRows && b < B) {
+      const p = prompts[b]!, count = Math.min(s.maxRows - n, p.length - at);
+      embedRun(s, caches[b]!, p, at, n, count);
+      runs.push({ cache: caches[b]!, row0: n, count });
+      n += count;
+      at += count;
+      if (at === p.length) {
+        ends.push({ b, row: n - 1 });
+        b++;
+        at = 0;
+      }
+    }
+    forwardRuns(s, runs, n);
+    if (ends.length > 0) {
+      for (let i = 0; i < ends.length; i++) s.side.set(s.x.subarray(ends[i]!.row * C, (ends[i]!.row + 1) * C), i * C);
+      // Prompts end in order, so their logits rows are consecutive in out.
+      for (let i = 0; i < ends.length; i++) s.side.set(s.x.subarray(ends[i]!.row * C, (ends[i]!.row + 1) * C), i * C);
+      head(s, s.side, ends.length, logits.subarray(ends[0]!.b * V));
+    }
+  }
+  return logits;
 }

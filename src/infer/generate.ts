@@ -1,8 +1,7 @@
 // Text generation as an async iterator: prefill the prompt, then sample one token at a time with the KV
-// cache, yielding each token's printable text (UTF-8 never split: tokenizer StreamDecoder), its
+// cache, yielding each token's printable text (UTF-8 never split, stop strings held back: stop-text.ts), its
 // log-probability and the most likely alternatives; stop strings, EOS and max tokens end it.
 // Not here: sampling maths (sampler.ts), option parsing (options.ts), printing (cli/commands/generate.ts).
-import { StreamDecoder } from "../tokenizer/stream.js";
 import { KotodamaError } from "../util/errors.js";
 import { resolveContext } from "./context.js";
 import { createInferState, decodeStep, prefill } from "./forward.js";
@@ -11,6 +10,7 @@ import { logSumExp, topLogprobs, type TokenLogprob } from "./logprobs.js";
 import type { InferModel } from "./model.js";
 import { parseGenerateOptions, type GenerateOptions } from "./options.js";
 import { Sampler } from "./sampler.js";
+import { StopText } from "./stop-text.js";
 
 export interface GeneratedToken {
   /** The token id; −1 for the final piece of held-back text released at the end (no token of its own). */
@@ -53,20 +53,6 @@ export function promptIds(model: InferModel, prompt: string | readonly number[])
   return ids;
 }
 
-/** Length of the longest suffix of `s` that is a proper prefix of some stop string. */
-function heldStopPrefix(s: string, stops: readonly string[]): number {
-  let best = 0;
-  for (const stop of stops) {
-    for (let k = Math.min(stop.length - 1, s.length); k > best; k--) {
-      if (s.endsWith(stop.slice(0, k))) {
-        best = k;
-        break;
-      }
-    }
-  }
-  return best;
-}
-
 /** Generates from `prompt`. Options: a parsed GenerateOptions or raw options for parseGenerateOptions.
  *  `endIds` (default: the tokenizer's EOS) are the ids that end generation with finish reason "eos" (a chat
  *  ends at its template's end-of-turn token). Iterate with for-await; the return value is the GenerateResult. */
@@ -83,13 +69,10 @@ export async function* generate(
   const state = createInferState(model.weights, model.backend, Math.min(128, Math.max(1, ids.length)));
   const cache = createKvCache(model.config, plan.capacity);
   const sampler = new Sampler(o, model.config.vocabSize);
-  const decoder = new StreamDecoder(model.tokenizer);
-  for (const id of ids) decoder.push(id); // the continuation follows the prompt: no fresh-text space stripping
+  const stream = new StopText(model.tokenizer, ids, o.stop);
   const eos = model.tokenizer.special.eos;
   const history: number[] = [...ids];
   const out: number[] = [];
-  let text = "";
-  let held = "";
   let finishReason: FinishReason = o.maxTokens === null ? "context" : "length";
 
   const t0 = performance.now();
@@ -106,37 +89,19 @@ export async function* generate(
     const top = o.topLogprobs > 0 ? topLogprobs(logits, o.topLogprobs, lse) : [];
     history.push(id);
     out.push(id);
-    held += decoder.push(id);
-    let emit: string;
-    let stopped = false;
-    const hit = o.stop.length === 0 ? -1 : Math.min(...o.stop.map((s) => held.indexOf(s)).filter((i) => i >= 0), Infinity);
-    if (hit >= 0 && hit !== Infinity) {
-      emit = held.slice(0, hit);
-      held = "";
-      stopped = true;
-    } else {
-      const keep = heldStopPrefix(held, o.stop);
-      emit = held.slice(0, held.length - keep);
-      held = held.slice(held.length - keep);
-    }
-    text += emit;
+    const emit = stream.push(id);
     yield { id, text: emit, logprob, top };
-    if (stopped) {
+    if (stream.stopped) {
       finishReason = "stop";
       break;
     }
     if (step + 1 < maxTokens) logits = decodeStep(state, cache, id);
   }
   const t2 = performance.now();
-  if (finishReason !== "stop") {
-    const rest = held + decoder.flush();
-    if (rest !== "") {
-      text += rest;
-      yield { id: -1, text: rest, logprob: 0, top: [] };
-    }
-  }
+  const rest = stream.flush();
+  if (rest !== "") yield { id: -1, text: rest, logprob: 0, top: [] };
   return {
-    promptIds: ids, ids: out, text, finishReason, warnings: plan.warnings, options: o,
+    promptIds: ids, ids: out, text: stream.text, finishReason, warnings: plan.warnings, options: o,
     promptTokensPerS: ids.length / ((t1 - t0) / 1000), tokensPerS: out.length / ((t2 - t1) / 1000),
   };
 }

@@ -6,8 +6,11 @@ export { scoreText, rankTexts, windowedPerplexity, type TextScore, type ScoredTo
 export { Sampler, applyPenalties, samplingDistribution, argmax } from "./sampler.js";
 export { parseGenerateOptions, generateOptionFlags, flagName, GENERATE_OPTION_SPECS, DEFAULT_GENERATE_OPTIONS, type GenerateOptions, type SamplerOptions } from "./options.js";
 export { createKvCache, truncateKvCache, type KvCache } from "./kv-cache.js";
-export { createInferState, decodeStep, prefill, inferKernels, type InferState, type LogitsSink } from "./forward.js";
+export { createInferState, decodeStep, prefill, decodeBatch, prefillBatch, inferKernels, type InferState, type LogitsSink } from "./forward.js";
 export { packWeights, packDecoderWeights, matrixRows, type InferWeights, type InferLayer, type Matrix, type QuantRows } from "./weights.js";
 export { logSumExp, logprobOf, topLogprobs, type TokenLogprob } from "./logprobs.js";
 export { resolveContext, type ContextPlan } from "./context.js";
 export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions } from "./chat.js";
+export { generateBatch, type BatchSequence, type BatchResult, type GenerateBatchOptions } from "./generate-batch.js";
+export { KvCachePool } from "./slots.js";
+export { StopText } from "./stop-text.js";

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_GENERATE_OPTIONS, parseGenerateOptions, type SamplerOptions } from "./options.js";
-import { applyPenalties, argmax, Sampler, samplingDistribution } from "./sampler.js";
+import { applyPenalties, argmax, Sampler, samplingDistribution, topIds } from "./sampler.js";
+import { Rng } from "../util/rng.js";
 
 const close = (a: number, b: number, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 const opts = (o: Partial<SamplerOptions>): SamplerOptions => ({ ...DEFAULT_GENERATE_OPTIONS, topK: 0, topP: 1, minP: 0, temperature: 1, ...o });
@@ -97,4 +98,17 @@ test("options: defaults, flag and key spellings, and errors naming the option", 
   assert.throws(() => parseGenerateOptions({ temperature: "hot" }), /temperature.*"hot"/);
   assert.throws(() => parseGenerateOptions({ stop: [""] }), /stop.*non-empty/);
   assert.throws(() => parseGenerateOptions({ topK: 1, "top-k": 2 }), /given twice/);
+});
+
+test("topIds gives the first k ids of a full sort (decreasing logit, ties to the lower id)", () => {
+  const rng = new Rng(3);
+  for (const V of [1, 7, 100, 5000]) {
+    // Logits rounded to a coarse grid: many ties, which the order must break by id.
+    const logits = Float32Array.from({ length: V }, () => Math.round(rng.normal() * 4) / 4);
+    const full = Int32Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
+    for (const k of [1, 2, 5, 40, V - 1, V]) {
+      if (k < 1 || k > V) continue;
+      assert.deepEqual([...topIds(logits, k)], [...full.subarray(0, k)], `V ${V}, k ${k}`);
+    }
+  }
 });

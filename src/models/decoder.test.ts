@@ -11,6 +11,7 @@ import { parameterCountOf, resolveModelConfig, headDim, type ModelConfig } from 
 import { decoderLogits, decoderLoss } from "./decoder.js";
 import { initDecoderWeights, namedWeights, parameterCount, parameters, type DecoderWeights } from "./weights.js";
 import type { LinearWeights, NormWeights } from "../nn/index.js";
+import { f32Weight } from "../nn/index.js";
 
 const GPT2_TEST = resolveModelConfig("tiny", { vocabSize: 23, dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 4, hiddenDim: 64, context: 8 });
 const LLAMA_TEST = resolveModelConfig("default", { vocabSize: 29, dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 24, context: 8, tieEmbeddings: false });
@@ -22,7 +23,7 @@ const f64 = (t: { data: Float32Array }): M => Float64Array.from(t.data);
 
 function refLinear(x: M, rows: number, l: LinearWeights): M {
   const [nOut, nIn] = l.weight.shape;
-  const w = f64(l.weight);
+  const w = f64(f32Weight(l));
   const b = l.bias === null ? null : f64(l.bias);
   const y = new Float64Array(rows * nOut);
   for (let r = 0; r < rows; r++) {
@@ -239,8 +240,8 @@ test("standard init: N(0, 0.02) matrices, residual projections scaled by 1/sqrt(
   const std = (d: Float32Array): number => Math.sqrt(d.reduce((a, v) => a + v * v, 0) / d.length);
   assert.ok(Math.abs(std(w.tokEmb.data) - 0.02) < 0.001);
   const l0 = w.layers[0];
-  assert.ok(Math.abs(std(l0.attn.o.weight.data) - 0.02 / Math.sqrt(8)) < 0.0005);
-  assert.ok(Math.abs(std(l0.mlp.down.weight.data) - 0.02 / Math.sqrt(8)) < 0.0005);
+  assert.ok(Math.abs(std(f32Weight(l0.attn.o).data) - 0.02 / Math.sqrt(8)) < 0.0005);
+  assert.ok(Math.abs(std(f32Weight(l0.mlp.down).data) - 0.02 / Math.sqrt(8)) < 0.0005);
   assert.ok(l0.attnNorm.weight.data.every((v) => v === 1));
   assert.equal(w.lmHead, w.tokEmb, "tied head shares the embedding tensor");
 });

@@ -12,6 +12,7 @@ import { Rng } from "../util/rng.js";
 import { resolveModelConfig } from "./config.js";
 import { loadWeights, saveWeights } from "./io.js";
 import { initDecoderWeights, namedWeights } from "./weights.js";
+import { f32Weight } from "../nn/index.js";
 
 const c = resolveModelConfig("tiny", { vocabSize: 19, dim: 16, nLayers: 2, nHeads: 2, nKvHeads: 2, hiddenDim: 32, context: 8 });
 
@@ -27,7 +28,7 @@ test("safetensors round trip with HF names and Conv1D layout", () => {
     assert.ok(cAttn !== undefined);
     assert.deepEqual(cAttn.shape, [16, 48]); // HF Conv1D: (in, out)
     const stored = new Float32Array(safetensorsBytes(st, cAttn).slice().buffer);
-    const ours = w.layers[1].attn.qkv.kind === "fused" ? w.layers[1].attn.qkv.qkv.weight.data : new Float32Array(0); // (48, 16)
+    const ours = w.layers[1].attn.qkv.kind === "fused" ? f32Weight(w.layers[1].attn.qkv.qkv).data : new Float32Array(0); // (48, 16)
     assert.equal(stored[3 * 48 + 40], ours[40 * 16 + 3]);
     assert.equal(st.tensors.some((t) => t.name === "lm_head.weight"), false, "tied head is not stored (as HF GPT-2)");
     const back = loadWeights(new Graph(createRefBackend()), c, path);

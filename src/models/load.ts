@@ -4,7 +4,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { loadBackend } from "../engine/backend.js";
-import { Graph } from "../tensor/index.js";
+import { biasName } from "../nn/index.js";
+import { Graph, quantWeight } from "../tensor/index.js";
 import { loadTokenizer, type Tokenizer } from "../tokenizer/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
@@ -13,7 +14,7 @@ import { loadWeights } from "./io.js";
 import { dequantize, GgmlType } from "../formats/index.js";
 import { familyOfConfig, fusedMatrices, type Family } from "./families/index.js";
 import { openModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
-import { initDecoderWeights, namedWeights, type DecoderWeights } from "./weights.js";
+import { initDecoderWeights, namedWeights, quantizedWeights, type DecoderWeights, type WeightMakers } from "./weights.js";
 
 export type { ModelSource, ModelTensors, QuantTensor } from "./load-sources.js";
 
@@ -81,14 +82,39 @@ function splitFused(config: ModelConfig, tensors: ModelTensors): Map<string, Flo
   return out;
 }
 
-/** DecoderWeights for config, filled from kotodama-named tensors (any family; quantized ones dequantized, Phi-3's
- *  fused matrices split, model.rope_freqs taken as the RoPE factors); a tensor missing, extra or of the wrong size
- *  is an error naming the file. */
-export function decoderWeightsFrom(config: ModelConfig, tensors: ModelTensors, file: string): DecoderWeights {
-  const w = initDecoderWeights(new Graph(loadBackend({ kind: "ref", threads: 1 })), config, new Rng(0)); // shapes; values overwritten
+/** Makers of a weight set to be filled from a file: f32 matrices as zeros (overwritten), and the Linear weights
+ *  that `tensors` holds as quantized rows kept as frozen QuantWeights over the file's bytes (no f32 copy). */
+function fileMakers(g: Graph, tensors: ModelTensors, file: string): WeightMakers {
+  return {
+    embedding: (name, rows, cols) => g.parameter(new Float32Array(rows * cols), [rows, cols], name),
+    linear: (name, inF, outF, _std, bias) => {
+      const t = tensors.get(name);
+      const b = bias ? g.parameter(new Float32Array(outF), [outF], biasName(name)) : null;
+      if (t === undefined || t instanceof Float32Array) return { weight: g.parameter(new Float32Array(outF * inF), [outF, inF], name), bias: b };
+      if (t.shape[0] !== outF || t.shape[1] !== inF) throw new FormatError(file, `tensor '${name}' is (${t.shape.join(", ")}), expected (${outF}, ${inF})`);
+      return { weight: quantWeight(t.type, t.bytes, t.shape, name), bias: b };
+    },
+  };
+}
+
+export interface DecoderWeightsFromOptions {
+  /** The graph the weights live on (default: a fresh ref-backend graph, for copying values out). */
+  readonly graph?: Graph;
+  /** Linear weights that `tensors` holds quantized stay quantized (frozen: LoRA on a quantized base); the token
+   *  embedding and an untied head are dequantized either way (the lookup and the logits need f32 rows). */
+  readonly keepQuantized?: boolean;
+}
+
+/** DecoderWeights for config, filled from kotodama-named tensors (any family; quantized ones dequantized unless
+ *  keepQuantized, Phi-3's fused matrices split, model.rope_freqs taken as the RoPE factors); a tensor missing,
+ *  extra or of the wrong size is an error naming the file. */
+export function decoderWeightsFrom(config: ModelConfig, tensors: ModelTensors, file: string, o: DecoderWeightsFromOptions = {}): DecoderWeights {
+  const g = o.graph ?? new Graph(loadBackend({ kind: "ref", threads: 1 }));
+  const w = initDecoderWeights(g, config, new Rng(0), fileMakers(g, o.keepQuantized === true ? tensors : new Map(), file)); // shapes; values overwritten
   const want = namedWeights(w);
-  const names = new Set(want.map((n) => n.name));
-  const all = splitFused(config, tensors);
+  const kept = new Set(quantizedWeights(w).map((q) => q.name ?? ""));
+  const names = new Set([...want.map((n) => n.name), ...kept]);
+  const all = splitFused(config, new Map([...tensors].filter(([n]) => !kept.has(n))));
   const freqs = all.get("model.rope_freqs") ?? null;
   all.delete("model.rope_freqs");
   for (const name of all.keys()) if (!names.has(name)) throw new FormatError(file, `unexpected tensor '${name}' for this model config`);
@@ -101,9 +127,10 @@ export function decoderWeightsFrom(config: ModelConfig, tensors: ModelTensors, f
   return freqs === null ? w : { ...w, ropeFreqs: freqs };
 }
 
-/** The training decoder's weights of a loaded model (a copy, dequantized where needed). */
-export function decoderWeightsOf(m: LoadedModel): DecoderWeights {
-  return decoderWeightsFrom(m.config, m.tensors, m.path);
+/** The training decoder's weights of a loaded model (a copy, dequantized where needed; see
+ *  DecoderWeightsFromOptions for keeping a quantized base quantized). */
+export function decoderWeightsOf(m: LoadedModel, o: DecoderWeightsFromOptions = {}): DecoderWeights {
+  return decoderWeightsFrom(m.config, m.tensors, m.path, o);
 }
 
 function runSource(dir: string): { config: ModelConfig; tensors: ModelTensors } {

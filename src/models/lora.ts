@@ -8,8 +8,8 @@
 // "c_proj" adapts both attn.c_proj and mlp.c_proj, as in PEFT.
 import type { LinearWeights } from "../nn/index.js";
 import { createLoraAdapter, loraAdapterFrom, type LoraAdapter, type LoraDropout, type LoraInit } from "../nn/index.js";
-import type { Graph, Tensor } from "../tensor/index.js";
-import { add, matmul, scale } from "../tensor/index.js";
+import type { Graph, QuantWeight, Tensor } from "../tensor/index.js";
+import { add, dequantizeWeight, isQuantWeight, matmul, scale } from "../tensor/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 import type { WeightNaming } from "./config.js";
@@ -153,20 +153,27 @@ export const loraParameters = (lw: LoraWeights): Tensor[] => lw.adapters.flatMap
 /** Number of trainable scalars of the adapters. */
 export const loraParameterCount = (lw: LoraWeights): number => loraParameters(lw).reduce((s, t) => s + t.size, 0);
 
-/** W + (α/r)·B·A as new values (out·in), computed in f32 with the backend's gemm. */
-export function mergedWeight(w: Tensor, ad: LoraAdapter): Float32Array {
-  const g = w.graph;
-  return g.noGrad(() => add(w, scale(matmul(ad.b, ad.a), ad.scale)).data.slice()); // (out, r)·(r, in) → (out, in)
+/** W + (α/r)·B·A as new values (out·in), computed in f32 with the backend's gemm; a quantized W enters with its
+ *  exact dequantized values. */
+export function mergedWeight(w: Tensor | QuantWeight, ad: LoraAdapter): Float32Array {
+  const g = ad.a.graph;
+  const base = isQuantWeight(w) ? g.tensor(dequantizeWeight(w), w.shape) : w;
+  return g.noGrad(() => add(base, scale(matmul(ad.b, ad.a), ad.scale)).data.slice()); // (out, r)·(r, in) → (out, in)
 }
 
 /** The merged model: a new DecoderWeights without adapters whose targeted weights are new tensors
  *  W' = W + (α/r)·B·A (trainable like any weight); every other tensor is shared with lw.weights, not copied.
- *  Nothing of lw changes, so training may continue on the adapters afterwards. */
+ *  Nothing of lw changes, so training may continue on the adapters afterwards. On a quantized base the merged model
+ *  is all f32: targeted weights dequantized plus ΔW, the others dequantized (not requantized: requantizing W + ΔW
+ *  would round away most of a small update; the f32 model converts to any quantization afterwards). */
 export function mergeLora(lw: LoraWeights): DecoderWeights {
+  const g = lw.adapters[0]!.adapter.a.graph;
   return mapLinears(lw.weights, (l) => {
-    if (l.lora === undefined) return l;
-    const g = l.weight.graph;
-    const weight = g.parameter(mergedWeight(l.weight, l.lora), l.weight.shape, l.weight.name);
+    let values: Float32Array;
+    if (l.lora !== undefined) values = mergedWeight(l.weight, l.lora);
+    else if (isQuantWeight(l.weight)) values = dequantizeWeight(l.weight);
+    else return l;
+    const weight = g.parameter(values, l.weight.shape, l.weight.name);
     return { weight, bias: l.bias };
   });
 }

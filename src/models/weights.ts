@@ -16,7 +16,8 @@
 // c_attn packs rows [q (H·D); k (Hkv·D); v (Hkv·D)] of the (out, in) matrix (HF splits its columns the same).
 import type { AttentionWeights, LinearWeights, MlpWeights, NormWeights } from "../nn/index.js";
 import { createEmbedding, createLinear, createNorm } from "../nn/index.js";
-import type { Graph, Tensor } from "../tensor/index.js";
+import type { Graph, QuantWeight, Tensor } from "../tensor/index.js";
+import { isQuantWeight } from "../tensor/index.js";
 import type { Rng } from "../util/rng.js";
 import { headDim, kvDim, qDim, ropeDims, weightNaming, type ModelConfig, type WeightNaming } from "./config.js";
 
@@ -78,9 +79,22 @@ export function topNames(n: WeightNaming): { tokEmb: string; posEmb: string; fin
     : { tokEmb: "model.embed_tokens.weight", posEmb: "model.embed_positions.weight", finalNorm: "model.norm", lmHead: "lm_head.weight" };
 }
 
+/** How the matrices of a new weight set are made: drawn at random (the default), or e.g. taken from a file with
+ *  frozen quantized Linears (models/quant-base.ts). Called in name order. */
+export interface WeightMakers {
+  linear(name: string, inFeatures: number, outFeatures: number, std: number, bias: boolean): LinearWeights;
+  embedding(name: string, rows: number, cols: number, std: number): Tensor;
+}
+
+const randomMakers = (g: Graph, rng: Rng): WeightMakers => ({
+  linear: (name, inF, outF, std, bias) => createLinear(g, rng, inF, outF, { name, bias, std }),
+  embedding: (name, rows, cols, std) => createEmbedding(g, rng, rows, cols, name, std),
+});
+
 /** Standard init (GPT-2; nanoGPT): every matrix and table ~ N(0, 0.02²), the residual projections (attention
- *  output, MLP down) ~ N(0, (0.02/√(2L))²), norms ones, biases zeros. Draws from rng in name order. */
-export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng): DecoderWeights {
+ *  output, MLP down) ~ N(0, (0.02/√(2L))²), norms ones, biases zeros. Draws from rng in name order (through
+ *  `make`, when given, instead). */
+export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng, make: WeightMakers = randomMakers(g, rng)): DecoderWeights {
   const naming = weightNaming(c);
   const top = topNames(naming);
   const std = 0.02;
@@ -89,13 +103,12 @@ export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng): DecoderW
   const qd = qDim(c);
   const D = headDim(c);
   const kd = kvDim(c);
-  const tokEmb = createEmbedding(g, rng, c.vocabSize, C, top.tokEmb, std);
-  const posEmb = c.pos === "learned" ? createEmbedding(g, rng, c.context, C, top.posEmb, std) : null;
+  const tokEmb = make.embedding(top.tokEmb, c.vocabSize, C, std);
+  const posEmb = c.pos === "learned" ? make.embedding(top.posEmb, c.context, C, std) : null;
   const layers: LayerWeights[] = [];
   for (let i = 0; i < c.nLayers; i++) {
     const n = layerNames(naming, i);
-    const lin = (name: string, inF: number, outF: number, s: number, bias = c.bias): LinearWeights =>
-      createLinear(g, rng, inF, outF, { name, bias, std: s });
+    const lin = (name: string, inF: number, outF: number, s: number, bias = c.bias): LinearWeights => make.linear(name, inF, outF, s, bias);
     const attnNorm = createNorm(g, c.norm, C, c.normEps, n.attnNorm);
     const qb = c.bias || c.qkvBias;
     const qkv: AttentionWeights["qkv"] =
@@ -117,12 +130,13 @@ export function initDecoderWeights(g: Graph, c: ModelConfig, rng: Rng): DecoderW
     layers.push({ attnNorm, attn: { qkv, o, qNorm, kNorm }, postAttnNorm, mlpNorm, mlp, postFfnNorm });
   }
   const finalNorm = createNorm(g, c.norm, C, c.normEps, top.finalNorm);
-  const lmHead = c.tieEmbeddings ? tokEmb : createEmbedding(g, rng, c.vocabSize, C, top.lmHead, std);
+  const lmHead = c.tieEmbeddings ? tokEmb : make.embedding(top.lmHead, c.vocabSize, C, std);
   const ropeFreqs = c.ropeScale !== 1 ? new Float32Array(ropeDims(c) / 2).fill(c.ropeScale) : null;
   return { naming, tokEmb, posEmb, layers, finalNorm, lmHead, ropeFreqs };
 }
 
-/** Every distinct weight in a fixed order (the order of the optimizer state and of the files). */
+/** Every distinct f32 weight in a fixed order (the order of the optimizer state and of the files). Frozen quantized
+ *  Linear weights (a quantized base under LoRA) are not f32 tensors and are left out: see quantizedWeights. */
 export function namedWeights(w: DecoderWeights): NamedWeight[] {
   const out: NamedWeight[] = [];
   const conv1d = w.naming === "gpt2";
@@ -133,7 +147,7 @@ export function namedWeights(w: DecoderWeights): NamedWeight[] {
     if (t !== null) out.push({ name: t.name ?? "?", tensor: t, hfTransposed: false, decay: false });
   };
   const linear = (l: LinearWeights): void => {
-    mat(l.weight, conv1d);
+    if (!isQuantWeight(l.weight)) mat(l.weight, conv1d);
     vec(l.bias);
   };
   const norm = (n: NormWeights): void => {
@@ -164,5 +178,17 @@ export function namedWeights(w: DecoderWeights): NamedWeight[] {
 /** The trainable tensors in namedWeights order. */
 export const parameters = (w: DecoderWeights): Tensor[] => namedWeights(w).map((n) => n.tensor);
 
-/** Number of trainable scalars (tied embeddings counted once). */
-export const parameterCount = (w: DecoderWeights): number => namedWeights(w).reduce((s, n) => s + n.tensor.size, 0);
+/** Number of the model's weights (tied embeddings counted once; frozen quantized ones included). */
+export const parameterCount = (w: DecoderWeights): number =>
+  namedWeights(w).reduce((s, n) => s + n.tensor.size, 0) + quantizedWeights(w).reduce((s, q) => s + q.shape[0] * q.shape[1], 0);
+
+/** The frozen quantized Linear weights of w (a quantized base), in namedWeights order. */
+export function quantizedWeights(w: DecoderWeights): QuantWeight[] {
+  const out: QuantWeight[] = [];
+  for (const l of w.layers) {
+    const q = l.attn.qkv;
+    const lins = [...(q.kind === "fused" ? [q.qkv] : [q.q, q.k, q.v]), l.attn.o, ...(l.mlp.kind === "swiglu" ? [l.mlp.gate] : []), l.mlp.up, l.mlp.down];
+    for (const x of lins) if (isQuantWeight(x.weight)) out.push(x.weight);
+  }
+  return out;
+}

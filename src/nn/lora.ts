@@ -7,8 +7,8 @@
 // A with nn.init.kaiming_uniform_(a=√5), i.e. U(−1/√in, 1/√in), and sets B = 0, so a fresh adapter changes nothing;
 // init_lora_weights="gaussian" draws A ~ N(0, 1/r) instead. Dropout (lora_dropout) acts on the adapter's input only,
 // never on the base path, and only while training.
-import type { Graph, Tensor } from "../tensor/index.js";
-import { add, linear, mul, scale } from "../tensor/index.js";
+import type { Graph, QuantWeight, Tensor } from "../tensor/index.js";
+import { add, linear, linearAny, mul, scale } from "../tensor/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 
@@ -88,5 +88,7 @@ export function loraDelta(ad: LoraAdapter, x: Tensor): Tensor {
   return linear(scale(linear(xin, ad.a), ad.scale), ad.b); // (..., r) → (..., out)
 }
 
-/** base(x) + (α/r)·B·A·dropout(x): weight (out, in), bias (out) or null, x (..., in) → (..., out). */
-export const loraForward = (weight: Tensor, bias: Tensor | null, ad: LoraAdapter, x: Tensor): Tensor => add(linear(x, weight, bias), loraDelta(ad, x));
+/** base(x) + (α/r)·B·A·dropout(x): weight (out, in) f32 or quantized (QLoRA: the base stays in its blocks and
+ *  only dX flows through it), bias (out) or null, x (..., in) → (..., out). */
+export const loraForward = (weight: Tensor | QuantWeight, bias: Tensor | null, ad: LoraAdapter, x: Tensor): Tensor =>
+  add(linearAny(x, weight, bias), loraDelta(ad, x));

@@ -10,7 +10,7 @@ import { ShapeError } from "../util/errors.js";
 import { Graph, type Tensor } from "../tensor/index.js";
 import { testBackends } from "../engine/testBackends.js";
 import { attentionForward, type AttentionShape, type AttentionWeights } from "./attention.js";
-import { createLinear } from "./linear.js";
+import { createLinear, f32Weight } from "./linear.js";
 import { packedPositions, positions, ropeForward, type RopeSettings } from "./rope.js";
 
 /** max |a − b| / max(1, max |b|). */
@@ -65,7 +65,7 @@ for (const tb of testBackends()) {
         qkv: { kind: "split", q: lin(16, "q.weight"), k: lin(8, "k.weight"), v: lin(8, "v.weight") },
         o: createLinear(g, rng, 16, C, { name: "o.weight", bias: false, std: 0.3 }), qNorm: null, kNorm: null,
       };
-      const params: Tensor[] = w.qkv.kind === "split" ? [w.qkv.q.weight, w.qkv.k.weight, w.qkv.v.weight, w.o.weight] : [];
+      const params: Tensor[] = w.qkv.kind === "split" ? [w.qkv.q, w.qkv.k, w.qkv.v, w.o].map(f32Weight) : [];
       const ids = new Int32Array(B * T);
       docs.forEach((row, b) => {
         let j = 0;

@@ -15,3 +15,4 @@ export { attention, type AttentionOptions } from "./attention.js";
 export { crossEntropy, type CrossEntropyOptions } from "./loss.js";
 export { numel, shapeStr } from "./shape.js";
 export { gradCheck, type GradCheckOptions, type GradCheckResult } from "./gradcheck.js";
+export { linearQ, linearAny, quantWeight, isQuantWeight, dequantizeWeight, type QuantWeight } from "./linearQ.js";

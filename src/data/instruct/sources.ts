@@ -147,7 +147,9 @@ export function readDoNotAnswer(file: string): DnaRow[] {
     const responses = rcols.map(([model, cr, ch, ca]): DnaResponse => {
       const h = r[ch]!;
       const a = r[ca]!;
-      if (!/^[01]$/.test(h) || !/^[0-5]$/.test(a)) throw new FormatError(where, `(id ${id}) ${model}_harmful must be 0/1 and ${model}_action 0..5, got ${JSON.stringify(h)}, ${JSON.stringify(a)}`);
+      if (!/^[01]$/.test(h)) throw new FormatError(where, `(id ${id}) field '${model}_harmful' must be 0 or 1, got ${JSON.stringify(h)}`);
+      if (!/^[0-5]$/.test(a)) throw new FormatError(where, `(id ${id}) field '${model}_action' must be an integer 0..5, got ${JSON.stringify(a)}`);
+      if (r[cr]!.trim() === "") throw new FormatError(where, `(id ${id}) field '${model}_response' is empty`);
       return { model, text: r[cr]!, harmful: h === "1", action: Number(a) };
     });
     return { id, riskArea: r[cRisk]!, typesOfHarm: r[cType]!, specificHarms: r[cSpec]!, question: r[cQ]!, responses };

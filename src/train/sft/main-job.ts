@@ -1,15 +1,15 @@
 // The main job's instruction-tuning stage (npm start, after pretraining): the instruction data built from
-// ../shared/data (data/instruct), a short-example subset of every task, full fine-tuning of the pretrained run with
-// packed rows, and a few held-out instructions answered before and after. Not here: the SFT run itself (run.ts),
-// the data builders (data/instruct), the CLI (cli/commands/start.ts).
-import { mkdirSync, writeFileSync } from "node:fs";
+// ../shared/data (data/instruct), a short-example subset of every task, and full fine-tuning of the pretrained run
+// with packed rows. Not here: the SFT run itself (run.ts), the data builders (data/instruct), the held-out
+// evaluation before and after (eval/instruct/main-job.ts), the CLI (cli/commands/start.ts).
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { buildInstructData } from "../../data/instruct/build.js";
+import { atomicWrite } from "../../data/files.js";
+import { buildInstructData, type InstructData } from "../../data/instruct/build.js";
 import { INSTRUCT_DEFAULTS } from "../../data/instruct/config.js";
 import type { InstructExample, TaskName } from "../../data/instruct/example.js";
 import type { Backend } from "../../engine/ops.js";
-import { ChatSession, openInferModel, type ChatReply } from "../../infer/index.js";
-import { runSft, type SftResult } from "./run.js";
+import { runSft, type SftResult, type SftSettings } from "./run.js";
 
 export interface MainJobSftOptions {
   /** The pretrained run directory. */
@@ -19,71 +19,55 @@ export interface MainJobSftOptions {
   readonly timeBudgetS: number;
   readonly seed: number;
   readonly log: (line: string) => void;
-}
-
-/** One held-out instruction with the base model's and the tuned model's greedy replies. */
-export interface BeforeAfter {
-  readonly task: TaskName;
-  readonly prompt: string;
-  readonly reference: string;
-  readonly before: string;
-  readonly after: string;
+  /** Training examples per task (default MAIN_JOB_SFT.perTask). */
+  readonly perTask?: number;
+  /** Overrides of MAIN_JOB_SFT.settings (tests: a tiny model's context). */
+  readonly settings?: SftSettings;
+  /** Already built instruction data (default: built from ../shared/data with the default config). */
+  readonly data?: InstructData;
 }
 
 export interface MainJobSftResult {
   readonly sft: SftResult;
+  /** Training examples written to DIR/data/train.jsonl. */
   readonly examples: number;
-  readonly samples: readonly BeforeAfter[];
+  readonly trainPath: string;
+  readonly heldOutPath: string;
+  /** The whole instruction data (its held-out sets and training split feed the evaluation). */
+  readonly data: InstructData;
 }
 
 /** Tasks the 256-token default model can hold (HH-RLHF dialogues and Self-Instruct tasks run longer). */
-const TASKS: readonly TaskName[] = ["cefr-level", "simplify", "story-words", "story-continue", "ja-continue", "safety-refusal"];
-const PER_TASK = 300;
-const MAX_CHARS = 500; // an example's text; the default model's 256 tokens hold ≈ 600–1000 characters
-const SHOWN: readonly TaskName[] = ["cefr-level", "simplify", "story-words", "safety-refusal"];
+export const MAIN_JOB_TASKS: readonly TaskName[] = ["cefr-level", "simplify", "story-words", "story-continue", "ja-continue", "safety-refusal"];
 
-const chars = (e: InstructExample): number => e.messages.reduce((n, m) => n + m.content.length, 0);
+/** The stage's settings: 300 short examples per task; an example's text at most 500 characters (the default
+ *  model's 256 tokens hold ≈ 600–1000); 8 held-out examples per task for the validation loss. */
+export const MAIN_JOB_SFT = {
+  perTask: 300,
+  maxChars: 500,
+  valPerTask: 8,
+  settings: { maxSteps: 200, lr: 1e-3, batchSize: 8, context: 256, pack: true } satisfies SftSettings,
+} as const;
+
+export const exampleChars = (e: InstructExample): number => e.messages.reduce((n, m) => n + m.content.length, 0);
 const line = (e: InstructExample): string => JSON.stringify({ messages: e.messages });
 
-async function reply(s: ChatSession, text: string): Promise<ChatReply> {
-  const it = s.send(text, { temperature: 0, maxTokens: 48 });
-  for (;;) {
-    const r = await it.next();
-    if (r.done === true) return r.value;
-  }
-}
-
-/** Builds the data, fine-tunes `base` into `outDir` (resuming or reusing a finished run), answers held-out
- *  instructions with both models. */
-export async function mainJobSft(o: MainJobSftOptions): Promise<MainJobSftResult> {
-  const data = buildInstructData({ ...INSTRUCT_DEFAULTS, seed: o.seed });
-  const pick = (xs: readonly InstructExample[], n: number): InstructExample[] => xs.filter((e) => chars(e) <= MAX_CHARS).slice(0, n);
-  const train = TASKS.flatMap((t) => pick(data.train.filter((e) => e.task === t), PER_TASK));
-  const val = TASKS.flatMap((t) => pick(data.heldOut.get(t) ?? [], 8));
+/** Builds the data, fine-tunes `base` into `outDir` (resuming or reusing a finished run). */
+export function mainJobSft(o: MainJobSftOptions): MainJobSftResult {
+  const data = o.data ?? buildInstructData({ ...INSTRUCT_DEFAULTS, seed: o.seed });
+  const pick = (xs: readonly InstructExample[], n: number): InstructExample[] => xs.filter((e) => exampleChars(e) <= MAIN_JOB_SFT.maxChars).slice(0, n);
+  const train = MAIN_JOB_TASKS.flatMap((t) => pick(data.train.filter((e) => e.task === t), o.perTask ?? MAIN_JOB_SFT.perTask));
+  const val = MAIN_JOB_TASKS.flatMap((t) => pick(data.heldOut.get(t) ?? [], MAIN_JOB_SFT.valPerTask));
   const dir = join(o.outDir, "data");
   mkdirSync(dir, { recursive: true });
-  const trainPath = join(dir, "train.jsonl"), valPath = join(dir, "heldout.jsonl");
-  writeFileSync(trainPath, `${train.map(line).join("\n")}\n`);
-  writeFileSync(valPath, `${val.map(line).join("\n")}\n`);
-  o.log(`instruction data: ${train.length} short training examples from ${TASKS.join(", ")} (of ${data.train.length}); ${val.length} held out`);
+  const trainPath = join(dir, "train.jsonl"), heldOutPath = join(dir, "heldout.jsonl");
+  atomicWrite(trainPath, `${train.map(line).join("\n")}\n`);
+  atomicWrite(heldOutPath, `${val.map(line).join("\n")}\n`);
+  o.log(`instruction data: ${train.length} short training examples from ${MAIN_JOB_TASKS.join(", ")} (of ${data.train.length}); ${val.length} held out`);
   const sft = runSft({
-    model: o.base, data: [trainPath], valData: [valPath], outDir: o.outDir, backend: o.backend,
-    settings: { maxSteps: 200, lr: 1e-3, batchSize: 8, context: 256, pack: true, seed: o.seed },
+    model: o.base, data: [trainPath], valData: [heldOutPath], outDir: o.outDir, backend: o.backend,
+    settings: { ...MAIN_JOB_SFT.settings, seed: o.seed, ...o.settings },
     timeBudgetS: o.timeBudgetS, log: o.log,
   });
-  const before = new ChatSession(openInferModel(o.base, { backend: o.backend }));
-  const after = new ChatSession(openInferModel(o.outDir, { backend: o.backend }));
-  const samples: BeforeAfter[] = [];
-  for (const t of SHOWN) {
-    const e = pick(data.heldOut.get(t) ?? [], 1)[0];
-    if (e === undefined) continue;
-    const prompt = e.messages.find((m) => m.role === "user")?.content ?? "";
-    before.reset();
-    after.reset();
-    samples.push({
-      task: t, prompt, reference: e.messages[e.messages.length - 1]!.content,
-      before: (await reply(before, prompt)).reply, after: (await reply(after, prompt)).reply,
-    });
-  }
-  return { sft, examples: train.length, samples };
+  return { sft, examples: train.length, trainPath, heldOutPath, data };
 }

@@ -2,13 +2,14 @@
 // data with the loss on responses only, through the pretraining loop (loop.ts) with the model's weights as the
 // initialiser and example batches; the run directory matches `train`'s plus tokenizer_config.json holding the
 // chat template the examples were rendered with, so `kotodama chat RUN` talks in the trained format.
-// Not here: flag parsing (cli/commands/sft.ts), LoRA (reserved), packing (batches.ts).
+// LoRA on a quantized GGUF base keeps its Linear weights quantized (models/load.ts keepQuantized, tensor/linearQ.ts).
+// Not here: flag parsing (cli/commands/sft.ts), the adapters' math (nn/lora.ts), packing (batches.ts).
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "../../engine/ops.js";
 import { decoderWeightsOf, loadModel, type LoadedModel } from "../../models/load.js";
-import { initDecoderWeights, namedWeights, type ModelConfig } from "../../models/index.js";
+import { initDecoderWeights, namedWeights, topNames, type ModelConfig } from "../../models/index.js";
 import { ByteLevelBpe, hfTokenizerConfig, hfTokenizerJson, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
@@ -103,16 +104,32 @@ function holdOut(all: readonly SftExample[]): { train: SftExample[]; val: SftExa
   return { train: all.filter((_, i) => i % 10 !== 9), val: all.filter((_, i) => i % 10 === 9), note: "every 10th example held out for evaluation" };
 }
 
+/** "Q4_K ×120, Q6_K ×24"-style summary of the quantized dtypes of a model's Linear weights (the embedding tables
+ *  are dequantized for training, so they are left out). */
+function quantizedTypes(dtypes: ReadonlyMap<string, string>, config: ModelConfig): string {
+  const top = topNames(weightNaming(config));
+  const tables = new Set([top.tokEmb, top.posEmb, top.lmHead]);
+  const n = new Map<string, number>();
+  for (const [name, d] of dtypes) if (/^Q\d/.test(d) && !tables.has(name)) n.set(d, (n.get(d) ?? 0) + 1);
+  return [...n].map(([d, k]) => `${d} ×${k}`).join(", ");
+}
+
 export function runSft(o: SftOptions): SftResult {
   const log = o.log ?? ((): void => {});
   const s = o.settings ?? {};
   const overflow = s.overflow ?? "truncate";
   const seed = s.seed ?? 1337;
-  const m = loadModel(o.model);
+  // LoRA keeps a quantized base quantized (frozen Linears read by quantMatmul; the adapters train in f32); full
+  // fine-tuning needs f32 weights to update, so a quantized base is dequantized for it.
+  const m = loadModel(o.model, { keepQuantized: s.lora !== undefined });
+  const quantized = [...m.tensors.values()].some((t) => !(t instanceof Float32Array));
   const tok = m.tokenizer;
-  const base = decoderWeightsOf(m);
-  if (base.ropeFreqs !== null) throw new KotodamaError(`sft: ${o.model} has RoPE frequency factors (model.rope_freqs), which a run directory cannot store yet`);
+  if (m.tensors.has("model.rope_freqs")) throw new KotodamaError(`sft: ${o.model} has RoPE frequency factors (model.rope_freqs), which a run directory cannot store yet`);
   const lc = s.lora === undefined ? null : resolveLoraConfig(s.lora, weightNaming(m.config));
+  // LoRA builds its frozen base straight on the loop's graph from the loaded tensors (quantized Linears shared with
+  // them, not copied); full fine-tuning copies every weight into a freshly initialised model.
+  const base = lc !== null ? null : decoderWeightsOf(m);
+  if (quantized) log(`base: ${quantizedTypes(m.dtypes, m.config)} Linear weights kept quantized (frozen); embeddings and norms in f32`);
   const { templates, fallback } = sftTemplates(tok);
   log(`template: ${templates.source}${fallback ? " (the model has no chat template of its own)" : ""}`);
   const tokJson = o.outDir === null ? null : tokenizerJsonOf(m);
@@ -167,6 +184,7 @@ export function runSft(o: SftOptions): SftResult {
     2,
   )}\n`;
   const init: WeightInit = (g, c, rng) => {
+    if (base === null) return decoderWeightsOf(m, { graph: g, keepQuantized: true });
     const w = initDecoderWeights(g, c, rng);
     const src = new Map(namedWeights(base).map((n) => [n.name, n.tensor.data]));
     for (const n of namedWeights(w)) n.tensor.data.set(src.get(n.name)!);

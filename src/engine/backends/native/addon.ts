@@ -87,7 +87,9 @@ function wrap(path: string, mod: unknown): NativeAddon {
   const [attention, attentionBackward, crossEntropy, crossEntropyBackward] = [
     "attention", "attentionBackward", "crossEntropy", "crossEntropyBackward",
   ].map(m);
-  const [adamw, sumSquares, halfToF32, f32ToHalf, quantMatmul] = ["adamw", "sumSquares", "halfToF32", "f32ToHalf", "quantMatmul"].map(m);
+  const [adamw, sumSquares, halfToF32, f32ToHalf, quantMatmul, quantMatmulT] = [
+    "adamw", "sumSquares", "halfToF32", "f32ToHalf", "quantMatmul", "quantMatmulT",
+  ].map(m);
   const [setThreads, getThreads, isa, setIsa, quantVnni] = ["setThreads", "getThreads", "isa", "setIsa", "quantVnni"].map(m);
 
   const kernels: Kernels = {
@@ -124,6 +126,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
     halfToF32: (a) => void halfToF32(a),
     f32ToHalf: (a) => void f32ToHalf(a),
     quantMatmul: (a) => void quantMatmul(a),
+    quantMatmulT: (a) => void quantMatmulT(a),
   };
 
   const currentIsa = (): NativeIsa => {

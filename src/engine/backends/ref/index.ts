@@ -13,7 +13,7 @@ import { f32ToHalf, halfToF32 } from "./half.js";
 import { broadcast, permute } from "./layout.js";
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from "./norm.js";
 import { adamw, sumSquares } from "./optim.js";
-import { quantMatmul } from "./quant.js";
+import { quantMatmul, quantMatmulT } from "./quant.js";
 import { reduce } from "./reduce.js";
 import { rope, ropeBackward } from "./rope.js";
 import { softmax, softmaxBackward } from "./softmax.js";
@@ -49,6 +49,7 @@ export const REF_KERNELS: Kernels = {
   halfToF32,
   f32ToHalf,
   quantMatmul,
+  quantMatmulT,
 };
 
 /** A fresh ref backend (unvalidated kernels; wrap with withValidation for untrusted input). Always 1 thread. */

@@ -1,10 +1,11 @@
 // Reference quantMatmul, both activation modes. "f32": each weight row dequantized exactly (ggml's values,
 // quant-blocks.ts), dotted with the f32 activations in double and rounded once. "q8": each activation row
 // quantized as llama.cpp does (../../quant-activations.ts), then per block an exact integer dot product scaled by
-// the f32 product d_w·d_x, as ggml's vec_dot_*; blocks summed in double, rounded once.
+// the f32 product d_w·d_x, as ggml's vec_dot_*; blocks summed in double, rounded once. quantMatmulT (dY·W, the
+// backward of a frozen quantized weight): each row dequantized exactly, sums over Nout in double, rounded once.
 // Not here: block layouts (../../quant-blocks.ts) or any speed.
 
-import type { QuantMatmulArgs, QuantType } from "../../ops.js";
+import type { QuantMatmulArgs, QuantMatmulTArgs, QuantType } from "../../ops.js";
 import { quantizeRowQ8_0, quantizeRowQ8_K, type Q8Row } from "../../quant-activations.js";
 import { Q4_0_BYTES, Q4_K_BYTES, Q6_K_BYTES, Q8_0_BYTES, QUANT_MATMUL_BLOCKS, quantRowBytes, scaleMinK4 } from "../../quant-blocks.js";
 import { f16ToF32 } from "../../dtype.js";
@@ -115,4 +116,23 @@ export function quantMatmul(a: QuantMatmulArgs): void {
       out[i * nOut + r] = s;
     }
   }
+}
+
+/** out[i, j] = Σ_r dY[i, r] · W[r, j], W dequantized row by row (ggml's values), sums in double. */
+export function quantMatmulT(a: QuantMatmulTArgs): void {
+  const { n, k, nOut, dy } = a;
+  const rowBytes = quantRowBytes(a.type, k);
+  const deq = QUANT_MATMUL_BLOCKS[a.type].dequantize;
+  const row = new Float32Array(k);
+  const acc = new Float64Array(n * k);
+  for (let r = 0; r < nOut; r++) {
+    deq(a.w.subarray(r * rowBytes, (r + 1) * rowBytes), k, row);
+    for (let i = 0; i < n; i++) {
+      const g = dy[i * nOut + r];
+      if (g === 0) continue;
+      const o = i * k;
+      for (let j = 0; j < k; j++) acc[o + j] += g * row[j];
+    }
+  }
+  a.out.set(acc);
 }

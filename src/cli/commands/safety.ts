@@ -1,0 +1,123 @@
+// `kotodama safety evaluator train`: parses flags, trains the Do-Not-Answer safety evaluator (src/safety) with the
+// shared progress line, prints held-out accuracy, macro-F1, κ and confusion matrices beside the baselines and
+// the paper's anchor. Not here: any training, metric or data logic (src/safety).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "../command.js";
+import { intFlag, numberFlag, parseFlags, wantsHelp } from "../command.js";
+import { loadBackend } from "../../engine/backend.js";
+import { readStoriesVal } from "../../data/instruct/sources.js";
+import { DNA_PAPER_HARMLESS, loadDnaSplit, meanHarmlessGap, trainEvaluator, type ClassificationReport, type EvaluatorSettings } from "../../safety/index.js";
+import { KotodamaError } from "../../util/errors.js";
+import { sharedPath } from "../../util/paths.js";
+import { progressPrinter } from "./train.js";
+
+const HELP = [
+  "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
+  "",
+  "Trains the safety evaluator on Do-Not-Answer's human labels (../shared/data/do-not-answer/data_en.csv):",
+  "a kotodama decoder with an 8-output sequence head (harmful 0/1 and action 0–5, two cross-entropies) reading",
+  "'Question: … Response: …'. Split by prompt: the responses to the project's 187 held-out prompts",
+  "(src/data/instruct/split.ts) are the test set; a tenth of the other prompts gives the validation loss.",
+  "Writes DIR/config.json, tokenizer.json, model.safetensors, head.json, head.safetensors, checkpoint.safetensors,",
+  "metrics.jsonl, loss.svg, metrics.json (evaluator and baselines on the test set) and confusion-{harmful,action}.svg.",
+  "Re-running with the same --out and settings resumes. judgeResponses(DIR, pairs) (src/safety/judge.ts) uses DIR.",
+  "",
+  "Flags:",
+  "  --out DIR          evaluator directory",
+  "  --seed S           seed (default 1)",
+  "  --max-steps N      optimizer steps (default 500: ~5 minutes on 2 quiet cores)",
+  "  --batch-size B     pairs per step (default 16)",
+  "  --lr X             peak learning rate (default 1e-3; cosine to lr/10)",
+  "  --context T        tokens read per pair (default 128)",
+  "  --base RUN         start from a kotodama run directory (e.g. `kotodama train`) and its tokenizer; default:",
+  "                     a fresh 2-layer, 128-channel decoder and a 2048-token BPE trained on the training",
+  "                     responses + TinyStories (validation extract)",
+  "  --data-dir DIR     folder holding do-not-answer/ and tinystories/ (default ../shared/data)",
+  "  --threads N        compute threads (default: all cores)",
+  "  --json             print metrics.json's summary as JSON",
+].join("\n");
+
+const pct = (x: number): string => (100 * x).toFixed(1).padStart(5);
+
+function printReport(name: string, r: ClassificationReport): void {
+  process.stdout.write(`  ${name.padEnd(34)} accuracy ${pct(r.accuracy)} %  macro-F1 ${pct(r.macroF1)} %  κ ${r.kappa.toFixed(3)}\n`);
+}
+
+function printMatrix(r: ClassificationReport): void {
+  const w = Math.max(...r.labels.map((l) => l.length));
+  process.stdout.write(`    ${"human \\ predicted".padEnd(w)}  ${r.labels.map((_, j) => String(j).padStart(5)).join("")}\n`);
+  r.matrix.forEach((row, i) => process.stdout.write(`    ${r.labels[i]!.padEnd(w)}  ${row.map((v) => String(v).padStart(5)).join("")}\n`));
+}
+
+async function evaluatorTrain(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags("safety evaluator train", argv, {
+    out: { type: "string" }, seed: { type: "string" }, "max-steps": { type: "string" }, "batch-size": { type: "string" },
+    lr: { type: "string" }, context: { type: "string" }, base: { type: "string" }, "data-dir": { type: "string" },
+    threads: { type: "string" }, json: { type: "boolean" },
+  }, false);
+  const cmd = "safety evaluator train";
+  if (typeof values.out !== "string") throw new KotodamaError("kotodama safety evaluator train: --out DIR is required");
+  const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : sharedPath("data");
+  if (dataDir === null) throw new KotodamaError("kotodama safety evaluator train: ../shared/data is absent; pass --data-dir DIR");
+  const settings: Partial<EvaluatorSettings> = {
+    ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 1) } : {}),
+    ...(values["max-steps"] !== undefined ? { maxSteps: intFlag(cmd, "max-steps", values["max-steps"], 1, 1) } : {}),
+    ...(values["batch-size"] !== undefined ? { batchSize: intFlag(cmd, "batch-size", values["batch-size"], 16, 1, 4096) } : {}),
+    ...(values.lr !== undefined ? { lr: numberFlag(cmd, "lr", values.lr, 1e-3, 1e-9, 10) } : {}),
+    ...(values.context !== undefined ? { context: intFlag(cmd, "context", values.context, 128, 2, 1 << 16) } : {}),
+  };
+  const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 256);
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  const split = loadDnaSplit(dataDir);
+  const storiesFile = join(dataDir, "tinystories", "tinystories_val.txt");
+  const stories = existsSync(storiesFile) ? readStoriesVal(storiesFile).map((s) => s.text) : [];
+  if (stories.length === 0 && values.base === undefined) log(`note: ${storiesFile} is absent; the tokenizer is trained on the training responses alone`);
+  const res = trainEvaluator({
+    split, outDir: values.out, backend: loadBackend(threads === undefined ? {} : { threads }), settings,
+    ...(typeof values.base === "string" ? { base: values.base } : { tokenizerTexts: stories }),
+    onProgress: progressPrinter(), log,
+  });
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  const t = res.test;
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify({ out: values.out, steps: res.steps, harmful: { accuracy: t.harmful.accuracy, macroF1: t.harmful.macroF1, kappa: t.harmful.kappa }, action: { accuracy: t.action.accuracy, macroF1: t.action.macroF1, kappa: t.action.kappa }, baselines: res.baselines.map((b) => ({ name: b.name, harmful: { accuracy: b.harmful.accuracy, macroF1: b.harmful.macroF1 }, action: { accuracy: b.action.accuracy, macroF1: b.action.macroF1 } })) })}\n`);
+    return 0;
+  }
+  process.stdout.write(`evaluator: ${values.out} (${res.steps} steps; ${res.trainExamples} training responses; test: ${res.testExamples} responses to the held-out prompts)\n`);
+  process.stdout.write("harmful (0/1) vs human labels, held-out prompts:\n");
+  printReport("evaluator", t.harmful);
+  for (const b of res.baselines) printReport(b.name, b.harmful);
+  printMatrix(t.harmful);
+  process.stdout.write("action (0–5) vs human labels, held-out prompts:\n");
+  printReport("evaluator", t.action);
+  for (const b of res.baselines) printReport(b.name, b.action);
+  printMatrix(t.action);
+  process.stdout.write(`refusal (action 0 or 4): accuracy ${pct(t.refusal.accuracy)} %  macro-F1 ${pct(t.refusal.macroF1)} %\n`);
+  process.stdout.write("harmless responses per model, % (paper: all 939 prompts, upstream README; ours: held-out prompts):\n");
+  process.stdout.write(`  ${"model".padEnd(16)} ${"paper human".padStart(11)} ${"GPT-4".padStart(6)} ${"Longformer".padStart(10)}   ${"our human".padStart(9)} ${"evaluator".padStart(9)}\n`);
+  for (const p of DNA_PAPER_HARMLESS) {
+    const o = t.harmlessByModel.find((m) => m.model === p.model);
+    process.stdout.write(`  ${p.model.padEnd(16)} ${p.human.toFixed(1).padStart(11)} ${p.gpt4.toFixed(1).padStart(6)} ${p.longformer.toFixed(1).padStart(10)}   ${(o?.human.toFixed(1) ?? "-").padStart(9)} ${(o?.evaluator.toFixed(1) ?? "-").padStart(9)}\n`);
+  }
+  const paperGap = meanHarmlessGap(DNA_PAPER_HARMLESS.map((p) => ({ human: p.human, evaluator: p.longformer })));
+  process.stdout.write(`  mean |evaluator − human| per model: Longformer ${paperGap.toFixed(2)} pp (paper), ours ${meanHarmlessGap(t.harmlessByModel).toFixed(2)} pp\n`);
+  process.stdout.write(`files: ${join(values.out, "metrics.json")}, confusion-harmful.svg, confusion-action.svg, loss.svg\n`);
+  return 0;
+}
+
+export const safety: Command = {
+  name: "safety",
+  ownHelp: true,
+  summary: "train the Do-Not-Answer safety evaluator (harmful / action classifier)",
+  help: HELP,
+  async run(argv) {
+    const [sub, verb, ...rest] = argv;
+    if (sub === undefined || sub === "--help" || wantsHelp(rest) || verb === "--help") {
+      process.stdout.write(`${HELP}\n`);
+      return sub === undefined ? 2 : 0;
+    }
+    if (sub !== "evaluator" || verb !== "train") throw new KotodamaError(`kotodama safety: unknown subcommand '${[sub, verb].filter((x) => x !== undefined).join(" ")}'; expected 'evaluator train'`);
+    return evaluatorTrain(rest);
+  },
+};

@@ -1,0 +1,10 @@
+// The safety layer's public surface: metrics, Do-Not-Answer as classification data, the baselines, the
+// evaluator's training and the judge. Not here: the CLI (cli/commands/safety.ts).
+export * from "./metrics.js";
+export * from "./dna.js";
+export * from "./ngram-logreg.js";
+export * from "./baselines.js";
+export * from "./evaluator-model.js";
+export * from "./evaluator-train.js";
+export * from "./judge.js";
+export * from "./anchor.js";
