@@ -4,9 +4,10 @@ import type { Command } from "../command.js";
 import { wantsHelp } from "../command.js";
 import { KotodamaError } from "../../util/errors.js";
 import { evalInstruct } from "./eval-instruct.js";
+import { evalPii } from "./eval-pii.js";
 
 /** The subcommands, in --help order; each one's name is what follows `kotodama eval`. */
-const SUBCOMMANDS: readonly Command[] = [evalInstruct];
+const SUBCOMMANDS: readonly Command[] = [evalInstruct, evalPii];
 
 const HELP = [
   "Usage: kotodama eval <subcommand> [flags]     (kotodama eval <subcommand> --help for its flags)",
