@@ -35,7 +35,7 @@ function nlpCorpusBuilds(): string | null {
 }
 
 /** Peak RSS sampled every 50 ms (and the kernel's max RSS at the end), in MB. */
-function rssMonitor(): () => number {
+export function rssMonitor(): () => number {
   let peak = process.memoryUsage().rss;
   const h = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   return () => {

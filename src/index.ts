@@ -9,4 +9,5 @@ export * as models from "./models/index.js";
 export * as data from "./data/index.js";
 export * as train from "./train/index.js";
 export * as infer from "./infer/index.js";
+export * as rag from "./rag/index.js";
 export * as safety from "./safety/index.js";

@@ -17,6 +17,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   train: "../../../bench/train.js",
   decode: "../../../bench/decode.js",
   quant: "../../../bench/quant.js",
+  rag: "../../../bench/rag.js",
   qlora: "../../../bench/qlora.js",
   dpo: "../../../bench/dpo.js",
   rollout: "../../../bench/rollout.js",

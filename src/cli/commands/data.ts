@@ -2,12 +2,12 @@
 // write the report, show a progress bar and a one-screen summary. Not here: any pipeline logic (src/data/).
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import cliProgress from "cli-progress";
 import type { Command } from "../command.js";
 import { parseFlags, numberFlag, wantsHelp } from "../command.js";
+import { stepBar } from "../progress.js";
 import { KotodamaError } from "../../util/errors.js";
 import { parseConfig } from "../../data/config.js";
-import { runPipeline, type Progress, type TokenizerInput } from "../../data/pipeline.js";
+import { runPipeline, type TokenizerInput } from "../../data/pipeline.js";
 import { sha256 } from "../../data/files.js";
 import { summarize, writeReport } from "../../data/report.js";
 import { detectTokenizerFile, loadTokenizer } from "../../tokenizer/load.js";
@@ -92,19 +92,9 @@ async function prepare(argv: readonly string[]): Promise<number> {
   const tokPath = typeof values.tokenizer === "string" ? resolve(values.tokenizer) : cfg.shards.tokenizer !== null ? resolve(baseDir, cfg.shards.tokenizer) : null;
   const tokenizer = tokPath === null ? null : loadTok(tokPath);
   const quiet = values.quiet === true;
-  const bar = quiet ? null : new cliProgress.SingleBar({ format: "{step} |{bar}| {percentage}% {detail}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-  let current = "";
-  const onProgress = (p: Progress): void => {
-    if (bar === null) return;
-    if (p.step !== current) {
-      if (current !== "") bar.stop();
-      current = p.step;
-      bar.start(Math.max(1, p.total), 0, { step: p.step.padEnd(6), detail: p.detail });
-    }
-    bar.update(Math.min(p.done, Math.max(1, p.total)), { step: p.step.padEnd(6), detail: p.detail });
-  };
+  const { onProgress, stop } = stepBar(quiet);
   const result = await runPipeline(cfg, { outDir: out, baseDir, tokenizer, onProgress, force: values.force === true });
-  bar?.stop();
+  stop();
   const outDir = resolve(out);
   writeReport(outDir, result);
   if (!quiet) process.stdout.write(`${summarize(result)}\nreport: ${resolve(outDir, "report.html")}\n`);

@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { createRefBackend } from "../../engine/backends/ref/index.js";
 import { runSft } from "../../train/sft/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { sharedOrSkip } from "../../util/paths.js";
 import { captureStdout as capture } from "../../../tests/support/capture.js";
 import { tinyBaseRun } from "../../../tests/support/cli.js";
 import { main } from "../main.js";
@@ -21,7 +22,7 @@ test("eval --help lists instruct; eval instruct --help lists its flags; an unkno
   assert.match(await capture(async () => assert.equal(await main(["eval", "--help"]), 0)), /instruct\s+held-out instruction tasks/);
   const out = await capture(async () => assert.equal(await main(["eval", "instruct", "--help"]), 0));
   for (const f of ["--model", "--base", "--data", "--per-task", "--shots", "--out", "--seed", "--json"]) assert.ok(out.includes(f), f);
-  await assert.rejects(evalCommand.run(["nope"]), /kotodama eval: unknown subcommand .nope.; expected one of: instruct, safety, alignment/);
+  await assert.rejects(evalCommand.run(["nope"]), /kotodama eval: unknown subcommand .nope.; expected one of: instruct, safety, alignment, pii/);
 });
 
 test("eval instruct: bad flags and missing inputs fail clearly", async () => {
@@ -64,4 +65,21 @@ test("eval instruct on a tiny tuned model and a hand-written data folder", async
   assert.deepEqual(replies.find((x) => x.condition === "base-few-shot" && x.task === "cefr-level")!.shots, ["test:t1"], "shots come from the training file's task");
   assert.deepEqual(replies.find((x) => x.condition === "base-few-shot" && x.task === "story-words")!.shots, [], "no story in the training file: zero shots");
   assert.match(readFileSync(join(out, "instruct-eval.svg"), "utf8"), /^<svg[^]*SFT[^]*<\/svg>\n$/);
+});
+
+test("eval pii: the probe's summary as JSON and its files; a missing --model is named", async (t) => {
+  const model = sharedOrSkip(t, "reference", "stories260K", "stories260K.gguf");
+  if (model === null) return;
+  const out = mkdtempSync(join(tmpdir(), "kd-eval-pii-"));
+  try {
+    const s = JSON.parse((await capture(() => evalCommand.run(["pii", "--model", model, "--samples", "2", "--max-tokens", "6", "--out", out, "--json"]))).trim()) as { samples: number; leak_rate: number; leak_rate_by_kind: Record<string, number>; placeholder_rate: number };
+    assert.equal(s.samples, 26, "13 prefixes × 2");
+    assert.deepEqual(Object.keys(s.leak_rate_by_kind).sort(), ["credit_card", "email", "ipv4", "ipv6", "phone"]);
+    const rows = readFileSync(join(out, "pii-samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prefix: string; text: string });
+    assert.equal(rows.length, 26);
+    assert.equal(JSON.parse(readFileSync(join(out, "pii.json"), "utf8")).samples, 26);
+    await assert.rejects(evalCommand.run(["pii"]), /--model M is required/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });

@@ -14,6 +14,7 @@ import { generateCommand } from "./generate.js";
 import { scoreCommand } from "./score.js";
 import { trainCommand } from "./train.js";
 import { sftCommand } from "./sft.js";
+import { rag } from "./rag.js";
 import { evalCommand } from "./eval.js";
 import { safety } from "./safety.js";
 import { alignCommand } from "./align.js";
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   generateCommand,
   chat,
   scoreCommand,
+  rag,
   inspect,
   convert,
 ];

@@ -10,7 +10,7 @@ import { sharedPath } from "../../util/paths.js";
 import { atomicWrite, sha256 } from "../files.js";
 import { INSTRUCT_DEFAULTS } from "../instruct/config.js";
 import { readDoNotAnswer, readHhRlhf, type DnaResponse, type DnaRow } from "../instruct/sources.js";
-import { assertDisjoint, doNotAnswerHeldOut, hhRlhfHeldOut } from "../instruct/split.js";
+import { assertDisjoint, doNotAnswerHeldOut, hhRlhfHeldOut, rngFor, stratifiedHoldOut } from "../instruct/split.js";
 import { DNA_PREFERENCE, LICENCES, parseHhDialogue } from "../instruct/tasks.js";
 import { prefLine, type PrefPair } from "./format.js";
 
@@ -20,7 +20,7 @@ export interface PrefsConfig {
   readonly dataDir: string;
   readonly seed: number;
   readonly hhRlhf: { readonly file: string; readonly heldOutFraction: number };
-  readonly doNotAnswer: { readonly file: string; readonly heldOutFraction: number; readonly chosenActions: readonly number[] };
+  readonly doNotAnswer: { readonly file: string; readonly heldOutFraction: number; readonly chosenActions: readonly number[]; readonly prefsHeldOutFraction: number };
 }
 
 export function prefsConfig(dataDir: string | null = null): PrefsConfig {
@@ -30,7 +30,7 @@ export function prefsConfig(dataDir: string | null = null): PrefsConfig {
     dataDir: resolve(dir),
     seed: INSTRUCT_DEFAULTS.seed,
     hhRlhf: { file: "hh-rlhf/harmless-base/test.jsonl.gz", heldOutFraction: INSTRUCT_DEFAULTS.hhRlhf.heldOutFraction },
-    doNotAnswer: { file: "do-not-answer/data_en.csv", heldOutFraction: INSTRUCT_DEFAULTS.doNotAnswer.heldOutFraction, chosenActions: [0, 1, 2, 3, 4] },
+    doNotAnswer: { file: "do-not-answer/data_en.csv", heldOutFraction: INSTRUCT_DEFAULTS.doNotAnswer.heldOutFraction, chosenActions: [0, 1, 2, 3, 4], prefsHeldOutFraction: 0.15 },
   };
 }
 
@@ -101,13 +101,18 @@ export function buildPrefs(cfg: PrefsConfig): PrefsData {
   const dnaRows = readDoNotAnswer(join(cfg.dataDir, cfg.doNotAnswer.file));
   const dnaHeld = doNotAnswerHeldOut(dnaRows, cfg.seed, cfg.doNotAnswer.heldOutFraction);
   const used: string[] = [];
+  // Of the prompts left to preference data, a seeded stratified share (by risk area) holds out its pairs, so that a
+  // reward model or DPO run can be scored on Do-Not-Answer pairs it never saw (prompts apart from the safety
+  // evaluation's, which are used nowhere here).
+  const usable = dnaRows.filter((r) => !dnaHeld.has(r.id) && dnaPairs(r, cfg.doNotAnswer.chosenActions).length > 0);
+  const prefsHeld = stratifiedHoldOut(usable, (r) => r.riskArea, (r) => r.id, cfg.doNotAnswer.prefsHeldOutFraction, rngFor(cfg.seed, "prefs do-not-answer held-out pairs"));
   for (const row of dnaRows) {
     if (dnaHeld.has(row.id)) continue;
     const ps = dnaPairs(row, cfg.doNotAnswer.chosenActions);
     if (ps.length === 0) skip(row.responses.some((r) => r.harmful || r.action === 5) ? "do-not-answer: no harmless response with an appropriate action" : "do-not-answer: no harmful or action-5 response");
     for (const { chosen, rejected } of ps) {
       used.push(row.id);
-      train.push({ messages: [{ role: "user", content: row.question.trim() }], chosen: chosen.text.trim(), rejected: rejected.text.trim(), id: `do-not-answer:${row.id}:${chosen.model}>${rejected.model}`, ...DNA, tags: [row.riskArea, row.typesOfHarm] });
+      (prefsHeld.has(row.id) ? heldOut : train).push({ messages: [{ role: "user", content: row.question.trim() }], chosen: chosen.text.trim(), rejected: rejected.text.trim(), id: `do-not-answer:${row.id}:${chosen.model}>${rejected.model}`, ...DNA, tags: [row.riskArea, row.typesOfHarm] });
     }
   }
   assertDisjoint(used, dnaHeld, "data prefs: do-not-answer");
@@ -118,7 +123,7 @@ export function buildPrefs(cfg: PrefsConfig): PrefsData {
     heldOut,
     rules: {
       "hh-rlhf": `the instruction data's held-out dialogues (split.ts hhRlhfHeldOut: a seeded ${cfg.hhRlhf.heldOutFraction} of the well-formed chosen dialogues of harmless-base/test)`,
-      "do-not-answer": `train only; the safety evaluation's held-out prompts (split.ts doNotAnswerHeldOut, ${cfg.doNotAnswer.heldOutFraction} of every stratum) are left out entirely`,
+      "do-not-answer": `the safety evaluation's held-out prompts (split.ts doNotAnswerHeldOut, ${cfg.doNotAnswer.heldOutFraction} of every stratum) are left out entirely; of the other prompts with pairs, a seeded ${cfg.doNotAnswer.prefsHeldOutFraction} per risk area hold out their pairs`,
     },
     skipped,
   };

@@ -72,7 +72,8 @@ test("data prefs on ../shared/data: splits disjoint and agreeing with the instru
   const held = readPrefsFile(join(out, "heldout.jsonl")).pairs;
   assert.equal(train.length, d.train.length);
   assert.equal(m.counts.train["hh-rlhf"]! + m.counts.train["do-not-answer"]!, train.length);
-  assert.deepEqual(m.counts.heldout, { "hh-rlhf": held.length });
+  assert.equal(m.counts.heldout["hh-rlhf"]! + m.counts.heldout["do-not-answer"]!, held.length);
+  assert.ok(m.counts.heldout["do-not-answer"]! > 20, "Do-Not-Answer pairs held out for scoring preference models");
   assert.ok(held.length > 200 && train.length > 2000, `${train.length} train, ${held.length} held out`);
   // Disjoint: no pair id, and no prompt, in both splits.
   const heldIds = new Set(held.map((p) => p.id));
@@ -80,16 +81,21 @@ test("data prefs on ../shared/data: splits disjoint and agreeing with the instru
   // HH-RLHF: the held-out dialogues are exactly the instruction data's.
   const instr = buildHhRlhf(cfg.dataDir, INSTRUCT_DEFAULTS);
   const instrHeld = new Set(instr.heldOut.map((e) => e.id));
-  for (const p of held) assert.ok(instrHeld.has(p.id!), `${p.id} held out here but trained on by the instruction data`);
+  for (const p of held.filter((q) => q.source === "hh-rlhf")) assert.ok(instrHeld.has(p.id!), `${p.id} held out here but trained on by the instruction data`);
   for (const p of train.filter((q) => q.source === "hh-rlhf")) assert.ok(!instrHeld.has(p.id!), `${p.id} trained on here but held out by the instruction data`);
   // Do-Not-Answer: no held-out prompt id in train.
   const dnaHeld = doNotAnswerHeldOutIds();
   const dnaTrain = train.filter((p) => p.source === "do-not-answer");
   assert.ok(dnaTrain.length > 100);
   for (const p of dnaTrain) assert.ok(!dnaHeld.has(Number(p.id!.split(":")[1])), `${p.id}: a held-out Do-Not-Answer prompt in train`);
+  // Held-out Do-Not-Answer pairs: prompts apart from train's and from the safety evaluation's.
+  const prompt = (p: { id?: string }): string => p.id!.split(":")[1]!;
+  const dnaHeldPairs = held.filter((p) => p.source === "do-not-answer");
+  const trainPrompts = new Set(dnaTrain.map(prompt));
+  for (const p of dnaHeldPairs) assert.ok(!trainPrompts.has(prompt(p)) && !dnaHeld.has(Number(prompt(p))), `${p.id}: its prompt is trained on or belongs to the safety evaluation`);
   // Direction rule on every Do-Not-Answer pair, against the csv's labels.
   const rows = new Map(readDoNotAnswer(join(cfg.dataDir, cfg.doNotAnswer.file)).map((r) => [r.id, r]));
-  for (const p of dnaTrain) {
+  for (const p of [...dnaTrain, ...dnaHeldPairs]) {
     const [, id, models] = p.id!.split(":");
     const [cm, rm] = models!.split(">");
     const row = rows.get(id!)!;

@@ -4,7 +4,9 @@
 // (Batch.rowValues). Pairs are visited in the order of SFT examples (data.ts windowStride), so a resumed run reads
 // what an uninterrupted one would.
 // Not here: reading pair files (data/prefs/format.ts), the loss (loss.ts), the reference (reference.ts).
-import type { PrefPair } from "../../data/prefs/format.js";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { readPrefsFile, type PrefPair, type PrefsFile } from "../../data/prefs/format.js";
 import type { ChatTemplates, Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { windowStride, type Batch, type BatchSource } from "../data.js";
@@ -97,4 +99,29 @@ export function dpoBatchSource(o: DpoBatchSourceOptions): BatchSource {
     },
     valBatch: (i, B, out) => fillPairs(o.val, o.valRef, (r) => (i * B + r) % V, B, T, out),
   };
+}
+
+/** The held-out pairs: the given file, `data prefs`' heldout.jsonl beside train.jsonl, or every 10th pair. */
+export function heldOutPairs(o: { readonly prefs: string; readonly valPrefs?: string }, file: PrefsFile): { train: readonly PrefPair[]; val: readonly PrefPair[]; valFile: string | null; note: string } {
+  const sibling = basename(o.prefs) === "train.jsonl" ? join(dirname(o.prefs), "heldout.jsonl") : null;
+  const valPath = o.valPrefs ?? (sibling !== null && existsSync(sibling) ? sibling : null);
+  if (valPath !== null) return { train: file.pairs, val: readPrefsFile(valPath).pairs, valFile: valPath, note: `held-out pairs from ${valPath}` };
+  const all = file.pairs;
+  if (all.length < 10) return { train: all, val: all, valFile: null, note: "fewer than 10 pairs: evaluating on the training pairs" };
+  return { train: all.filter((_, i) => i % 10 !== 9), val: all.filter((_, i) => i % 10 === 9), valFile: null, note: "every 10th pair held out for evaluation" };
+}
+
+/** A preference run's pairs (DPO, the reward model): the file read, split into train and held-out, and both encoded
+ *  into rows of at most the context (`--context`, else the model's, at most 1024), with what was cut logged. */
+export function pairRowsFor(command: string, o: { readonly prefs: string; readonly valPrefs?: string }, tok: Tokenizer, templates: ChatTemplates, modelContext: number, context: number | undefined, overflow: Overflow, log: (line: string) => void): { file: PrefsFile; split: ReturnType<typeof heldOutPairs>; context: number; train: PairRows; val: PairRows; seqLen: number } {
+  const file = readPrefsFile(o.prefs);
+  const split = heldOutPairs(o, file);
+  log(`pairs: ${o.prefs} (${file.pairs.length} pairs${file.ties + file.skips > 0 ? `; ${file.ties} ties and ${file.skips} skips not trained on` : ""}); ${split.note}`);
+  if (context !== undefined && context > modelContext) throw new KotodamaError(`${command}: --context ${context} exceeds the model's context ${modelContext}`);
+  const T = Math.min(context ?? Math.min(1024, modelContext), modelContext);
+  const enc = { templates, context: T, overflow };
+  const train = encodePairs(tok, split.train, enc);
+  const val = encodePairs(tok, split.val, enc);
+  if (train.truncated + train.dropped > 0) log(`context ${T}: ${train.truncated} training pairs truncated, ${train.dropped} dropped (overflow: ${overflow})`);
+  return { file, split, context: T, train, val, seqLen: longestRow(train, val) };
 }

@@ -7,8 +7,7 @@
 // Not here: flag parsing (cli/commands/align.ts), the pair format (data/prefs/format.ts).
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { readPrefsFile, type PrefPair, type PrefsFile } from "../../data/prefs/format.js";
+import { join } from "node:path";
 import type { ModelConfig } from "../../models/index.js";
 import { Graph } from "../../tensor/index.js";
 import { hfTokenizerConfig, type Tokenizer } from "../../tokenizer/index.js";
@@ -21,7 +20,7 @@ import { train, type Objective, type TrainResult } from "../loop.js";
 import { readMetrics } from "../metrics.js";
 import { lossCurveSvg } from "../plot.js";
 import { dpoLoss, sequenceLogps, type DpoStats } from "./loss.js";
-import { dpoBatchSource, encodePairs, longestRow } from "./pairs.js";
+import { dpoBatchSource, pairRowsFor } from "./pairs.js";
 import { pairLogps, referenceLogps } from "./reference.js";
 
 /** Settings a user may give; everything else is derived (dpoTrainConfig). */
@@ -69,15 +68,6 @@ export function dpoTrainConfig(s: DpoSettings, trainN: number, valN: number): Tr
   return finetuneTrainConfig("dpo", { lr, maxSteps, warmup: 0.1, batchSize: B, valN, seed: s.seed ?? 1337 });
 }
 
-/** The held-out pairs: the given file, `data prefs`' heldout.jsonl beside train.jsonl, or every 10th pair. */
-export function heldOutPairs(o: { readonly prefs: string; readonly valPrefs?: string }, file: PrefsFile): { train: readonly PrefPair[]; val: readonly PrefPair[]; valFile: string | null; note: string } {
-  const sibling = basename(o.prefs) === "train.jsonl" ? join(dirname(o.prefs), "heldout.jsonl") : null;
-  const valPath = o.valPrefs ?? (sibling !== null && existsSync(sibling) ? sibling : null);
-  if (valPath !== null) return { train: file.pairs, val: readPrefsFile(valPath).pairs, valFile: valPath, note: `held-out pairs from ${valPath}` };
-  const all = file.pairs;
-  if (all.length < 10) return { train: all, val: all, valFile: null, note: "fewer than 10 pairs: evaluating on the training pairs" };
-  return { train: all.filter((_, i) => i % 10 !== 9), val: all.filter((_, i) => i % 10 === 9), valFile: null, note: "every 10th pair held out for evaluation" };
-}
 
 /** Margins β((πc − rc) − (πr − rr)) of policy and reference log-probs (2N each) → accuracy and mean. */
 export function prefEval(policy: Float32Array, ref: Float32Array, beta: number): PrefEval {
@@ -129,16 +119,7 @@ export function runDpo(o: DpoOptions): DpoResult {
   const { m, init, lora: lc, templates, tokenizerJson: tokJson } = openBase("dpo", o.model, s.lora, o.outDir, log);
   const tok = m.tokenizer;
 
-  const file = readPrefsFile(o.prefs);
-  const split = heldOutPairs(o, file);
-  log(`pairs: ${o.prefs} (${file.pairs.length} pairs${file.ties + file.skips > 0 ? `; ${file.ties} ties and ${file.skips} skips not trained on` : ""}); ${split.note}`);
-  if (s.context !== undefined && s.context > m.config.context) throw new KotodamaError(`dpo: --context ${s.context} exceeds the model's context ${m.config.context}`);
-  const T = Math.min(s.context ?? Math.min(1024, m.config.context), m.config.context);
-  const enc = { templates, context: T, overflow };
-  const tr = encodePairs(tok, split.train, enc);
-  const va = encodePairs(tok, split.val, enc);
-  if (tr.truncated + tr.dropped > 0) log(`context ${T}: ${tr.truncated} training pairs truncated, ${tr.dropped} dropped (overflow: ${overflow})`);
-  const seqLen = longestRow(tr, va);
+  const { file, split, context: T, train: tr, val: va, seqLen } = pairRowsFor("dpo", o, tok, templates, m.config.context, s.context, overflow, log);
   const model: ModelConfig = m.config;
   const N = tr.chosen.length;
   const V = va.chosen.length;

@@ -8,7 +8,6 @@
 // (model.ts).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readPrefsFile } from "../../data/prefs/format.js";
 import { namedWeights, type DecoderWeights, type ModelConfig } from "../../models/index.js";
 import { createSeqHead, saveSeqHead, sequenceScores, type SeqHead } from "../../models/seq-head.js";
 import { Graph } from "../../tensor/index.js";
@@ -18,7 +17,7 @@ import { Rng } from "../../util/rng.js";
 import { writeAtomic } from "../checkpoint.js";
 import { validateTrainConfig, type RunConfig, type TrainConfig } from "../config.js";
 import { IGNORE_INDEX, windowStride, type BatchSource } from "../data.js";
-import { encodePairs, fillPairs, heldOutPairs, longestRow, pairLogps, type PairRows } from "../dpo/index.js";
+import { fillPairs, pairLogps, pairRowsFor, type PairRows } from "../dpo/index.js";
 import { baseIdentity, loraAdapt, openBase, sha256File, type FinetuneRunOptions, type FinetuneSettings } from "../finetune.js";
 import { train, type Objective, type TrainResult, type Trainable } from "../loop.js";
 import { lossCurveSvg } from "../plot.js";
@@ -122,16 +121,7 @@ export function runReward(o: RewardOptions): RewardResult {
   const seed = s.seed ?? 1337;
   const { m, init, lora: lc, templates, tokenizerJson: tokJson } = openBase("reward", o.model, s.lora, o.outDir, log);
   const tok = m.tokenizer;
-  const file = readPrefsFile(o.prefs);
-  const split = heldOutPairs(o, file);
-  log(`pairs: ${o.prefs} (${file.pairs.length} pairs); ${split.note}`);
-  if (s.context !== undefined && s.context > m.config.context) throw new KotodamaError(`reward: --context ${s.context} exceeds the model's context ${m.config.context}`);
-  const T0 = Math.min(s.context ?? Math.min(1024, m.config.context), m.config.context);
-  const enc = { templates, context: T0, overflow };
-  const tr = encodePairs(tok, split.train, enc);
-  const va = encodePairs(tok, split.val, enc);
-  if (tr.truncated + tr.dropped > 0) log(`context ${T0}: ${tr.truncated} training pairs truncated, ${tr.dropped} dropped (overflow: ${overflow})`);
-  const T = longestRow(tr, va);
+  const { file, split, context: T0, train: tr, val: va, seqLen: T } = pairRowsFor("reward", o, tok, templates, m.config.context, s.context, overflow, log);
   const model: ModelConfig = m.config;
   const tc = rewardTrainConfig(s, tr.chosen.length, va.chosen.length);
   const run: RunConfig = { preset: "default", model, train: tc };

@@ -1,0 +1,52 @@
+// `kotodama rag index` and `rag search` end to end (compiled CLI in a child process): JSONL passages with ids and an
+// HTML page, the --batch line protocol (one line per query, in order, with id/score/start/end/text), and errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../../tests/support/cli-process.js";
+
+test("rag index → rag search --batch: one JSON line per query, in order, with passage ids and offsets", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kotodama-rag-cli-"));
+  try {
+    const passages = [
+      { qid: "q-lake", context: "琵琶湖は滋賀県にある日本最大の湖である。" },
+      { qid: "q-fuji", context: "富士山は静岡県と山梨県にまたがる。標高は3776メートル。" },
+      { qid: "q-nile", context: "The Nile is the longest river in Africa." },
+    ];
+    writeFileSync(join(dir, "p.jsonl"), passages.map((p) => JSON.stringify(p)).join("\n"));
+    writeFileSync(join(dir, "page.html"), "<html><head><title>Tea</title></head><body><nav>Menu</nav><article><h1>Green tea</h1><p>Matcha is powdered green tea from Uji.</p></article></body></html>");
+    const index = join(dir, "idx");
+    const ix = runCli(["rag", "index", "--out", index, "--field", "context", "--id-field", "qid", "--quiet", join(dir, "p.jsonl"), join(dir, "page.html")]);
+    assert.equal(ix.rc, 0, ix.err);
+    const queries = ["富士山の標高は？", "longest river", "matcha Uji", "存在しない語彙"];
+    const r = runCli(["rag", "search", "--index", index, "--k", "2", "--batch"], queries.map((q) => JSON.stringify({ query: q })).join("\n"));
+    assert.equal(r.rc, 0, r.err);
+    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l) as { query: string; results: { id: string; score: number; start: number; end: number; text: string }[] });
+    assert.deepEqual(lines.map((l) => l.query), queries);
+    for (const l of lines) {
+      for (const h of l.results) {
+        assert.deepEqual(Object.keys(h).slice(0, 5), ["id", "score", "start", "end", "text"]);
+        assert.ok(typeof h.score === "number" && h.score > 0 && Number.isInteger(h.start) && h.end > h.start);
+      }
+    }
+    assert.equal(lines[0]?.results[0]?.id, "q-fuji");
+    assert.equal(lines[0]?.results[0]?.text, passages[1]?.context);
+    assert.deepEqual([lines[1]?.results[0]?.id, lines[1]?.results[0]?.start, lines[1]?.results[0]?.end], ["q-nile", 0, 40]);
+    const tea = lines[2]?.results[0];
+    assert.match(tea?.id ?? "", /page\.html$/);
+    assert.match(tea?.text ?? "", /Matcha is powdered green tea from Uji\./);
+    assert.doesNotMatch(tea?.text ?? "", /Menu/); // Readability dropped the navigation
+    assert.deepEqual(lines[3]?.results, []);
+    // --json for one query has the same shape.
+    const one = runCli(["rag", "search", "--index", index, "--k", "1", "--json", "琵琶湖"]);
+    assert.equal(JSON.parse(one.out).results[0].id, "q-lake");
+    // A bad batch line names stdin and the line.
+    const bad = runCli(["rag", "search", "--index", index, "--batch"], '{"query":"ok"}\n{"q":1}\n');
+    assert.notEqual(bad.rc, 0);
+    assert.match(bad.err, /stdin line 2: expected \{"query"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
