@@ -12,11 +12,11 @@ import type { Backend } from "../../engine/ops.js";
 import { runDpo, type DpoResult, type DpoSettings } from "./run.js";
 
 /** The stage's size: pairs of at most 1500 characters (prompt + the longer answer), rows cut to the default
- *  model's 256 tokens (the preference shows in an answer's opening: a refusal or compliance); 160 Do-Not-Answer
- *  pairs (of 182; most are longer than 500 characters) + 40 HH-RLHF pairs, one epoch of 50 steps of 4 pairs;
- *  24 held-out HH-RLHF pairs (Do-Not-Answer's held-out prompts are kept out of the pairs entirely); β 0.1;
- *  lr 2e-4 (a small model moves little at DPO's usual 5e-6 in 50 steps). Measured on this VM (loaded): 40 steps
- *  ≈ 50 s of CPU with the reference log-probs, so the stage's DPO ≈ 60 s. */
+ *  model's 256 tokens (the preference shows in an answer's opening: a refusal or compliance); up to 160
+ *  Do-Not-Answer pairs (66 are that short today; most are longer than 500 characters) + 40 HH-RLHF pairs, about
+ *  two epochs in 50 steps of 4 pairs; 24 held-out HH-RLHF pairs (the safety evaluation's held-out prompts are
+ *  never in the pairs); β 0.1; lr 2e-4 (a small model moves little at DPO's usual 5e-6 in 50 steps). Measured on
+ *  this VM (loaded): the whole stage with its evaluation ≈ 100 s of CPU (docs/alignment.md). */
 export const MAIN_JOB_DPO = {
   maxChars: 1500,
   dnaPairs: 160,
