@@ -1,6 +1,7 @@
 // Tiny PPO and GRPO runs end to end (a tiny base, a tiny reward model trained here): the run directory and the
 // per-step reward, KL, length and entropy; and resuming: a run stopped mid-iteration (as a kill would leave it)
 // and resumed ends with exactly the weights of an uninterrupted run.
+import { spawn } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +13,8 @@ import { hfTokenizerJson, trainBpe } from "../../tokenizer/index.js";
 import { resolveRunConfig } from "../config.js";
 import { train } from "../loop.js";
 import { runReward } from "../reward/run.js";
-import { runRl } from "./run.js";
+import { checkpointState } from "../checkpoint.js";
+import { runRl, type RlOptions } from "./run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kd-rl-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,4 +65,47 @@ test("PPO and GRPO: tiny runs log reward, KL, length and entropy; a run stopped 
     const wa = weightsOf(full), wb = weightsOf(split);
     for (const [name, x] of wa) assert.deepEqual(wb.get(name), x, `${method}: ${name} after resuming`);
   }
+});
+
+/** Starts runRl(o) in a child process and SIGKILLs it `delayMs` after its checkpoint reaches step `atStep`. */
+function killedChild(o: Omit<RlOptions, "backend">, atStep: number, delayMs: number): Promise<string> {
+  const here = new URL(".", import.meta.url).href;
+  const code = `
+    const { runRl } = await import(${JSON.stringify(`${here}run.js`)});
+    const { createRefBackend } = await import(${JSON.stringify(`${here}../../engine/backends/ref/index.js`)});
+    runRl({ ...${JSON.stringify(o)}, backend: createRefBackend() });
+  `;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: "ignore" });
+    const poll = setInterval(() => {
+      if ((checkpointState(join(o.outDir!, "checkpoint.safetensors"))?.step ?? 0) >= atStep) {
+        clearInterval(poll);
+        setTimeout(() => child.kill("SIGKILL"), delayMs);
+      }
+    }, 5);
+    child.on("exit", (c, signal) => {
+      clearInterval(poll);
+      resolve(signal ?? String(c));
+    });
+  });
+}
+
+test("GRPO killed with SIGKILL mid-run (rollouts and checkpoints being written), then resumed: the weights of an uninterrupted run", async () => {
+  const { base, rm, prefs } = setUp();
+  const settings = { iterations: 4, prompts: 2, group: 2, epochs: 2, maxNewTokens: 6, lr: 1e-3, seed: 9 };
+  const o = { method: "grpo" as const, model: base, reward: rm, prefs, settings };
+  const full = join(dir, "grpo-kill-full");
+  runRl({ ...o, outDir: full, backend });
+  const killed = join(dir, "grpo-kill");
+  const seen: string[] = [];
+  for (const [atStep, delayMs] of [[2, 1], [4, 15]] as const) {
+    const how = await killedChild({ ...o, outDir: killed }, atStep, delayMs);
+    seen.push(`${how}@${checkpointState(join(killed, "checkpoint.safetensors"))?.step ?? 0}`);
+  }
+  assert.ok(seen.some((x) => x.startsWith("SIGKILL")), `at least one kill landed (${seen.join(", ")})`);
+  process.stderr.write(`# kills (signal@checkpoint step): ${seen.join(", ")}\n`);
+  const res = runRl({ ...o, outDir: killed, backend });
+  assert.equal(res.steps, 8);
+  const wa = weightsOf(full), wb = weightsOf(killed);
+  for (const [name, x] of wa) assert.deepEqual(wb.get(name), x, `${name} after kill -9 and resume (${seen.join(", ")})`);
 });
