@@ -1,4 +1,4 @@
-// `kotodama eval safety` and `eval alignment` at the edge: bad flags (and the not-built endpoint mode) fail clearly; on a tiny SFT model
+// `kotodama eval safety` and `eval alignment` at the edge: bad flags (local and endpoint modes) fail clearly; on a tiny SFT model
 // with a user prompt file (English and Japanese) and the n-gram judge (needs ../shared/data, skipped visibly
 // without it) it writes one JSONL row per prompt with the input's id and label, a JSON summary that recounts from
 // the rows and an SVG, and an answer equals an independent batch-1 greedy decode of the same chat prompt.
@@ -20,14 +20,21 @@ import { evalCommand } from "./eval.js";
 const dir = mkdtempSync(join(tmpdir(), "kd-cli-eval-safety-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("eval safety: bad flags and endpoints fail clearly", async () => {
+test("eval safety: bad flags fail clearly, before any model or endpoint is opened", async () => {
   const cases: [string[], RegExp][] = [
-    [["--out", "o"], /--model M is required/],
+    [["--out", "o"], /--model M or --endpoint URL --api-model NAME is required/],
     [["--model", "m"], /--out DIR is required/],
     [["--model", "m", "--out", "o", "--set", "both"], /--set must be dna, xstest or all, got 'both'/],
     [["--model", "m", "--out", "o", "--set", "dna", "--prompts", "p.jsonl"], /give --set or --prompts, not both/],
     [["--model", "m", "--out", "o", "--limit", "0"], /--limit expects an integer/],
-    [["--endpoint", "http://127.0.0.1:8080", "--api-model", "x", "--out", "o"], /not built yet/],
+    [["--endpoint", "http://127.0.0.1:8080", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /--endpoint needs --api-model NAME/],
+    [["--model", "m", "--endpoint", "http://127.0.0.1:8080", "--api-model", "x", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /give --model or --endpoint, not both/],
+    [["--model", "m", "--api-model", "x", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /--api-model needs --endpoint URL/],
+    [["--endpoint", "http://127.0.0.1:8080", "--api-model", "x", "--batch", "4", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /--batch is for local models; an endpoint takes --concurrency N/],
+    [["--endpoint", "ftp://h", "--api-model", "x", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /must be an http:\/\/ or https:\/\/ URL/],
+    [["--endpoint", "http://h/v1", "--api-model", "x", "--api-key-env", "sk-abc123", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /--api-key-env expects the NAME of an environment variable.*not shown$/],
+    [["--endpoint", "http://h/v1", "--api-model", "x", "--api-key-env", "KOTODAMA_TEST_UNSET_KEY", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /the environment variable KOTODAMA_TEST_UNSET_KEY is unset or empty/],
+    [["--endpoint", "http://h/v1", "--api-model", "x", "--concurrency", "0", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /--concurrency expects an integer in \[1, 256\]/],
   ];
   for (const [argv, re] of cases) await assert.rejects(evalCommand.run(["safety", ...argv]), (e: Error) => e instanceof KotodamaError && re.test(e.message), argv.join(" "));
 });

@@ -60,7 +60,7 @@ export function writeSafetyEval(dir: string, r: SafetyEvalResult, meta: Readonly
   mkdirSync(dir, { recursive: true });
   const paths = { results: join(dir, SAFETY_RESULTS_FILE), rows: join(dir, SAFETY_ROWS_FILE), plot: join(dir, SAFETY_PLOT_FILE) };
   atomicWrite(paths.rows, r.rows.map((x) => JSON.stringify(x)).join("\n") + "\n");
-  atomicWrite(paths.results, `${JSON.stringify({ ...meta, judge: r.judge, settings: r.settings, generatedTokens: r.generatedTokens, seconds: r.seconds, summary: r.summary }, null, 2)}\n`);
+  atomicWrite(paths.results, `${JSON.stringify({ ...meta, judge: r.judge, responder: r.responder, settings: r.settings, generatedTokens: r.generatedTokens, seconds: r.seconds, summary: r.summary }, null, 2)}\n`);
   atomicWrite(paths.plot, safetySvg(r.summary, title));
   return paths;
 }
