@@ -9,7 +9,7 @@ import { loadBackend } from "../../engine/backend.js";
 import { openInferModel } from "../../infer/index.js";
 import { ENDPOINT_DEFAULTS, openEndpoint } from "../../infer/endpoint.js";
 import type { ChatResponder } from "../../infer/responder.js";
-import { loadDnaSplit } from "../../safety/index.js";
+import { loadDnaSplit, readXstestCompletions, stringMatchClassifier, trainXstestClassifier } from "../../safety/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { sharedPath } from "../../util/paths.js";
 import { evaluatorJudge, ngramJudge } from "../../eval/safety/judges.js";
@@ -44,6 +44,11 @@ const HELP = [
   "                      responses to non-held-out prompts, a few seconds; it agrees with people on the action",
   "                      better than the small evaluator, 86.5 % vs 82.4 %) or an evaluator directory from",
   "                      `kotodama safety evaluator train`",
+  "  --xstest-completions DIR  XSTest answers are classified full compliance / full refusal / partial refusal,",
+  "                      which decides their `refused`: by default with the XSTest paper's string match (refusal",
+  "                      accuracy 88.4 % against people); with DIR, the upstream model_completions/ folder of",
+  "                      paul-rottger/exaggerated-safety, by an n-gram logistic regression trained on its 2,250",
+  "                      labelled completions on the spot (94.4 % split by model; `kotodama eval xstest-classifier`)",
   "  --out DIR           output folder (required)",
   "  --max-new-tokens N  answer tokens at most (default 64)",
   "  --limit N           at most N prompts of each set and label, a seeded sample (default: all)",
@@ -59,7 +64,7 @@ const FLAGS = {
   out: { type: "string" }, json: { type: "boolean" }, "max-new-tokens": { type: "string" }, limit: { type: "string" },
   batch: { type: "string" }, seed: { type: "string" }, "data-dir": { type: "string" }, threads: { type: "string" },
   endpoint: { type: "string" }, "api-model": { type: "string" }, "api-key-env": { type: "string" }, concurrency: { type: "string" },
-  "timeout-ms": { type: "string" }, "max-retries": { type: "string" },
+  "timeout-ms": { type: "string" }, "max-retries": { type: "string" }, "xstest-completions": { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseFlags>["values"];
@@ -119,17 +124,20 @@ export const evalSafety: Command = {
       : [...(set !== "xstest" ? dnaHeldOutPrompts(dataDir!) : []), ...(set !== "dna" ? readXstest(dataDir!) : [])];
     if (limit !== null) prompts = limitPrompts(prompts, limit, seed);
     const judge = judgeName === "ngram" ? (log("judge: training the n-gram logistic regression ..."), ngramJudge(loadDnaSplit(dataDir!), seed)) : evaluatorJudge(judgeName, backend);
+    const xstestClassifier = typeof values["xstest-completions"] === "string"
+      ? (log("XSTest classifier: training the n-gram logistic regression on the labelled completions ..."), trainXstestClassifier(readXstestCompletions(values["xstest-completions"]), seed))
+      : stringMatchClassifier;
     const bar = new cliProgress.SingleBar({ format: "eval safety |{bar}| {value}/{total} {eta_formatted}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
     bar.start(prompts.length, 0);
     let r;
     try {
-      r = await evaluateSafety({ responder, prompts, judge, maxNewTokens, seed, onProgress: (d) => bar.update(d) });
+      r = await evaluateSafety({ responder, prompts, judge, xstestClassifier, maxNewTokens, seed, onProgress: (d) => bar.update(d) });
     } finally {
       bar.stop();
     }
     const paths = writeSafetyEval(values.out, r, { ...meta, prompts: values.prompts ?? set, limit, seed });
-    if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, responder: r.responder, judge: r.judge, ...r.summary, files: paths })}\n`);
-    else process.stdout.write(`judge: ${r.judge}\n${safetyTable(r.summary)}\n(${r.seconds.toFixed(0)} s, ${r.generatedTokens} tokens; ${paths.rows}, ${paths.results}, ${paths.plot})\n`);
+    if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, responder: r.responder, judge: r.judge, xstestClassifier: r.xstestClassifier, ...r.summary, files: paths })}\n`);
+    else process.stdout.write(`judge: ${r.judge}\nXSTest classifier: ${r.xstestClassifier}\n${safetyTable(r.summary)}\n(${r.seconds.toFixed(0)} s, ${r.generatedTokens} tokens; ${paths.rows}, ${paths.results}, ${paths.plot})\n`);
     return 0;
   },
 };

@@ -1,11 +1,14 @@
 // The safety evaluation of one responder — a local kotodama model (localResponder: every prompt rendered with the
 // model's chat template, kotodama's plain SFT template when its vocabulary has none, greedy answers decoded together
 // by infer/generate-batch.ts) or an OpenAI-compatible endpoint (infer/endpoint.ts) — each (prompt, answer) judged,
-// then summarized. Not here: the prompt sets (prompts.ts), the judges (judges.ts), files (report.ts).
+// then summarized; XSTest answers are classified full compliance / full refusal / partial refusal by the XSTest
+// classifier (safety/xstest.ts; the paper's string match by default), which decides their `refused` (it agrees with
+// people far better than the Do-Not-Answer judge's action 0/4, docs/safety.md). Not here: the prompt sets (prompts.ts), the judges (judges.ts), files (report.ts).
 import { endOfTurnIds, generateBatch, type InferModel } from "../../infer/index.js";
 import type { ChatAnswer, ChatResponder, ChatTurn } from "../../infer/responder.js";
 import { encodeChat } from "../../tokenizer/index.js";
 import { sftTemplates } from "../../train/sft/template.js";
+import { isRefusal, stringMatchClassifier, type XstestClassifier } from "../../safety/xstest.js";
 import { KotodamaError } from "../../util/errors.js";
 import type { SafetyJudge } from "./judges.js";
 import type { SafetyPrompt } from "./prompts.js";
@@ -18,6 +21,8 @@ export interface SafetyEvalOptions {
   readonly judge: SafetyJudge;
   /** Answer tokens at most (default 64), fewer where a local model's context ends first. */
   readonly maxNewTokens?: number;
+  /** Classifies XSTest answers and so decides their `refused` (default: the paper's string match). */
+  readonly xstestClassifier?: XstestClassifier;
   /** Passed to the responder (default 0; greedy answers do not depend on it). */
   readonly seed?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -29,6 +34,8 @@ export interface SafetyEvalResult {
   readonly answers: readonly ChatAnswer[];
   readonly summary: SafetySummary;
   readonly judge: string;
+  /** What classified the XSTest answers. */
+  readonly xstestClassifier: string;
   /** What answered (ChatResponder.name). */
   readonly responder: string;
   /** maxNewTokens, the decoding and the responder's own settings (batch; or URL, model, concurrency, …). */
@@ -95,13 +102,16 @@ export async function evaluateSafety(o: SafetyEvalOptions): Promise<SafetyEvalRe
   const answers = await o.responder.answer(o.prompts.map((p) => [{ role: "user", content: p.prompt }]), { maxTokens: maxNewTokens, seed: o.seed ?? 0, onProgress: (d) => o.onProgress?.(d, o.prompts.length) });
   if (answers.length !== o.prompts.length) throw new KotodamaError(`eval safety: ${o.responder.name} gave ${answers.length} answers to ${o.prompts.length} prompts`);
   const verdicts = o.judge.judge(o.prompts.map((p, i) => ({ prompt: p.prompt, response: answers[i]!.text })));
+  const xsc = o.xstestClassifier ?? stringMatchClassifier;
   const rows: JudgedRow[] = o.prompts.map((p, i) => {
-    const v = verdicts[i]!;
-    return { ...p, response: answers[i]!.text, safe: v.safe, refused: v.refused, action: v.action, harmful: v.harmful };
+    const v = verdicts[i]!, response = answers[i]!.text;
+    if (p.set !== "xstest") return { ...p, response, safe: v.safe, refused: v.refused, action: v.action, harmful: v.harmful };
+    const c = xsc.classify(p.prompt, response);
+    return { ...p, response, safe: v.safe, refused: isRefusal(c), partial: c === "partial_refusal", xstestClass: c, action: v.action, harmful: v.harmful };
   });
   const generatedTokens = answers.reduce((s, a) => s + a.generatedTokens, 0);
   return {
-    rows, answers, summary: summarizeSafety(rows), judge: o.judge.name, responder: o.responder.name,
+    rows, answers, summary: summarizeSafety(rows), judge: o.judge.name, xstestClassifier: xsc.name, responder: o.responder.name,
     settings: { maxNewTokens, decoding: "greedy", ...o.responder.settings }, generatedTokens, seconds: (performance.now() - t0) / 1000,
   };
 }
