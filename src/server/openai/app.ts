@@ -11,13 +11,13 @@ import type { ApiKeys } from "./auth.js";
 import { ApiError, errorBody, toApiError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
 import type { GenerationResult, JobBody, ModelSpec, TokenEvent } from "./protocol.js";
-import { QueueFullError, type InferenceQueue } from "./queue.js";
+import { QueueFullError, type JobQueue } from "./queue.js";
 import { parseChatRequest, parseCompletionRequest, parseEmbeddingRequest, type Parsed } from "./requests.js";
 import { chatChunk, chatResponse, completionChunk, completionResponse, embeddingResponse, newId, nowSeconds, usageChunk, type ResponseMeta } from "./responses.js";
 
 export interface OpenAIAppOptions extends ListenOptions {
   readonly models: readonly ModelSpec[];
-  readonly queue: InferenceQueue;
+  readonly queue: JobQueue;
   readonly metrics: Metrics;
   /** null: no key needed. */
   readonly keys: ApiKeys | null;

@@ -38,7 +38,14 @@ interface Pending {
   detach: () => void;
 }
 
-export class InferenceQueue {
+/** What the routes need of a queue (InferenceQueue; tests give a stub). */
+export interface JobQueue {
+  readonly depth: number;
+  readonly busy: number;
+  submit(model: string, body: JobBody, sub?: Submission): Promise<JobResult>;
+}
+
+export class InferenceQueue implements JobQueue {
   private worker!: Worker;
   private ready!: Promise<void>;
   private readonly cancel = new Int32Array(new SharedArrayBuffer(4));

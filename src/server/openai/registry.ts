@@ -5,10 +5,13 @@ import type { InferModel } from "../../infer/index.js";
 import { ApiError } from "./errors.js";
 import type { ModelSpec } from "./protocol.js";
 
-export interface RegistryOptions {
+/** Anything with weights (an InferModel in the server; plain objects in tests). */
+export type Loadable = Pick<InferModel, "weights"> | { readonly weights: unknown };
+
+export interface RegistryOptions<M extends Loadable> {
   readonly maxModels: number;
   readonly maxBytes: number | null;
-  readonly open: (path: string) => InferModel;
+  readonly open: (path: string) => M;
   /** Where load failures are described in full (the client only hears that the model could not be loaded). */
   readonly log?: (text: string) => void;
 }
@@ -34,14 +37,14 @@ export function heldBytes(root: unknown): number {
   return total;
 }
 
-export class ModelRegistry {
+export class ModelRegistry<M extends Loadable = InferModel> {
   private readonly specs: ReadonlyMap<string, ModelSpec>;
   /** Loaded models, least recently used first (Map keeps insertion order; a use re-inserts). */
-  private readonly loaded = new Map<string, { model: InferModel; bytes: number }>();
+  private readonly loaded = new Map<string, { model: M; bytes: number }>();
 
   constructor(
     specs: readonly ModelSpec[],
-    private readonly o: RegistryOptions,
+    private readonly o: RegistryOptions<M>,
   ) {
     this.specs = new Map(specs.map((s) => [s.name, s]));
   }
@@ -58,7 +61,7 @@ export class ModelRegistry {
   }
 
   /** The model called `name`, loading it (and unloading others past the caps) when needed. */
-  get(name: string): InferModel {
+  get(name: string): M {
     const hit = this.loaded.get(name);
     if (hit !== undefined) {
       this.loaded.delete(name);
@@ -67,7 +70,7 @@ export class ModelRegistry {
     }
     const spec = this.specs.get(name);
     if (spec === undefined) throw new ApiError(404, `The model '${name}' does not exist (this server has: ${this.names().join(", ")})`, "model", "model_not_found");
-    let model: InferModel;
+    let model: M;
     try {
       model = this.o.open(spec.path);
     } catch (e) {

@@ -29,6 +29,9 @@ const SAMPLING_FIELDS: Readonly<Record<string, string>> = {
   frequency_penalty: "frequencyPenalty", presence_penalty: "presencePenalty", seed: "seed", stop: "stop", ignore_eos: "ignoreEos",
 };
 
+/** OpenAI's own ranges, narrower than src/infer's (which allows temperature up to 100). */
+const OPENAI_RANGES: Readonly<Record<string, readonly [number, number]>> = { temperature: [0, 2], top_p: [0, 1], frequency_penalty: [-2, 2], presence_penalty: [-2, 2] };
+
 /** Fields accepted and ignored (they change nothing here). */
 const IGNORED = ["user", "store", "metadata", "parallel_tool_calls", "service_tier"];
 
@@ -62,6 +65,8 @@ function sampling(body: Body): Record<string, unknown> {
   for (const [field, key] of Object.entries(SAMPLING_FIELDS)) {
     let v = body[field];
     if (!present(v)) continue;
+    const range = OPENAI_RANGES[field];
+    if (range !== undefined && (typeof v !== "number" || v < range[0] || v > range[1])) throw badField(field, `expected a number in [${range[0]}, ${range[1]}], got ${JSON.stringify(v)}`);
     if (field === "stop") {
       v = typeof v === "string" ? [v] : v;
       if (!Array.isArray(v) || v.length > LIMITS.stops) throw badField(field, `expected a string or up to ${LIMITS.stops} strings`);
