@@ -15,6 +15,7 @@ import { startOpenAIServer, type RunningServer } from "./server.js";
 
 const MODEL_PATH = sharedPath("reference", "stories260K", "stories260K.gguf");
 const KEY = "sk-test-0123456789";
+if (MODEL_PATH === null && process.env.KOTODAMA_REQUIRE_SHARED === "1") throw new Error("../shared/reference/stories260K/stories260K.gguf is absent (KOTODAMA_REQUIRE_SHARED=1)");
 const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
 
 const metric = async (url: string, name: string): Promise<number> => {
@@ -227,5 +228,31 @@ describe("kotodama serve: queue and cancellation", { skip }, () => {
     const generated = await metric(server.url, "kotodama_generated_tokens_total");
     assert.ok(generated - 5 < 40, `the cancelled generation stopped early (${generated - 5} of 80 tokens)`);
     assert.equal(await metric(server.url, "kotodama_queue_rejections_total"), 1);
+  });
+});
+
+describe("kotodama serve: graceful stop", { skip }, () => {
+  test("stop() during a stream: new requests get 503, the stream is cancelled after the grace period and ends with [DONE]", async () => {
+    const server = await startOpenAIServer({ models: [{ name: "stories", path: MODEL_PATH! }], threads: 1, tokenDelayMs: 15, graceMs: 200 });
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model: "stories", messages: [{ role: "user", content: "Hi" }], max_tokens: 80, temperature: 0, stream: true, ignore_eos: true }),
+    });
+    const reader = res.body!.getReader();
+    let text = new TextDecoder().decode((await reader.read()).value);
+    const stopped = server.stop();
+    const late = await fetch(`${server.url}/v1/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: "stories", prompt: "x" }) });
+    assert.equal(late.status, 503);
+    assert.equal(((await late.json()) as { error: { code: string } }).error.code, "shutting_down");
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      text += new TextDecoder().decode(r.value);
+    }
+    await stopped;
+    assert.match(text, /"finish_reason":"cancelled"/);
+    assert.ok(text.trimEnd().endsWith("data: [DONE]"));
+    assert.ok(server.metrics.generatedTotal() < 80, `cancelled before the 80 tokens were done (${server.metrics.generatedTotal()})`);
+    assert.equal(server.metrics.render({ queueDepth: 0, running: 0 }).match(/^kotodama_cancelled_generations_total (\d+)$/m)?.[1], "1");
   });
 });
