@@ -81,7 +81,7 @@ export class Metrics {
       out.push(`kotodama_request_duration_seconds_bucket{endpoint="${e}",le="+Inf"} ${h.count}`);
       out.push(`kotodama_request_duration_seconds_sum{endpoint="${e}"} ${h.sum}`, `kotodama_request_duration_seconds_count{endpoint="${e}"} ${h.count}`);
     }
-    family("kotodama_generated_tokens_total", "counter", "Tokens generated, by model.");
+    family("kotodama_generated_tokens_total", "counter", "Tokens generated, by model (counted when each job ends, cancelled ones included).");
     for (const [m, v] of this.generated) out.push(`kotodama_generated_tokens_total{model="${esc(m)}"} ${v}`);
     family("kotodama_prompt_tokens_total", "counter", "Prompt tokens processed, by model.");
     for (const [m, v] of this.prompt) out.push(`kotodama_prompt_tokens_total{model="${esc(m)}"} ${v}`);

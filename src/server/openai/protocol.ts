@@ -44,7 +44,8 @@ export interface EmbedJob {
 }
 
 export type JobBody = CompleteJob | ChatJob | EmbedJob;
-export type Job = JobBody & { readonly id: number; readonly model: string };
+/** A job as sent: `stream` asks for a TokenEvent per token (otherwise only the result comes back). */
+export type Job = JobBody & { readonly id: number; readonly model: string; readonly stream: boolean };
 
 /** One token's log-probability and alternatives; `token` is its own text (UTF-8 bytes, lossy), `bytes` those bytes. */
 export interface TokenAlt {

@@ -105,17 +105,13 @@ export class InferenceQueue implements JobQueue {
     if (ev.type === "ready") return;
     const r = this.running;
     if (r === null || ev.job !== r.job.id) return;
-    if (ev.type === "token") {
-      if (ev.id >= 0) this.o.metrics.tokens(r.job.model, 1, 0);
-      r.sub.onToken?.(ev);
-      return;
-    }
+    if (ev.type === "token") return r.sub.onToken?.(ev);
     this.running = null;
     r.detach();
     this.avgMs = 0.8 * this.avgMs + 0.2 * (performance.now() - r.started);
     if (ev.type === "done") {
       if ("cancelled" in ev.result && ev.result.cancelled) this.o.metrics.cancel();
-      this.o.metrics.tokens(r.job.model, 0, ev.result.promptTokens);
+      this.o.metrics.tokens(r.job.model, ev.result.kind === "embed" ? 0 : ev.result.completionTokens, ev.result.promptTokens);
       r.resolve(ev.result);
     } else r.reject(ApiError.fromData(ev.error));
     this.pump();
@@ -129,7 +125,7 @@ export class InferenceQueue implements JobQueue {
       const wait = Math.min(60, Math.max(1, Math.ceil((this.avgMs * (this.waiting.length + 1)) / 1000)));
       return Promise.reject(new QueueFullError(this.waiting.length, wait));
     }
-    const job: Job = { ...body, id: this.nextId++, model };
+    const job: Job = { ...body, id: this.nextId++, model, stream: sub.onToken !== undefined };
     return new Promise<JobResult>((resolve, reject) => {
       const p: Pending = { job, sub, resolve, reject, started: 0, detach: () => {} };
       const onAbort = (): void => {

@@ -88,7 +88,7 @@ async function generateChoice(model: InferModel, job: Job, index: number, ids: r
     if (ti !== null) tokens.push(ti);
     if (t.id >= 0) count++;
     text += t.text;
-    ctx.emit({ type: "token", job: job.id, index, id: t.id, text: t.text, info: ti });
+    if (job.stream) ctx.emit({ type: "token", job: job.id, index, id: t.id, text: t.text, info: ti });
     if (t.id >= 0) ctx.afterToken?.();
   }
 }
