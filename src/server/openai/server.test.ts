@@ -256,3 +256,24 @@ describe("kotodama serve: graceful stop", { skip }, () => {
     assert.equal(server.metrics.render({ queueDepth: 0, running: 0 }).match(/^kotodama_cancelled_generations_total (\d+)$/m)?.[1], "1");
   });
 });
+
+describe("kotodama serve: several models by name", { skip }, () => {
+  test("two names load lazily; with --max-models 1 the least recently used is unloaded", async () => {
+    const server = await startOpenAIServer({ models: [{ name: "a", path: MODEL_PATH! }, { name: "b", path: MODEL_PATH! }], threads: 1, maxModels: 1 });
+    try {
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const loaded = (): string | undefined => server.metrics.render({ queueDepth: 0, running: 0 }).match(/^kotodama_models_loaded (\d+)$/m)?.[1];
+      assert.deepEqual((await client.models.list()).data.map((m) => m.id), ["a", "b"]);
+      assert.equal(loaded(), "0", "nothing is loaded before the first request");
+      const req = { prompt: "Once upon a time", max_tokens: 8, temperature: 0 } as const;
+      const a = await client.completions.create({ ...req, model: "a" });
+      assert.equal(loaded(), "1");
+      const b = await client.completions.create({ ...req, model: "b" });
+      assert.equal(loaded(), "1", "a was unloaded for b");
+      assert.equal(a.choices[0]!.text, b.choices[0]!.text);
+      assert.equal(b.model, "b");
+    } finally {
+      await server.stop();
+    }
+  });
+});
