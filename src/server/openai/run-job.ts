@@ -34,7 +34,8 @@ const info = (tok: Tokenizer, id: number, logprob: number, top: readonly TokenLo
  *  the context is a 400, as OpenAI answers) or the default, within the room. */
 function resolveMaxTokens(model: InferModel, promptLen: number, requested: number | null, fallback: number, cap: number, param: string): number {
   const ctx = model.config.context;
-  if (promptLen >= ctx) {
+  // A prompt may fill the whole context when nothing is to be generated (scoring with echo and max_tokens 0).
+  if (promptLen > ctx || (promptLen === ctx && requested !== 0)) {
     throw new ApiError(400, `This model's maximum context length is ${ctx} tokens; the ${param} takes ${promptLen}, leaving no room to generate.`, param, "context_length_exceeded");
   }
   const room = ctx - promptLen;

@@ -86,6 +86,11 @@ describe("kotodama serve (OpenAI-compatible) with the openai client", { skip }, 
     const ids = model.tokenizer.encode(text);
     const byIds = await client.completions.create({ model: "stories", prompt: ids, max_tokens: 0, echo: true, logprobs: 0 });
     assert.deepEqual(byIds.choices[0]!.logprobs!.token_logprobs, lp.token_logprobs);
+    // Scoring may fill the whole context (nothing is generated); one more token is a 400.
+    const full = Array.from({ length: model.config.context }, (_, i) => ids[i % ids.length]!);
+    const scored = await client.completions.create({ model: "stories", prompt: full, max_tokens: 0, echo: true, logprobs: 0 });
+    assert.equal(scored.choices[0]!.logprobs!.token_logprobs!.length, model.config.context);
+    await assert.rejects(client.completions.create({ model: "stories", prompt: full, max_tokens: 1 }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === "context_length_exceeded");
   });
 
   test("chat: the streamed deltas concatenate to the non-streamed reply (temperature 0), with usage", async () => {
