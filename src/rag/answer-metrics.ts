@@ -46,10 +46,14 @@ export const charF1 = (answer: string, golds: readonly string[]): number => Math
 
 export type Support = "supported" | "unsupported" | "abstained";
 
-/** Abstained: the answer said the sources do not hold it, or is empty after normalization. Supported: a gold answer
- *  or a retrieved span contains the normalized answer. Unsupported: neither does. */
+/** The lighter normalization of the support check: NFKC, lowercase, whitespace removed — punctuation kept, so
+ *  that a reply of "の、、、、" is not taken for the "の" every Japanese paragraph contains. */
+export const normalizeForSupport = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/\s+/gu, "");
+
+/** Abstained: the answer said the sources do not hold it, or has no letter or digit. Supported: a gold answer or a
+ *  retrieved span contains the answer (normalizeForSupport on both sides). Unsupported: neither does. */
 export function support(answer: string, abstained: boolean, golds: readonly string[], retrieved: readonly string[]): Support {
-  const a = normalizeAnswer(answer);
-  if (abstained || a === "") return "abstained";
-  return golds.some((g) => normalizeAnswer(g).includes(a)) || retrieved.some((r) => normalizeAnswer(r).includes(a)) ? "supported" : "unsupported";
+  const a = normalizeForSupport(answer);
+  if (abstained || normalizeAnswer(answer) === "") return "abstained";
+  return golds.some((g) => normalizeForSupport(g).includes(a)) || retrieved.some((r) => normalizeForSupport(r).includes(a)) ? "supported" : "unsupported";
 }

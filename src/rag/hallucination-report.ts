@@ -16,7 +16,7 @@ export const RAG_PLOT_FILE = "rag-eval.svg";
 export const RAG_THRESHOLD_FILE = "rag-threshold.json";
 
 const COLORS: Readonly<Record<RagCondition, string>> = { "closed-book": "#969696", "rag-generate": "#e6550d", "rag-extract-lexical": "#3182bd", "rag-extract-model": "#31a354" };
-const SHOWN: readonly { readonly key: keyof RagMetrics; readonly label: string }[] = [
+const SHOWN: readonly { readonly key: Exclude<keyof RagMetrics, "errors">; readonly label: string }[] = [
   { key: "em", label: "exact match" },
   { key: "f1", label: "character F1" },
   { key: "unsupported", label: "unsupported (of all)" },
@@ -29,6 +29,7 @@ const fmt = (e: Estimate | undefined): string => (e === undefined || !Number.isF
 export function ragEvalTable(r: RagEvalResult): string {
   const rows: string[][] = [["metric", ...r.conditions.map((c) => RAG_CONDITION_LABELS[c])]];
   for (const { key, label } of SHOWN) rows.push([label, ...r.conditions.map((c) => fmt(r.metrics[c]?.[key]))]);
+  rows.push(["errors (no answer)", ...r.conditions.map((c) => String(r.metrics[c]?.errors ?? "-"))]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }

@@ -49,6 +49,8 @@ export interface RagRecord {
   readonly citations: number;
   /** Ids of the retrieved passages, best first (the spans the support check reads). */
   readonly retrieved: readonly string[];
+  /** Why no answer was produced (scored as an empty answer: EM 0, F1 0, support "abstained"). */
+  readonly error?: string;
 }
 
 export interface RagMetrics {
@@ -59,6 +61,8 @@ export interface RagMetrics {
   /** Share of the answers given (abstentions left out) that are unsupported. */
   readonly unsupportedOfAnswered: Estimate;
   readonly abstained: Estimate;
+  /** Questions with no answer because of an error (e.g. no room for a source in the context); among `abstained`. */
+  readonly errors: number;
 }
 
 export interface RagEvalResult {
@@ -90,6 +94,7 @@ export function summarizeRag(records: readonly RagRecord[], seed: number): RagMe
     unsupported: proportion(unsup, n),
     unsupportedOfAnswered: proportion(unsup, n - abst),
     abstained: proportion(abst, n),
+    errors: records.filter((r) => r.error !== undefined).length,
   };
 }
 
@@ -111,17 +116,24 @@ export async function evaluateRag(o: RagEvalOptions): Promise<RagEvalResult> {
       let belowThreshold = false;
       let relevance = NaN;
       let citations = 0;
-      if (condition === "closed-book") {
-        const gen = o.models.generator;
-        if (gen == null) throw new KotodamaError("eval rag: the closed-book condition needs a generator");
-        answer = (await gen.complete(closedBookMessages(q.question, langOf(q.question)), { maxTokens: o.ask.answerTokens })).trim();
-        abstained = saysNotInSources(answer);
-      } else {
-        const mode = condition === "rag-generate" ? "generate" : "extract";
-        const extractScorer = condition === "rag-extract-model" ? "model" : "lexical";
-        const a = await askGrounded(q.question, o.index, o.models, { ...o.ask, mode, extractScorer });
-        ({ answer, abstained, belowThreshold, relevance } = a);
-        citations = a.citations.length;
+      let error: string | undefined;
+      try {
+        if (condition === "closed-book") {
+          const gen = o.models.generator;
+          if (gen == null) throw new KotodamaError("eval rag: the closed-book condition needs a generator");
+          answer = (await gen.complete(closedBookMessages(q.question, langOf(q.question)), { maxTokens: o.ask.answerTokens })).trim();
+          abstained = saysNotInSources(answer);
+        } else {
+          const mode = condition === "rag-generate" ? "generate" : "extract";
+          const extractScorer = condition === "rag-extract-model" ? "model" : "lexical";
+          const a = await askGrounded(q.question, o.index, o.models, { ...o.ask, mode, extractScorer });
+          ({ answer, abstained, belowThreshold, relevance } = a);
+          citations = a.citations.length;
+        }
+      } catch (e) {
+        // E.g. a question too long to leave room for a source in a small context: no answer, counted in `errors`.
+        if (!(e instanceof KotodamaError)) throw e;
+        [answer, abstained, error] = ["", false, e.message];
       }
       const plain = stripCitations(answer);
       const r: RagRecord = {
@@ -129,6 +141,7 @@ export async function evaluateRag(o: RagEvalOptions): Promise<RagEvalResult> {
         em: abstained ? 0 : exactMatch(plain, q.answers), f1: abstained ? 0 : charF1(plain, q.answers),
         support: support(plain, abstained, q.answers, spans), belowThreshold, relevance, citations,
         retrieved: retrievedChunks.map((c) => c.docId),
+        ...(error === undefined ? {} : { error }),
       };
       recs.push(r);
       records.push(r);
