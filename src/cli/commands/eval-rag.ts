@@ -96,8 +96,6 @@ export const evalRagThreshold: Command = {
   name: "rag-threshold",
   summary: "where to set rag ask's relevance threshold (JSQuAD vs JCommonsenseQA questions)",
   help: THRESHOLD_HELP,
-  // The command is synchronous work; run() returns a promise to fit the Command interface.
-  // eslint-disable-next-line @typescript-eslint/require-await
   async run(argv) {
     const cmd = "eval rag-threshold";
     const { values } = parseFlags(cmd, argv, { index: { type: "string" }, data: { type: "string" }, negatives: { type: "string" }, k: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } }, false);
