@@ -1,8 +1,10 @@
 // Answer scoring against hand-computed examples: exact match after normalization, character F1, and the support
-// check (gold, retrieved span, neither, abstention); and a worked unsupported-rate example over a small set.
+// check (gold, retrieved span, neither, abstention); a worked unsupported-rate example over a small set; citation
+// markers; and the phrase of a sentence a question leaves out (extractive answers).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { charF1, exactMatch, normalizeAnswer, support } from "./answer-metrics.js";
+import { uncoveredPhrase } from "./extract.js";
 import { summarizeRag, type RagRecord } from "./hallucination.js";
 import { parseCitations, stripCitations } from "./citations.js";
 
@@ -54,4 +56,17 @@ test("citation markers: forms, several numbers in one, unknown numbers, strippin
   assert.deepEqual(p.citations[0]!.marker, { start: 4, end: 7 }); // 𠮷 is one code point
   assert.deepEqual([p.citations[1]!.docId, p.citations[1]!.start, p.citations[1]!.end], ["d2", 20, 25]);
   assert.equal(stripCitations("小笠原諸島 [1]。"), "小笠原諸島 。");
+});
+
+test("the phrase a question leaves out", () => {
+  const cp = (s: string, r: { start: number; end: number } | null): string | null => (r === null ? null : [...s].slice(r.start, r.end).join(""));
+  // Covered by the question's bigrams: 梅雨, 北海道と, 日本; the runs left: "小笠原諸島を除く" (8) wins over "は" etc.
+  const s = "梅雨 [SEP] 梅雨は、北海道と小笠原諸島を除く日本にみられる。";
+  assert.equal(cp(s, uncoveredPhrase(s, "日本で梅雨がないのは北海道とどこか。")), "小笠原諸島を除く");
+  // Code points: a character outside the BMP before the phrase shifts UTF-16 indices, not the offsets.
+  const t = "𠮷野家の本店は東京にある。";
+  const r = uncoveredPhrase(t, "𠮷野家の本店はどこにある？");
+  assert.deepEqual(r, { start: 7, end: 9 });
+  assert.equal(cp(t, r), "東京");
+  assert.equal(uncoveredPhrase("本店は", "本店は"), null);
 });

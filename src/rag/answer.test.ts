@@ -76,17 +76,23 @@ test("generated citations map to document ids and offsets that hold exactly the 
 test("extractive answers cite the chosen sentence's own span", async () => {
   const { dir, idx } = fixture();
   try {
-    const a = await askGrounded("富士山の標高は何メートルか。", idx, {}, { ...ASK_DEFAULTS, threshold: 0, mode: "extract", extractScorer: "lexical" });
-    assert.equal(a.answer, "標高は3776メートルである。 [1]");
+    const lexical = { ...ASK_DEFAULTS, threshold: 0, mode: "extract", extractScorer: "lexical" } as const;
+    const whole = await askGrounded("富士山の標高は何メートルか。", idx, {}, { ...lexical, extractSpan: "sentence" });
+    assert.equal(whole.answer, "標高は3776メートルである。 [1]");
+    // The phrase the question leaves out (標高, は, メートル are in the question): 3776, cited with its sentence.
+    const a = await askGrounded("富士山の標高は何メートルか。", idx, {}, { ...lexical, extractSpan: "phrase" });
+    assert.equal(a.answer, "3776 [1]");
+    assert.equal(pySlice(a.answer, a.citations[0]!.marker.start, a.citations[0]!.marker.end), "[1]");
     const c = a.citations[0]!;
     assert.equal(c.text, "標高は3776メートルである。");
     assert.equal(pySlice(readFileSync(c.source, "utf8"), c.start, c.end), c.text);
     const e = await askGrounded("Which lake is the deepest?", idx, {}, { ...ASK_DEFAULTS, threshold: 0, mode: "extract", extractScorer: "lexical" });
+    assert.equal(e.answer, "Baikal [1]");
     assert.equal(e.citations[0]!.text, "Lake Baikal is the deepest lake.");
     assert.equal(pySlice(readFileSync(e.citations[0]!.source, "utf8"), e.citations[0]!.start, e.citations[0]!.end), "Lake Baikal is the deepest lake.");
     // The model scorer picks by a supplied log-probability: here one that prefers the sentence mentioning Siberia.
     const score = (prefix: string, s: string): { logprob: number; tokens: number } => ({ logprob: prefix.startsWith("Question") && s.includes("Siberia") ? 0 : -5, tokens: 1 });
-    const m = await askGrounded("Which lake is the deepest?", idx, { scoreContinuation: score }, { ...ASK_DEFAULTS, threshold: 0, mode: "extract", extractScorer: "model" });
+    const m = await askGrounded("Which lake is the deepest?", idx, { scoreContinuation: score }, { ...ASK_DEFAULTS, threshold: 0, mode: "extract", extractScorer: "model", extractSpan: "sentence" });
     assert.equal(m.citations[0]!.text, "🌊 The lake lies in Siberia.");
     assert.equal(pySlice(readFileSync(m.citations[0]!.source, "utf8"), m.citations[0]!.start, m.citations[0]!.end), "🌊 The lake lies in Siberia.");
   } finally {

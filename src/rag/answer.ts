@@ -5,7 +5,7 @@
 // (extract.ts), the model behind Generator (local-model.ts), the CLI (cli/commands/rag.ts).
 import { KotodamaError } from "../util/errors.js";
 import { parseCitations, type Citation } from "./citations.js";
-import { candidateSentences, lexicalScores, modelScores, pickCandidate, type ExtractScorer } from "./extract.js";
+import { candidateSentences, lexicalScores, modelScores, pickCandidate, uncoveredPhrase, type ExtractScorer, type ExtractSpan } from "./extract.js";
 import type { ChatMessage, Generator, ScoreContinuation } from "./generator.js";
 import { langOf, NOT_IN_SOURCES, saysNotInSources, type Lang } from "./language.js";
 import type { ScoredChunk } from "./lexical.js";
@@ -24,6 +24,8 @@ export interface AskConfig {
   readonly mode: AnswerMode;
   /** Extract mode: how sentences are chosen. */
   readonly extractScorer: ExtractScorer;
+  /** Extract mode: answer with the whole sentence or the phrase of it the question does not cover. */
+  readonly extractSpan: ExtractSpan;
   /** Generate mode: tokens kept free for the answer. */
   readonly answerTokens: number;
 }
@@ -31,7 +33,7 @@ export interface AskConfig {
 /** Defaults. The threshold was measured with `eval rag-threshold` (docs/rag.md, "Where the threshold is"): JSQuAD
  *  questions answerable from an index of half its articles vs those of the other half, normalized relevance 0.19
  *  (best F1 of "the sources do not say"). */
-export const ASK_DEFAULTS: AskConfig = { k: 5, threshold: 0.19, scale: "normalized", mode: "generate", extractScorer: "lexical", answerTokens: 64 };
+export const ASK_DEFAULTS: AskConfig = { k: 5, threshold: 0.19, scale: "normalized", mode: "generate", extractScorer: "lexical", extractSpan: "phrase", answerTokens: 64 };
 
 /** What answering needs from an index: ranked chunks and what relevance needs. */
 export interface AskIndex extends RelevanceSource {
@@ -88,9 +90,11 @@ export async function askGrounded(question: string, index: AskIndex, models: Ask
     } else scores = lexicalScores(question, cands, index);
     const best = pickCandidate(cands, scores);
     if (best === null) return { ...base, answer: NOT_IN_SOURCES[lang], abstained: true, belowThreshold: false, citations: [], unknownCitations: [], sources, dropped: 0 };
+    const phrase = cfg.extractSpan === "phrase" ? uncoveredPhrase(best.text, question) : null;
+    const text = phrase === null ? best.text : [...best.text].slice(phrase.start, phrase.end).join("");
     const marker = ` [${best.n}]`;
-    const answer = `${best.text}${marker}`;
-    const at = [...best.text].length + 1;
+    const answer = `${text}${marker}`;
+    const at = [...text].length + 1;
     const { rank: _rank, ...span } = best;
     return { ...base, answer, abstained: false, belowThreshold: false, citations: [{ ...span, marker: { start: at, end: at + marker.length - 1 } }], unknownCitations: [], sources, dropped: 0 };
   }

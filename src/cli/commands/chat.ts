@@ -38,7 +38,7 @@ const HELP = [
   "                        prompt as [n], the answer cites them and the cited spans are printed after it; below the",
   "                        relevance threshold the reply is \"The sources do not say.\" Each turn stands alone (the",
   "                        sources fill the context); replies are greedy. With --rag also: --k, --threshold, --scale,",
-  "                        --mode generate|extract, --scorer lexical|model, --answer-tokens (see kotodama rag ask --help)",
+  "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens (see kotodama rag ask --help)",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
 ].join("\n");
 
@@ -59,13 +59,13 @@ export const chat: Command = {
     const { values, positionals } = parseFlags("chat", argv, {
       model: { type: "string" }, system: { type: "string" }, message: { type: "string" }, json: { type: "boolean" },
       template: { type: "string" }, threads: { type: "string" }, ...generateOptionFlags(),
-      rag: { type: "string" }, k: { type: "string" }, threshold: { type: "string" }, scale: { type: "string" }, mode: { type: "string" }, scorer: { type: "string" }, "answer-tokens": { type: "string" },
+      rag: { type: "string" }, k: { type: "string" }, threshold: { type: "string" }, scale: { type: "string" }, mode: { type: "string" }, scorer: { type: "string" }, span: { type: "string" }, "answer-tokens": { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama chat: give the message with --message TEXT");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama chat: --model PATH is required");
-    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, "answer-tokens": answerTokens, ...rest } = values;
-    const askValues = { k, threshold, scale, mode, scorer, "answer-tokens": answerTokens };
-    if (typeof rag !== "string" && Object.values(askValues).some((v) => v !== undefined)) throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer and --answer-tokens need --rag INDEX");
+    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, ...rest } = values;
+    const askValues = { k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens };
+    if (typeof rag !== "string" && Object.values(askValues).some((v) => v !== undefined)) throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span and --answer-tokens need --rag INDEX");
     if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
     const options = parseGenerateOptions(rest, "kotodama chat");
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("chat", "threads", threads, 1, 1, 1024) });

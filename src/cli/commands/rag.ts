@@ -14,7 +14,7 @@ import type { Bm25Config } from "../../rag/bm25.js";
 import { loadBackend } from "../../engine/backend.js";
 import { openInferModel } from "../../infer/index.js";
 import { ANSWER_MODES, ASK_DEFAULTS, askGrounded, type AnswerMode, type AskConfig, type AskModels, type GroundedAnswer } from "../../rag/answer.js";
-import { EXTRACT_SCORERS, type ExtractScorer } from "../../rag/extract.js";
+import { EXTRACT_SCORERS, EXTRACT_SPANS, type ExtractScorer, type ExtractSpan } from "../../rag/extract.js";
 import { localGenerator, localScorer } from "../../rag/local-model.js";
 import { RELEVANCE_SCALES, type RelevanceScale } from "../../rag/relevance.js";
 
@@ -50,7 +50,7 @@ const SEARCH_HELP = [
 
 const ASK_HELP = [
   "Usage: kotodama rag ask --index INDEX (--model M | --endpoint URL --api-model NAME) [--k K] [--threshold T]",
-  "                        [--scale normalized|bm25] [--mode generate|extract] [--scorer lexical|model]",
+  "                        [--scale normalized|bm25] [--mode generate|extract] [--scorer lexical|model] [--span sentence|phrase]",
   "                        [--answer-tokens N] [--context N] [--threads N] [--json] QUESTION",
   "",
   "Answers QUESTION from the index, citing its sources as [n] (docs/rag.md, \"Grounded answering\"). When the best",
@@ -63,7 +63,8 @@ const ASK_HELP = [
   `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
   `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
   `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
-  `  --scorer S          extract: ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer})`,
+  `  --scorer S          extract: how the sentence is chosen, ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer})`,
+  `  --span S            extract: answer with the ${EXTRACT_SPANS.join(" or the ")} (its longest stretch the question does not cover; default ${ASK_DEFAULTS.extractSpan})`,
   `  --answer-tokens N   tokens kept for the answer (default ${ASK_DEFAULTS.answerTokens})`,
   "  --context N         context tokens to use (default: the model's, at most 4096)",
   "  --threads N         compute threads (default: all cores)",
@@ -77,6 +78,7 @@ export const ASK_FLAGS = {
   scale: { type: "string" },
   mode: { type: "string" },
   scorer: { type: "string" },
+  span: { type: "string" },
   "answer-tokens": { type: "string" },
   endpoint: { type: "string" },
   "api-model": { type: "string" },
@@ -99,6 +101,7 @@ export function askConfigFlags(cmd: string, values: Record<string, unknown>): As
     scale: oneOf<RelevanceScale>(cmd, "scale", values.scale, RELEVANCE_SCALES, d.scale),
     mode: oneOf<AnswerMode>(cmd, "mode", values.mode, ANSWER_MODES, d.mode),
     extractScorer: oneOf<ExtractScorer>(cmd, "scorer", values.scorer, EXTRACT_SCORERS, d.extractScorer),
+    extractSpan: oneOf<ExtractSpan>(cmd, "span", values.span, EXTRACT_SPANS, d.extractSpan),
     answerTokens: intFlag(cmd, "answer-tokens", values["answer-tokens"], d.answerTokens, 1, 1 << 16),
   };
 }
