@@ -69,7 +69,8 @@ export interface RagEvalResult {
   readonly conditions: readonly RagCondition[];
   readonly metrics: Readonly<Partial<Record<RagCondition, RagMetrics>>>;
   readonly records: readonly RagRecord[];
-  readonly settings: { readonly limit: number | null; readonly questions: number; readonly seed: number; readonly ask: AskConfig };
+  /** ask: the shared settings (mode and scorer are set per condition, so they are left out). */
+  readonly settings: { readonly limit: number | null; readonly questions: number; readonly seed: number; readonly ask: Omit<AskConfig, "mode" | "extractScorer"> };
   readonly seconds: number;
 }
 
@@ -149,5 +150,5 @@ export async function evaluateRag(o: RagEvalOptions): Promise<RagEvalResult> {
     }
     metrics[condition] = summarizeRag(recs, o.seed);
   }
-  return { conditions: o.conditions, metrics, records, settings: { limit: o.limit, questions: items.length, seed: o.seed, ask: o.ask }, seconds: (performance.now() - t0) / 1000 };
+  return { conditions: o.conditions, metrics, records, settings: { limit: o.limit, questions: items.length, seed: o.seed, ask: { k: o.ask.k, threshold: o.ask.threshold, scale: o.ask.scale, extractSpan: o.ask.extractSpan, answerTokens: o.ask.answerTokens } }, seconds: (performance.now() - t0) / 1000 };
 }
