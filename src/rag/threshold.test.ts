@@ -13,8 +13,12 @@ test("precision, recall and AUC of a worked example", () => {
   // AUC: of the 12 (pos, neg) pairs, only (0.2, 0.3) has the negative above: 11/12.
   assert.ok(Math.abs(rocAuc(pos, neg) - 11 / 12) < 1e-12);
   assert.equal(rocAuc([1, 2], [1]), 0.75); // a tie counts half
+  // Thresholds 0, 0.1, …, 0.9; F1: 0, 0.5, 0.8, 2/3, 6/7 (t = 0.4: 3 negatives and 0.2 routed), 6/7 (0.5), 0.75, …
+  // The best is the lower of the two tied at 6/7.
   const s = sweepThresholds(pos, neg, 9, 0.35);
-  assert.equal(s.best.threshold, 0.2 + 1e-16 > 0.2 ? s.best.threshold : NaN);
-  assert.equal(s.best.f1, Math.max(...s.points.map((x) => x.f1)));
+  assert.equal(s.points.length, 10);
+  assert.equal(s.best.threshold, 0.4);
+  assert.ok(Math.abs(s.best.f1 - 6 / 7) < 1e-12);
+  assert.ok(Math.abs(s.points[2]!.f1 - 0.8) < 1e-12);
   assert.deepEqual(s.at, p);
 });
