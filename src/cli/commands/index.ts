@@ -21,6 +21,7 @@ import { alignCommand } from "./align.js";
 import { rewardCommand } from "./reward.js";
 import { labelCommand } from "./label.js";
 import { serveCommand } from "./serve.js";
+import { reportCommand } from "./report.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   rewardCommand,
   alignCommand,
   labelCommand,
+  reportCommand,
   generateCommand,
   chat,
   serveCommand,
