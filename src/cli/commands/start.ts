@@ -23,6 +23,9 @@ import { mainJobSftWithEval } from "../../eval/instruct/main-job.js";
 import { instructEvalTable, sampleLines } from "../../eval/instruct/report.js";
 import { mainJobAlignWithEval } from "../../eval/safety/main-job.js";
 import { alignmentMarkdown } from "../../eval/safety/alignment.js";
+import { buildReportCard } from "../../eval/report/build.js";
+import { isRunDir } from "../../eval/report/lineage.js";
+import { writeReportCard } from "../../eval/report/write.js";
 
 /** Seconds the alignment stage may run past --time-budget (DPO ≈ 60 s + its evaluation ≈ 30 s on 2 cores). */
 const ALIGN_EXTRA_S = 120;
@@ -237,6 +240,11 @@ export const start: Command = {
       say("instruction tuning skipped: ../shared/data (the instruction data's source) is absent");
     }
     writeFileSync(join(out, "samples.txt"), `${lines.join("\n")}\n`);
+    // The report card of the last model this job trained (the aligned one unless a stage was skipped).
+    const last = [...(sftBudget > 0 ? [join(out, "align"), join(out, "sft")] : []), out].find(isRunDir) ?? out;
+    const card = writeReportCard(join(out, "report"), buildReportCard({ model: last }));
+    say("");
+    say(`report card of ${last}: ${card.html} (${card.json})`);
     say("");
     say(`run directory: ${out}  (${elapsed().toFixed(0)} s)`);
     return 0;

@@ -14,8 +14,8 @@ const int = (x: number): string => x.toLocaleString("en-US");
 const est = (e: Est | null | undefined): string =>
   e === null || e === undefined ? "–" : e.value === null ? `– (n ${e.n})` : `${e.value.toFixed(3)} <span class="ci">[${num(e.lo, 2)}, ${num(e.hi, 2)}] n ${e.n}</span>`;
 
-const table = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
-  `<table><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</table>`;
+const table = (head: readonly string[] | null, rows: readonly (readonly string[])[]): string =>
+  `<table>${head === null ? "" : `<tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr>`}${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</table>`;
 
 const miss = (m: Missing): string => `<p class="missing">Missing: ${esc(m.reason)}</p>`;
 
@@ -55,7 +55,7 @@ function actionBars(rows: readonly (readonly [string, readonly number[]])[]): st
 
 function modelHtml(c: ReportCard): string {
   const m = c.model;
-  return `<h2>Model</h2>${table(["", ""], [
+  return `<h2>Model</h2>${table(null, [
     ["path", `<code>${esc(m.path)}</code>`],
     ["format / family", `${esc(m.format)} / ${esc(m.family)}`],
     ["parameters", int(m.parameters)],
@@ -138,7 +138,7 @@ const CSS = `body{font:14px/1.45 system-ui,sans-serif;max-width:1150px;margin:2e
 h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;margin-top:2em}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top;font-size:13px}th{background:#f3f3f3}
 .ci{color:#666;font-size:12px}.missing{background:#fff4e5;border-left:4px solid #f0a020;padding:4px 8px}
-.nc{color:#b00}code{font-size:12px;word-break:break-all}figure{display:inline-block;margin:.5em}figure img{max-width:100%}
+.nc{color:#b00}code{font-size:12px;word-break:break-all}figure{display:inline-block;margin:.5em;max-width:540px;vertical-align:top}figure img{max-width:100%}
 figcaption{color:#666;font-size:11px}`;
 
 export function reportHtml(c: ReportCard): string {
