@@ -5,7 +5,7 @@
 // data files carry no licence), from the stage definitions — each note says where it comes from. Not here: the
 // licence table (licences.ts).
 import { existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import type { DataPart, LicenceNote } from "./card.js";
 import { samePath } from "./discover.js";
 import type { LineageRun } from "./lineage.js";
@@ -96,7 +96,10 @@ function mainJobStage(run: LineageRun, files: readonly { path: string }[]): "sft
   if (name === null || basename(run.dir) !== name || run.base?.found == null || files[0] === undefined) return null;
   const root = dirname(run.dir);
   const baseOk = samePath(run.base.found, run.kind === "sft" ? root : join(root, "sft"));
-  return baseOk && samePath(files[0].path, join(run.dir, "data", "train.jsonl")) ? (run.kind === "sft" ? "sft" : "dpo") : null;
+  // A path recorded relative to another working directory ("runs/default/sft/data/train.jsonl") matches by its tail.
+  const data = files[0].path;
+  const dataOk = samePath(data, join(run.dir, "data", "train.jsonl")) || (!isAbsolute(data) && data.split(/[\\/]/).slice(-3).join("/") === `${name}/data/train.jsonl`);
+  return baseOk && dataOk ? (run.kind === "sft" ? "sft" : "dpo") : null;
 }
 
 export function provenance(runs: readonly LineageRun[], dataDirs: readonly string[]): Provenance {
