@@ -131,12 +131,19 @@ export class EndpointResponder implements ChatResponder {
     const worker = async (): Promise<void> => {
       while (next < conversations.length && !stop.signal.aborted) {
         const i = next++;
+        // One signal per request, relayed from `stop` and unlinked when it ends: the client leaves its own abort
+        // listener on the signal it is given, so a shared one would collect a listener per request.
+        const one = new AbortController();
+        const relay = (): void => one.abort();
+        stop.signal.addEventListener("abort", relay, { once: true });
         try {
-          out[i] = await this.answerOne(conversations[i]!, o, stop.signal);
+          out[i] = await this.answerOne(conversations[i]!, o, one.signal);
         } catch (e) {
           if (stop.signal.aborted) return; // another worker failed first and cancelled this request
           stop.abort();
           throw e;
+        } finally {
+          stop.signal.removeEventListener("abort", relay);
         }
         o.onProgress?.(++done);
       }

@@ -139,7 +139,9 @@ export async function evaluateRag(o: RagEvalOptions): Promise<RagEvalResult> {
       const plain = stripCitations(answer);
       const r: RagRecord = {
         id: q.id, condition, question: q.question, golds: q.answers, answer,
-        em: abstained ? 0 : exactMatch(plain, q.answers), f1: abstained ? 0 : charF1(plain, q.answers),
+        // An error scores 0 as documented, even against a gold that normalizes to "" (JSQuAD has "/"), which an
+        // empty answer would otherwise match exactly.
+        em: abstained || error !== undefined ? 0 : exactMatch(plain, q.answers), f1: abstained || error !== undefined ? 0 : charF1(plain, q.answers),
         support: support(plain, abstained, q.answers, spans), belowThreshold, relevance, citations,
         retrieved: retrievedChunks.map((c) => c.docId),
         ...(error === undefined ? {} : { error }),

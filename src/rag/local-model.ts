@@ -2,7 +2,7 @@
 // chat rendered with the model's own template, greedy decoding to its end-of-turn token, and continuation
 // log-probabilities from one causal forward pass. Not here: the pipeline (answer.ts), endpoints (src/infer).
 import { createInferState, createKvCache, endOfTurnIds, generate, logSumExp, prefill, type InferModel } from "../infer/index.js";
-import { chatTemplatesFor, pickChatTemplate, renderChat } from "../tokenizer/index.js";
+import { chatTemplatesFor, pickChatTemplate, renderChat, type Tokenizer } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { ChatMessage, Generator, ScoreContinuation } from "./generator.js";
 
@@ -11,11 +11,11 @@ export interface LocalModelOptions {
   readonly context?: number;
 }
 
-/** The model's chat template rendering, tokenized (the rendering writes BOS itself). */
-function renderer(model: InferModel): (messages: readonly ChatMessage[]) => number[] {
-  const tok = model.tokenizer;
+/** The chat template rendering of a tokenizer (a model's, or the one an endpoint's model uses), tokenized (the
+ *  rendering writes BOS itself); `name` names it in errors. */
+export function chatRenderer(tok: Tokenizer, name: string): (messages: readonly ChatMessage[]) => number[] {
   const t = chatTemplatesFor(tok);
-  if (t === undefined) throw new KotodamaError(`${model.path}: the model carries no chat template and its vocabulary has no kotodama chat tokens; rag ask needs a chat model`);
+  if (t === undefined) throw new KotodamaError(`${name}: the model carries no chat template and its vocabulary has no kotodama chat tokens; rag ask needs a chat model`);
   const template = pickChatTemplate(t);
   const specials: Record<string, string> = {};
   const s = { bos_token: tok.special.bos, eos_token: tok.special.eos, unk_token: tok.special.unk, pad_token: tok.special.pad };
@@ -25,7 +25,7 @@ function renderer(model: InferModel): (messages: readonly ChatMessage[]) => numb
 
 export function localGenerator(model: InferModel, o: LocalModelOptions = {}): Generator {
   const contextTokens = o.context ?? Math.min(model.config.context, 4096);
-  const render = renderer(model);
+  const render = chatRenderer(model.tokenizer, model.path);
   const endIds = endOfTurnIds(model.tokenizer);
   return {
     contextTokens,

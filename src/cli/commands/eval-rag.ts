@@ -12,14 +12,15 @@ import { ragEvalTable, thresholdTable, writeRagEval, writeThreshold } from "../.
 import { jcommonsenseQa, jsquadQa } from "../../rag/qa-sets.js";
 import { relevance, RELEVANCE_SCALES } from "../../rag/relevance.js";
 import { sweepThresholds, type ThresholdSweep } from "../../rag/threshold.js";
-import { ASK_FLAGS, askConfigFlags, askModelsFlags } from "./rag.js";
+import { ASK_FLAGS, askConfigFlags, askModelsFlags, refuseEndpointScorer } from "./rag.js";
 
 const JSQUAD = "../shared/data/jglue/jsquad-v1.3/valid-v1.3.json";
 const JCQA = "../shared/data/jglue/jcommonsenseqa-v1.3/valid-v1.3.json";
 
 const HELP = [
-  "Usage: kotodama eval rag --model M --index INDEX [--data JSQUAD.json] [--limit N] [--conditions LIST]",
-  "                         [--seed S] [--out DIR] [--json] [rag ask flags: --k --threshold --scale --answer-tokens ...]",
+  "Usage: kotodama eval rag (--model M | --endpoint URL --api-model NAME [--tokenizer M] [--context N]) --index INDEX",
+  "                         [--data JSQUAD.json] [--limit N] [--conditions LIST] [--seed S] [--out DIR] [--json]",
+  "                         [rag ask flags: --k --threshold --scale --answer-tokens --api-key-env --concurrency ...]",
   "",
   "Hallucination with vs without retrieval (docs/rag.md): JSQuAD questions (a seeded sample of N) answered",
   "closed-book (the question alone) and with retrieval from INDEX (an index of the JSQuAD paragraphs), by",
@@ -29,7 +30,9 @@ const HELP = [
   "rag-answers.jsonl and rag-eval.svg under --out.",
   `  --data F          JSQuAD v1.3 valid (default ${JSQUAD})`,
   "  --limit N         questions (default 50; 0 = all)",
-  `  --conditions L    comma-separated, of ${RAG_CONDITIONS.join(", ")} (default all)`,
+  `  --conditions L    comma-separated, of ${RAG_CONDITIONS.join(", ")} (default all; with`,
+  "                    --endpoint all but rag-extract-model, which needs log-probabilities a chat API does not give)",
+  "  --endpoint URL    answers from an OpenAI-compatible endpoint (see kotodama rag ask --help for its flags)",
   "  --seed S          seed of the sample and the bootstrap (default 1)",
   "  --out DIR         output folder (required)",
 ].join("\n");
@@ -69,8 +72,11 @@ export const evalRag: Command = {
     if (typeof values.out !== "string") throw new KotodamaError("kotodama eval rag: --out DIR is required");
     const limit = intFlag(cmd, "limit", values.limit, 50, 0, 1e7);
     const seed = intFlag(cmd, "seed", values.seed, 1, 0, Number.MAX_SAFE_INTEGER);
-    const conditions = (typeof values.conditions === "string" ? values.conditions.split(",").map((c) => c.trim()) : [...RAG_CONDITIONS]) as RagCondition[];
+    const endpoint = typeof values.endpoint === "string";
+    // An endpoint gives no log-probabilities of given text: the model-scored extraction is left out by default.
+    const conditions = (typeof values.conditions === "string" ? values.conditions.split(",").map((c) => c.trim()) : RAG_CONDITIONS.filter((c) => !endpoint || c !== "rag-extract-model")) as RagCondition[];
     for (const c of conditions) if (!(RAG_CONDITIONS as readonly string[]).includes(c)) throw new KotodamaError(`kotodama eval rag: --conditions: unknown '${c}'; expected ${RAG_CONDITIONS.join(", ")}`);
+    if (conditions.includes("rag-extract-model")) refuseEndpointScorer(cmd, values, "the rag-extract-model condition");
     const ask = askConfigFlags(cmd, values);
     const needModel = conditions.some((c) => c !== "rag-extract-lexical");
     const models = askModelsFlags(cmd, values, needModel);
@@ -80,7 +86,7 @@ export const evalRag: Command = {
     try {
       const r = await evaluateRag({ items: jsquadQa(data), index, models, conditions, ask, limit: limit === 0 ? null : limit, seed, onProgress: (p) => bar.update(p.done, p.total, p.condition) });
       bar.stop();
-      const meta = { model: models.path, index: values.index, data, endpoint: null };
+      const meta = { model: models.endpoint?.model ?? models.path, index: values.index, data, endpoint: models.endpoint };
       const paths = writeRagEval(values.out, r, meta, `JSQuAD: answers with vs without retrieval (n = ${r.settings.questions})`);
       if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, ...r, records: undefined, files: paths })}\n`);
       else process.stdout.write(`${ragEvalTable(r)}\n(${r.seconds.toFixed(0)} s; ${paths.results}, ${paths.answers}, ${paths.plot})\n`);

@@ -5,9 +5,9 @@
 import cliProgress from "cli-progress";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
+import { ENDPOINT_FLAGS, ENDPOINT_HELP, endpointFromFlags } from "../endpoint-flags.js";
 import { loadBackend } from "../../engine/backend.js";
 import { openInferModel } from "../../infer/index.js";
-import { ENDPOINT_DEFAULTS, openEndpoint } from "../../infer/endpoint.js";
 import type { ChatResponder } from "../../infer/responder.js";
 import { loadDnaSplit, readXstestCompletions, stringMatchClassifier, trainXstestClassifier } from "../../safety/index.js";
 import { KotodamaError } from "../../util/errors.js";
@@ -31,13 +31,7 @@ const HELP = [
   "safety-eval.json and safety-eval.svg under --out and prints the summary with n and Wilson 95 % intervals.",
   "",
   "  --model M           a kotodama run directory or any model that loads",
-  "  --endpoint URL      an OpenAI-compatible API base URL instead, e.g. http://127.0.0.1:8080/v1 (a bare host",
-  "                      means its /v1); with --api-model NAME, the model name the server expects",
-  `  --api-key-env NAME  environment variable holding the API key (default OPENAI_API_KEY; unset: no key sent).`,
-  "                      Keys are never taken on the command line",
-  `  --concurrency N     endpoint requests in flight (default ${ENDPOINT_DEFAULTS.concurrency})`,
-  `  --timeout-ms N      per endpoint request (default ${ENDPOINT_DEFAULTS.timeoutMs})`,
-  `  --max-retries N     retries on 408/409/429/5xx and dropped connections, with backoff and Retry-After (default ${ENDPOINT_DEFAULTS.maxRetries})`,
+  ...ENDPOINT_HELP,
   "  --set S             dna, xstest or all (default all)",
   "  --prompts FILE      your own prompts instead: JSONL {prompt, label: \"harmful\"|\"benign\", area?, id?}",
   "  --judge J           ngram (default: n-gram logistic regression trained on the spot on the Do-Not-Answer",
@@ -63,36 +57,21 @@ const FLAGS = {
   model: { type: "string" }, set: { type: "string" }, prompts: { type: "string" }, judge: { type: "string" },
   out: { type: "string" }, json: { type: "boolean" }, "max-new-tokens": { type: "string" }, limit: { type: "string" },
   batch: { type: "string" }, seed: { type: "string" }, "data-dir": { type: "string" }, threads: { type: "string" },
-  endpoint: { type: "string" }, "api-model": { type: "string" }, "api-key-env": { type: "string" }, concurrency: { type: "string" },
-  "timeout-ms": { type: "string" }, "max-retries": { type: "string" }, "xstest-completions": { type: "string" },
+  "xstest-completions": { type: "string" }, ...ENDPOINT_FLAGS,
 } as const;
 
 type Values = ReturnType<typeof parseFlags>["values"];
 
 /** The responder the flags name: --model M, or --endpoint URL --api-model NAME with its key from the environment. */
 function openResponder(values: Values, batch: number | undefined, backend: ReturnType<typeof loadBackend>, log: (s: string) => void): { responder: ChatResponder; meta: Readonly<Record<string, string>> } {
-  const endpointOnly = ["api-model", "api-key-env", "concurrency", "timeout-ms", "max-retries"].filter((f) => values[f] !== undefined);
-  if (typeof values.endpoint !== "string") {
-    if (endpointOnly.length > 0) throw new KotodamaError(`kotodama eval safety: --${endpointOnly[0]} needs --endpoint URL`);
+  const ep = endpointFromFlags(CMD, values);
+  if (ep === null) {
     if (typeof values.model !== "string") throw new KotodamaError("kotodama eval safety: --model M or --endpoint URL --api-model NAME is required");
     return { responder: localResponder(openInferModel(values.model, { backend }), batch === undefined ? {} : { batch }), meta: { model: values.model } };
   }
-  if (values.model !== undefined) throw new KotodamaError("kotodama eval safety: give --model or --endpoint, not both");
-  if (typeof values["api-model"] !== "string") throw new KotodamaError("kotodama eval safety: --endpoint needs --api-model NAME (the model name the server expects; GET URL/models lists them)");
   if (batch !== undefined) throw new KotodamaError("kotodama eval safety: --batch is for local models; an endpoint takes --concurrency N");
-  const keyEnv = values["api-key-env"] ?? "OPENAI_API_KEY";
-  // The value is never echoed: someone may have passed the key itself.
-  if (typeof keyEnv !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv)) throw new KotodamaError("kotodama eval safety: --api-key-env expects the NAME of an environment variable (letters, digits, _), not a key; the value given is not shown");
-  const apiKey = process.env[keyEnv];
-  if (values["api-key-env"] !== undefined && (apiKey === undefined || apiKey === "")) throw new KotodamaError(`kotodama eval safety: --api-key-env ${keyEnv}: the environment variable ${keyEnv} is unset or empty`);
-  const responder = openEndpoint({
-    url: values.endpoint, model: values["api-model"], ...(apiKey !== undefined && apiKey !== "" ? { apiKey } : {}),
-    concurrency: intFlag(CMD, "concurrency", values.concurrency, ENDPOINT_DEFAULTS.concurrency, 1, 256),
-    timeoutMs: intFlag(CMD, "timeout-ms", values["timeout-ms"], ENDPOINT_DEFAULTS.timeoutMs, 1, 86_400_000),
-    maxRetries: intFlag(CMD, "max-retries", values["max-retries"], ENDPOINT_DEFAULTS.maxRetries, 0, 20),
-  });
-  log(`responder: ${responder.name} (${apiKey !== undefined && apiKey !== "" ? `key from $${keyEnv}` : "no key"})`);
-  return { responder, meta: { model: responder.model, endpoint: responder.url } };
+  log(`responder: ${ep.responder.name} (${ep.auth})`);
+  return { responder: ep.responder, meta: { model: ep.responder.model, endpoint: ep.responder.url } };
 }
 
 const CMD = "eval safety";

@@ -77,7 +77,17 @@ test("rag ask: extractive answer with a citation into the passage, the fixed ref
     // Errors name the flag.
     assert.match(runCli(["rag", "ask", "--index", index, "--mode", "write", "q"]).err, /--mode must be one of generate, extract/);
     assert.match(runCli(["rag", "ask", "--index", index, "q"]).err, /--model M \(or --endpoint URL --api-model NAME\) is required/);
-    assert.match(runCli(["rag", "ask", "--index", index, "--endpoint", "http://127.0.0.1:1/v1", "--api-model", "m", "q"]).err, /--endpoint is not yet available/);
+    // An endpoint where nothing listens: below the threshold it is never called; above, the error names the URL.
+    const dead = ["rag", "ask", "--index", index, "--endpoint", "http://127.0.0.1:1/v1", "--api-model", "m", "--max-retries", "0"];
+    const unsaid = runCli([...dead, "Who won the 1998 world cup?"]);
+    assert.deepEqual([unsaid.rc, unsaid.out.trim()], [0, "The sources do not say."], unsaid.err);
+    assert.match(runCli([...dead, "--threshold", "0", "富士山の標高は何メートルか。"]).err, /http:\/\/127\.0\.0\.1:1\/v1\/chat\/completions: cannot connect: /);
+    assert.match(runCli([...dead, "--mode", "extract", "--scorer", "model", "q"]).err, /--mode extract --scorer model needs token log-probabilities .* use --model M, or --scorer lexical/);
+    assert.match(runCli([...dead, "--threads", "2", "q"]).err, /--threads is for a local model/);
+    assert.match(runCli([...dead, "--model", "m", "q"]).err, /give --model or --endpoint, not both/);
+    assert.match(runCli(["rag", "ask", "--index", index, "--endpoint", "http://127.0.0.1:1/v1", "q"]).err, /--endpoint needs --api-model NAME/);
+    assert.match(runCli(["rag", "ask", "--index", index, "--concurrency", "2", "q"]).err, /--concurrency needs --endpoint URL/);
+    assert.match(runCli(["rag", "ask", "--index", index, "--tokenizer", "t", "--model", "m", "q"]).err, /--tokenizer sizes prompts for an endpoint; it needs --endpoint URL/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // `kotodama rag index`, `kotodama rag search` and `kotodama rag ask`: parse flags, run the indexer, or open the
-// index and search it, or answer a question from it with citations; print results. The ask flags are shared with
-// `chat --rag` and `eval rag` (askFlags). Not here: ingest, chunking, BM25, the index format, answering
+// index and search it, or answer a question from it with citations, by a local model or an OpenAI-compatible
+// endpoint (askModelsFlags); print results. The ask flags are shared with `chat --rag` and `eval rag`. Not here: ingest, chunking, BM25, the index format, answering
 // (src/rag/, docs/rag.md).
 import { createInterface } from "node:readline";
 import type { Command } from "../command.js";
@@ -15,7 +15,10 @@ import { loadBackend } from "../../engine/backend.js";
 import { openInferModel } from "../../infer/index.js";
 import { ANSWER_MODES, ASK_DEFAULTS, askGrounded, type AnswerMode, type AskConfig, type AskModels, type GroundedAnswer } from "../../rag/answer.js";
 import { EXTRACT_SCORERS, EXTRACT_SPANS, type ExtractScorer, type ExtractSpan } from "../../rag/extract.js";
-import { localGenerator, localScorer } from "../../rag/local-model.js";
+import { chatRenderer, localGenerator, localScorer } from "../../rag/local-model.js";
+import { BYTE_BOUND_ALLOWANCE, endpointGenerator } from "../../rag/endpoint-generator.js";
+import { loadTokenizer } from "../../tokenizer/index.js";
+import { ENDPOINT_FLAGS, ENDPOINT_HELP, endpointFromFlags } from "../endpoint-flags.js";
 import { RELEVANCE_SCALES, type RelevanceScale } from "../../rag/relevance.js";
 
 const INDEX_HELP = [
@@ -48,8 +51,11 @@ const SEARCH_HELP = [
   "  --k1, --b   override the index's BM25 parameters",
 ].join("\n");
 
+/** An endpoint's context when --context is not given: the OpenAI API does not report it. */
+const ENDPOINT_CONTEXT_DEFAULT = 4096;
+
 const ASK_HELP = [
-  "Usage: kotodama rag ask --index INDEX (--model M | --endpoint URL --api-model NAME) [--k K] [--threshold T]",
+  "Usage: kotodama rag ask --index INDEX (--model M | --endpoint URL --api-model NAME [--tokenizer M]) [--k K] [--threshold T]",
   "                        [--scale normalized|bm25] [--mode generate|extract] [--scorer lexical|model] [--span sentence|phrase]",
   "                        [--answer-tokens N] [--context N] [--threads N] [--json] QUESTION",
   "",
@@ -58,20 +64,23 @@ const ASK_HELP = [
   "「資料には書かれていません。」) and no model is called.",
   "  --index INDEX       an index from `kotodama rag index`",
   "  --model M           a kotodama model (any model that loads, with a chat template)",
-  "  --endpoint URL      an OpenAI-compatible endpoint, with --api-model NAME (not wired yet)",
+  ...ENDPOINT_HELP,
+  "  --tokenizer M       endpoint: the served model's tokenizer (a model file or folder, e.g. the run directory it",
+  "                      serves), whose chat template and tokens size the prompt exactly; without it the prompt is",
+  `                      sized by an upper bound (UTF-8 bytes + ${BYTE_BOUND_ALLOWANCE.perMessage} tokens a message), which fits fewer sources`,
   `  --k K               chunks retrieved (default ${ASK_DEFAULTS.k})`,
   `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
   `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
   `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
-  `  --scorer S          extract: how the sentence is chosen, ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer})`,
+  `  --scorer S          extract: how the sentence is chosen, ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer}; model needs --model)`,
   `  --span S            extract: answer with the ${EXTRACT_SPANS.join(" or the ")} (its longest stretch the question does not cover; default ${ASK_DEFAULTS.extractSpan})`,
   `  --answer-tokens N   tokens kept for the answer (default ${ASK_DEFAULTS.answerTokens})`,
-  "  --context N         context tokens to use (default: the model's, at most 4096)",
+  `  --context N         context tokens to use (default: the model's, at most 4096; an endpoint's: ${ENDPOINT_CONTEXT_DEFAULT}, give the served model's)`,
   "  --threads N         compute threads (default: all cores)",
   "  --json              one JSON object: {question, answer, abstained, relevance, citations: [{n, id, source, start, end, text}], ...}",
 ].join("\n");
 
-/** Flags shared by `rag ask`, `chat --rag` and `eval rag`. */
+/** Flags shared by `rag ask` and `eval rag` (`chat --rag` takes the answering ones). */
 export const ASK_FLAGS = {
   k: { type: "string" },
   threshold: { type: "string" },
@@ -80,9 +89,9 @@ export const ASK_FLAGS = {
   scorer: { type: "string" },
   span: { type: "string" },
   "answer-tokens": { type: "string" },
-  endpoint: { type: "string" },
-  "api-model": { type: "string" },
   context: { type: "string" },
+  tokenizer: { type: "string" },
+  ...ENDPOINT_FLAGS,
   threads: { type: "string" },
 } as const;
 
@@ -106,21 +115,45 @@ export function askConfigFlags(cmd: string, values: Record<string, unknown>): As
   };
 }
 
-/** The models behind --model (a local generator and scorer) or --endpoint (refused until the client is merged). */
-export function askModelsFlags(cmd: string, values: Record<string, unknown>, required: boolean): AskModels & { path: string | null } {
-  if (values.endpoint !== undefined) {
-    if (typeof values["api-model"] !== "string") throw new KotodamaError(`kotodama ${cmd}: --endpoint URL needs --api-model NAME`);
-    throw new KotodamaError(`kotodama ${cmd}: --endpoint is not yet available (the OpenAI-compatible client is not merged); use --model M`);
+/** What answers: a local model's path, or an endpoint's URL and model name (for logs and result files). */
+export interface AskModelsInfo {
+  readonly path: string | null;
+  readonly endpoint: { readonly url: string; readonly model: string; readonly tokens: string; readonly contextTokens: number; readonly settings: Readonly<Record<string, unknown>> } | null;
+}
+
+/** The models behind --model (a local generator and scorer) or --endpoint URL --api-model NAME (a generator only:
+ *  the chat API gives no log-probabilities of a given text, so the model-scored extractive mode is refused). */
+export function askModelsFlags(cmd: string, values: Record<string, unknown>, required: boolean): AskModels & AskModelsInfo {
+  const context = (fallback: number): number => intFlag(cmd, "context", values.context, fallback, 8, 1 << 20);
+  const ep = endpointFromFlags(cmd, values);
+  if (ep !== null) {
+    if (values.threads !== undefined) throw new KotodamaError(`kotodama ${cmd}: --threads is for a local model (--model); an endpoint takes --concurrency N`);
+    let countTokens;
+    let tokens = `at most UTF-8 bytes + ${BYTE_BOUND_ALLOWANCE.perMessage} per message (no --tokenizer)`;
+    if (typeof values.tokenizer === "string") {
+      const render = chatRenderer(loadTokenizer(values.tokenizer), values.tokenizer);
+      countTokens = (m: Parameters<typeof render>[0]): number => render(m).length;
+      tokens = `counted with ${values.tokenizer}'s chat template and tokenizer`;
+    }
+    const generator = endpointGenerator(ep.responder, { contextTokens: context(ENDPOINT_CONTEXT_DEFAULT), ...(countTokens === undefined ? {} : { countTokens }) });
+    process.stderr.write(`generator: ${ep.responder.name} (${ep.auth}); context ${generator.contextTokens} tokens, prompt tokens ${tokens}\n`);
+    return { generator, scoreContinuation: null, path: null, endpoint: { url: ep.responder.url, model: ep.responder.model, tokens, contextTokens: generator.contextTokens, settings: ep.responder.settings } };
   }
+  if (values.tokenizer !== undefined) throw new KotodamaError(`kotodama ${cmd}: --tokenizer sizes prompts for an endpoint; it needs --endpoint URL (a local --model uses its own)`);
   if (typeof values.model !== "string") {
     if (required) throw new KotodamaError(`kotodama ${cmd}: --model M (or --endpoint URL --api-model NAME) is required`);
-    return { generator: null, scoreContinuation: null, path: null };
+    return { generator: null, scoreContinuation: null, path: null, endpoint: null };
   }
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
   const model = openInferModel(values.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
   for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
-  const context = values.context === undefined ? {} : { context: intFlag(cmd, "context", values.context, 256, 8, 1 << 20) };
-  return { generator: localGenerator(model, context), scoreContinuation: localScorer(model, context), path: values.model };
+  const o = values.context === undefined ? {} : { context: context(256) };
+  return { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o), path: values.model, endpoint: null };
+}
+
+/** Refuses the model-scored extractive mode with an endpoint, before anything runs. */
+export function refuseEndpointScorer(cmd: string, values: Record<string, unknown>, what: string): void {
+  if (typeof values.endpoint === "string") throw new KotodamaError(`kotodama ${cmd}: ${what} needs token log-probabilities of given text, which a chat endpoint does not give; use --model M, or --scorer lexical`);
 }
 
 /** A grounded answer as JSON (citations with the passage id as `id`). */
@@ -154,6 +187,7 @@ async function ask(argv: readonly string[]): Promise<number> {
   if (positionals.length === 0) throw new KotodamaError("kotodama rag ask: give a QUESTION");
   const cfg = askConfigFlags(cmd, values);
   const needModel = !(cfg.mode === "extract" && cfg.extractScorer === "lexical");
+  if (cfg.mode === "extract" && cfg.extractScorer === "model") refuseEndpointScorer(cmd, values, "--mode extract --scorer model");
   const models = askModelsFlags(cmd, values, needModel);
   const idx = new LexicalIndex(values.index);
   try {
