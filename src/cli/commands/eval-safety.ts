@@ -13,6 +13,8 @@ import { evaluatorJudge, ngramJudge } from "../../eval/safety/judges.js";
 import { dnaHeldOutPrompts, limitPrompts, readPromptsJsonl, readXstest, type SafetyPrompt } from "../../eval/safety/prompts.js";
 import { evaluateSafety } from "../../eval/safety/run.js";
 import { safetyTable, writeSafetyEval } from "../../eval/safety/report.js";
+import { guardSafetyResult } from "../../eval/safety/guarded.js";
+import { openGuard, takeGuardFlag } from "./safety.js";
 
 const HELP = [
   "Usage: kotodama eval safety --model M [--set dna|xstest|all] [--prompts FILE.jsonl] [--judge DIR|ngram] --out DIR",
@@ -39,6 +41,7 @@ const HELP = [
   "  --data-dir DIR      folder holding do-not-answer/ and xstest/ (default ../shared/data)",
   "  --threads N         compute threads (default: all cores)",
   "  --json              print the summary JSON instead of the table",
+  "  --guard [DIR]       answer behind the guard (`kotodama safety guard train`; no DIR: one trained on the spot)",
   "  --endpoint URL --api-model NAME   OpenAI-compatible endpoints: not built yet (refused)",
 ].join("\n");
 
@@ -55,7 +58,8 @@ export const evalSafety: Command = {
   name: "safety",
   summary: "Do-Not-Answer and XSTest: safe answers, refusals and over-refusal",
   help: HELP,
-  async run(argv) {
+  async run(argvIn) {
+    const { argv, guard: guardDir } = takeGuardFlag(argvIn);
     const { values } = parseFlags(CMD, argv, FLAGS, false);
     if (values.endpoint !== undefined || values["api-model"] !== undefined) throw new KotodamaError("kotodama eval safety: --endpoint/--api-model (OpenAI-compatible endpoints) is not built yet; evaluate a local model with --model M");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama eval safety: --model M is required");
@@ -81,9 +85,10 @@ export const evalSafety: Command = {
     const model = openInferModel(values.model, { backend });
     const bar = new cliProgress.SingleBar({ format: "eval safety |{bar}| {value}/{total} {eta_formatted}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
     bar.start(prompts.length, 0);
-    const r = evaluateSafety({ model, prompts, judge, maxNewTokens, batch, onProgress: (d) => bar.update(d) });
+    const r0 = evaluateSafety({ model, prompts, judge, maxNewTokens, batch, onProgress: (d) => bar.update(d) });
     bar.stop();
-    const paths = writeSafetyEval(values.out, r, { model: values.model, prompts: values.prompts ?? set, limit, seed });
+    const r = guardDir === undefined ? r0 : guardSafetyResult(r0, openGuard("eval safety", guardDir, dataDir ?? undefined), judge);
+    const paths = writeSafetyEval(values.out, r, { model: values.model, prompts: values.prompts ?? set, limit, seed, ...(guardDir !== undefined ? { guard: guardDir ?? "trained on the spot (seed 1)" } : {}) });
     if (values.json === true) process.stdout.write(`${JSON.stringify({ model: values.model, judge: r.judge, ...r.summary, files: paths })}\n`);
     else process.stdout.write(`judge: ${r.judge}\n${safetyTable(r.summary)}\n(${r.seconds.toFixed(0)} s, ${r.generatedTokens} tokens; ${paths.rows}, ${paths.results}, ${paths.plot})\n`);
     return 0;
