@@ -1,5 +1,5 @@
 // The safety layer's public surface: metrics, Do-Not-Answer as classification data, the baselines, the
-// evaluator's training and the judge. Not here: the CLI (cli/commands/safety.ts).
+// evaluator's training and the judge; the guard (guard-*.ts: guard-measure.ts and guard-run.ts are imported directly). Not here: the CLI (cli/commands/safety.ts).
 export * from "./metrics.js";
 export * from "./dna.js";
 export * from "./ngram-logreg.js";
