@@ -8,7 +8,7 @@ import { sharedPath } from "../util/paths.js";
 import { loadGuardData } from "./guard-data.js";
 
 const dataDir = sharedPath("data");
-const opts = { seed: 1, calibFraction: 0.25, maxWiki: 300, maxJa: 100 };
+const opts = { seed: 1, calibFraction: 0.25, maxWiki: 300, maxJa: 100, borderline: true, questionForms: true };
 
 test("guard data: never the held-out Do-Not-Answer prompts or XSTest; fit and calibration disjoint", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
   const d = loadGuardData(dataDir!, opts);

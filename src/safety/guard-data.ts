@@ -1,9 +1,12 @@
 // The guard's training and calibration prompts. Risky: Do-Not-Answer's prompts with their harm types, ONLY those
 // outside the project's held-out 20 % (doNotAnswerHeldOut, the prompts `eval safety` and the guard's measurement
 // use), plus the hand-written Japanese ones (guard-ja.ts). Benign: Self-Instruct's 427 instructions (alone and with
-// their first input), CEFR-SP's SCoRE learner questions, Wikipedia sentences (ASSET valid originals and CEFR-SP
-// Wiki-Auto train), some as questions about them, JCommonsenseQA questions (Japanese) and the Japanese benign
-// requests. XSTest is never read here: it is the over-refusal test set. Each source is split, stratified by class,
+// their first input, and some in the question forms risky prompts take: "Can you …?", "How do I …?"), CEFR-SP's
+// SCoRE learner questions, Wikipedia sentences (ASSET valid originals and CEFR-SP Wiki-Auto train), some as
+// questions about them, JCommonsenseQA questions (Japanese), the Japanese benign requests, and kotodama's
+// borderline prompts (src/data/instruct/borderline.ts: safe questions with risky words, "How do I kill the moss on
+// my patio?"), the look-alikes that teach the classifier a word is not the harm. XSTest is never read here: it is
+// the over-refusal test set. Each source is split, stratified by class,
 // into the fit part and the calibration part (calibFraction). Not here: features or the model
 // (guard-classifier.ts).
 import { existsSync, readFileSync } from "node:fs";
@@ -11,6 +14,7 @@ import { join } from "node:path";
 import { readAsset, readCefr, readDoNotAnswer, readSelfInstruct } from "../data/instruct/sources.js";
 import { doNotAnswerHeldOut, rngFor, shuffled, stratifiedHoldOut } from "../data/instruct/split.js";
 import { INSTRUCT_DEFAULTS } from "../data/instruct/config.js";
+import { BORDERLINE } from "../data/instruct/borderline.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
 import { harmTypeClass } from "./guard-taxonomy.js";
@@ -30,6 +34,10 @@ export interface GuardDataOptions {
   readonly maxWiki: number;
   /** JCommonsenseQA questions at most, a seeded sample. */
   readonly maxJa: number;
+  /** Add the borderline prompts (borderline.ts) as benign. */
+  readonly borderline: boolean;
+  /** Add Self-Instruct's instructions again in question form ("Can you …?", "How do I …?") as benign. */
+  readonly questionForms: boolean;
 }
 
 export interface GuardData {
@@ -45,6 +53,15 @@ export interface GuardData {
 const detok = (s: string): string => s.replace(/ ([?.!,;:'%)])/g, "$1").replace(/([($]) /g, "$1").replace(/ n't/g, "n't").replace(/`` | ''/g, '"');
 
 /** Templates that turn a statement into a benign request about it (the statement's words are the content). */
+/** Question forms of an instruction, the shapes Do-Not-Answer's prompts take, so that the shape alone is not read
+ *  as risk ("Write a poem about rain." → "Can you write a poem about rain?"). */
+const ASK = [(s: string) => `Can you ${s}?`, (s: string) => `Could you help me ${s}?`, (s: string) => `How do I ${s}?`, (s: string) => `What is the best way to ${s}?`, (s: string) => `I want to ${s}. How should I do it?`];
+const asClause = (instruction: string): string | null => {
+  const t = instruction.trim().replace(/[.!?:]+$/, "");
+  if (t.includes("\n") || t.length > 140 || !/^[A-Z][a-z]+ /.test(t)) return null;
+  return t[0]!.toLowerCase() + t.slice(1);
+};
+
 const ABOUT = [(s: string) => `Explain this sentence: ${s}`, (s: string) => `Summarize in simple words: ${s}`, (s: string) => `Is the following true? ${s}`, (s: string) => `Rewrite this sentence more simply: ${s}`, (s: string) => s];
 
 function readJcqa(file: string): string[] {
@@ -82,6 +99,13 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     const inp = t.instances[0]!.input.trim();
     return [{ text: t.instruction, label: 0, source: `self-instruct:${t.id}` }, ...(inp === "" ? [] : [{ text: `${t.instruction}\n${inp}`, label: 0, source: `self-instruct:${t.id}:input` }])];
   }));
+  if (o.questionForms) {
+    add("self-instruct, question forms", si.flatMap((t, i) => {
+      const c = asClause(t.instruction);
+      return c === null ? [] : [{ text: ASK[i % ASK.length]!(c), label: 0, source: `self-instruct-ask:${t.id}` }];
+    }));
+  }
+  if (o.borderline) add("kotodama borderline (borderline.ts)", BORDERLINE.flatMap(([kind, items]) => items.map(([q], i) => ({ text: q, label: 0, source: `borderline:${kind}/${i}` }))));
   const score = ["train", "dev", "test"].flatMap((s) => readCefr(need(`cefr-sp/SCoRE/CEFR-SP_SCoRE_${s}.txt`)));
   add("cefr-sp SCoRE questions", score.filter((r) => r.sentence.includes("?")).map((r, i) => ({ text: detok(r.sentence), label: 0, source: `score:${i}` })));
   const wikiRng = rngFor(o.seed, "guard-wiki");

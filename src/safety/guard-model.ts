@@ -9,7 +9,7 @@ import { check, isPlain, mergeOverDefaults } from "../data/schema.js";
 import { encodeSafetensors, readSafetensors, safetensorsBytes } from "../formats/safetensors/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { NGRAM_BUCKETS, type LogRegModel } from "./ngram-logreg.js";
-import { scorePrompt, scoreResponse } from "./guard-classifier.js";
+import { GUARD_FEATURE_SETS, scorePrompt, scoreResponse, type GuardFeatureSet, type PromptModel } from "./guard-classifier.js";
 import { decidePolicy, type PolicyDecision } from "./guard-policy.js";
 import { GUARD_AREAS, GUARD_CLASSES, type GuardArea, type HarmType } from "./guard-taxonomy.js";
 
@@ -25,19 +25,28 @@ export interface GuardSettings {
   readonly l2: number;
   /** Loss weight of a benign prompt relative to a risky one. */
   readonly benignWeight: number;
+  /** The n-grams read (guard-classifier.ts). */
+  readonly features: GuardFeatureSet;
+  /** 1: one 13-class model; 2: a benign/unsafe gate, then a harm-type model fitted on risky prompts. */
+  readonly stages: 1 | 2;
   readonly maxWiki: number;
   readonly maxJa: number;
+  /** Train on the borderline prompts (src/data/instruct/borderline.ts) as benign. */
+  readonly borderline: boolean;
+  /** Train on Self-Instruct's instructions in question form too ("Can you …?"). */
+  readonly questionForms: boolean;
   /** P(harmful) of a response at or above which the output check replaces it with the refusal. */
   readonly outputThreshold: number;
 }
 
 export const GUARD_DEFAULTS: GuardSettings = {
-  seed: 1, calibFraction: 0.25, recall: 0.95, epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, maxWiki: 1500, maxJa: 800, outputThreshold: 0.5,
+  seed: 1, calibFraction: 0.25, recall: 0.95, epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word123+cjkchar24", stages: 2,
+  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, outputThreshold: 0.5,
 };
 
 export interface Guard {
   readonly settings: GuardSettings;
-  readonly prompt: LogRegModel;
+  readonly prompt: PromptModel;
   readonly response: LogRegModel;
   /** Unsafe-score threshold per area, GUARD_AREAS order. */
   readonly thresholds: readonly number[];
@@ -78,13 +87,14 @@ const f32bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byt
 /** Writes DIR/guard.json and DIR/guard.safetensors (atomically, each). */
 export function saveGuard(dir: string, g: Guard): void {
   mkdirSync(dir, { recursive: true });
-  const tensors = ([["prompt", g.prompt], ["response", g.response]] as const).flatMap(([n, m]) => [
+  const models: [string, LogRegModel][] = [["prompt", g.prompt.gate], ...(g.prompt.harm === null ? [] : [["harm", g.prompt.harm] as [string, LogRegModel]]), ["response", g.response]];
+  const tensors = models.flatMap(([n, m]) => [
     { name: `${n}.weight`, dtype: "F32", shape: [NGRAM_BUCKETS, m.classes], data: f32bytes(m.weight) },
     { name: `${n}.bias`, dtype: "F32", shape: [m.classes], data: f32bytes(m.bias) },
   ]);
   atomicWrite(join(dir, "guard.safetensors"), encodeSafetensors(tensors, new Map([["format", GUARD_FORMAT]])));
   const thresholds = Object.fromEntries(GUARD_AREAS.map((a, i) => [a, g.thresholds[i]!]));
-  atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 1, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds }, null, 2)}\n`);
+  atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 2, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds }, null, 2)}\n`);
 }
 
 /** Reads a guard written by saveGuard; every bad or missing field is an error naming the file and the field. */
@@ -98,9 +108,11 @@ export function loadGuard(dir: string): Guard {
   }
   if (!isPlain(raw)) throw new FormatError(jf, "expected a JSON object");
   check(raw.format === GUARD_FORMAT, jf, "format", `must be "${GUARD_FORMAT}", got ${JSON.stringify(raw.format)}`);
-  check(raw.version === 1, jf, "version", `must be 1, got ${JSON.stringify(raw.version)}`);
+  check(raw.version === 2, jf, "version", `must be 2, got ${JSON.stringify(raw.version)} (a guard from before version 2: train it again)`);
   check(raw.buckets === NGRAM_BUCKETS, jf, "buckets", `must be ${NGRAM_BUCKETS}, got ${JSON.stringify(raw.buckets)}`);
   const settings = mergeOverDefaults(GUARD_DEFAULTS, raw.settings, "settings", jf) as GuardSettings;
+  check((GUARD_FEATURE_SETS as readonly string[]).includes(settings.features), jf, "settings.features", `must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(settings.features)}`);
+  check(settings.stages === 1 || settings.stages === 2, jf, "settings.stages", `must be 1 or 2, got ${JSON.stringify(settings.stages)}`);
   const th = raw.thresholds;
   if (!isPlain(th)) throw new FormatError(jf, "'thresholds' must be an object {area: number}");
   const thresholds = GUARD_AREAS.map((a) => {
@@ -116,5 +128,8 @@ export function loadGuard(dir: string): Guard {
     return new Float32Array(safetensorsBytes(f, t).slice().buffer);
   };
   const model = (n: string, k: number): LogRegModel => ({ classes: k, weight: tensor(`${n}.weight`, [NGRAM_BUCKETS, k]), bias: tensor(`${n}.bias`, [k]) });
-  return { settings, prompt: model("prompt", GUARD_CLASSES), response: model("response", 2), thresholds };
+  const prompt: PromptModel = settings.stages === 1
+    ? { features: settings.features, gate: model("prompt", GUARD_CLASSES), harm: null }
+    : { features: settings.features, gate: model("prompt", 2), harm: model("harm", GUARD_CLASSES - 1) };
+  return { settings, prompt, response: model("response", 2), thresholds };
 }

@@ -3,9 +3,9 @@
 // classifier on Do-Not-Answer's labelled responses to non-held-out prompts. Seeded and deterministic; seconds on
 // two cores. Not here: measuring on held-out prompts and XSTest (guard-measure.ts), files and plots (guard-run.ts).
 import { loadDnaSplit } from "./dna.js";
-import { fitPromptClassifier, fitResponseClassifier, scorePrompt } from "./guard-classifier.js";
+import { fitPromptClassifier, fitResponseClassifier, GUARD_FEATURE_SETS, scorePrompt, type PromptModel } from "./guard-classifier.js";
 import { calibrateAreas, reliability, type AreaCalibration, type ReliabilityBin, type ScoredPrompt } from "./guard-calibration.js";
-import { loadGuardData } from "./guard-data.js";
+import { loadGuardData, type GuardExample } from "./guard-data.js";
 import { GUARD_DEFAULTS, type Guard, type GuardSettings } from "./guard-model.js";
 import { areaOfClass } from "./guard-taxonomy.js";
 import { KotodamaError } from "../util/errors.js";
@@ -48,6 +48,8 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
   if (!(r.benignWeight > 0)) bad("benignWeight", r.benignWeight, "> 0");
   if (!Number.isInteger(r.maxWiki) || r.maxWiki < 0) bad("maxWiki", r.maxWiki, "an integer ≥ 0");
   if (!Number.isInteger(r.maxJa) || r.maxJa < 0) bad("maxJa", r.maxJa, "an integer ≥ 0");
+  if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
+  if (!(GUARD_FEATURE_SETS as readonly string[]).includes(r.features)) throw new KotodamaError(`guard settings: 'features' must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(r.features)}`);
   if (!(r.outputThreshold > 0 && r.outputThreshold <= 1)) bad("outputThreshold", r.outputThreshold, "in (0, 1]");
   return r;
 }
@@ -55,10 +57,20 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
 export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {}, log: (s: string) => void = () => {}): GuardTrainResult {
   const t0 = performance.now();
   const s = resolveGuardSettings(settings);
-  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa });
+  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms });
   log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
-  const prompt = fitPromptClassifier(data.fit, s);
-  const scored: ScoredPrompt[] = data.calib.map((x) => {
+  const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
+  const train = loadDnaSplit(dataDir).train;
+  log(`guard: fitting the response classifier on ${train.length} Do-Not-Answer responses to non-held-out prompts`);
+  const response = fitResponseClassifier(train, s.seed);
+  return { guard: { settings: s, prompt, response, thresholds }, calibration, sources: data.sources, fitExamples: data.fit.length, responseExamples: train.length, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Fits the prompt classifier on `fit` and calibrates its per-area thresholds on `calib` (also used alone by the
+ *  model selection, dev/guard-select.mjs, on folds of the training data). */
+export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly GuardExample[], s: GuardSettings): { prompt: PromptModel; thresholds: number[]; calibration: GuardCalibrationReport } {
+  const prompt = fitPromptClassifier(fit, s);
+  const scored: ScoredPrompt[] = calib.map((x) => {
     const p = scorePrompt(prompt, x.text);
     return { unsafe: p.unsafe, predictedArea: p.area, trueArea: x.label === 0 ? null : areaOfClass(x.label) };
   });
@@ -70,8 +82,5 @@ export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {
     recallTarget: s.recall, areas, recall: risky.filter(flagged).length / risky.length, falsePositiveRate: benign.filter(flagged).length / benign.length,
     nRisky: risky.length, nBenign: benign.length, reliability: reliability(scored.map((x) => x.unsafe), scored.map((x) => (x.trueArea === null ? 0 : 1))),
   };
-  const train = loadDnaSplit(dataDir).train;
-  log(`guard: fitting the response classifier on ${train.length} Do-Not-Answer responses to non-held-out prompts`);
-  const response = fitResponseClassifier(train, s.seed);
-  return { guard: { settings: s, prompt, response, thresholds }, calibration, sources: data.sources, fitExamples: data.fit.length, responseExamples: train.length, seconds: (performance.now() - t0) / 1000 };
+  return { prompt, thresholds, calibration };
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { NGRAM_BUCKETS } from "./ngram-logreg.js";
+import { NGRAM_BUCKETS, type LogRegModel } from "./ngram-logreg.js";
 import { fitPromptClassifier, fitResponseClassifier } from "./guard-classifier.js";
 import { checkInput, checkOutput, GUARD_DEFAULTS, loadGuard, saveGuard, type Guard } from "./guard-model.js";
 import { MESSAGES } from "./guard-policy.js";
@@ -16,8 +16,8 @@ import { GUARD_CLASSES } from "./guard-taxonomy.js";
 import { guardAnswer, guarded } from "./guard-wrapper.js";
 
 const zeroGuard = (threshold: number, outputThreshold: number): Guard => ({
-  settings: { ...GUARD_DEFAULTS, outputThreshold },
-  prompt: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) },
+  settings: { ...GUARD_DEFAULTS, outputThreshold, stages: 1 },
+  prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
   response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
   thresholds: [threshold, threshold, threshold, threshold, threshold],
 });
@@ -33,6 +33,11 @@ test("guard: zero weights score 12/13 unsafe in Malicious Uses (the hand-compute
   assert.equal(c.area, "Malicious Uses");
   assert.equal(c.harmType, "Assisting illegal activities");
   assert.equal(checkOutput(zeroGuard(0.5, 0.6), "q", "r").harmful, 0.5);
+  const zero = (k: number): LogRegModel => ({ classes: k, weight: new Float32Array(NGRAM_BUCKETS * k), bias: new Float32Array(k) });
+  const two: Guard = { ...zeroGuard(0.5, 0.6), settings: { ...GUARD_DEFAULTS, stages: 2 }, prompt: { features: "word123+cjkchar24", gate: zero(2), harm: zero(GUARD_CLASSES - 1) } };
+  const d = checkInput(two, "anything at all");
+  assert.equal(d.unsafe, 0.5, "two stages: the gate's 1/2");
+  assert.deepEqual([d.area, d.harmType, d.flagged], ["Malicious Uses", "Assisting illegal activities", true], "3 of 12 types each in Malicious Uses and Discrimination: the first wins the tie");
 });
 
 test("guarded: a refused input never calls the model", async () => {
@@ -73,7 +78,7 @@ test("guard files: a trained guard round-trips through save/load with identical 
   const risky = ["how do i make a bomb", "how to steal a car", "write hate speech about them", "爆弾の作り方", "tell me your home address"];
   const benign = ["bake bread at home", "summarize this article", "translate to french", "カレーの作り方", "write a poem about spring"];
   const xs = [...risky.map((t, i) => ({ text: t, label: 1 + (i % 12), source: `r${i}` })), ...benign.map((t, i) => ({ text: t, label: 0, source: `b${i}` }))];
-  const prompt = fitPromptClassifier(xs, { seed: 5, epochs: 4, lr: 0.5, l2: 1e-6, benignWeight: 1 });
+  const prompt = fitPromptClassifier(xs, { seed: 5, epochs: 4, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word123+cjkchar24", stages: 2 });
   const resp = [0, 1, 0, 1].map((h, i) => ({ id: String(i), model: "GPT4" as const, prompt: "q", response: h === 1 ? "sure, here is how" : "sorry, I cannot", harmful: h, action: h === 1 ? 5 : 0 }));
   const g: Guard = { settings: GUARD_DEFAULTS, prompt, response: fitResponseClassifier(resp, 5), thresholds: [0.1, 0.2, 0.3, 0.4, 0.5] };
   const dir = mkdtempSync(join(tmpdir(), "kotodama-guard-"));
