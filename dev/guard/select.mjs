@@ -14,15 +14,23 @@ import { rngFor, shuffled } from "../../dist/src/data/instruct/split.js";
 import { sharedPath } from "../../dist/src/util/paths.js";
 
 const base = { ...GUARD_DEFAULTS };
+const PA = { thresholds: "per-area" };
 const VARIANTS = {
-  "v1 (first guard)": { stages: 1, features: "word12+char24", borderline: false, questionForms: false },
-  "v1 + borderline": { stages: 1, features: "word12+char24", borderline: true, questionForms: false },
-  "v1 + borderline + ask": { stages: 1, features: "word12+char24", borderline: true, questionForms: true },
-  "2-stage, w12+c24, +b +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true },
-  "2-stage, w123+cjk, +b +ask": { stages: 2, features: "word123+cjkchar24", borderline: true, questionForms: true },
-  "1-stage, w123+cjk, +b +ask": { stages: 1, features: "word123+cjkchar24", borderline: true, questionForms: true },
-  "2-stage, w123+cjk, +b +ask, benign×3": { stages: 2, features: "word123+cjkchar24", borderline: true, questionForms: true, benignWeight: 3 },
-  "2-stage, w123+cjk, +b +ask, benign×0.5": { stages: 2, features: "word123+cjkchar24", borderline: true, questionForms: true, benignWeight: 0.5 },
+  "v1 (first guard)": { ...PA, stages: 1, features: "word12+char24", borderline: false, questionForms: false },
+  "v1 + borderline": { ...PA, stages: 1, features: "word12+char24", borderline: true, questionForms: false },
+  "v1 + borderline + ask": { ...PA, stages: 1, features: "word12+char24", borderline: true, questionForms: true },
+  "2-stage, w12+c24, +b +ask": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true },
+  "2-stage, w123+cjk, +b +ask": { ...PA, stages: 2, features: "word123+cjkchar24", borderline: true, questionForms: true },
+  "2-stage, w123+c24, +b +ask": { ...PA, stages: 2, features: "word123+char24", borderline: true, questionForms: true },
+  "1-stage, w123+cjk, +b +ask": { ...PA, stages: 1, features: "word123+cjkchar24", borderline: true, questionForms: true },
+  "2-stage, w12+c24, +b +ask, benign×3": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, benignWeight: 3 },
+  "2-stage, w12+c24, +b×3 +ask": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, copies: 3 },
+  "2-stage, w12+c24, +b +ask, l2 1e-5": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, l2: 1e-5 },
+  "2-stage, w12+c24, +b +ask, 3 epochs": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, epochs: 3 },
+  "global: 2-stage, w12+c24, +b +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 2-stage, w12+c24, +b×3 +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global", copies: 3 },
+  "global: 2-stage, w123+c24, +b +ask": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 1-stage, w12+c24, +b +ask": { stages: 1, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
 };
 const FOLDS = 4;
 const group = (x) => x.source.split(":")[0];
@@ -56,6 +64,7 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   let rk = 0, rn = 0, areaOk = 0;
   for (let f = 0; f < FOLDS; f++) {
     const fit = data.fit.filter((x) => fold.get(x.source) !== f && keep(x));
+    for (const x of fit.filter((y) => group(y) === "borderline")) for (let c = 1; c < (v.copies ?? 1); c++) fit.push(x);
     const test = data.fit.filter((x) => fold.get(x.source) === f);
     const { prompt, thresholds } = fitAndCalibrate(fit, calib, s);
     for (const x of test) {

@@ -39,6 +39,13 @@ test("calibrateAreas: one threshold per predicted area, pooled for a thin area; 
   assert.equal(by["Information Hazards"]!.falsePositives, 1);
   assert.equal(by["Malicious Uses"]!.recall, 1);
   assert.ok(Number.isNaN(by["Human-Chatbot Interaction Harms"]!.recall), "no prompts of that true area");
+  // Global: the pooled 0.05 for every area; all 17 risky flagged, and both benign prompts (0.7, 0.5 ≥ 0.05).
+  const gl = calibrateAreas(xs, 0.95, "global");
+  assert.deepEqual(gl.map((a) => a.threshold), [0.05, 0.05, 0.05, 0.05, 0.05]);
+  assert.equal(gl.find((a) => a.area === "Information Hazards")!.falsePositives, 2);
+  // 90 % of 17 = 15.3 → the 16th highest of the 17 risky scores (1, 1, .9, .9, .8, .8, .7, .7, .6, .6, .5, .4, .3,
+  // .3, .2, .1, .05) is 0.1.
+  assert.equal(calibrateAreas(xs, 0.9, "global")[0]!.threshold, 0.1);
 });
 
 test("reliability: bins and ECE by hand", () => {

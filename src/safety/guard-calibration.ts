@@ -1,4 +1,4 @@
-// Calibration of the guard on prompts held out from its fit: per-area thresholds on the unsafe score chosen to reach a
+// Calibration of the guard on prompts held out from its fit: one threshold or per-area thresholds on the unsafe score chosen to reach a
 // target recall, and the reliability table (predicted unsafe score vs the observed share of risky prompts, per
 // score bin, with the expected calibration error). Pure functions of score lists. Not here: the classifier,
 // the data, plots (guard-report.ts).
@@ -36,16 +36,22 @@ export interface AreaCalibration {
   readonly falsePositives: number;
 }
 
-/** Per-area thresholds: each from the risky calibration prompts the classifier assigns to that area (the decision
- *  rule is unsafe ≥ threshold[predicted area], so every group reaching the recall makes the whole set reach it).
- *  An area with fewer than minN such prompts takes the threshold of all risky prompts pooled. */
-export function calibrateAreas(xs: readonly ScoredPrompt[], recall: number, minN = 5): AreaCalibration[] {
+/** How the thresholds are set. "per-area": each area's from the risky calibration prompts the classifier assigns to
+ *  it (the decision rule is unsafe ≥ threshold[predicted area], so every group reaching the recall makes the whole
+ *  set reach it; an area with fewer than minN such prompts takes the pooled one); "global": one threshold, the
+ *  pooled one, for every area (the recall is reached over all risky prompts, not inside each area). */
+export const THRESHOLD_MODES = ["global", "per-area"] as const;
+export type ThresholdMode = (typeof THRESHOLD_MODES)[number];
+
+/** Thresholds for the target recall on the risky calibration prompts (see ThresholdMode), with each area's recall
+ *  and false positives under them. */
+export function calibrateAreas(xs: readonly ScoredPrompt[], recall: number, mode: ThresholdMode = "per-area", minN = 5): AreaCalibration[] {
   const pos = xs.filter((x) => x.trueArea !== null);
   const pooled = thresholdForRecall(pos.map((x) => x.unsafe), recall);
   const thr = new Map<GuardArea, number>();
   for (const a of GUARD_AREAS) {
     const g = pos.filter((x) => x.predictedArea === a).map((x) => x.unsafe);
-    thr.set(a, g.length >= minN ? thresholdForRecall(g, recall) : pooled);
+    thr.set(a, mode === "per-area" && g.length >= minN ? thresholdForRecall(g, recall) : pooled);
   }
   const flagged = (x: ScoredPrompt): boolean => x.unsafe >= thr.get(x.predictedArea)!;
   return GUARD_AREAS.map((a) => {

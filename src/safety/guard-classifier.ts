@@ -24,9 +24,9 @@ const words = (t: string): string[] => t.match(/[\p{L}\p{N}']+|[^\s\p{L}\p{N}]/g
 export const CHAR_NGRAMS = [2, 3, 4] as const;
 
 /** Which n-grams a prompt is read by. "word12+char24": word 1–2-grams and character 2–4-grams of the whole text
- *  (the first guard's); "word123+cjkchar24": word 1–3-grams, and character 2–4-grams only inside runs of kanji and
- *  kana (Japanese has no spaces to find words by; for English the characters over-generalise: "kill" in "skill"). */
-export const GUARD_FEATURE_SETS = ["word12+char24", "word123+cjkchar24"] as const;
+ *  (the first guard's); "word123+char24": word 1–3-grams and the same characters; "word123+cjkchar24": word
+ *  1–3-grams, and character 2–4-grams only inside runs of kanji and kana (Japanese has no spaces to find words by; for English the characters over-generalise: "kill" in "skill"). */
+export const GUARD_FEATURE_SETS = ["word12+char24", "word123+char24", "word123+cjkchar24"] as const;
 export type GuardFeatureSet = (typeof GUARD_FEATURE_SETS)[number];
 
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー々]+/gu;
@@ -37,11 +37,11 @@ export function guardFeatures(text: string, set: GuardFeatureSet = "word12+char2
   const t = normalizeGuardText(text);
   const w = words(t);
   const wordSet = new Set<number>(), charSet = new Set<number>();
-  const maxWord = set === "word12+char24" ? 2 : 3;
+  const maxWord = set.startsWith("word12+") ? 2 : 3;
   for (let i = 0; i < w.length; i++) {
     for (let n = 1; n <= maxWord && n <= i + 1; n++) wordSet.add(fnv1a(`w:${w.slice(i + 1 - n, i + 1).join(" ")}`) % NGRAM_BUCKETS);
   }
-  const runs = set === "word12+char24" ? [` ${t} `] : (t.match(CJK_RUN) ?? []).map((r) => ` ${r} `);
+  const runs = set.endsWith("+char24") ? [` ${t} `] : (t.match(CJK_RUN) ?? []).map((r) => ` ${r} `);
   for (const run of runs) {
     const cs = [...run]; // code points, so that a surrogate pair is one character
     for (const n of CHAR_NGRAMS) for (let i = 0; i + n <= cs.length; i++) charSet.add(fnv1a(`c:${cs.slice(i, i + n).join("")}`) % NGRAM_BUCKETS);

@@ -10,6 +10,7 @@ import { encodeSafetensors, readSafetensors, safetensorsBytes } from "../formats
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { NGRAM_BUCKETS, type LogRegModel } from "./ngram-logreg.js";
 import { GUARD_FEATURE_SETS, scorePrompt, scoreResponse, type GuardFeatureSet, type PromptModel } from "./guard-classifier.js";
+import { THRESHOLD_MODES, type ThresholdMode } from "./guard-calibration.js";
 import { decidePolicy, type PolicyDecision } from "./guard-policy.js";
 import { GUARD_AREAS, GUARD_CLASSES, type GuardArea, type HarmType } from "./guard-taxonomy.js";
 
@@ -18,8 +19,10 @@ export interface GuardSettings {
   readonly seed: number;
   /** Share of the non-held-out prompts kept apart to calibrate the thresholds. */
   readonly calibFraction: number;
-  /** Recall the per-area thresholds aim at on the calibration prompts. */
+  /** Recall the thresholds aim at on the risky calibration prompts. */
   readonly recall: number;
+  /** One threshold for all areas, or one per area (guard-calibration.ts). */
+  readonly thresholds: ThresholdMode;
   readonly epochs: number;
   readonly lr: number;
   readonly l2: number;
@@ -40,7 +43,7 @@ export interface GuardSettings {
 }
 
 export const GUARD_DEFAULTS: GuardSettings = {
-  seed: 1, calibFraction: 0.25, recall: 0.95, epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word123+cjkchar24", stages: 2,
+  seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24", stages: 2,
   maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, outputThreshold: 0.5,
 };
 
@@ -86,6 +89,8 @@ const f32bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byt
 
 /** Writes DIR/guard.json and DIR/guard.safetensors (atomically, each). */
 export function saveGuard(dir: string, g: Guard): void {
+  const stages = g.prompt.harm === null ? 1 : 2;
+  if (g.prompt.features !== g.settings.features || stages !== g.settings.stages) throw new KotodamaError(`saveGuard: the settings say features ${g.settings.features}, stages ${g.settings.stages} but the prompt model reads ${g.prompt.features} in ${stages} stage(s); load would misread it`);
   mkdirSync(dir, { recursive: true });
   const models: [string, LogRegModel][] = [["prompt", g.prompt.gate], ...(g.prompt.harm === null ? [] : [["harm", g.prompt.harm] as [string, LogRegModel]]), ["response", g.response]];
   const tensors = models.flatMap(([n, m]) => [
@@ -112,6 +117,7 @@ export function loadGuard(dir: string): Guard {
   check(raw.buckets === NGRAM_BUCKETS, jf, "buckets", `must be ${NGRAM_BUCKETS}, got ${JSON.stringify(raw.buckets)}`);
   const settings = mergeOverDefaults(GUARD_DEFAULTS, raw.settings, "settings", jf) as GuardSettings;
   check((GUARD_FEATURE_SETS as readonly string[]).includes(settings.features), jf, "settings.features", `must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(settings.features)}`);
+  check((THRESHOLD_MODES as readonly string[]).includes(settings.thresholds), jf, "settings.thresholds", `must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(settings.thresholds)}`);
   check(settings.stages === 1 || settings.stages === 2, jf, "settings.stages", `must be 1 or 2, got ${JSON.stringify(settings.stages)}`);
   const th = raw.thresholds;
   if (!isPlain(th)) throw new FormatError(jf, "'thresholds' must be an object {area: number}");

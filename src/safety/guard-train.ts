@@ -4,7 +4,7 @@
 // two cores. Not here: measuring on held-out prompts and XSTest (guard-measure.ts), files and plots (guard-run.ts).
 import { loadDnaSplit } from "./dna.js";
 import { fitPromptClassifier, fitResponseClassifier, GUARD_FEATURE_SETS, scorePrompt, type PromptModel } from "./guard-classifier.js";
-import { calibrateAreas, reliability, type AreaCalibration, type ReliabilityBin, type ScoredPrompt } from "./guard-calibration.js";
+import { calibrateAreas, reliability, THRESHOLD_MODES, type AreaCalibration, type ReliabilityBin, type ScoredPrompt } from "./guard-calibration.js";
 import { loadGuardData, type GuardExample } from "./guard-data.js";
 import { GUARD_DEFAULTS, type Guard, type GuardSettings } from "./guard-model.js";
 import { areaOfClass } from "./guard-taxonomy.js";
@@ -49,6 +49,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
   if (!Number.isInteger(r.maxWiki) || r.maxWiki < 0) bad("maxWiki", r.maxWiki, "an integer ≥ 0");
   if (!Number.isInteger(r.maxJa) || r.maxJa < 0) bad("maxJa", r.maxJa, "an integer ≥ 0");
   if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
+  if (!(THRESHOLD_MODES as readonly string[]).includes(r.thresholds)) throw new KotodamaError(`guard settings: 'thresholds' must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(r.thresholds)}`);
   if (!(GUARD_FEATURE_SETS as readonly string[]).includes(r.features)) throw new KotodamaError(`guard settings: 'features' must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(r.features)}`);
   if (!(r.outputThreshold > 0 && r.outputThreshold <= 1)) bad("outputThreshold", r.outputThreshold, "in (0, 1]");
   return r;
@@ -74,7 +75,7 @@ export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly Gu
     const p = scorePrompt(prompt, x.text);
     return { unsafe: p.unsafe, predictedArea: p.area, trueArea: x.label === 0 ? null : areaOfClass(x.label) };
   });
-  const areas = calibrateAreas(scored, s.recall);
+  const areas = calibrateAreas(scored, s.recall, s.thresholds);
   const thresholds = areas.map((a) => a.threshold);
   const flagged = (x: ScoredPrompt): boolean => x.unsafe >= thresholds[areas.findIndex((a) => a.area === x.predictedArea)]!;
   const risky = scored.filter((x) => x.trueArea !== null), benign = scored.filter((x) => x.trueArea === null);

@@ -78,7 +78,7 @@ test("guard files: a trained guard round-trips through save/load with identical 
   const risky = ["how do i make a bomb", "how to steal a car", "write hate speech about them", "爆弾の作り方", "tell me your home address"];
   const benign = ["bake bread at home", "summarize this article", "translate to french", "カレーの作り方", "write a poem about spring"];
   const xs = [...risky.map((t, i) => ({ text: t, label: 1 + (i % 12), source: `r${i}` })), ...benign.map((t, i) => ({ text: t, label: 0, source: `b${i}` }))];
-  const prompt = fitPromptClassifier(xs, { seed: 5, epochs: 4, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word123+cjkchar24", stages: 2 });
+  const prompt = fitPromptClassifier(xs, { seed: 5, epochs: 4, lr: 0.5, l2: 1e-6, benignWeight: 1, features: GUARD_DEFAULTS.features, stages: GUARD_DEFAULTS.stages });
   const resp = [0, 1, 0, 1].map((h, i) => ({ id: String(i), model: "GPT4" as const, prompt: "q", response: h === 1 ? "sure, here is how" : "sorry, I cannot", harmful: h, action: h === 1 ? 5 : 0 }));
   const g: Guard = { settings: GUARD_DEFAULTS, prompt, response: fitResponseClassifier(resp, 5), thresholds: [0.1, 0.2, 0.3, 0.4, 0.5] };
   const dir = mkdtempSync(join(tmpdir(), "kotodama-guard-"));
@@ -94,6 +94,7 @@ test("guard files: a trained guard round-trips through save/load with identical 
       assert.equal(checkOutput(h, t, "sure, here is how").harmful, checkOutput(g, t, "sure, here is how").harmful);
     }
     assert.ok(checkInput(g, "how do i make a bomb").unsafe > checkInput(g, "bake bread at home").unsafe, "the toy guard learned something");
+    assert.throws(() => saveGuard(dir, { ...g, settings: { ...g.settings, features: "word123+cjkchar24" } }), /settings say features word123\+cjkchar24, stages 2 but the prompt model reads word12\+char24 in 2 stage/);
     const jf = join(dir, "guard.json");
     const j = JSON.parse(readFileSync(jf, "utf8"));
     j.thresholds["Malicious Uses"] = 2;
