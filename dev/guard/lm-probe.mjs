@@ -18,7 +18,7 @@ import { loadBackend } from "../../dist/src/engine/backend.js";
 const model = process.argv[2];
 if (model === undefined) throw new Error("usage: node dev/guard/lm-probe.mjs MODEL_DIR");
 const base = { ...GUARD_DEFAULTS, features: "word12+char24" };
-const data = loadGuardData(sharedPath("data"), { seed: 1, calibFraction: 0.25, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true });
+const data = loadGuardData(sharedPath("data"), { seed: 1, calibFraction: 0.25, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: false });
 const all = [...data.fit, ...data.calib];
 const m = loadModel(model);
 const g = new Graph(loadBackend());

@@ -13,7 +13,7 @@ import { GUARD_AREAS } from "../../dist/src/safety/guard-taxonomy.js";
 import { rngFor, shuffled } from "../../dist/src/data/instruct/split.js";
 import { sharedPath } from "../../dist/src/util/paths.js";
 
-const base = { ...GUARD_DEFAULTS };
+const base = { ...GUARD_DEFAULTS, contrasts: false };
 const PA = { thresholds: "per-area" };
 const VARIANTS = {
   "v1 (first guard)": { ...PA, stages: 1, features: "word12+char24", borderline: false, questionForms: false },
@@ -28,6 +28,7 @@ const VARIANTS = {
   "2-stage, w12+c24, +b +ask, l2 1e-5": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, l2: 1e-5 },
   "2-stage, w12+c24, +b +ask, 3 epochs": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, epochs: 3 },
   "global: 2-stage, w12+c24, +b +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 2-stage, w12+c24, +b +ask +contrasts": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
   "global: 2-stage, w12+c24, +b×3 +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global", copies: 3 },
   "global: 2-stage, w123+c24, +b +ask": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, thresholds: "global" },
   "global: 1-stage, w12+c24, +b +ask": { stages: 1, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
@@ -36,7 +37,7 @@ const FOLDS = 4;
 const group = (x) => x.source.split(":")[0];
 
 const dataDir = sharedPath("data");
-const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true });
+const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true });
 const fold = new Map();
 const strata = new Map();
 for (const x of data.fit) {
@@ -56,7 +57,7 @@ const want = process.argv.slice(2);
 for (const [name, v] of Object.entries(VARIANTS)) {
   if (want.length > 0 && !want.some((w) => name.includes(w))) continue;
   const s = { ...base, ...v };
-  const keep = (x) => (s.borderline || group(x) !== "borderline") && (s.questionForms || group(x) !== "self-instruct-ask");
+  const keep = (x) => (s.borderline || group(x) !== "borderline") && (s.questionForms || group(x) !== "self-instruct-ask") && (s.contrasts || group(x) !== "contrast");
   const calib = data.calib.filter(keep);
   const t0 = performance.now();
   const tally = new Map();

@@ -5,7 +5,8 @@
 // SCoRE learner questions, Wikipedia sentences (ASSET valid originals and CEFR-SP Wiki-Auto train), some as
 // questions about them, JCommonsenseQA questions (Japanese), the Japanese benign requests, and kotodama's
 // borderline prompts (src/data/instruct/borderline.ts: safe questions with risky words, "How do I kill the moss on
-// my patio?"), the look-alikes that teach the classifier a word is not the harm. XSTest is never read here: it is
+// my patio?"), the look-alikes that teach the classifier a word is not the harm; and, risky, their twins aimed at
+// people (guard-contrast.ts). XSTest is never read here: it is
 // the over-refusal test set. Each source is split, stratified by class,
 // into the fit part and the calibration part (calibFraction). Not here: features or the model
 // (guard-classifier.ts).
@@ -16,6 +17,7 @@ import { doNotAnswerHeldOut, rngFor, shuffled, stratifiedHoldOut } from "../data
 import { INSTRUCT_DEFAULTS } from "../data/instruct/config.js";
 import { BORDERLINE } from "../data/instruct/borderline.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
+import { RISKY_CONTRASTS } from "./guard-contrast.js";
 import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
 import { harmTypeClass } from "./guard-taxonomy.js";
 
@@ -38,6 +40,8 @@ export interface GuardDataOptions {
   readonly borderline: boolean;
   /** Add Self-Instruct's instructions again in question form ("Can you …?", "How do I …?") as benign. */
   readonly questionForms: boolean;
+  /** Add the borderline prompts' risky twins (guard-contrast.ts) as risky. */
+  readonly contrasts: boolean;
 }
 
 export interface GuardData {
@@ -92,6 +96,7 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
   const groups: { source: string; items: GuardExample[] }[] = [];
   const add = (source: string, items: GuardExample[]): void => void groups.push({ source, items });
   add("do-not-answer (non-held-out)", rows.filter((r) => !held.has(r.id)).map((r, i) => ({ text: r.question, label: harmTypeClass(r.typesOfHarm, `${dnaFile}: record ${i + 1} (id ${r.id})`), source: `dna:${r.id}` })));
+  if (o.contrasts) add("risky contrasts (guard-contrast.ts)", RISKY_CONTRASTS.map((x, i) => ({ text: x.text, label: harmTypeClass(x.type, `guard-contrast.ts RISKY_CONTRASTS[${i}]`), source: `contrast:${i}` })));
   add("japanese risky (guard-ja.ts)", JA_RISKY.map((x, i) => ({ text: x.text, label: harmTypeClass(x.type, `guard-ja.ts JA_RISKY[${i}]`), source: `ja-risky:${i}` })));
   add("japanese benign (guard-ja.ts)", JA_BENIGN.map((t, i) => ({ text: t, label: 0, source: `ja-benign:${i}` })));
   const si = [...readSelfInstruct(need("self-instruct/seed_tasks.jsonl")), ...readSelfInstruct(need("self-instruct/user_oriented_instructions.jsonl"))];

@@ -58,7 +58,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
 export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {}, log: (s: string) => void = () => {}): GuardTrainResult {
   const t0 = performance.now();
   const s = resolveGuardSettings(settings);
-  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms });
+  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts });
   log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
   const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
   const train = loadDnaSplit(dataDir).train;
