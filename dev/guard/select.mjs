@@ -1,7 +1,7 @@
 // Model selection for the guard on its TRAINING data only: the fit part (guard-data.ts) cut into 4 folds
 // (stratified by source and class); for each variant and fold, fit on the other 3 folds, calibrate the per-area
-// thresholds on the calibration part (95 % recall), and count on the left-out fold: risky recall, benign flagged per
-// source (borderline = kotodama's look-alikes, the proxy for XSTest's safe prompts), and the ranking AUC of risky vs
+// thresholds on the calibration part (95 % recall), and count on the left-out fold: risky flagged per source (the
+// risky contrasts, guard-contrast.ts, stand in for XSTest's unsafe prompts), benign flagged per source (borderline = kotodama's look-alikes, the proxy for XSTest's safe prompts), and the ranking AUC of risky vs
 // borderline. XSTest and the held-out Do-Not-Answer prompts are never read. Run after `npx tsc -p tsconfig.json`:
 //   node dev/guard/select.mjs [variant …]      (no argument: every variant below)
 // Not here: the final measurement (kotodama safety guard train).
@@ -29,6 +29,8 @@ const VARIANTS = {
   "2-stage, w12+c24, +b +ask, 3 epochs": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, epochs: 3 },
   "global: 2-stage, w12+c24, +b +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
   "global: 2-stage, w12+c24, +b +ask +contrasts": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
+  "global: 2-stage, w12+c24, +b×3 +ask +contrasts×3": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global", copies: 3, contrastCopies: 3 },
+  "global: 2-stage, w123+c24, +b +ask +contrasts": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
   "global: 2-stage, w12+c24, +b×3 +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global", copies: 3 },
   "global: 2-stage, w123+c24, +b +ask": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, thresholds: "global" },
   "global: 1-stage, w12+c24, +b +ask": { stages: 1, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
@@ -60,12 +62,13 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   const keep = (x) => (s.borderline || group(x) !== "borderline") && (s.questionForms || group(x) !== "self-instruct-ask") && (s.contrasts || group(x) !== "contrast");
   const calib = data.calib.filter(keep);
   const t0 = performance.now();
-  const tally = new Map();
+  const tally = new Map(), rtally = new Map();
   const riskyScores = [], borderScores = [];
   let rk = 0, rn = 0, areaOk = 0;
   for (let f = 0; f < FOLDS; f++) {
     const fit = data.fit.filter((x) => fold.get(x.source) !== f && keep(x));
     for (const x of fit.filter((y) => group(y) === "borderline")) for (let c = 1; c < (v.copies ?? 1); c++) fit.push(x);
+    for (const x of fit.filter((y) => group(y) === "contrast")) for (let c = 1; c < (v.contrastCopies ?? 1); c++) fit.push(x);
     const test = data.fit.filter((x) => fold.get(x.source) === f);
     const { prompt, thresholds } = fitAndCalibrate(fit, calib, s);
     for (const x of test) {
@@ -74,6 +77,10 @@ for (const [name, v] of Object.entries(VARIANTS)) {
       if (x.label > 0) {
         rn++;
         if (flagged) rk++;
+        const e = rtally.get(group(x)) ?? { n: 0, k: 0 };
+        e.n++;
+        if (flagged) e.k++;
+        rtally.set(group(x), e);
         riskyScores.push(p.unsafe);
       } else {
         const g = group(x);
@@ -89,4 +96,5 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   const b = tally.get("borderline");
   console.log(`${name}: risky recall ${pct(rk, rn)} % (${rn}), benign flagged ${pct(benign.k, benign.n)} %, borderline flagged ${pct(b.k, b.n)} % (${b.k}/${b.n}), AUC risky vs borderline ${auc(riskyScores, borderScores).toFixed(3)}  [${((performance.now() - t0) / 1000).toFixed(0)} s]`);
   console.log(`    benign flagged by source: ${[...tally].map(([g, e]) => `${g} ${pct(e.k, e.n)}`).join(", ")}`);
+  console.log(`    risky flagged by source: ${[...rtally].map(([g, e]) => `${g} ${pct(e.k, e.n)} (${e.n})`).join(", ")}`);
 }
