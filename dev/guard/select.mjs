@@ -31,6 +31,8 @@ const VARIANTS = {
   "global: 2-stage, w12+c24, +b +ask +contrasts": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
   "global: 2-stage, w12+c24, +b×3 +ask +contrasts×3": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global", copies: 3, contrastCopies: 3 },
   "global: 2-stage, w123+c24, +b +ask +contrasts": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
+  "global: 2-stage, w12+skip+c24, +b +ask": { stages: 2, features: "word12+skip+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 2-stage, w12+skip+c24, +b +ask +contrasts": { stages: 2, features: "word12+skip+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
   "global: 2-stage, w12+c24, +b×3 +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global", copies: 3 },
   "global: 2-stage, w123+c24, +b +ask": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, thresholds: "global" },
   "global: 1-stage, w12+c24, +b +ask": { stages: 1, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },

@@ -25,8 +25,9 @@ export const CHAR_NGRAMS = [2, 3, 4] as const;
 
 /** Which n-grams a prompt is read by. "word12+char24": word 1–2-grams and character 2–4-grams of the whole text
  *  (the first guard's); "word123+char24": word 1–3-grams and the same characters; "word123+cjkchar24": word
- *  1–3-grams, and character 2–4-grams only inside runs of kanji and kana (Japanese has no spaces to find words by; for English the characters over-generalise: "kill" in "skill"). */
-export const GUARD_FEATURE_SETS = ["word12+char24", "word123+char24", "word123+cjkchar24"] as const;
+ *  1–3-grams, and character 2–4-grams only inside runs of kanji and kana; "word12+skip+char24": the first plus word
+ *  pairs 2–3 apart ("kill … process"), for the object of a verb across an article or adjective; (Japanese has no spaces to find words by; for English the characters over-generalise: "kill" in "skill"). */
+export const GUARD_FEATURE_SETS = ["word12+char24", "word123+char24", "word123+cjkchar24", "word12+skip+char24"] as const;
 export type GuardFeatureSet = (typeof GUARD_FEATURE_SETS)[number];
 
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー々]+/gu;
@@ -40,6 +41,7 @@ export function guardFeatures(text: string, set: GuardFeatureSet = "word12+char2
   const maxWord = set.startsWith("word12+") ? 2 : 3;
   for (let i = 0; i < w.length; i++) {
     for (let n = 1; n <= maxWord && n <= i + 1; n++) wordSet.add(fnv1a(`w:${w.slice(i + 1 - n, i + 1).join(" ")}`) % NGRAM_BUCKETS);
+    if (set === "word12+skip+char24") for (const gap of [2, 3]) if (i >= gap) wordSet.add(fnv1a(`s:${w[i - gap]} ${w[i]}`) % NGRAM_BUCKETS);
   }
   const runs = set.endsWith("+char24") ? [` ${t} `] : (t.match(CJK_RUN) ?? []).map((r) => ` ${r} `);
   for (const run of runs) {
