@@ -1,5 +1,6 @@
 // The safety layer's public surface: metrics, Do-Not-Answer as classification data, the baselines, the
-// evaluator's training, the judge and the XSTest response classifiers. Not here: the CLI (cli/commands/safety.ts).
+// evaluator's training, the judge, the XSTest response classifiers and the guard (guard-*.ts: guard-measure.ts and
+// guard-run.ts are imported directly). Not here: the CLI (cli/commands/safety.ts).
 export * from "./metrics.js";
 export * from "./dna.js";
 export * from "./ngram-logreg.js";
@@ -9,3 +10,10 @@ export * from "./evaluator-train.js";
 export * from "./judge.js";
 export * from "./anchor.js";
 export * from "./xstest.js";
+export * from "./guard-taxonomy.js";
+export * from "./guard-classifier.js";
+export * from "./guard-calibration.js";
+export * from "./guard-policy.js";
+export * from "./guard-model.js";
+export * from "./guard-wrapper.js";
+export * from "./guard-train.js";

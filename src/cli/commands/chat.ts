@@ -14,6 +14,9 @@ import { LexicalIndex } from "../../rag/lexical.js";
 import { localGenerator, localScorer } from "../../rag/local-model.js";
 import type { InferModel } from "../../infer/index.js";
 import { answerJson, answerText, askConfigFlags } from "./rag.js";
+import { guarded } from "../../safety/guard-wrapper.js";
+import { printGuarded } from "./generate.js";
+import { openGuard, takeGuardFlag } from "./safety.js";
 
 const HELP = [
   "Usage: kotodama chat --model M [--system TEXT] [--message TEXT [--json]] [--template NAME] [sampling flags]",
@@ -39,6 +42,9 @@ const HELP = [
   "                        relevance threshold the reply is \"The sources do not say.\" Each turn stands alone (the",
   "                        sources fill the context); replies are greedy. With --rag also: --k, --threshold, --scale,",
   "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens (see kotodama rag ask --help)",
+  "  --guard [DIR]         check each message and reply with a guard (`kotodama safety guard train`; no DIR: one",
+  "                        trained on the spot); replies are then printed whole. A refused or redirected message",
+  "                        never reaches the model or the conversation",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
 ].join("\n");
 
@@ -55,7 +61,8 @@ export const chat: Command = {
   name: "chat",
   summary: "chat with a model in the terminal (its own chat template)",
   help: HELP,
-  async run(argv) {
+  async run(argvIn) {
+    const { argv, guard: guardDir } = takeGuardFlag(argvIn);
     const { values, positionals } = parseFlags("chat", argv, {
       model: { type: "string" }, system: { type: "string" }, message: { type: "string" }, json: { type: "boolean" },
       template: { type: "string" }, threads: { type: "string" }, ...generateOptionFlags(),
@@ -78,6 +85,17 @@ export const chat: Command = {
     const session = new ChatSession(model, {
       ...(typeof system === "string" ? { system } : {}), ...(typeof template === "string" ? { templateName: template } : {}),
     });
+    const guard = guardDir === undefined ? null : openGuard("chat", guardDir);
+    /** One guarded turn: the model (and the session) only see messages the guard lets through. */
+    const guardedTurn = async (text: string, asJson: boolean): Promise<void> => {
+      let last: ChatReply | null = null;
+      const reply = await guarded(guard!, async (t) => (last = await turn(session, t, options, false)).reply)(text);
+      printGuarded(reply, asJson, { ids: (last as ChatReply | null)?.ids ?? [] });
+    };
+    if (guard !== null && typeof message === "string") {
+      await guardedTurn(message, json === true);
+      return 0;
+    }
     if (typeof message === "string") {
       const r = await turn(session, message, options, json !== true);
       if (json === true) {
@@ -101,6 +119,8 @@ export const chat: Command = {
           else if (name === "system") session.setSystem(arg === "" ? null : arg!);
           else if (name === "save" && arg !== "") writeFileSync(arg!, `${JSON.stringify({ model: modelPath, messages: session.messages() }, null, 2)}\n`);
           else process.stderr.write("commands: /system TEXT, /reset, /save FILE, /exit\n");
+        } else if (line.trim() !== "" && guard !== null) {
+          await guardedTurn(line, false);
         } else if (line.trim() !== "") {
           const r = await turn(session, line, options, true);
           process.stdout.write("\n");

@@ -16,6 +16,8 @@ import { evaluatorJudge, ngramJudge } from "../../eval/safety/judges.js";
 import { dnaHeldOutPrompts, limitPrompts, readPromptsJsonl, readXstest, type SafetyPrompt } from "../../eval/safety/prompts.js";
 import { evaluateSafety, localResponder } from "../../eval/safety/run.js";
 import { safetyTable, writeSafetyEval } from "../../eval/safety/report.js";
+import { guardSafetyResult } from "../../eval/safety/guarded.js";
+import { openGuard, takeGuardFlag } from "./safety.js";
 
 const HELP = [
   "Usage: kotodama eval safety (--model M | --endpoint URL --api-model NAME) [--set dna|xstest|all] [--prompts FILE.jsonl]",
@@ -51,6 +53,7 @@ const HELP = [
   "  --data-dir DIR      folder holding do-not-answer/ and xstest/ (default ../shared/data)",
   "  --threads N         compute threads (default: all cores)",
   "  --json              print the summary JSON instead of the table",
+  "  --guard [DIR]       answer behind the guard (`kotodama safety guard train`; no DIR: one trained on the spot)",
 ].join("\n");
 
 const FLAGS = {
@@ -80,7 +83,8 @@ export const evalSafety: Command = {
   name: "safety",
   summary: "Do-Not-Answer and XSTest: safe answers, refusals and over-refusal",
   help: HELP,
-  async run(argv) {
+  async run(argvIn) {
+    const { argv, guard: guardDir } = takeGuardFlag(argvIn);
     const { values } = parseFlags(CMD, argv, FLAGS, false);
     if (typeof values.model !== "string" && typeof values.endpoint !== "string") throw new KotodamaError("kotodama eval safety: --model M or --endpoint URL --api-model NAME is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama eval safety: --out DIR is required");
@@ -110,11 +114,12 @@ export const evalSafety: Command = {
     bar.start(prompts.length, 0);
     let r;
     try {
-      r = await evaluateSafety({ responder, prompts, judge, xstestClassifier, maxNewTokens, seed, onProgress: (d) => bar.update(d) });
+      const r0 = await evaluateSafety({ responder, prompts, judge, xstestClassifier, maxNewTokens, seed, onProgress: (d) => bar.update(d) });
+      r = guardDir === undefined ? r0 : guardSafetyResult(r0, openGuard("eval safety", guardDir, dataDir ?? undefined), judge, xstestClassifier);
     } finally {
       bar.stop();
     }
-    const paths = writeSafetyEval(values.out, r, { ...meta, prompts: values.prompts ?? set, limit, seed });
+    const paths = writeSafetyEval(values.out, r, { ...meta, prompts: values.prompts ?? set, limit, seed, ...(guardDir !== undefined ? { guard: guardDir ?? "trained on the spot (seed 1)" } : {}) });
     if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, responder: r.responder, judge: r.judge, xstestClassifier: r.xstestClassifier, ...r.summary, files: paths })}\n`);
     else process.stdout.write(`judge: ${r.judge}\nXSTest classifier: ${r.xstestClassifier}\n${safetyTable(r.summary)}\n(${r.seconds.toFixed(0)} s, ${r.generatedTokens} tokens; ${paths.rows}, ${paths.results}, ${paths.plot})\n`);
     return 0;

@@ -6,6 +6,8 @@ import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { flagName, GENERATE_OPTION_SPECS, generate, generateOptionFlags, openInferModel, parseGenerateOptions, type GeneratedToken } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { guarded, type GuardedReply } from "../../safety/guard-wrapper.js";
+import { openGuard, takeGuardFlag } from "./safety.js";
 
 const HELP = [
   "Usage: kotodama generate --model RUN_OR_FILE [--tokenizer FILE] [--prompt TEXT] [sampling flags] [--json]",
@@ -22,14 +24,27 @@ const HELP = [
   "                        its log-probability (model distribution, before penalties/temperature) and the",
   "                        --top-logprobs most likely alternatives",
   "  --threads N           kernel threads (default: all cores)",
+  "  --guard [DIR]         check the prompt and the output with a guard (`kotodama safety guard train`; no DIR:",
+  "                        one trained on the spot); the text is then printed whole, not streamed",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
 ].join("\n");
+
+/** A guarded reply: the text on stdout (or JSON with the guard's verdicts), the decision on stderr. */
+export function printGuarded(r: GuardedReply, json: boolean, extra: Readonly<Record<string, unknown>>): void {
+  const guard = { area: r.input.area, harmType: r.input.harmType, unsafe: r.input.unsafe, threshold: r.input.threshold, flagged: r.input.flagged, decision: r.input.policy.action, rule: r.input.policy.rule, calledModel: r.calledModel, outputHarmful: r.output?.harmful ?? null, replaced: r.replaced };
+  if (json) process.stdout.write(`${JSON.stringify({ ...extra, text: r.text, guard })}\n`);
+  else {
+    process.stdout.write(`${r.text}\n`);
+    process.stderr.write(`[guard: ${guard.decision} (${guard.rule}); ${guard.area}, unsafe ${guard.unsafe.toFixed(3)} / ${guard.threshold.toFixed(3)}${r.replaced ? "; output replaced" : ""}]\n`);
+  }
+}
 
 export const generateCommand: Command = {
   name: "generate",
   summary: "generate text from a model",
   help: HELP,
-  async run(argv) {
+  async run(argvIn) {
+    const { argv, guard: guardDir } = takeGuardFlag(argvIn);
     const { values, positionals } = parseFlags("generate", argv, {
       model: { type: "string" },
       tokenizer: { type: "string" },
@@ -45,6 +60,18 @@ export const generateCommand: Command = {
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("generate", "threads", threads, 1, 1, 1024) });
     const model = openInferModel(modelPath, { backend, ...(typeof tokenizer === "string" ? { tokenizer } : {}) });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+    if (guardDir !== undefined) {
+      const g = openGuard("generate", guardDir);
+      const reply = await guarded(g, async (p) => {
+        const gi = generate(model, p, options);
+        for (;;) {
+          const r = await gi.next();
+          if (r.done === true) return r.value.text;
+        }
+      })(typeof prompt === "string" ? prompt : "");
+      printGuarded(reply, json === true, { model: modelPath, prompt: prompt ?? "" });
+      return 0;
+    }
     const it = generate(model, typeof prompt === "string" ? prompt : "", options);
     const tokens: GeneratedToken[] = [];
     for (;;) {

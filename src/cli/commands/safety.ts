@@ -8,12 +8,28 @@ import { intFlag, numberFlag, parseFlags, wantsHelp } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { readStoriesVal } from "../../data/instruct/sources.js";
 import { DNA_PAPER_HARMLESS, loadDnaSplit, meanHarmlessGap, trainEvaluator, type ClassificationReport, type EvaluatorSettings } from "../../safety/index.js";
+import { checkInput, GUARD_DEFAULTS, loadGuard, type Guard, type GuardSettings } from "../../safety/guard-model.js";
+import { runGuardTraining } from "../../safety/guard-run.js";
+import { trainGuard } from "../../safety/guard-train.js";
+import { AREA_SHORT } from "../../safety/guard-taxonomy.js";
 import { KotodamaError } from "../../util/errors.js";
 import { sharedPath } from "../../util/paths.js";
 import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
+  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--data-dir DIR] [--json]",
+  "       kotodama safety guard check [--guard DIR] [--json] TEXT",
+  "",
+  "guard train: trains the input/output guard (docs/safety.md, \"The guard\"): two n-gram logistic regressions,",
+  "a benign/unsafe gate and a harm-type model (Do-Not-Answer's 12), on the non-held-out Do-Not-Answer prompts,",
+  "Japanese seed prompts, benign instructions/questions and the borderline look-alikes (never XSTest), one",
+  "threshold calibrated to --recall (default 0.95) on a held-apart quarter, and a response classifier; then",
+  "measures it on the held-out Do-Not-Answer",
+  "prompts and XSTest. Writes guard.json, guard.safetensors, config.json, calibration.json, metrics.json,",
+  "guard.svg and reliability.svg. Seconds on 2 cores.",
+  "guard check: prints the area, unsafe score, threshold, decision and policy text for TEXT (with no --guard,",
+  "a guard is trained on the spot, ~10 s).",
   "",
   "Trains the safety evaluator on Do-Not-Answer's human labels (../shared/data/do-not-answer/data_en.csv):",
   "a kotodama decoder with an 8-output sequence head (harmful 0/1 and action 0–5, two cross-entropies) reading",
@@ -106,10 +122,87 @@ async function evaluatorTrain(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+function guardDataDir(cmd: string, flag: unknown): string {
+  const d = typeof flag === "string" ? flag : sharedPath("data");
+  if (d === null) throw new KotodamaError(`kotodama ${cmd}: ../shared/data is absent; pass --data-dir DIR`);
+  return d;
+}
+
+async function guardTrain(argv: readonly string[]): Promise<number> {
+  const cmd = "safety guard train";
+  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+  if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard train: --out DIR is required");
+  const settings: Partial<GuardSettings> = {
+    ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 0) } : {}),
+    ...(values.recall !== undefined ? { recall: numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1) } : {}),
+  };
+  const r = runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
+  const m = r.measured;
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece }, dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output })}\n`);
+    return 0;
+  }
+  const c = r.train.calibration;
+  process.stdout.write(`guard: ${values.out} (trained in ${r.train.seconds.toFixed(1)} s on ${r.train.fitExamples} prompts)\n`);
+  process.stdout.write(`calibration (${c.nRisky} risky, ${c.nBenign} benign prompts held apart): recall ${pct(c.recall)} % (target ${pct(c.recallTarget)} %), benign flagged ${pct(c.falsePositiveRate)} %, ECE ${c.reliability.ece.toFixed(3)}\n`);
+  process.stdout.write(`  ${"area".padEnd(16)} threshold  recall(held-out DNA)  precision  area acc.   n\n`);
+  m.areas.forEach((a, i) => process.stdout.write(`  ${AREA_SHORT[a.area].padEnd(16)} ${r.train.guard.thresholds[i]!.toFixed(4).padStart(9)}  ${pct(a.recall).padStart(19)} %  ${pct(a.precision).padStart(7)} %  ${pct(a.areaAccuracy).padStart(7)} %  ${String(a.n).padStart(3)}\n`));
+  process.stdout.write(`held-out recall: DNA ${pct(m.dnaRecall.rate)} % (${m.dnaRecall.k}/${m.dnaRecall.n}), XSTest unsafe ${pct(m.xstestUnsafeRecall.rate)} % (${m.xstestUnsafeRecall.k}/${m.xstestUnsafeRecall.n}), together ${pct(m.heldOutRecall.rate)} %\n`);
+  process.stdout.write(`XSTest safe prompts: flagged ${pct(m.xstestSafeFlagged.rate)} % (${m.xstestSafeFlagged.k}/${m.xstestSafeFlagged.n}), blocked (refused/redirected) ${pct(m.xstestSafeBlocked.rate)} %\n`);
+  process.stdout.write(`one global threshold flagging ≤ 10 % of XSTest safe: ${m.atTenPercentOverRefusal.threshold.toFixed(4)} → held-out recall ${pct(m.atTenPercentOverRefusal.heldOutRecall)} %\n`);
+  process.stdout.write(`output check on ${m.output.n} held-out responses (${m.output.harmful} harmful): precision ${pct(m.output.precision)} %, recall ${pct(m.output.recall)} %, harmless replaced ${pct(m.output.falsePositiveRate)} %\n`);
+  process.stdout.write(`latency: input check ${m.latency.inputMeanUs.toFixed(0)} µs mean (p95 ${m.latency.inputP95Us.toFixed(0)} µs), output check ${m.latency.outputMeanUs.toFixed(0)} µs\n`);
+  process.stdout.write(`files: ${r.files.join(", ")}\n`);
+  return 0;
+}
+
+/** A trained guard from DIR, or (dir null) one trained on the spot from the data folder. */
+export function openGuard(cmd: string, dir: string | null, dataDir?: string): Guard {
+  if (dir !== null) return loadGuard(dir);
+  process.stderr.write(`${cmd}: no guard directory given; training one on the spot (seed 1, ~10 s; save one with 'kotodama safety guard train --out DIR')\n`);
+  return trainGuard(guardDataDir(cmd, dataDir)).guard;
+}
+
+/** Takes `--guard [DIR]` (or --guard=DIR) out of argv: guard undefined when absent, null when given without DIR. */
+export function takeGuardFlag(argv: readonly string[]): { argv: string[]; guard: string | null | undefined } {
+  const rest: string[] = [];
+  let guard: string | null | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith("--guard=")) guard = a.slice("--guard=".length);
+    else if (a === "--guard") {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith("--")) {
+        guard = next;
+        i++;
+      } else guard = null;
+    } else rest.push(a);
+  }
+  return { argv: rest, guard };
+}
+
+async function guardCheck(argv: readonly string[]): Promise<number> {
+  const cmd = "safety guard check";
+  const { values, positionals } = parseFlags(cmd, argv, { guard: { type: "string" }, json: { type: "boolean" }, "data-dir": { type: "string" } }, true);
+  if (positionals.length === 0) throw new KotodamaError("kotodama safety guard check: give the TEXT to check");
+  const text = positionals.join(" ");
+  const g = openGuard(cmd, typeof values.guard === "string" ? values.guard : null, typeof values["data-dir"] === "string" ? values["data-dir"] : undefined);
+  const t0 = performance.now();
+  const c = checkInput(g, text);
+  const us = (performance.now() - t0) * 1000;
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify({ text, area: c.area, harmType: c.harmType, unsafe: c.unsafe, threshold: c.threshold, flagged: c.flagged, decision: c.policy.action, rule: c.policy.rule, lang: c.policy.lang, policy: c.policy.text, micros: us })}\n`);
+    return 0;
+  }
+  process.stdout.write(`area: ${c.area} (${c.harmType})\nunsafe: ${c.unsafe.toFixed(4)} (threshold ${c.threshold.toFixed(4)}: ${c.flagged ? "flagged" : "not flagged"})\ndecision: ${c.policy.action} (${c.policy.rule})\n`);
+  if (c.policy.text !== "") process.stdout.write(`policy text (${c.policy.lang}, ${c.policy.action === "care" ? `${c.policy.placement} the answer` : "instead of the answer"}):\n${c.policy.text}\n`);
+  return 0;
+}
+
 export const safety: Command = {
   name: "safety",
   ownHelp: true,
-  summary: "train the Do-Not-Answer safety evaluator (harmful / action classifier)",
+  summary: "train the Do-Not-Answer safety evaluator (harmful / action classifier) and the input/output guard",
   help: HELP,
   async run(argv) {
     const [sub, verb, ...rest] = argv;
@@ -117,7 +210,9 @@ export const safety: Command = {
       process.stdout.write(`${HELP}\n`);
       return sub === undefined ? 2 : 0;
     }
-    if (sub !== "evaluator" || verb !== "train") throw new KotodamaError(`kotodama safety: unknown subcommand '${[sub, verb].filter((x) => x !== undefined).join(" ")}'; expected 'evaluator train'`);
+    if (sub === "guard" && verb === "train") return guardTrain(rest);
+    if (sub === "guard" && verb === "check") return guardCheck(rest);
+    if (sub !== "evaluator" || verb !== "train") throw new KotodamaError(`kotodama safety: unknown subcommand '${[sub, verb].filter((x) => x !== undefined).join(" ")}'; expected 'evaluator train', 'guard train' or 'guard check'`);
     return evaluatorTrain(rest);
   },
 };

@@ -9,6 +9,7 @@ import { parseExample, type InstructExample, type SourceName, type TaskName } fr
 import { assertDisjoint, type HeldOutSet, type SplitsFile } from "./split.js";
 import { buildAsset, buildCefr, buildDoNotAnswer, buildHhRlhf, buildSelfInstruct, type Skip, type SourceResult } from "./tasks.js";
 import { buildAozora, buildTinyStories } from "./derived.js";
+import { buildBorderline } from "./borderline.js";
 
 export interface InstructProgress {
   readonly source: SourceName;
@@ -37,6 +38,7 @@ export const BUILDERS: readonly (readonly [SourceName, Builder])[] = [
   ["aozora", buildAozora],
   ["do-not-answer", buildDoNotAnswer],
   ["hh-rlhf", buildHhRlhf],
+  ["kotodama-borderline", () => buildBorderline()],
 ];
 
 export function resolveDataDir(cfg: InstructConfig): string {

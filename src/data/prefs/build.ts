@@ -12,6 +12,7 @@ import { INSTRUCT_DEFAULTS } from "../instruct/config.js";
 import { readDoNotAnswer, readHhRlhf, type DnaResponse, type DnaRow } from "../instruct/sources.js";
 import { assertDisjoint, doNotAnswerHeldOut, hhRlhfHeldOut, rngFor, stratifiedHoldOut } from "../instruct/split.js";
 import { DNA_PREFERENCE, LICENCES, parseHhDialogue } from "../instruct/tasks.js";
+import { BORDERLINE } from "../instruct/borderline.js";
 import { prefLine, type PrefPair } from "./format.js";
 
 /** The resolved configuration, written to config.json. The seed and the held-out fractions are the instruction
@@ -47,6 +48,33 @@ export interface PrefsData {
 
 const HH = { source: "hh-rlhf", licence: "MIT" } as const;
 const DNA = { source: "do-not-answer", licence: "CC-BY-NC-SA-4.0" } as const;
+const BORDER = { source: "kotodama-borderline", licence: "MIT" } as const;
+
+/** Refusals a borderline prompt should not get (the rejected side of its pairs), in the styles the refusal data
+ *  teaches (Do-Not-Answer's action 0 and 4 answers), taken round robin. */
+export const REFUSALS = {
+  en: [
+    "Sorry, but I can't assist with that.",
+    "I'm sorry, but I cannot help with that request.",
+    "As an AI, I can't provide information that could be used to cause harm.",
+    "I apologize, but I'm not able to answer that.",
+    "I'm sorry, but I can't provide guidance on that.",
+  ],
+  ja: ["申し訳ありませんが、その質問にはお答えできません。", "すみませんが、そのお手伝いはできません。"],
+} as const;
+
+/** Borderline pairs (instruct/borderline.ts): on a prompt that sounds risky and is not, its helpful answer is
+ *  preferred to a refusal. All are training pairs: XSTest's safe prompts are the held-out test of this direction. */
+export function borderlinePairs(): Pair[] {
+  let en = 0, ja = 0;
+  return BORDERLINE.flatMap(([kind, items]) =>
+    items.map(([prompt, answer], i): Pair => {
+      const japanese = /[\u3040-\u30ff\u4e00-\u9fff]/.test(prompt);
+      const rejected = japanese ? REFUSALS.ja[ja++ % REFUSALS.ja.length]! : REFUSALS.en[en++ % REFUSALS.en.length]!;
+      return { messages: [{ role: "user", content: prompt }], chosen: answer, rejected, id: `kotodama-borderline:${kind}/${i}`, ...BORDER, tags: [kind] };
+    }),
+  );
+}
 
 /** An HH-RLHF line as a pair: both dialogues parsed, the same turns before the last assistant turn, and
  *  different last turns; else the reason it is skipped. */
@@ -116,6 +144,7 @@ export function buildPrefs(cfg: PrefsConfig): PrefsData {
     }
   }
   assertDisjoint(used, dnaHeld, "data prefs: do-not-answer");
+  train.push(...borderlinePairs());
   assertDisjoint(train.map((p) => p.id!), new Set(heldOut.map((p) => p.id!)), "data prefs");
   return {
     config: cfg,
@@ -123,6 +152,7 @@ export function buildPrefs(cfg: PrefsConfig): PrefsData {
     heldOut,
     rules: {
       "hh-rlhf": `the instruction data's held-out dialogues (split.ts hhRlhfHeldOut: a seeded ${cfg.hhRlhf.heldOutFraction} of the well-formed chosen dialogues of harmless-base/test)`,
+      "kotodama-borderline": "none held out: XSTest's safe prompts are the test of answering rather than refusing",
       "do-not-answer": `the safety evaluation's held-out prompts (split.ts doNotAnswerHeldOut, ${cfg.doNotAnswer.heldOutFraction} of every stratum) are left out entirely; of the other prompts with pairs, a seeded ${cfg.doNotAnswer.prefsHeldOutFraction} per risk area hold out their pairs`,
     },
     skipped,
@@ -142,6 +172,7 @@ export interface PrefsManifest {
 
 const ATTRIBUTION: Readonly<Record<string, string>> = {
   "hh-rlhf": "Anthropic HH-RLHF (Bai et al. 2022, arXiv:2204.05862), anthropics/hh-rlhf harmless-base/test; MIT",
+  "kotodama-borderline": "borderline prompts written for kotodama (src/data/instruct/borderline.ts); MIT",
   "do-not-answer": "Do-Not-Answer (Wang et al. 2023, arXiv:2308.13387), via kunishou/do-not-answer-ja datasets/data_en.csv; CC BY-NC-SA 4.0 (non-commercial, share-alike)",
 };
 
@@ -162,7 +193,7 @@ export function writePrefs(outDir: string, d: PrefsData): PrefsManifest {
     files.push({ path, pairs: ps.length, sha256: sha256(text) });
   }
   const licences = Object.fromEntries(
-    [HH, DNA].map((s) => [s.source, { licence: s.licence, nonCommercial: LICENCES[s.licence]?.nonCommercial ?? true, attribution: ATTRIBUTION[s.source]! }]),
+    [HH, DNA, BORDER].map((s) => [s.source, { licence: s.licence, nonCommercial: LICENCES[s.licence]?.nonCommercial ?? true, attribution: ATTRIBUTION[s.source]! }]),
   );
   const manifest: PrefsManifest = {
     version: 1,

@@ -12,7 +12,7 @@ import { INSTRUCT_DEFAULTS } from "../instruct/config.js";
 import { buildHhRlhf } from "../instruct/tasks.js";
 import { readDoNotAnswer } from "../instruct/sources.js";
 import { doNotAnswerHeldOutIds } from "../instruct/split.js";
-import { buildPrefs, dnaPairs, hhPair, prefsConfig, writePrefs } from "./build.js";
+import { borderlinePairs, buildPrefs, dnaPairs, hhPair, prefsConfig, writePrefs } from "./build.js";
 import { parsePrefs, prefLine, readPrefsFile } from "./format.js";
 
 test("prefs reader: prompt and messages lines, ties and skips counted apart, optional label fields", () => {
@@ -71,7 +71,9 @@ test("data prefs on ../shared/data: splits disjoint and agreeing with the instru
   const train = readPrefsFile(join(out, "train.jsonl")).pairs;
   const held = readPrefsFile(join(out, "heldout.jsonl")).pairs;
   assert.equal(train.length, d.train.length);
-  assert.equal(m.counts.train["hh-rlhf"]! + m.counts.train["do-not-answer"]!, train.length);
+  assert.equal(m.counts.train["hh-rlhf"]! + m.counts.train["do-not-answer"]! + m.counts.train["kotodama-borderline"]!, train.length);
+  assert.equal(m.counts.train["kotodama-borderline"], borderlinePairs().length);
+  assert.equal(m.counts.heldout["kotodama-borderline"], undefined, "borderline pairs are never held out (XSTest is their test)");
   assert.equal(m.counts.heldout["hh-rlhf"]! + m.counts.heldout["do-not-answer"]!, held.length);
   assert.ok(m.counts.heldout["do-not-answer"]! > 20, "Do-Not-Answer pairs held out for scoring preference models");
   assert.ok(held.length > 200 && train.length > 2000, `${train.length} train, ${held.length} held out`);

@@ -32,6 +32,7 @@ export const SOURCE_LICENCES: Readonly<Record<SourceName | "xstest" | "jglue", S
   asset: lic("CC-BY-NC-4.0"),
   "do-not-answer": lic("CC-BY-NC-SA-4.0"),
   "hh-rlhf": lic("MIT"),
+  "kotodama-borderline": lic("MIT"),
   xstest: lic("CC-BY-4.0"),
   jglue: lic("CC-BY-SA-4.0"),
 };
@@ -54,6 +55,7 @@ export const TASK_SOURCES: Readonly<Record<TaskName, SourceName>> = {
   "ja-quotes": "aozora",
   "safety-refusal": "do-not-answer",
   "hh-harmless": "hh-rlhf",
+  borderline: "kotodama-borderline",
 };
 
 /** The sources npm start's SFT stage trains on (its tasks' sources, each once). */

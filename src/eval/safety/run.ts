@@ -95,20 +95,26 @@ export function localResponder(model: InferModel, o: { readonly batch?: number; 
   };
 }
 
+/** Each (prompt, response) judged: safe, action and harmful by the judge; refused by the judge, except on XSTest
+ *  prompts, where the XSTest classifier decides refused and partial (it agrees with people far better there). */
+export function judgeRows(prompts: readonly SafetyPrompt[], responses: readonly string[], judge: SafetyJudge, xsc: XstestClassifier): JudgedRow[] {
+  const verdicts = judge.judge(prompts.map((p, i) => ({ prompt: p.prompt, response: responses[i]! })));
+  return prompts.map((p, i) => {
+    const v = verdicts[i]!, response = responses[i]!;
+    if (p.set !== "xstest") return { ...p, response, safe: v.safe, refused: v.refused, action: v.action, harmful: v.harmful };
+    const c = xsc.classify(p.prompt, response);
+    return { ...p, response, safe: v.safe, refused: isRefusal(c), partial: c === "partial_refusal", xstestClass: c, action: v.action, harmful: v.harmful };
+  });
+}
+
 export async function evaluateSafety(o: SafetyEvalOptions): Promise<SafetyEvalResult> {
   const t0 = performance.now();
   const maxNewTokens = o.maxNewTokens ?? 64;
   if (o.prompts.length === 0) throw new KotodamaError("eval safety: no prompts to evaluate");
   const answers = await o.responder.answer(o.prompts.map((p) => [{ role: "user", content: p.prompt }]), { maxTokens: maxNewTokens, seed: o.seed ?? 0, onProgress: (d) => o.onProgress?.(d, o.prompts.length) });
   if (answers.length !== o.prompts.length) throw new KotodamaError(`eval safety: ${o.responder.name} gave ${answers.length} answers to ${o.prompts.length} prompts`);
-  const verdicts = o.judge.judge(o.prompts.map((p, i) => ({ prompt: p.prompt, response: answers[i]!.text })));
   const xsc = o.xstestClassifier ?? stringMatchClassifier;
-  const rows: JudgedRow[] = o.prompts.map((p, i) => {
-    const v = verdicts[i]!, response = answers[i]!.text;
-    if (p.set !== "xstest") return { ...p, response, safe: v.safe, refused: v.refused, action: v.action, harmful: v.harmful };
-    const c = xsc.classify(p.prompt, response);
-    return { ...p, response, safe: v.safe, refused: isRefusal(c), partial: c === "partial_refusal", xstestClass: c, action: v.action, harmful: v.harmful };
-  });
+  const rows = judgeRows(o.prompts, answers.map((a) => a.text), o.judge, xsc);
   const generatedTokens = answers.reduce((s, a) => s + a.generatedTokens, 0);
   return {
     rows, answers, summary: summarizeSafety(rows), judge: o.judge.name, xstestClassifier: xsc.name, responder: o.responder.name,

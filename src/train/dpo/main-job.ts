@@ -21,6 +21,7 @@ export const MAIN_JOB_DPO = {
   maxChars: 1500,
   dnaPairs: 160,
   hhPairs: 40,
+  borderlinePairs: 1000,
   valPairs: 24,
   settings: { maxSteps: 50, lr: 2e-4, batchSize: 4, context: 256, beta: 0.1 } satisfies DpoSettings,
 } as const;
@@ -37,7 +38,7 @@ export interface MainJobDpoOptions {
   readonly dataDir?: string | null;
   /** Overrides (tests: a tiny model's context and a few steps). */
   readonly settings?: DpoSettings;
-  readonly sizes?: Partial<Record<"dnaPairs" | "hhPairs" | "valPairs", number>>;
+  readonly sizes?: Partial<Record<"dnaPairs" | "hhPairs" | "borderlinePairs" | "valPairs", number>>;
 }
 
 export interface MainJobDpoResult {
@@ -53,7 +54,7 @@ const chars = (p: Pair): number => p.messages.reduce((n, m) => n + m.content.len
 export function mainJobDpo(o: MainJobDpoOptions): MainJobDpoResult {
   const prefs = buildPrefs(prefsConfig(o.dataDir ?? null));
   const short = (xs: readonly Pair[], source: string, n: number): Pair[] => xs.filter((p) => p.source === source && chars(p) <= MAIN_JOB_DPO.maxChars).slice(0, n);
-  const train = [...short(prefs.train, "do-not-answer", o.sizes?.dnaPairs ?? MAIN_JOB_DPO.dnaPairs), ...short(prefs.train, "hh-rlhf", o.sizes?.hhPairs ?? MAIN_JOB_DPO.hhPairs)];
+  const train = [...short(prefs.train, "do-not-answer", o.sizes?.dnaPairs ?? MAIN_JOB_DPO.dnaPairs), ...short(prefs.train, "hh-rlhf", o.sizes?.hhPairs ?? MAIN_JOB_DPO.hhPairs), ...short(prefs.train, "kotodama-borderline", o.sizes?.borderlinePairs ?? MAIN_JOB_DPO.borderlinePairs)];
   const val = short(prefs.heldOut, "hh-rlhf", o.sizes?.valPairs ?? MAIN_JOB_DPO.valPairs);
   const dir = join(o.outDir, "data");
   mkdirSync(dir, { recursive: true });

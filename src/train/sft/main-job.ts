@@ -21,6 +21,8 @@ export interface MainJobSftOptions {
   readonly log: (line: string) => void;
   /** Training examples per task (default MAIN_JOB_SFT.perTask). */
   readonly perTask?: number;
+  /** The tasks trained on (default MAIN_JOB_TASKS). */
+  readonly tasks?: readonly TaskName[];
   /** Overrides of MAIN_JOB_SFT.settings (tests: a tiny model's context). */
   readonly settings?: SftSettings;
   /** Already built instruction data (default: built from ../shared/data with the default config). */
@@ -37,8 +39,10 @@ export interface MainJobSftResult {
   readonly data: InstructData;
 }
 
-/** Tasks the 256-token default model can hold (HH-RLHF dialogues and Self-Instruct tasks run longer). */
-export const MAIN_JOB_TASKS: readonly TaskName[] = ["cefr-level", "simplify", "story-words", "story-continue", "ja-continue", "safety-refusal"];
+/** Tasks the 256-token default model can hold (HH-RLHF dialogues run longer; a third of Self-Instruct's
+ *  instances do too and are left out by maxChars). Refusals alone would teach "a question → refuse": the
+ *  borderline prompts and Self-Instruct's short tasks are questions that get answers. */
+export const MAIN_JOB_TASKS: readonly TaskName[] = ["cefr-level", "simplify", "story-words", "story-continue", "ja-continue", "safety-refusal", "borderline", "self-instruct"];
 
 /** The stage's settings: 300 short examples per task; an example's text at most 500 characters (the default
  *  model's 256 tokens hold ≈ 600–1000); 8 held-out examples per task for the validation loss. */
@@ -56,14 +60,15 @@ const line = (e: InstructExample): string => JSON.stringify({ messages: e.messag
 export function mainJobSft(o: MainJobSftOptions): MainJobSftResult {
   const data = o.data ?? buildInstructData({ ...INSTRUCT_DEFAULTS, seed: o.seed });
   const pick = (xs: readonly InstructExample[], n: number): InstructExample[] => xs.filter((e) => exampleChars(e) <= MAIN_JOB_SFT.maxChars).slice(0, n);
-  const train = MAIN_JOB_TASKS.flatMap((t) => pick(data.train.filter((e) => e.task === t), o.perTask ?? MAIN_JOB_SFT.perTask));
-  const val = MAIN_JOB_TASKS.flatMap((t) => pick(data.heldOut.get(t) ?? [], MAIN_JOB_SFT.valPerTask));
+  const tasks = o.tasks ?? MAIN_JOB_TASKS;
+  const train = tasks.flatMap((t) => pick(data.train.filter((e) => e.task === t), o.perTask ?? MAIN_JOB_SFT.perTask));
+  const val = tasks.flatMap((t) => pick(data.heldOut.get(t) ?? [], MAIN_JOB_SFT.valPerTask));
   const dir = join(o.outDir, "data");
   mkdirSync(dir, { recursive: true });
   const trainPath = join(dir, "train.jsonl"), heldOutPath = join(dir, "heldout.jsonl");
   atomicWrite(trainPath, `${train.map(line).join("\n")}\n`);
   atomicWrite(heldOutPath, `${val.map(line).join("\n")}\n`);
-  o.log(`instruction data: ${train.length} short training examples from ${MAIN_JOB_TASKS.join(", ")} (of ${data.train.length}); ${val.length} held out`);
+  o.log(`instruction data: ${train.length} short training examples from ${tasks.join(", ")} (of ${data.train.length}); ${val.length} held out`);
   const sft = runSft({
     model: o.base, data: [trainPath], valData: [heldOutPath], outDir: o.outDir, backend: o.backend,
     settings: { ...MAIN_JOB_SFT.settings, seed: o.seed, ...o.settings },

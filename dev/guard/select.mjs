@@ -1,0 +1,102 @@
+// Model selection for the guard on its TRAINING data only: the fit part (guard-data.ts) cut into 4 folds
+// (stratified by source and class); for each variant and fold, fit on the other 3 folds, calibrate the per-area
+// thresholds on the calibration part (95 % recall), and count on the left-out fold: risky flagged per source (the
+// risky contrasts, guard-contrast.ts, stand in for XSTest's unsafe prompts), benign flagged per source (borderline = kotodama's look-alikes, the proxy for XSTest's safe prompts), and the ranking AUC of risky vs
+// borderline. XSTest and the held-out Do-Not-Answer prompts are never read. Run after `npx tsc -p tsconfig.json`:
+//   node dev/guard/select.mjs [variant …]      (no argument: every variant below)
+// Not here: the final measurement (kotodama safety guard train).
+import { loadGuardData } from "../../dist/src/safety/guard-data.js";
+import { fitAndCalibrate } from "../../dist/src/safety/guard-train.js";
+import { GUARD_DEFAULTS } from "../../dist/src/safety/guard-model.js";
+import { scorePrompt } from "../../dist/src/safety/guard-classifier.js";
+import { GUARD_AREAS } from "../../dist/src/safety/guard-taxonomy.js";
+import { rngFor, shuffled } from "../../dist/src/data/instruct/split.js";
+import { sharedPath } from "../../dist/src/util/paths.js";
+
+const base = { ...GUARD_DEFAULTS, contrasts: false };
+const PA = { thresholds: "per-area" };
+const VARIANTS = {
+  "v1 (first guard)": { ...PA, stages: 1, features: "word12+char24", borderline: false, questionForms: false },
+  "v1 + borderline": { ...PA, stages: 1, features: "word12+char24", borderline: true, questionForms: false },
+  "v1 + borderline + ask": { ...PA, stages: 1, features: "word12+char24", borderline: true, questionForms: true },
+  "2-stage, w12+c24, +b +ask": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true },
+  "2-stage, w123+cjk, +b +ask": { ...PA, stages: 2, features: "word123+cjkchar24", borderline: true, questionForms: true },
+  "2-stage, w123+c24, +b +ask": { ...PA, stages: 2, features: "word123+char24", borderline: true, questionForms: true },
+  "1-stage, w123+cjk, +b +ask": { ...PA, stages: 1, features: "word123+cjkchar24", borderline: true, questionForms: true },
+  "2-stage, w12+c24, +b +ask, benign×3": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, benignWeight: 3 },
+  "2-stage, w12+c24, +b×3 +ask": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, copies: 3 },
+  "2-stage, w12+c24, +b +ask, l2 1e-5": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, l2: 1e-5 },
+  "2-stage, w12+c24, +b +ask, 3 epochs": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, epochs: 3 },
+  "global: 2-stage, w12+c24, +b +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 2-stage, w12+c24, +b +ask +contrasts": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
+  "global: 2-stage, w12+c24, +b×3 +ask +contrasts×3": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global", copies: 3, contrastCopies: 3 },
+  "global: 2-stage, w123+c24, +b +ask +contrasts": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
+  "global: 2-stage, w12+skip+c24, +b +ask": { stages: 2, features: "word12+skip+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 2-stage, w12+skip+c24, +b +ask +contrasts": { stages: 2, features: "word12+skip+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
+  "global: 2-stage, w12+c24, +b×3 +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global", copies: 3 },
+  "global: 2-stage, w123+c24, +b +ask": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 1-stage, w12+c24, +b +ask": { stages: 1, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
+};
+const FOLDS = 4;
+const group = (x) => x.source.split(":")[0];
+
+const dataDir = sharedPath("data");
+const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true });
+const fold = new Map();
+const strata = new Map();
+for (const x of data.fit) {
+  const k = `${group(x)}/${x.label > 0}`;
+  strata.set(k, [...(strata.get(k) ?? []), x]);
+}
+for (const [k, xs] of [...strata].sort()) shuffled(xs, rngFor(1, `guard-select-${k}`)).forEach((x, i) => fold.set(x.source, i % FOLDS));
+
+const auc = (pos, neg) => {
+  let s = 0;
+  for (const p of pos) for (const n of neg) s += p > n ? 1 : p === n ? 0.5 : 0;
+  return s / (pos.length * neg.length);
+};
+const pct = (k, n) => `${((100 * k) / n).toFixed(1)}`;
+
+const want = process.argv.slice(2);
+for (const [name, v] of Object.entries(VARIANTS)) {
+  if (want.length > 0 && !want.some((w) => name.includes(w))) continue;
+  const s = { ...base, ...v };
+  const keep = (x) => (s.borderline || group(x) !== "borderline") && (s.questionForms || group(x) !== "self-instruct-ask") && (s.contrasts || group(x) !== "contrast");
+  const calib = data.calib.filter(keep);
+  const t0 = performance.now();
+  const tally = new Map(), rtally = new Map();
+  const riskyScores = [], borderScores = [];
+  let rk = 0, rn = 0, areaOk = 0;
+  for (let f = 0; f < FOLDS; f++) {
+    const fit = data.fit.filter((x) => fold.get(x.source) !== f && keep(x));
+    for (const x of fit.filter((y) => group(y) === "borderline")) for (let c = 1; c < (v.copies ?? 1); c++) fit.push(x);
+    for (const x of fit.filter((y) => group(y) === "contrast")) for (let c = 1; c < (v.contrastCopies ?? 1); c++) fit.push(x);
+    const test = data.fit.filter((x) => fold.get(x.source) === f);
+    const { prompt, thresholds } = fitAndCalibrate(fit, calib, s);
+    for (const x of test) {
+      const p = scorePrompt(prompt, x.text);
+      const flagged = p.unsafe >= thresholds[GUARD_AREAS.indexOf(p.area)];
+      if (x.label > 0) {
+        rn++;
+        if (flagged) rk++;
+        const e = rtally.get(group(x)) ?? { n: 0, k: 0 };
+        e.n++;
+        if (flagged) e.k++;
+        rtally.set(group(x), e);
+        riskyScores.push(p.unsafe);
+      } else {
+        const g = group(x);
+        const e = tally.get(g) ?? { n: 0, k: 0 };
+        e.n++;
+        if (flagged) e.k++;
+        tally.set(g, e);
+        if (g === "borderline") borderScores.push(p.unsafe);
+      }
+    }
+  }
+  const benign = [...tally.values()].reduce((a, e) => ({ n: a.n + e.n, k: a.k + e.k }), { n: 0, k: 0 });
+  const b = tally.get("borderline");
+  console.log(`${name}: risky recall ${pct(rk, rn)} % (${rn}), benign flagged ${pct(benign.k, benign.n)} %, borderline flagged ${pct(b.k, b.n)} % (${b.k}/${b.n}), AUC risky vs borderline ${auc(riskyScores, borderScores).toFixed(3)}  [${((performance.now() - t0) / 1000).toFixed(0)} s]`);
+  console.log(`    benign flagged by source: ${[...tally].map(([g, e]) => `${g} ${pct(e.k, e.n)}`).join(", ")}`);
+  console.log(`    risky flagged by source: ${[...rtally].map(([g, e]) => `${g} ${pct(e.k, e.n)} (${e.n})`).join(", ")}`);
+}

@@ -1,0 +1,61 @@
+// Tests of the borderline prompts: well-formed examples and pairs, and no overlap with XSTest (the over-refusal
+// test set they must never imitate): no prompt shares a word 4-gram with an XSTest prompt once the question's
+// opening ("how do i", "what's the best way to", …) is set aside. Not here: the refusal data (instruct.test.ts).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sharedOrSkip } from "../../util/paths.js";
+import { parseCsv } from "../csv.js";
+import { BORDERLINE, buildBorderline } from "./borderline.js";
+import { checkConversation } from "./example.js";
+import { borderlinePairs, REFUSALS } from "../prefs/build.js";
+
+const OPENERS = /^(how (do|can|should) (i|we|you)|what('s| is) (the|a) (best|good|fastest) way( of| to)?|what does it mean( to| when)?|what (is|was|are)|what happened (during|at|in)( the)?|why (did|was|do|does|can't|are|is)|where (is|does|did|can)|when (was|did))\s+/;
+const words = (s: string): string[] => s.toLowerCase().replace(/[^a-z0-9' ]+/g, " ").trim().split(/\s+/).filter((w) => w.length > 0);
+function grams(s: string, n: number): Set<string> {
+  const w = words(s.toLowerCase().replace(OPENERS, ""));
+  const out = new Set<string>();
+  for (let i = 0; i + n <= w.length; i++) out.add(w.slice(i, i + n).join(" "));
+  return out;
+}
+
+test("borderline: every example is a well-formed conversation with a unique id; no answer is a refusal", () => {
+  const r = buildBorderline();
+  assert.equal(r.train.length, BORDERLINE.reduce((n, [, xs]) => n + xs.length, 0));
+  assert.equal(r.heldOut.length, 0);
+  assert.equal(new Set(r.train.map((e) => e.id)).size, r.train.length);
+  for (const e of r.train) {
+    checkConversation(e.messages, e.id);
+    assert.doesNotMatch(e.messages[1]!.content, /^(i'm sorry|sorry|i apologi[sz]e|i can't|i cannot|as an ai)|申し訳/i, e.id);
+  }
+});
+
+test("borderline pairs: the answer is chosen over a refusal in the prompt's language", () => {
+  const ps = borderlinePairs();
+  assert.equal(ps.length, buildBorderline().train.length);
+  for (const p of ps) {
+    const ja = /[぀-ヿ一-鿿]/.test(p.messages[0]!.content);
+    assert.ok((ja ? REFUSALS.ja : REFUSALS.en).some((r) => r === p.rejected), p.id);
+    assert.notEqual(p.chosen, p.rejected);
+  }
+});
+
+test("borderline: no prompt is XSTest's or shares a word 4-gram with one past the question's opening", (t) => {
+  const dir = sharedOrSkip(t, "data", "xstest");
+  if (dir === null) return;
+  const rows = parseCsv(readFileSync(join(dir, "xstest_prompts.csv"), "utf8"));
+  const col = rows[0]!.indexOf("prompt");
+  const xs = rows.slice(1).filter((r) => r.length > col).map((r) => r[col]!);
+  assert.equal(xs.length, 450);
+  const seen = new Map<string, string>();
+  for (const x of xs) for (const g of grams(x, 4)) seen.set(g, x);
+  const clashes: string[] = [];
+  for (const [, items] of BORDERLINE) {
+    for (const [p] of items) {
+      assert.ok(!xs.some((x) => x.toLowerCase().trim() === p.toLowerCase().trim()), p);
+      for (const g of grams(p, 4)) if (seen.has(g)) clashes.push(`${p} ~ ${seen.get(g)!} (${g})`);
+    }
+  }
+  assert.deepEqual(clashes, []);
+});

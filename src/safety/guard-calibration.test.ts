@@ -1,0 +1,60 @@
+// Tests of the guard's calibration against hand-computed answers: the threshold reaching a stated recall on a
+// hand-made score list, per-area thresholds (and the pooled fallback for a thin area), and the reliability bins and
+// expected calibration error.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { calibrateAreas, reliability, thresholdForRecall, type ScoredPrompt } from "./guard-calibration.js";
+
+test("thresholdForRecall: the largest threshold keeping ⌈recall·n⌉ positives", () => {
+  const s = [0.9, 0.05, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]; // 10 positives, unsorted
+  assert.equal(thresholdForRecall(s, 0.95), 0.05, "⌈9.5⌉ = 10: all ten, so the lowest score");
+  assert.equal(thresholdForRecall(s, 0.9), 0.1, "9 of 10");
+  assert.equal(thresholdForRecall(s, 0.75), 0.2, "⌈7.5⌉ = 8 of 10");
+  assert.equal(thresholdForRecall(s, 0.1), 0.9, "1 of 10");
+  const twenty = Array.from({ length: 20 }, (_, i) => (i + 1) / 20); // 0.05 … 1
+  const t = thresholdForRecall(twenty, 0.95);
+  assert.equal(t, 0.1, "19 of 20 are ≥ 0.10");
+  assert.equal(twenty.filter((x) => x >= t).length / 20, 0.95);
+  assert.throws(() => thresholdForRecall([], 0.95), /no positive scores/);
+  assert.throws(() => thresholdForRecall([0.5], 1.5), /recall must be in/);
+});
+
+test("calibrateAreas: one threshold per predicted area, pooled for a thin area; recall per true area", () => {
+  const xs: ScoredPrompt[] = [];
+  // Malicious Uses: 10 risky prompts scored 0.1 … 1.0 → 95 % needs all 10 → threshold 0.1.
+  for (let i = 1; i <= 10; i++) xs.push({ unsafe: i / 10, predictedArea: "Malicious Uses", trueArea: "Malicious Uses" });
+  // Information Hazards: 5 risky at 0.6 … 1.0 → threshold 0.6; one of them truly Misinformation.
+  for (let i = 6; i <= 10; i++) xs.push({ unsafe: i / 10, predictedArea: "Information Hazards", trueArea: i === 6 ? "Misinformation Harms" : "Information Hazards" });
+  // Two risky Misinformation prompts only (fewer than 5): pooled threshold over all 17 risky: ⌈16.15⌉ = 17 → 0.1.
+  xs.push({ unsafe: 0.3, predictedArea: "Misinformation Harms", trueArea: "Misinformation Harms" });
+  xs.push({ unsafe: 0.05, predictedArea: "Misinformation Harms", trueArea: "Misinformation Harms" });
+  // Benign: one flagged under Information Hazards (0.7 ≥ 0.6), one not (0.5 < 0.6).
+  xs.push({ unsafe: 0.7, predictedArea: "Information Hazards", trueArea: null }, { unsafe: 0.5, predictedArea: "Information Hazards", trueArea: null });
+  const c = calibrateAreas(xs, 0.95);
+  const by = Object.fromEntries(c.map((a) => [a.area, a]));
+  assert.equal(by["Malicious Uses"]!.threshold, 0.1);
+  assert.equal(by["Information Hazards"]!.threshold, 0.6);
+  assert.equal(by["Misinformation Harms"]!.threshold, 0.05, "pooled: the lowest of the 17 risky scores");
+  assert.equal(by["Misinformation Harms"]!.recall, 1, "0.6 ≥ 0.6 (Information threshold), 0.3 and 0.05 ≥ 0.05");
+  assert.equal(by["Information Hazards"]!.falsePositives, 1);
+  assert.equal(by["Malicious Uses"]!.recall, 1);
+  assert.ok(Number.isNaN(by["Human-Chatbot Interaction Harms"]!.recall), "no prompts of that true area");
+  // Global: the pooled 0.05 for every area; all 17 risky flagged, and both benign prompts (0.7, 0.5 ≥ 0.05).
+  const gl = calibrateAreas(xs, 0.95, "global");
+  assert.deepEqual(gl.map((a) => a.threshold), [0.05, 0.05, 0.05, 0.05, 0.05]);
+  assert.equal(gl.find((a) => a.area === "Information Hazards")!.falsePositives, 2);
+  // 90 % of 17 = 15.3 → the 16th highest of the 17 risky scores (1, 1, .9, .9, .8, .8, .7, .7, .6, .6, .5, .4, .3,
+  // .3, .2, .1, .05) is 0.1.
+  assert.equal(calibrateAreas(xs, 0.9, "global")[0]!.threshold, 0.1);
+});
+
+test("reliability: bins and ECE by hand", () => {
+  // Bin [0, 0.5): predictions 0.1, 0.3 (mean 0.2), labels 0, 1 (observed 0.5); bin [0.5, 1]: 0.8, 1.0 (mean 0.9), labels 1, 1.
+  const r = reliability([0.1, 0.3, 0.8, 1.0], [0, 1, 1, 1], 2);
+  assert.equal(r.bins.length, 2);
+  assert.deepEqual(r.bins.map((b) => b.n), [2, 2]);
+  assert.ok(Math.abs(r.bins[0]!.predicted - 0.2) < 1e-12 && r.bins[0]!.observed === 0.5);
+  assert.ok(Math.abs(r.bins[1]!.predicted - 0.9) < 1e-12 && r.bins[1]!.observed === 1);
+  assert.ok(Math.abs(r.ece - (0.5 * 0.3 + 0.5 * 0.1)) < 1e-12, "ECE = ½·|0.2 − 0.5| + ½·|0.9 − 1|");
+  assert.ok(Number.isNaN(reliability([0.1], [0], 4).bins[3]!.predicted), "an empty bin has no mean");
+});

@@ -1,0 +1,65 @@
+// Tests of the guard's training data against ../shared/data (skipped when it is absent): no held-out Do-Not-Answer
+// prompt and no XSTest prompt is ever among the training or calibration prompts, every non-held-out Do-Not-Answer
+// prompt is, every borderline prompt (borderline.ts) is, as benign, the fit and calibration parts are disjoint, and
+// the split is the same for the same seed.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { dnaHeldOutPrompts, readXstest } from "../eval/safety/prompts.js";
+import { sharedPath } from "../util/paths.js";
+import { BORDERLINE } from "../data/instruct/borderline.js";
+import { RISKY_CONTRASTS } from "./guard-contrast.js";
+import { loadGuardData } from "./guard-data.js";
+
+const dataDir = sharedPath("data");
+const opts = { seed: 1, calibFraction: 0.25, maxWiki: 300, maxJa: 100, borderline: true, questionForms: true, contrasts: true };
+
+test("guard data: never the held-out Do-Not-Answer prompts or XSTest; fit and calibration disjoint", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+  const d = loadGuardData(dataDir!, opts);
+  const texts = new Set([...d.fit, ...d.calib].map((x) => x.text.trim()));
+  const held = dnaHeldOutPrompts(dataDir!);
+  assert.equal(held.length, 187);
+  for (const p of held) assert.ok(!texts.has(p.prompt.trim()), `held-out prompt ${p.id} is in the guard's data`);
+  for (const p of readXstest(dataDir!)) assert.ok(!texts.has(p.prompt.trim()), `XSTest ${p.id} is in the guard's data`);
+  assert.equal(d.sources["do-not-answer (non-held-out)"], 939 - 187);
+  const fitIds = new Set(d.fit.map((x) => x.source));
+  assert.ok(d.calib.every((x) => !fitIds.has(x.source)));
+  const dnaCalib = d.calib.filter((x) => x.source.startsWith("dna:")).length;
+  assert.ok(Math.abs(dnaCalib - 0.25 * 752) < 12, `about a quarter of the DNA prompts calibrate (${dnaCalib})`);
+  assert.deepEqual(loadGuardData(dataDir!, opts).calib.map((x) => x.source), d.calib.map((x) => x.source), "same seed, same split");
+});
+
+test("guard data: every borderline prompt is a benign example (split between fit and calibration), none when off", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+  const d = loadGuardData(dataDir!, opts);
+  const all = [...d.fit, ...d.calib];
+  const borderline = BORDERLINE.flatMap(([, items]) => items.map(([q]) => q));
+  assert.ok(borderline.length >= 120, `the borderline set has ${borderline.length} prompts`);
+  assert.equal(d.sources["kotodama borderline (borderline.ts)"], borderline.length);
+  const byText = new Map(all.map((x) => [x.text, x]));
+  for (const q of borderline) {
+    const x = byText.get(q);
+    assert.ok(x !== undefined, `borderline prompt missing: ${q}`);
+    assert.equal(x.label, 0, `borderline prompt not benign: ${q}`);
+  }
+  const inCalib = d.calib.filter((x) => x.source.startsWith("borderline:")).length;
+  assert.ok(Math.abs(inCalib - 0.25 * borderline.length) <= 8, `about a quarter calibrate (${inCalib})`);
+  // The question forms of Self-Instruct are benign too, and read like Do-Not-Answer's openings.
+  const ask = all.filter((x) => x.source.startsWith("self-instruct-ask:"));
+  assert.ok(ask.length > 200 && ask.every((x) => x.label === 0 && /^(Can you|Could you help me|How do I|What is the best way to|I want to) /.test(x.text)));
+  const off = loadGuardData(dataDir!, { ...opts, borderline: false, questionForms: false, contrasts: false });
+  assert.ok([...off.fit, ...off.calib].every((x) => !x.source.startsWith("borderline:") && !x.source.startsWith("self-instruct-ask:") && !x.source.startsWith("contrast:")));
+});
+
+test("guard data: the risky contrasts are risky examples and share no word 4-gram with an XSTest prompt", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+  const d = loadGuardData(dataDir!, opts);
+  const mine = [...d.fit, ...d.calib].filter((x) => x.source.startsWith("contrast:"));
+  assert.equal(mine.length, RISKY_CONTRASTS.length);
+  assert.ok(mine.every((x) => x.label > 0));
+  // The question's opening ("how do i", "what is the best way to") set aside, as borderline.test.ts does.
+  const OPENERS = /^(how (do|can|should) (i|we|you)|what('s| is) (the|a) (best|good|fastest|easiest) way( of| to)?|what (is|was|are)|where (is|does|did|can|should)|why (are|should|do|is))\s+/;
+  const grams = (t: string): string[] => {
+    const w = t.toLowerCase().replace(/[^a-z0-9' ]+/g, " ").trim().replace(OPENERS, "").split(/\s+/);
+    return w.slice(3).map((_, i) => w.slice(i, i + 4).join(" "));
+  };
+  const xs = new Set(readXstest(dataDir!).flatMap((p) => grams(p.prompt)));
+  for (const c of RISKY_CONTRASTS) for (const g of grams(c.text)) assert.ok(!xs.has(g), `'${c.text}' shares '${g}' with XSTest`);
+});

@@ -1,0 +1,130 @@
+// The guard's training and calibration prompts. Risky: Do-Not-Answer's prompts with their harm types, ONLY those
+// outside the project's held-out 20 % (doNotAnswerHeldOut, the prompts `eval safety` and the guard's measurement
+// use), plus the hand-written Japanese ones (guard-ja.ts). Benign: Self-Instruct's 427 instructions (alone and with
+// their first input, and some in the question forms risky prompts take: "Can you …?", "How do I …?"), CEFR-SP's
+// SCoRE learner questions, Wikipedia sentences (ASSET valid originals and CEFR-SP Wiki-Auto train), some as
+// questions about them, JCommonsenseQA questions (Japanese), the Japanese benign requests, and kotodama's
+// borderline prompts (src/data/instruct/borderline.ts: safe questions with risky words, "How do I kill the moss on
+// my patio?"), the look-alikes that teach the classifier a word is not the harm; and, risky, their twins aimed at
+// people (guard-contrast.ts). XSTest is never read here: it is
+// the over-refusal test set. Each source is split, stratified by class,
+// into the fit part and the calibration part (calibFraction). Not here: features or the model
+// (guard-classifier.ts).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readAsset, readCefr, readDoNotAnswer, readSelfInstruct } from "../data/instruct/sources.js";
+import { doNotAnswerHeldOut, rngFor, shuffled, stratifiedHoldOut } from "../data/instruct/split.js";
+import { INSTRUCT_DEFAULTS } from "../data/instruct/config.js";
+import { BORDERLINE } from "../data/instruct/borderline.js";
+import { FormatError, KotodamaError } from "../util/errors.js";
+import { RISKY_CONTRASTS } from "./guard-contrast.js";
+import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
+import { harmTypeClass } from "./guard-taxonomy.js";
+
+export interface GuardExample {
+  readonly text: string;
+  /** 0 benign, 1 + i harm type i (guard-taxonomy.ts). */
+  readonly label: number;
+  readonly source: string;
+}
+
+export interface GuardDataOptions {
+  readonly seed: number;
+  /** Share of each source (per class) kept apart from the fit to calibrate the thresholds. */
+  readonly calibFraction: number;
+  /** Wikipedia sentences at most (ASSET + Wiki-Auto), a seeded sample. */
+  readonly maxWiki: number;
+  /** JCommonsenseQA questions at most, a seeded sample. */
+  readonly maxJa: number;
+  /** Add the borderline prompts (borderline.ts) as benign. */
+  readonly borderline: boolean;
+  /** Add Self-Instruct's instructions again in question form ("Can you …?", "How do I …?") as benign. */
+  readonly questionForms: boolean;
+  /** Add the borderline prompts' risky twins (guard-contrast.ts) as risky. */
+  readonly contrasts: boolean;
+}
+
+export interface GuardData {
+  readonly fit: readonly GuardExample[];
+  readonly calib: readonly GuardExample[];
+  /** Examples per source, fit + calibration. */
+  readonly sources: Readonly<Record<string, number>>;
+  /** The Do-Not-Answer ids left out (held out for the measurement). */
+  readonly heldOutIds: readonly string[];
+}
+
+/** CEFR-SP's tokenised text ("Is that your bike ?") back to plain text. */
+const detok = (s: string): string => s.replace(/ ([?.!,;:'%)])/g, "$1").replace(/([($]) /g, "$1").replace(/ n't/g, "n't").replace(/`` | ''/g, '"');
+
+/** Templates that turn a statement into a benign request about it (the statement's words are the content). */
+/** Question forms of an instruction, the shapes Do-Not-Answer's prompts take, so that the shape alone is not read
+ *  as risk ("Write a poem about rain." → "Can you write a poem about rain?"). */
+const ASK = [(s: string) => `Can you ${s}?`, (s: string) => `Could you help me ${s}?`, (s: string) => `How do I ${s}?`, (s: string) => `What is the best way to ${s}?`, (s: string) => `I want to ${s}. How should I do it?`];
+const asClause = (instruction: string): string | null => {
+  const t = instruction.trim().replace(/[.!?:]+$/, "");
+  if (t.includes("\n") || t.length > 140 || !/^[A-Z][a-z]+ /.test(t)) return null;
+  return t[0]!.toLowerCase() + t.slice(1);
+};
+
+const ABOUT = [(s: string) => `Explain this sentence: ${s}`, (s: string) => `Summarize in simple words: ${s}`, (s: string) => `Is the following true? ${s}`, (s: string) => `Rewrite this sentence more simply: ${s}`, (s: string) => s];
+
+function readJcqa(file: string): string[] {
+  return readFileSync(file, "utf8").split("\n").flatMap((line, i) => {
+    if (line.trim() === "") return [];
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw new FormatError(`${file}:${i + 1}`, `not valid JSON: ${(e as Error).message}`);
+    }
+    const q = (v as { question?: unknown }).question;
+    if (typeof q !== "string" || q.trim() === "") throw new FormatError(`${file}:${i + 1}`, "field 'question' must be a non-empty string");
+    return [q.trim()];
+  });
+}
+
+/** Reads the sources under dataDir (../shared/data) and splits them into fit and calibration parts. */
+export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
+  const need = (p: string): string => {
+    const f = join(dataDir, p);
+    if (!existsSync(f)) throw new KotodamaError(`guard data: ${f} is absent (expected under --data-dir, default ../shared/data)`);
+    return f;
+  };
+  const dnaFile = need("do-not-answer/do_not_answer_en.csv");
+  const rows = readDoNotAnswer(dnaFile);
+  const held = doNotAnswerHeldOut(rows, INSTRUCT_DEFAULTS.seed, INSTRUCT_DEFAULTS.doNotAnswer.heldOutFraction);
+  const groups: { source: string; items: GuardExample[] }[] = [];
+  const add = (source: string, items: GuardExample[]): void => void groups.push({ source, items });
+  add("do-not-answer (non-held-out)", rows.filter((r) => !held.has(r.id)).map((r, i) => ({ text: r.question, label: harmTypeClass(r.typesOfHarm, `${dnaFile}: record ${i + 1} (id ${r.id})`), source: `dna:${r.id}` })));
+  if (o.contrasts) add("risky contrasts (guard-contrast.ts)", RISKY_CONTRASTS.map((x, i) => ({ text: x.text, label: harmTypeClass(x.type, `guard-contrast.ts RISKY_CONTRASTS[${i}]`), source: `contrast:${i}` })));
+  add("japanese risky (guard-ja.ts)", JA_RISKY.map((x, i) => ({ text: x.text, label: harmTypeClass(x.type, `guard-ja.ts JA_RISKY[${i}]`), source: `ja-risky:${i}` })));
+  add("japanese benign (guard-ja.ts)", JA_BENIGN.map((t, i) => ({ text: t, label: 0, source: `ja-benign:${i}` })));
+  const si = [...readSelfInstruct(need("self-instruct/seed_tasks.jsonl")), ...readSelfInstruct(need("self-instruct/user_oriented_instructions.jsonl"))];
+  add("self-instruct", si.flatMap((t) => {
+    const inp = t.instances[0]!.input.trim();
+    return [{ text: t.instruction, label: 0, source: `self-instruct:${t.id}` }, ...(inp === "" ? [] : [{ text: `${t.instruction}\n${inp}`, label: 0, source: `self-instruct:${t.id}:input` }])];
+  }));
+  if (o.questionForms) {
+    add("self-instruct, question forms", si.flatMap((t, i) => {
+      const c = asClause(t.instruction);
+      return c === null ? [] : [{ text: ASK[i % ASK.length]!(c), label: 0, source: `self-instruct-ask:${t.id}` }];
+    }));
+  }
+  if (o.borderline) add("kotodama borderline (borderline.ts)", BORDERLINE.flatMap(([kind, items]) => items.map(([q], i) => ({ text: q, label: 0, source: `borderline:${kind}/${i}` }))));
+  const score = ["train", "dev", "test"].flatMap((s) => readCefr(need(`cefr-sp/SCoRE/CEFR-SP_SCoRE_${s}.txt`)));
+  add("cefr-sp SCoRE questions", score.filter((r) => r.sentence.includes("?")).map((r, i) => ({ text: detok(r.sentence), label: 0, source: `score:${i}` })));
+  const wikiRng = rngFor(o.seed, "guard-wiki");
+  const wiki = [...readAsset(join(dataDir, "asset", "dataset"), "valid").map((r) => r.original), ...readCefr(need("cefr-sp/Wiki-Auto/CEFR-SP_Wikiauto_train.txt")).map((r) => detok(r.sentence))];
+  add("wikipedia sentences (asset, wiki-auto)", shuffled(wiki, wikiRng).slice(0, o.maxWiki).map((s, i) => ({ text: ABOUT[i % ABOUT.length]!(s), label: 0, source: `wiki:${i}` })));
+  const jcqa = readJcqa(need("jglue/jcommonsenseqa-v1.3/train-v1.3.json"));
+  add("jcommonsenseqa questions", shuffled(jcqa, rngFor(o.seed, "guard-jcqa")).slice(0, o.maxJa).map((q, i) => ({ text: q, label: 0, source: `jcqa:${i}` })));
+
+  const fit: GuardExample[] = [], calib: GuardExample[] = [];
+  const sources: Record<string, number> = {};
+  for (const g of groups) {
+    sources[g.source] = g.items.length;
+    const hold = stratifiedHoldOut(g.items, (x) => String(x.label), (x) => x.source, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));
+    for (const x of g.items) (hold.has(x.source) ? calib : fit).push(x);
+  }
+  return { fit, calib, sources, heldOutIds: [...held].sort((a, b) => Number(a) - Number(b)) };
+}

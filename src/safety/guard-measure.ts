@@ -1,0 +1,117 @@
+// Measuring a guard on prompts it never saw: the held-out Do-Not-Answer prompts (dnaHeldOutPrompts: recall and
+// precision per area), XSTest's 200 unsafe prompts (recall) and 250 safe ones (the over-refusal the guard adds:
+// flagged, and blocked = refused or redirected without calling the model), per XSTest type; the response
+// classifier on the held-out Do-Not-Answer responses; the time per check. Not here: training (guard-train.ts),
+// files (guard-run.ts).
+import { dnaHeldOutPrompts, readXstest, type SafetyPrompt } from "../eval/safety/prompts.js";
+import { loadDnaSplit } from "./dna.js";
+import { checkInput, checkOutput, type Guard, type InputCheck } from "./guard-model.js";
+import { GUARD_AREAS, type GuardArea } from "./guard-taxonomy.js";
+
+export interface AreaMetrics {
+  readonly area: GuardArea;
+  /** Held-out Do-Not-Answer prompts of this area. */
+  readonly n: number;
+  /** Share of them flagged (whatever area the guard named). */
+  readonly recall: number;
+  /** Of the prompts flagged with this area among held-out DNA + XSTest safe, the share truly of this area. */
+  readonly precision: number;
+  /** Share of them the guard put in this area. */
+  readonly areaAccuracy: number;
+}
+
+export interface Rate {
+  readonly n: number;
+  readonly k: number;
+  readonly rate: number;
+}
+
+export interface GuardMeasurement {
+  readonly areas: readonly AreaMetrics[];
+  /** All held-out DNA prompts flagged. */
+  readonly dnaRecall: Rate;
+  readonly xstestUnsafeRecall: Rate;
+  /** Held-out DNA + XSTest unsafe. */
+  readonly heldOutRecall: Rate;
+  /** XSTest safe prompts flagged (any policy: the strict over-refusal added). */
+  readonly xstestSafeFlagged: Rate;
+  /** XSTest safe prompts refused or redirected (the model never answers). */
+  readonly xstestSafeBlocked: Rate;
+  readonly xstestSafeByType: readonly { readonly type: string; readonly n: number; readonly flagged: number }[];
+  readonly xstestUnsafeByType: readonly { readonly type: string; readonly n: number; readonly flagged: number }[];
+  readonly policyMix: Readonly<Record<string, number>>;
+  /** Response classifier on the 1,122 held-out DNA responses at its threshold. */
+  readonly output: { readonly n: number; readonly harmful: number; readonly precision: number; readonly recall: number; readonly falsePositiveRate: number };
+  readonly latency: { readonly inputMeanUs: number; readonly inputP95Us: number; readonly outputMeanUs: number; readonly checks: number };
+  /** The trade-off with one global threshold on the unsafe score instead of the calibrated ones: the lowest
+   *  threshold that flags at most 10 % of XSTest's safe prompts, and the held-out recall it leaves (DNA + XSTest
+   *  unsafe). Read from the test sets themselves, so it is a diagnosis (how far the goal is), not a setting. */
+  readonly atTenPercentOverRefusal: { readonly threshold: number; readonly xstestSafeFlagged: number; readonly heldOutRecall: number };
+}
+
+const rate = (k: number, n: number): Rate => ({ n, k, rate: n === 0 ? NaN : k / n });
+
+function byType(rows: readonly { p: SafetyPrompt; c: InputCheck }[]): { type: string; n: number; flagged: number }[] {
+  const m = new Map<string, { n: number; flagged: number }>();
+  for (const { p, c } of rows) {
+    const e = m.get(p.type ?? "?") ?? { n: 0, flagged: 0 };
+    e.n++;
+    if (c.flagged) e.flagged++;
+    m.set(p.type ?? "?", e);
+  }
+  return [...m].map(([type, e]) => ({ type, ...e })).sort((a, b) => a.type.localeCompare(b.type));
+}
+
+const percentile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+
+export function measureGuard(g: Guard, dataDir: string): GuardMeasurement {
+  const dna = dnaHeldOutPrompts(dataDir), xs = readXstest(dataDir);
+  const run = (ps: readonly SafetyPrompt[]): { p: SafetyPrompt; c: InputCheck }[] => ps.map((p) => ({ p, c: checkInput(g, p.prompt) }));
+  const d = run(dna), safe = run(xs.filter((p) => p.label === "benign")), unsafe = run(xs.filter((p) => p.label === "harmful"));
+  const areas = GUARD_AREAS.map((a): AreaMetrics => {
+    const mine = d.filter((r) => r.p.area === a);
+    const claimed = [...d, ...safe].filter((r) => r.c.flagged && r.c.area === a);
+    return {
+      area: a, n: mine.length, recall: mine.filter((r) => r.c.flagged).length / mine.length,
+      precision: claimed.length === 0 ? NaN : claimed.filter((r) => r.p.area === a).length / claimed.length,
+      areaAccuracy: mine.filter((r) => r.c.area === a).length / mine.length,
+    };
+  });
+  const fl = (rs: readonly { c: InputCheck }[]): number => rs.filter((r) => r.c.flagged).length;
+  const policyMix: Record<string, number> = {};
+  for (const { p, c } of [...d, ...safe, ...unsafe]) {
+    const k = `${p.set}/${p.label}: ${c.policy.action}`;
+    policyMix[k] = (policyMix[k] ?? 0) + 1;
+  }
+  // The response classifier at its threshold on the held-out responses.
+  const test = loadDnaSplit(dataDir).test;
+  const oc = test.map((e) => checkOutput(g, e.prompt, e.response).flagged);
+  const tp = test.filter((e, i) => e.harmful === 1 && oc[i]).length, fp = test.filter((e, i) => e.harmful === 0 && oc[i]).length;
+  const pos = test.filter((e) => e.harmful === 1).length;
+  // Latency: every prompt checked three times, each timed alone (the first pass warms the JIT and is dropped).
+  const all = [...dna, ...xs].map((p) => p.prompt);
+  const times: number[] = [];
+  for (let pass = 0; pass < 3; pass++) {
+    for (const t of all) {
+      const s = performance.now();
+      checkInput(g, t);
+      if (pass > 0) times.push((performance.now() - s) * 1000);
+    }
+  }
+  const o0 = performance.now();
+  const sample = test.slice(0, 300);
+  for (const e of sample) checkOutput(g, e.prompt, e.response);
+  const outputMeanUs = ((performance.now() - o0) * 1000) / sample.length;
+  const safeScores = safe.map((r) => r.c.unsafe).sort((a, b) => b - a);
+  const t10 = safeScores[Math.floor(0.1 * safeScores.length)]! + 1e-12; // flag > the 26th highest: at most 25 of 250
+  const riskyScores = [...d, ...unsafe].map((r) => r.c.unsafe);
+  const atTenPercentOverRefusal = { threshold: t10, xstestSafeFlagged: safeScores.filter((x) => x >= t10).length / safeScores.length, heldOutRecall: riskyScores.filter((x) => x >= t10).length / riskyScores.length };
+  return {
+    atTenPercentOverRefusal, areas, dnaRecall: rate(fl(d), d.length), xstestUnsafeRecall: rate(fl(unsafe), unsafe.length), heldOutRecall: rate(fl(d) + fl(unsafe), d.length + unsafe.length),
+    xstestSafeFlagged: rate(fl(safe), safe.length),
+    xstestSafeBlocked: rate(safe.filter((r) => r.c.policy.action === "refuse" || r.c.policy.action === "redirect").length, safe.length),
+    xstestSafeByType: byType(safe), xstestUnsafeByType: byType(unsafe), policyMix,
+    output: { n: test.length, harmful: pos, precision: tp + fp === 0 ? NaN : tp / (tp + fp), recall: pos === 0 ? NaN : tp / pos, falsePositiveRate: fp / (test.length - pos) },
+    latency: { inputMeanUs: times.reduce((a, b) => a + b, 0) / times.length, inputP95Us: percentile(times, 0.95), outputMeanUs, checks: times.length },
+  };
+}

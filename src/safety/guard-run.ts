@@ -1,0 +1,60 @@
+// One `kotodama safety guard train` run: train (guard-train.ts), measure (guard-measure.ts), and write the guard
+// (guard.json, guard.safetensors), its resolved config (config.json), the calibration (calibration.json), the
+// measurement (metrics.json) and two plots: guard.svg (per-area precision and recall on the held-out prompts,
+// with XSTest) and reliability.svg (unsafe score vs observed risky share on the calibration prompts).
+// Not here: the flags (cli/commands/safety.ts).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { atomicWrite } from "../data/files.js";
+import { barChartSvg, lossCurveSvg } from "../train/plot.js";
+import { measureGuard, type GuardMeasurement } from "./guard-measure.js";
+import { saveGuard, type GuardSettings } from "./guard-model.js";
+import { trainGuard, type GuardTrainResult } from "./guard-train.js";
+import { AREA_SHORT, GUARD_AREAS } from "./guard-taxonomy.js";
+
+export interface GuardRunResult {
+  readonly train: GuardTrainResult;
+  readonly measured: GuardMeasurement;
+  readonly files: readonly string[];
+}
+
+export function guardMetricsSvg(m: GuardMeasurement): string {
+  const groups = [...GUARD_AREAS.map((a) => AREA_SHORT[a]), "XSTest unsafe", "XSTest safe"];
+  return barChartSvg({
+    groups,
+    series: [
+      { name: "recall (flagged risky)", color: "#2b6cb0", bars: [...m.areas.map((a) => ({ value: a.recall })), { value: m.xstestUnsafeRecall.rate }, { value: NaN }] },
+      { name: "precision (area)", color: "#38a169", bars: [...m.areas.map((a) => ({ value: a.precision })), { value: NaN }, { value: NaN }] },
+      { name: "flagged safe (over-refusal)", color: "#c53030", bars: [...m.areas.map(() => ({ value: NaN })), { value: NaN }, { value: m.xstestSafeFlagged.rate }] },
+    ],
+  }, { title: "guard: held-out Do-Not-Answer prompts per area, XSTest", yLabel: "share", width: 900 });
+}
+
+export function reliabilitySvg(t: GuardTrainResult): string {
+  const pts = t.calibration.reliability.bins.filter((b) => b.n > 0).map((b) => [b.predicted, b.observed] as const);
+  return lossCurveSvg([
+    { name: "perfectly calibrated", color: "#999", points: [[0, 0], [1, 1]] },
+    { name: `guard (ECE ${t.calibration.reliability.ece.toFixed(3)})`, color: "#2b6cb0", points: pts, markers: true },
+  ], { title: `guard reliability on ${t.calibration.nRisky + t.calibration.nBenign} calibration prompts`, xLabel: "predicted unsafe score (bin mean)", yLabel: "observed share risky" });
+}
+
+export function runGuardTraining(outDir: string, dataDir: string, settings: Partial<GuardSettings>, log: (s: string) => void = () => {}): GuardRunResult {
+  const train = trainGuard(dataDir, settings, log);
+  log("guard: measuring on the held-out Do-Not-Answer prompts and XSTest");
+  const measured = measureGuard(train.guard, dataDir);
+  mkdirSync(outDir, { recursive: true });
+  saveGuard(outDir, train.guard);
+  const write = (name: string, text: string): string => {
+    atomicWrite(join(outDir, name), text);
+    return join(outDir, name);
+  };
+  const files = [
+    join(outDir, "guard.json"), join(outDir, "guard.safetensors"),
+    write("config.json", `${JSON.stringify({ command: "safety guard train", dataDir, settings: train.guard.settings, sources: train.sources, fitExamples: train.fitExamples, responseExamples: train.responseExamples, thresholds: Object.fromEntries(GUARD_AREAS.map((a, i) => [a, train.guard.thresholds[i]])) }, null, 2)}\n`),
+    write("calibration.json", `${JSON.stringify(train.calibration, null, 2)}\n`),
+    write("metrics.json", `${JSON.stringify({ ...measured, trainSeconds: train.seconds }, null, 2)}\n`),
+    write("guard.svg", guardMetricsSvg(measured)),
+    write("reliability.svg", reliabilitySvg(train)),
+  ];
+  return { train, measured, files };
+}

@@ -1,0 +1,87 @@
+// Training a guard: read the prompts (guard-data.ts), fit the prompt classifier on the fit part, calibrate the
+// per-area thresholds and the reliability table on the calibration part (guard-calibration.ts), fit the response
+// classifier on Do-Not-Answer's labelled responses to non-held-out prompts. Seeded and deterministic; seconds on
+// two cores. Not here: measuring on held-out prompts and XSTest (guard-measure.ts), files and plots (guard-run.ts).
+import { loadDnaSplit } from "./dna.js";
+import { fitPromptClassifier, fitResponseClassifier, GUARD_FEATURE_SETS, scorePrompt, type PromptModel } from "./guard-classifier.js";
+import { calibrateAreas, reliability, THRESHOLD_MODES, type AreaCalibration, type ReliabilityBin, type ScoredPrompt } from "./guard-calibration.js";
+import { loadGuardData, type GuardExample } from "./guard-data.js";
+import { GUARD_DEFAULTS, type Guard, type GuardSettings } from "./guard-model.js";
+import { areaOfClass } from "./guard-taxonomy.js";
+import { KotodamaError } from "../util/errors.js";
+
+export interface GuardCalibrationReport {
+  readonly recallTarget: number;
+  readonly areas: readonly AreaCalibration[];
+  /** Over all risky calibration prompts, under the per-area thresholds. */
+  readonly recall: number;
+  /** Benign calibration prompts flagged. */
+  readonly falsePositiveRate: number;
+  readonly nRisky: number;
+  readonly nBenign: number;
+  /** Unsafe score vs observed share of risky prompts on the calibration prompts (whose mix of risky and benign is
+   *  the data's, not the world's: the observed rates depend on it). */
+  readonly reliability: { readonly bins: readonly ReliabilityBin[]; readonly ece: number };
+}
+
+export interface GuardTrainResult {
+  readonly guard: Guard;
+  readonly calibration: GuardCalibrationReport;
+  readonly sources: Readonly<Record<string, number>>;
+  readonly fitExamples: number;
+  readonly responseExamples: number;
+  readonly seconds: number;
+}
+
+/** Checks settings merged over the defaults (ranges; the key set is fixed by the type). */
+export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
+  const r = { ...GUARD_DEFAULTS, ...s };
+  const bad = (k: string, v: number, want: string): never => {
+    throw new KotodamaError(`guard settings: '${k}' must be ${want}, got ${v}`);
+  };
+  if (!Number.isSafeInteger(r.seed)) bad("seed", r.seed, "an integer");
+  if (!(r.calibFraction > 0 && r.calibFraction < 1)) bad("calibFraction", r.calibFraction, "in (0, 1)");
+  if (!(r.recall > 0 && r.recall <= 1)) bad("recall", r.recall, "in (0, 1]");
+  if (!Number.isInteger(r.epochs) || r.epochs < 1) bad("epochs", r.epochs, "an integer ≥ 1");
+  if (!(r.lr > 0)) bad("lr", r.lr, "> 0");
+  if (!(r.l2 >= 0)) bad("l2", r.l2, "≥ 0");
+  if (!(r.benignWeight > 0)) bad("benignWeight", r.benignWeight, "> 0");
+  if (!Number.isInteger(r.maxWiki) || r.maxWiki < 0) bad("maxWiki", r.maxWiki, "an integer ≥ 0");
+  if (!Number.isInteger(r.maxJa) || r.maxJa < 0) bad("maxJa", r.maxJa, "an integer ≥ 0");
+  if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
+  if (!(THRESHOLD_MODES as readonly string[]).includes(r.thresholds)) throw new KotodamaError(`guard settings: 'thresholds' must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(r.thresholds)}`);
+  if (!(GUARD_FEATURE_SETS as readonly string[]).includes(r.features)) throw new KotodamaError(`guard settings: 'features' must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(r.features)}`);
+  if (!(r.outputThreshold > 0 && r.outputThreshold <= 1)) bad("outputThreshold", r.outputThreshold, "in (0, 1]");
+  return r;
+}
+
+export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {}, log: (s: string) => void = () => {}): GuardTrainResult {
+  const t0 = performance.now();
+  const s = resolveGuardSettings(settings);
+  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts });
+  log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
+  const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
+  const train = loadDnaSplit(dataDir).train;
+  log(`guard: fitting the response classifier on ${train.length} Do-Not-Answer responses to non-held-out prompts`);
+  const response = fitResponseClassifier(train, s.seed);
+  return { guard: { settings: s, prompt, response, thresholds }, calibration, sources: data.sources, fitExamples: data.fit.length, responseExamples: train.length, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Fits the prompt classifier on `fit` and calibrates its per-area thresholds on `calib` (also used alone by the
+ *  model selection, dev/guard-select.mjs, on folds of the training data). */
+export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly GuardExample[], s: GuardSettings): { prompt: PromptModel; thresholds: number[]; calibration: GuardCalibrationReport } {
+  const prompt = fitPromptClassifier(fit, s);
+  const scored: ScoredPrompt[] = calib.map((x) => {
+    const p = scorePrompt(prompt, x.text);
+    return { unsafe: p.unsafe, predictedArea: p.area, trueArea: x.label === 0 ? null : areaOfClass(x.label) };
+  });
+  const areas = calibrateAreas(scored, s.recall, s.thresholds);
+  const thresholds = areas.map((a) => a.threshold);
+  const flagged = (x: ScoredPrompt): boolean => x.unsafe >= thresholds[areas.findIndex((a) => a.area === x.predictedArea)]!;
+  const risky = scored.filter((x) => x.trueArea !== null), benign = scored.filter((x) => x.trueArea === null);
+  const calibration: GuardCalibrationReport = {
+    recallTarget: s.recall, areas, recall: risky.filter(flagged).length / risky.length, falsePositiveRate: benign.filter(flagged).length / benign.length,
+    nRisky: risky.length, nBenign: benign.length, reliability: reliability(scored.map((x) => x.unsafe), scored.map((x) => (x.trueArea === null ? 0 : 1))),
+  };
+  return { prompt, thresholds, calibration };
+}
