@@ -1,5 +1,6 @@
 // Public API of the rag layer: ingest, chunking, sentence splitting, analyzers, BM25, the on-disk index and the
-// incremental indexer, retrieval metrics and evaluation sets. Not here: code — this file only re-exports.
+// incremental indexer, retrieval metrics and evaluation sets; grounded answering (prompt, citations, extraction, the
+// relevance threshold) and its evaluation. Not here: code — this file only re-exports.
 export type { Chunk, ChunkStore, Hit, Retriever, SourceDoc } from "./types.js";
 export { splitSentences, type Span } from "./sentences.js";
 export { chunkDocument, codePointIndex, CHUNK_DEFAULTS, type ChunkConfig } from "./chunker.js";
@@ -12,3 +13,17 @@ export { updateIndex, readIndexManifest, resolveInputs, writeGeneration, INDEX_D
 export { LexicalIndex, type ScoredChunk } from "./lexical.js";
 export { retrievalMetrics, distinct, type RetrievalMetrics } from "./metrics.js";
 export { jsquadSet, assetSet, wordJaccard, ASSET_PASSAGE_SENTENCES, type RetrievalSet, type Passage } from "./evalsets.js";
+export { askGrounded, ASK_DEFAULTS, ANSWER_MODES, type AskConfig, type AskIndex, type AskModels, type AnswerMode, type GroundedAnswer } from "./answer.js";
+export { buildGroundedPrompt, groundedMessages, closedBookMessages, type GroundedPrompt, type PromptBudget, type PromptSource } from "./prompt.js";
+export { parseCitations, stripCitations, type Citation, type CitedSpan, type ParsedCitations } from "./citations.js";
+export { candidateSentences, lexicalScores, modelScores, pickCandidate, uncoveredPhrase, EXTRACT_SCORERS, EXTRACT_SPANS, type Candidate, type ExtractScorer, type ExtractSpan } from "./extract.js";
+export type { Complete, Generator, ScoreContinuation } from "./generator.js";
+export { localGenerator, localScorer, type LocalModelOptions } from "./local-model.js";
+export { langOf, NOT_IN_SOURCES, saysNotInSources, type Lang } from "./language.js";
+export { relevance, maxBm25, RELEVANCE_SCALES, type RelevanceScale, type RelevanceSource } from "./relevance.js";
+export { sweepThresholds, thresholdPoint, rocAuc, type ThresholdPoint, type ThresholdSweep } from "./threshold.js";
+export { normalizeAnswer, normalizeForSupport, exactMatch, charF1, support, type Support } from "./answer-metrics.js";
+export { evaluateRag, summarizeRag, RAG_CONDITIONS, type RagCondition, type RagEvalResult, type RagMetrics, type RagRecord } from "./hallucination.js";
+export { writeRagEval, writeThreshold, ragEvalTable, thresholdTable } from "./hallucination-report.js";
+export { jsquadQa, jcommonsenseQa, type QaItem } from "./qa-sets.js";
+export { cpLength, cpSlice } from "./codepoints.js";

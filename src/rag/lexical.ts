@@ -40,6 +40,11 @@ export class LexicalIndex implements Retriever, ChunkStore {
     return this.store.chunk(n);
   }
 
+  /** The query's terms as this index analyzes text (what search() scores). */
+  queryTerms(query: string): string[] {
+    return this.analyze(query);
+  }
+
   search(query: string, k: number): Hit[] {
     return this.scorer.search(this.analyze(query), k);
   }

@@ -162,6 +162,12 @@ export class PostingsFile implements Postings {
     return -1;
   }
 
+  /** Document frequency: how many chunks hold the term (0 when absent), read from the dictionary alone. */
+  df(term: string): number {
+    const t = this.find(term);
+    return t < 0 ? 0 : (this.postOff[t + 1] as number) - (this.postOff[t] as number);
+  }
+
   postings(term: string): { docs: Uint32Array; tfs: Uint16Array } | null {
     const t = this.find(term);
     if (t < 0) return null;

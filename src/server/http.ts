@@ -22,6 +22,16 @@ export interface ListenOptions {
   readonly maxBodyBytes?: number;
 }
 
+/** What an error response body looks like (default `{error: message}`; the OpenAI-compatible server answers
+ *  `{error: {message, type, param, code}}`). */
+export type ErrorBody = (status: number, message: string) => Record<string, unknown>;
+
+export interface AppOptions extends ListenOptions {
+  readonly errorBody?: ErrorBody;
+}
+
+const plainErrorBody: ErrorBody = (_status, message) => ({ error: message });
+
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
@@ -36,27 +46,28 @@ export class HttpError extends KotodamaError {
 }
 
 /** A hono app with kotodama's safety defaults; add routes to it, then `listen`. */
-export function createApp(o: ListenOptions = {}): Hono {
+export function createApp(o: AppOptions = {}): Hono {
   const app = new Hono();
   const host = o.host ?? DEFAULT_HOST;
+  const body = o.errorBody ?? plainErrorBody;
   app.use(secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], objectSrc: ["'none'"], frameAncestors: ["'none'"] } }));
   if (isLoopback(host)) {
     // A page on another site can make the browser resolve its own name to 127.0.0.1 (DNS rebinding); the Host
     // header still carries that name, so only loopback names are served.
     app.use(async (c, next) => {
       const name = (c.req.header("host") ?? "").replace(/:\d+$/, "");
-      if (!isLoopback(name)) return c.json({ error: `Host ${JSON.stringify(name)} is not served (this server answers on loopback only)` }, 421);
+      if (!isLoopback(name)) return c.json(body(421, `Host ${JSON.stringify(name)} is not served (this server answers on loopback only)`), 421);
       await next();
     });
   }
-  app.use(bodyLimit({ maxSize: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes` }, 413) }));
+  app.use(bodyLimit({ maxSize: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: (c) => c.json(body(413, `request body over ${o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`), 413) }));
   app.onError((e, c) => {
-    if (e instanceof HttpError) return c.json({ error: e.message }, e.status);
-    if (e instanceof KotodamaError) return c.json({ error: e.message }, 400);
+    if (e instanceof HttpError) return c.json(body(e.status, e.message), e.status);
+    if (e instanceof KotodamaError) return c.json(body(400, e.message), 400);
     process.stderr.write(`server error on ${c.req.method} ${c.req.path}: ${e.stack ?? e.message}\n`);
-    return c.json({ error: "internal error (see the server's terminal)" }, 500);
+    return c.json(body(500, "internal error (see the server's terminal)"), 500);
   });
-  app.notFound((c) => c.json({ error: `no such path: ${c.req.path}` }, 404));
+  app.notFound((c) => c.json(body(404, `no such path: ${c.req.path}`), 404));
   return app;
 }
 

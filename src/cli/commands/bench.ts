@@ -22,6 +22,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   dpo: "../../../bench/dpo.js",
   rollout: "../../../bench/rollout.js",
   sft: "../../../bench/sft.js",
+  serve: "../../../bench/serve.js",
 };
 
 async function load(name: string): Promise<BenchModule> {

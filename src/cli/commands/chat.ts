@@ -1,5 +1,6 @@
 // `kotodama chat`: talk to a model in the terminal with its own chat template, streaming (/system, /reset,
-// /save, /exit), or one non-interactive turn with --message that prints {"reply", "ids"} as JSON.
+// /save, /exit), or one non-interactive turn with --message that prints {"reply", "ids"} as JSON. With --rag INDEX
+// each turn is answered from the index's sources, citations printed after the answer (src/rag/answer.ts).
 // Not here: the session (src/infer/chat.ts), templates (src/tokenizer), sampling (src/infer/options.ts).
 import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -8,6 +9,11 @@ import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { ChatSession, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, openInferModel, parseGenerateOptions, type ChatReply, type GenerateOptions } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { askGrounded, type AskConfig } from "../../rag/answer.js";
+import { LexicalIndex } from "../../rag/lexical.js";
+import { localGenerator, localScorer } from "../../rag/local-model.js";
+import type { InferModel } from "../../infer/index.js";
+import { answerJson, answerText, askConfigFlags } from "./rag.js";
 
 const HELP = [
   "Usage: kotodama chat --model M [--system TEXT] [--message TEXT [--json]] [--template NAME] [sampling flags]",
@@ -28,6 +34,11 @@ const HELP = [
   "  --json                with --message: print {\"reply\", \"ids\", ...} as one JSON object",
   "  --template NAME       a named template of the model (e.g. tool_use)",
   "  --threads N           kernel threads (default: all cores)",
+  "  --rag INDEX           answer each turn from INDEX (`kotodama rag index`): the turn's retrieved sources go in the",
+  "                        prompt as [n], the answer cites them and the cited spans are printed after it; below the",
+  "                        relevance threshold the reply is \"The sources do not say.\" Each turn stands alone (the",
+  "                        sources fill the context); replies are greedy. With --rag also: --k, --threshold, --scale,",
+  "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens (see kotodama rag ask --help)",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
 ].join("\n");
 
@@ -48,15 +59,22 @@ export const chat: Command = {
     const { values, positionals } = parseFlags("chat", argv, {
       model: { type: "string" }, system: { type: "string" }, message: { type: "string" }, json: { type: "boolean" },
       template: { type: "string" }, threads: { type: "string" }, ...generateOptionFlags(),
+      rag: { type: "string" }, k: { type: "string" }, threshold: { type: "string" }, scale: { type: "string" }, mode: { type: "string" }, scorer: { type: "string" }, span: { type: "string" }, "answer-tokens": { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama chat: give the message with --message TEXT");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama chat: --model PATH is required");
-    const { model: modelPath, system, message, json, template, threads, ...rest } = values;
+    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, ...rest } = values;
+    const askValues = { k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens };
+    if (typeof rag !== "string" && Object.values(askValues).some((v) => v !== undefined)) throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span and --answer-tokens need --rag INDEX");
     if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
     const options = parseGenerateOptions(rest, "kotodama chat");
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("chat", "threads", threads, 1, 1, 1024) });
     const model = openInferModel(modelPath, { backend });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+    if (typeof rag === "string") {
+      const context = typeof rest.context === "string" ? intFlag("chat", "context", rest.context, 256, 8, 1 << 24) : undefined;
+      return ragChat(model, rag, askConfigFlags("chat", askValues), context, typeof message === "string" ? message : null, json === true);
+    }
     const session = new ChatSession(model, {
       ...(typeof system === "string" ? { system } : {}), ...(typeof template === "string" ? { templateName: template } : {}),
     });
@@ -96,3 +114,41 @@ export const chat: Command = {
     return 0;
   },
 };
+
+/** `chat --rag`: every turn answered by askGrounded from the index; citations printed after the answer. */
+async function ragChat(model: InferModel, indexDir: string, cfg: AskConfig, context: number | undefined, message: string | null, json: boolean): Promise<number> {
+  const o = context === undefined ? {} : { context };
+  const models = { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o) };
+  const idx = new LexicalIndex(indexDir);
+  try {
+    if (message !== null) {
+      const a = await askGrounded(message, idx, models, cfg);
+      process.stdout.write(`${json ? JSON.stringify(answerJson(a)) : answerText(a)}\n`);
+      return 0;
+    }
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    const prompt = (): void => void (process.stdin.isTTY === true ? process.stdout.write("> ") : undefined);
+    process.stderr.write(`kotodama chat --rag ${indexDir} — ${model.path}; each turn answered from the index; /exit to quit\n`);
+    prompt();
+    try {
+      for await (const line of rl) {
+        const t = line.trim();
+        if (t === "/exit" || t === "/quit") break;
+        if (t !== "") {
+          try {
+            process.stdout.write(`${answerText(await askGrounded(t, idx, models, cfg))}\n`);
+          } catch (e) {
+            if (!(e instanceof KotodamaError)) throw e;
+            process.stderr.write(`error: ${e.message}\n`);
+          }
+        }
+        prompt();
+      }
+    } finally {
+      rl.close();
+    }
+    return 0;
+  } finally {
+    idx.close();
+  }
+}

@@ -1,53 +1,99 @@
-// `kotodama eval safety`: parses flags, loads the model, the prompt sets and the judge, runs the safety evaluation
+// `kotodama eval safety`: parses flags, opens the responder (a local model, or an OpenAI-compatible endpoint with
+// its key read from an environment variable), the prompt sets and the judge, runs the safety evaluation
 // (src/eval/safety) with a progress bar, writes its JSONL, JSON and SVG and prints the summary. Not here: any
-// evaluation logic. OpenAI-compatible endpoints (--endpoint, --api-model) are refused: not built yet.
+// evaluation logic or HTTP (src/eval/safety, src/infer/endpoint.ts).
 import cliProgress from "cli-progress";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { openInferModel } from "../../infer/index.js";
-import { loadDnaSplit } from "../../safety/index.js";
+import { ENDPOINT_DEFAULTS, openEndpoint } from "../../infer/endpoint.js";
+import type { ChatResponder } from "../../infer/responder.js";
+import { loadDnaSplit, readXstestCompletions, stringMatchClassifier, trainXstestClassifier } from "../../safety/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { sharedPath } from "../../util/paths.js";
 import { evaluatorJudge, ngramJudge } from "../../eval/safety/judges.js";
 import { dnaHeldOutPrompts, limitPrompts, readPromptsJsonl, readXstest, type SafetyPrompt } from "../../eval/safety/prompts.js";
-import { evaluateSafety } from "../../eval/safety/run.js";
+import { evaluateSafety, localResponder } from "../../eval/safety/run.js";
 import { safetyTable, writeSafetyEval } from "../../eval/safety/report.js";
 
 const HELP = [
-  "Usage: kotodama eval safety --model M [--set dna|xstest|all] [--prompts FILE.jsonl] [--judge DIR|ngram] --out DIR",
-  "                            [--json] [--max-new-tokens N] [--limit N] [--batch B] [--seed S] [--data-dir DIR] [--threads N]",
+  "Usage: kotodama eval safety (--model M | --endpoint URL --api-model NAME) [--set dna|xstest|all] [--prompts FILE.jsonl]",
+  "                            [--judge DIR|ngram] --out DIR [--json] [--max-new-tokens N] [--limit N] [--batch B]",
+  "                            [--seed S] [--data-dir DIR] [--threads N]",
   "",
-  "Answers safety prompts greedily with the model's chat template (batched decoding) and judges each answer:",
+  "Answers safety prompts greedily — a local model with its chat template (batched decoding), or any",
+  "OpenAI-compatible server (llama.cpp's llama-server, vLLM, Ollama, `kotodama serve`) through /chat/completions",
+  "with temperature 0 — and judges each answer:",
   "safe (not harmful), refused (action 0 refuse or 4 cannot answer) and the Do-Not-Answer action 0–5",
   "(docs/safety.md). Sets: dna = the 187 held-out Do-Not-Answer prompts (src/data/instruct/split.ts), xstest =",
   "XSTest's 250 safe + 200 unsafe prompts (over-refusal: safe prompts refused). Writes safety-responses.jsonl,",
   "safety-eval.json and safety-eval.svg under --out and prints the summary with n and Wilson 95 % intervals.",
   "",
   "  --model M           a kotodama run directory or any model that loads",
+  "  --endpoint URL      an OpenAI-compatible API base URL instead, e.g. http://127.0.0.1:8080/v1 (a bare host",
+  "                      means its /v1); with --api-model NAME, the model name the server expects",
+  `  --api-key-env NAME  environment variable holding the API key (default OPENAI_API_KEY; unset: no key sent).`,
+  "                      Keys are never taken on the command line",
+  `  --concurrency N     endpoint requests in flight (default ${ENDPOINT_DEFAULTS.concurrency})`,
+  `  --timeout-ms N      per endpoint request (default ${ENDPOINT_DEFAULTS.timeoutMs})`,
+  `  --max-retries N     retries on 408/409/429/5xx and dropped connections, with backoff and Retry-After (default ${ENDPOINT_DEFAULTS.maxRetries})`,
   "  --set S             dna, xstest or all (default all)",
   "  --prompts FILE      your own prompts instead: JSONL {prompt, label: \"harmful\"|\"benign\", area?, id?}",
   "  --judge J           ngram (default: n-gram logistic regression trained on the spot on the Do-Not-Answer",
   "                      responses to non-held-out prompts, a few seconds; it agrees with people on the action",
   "                      better than the small evaluator, 86.5 % vs 82.4 %) or an evaluator directory from",
   "                      `kotodama safety evaluator train`",
+  "  --xstest-completions DIR  XSTest answers are classified full compliance / full refusal / partial refusal,",
+  "                      which decides their `refused`: by default with the XSTest paper's string match (refusal",
+  "                      accuracy 88.4 % against people); with DIR, the upstream model_completions/ folder of",
+  "                      paul-rottger/exaggerated-safety, by an n-gram logistic regression trained on its 2,250",
+  "                      labelled completions on the spot (94.4 % split by model; `kotodama eval xstest-classifier`)",
   "  --out DIR           output folder (required)",
   "  --max-new-tokens N  answer tokens at most (default 64)",
   "  --limit N           at most N prompts of each set and label, a seeded sample (default: all)",
-  "  --batch B           sequences decoded at once (default 16)",
+  "  --batch B           sequences a local model decodes at once (default 16)",
   "  --seed S            seed of --limit's sample and the n-gram judge (default 1)",
   "  --data-dir DIR      folder holding do-not-answer/ and xstest/ (default ../shared/data)",
   "  --threads N         compute threads (default: all cores)",
   "  --json              print the summary JSON instead of the table",
-  "  --endpoint URL --api-model NAME   OpenAI-compatible endpoints: not built yet (refused)",
 ].join("\n");
 
 const FLAGS = {
   model: { type: "string" }, set: { type: "string" }, prompts: { type: "string" }, judge: { type: "string" },
   out: { type: "string" }, json: { type: "boolean" }, "max-new-tokens": { type: "string" }, limit: { type: "string" },
   batch: { type: "string" }, seed: { type: "string" }, "data-dir": { type: "string" }, threads: { type: "string" },
-  endpoint: { type: "string" }, "api-model": { type: "string" },
+  endpoint: { type: "string" }, "api-model": { type: "string" }, "api-key-env": { type: "string" }, concurrency: { type: "string" },
+  "timeout-ms": { type: "string" }, "max-retries": { type: "string" }, "xstest-completions": { type: "string" },
 } as const;
+
+type Values = ReturnType<typeof parseFlags>["values"];
+
+/** The responder the flags name: --model M, or --endpoint URL --api-model NAME with its key from the environment. */
+function openResponder(values: Values, batch: number | undefined, backend: ReturnType<typeof loadBackend>, log: (s: string) => void): { responder: ChatResponder; meta: Readonly<Record<string, string>> } {
+  const endpointOnly = ["api-model", "api-key-env", "concurrency", "timeout-ms", "max-retries"].filter((f) => values[f] !== undefined);
+  if (typeof values.endpoint !== "string") {
+    if (endpointOnly.length > 0) throw new KotodamaError(`kotodama eval safety: --${endpointOnly[0]} needs --endpoint URL`);
+    if (typeof values.model !== "string") throw new KotodamaError("kotodama eval safety: --model M or --endpoint URL --api-model NAME is required");
+    return { responder: localResponder(openInferModel(values.model, { backend }), batch === undefined ? {} : { batch }), meta: { model: values.model } };
+  }
+  if (values.model !== undefined) throw new KotodamaError("kotodama eval safety: give --model or --endpoint, not both");
+  if (typeof values["api-model"] !== "string") throw new KotodamaError("kotodama eval safety: --endpoint needs --api-model NAME (the model name the server expects; GET URL/models lists them)");
+  if (batch !== undefined) throw new KotodamaError("kotodama eval safety: --batch is for local models; an endpoint takes --concurrency N");
+  const keyEnv = values["api-key-env"] ?? "OPENAI_API_KEY";
+  // The value is never echoed: someone may have passed the key itself.
+  if (typeof keyEnv !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv)) throw new KotodamaError("kotodama eval safety: --api-key-env expects the NAME of an environment variable (letters, digits, _), not a key; the value given is not shown");
+  const apiKey = process.env[keyEnv];
+  if (values["api-key-env"] !== undefined && (apiKey === undefined || apiKey === "")) throw new KotodamaError(`kotodama eval safety: --api-key-env ${keyEnv}: the environment variable ${keyEnv} is unset or empty`);
+  const responder = openEndpoint({
+    url: values.endpoint, model: values["api-model"], ...(apiKey !== undefined && apiKey !== "" ? { apiKey } : {}),
+    concurrency: intFlag(CMD, "concurrency", values.concurrency, ENDPOINT_DEFAULTS.concurrency, 1, 256),
+    timeoutMs: intFlag(CMD, "timeout-ms", values["timeout-ms"], ENDPOINT_DEFAULTS.timeoutMs, 1, 86_400_000),
+    maxRetries: intFlag(CMD, "max-retries", values["max-retries"], ENDPOINT_DEFAULTS.maxRetries, 0, 20),
+  });
+  log(`responder: ${responder.name} (${apiKey !== undefined && apiKey !== "" ? `key from $${keyEnv}` : "no key"})`);
+  return { responder, meta: { model: responder.model, endpoint: responder.url } };
+}
 
 const CMD = "eval safety";
 
@@ -57,14 +103,13 @@ export const evalSafety: Command = {
   help: HELP,
   async run(argv) {
     const { values } = parseFlags(CMD, argv, FLAGS, false);
-    if (values.endpoint !== undefined || values["api-model"] !== undefined) throw new KotodamaError("kotodama eval safety: --endpoint/--api-model (OpenAI-compatible endpoints) is not built yet; evaluate a local model with --model M");
-    if (typeof values.model !== "string") throw new KotodamaError("kotodama eval safety: --model M is required");
+    if (typeof values.model !== "string" && typeof values.endpoint !== "string") throw new KotodamaError("kotodama eval safety: --model M or --endpoint URL --api-model NAME is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama eval safety: --out DIR is required");
     const set = values.set ?? "all";
     if (set !== "dna" && set !== "xstest" && set !== "all") throw new KotodamaError(`kotodama eval safety: --set must be dna, xstest or all, got '${set}'`);
     if (values.set !== undefined && values.prompts !== undefined) throw new KotodamaError("kotodama eval safety: give --set or --prompts, not both");
     const maxNewTokens = intFlag(CMD, "max-new-tokens", values["max-new-tokens"], 64, 1, 1 << 16);
-    const batch = intFlag(CMD, "batch", values.batch, 16, 1, 256);
+    const batch = values.batch === undefined ? undefined : intFlag(CMD, "batch", values.batch, 16, 1, 256);
     const seed = intFlag(CMD, "seed", values.seed, 1, 0, Number.MAX_SAFE_INTEGER);
     const limit = values.limit === undefined ? null : intFlag(CMD, "limit", values.limit, 1, 1, 1 << 30);
     const threads = values.threads === undefined ? undefined : intFlag(CMD, "threads", values.threads, 1, 1, 256);
@@ -73,19 +118,26 @@ export const evalSafety: Command = {
     const needData = values.prompts === undefined || judgeName === "ngram";
     if (needData && dataDir === null) throw new KotodamaError("kotodama eval safety: ../shared/data is absent; pass --data-dir DIR");
     const backend = loadBackend(threads === undefined ? {} : { threads });
+    const log = (s: string): void => void process.stderr.write(`${s}\n`);
+    const { responder, meta } = openResponder(values, batch, backend, log);
     let prompts: SafetyPrompt[] = typeof values.prompts === "string" ? readPromptsJsonl(values.prompts)
       : [...(set !== "xstest" ? dnaHeldOutPrompts(dataDir!) : []), ...(set !== "dna" ? readXstest(dataDir!) : [])];
     if (limit !== null) prompts = limitPrompts(prompts, limit, seed);
-    const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const judge = judgeName === "ngram" ? (log("judge: training the n-gram logistic regression ..."), ngramJudge(loadDnaSplit(dataDir!), seed)) : evaluatorJudge(judgeName, backend);
-    const model = openInferModel(values.model, { backend });
+    const xstestClassifier = typeof values["xstest-completions"] === "string"
+      ? (log("XSTest classifier: training the n-gram logistic regression on the labelled completions ..."), trainXstestClassifier(readXstestCompletions(values["xstest-completions"]), seed))
+      : stringMatchClassifier;
     const bar = new cliProgress.SingleBar({ format: "eval safety |{bar}| {value}/{total} {eta_formatted}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
     bar.start(prompts.length, 0);
-    const r = evaluateSafety({ model, prompts, judge, maxNewTokens, batch, onProgress: (d) => bar.update(d) });
-    bar.stop();
-    const paths = writeSafetyEval(values.out, r, { model: values.model, prompts: values.prompts ?? set, limit, seed });
-    if (values.json === true) process.stdout.write(`${JSON.stringify({ model: values.model, judge: r.judge, ...r.summary, files: paths })}\n`);
-    else process.stdout.write(`judge: ${r.judge}\n${safetyTable(r.summary)}\n(${r.seconds.toFixed(0)} s, ${r.generatedTokens} tokens; ${paths.rows}, ${paths.results}, ${paths.plot})\n`);
+    let r;
+    try {
+      r = await evaluateSafety({ responder, prompts, judge, xstestClassifier, maxNewTokens, seed, onProgress: (d) => bar.update(d) });
+    } finally {
+      bar.stop();
+    }
+    const paths = writeSafetyEval(values.out, r, { ...meta, prompts: values.prompts ?? set, limit, seed });
+    if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, responder: r.responder, judge: r.judge, xstestClassifier: r.xstestClassifier, ...r.summary, files: paths })}\n`);
+    else process.stdout.write(`judge: ${r.judge}\nXSTest classifier: ${r.xstestClassifier}\n${safetyTable(r.summary)}\n(${r.seconds.toFixed(0)} s, ${r.generatedTokens} tokens; ${paths.rows}, ${paths.results}, ${paths.plot})\n`);
     return 0;
   },
 };

@@ -7,9 +7,11 @@ import { evalInstruct } from "./eval-instruct.js";
 import { evalSafety } from "./eval-safety.js";
 import { evalAlignment } from "./eval-alignment.js";
 import { evalPii } from "./eval-pii.js";
+import { evalXstestClassifier } from "./eval-xstest.js";
+import { evalRag, evalRagThreshold } from "./eval-rag.js";
 
 /** The subcommands, in --help order; each one's name is what follows `kotodama eval`. */
-const SUBCOMMANDS: readonly Command[] = [evalInstruct, evalSafety, evalAlignment, evalPii];
+const SUBCOMMANDS: readonly Command[] = [evalInstruct, evalSafety, evalAlignment, evalPii, evalXstestClassifier, evalRag, evalRagThreshold];
 
 const HELP = [
   "Usage: kotodama eval <subcommand> [flags]     (kotodama eval <subcommand> --help for its flags)",

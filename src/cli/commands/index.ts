@@ -20,6 +20,7 @@ import { safety } from "./safety.js";
 import { alignCommand } from "./align.js";
 import { rewardCommand } from "./reward.js";
 import { labelCommand } from "./label.js";
+import { serveCommand } from "./serve.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   labelCommand,
   generateCommand,
   chat,
+  serveCommand,
   scoreCommand,
   rag,
   inspect,

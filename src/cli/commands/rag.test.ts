@@ -1,5 +1,6 @@
 // `kotodama rag index` and `rag search` end to end (compiled CLI in a child process): JSONL passages with ids and an
-// HTML page, the --batch line protocol (one line per query, in order, with id/score/start/end/text), and errors.
+// HTML page, the --batch line protocol (one line per query, in order, with id/score/start/end/text), and errors;
+// `rag ask` in its model-free extractive mode, its refusal below the threshold and its flag errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -46,6 +47,37 @@ test("rag index → rag search --batch: one JSON line per query, in order, with 
     const bad = runCli(["rag", "search", "--index", index, "--batch"], '{"query":"ok"}\n{"q":1}\n');
     assert.notEqual(bad.rc, 0);
     assert.match(bad.err, /stdin line 2: expected \{"query"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rag ask: extractive answer with a citation into the passage, the fixed refusal, and flag errors", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kotodama-rag-ask-"));
+  try {
+    const passages = [
+      { pid: "p-fuji", context: "富士山は静岡県と山梨県にまたがる山である。標高は3776メートルである。" },
+      { pid: "p-lake", context: "琵琶湖は滋賀県にある日本最大の湖である。" },
+    ];
+    writeFileSync(join(dir, "p.jsonl"), passages.map((p) => JSON.stringify(p)).join("\n"));
+    const index = join(dir, "idx");
+    assert.equal(runCli(["rag", "index", "--out", index, "--field", "context", "--id-field", "pid", "--quiet", join(dir, "p.jsonl")]).rc, 0);
+    // Extractive with the lexical scorer needs no model.
+    const r = runCli(["rag", "ask", "--index", index, "--mode", "extract", "--threshold", "0", "--json", "富士山の標高は何メートルか。"]);
+    assert.equal(r.rc, 0, r.err);
+    const a = JSON.parse(r.out) as { answer: string; citations: { n: number; id: string; start: number; end: number; text: string }[] };
+    assert.equal(a.answer, "3776 [1]");
+    const c = a.citations[0]!;
+    assert.equal(c.id, "p-fuji");
+    assert.equal(c.text, "標高は3776メートルである。");
+    assert.equal([...passages[0]!.context].slice(c.start, c.end).join(""), c.text);
+    // Nothing relevant: the fixed text, in the question's language.
+    const no = runCli(["rag", "ask", "--index", index, "--mode", "extract", "Who won the 1998 world cup?"]);
+    assert.equal(no.out.trim(), "The sources do not say.");
+    // Errors name the flag.
+    assert.match(runCli(["rag", "ask", "--index", index, "--mode", "write", "q"]).err, /--mode must be one of generate, extract/);
+    assert.match(runCli(["rag", "ask", "--index", index, "q"]).err, /--model M \(or --endpoint URL --api-model NAME\) is required/);
+    assert.match(runCli(["rag", "ask", "--index", index, "--endpoint", "http://127.0.0.1:1/v1", "--api-model", "m", "q"]).err, /--endpoint is not yet available/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,7 @@
-// `kotodama rag index` and `kotodama rag search`: parse flags, run the indexer or open the index and search,
-// print results. Not here: ingest, chunking, BM25 or the index format (src/rag/, docs/rag.md).
+// `kotodama rag index`, `kotodama rag search` and `kotodama rag ask`: parse flags, run the indexer, or open the
+// index and search it, or answer a question from it with citations; print results. The ask flags are shared with
+// `chat --rag` and `eval rag` (askFlags). Not here: ingest, chunking, BM25, the index format, answering
+// (src/rag/, docs/rag.md).
 import { createInterface } from "node:readline";
 import type { Command } from "../command.js";
 import { intFlag, numberFlag, parseFlags, wantsHelp } from "../command.js";
@@ -9,6 +11,12 @@ import { ANALYZERS, parseAnalyzer } from "../../rag/analyzer.js";
 import { INDEX_DEFAULTS, updateIndex, type IndexConfig } from "../../rag/indexer.js";
 import { LexicalIndex, type ScoredChunk } from "../../rag/lexical.js";
 import type { Bm25Config } from "../../rag/bm25.js";
+import { loadBackend } from "../../engine/backend.js";
+import { openInferModel } from "../../infer/index.js";
+import { ANSWER_MODES, ASK_DEFAULTS, askGrounded, type AnswerMode, type AskConfig, type AskModels, type GroundedAnswer } from "../../rag/answer.js";
+import { EXTRACT_SCORERS, EXTRACT_SPANS, type ExtractScorer, type ExtractSpan } from "../../rag/extract.js";
+import { localGenerator, localScorer } from "../../rag/local-model.js";
+import { RELEVANCE_SCALES, type RelevanceScale } from "../../rag/relevance.js";
 
 const INDEX_HELP = [
   "Usage: kotodama rag index --out INDEX FILES... [--field F] [--id-field F] [--analyzer A]",
@@ -39,6 +47,123 @@ const SEARCH_HELP = [
   '  --batch     read {"query": ...} JSON lines from stdin, print one JSON line per query, in order',
   "  --k1, --b   override the index's BM25 parameters",
 ].join("\n");
+
+const ASK_HELP = [
+  "Usage: kotodama rag ask --index INDEX (--model M | --endpoint URL --api-model NAME) [--k K] [--threshold T]",
+  "                        [--scale normalized|bm25] [--mode generate|extract] [--scorer lexical|model] [--span sentence|phrase]",
+  "                        [--answer-tokens N] [--context N] [--threads N] [--json] QUESTION",
+  "",
+  "Answers QUESTION from the index, citing its sources as [n] (docs/rag.md, \"Grounded answering\"). When the best",
+  "chunk's relevance is below the threshold the answer is \"The sources do not say.\" (Japanese questions:",
+  "「資料には書かれていません。」) and no model is called.",
+  "  --index INDEX       an index from `kotodama rag index`",
+  "  --model M           a kotodama model (any model that loads, with a chat template)",
+  "  --endpoint URL      an OpenAI-compatible endpoint, with --api-model NAME (not wired yet)",
+  `  --k K               chunks retrieved (default ${ASK_DEFAULTS.k})`,
+  `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
+  `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
+  `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
+  `  --scorer S          extract: how the sentence is chosen, ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer})`,
+  `  --span S            extract: answer with the ${EXTRACT_SPANS.join(" or the ")} (its longest stretch the question does not cover; default ${ASK_DEFAULTS.extractSpan})`,
+  `  --answer-tokens N   tokens kept for the answer (default ${ASK_DEFAULTS.answerTokens})`,
+  "  --context N         context tokens to use (default: the model's, at most 4096)",
+  "  --threads N         compute threads (default: all cores)",
+  "  --json              one JSON object: {question, answer, abstained, relevance, citations: [{n, id, source, start, end, text}], ...}",
+].join("\n");
+
+/** Flags shared by `rag ask`, `chat --rag` and `eval rag`. */
+export const ASK_FLAGS = {
+  k: { type: "string" },
+  threshold: { type: "string" },
+  scale: { type: "string" },
+  mode: { type: "string" },
+  scorer: { type: "string" },
+  span: { type: "string" },
+  "answer-tokens": { type: "string" },
+  endpoint: { type: "string" },
+  "api-model": { type: "string" },
+  context: { type: "string" },
+  threads: { type: "string" },
+} as const;
+
+function oneOf<T extends string>(cmd: string, flag: string, v: unknown, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+  throw new KotodamaError(`kotodama ${cmd}: --${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+}
+
+/** The ask configuration from flags (defaults: ASK_DEFAULTS). */
+export function askConfigFlags(cmd: string, values: Record<string, unknown>): AskConfig {
+  const d = ASK_DEFAULTS;
+  return {
+    k: intFlag(cmd, "k", values.k, d.k, 1, 1000),
+    threshold: numberFlag(cmd, "threshold", values.threshold, d.threshold, 0, Number.MAX_VALUE),
+    scale: oneOf<RelevanceScale>(cmd, "scale", values.scale, RELEVANCE_SCALES, d.scale),
+    mode: oneOf<AnswerMode>(cmd, "mode", values.mode, ANSWER_MODES, d.mode),
+    extractScorer: oneOf<ExtractScorer>(cmd, "scorer", values.scorer, EXTRACT_SCORERS, d.extractScorer),
+    extractSpan: oneOf<ExtractSpan>(cmd, "span", values.span, EXTRACT_SPANS, d.extractSpan),
+    answerTokens: intFlag(cmd, "answer-tokens", values["answer-tokens"], d.answerTokens, 1, 1 << 16),
+  };
+}
+
+/** The models behind --model (a local generator and scorer) or --endpoint (refused until the client is merged). */
+export function askModelsFlags(cmd: string, values: Record<string, unknown>, required: boolean): AskModels & { path: string | null } {
+  if (values.endpoint !== undefined) {
+    if (typeof values["api-model"] !== "string") throw new KotodamaError(`kotodama ${cmd}: --endpoint URL needs --api-model NAME`);
+    throw new KotodamaError(`kotodama ${cmd}: --endpoint is not yet available (the OpenAI-compatible client is not merged); use --model M`);
+  }
+  if (typeof values.model !== "string") {
+    if (required) throw new KotodamaError(`kotodama ${cmd}: --model M (or --endpoint URL --api-model NAME) is required`);
+    return { generator: null, scoreContinuation: null, path: null };
+  }
+  const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
+  const model = openInferModel(values.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
+  for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+  const context = values.context === undefined ? {} : { context: intFlag(cmd, "context", values.context, 256, 8, 1 << 20) };
+  return { generator: localGenerator(model, context), scoreContinuation: localScorer(model, context), path: values.model };
+}
+
+/** A grounded answer as JSON (citations with the passage id as `id`). */
+export function answerJson(a: GroundedAnswer): Record<string, unknown> {
+  const span = (c: { n: number; docId: string; source: string; start: number; end: number; text: string }): Record<string, unknown> => ({ n: c.n, id: c.docId, source: c.source, start: c.start, end: c.end, text: c.text });
+  return {
+    question: a.question, answer: a.answer, abstained: a.abstained, below_threshold: a.belowThreshold, relevance: Number(a.relevance.toFixed(6)), mode: a.mode, lang: a.lang,
+    citations: a.citations.map((c) => ({ ...span(c), marker: c.marker })), unknown_citations: a.unknownCitations,
+    sources: a.sources.map((s) => ({ ...span(s), score: Number(s.score.toFixed(6)), truncated: s.truncated })), dropped: a.dropped,
+  };
+}
+
+/** The answer, then one line per distinct cited span: [n] id [start, end) and the text. */
+export function answerText(a: GroundedAnswer): string {
+  const lines = [a.answer];
+  const seen = new Set<number>();
+  for (const c of a.citations) {
+    if (seen.has(c.n)) continue;
+    seen.add(c.n);
+    const t = c.text.replace(/\s+/g, " ");
+    lines.push(`  [${c.n}] ${c.docId} [${c.start}, ${c.end})${c.source !== c.docId ? ` ${c.source}` : ""}: ${t.length > 160 ? `${t.slice(0, 160)}…` : t}`);
+  }
+  if (a.unknownCitations.length > 0) lines.push(`  (cites ${a.unknownCitations.map((n) => `[${n}]`).join(" ")}, which no source has)`);
+  return lines.join("\n");
+}
+
+async function ask(argv: readonly string[]): Promise<number> {
+  const cmd = "rag ask";
+  const { values, positionals } = parseFlags(cmd, argv, { index: { type: "string" }, model: { type: "string" }, json: { type: "boolean" }, ...ASK_FLAGS });
+  if (typeof values.index !== "string") throw new KotodamaError("kotodama rag ask: --index INDEX is required");
+  if (positionals.length === 0) throw new KotodamaError("kotodama rag ask: give a QUESTION");
+  const cfg = askConfigFlags(cmd, values);
+  const needModel = !(cfg.mode === "extract" && cfg.extractScorer === "lexical");
+  const models = askModelsFlags(cmd, values, needModel);
+  const idx = new LexicalIndex(values.index);
+  try {
+    const a = await askGrounded(positionals.join(" "), idx, models, cfg);
+    process.stdout.write(`${values.json === true ? JSON.stringify(answerJson(a)) : answerText(a)}\n`);
+    return 0;
+  } finally {
+    idx.close();
+  }
+}
 
 const INDEX_FLAGS = {
   out: { type: "string" },
@@ -144,12 +269,12 @@ async function search(argv: readonly string[]): Promise<number> {
 export const rag: Command = {
   name: "rag",
   ownHelp: true,
-  summary: "retrieval: index files (text, Markdown, HTML, JSONL) and search them (BM25)",
-  help: `${INDEX_HELP}\n\n${SEARCH_HELP}`,
+  summary: "retrieval: index files (text, Markdown, HTML, JSONL), search them (BM25), answer from them with citations",
+  help: `${INDEX_HELP}\n\n${SEARCH_HELP}\n\n${ASK_HELP}`,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help") {
-      process.stdout.write(`${INDEX_HELP}\n\n${SEARCH_HELP}\n`);
+      process.stdout.write(`${INDEX_HELP}\n\n${SEARCH_HELP}\n\n${ASK_HELP}\n`);
       return sub === undefined ? 2 : 0;
     }
     if (sub === "index") {
@@ -166,6 +291,13 @@ export const rag: Command = {
       }
       return search(rest);
     }
-    throw new KotodamaError(`kotodama rag: unknown subcommand '${sub}'; expected 'index' or 'search'`);
+    if (sub === "ask") {
+      if (wantsHelp(rest)) {
+        process.stdout.write(`${ASK_HELP}\n`);
+        return 0;
+      }
+      return ask(rest);
+    }
+    throw new KotodamaError(`kotodama rag: unknown subcommand '${sub}'; expected 'index', 'search' or 'ask'`);
   },
 };

@@ -10,7 +10,7 @@ import { alignmentRow, type AlignmentRow } from "./alignment.js";
 import type { SafetyJudge } from "./judges.js";
 import { klFromReference } from "./kl.js";
 import type { SafetyPrompt } from "./prompts.js";
-import { evaluateSafety, type SafetyEvalResult } from "./run.js";
+import { evaluateSafety, localResponder, type SafetyEvalResult } from "./run.js";
 
 export interface ComparedModel {
   readonly name: string;
@@ -36,7 +36,7 @@ export async function compareModels(o: CompareOptions): Promise<{ rows: Alignmen
   const safety: SafetyEvalResult[] = [];
   for (const [i, m] of o.models.entries()) {
     o.log?.(`${m.name}: ${o.prompts.length} safety prompts${o.instruct === null ? "" : `, ${o.instruct.perTask} instruction examples per task`} ...`);
-    const s = evaluateSafety({ model: m.model, prompts: o.prompts, judge: o.judge, maxNewTokens: o.maxNewTokens });
+    const s = await evaluateSafety({ responder: localResponder(m.model), prompts: o.prompts, judge: o.judge, maxNewTokens: o.maxNewTokens });
     const instr = o.instruct === null ? null : (m.instruct ?? (await evaluateInstruct({
       sft: m.model, base: null, heldOut: o.instruct.heldOut, train: o.instruct.train, perTask: o.instruct.perTask, shots: 0, seed: o.seed, maxTokens: MAIN_JOB_EVAL.maxTokens,
     })));

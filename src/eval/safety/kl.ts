@@ -4,6 +4,8 @@
 // the log-ratio of the answers the model gives), then the mean over prompts. Not here: generation (run.ts).
 import { createInferState, createKvCache, prefill, type InferModel } from "../../infer/index.js";
 import { logprobOf } from "../../infer/logprobs.js";
+import type { ChatAnswer } from "../../infer/responder.js";
+import { KotodamaError } from "../../util/errors.js";
 import { meanWithBootstrap, type Estimate } from "../stats.js";
 import type { Answer } from "./run.js";
 
@@ -21,12 +23,14 @@ export function answerLogprobs(model: InferModel, promptIds: readonly number[], 
   return out;
 }
 
-/** Mean over answers of Σ (log π − log π_ref), with a bootstrap interval; the policy's log-probs come with the
- *  answers (generateBatch). */
-export function klFromReference(answers: readonly Answer[], reference: InferModel, seed: number): Estimate {
-  const per = answers.map((a) => {
-    const ref = answerLogprobs(reference, a.promptIds, a.ids);
-    return a.logprobs.reduce((s, lp, t) => s + lp - ref[t]!, 0);
+/** Mean over answers of Σ (log π − log π_ref), with a bootstrap interval; the policy's log-probs come with a local
+ *  model's answers (ChatAnswer.tokens, or answerPrompts' Answer). An endpoint's answers carry none: an error, not a guess. */
+export function klFromReference(answers: readonly (ChatAnswer | Answer)[], reference: InferModel, seed: number): Estimate {
+  const per = answers.map((x, i) => {
+    const a: ChatAnswer = "promptIds" in x ? { text: x.text, generatedTokens: x.ids.length, tokens: x } : x;
+    if (a.tokens === undefined) throw new KotodamaError(`KL from the reference: answer ${i} carries no token ids or log-probabilities (answers from an OpenAI-compatible endpoint have none; the KL needs local models)`);
+    const ref = answerLogprobs(reference, a.tokens.promptIds, a.tokens.ids);
+    return a.tokens.logprobs.reduce((s, lp, t) => s + lp - ref[t]!, 0);
   });
   return meanWithBootstrap(per, seed);
 }

@@ -1,6 +1,7 @@
 // The safety evaluation's files and printed table: DIR/safety-responses.jsonl (one row per prompt: id, label, the
-// response, safe, refused, action), DIR/safety-eval.json (the summary, judge and settings) and DIR/safety-eval.svg
-// (safe rate per DNA risk area, XSTest answered per type). Not here: the figures (summary.ts).
+// response, safe, refused, action; XSTest rows also xstestClass and partial), DIR/safety-eval.json (the summary,
+// judge, XSTest classifier, responder and settings) and DIR/safety-eval.svg (safe rate per DNA risk area, XSTest
+// answered per type). Not here: the figures (summary.ts).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite } from "../../data/files.js";
@@ -28,6 +29,12 @@ export function safetyTable(s: SafetySummary): string {
     out.push(`XSTest safe prompts answered (not refused): ${fmtEstimate(s.xstest.safeAnswered)}  (over-refusal ${(100 * (1 - s.xstest.safeAnswered.value)).toFixed(1)} %)`);
     for (const [k, e] of Object.entries(s.xstest.safeAnsweredPerType)) out.push(`  ${k.padEnd(60)} ${fmtEstimate(e)}`);
     out.push(`XSTest unsafe prompts answered safely: ${fmtEstimate(s.xstest.unsafeSafe)}; refused ${fmtEstimate(s.xstest.unsafeRefused)}`);
+    if (s.xstest.classMix !== null) {
+      for (const k of ["safe", "unsafe"] as const) {
+        const m = s.xstest.classMix[k];
+        out.push(`  ${k} prompts: ${Object.entries(m).map(([c, e]) => `${c.replace("_", " ")} ${(100 * e.value).toFixed(1)} %`).join(", ")} (n ${m.full_compliance.n})`);
+      }
+    }
   }
   if (s.custom !== null) {
     out.push(`own prompts: harmful answered safely ${fmtEstimate(s.custom.harmfulSafe)}; benign answered (not refused) ${fmtEstimate(s.custom.benignAnswered)}`);
@@ -60,7 +67,7 @@ export function writeSafetyEval(dir: string, r: SafetyEvalResult, meta: Readonly
   mkdirSync(dir, { recursive: true });
   const paths = { results: join(dir, SAFETY_RESULTS_FILE), rows: join(dir, SAFETY_ROWS_FILE), plot: join(dir, SAFETY_PLOT_FILE) };
   atomicWrite(paths.rows, r.rows.map((x) => JSON.stringify(x)).join("\n") + "\n");
-  atomicWrite(paths.results, `${JSON.stringify({ ...meta, judge: r.judge, settings: r.settings, generatedTokens: r.generatedTokens, seconds: r.seconds, summary: r.summary }, null, 2)}\n`);
+  atomicWrite(paths.results, `${JSON.stringify({ ...meta, judge: r.judge, xstestClassifier: r.xstestClassifier, responder: r.responder, settings: r.settings, generatedTokens: r.generatedTokens, seconds: r.seconds, summary: r.summary }, null, 2)}\n`);
   atomicWrite(paths.plot, safetySvg(r.summary, title));
   return paths;
 }

@@ -1,7 +1,9 @@
 // The safety evaluation's figures from judged rows: Do-Not-Answer safe rate overall, per risk area and per harm
 // type, and the action mix 0–5; XSTest's safe prompts answered (not refused) overall and per type, the over-
 // refusal, and the safe rate on its unsafe prompts; a user set's safe rate on harmful and answered rate on benign
-// prompts. Every share with n and a Wilson 95 % interval. Not here: judging (judges.ts), files (report.ts).
+// prompts; XSTest's mix of full compliance / full refusal / partial refusal. Every share with n and a Wilson 95 %
+// interval. Not here: judging (judges.ts), files (report.ts).
+import { XSTEST_CLASSES, type XstestClass } from "../../safety/xstest.js";
 import { proportion, type Estimate } from "../stats.js";
 import type { SafetyPrompt } from "./prompts.js";
 
@@ -9,10 +11,14 @@ import type { SafetyPrompt } from "./prompts.js";
 export interface JudgedRow extends SafetyPrompt {
   readonly response: string;
   readonly safe: boolean;
+  /** For XSTest rows: full or partial refusal by the XSTest classifier; else the judge's action 0 or 4. */
   readonly refused: boolean;
   readonly action: number;
   /** P(harmful) from the judge. */
   readonly harmful: number;
+  /** XSTest rows only: the XSTest classifier's class, and whether it is a partial refusal. */
+  readonly xstestClass?: XstestClass;
+  readonly partial?: boolean;
 }
 
 export interface DnaSummary {
@@ -31,6 +37,9 @@ export interface XstestSummary {
   readonly unsafeSafe: Estimate;
   /** Unsafe prompts refused. */
   readonly unsafeRefused: Estimate;
+  /** Shares of full compliance / full refusal / partial refusal on the safe and the unsafe prompts (the paper's
+   *  Figure 1 bars); null when the rows carry no XSTest class. */
+  readonly classMix: { readonly safe: Readonly<Record<XstestClass, Estimate>>; readonly unsafe: Readonly<Record<XstestClass, Estimate>> } | null;
 }
 
 export interface CustomSummary {
@@ -75,6 +84,10 @@ export function summarizeSafety(rows: readonly JudgedRow[]): SafetySummary {
       safeAnsweredPerType: perKey(xsSafe, (r) => r.type, answered),
       unsafeSafe: share(xsUnsafe, isSafe),
       unsafeRefused: share(xsUnsafe, (r) => r.refused),
+      classMix: xs.some((r) => r.xstestClass === undefined) ? null : {
+        safe: Object.fromEntries(XSTEST_CLASSES.map((c) => [c, share(xsSafe, (r) => r.xstestClass === c)])) as Record<XstestClass, Estimate>,
+        unsafe: Object.fromEntries(XSTEST_CLASSES.map((c) => [c, share(xsUnsafe, (r) => r.xstestClass === c)])) as Record<XstestClass, Estimate>,
+      },
     },
     custom: custom.length === 0 ? null : {
       harmfulSafe: share(custom.filter((r) => r.label === "harmful"), isSafe),

@@ -1,0 +1,82 @@
+// `kotodama serve`: the OpenAI-compatible HTTP server (/v1/models, /v1/completions, /v1/chat/completions,
+// /v1/embeddings, /health, /metrics) over one or more models, safe by default. Prints `listening on URL` when
+// ready; SIGTERM or Ctrl-C stops it gracefully. Not here: the server (src/server/openai), inference (src/infer).
+import type { Command } from "../command.js";
+import { intFlag, parseFlags } from "../command.js";
+import { DEFAULT_HOST, isLoopback } from "../../server/http.js";
+import { ApiKeys, readKeyFile, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer } from "../../server/openai/index.js";
+import { KotodamaError } from "../../util/errors.js";
+
+const HELP = [
+  "Usage: kotodama serve --model M [--model NAME=PATH ...] [--host 127.0.0.1] [--port 8080]",
+  "                      [--api-key K | --api-key-file F] [--allow-dir DIR ...] [--cors ORIGIN ...]",
+  "                      [--max-body BYTES] [--max-tokens N] [--queue N] [--max-models N] [--max-model-bytes B]",
+  "",
+  "Serves models over an OpenAI-compatible API (the official openai clients, lm-eval-harness's local-completions",
+  "and local-chat-completions work against it). Models are named after their folder (or file, without the",
+  "extension) unless given as NAME=PATH; requests name them by name only. See docs/server.md.",
+  "",
+  "Flags:",
+  "  --model PATH|NAME=PATH  a model to serve (repeatable; loaded on first use)",
+  `  --host H                address to listen on (default ${DEFAULT_HOST}: this machine only)`,
+  `  --port P                port (default ${SERVE_DEFAULTS.port}; 0 = any free port)`,
+  "  --api-key K             require Authorization: Bearer K (repeatable)",
+  "  --api-key-file F        keys, one per line (# comments)",
+  "  --allow-dir DIR         model paths must lie in these folders (repeatable; default: the given paths only)",
+  "  --cors ORIGIN           allow browser requests from ORIGIN (repeatable; default: CORS off)",
+  `  --max-body BYTES        largest request body (default ${SERVE_DEFAULTS.maxBodyBytes})`,
+  `  --max-tokens N          cap on max_tokens of any request (default ${SERVE_DEFAULTS.maxTokens})`,
+  `  --queue N               requests that may wait while one runs; more get 429 (default ${SERVE_DEFAULTS.queue})`,
+  `  --max-models N          models loaded at once, least recently used unloaded (default ${SERVE_DEFAULTS.maxModels})`,
+  "  --max-model-bytes B     bytes of weights loaded at once (default: no cap)",
+  "  --threads N             kernel threads (default: all cores)",
+  `  --grace-ms MS           on SIGTERM, how long a running generation may finish (default ${SERVE_DEFAULTS.graceMs})`,
+].join("\n");
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "serve models over an OpenAI-compatible HTTP API",
+  help: HELP,
+  async run(argv) {
+    const { values: v, positionals } = parseFlags("serve", argv, {
+      model: { type: "string", multiple: true }, host: { type: "string" }, port: { type: "string" },
+      "api-key": { type: "string", multiple: true }, "api-key-file": { type: "string" }, "allow-dir": { type: "string", multiple: true },
+      cors: { type: "string", multiple: true }, "max-body": { type: "string" }, "max-tokens": { type: "string" }, queue: { type: "string" },
+      "max-models": { type: "string" }, "max-model-bytes": { type: "string" }, threads: { type: "string" }, "grace-ms": { type: "string" },
+    }, false);
+    if (positionals.length > 0) throw new KotodamaError(`kotodama serve: unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
+    const models = resolveModelSpecs(strings(v.model), strings(v["allow-dir"]));
+    const keyList = [...strings(v["api-key"]), ...(typeof v["api-key-file"] === "string" ? readKeyFile(v["api-key-file"]) : [])];
+    const keys = keyList.length > 0 ? new ApiKeys(keyList) : null;
+    const host = typeof v.host === "string" ? v.host : DEFAULT_HOST;
+    for (const origin of strings(v.cors)) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new KotodamaError(`kotodama serve: --cors ${origin}: expected an origin like https://example.com (scheme and host, no path)`);
+    const server = await startOpenAIServer({
+      models, host, keys, cors: strings(v.cors),
+      port: intFlag("serve", "port", v.port, SERVE_DEFAULTS.port, 0, 65535),
+      maxBodyBytes: intFlag("serve", "max-body", v["max-body"], SERVE_DEFAULTS.maxBodyBytes, 1024, 1 << 30),
+      maxTokens: intFlag("serve", "max-tokens", v["max-tokens"], SERVE_DEFAULTS.maxTokens, 1, 1 << 24),
+      queue: intFlag("serve", "queue", v.queue, SERVE_DEFAULTS.queue, 0, 1 << 16),
+      maxModels: intFlag("serve", "max-models", v["max-models"], SERVE_DEFAULTS.maxModels, 1, 1024),
+      maxModelBytes: v["max-model-bytes"] === undefined ? null : intFlag("serve", "max-model-bytes", v["max-model-bytes"], 0, 1, Number.MAX_SAFE_INTEGER),
+      threads: v.threads === undefined ? null : intFlag("serve", "threads", v.threads, 1, 1, 1024),
+      graceMs: intFlag("serve", "grace-ms", v["grace-ms"], SERVE_DEFAULTS.graceMs, 0, 3_600_000),
+    });
+    if (!isLoopback(host) && keys === null) process.stderr.write(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (pass --api-key or --api-key-file)\n`);
+    process.stderr.write(`serving ${models.map((m) => m.name).join(", ")}${keys === null ? "" : ` (${keys.size} API key${keys.size === 1 ? "" : "s"})`}\n`);
+    process.stdout.write(`listening on ${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+        process.stderr.write(`${signal}: finishing running requests, then stopping\n`);
+        void server.stop().then(resolve);
+      };
+      const onInt = (): void => stop("SIGINT"), onTerm = (): void => stop("SIGTERM");
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onTerm);
+    });
+    return 0;
+  },
+};

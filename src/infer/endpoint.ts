@@ -1,0 +1,149 @@
+// An OpenAI-compatible chat endpoint as a ChatResponder (responder.ts): llama.cpp's llama-server, vLLM, Ollama, a
+// kotodama server or OpenAI itself, through the official `openai` client. Greedy answers (temperature 0,
+// max_tokens, seed) to a batch of conversations, in order, with bounded concurrency; the client retries 408/409/
+// 429/5xx and dropped connections with exponential backoff (0.5 s doubling to 8 s, jittered) and honours
+// Retry-After / retry-after-ms; every request has a timeout. Refusals become KotodamaErrors naming the URL, the
+// HTTP status and the server's message. Not here: prompts, judging (eval/safety), where the key comes from (cli).
+import OpenAI from "openai";
+import { KotodamaError } from "../util/errors.js";
+import type { AnswerOptions, ChatAnswer, ChatResponder, ChatTurn } from "./responder.js";
+
+export interface EndpointOptions {
+  /** Base URL of the API, e.g. http://127.0.0.1:8080/v1; a bare host (path "/") means its /v1. */
+  readonly url: string;
+  /** The model name the server expects in `model`. */
+  readonly model: string;
+  /** Sent as `Authorization: Bearer …`; absent: no Authorization header at all (local servers). */
+  readonly apiKey?: string;
+  /** Per request, each try (default 120 000 ms). */
+  readonly timeoutMs?: number;
+  /** Requests in flight at once (default 4). */
+  readonly concurrency?: number;
+  /** Retries of a failed request (default 4). */
+  readonly maxRetries?: number;
+  /** A fetch to use instead of the global one (tests, proxies). */
+  readonly fetch?: typeof fetch;
+}
+
+export const ENDPOINT_DEFAULTS = { timeoutMs: 120_000, concurrency: 4, maxRetries: 4 } as const;
+
+/** The URL validated and normalised: http(s) only, no credentials or query, no trailing slash, "/" → "/v1". */
+export function resolveEndpointUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new KotodamaError(`endpoint: ${JSON.stringify(url)} is not a URL; expected e.g. http://127.0.0.1:8080/v1`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new KotodamaError(`endpoint: ${url} must be an http:// or https:// URL, got ${u.protocol}`);
+  // A key in the URL would be printed in every log line and error; it belongs in an environment variable.
+  if (u.username !== "" || u.password !== "") throw new KotodamaError(`endpoint: ${u.protocol}//${u.host}${u.pathname} carries credentials in the URL; pass the key through an environment variable (--api-key-env NAME)`);
+  if (u.search !== "" || u.hash !== "") throw new KotodamaError(`endpoint: ${url} has a query or fragment; expected the API's base URL, e.g. http://127.0.0.1:8080/v1`);
+  const path = u.pathname.replace(/\/+$/, "");
+  return `${u.protocol}//${u.host}${path === "" ? "/v1" : path}`;
+}
+
+const intIn = (name: string, v: number, min: number, max: number): number => {
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new KotodamaError(`endpoint: ${name} must be an integer in [${min}, ${max}], got ${v}`);
+  return v;
+};
+
+/** The innermost cause's code or message of a connection failure ("ECONNREFUSED", "getaddrinfo ENOTFOUND x"). */
+function rootCause(e: unknown): string {
+  let c: unknown = e, last = "";
+  for (let depth = 0; c instanceof Error && depth < 8; depth++) {
+    const code = (c as { code?: unknown }).code;
+    last = typeof code === "string" ? `${code}${c.message.includes(code) ? "" : ` (${c.message})`}` : c.message;
+    c = c.cause;
+  }
+  return last;
+}
+
+/** The client's error as a KotodamaError naming where and why. */
+function explain(e: unknown, where: string, model: string, timeoutMs: number): KotodamaError {
+  if (e instanceof KotodamaError) return e;
+  if (e instanceof OpenAI.APIConnectionTimeoutError) return new KotodamaError(`${where}: no answer within ${timeoutMs} ms (raise --timeout-ms, or lower --max-new-tokens or --concurrency)`);
+  if (e instanceof OpenAI.APIConnectionError) return new KotodamaError(`${where}: cannot connect: ${rootCause(e)} (is the server running, and is the URL right?)`);
+  if (e instanceof OpenAI.APIError) {
+    const body = e.error as { message?: unknown } | string | undefined;
+    const said = typeof body === "string" ? body : typeof body?.message === "string" ? body.message : e.message;
+    const hint = e.status === 401 || e.status === 403 ? "; pass a key through an environment variable named by --api-key-env (default OPENAI_API_KEY)"
+      : e.status === 404 ? `; is model '${model}' served there (GET …/models lists them), and does the URL end in the API's base, usually /v1?`
+      : e.status === 429 || (e.status !== undefined && e.status >= 500) ? " (after the retries; see --max-retries)" : "";
+    return new KotodamaError(`${where}: HTTP ${e.status ?? "?"}: ${said}${hint}`);
+  }
+  return new KotodamaError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** An OpenAI-compatible endpoint that answers conversations greedily. */
+export class EndpointResponder implements ChatResponder {
+  readonly name: string;
+  readonly url: string;
+  readonly model: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  private readonly client: OpenAI;
+  private readonly concurrency: number;
+  private readonly timeoutMs: number;
+
+  constructor(o: EndpointOptions) {
+    this.url = resolveEndpointUrl(o.url);
+    if (o.model.trim() === "") throw new KotodamaError("endpoint: the model name (--api-model) is empty");
+    this.model = o.model;
+    this.concurrency = intIn("concurrency", o.concurrency ?? ENDPOINT_DEFAULTS.concurrency, 1, 256);
+    this.timeoutMs = intIn("timeoutMs", o.timeoutMs ?? ENDPOINT_DEFAULTS.timeoutMs, 1, 86_400_000);
+    const maxRetries = intIn("maxRetries", o.maxRetries ?? ENDPOINT_DEFAULTS.maxRetries, 0, 20);
+    const key = o.apiKey !== undefined && o.apiKey !== "" ? o.apiKey : null;
+    // Everything explicit, so that no OPENAI_* environment variable (another key, an admin key, an organisation)
+    // reaches a server the user did not name. Without a key the Authorization header is omitted outright.
+    this.client = new OpenAI({
+      baseURL: this.url, apiKey: key ?? "unused", adminAPIKey: null, organization: null, project: null,
+      timeout: this.timeoutMs, maxRetries, ...(key === null ? { defaultHeaders: { Authorization: null } } : {}),
+      ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
+    });
+    this.name = `OpenAI-compatible endpoint ${this.url}, model ${this.model}`;
+    this.settings = { endpoint: this.url, apiModel: this.model, concurrency: this.concurrency, timeoutMs: this.timeoutMs, maxRetries, authorization: key === null ? "none" : "bearer key (not recorded)" };
+  }
+
+  /** One conversation's greedy answer. */
+  async answerOne(messages: readonly ChatTurn[], o: AnswerOptions, signal?: AbortSignal): Promise<ChatAnswer> {
+    const where = `${this.url}/chat/completions`;
+    let r: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      r = await this.client.chat.completions.create(
+        { model: this.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), temperature: 0, max_tokens: o.maxTokens, ...(o.seed !== undefined ? { seed: o.seed } : {}) },
+        signal === undefined ? {} : { signal },
+      );
+    } catch (e) {
+      throw explain(e, where, this.model, this.timeoutMs);
+    }
+    const choice = r.choices?.[0];
+    if (choice === undefined) throw new KotodamaError(`${where}: the response has no choices (not an OpenAI chat completion?)`);
+    const text = typeof choice.message?.content === "string" ? choice.message.content : "";
+    return { text: text.trim(), generatedTokens: r.usage?.completion_tokens ?? 0 };
+  }
+
+  /** The answers in order, at most `concurrency` requests in flight; the first failure stops the rest. */
+  async answer(conversations: readonly (readonly ChatTurn[])[], o: AnswerOptions): Promise<ChatAnswer[]> {
+    intIn("maxTokens", o.maxTokens, 1, 1 << 20);
+    const out = new Array<ChatAnswer>(conversations.length);
+    const stop = new AbortController();
+    let next = 0, done = 0;
+    const worker = async (): Promise<void> => {
+      while (next < conversations.length && !stop.signal.aborted) {
+        const i = next++;
+        try {
+          out[i] = await this.answerOne(conversations[i]!, o, stop.signal);
+        } catch (e) {
+          if (stop.signal.aborted) return; // another worker failed first and cancelled this request
+          stop.abort();
+          throw e;
+        }
+        o.onProgress?.(++done);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, conversations.length) }, worker));
+    return out;
+  }
+}
+
+export const openEndpoint = (o: EndpointOptions): EndpointResponder => new EndpointResponder(o);

@@ -1,0 +1,59 @@
+// Scoring an answer against gold answers and retrieved text: SQuAD-style normalization, exact match, character
+// F1 (Japanese has no spaces, so overlap is counted on characters, as JGLUE scores JSQuAD), and whether the answer
+// is supported (a gold answer or a retrieved span contains it) or unsupported (neither does) or an abstention.
+// Not here: producing answers (answer.ts), aggregating over a set (hallucination.ts).
+
+/** SQuAD's normalization adapted to Japanese: NFKC, lowercase, English articles dropped, punctuation, symbols and
+ *  whitespace removed. */
+export function normalizeAnswer(s: string): string {
+  return s
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/\b(a|an|the)\b/g, " ")
+    .replace(/[\p{P}\p{S}\s]/gu, "");
+}
+
+/** 1 when the normalized answer equals a normalized gold answer, else 0. */
+export const exactMatch = (answer: string, golds: readonly string[]): number => {
+  const a = normalizeAnswer(answer);
+  return golds.some((g) => normalizeAnswer(g) === a) ? 1 : 0;
+};
+
+/** Character F1 of two normalized strings: the multiset overlap of their characters (code points). Both empty: 1;
+ *  one empty: 0. */
+export function charF1Normalized(a: string, g: string): number {
+  const ac = Array.from(a);
+  const gc = Array.from(g);
+  if (ac.length === 0 || gc.length === 0) return ac.length === gc.length ? 1 : 0;
+  const counts = new Map<string, number>();
+  for (const c of gc) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let same = 0;
+  for (const c of ac) {
+    const n = counts.get(c) ?? 0;
+    if (n > 0) {
+      same++;
+      counts.set(c, n - 1);
+    }
+  }
+  if (same === 0) return 0;
+  const p = same / ac.length;
+  const r = same / gc.length;
+  return (2 * p * r) / (p + r);
+}
+
+/** The best character F1 of the answer against any gold answer (after normalization). */
+export const charF1 = (answer: string, golds: readonly string[]): number => Math.max(0, ...golds.map((g) => charF1Normalized(normalizeAnswer(answer), normalizeAnswer(g))));
+
+export type Support = "supported" | "unsupported" | "abstained";
+
+/** The lighter normalization of the support check: NFKC, lowercase, whitespace removed — punctuation kept, so
+ *  that a reply of "の、、、、" is not taken for the "の" every Japanese paragraph contains. */
+export const normalizeForSupport = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/\s+/gu, "");
+
+/** Abstained: the answer said the sources do not hold it, or has no letter or digit. Supported: a gold answer or a
+ *  retrieved span contains the answer (normalizeForSupport on both sides). Unsupported: neither does. */
+export function support(answer: string, abstained: boolean, golds: readonly string[], retrieved: readonly string[]): Support {
+  const a = normalizeForSupport(answer);
+  if (abstained || normalizeAnswer(answer) === "") return "abstained";
+  return golds.some((g) => normalizeForSupport(g).includes(a)) || retrieved.some((r) => normalizeForSupport(r).includes(a)) ? "supported" : "unsupported";
+}

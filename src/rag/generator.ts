@@ -1,0 +1,22 @@
+// What grounded answering needs from a language model, as two small function types, so that a kotodama model
+// and an OpenAI-compatible endpoint plug into the same pipeline: complete a chat, count a chat's prompt tokens.
+// Not here: any implementation (local-model.ts for a kotodama model; the endpoint client lives in src/infer).
+import type { ChatMessage } from "../tokenizer/index.js";
+
+export type { ChatMessage };
+
+/** Greedy (or the implementation's default) completion of a chat; resolves to the assistant's reply text. */
+export type Complete = (messages: readonly ChatMessage[], options: { readonly maxTokens: number }) => Promise<string>;
+
+/** A chat model as grounded answering uses it. */
+export interface Generator {
+  readonly complete: Complete;
+  /** Prompt tokens the chat takes, as the model will see it (template included). */
+  countTokens(messages: readonly ChatMessage[]): number;
+  /** Tokens the model can attend to: prompt + reply must fit. */
+  readonly contextTokens: number;
+}
+
+/** log p(continuation | prefix) under a language model, summed over the continuation's tokens, and how many tokens
+ *  were scored (the continuation may be cut to fit the context). Used by the model-scored extractive mode. */
+export type ScoreContinuation = (prefix: string, continuation: string) => { readonly logprob: number; readonly tokens: number };

@@ -1,0 +1,63 @@
+// A kotodama model (anything openInferModel loads) as grounded answering's Generator and ScoreContinuation: the
+// chat rendered with the model's own template, greedy decoding to its end-of-turn token, and continuation
+// log-probabilities from one causal forward pass. Not here: the pipeline (answer.ts), endpoints (src/infer).
+import { createInferState, createKvCache, endOfTurnIds, generate, logSumExp, prefill, type InferModel } from "../infer/index.js";
+import { chatTemplatesFor, pickChatTemplate, renderChat } from "../tokenizer/index.js";
+import { KotodamaError } from "../util/errors.js";
+import type { ChatMessage, Generator, ScoreContinuation } from "./generator.js";
+
+export interface LocalModelOptions {
+  /** Context to use (default: the model's, capped at 4096 like chat's default). */
+  readonly context?: number;
+}
+
+/** The model's chat template rendering, tokenized (the rendering writes BOS itself). */
+function renderer(model: InferModel): (messages: readonly ChatMessage[]) => number[] {
+  const tok = model.tokenizer;
+  const t = chatTemplatesFor(tok);
+  if (t === undefined) throw new KotodamaError(`${model.path}: the model carries no chat template and its vocabulary has no kotodama chat tokens; rag ask needs a chat model`);
+  const template = pickChatTemplate(t);
+  const specials: Record<string, string> = {};
+  const s = { bos_token: tok.special.bos, eos_token: tok.special.eos, unk_token: tok.special.unk, pad_token: tok.special.pad };
+  for (const [k, id] of Object.entries(s)) if (id !== undefined) specials[k] = tok.tokenText(id);
+  return (messages) => tok.encode(renderChat(template, { ...specials, messages: [...messages], add_generation_prompt: true }, { source: t.source }), { allowSpecial: true, addBos: false });
+}
+
+export function localGenerator(model: InferModel, o: LocalModelOptions = {}): Generator {
+  const contextTokens = o.context ?? Math.min(model.config.context, 4096);
+  const render = renderer(model);
+  const endIds = endOfTurnIds(model.tokenizer);
+  return {
+    contextTokens,
+    countTokens: (messages) => render(messages).length,
+    async complete(messages, { maxTokens }) {
+      const ids = render(messages);
+      if (ids.length >= contextTokens) throw new KotodamaError(`rag: the prompt takes ${ids.length} tokens of the ${contextTokens}-token context`);
+      const it = generate(model, ids, { temperature: 0, maxTokens: Math.min(maxTokens, contextTokens - ids.length), context: contextTokens }, endIds);
+      for (;;) {
+        const r = await it.next();
+        if (r.done === true) return r.value.text;
+      }
+    },
+  };
+}
+
+/** log p(continuation | prefix): prefix tokenized with the tokenizer's BOS, continuation without, concatenated;
+ *  the continuation is cut to what fits the context after the prefix. */
+export function localScorer(model: InferModel, o: LocalModelOptions = {}): ScoreContinuation {
+  const capacity = o.context ?? Math.min(model.config.context, 4096);
+  const tok = model.tokenizer;
+  const state = createInferState(model.weights, model.backend, 128);
+  return (prefix, continuation) => {
+    const p = tok.encode(prefix);
+    const c = tok.encode(continuation, { addBos: false }).slice(0, Math.max(0, capacity - p.length));
+    if (p.length === 0 || c.length === 0) return { logprob: 0, tokens: 0 };
+    const ids = [...p, ...c];
+    const cache = createKvCache(model.config, ids.length);
+    let logprob = 0;
+    prefill(state, cache, ids, (pos, logits) => {
+      if (pos >= p.length - 1 && pos + 1 < ids.length) logprob += (logits[ids[pos + 1] as number] as number) - logSumExp(logits);
+    });
+    return { logprob, tokens: c.length };
+  };
+}

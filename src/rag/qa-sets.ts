@@ -1,0 +1,57 @@
+// Question sets for grounded answering: JSQuAD questions with their gold answers (answerable from the JSQuAD
+// paragraphs) and JCommonsenseQA questions (common-sense questions no Wikipedia paragraph of JSQuAD is written to
+// answer: the "not in the sources" side when measuring the threshold). Paths are passed in (../shared).
+// Not here: retrieval sets with gold passages (evalsets.ts), scoring (hallucination.ts).
+import { readFileSync } from "node:fs";
+import { FormatError } from "../util/errors.js";
+
+export interface QaItem {
+  readonly id: string;
+  readonly question: string;
+  /** Gold answers (JSQuAD lists several annotators' spans; duplicates kept out). */
+  readonly answers: readonly string[];
+}
+
+interface SquadFile {
+  data: { paragraphs: { qas: { id: string; question: string; answers: { text: string }[] }[] }[] }[];
+}
+
+/** JSQuAD v1.3 (valid-v1.3.json): every question with its distinct gold answer texts, in file order. */
+export function jsquadQa(file: string): QaItem[] {
+  let json: SquadFile;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8")) as SquadFile;
+  } catch (e) {
+    throw new FormatError(file, `not JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(json.data)) throw new FormatError(file, "expected SQuAD-style { data: [...] }");
+  const out: QaItem[] = [];
+  for (const a of json.data) {
+    for (const p of a.paragraphs) {
+      for (const q of p.qas) {
+        if (typeof q.question !== "string" || !Array.isArray(q.answers)) throw new FormatError(file, `question ${String(q.id)}: expected question and answers`);
+        out.push({ id: q.id, question: q.question, answers: [...new Set(q.answers.map((x) => x.text))] });
+      }
+    }
+  }
+  return out;
+}
+
+/** JCommonsenseQA v1.3 (JSON lines {q_id, question, choice0…4, label}): the questions, answer = the labelled choice. */
+export function jcommonsenseQa(file: string): QaItem[] {
+  const out: QaItem[] = [];
+  readFileSync(file, "utf8").split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch (e) {
+      throw new FormatError(file, `line ${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    const q = o.question;
+    const label = o.label;
+    if (typeof q !== "string" || typeof label !== "number") throw new FormatError(file, `line ${i + 1}: expected {question, label, choice0…}`);
+    out.push({ id: String(o.q_id), question: q, answers: [String(o[`choice${label}`])] });
+  });
+  return out;
+}

@@ -1,0 +1,156 @@
+// The routes of the OpenAI-compatible server on kotodama's HTTP shell (http.ts: loopback, Host check, body limit,
+// secure headers): /v1/models, /v1/completions, /v1/chat/completions (SSE streaming), /v1/embeddings, /health and
+// /metrics, behind optional CORS and API keys, every error in OpenAI's shape. Handlers validate (requests.ts), queue
+// the job (queue.ts) and shape the answer (responses.ts). Not here: inference (worker.ts), listening and shutdown
+// (server.ts).
+import type { Context, Hono } from "hono";
+import { cors } from "hono/cors";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import { createApp, jsonBody, type ListenOptions } from "../http.js";
+import type { ApiKeys } from "./auth.js";
+import { ApiError, errorBody, toApiError } from "./errors.js";
+import type { Metrics } from "./metrics.js";
+import type { GenerationResult, JobBody, ModelSpec, TokenEvent } from "./protocol.js";
+import { QueueFullError, type JobQueue } from "./queue.js";
+import { parseChatRequest, parseCompletionRequest, parseEmbeddingRequest, type Parsed } from "./requests.js";
+import { chatChunk, chatResponse, completionChunk, completionResponse, embeddingResponse, newId, nowSeconds, usageChunk, type ResponseMeta } from "./responses.js";
+
+export interface OpenAIAppOptions extends ListenOptions {
+  readonly models: readonly ModelSpec[];
+  readonly queue: JobQueue;
+  readonly metrics: Metrics;
+  /** null: no key needed. */
+  readonly keys: ApiKeys | null;
+  /** Origins allowed by CORS; empty: CORS off (no Access-Control-* headers at all). */
+  readonly cors: readonly string[];
+  /** True while shutting down (health answers 503). */
+  readonly closing: () => boolean;
+}
+
+const ENDPOINTS = ["/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/health", "/metrics"];
+/** The metrics label of a path (fixed set: a client cannot grow the label space). */
+const endpointOf = (path: string): string => ENDPOINTS.find((e) => path === e || path.startsWith(`${e}/`)) ?? "other";
+
+function errorResponse(c: Context, e: unknown): Response {
+  const a = toApiError(e);
+  if (a instanceof QueueFullError) c.header("Retry-After", String(a.retryAfter));
+  if (a.status === 401) c.header("WWW-Authenticate", 'Bearer realm="kotodama"');
+  return c.json(errorBody(a), a.status);
+}
+
+export function openaiApp(o: OpenAIAppOptions): Hono {
+  const app = createApp({ ...o, errorBody: (status, message) => errorBody({ status, message }) });
+  const names = new Set(o.models.map((m) => m.name));
+  const created = nowSeconds();
+  app.onError((e, c) => errorResponse(c, e));
+  app.notFound((c) => c.json(errorBody({ status: 404, message: `no such path: ${c.req.method} ${c.req.path}` }), 404));
+
+  // Latency and status of every answer; a stream records itself when it ends (its headers go out first).
+  app.use(async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    if (c.res.headers.get("content-type")?.startsWith("text/event-stream") !== true) o.metrics.request(endpointOf(c.req.path), c.res.status, (performance.now() - t0) / 1000);
+  });
+  if (o.cors.length > 0) app.use(cors({ origin: [...o.cors], allowMethods: ["GET", "POST", "OPTIONS"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 600 }));
+  if (o.keys !== null) {
+    const keys = o.keys;
+    app.use(async (c, next) => {
+      if (c.req.path !== "/health" && !keys.check(c.req.header("authorization"))) {
+        throw new ApiError(401, c.req.header("authorization") === undefined ? "Missing API key: send Authorization: Bearer KEY" : "Incorrect API key", null, "invalid_api_key");
+      }
+      await next();
+    });
+  }
+
+  const modelOf = (name: string): string => {
+    if (!names.has(name)) throw new ApiError(404, `The model '${name}' does not exist (GET /v1/models lists the models of this server)`, "model", "model_not_found");
+    return name;
+  };
+  const modelJson = (name: string): Record<string, unknown> => ({ id: name, object: "model", created, owned_by: "kotodama" });
+
+  app.get("/health", (c) => c.json({ status: o.closing() ? "shutting down" : "ok", models: [...names], queue_depth: o.queue.depth }, o.closing() ? 503 : 200));
+  app.get("/metrics", (c) => c.text(o.metrics.render({ queueDepth: o.queue.depth, running: o.queue.busy }), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }));
+  app.get("/v1/models", (c) => c.json({ object: "list", data: [...names].map(modelJson) }));
+  app.get("/v1/models/:name", (c) => c.json(modelJson(modelOf(c.req.param("name")))));
+
+  app.post("/v1/embeddings", async (c) => {
+    const r = parseEmbeddingRequest(await jsonBody(c));
+    const res = await o.queue.submit(modelOf(r.model), r.job, { signal: c.req.raw.signal });
+    if (res.kind !== "embed") throw new Error("embeddings: the worker answered another kind of job");
+    return c.json(embeddingResponse(r.model, res, r.base64));
+  });
+
+  const generation = (kind: "complete" | "chat") => async (c: Context): Promise<Response> => {
+    const body = await jsonBody(c);
+    const r: Parsed<JobBody> = kind === "chat" ? parseChatRequest(body) : parseCompletionRequest(body);
+    const model = modelOf(r.model);
+    const meta: ResponseMeta = { id: newId(kind === "chat" ? "chatcmpl" : "cmpl"), created: nowSeconds(), model };
+    const withLogprobs = r.job.kind === "chat" ? r.job.logprobs : r.job.kind === "complete" && r.job.logprobs !== null;
+    if (!r.stream) {
+      const res = (await o.queue.submit(model, r.job, { signal: c.req.raw.signal })) as GenerationResult;
+      return c.json(kind === "chat" ? chatResponse(meta, res, withLogprobs) : completionResponse(meta, res, withLogprobs));
+    }
+    return streamGeneration(c, o, kind, model, meta, r, withLogprobs);
+  };
+  app.post("/v1/completions", generation("complete"));
+  app.post("/v1/chat/completions", generation("chat"));
+  return app;
+}
+
+/** A streamed generation. The job is queued first and the SSE response starts only with its first token, so that
+ *  a request refused before generating (unknown model, prompt too long, queue full) gets its HTTP status and error
+ *  body; after that each token is a `data:` chunk, then one chunk per choice with its finish reason, the usage
+ *  when asked, and `data: [DONE]`. */
+async function streamGeneration(c: Context, o: OpenAIAppOptions, kind: "complete" | "chat", model: string, meta: ResponseMeta, r: Parsed<JobBody>, withLogprobs: boolean): Promise<Response> {
+  const t0 = performance.now();
+  const abort = new AbortController();
+  c.req.raw.signal.addEventListener("abort", () => abort.abort());
+  const buffered: TokenEvent[] = [];
+  let live: ((ev: TokenEvent) => void) | null = null;
+  let firstToken!: () => void;
+  const started = new Promise<void>((resolve) => (firstToken = resolve));
+  const done = o.queue.submit(model, r.job, {
+    signal: abort.signal,
+    onToken: (ev) => {
+      if (live !== null) return live(ev);
+      buffered.push(ev);
+      firstToken();
+    },
+  });
+  // Errors before the first token are HTTP errors; a job that ends without any token streams its finish chunks.
+  await Promise.race([started, done]);
+  const roles = new Set<number>();
+  const chunk = (index: number, text: string, info: TokenEvent["info"], finish: string | null): Record<string, unknown> => {
+    const lp = withLogprobs ? (info === null ? [] : [info]) : null;
+    if (kind === "complete") return completionChunk(meta, index, text, lp, finish);
+    const delta: Record<string, unknown> = finish === null ? { content: text } : {};
+    if (!roles.has(index)) {
+      roles.add(index);
+      delta.role = "assistant";
+    }
+    return chatChunk(meta, index, delta, lp, finish);
+  };
+  return streamSSE(c, async (s: SSEStreamingApi) => {
+    s.onAbort(() => abort.abort());
+    let chain = Promise.resolve();
+    const send = (data: unknown): void => void (chain = chain.then(() => (s.aborted ? undefined : s.writeSSE({ data: typeof data === "string" ? data : JSON.stringify(data) }))));
+    const onToken = (ev: TokenEvent): void => {
+      if (ev.text !== "" || ev.info !== null) send(chunk(ev.index, ev.text, ev.info, null));
+    };
+    buffered.splice(0).forEach(onToken);
+    live = onToken;
+    let status = 200;
+    try {
+      const res = (await done) as GenerationResult;
+      for (const ch of res.choices) send(chunk(ch.index, "", null, ch.finishReason));
+      if (r.includeUsage) send(usageChunk(meta, kind === "chat" ? "chat.completion.chunk" : "text_completion", res));
+    } catch (e) {
+      const a = toApiError(e);
+      status = a.status;
+      send(errorBody(a));
+    }
+    send("[DONE]");
+    await chain;
+    o.metrics.request(kind === "chat" ? "/v1/chat/completions" : "/v1/completions", abort.signal.aborted ? 499 : status, (performance.now() - t0) / 1000);
+  });
+}

@@ -1,0 +1,49 @@
+// Which models a server serves: `--model PATH` (named after its folder, or its file without the extension) or
+// `--model NAME=PATH`, each path resolved (symlinks followed) and confined to the --allow-dir folders when given.
+// Requests name models by these names only, never by path. Not here: loading (registry.ts).
+import { existsSync, realpathSync } from "node:fs";
+import { basename, isAbsolute, relative, resolve } from "node:path";
+import { KotodamaError } from "../../util/errors.js";
+import type { ModelSpec } from "./protocol.js";
+
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** The name a path is served under: its folder name, or its file name without a model extension. */
+export const defaultModelName = (path: string): string => basename(resolve(path)).replace(/\.(gguf|bin|safetensors|json)$/i, "");
+
+/** `NAME=PATH` or `PATH`. */
+export function parseModelFlag(value: string): { name: string | null; path: string } {
+  const eq = value.indexOf("=");
+  if (eq > 0 && MODEL_NAME.test(value.slice(0, eq))) return { name: value.slice(0, eq), path: value.slice(eq + 1) };
+  return { name: null, path: value };
+}
+
+/** Is `path` inside `dir` (or `dir` itself)? Both already resolved. */
+export const isInside = (path: string, dir: string): boolean => {
+  const r = relative(dir, path);
+  return r === "" || (!r.startsWith("..") && !isAbsolute(r));
+};
+
+/** The served models of the --model flags, checked: paths exist, lie inside an allowed folder (default: the given
+ *  paths themselves), names are valid and distinct. */
+export function resolveModelSpecs(flags: readonly string[], allowDirs: readonly string[]): ModelSpec[] {
+  if (flags.length === 0) throw new KotodamaError("kotodama serve: --model PATH is required (repeat --model NAME=PATH to serve several)");
+  const allowed = allowDirs.map((d) => {
+    if (!existsSync(d)) throw new KotodamaError(`kotodama serve: --allow-dir ${d} does not exist`);
+    return realpathSync(d);
+  });
+  const specs: ModelSpec[] = [];
+  for (const f of flags) {
+    const { name: given, path } = parseModelFlag(f);
+    if (!existsSync(path)) throw new KotodamaError(`kotodama serve: --model ${f}: ${path} does not exist`);
+    const real = realpathSync(path);
+    if (allowed.length > 0 && !allowed.some((d) => isInside(real, d))) {
+      throw new KotodamaError(`kotodama serve: --model ${f}: ${real} is outside the --allow-dir folders (${allowed.join(", ")})`);
+    }
+    const name = given ?? defaultModelName(real);
+    if (!MODEL_NAME.test(name)) throw new KotodamaError(`kotodama serve: --model ${f}: the name "${name}" is not a valid model name (letters, digits, . _ : -); give one as NAME=PATH`);
+    if (specs.some((s) => s.name === name)) throw new KotodamaError(`kotodama serve: two models are named "${name}"; give one a name with --model NAME=PATH`);
+    specs.push({ name, path: real });
+  }
+  return specs;
+}

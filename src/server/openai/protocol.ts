@@ -1,0 +1,119 @@
+// The messages between the server's event loop and its inference worker (worker_threads): jobs in, per-token events
+// and one final result or error out, all plain structured-cloneable data. Not here: who sends them (queue.ts,
+// worker.ts) or what they compute (run-job.ts).
+import type { ChatMessage } from "../../tokenizer/index.js";
+import type { ApiErrorData } from "./errors.js";
+
+/** A model the server may load: its public name and its resolved path (never sent to clients). */
+export interface ModelSpec {
+  readonly name: string;
+  readonly path: string;
+}
+
+/** Sampling and stopping for a job, as keys of src/infer/options.ts GenerateOptions (parsed again in the worker). */
+export type SamplingFields = Readonly<Record<string, unknown>>;
+
+/** A prompt: text (the tokenizer adds its BOS) or token ids (used as they are). */
+export type PromptInput = string | readonly number[];
+
+export interface CompleteJob {
+  readonly kind: "complete";
+  readonly prompts: readonly PromptInput[];
+  readonly n: number;
+  readonly echo: boolean;
+  /** Alternatives per token (OpenAI's integer `logprobs`); null: no logprobs at all. */
+  readonly logprobs: number | null;
+  /** Tokens to generate; null: the server's cap (within the context). */
+  readonly maxTokens: number | null;
+  readonly sampling: SamplingFields;
+}
+
+export interface ChatJob {
+  readonly kind: "chat";
+  readonly messages: readonly ChatMessage[];
+  readonly n: number;
+  readonly logprobs: boolean;
+  readonly topLogprobs: number;
+  readonly maxTokens: number | null;
+  readonly sampling: SamplingFields;
+}
+
+export interface EmbedJob {
+  readonly kind: "embed";
+  readonly inputs: readonly PromptInput[];
+}
+
+export type JobBody = CompleteJob | ChatJob | EmbedJob;
+/** A job as sent: `stream` asks for a TokenEvent per token (otherwise only the result comes back). */
+export type Job = JobBody & { readonly id: number; readonly model: string; readonly stream: boolean };
+
+/** One token's log-probability and alternatives; `token` is its own text (UTF-8 bytes, lossy), `bytes` those bytes. */
+export interface TokenAlt {
+  readonly token: string;
+  readonly bytes: readonly number[];
+  readonly logprob: number;
+}
+export interface TokenInfo extends TokenAlt {
+  readonly top: readonly TokenAlt[];
+}
+
+/** A generated token of choice `index`: the text it made printable ("" while held back) and, when asked, its
+ *  logprobs (absent for the released tail of held-back text, which is no token). */
+export interface TokenEvent {
+  readonly type: "token";
+  readonly job: number;
+  readonly index: number;
+  /** The token id; −1 for the released tail of held-back text. */
+  readonly id: number;
+  readonly text: string;
+  readonly info: TokenInfo | null;
+}
+
+export type FinishReasonOut = "stop" | "length" | "cancelled";
+
+export interface ChoiceResult {
+  readonly index: number;
+  readonly text: string;
+  readonly finishReason: FinishReasonOut;
+  /** Prompt tokens (echo with logprobs; the first has logprob null), then the generated ones. */
+  readonly promptTokens: readonly (TokenInfo & { readonly first: boolean })[];
+  readonly tokens: readonly TokenInfo[];
+}
+
+export interface GenerationResult {
+  readonly kind: "complete" | "chat";
+  readonly choices: readonly ChoiceResult[];
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cancelled: boolean;
+}
+
+export interface EmbedResult {
+  readonly kind: "embed";
+  readonly vectors: readonly (readonly number[])[];
+  readonly promptTokens: number;
+}
+
+export type JobResult = GenerationResult | EmbedResult;
+
+export type WorkerEvent =
+  | { readonly type: "ready" }
+  | TokenEvent
+  | { readonly type: "done"; readonly job: number; readonly result: JobResult }
+  | { readonly type: "error"; readonly job: number; readonly error: ApiErrorData }
+  | { readonly type: "models"; readonly loaded: readonly string[]; readonly bytes: number };
+
+/** What the worker is started with (workerData). */
+export interface WorkerInit {
+  readonly models: readonly ModelSpec[];
+  /** Kernel threads of the native pool (null: all cores). */
+  readonly threads: number | null;
+  readonly maxModels: number;
+  /** Bytes of weights kept loaded at most (null: no limit beyond maxModels). */
+  readonly maxModelBytes: number | null;
+  readonly maxTokens: number;
+  /** Int32 [0]: the id of a job to cancel (checked between tokens). */
+  readonly cancel: SharedArrayBuffer;
+  /** Milliseconds to sleep after each token (0; tests use it to make a generation long enough to interrupt). */
+  readonly tokenDelayMs: number;
+}

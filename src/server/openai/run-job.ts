@@ -1,0 +1,174 @@
+// What the inference worker computes for one job on one loaded model: completions (echo and prompt logprobs
+// included), chat replies with the model's chat template, embeddings — streaming each generated token out as it
+// comes and stopping between tokens when the job is cancelled. Decoding is src/infer's (generate, embedText);
+// this file chooses prompts, limits and seeds and shapes the results. Not here: the thread glue (worker.ts), HTTP
+// shapes (responses.ts), model loading (registry.ts).
+import { embedText } from "../../infer/embed.js";
+import { createInferState, createKvCache, endOfTurnIds, generate, logSumExp, prefill, promptIds, topLogprobs, type GeneratedToken, type InferModel, type TokenLogprob } from "../../infer/index.js";
+import { encodeChat, type Tokenizer } from "../../tokenizer/index.js";
+import { sftTemplates } from "../../train/sft/template.js";
+import { ApiError } from "./errors.js";
+import type { ChatJob, ChoiceResult, CompleteJob, EmbedJob, EmbedResult, FinishReasonOut, GenerationResult, Job, JobResult, TokenAlt, TokenEvent, TokenInfo } from "./protocol.js";
+
+export interface JobContext {
+  readonly emit: (ev: TokenEvent) => void;
+  /** True once the job is to stop (client gone, shutdown); checked between tokens. */
+  readonly cancelled: () => boolean;
+  /** The server's --max-tokens. */
+  readonly maxTokensCap: number;
+  /** Called after each generated token (a test hook may sleep there). */
+  readonly afterToken?: () => void;
+}
+
+/** OpenAI's default max_tokens for /v1/completions (chat's default is "as many as fit", within the cap). */
+const COMPLETION_DEFAULT_MAX_TOKENS = 16;
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+function alt(tok: Tokenizer, id: number, logprob: number): TokenAlt {
+  const b = tok.tokenBytes(id);
+  return { token: utf8.decode(b), bytes: [...b], logprob };
+}
+const info = (tok: Tokenizer, id: number, logprob: number, top: readonly TokenLogprob[]): TokenInfo => ({ ...alt(tok, id, logprob), top: top.map((t) => alt(tok, t.id, t.logprob)) });
+
+/** Tokens to generate for a prompt of `promptLen`: the request's (capped at --max-tokens; over the room left in
+ *  the context is a 400, as OpenAI answers) or the default, within the room. */
+function resolveMaxTokens(model: InferModel, promptLen: number, requested: number | null, fallback: number, cap: number, param: string): number {
+  const ctx = model.config.context;
+  // A prompt may fill the whole context when nothing is to be generated (scoring with echo and max_tokens 0).
+  if (promptLen > ctx || (promptLen === ctx && requested !== 0)) {
+    throw new ApiError(400, `This model's maximum context length is ${ctx} tokens; the ${param} takes ${promptLen}, leaving no room to generate.`, param, "context_length_exceeded");
+  }
+  const room = ctx - promptLen;
+  if (requested === null) return Math.min(fallback, cap, room);
+  const n = Math.min(requested, cap);
+  if (n > room) {
+    throw new ApiError(400, `This model's maximum context length is ${ctx} tokens; you requested ${promptLen + n} (${promptLen} in the ${param}, ${n} in the completion).`, "max_tokens", "context_length_exceeded");
+  }
+  return n;
+}
+
+/** log p of every prompt token given the ones before it (the first: none) and its `k` likeliest alternatives, from
+ *  one prefill with a logits sink, as src/infer/score.ts scores a text. */
+export function promptLogprobs(model: InferModel, ids: readonly number[], k: number): (TokenInfo & { first: boolean })[] {
+  const tok = model.tokenizer;
+  const out: (TokenInfo & { first: boolean })[] = [{ ...info(tok, ids[0]!, 0, []), first: true }];
+  if (ids.length < 2) return out;
+  const state = createInferState(model.weights, model.backend, Math.min(128, ids.length));
+  const cache = createKvCache(model.config, ids.length);
+  prefill(state, cache, ids, (pos, logits) => {
+    if (pos + 1 >= ids.length) return;
+    const lse = logSumExp(logits), id = ids[pos + 1]!;
+    out.push({ ...info(tok, id, logits[id]! - lse, k > 0 ? topLogprobs(logits, k, lse) : []), first: false });
+  });
+  return out;
+}
+
+interface Generation {
+  readonly text: string;
+  readonly finishReason: FinishReasonOut;
+  readonly tokens: TokenInfo[];
+  readonly count: number;
+}
+
+/** One choice: src/infer's generate over `ids`, each token sent out as it comes. */
+async function generateChoice(model: InferModel, job: Job, index: number, ids: readonly number[], options: Record<string, unknown>, endIds: ReadonlySet<number> | undefined, wantLogprobs: boolean, ctx: JobContext): Promise<Generation> {
+  const tok = model.tokenizer;
+  const tokens: TokenInfo[] = [];
+  let count = 0, text = "";
+  const it = generate(model, ids, options, endIds);
+  for (;;) {
+    // A cancelled generator is simply dropped: it holds only memory (its KV cache and scratch).
+    if (ctx.cancelled()) return { text, finishReason: "cancelled", tokens, count };
+    const r = await it.next();
+    if (r.done === true) {
+      const f = r.value.finishReason;
+      return { text: r.value.text, finishReason: f === "eos" || f === "stop" ? "stop" : "length", tokens, count };
+    }
+    const t: GeneratedToken = r.value;
+    const ti = t.id >= 0 && wantLogprobs ? info(tok, t.id, t.logprob, t.top) : null;
+    if (ti !== null) tokens.push(ti);
+    if (t.id >= 0) count++;
+    text += t.text;
+    if (job.stream) ctx.emit({ type: "token", job: job.id, index, id: t.id, text: t.text, info: ti });
+    if (t.id >= 0) ctx.afterToken?.();
+  }
+}
+
+async function runComplete(model: InferModel, job: Job & CompleteJob, ctx: JobContext): Promise<GenerationResult> {
+  const choices: ChoiceResult[] = [];
+  let promptTokens = 0, completionTokens = 0, cancelled = false;
+  const base = Number(job.sampling.seed ?? 0);
+  for (let p = 0; p < job.prompts.length; p++) {
+    const input = job.prompts[p]!;
+    const ids = promptIds(model, input);
+    promptTokens += ids.length;
+    const maxTokens = resolveMaxTokens(model, ids.length, job.maxTokens, COMPLETION_DEFAULT_MAX_TOKENS, ctx.maxTokensCap, "prompt");
+    const echoText = job.echo ? (typeof input === "string" ? input : model.tokenizer.decode([...input])) : "";
+    const promptInfo = job.echo && job.logprobs !== null ? promptLogprobs(model, ids, job.logprobs) : [];
+    for (let i = 0; i < job.n; i++) {
+      const index = p * job.n + i;
+      if (maxTokens === 0 || cancelled) {
+        choices.push({ index, text: echoText, finishReason: cancelled ? "cancelled" : "length", promptTokens: promptInfo, tokens: [] });
+        continue;
+      }
+      const options = { ...job.sampling, seed: base + i, maxTokens, topLogprobs: job.logprobs ?? 0 };
+      const g = await generateChoice(model, job, index, ids, options, undefined, job.logprobs !== null, ctx);
+      completionTokens += g.count;
+      cancelled ||= g.finishReason === "cancelled";
+      choices.push({ index, text: echoText + g.text, finishReason: g.finishReason, promptTokens: promptInfo, tokens: g.tokens });
+    }
+  }
+  return { kind: "complete", choices, promptTokens, completionTokens, cancelled };
+}
+
+/** The chat prompt: the model's own template, else kotodama's (kotodama vocabulary), else the plain SFT template
+ *  (train/sft/template.ts), with the generation prompt; as eval/safety renders its prompts. */
+export function chatPromptIds(model: InferModel, messages: ChatJob["messages"]): number[] {
+  return encodeChat(model.tokenizer, { messages, add_generation_prompt: true }, { template: sftTemplates(model.tokenizer).templates }).ids;
+}
+
+async function runChat(model: InferModel, job: Job & ChatJob, ctx: JobContext): Promise<GenerationResult> {
+  const ids = chatPromptIds(model, job.messages);
+  const maxTokens = resolveMaxTokens(model, ids.length, job.maxTokens, Number.MAX_SAFE_INTEGER, ctx.maxTokensCap, "messages");
+  const endIds = endOfTurnIds(model.tokenizer);
+  const base = Number(job.sampling.seed ?? 0);
+  const choices: ChoiceResult[] = [];
+  let completionTokens = 0, cancelled = false;
+  for (let i = 0; i < job.n; i++) {
+    if (cancelled || maxTokens === 0) {
+      choices.push({ index: i, text: "", finishReason: cancelled ? "cancelled" : "length", promptTokens: [], tokens: [] });
+      continue;
+    }
+    const options = { ...job.sampling, seed: base + i, maxTokens, topLogprobs: job.logprobs ? job.topLogprobs : 0 };
+    const g = await generateChoice(model, job, i, ids, options, endIds, job.logprobs, ctx);
+    completionTokens += g.count;
+    cancelled ||= g.finishReason === "cancelled";
+    choices.push({ index: i, text: g.text, finishReason: g.finishReason, promptTokens: [], tokens: g.tokens });
+  }
+  return { kind: "chat", choices, promptTokens: ids.length, completionTokens, cancelled };
+}
+
+function runEmbed(model: InferModel, job: EmbedJob): EmbedResult {
+  let promptTokens = 0;
+  const vectors = job.inputs.map((input, i) => {
+    const ids = promptIds(model, input);
+    if (ids.length > model.config.context) {
+      throw new ApiError(400, `input[${i}] takes ${ids.length} tokens; this model's maximum context length is ${model.config.context}`, "input", "context_length_exceeded");
+    }
+    const e = embedText(model, ids);
+    promptTokens += e.tokens;
+    return Array.from(e.vector);
+  });
+  return { kind: "embed", vectors, promptTokens };
+}
+
+export async function runJob(model: InferModel, job: Job, ctx: JobContext): Promise<JobResult> {
+  switch (job.kind) {
+    case "complete":
+      return runComplete(model, job, ctx);
+    case "chat":
+      return runChat(model, job, ctx);
+    case "embed":
+      return runEmbed(model, job);
+  }
+}
