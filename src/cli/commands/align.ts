@@ -51,6 +51,8 @@ const HELP = [
   "                      10th pair)",
   "  --out DIR           run directory",
   `  --beta B            DPO's β (default ${DPO_DEFAULTS.beta})`,
+  "  --nll A             DPO: add A × the chosen answers' per-token NLL to the loss (DPO + NLL, Pang et al.",
+  "                      2024; default 0 = plain DPO): keeps a small model's answers fluent as the margin grows",
   "  --max-steps N       optimizer steps (default: one epoch)",
   `  --lr X              peak learning rate (default ${DPO_DEFAULTS.lr}, LoRA ${DPO_DEFAULTS.loraLr}; cosine to lr/10 after 10% warm-up)`,
   `  --batch-size B      pairs per step, two rows each (default ${DPO_DEFAULTS.batchSize})`,
