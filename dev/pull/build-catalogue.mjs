@@ -24,6 +24,12 @@ function tsv(file) {
   return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
 }
 
+/** One of our own small metadata files, stored in the catalogue itself. */
+function inline(local) {
+  const text = readFileSync(join(shared, local), "utf8");
+  return { path: local.replace(/^data\//, ""), text, sha256: sha(Buffer.from(text)) };
+}
+
 const tinystories = tsv(join(data, "tinystories", "manifest.tsv")).map((r) =>
   copied(`data/tinystories/${r.file}`, r.source_repo, r.source_commit, r.source_path.split(" ")[0]),
 );
@@ -64,7 +70,8 @@ const entries = [
   { name: "tinystories", kind: "data", license: "CDLA-Sharing-1.0", nonCommercial: false, url: "https://huggingface.co/datasets/roneneldan/TinyStories",
     description: "TinyStories extracts (Eldan & Li 2023): 2 MiB of V1 train, 10k lines of V2 train, a 3,000-story JSON, V1 validation", files: tinystories },
   { name: "aozora", kind: "data", license: "public-domain", nonCommercial: false, url: "https://github.com/aozorahack/aozorabunko_text",
-    description: "23 Japanese works from Aozora Bunko (Sōseki, Akutagawa, Miyazawa): Shift_JIS decoded to raw/, markup removed in clean/", files: aozora },
+    description: "23 Japanese works from Aozora Bunko (Sōseki, Akutagawa, Miyazawa): Shift_JIS decoded to raw/, markup removed in clean/", files: aozora,
+    inline: [inline("data/aozora/manifest.tsv")] },
   { name: "do-not-answer", kind: "data", license: "CC-BY-NC-SA-4.0", nonCommercial: true, url: "https://github.com/Libr-AI/do-not-answer",
     description: "Do-Not-Answer (Wang et al. 2023): 939 risky prompts, 6 models' responses with human labels",
     files: [...same("do-not-answer", DNA, ["do_not_answer_en.csv"], "datasets/Instruction/"), ...same("do-not-answer", DNA, ["data_en.csv", "README.md"], "datasets/")] },

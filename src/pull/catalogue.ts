@@ -29,6 +29,13 @@ export interface CatalogueFile {
   readonly derived?: DerivedFile;
 }
 
+/** A small file written from the catalogue itself (our own metadata, e.g. aozora/manifest.tsv: file → title). */
+export interface InlineFile {
+  readonly path: string;
+  readonly text: string;
+  readonly sha256: string;
+}
+
 export interface CatalogueEntry {
   readonly name: string;
   readonly kind: "model" | "data";
@@ -37,6 +44,7 @@ export interface CatalogueEntry {
   readonly url: string;
   readonly description: string;
   readonly files: readonly CatalogueFile[];
+  readonly inline?: readonly InlineFile[];
 }
 
 /** One row of `kotodama pull --list --json`. */
@@ -99,7 +107,7 @@ export function parseCatalogue(json: unknown, file: string): CatalogueEntry[] {
     const where = `entries[${i}]`;
     need(isObj(e), file, where, "expects an object");
     const o = e as Record<string, unknown>;
-    onlyKeys(o, ["name", "kind", "license", "nonCommercial", "url", "description", "files"], file, where);
+    onlyKeys(o, ["name", "kind", "license", "nonCommercial", "url", "description", "files", "inline"], file, where);
     need(typeof o.name === "string" && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.name), file, `${where}.name`, "expects a short name (letters, digits, . _ -)");
     need(!names.has(o.name as string), file, `${where}.name`, `repeats ${JSON.stringify(o.name)}`);
     names.add(o.name as string);
@@ -110,6 +118,18 @@ export function parseCatalogue(json: unknown, file: string): CatalogueEntry[] {
     need(typeof o.description === "string", file, `${where}.description`, "expects a string");
     need(Array.isArray(o.files) && o.files.length > 0, file, `${where}.files`, "expects a non-empty array");
     const files = (o.files as unknown[]).map((f, j) => parseFile(f, file, `${where}.files[${j}]`));
+    if (o.inline !== undefined) {
+      need(Array.isArray(o.inline), file, `${where}.inline`, "expects an array");
+      (o.inline as unknown[]).forEach((x, j) => {
+        const w = `${where}.inline[${j}]`;
+        need(isObj(x), file, w, "expects an object");
+        const r = x as Record<string, unknown>;
+        onlyKeys(r, ["path", "text", "sha256"], file, w);
+        need(typeof r.path === "string" && !r.path.split("/").includes("..") && !r.path.startsWith("/"), file, `${w}.path`, "expects a relative path");
+        need(typeof r.text === "string" && typeof r.sha256 === "string" && HEX64.test(r.sha256), file, w, "expects text and its sha256");
+        need(createHash("sha256").update(r.text as string).digest("hex") === r.sha256, file, `${w}.sha256`, "does not match the text");
+      });
+    }
     return { ...(o as unknown as CatalogueEntry), files };
   });
 }
@@ -136,6 +156,7 @@ export function storedFiles(e: CatalogueEntry): { path: string; size: number; sh
     out.push(f.decode !== undefined ? { path: f.path, size: f.decodedSize ?? 0, sha256: f.decodedSha256 ?? "" } : { path: f.path, size: f.size, sha256: f.sha256 });
     if (f.derived !== undefined) out.push({ path: f.derived.path, size: f.derived.size, sha256: f.derived.sha256 });
   }
+  for (const x of e.inline ?? []) out.push({ path: x.path, size: Buffer.byteLength(x.text), sha256: x.sha256 });
   return out;
 }
 
