@@ -11,7 +11,7 @@ import { openInferModel } from "../../infer/index.js";
 import type { ChatResponder } from "../../infer/responder.js";
 import { loadDnaSplit, readXstestCompletions, stringMatchClassifier, trainXstestClassifier } from "../../safety/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { evaluatorJudge, ngramJudge } from "../../eval/safety/judges.js";
 import { dnaHeldOutPromptsIn, limitPrompts, parsePromptLangs, readPromptsJsonl, readXstest, type SafetyPrompt } from "../../eval/safety/prompts.js";
 import { evaluateSafety, localResponder } from "../../eval/safety/run.js";
@@ -102,7 +102,7 @@ export const evalSafety: Command = {
     const seed = intFlag(CMD, "seed", values.seed, 1, 0, Number.MAX_SAFE_INTEGER);
     const limit = values.limit === undefined ? null : intFlag(CMD, "limit", values.limit, 1, 1, 1 << 30);
     const threads = values.threads === undefined ? undefined : intFlag(CMD, "threads", values.threads, 1, 1, 256);
-    const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : sharedPath("data");
+    const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
     const judgeName = typeof values.judge === "string" ? values.judge : "ngram";
     const needData = values.prompts === undefined || judgeName === "ngram";
     if (needData && dataDir === null) throw new KotodamaError("kotodama eval safety: ../shared/data is absent; pass --data-dir DIR");

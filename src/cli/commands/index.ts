@@ -22,9 +22,11 @@ import { rewardCommand } from "./reward.js";
 import { labelCommand } from "./label.js";
 import { serveCommand } from "./serve.js";
 import { reportCommand } from "./report.js";
+import { pullCommand } from "./pull.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
+  pullCommand,
   bench,
   tokenizer,
   tokenize,
