@@ -22,6 +22,8 @@ import { rewardCommand } from "./reward.js";
 import { labelCommand } from "./label.js";
 import { serveCommand } from "./serve.js";
 import { reportCommand } from "./report.js";
+import { cefrCommand } from "./cefr.js";
+import { simplifyCommand } from "./simplify.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -43,6 +45,8 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   scoreCommand,
   rag,
+  cefrCommand,
+  simplifyCommand,
   inspect,
   convert,
 ];
