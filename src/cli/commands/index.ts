@@ -23,6 +23,8 @@ import { labelCommand } from "./label.js";
 import { serveCommand } from "./serve.js";
 import { reportCommand } from "./report.js";
 import { pullCommand } from "./pull.js";
+import { cefrCommand } from "./cefr.js";
+import { simplifyCommand } from "./simplify.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -45,6 +47,8 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   scoreCommand,
   rag,
+  cefrCommand,
+  simplifyCommand,
   inspect,
   convert,
 ];
