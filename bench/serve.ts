@@ -81,7 +81,10 @@ export async function run(argv: readonly string[]): Promise<number> {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          if (first) ttft.push(performance.now() - t0), first = false;
+          if (first) {
+            ttft.push(performance.now() - t0);
+            first = false;
+          }
           text += dec.decode(value, { stream: true });
         }
         const usage = /"completion_tokens":(\d+)/.exec(text);
