@@ -8,6 +8,7 @@ import { createInferState, createKvCache, endOfTurnIds, generate, logSumExp, pre
 import { encodeChat, type Tokenizer } from "../../tokenizer/index.js";
 import { sftTemplates } from "../../train/sft/template.js";
 import { ApiError } from "./errors.js";
+import { runExploreJob } from "./explorer-jobs.js";
 import type { ChatJob, ChoiceResult, CompleteJob, EmbedJob, EmbedResult, FinishReasonOut, GenerationResult, Job, JobResult, TokenAlt, TokenEvent, TokenInfo } from "./protocol.js";
 
 export interface JobContext {
@@ -170,5 +171,7 @@ export async function runJob(model: InferModel, job: Job, ctx: JobContext): Prom
       return runChat(model, job, ctx);
     case "embed":
       return runEmbed(model, job);
+    default:
+      return runExploreJob(model, job);
   }
 }

@@ -3,8 +3,9 @@
 // grace period and is then cancelled (its stream ends with finish_reason "cancelled" and [DONE]), then the socket
 // and the worker close. Not here: flag parsing (cli/commands/serve.ts), routes (app.ts).
 import { loadBackend } from "../../engine/backend.js";
-import { DEFAULT_HOST, listen, type Listening } from "../http.js";
+import { DEFAULT_HOST, listen, webBundleDir, type Listening } from "../http.js";
 import { openaiApp } from "./app.js";
+import type { ExplorerOptions } from "./explorer-app.js";
 import type { ApiKeys } from "./auth.js";
 import { Metrics } from "./metrics.js";
 import type { ModelSpec } from "./protocol.js";
@@ -29,6 +30,8 @@ export interface ServeOptions {
   readonly threads?: number | null;
   /** Milliseconds a running generation may go on after stop() before it is cancelled. */
   readonly graceMs?: number;
+  /** The explorer page and its API (default: served, with the bundle of dist/web when built). null: not served. */
+  readonly explorer?: ExplorerOptions | null;
   /** Test hook: the worker sleeps this long after each token (default 0). */
   readonly tokenDelayMs?: number;
 }
@@ -39,6 +42,15 @@ export interface RunningServer extends Listening {
   readonly metrics: Metrics;
   /** Graceful stop; resolves when the socket and the worker are closed. */
   stop(): Promise<void>;
+}
+
+/** dist/web when the explorer page is built, else null. */
+export function builtBundle(): string | null {
+  try {
+    return webBundleDir("explorer");
+  } catch {
+    return null;
+  }
 }
 
 export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer> {
@@ -57,7 +69,8 @@ export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer>
   let closing = false;
   const host = o.host ?? DEFAULT_HOST;
   const listenOpts = { host, port: o.port ?? 0, maxBodyBytes: o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes };
-  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], closing: () => closing });
+  const explorer = o.explorer === undefined ? { bundle: builtBundle(), runs: [] } : o.explorer;
+  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], closing: () => closing, ...(explorer === null ? {} : { explorer }) });
   let server: Listening;
   try {
     server = await listen(app, listenOpts);

@@ -1,0 +1,88 @@
+// The explorer's routes on the OpenAI-compatible server: its page at / (the built bundle's explorer/ folder), and
+// its JSON API under /api/explorer — what the server offers (info), the next-token distribution, scores and a
+// ranking, the sampling playground, attention maps with the logit lens (all queued to the same inference worker
+// as /v1 requests), and the training dashboard's runs and metrics (read from disk, polled by the page).
+// Not here: the app shell, auth and errors (app.ts, http.ts), computing (explorer-jobs.ts), parsing
+// (explorer-requests.ts), finding runs (explorer-runs.ts), the page (src/web/explorer/).
+import { readFileSync } from "node:fs";
+import type { Context, Hono } from "hono";
+import { jsonBody, serveBundle } from "../http.js";
+import { ApiError, badField } from "./errors.js";
+import { ATTENTION_MAX_TOKENS } from "./explorer-jobs.js";
+import { MAX_SAMPLE_TOKENS, MAX_TEXTS, MAX_TOP_K, parseAttentionRequest, parseNextRequest, parseSampleRequest, parseScoreRequest, type ExploreRequest } from "./explorer-requests.js";
+import { findRuns, readMetricsFrom, type RunDir } from "./explorer-runs.js";
+import type { JobQueue } from "./queue.js";
+
+export interface ExplorerOptions {
+  /** The built web bundle (dist/web), or null when it is not built (the API still answers; / says how to build). */
+  readonly bundle: string | null;
+  /** Folders searched for run directories (metrics.jsonl) besides the served models' own. */
+  readonly runs: readonly string[];
+}
+
+/** Pages the explorer has, in navigation order (a page not listed is absent from the navigation). */
+export const EXPLORER_PAGES = ["next", "naturalness", "sampling", "attention", "training"] as const;
+
+/** Paths anyone may GET without an API key: the page and its static files (they hold no data). */
+export const isExplorerAsset = (method: string, path: string): boolean =>
+  method === "GET" && (path === "/" || path === "/explorer" || path.startsWith("/explorer/") || path.startsWith("/assets/") || path === "/favicon.ico");
+
+export interface ExplorerDeps {
+  readonly queue: JobQueue;
+  readonly models: readonly { readonly name: string; readonly path: string }[];
+  /** The model name checked (404 for an unknown one). */
+  readonly modelOf: (name: string) => string;
+}
+
+/** The report card is a standalone page with its own inline styles and no scripts. */
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+
+export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): void {
+  const roots = [...d.models.map((m) => m.path), ...o.runs];
+  const runOf = (c: Context): RunDir => {
+    const name = c.req.query("run");
+    if (name === undefined) throw badField("run", "expected ?run=NAME (GET /api/explorer/info lists the runs)");
+    const run = findRuns(roots).find((r) => r.name === name);
+    if (run === undefined) throw new ApiError(404, `no run named ${JSON.stringify(name)} (GET /api/explorer/info lists the runs)`, "run");
+    return run;
+  };
+
+  app.get("/api/explorer/info", (c) => c.json({
+    models: d.models.map((m) => m.name), pages: EXPLORER_PAGES,
+    runs: findRuns(roots).map((r) => ({ name: r.name, report: r.report !== null })),
+    limits: { attentionTokens: ATTENTION_MAX_TOKENS, topK: MAX_TOP_K, texts: MAX_TEXTS, sampleTokens: MAX_SAMPLE_TOKENS },
+  }));
+
+  const job = (parse: (b: Record<string, unknown>) => ExploreRequest) => async (c: Context): Promise<Response> => {
+    const r = parse(await jsonBody(c));
+    const model = d.modelOf(r.model ?? d.models[0]!.name);
+    return c.json(await d.queue.submit(model, r.job, { signal: c.req.raw.signal }));
+  };
+  app.post("/api/explorer/next", job(parseNextRequest));
+  app.post("/api/explorer/score", job(parseScoreRequest));
+  app.post("/api/explorer/sample", job(parseSampleRequest));
+  app.post("/api/explorer/attention", job(parseAttentionRequest));
+
+  app.get("/api/explorer/metrics", (c) => {
+    const raw = c.req.query("from") ?? "0";
+    const from = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(from)) throw badField("from", `expected a line number ≥ 0, got ${JSON.stringify(raw)}`);
+    const run = runOf(c);
+    return c.json({ run: run.name, ...readMetricsFrom(run, from) });
+  });
+  app.get("/api/explorer/report", (c) => {
+    const run = runOf(c);
+    if (run.report === null) throw new ApiError(404, `run ${JSON.stringify(run.name)} has no report card (kotodama report writes DIR/report/report.html)`, "run");
+    return c.body(readFileSync(run.report, "utf8"), 200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": REPORT_CSP });
+  });
+
+  app.get("/", (c) => c.redirect("/explorer/"));
+  app.get("/explorer", (c) => c.redirect("/explorer/"));
+  if (o.bundle === null) {
+    app.get("/explorer/", (c) => c.text("The explorer page is not built; run 'npm run build' (the API under /api/explorer and /v1 works without it).\n", 503));
+  } else {
+    const files = serveBundle(o.bundle);
+    app.use("/explorer/*", files);
+    app.use("/assets/*", files);
+  }
+}

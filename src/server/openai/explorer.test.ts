@@ -1,0 +1,186 @@
+// The explorer's API on a real server with stories260K (../shared/reference; skipped visibly when absent): the
+// next-token distribution against llama.cpp's logits for the same prompt (reference.json) and src/infer's
+// scoreText, the ranking against rankTexts, the sampling distribution against samplingDistribution and its
+// continuation against generateText, attention maps (rows sum to 1, causal) and the logit lens (its last layer is
+// the model's own prediction), the metrics slices of a growing metrics.jsonl, strict requests, and the page's
+// files open without an API key while the API needs one.
+// Not here: the page in a browser (tests/explorer-browser.test.ts).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadBackend } from "../../engine/backend.js";
+import { generateText, logSumExp, openInferModel, parseGenerateOptions, prefill, createInferState, createKvCache, promptIds, rankTexts, samplingDistribution, scoreText, type InferModel } from "../../infer/index.js";
+import { sharedPath } from "../../util/paths.js";
+import { ApiKeys } from "./auth.js";
+import { entropyOf } from "./explorer-jobs.js";
+import type { AttentionResult, NextResult, SampleResult, ScoreResult } from "./explorer-protocol.js";
+import { startOpenAIServer, type RunningServer } from "./server.js";
+
+const MODEL_PATH = sharedPath("reference", "stories260K", "stories260K.gguf");
+const REF_PATH = sharedPath("reference", "stories260K", "reference.json");
+if (MODEL_PATH === null && process.env.KOTODAMA_REQUIRE_SHARED === "1") throw new Error("../shared/reference/stories260K/stories260K.gguf is absent (KOTODAMA_REQUIRE_SHARED=1)");
+const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
+const KEY = "sk-explorer-test";
+
+interface Reference { prompts: { prompt: string; prompt_ids: number[]; logits_last_prompt_pos: number[] }[] }
+
+describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
+  let server: RunningServer;
+  let model: InferModel;
+  let runs: string;
+  const post = async <T>(path: string, body: unknown, key = KEY): Promise<{ status: number; json: T }> => {
+    const r = await fetch(`${server.url}/api/explorer/${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    return { status: r.status, json: (await r.json()) as T };
+  };
+  const get = async <T>(path: string): Promise<{ status: number; json: T }> => {
+    const r = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+    return { status: r.status, json: (await r.json()) as T };
+  };
+
+  before(async () => {
+    runs = mkdtempSync(join(tmpdir(), "kotodama-explorer-runs-"));
+    mkdirSync(join(runs, "job", "sft"), { recursive: true });
+    writeFileSync(join(runs, "job", "metrics.jsonl"), '{"step":1,"lr":0.001,"train_loss":5.5,"tokens_per_s":100}\n');
+    writeFileSync(join(runs, "job", "sft", "metrics.jsonl"), "");
+    const bundle = join(runs, "web");
+    mkdirSync(join(bundle, "explorer"), { recursive: true });
+    writeFileSync(join(bundle, "explorer", "index.html"), "<!doctype html><title>explorer</title>");
+    server = await startOpenAIServer({ models: [{ name: "stories", path: MODEL_PATH! }], keys: new ApiKeys([KEY]), threads: 1, explorer: { bundle, runs: [runs] } });
+    model = openInferModel(MODEL_PATH!, { backend: loadBackend({ threads: 1 }) });
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(runs, { recursive: true, force: true });
+  });
+
+  test("next token: top-k, mass and entropy equal llama.cpp's logits for the same prompt, and src/infer's", async () => {
+    const ref = (JSON.parse(readFileSync(REF_PATH!, "utf8")) as Reference).prompts[0]!; // "Once upon a time"
+    const { status, json: r } = await post<NextResult>("next", { prompt: ref.prompt, k: 5 });
+    assert.equal(status, 200);
+    assert.deepEqual(r.tokens.map((t) => t.id), ref.prompt_ids);
+    const L = ref.logits_last_prompt_pos, lse = logSumExp(L);
+    const order = L.map((v, id) => ({ id, p: Math.exp(v - lse) })).sort((a, b) => b.p - a.p).slice(0, 5);
+    assert.deepEqual(r.top.map((t) => t.id), order.map((o) => o.id));
+    r.top.forEach((t, i) => assert.ok(Math.abs(t.prob - order[i]!.p) < 1e-5, `p of ${t.id}: ${t.prob} vs llama.cpp ${order[i]!.p}`));
+    assert.ok(Math.abs(r.mass - order.reduce((s, o) => s + o.p, 0)) < 1e-5);
+    assert.ok(Math.abs(r.entropy - entropyOf(L)) < 1e-4, `entropy ${r.entropy} vs ${entropyOf(L)}`);
+    const lib = scoreText(model, ref.prompt, { top: 5 });
+    assert.deepEqual(r.top.map((t) => t.id), lib.next.map((n) => n.id));
+    assert.ok(Math.abs(r.top[0]!.prob - lib.next[0]!.prob) < 1e-6);
+    assert.equal(r.top[0]!.text, ",");
+  });
+
+  test("entropyOf is −Σ p ln p (uniform over 4: ln 4; one certain token: 0)", () => {
+    assert.ok(Math.abs(entropyOf([0, 0, 0, 0]) - Math.log(4)) < 1e-12);
+    assert.ok(entropyOf([0, -1000, -1000]) < 1e-12);
+  });
+
+  test("naturalness: per-token log-probabilities and the order are scoreText's and rankTexts'", async () => {
+    const texts = ["Girl the park little to went.", "The little girl went to the park."];
+    const { json: r } = await post<ScoreResult>("score", { texts });
+    const lib = rankTexts(texts.map((t) => scoreText(model, t)));
+    assert.deepEqual(r.ranked.map((s) => s.text), lib.map((s) => s.text));
+    assert.deepEqual(r.ranked.map((s) => s.index), [1, 0]);
+    r.ranked.forEach((s, i) => {
+      assert.ok(Math.abs(s.mean - lib[i]!.mean) < 1e-9);
+      assert.deepEqual(s.tokens.map((t) => t.id), lib[i]!.tokens.map((t) => t.id));
+      s.tokens.forEach((t, j) => assert.equal(t.logprob, lib[i]!.tokens[j]!.logprob));
+    });
+  });
+
+  test("sampling: the transformed distribution is samplingDistribution's, the continuation generateText's", async () => {
+    const settings = { temperature: 1.5, topK: 10, topP: 0.9, minP: 0.01, seed: 7, maxTokens: 12 };
+    const { json: r } = await post<SampleResult>("sample", { prompt: "One day, Lily", ...settings, show: 20 });
+    const ids = promptIds(model, "One day, Lily");
+    const logits = prefill(createInferState(model.weights, model.backend, 16), createKvCache(model.config, ids.length), ids);
+    const d = samplingDistribution(logits, parseGenerateOptions(settings));
+    assert.equal(r.kept, d.ids.length);
+    const want = new Map([...d.ids].map((id, i) => [id, d.probs[i]!]));
+    for (const c of r.candidates) assert.ok(Math.abs(c.sampled - (want.get(c.id) ?? 0)) < 1e-6, `token ${c.id}`);
+    assert.ok(Math.abs(r.candidates.reduce((s, c) => s + c.sampled, 0) - 1) < 1e-6, "every kept token is among the 20 shown");
+    const g = await generateText(model, "One day, Lily", settings);
+    assert.equal(r.continuation, g.text);
+    const greedy = await post<SampleResult>("sample", { prompt: "One day, Lily", temperature: 0, maxTokens: 5 });
+    assert.equal(greedy.json.kept, 1);
+    assert.equal(greedy.json.candidates.find((c) => c.sampled === 1)?.id, greedy.json.candidates[0]!.id);
+  });
+
+  test("attention: causal rows summing to 1 for every layer and head; the logit lens's last layer is the model's prediction", async () => {
+    const prompt = "Tom and his dog";
+    const { json: r } = await post<AttentionResult>("attention", { prompt });
+    const T = r.tokens.length;
+    assert.equal(r.layers, 5);
+    assert.equal(r.heads, 8);
+    for (const layer of r.probs) {
+      assert.equal(layer.length, 8);
+      for (const map of layer) {
+        assert.equal(map.length, T * T);
+        for (let q = 0; q < T; q++) {
+          const row = map.slice(q * T, (q + 1) * T);
+          assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+          for (let k = q + 1; k < T; k++) assert.equal(row[k], 0, "no attention to later tokens");
+        }
+      }
+    }
+    assert.equal(r.probs[0]![0]![0], 1, "the first token attends only to itself");
+    const lib = scoreText(model, prompt, { top: 1 });
+    const last = r.lens[r.layers - 1]!;
+    assert.equal(last[T - 1]!.id, lib.next[0]!.id);
+    assert.ok(Math.abs(last[T - 1]!.prob - lib.next[0]!.prob) < 1e-5);
+    // Every position: the model's own argmax there (one prefill with a logits sink, as scoreText reads them).
+    const ids = promptIds(model, prompt);
+    const argmaxes: number[] = [];
+    prefill(createInferState(model.weights, model.backend, 16), createKvCache(model.config, ids.length), ids, (_, l) => argmaxes.push(l.indexOf(Math.max(...l))));
+    assert.deepEqual(last.map((c) => c.id), argmaxes);
+    const long = await post<{ error: { message: string } }>("attention", { prompt: "word ".repeat(100) });
+    assert.equal(long.status, 400);
+    assert.match(long.json.error.message, /at most 64/);
+  });
+
+  test("training runs: found under --runs, read from a line on, new lines appear, a shrunk file resets", async () => {
+    const info = await get<{ runs: { name: string }[]; pages: string[] }>("/api/explorer/info");
+    assert.deepEqual(info.json.runs.map((r) => r.name).filter((n) => n.includes("job")).sort(), [`${runs.split("/").pop()}/job`, `${runs.split("/").pop()}/job/sft`]);
+    const name = info.json.runs.find((r) => r.name.endsWith("/job"))!.name;
+    const q = (from: number) => get<{ records: { step: number }[]; next: number; reset: boolean }>(`/api/explorer/metrics?run=${encodeURIComponent(name)}&from=${from}`);
+    const a = await q(0);
+    assert.deepEqual(a.json.records.map((r) => r.step), [1]);
+    assert.equal(a.json.next, 1);
+    appendFileSync(join(runs, "job", "metrics.jsonl"), '{"step":2,"lr":0.002,"train_loss":5.1}\n{"step":3,"train_lo');
+    const b = await q(1);
+    assert.deepEqual(b.json.records.map((r) => r.step), [2], "a line still being written is not read");
+    assert.equal(b.json.next, 2);
+    writeFileSync(join(runs, "job", "metrics.jsonl"), '{"step":1,"lr":0.001,"train_loss":5.4}\n');
+    const c = await q(2);
+    assert.equal(c.json.reset, true);
+    assert.deepEqual(c.json.records.map((r) => r.step), [1]);
+    assert.equal((await get("/api/explorer/metrics?run=..%2F..%2Fetc&from=0")).status, 404);
+    assert.equal((await get(`/api/explorer/metrics?run=${encodeURIComponent(name)}&from=-1`)).status, 400);
+  });
+
+  test("strict requests: unknown fields, bad values, unknown models; the API needs the key, the page does not", async () => {
+    const cases: [string, unknown, number, RegExp][] = [
+      ["next", { prompt: "x", kk: 1 }, 400, /kk: unknown field/],
+      ["next", { prompt: 3 }, 400, /prompt: expected a string/],
+      ["next", { prompt: "x", k: 0 }, 400, /k: expected an integer in \[1, 100\]/],
+      ["sample", { prompt: "x", topP: 2 }, 400, /topP/],
+      ["sample", { prompt: "x", maxTokens: 1000 }, 400, /maxTokens: at most 200/],
+      ["score", { texts: [] }, 400, /texts: expected an array of 1 to 16 strings/],
+      ["next", { model: "nope", prompt: "x" }, 404, /The model 'nope' does not exist/],
+    ];
+    for (const [path, body, status, re] of cases) {
+      const r = await post<{ error: { message: string } }>(path, body);
+      assert.equal(r.status, status, JSON.stringify(body));
+      assert.match(r.json.error.message, re);
+    }
+    assert.equal((await post("next", { prompt: "x" }, "wrong")).status, 401);
+    const page = await fetch(`${server.url}/explorer/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<title>explorer<\/title>/);
+    const root = await fetch(`${server.url}/`, { redirect: "manual" });
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get("location"), "/explorer/");
+    assert.equal((await fetch(`${server.url}/api/explorer/info`)).status, 401);
+  });
+});

@@ -1,0 +1,39 @@
+// A chart on the page: Apache ECharts (bars, lines, heatmaps; tree-shaken to the parts used, canvas renderer) in a
+// Preact component that sets its option on every change and resizes with its box. `data-points` counts the
+// values drawn, so that tests and screen readers' neighbours can tell a chart was updated.
+// Not here: what any chart shows (pages/).
+import { BarChart, HeatmapChart, LineChart } from "echarts/charts";
+import { AriaComponent, DataZoomComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+import { useEffect, useRef } from "preact/hooks";
+
+echarts.use([BarChart, LineChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, DataZoomComponent, AriaComponent, CanvasRenderer]);
+
+export type ChartOption = echarts.EChartsCoreOption;
+
+/** Values drawn by an option's series. */
+function points(option: ChartOption): number {
+  const series = (option.series ?? []) as { data?: unknown[] }[];
+  return (Array.isArray(series) ? series : [series]).reduce((n, s) => n + (s.data?.length ?? 0), 0);
+}
+
+export function Chart({ option, height = 320, label, testid }: { option: ChartOption; height?: number; label: string; testid: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+  useEffect(() => {
+    const c = echarts.init(box.current!, null, { renderer: "canvas" });
+    chart.current = c;
+    const ro = new ResizeObserver(() => c.resize());
+    ro.observe(box.current!);
+    return () => {
+      ro.disconnect();
+      c.dispose();
+      chart.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, { notMerge: true });
+  }, [option]);
+  return <div ref={box} class="chart" role="img" aria-label={label} data-testid={testid} data-points={points(option)} style={{ height: `${height}px` }} />;
+}
