@@ -1,6 +1,6 @@
 // A chart on the page: Apache ECharts (bars, lines, heatmaps; tree-shaken to the parts used, canvas renderer) in a
 // Preact component that sets its option on every change and resizes with its box. `data-points` counts the
-// values drawn, so that tests and screen readers' neighbours can tell a chart was updated.
+// values drawn, so that a test can tell the chart was updated; ECharts' aria describes the data to screen readers.
 // Not here: what any chart shows (pages/).
 import { BarChart, HeatmapChart, LineChart } from "echarts/charts";
 import { AriaComponent, DataZoomComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
@@ -35,5 +35,10 @@ export function Chart({ option, height = 320, label, testid }: { option: ChartOp
   useEffect(() => {
     chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, { notMerge: true });
   }, [option]);
-  return <div ref={box} class="chart" role="img" aria-label={label} data-testid={testid} data-points={points(option)} style={{ height: `${height}px` }} />;
+  // ECharts labels its own box with a description of the data (aria); the caption names the chart.
+  return (
+    <figure class="chart-figure" aria-label={label} data-testid={testid} data-points={points(option)}>
+      <div ref={box} class="chart" style={{ height: `${height}px` }} />
+    </figure>
+  );
 }

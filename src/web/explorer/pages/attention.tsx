@@ -27,7 +27,7 @@ export function AttentionPage({ model }: { info: Info; model: string }) {
     return {
       grid: { left: 110, right: 30, top: 10, bottom: 110 },
       tooltip: { formatter: (p: { value: [number, number, number] }) => `${labels[p.value[1]]} → ${labels[p.value[0]]}: ${p.value[2].toFixed(3)}` },
-      xAxis: { type: "category", data: labels, axisLabel: { rotate: 60, interval: 0 }, splitArea: { show: true } },
+      xAxis: { type: "category", data: labels, axisLabel: { rotate: 60, interval: 0 } },
       yAxis: { type: "category", data: labels, inverse: true, axisLabel: { interval: 0 } },
       visualMap: { min: 0, max: 1, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] } },
       series: [{ type: "heatmap", data }],
@@ -78,7 +78,7 @@ export function AttentionPage({ model }: { info: Info; model: string }) {
                   <tr key={li}>
                     <th scope="row">{li}</th>
                     {row.map((c, ti) => (
-                      <td key={ti} style={{ background: `rgba(8, 48, 107, ${(0.6 * c.prob).toFixed(3)})` }} title={pct(c.prob)} data-prob={c.prob}>{visible(c.text)}</td>
+                      <td key={ti} style={{ background: `rgba(66, 146, 198, ${(0.7 * c.prob).toFixed(3)})` }} title={pct(c.prob)} data-prob={c.prob}>{visible(c.text)}</td>
                     ))}
                   </tr>
                 ))}

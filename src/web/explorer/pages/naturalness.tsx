@@ -26,11 +26,11 @@ export function NaturalnessPage({ info, model }: { info: Info; model: string }) 
   const option = useMemo(() => {
     const ranked = r?.ranked ?? [];
     return {
-      grid: { left: 50, right: 30, top: 10, bottom: 30 },
+      grid: { left: 60, right: 30, top: 30, bottom: 40 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: ranked.map((_, i) => `#${i + 1}`) },
-      yAxis: { type: "value", name: "log p" },
-      series: [{ type: "bar", data: ranked.map((s) => Number(s.mean.toFixed(4))), itemStyle: { color: "#6a8f3b" } }],
+      xAxis: { type: "category", data: ranked.map((s, i) => `#${i + 1} ${s.text.length > 24 ? `${s.text.slice(0, 23)}…` : s.text}`), axisLabel: { interval: 0 } },
+      yAxis: { type: "value", name: "mean log p" },
+      series: [{ type: "bar", barMaxWidth: 60, data: ranked.map((s) => Number(s.mean.toFixed(4))), itemStyle: { color: "#6a8f3b" } }],
     };
   }, [r]);
   const submit = (e: Event): void => {

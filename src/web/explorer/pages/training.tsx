@@ -17,7 +17,7 @@ function lineOption(rows: readonly Row[], keys: readonly string[], log = false) 
     grid: { left: 70, right: 20, top: 30, bottom: 40 },
     legend: { data: [...keys] },
     tooltip: { trigger: "axis" },
-    xAxis: { type: "value", name: "step", min: "dataMin" },
+    xAxis: { type: "value", name: "step", min: "dataMin", minInterval: 1 },
     yAxis: { type: log ? "log" : "value", scale: true },
     series: keys.map((k) => ({
       name: k, type: "line", showSymbol: k === "val_loss", connectNulls: true,
