@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { DEFAULT_HOST, isLoopback } from "../../server/http.js";
-import { ApiKeys, builtBundle, readKeyFile, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer } from "../../server/openai/index.js";
+import { ApiKeys, builtBundle, readKeyFile, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer, type ExplorerOptions, type RunningServer } from "../../server/openai/index.js";
 import { KotodamaError } from "../../util/errors.js";
 
 const HELP = [
@@ -38,6 +38,24 @@ const HELP = [
   "                          (repeatable; the served models' own folders are always searched)",
   "  --no-explorer           serve the API only (no page at /, no /api/explorer)",
 ].join("\n");
+
+/** Prints the URLs (`listening on URL`, then the explorer's), then runs until SIGINT or SIGTERM and stops the
+ *  server gracefully. `npm start` ends with this too. */
+export async function untilStopped(server: RunningServer, explorer: ExplorerOptions | null): Promise<void> {
+  process.stdout.write(`listening on ${server.url}\n`);
+  if (explorer !== null) process.stdout.write(explorer.bundle === null ? "explorer: not built (run 'npm run build'); the API works without it\n" : `explorer: ${server.url}/\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      process.stderr.write(`${signal}: finishing running requests, then stopping\n`);
+      void server.stop().then(resolve);
+    };
+    const onInt = (): void => stop("SIGINT"), onTerm = (): void => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+}
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
 
@@ -75,19 +93,7 @@ export const serveCommand: Command = {
     });
     if (!isLoopback(host) && keys === null) process.stderr.write(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (pass --api-key or --api-key-file)\n`);
     process.stderr.write(`serving ${models.map((m) => m.name).join(", ")}${keys === null ? "" : ` (${keys.size} API key${keys.size === 1 ? "" : "s"})`}\n`);
-    process.stdout.write(`listening on ${server.url}\n`);
-    if (explorer !== null) process.stdout.write(explorer.bundle === null ? "explorer: not built (run 'npm run build'); the API works without it\n" : `explorer: ${server.url}/\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string): void => {
-        process.off("SIGINT", onInt);
-        process.off("SIGTERM", onTerm);
-        process.stderr.write(`${signal}: finishing running requests, then stopping\n`);
-        void server.stop().then(resolve);
-      };
-      const onInt = (): void => stop("SIGINT"), onTerm = (): void => stop("SIGTERM");
-      process.on("SIGINT", onInt);
-      process.on("SIGTERM", onTerm);
-    });
+    await untilStopped(server, explorer);
     return 0;
   },
 };
