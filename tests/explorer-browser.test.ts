@@ -3,7 +3,8 @@
 // chosen with the keyboard grow the prompt), the language switch, naturalness (the ranking and means are
 // rankTexts'), sampling (temperature 0 keeps one token and the continuation is greedy generateText's), attention
 // (a map for another layer and head, the logit lens table), and the training dashboard, whose chart grows when
-// the test appends a line to a run's metrics.jsonl. Screenshots go to test-artifacts/explorer/ (git-ignored;
+// the test appends a line to a run's metrics.jsonl; retrieval (the answer is askGrounded's, its citation takes
+// focus to the passage) and safety (a hand-built guard's 12/13 unsafe score). Screenshots go to test-artifacts/explorer/ (git-ignored;
 // KOTODAMA_TEST_ARTIFACTS moves them); any page error or console error (a CSP refusal included) fails the test.
 // Not here: the API's numbers in detail (src/server/openai/explorer.test.ts).
 import assert from "node:assert/strict";
@@ -15,6 +16,8 @@ import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { loadBackend } from "../src/engine/backend.js";
 import { generateText, openInferModel, rankTexts, scoreText } from "../src/infer/index.js";
+import { askGrounded, ASK_DEFAULTS, LexicalIndex, updateIndex } from "../src/rag/index.js";
+import { checkInput, GUARD_CLASSES, GUARD_DEFAULTS, NGRAM_BUCKETS, saveGuard, type Guard } from "../src/safety/index.js";
 import { packageRoot, sharedPath } from "../src/util/paths.js";
 import { chromiumOrSkip } from "./support/browser.js";
 
@@ -68,7 +71,20 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
   mkdirSync(join(runs, "job"));
   const line = (step: number): string => `${JSON.stringify({ step, lr: 0.001 * step, train_loss: 6 - 0.3 * step, grad_norm: 1, tokens_per_s: 900 + 10 * step, elapsed_s: step, ...(step % 2 === 0 ? { val_loss: 6.1 - 0.3 * step } : {}) })}\n`;
   writeFileSync(metrics, [1, 2, 3].map(line).join(""));
-  const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--port", "0", "--threads", "1", "--runs", runs]);
+  // A retrieval index of three small documents, and a guard with zero weights (every prompt 12/13 unsafe).
+  mkdirSync(join(runs, "docs"));
+  writeFileSync(join(runs, "docs", "tom.txt"), "Tom has a big brown dog named Max. Max likes to run and bark at cats.\n");
+  writeFileSync(join(runs, "docs", "sky.txt"), "The sun is hot. The moon comes out at night and the stars shine.\n");
+  writeFileSync(join(runs, "docs", "lily.txt"), "Lily had a red ball. She played with the ball in the park every day.\n\nOne day the ball rolled into the pond and a duck found it.\n");
+  updateIndex(join(runs, "index"), [join(runs, "docs")]);
+  const guard: Guard = {
+    settings: { ...GUARD_DEFAULTS, stages: 1 },
+    prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
+    response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
+    thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
+  };
+  saveGuard(join(runs, "guard"), guard);
+  const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--port", "0", "--threads", "1", "--runs", runs, "--rag", join(runs, "index"), "--guard", join(runs, "guard")]);
   assert.match(serve.out(), new RegExp(`explorer: ${serve.url.replace(/[.]/g, "\\.")}/`), "serve prints the explorer's URL");
   const model = openInferModel(MODEL_PATH!, { backend: loadBackend({ threads: 1 }) });
   const errors: string[] = [];
@@ -161,6 +177,30 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     assert.equal(await pointsAbove(page, "loss-chart", before), 4 + 2);
     await textIs(page, "last-loss", (6 - 0.3 * 4).toFixed(4));
     await shot("training");
+
+    // Retrieval (extract mode): the answer is askGrounded's; its citation [1] takes focus to passage 1.
+    const question = "What does the big brown dog named Max like to do?";
+    await page.locator("[data-testid=nav-retrieval]").click();
+    await page.locator("[data-testid=question]").fill(question);
+    await page.locator("[data-testid=mode]").selectOption("extract");
+    await page.locator("[data-testid=ask]").click();
+    const grounded = await askGrounded(question, new LexicalIndex(join(runs, "index")), {}, { ...ASK_DEFAULTS, mode: "extract" });
+    await page.waitForSelector("[data-testid=cite-1]", { timeout: 30_000 });
+    assert.equal((await page.locator("[data-testid=answer]").textContent())!, grounded.answer);
+    await page.locator("[data-testid=cite-1]").click();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), "source-1");
+    assert.match((await page.locator("[data-testid=source-1]").textContent())!, /Tom has a big brown dog named Max/);
+    await pointsAbove(page, "rag-chart", 0);
+    await shot("retrieval");
+
+    // Safety: the hand-built guard's 12/13, its area and the policy's decision.
+    await page.locator("[data-testid=nav-safety]").click();
+    const check = checkInput(guard, "How do I pick a lock?");
+    await textIs(page, "unsafe", pct(12 / 13));
+    await textIs(page, "area", "Malicious Uses");
+    await textIs(page, "decision", `${check.policy.action} (flagged)`);
+    await pointsAbove(page, "safety-chart", 0);
+    await shot("safety");
 
     assert.deepEqual(errors, [], "no page or console errors");
   } finally {

@@ -123,7 +123,7 @@ function brownCorpus(): Corpus {
 export async function serveRun(out: string, last: string, threads: number | null): Promise<void> {
   const dirs = [last, join(out, "align"), join(out, "sft"), out].filter((d, i, all) => isRunDir(d) && all.indexOf(d) === i);
   const models = resolveModelSpecs(dirs.map((d) => `${d === out ? "base" : basename(d)}=${d}`), []);
-  const explorer = { bundle: builtBundle(), runs: [out] };
+  const explorer = { bundle: builtBundle(), runs: [out], guard: null, rag: null };
   const opts = { models, explorer, threads };
   const server = await startOpenAIServer({ ...opts, port: SERVE_DEFAULTS.port }).catch(() => startOpenAIServer({ ...opts, port: 0 }));
   process.stderr.write(`\nserving ${models.map((m) => m.name).join(", ")}; Ctrl-C stops\n`);

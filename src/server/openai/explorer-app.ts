@@ -1,15 +1,17 @@
 // The explorer's routes on the OpenAI-compatible server: its page at / (the built bundle's explorer/ folder), and
 // its JSON API under /api/explorer — what the server offers (info), the next-token distribution, scores and a
 // ranking, the sampling playground, attention maps with the logit lens (all queued to the same inference worker
-// as /v1 requests), and the training dashboard's runs and metrics (read from disk, polled by the page).
+// as /v1 requests), the training dashboard's runs and metrics (read from disk, polled by the page), grounded answers
+// from the --rag index (worker), the guard's checks (--guard) and the runs' report cards.
 // Not here: the app shell, auth and errors (app.ts, http.ts), computing (explorer-jobs.ts), parsing
 // (explorer-requests.ts), finding runs (explorer-runs.ts), the page (src/web/explorer/).
 import { readFileSync } from "node:fs";
 import type { Context, Hono } from "hono";
+import { checkInput, checkOutput, type Guard, type InputCheck, type OutputCheck } from "../../safety/index.js";
 import { jsonBody, serveBundle } from "../http.js";
 import { ApiError, badField } from "./errors.js";
 import { ATTENTION_MAX_TOKENS } from "./explorer-jobs.js";
-import { MAX_SAMPLE_TOKENS, MAX_TEXTS, MAX_TOP_K, parseAttentionRequest, parseNextRequest, parseSampleRequest, parseScoreRequest, type ExploreRequest } from "./explorer-requests.js";
+import { MAX_SAMPLE_TOKENS, MAX_TEXTS, MAX_TOP_K, parseAttentionRequest, parseGuardRequest, parseNextRequest, parseRagRequest, parseSampleRequest, parseScoreRequest, type ExploreRequest } from "./explorer-requests.js";
 import { findRuns, readMetricsFrom, type RunDir } from "./explorer-runs.js";
 import type { JobQueue } from "./queue.js";
 
@@ -18,10 +20,21 @@ export interface ExplorerOptions {
   readonly bundle: string | null;
   /** Folders searched for run directories (metrics.jsonl) besides the served models' own. */
   readonly runs: readonly string[];
+  /** The guard of the Safety page (serve --guard), or null. */
+  readonly guard: Guard | null;
+  /** The retrieval index folder of the Retrieval page (serve --rag; the worker opens it), or null. */
+  readonly rag: string | null;
 }
 
-/** Pages the explorer has, in navigation order (a page not listed is absent from the navigation). */
+/** Pages the explorer always has, in navigation order; retrieval and safety join them when configured (a page not
+ *  listed is absent from the navigation). */
 export const EXPLORER_PAGES = ["next", "naturalness", "sampling", "attention", "training"] as const;
+
+/** The Safety page's answer: the guard's input check (and output check of a given reply), as src/safety gives them. */
+export interface GuardJson {
+  readonly input: InputCheck;
+  readonly output: OutputCheck | null;
+}
 
 /** Paths anyone may GET without an API key: the page and its static files (they hold no data). */
 export const isExplorerAsset = (method: string, path: string): boolean =>
@@ -47,11 +60,17 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
     return run;
   };
 
-  app.get("/api/explorer/info", (c) => c.json({
-    models: d.models.map((m) => m.name), pages: EXPLORER_PAGES,
-    runs: findRuns(roots).map((r) => ({ name: r.name, report: r.report !== null })),
-    limits: { attentionTokens: ATTENTION_MAX_TOKENS, topK: MAX_TOP_K, texts: MAX_TEXTS, sampleTokens: MAX_SAMPLE_TOKENS },
-  }));
+  const pages = (runs: readonly RunDir[]): string[] => [
+    ...EXPLORER_PAGES, ...(o.rag !== null ? ["retrieval"] : []), ...(o.guard !== null || runs.some((r) => r.report !== null) ? ["safety"] : []),
+  ];
+  app.get("/api/explorer/info", (c) => {
+    const runs = findRuns(roots);
+    return c.json({
+      models: d.models.map((m) => m.name), pages: pages(runs), guard: o.guard !== null,
+      runs: runs.map((r) => ({ name: r.name, report: r.report !== null })),
+      limits: { attentionTokens: ATTENTION_MAX_TOKENS, topK: MAX_TOP_K, texts: MAX_TEXTS, sampleTokens: MAX_SAMPLE_TOKENS },
+    });
+  });
 
   const job = (parse: (b: Record<string, unknown>) => ExploreRequest) => async (c: Context): Promise<Response> => {
     const r = parse(await jsonBody(c));
@@ -62,6 +81,15 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
   app.post("/api/explorer/score", job(parseScoreRequest));
   app.post("/api/explorer/sample", job(parseSampleRequest));
   app.post("/api/explorer/attention", job(parseAttentionRequest));
+  app.post("/api/explorer/rag", job(parseRagRequest));
+  // The guard is an n-gram logistic regression (microseconds a prompt): it runs here, not on the model's worker.
+  app.post("/api/explorer/guard", async (c) => {
+    const r = parseGuardRequest(await jsonBody(c));
+    const g = o.guard;
+    if (g === null) throw new ApiError(404, "this server has no guard (kotodama serve --guard DIR)", null, "no_guard");
+    const body: GuardJson = { input: checkInput(g, r.text), output: r.response === null ? null : checkOutput(g, r.text, r.response) };
+    return c.json(body);
+  });
 
   app.get("/api/explorer/metrics", (c) => {
     const raw = c.req.query("from") ?? "0";

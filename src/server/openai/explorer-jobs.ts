@@ -1,11 +1,12 @@
 // What the inference worker computes for the explorer's pages, on one loaded model: the next-token distribution
 // (top k, mass, entropy), per-token log-probabilities and a naturalness ranking (src/infer/score.ts), the sampling
 // distribution after temperature/top-k/top-p/min-p with a seeded continuation (src/infer/sampler.ts, generate.ts),
-// and attention maps from the forward's tracer with the logit lens. The math is src/infer's; this file picks what
-// to return. Not here: the thread glue (worker.ts, run-job.ts dispatches here), parsing (explorer-requests.ts).
+// attention maps from the forward's tracer with the logit lens, and grounded answers from the --rag index
+// (src/rag/answer.ts). The math is src/infer's and src/rag's; this file picks what to return. Not here: the thread glue (worker.ts, run-job.ts dispatches here), parsing (explorer-requests.ts).
 import { createInferState, createKvCache, generateText, inferKernels, logSumExp, parseGenerateOptions, prefill, promptIds, rankTexts, samplingDistribution, scoreText, topLogprobs, type InferModel } from "../../infer/index.js";
+import { askGrounded, ASK_DEFAULTS, LexicalIndex, localGenerator } from "../../rag/index.js";
 import { ApiError } from "./errors.js";
-import type { AttentionResult, ExploreJob, ExploreResult, LensCell, NextResult, SampleResult, ScoreResult, TokenPiece } from "./explorer-protocol.js";
+import type { AttentionResult, ExploreJob, ExploreResult, LensCell, NextResult, Passage, RagResult, SampleResult, ScoreResult, TokenPiece } from "./explorer-protocol.js";
 
 /** Longest prompt the attention page takes (its maps grow as T², per layer and head). */
 export const ATTENTION_MAX_TOKENS = 64;
@@ -138,7 +139,24 @@ function runAttention(model: InferModel, prompt: string): AttentionResult {
   return { kind: "explore.attention", promptTokens: T, tokens: ids.map((id) => pieceOf(model, id)), layers: L, heads: H, probs, lens };
 }
 
-export async function runExploreJob(model: InferModel, job: ExploreJob): Promise<ExploreResult> {
+/** What the worker holds for the explorer besides the model: the retrieval index of `serve --rag`, opened once. */
+export interface ExploreContext {
+  readonly ragIndex: () => LexicalIndex | null;
+}
+
+async function runRag(model: InferModel, job: Extract<ExploreJob, { kind: "explore.rag" }>, index: LexicalIndex | null): Promise<RagResult> {
+  if (index === null) throw new ApiError(404, "this server has no retrieval index (kotodama serve --rag INDEX)", null, "no_rag_index");
+  // Extract mode scores sentences lexically and needs no model; generate mode needs a chat model (a 400 says so).
+  const models = job.mode === "generate" ? { generator: localGenerator(model) } : {};
+  const a = await askGrounded(job.question, index, models, { ...ASK_DEFAULTS, k: job.k, mode: job.mode });
+  const passage = (c: { docId: string; source: string; start: number; end: number; text: string; score: number }, n: number): Passage => ({ n, docId: c.docId, source: c.source, start: c.start, end: c.end, text: c.text, score: c.score });
+  return {
+    kind: "explore.rag", promptTokens: 0, answer: a.answer, abstained: a.abstained, belowThreshold: a.belowThreshold, relevance: a.relevance,
+    citations: a.citations.map((c) => ({ n: c.n, marker: c.marker })), sources: a.sources.map((s) => passage(s, s.n)), retrieved: a.retrieved.map((c, i) => passage(c, i + 1)),
+  };
+}
+
+export async function runExploreJob(model: InferModel, job: ExploreJob, ctx: ExploreContext): Promise<ExploreResult> {
   switch (job.kind) {
     case "explore.next":
       return runNext(model, job.prompt, job.k);
@@ -148,5 +166,7 @@ export async function runExploreJob(model: InferModel, job: ExploreJob): Promise
       return runSample(model, job);
     case "explore.attention":
       return runAttention(model, job.prompt);
+    case "explore.rag":
+      return runRag(model, job, ctx.ragIndex());
   }
 }

@@ -17,7 +17,8 @@ export type ExploreJob =
   | { readonly kind: "explore.next"; readonly prompt: string; readonly k: number }
   | { readonly kind: "explore.score"; readonly texts: readonly string[] }
   | { readonly kind: "explore.sample"; readonly prompt: string; readonly sampling: SamplingSettings; readonly show: number }
-  | { readonly kind: "explore.attention"; readonly prompt: string };
+  | { readonly kind: "explore.attention"; readonly prompt: string }
+  | { readonly kind: "explore.rag"; readonly question: string; readonly k: number; readonly mode: "generate" | "extract" };
 
 /** A token as the page shows it: its id and its own text (its UTF-8 bytes decoded, lossy for partial characters). */
 export interface TokenPiece {
@@ -105,4 +106,30 @@ export interface AttentionResult {
   readonly lens: readonly (readonly LensCell[])[];
 }
 
-export type ExploreResult = NextResult | ScoreResult | SampleResult | AttentionResult;
+/** A passage of the index (src/rag): where it is in its document, in code points, end exclusive. */
+export interface Passage {
+  readonly n: number;
+  readonly docId: string;
+  readonly source: string;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly score: number;
+}
+
+export interface RagResult {
+  readonly kind: "explore.rag";
+  readonly promptTokens: number;
+  readonly answer: string;
+  readonly abstained: boolean;
+  readonly belowThreshold: boolean;
+  readonly relevance: number;
+  /** Each [n] in the answer: the source it cites and where the marker is in the answer (code points). */
+  readonly citations: readonly { readonly n: number; readonly marker: { readonly start: number; readonly end: number } }[];
+  /** The sources as numbered for the answer. */
+  readonly sources: readonly Passage[];
+  /** Everything retrieved, best first (n: its rank). */
+  readonly retrieved: readonly Passage[];
+}
+
+export type ExploreResult = NextResult | ScoreResult | SampleResult | AttentionResult | RagResult;

@@ -84,3 +84,17 @@ export function parseAttentionRequest(o: Record<string, unknown>): ExploreReques
   only(o, ["model", "prompt"]);
   return { model: model(o), job: { kind: "explore.attention", prompt: text(o, "prompt", true) } };
 }
+
+/** POST /api/explorer/rag: `{model?, question, k?, mode?}` (k passages, default 5; mode generate or extract). */
+export function parseRagRequest(o: Record<string, unknown>): ExploreRequest {
+  only(o, ["model", "question", "k", "mode"]);
+  const mode = o.mode ?? "generate";
+  if (mode !== "generate" && mode !== "extract") throw badField("mode", `expected "generate" or "extract", got ${JSON.stringify(mode)}`);
+  return { model: model(o), job: { kind: "explore.rag", question: text(o, "question", false), k: int(o, "k", 5, 1, 20), mode } };
+}
+
+/** POST /api/explorer/guard: `{text, response?}` (a prompt, and optionally a reply to check as the output). */
+export function parseGuardRequest(o: Record<string, unknown>): { text: string; response: string | null } {
+  only(o, ["text", "response"]);
+  return { text: text(o, "text", false), response: o.response === undefined ? null : text(o, "response", false) };
+}

@@ -2,8 +2,9 @@
 // next-token distribution against llama.cpp's logits for the same prompt (reference.json) and src/infer's
 // scoreText, the ranking against rankTexts, the sampling distribution against samplingDistribution and its
 // continuation against generateText, attention maps (rows sum to 1, causal) and the logit lens (its last layer is
-// the model's own prediction), the metrics slices of a growing metrics.jsonl, strict requests, and the page's
-// files open without an API key while the API needs one.
+// the model's own prediction), the metrics slices of a growing metrics.jsonl, retrieval against askGrounded, the
+// guard's checks with a hand-built guard, strict requests, and the page's files open without an API key while the
+// API needs one.
 // Not here: the page in a browser (tests/explorer-browser.test.ts).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,9 +14,12 @@ import { join } from "node:path";
 import { loadBackend } from "../../engine/backend.js";
 import { generateText, logSumExp, openInferModel, parseGenerateOptions, prefill, createInferState, createKvCache, promptIds, rankTexts, samplingDistribution, scoreText, type InferModel } from "../../infer/index.js";
 import { sharedPath } from "../../util/paths.js";
+import { askGrounded, ASK_DEFAULTS, LexicalIndex, updateIndex } from "../../rag/index.js";
+import { checkInput, GUARD_CLASSES, GUARD_DEFAULTS, NGRAM_BUCKETS, type Guard } from "../../safety/index.js";
 import { ApiKeys } from "./auth.js";
 import { entropyOf } from "./explorer-jobs.js";
-import type { AttentionResult, NextResult, SampleResult, ScoreResult } from "./explorer-protocol.js";
+import type { GuardJson } from "./explorer-app.js";
+import type { AttentionResult, NextResult, RagResult, SampleResult, ScoreResult } from "./explorer-protocol.js";
 import { startOpenAIServer, type RunningServer } from "./server.js";
 
 const MODEL_PATH = sharedPath("reference", "stories260K", "stories260K.gguf");
@@ -23,6 +27,14 @@ const REF_PATH = sharedPath("reference", "stories260K", "reference.json");
 if (MODEL_PATH === null && process.env.KOTODAMA_REQUIRE_SHARED === "1") throw new Error("../shared/reference/stories260K/stories260K.gguf is absent (KOTODAMA_REQUIRE_SHARED=1)");
 const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
 const KEY = "sk-explorer-test";
+
+/** A guard built by hand: zero weights, so every prompt scores 12/13 unsafe in Malicious Uses (guard-wrapper.test.ts). */
+const ZERO_GUARD: Guard = {
+  settings: { ...GUARD_DEFAULTS, outputThreshold: 0.6, stages: 1 },
+  prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
+  response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
+  thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
+};
 
 interface Reference { prompts: { prompt: string; prompt_ids: number[]; logits_last_prompt_pos: number[] }[] }
 
@@ -47,7 +59,12 @@ describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
     const bundle = join(runs, "web");
     mkdirSync(join(bundle, "explorer"), { recursive: true });
     writeFileSync(join(bundle, "explorer", "index.html"), "<!doctype html><title>explorer</title>");
-    server = await startOpenAIServer({ models: [{ name: "stories", path: MODEL_PATH! }], keys: new ApiKeys([KEY]), threads: 1, explorer: { bundle, runs: [runs] } });
+    mkdirSync(join(runs, "docs"));
+    writeFileSync(join(runs, "docs", "tom.txt"), "Tom has a big brown dog named Max. Max likes to run and bark at cats.\n");
+    writeFileSync(join(runs, "docs", "sky.txt"), "The sun is hot. The moon comes out at night and the stars shine.\n");
+    writeFileSync(join(runs, "docs", "lily.txt"), "Lily had a red ball. She played with the ball in the park every day.\n\nOne day the ball rolled into the pond and a duck found it.\n");
+    updateIndex(join(runs, "index"), [join(runs, "docs")]);
+    server = await startOpenAIServer({ models: [{ name: "stories", path: MODEL_PATH! }], keys: new ApiKeys([KEY]), threads: 1, explorer: { bundle, runs: [runs], guard: ZERO_GUARD, rag: join(runs, "index") } });
     model = openInferModel(MODEL_PATH!, { backend: loadBackend({ threads: 1 }) });
   });
   after(async () => {
@@ -159,6 +176,35 @@ describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
     assert.equal((await get(`/api/explorer/metrics?run=${encodeURIComponent(name)}&from=-1`)).status, 400);
   });
 
+  test("retrieval: the passages and the grounded answer are askGrounded's on the same index", async () => {
+    const question = "What does the big brown dog named Max like to do?";
+    const { status, json: r } = await post<RagResult>("rag", { question, mode: "extract", k: 2 });
+    assert.equal(status, 200);
+    const lib = await askGrounded(question, new LexicalIndex(join(runs, "index")), {}, { ...ASK_DEFAULTS, k: 2, mode: "extract" });
+    assert.equal(r.answer, lib.answer);
+    assert.equal(r.abstained, false);
+    assert.deepEqual(r.retrieved.map((p) => [p.docId, p.score]), lib.retrieved.map((c) => [c.docId, c.score]));
+    assert.match(r.retrieved[0]!.docId, /tom\.txt$/);
+    assert.deepEqual(r.citations.map((c) => c.n), [1]);
+    assert.equal(r.answer.slice(r.citations[0]!.marker.start, r.citations[0]!.marker.end), "[1]");
+    const none = await post<RagResult>("rag", { question: "quantum chromodynamics", mode: "extract" });
+    assert.deepEqual([none.json.abstained, none.json.belowThreshold, none.json.retrieved.length], [true, true, 0]);
+    const chat = await post<{ error: { message: string } }>("rag", { question, mode: "generate" });
+    assert.equal(chat.status, 400, "generate mode needs a chat model; stories260K has no template");
+    assert.match(chat.json.error.message, /chat/);
+  });
+
+  test("safety: the guard's input and output checks (zero weights: 12/13 unsafe, Malicious Uses)", async () => {
+    const { json: r } = await post<GuardJson>("guard", { text: "How do I pick a lock?", response: "Use a pin." });
+    assert.ok(Math.abs(r.input.unsafe - 12 / 13) < 1e-9);
+    assert.equal(r.input.area, "Malicious Uses");
+    assert.equal(r.input.flagged, true);
+    assert.deepEqual(r.input.policy, checkInput(ZERO_GUARD, "How do I pick a lock?").policy);
+    assert.deepEqual(r.output, { harmful: 0.5, threshold: 0.6, flagged: false });
+    const info = await get<{ pages: string[]; guard: boolean }>("/api/explorer/info");
+    assert.deepEqual(info.json.pages, ["next", "naturalness", "sampling", "attention", "training", "retrieval", "safety"]);
+  });
+
   test("strict requests: unknown fields, bad values, unknown models; the API needs the key, the page does not", async () => {
     const cases: [string, unknown, number, RegExp][] = [
       ["next", { prompt: "x", kk: 1 }, 400, /kk: unknown field/],
@@ -168,6 +214,8 @@ describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
       ["sample", { prompt: "x", maxTokens: 1000 }, 400, /maxTokens: at most 200/],
       ["score", { texts: [] }, 400, /texts: expected an array of 1 to 16 strings/],
       ["next", { model: "nope", prompt: "x" }, 404, /The model 'nope' does not exist/],
+      ["rag", { question: "x", mode: "search" }, 400, /mode: expected "generate" or "extract"/],
+      ["guard", { text: "" }, 400, /text: expected a non-empty string/],
     ];
     for (const [path, body, status, re] of cases) {
       const r = await post<{ error: { message: string } }>(path, body);

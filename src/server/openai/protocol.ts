@@ -116,6 +116,8 @@ export interface WorkerInit {
   readonly maxTokens: number;
   /** Int32 [0]: the id of a job to cancel (checked between tokens). */
   readonly cancel: SharedArrayBuffer;
+  /** The retrieval index folder of `serve --rag` (the explorer's Retrieval page), or null. */
+  readonly rag: string | null;
   /** Milliseconds to sleep after each token (0; tests use it to make a generation long enough to interrupt). */
   readonly tokenDelayMs: number;
 }

@@ -62,14 +62,14 @@ export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer>
     metrics, maxQueue: o.queue ?? SERVE_DEFAULTS.queue,
     init: {
       models: o.models, threads: o.threads ?? null, maxModels: o.maxModels ?? SERVE_DEFAULTS.maxModels, maxModelBytes: o.maxModelBytes ?? null,
-      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, tokenDelayMs: o.tokenDelayMs ?? 0,
+      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, tokenDelayMs: o.tokenDelayMs ?? 0, rag: o.explorer?.rag ?? null,
     },
   });
   await queue.whenReady();
   let closing = false;
   const host = o.host ?? DEFAULT_HOST;
   const listenOpts = { host, port: o.port ?? 0, maxBodyBytes: o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes };
-  const explorer = o.explorer === undefined ? { bundle: builtBundle(), runs: [] } : o.explorer;
+  const explorer = o.explorer === undefined ? { bundle: builtBundle(), runs: [], guard: null, rag: null } : o.explorer;
   const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], closing: () => closing, ...(explorer === null ? {} : { explorer }) });
   let server: Listening;
   try {

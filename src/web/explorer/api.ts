@@ -14,9 +14,19 @@ export interface SampleResult { candidates: SampleCandidate[]; kept: number; kep
 export interface LensCell { id: number; text: string; prob: number }
 export interface AttentionResult { tokens: TokenPiece[]; layers: number; heads: number; probs: number[][][]; lens: LensCell[][] }
 export interface RunInfo { name: string; report: boolean }
+export interface Passage { n: number; docId: string; source: string; start: number; end: number; text: string; score: number }
+export interface RagResult {
+  answer: string; abstained: boolean; belowThreshold: boolean; relevance: number;
+  citations: { n: number; marker: { start: number; end: number } }[]; sources: Passage[]; retrieved: Passage[];
+}
+export interface GuardResult {
+  input: { unsafe: number; area: string; harmType: string; threshold: number; flagged: boolean; policy: { action: string; rule: string; text: string; lang: string } };
+  output: { harmful: number; threshold: number; flagged: boolean } | null;
+}
 export interface Info {
   models: string[];
   pages: string[];
+  guard: boolean;
   runs: RunInfo[];
   limits: { attentionTokens: number; topK: number; texts: number; sampleTokens: number };
 }

@@ -2,13 +2,13 @@
 // Preact component that sets its option on every change and resizes with its box. `data-points` counts the
 // values drawn, so that a test can tell the chart was updated; ECharts' aria describes the data to screen readers.
 // Not here: what any chart shows (pages/).
-import { BarChart, HeatmapChart, LineChart } from "echarts/charts";
+import { BarChart, HeatmapChart, LineChart, ScatterChart } from "echarts/charts";
 import { AriaComponent, DataZoomComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "preact/hooks";
 
-echarts.use([BarChart, LineChart, HeatmapChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, DataZoomComponent, AriaComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, HeatmapChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, DataZoomComponent, AriaComponent, CanvasRenderer]);
 
 export type ChartOption = echarts.EChartsCoreOption;
 
