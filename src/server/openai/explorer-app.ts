@@ -47,9 +47,6 @@ export interface ExplorerDeps {
   readonly modelOf: (name: string) => string;
 }
 
-/** The report card is a standalone page with its own inline styles and no scripts. */
-const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
-
 export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): void {
   const roots = [...d.models.map((m) => m.path), ...o.runs];
   const runOf = (c: Context): RunDir => {
@@ -98,11 +95,18 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
     const run = runOf(c);
     return c.json({ run: run.name, ...readMetricsFrom(run, from) });
   });
-  app.get("/api/explorer/report", (c) => {
+  // The report card is one HTML file with an inline <style> block, which the server's CSP (default-src 'self')
+  // would block: its styles are served apart, as a same-origin stylesheet.
+  const reportOf = (c: Context): { html: string; css: string } => {
     const run = runOf(c);
     if (run.report === null) throw new ApiError(404, `run ${JSON.stringify(run.name)} has no report card (kotodama report writes DIR/report/report.html)`, "run");
-    return c.body(readFileSync(run.report, "utf8"), 200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": REPORT_CSP });
-  });
+    const css: string[] = [];
+    const link = `<link rel="stylesheet" href="/api/explorer/report.css?run=${encodeURIComponent(run.name)}">`;
+    const html = readFileSync(run.report, "utf8").replace(/<style[^>]*>([\s\S]*?)<\/style>/gi, (_, body: string) => (css.push(body), css.length === 1 ? link : ""));
+    return { html, css: css.join("\n") };
+  };
+  app.get("/api/explorer/report", (c) => c.html(reportOf(c).html));
+  app.get("/api/explorer/report.css", (c) => c.body(reportOf(c).css, 200, { "Content-Type": "text/css; charset=utf-8" }));
 
   app.get("/", (c) => c.redirect("/explorer/"));
   app.get("/explorer", (c) => c.redirect("/explorer/"));

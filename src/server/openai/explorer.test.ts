@@ -56,6 +56,8 @@ describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
     mkdirSync(join(runs, "job", "sft"), { recursive: true });
     writeFileSync(join(runs, "job", "metrics.jsonl"), '{"step":1,"lr":0.001,"train_loss":5.5,"tokens_per_s":100}\n');
     writeFileSync(join(runs, "job", "sft", "metrics.jsonl"), "");
+    mkdirSync(join(runs, "job", "report"));
+    writeFileSync(join(runs, "job", "report", "report.html"), "<!doctype html><style>h1{color:red}</style><h1>card</h1>");
     const bundle = join(runs, "web");
     mkdirSync(join(bundle, "explorer"), { recursive: true });
     writeFileSync(join(bundle, "explorer", "index.html"), "<!doctype html><title>explorer</title>");
@@ -157,7 +159,7 @@ describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
   });
 
   test("training runs: found under --runs, read from a line on, new lines appear, a shrunk file resets", async () => {
-    const info = await get<{ runs: { name: string }[]; pages: string[] }>("/api/explorer/info");
+    const info = await get<{ runs: { name: string; report: boolean }[]; pages: string[] }>("/api/explorer/info");
     assert.deepEqual(info.json.runs.map((r) => r.name).filter((n) => n.includes("job")).sort(), [`${runs.split("/").pop()}/job`, `${runs.split("/").pop()}/job/sft`]);
     const name = info.json.runs.find((r) => r.name.endsWith("/job"))!.name;
     const q = (from: number) => get<{ records: { step: number }[]; next: number; reset: boolean }>(`/api/explorer/metrics?run=${encodeURIComponent(name)}&from=${from}`);
@@ -173,6 +175,17 @@ describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
     assert.equal(c.json.reset, true);
     assert.deepEqual(c.json.records.map((r) => r.step), [1]);
     assert.equal((await get("/api/explorer/metrics?run=..%2F..%2Fetc&from=0")).status, 404);
+    assert.deepEqual(info.json.runs.filter((r) => r.name.includes("job")).map((r) => r.report), [true, false]);
+    const card = await fetch(`${server.url}/api/explorer/report?run=${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${KEY}` } });
+    assert.equal(card.status, 200);
+    const html = await card.text();
+    assert.match(html, /<h1>card<\/h1>/);
+    assert.doesNotMatch(html, /<style/, "the CSP (default-src 'self') would block an inline style block");
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(html)![1]!;
+    const css = await fetch(`${server.url}${href}`, { headers: { authorization: `Bearer ${KEY}` } });
+    assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+    assert.equal(await css.text(), "h1{color:red}");
+    assert.equal((await get(`/api/explorer/report?run=${encodeURIComponent(`${name}/sft`)}`)).status, 404);
     assert.equal((await get(`/api/explorer/metrics?run=${encodeURIComponent(name)}&from=-1`)).status, 400);
   });
 
