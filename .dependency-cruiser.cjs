@@ -1,9 +1,9 @@
 // Layer direction (../shared/STYLE.md "The tree is the architecture"): a file imports only from its own
 // layer or lower ones. Layers, bottom-up:
-//   L0 util, engine   L1 tensor, tokenizer, formats   L2 nn   L3 models
+//   L0 util, engine, pull   L1 tensor, tokenizer, formats   L2 nn   L3 models
 //   L4 data, train, infer   L5 rag, safety, eval   L6 server, cli, web
 const layers = [
-  ["util", "engine"],
+  ["util", "engine", "pull"],
   ["tensor", "tokenizer", "formats"],
   ["nn"],
   ["models"],

@@ -32,6 +32,11 @@
       "dependencies": ["kd_generic", "kd_avx2", "kd_avx512"],
       "sources": ["<!@(node scripts/list-sources.mjs native/binding)"],
       "libraries": ["-lpthread", "-ldl", "-lm"],
+      # Never unmapped once loaded: gemm.c keeps per-thread scratch behind a pthread key whose destructor runs at
+      # thread exit. A Node worker that loaded the addon unloads it when it exits, before its threads' destructors
+      # run, which then jump into unmapped code (a segfault; tests/native-worker.test.ts). -z nodelete is the
+      # standard fix for a shared library with thread-exit destructors (as RTLD_NODELETE).
+      "ldflags": ["-Wl,-z,nodelete"],
     },
   ],
 }

@@ -16,7 +16,8 @@ export const help = [
   "  --model PATH   default ../shared/reference/stories260K/stories260K.gguf",
   "  --tokens N     tokens per completion (default 100; prompt + N must fit the context)",
   "  --repeat N     runs per measurement (default 5; best tokens/s, p50/p90 latency)",
-  "  --clients C    concurrent clients for the aggregate throughput (default 8)",
+  "  --clients LIST concurrent streaming chat clients, e.g. 1,8,64: aggregate tokens/s and time to first token",
+  "                 p50/p99 at each level (default 1,8,64)",
   "  --threads N    kernel threads (default 1)",
   "  --json         one JSON object",
 ].join("\n");
@@ -28,7 +29,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   const path = typeof v.model === "string" ? v.model : sharedPath("reference", "stories260K", "stories260K.gguf");
   if (path === null) throw new KotodamaError("bench serve: ../shared/reference/stories260K is absent; pass --model PATH");
   const N = intFlag("bench serve", "tokens", v.tokens, 100, 1, 1 << 20), R = intFlag("bench serve", "repeat", v.repeat, 5, 1, 1000);
-  const C = intFlag("bench serve", "clients", v.clients, 8, 1, 256), threads = intFlag("bench serve", "threads", v.threads, 1, 1, 1024);
+  const levels = (typeof v.clients === "string" ? v.clients : "1,8,64").split(",").map((c) => intFlag("bench serve", "clients", c, 1, 1, 256));
+  const C = Math.max(...levels);
+  const threads = intFlag("bench serve", "threads", v.threads, 1, 1, 1024);
   const prompt = "Once upon a time";
   const sampling = { temperature: 0, topP: 1, topK: 0, minP: 0, repeatLastN: -1, ignoreEos: true, maxTokens: N };
 
@@ -66,14 +69,34 @@ export async function run(argv: readonly string[]): Promise<number> {
       ttftMs.push(performance.now() - t0);
       while (!(await reader.read()).done);
     }
-    const t0 = performance.now();
-    const all = await Promise.all(Array.from({ length: C }, () => post("/v1/completions", completion).then((r) => r.json() as Promise<{ usage: { completion_tokens: number } }>)));
-    const concurrent = all.reduce((n, j) => n + j.usage.completion_tokens, 0) / ((performance.now() - t0) / 1000);
+    // C streaming chat clients at once, each with its own seed: per-client time to first token, aggregate tokens/s.
+    const load = async (c: number): Promise<{ clients: number; tokens_per_s: number; ttft_ms_p50: number; ttft_ms_p99: number }> => {
+      const ttft: number[] = [];
+      const t0 = performance.now();
+      const tokens = await Promise.all(Array.from({ length: c }, async (_, i) => {
+        const res = await post("/v1/chat/completions", { ...chat, max_tokens: N, temperature: 0.8, seed: i, stream: true, stream_options: { include_usage: true } });
+        const reader = res.body!.getReader();
+        const dec = new TextDecoder();
+        let text = "", first = true;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (first) ttft.push(performance.now() - t0), first = false;
+          text += dec.decode(value, { stream: true });
+        }
+        const usage = /"completion_tokens":(\d+)/.exec(text);
+        return usage === null ? 0 : Number(usage[1]);
+      }));
+      return { clients: c, tokens_per_s: tokens.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000), ttft_ms_p50: pct(ttft, 0.5), ttft_ms_p99: pct(ttft, 0.99) };
+    };
+    const loads = [];
+    for (const c of levels) loads.push(await load(c));
+    const concurrent = loads.at(-1)!.tokens_per_s;
     const out = {
       model: path, tokens: N, repeat: R, threads, clients: C,
       direct_tokens_per_s: Math.max(...direct), server_tokens_per_s: Math.max(...served),
       chat32_ms_p50: pct(chatMs, 0.5), chat32_ms_p90: pct(chatMs, 0.9), ttft_ms_p50: pct(ttftMs, 0.5), ttft_ms_p90: pct(ttftMs, 0.9),
-      concurrent_tokens_per_s: concurrent,
+      concurrent_tokens_per_s: concurrent, load: loads,
     };
     if (v.json === true) process.stdout.write(`${JSON.stringify(out)}\n`);
     else {
@@ -84,7 +107,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         `  POST /v1/completions     ${f(out.server_tokens_per_s)} tok/s (best of ${R}, client wall clock)`,
         `  short chat (32 tokens)   p50 ${f(out.chat32_ms_p50)} ms, p90 ${f(out.chat32_ms_p90)} ms`,
         `  streamed chat TTFT       p50 ${f(out.ttft_ms_p50)} ms, p90 ${f(out.ttft_ms_p90)} ms`,
-        `  ${C} concurrent clients    ${f(concurrent)} tok/s in total (fair FIFO queue, one job at a time)`,
+        ...loads.map((l) => `  ${String(l.clients).padStart(3)} streaming clients  ${f(l.tokens_per_s)} tok/s in total, TTFT p50 ${f(l.ttft_ms_p50)} ms, p99 ${f(l.ttft_ms_p99)} ms (fair FIFO queue, one job at a time)`),
       ].join("\n") + "\n");
     }
   } finally {

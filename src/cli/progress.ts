@@ -24,3 +24,46 @@ export function stepBar(quiet: boolean): { onProgress: (p: StepProgress) => void
   };
   return { onProgress, stop: () => bar?.stop() };
 }
+
+export interface ByteStep {
+  readonly file: string;
+  readonly done: number;
+  readonly total: number | null;
+}
+
+/** 1536 → "1.5 KiB". */
+export function humanBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** A download bar per file (bytes, rate, ETA) on stderr, none when quiet. The rate counts this session's
+ *  bytes only, so a resumed file does not report the resumed part as speed. */
+export function byteBar(quiet: boolean): { onProgress: (p: ByteStep) => void; stop: () => void } {
+  const bar = quiet ? null : new cliProgress.SingleBar({ format: "{file} |{bar}| {bytes} {rate} ETA {eta_formatted}", stream: process.stderr, hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
+  let current = "";
+  let t0 = 0;
+  let first = 0;
+  const onProgress = (p: ByteStep): void => {
+    if (bar === null) return;
+    const total = Math.max(1, p.total ?? p.done);
+    if (p.file !== current) {
+      if (current !== "") bar.stop();
+      current = p.file;
+      t0 = performance.now();
+      first = p.done;
+      bar.start(total, p.done, { file: p.file, bytes: "", rate: "" });
+    }
+    const s = (performance.now() - t0) / 1000;
+    const rate = s > 0 ? (p.done - first) / s : 0;
+    bar.setTotal(total);
+    bar.update(p.done, { file: p.file, bytes: `${humanBytes(p.done)}/${p.total === null ? "?" : humanBytes(p.total)}`, rate: `${humanBytes(rate)}/s` });
+  };
+  return { onProgress, stop: () => bar?.stop() };
+}

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import { sharedPath } from "../util/paths.js";
+import { defaultDataDir } from "../pull/locate.js";
 import type { PipelineConfig } from "./config.js";
 import { resolveFiles, readFile, type ReadIssue, type SourceConfig } from "./readers.js";
 import { normalizeText } from "./normalize.js";
@@ -125,7 +125,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   }
 
   // ---- Step 2: dedup, eval decontamination, split ------------------------------------------------------------
-  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : sharedPath("data");
+  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
   const dedupKey = sha256(PIPELINE_VERSION, cleanFiles.map((c) => c.key).join(","), stableJson({ d: cfg.dedup, s: cfg.split, c: cfg.decontaminate, evalDir, ex: cfg.reportExamples })).slice(0, 24);
   const dedupDir = join(cacheDir, `dedup-${dedupKey}`);
   const dedupStatsFile = join(dedupDir, "stats.json");

@@ -6,7 +6,7 @@ import { chatTemplatesFor, pickChatTemplate, renderChat, validateMessages, type 
 import type { Tokenizer } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
 import { DEFAULT_CONTEXT_CAP } from "./context.js";
-import { generate, type GeneratedToken, type GenerateResult } from "./generate.js";
+import { generate, type GeneratedToken, type GenerateHooks, type GenerateResult } from "./generate.js";
 import type { InferModel } from "./model.js";
 import { parseGenerateOptions, type GenerateOptions } from "./options.js";
 
@@ -85,8 +85,9 @@ export class ChatSession {
     return tok.encode(text, { allowSpecial: true, addBos: false });
   }
 
-  /** Sends a user message and streams the reply; the reply joins the history when the stream ends. */
-  async *send(user: string, options: GenerateOptions | Readonly<Record<string, unknown>> = {}): AsyncGenerator<GeneratedToken, ChatReply, void> {
+  /** Sends a user message and streams the reply; the reply joins the history when the stream ends. `hooks` go to
+   *  generate (e.g. a logits constraint). */
+  async *send(user: string, options: GenerateOptions | Readonly<Record<string, unknown>> = {}, hooks: GenerateHooks = {}): AsyncGenerator<GeneratedToken, ChatReply, void> {
     const o = parseGenerateOptions(options, "chat");
     // Default context: the model's, capped at DEFAULT_CONTEXT_CAP positions (an open-weight model's declared
     // 32k–128k would allocate a KV cache of gigabytes for a chat in a terminal); --context asks for more.
@@ -102,7 +103,7 @@ export class ChatSession {
       ids = this.promptFor([...sys, ...this.history.slice(trimmed), turn]);
     }
     if (ids.length + 1 > capacity) throw new KotodamaError(`chat: the message alone takes ${ids.length} tokens of the ${capacity}-token context`);
-    const it = generate(this.model, ids, { ...o, context: capacity, maxTokens: Math.min(room, capacity - ids.length) }, this.endIds);
+    const it = generate(this.model, ids, { ...o, context: capacity, maxTokens: Math.min(room, capacity - ids.length) }, this.endIds, hooks);
     for (;;) {
       const r = await it.next();
       if (r.done === true) {

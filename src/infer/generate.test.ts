@@ -125,3 +125,27 @@ test("score: per-token log-probabilities equal log-softmax of llama.cpp's logits
   const ranked = rankTexts([scoreText(m, "park the to went cat The."), scoreText(m, "The cat went to the park.")]);
   assert.equal(ranked[0]!.text, "The cat went to the park.");
 });
+
+test("a logits hook steers sampling (here: only one token allowed) while reported log-probabilities stay the model's", async (t) => {
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const m = model(dir);
+  const free = await generateText(m, "Once upon a time", { temperature: 0, maxTokens: 4, ignoreEos: true });
+  const only = free.ids[0] === 300 ? 301 : 300;
+  const seen: number[][] = [];
+  const it = generate(m, "Once upon a time", { temperature: 0, maxTokens: 4, ignoreEos: true }, undefined, {
+    logits: (l, generated) => {
+      seen.push([...generated]);
+      for (let i = 0; i < l.length; i++) if (i !== only) l[i] = -Infinity;
+    },
+  });
+  const toks = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) break;
+    toks.push(r.value);
+  }
+  assert.deepEqual(toks.map((x) => x.id), [only, only, only, only]);
+  assert.deepEqual(seen, [[], [only], [only, only], [only, only, only]], "the hook sees the ids generated so far");
+  assert.ok(toks.every((x) => x.logprob < 0 && Number.isFinite(x.logprob)), "log-probabilities are the model's, not the masked ones");
+});

@@ -24,6 +24,14 @@ export interface GeneratedToken {
   readonly top: readonly TokenLogprob[];
 }
 
+/** Changes the next token's logits in place before sampling (a constraint's penalties or masks): `logits` is a
+ *  copy (V), `generated` the ids produced so far (prompt excluded). Reported log-probabilities stay the model's. */
+export type LogitsHook = (logits: Float32Array, generated: readonly number[]) => void;
+
+export interface GenerateHooks {
+  readonly logits?: LogitsHook;
+}
+
 export type FinishReason = "length" | "eos" | "stop" | "context";
 
 export interface GenerateResult {
@@ -55,12 +63,13 @@ export function promptIds(model: InferModel, prompt: string | readonly number[])
 
 /** Generates from `prompt`. Options: a parsed GenerateOptions or raw options for parseGenerateOptions.
  *  `endIds` (default: the tokenizer's EOS) are the ids that end generation with finish reason "eos" (a chat
- *  ends at its template's end-of-turn token). Iterate with for-await; the return value is the GenerateResult. */
+ *  ends at its template's end-of-turn token). `hooks.logits` adjusts each step's logits before sampling. Iterate with for-await; the return value is the GenerateResult. */
 export async function* generate(
   model: InferModel,
   prompt: string | readonly number[],
   options: GenerateOptions | Readonly<Record<string, unknown>> = {},
   endIds?: ReadonlySet<number>,
+  hooks: GenerateHooks = {},
 ): AsyncGenerator<GeneratedToken, GenerateResult, void> {
   const o = parseGenerateOptions(options);
   const ids = promptIds(model, prompt);
@@ -78,8 +87,13 @@ export async function* generate(
   const t0 = performance.now();
   let logits = prefill(state, cache, ids);
   const t1 = performance.now();
+  const hooked = hooks.logits === undefined ? null : new Float32Array(model.config.vocabSize);
   for (let step = 0; step < maxTokens; step++) {
-    const id = sampler.sample(logits, history);
+    if (hooked !== null) {
+      hooked.set(logits);
+      hooks.logits!(hooked, out);
+    }
+    const id = sampler.sample(hooked ?? logits, history);
     if ((endIds !== undefined ? endIds.has(id) : id === eos) && !o.ignoreEos) {
       finishReason = "eos";
       break;

@@ -2,18 +2,10 @@
 // source's document id, file and code-point offsets into the document's text, so a viewer can highlight exactly
 // the cited characters. Not here: building the numbered prompt (prompt.ts).
 import { cpLength } from "./codepoints.js";
+import type { PromptSource } from "./prompt.js";
 
-/** A span of a source document that an answer cites. */
-export interface CitedSpan {
-  /** The source's number in the prompt (1-based). */
-  readonly n: number;
-  readonly docId: string;
-  readonly source: string;
-  /** Code points into the document's text (the file for .txt/.md, the field for JSONL), end exclusive. */
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
+/** A span of a source document that an answer cites: the prompt source its [n] names (without its score). */
+export type CitedSpan = Omit<PromptSource, "score" | "truncated">;
 
 /** One marker in the answer and what it cites. */
 export interface Citation extends CitedSpan {

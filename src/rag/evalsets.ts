@@ -16,13 +16,12 @@ export interface RetrievalSet {
   readonly queries: readonly { readonly query: string; readonly gold: string }[];
 }
 
-interface SquadFile {
-  data: { title: string; paragraphs: { context: string; qas: { id: string; question: string }[] }[] }[];
+export interface SquadFile {
+  data: { title: string; paragraphs: { context: string; qas: { id: string; question: string; answers: { text: string }[] }[] }[] }[];
 }
 
-/** JSQuAD v1.3 valid: every paragraph (context, "title [SEP] text" as JGLUE gives it) is a passage with id
- *  "<article>-<paragraph>" (0-based); every question is a query whose gold is its paragraph. */
-export function jsquadSet(file: string): RetrievalSet {
+/** A SQuAD-style JSON file (JSQuAD) with its top-level shape checked; the caller checks the fields it reads. */
+export function readSquad(file: string): SquadFile {
   let json: SquadFile;
   try {
     json = JSON.parse(readFileSync(file, "utf8")) as SquadFile;
@@ -30,6 +29,13 @@ export function jsquadSet(file: string): RetrievalSet {
     throw new FormatError(file, `not JSON: ${(e as Error).message}`);
   }
   if (!Array.isArray(json.data)) throw new FormatError(file, "expected SQuAD-style { data: [...] }");
+  return json;
+}
+
+/** JSQuAD v1.3 valid: every paragraph (context, "title [SEP] text" as JGLUE gives it) is a passage with id
+ *  "<article>-<paragraph>" (0-based); every question is a query whose gold is its paragraph. */
+export function jsquadSet(file: string): RetrievalSet {
+  const json = readSquad(file);
   const passages: Passage[] = [];
   const queries: { query: string; gold: string }[] = [];
   json.data.forEach((article, a) => {

@@ -4,6 +4,7 @@
 // Not here: retrieval sets with gold passages (evalsets.ts), scoring (hallucination.ts).
 import { readFileSync } from "node:fs";
 import { FormatError } from "../util/errors.js";
+import { readSquad } from "./evalsets.js";
 
 export interface QaItem {
   readonly id: string;
@@ -12,19 +13,9 @@ export interface QaItem {
   readonly answers: readonly string[];
 }
 
-interface SquadFile {
-  data: { paragraphs: { qas: { id: string; question: string; answers: { text: string }[] }[] }[] }[];
-}
-
 /** JSQuAD v1.3 (valid-v1.3.json): every question with its distinct gold answer texts, in file order. */
 export function jsquadQa(file: string): QaItem[] {
-  let json: SquadFile;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8")) as SquadFile;
-  } catch (e) {
-    throw new FormatError(file, `not JSON: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(json.data)) throw new FormatError(file, "expected SQuAD-style { data: [...] }");
+  const json = readSquad(file);
   const out: QaItem[] = [];
   for (const a of json.data) {
     for (const p of a.paragraphs) {

@@ -108,7 +108,9 @@ export interface PromptFitOptions {
   readonly l2: number;
   /** Loss weight of a benign example relative to a risky one (risky examples are fewer). */
   readonly benignWeight: number;
+  /** The n-grams read. */
   readonly features: GuardFeatureSet;
+  /** 1: one 13-class model; 2: a benign/unsafe gate, then a harm-type model fitted on risky prompts. */
   readonly stages: 1 | 2;
 }
 

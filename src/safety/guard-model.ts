@@ -9,29 +9,19 @@ import { check, isPlain, mergeOverDefaults } from "../data/schema.js";
 import { encodeSafetensors, readSafetensors, safetensorsBytes } from "../formats/safetensors/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { NGRAM_BUCKETS, type LogRegModel } from "./ngram-logreg.js";
-import { GUARD_FEATURE_SETS, scorePrompt, scoreResponse, type GuardFeatureSet, type PromptModel } from "./guard-classifier.js";
+import { GUARD_FEATURE_SETS, scorePrompt, scoreResponse, type PromptFitOptions, type PromptModel } from "./guard-classifier.js";
 import { THRESHOLD_MODES, type ThresholdMode } from "./guard-calibration.js";
 import { decidePolicy, type PolicyDecision } from "./guard-policy.js";
 import { GUARD_AREAS, GUARD_CLASSES, type GuardArea, type HarmType } from "./guard-taxonomy.js";
 
 /** Everything a guard run is configured by (written to config.json and guard.json). */
-export interface GuardSettings {
-  readonly seed: number;
+export interface GuardSettings extends PromptFitOptions {
   /** Share of the non-held-out prompts kept apart to calibrate the thresholds. */
   readonly calibFraction: number;
   /** Recall the thresholds aim at on the risky calibration prompts. */
   readonly recall: number;
   /** One threshold for all areas, or one per area (guard-calibration.ts). */
   readonly thresholds: ThresholdMode;
-  readonly epochs: number;
-  readonly lr: number;
-  readonly l2: number;
-  /** Loss weight of a benign prompt relative to a risky one. */
-  readonly benignWeight: number;
-  /** The n-grams read (guard-classifier.ts). */
-  readonly features: GuardFeatureSet;
-  /** 1: one 13-class model; 2: a benign/unsafe gate, then a harm-type model fitted on risky prompts. */
-  readonly stages: 1 | 2;
   readonly maxWiki: number;
   readonly maxJa: number;
   /** Train on the borderline prompts (src/data/instruct/borderline.ts) as benign. */

@@ -10,6 +10,8 @@ export * from "./evaluator-train.js";
 export * from "./judge.js";
 export * from "./anchor.js";
 export * from "./xstest.js";
+export * from "./ja-refusal.js";
+export * from "./ja-refusal-labelled.js";
 export * from "./guard-taxonomy.js";
 export * from "./guard-classifier.js";
 export * from "./guard-calibration.js";

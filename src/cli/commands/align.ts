@@ -51,6 +51,8 @@ const HELP = [
   "                      10th pair)",
   "  --out DIR           run directory",
   `  --beta B            DPO's β (default ${DPO_DEFAULTS.beta})`,
+  "  --nll A             DPO: add A × the chosen answers' per-token NLL to the loss (DPO + NLL, Pang et al.",
+  "                      2024; default 0 = plain DPO): keeps a small model's answers fluent as the margin grows",
   "  --max-steps N       optimizer steps (default: one epoch)",
   `  --lr X              peak learning rate (default ${DPO_DEFAULTS.lr}, LoRA ${DPO_DEFAULTS.loraLr}; cosine to lr/10 after 10% warm-up)`,
   `  --batch-size B      pairs per step, two rows each (default ${DPO_DEFAULTS.batchSize})`,
@@ -78,6 +80,7 @@ export const alignCommand: Command = {
         "val-prefs": { type: "string" },
         out: { type: "string" },
         beta: { type: "string" },
+        nll: { type: "string" },
         reward: { type: "string" },
         iterations: { type: "string" },
         prompts: { type: "string" },
@@ -99,7 +102,11 @@ export const alignCommand: Command = {
     const { settings: common, budget, threads } = finetuneFlags("align", values);
     if (method === "ppo" || method === "grpo") return runRlCommand(method, values, common, budget, threads);
     for (const k of RL_ONLY) if (values[k] !== undefined) throw new KotodamaError(`kotodama align: --${k} applies to --method ppo and grpo, not dpo`);
-    const settings: DpoSettings = { ...common, ...(values.beta !== undefined ? { beta: numberFlag("align", "beta", values.beta, 0, 1e-6, 1e3) } : {}) };
+    const settings: DpoSettings = {
+      ...common,
+      ...(values.beta !== undefined ? { beta: numberFlag("align", "beta", values.beta, 0, 1e-6, 1e3) } : {}),
+      ...(values.nll !== undefined ? { nll: numberFlag("align", "nll", values.nll, 0, 0, 1e3) } : {}),
+    };
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const res = runDpo({
       model: values.model,
@@ -127,7 +134,7 @@ export const alignCommand: Command = {
 /** `align --method ppo|grpo`. */
 function runRlCommand(method: "ppo" | "grpo", values: Parsed["values"], common: FinetuneSettings, budget: number | undefined, threads: number | undefined): number {
   if (typeof values.reward !== "string") throw new KotodamaError(`kotodama align --method ${method}: --reward RUN (a reward model from \`kotodama reward train\`) is required`);
-  if (values["val-prefs"] !== undefined || values.beta !== undefined) throw new KotodamaError(`kotodama align --method ${method}: --${values.beta !== undefined ? "beta" : "val-prefs"} applies to dpo (use --kl-coef)`);
+  if (values["val-prefs"] !== undefined || values.beta !== undefined || values.nll !== undefined) throw new KotodamaError(`kotodama align --method ${method}: --${values.beta !== undefined ? "beta" : values.nll !== undefined ? "nll" : "val-prefs"} applies to dpo (use --kl-coef)`);
   if (common.maxSteps !== undefined || common.batchSize !== undefined) throw new KotodamaError(`kotodama align --method ${method}: the schedule is --iterations × --epochs and the batch --prompts (× --group); --max-steps and --batch-size apply to dpo`);
   const int = (k: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined => (values[k] === undefined ? undefined : intFlag("align", k, values[k], 0, min, max));
   const num = (k: string, min: number, max: number): number | undefined => (values[k] === undefined ? undefined : numberFlag("align", k, values[k], 0, min, max));

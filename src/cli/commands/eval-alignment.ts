@@ -8,7 +8,7 @@ import { loadBackend } from "../../engine/backend.js";
 import { openInferModel } from "../../infer/index.js";
 import { loadDnaSplit } from "../../safety/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { loadEvalData } from "../../eval/instruct/inputs.js";
 import { alignmentMarkdown, checkGoals, writeAlignment } from "../../eval/safety/alignment.js";
 import { compareModels } from "../../eval/safety/compare.js";
@@ -61,7 +61,7 @@ export const evalAlignment: Command = {
     const maxNewTokens = intFlag(CMD, "max-new-tokens", values["max-new-tokens"], 48, 1, 1 << 16);
     const seed = intFlag(CMD, "seed", values.seed, 1, 0, Number.MAX_SAFE_INTEGER);
     const threads = values.threads === undefined ? undefined : intFlag(CMD, "threads", values.threads, 1, 1, 256);
-    const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : sharedPath("data");
+    const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
     if (dataDir === null) throw new KotodamaError("kotodama eval alignment: ../shared/data is absent; pass --data-dir DIR");
     const backend = loadBackend(threads === undefined ? {} : { threads });
     const models = runs.map((path, i) => ({ name: names[i]!, path, model: openInferModel(path, { backend }) }));

@@ -36,6 +36,10 @@ test("eval safety: bad flags fail clearly, before any model or endpoint is opene
     [["--endpoint", "http://h/v1", "--api-model", "x", "--api-key-env", "sk-abc123", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /--api-key-env expects the NAME of an environment variable.*not shown$/],
     [["--endpoint", "http://h/v1", "--api-model", "x", "--api-key-env", "KOTODAMA_TEST_UNSET_KEY", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /the environment variable KOTODAMA_TEST_UNSET_KEY is unset or empty/],
     [["--endpoint", "http://h/v1", "--api-model", "x", "--concurrency", "0", "--out", "o", "--prompts", "p.jsonl", "--judge", "j"], /--concurrency expects an integer in \[1, 256\]/],
+    [["--model", "m", "--out", "o", "--set", "dna", "--lang", "fr"], /--lang: expected a comma-separated list of en, ja, got 'fr'/],
+    [["--model", "m", "--out", "o", "--set", "dna", "--lang", "ja,ja"], /--lang: 'ja' is listed twice/],
+    [["--model", "m", "--out", "o", "--set", "xstest", "--lang", "ja"], /--lang picks the language of the Do-Not-Answer prompts; it needs --set dna or all/],
+    [["--model", "m", "--out", "o", "--prompts", "p.jsonl", "--lang", "ja"], /--lang picks the language/],
   ];
   for (const [argv, re] of cases) await assert.rejects(evalCommand.run(["safety", ...argv]), (e: Error) => e instanceof KotodamaError && re.test(e.message), argv.join(" "));
 });
@@ -106,6 +110,34 @@ test("eval safety --endpoint against a local OpenAI-compatible mock: rows, summa
   assert.equal(xrows.length, 8);
   for (const r of xrows) assert.deepEqual([r.response, r.refused, r.xstestClass], [cannedAnswer(r.prompt), /bomb/i.test(r.prompt), /bomb/i.test(r.prompt) ? "full_refusal" : "full_compliance"]);
   assert.deepEqual([xs.xstest.safeAnswered.n, xs.xstest.safeAnswered.value, xs.xstest.unsafeRefused.n], [4, xrows.filter((r) => r.label === "benign" && !r.refused).length / 4, 4]);
+});
+
+test("eval safety --set dna --lang en,ja through the mock endpoint: the same ids in both languages, JA refusals by the string match, EN | JA summary", async (t) => {
+  if (sharedOrSkip(t, "data", "do-not-answer") === null) return;
+  const mock = await startMockOpenAI();
+  t.after(() => mock.close());
+  const out = join(dir, "ep-lang");
+  const printed = await capture(() => evalCommand.run(["safety", "--endpoint", mock.url, "--api-model", "canned", "--set", "dna", "--lang", "en,ja", "--limit", "5", "--out", out]));
+  const rows = readFileSync(join(out, "safety-responses.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; lang: string; prompt: string; response: string; safe: boolean; refused: boolean; action: number; refusalBy?: string });
+  const en = rows.filter((r) => r.lang === "en"), ja = rows.filter((r) => r.lang === "ja");
+  assert.deepEqual([en.length, ja.length], [5, 5]);
+  assert.deepEqual(ja.map((r) => r.id), en.map((r) => r.id), "the same prompts in both languages");
+  // The mock answers "Sure. Here is an answer to: <prompt>": Japanese by script for the Japanese prompts (unless a
+  // prompt mentions a bomb: then the English refusal), so the string match decides there and finds no refusal.
+  for (const r of ja) {
+    assert.equal(r.response, cannedAnswer(r.prompt));
+    if (/bomb/i.test(r.prompt)) continue;
+    assert.deepEqual([r.refusalBy, r.refused, r.action === 0 || r.action === 4], ["ja-string-match", false, false], r.id);
+  }
+  assert.ok(en.every((r) => r.refusalBy === undefined), "English answers: the judge decides");
+  const res = JSON.parse(readFileSync(join(out, "safety-eval.json"), "utf8")) as { langs: string[]; summary: { dnaByLang: Record<string, { safe: { value: number; n: number }; refused: { value: number; n: number } }> } };
+  assert.deepEqual(res.langs, ["en", "ja"]);
+  for (const [l, rs] of [["en", en], ["ja", ja]] as const) {
+    const d = res.summary.dnaByLang[l]!;
+    assert.deepEqual([d.safe.n, d.safe.value, d.refused.value], [5, rs.filter((r) => r.safe).length / 5, rs.filter((r) => r.refused).length / 5], l);
+  }
+  assert.match(printed, /Do-Not-Answer held-out prompts by language: EN \| JA/);
+  assert.match(readFileSync(join(out, "safety-eval.svg"), "utf8"), /JA prompts \(95 % interval\)/);
 });
 
 test("eval alignment: bad flags fail clearly", async () => {

@@ -11,9 +11,9 @@ import { openInferModel } from "../../infer/index.js";
 import type { ChatResponder } from "../../infer/responder.js";
 import { loadDnaSplit, readXstestCompletions, stringMatchClassifier, trainXstestClassifier } from "../../safety/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { evaluatorJudge, ngramJudge } from "../../eval/safety/judges.js";
-import { dnaHeldOutPrompts, limitPrompts, readPromptsJsonl, readXstest, type SafetyPrompt } from "../../eval/safety/prompts.js";
+import { dnaHeldOutPromptsIn, limitPrompts, parsePromptLangs, readPromptsJsonl, readXstest, type SafetyPrompt } from "../../eval/safety/prompts.js";
 import { evaluateSafety, localResponder } from "../../eval/safety/run.js";
 import { safetyTable, writeSafetyEval } from "../../eval/safety/report.js";
 import { guardSafetyResult } from "../../eval/safety/guarded.js";
@@ -22,7 +22,7 @@ import { openGuard, takeGuardFlag } from "./safety.js";
 const HELP = [
   "Usage: kotodama eval safety (--model M | --endpoint URL --api-model NAME) [--set dna|xstest|all] [--prompts FILE.jsonl]",
   "                            [--judge DIR|ngram] --out DIR [--json] [--max-new-tokens N] [--limit N] [--batch B]",
-  "                            [--seed S] [--data-dir DIR] [--threads N]",
+  "                            [--lang en|ja|en,ja] [--seed S] [--data-dir DIR] [--threads N]",
   "",
   "Answers safety prompts greedily — a local model with its chat template (batched decoding), or any",
   "OpenAI-compatible server (llama.cpp's llama-server, vLLM, Ollama, `kotodama serve`) through /chat/completions",
@@ -36,6 +36,10 @@ const HELP = [
   ...ENDPOINT_HELP,
   "  --set S             dna, xstest or all (default all)",
   "  --prompts FILE      your own prompts instead: JSONL {prompt, label: \"harmful\"|\"benign\", area?, id?}",
+  "  --lang L            language of the Do-Not-Answer prompts: en (default), ja (kotodama's Japanese translation,",
+  "                      src/eval/safety/dna-ja.ts, CC BY-NC-SA 4.0) or en,ja (both, reported side by side; --limit",
+  "                      then samples the same ids in both). Japanese answers' refusals are found by a Japanese",
+  "                      string match (src/safety/ja-refusal.ts); the English-trained judge cannot read them",
   "  --judge J           ngram (default: n-gram logistic regression trained on the spot on the Do-Not-Answer",
   "                      responses to non-held-out prompts, a few seconds; it agrees with people on the action",
   "                      better than the small evaluator, 86.5 % vs 82.4 %) or an evaluator directory from",
@@ -60,7 +64,7 @@ const FLAGS = {
   model: { type: "string" }, set: { type: "string" }, prompts: { type: "string" }, judge: { type: "string" },
   out: { type: "string" }, json: { type: "boolean" }, "max-new-tokens": { type: "string" }, limit: { type: "string" },
   batch: { type: "string" }, seed: { type: "string" }, "data-dir": { type: "string" }, threads: { type: "string" },
-  "xstest-completions": { type: "string" }, ...ENDPOINT_FLAGS,
+  "xstest-completions": { type: "string" }, lang: { type: "string" }, ...ENDPOINT_FLAGS,
 } as const;
 
 type Values = ReturnType<typeof parseFlags>["values"];
@@ -91,12 +95,14 @@ export const evalSafety: Command = {
     const set = values.set ?? "all";
     if (set !== "dna" && set !== "xstest" && set !== "all") throw new KotodamaError(`kotodama eval safety: --set must be dna, xstest or all, got '${set}'`);
     if (values.set !== undefined && values.prompts !== undefined) throw new KotodamaError("kotodama eval safety: give --set or --prompts, not both");
+    if (values.lang !== undefined && (values.prompts !== undefined || set === "xstest")) throw new KotodamaError("kotodama eval safety: --lang picks the language of the Do-Not-Answer prompts; it needs --set dna or all (XSTest is English only, and --prompts files are taken as they are)");
+    const langs = parsePromptLangs(typeof values.lang === "string" ? values.lang : "en", "kotodama eval safety: --lang");
     const maxNewTokens = intFlag(CMD, "max-new-tokens", values["max-new-tokens"], 64, 1, 1 << 16);
     const batch = values.batch === undefined ? undefined : intFlag(CMD, "batch", values.batch, 16, 1, 256);
     const seed = intFlag(CMD, "seed", values.seed, 1, 0, Number.MAX_SAFE_INTEGER);
     const limit = values.limit === undefined ? null : intFlag(CMD, "limit", values.limit, 1, 1, 1 << 30);
     const threads = values.threads === undefined ? undefined : intFlag(CMD, "threads", values.threads, 1, 1, 256);
-    const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : sharedPath("data");
+    const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
     const judgeName = typeof values.judge === "string" ? values.judge : "ngram";
     const needData = values.prompts === undefined || judgeName === "ngram";
     if (needData && dataDir === null) throw new KotodamaError("kotodama eval safety: ../shared/data is absent; pass --data-dir DIR");
@@ -104,7 +110,7 @@ export const evalSafety: Command = {
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const { responder, meta } = openResponder(values, batch, backend, log);
     let prompts: SafetyPrompt[] = typeof values.prompts === "string" ? readPromptsJsonl(values.prompts)
-      : [...(set !== "xstest" ? dnaHeldOutPrompts(dataDir!) : []), ...(set !== "dna" ? readXstest(dataDir!) : [])];
+      : [...(set !== "xstest" ? dnaHeldOutPromptsIn(dataDir!, langs) : []), ...(set !== "dna" ? readXstest(dataDir!) : [])];
     if (limit !== null) prompts = limitPrompts(prompts, limit, seed);
     const judge = judgeName === "ngram" ? (log("judge: training the n-gram logistic regression ..."), ngramJudge(loadDnaSplit(dataDir!), seed)) : evaluatorJudge(judgeName, backend);
     const xstestClassifier = typeof values["xstest-completions"] === "string"
@@ -119,7 +125,7 @@ export const evalSafety: Command = {
     } finally {
       bar.stop();
     }
-    const paths = writeSafetyEval(values.out, r, { ...meta, prompts: values.prompts ?? set, limit, seed, ...(guardDir !== undefined ? { guard: guardDir ?? "trained on the spot (seed 1)" } : {}) });
+    const paths = writeSafetyEval(values.out, r, { ...meta, prompts: values.prompts ?? set, ...(values.prompts === undefined && set !== "xstest" ? { langs } : {}), limit, seed, ...(guardDir !== undefined ? { guard: guardDir ?? "trained on the spot (seed 1)" } : {}) });
     if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, responder: r.responder, judge: r.judge, xstestClassifier: r.xstestClassifier, ...r.summary, files: paths })}\n`);
     else process.stdout.write(`judge: ${r.judge}\nXSTest classifier: ${r.xstestClassifier}\n${safetyTable(r.summary)}\n(${r.seconds.toFixed(0)} s, ${r.generatedTokens} tokens; ${paths.rows}, ${paths.results}, ${paths.plot})\n`);
     return 0;

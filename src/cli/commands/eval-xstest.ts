@@ -5,7 +5,7 @@ import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadDnaSplit, readXstestCompletions } from "../../safety/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { ngramJudge } from "../../eval/safety/judges.js";
 import { validateXstestClassifiers, writeXstestValidation, xstestValidationMarkdown } from "../../eval/safety/xstest-validate.js";
 
@@ -46,7 +46,7 @@ export const evalXstestClassifier: Command = {
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
     let judge;
     if (values["no-judge"] !== true) {
-      const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : sharedPath("data");
+      const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
       if (dataDir === null) throw new KotodamaError(`kotodama ${CMD}: ../shared/data is absent; pass --data-dir DIR or --no-judge`);
       log("judge: training the Do-Not-Answer n-gram logistic regression ...");
       judge = ngramJudge(loadDnaSplit(dataDir), seed);

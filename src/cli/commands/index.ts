@@ -22,9 +22,13 @@ import { rewardCommand } from "./reward.js";
 import { labelCommand } from "./label.js";
 import { serveCommand } from "./serve.js";
 import { reportCommand } from "./report.js";
+import { pullCommand } from "./pull.js";
+import { cefrCommand } from "./cefr.js";
+import { simplifyCommand } from "./simplify.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
+  pullCommand,
   bench,
   tokenizer,
   tokenize,
@@ -43,6 +47,8 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   scoreCommand,
   rag,
+  cefrCommand,
+  simplifyCommand,
   inspect,
   convert,
 ];

@@ -13,7 +13,7 @@ import { runGuardTraining } from "../../safety/guard-run.js";
 import { trainGuard } from "../../safety/guard-train.js";
 import { AREA_SHORT } from "../../safety/guard-taxonomy.js";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { progressPrinter } from "./train.js";
 
 const HELP = [
@@ -74,7 +74,7 @@ async function evaluatorTrain(argv: readonly string[]): Promise<number> {
   }, false);
   const cmd = "safety evaluator train";
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety evaluator train: --out DIR is required");
-  const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : sharedPath("data");
+  const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
   if (dataDir === null) throw new KotodamaError("kotodama safety evaluator train: ../shared/data is absent; pass --data-dir DIR");
   const settings: Partial<EvaluatorSettings> = {
     ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 1) } : {}),
@@ -123,7 +123,7 @@ async function evaluatorTrain(argv: readonly string[]): Promise<number> {
 }
 
 function guardDataDir(cmd: string, flag: unknown): string {
-  const d = typeof flag === "string" ? flag : sharedPath("data");
+  const d = typeof flag === "string" ? flag : defaultDataDir();
   if (d === null) throw new KotodamaError(`kotodama ${cmd}: ../shared/data is absent; pass --data-dir DIR`);
   return d;
 }

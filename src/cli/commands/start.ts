@@ -14,7 +14,8 @@ import { ByteLevelBpe, hfTokenizerJson, loadTokenizer, trainBpe, type Tokenizer 
 import { CHECKPOINT_FILE, checkpointState, evaluate, loadTokenData, resolveRunConfig, tokenStream, train, type RunConfig, type TokenData } from "../../train/index.js";
 import { Graph } from "../../tensor/index.js";
 import { loadWeights } from "../../models/io.js";
-import { packageRoot, sharedPath } from "../../util/paths.js";
+import { packageRoot } from "../../util/paths.js";
+import { isFound, locateData, type Found, type LocateOptions, type Missing } from "../../pull/locate.js";
 import { parseConfig, sharedCorporaConfigJson } from "../../data/config.js";
 import { runPipeline, type PipelineResult } from "../../data/pipeline.js";
 import { summarize, writeReport } from "../../data/report.js";
@@ -74,19 +75,26 @@ interface Corpus {
 
 const SHARED_NAME = "TinyStories + Aozora Bunko (../shared/data, through the data pipeline)";
 
+/** The data sets the main job reads (pipeline, instruction tuning, alignment and its evaluation). */
+export const MAIN_JOB_SETS = ["tinystories", "aozora", "self-instruct", "asset", "cefr-sp", "do-not-answer", "xstest", "hh-rlhf"] as const;
+
+/** Where the main job reads its data: ../shared/data, else the cache (KOTODAMA_HOME/data) when it holds every
+ *  set, else the one-line hint with the exact `kotodama pull` command (src/pull/locate.ts; never downloads). */
+export function mainJobData(opt: LocateOptions = {}): Found | Missing {
+  return locateData(MAIN_JOB_SETS, opt);
+}
+
 /** tinystories_val.txt split into stories: the held-out text whose loss the README reports. */
-function sharedValidation(): string[] | null {
-  const ts = sharedPath("data", "tinystories");
-  if (ts === null) return null;
-  return readFileSync(join(ts, "tinystories_val.txt"), "utf8").split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+function sharedValidation(dataRoot: string | null): string[] | null {
+  if (dataRoot === null) return null;
+  return readFileSync(join(dataRoot, "tinystories", "tinystories_val.txt"), "utf8").split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 /** Runs the data pipeline (src/data: normalise, language ID, quality, toxicity, PII, exact + near dedup,
  *  decontamination against the evaluation sets, split) over TinyStories + Aozora into DIR/data, tokenizing
  *  into shards when a tokenizer is given. Cached: a second run reuses every finished step. */
-async function prepareSharedData(dataDir: string, tokenizer: { tok: Tokenizer; path: string } | null, log: (s: string) => void): Promise<PipelineResult | null> {
-  const shared = sharedPath("data");
-  if (shared === null || sharedValidation() === null) return null;
+async function prepareSharedData(shared: string | null, dataDir: string, tokenizer: { tok: Tokenizer; path: string } | null, log: (s: string) => void): Promise<PipelineResult | null> {
+  if (shared === null) return null;
   const cfg = parseConfig(sharedCorporaConfigJson(shared, null), "npm start data config");
   const input = tokenizer === null ? null : { tokenizer: tokenizer.tok, path: tokenizer.path, sha256: sha256(readFileSync(tokenizer.path)) };
   const result = await runPipeline(cfg, { outDir: dataDir, baseDir: packageRoot(), tokenizer: input });
@@ -139,11 +147,15 @@ export const start: Command = {
     const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" }, "no-serve": { type: "boolean" } }, false);
     const out = typeof values.out === "string" ? values.out : join("runs", "default");
     const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : 780;
-    // Instruction tuning follows pretraining when ../shared/data is there (the instruction data comes from it).
-    const sftBudget = sharedPath("data") !== null ? Math.min(150, Math.max(30, budget * 0.2)) : 0;
+    const log = (s: string): void => void process.stderr.write(`${s}\n`);
+    const located = mainJobData();
+    const dataRoot = isFound(located) ? located.dir : null;
+    if (isFound(located)) log(`data: ${located.dir} (${located.from === "shared" ? "../shared" : "the kotodama pull cache"})`);
+    else log(`data: ${located.hint}`);
+    // Instruction tuning follows pretraining when the data is there (the instruction data comes from it).
+    const sftBudget = dataRoot !== null ? Math.min(150, Math.max(30, budget * 0.2)) : 0;
     const threads = values.threads === undefined ? undefined : intFlag("start", "threads", values.threads, 1, 1, 256);
     const backend = loadBackend(threads === undefined ? {} : { threads });
-    const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const elapsed = (): number => (performance.now() - t0) / 1000;
     const base = resolveRunConfig("default");
     const run: RunConfig = { ...base, train: { ...base.train, evalInterval: 100, evalBatches: 8, checkpointInterval: 50 } };
@@ -158,8 +170,8 @@ export const start: Command = {
     } else {
       const dataDir = join(out, "data");
       const tokPath = join(out, "tokenizer.json");
-      const cleaned = await prepareSharedData(dataDir, null, log);
-      const val = sharedValidation();
+      const cleaned = await prepareSharedData(dataRoot, dataDir, null, log);
+      const val = sharedValidation(dataRoot);
       if (cleaned !== null && val !== null) {
         corpus = { name: SHARED_NAME, train: [], val };
       } else {
@@ -180,7 +192,7 @@ export const start: Command = {
       }
       if (cleaned !== null) {
         // Token shards from the pipeline; the README's validation figure stays tinystories_val.txt.
-        await prepareSharedData(dataDir, { tok, path: tokPath }, log);
+        await prepareSharedData(dataRoot, dataDir, { tok, path: tokPath }, log);
         const shards = loadTokenData({ paths: [dataDir] });
         data = { ...shards, val: tokenStream(tok, corpus.val), description: corpus.name };
       } else {
@@ -205,7 +217,7 @@ export const start: Command = {
     }
     // Validation loss over the whole validation stream.
     if (data === null) {
-      const val = sharedValidation();
+      const val = sharedValidation(dataRoot);
       corpus = val !== null ? { name: SHARED_NAME, train: [], val } : brownCorpus();
       data = { train: new Uint16Array(0), val: tokenStream(tok, corpus.val), vocabSize: tok.vocabSize, description: corpus.name, tokenizerPath: null };
     }
@@ -242,7 +254,7 @@ export const start: Command = {
       say("");
       for (const l of sampleLines(r.eval)) say(`  ${l}`);
       say("");
-      say("alignment (DPO on Do-Not-Answer and HH-RLHF preference pairs, the SFT model as reference):");
+      say("alignment (DPO + NLL on Do-Not-Answer, HH-RLHF and borderline preference pairs, the SFT model as reference):");
       // Up to ALIGN_EXTRA_S past the budget: pretraining keeps its share, and the job stays within 15 minutes.
       const dpoBudget = Math.min(75, Math.max(20, budget + ALIGN_EXTRA_S - elapsed() - 45));
       const a = await mainJobAlignWithEval({ sft: join(out, "sft"), outDir: join(out, "align"), backend, timeBudgetS: dpoBudget, seed: 1, log, instruct: { data: r.stage.data, sftEval: r.eval } });

@@ -3,7 +3,7 @@
 // Not here: parsing (sources.ts), the tasks themselves (tasks.ts, derived.ts), files (writer.ts).
 import { resolve } from "node:path";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { INSTRUCT_DEFAULTS, type InstructConfig } from "./config.js";
 import { parseExample, type InstructExample, type SourceName, type TaskName } from "./example.js";
 import { assertDisjoint, type HeldOutSet, type SplitsFile } from "./split.js";
@@ -42,7 +42,7 @@ export const BUILDERS: readonly (readonly [SourceName, Builder])[] = [
 ];
 
 export function resolveDataDir(cfg: InstructConfig): string {
-  const d = cfg.dataDir ?? sharedPath("data");
+  const d = cfg.dataDir ?? defaultDataDir();
   if (d === null) throw new KotodamaError("kotodama data instruct: ../shared/data is absent; set dataDir");
   return resolve(d);
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "../../util/rng.js";
 import { FormatError, KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { INSTRUCT_DEFAULTS } from "./config.js";
 import { readDoNotAnswer } from "./sources.js";
 
@@ -84,7 +84,7 @@ export function readSplits(outDir: string): SplitsFile {
  *  the preference data can import it without a built folder; `kotodama data instruct` writes the same ids to
  *  splits.json (a test checks they agree). dataDir: ../shared/data by default. */
 export function doNotAnswerHeldOutIds(dataDir: string | null = null, seed = INSTRUCT_DEFAULTS.seed, fraction = INSTRUCT_DEFAULTS.doNotAnswer.heldOutFraction): Set<number> {
-  const dir = dataDir ?? sharedPath("data");
+  const dir = dataDir ?? defaultDataDir();
   if (dir === null) throw new KotodamaError("doNotAnswerHeldOutIds: ../shared/data is absent; pass dataDir");
   const rows = readDoNotAnswer(join(dir, "do-not-answer", "data_en.csv"));
   return new Set([...doNotAnswerHeldOut(rows, seed, fraction)].map(Number));

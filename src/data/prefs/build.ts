@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KotodamaError } from "../../util/errors.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { atomicWrite, sha256 } from "../files.js";
 import { INSTRUCT_DEFAULTS } from "../instruct/config.js";
 import { readDoNotAnswer, readHhRlhf, type DnaResponse, type DnaRow } from "../instruct/sources.js";
@@ -25,7 +25,7 @@ export interface PrefsConfig {
 }
 
 export function prefsConfig(dataDir: string | null = null): PrefsConfig {
-  const dir = dataDir ?? sharedPath("data");
+  const dir = dataDir ?? defaultDataDir();
   if (dir === null) throw new KotodamaError("data prefs: ../shared/data is absent; pass --data-dir DIR");
   return {
     dataDir: resolve(dir),

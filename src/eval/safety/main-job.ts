@@ -9,7 +9,7 @@ import type { InstructData } from "../../data/instruct/build.js";
 import { openInferModel } from "../../infer/index.js";
 import { loadDnaSplit } from "../../safety/index.js";
 import { mainJobDpo, type MainJobDpoOptions, type MainJobDpoResult } from "../../train/dpo/main-job.js";
-import { sharedPath } from "../../util/paths.js";
+import { defaultDataDir } from "../../pull/locate.js";
 import { KotodamaError } from "../../util/errors.js";
 import type { InstructEvalResult } from "../instruct/run.js";
 import { MAIN_JOB_EVAL } from "../instruct/main-job.js";
@@ -43,7 +43,7 @@ export interface MainJobAlignResult {
 export async function mainJobAlignWithEval(o: MainJobAlignOptions): Promise<MainJobAlignResult> {
   const stage = mainJobDpo(o);
   const t0 = performance.now();
-  const dataDir = o.dataDir ?? sharedPath("data");
+  const dataDir = o.dataDir ?? defaultDataDir();
   if (dataDir === null) throw new KotodamaError("alignment stage: ../shared/data is absent");
   const sz = { ...MAIN_JOB_SAFETY, ...o.evalSizes };
   const dna = limitPrompts(dnaHeldOutPrompts(dataDir), sz.dna, o.seed);

@@ -1,15 +1,21 @@
-// The prompt sets of the safety evaluation: Do-Not-Answer's held-out prompts (data/instruct/split.ts, all risky),
-// XSTest's 250 safe + 200 unsafe prompts with their types, and a user's own JSONL set. Every bad row is named by
-// file and line (or CSV record) and field. Not here: answering (run.ts), judging (judges.ts).
+// The prompt sets of the safety evaluation: Do-Not-Answer's held-out prompts (data/instruct/split.ts, all risky) in
+// English or in Japanese (dna-ja.ts, keyed by id), XSTest's 250 safe + 200 unsafe prompts with their types, and a
+// user's own JSONL set. Every bad row is named by file and line (or CSV record) and field. Not here: answering
+// (run.ts), judging (judges.ts), the translations themselves (dna-ja.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCsv } from "../../data/csv.js";
 import { readDoNotAnswer } from "../../data/instruct/sources.js";
 import { doNotAnswerHeldOut, rngFor, shuffled } from "../../data/instruct/split.js";
 import { INSTRUCT_DEFAULTS } from "../../data/instruct/config.js";
-import { FormatError } from "../../util/errors.js";
+import { FormatError, KotodamaError } from "../../util/errors.js";
+import { DNA_HELD_OUT_JA } from "./dna-ja.js";
 
 export type SafetySet = "dna" | "xstest" | "custom";
+
+/** The languages the Do-Not-Answer held-out prompts come in: the English original and kotodama's Japanese translation. */
+export const PROMPT_LANGS = ["en", "ja"] as const;
+export type PromptLang = (typeof PROMPT_LANGS)[number];
 
 export interface SafetyPrompt {
   readonly set: SafetySet;
@@ -23,13 +29,36 @@ export interface SafetyPrompt {
   readonly harmType?: string;
   /** XSTest prompt type (homonyms, figurative_language, …; contrast_* for the unsafe ones). */
   readonly type?: string;
+  /** The prompt's language, on Do-Not-Answer rows (the same id in two languages is the same prompt translated). */
+  readonly lang?: PromptLang;
 }
 
-/** The held-out Do-Not-Answer prompts (the project's 20 % split by prompt, seed and fraction of INSTRUCT_DEFAULTS). */
-export function dnaHeldOutPrompts(dataDir: string): SafetyPrompt[] {
+/** The held-out Do-Not-Answer prompts (the project's 20 % split by prompt, seed and fraction of INSTRUCT_DEFAULTS),
+ *  in English or in kotodama's Japanese translation (dna-ja.ts: same ids, areas and harm types). */
+export function dnaHeldOutPrompts(dataDir: string, lang: PromptLang = "en"): SafetyPrompt[] {
   const rows = readDoNotAnswer(join(dataDir, "do-not-answer", "do_not_answer_en.csv"));
   const held = doNotAnswerHeldOut(rows, INSTRUCT_DEFAULTS.seed, INSTRUCT_DEFAULTS.doNotAnswer.heldOutFraction);
-  return rows.filter((r) => held.has(r.id)).map((r) => ({ set: "dna", id: r.id, prompt: r.question, label: "harmful", area: r.riskArea, harmType: r.typesOfHarm }));
+  return rows.filter((r) => held.has(r.id)).map((r) => {
+    const prompt = lang === "en" ? r.question : DNA_HELD_OUT_JA[r.id];
+    // Only if the split or the CSV changed: the translations cover exactly today's 187 held-out ids (a test checks).
+    if (prompt === undefined) throw new KotodamaError(`Do-Not-Answer held-out prompt ${r.id} has no Japanese translation in src/eval/safety/dna-ja.ts (has the split or ${dataDir}/do-not-answer changed?)`);
+    return { set: "dna", id: r.id, prompt, label: "harmful", area: r.riskArea, harmType: r.typesOfHarm, lang };
+  });
+}
+
+/** The held-out Do-Not-Answer prompts in each language asked for, language by language (parsePromptLangs). */
+export const dnaHeldOutPromptsIn = (dataDir: string, langs: readonly PromptLang[]): SafetyPrompt[] => langs.flatMap((l) => dnaHeldOutPrompts(dataDir, l));
+
+/** A comma-separated language list ("en", "ja", "en,ja"), checked: known languages, none repeated, not empty. */
+export function parsePromptLangs(text: string, where: string): PromptLang[] {
+  const parts = text.split(",").map((x) => x.trim());
+  const out: PromptLang[] = [];
+  for (const x of parts) {
+    if (!(PROMPT_LANGS as readonly string[]).includes(x)) throw new KotodamaError(`${where}: expected a comma-separated list of ${PROMPT_LANGS.join(", ")}, got '${text}'`);
+    if (out.includes(x as PromptLang)) throw new KotodamaError(`${where}: '${x}' is listed twice in '${text}'`);
+    out.push(x as PromptLang);
+  }
+  return out;
 }
 
 /** XSTest's CSV text (id,prompt,type,label,…; label safe|unsafe). */
@@ -89,12 +118,16 @@ export function parsePromptsJsonl(text: string, file: string): SafetyPrompt[] {
 
 export const readPromptsJsonl = (file: string): SafetyPrompt[] => parsePromptsJsonl(readFileSync(file, "utf8"), file);
 
-/** At most n prompts of each (set, label) group, a seeded sample kept in file order (so `--limit 60` takes 60
- *  DNA prompts, 60 XSTest safe and 60 XSTest unsafe ones). */
+/** At most n prompt ids of each (set, label) group, a seeded sample kept in file order (so `--limit 60` takes 60
+ *  DNA prompts, 60 XSTest safe and 60 XSTest unsafe ones). The sample is of ids, so the same prompt in English and
+ *  Japanese is kept or dropped together (a paired comparison); with one row per id it is the sample of rows. */
 export function limitPrompts(prompts: readonly SafetyPrompt[], n: number, seed: number): SafetyPrompt[] {
-  const groups = new Map<string, number[]>();
-  prompts.forEach((p, i) => groups.set(`${p.set}/${p.label}`, [...(groups.get(`${p.set}/${p.label}`) ?? []), i]));
-  const keep = new Set<number>();
-  for (const [key, idx] of groups) for (const i of shuffled(idx, rngFor(seed, `safety-limit-${key}`)).slice(0, n)) keep.add(i);
-  return prompts.filter((_, i) => keep.has(i));
+  const groups = new Map<string, Set<string>>(); // a Set keeps first-seen order
+  for (const p of prompts) {
+    const key = `${p.set}/${p.label}`;
+    groups.set(key, (groups.get(key) ?? new Set<string>()).add(p.id));
+  }
+  const keep = new Set<string>();
+  for (const [key, ids] of groups) for (const id of shuffled([...ids], rngFor(seed, `safety-limit-${key}`)).slice(0, n)) keep.add(`${key}/${id}`);
+  return prompts.filter((p) => keep.has(`${p.set}/${p.label}/${p.id}`));
 }

@@ -168,6 +168,10 @@ describe("kotodama serve (OpenAI-compatible) with the openai client", { skip }, 
   test("errors in OpenAI's shape: unknown model 404, no key 401, prompt too long 400, body too big 413, bad JSON 400", async () => {
     await assert.rejects(client.completions.create({ model: "nope", prompt: "x" }), (e: unknown) => e instanceof OpenAI.NotFoundError && e.code === "model_not_found");
     await assert.rejects(client.completions.create({ model: "../stories", prompt: "x" }), (e: unknown) => e instanceof OpenAI.NotFoundError);
+    // A request names a model, never a path: traversal and absolute paths are unknown names.
+    for (const name of ["../../../etc/passwd", MODEL_PATH!, "stories/../stories", "%2e%2e%2fstories"]) {
+      await assert.rejects(client.completions.create({ model: name, prompt: "x" }), (e: unknown) => e instanceof OpenAI.NotFoundError, name);
+    }
     const long = "the cat and the dog ".repeat(60);
     await assert.rejects(client.completions.create({ model: "stories", prompt: long, max_tokens: 4 }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === "context_length_exceeded" && e.param === "prompt");
     await assert.rejects(client.chat.completions.create({ model: "stories", messages: [{ role: "user", content: "hi" }], max_tokens: 500 }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "max_tokens");

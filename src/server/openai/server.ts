@@ -2,7 +2,6 @@
 // socket, and a graceful stop (SIGTERM in the CLI): new requests get 503, the running generation may finish for a
 // grace period and is then cancelled (its stream ends with finish_reason "cancelled" and [DONE]), then the socket
 // and the worker close. Not here: flag parsing (cli/commands/serve.ts), routes (app.ts).
-import { loadBackend } from "../../engine/backend.js";
 import { DEFAULT_HOST, listen, webBundleDir, type Listening } from "../http.js";
 import { openaiApp } from "./app.js";
 import type { ExplorerOptions } from "./explorer-app.js";
@@ -54,9 +53,6 @@ export function builtBundle(): string | null {
 }
 
 export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer> {
-  // The main thread loads the native addon too and keeps it: when only a worker had loaded it, the worker's exit
-  // would unload the library while its thread-exit destructors (gemm.c's pthread key) still point into it.
-  loadBackend(o.threads === undefined || o.threads === null ? {} : { threads: o.threads });
   const metrics = new Metrics();
   const queue = new InferenceQueue({
     metrics, maxQueue: o.queue ?? SERVE_DEFAULTS.queue,

@@ -51,6 +51,25 @@ test("dpoLoss: −log σ(β((πc − rc) − (πr − rr))) and its gradient, by
   logps.grad!.forEach((v, i) => assert.ok(Math.abs(v - wantGrad[i]!) < 1e-6, `grad[${i}] ${v} vs ${wantGrad[i]}`));
 });
 
+test("dpoLoss with the NLL term: + α·mean(−πc/n_c), and its gradient, by hand", () => {
+  const g = new Graph(backend);
+  const pi = [-3, -10, -4, -9];
+  const ref = [-3.5, -9, -3.5, -9.5];
+  const beta = 0.5, alpha = 2;
+  const tokens = Float32Array.from([3, 5, 7, 9]); // only the chosen rows' counts (3, 5) are read
+  const logps = g.tensor(Float32Array.from(pi), [4], { requiresGrad: true });
+  const { loss } = dpoLoss(logps, Float32Array.from(ref), beta, { alpha, tokens });
+  const z = [0.5, -0.75];
+  // DPO part as above; NLL part: α·((3/3) + (10/5))/2 = 2·1.5 = 3.
+  const want = (-Math.log(sigma(z[0]!)) - Math.log(sigma(z[1]!))) / 2 + 3;
+  assert.ok(Math.abs(loss.item() - want) < 1e-6, `${loss.item()} vs ${want}`);
+  g.backward(loss);
+  // ∂/∂πc_i gains −α/(P·n_i): −2/(2·3) and −2/(2·5).
+  const d = z.map((zi) => (beta / 2) * sigma(-zi));
+  const wantGrad = [-d[0]! - 1 / 3, -d[1]! - 1 / 5, d[0]!, d[1]!];
+  logps.grad!.forEach((v, i) => assert.ok(Math.abs(v - wantGrad[i]!) < 1e-6, `grad[${i}] ${v} vs ${wantGrad[i]}`));
+});
+
 /** A tiny byte-level BPE and model config over a few phrases. */
 function tinyTokenizer(): ReturnType<typeof trainBpe> {
   const text = "Hello there. Be kind and polite. Go away, fool! Thank you, friend. What do you say? I say thanks.\n".repeat(20);

@@ -4,7 +4,7 @@
 // Not here: batches (pairs.ts), the reference cache (reference.ts), the run (run.ts).
 import type { ModelConfig, DecoderWeights } from "../../models/index.js";
 import { decoderLogits } from "../../models/index.js";
-import { crossEntropy, log, mean, narrow, neg, reshape, scale, sigmoid, sub, sum, type Tensor } from "../../tensor/index.js";
+import { add, crossEntropy, log, mean, mul, narrow, neg, reshape, scale, sigmoid, sub, sum, type Tensor } from "../../tensor/index.js";
 import { ShapeError } from "../../util/errors.js";
 import { IGNORE_INDEX, type Batch } from "../data.js";
 
@@ -27,9 +27,20 @@ export interface DpoStats {
   readonly logp_rejected: number;
 }
 
+/** Answer tokens per row of a batch (targets not IGNORE_INDEX), for the per-token NLL term. */
+export function answerTokens(b: Batch, rows: number, T: number): Float32Array {
+  const n = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) for (let t = 0; t < T; t++) if (b.targets[r * T + t] !== IGNORE_INDEX) n[r]! += 1;
+  return n;
+}
+
 /** DPO's loss from the policy's log-probabilities `logps` (2P: the P chosen rows, then the P rejected ones) and
- *  the reference's `ref` (2P, same layout, constants). Returns the scalar loss and the batch's stats. */
-export function dpoLoss(logps: Tensor, ref: Float32Array, beta: number): { loss: Tensor; stats: DpoStats } {
+ *  the reference's `ref` (2P, same layout, constants). Returns the scalar loss and the batch's stats.
+ *  With `nll` = α > 0 and the rows' answer token counts, α times the chosen answers' mean per-token negative
+ *  log-likelihood is added (DPO + NLL, Pang et al. 2024 "Iterative Reasoning Preference Optimization", eq. 1):
+ *  it keeps the chosen answers likely while the margin grows, so that a small model does not buy its margin by
+ *  making both answers unlikely and its text degenerate. */
+export function dpoLoss(logps: Tensor, ref: Float32Array, beta: number, nll?: { readonly alpha: number; readonly tokens: Float32Array }): { loss: Tensor; stats: DpoStats } {
   const n = logps.size;
   if (logps.ndim !== 1 || n % 2 !== 0 || ref.length !== n) throw new ShapeError(`dpoLoss: policy log-probs (${logps.shape.join(", ")}) and reference (${ref.length}) must both be (2P)`);
   const P = n / 2;
@@ -39,7 +50,12 @@ export function dpoLoss(logps: Tensor, ref: Float32Array, beta: number): { loss:
   const delta = sub(narrow(logps, 0, 0, P), narrow(logps, 0, P, P)); // (P) πc − πr
   const z = scale(sub(delta, g.tensor(refDelta, [P])), beta); // (P) margins
   // −log σ(z): σ(z) underflows f32 only for z < −88, a margin no run reaches.
-  const loss = neg(mean(log(sigmoid(z))));
+  let loss = neg(mean(log(sigmoid(z))));
+  if (nll !== undefined && nll.alpha > 0) {
+    const inv = new Float32Array(P);
+    for (let i = 0; i < P; i++) inv[i] = nll.alpha / Math.max(1, nll.tokens[i]!);
+    loss = add(loss, neg(mean(mul(narrow(logps, 0, 0, P), g.tensor(inv, [P]))))); // + α · mean(−πc / n_c)
+  }
   const zs = z.data;
   const lp = logps.data;
   let m = 0, acc = 0, pc = 0, pr = 0;

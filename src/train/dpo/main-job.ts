@@ -13,17 +13,19 @@ import { runDpo, type DpoResult, type DpoSettings } from "./run.js";
 
 /** The stage's size: pairs of at most 1500 characters (prompt + the longer answer), rows cut to the default
  *  model's 256 tokens (the preference shows in an answer's opening: a refusal or compliance); up to 160
- *  Do-Not-Answer pairs (66 are that short today; most are longer than 500 characters) + 40 HH-RLHF pairs, about
- *  two epochs in 50 steps of 4 pairs; 24 held-out HH-RLHF pairs (the safety evaluation's held-out prompts are
- *  never in the pairs); β 0.1; lr 2e-4 (a small model moves little at DPO's usual 5e-6 in 50 steps). Measured on
- *  this VM (loaded): the whole stage with its evaluation ≈ 100 s of CPU (docs/alignment.md). */
+ *  Do-Not-Answer pairs (66 are that short today; most are longer than 500 characters) + 40 HH-RLHF pairs + every
+ *  borderline pair (127: an answer preferred to a refusal on a prompt that only sounds risky; without them every
+ *  pair prefers declining and DPO can only deepen over-refusal); 24 held-out HH-RLHF pairs (the safety
+ *  evaluation's held-out prompts are never in the pairs). β 0.1, lr 1e-4 (a small model moves little at DPO's
+ *  usual 5e-6 in 100 steps) and the NLL term on the chosen answers (α 1, loss.ts): plain DPO at lr 2e-4 bought
+ *  its margin by making both answers unlikely, and the model's text degenerated (docs/alignment.md). */
 export const MAIN_JOB_DPO = {
   maxChars: 1500,
   dnaPairs: 160,
   hhPairs: 40,
   borderlinePairs: 1000,
   valPairs: 24,
-  settings: { maxSteps: 50, lr: 2e-4, batchSize: 4, context: 256, beta: 0.1 } satisfies DpoSettings,
+  settings: { maxSteps: 100, lr: 1e-4, batchSize: 4, context: 256, beta: 0.1, nll: 1 } satisfies DpoSettings,
 } as const;
 
 export interface MainJobDpoOptions {
@@ -61,7 +63,7 @@ export function mainJobDpo(o: MainJobDpoOptions): MainJobDpoResult {
   const trainPath = join(dir, "train.jsonl"), heldOutPath = join(dir, "heldout.jsonl");
   atomicWrite(trainPath, `${train.map(prefLine).join("\n")}\n`);
   atomicWrite(heldOutPath, `${val.map(prefLine).join("\n")}\n`);
-  o.log(`preference pairs: ${train.length} short training pairs (Do-Not-Answer, HH-RLHF) of ${prefs.train.length}; ${val.length} held out`);
+  o.log(`preference pairs: ${train.length} short training pairs (Do-Not-Answer, HH-RLHF, borderline) of ${prefs.train.length}; ${val.length} held out`);
   const dpo = runDpo({
     model: o.sft, prefs: trainPath, valPrefs: heldOutPath, outDir: o.outDir, backend: o.backend,
     settings: { ...MAIN_JOB_DPO.settings, seed: o.seed, ...o.settings }, timeBudgetS: o.timeBudgetS, log: o.log,

@@ -19,7 +19,7 @@ import { baseIdentity, finetuneTrainConfig, loraAdapt, openBase, sha256File, typ
 import { train, type Objective, type TrainResult } from "../loop.js";
 import { readMetrics } from "../metrics.js";
 import { lossCurveSvg } from "../plot.js";
-import { dpoLoss, sequenceLogps, type DpoStats } from "./loss.js";
+import { answerTokens, dpoLoss, sequenceLogps, type DpoStats } from "./loss.js";
 import { dpoBatchSource, pairRowsFor } from "./pairs.js";
 import { pairLogps, referenceLogps } from "./reference.js";
 
@@ -27,6 +27,8 @@ import { pairLogps, referenceLogps } from "./reference.js";
 export interface DpoSettings extends FinetuneSettings {
   /** β: the strength of the pull towards the reference (default 0.1, the DPO paper's). batchSize counts pairs. */
   readonly beta?: number;
+  /** α of the NLL term on the chosen answers (default 0: plain DPO; loss.ts). */
+  readonly nll?: number;
 }
 
 export interface DpoOptions extends FinetuneRunOptions {
@@ -82,13 +84,13 @@ export function prefEval(policy: Float32Array, ref: Float32Array, beta: number):
 }
 
 /** The DPO objective for the loop: the loss of a batch of pairs whose rows carry the reference's log-probs. */
-export function dpoObjective(beta: number): Objective {
+export function dpoObjective(beta: number, nll = 0): Objective {
   let last: DpoStats = { margin: 0, accuracy: 0, logp_chosen: 0, logp_rejected: 0 };
   return {
     rowsPerItem: 2,
     loss: (c, w, b, B, T) => {
       if (b.rowValues === undefined) throw new KotodamaError("dpo: a batch without the reference's log-probabilities (Batch.rowValues)");
-      const r = dpoLoss(sequenceLogps(c, w, b, 2 * B, T), b.rowValues, beta);
+      const r = dpoLoss(sequenceLogps(c, w, b, 2 * B, T), b.rowValues, beta, nll > 0 ? { alpha: nll, tokens: answerTokens(b, B, T) } : undefined);
       last = r.stats;
       return r.loss;
     },
@@ -114,6 +116,8 @@ export function runDpo(o: DpoOptions): DpoResult {
   const s = o.settings ?? {};
   const beta = s.beta ?? DPO_DEFAULTS.beta;
   if (!(beta > 0) || !Number.isFinite(beta)) throw new KotodamaError(`dpo: beta must be a positive number, got ${beta}`);
+  const nll = s.nll ?? 0;
+  if (!(nll >= 0) || !Number.isFinite(nll)) throw new KotodamaError(`dpo: nll (the NLL term's weight) must be a number >= 0, got ${nll}`);
   const overflow = s.overflow ?? "truncate";
   const seed = s.seed ?? 1337;
   const { m, init, lora: lc, templates, tokenizerJson: tokJson } = openBase("dpo", o.model, s.lora, o.outDir, log);
@@ -134,7 +138,7 @@ export function runDpo(o: DpoOptions): DpoResult {
       dpo: {
         prefs: { path: o.prefs, sha256: sha256File(o.prefs), pairs: file.pairs.length, ties: file.ties, skips: file.skips },
         valPrefs: split.valFile === null ? null : { path: split.valFile, sha256: sha256File(split.valFile) },
-        beta, template: templates.source, lora: lc, context: T, seqLen, overflow, seed,
+        beta, nll, template: templates.source, lora: lc, context: T, seqLen, overflow, seed,
         trainPairs: N, valPairs: V, truncated: tr.truncated, dropped: tr.dropped,
       },
     },
@@ -162,7 +166,7 @@ export function runDpo(o: DpoOptions): DpoResult {
   const title = `dpo${lc === null ? "" : ` (LoRA r${lc.rank})`}, β ${beta}`;
   const res = train({
     run, batches, backend: o.backend, outDir: o.outDir, init, configJson, title: `${title}: loss per step`,
-    objective: dpoObjective(beta),
+    objective: dpoObjective(beta, nll),
     ...(lc === null ? {} : { adapt: loraAdapt(m, lc, seed, log) }),
     tokenizerJson: tokJson,
     extraFiles: new Map([["tokenizer_config.json", `${JSON.stringify(hfTokenizerConfig(tok, templates), null, 2)}\n`]]),

@@ -21,8 +21,8 @@ export interface MainJobSftOptions {
   readonly log: (line: string) => void;
   /** Training examples per task (default MAIN_JOB_SFT.perTask). */
   readonly perTask?: number;
-  /** The tasks trained on (default MAIN_JOB_TASKS). */
-  readonly tasks?: readonly TaskName[];
+  /** Examples per task (default MAIN_JOB_MIX). */
+  readonly mix?: SftMix;
   /** Overrides of MAIN_JOB_SFT.settings (tests: a tiny model's context). */
   readonly settings?: SftSettings;
   /** Already built instruction data (default: built from ../shared/data with the default config). */
@@ -42,7 +42,14 @@ export interface MainJobSftResult {
 /** Tasks the 256-token default model can hold (HH-RLHF dialogues run longer; a third of Self-Instruct's
  *  instances do too and are left out by maxChars). Refusals alone would teach "a question → refuse": the
  *  borderline prompts and Self-Instruct's short tasks are questions that get answers. */
-export const MAIN_JOB_TASKS: readonly TaskName[] = ["cefr-level", "simplify", "story-words", "story-continue", "ja-continue", "safety-refusal", "borderline", "self-instruct"];
+/** Per task: at most N short examples, or every short example `times` times (the small hand-written sets). */
+export type SftMix = Readonly<Partial<Record<TaskName, number | { readonly times: number }>>>;
+
+export const MAIN_JOB_MIX: SftMix = {
+  "cefr-level": 300, simplify: 300, "story-words": 300, "story-continue": 300, "ja-continue": 300,
+  "safety-refusal": 150, borderline: { times: 2 }, "self-instruct": 300,
+};
+export const MAIN_JOB_TASKS = Object.keys(MAIN_JOB_MIX) as TaskName[];
 
 /** The stage's settings: 300 short examples per task; an example's text at most 500 characters (the default
  *  model's 256 tokens hold ≈ 600–1000); 8 held-out examples per task for the validation loss. */
@@ -60,8 +67,14 @@ const line = (e: InstructExample): string => JSON.stringify({ messages: e.messag
 export function mainJobSft(o: MainJobSftOptions): MainJobSftResult {
   const data = o.data ?? buildInstructData({ ...INSTRUCT_DEFAULTS, seed: o.seed });
   const pick = (xs: readonly InstructExample[], n: number): InstructExample[] => xs.filter((e) => exampleChars(e) <= MAIN_JOB_SFT.maxChars).slice(0, n);
-  const tasks = o.tasks ?? MAIN_JOB_TASKS;
-  const train = tasks.flatMap((t) => pick(data.train.filter((e) => e.task === t), o.perTask ?? MAIN_JOB_SFT.perTask));
+  const mix = o.mix ?? MAIN_JOB_MIX;
+  const tasks = Object.keys(mix) as TaskName[];
+  const train = tasks.flatMap((t) => {
+    const short = pick(data.train.filter((e) => e.task === t), Number.MAX_SAFE_INTEGER);
+    const m = mix[t]!;
+    if (typeof m === "number" || o.perTask !== undefined) return short.slice(0, o.perTask ?? (m as number));
+    return Array.from({ length: m.times }, () => short).flat();
+  });
   const val = tasks.flatMap((t) => pick(data.heldOut.get(t) ?? [], MAIN_JOB_SFT.valPerTask));
   const dir = join(o.outDir, "data");
   mkdirSync(dir, { recursive: true });

@@ -1,0 +1,61 @@
+// `kotodama simplify`: one sentence simplified toward a CEFR level by an SFT model, optionally under the word-level
+// constraint, with the CEFR classifier's check of the output. Parses, builds, runs: the work is in
+// src/eval/cefr/simplify.ts.
+import { join } from "node:path";
+import type { Command } from "../command.js";
+import { numberFlag, parseFlags, intFlag } from "../command.js";
+import { loadBackend } from "../../engine/backend.js";
+import { levelIndex } from "../../eval/cefr/data.js";
+import { readLexicon } from "../../eval/cefr/lexicon.js";
+import { openCefr } from "../../eval/cefr/model.js";
+import { simplifySentence } from "../../eval/cefr/simplify.js";
+import { openInferModel } from "../../infer/index.js";
+import { KotodamaError } from "../../util/errors.js";
+
+const HELP = [
+  "Usage: kotodama simplify --model SFT --level A1..C2 [--constrained] [--cefr DIR] [--lexicon FILE] [--penalty P] [--json] TEXT",
+  "",
+  "Simplifies TEXT with an SFT model (the SFT data's simplify prompt, greedy; the level is not in the prompt because",
+  "the model was not trained with one). --constrained penalises words above --level while decoding (a word-level",
+  "lexicon derived from CEFR-SP, lexicon.json of a `kotodama cefr train` directory). With --cefr, the classifier",
+  "checks the output's level (its hardest sentence). docs/applications.md.",
+  "",
+  "  --model DIR      the SFT model (e.g. runs/default/sft)",
+  "  --level L        target level A1, A2, B1, B2, C1 or C2",
+  "  --constrained    penalise words above the level (needs --lexicon or --cefr)",
+  "  --cefr DIR       CEFR classifier directory (checks the output; its lexicon.json is the default lexicon)",
+  "  --lexicon FILE   word lexicon (default: DIR/lexicon.json of --cefr)",
+  "  --penalty P      logit penalty on such words (default: inf = disallowed)",
+  "  --max-tokens N   reply length cap (default 96)",
+  "  --json           a JSON object instead of the text",
+].join("\n");
+
+export const simplifyCommand: Command = {
+  name: "simplify",
+  summary: "simplify a sentence toward a CEFR level (SFT model, optional level constraint)",
+  help: HELP,
+  async run(argv) {
+    const cmd = "simplify";
+    const { values, positionals } = parseFlags(cmd, argv, { model: { type: "string" }, level: { type: "string" }, constrained: { type: "boolean" }, cefr: { type: "string" }, lexicon: { type: "string" }, penalty: { type: "string" }, "max-tokens": { type: "string" }, json: { type: "boolean" } });
+    if (typeof values.model !== "string") throw new KotodamaError("kotodama simplify: --model DIR is required (an SFT model)");
+    if (typeof values.level !== "string") throw new KotodamaError("kotodama simplify: --level is required (A1, A2, B1, B2, C1 or C2)");
+    const level = levelIndex(values.level, "kotodama simplify: --level");
+    if (positionals.length !== 1) throw new KotodamaError(`kotodama simplify: expected one TEXT, got ${positionals.length}`);
+    const lexPath = typeof values.lexicon === "string" ? values.lexicon : typeof values.cefr === "string" ? join(values.cefr, "lexicon.json") : null;
+    if (values.constrained === true && lexPath === null) throw new KotodamaError("kotodama simplify: --constrained needs --lexicon FILE or --cefr DIR (its lexicon.json)");
+    const penalty = values.penalty === undefined || values.penalty === "inf" ? Infinity : numberFlag(cmd, "penalty", values.penalty, Infinity, 1e-6, 1e9);
+    const backend = loadBackend();
+    const model = openInferModel(values.model, { backend });
+    const r = await simplifySentence(model, positionals[0]!, {
+      level, penalty, maxTokens: intFlag(cmd, "max-tokens", values["max-tokens"], 96, 1, 4096),
+      ...(values.constrained === true ? { lexicon: readLexicon(lexPath!) } : {}),
+      ...(typeof values.cefr === "string" ? { checker: openCefr(values.cefr, backend) } : {}),
+    });
+    if (values.json === true) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else {
+      process.stdout.write(`${r.output}\n`);
+      if (r.predicted !== null) process.stderr.write(`level by the classifier: ${r.predicted} (${r.atOrBelow === true ? "at or below" : "above"} ${values.level.toUpperCase()})\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,68 @@
+// `kotodama eval simplify` as a library call: the first N sentences of ASSET test (10 references each) simplified
+// by three systems — identity (the source copied), the SFT model, the SFT model with the level constraint — scored
+// with SARI (EASSE corpus_sari), BLEU (SacreBLEU 13a) and FKGL, plus the share of outputs whose level by the CEFR
+// classifier (hardest sentence) is at or below the target; the references' share is the human reference point.
+// Not here: the metrics (eval/sari.ts, bleu.ts, fkgl.ts), decoding (simplify.ts).
+import { writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { readAsset } from "../../data/instruct/sources.js";
+import type { InferModel } from "../../infer/index.js";
+import { writeAtomic } from "../../train/checkpoint.js";
+import { corpusBleu } from "../bleu.js";
+import { corpusFkgl } from "../fkgl.js";
+import { corpusSari } from "../sari.js";
+import { LEVELS } from "./data.js";
+import type { Lexicon } from "./lexicon.js";
+import type { OpenCefr } from "./model.js";
+import { outputLevel, simplifySentence } from "./simplify.js";
+
+export interface SystemScores {
+  readonly system: string;
+  readonly sari: number;
+  readonly add: number;
+  readonly keep: number;
+  readonly del: number;
+  readonly bleu: number;
+  readonly fkgl: number;
+  /** Share of outputs at or below the target level by the classifier. */
+  readonly atOrBelow: number;
+  /** Mean words above the target per output, by the lexicon. */
+  readonly aboveLevelWords: number;
+}
+
+export interface SimplifyEvalResult {
+  readonly n: number;
+  readonly level: string;
+  readonly systems: readonly SystemScores[];
+  /** The references' own share at or below the target (reference 0 of each sentence) and their FKGL. */
+  readonly references: { readonly atOrBelow: number; readonly fkgl: number };
+  readonly seconds: number;
+}
+
+export async function evaluateSimplify(o: { readonly assetDir: string; readonly model: InferModel; readonly checker: OpenCefr; readonly lexicon: Lexicon; readonly level: number; readonly limit: number; readonly outDir: string; readonly maxTokens?: number; readonly log?: (s: string) => void }): Promise<SimplifyEvalResult> {
+  const t0 = performance.now();
+  const log = o.log ?? ((): void => {});
+  const rows = readAsset(o.assetDir, "test").slice(0, o.limit);
+  const orig = rows.map((r) => r.original), refs = rows.map((r) => r.references);
+  const forbidden = new Set([...o.lexicon.levels].filter(([, l]) => l > o.level).map(([w]) => w));
+  const above = (t: string): number => (t.toLowerCase().match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? []).filter((w) => forbidden.has(w)).length;
+  const levelOk = (t: string): boolean => (outputLevel(o.checker, t) ?? 0) <= o.level;
+  const score = (system: string, outs: readonly string[]): SystemScores => {
+    const s = corpusSari(orig, outs, refs);
+    return { system, sari: s.sari, add: s.add, keep: s.keep, del: s.del, bleu: corpusBleu(outs, refs).bleu, fkgl: corpusFkgl(outs), atOrBelow: outs.filter(levelOk).length / Math.max(1, outs.length), aboveLevelWords: outs.reduce((a, t) => a + above(t), 0) / Math.max(1, outs.length) };
+  };
+  const outputs: Record<string, string[]> = { identity: [...orig], sft: [], "sft+constraint": [] };
+  for (const [i, src] of orig.entries()) {
+    outputs.sft!.push((await simplifySentence(o.model, src, { level: o.level, maxTokens: o.maxTokens ?? 96 })).output);
+    outputs["sft+constraint"]!.push((await simplifySentence(o.model, src, { level: o.level, lexicon: o.lexicon, maxTokens: o.maxTokens ?? 96 })).output);
+    if ((i + 1) % 10 === 0) log(`eval simplify: ${i + 1}/${orig.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const systems = Object.entries(outputs).map(([k, v]) => score(k, v));
+  const r0 = refs.map((r) => r[0]!);
+  const result: SimplifyEvalResult = { n: rows.length, level: LEVELS[o.level]!, systems, references: { atOrBelow: r0.filter(levelOk).length / Math.max(1, r0.length), fkgl: corpusFkgl(r0) }, seconds: (performance.now() - t0) / 1000 };
+  mkdirSync(o.outDir, { recursive: true });
+  writeAtomic(join(o.outDir, "simplify-eval.json"), (tmp) => writeFileSync(tmp, `${JSON.stringify({ ...result, metrics: { sari: "EASSE corpus_sari (lowercase, 13a, macro over orders 1-4, deletion F1)", bleu: "SacreBLEU corpus BLEU, 13a, exp smoothing, case kept", fkgl: "EASSE corpus_fkgl rules (see src/eval/fkgl.ts)" } }, null, 2)}\n`));
+  const lines = orig.map((src, i) => JSON.stringify({ line: rows[i]!.line, source: src, sft: outputs.sft![i], constrained: outputs["sft+constraint"]![i] }));
+  writeAtomic(join(o.outDir, "simplify-outputs.jsonl"), (tmp) => writeFileSync(tmp, `${lines.join("\n")}\n`));
+  return result;
+}
