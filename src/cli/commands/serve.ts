@@ -1,20 +1,25 @@
 // `kotodama serve`: the OpenAI-compatible HTTP server (/v1/models, /v1/completions, /v1/chat/completions,
-// /v1/embeddings, /health, /metrics) over one or more models, safe by default. Prints `listening on URL` when
-// ready; SIGTERM or Ctrl-C stops it gracefully. Not here: the server (src/server/openai), inference (src/infer).
+// /v1/embeddings, /health, /metrics) over one or more models, safe by default, and the explorer at / (--runs adds
+// runs to its dashboard). Prints `listening on URL` when ready; SIGTERM or Ctrl-C stops it gracefully. Not here: the server (src/server/openai), inference (src/infer).
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { DEFAULT_HOST, isLoopback } from "../../server/http.js";
-import { ApiKeys, readKeyFile, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer } from "../../server/openai/index.js";
+import { ApiKeys, builtBundle, readKeyFile, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer, type ExplorerOptions, type RunningServer } from "../../server/openai/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { openGuard, takeGuardFlag } from "./safety.js";
 
 const HELP = [
   "Usage: kotodama serve --model M [--model NAME=PATH ...] [--host 127.0.0.1] [--port 8080]",
   "                      [--api-key K | --api-key-file F] [--allow-dir DIR ...] [--cors ORIGIN ...]",
   "                      [--max-body BYTES] [--max-tokens N] [--queue N] [--max-models N] [--max-model-bytes B]",
+  "                      [--runs DIR ...] [--rag INDEX] [--guard [DIR]] [--no-explorer]",
   "",
   "Serves models over an OpenAI-compatible API (the official openai clients, lm-eval-harness's local-completions",
   "and local-chat-completions work against it). Models are named after their folder (or file, without the",
   "extension) unless given as NAME=PATH; requests name them by name only. See docs/server.md.",
+  "The explorer (next token, naturalness, sampling, attention, training dashboard) is at / (docs/explorer.md).",
   "",
   "Flags:",
   "  --model PATH|NAME=PATH  a model to serve (repeatable; loaded on first use)",
@@ -31,7 +36,31 @@ const HELP = [
   "  --max-model-bytes B     bytes of weights loaded at once (default: no cap)",
   "  --threads N             kernel threads (default: all cores)",
   `  --grace-ms MS           on SIGTERM, how long a running generation may finish (default ${SERVE_DEFAULTS.graceMs})`,
+  "  --runs DIR              the explorer's training dashboard also shows the runs (metrics.jsonl) under DIR",
+  "                          (repeatable; the served models' own folders are always searched)",
+  "  --rag INDEX             the explorer's Retrieval page answers from INDEX (`kotodama rag index`), citing it",
+  "  --guard [DIR]           the explorer's Safety page checks prompts with the guard in DIR (`kotodama safety guard",
+  "                          train`; no DIR: one trained on the spot from ../shared/data, ~10 s)",
+  "  --no-explorer           serve the API only (no page at /, no /api/explorer)",
 ].join("\n");
+
+/** Prints the URLs (`listening on URL`, then the explorer's), then runs until SIGINT or SIGTERM and stops the
+ *  server gracefully. `npm start` ends with this too. */
+export async function untilStopped(server: RunningServer, explorer: ExplorerOptions | null): Promise<void> {
+  process.stdout.write(`listening on ${server.url}\n`);
+  if (explorer !== null) process.stdout.write(explorer.bundle === null ? "explorer: not built (run 'npm run build'); the API works without it\n" : `explorer: ${server.url}/\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      process.stderr.write(`${signal}: finishing running requests, then stopping\n`);
+      void server.stop().then(resolve);
+    };
+    const onInt = (): void => stop("SIGINT"), onTerm = (): void => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+}
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
 
@@ -39,12 +68,14 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "serve models over an OpenAI-compatible HTTP API",
   help: HELP,
-  async run(argv) {
+  async run(argvIn) {
+    const { argv, guard: guardDir } = takeGuardFlag(argvIn);
     const { values: v, positionals } = parseFlags("serve", argv, {
       model: { type: "string", multiple: true }, host: { type: "string" }, port: { type: "string" },
       "api-key": { type: "string", multiple: true }, "api-key-file": { type: "string" }, "allow-dir": { type: "string", multiple: true },
       cors: { type: "string", multiple: true }, "max-body": { type: "string" }, "max-tokens": { type: "string" }, queue: { type: "string" },
       "max-models": { type: "string" }, "max-model-bytes": { type: "string" }, threads: { type: "string" }, "grace-ms": { type: "string" },
+      runs: { type: "string", multiple: true }, "no-explorer": { type: "boolean" }, rag: { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError(`kotodama serve: unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
     const models = resolveModelSpecs(strings(v.model), strings(v["allow-dir"]));
@@ -52,7 +83,12 @@ export const serveCommand: Command = {
     const keys = keyList.length > 0 ? new ApiKeys(keyList) : null;
     const host = typeof v.host === "string" ? v.host : DEFAULT_HOST;
     for (const origin of strings(v.cors)) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new KotodamaError(`kotodama serve: --cors ${origin}: expected an origin like https://example.com (scheme and host, no path)`);
+    for (const dir of strings(v.runs)) if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KotodamaError(`kotodama serve: --runs ${dir}: not a folder`);
+    if (typeof v.rag === "string" && !existsSync(join(v.rag, "manifest.json"))) throw new KotodamaError(`kotodama serve: --rag ${v.rag}: not a retrieval index (no manifest.json; build one with 'kotodama rag index')`);
+    const guard = guardDir === undefined ? null : openGuard("serve", guardDir);
+    const explorer = v["no-explorer"] === true ? null : { bundle: builtBundle(), runs: strings(v.runs), guard, rag: typeof v.rag === "string" ? v.rag : null };
     const server = await startOpenAIServer({
+      explorer,
       models, host, keys, cors: strings(v.cors),
       port: intFlag("serve", "port", v.port, SERVE_DEFAULTS.port, 0, 65535),
       maxBodyBytes: intFlag("serve", "max-body", v["max-body"], SERVE_DEFAULTS.maxBodyBytes, 1024, 1 << 30),
@@ -65,18 +101,7 @@ export const serveCommand: Command = {
     });
     if (!isLoopback(host) && keys === null) process.stderr.write(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (pass --api-key or --api-key-file)\n`);
     process.stderr.write(`serving ${models.map((m) => m.name).join(", ")}${keys === null ? "" : ` (${keys.size} API key${keys.size === 1 ? "" : "s"})`}\n`);
-    process.stdout.write(`listening on ${server.url}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string): void => {
-        process.off("SIGINT", onInt);
-        process.off("SIGTERM", onTerm);
-        process.stderr.write(`${signal}: finishing running requests, then stopping\n`);
-        void server.stop().then(resolve);
-      };
-      const onInt = (): void => stop("SIGINT"), onTerm = (): void => stop("SIGTERM");
-      process.on("SIGINT", onInt);
-      process.on("SIGTERM", onTerm);
-    });
+    await untilStopped(server, explorer);
     return 0;
   },
 };

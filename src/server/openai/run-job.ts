@@ -4,10 +4,12 @@
 // this file chooses prompts, limits and seeds and shapes the results. Not here: the thread glue (worker.ts), HTTP
 // shapes (responses.ts), model loading (registry.ts).
 import { embedText } from "../../infer/embed.js";
+import type { LexicalIndex } from "../../rag/index.js";
 import { createInferState, createKvCache, endOfTurnIds, generate, logSumExp, prefill, promptIds, topLogprobs, type GeneratedToken, type InferModel, type TokenLogprob } from "../../infer/index.js";
 import { encodeChat, type Tokenizer } from "../../tokenizer/index.js";
 import { sftTemplates } from "../../train/sft/template.js";
 import { ApiError } from "./errors.js";
+import { runExploreJob } from "./explorer-jobs.js";
 import type { ChatJob, ChoiceResult, CompleteJob, EmbedJob, EmbedResult, FinishReasonOut, GenerationResult, Job, JobResult, TokenAlt, TokenEvent, TokenInfo } from "./protocol.js";
 
 export interface JobContext {
@@ -18,6 +20,8 @@ export interface JobContext {
   readonly maxTokensCap: number;
   /** Called after each generated token (a test hook may sleep there). */
   readonly afterToken?: () => void;
+  /** The explorer's retrieval index (serve --rag), opened on first use; absent: none. */
+  readonly ragIndex?: () => LexicalIndex | null;
 }
 
 /** OpenAI's default max_tokens for /v1/completions (chat's default is "as many as fit", within the cap). */
@@ -170,5 +174,7 @@ export async function runJob(model: InferModel, job: Job, ctx: JobContext): Prom
       return runChat(model, job, ctx);
     case "embed":
       return runEmbed(model, job);
+    default:
+      return runExploreJob(model, job, { ragIndex: ctx.ragIndex ?? (() => null) });
   }
 }

@@ -2,8 +2,9 @@
 // socket, and a graceful stop (SIGTERM in the CLI): new requests get 503, the running generation may finish for a
 // grace period and is then cancelled (its stream ends with finish_reason "cancelled" and [DONE]), then the socket
 // and the worker close. Not here: flag parsing (cli/commands/serve.ts), routes (app.ts).
-import { DEFAULT_HOST, listen, type Listening } from "../http.js";
+import { DEFAULT_HOST, listen, webBundleDir, type Listening } from "../http.js";
 import { openaiApp } from "./app.js";
+import type { ExplorerOptions } from "./explorer-app.js";
 import type { ApiKeys } from "./auth.js";
 import { Metrics } from "./metrics.js";
 import type { ModelSpec } from "./protocol.js";
@@ -28,6 +29,8 @@ export interface ServeOptions {
   readonly threads?: number | null;
   /** Milliseconds a running generation may go on after stop() before it is cancelled. */
   readonly graceMs?: number;
+  /** The explorer page and its API (default: served, with the bundle of dist/web when built). null: not served. */
+  readonly explorer?: ExplorerOptions | null;
   /** Test hook: the worker sleeps this long after each token (default 0). */
   readonly tokenDelayMs?: number;
 }
@@ -40,20 +43,30 @@ export interface RunningServer extends Listening {
   stop(): Promise<void>;
 }
 
+/** dist/web when the explorer page is built, else null. */
+export function builtBundle(): string | null {
+  try {
+    return webBundleDir("explorer");
+  } catch {
+    return null;
+  }
+}
+
 export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer> {
   const metrics = new Metrics();
   const queue = new InferenceQueue({
     metrics, maxQueue: o.queue ?? SERVE_DEFAULTS.queue,
     init: {
       models: o.models, threads: o.threads ?? null, maxModels: o.maxModels ?? SERVE_DEFAULTS.maxModels, maxModelBytes: o.maxModelBytes ?? null,
-      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, tokenDelayMs: o.tokenDelayMs ?? 0,
+      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, tokenDelayMs: o.tokenDelayMs ?? 0, rag: o.explorer?.rag ?? null,
     },
   });
   await queue.whenReady();
   let closing = false;
   const host = o.host ?? DEFAULT_HOST;
   const listenOpts = { host, port: o.port ?? 0, maxBodyBytes: o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes };
-  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], closing: () => closing });
+  const explorer = o.explorer === undefined ? { bundle: builtBundle(), runs: [], guard: null, rag: null } : o.explorer;
+  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], closing: () => closing, ...(explorer === null ? {} : { explorer }) });
   let server: Listening;
   try {
     server = await listen(app, listenOpts);

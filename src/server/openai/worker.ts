@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadBackend } from "../../engine/backend.js";
 import { openInferModel } from "../../infer/index.js";
+import { LexicalIndex } from "../../rag/index.js";
 import { toApiError } from "./errors.js";
 import type { Job, WorkerEvent, WorkerInit } from "./protocol.js";
 import { ModelRegistry } from "./registry.js";
@@ -19,6 +20,8 @@ const backend = loadBackend(init.threads === null ? {} : { threads: init.threads
 const registry = new ModelRegistry(init.models, { maxModels: init.maxModels, maxBytes: init.maxModelBytes, open: (path) => openInferModel(path, { backend }) });
 const cancel = new Int32Array(init.cancel);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+let rag: LexicalIndex | null = null;
+const ragIndex = (): LexicalIndex | null => (init.rag === null ? null : (rag ??= new LexicalIndex(init.rag)));
 const afterToken = init.tokenDelayMs > 0 ? (): void => void Atomics.wait(sleeper, 0, 0, init.tokenDelayMs) : undefined;
 
 port.on("message", (job: Job) => {
@@ -29,7 +32,7 @@ port.on("message", (job: Job) => {
       const state = registry.state();
       if (state.loaded.join() !== before) post({ type: "models", loaded: state.loaded, bytes: state.bytes });
       const result = await runJob(model, job, {
-        emit: post, cancelled: () => Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens,
+        emit: post, cancelled: () => Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens, ragIndex,
         ...(afterToken === undefined ? {} : { afterToken }),
       });
       post({ type: "done", job: job.id, result });

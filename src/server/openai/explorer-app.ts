@@ -1,0 +1,120 @@
+// The explorer's routes on the OpenAI-compatible server: its page at / (the built bundle's explorer/ folder), and
+// its JSON API under /api/explorer — what the server offers (info), the next-token distribution, scores and a
+// ranking, the sampling playground, attention maps with the logit lens (all queued to the same inference worker
+// as /v1 requests), the training dashboard's runs and metrics (read from disk, polled by the page), grounded answers
+// from the --rag index (worker), the guard's checks (--guard) and the runs' report cards.
+// Not here: the app shell, auth and errors (app.ts, http.ts), computing (explorer-jobs.ts), parsing
+// (explorer-requests.ts), finding runs (explorer-runs.ts), the page (src/web/explorer/).
+import { readFileSync } from "node:fs";
+import type { Context, Hono } from "hono";
+import { checkInput, checkOutput, type Guard, type InputCheck, type OutputCheck } from "../../safety/index.js";
+import { jsonBody, serveBundle } from "../http.js";
+import { ApiError, badField } from "./errors.js";
+import { ATTENTION_MAX_TOKENS } from "./explorer-jobs.js";
+import { MAX_SAMPLE_TOKENS, MAX_TEXTS, MAX_TOP_K, parseAttentionRequest, parseGuardRequest, parseNextRequest, parseRagRequest, parseSampleRequest, parseScoreRequest, type ExploreRequest } from "./explorer-requests.js";
+import { findRuns, readMetricsFrom, type RunDir } from "./explorer-runs.js";
+import type { JobQueue } from "./queue.js";
+
+export interface ExplorerOptions {
+  /** The built web bundle (dist/web), or null when it is not built (the API still answers; / says how to build). */
+  readonly bundle: string | null;
+  /** Folders searched for run directories (metrics.jsonl) besides the served models' own. */
+  readonly runs: readonly string[];
+  /** The guard of the Safety page (serve --guard), or null. */
+  readonly guard: Guard | null;
+  /** The retrieval index folder of the Retrieval page (serve --rag; the worker opens it), or null. */
+  readonly rag: string | null;
+}
+
+/** Pages the explorer always has, in navigation order; retrieval and safety join them when configured (a page not
+ *  listed is absent from the navigation). */
+export const EXPLORER_PAGES = ["next", "naturalness", "sampling", "attention", "training"] as const;
+
+/** The Safety page's answer: the guard's input check (and output check of a given reply), as src/safety gives them. */
+export interface GuardJson {
+  readonly input: InputCheck;
+  readonly output: OutputCheck | null;
+}
+
+/** Paths anyone may GET without an API key: the page and its static files (they hold no data). */
+export const isExplorerAsset = (method: string, path: string): boolean =>
+  method === "GET" && (path === "/" || path === "/explorer" || path.startsWith("/explorer/") || path.startsWith("/assets/") || path === "/favicon.ico");
+
+export interface ExplorerDeps {
+  readonly queue: JobQueue;
+  readonly models: readonly { readonly name: string; readonly path: string }[];
+  /** The model name checked (404 for an unknown one). */
+  readonly modelOf: (name: string) => string;
+}
+
+export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): void {
+  const roots = [...d.models.map((m) => m.path), ...o.runs];
+  const runOf = (c: Context): RunDir => {
+    const name = c.req.query("run");
+    if (name === undefined) throw badField("run", "expected ?run=NAME (GET /api/explorer/info lists the runs)");
+    const run = findRuns(roots).find((r) => r.name === name);
+    if (run === undefined) throw new ApiError(404, `no run named ${JSON.stringify(name)} (GET /api/explorer/info lists the runs)`, "run");
+    return run;
+  };
+
+  const pages = (runs: readonly RunDir[]): string[] => [
+    ...EXPLORER_PAGES, ...(o.rag !== null ? ["retrieval"] : []), ...(o.guard !== null || runs.some((r) => r.report !== null) ? ["safety"] : []),
+  ];
+  app.get("/api/explorer/info", (c) => {
+    const runs = findRuns(roots);
+    return c.json({
+      models: d.models.map((m) => m.name), pages: pages(runs), guard: o.guard !== null,
+      runs: runs.map((r) => ({ name: r.name, report: r.report !== null })),
+      limits: { attentionTokens: ATTENTION_MAX_TOKENS, topK: MAX_TOP_K, texts: MAX_TEXTS, sampleTokens: MAX_SAMPLE_TOKENS },
+    });
+  });
+
+  const job = (parse: (b: Record<string, unknown>) => ExploreRequest) => async (c: Context): Promise<Response> => {
+    const r = parse(await jsonBody(c));
+    const model = d.modelOf(r.model ?? d.models[0]!.name);
+    return c.json(await d.queue.submit(model, r.job, { signal: c.req.raw.signal }));
+  };
+  app.post("/api/explorer/next", job(parseNextRequest));
+  app.post("/api/explorer/score", job(parseScoreRequest));
+  app.post("/api/explorer/sample", job(parseSampleRequest));
+  app.post("/api/explorer/attention", job(parseAttentionRequest));
+  app.post("/api/explorer/rag", job(parseRagRequest));
+  // The guard is an n-gram logistic regression (microseconds a prompt): it runs here, not on the model's worker.
+  app.post("/api/explorer/guard", async (c) => {
+    const r = parseGuardRequest(await jsonBody(c));
+    const g = o.guard;
+    if (g === null) throw new ApiError(404, "this server has no guard (kotodama serve --guard DIR)", null, "no_guard");
+    const body: GuardJson = { input: checkInput(g, r.text), output: r.response === null ? null : checkOutput(g, r.text, r.response) };
+    return c.json(body);
+  });
+
+  app.get("/api/explorer/metrics", (c) => {
+    const raw = c.req.query("from") ?? "0";
+    const from = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(from)) throw badField("from", `expected a line number ≥ 0, got ${JSON.stringify(raw)}`);
+    const run = runOf(c);
+    return c.json({ run: run.name, ...readMetricsFrom(run, from) });
+  });
+  // The report card is one HTML file with an inline <style> block, which the server's CSP (default-src 'self')
+  // would block: its styles are served apart, as a same-origin stylesheet.
+  const reportOf = (c: Context): { html: string; css: string } => {
+    const run = runOf(c);
+    if (run.report === null) throw new ApiError(404, `run ${JSON.stringify(run.name)} has no report card (kotodama report writes DIR/report/report.html)`, "run");
+    const css: string[] = [];
+    const link = `<link rel="stylesheet" href="/api/explorer/report.css?run=${encodeURIComponent(run.name)}">`;
+    const html = readFileSync(run.report, "utf8").replace(/<style[^>]*>([\s\S]*?)<\/style>/gi, (_, body: string) => (css.push(body), css.length === 1 ? link : ""));
+    return { html, css: css.join("\n") };
+  };
+  app.get("/api/explorer/report", (c) => c.html(reportOf(c).html));
+  app.get("/api/explorer/report.css", (c) => c.body(reportOf(c).css, 200, { "Content-Type": "text/css; charset=utf-8" }));
+
+  app.get("/", (c) => c.redirect("/explorer/"));
+  app.get("/explorer", (c) => c.redirect("/explorer/"));
+  if (o.bundle === null) {
+    app.get("/explorer/", (c) => c.text("The explorer page is not built; run 'npm run build' (the API under /api/explorer and /v1 works without it).\n", 503));
+  } else {
+    const files = serveBundle(o.bundle);
+    app.use("/explorer/*", files);
+    app.use("/assets/*", files);
+  }
+}

@@ -1,0 +1,135 @@
+// The explorer's jobs for the inference worker and their results, plain structured-cloneable data like the rest of
+// protocol.ts: the next-token distribution, per-token scores and a ranking, the sampling distribution with a
+// sampled continuation, and attention maps with the logit lens. The page reads these shapes as JSON.
+// Not here: what they compute (explorer-jobs.ts), request parsing and routes (explorer-requests.ts, explorer-app.ts).
+
+/** Settings of the sampling playground (src/infer/options.ts keys). */
+export interface SamplingSettings {
+  readonly temperature: number;
+  readonly topK: number;
+  readonly topP: number;
+  readonly minP: number;
+  readonly seed: number;
+  readonly maxTokens: number;
+}
+
+export type ExploreJob =
+  | { readonly kind: "explore.next"; readonly prompt: string; readonly k: number }
+  | { readonly kind: "explore.score"; readonly texts: readonly string[] }
+  | { readonly kind: "explore.sample"; readonly prompt: string; readonly sampling: SamplingSettings; readonly show: number }
+  | { readonly kind: "explore.attention"; readonly prompt: string }
+  | { readonly kind: "explore.rag"; readonly question: string; readonly k: number; readonly mode: "generate" | "extract" };
+
+/** A token as the page shows it: its id and its own text (its UTF-8 bytes decoded, lossy for partial characters). */
+export interface TokenPiece {
+  readonly id: number;
+  readonly text: string;
+}
+
+export interface Candidate extends TokenPiece {
+  readonly prob: number;
+  readonly logprob: number;
+}
+
+export interface NextResult {
+  readonly kind: "explore.next";
+  readonly promptTokens: number;
+  readonly tokens: readonly TokenPiece[];
+  /** The k likeliest next tokens, likeliest first. */
+  readonly top: readonly Candidate[];
+  /** Σ p over `top`. */
+  readonly mass: number;
+  /** −Σ p ln p over the whole vocabulary, in nats (bits = nats / ln 2). */
+  readonly entropy: number;
+  readonly vocabSize: number;
+}
+
+export interface ScoredPiece extends TokenPiece {
+  /** log p(token | the tokens before it); null for the first token. */
+  readonly logprob: number | null;
+}
+
+export interface ScoredText {
+  /** Its position in the request. */
+  readonly index: number;
+  readonly text: string;
+  readonly tokens: readonly ScoredPiece[];
+  readonly total: number;
+  readonly mean: number;
+  readonly perplexity: number;
+}
+
+export interface ScoreResult {
+  readonly kind: "explore.score";
+  readonly promptTokens: number;
+  /** Most natural first (src/infer/score.ts rankTexts). */
+  readonly ranked: readonly ScoredText[];
+}
+
+export interface SampleCandidate extends TokenPiece {
+  /** The model's own probability. */
+  readonly prob: number;
+  /** After temperature, top-k, top-p, min-p and renormalization (0: filtered out). */
+  readonly sampled: number;
+}
+
+export interface SampleResult {
+  readonly kind: "explore.sample";
+  readonly promptTokens: number;
+  /** The `show` likeliest tokens under the model, with both probabilities. */
+  readonly candidates: readonly SampleCandidate[];
+  /** Tokens the sampler may still pick (1 when greedy). */
+  readonly kept: number;
+  /** The model's probability mass on the kept tokens. */
+  readonly keptMass: number;
+  readonly continuation: string;
+  readonly generated: readonly TokenPiece[];
+  readonly finishReason: string;
+}
+
+export interface LensCell {
+  readonly id: number;
+  readonly text: string;
+  readonly prob: number;
+}
+
+export interface AttentionResult {
+  readonly kind: "explore.attention";
+  readonly promptTokens: number;
+  readonly tokens: readonly TokenPiece[];
+  readonly layers: number;
+  readonly heads: number;
+  /** probs[l][h] is the (T, T) map, row = query position, column = key position, flattened row by row. */
+  readonly probs: readonly (readonly (readonly number[])[])[];
+  /** lens[l][t]: the top next-token prediction at position t read off layer l's output through the final norm and
+   *  the LM head (l = layers − 1 is the model's own prediction). */
+  readonly lens: readonly (readonly LensCell[])[];
+}
+
+/** A passage of the index (src/rag): where it is in its document, in code points, end exclusive. */
+export interface Passage {
+  readonly n: number;
+  readonly docId: string;
+  readonly source: string;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly score: number;
+}
+
+export interface RagResult {
+  readonly kind: "explore.rag";
+  readonly promptTokens: number;
+  readonly answer: string;
+  readonly abstained: boolean;
+  readonly belowThreshold: boolean;
+  readonly relevance: number;
+  /** Each [n] in the answer: the source it cites and where the marker is in the answer (code points). */
+  readonly citations: readonly { readonly n: number; readonly marker: { readonly start: number; readonly end: number } }[];
+  /** The sources as numbered for the answer. */
+  readonly sources: readonly Passage[];
+  /** Everything retrieved, best first (n: its rank). */
+  readonly retrieved: readonly Passage[];
+}
+
+export type ExploreResult = NextResult | ScoreResult | SampleResult | AttentionResult | RagResult;

@@ -1,0 +1,67 @@
+// The explorer page's side of the server's JSON API (src/server/openai/explorer-app.ts): fetch helpers and the
+// response shapes, restated from src/server/openai/explorer-protocol.ts (the page imports nothing from src/ outside
+// src/web; the browser test checks these against the real server).
+// Not here: rendering (pages/), wording (i18n.ts).
+
+export interface TokenPiece { id: number; text: string }
+export interface Candidate extends TokenPiece { prob: number; logprob: number }
+export interface NextResult { promptTokens: number; tokens: TokenPiece[]; top: Candidate[]; mass: number; entropy: number; vocabSize: number }
+export interface ScoredPiece extends TokenPiece { logprob: number | null }
+export interface ScoredText { index: number; text: string; tokens: ScoredPiece[]; total: number; mean: number; perplexity: number }
+export interface ScoreResult { ranked: ScoredText[] }
+export interface SampleCandidate extends TokenPiece { prob: number; sampled: number }
+export interface SampleResult { candidates: SampleCandidate[]; kept: number; keptMass: number; continuation: string; generated: TokenPiece[]; finishReason: string }
+export interface LensCell { id: number; text: string; prob: number }
+export interface AttentionResult { tokens: TokenPiece[]; layers: number; heads: number; probs: number[][][]; lens: LensCell[][] }
+export interface RunInfo { name: string; report: boolean }
+export interface Passage { n: number; docId: string; source: string; start: number; end: number; text: string; score: number }
+export interface RagResult {
+  answer: string; abstained: boolean; belowThreshold: boolean; relevance: number;
+  citations: { n: number; marker: { start: number; end: number } }[]; sources: Passage[]; retrieved: Passage[];
+}
+export interface GuardResult {
+  input: { unsafe: number; area: string; harmType: string; threshold: number; flagged: boolean; policy: { action: string; rule: string; text: string; lang: string } };
+  output: { harmful: number; threshold: number; flagged: boolean } | null;
+}
+export interface Info {
+  models: string[];
+  pages: string[];
+  guard: boolean;
+  runs: RunInfo[];
+  limits: { attentionTokens: number; topK: number; texts: number; sampleTokens: number };
+}
+export interface MetricsSlice { run: string; records: Record<string, unknown>[]; next: number; reset: boolean }
+
+/** An answer the server refused, with its message. */
+export class ApiFailure extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const KEY = "kotodama.apiKey";
+/** The API key the person typed (only when the server asks for one), kept for this tab. */
+export const apiKey = {
+  get: (): string => sessionStorage.getItem(KEY) ?? "",
+  set: (k: string): void => sessionStorage.setItem(KEY, k),
+};
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
+  const key = apiKey.get();
+  if (key !== "") headers.authorization = `Bearer ${key}`;
+  const res = await fetch(path, { ...init, headers });
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } | string } | null;
+  if (!res.ok) {
+    const e = body?.error;
+    throw new ApiFailure(res.status, typeof e === "string" ? e : (e?.message ?? `HTTP ${res.status}`));
+  }
+  return body as T;
+}
+
+export const getJson = <T>(path: string, signal?: AbortSignal): Promise<T> => call<T>(path, signal === undefined ? {} : { signal });
+export const postJson = <T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> =>
+  call<T>(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), ...(signal === undefined ? {} : { signal }) });
+
+/** A token's text with its invisible characters shown (space ␣, newline ↵, tab →). */
+export const visible = (s: string): string => (s === "" ? "∅" : s.replace(/ /g, "␣").replace(/\n/g, "↵").replace(/\t/g, "→"));
