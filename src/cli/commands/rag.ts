@@ -1,6 +1,6 @@
 // `kotodama rag index`, `kotodama rag search` and `kotodama rag ask`: parse flags, run the indexer (and the dense
-// embedder, --dense), or open the index in a search mode (lexical, dense, hybrid) and search it, or the
-// index and search it, or answer a question from it with citations, by a local model or an OpenAI-compatible
+// embedder, --dense), or open the index in a search mode (lexical, dense, hybrid) and search it, or answer a
+// question from it with citations, by a local model or an OpenAI-compatible
 // endpoint (askModelsFlags); print results. The ask flags are shared with `chat --rag` and `eval rag`. Not here: ingest, chunking, BM25, the index format, answering
 // (src/rag/, docs/rag.md).
 import { createInterface } from "node:readline";
