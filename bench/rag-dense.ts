@@ -2,7 +2,7 @@
 // MRR) for BM25 (bigram, word), each embedder (a kotodama model with mean or last-token pooling, or a bi-encoder
 // trained by `bench rag-dense --train`), RRF and weighted fusion, and an optional LM-likelihood rerank; embeddings on
 // JSTS valid (Spearman of cosine). Not here: library code (src/rag), the ANN/scale benchmark (bench/rag-ann.ts).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { intFlag, parseFlags } from "../src/cli/command.js";
@@ -23,6 +23,8 @@ import { rrf, weightedFusion } from "../src/rag/fusion.js";
 import { questionLikelihood, rerankByLikelihood } from "../src/rag/fusion-rerank.js";
 import { makeAnalyzer, type AnalyzerName } from "../src/rag/analyzer.js";
 import type { Hit } from "../src/rag/types.js";
+import { inverseClozePairs, trainBiEncoder, type TextPair } from "../src/rag/dense-train.js";
+import { Rng } from "../src/util/rng.js";
 
 export const summary = "rag-dense: dense/hybrid recall and MRR on JSQuAD and ASSET per embedder; JSTS Spearman";
 export const help = [
@@ -39,9 +41,15 @@ export const help = [
   "  --rerank-queries N  the first N queries of each set for the rerank rows (default 200: it costs N forwards a query)",
   "  --cache DIR         keep indexes and query vectors here between runs (default: a temporary folder)",
   "  --out DIR           write DIR/rag-dense.json",
+  "",
+  "Usage: kotodama bench rag-dense --train OUT --base MODEL [--steps 150] [--batch-size 16] [--time-budget S] [--seed 1]",
+  "  trains the bi-encoder (src/rag/dense-train.ts; passages ≤ 96 tokens, queries ≤ 32, lr 1e-4, τ 0.05) from MODEL on pairs built from no evaluation set: JSTS v1.3",
+  "  *train* pairs with similarity ≥ 3 (sentence1 → sentence2), inverse-cloze pairs from Aozora Bunko paragraphs",
+  "  (../shared/data/aozora/clean) and from TinyStories validation stories (../shared/data/tinystories); 2 % of",
+  "  the pairs held out. OUT is a model folder: --embedders be=OUT:mean evaluates it.",
 ].join("\n");
 
-const FLAGS = { embedders: { type: "string" }, quality: { type: "boolean" }, jsts: { type: "boolean" }, rerank: { type: "string" }, "rerank-queries": { type: "string" }, cache: { type: "string" }, out: { type: "string" }, threads: { type: "string" } } as const;
+const FLAGS = { train: { type: "string" }, base: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" }, "time-budget": { type: "string" }, seed: { type: "string" }, embedders: { type: "string" }, quality: { type: "boolean" }, jsts: { type: "boolean" }, rerank: { type: "string" }, "rerank-queries": { type: "string" }, cache: { type: "string" }, out: { type: "string" }, threads: { type: "string" } } as const;
 
 interface EmbedderArg {
   readonly name: string;
@@ -94,8 +102,54 @@ function queryVectors(set: RetrievalSet, e: Embedder, modelSha: string, cache: s
 
 const f3 = (x: number): string => x.toFixed(3);
 
+/** The bi-encoder's training pairs (see help): none from JSQuAD, JSTS valid or ASSET. Seeded shuffle. */
+function trainingPairs(seed: number): TextPair[] {
+  const rng = new Rng(seed);
+  const need = (...p: string[]): string => {
+    const f = sharedPath(...p);
+    if (f === null) throw new KotodamaError(`kotodama bench rag-dense --train: needs ../shared/${p.join("/")}`);
+    return f;
+  };
+  const pairs: TextPair[] = [];
+  for (const p of jstsPairs(need("data", "jglue", "jsts-v1.3", "train-v1.3.json"))) if (p.gold >= 3) pairs.push({ query: p.a, passage: p.b, source: "jsts-train>=3" });
+  const aoDir = need("data", "aozora", "clean");
+  const aoParas: string[] = [];
+  for (const f of readdirSync(aoDir).sort()) for (const para of readFileSync(join(aoDir, f), "utf8").split("\n")) if (para.trim().length >= 60) aoParas.push(para.trim().slice(0, 400));
+  pairs.push(...inverseClozePairs(aoParas, "aozora-ict", rng, 0.9, 6000));
+  const stories = readFileSync(need("data", "tinystories", "tinystories_val.txt"), "utf8").split(/\n\s*\n/).map((s) => s.trim()).filter((s) => s.length >= 120);
+  pairs.push(...inverseClozePairs(stories, "tinystories-ict", rng, 0.9, 3000));
+  for (let i = pairs.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [pairs[i], pairs[j]] = [pairs[j]!, pairs[i]!];
+  }
+  return pairs;
+}
+
+function trainCommand(values: Record<string, unknown>): number {
+  const cmd = "bench rag-dense --train";
+  if (typeof values.train !== "string" || typeof values.base !== "string") throw new KotodamaError(`kotodama ${cmd}: --train OUT and --base MODEL are required`);
+  const seed = intFlag(cmd, "seed", values.seed, 1, 0, 2 ** 31);
+  const pairs = trainingPairs(seed);
+  const nVal = Math.max(16, Math.floor(pairs.length * 0.02));
+  const counts: Record<string, number> = {};
+  for (const p of pairs) counts[p.source] = (counts[p.source] ?? 0) + 1;
+  process.stderr.write(`pairs: ${JSON.stringify(counts)}\n`);
+  const t = performance.now();
+  const res = trainBiEncoder({
+    base: values.base, train: pairs.slice(nVal), val: pairs.slice(0, nVal), outDir: values.train, backend: loadBackend(),
+    steps: intFlag(cmd, "steps", values.steps, 150, 1, 1e6), batchSize: intFlag(cmd, "batch-size", values["batch-size"], 16, 2, 4096),
+    lr: 1e-4, tau: 0.05, seqLen: 96, queryLen: 32, seed,
+    ...(values["time-budget"] === undefined ? {} : { timeBudgetS: intFlag(cmd, "time-budget", values["time-budget"], 300, 1, 1e6) }),
+    onProgress: (p) => process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.loss.toFixed(4)}${p.valLoss === undefined ? "" : ` val ${p.valLoss.toFixed(4)}`} acc ${(p.stats?.accuracy ?? 0).toFixed(2)} ${p.tokensPerS.toFixed(0)} tok/s\n`),
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
+  process.stderr.write(`trained ${res.steps} steps in ${((performance.now() - t) / 1000).toFixed(0)} s; last loss ${res.lastLoss.toFixed(4)}, val ${res.lastValLoss?.toFixed(4) ?? "-"}\n`);
+  return 0;
+}
+
 export async function run(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags("bench rag-dense", argv, FLAGS, false);
+  if (values.train !== undefined) return trainCommand(values);
   const embedders = parseEmbedders(values.embedders);
   const both = values.quality !== true && values.jsts !== true;
   const jsq = sharedPath("data", "jglue", "jsquad-v1.3", "valid-v1.3.json");

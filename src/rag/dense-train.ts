@@ -187,6 +187,7 @@ export interface BiEncoderOptions {
   readonly seqLen: number;
   readonly queryLen: number;
   readonly seed: number;
+  /** Stop after this many seconds; the schedule's length is then fitted to the measured speed of the first steps. */
   readonly timeBudgetS?: number;
   readonly onProgress?: (p: Progress) => void;
   readonly log?: (line: string) => void;
@@ -214,7 +215,7 @@ export function trainBiEncoder(o: BiEncoderOptions): TrainResult & { tokenizer: 
     objective: infoNceObjective(o.tau),
     tokenizerJson,
     extraFiles: new Map([["tokenizer_config.json", `${JSON.stringify(hfTokenizerConfig(m.tokenizer, templates), null, 2)}\n`]]),
-    ...(o.timeBudgetS !== undefined ? { timeBudgetS: o.timeBudgetS } : {}),
+    ...(o.timeBudgetS !== undefined ? { timeBudgetS: o.timeBudgetS, fitMaxStepsToBudget: true } : {}),
     ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
     log,
   });
