@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { intFlag, parseFlags } from "../src/cli/command.js";
+import { intFlag, numberFlag, parseFlags } from "../src/cli/command.js";
 import { loadBackend } from "../src/engine/backend.js";
 import { openInferModel } from "../src/infer/index.js";
 import { KotodamaError } from "../src/util/errors.js";
@@ -42,14 +42,14 @@ export const help = [
   "  --cache DIR         keep indexes and query vectors here between runs (default: a temporary folder)",
   "  --out DIR           write DIR/rag-dense.json",
   "",
-  "Usage: kotodama bench rag-dense --train OUT --base MODEL [--steps 150] [--batch-size 16] [--time-budget S] [--seed 1]",
-  "  trains the bi-encoder (src/rag/dense-train.ts; passages ≤ 96 tokens, queries ≤ 32, lr 1e-4, τ 0.05) from MODEL on pairs built from no evaluation set: JSTS v1.3",
+  "Usage: kotodama bench rag-dense --train OUT --base MODEL [--steps 150] [--batch-size 16] [--lr 1e-4] [--time-budget S] [--seed 1]",
+  "  trains the bi-encoder (src/rag/dense-train.ts; passages ≤ 96 tokens, queries ≤ 32, τ 0.05) from MODEL on pairs built from no evaluation set: JSTS v1.3",
   "  *train* pairs with similarity ≥ 3 (sentence1 → sentence2), inverse-cloze pairs from Aozora Bunko paragraphs",
   "  (../shared/data/aozora/clean) and from TinyStories validation stories (../shared/data/tinystories); 2 % of",
   "  the pairs held out. OUT is a model folder: --embedders be=OUT:mean evaluates it.",
 ].join("\n");
 
-const FLAGS = { train: { type: "string" }, base: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" }, "time-budget": { type: "string" }, seed: { type: "string" }, embedders: { type: "string" }, quality: { type: "boolean" }, jsts: { type: "boolean" }, rerank: { type: "string" }, "rerank-queries": { type: "string" }, cache: { type: "string" }, out: { type: "string" }, threads: { type: "string" } } as const;
+const FLAGS = { lr: { type: "string" }, train: { type: "string" }, base: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" }, "time-budget": { type: "string" }, seed: { type: "string" }, embedders: { type: "string" }, quality: { type: "boolean" }, jsts: { type: "boolean" }, rerank: { type: "string" }, "rerank-queries": { type: "string" }, cache: { type: "string" }, out: { type: "string" }, threads: { type: "string" } } as const;
 
 interface EmbedderArg {
   readonly name: string;
@@ -138,7 +138,7 @@ function trainCommand(values: Record<string, unknown>): number {
   const res = trainBiEncoder({
     base: values.base, train: pairs.slice(nVal), val: pairs.slice(0, nVal), outDir: values.train, backend: loadBackend(),
     steps: intFlag(cmd, "steps", values.steps, 150, 1, 1e6), batchSize: intFlag(cmd, "batch-size", values["batch-size"], 16, 2, 4096),
-    lr: 1e-4, tau: 0.05, seqLen: 96, queryLen: 32, seed,
+    lr: numberFlag(cmd, "lr", values.lr, 1e-4, 1e-7, 1), tau: 0.05, seqLen: 96, queryLen: 32, seed,
     ...(values["time-budget"] === undefined ? {} : { timeBudgetS: intFlag(cmd, "time-budget", values["time-budget"], 300, 1, 1e6) }),
     onProgress: (p) => process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.loss.toFixed(4)}${p.valLoss === undefined ? "" : ` val ${p.valLoss.toFixed(4)}`} acc ${(p.stats?.accuracy ?? 0).toFixed(2)} ${p.tokensPerS.toFixed(0)} tok/s\n`),
     log: (l) => process.stderr.write(`${l}\n`),
