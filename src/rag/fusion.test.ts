@@ -32,7 +32,7 @@ test("weighted fusion: min-max per list, weights 0.7 / 0.3, worked example", () 
 });
 
 test("HybridRetriever fuses its two retrievers' rankings", () => {
-  const h = new HybridRetriever({ search: () => lexical }, { search: () => dense });
+  const h = new HybridRetriever({ search: () => lexical }, { search: () => dense }, { method: "rrf", depth: 100, lexicalWeight: 0.5, rrfK: 60 });
   assert.deepEqual(h.search("q", 3).map((x) => x.chunk), [30, 10, 20]);
   const w = new HybridRetriever({ search: () => lexical }, { search: () => dense }, { method: "weighted", depth: 100, lexicalWeight: 0.7, rrfK: 60 });
   assert.deepEqual(w.search("q", 3).map((x) => x.chunk), [10, 20, 30]);
