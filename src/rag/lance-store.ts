@@ -58,6 +58,11 @@ export class LanceVectorStore implements AsyncVectorIndex {
     return new LanceVectorStore(table, N, dim, config);
   }
 
+  /** The same table searched with other query-time settings (nprobes, refineFactor, ef). */
+  withSearch(settings: Pick<AnnConfig, "nprobes" | "refineFactor" | "ef">): LanceVectorStore {
+    return new LanceVectorStore(this.table, this.size, this.dim, { ...this.config, ...settings });
+  }
+
   async search(query: Float32Array, k: number): Promise<Hit[]> {
     if (query.length !== this.dim) throw new KotodamaError(`lance store: query has ${query.length} dimensions, the table ${this.dim}`);
     const c = this.config;
