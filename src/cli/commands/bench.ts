@@ -18,6 +18,8 @@ const BENCHES: Readonly<Record<string, string>> = {
   decode: "../../../bench/decode.js",
   quant: "../../../bench/quant.js",
   rag: "../../../bench/rag.js",
+  "rag-dense": "../../../bench/rag-dense.js",
+  "rag-ann": "../../../bench/rag-ann.js",
   qlora: "../../../bench/qlora.js",
   dpo: "../../../bench/dpo.js",
   rollout: "../../../bench/rollout.js",

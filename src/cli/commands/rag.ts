@@ -1,5 +1,6 @@
-// `kotodama rag index`, `kotodama rag search` and `kotodama rag ask`: parse flags, run the indexer, or open the
-// index and search it, or answer a question from it with citations, by a local model or an OpenAI-compatible
+// `kotodama rag index`, `kotodama rag search` and `kotodama rag ask`: parse flags, run the indexer (and the dense
+// embedder, --dense), or open the index in a search mode (lexical, dense, hybrid) and search it, or answer a
+// question from it with citations, by a local model or an OpenAI-compatible
 // endpoint (askModelsFlags); print results. The ask flags are shared with `chat --rag` and `eval rag`. Not here: ingest, chunking, BM25, the index format, answering
 // (src/rag/, docs/rag.md).
 import { createInterface } from "node:readline";
@@ -20,10 +21,14 @@ import { BYTE_BOUND_ALLOWANCE, endpointGenerator } from "../../rag/endpoint-gene
 import { loadTokenizer } from "../../tokenizer/index.js";
 import { ENDPOINT_FLAGS, ENDPOINT_HELP, endpointFromFlags } from "../endpoint-flags.js";
 import { RELEVANCE_SCALES, type RelevanceScale } from "../../rag/relevance.js";
+import { buildDense, DenseRetriever, modelWeightsSha256, ModeIndex, openDenseVectors, readDenseManifest, SEARCH_MODES, type SearchMode } from "../../rag/dense-index.js";
+import { modelEmbedder, parsePooling, POOLINGS, type Pooling } from "../../rag/embedder.js";
+import { FUSION_DEFAULTS, FUSION_METHODS, type FusionConfig, type FusionMethod } from "../../rag/fusion.js";
 
 const INDEX_HELP = [
   "Usage: kotodama rag index --out INDEX FILES... [--field F] [--id-field F] [--analyzer A]",
   "                          [--chunk-chars N] [--overlap-chars N] [--k1 X] [--b X] [--quiet]",
+  "                          [--dense MODEL [--pooling mean|last] [--embed-tokens N] [--threads N]]",
   "",
   "Builds or updates a lexical (BM25) index of text (.txt), Markdown (.md), HTML (.html: main text by Readability)",
   "and JSONL (.jsonl: one passage a line) files or folders. The index then holds exactly FILES: changed files are",
@@ -37,14 +42,26 @@ const INDEX_HELP = [
   `  --overlap-chars N    trailing sentences repeated in the next chunk, up to N characters (default ${INDEX_DEFAULTS.chunk.overlapChars})`,
   `  --k1 X, --b X        BM25 defaults stored with the index (default ${INDEX_DEFAULTS.bm25.k1}, ${INDEX_DEFAULTS.bm25.b})`,
   "  --quiet              no progress bar or summary",
+  "  --dense MODEL        also embed every chunk with MODEL (a kotodama model: run folder, GGUF, HF folder) for",
+  "                       dense and hybrid search; later runs without --dense keep the index's embedder and",
+  "                       re-embed only chunks whose text is new (docs/rag.md, \"Dense and hybrid retrieval\")",
+  `  --pooling P          ${POOLINGS.join(" or ")}: how token states become one vector (default mean)`,
+  "  --embed-tokens N     tokens of a chunk embedded (default and at most: the model's context; longer chunks are cut)",
+  "  --threads N          compute threads for embedding (default: all cores)",
 ].join("\n");
 
 const SEARCH_HELP = [
-  "Usage: kotodama rag search --index INDEX [--k K] [--json] [--k1 X] [--b X] QUERY",
+  "Usage: kotodama rag search --index INDEX [--k K] [--json] [--k1 X] [--b X] [--mode M] [--fusion F] QUERY",
   "       kotodama rag search --index INDEX [--k K] --batch < queries.jsonl",
   "",
-  "Retrieval only: the K best chunks by BM25 with their passage id, score and character offsets (code points into",
+  "Retrieval only: the K best chunks with their passage id, score and character offsets (code points into",
   "the passage/file text; text = that span).",
+  `  --mode M    ${SEARCH_MODES.join(", ")} (default: hybrid when the index has dense vectors, else lexical);`,
+  "              score = BM25, cosine, or the fused score",
+  `  --fusion F  hybrid: ${FUSION_METHODS.join(" or ")} (default ${FUSION_DEFAULTS.method}: min-max normalised scores; rrf:`,
+  "              reciprocal rank fusion, k = 60; measured in docs/rag.md)",
+  `  --lexical-weight W  --fusion weighted: BM25's weight, dense gets 1 − W (default ${FUSION_DEFAULTS.lexicalWeight})`,
+  "  --threads N compute threads for embedding the query",
   "  --k K       results per query (default 10)",
   "  --json      one JSON object: {query, results: [{id, score, start, end, text, source}]}",
   '  --batch     read {"query": ...} JSON lines from stdin, print one JSON line per query, in order',
@@ -57,7 +74,7 @@ const ENDPOINT_CONTEXT_DEFAULT = 4096;
 const ASK_HELP = [
   "Usage: kotodama rag ask --index INDEX (--model M | --endpoint URL --api-model NAME [--tokenizer M]) [--k K] [--threshold T]",
   "                        [--scale normalized|bm25] [--mode generate|extract] [--scorer lexical|model] [--span sentence|phrase]",
-  "                        [--answer-tokens N] [--context N] [--threads N] [--json] QUESTION",
+  "                        [--answer-tokens N] [--context N] [--threads N] [--retrieval lexical|dense|hybrid] [--json] QUESTION",
   "",
   "Answers QUESTION from the index, citing its sources as [n] (docs/rag.md, \"Grounded answering\"). When the best",
   "chunk's relevance is below the threshold the answer is \"The sources do not say.\" (Japanese questions:",
@@ -69,6 +86,8 @@ const ASK_HELP = [
   "                      serves), whose chat template and tokens size the prompt exactly; without it the prompt is",
   `                      sized by an upper bound (UTF-8 bytes + ${BYTE_BOUND_ALLOWANCE.perMessage} tokens a message), which fits fewer sources`,
   `  --k K               chunks retrieved (default ${ASK_DEFAULTS.k})`,
+  "  --retrieval R       lexical, dense or hybrid (default: the index's — hybrid when it has dense vectors); the",
+  "                      threshold is always on the BM25 relevance of the best-ranked chunk",
   `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
   `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
   `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
@@ -182,20 +201,21 @@ export function answerText(a: GroundedAnswer): string {
 
 async function ask(argv: readonly string[]): Promise<number> {
   const cmd = "rag ask";
-  const { values, positionals } = parseFlags(cmd, argv, { index: { type: "string" }, model: { type: "string" }, json: { type: "boolean" }, ...ASK_FLAGS });
+  const { values, positionals } = parseFlags(cmd, argv, { index: { type: "string" }, model: { type: "string" }, json: { type: "boolean" }, retrieval: { type: "string" }, ...FUSION_FLAGS, ...ASK_FLAGS });
   if (typeof values.index !== "string") throw new KotodamaError("kotodama rag ask: --index INDEX is required");
   if (positionals.length === 0) throw new KotodamaError("kotodama rag ask: give a QUESTION");
   const cfg = askConfigFlags(cmd, values);
   const needModel = !(cfg.mode === "extract" && cfg.extractScorer === "lexical");
   if (cfg.mode === "extract" && cfg.extractScorer === "model") refuseEndpointScorer(cmd, values, "--mode extract --scorer model");
   const models = askModelsFlags(cmd, values, needModel);
-  const idx = new LexicalIndex(values.index);
+  const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
+  const idx = openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads);
   try {
-    const a = await askGrounded(positionals.join(" "), idx, models, cfg);
+    const a = await askGrounded(positionals.join(" "), idx.forAnswer(), models, cfg);
     process.stdout.write(`${values.json === true ? JSON.stringify(answerJson(a)) : answerText(a)}\n`);
     return 0;
   } finally {
-    idx.close();
+    idx.lexical.close();
   }
 }
 
@@ -209,7 +229,13 @@ const INDEX_FLAGS = {
   k1: { type: "string" },
   b: { type: "string" },
   quiet: { type: "boolean" },
+  dense: { type: "string" },
+  pooling: { type: "string" },
+  "embed-tokens": { type: "string" },
+  threads: { type: "string" },
 } as const;
+
+const FUSION_FLAGS = { fusion: { type: "string" }, "lexical-weight": { type: "string" } } as const;
 
 const SEARCH_FLAGS = {
   index: { type: "string" },
@@ -218,7 +244,52 @@ const SEARCH_FLAGS = {
   batch: { type: "boolean" },
   k1: { type: "string" },
   b: { type: "string" },
+  mode: { type: "string" },
+  threads: { type: "string" },
+  ...FUSION_FLAGS,
 } as const;
+
+/** Opens an index in a search mode: the flag's, else hybrid when it has dense vectors, else lexical. The dense side
+ *  loads the embedding model named in the index's dense manifest. */
+function openModeIndex(cmd: string, dir: string, modeFlag: unknown, flagName: string, values: Record<string, unknown>, bm25: Partial<Bm25Config>, threads: number | undefined): ModeIndex {
+  const dm = readDenseManifest(dir);
+  const mode = oneOf<SearchMode>(cmd, flagName, modeFlag, SEARCH_MODES, dm === null ? "lexical" : "hybrid");
+  const fusion: FusionConfig = {
+    ...FUSION_DEFAULTS,
+    method: oneOf<FusionMethod>(cmd, "fusion", values.fusion, FUSION_METHODS, FUSION_DEFAULTS.method),
+    lexicalWeight: numberFlag(cmd, "lexical-weight", values["lexical-weight"], FUSION_DEFAULTS.lexicalWeight, 0, 1),
+  };
+  const lex = new LexicalIndex(dir, bm25);
+  if (mode === "lexical") return new ModeIndex(lex, mode, null, fusion);
+  if (dm === null) {
+    lex.close();
+    throw new KotodamaError(`kotodama ${cmd}: --${flagName} ${mode} needs dense vectors; ${dir} has none (build them with 'kotodama rag index --dense MODEL --out ${dir} FILES...')`);
+  }
+  const { vectors } = openDenseVectors(dir, lex);
+  const model = openInferModel(dm.embedder.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
+  return new ModeIndex(lex, mode, new DenseRetriever(modelEmbedder(model, dm.embedder), vectors), fusion);
+}
+
+/** The dense build after `rag index`: --dense MODEL, or the embedder the index already has. */
+function indexDense(cmd: string, dir: string, values: Record<string, unknown>, quiet: boolean): void {
+  const old = readDenseManifest(dir);
+  if (typeof values.dense !== "string") {
+    for (const f of ["pooling", "embed-tokens"]) if (values[f] !== undefined) throw new KotodamaError(`kotodama ${cmd}: --${f} goes with --dense MODEL`);
+    if (old === null) return;
+  }
+  const spec = typeof values.dense === "string"
+    ? { model: values.dense, pooling: typeof values.pooling === "string" ? parsePooling(values.pooling, `kotodama ${cmd} --pooling`) : ("mean" as Pooling), ...(values["embed-tokens"] === undefined ? {} : { maxTokens: intFlag(cmd, "embed-tokens", values["embed-tokens"], 1, 1, 1 << 20) }) }
+    : (old as NonNullable<typeof old>).embedder;
+  const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
+  const model = openInferModel(spec.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
+  const embedder = modelEmbedder(model, spec);
+  const bar = stepBar(quiet);
+  const r = buildDense(dir, embedder, modelWeightsSha256(spec.model), (done, total) => bar.onProgress({ step: "build", done, total, detail: "embedding" }));
+  bar.stop();
+  if (!quiet) {
+    process.stderr.write(`${dir}: dense ${embedder.spec.pooling} pooling of ${spec.model} (${embedder.dim} dims, ≤ ${embedder.spec.maxTokens} tokens): ${r.embedded} chunks embedded, ${r.reused} reused, ${r.truncated} cut; ${r.seconds.toFixed(1)} s\n`);
+  }
+}
 
 function bm25Flags(cmd: string, values: Record<string, unknown>, base: Bm25Config): Bm25Config {
   return { k1: numberFlag(cmd, "k1", values.k1, base.k1, 0, 100), b: numberFlag(cmd, "b", values.b, base.b, 0, 1) };
@@ -248,6 +319,7 @@ function index(argv: readonly string[]): number {
       `${values.out}: ${r.chunks} chunks, generation ${r.generation}${r.rebuilt ? "" : " (unchanged)"}; files: ${r.added} added, ${r.changed} changed, ${r.unchanged} unchanged, ${r.removed} removed; ${s} s\n`,
     );
   }
+  indexDense(cmd, values.out, values, quiet);
   return 0;
 }
 
@@ -265,7 +337,8 @@ async function search(argv: readonly string[]): Promise<number> {
     ...(values.k1 !== undefined ? { k1: numberFlag(cmd, "k1", values.k1, 0, 0, 100) } : {}),
     ...(values.b !== undefined ? { b: numberFlag(cmd, "b", values.b, 0, 0, 1) } : {}),
   };
-  const idx = new LexicalIndex(values.index, overrides);
+  const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
+  const idx = openModeIndex(cmd, values.index, values.mode, "mode", values, overrides, threads);
   try {
     if (batch) {
       let n = 0;
@@ -296,14 +369,14 @@ async function search(argv: readonly string[]): Promise<number> {
     });
     return 0;
   } finally {
-    idx.close();
+    idx.lexical.close();
   }
 }
 
 export const rag: Command = {
   name: "rag",
   ownHelp: true,
-  summary: "retrieval: index files (text, Markdown, HTML, JSONL), search them (BM25), answer from them with citations",
+  summary: "retrieval: index files (text, Markdown, HTML, JSONL), search them (BM25, dense, hybrid), answer from them with citations",
   help: `${INDEX_HELP}\n\n${SEARCH_HELP}\n\n${ASK_HELP}`,
   async run(argv) {
     const [sub, ...rest] = argv;

@@ -1,0 +1,38 @@
+// Optional reranking of retrieved chunks by the LM's likelihood of the question given the passage:
+// score = log p(question | passage + "\n質問: ") summed over the question's tokens. The question is the same for
+// every candidate, so sum and mean order them alike. When passage + cue + question overflow the context, the
+// passage is cut at its end (its first tokens, holding the title, stay), never the question: a scorer that cut the
+// question would give a long passage the fewest (and so most probable) tokens. Query-likelihood ranking (Ponte &
+// Croft 1998; with LMs, Sachan et al. 2022, "UPR"). Not here: first-stage retrieval (fusion.ts, dense-index.ts).
+import { createInferState, createKvCache, logSumExp, prefill, type InferModel } from "../infer/index.js";
+import type { Chunk, Hit } from "./types.js";
+
+/** The question's cue after the passage: Japanese questions get 質問, others "Question". */
+const cue = (q: string): string => (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(q) ? "\n質問: " : "\nQuestion: ");
+
+/** log p(question | passage) under the model, the passage cut to fit. */
+export function questionLikelihood(model: InferModel): (passage: string, question: string) => number {
+  const tok = model.tokenizer;
+  const state = createInferState(model.weights, model.backend, 128);
+  const ctx = model.config.context;
+  return (passage, question) => {
+    const q = tok.encode(question, { addBos: false }).slice(0, ctx - 8);
+    const c = tok.encode(cue(question), { addBos: false });
+    const p = tok.encode(passage);
+    const ids = [...p.slice(0, Math.max(1, ctx - q.length - c.length)), ...c, ...q].slice(-ctx);
+    const start = ids.length - q.length; // first question position
+    const cache = createKvCache(model.config, ids.length);
+    let logprob = 0;
+    prefill(state, cache, ids, (pos, logits) => {
+      if (pos >= start - 1 && pos + 1 < ids.length) logprob += logits[ids[pos + 1]!]! - logSumExp(logits);
+    });
+    return logprob;
+  };
+}
+
+/** Reorders hits[0..depth) by log p(question | passage); the rest keep their order after them. */
+export function rerankByLikelihood(question: string, hits: readonly Hit[], chunkOf: (n: number) => Chunk, score: (passage: string, question: string) => number, depth: number): Hit[] {
+  const head = hits.slice(0, depth).map((h) => ({ chunk: h.chunk, score: score(chunkOf(h.chunk).text, question) }));
+  head.sort((a, b) => b.score - a.score || a.chunk - b.chunk);
+  return [...head, ...hits.slice(depth)];
+}
