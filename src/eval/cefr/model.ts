@@ -4,14 +4,15 @@
 // so that macro-F1 is not lost to B1. Saved as a run directory (model.safetensors, tokenizer.json, head.*,
 // config.json with kind "cefr-classifier", lexicon.json), which openCefr reads back. Not here: scoring
 // (report.ts), the baseline (baseline.ts), the CLI's tables.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rngFor, shuffled } from "../../data/instruct/split.js";
 import { loadBackend } from "../../engine/backend.js";
 import type { Backend } from "../../engine/ops.js";
 import { decoderWeightsOf, loadModel } from "../../models/load.js";
-import { initDecoderWeights, namedWeights, resolveModelConfig, saveWeights, type DecoderWeights, type ModelConfig, type NamedWeight } from "../../models/index.js";
-import { createSeqHead, loadSeqHead, saveSeqHead, sequenceScores, type SeqHead } from "../../models/seq-head.js";
+import { initDecoderWeights, namedWeights, resolveModelConfig, saveWeights, type NamedWeight } from "../../models/index.js";
+import { openSeqClassifier, type OpenSeqClassifier } from "../../models/seq-classifier.js";
+import { createSeqHead, saveSeqHead, sequenceScores } from "../../models/seq-head.js";
 import { AdamW } from "../../nn/optim/adamw.js";
 import { clipGradNorm } from "../../nn/optim/clip.js";
 import { splitSentences } from "../../rag/sentences.js";
@@ -19,7 +20,7 @@ import { crossEntropy, Graph } from "../../tensor/index.js";
 import { ByteLevelBpe, hfTokenizerJson, trainBpe, type Tokenizer } from "../../tokenizer/index.js";
 import { writeAtomic } from "../../train/checkpoint.js";
 import { lrAt } from "../../train/schedule.js";
-import { FormatError, KotodamaError } from "../../util/errors.js";
+import { KotodamaError } from "../../util/errors.js";
 import { Rng } from "../../util/rng.js";
 import { padRows } from "../../safety/evaluator-model.js";
 import { LEVELS, type CefrRow, type Level } from "./data.js";
@@ -56,14 +57,8 @@ export function resolveCefrSettings(s: Partial<CefrSettings>): CefrSettings {
   return r;
 }
 
-export interface OpenCefr {
-  readonly config: ModelConfig;
-  readonly tokenizer: Tokenizer;
-  readonly graph: Graph;
-  readonly weights: DecoderWeights;
-  readonly head: SeqHead;
-  readonly context: number;
-}
+/** A loaded CEFR classifier (models/seq-classifier.ts). */
+export type OpenCefr = OpenSeqClassifier;
 
 const encode = (tok: Tokenizer, text: string, T: number): Int32Array => {
   const ids = tok.encode(text);
@@ -166,29 +161,12 @@ export function trainCefr(o: CefrTrainOptions): OpenCefr & { readonly steps: num
   writeAtomic(join(o.outDir, "model.safetensors"), (tmp) => saveWeights(tmp, w, new Map([["format", "pt"], ["kotodama.step", String(s.maxSteps)]])));
   saveSeqHead(o.outDir, head, { kind: "cefr-classifier", step: s.maxSteps });
   writeAtomic(join(o.outDir, "lexicon.json"), (tmp) => writeFileSync(tmp, lexiconJson(deriveLexicon(o.train, s.lexiconSupport))));
-  return { config: c, tokenizer: tok, graph: g, weights: w, head, context: s.context, steps: s.maxSteps, seconds: (performance.now() - t0) / 1000 };
+  return { dir: o.outDir, config: c, tokenizer: tok, graph: g, weights: w, head, context: s.context, steps: s.maxSteps, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Opens a directory written by trainCefr; errors name the directory and what is missing. */
 export function openCefr(dir: string, backend: Backend = loadBackend()): OpenCefr {
-  const cfgPath = join(dir, "config.json");
-  if (!existsSync(cfgPath)) throw new FormatError(dir, "no config.json: not a CEFR classifier (train one with `kotodama cefr train --base RUN --out DIR`)");
-  let cfg: { kind?: unknown; cefr?: { context?: unknown } };
-  try {
-    cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as typeof cfg;
-  } catch (e) {
-    throw new FormatError(cfgPath, `not valid JSON: ${(e as Error).message}`);
-  }
-  if (cfg.kind !== "cefr-classifier") throw new FormatError(cfgPath, `kind is ${JSON.stringify(cfg.kind)}, expected "cefr-classifier"`);
-  const m = loadModel(dir);
-  const g = new Graph(backend);
-  const w = initDecoderWeights(g, m.config, new Rng(0));
-  const src = new Map(namedWeights(decoderWeightsOf(m)).map((n) => [n.name, n.tensor.data]));
-  for (const n of namedWeights(w)) n.tensor.data.set(src.get(n.name)!);
-  const head = loadSeqHead(g, dir, m.config);
-  if (head.labels.join(" ") !== LEVELS.join(" ")) throw new FormatError(join(dir, "head.json"), `labels ${JSON.stringify(head.labels)} are not ${LEVELS.join(", ")}`);
-  const context = typeof cfg.cefr?.context === "number" ? cfg.cefr.context : m.config.context;
-  return { config: m.config, tokenizer: m.tokenizer, graph: g, weights: w, head, context };
+  return openSeqClassifier(dir, { kind: "cefr-classifier", what: "a CEFR classifier", trainHint: "kotodama cefr train --base RUN --out DIR", labels: LEVELS, section: "cefr" }, backend);
 }
 
 export interface SentenceLevel {
