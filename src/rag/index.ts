@@ -1,6 +1,8 @@
 // Public API of the rag layer: ingest, chunking, sentence splitting, analyzers, BM25, the on-disk index and the
 // incremental indexer, retrieval metrics and evaluation sets; grounded answering (prompt, citations, extraction, the
-// relevance threshold) and its evaluation. Not here: code — this file only re-exports.
+// relevance threshold) and its evaluation; dense vectors, hybrid fusion and the bi-encoder. The LanceDB stores
+// (lance-store.ts) are imported directly, so that importing the rag layer does not load LanceDB's native binary.
+// Not here: code — this file only re-exports.
 export type { Chunk, ChunkStore, Hit, Retriever, SourceDoc } from "./types.js";
 export { splitSentences, type Span } from "./sentences.js";
 export { chunkDocument, codePointIndex, CHUNK_DEFAULTS, type ChunkConfig } from "./chunker.js";
@@ -27,3 +29,11 @@ export { evaluateRag, summarizeRag, RAG_CONDITIONS, type RagCondition, type RagE
 export { writeRagEval, writeThreshold, ragEvalTable, thresholdTable } from "./hallucination-report.js";
 export { jsquadQa, jcommonsenseQa, type QaItem } from "./qa-sets.js";
 export { cpLength, cpSlice } from "./codepoints.js";
+export { buildDense, readDenseManifest, openDenseVectors, DenseRetriever, ModeIndex, SEARCH_MODES, DENSE_DIR, type DenseManifest, type DenseBuildReport, type SearchMode } from "./dense-index.js";
+export { FlatVectorIndex, writeVectors, readVectors, normalize, topKScores, type VectorIndex } from "./dense-store.js";
+export { modelEmbedder, parsePooling, POOLINGS, type Embedder, type EmbedderSpec, type Pooling } from "./embedder.js";
+export { rrf, weightedFusion, HybridRetriever, FUSION_METHODS, FUSION_DEFAULTS, RRF_K, type FusionConfig, type FusionMethod } from "./fusion.js";
+export { questionLikelihood, rerankByLikelihood } from "./fusion-rerank.js";
+export { trainBiEncoder, inverseClozePairs, infoNceObjective, type BiEncoderOptions, type TextPair } from "./dense-train.js";
+export { jstsPairs, stsSpearman, spearman, pearson, type StsPair } from "./embed-eval.js";
+export { endpointGenerator, type EndpointGeneratorOptions } from "./endpoint-generator.js";
