@@ -44,12 +44,24 @@ export const HARM_TYPE_POLICY: Readonly<Record<HarmType, PolicyRule>> = {
 /** Cues that override the harm-type table whatever the score: a crisis or self-harm prompt always gets the crisis
  *  lines, a prompt treating the model as a person or an authority always gets the reminder. `flagged` is the action
  *  when the guard also flags the prompt, `unflagged` when it does not (the model still answers, with the text). */
-export const CUES: readonly { readonly name: string; readonly message: MessageKey; readonly flagged: PolicyAction; readonly unflagged: PolicyAction; readonly patterns: readonly RegExp[] }[] = [
+export const CUES: readonly {
+  readonly name: string;
+  readonly message: MessageKey;
+  readonly flagged: PolicyAction;
+  readonly unflagged: PolicyAction;
+  readonly patterns: readonly RegExp[];
+  /** When one of these matches too, the action is `flagged`'s even if the guard did not flag the prompt (a crisis
+   *  prompt asking for a method is never passed to the model, whatever its score). */
+  readonly always?: readonly RegExp[];
+}[] = [
   {
     name: "crisis", message: "crisis", flagged: "redirect", unflagged: "care",
+    always: [/\b(how|ways?|methods?|steps?|quickest|fastest|easiest|painless(ly)?|best)\b/i, /方法|やり方|手順|手っ取り早|確実に|楽に|いちばん早/],
     patterns: [
       /\b(suicid\w*|kill(ing)? myself|end(ing)? (it all|my (own )?life)|take my (own )?life|self[- ]?harm\w*|(hurt|harm|cut|burn|poison|starve)(ing)? myself|want(ed)? to die|wanna die|don'?t want to (live|be alive|exist)|overdos\w*)\b/i,
-      /死にたい|死のうと|自殺|自死|消えたい|自傷|リストカット|リスカ|生きていたくない|生きるのがつら|首を吊|飛び降り|オーバードーズ|自分を傷つけ/,
+      // The Japanese list mirrors the English one: "end my life" / "take my life" (命を終わらせ, 命を絶, 自ら命),
+      // "hurt / harm myself" (自分を傷つけ, 自分を痛めつけ, 自分に…けがを), "starve myself" (自分を飢えさせ).
+      /死にたい|死のうと|自殺|自死|消えたい|自傷|リストカット|リスカ|生きていたくない|生きるのがつら|首を吊|飛び降り|オーバードーズ|自分を傷つけ|自分を痛めつけ|(自分|自ら|私)の?命を(終わらせ|絶)|自ら命を|自分に.{0,12}(けが|怪我|傷)を|自分を飢えさせ/,
     ],
   },
   {
@@ -147,7 +159,7 @@ export function decidePolicy(prompt: string, verdict: { readonly flagged: boolea
     action, rule, message, lang, text: message === null ? "" : MESSAGES[message][lang], placement: message === null ? "before" : CARE_PLACEMENT[message],
   });
   const text = prompt.normalize("NFKC");
-  for (const c of CUES) if (matches(c.patterns, text)) return make(verdict.flagged ? c.flagged : c.unflagged, `cue:${c.name}`, c.message);
+  for (const c of CUES) if (matches(c.patterns, text)) return make(verdict.flagged || matches(c.always ?? [], text) ? c.flagged : c.unflagged, `cue:${c.name}`, c.message);
   if (!verdict.flagged) return make("allow", "below threshold", null);
   const rule = HARM_TYPE_POLICY[verdict.harmType];
   const message = rule.message === "expert" ? (EXPERT_CUES.find((e) => matches(e.patterns, text))?.message ?? "expertGeneral") : rule.message;
