@@ -6,6 +6,7 @@
 #define KD_QUANT_DECODE_H
 #include <string.h>
 #include "kd_impl.h"
+#include "kd_f16.h"
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -91,19 +92,6 @@ static inline void b16_s(b16 x, vf *o) {
 }
 #endif
 
-/* An f16 (little-endian, any alignment) as f32, exactly. */
-static inline float f16_at(const uint8_t *p) {
-  uint16_t h;
-  memcpy(&h, p, 2);
-#if defined(__F16C__)
-  return _cvtsh_ss(h);
-#else
-  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
-  if (e == 0x1f) return kd_u2f(sign | 0x7f800000u | (m << 13) | (m ? 0x400000u : 0u));
-  if (e == 0) return kd_u2f(sign | kd_f2u((float)m * 5.9604644775390625e-8f));
-  return kd_u2f(sign | ((e + 112u) << 23) | (m << 13));
-#endif
-}
 
 /* ---- block decoders: exactly ggml's dequantize_row_* values -------------------------------------------- */
 enum { QK = 32, QKK = 256, Q8_0_B = 34, Q4_0_B = 18, Q4_K_B = 144, Q6_K_B = 210 };

@@ -13,25 +13,13 @@
 #include <string.h>
 #include "kd_impl.h"
 #include "kd_quant.h"
+#include "kd_f16.h"
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 enum { QK = 32, QKK = 256, Q8_0_B = 34, Q4_0_B = 18, Q4_K_B = 144, Q6_K_B = 210 };
 
-/* An f16 (little-endian, any alignment) as f32, exactly. */
-static inline float q8_f16_at(const uint8_t *p) {
-  uint16_t h;
-  memcpy(&h, p, 2);
-#if defined(__F16C__)
-  return _cvtsh_ss(h);
-#else
-  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
-  if (e == 0x1f) return kd_u2f(sign | 0x7f800000u | (m << 13) | (m ? 0x400000u : 0u));
-  if (e == 0) return kd_u2f(sign | kd_f2u((float)m * 5.9604644775390625e-8f));
-  return kd_u2f(sign | ((e + 112u) << 23) | (m << 13));
-#endif
-}
 
 /* f ≥ 0 rounded to the nearest f16 (ties to even) and widened back: GGML_CPU_FP32_TO_FP16 of ggml's d. */
 static inline float f16_round(float f) {
@@ -152,7 +140,7 @@ static inline __attribute__((always_inline)) void dot_q0(const int nr, const int
   const int64_t nb = k / QK;
   for (int64_t b = 0; b < nb; b++) {
     const uint8_t *blk = wr + b * (q4 ? Q4_0_B : Q8_0_B);
-    const float dw = q8_f16_at(blk);
+    const float dw = f16_at(blk);
     const int c = (int)(b & 1);
 #if defined(__AVX2__)
     __m256i wa; /* u8 weights: |q| (Q8_0, sign moved onto x) or the nibbles 0..15 (Q4_0, −8 folded in below) */
@@ -286,7 +274,7 @@ static inline __attribute__((always_inline)) void dot_q4k(const int nr, const ui
   }
   for (int64_t b = 0; b < k / QKK; b++) {
     const uint8_t *blk = wr + b * Q4_K_B;
-    const float d = q8_f16_at(blk), dmin = q8_f16_at(blk + 2);
+    const float d = f16_at(blk), dmin = f16_at(blk + 2);
     const uint8_t *s = blk + 4;
     int sc[8], mn[8];
     for (int j = 0; j < 8; j++) { /* ggml's get_scale_min_k4 */
@@ -345,7 +333,7 @@ static inline __attribute__((always_inline)) void dot_q6k(const int nr, const ui
   for (int64_t b = 0; b < k / QKK; b++) {
     const uint8_t *blk = wr + b * Q6_K_B;
     const int8_t *sc = (const int8_t *)(blk + 192);
-    const float d = q8_f16_at(blk + 208);
+    const float d = f16_at(blk + 208);
     const int c = (int)(b & 1);
     int32_t corr[4];
     for (int i = 0; i < nr; i++) { /* the −32 offset through Q8_K's bsums: group g of 16 has scale sc[g] */

@@ -2,7 +2,7 @@
 // from its JSON lines, and Spearman's rank correlation of cosine against the gold scores (Pearson's r of the
 // ranks, tied values sharing their mean rank — scipy.stats.spearmanr's definition, which JGLUE and MTEB report).
 // Not here: embedding (embedder.ts), retrieval metrics (metrics.ts).
-import { readFileSync } from "node:fs";
+import { jsonLines } from "./evalsets.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 
 export interface StsPair {
@@ -14,19 +14,10 @@ export interface StsPair {
 
 /** JSTS v1.3 (JSON lines {sentence_pair_id, sentence1, sentence2, label}). */
 export function jstsPairs(file: string): StsPair[] {
-  const out: StsPair[] = [];
-  readFileSync(file, "utf8").split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(line) as Record<string, unknown>;
-    } catch (e) {
-      throw new FormatError(file, `line ${i + 1}: not JSON (${(e as Error).message})`);
-    }
-    if (typeof o.sentence1 !== "string" || typeof o.sentence2 !== "string" || typeof o.label !== "number") throw new FormatError(file, `line ${i + 1}: expected {sentence1, sentence2, label}`);
-    out.push({ a: o.sentence1, b: o.sentence2, gold: o.label });
+  return jsonLines(file).map(({ line, o }) => {
+    if (typeof o.sentence1 !== "string" || typeof o.sentence2 !== "string" || typeof o.label !== "number") throw new FormatError(file, `line ${line}: expected {sentence1, sentence2, label}`);
+    return { a: o.sentence1, b: o.sentence2, gold: o.label };
   });
-  return out;
 }
 
 /** Ranks from 1, ties given the mean of the ranks they span. */

@@ -20,6 +20,21 @@ export interface SquadFile {
   data: { title: string; paragraphs: { context: string; qas: { id: string; question: string; answers: { text: string }[] }[] }[] }[];
 }
 
+/** A JSON Lines file's objects with their 1-based line numbers (blank lines skipped); a line that is not JSON is a
+ *  FormatError naming the file and line. Callers check the fields they read. */
+export function jsonLines(file: string): { line: number; o: Record<string, unknown> }[] {
+  const out: { line: number; o: Record<string, unknown> }[] = [];
+  readFileSync(file, "utf8").split("\n").forEach((text, i) => {
+    if (text.trim() === "") return;
+    try {
+      out.push({ line: i + 1, o: JSON.parse(text) as Record<string, unknown> });
+    } catch (e) {
+      throw new FormatError(file, `line ${i + 1}: not JSON (${(e as Error).message})`);
+    }
+  });
+  return out;
+}
+
 /** A SQuAD-style JSON file (JSQuAD) with its top-level shape checked; the caller checks the fields it reads. */
 export function readSquad(file: string): SquadFile {
   let json: SquadFile;

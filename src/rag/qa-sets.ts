@@ -2,9 +2,8 @@
 // paragraphs) and JCommonsenseQA questions (common-sense questions no Wikipedia paragraph of JSQuAD is written to
 // answer: the "not in the sources" side when measuring the threshold). Paths are passed in (../shared).
 // Not here: retrieval sets with gold passages (evalsets.ts), scoring (hallucination.ts).
-import { readFileSync } from "node:fs";
 import { FormatError } from "../util/errors.js";
-import { readSquad } from "./evalsets.js";
+import { jsonLines, readSquad } from "./evalsets.js";
 
 export interface QaItem {
   readonly id: string;
@@ -30,19 +29,10 @@ export function jsquadQa(file: string): QaItem[] {
 
 /** JCommonsenseQA v1.3 (JSON lines {q_id, question, choice0…4, label}): the questions, answer = the labelled choice. */
 export function jcommonsenseQa(file: string): QaItem[] {
-  const out: QaItem[] = [];
-  readFileSync(file, "utf8").split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(line) as Record<string, unknown>;
-    } catch (e) {
-      throw new FormatError(file, `line ${i + 1}: not JSON (${(e as Error).message})`);
-    }
+  return jsonLines(file).map(({ line, o }) => {
     const q = o.question;
     const label = o.label;
-    if (typeof q !== "string" || typeof label !== "number") throw new FormatError(file, `line ${i + 1}: expected {question, label, choice0…}`);
-    out.push({ id: String(o.q_id), question: q, answers: [String(o[`choice${label}`])] });
+    if (typeof q !== "string" || typeof label !== "number") throw new FormatError(file, `line ${line}: expected {question, label, choice0…}`);
+    return { id: String(o.q_id), question: q, answers: [String(o[`choice${label}`])] };
   });
-  return out;
 }
