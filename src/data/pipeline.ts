@@ -12,12 +12,9 @@ import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { defaultDataDir } from "../pull/locate.js";
 import type { PipelineConfig } from "./config.js";
-import { resolveFiles, readFile, type ReadIssue, type SourceConfig } from "./readers.js";
-import { normalizeText } from "./normalize.js";
-import { createLanguageIdentifier, keepLanguage, type LanguageIdentifier } from "./langid.js";
-import { judgeQuality } from "./quality.js";
-import { createToxicityMatcher } from "./toxicity.js";
-import { scrubPii } from "./pii.js";
+import { resolveFiles, type SourceConfig } from "./readers.js";
+import { addIssue, cleanFile, type CleanDoc } from "./clean.js";
+import { createLanguageIdentifier } from "./langid.js";
 import { Deduplicator } from "./dedup.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
@@ -26,7 +23,7 @@ import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
 import type { Manifest, ShardEntry, SourceEntry } from "./manifest.js";
 import { atomicWrite, fingerprint, LineWriter, readJsonl, sha256, stableJson } from "./files.js";
-import { addToHist, diffNote, mergeRunStats, newRunStats, stage, StageMeter, MAX_ISSUES_LISTED, type RunStats } from "./stats.js";
+import { addToHist, mergeRunStats, newRunStats, stage, StageMeter, type RunStats } from "./stats.js";
 
 /** Bump when a stage's behaviour changes, so old caches are not reused. */
 const PIPELINE_VERSION = "data-1";
@@ -63,12 +60,6 @@ export interface PipelineResult {
   readonly seconds: number;
 }
 
-interface CleanDoc {
-  readonly id: string;
-  readonly source: string;
-  readonly lang: string;
-  readonly text: string;
-}
 
 const bytesOf = (s: string): number => Buffer.byteLength(s, "utf8");
 
@@ -168,101 +159,6 @@ function safeSize(f: string): number {
   } catch {
     return 0;
   }
-}
-
-function addIssue(stats: RunStats, i: ReadIssue): void {
-  stats.issueCounts[i.kind] = (stats.issueCounts[i.kind] ?? 0) + 1;
-  if (stats.issues.length < MAX_ISSUES_LISTED) stats.issues.push(i);
-}
-
-/** Step 1 for one file: read → normalize → langid → quality → toxicity → PII, kept docs to out (JSONL). */
-async function cleanFile(
-  file: string,
-  src: SourceConfig,
-  limit: number,
-  out: string,
-  cfg: PipelineConfig,
-  baseDir: string,
-  langId: LanguageIdentifier | null,
-  onBytes: (b: number) => void,
-): Promise<RunStats> {
-  const st = newRunStats();
-  const ex = cfg.reportExamples;
-  const read = new StageMeter(stage(st, "read"), ex);
-  const norm = new StageMeter(stage(st, "normalize"), ex);
-  const lang = new StageMeter(stage(st, "langid"), ex);
-  const qual = new StageMeter(stage(st, "quality"), ex);
-  const tox = new StageMeter(stage(st, "toxicity"), ex);
-  const pii = new StageMeter(stage(st, "pii"), ex);
-  const toxicity = cfg.toxicity.enabled ? createToxicityMatcher(cfg.toxicity) : null;
-  const w = new LineWriter(out);
-  let bytes = 0;
-  let n = 0;
-  let t = performance.now();
-  for await (const doc of readFile(file, src, { baseDir, maxDocChars: cfg.maxDocChars, onIssue: (i) => addIssue(st, i) })) {
-    // "read" time is the reader's own time between documents.
-    const t0 = read.enter(doc.text);
-    stage(st, "read").seconds += (t0 - t) / 1000;
-    read.leave(t0, doc.text, doc.id, doc.text, null);
-    addToHist(st.lengthsIn, src.name, doc.text.length);
-    bytes += bytesOf(doc.text);
-    if (++n % 256 === 0) onBytes(bytes);
-    let text = doc.text;
-    if (cfg.normalize.enabled) {
-      const t1 = norm.enter(text);
-      const out1 = normalizeText(text, cfg.normalize);
-      norm.leave(t1, out1 === "" ? null : out1, doc.id, text, out1 === text ? null : out1 === "" ? "empty" : "changed", out1 === text ? "" : diffNote(text, out1));
-      if (out1 === "") {
-        t = performance.now();
-        if (n >= limit) break;
-        continue;
-      }
-      text = out1;
-    }
-    let language = "und";
-    if (langId !== null) {
-      const t2 = lang.enter(text);
-      language = langId.detect(text);
-      const keep = keepLanguage(language, cfg.langid);
-      lang.leave(t2, keep ? text : null, doc.id, text, keep ? null : `lang=${language}`);
-      const l = (st.languages[src.name] ??= {});
-      const cur = (l[language] ??= [0, 0]);
-      cur[0]++;
-      cur[1] += text.length;
-      if (!keep) {
-        t = performance.now();
-        if (n >= limit) break;
-        continue;
-      }
-    }
-    let keep = true;
-    if (cfg.quality.enabled) {
-      const t3 = qual.enter(text);
-      const v = judgeQuality(text, cfg.quality);
-      qual.leave(t3, v.keep ? text : null, doc.id, text, v.keep ? null : v.rule, v.keep ? "" : `value ${+v.value.toFixed(3)}`);
-      keep = v.keep;
-    }
-    if (keep && toxicity !== null) {
-      const t4 = tox.enter(text);
-      const v = toxicity.judge(text);
-      tox.leave(t4, v.keep ? text : null, doc.id, text, v.keep ? null : "word-list", v.keep ? "" : `${v.hits} hits (${toxicity.matches(text, 3).join(", ")}), ratio ${v.ratio.toFixed(3)}`);
-      keep = v.keep;
-    }
-    if (keep && cfg.pii.enabled) {
-      const t5 = pii.enter(text);
-      const r = scrubPii(text, cfg.pii);
-      const kinds = Object.entries(r.counts).filter(([, c]) => c > 0);
-      pii.leave(t5, r.text, doc.id, text, kinds.length > 0 ? kinds.map(([k]) => k).join("+") : null);
-      for (const [k, c] of kinds) stage(st, "pii").reasons[`masked:${k}`] = (stage(st, "pii").reasons[`masked:${k}`] ?? 0) + c;
-      text = r.text;
-    }
-    if (keep) w.write(JSON.stringify({ id: doc.id, source: src.name, lang: language, text } satisfies CleanDoc));
-    t = performance.now();
-    if (n >= limit) break;
-  }
-  w.close();
-  onBytes(bytes);
-  return st;
 }
 
 /** Step 2: exact + near dedup, eval-set decontamination and the split, over all clean files in order. */
