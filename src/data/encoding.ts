@@ -67,7 +67,7 @@ function japaneseShare(s: string): number {
   return good + other === 0 ? NaN : good / (good + other);
 }
 
-function decodes(b: Uint8Array, enc: TextEncodingName): string | null {
+function decodes(b: Uint8Array, enc: "shift_jis" | "euc-jp"): string | null {
   try {
     return new TextDecoder(enc, { fatal: true }).decode(b);
   } catch {
@@ -76,22 +76,39 @@ function decodes(b: Uint8Array, enc: TextEncodingName): string | null {
 }
 
 /** Guesses the encoding of a sample of a file's first bytes. `complete` false means the sample may end inside a
- *  character: it is cut at its last newline first. null: no confident guess (not UTF-8, and neither Shift_JIS
- *  nor EUC-JP decodes it into mostly Japanese). */
+ *  character: it is cut at its last newline first. "utf-8" also when the sample is mostly valid UTF-8 with a few
+ *  bad bytes (damage, not another encoding). null: no confident guess (not UTF-8, and neither Shift_JIS nor
+ *  EUC-JP decodes it into mostly Japanese). */
 export function guessEncoding(sample: Uint8Array, complete = true): GuessedEncoding | null {
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return "utf-8";
   if (sample[0] === 0xff && sample[1] === 0xfe) return "utf-16le";
   if (sample[0] === 0xfe && sample[1] === 0xff) return "utf-16be";
   let b = sample;
+  // Bytes cut from the end to find a character boundary (a multi-byte character may straddle the sample's end).
+  let slack = 0;
   if (!complete) {
     const nl = b.lastIndexOf(10);
-    b = nl > 0 ? b.subarray(0, nl + 1) : b.subarray(0, Math.max(0, b.length - 3));
+    if (nl > 0) b = b.subarray(0, nl + 1);
+    else slack = 3;
   }
-  if (isUtf8(b)) return "utf-8";
+  const cut = (k: number): Uint8Array => b.subarray(0, Math.max(0, b.length - k));
+  for (let k = 0; k <= slack; k++) if (isUtf8(cut(k))) return "utf-8";
+  // Mostly valid UTF-8 with a few bad bytes is damaged UTF-8, not a legacy encoding: Shift_JIS or EUC-JP read as
+  // UTF-8 gives almost no valid multi-byte character (their trail bytes rarely follow a UTF-8 lead byte's rules).
+  const asUtf8 = new TextDecoder("utf-8").decode(b);
+  let valid = 0;
+  let bad = 0;
+  for (let i = 0; i < asUtf8.length; i++) {
+    const c = asUtf8.charCodeAt(i);
+    if (c === 0xfffd) bad++;
+    else if (c >= 0x80) valid++;
+  }
+  if (valid > bad) return "utf-8";
   let best: TextEncodingName | null = null;
   let bestShare = 0.5; // at least half of the non-ASCII characters must look Japanese
   for (const enc of ["shift_jis", "euc-jp"] as const) {
-    const s = decodes(b, enc);
+    let s: string | null = null;
+    for (let k = 0; k <= Math.min(slack, 1) && s === null; k++) s = decodes(cut(k), enc);
     if (s === null) continue;
     const share = japaneseShare(s);
     if (share > bestShare) [best, bestShare] = [enc, share];
