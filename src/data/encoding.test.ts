@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { isUtf8 } from "node:buffer";
 import { firstInvalidUtf8, guessEncoding, lineAt, replaceLoneSurrogates } from "./encoding.js";
 import { Rng } from "../util/rng.js";
-import { legacy, NEKO } from "../../tests/fixtures/japanese-encodings.js";
+import { legacy, NEKO } from "./encoding.fixture.js";
 
 test("the hand-built Shift_JIS and EUC-JP bytes decode back through ICU's decoders (the fixture is right)", () => {
   assert.equal(new TextDecoder("shift_jis", { fatal: true }).decode(legacy(NEKO, "shift_jis")), NEKO);

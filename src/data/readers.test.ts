@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { legacy, NEKO } from "../../tests/fixtures/japanese-encodings.js";
+import { legacy, NEKO } from "./encoding.fixture.js";
 import { readFile, resolveFiles, SOURCE_DEFAULTS, type Doc, type ReadIssue, type SourceConfig } from "./readers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kd-readers-"));

@@ -8,7 +8,7 @@ import { buildEvalNgrams, loadUserEvalFile } from "./userevals.js";
 import { DECONTAMINATE_DEFAULTS } from "./decontaminate.js";
 import { parseConfig } from "./config.js";
 import { runPipeline } from "./pipeline.js";
-import { legacy } from "../../tests/fixtures/japanese-encodings.js";
+import { legacy } from "./encoding.fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kd-userevals-"));
 const put = (name: string, body: string | Buffer): string => {
