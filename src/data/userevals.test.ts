@@ -27,6 +27,7 @@ test("user evaluation files: JSONL (fields or every string), JSON, CSV, TSV, pla
   assert.deepEqual(loadUserEvalFile(jl, ["question", "choices"]).map((t) => t.text), [Q1, "Venus", "Mars", Q2]);
   assert.deepEqual(loadUserEvalFile(put("bench.json", JSON.stringify([{ q: { text: Q1 } }, { q: { text: Q2 } }])), ["q.text"]).map((t) => t.text), [Q1, Q2]);
   assert.deepEqual(loadUserEvalFile(put("bench.csv", `id,question\n1,"${Q1}"\n2,"${Q2}"\n`), ["question"]).map((t) => [t.text, t.line]), [[Q1, 2], [Q2, 3]]);
+  assert.deepEqual(loadUserEvalFile(put("bench2.csv", `prompt,id\n"${Q2}",7\n`), ["question", "prompt"]).map((t) => t.text), [Q2]);
   assert.deepEqual(loadUserEvalFile(put("bench.tsv", `question\tanswer\r\n${Q1}\tJupiter\n`), []).map((t) => t.text), [Q1, "Jupiter"]);
   assert.deepEqual(loadUserEvalFile(put("bench.txt.gz", gzipSync(`${Q1}\r\n\n${Q2}\n`)), []).map((t) => [t.text, t.line]), [[Q1, 1], [Q2, 3]]);
 });
@@ -34,7 +35,7 @@ test("user evaluation files: JSONL (fields or every string), JSON, CSV, TSV, pla
 test("a bad user evaluation file is an error naming the file and the line", () => {
   assert.throws(() => loadUserEvalFile(put("b1.jsonl", `{"question": "ok"}\n{"question": oops}\n`), ["question"], "b1.jsonl"), /^FormatError: b1\.jsonl: line 2: not JSON/);
   assert.throws(() => loadUserEvalFile(put("b2.jsonl", `{"question": "ok"}\n{"prompt": "no"}\n`), ["question"], "b2.jsonl"), /b2\.jsonl: line 2: no string field 'question' \(decontaminate\.fields/);
-  assert.throws(() => loadUserEvalFile(put("b3.csv", "id,prompt\n1,x\n"), ["question"], "b3.csv"), /b3\.csv: line 1: no column 'question' in the header \(id, prompt\)/);
+  assert.throws(() => loadUserEvalFile(put("b3.csv", "id,prompt\n1,x\n"), ["question", "text"], "b3.csv"), /b3\.csv: line 1: no column 'question' or 'text' in the header \(id, prompt\)/);
   assert.throws(() => loadUserEvalFile(put("b4.txt", legacy("吾輩は猫である。\n", "shift_jis")), [], "b4.txt"), /b4\.txt: line 1: not UTF-8 \(byte 0\); it looks like shift_jis/);
   assert.throws(() => loadUserEvalFile(join(dir, "missing.jsonl"), [], "missing.jsonl"), /missing\.jsonl: cannot read evaluation file/);
   assert.throws(() => loadUserEvalFile(put("b5.txt", "\n  \n"), [], "b5.txt"), /b5\.txt: evaluation file holds no text/);

@@ -105,9 +105,9 @@ export function loadUserEvalFile(path: string, fields: readonly string[], shown 
   } else if (name.endsWith(".csv") || name.endsWith(".tsv")) {
     const rows = name.endsWith(".csv") ? parseCsv(text) : text.split("\n").filter((l) => l.trim() !== "").map((l) => l.replace(/\r$/, "").split("\t"));
     const header = rows[0] ?? [];
-    const cols = fields.length === 0 ? header.map((_, i) => i) : fields.map((f) => header.indexOf(f));
-    const missing = fields.filter((_, i) => cols[i]! < 0);
-    if (missing.length > 0) throw new FormatError(shown, `line 1: no column ${missing.map((m) => `'${m}'`).join(", ")} in the header (${header.join(", ")}); decontaminate.fields / --decontaminate-field`);
+    // The fields present as columns (fields name the text of every file, so one file may lack some of them).
+    const cols = fields.length === 0 ? header.map((_, i) => i) : fields.map((f) => header.indexOf(f)).filter((i) => i >= 0);
+    if (cols.length === 0) throw new FormatError(shown, `line 1: no column ${fields.map((m) => `'${m}'`).join(" or ")} in the header (${header.join(", ")}); decontaminate.fields / --decontaminate-field`);
     rows.slice(1).forEach((r, i) => push(cols.map((c) => r[c] ?? ""), i + 2));
   } else {
     text.split("\n").forEach((l, i) => push([l.replace(/\r$/, "")], i + 1));
