@@ -100,6 +100,11 @@ test("a Shift_JIS or EUC-JP file read as UTF-8 is skipped with one issue naming 
   writeFileSync(eu, legacy(`{"text": "${NEKO.replace(/\n/g, "\\n")}"}\n`, "euc-jp"));
   const e = await read(eu, src({ format: "jsonl" }));
   assert.deepEqual([e.docs.length, e.issues[0]?.kind, /looks like EUC-JP: re-run with --encoding euc-jp/.test(e.issues[0]?.message ?? "")], [0, "wrong-encoding", true]);
+  const u16 = join(dir, "utf16.txt");
+  writeFileSync(u16, Buffer.from("\ufeffhello\n", "utf16le"));
+  const w = await read(u16, src({ encoding: "auto" }));
+  assert.deepEqual([w.docs.length, w.issues.map((i) => i.kind)], [0, ["wrong-encoding"]]);
+  assert.match(w.issues[0]!.message, /looks like UTF-16LE: convert it first, e\.g\. iconv -f UTF-16LE -t UTF-8; file skipped/);
 });
 
 test("encoding shift_jis / euc-jp / auto converts while reading (text, JSONL, JSON arrays, gzip)", async () => {

@@ -160,7 +160,7 @@ async function openText(file: string, rel: string, src: SourceConfig, opt: ReadO
   if (src.encoding === "auto" || src.encoding === "utf-8") {
     const guess = guessEncoding(head, first.done === true);
     if (src.encoding === "auto" && (guess === "shift_jis" || guess === "euc-jp")) encoding = guess;
-    else if (src.encoding === "utf-8" && guess !== null && guess !== "utf-8") {
+    else if (guess === "utf-16le" || guess === "utf-16be" || (src.encoding === "utf-8" && guess !== null && guess !== "utf-8")) {
       const at = firstInvalidUtf8(head);
       const where = at < 0 ? "" : ` at byte ${at} (line ${lineAt(head, at)})`;
       opt.onIssue({ kind: "wrong-encoding", file: rel, line: at < 0 ? 0 : lineAt(head, at), message: `not UTF-8${where}; it looks like ${guess === "shift_jis" ? "Shift_JIS" : guess === "euc-jp" ? "EUC-JP" : guess.toUpperCase()}: ${conversionHint(guess)}; file skipped` });
