@@ -17,6 +17,8 @@ export interface CleanDoc {
   readonly source: string;
   readonly lang: string;
   readonly text: string;
+  /** WARC/WET input: the record's WARC-Identified-Content-Language (Common Crawl's CLD2 guess, e.g. "jpn,eng"). */
+  readonly warcLang?: string;
 }
 
 const bytesOf = (s: string): number => Buffer.byteLength(s, "utf8");
@@ -109,7 +111,7 @@ export async function cleanFile(
       for (const [k, c] of kinds) stage(st, "pii").reasons[`masked:${k}`] = (stage(st, "pii").reasons[`masked:${k}`] ?? 0) + c;
       text = r.text;
     }
-    if (keep) w.write(JSON.stringify({ id: doc.id, source: src.name, lang: language, text } satisfies CleanDoc));
+    if (keep) w.write(JSON.stringify({ id: doc.id, source: src.name, lang: language, text, ...(doc.warcLang !== undefined ? { warcLang: doc.warcLang } : {}) } satisfies CleanDoc));
     t = performance.now();
     if (n >= limit) break;
   }

@@ -2,7 +2,8 @@
 // validates a JSON config against them (unknown keys and wrong types are errors naming the key).
 // Not here: running anything (pipeline.ts).
 import { check, fail, isPlain, mergeOverDefaults } from "./schema.js";
-import { SOURCE_DEFAULTS, type SourceConfig } from "./readers.js";
+import { SOURCE_DEFAULTS, SOURCE_FORMATS, type SourceConfig } from "./readers.js";
+import { ENCODING_SETTINGS } from "./encoding.js";
 import { NORMALIZE_DEFAULTS, type NormalizeConfig } from "./normalize.js";
 import { LANGID_DEFAULTS, type LangIdConfig } from "./langid.js";
 import { QUALITY_DEFAULTS, type QualityConfig } from "./quality.js";
@@ -80,7 +81,9 @@ export function parseConfig(json: unknown, file = "config"): PipelineConfig {
     names.add(s.name);
     if (!Array.isArray(s.paths) || s.paths.length === 0 || s.paths.some((x) => typeof x !== "string")) fail(file, `${p}.paths`, "must be a non-empty array of strings");
     const src = merge({ ...SOURCE_DEFAULTS, name: "", paths: [""] }, s, p, file) as SourceConfig;
-    check(["text", "jsonl", "json"].includes(src.format), file, `${p}.format`, `must be "text", "jsonl" or "json", got ${JSON.stringify(src.format)}`);
+    check(SOURCE_FORMATS.includes(src.format), file, `${p}.format`, `must be one of ${SOURCE_FORMATS.map((f) => `"${f}"`).join(", ")}, got ${JSON.stringify(src.format)}`);
+    check(ENCODING_SETTINGS.includes(src.encoding), file, `${p}.encoding`, `must be one of ${ENCODING_SETTINGS.map((f) => `"${f}"`).join(", ")}, got ${JSON.stringify(src.encoding)}`);
+    check(src.loneSurrogates === "replace" || src.loneSurrogates === "skip", file, `${p}.loneSurrogates`, `must be "replace" or "skip", got ${JSON.stringify(src.loneSurrogates)}`);
     check(src.separator === null || src.separator === "\n\n" || (src.separator !== "" && !src.separator.includes("\n")), file, `${p}.separator`, 'must be null, "\\n\\n" (a blank line) or a non-empty string without a newline');
     check(src.weight >= 0 && Number.isFinite(src.weight), file, `${p}.weight`, "must be a finite number >= 0");
     check(src.maxDocs === null || (Number.isInteger(src.maxDocs) && src.maxDocs >= 0), file, `${p}.maxDocs`, "must be null or an integer >= 0");
