@@ -14,3 +14,4 @@ export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions } fr
 export { generateBatch, type BatchSequence, type BatchResult, type GenerateBatchOptions } from "./generate-batch.js";
 export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";
+export * from "./constrain/index.js";
