@@ -120,9 +120,9 @@ export async function* generate(
   };
 }
 
-/** Runs generate to the end and returns its result (library convenience). */
-export async function generateText(model: InferModel, prompt: string | readonly number[], options: GenerateOptions | Readonly<Record<string, unknown>> = {}): Promise<GenerateResult & { tokens: GeneratedToken[] }> {
-  const it = generate(model, prompt, options);
+/** Runs generate to the end and returns its result (library convenience; `endIds` and `hooks` as for generate). */
+export async function generateText(model: InferModel, prompt: string | readonly number[], options: GenerateOptions | Readonly<Record<string, unknown>> = {}, endIds?: ReadonlySet<number>, hooks: GenerateHooks = {}): Promise<GenerateResult & { tokens: GeneratedToken[] }> {
+  const it = generate(model, prompt, options, endIds, hooks);
   const tokens: GeneratedToken[] = [];
   for (;;) {
     const r = await it.next();
