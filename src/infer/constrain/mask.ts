@@ -29,29 +29,31 @@ interface CachedMask {
  *  repetition rule and the closing quote together, so every token inside a string is context-independent. */
 const CUT_DEPTH = 3;
 
-/** One UTF-8 byte on a partial character: [cp, need] after it, or null when the byte cannot come here. */
-function utf8Step(cp: number, need: number, b: number): [number, number] | null {
+/** One UTF-8 byte on a partial character: (cp << 2 | need) after it, or −1 when the byte cannot come here (packed
+ *  in one integer: the trie walk calls this per node and must not allocate). */
+function utf8Step(cp: number, need: number, b: number): number {
   if (need === 0) {
-    if (b < 0x80) return [b, 0];
-    if (b >= 0xc2 && b <= 0xdf) return [b & 0x1f, 1];
-    if (b >= 0xe0 && b <= 0xef) return [b & 0x0f, 2];
-    if (b >= 0xf0 && b <= 0xf4) return [b & 0x07, 3];
-    return null;
+    if (b < 0x80) return b << 2;
+    if (b >= 0xc2 && b <= 0xdf) return ((b & 0x1f) << 2) | 1;
+    if (b >= 0xe0 && b <= 0xef) return ((b & 0x0f) << 2) | 2;
+    if (b >= 0xf0 && b <= 0xf4) return ((b & 0x07) << 2) | 3;
+    return -1;
   }
-  if ((b & 0xc0) !== 0x80) return null;
+  if ((b & 0xc0) !== 0x80) return -1;
   // The second byte of E0, ED, F0 and F4 sequences is narrower (no overlong forms, no surrogates, ≤ U+10FFFF).
-  if (need === 2 && cp < 0x10 && ((cp === 0 && b < 0xa0) || (cp === 0xd && b >= 0xa0))) return null;
-  if (need === 3 && ((cp === 0 && b < 0x90) || (cp === 4 && b >= 0x90))) return null;
-  return [(cp << 6) | (b & 0x3f), need - 1];
+  if (need === 2 && cp < 0x10 && ((cp === 0 && b < 0xa0) || (cp === 0xd && b >= 0xa0))) return -1;
+  if (need === 3 && ((cp === 0 && b < 0x90) || (cp === 4 && b >= 0x90))) return -1;
+  return (((cp << 6) | (b & 0x3f)) << 2) | (need - 1);
 }
 
-/** The code points a partial character (cp so far, `need` bytes to come) can still become: [lo, hi]. */
-function partialRange(cp: number, need: number): [number, number] {
+/** Whether some stack can take a code point that a partial character (cp so far, `need` bytes to come) can still
+ *  become. */
+function partialFits(rec: Recognizer, stacks: readonly Stack[], cp: number, need: number): boolean {
   let lo = cp << (6 * need);
   const hi = Math.min(0x10ffff, lo | ((1 << (6 * need)) - 1));
   if (cp === 0 && need === 2) lo = 0x800; // E0: three-byte characters start at U+0800
   if (cp === 0 && need === 3) lo = 0x10000; // F0: four-byte characters start at U+10000
-  return [lo, hi];
+  return rec.canTake(stacks, lo, hi);
 }
 
 /** The grammar and vocabulary side of constrained decoding, shared by every generation with this grammar: the
@@ -76,12 +78,9 @@ export class GrammarMasker {
   /** The state after one byte, or null when no stack can take it. */
   stepByte(s: WalkState, b: number): WalkState | null {
     const u = utf8Step(s.cp, s.need, b);
-    if (u === null) return null;
-    const [cp, need] = u;
-    if (need > 0) {
-      const [lo, hi] = partialRange(cp, need);
-      return this.recognizer.canTake(s.stacks, lo, hi) ? { stacks: s.stacks, cp, need } : null;
-    }
+    if (u < 0) return null;
+    const cp = u >> 2, need = u & 3;
+    if (need > 0) return partialFits(this.recognizer, s.stacks, cp, need) ? { stacks: s.stacks, cp, need } : null;
     const stacks = this.recognizer.advance(s.stacks, cp);
     return stacks.length === 0 ? null : { stacks, cp: 0, need: 0 };
   }
@@ -107,13 +106,11 @@ export class GrammarMasker {
       const below = ctx || (need === 0 && contextual !== null && stacks.some((s) => s.pos === BOUNDARY));
       for (let c = t.firstChild[n]!; c >= 0; c = t.nextSibling[c]!) {
         const u = utf8Step(cp, need, t.byte[c]!);
-        if (u === null) continue;
-        const [ncp, nneed] = u;
+        if (u < 0) continue;
+        const ncp = u >> 2, nneed = u & 3;
         let next: readonly Stack[] | null;
-        if (nneed > 0) {
-          const [lo, hi] = partialRange(ncp, nneed);
-          next = rec.canTake(stacks, lo, hi) ? stacks : null;
-        } else {
+        if (nneed > 0) next = partialFits(rec, stacks, ncp, nneed) ? stacks : null;
+        else {
           const a = rec.advance(stacks, ncp);
           next = a.length === 0 ? null : a;
         }

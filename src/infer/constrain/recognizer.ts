@@ -15,6 +15,8 @@ export interface Stack {
 }
 
 export const ACCEPT = -2, BOUNDARY = -1;
+const NONE: readonly Stack[] = [];
+const MEMO_MAX = 1 << 21;
 
 /** Whether code point `cp` is in the sorted inclusive ranges `r`. */
 export function inRanges(r: Int32Array, cp: number): boolean {
@@ -35,6 +37,10 @@ export function rangesMeet(r: Int32Array, lo: number, hi: number): boolean {
  *  the distinct stacks seen; a JSON document of depth d has O(d) of them per position). */
 export class Recognizer {
   private readonly table = new Map<string, Stack>();
+  /** advance() of one stack by one code point, memoized per stack id then code point. A trie walk meets the same
+   *  (stack, character) pairs over and over (every token inside a string); cleared past MEMO_MAX entries. */
+  private memo: (Map<number, readonly Stack[]> | undefined)[] = [];
+  private memoSize = 0;
   readonly accept: Stack;
   readonly boundary: Stack;
 
@@ -83,21 +89,48 @@ export class Recognizer {
   }
 
   /** The start state: the root rule expanded. */
-  start(): Stack[] {
+  start(): readonly Stack[] {
     const out = new Map<number, Stack>();
     for (const a of this.grammar.alts[this.grammar.root]!) this.expand(this.stack(a, null), out);
     return [...out.values()];
   }
 
-  /** The stacks after one character; [] when no stack takes it. BOUNDARY and ACCEPT stacks take nothing. */
-  advance(stacks: readonly Stack[], cp: number): Stack[] {
-    const g = this.grammar;
-    const out = new Map<number, Stack>();
+  /** The stacks after one character; [] when no stack takes it. BOUNDARY and ACCEPT stacks take nothing. The
+   *  result is shared (memoized): do not modify it. */
+  advance(stacks: readonly Stack[], cp: number): readonly Stack[] {
+    if (stacks.length === 1) return this.advanceOne(stacks[0]!, cp);
+    let only: readonly Stack[] = NONE;
+    let out: Stack[] | null = null;
     for (const s of stacks) {
-      if (s.pos < 0 || !inRanges(g.ranges[s.pos]!, cp)) continue;
-      this.expand(this.stack(s.pos + 1, s.next), out);
+      const r = this.advanceOne(s, cp);
+      if (r.length === 0) continue;
+      if (only.length === 0) only = r;
+      else {
+        out ??= [...only];
+        for (const t of r) if (!out.includes(t)) out.push(t);
+      }
     }
-    return [...out.values()];
+    return out ?? only;
+  }
+
+  private advanceOne(s: Stack, cp: number): readonly Stack[] {
+    if (s.pos < 0 || !inRanges(this.grammar.ranges[s.pos]!, cp)) return NONE;
+    let m = this.memo[s.id];
+    let r = m?.get(cp);
+    if (r === undefined) {
+      const out = new Map<number, Stack>();
+      this.expand(this.stack(s.pos + 1, s.next), out);
+      r = [...out.values()];
+      if (this.memoSize >= MEMO_MAX) {
+        this.memo = [];
+        this.memoSize = 0;
+        m = undefined;
+      }
+      if (m === undefined) this.memo[s.id] = m = new Map();
+      m.set(cp, r);
+      this.memoSize++;
+    }
+    return r;
   }
 
   /** Whether a code point in [lo, hi] can advance some stack (a partial UTF-8 character's possible values). */
