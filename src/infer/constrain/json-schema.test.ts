@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Ajv } from "ajv";
 import { loadBackend } from "../../engine/backend.js";
 import { loadModel } from "../../models/load.js";
-import type { Tokenizer } from "../../tokenizer/index.js";
+import { loadTokenizer, type Tokenizer } from "../../tokenizer/index.js";
 import { Rng } from "../../util/rng.js";
 import { sharedOrSkip } from "../../util/paths.js";
 import { generateText } from "../generate.js";
@@ -223,5 +223,38 @@ test("stories260K under a schema: generate() with the constraint hook gives vali
     const r = await generateText(model, "Once upon a time", { seed, temperature: 1, maxTokens: 120 }, undefined, { logits: c.hook });
     assert.ok(c.complete(r.ids) && r.finishReason === "eos", `${r.finishReason}: ${r.text}`);
     assert.ok(validate(JSON.parse(r.text)), r.text);
+  }
+});
+
+test("llama SPM 32k vocabulary (byte-fallback tokens, ▁ spaces): masks equal brute force along random generations", (t) => {
+  const file = sharedOrSkip(t, "reference", "tokenizers", "ggml-vocab-llama-spm.gguf");
+  if (file === null) return;
+  const tok = loadTokenizer(file);
+  const trie = buildTokenTrie(tok);
+  const schema = { type: "object", properties: { name: { type: "string", maxLength: 6 }, tags: { type: "array", items: { enum: ["名前", "x y"] }, maxItems: 2 }, n: { type: "number" } }, required: ["name", "tags", "n"] };
+  const validate = new Ajv().compile(schema);
+  const masker = new GrammarMasker(new Recognizer(parseGbnf(jsonSchemaToGbnf(schema))), trie);
+  const rng = new Rng(32);
+  const bits = new Uint32Array(masker.words);
+  for (let run = 0; run < 3; run++) {
+    let state = masker.start();
+    const ids: number[] = [];
+    for (let step = 0; step < 60; step++) {
+      masker.mask(state, bits);
+      const allowed: number[] = [];
+      for (let id = 0; id < tok.vocabSize; id++) {
+        const brute = masker.stepToken(state, id) !== null;
+        assert.equal(((bits[id >>> 5]! >>> (id & 31)) & 1) === 1, brute, `run ${run} step ${step} token ${id} ${JSON.stringify(tok.tokenText(id))}`);
+        if (brute) allowed.push(id);
+      }
+      if (masker.accepts(state) && (allowed.length === 0 || rng.next() < 0.5)) break;
+      const id = allowed[rng.int(allowed.length)]!;
+      ids.push(id);
+      state = masker.push(state, id);
+    }
+    if (masker.accepts(state)) {
+      const text = new TextDecoder().decode(Uint8Array.from(ids.flatMap((i) => [...tok.tokenBytes(i)])));
+      assert.ok(validate(JSON.parse(text)), text);
+    }
   }
 });

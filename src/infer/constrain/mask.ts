@@ -28,6 +28,9 @@ interface CachedMask {
 /** Stack positions kept when cutting a stack for the mask cache. 3 keeps a JSON string's character loop, its
  *  repetition rule and the closing quote together, so every token inside a string is context-independent. */
 const CUT_DEPTH = 3;
+/** Cut-stack masks kept per grammar at most (each is V bits plus its contextual list: 19 KB at V = 151k), so a
+ *  long-lived server's memory stays bounded; past it the cache starts over. */
+const MAX_CACHED = 4096;
 
 /** One UTF-8 byte on a partial character: (cp << 2 | need) after it, or −1 when the byte cannot come here (packed
  *  in one integer: the trie walk calls this per node and must not allocate). */
@@ -139,6 +142,7 @@ export class GrammarMasker {
     const contextual: number[] = [];
     this.walk({ stacks: [cut], cp: 0, need: 0 }, allowed, cut === s ? null : contextual);
     m = { allowed, contextual: Int32Array.from(contextual) };
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(cut.id, m);
     this.stats.computed++;
     return m;
