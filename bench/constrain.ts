@@ -129,7 +129,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     const timed = async (constrained: boolean): Promise<{ tokens: number; ms: number }> => {
       let tokens = 0, ms = 0;
       for (let r = 0; r < runs; r++) {
-        const hooks = constrained ? { logits: grammarConstraint(masker, new Set([eos])).hook } : {};
+        const hooks = constrained ? grammarConstraint(masker, new Set([eos])).hooks : {};
         const t0 = performance.now();
         const g = await generateText(model, "Once upon a time", { ...o, seed: r + 1, ...(constrained ? {} : { ignoreEos: true, maxTokens: o.maxTokens }) }, undefined, hooks);
         ms += performance.now() - t0;

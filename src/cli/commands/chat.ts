@@ -92,7 +92,7 @@ export const chat: Command = {
     }
     const masker = spec === null ? null : new ConstraintCache().masker(model.tokenizer, spec);
     const ends = endOfTurnIds(model.tokenizer);
-    const hooks: TurnHooks = () => (masker === null ? {} : { logits: grammarConstraint(masker, ends).hook });
+    const hooks: TurnHooks = () => (masker === null ? {} : grammarConstraint(masker, ends).hooks);
     const session = new ChatSession(model, {
       ...(typeof system === "string" ? { system } : {}), ...(typeof template === "string" ? { templateName: template } : {}),
     });

@@ -68,7 +68,7 @@ export const generateCommand: Command = {
     const model = openInferModel(modelPath, { backend, ...(typeof tokenizer === "string" ? { tokenizer } : {}) });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
     const constraint = typeof schemaFile === "string" ? constrain(model, "json-schema", schemaFile) : typeof grammarFile === "string" ? constrain(model, "gbnf", grammarFile) : null;
-    const hooks: GenerateHooks = constraint === null ? {} : { logits: constraint.hook };
+    const hooks: GenerateHooks = constraint === null ? {} : constraint.hooks;
     if (guardDir !== undefined) {
       const g = openGuard("generate", guardDir);
       const reply = await guarded(g, async (p) => {

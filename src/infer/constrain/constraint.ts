@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import type { LogitsHook } from "../generate.js";
+import type { AllowsHook, GenerateHooks, LogitsHook } from "../generate.js";
 import { parseGbnf } from "./gbnf.js";
 import { jsonObjectGbnf, jsonSchemaToGbnf } from "./json-schema.js";
 import { GrammarMasker, type WalkState } from "./mask.js";
@@ -84,6 +84,10 @@ export class ConstraintCache {
 
 export interface GrammarConstraint {
   readonly hook: LogitsHook;
+  /** One token checked against the grammar (generate's greedy fast path). */
+  readonly allows: AllowsHook;
+  /** Both, as generate takes them. */
+  readonly hooks: GenerateHooks;
   /** Whether `generated` (all ids generated, as the hook sees them) is a complete sentence of the grammar. */
   complete(generated: readonly number[]): boolean;
 }
@@ -113,8 +117,15 @@ export function grammarConstraint(masker: GrammarMasker, endIds: ReadonlySet<num
         : "grammar: no token of the vocabulary can continue the output here (the grammar needs characters the vocabulary cannot spell)");
     }
   };
+  const allows: AllowsHook = (id, generated) => {
+    sync(generated);
+    if (endIds.has(id)) return masker.accepts(state);
+    return masker.stepToken(state, id) !== null;
+  };
   return {
     hook,
+    allows,
+    hooks: { logits: hook, allows },
     complete: (generated) => {
       sync(generated);
       return masker.accepts(state);

@@ -258,3 +258,21 @@ test("llama SPM 32k vocabulary (byte-fallback tokens, ▁ spaces): masks equal b
     }
   }
 });
+
+test("greedy fast path (hooks.allows): the same ids as masking every step, with far fewer masks", async (t) => {
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const model = createInferModel(loadModel(`${dir}/stories260K.gguf`), loadBackend({ threads: 1 }));
+  const schema = { type: "object", properties: { who: { type: "string", maxLength: 20 }, n: { type: "integer" }, ok: { type: "boolean" } }, required: ["who", "n", "ok"] };
+  const eos = new Set([model.tokenizer.special.eos!]);
+  for (const prompt of ["Once upon a time", "Lily had a"]) {
+    const slow = new ConstraintCache().masker(model.tokenizer, { kind: "json-schema", schema, source: "s" });
+    const fast = new ConstraintCache().masker(model.tokenizer, { kind: "json-schema", schema, source: "s" });
+    const a = await generateText(model, prompt, { temperature: 0, maxTokens: 100 }, undefined, { logits: grammarConstraint(slow, eos).hook });
+    const b = await generateText(model, prompt, { temperature: 0, maxTokens: 100 }, undefined, grammarConstraint(fast, eos).hooks);
+    assert.deepEqual(b.ids, a.ids);
+    assert.equal(a.finishReason, "eos");
+    assert.ok(fast.stats.computed + fast.stats.hits < slow.stats.computed + slow.stats.hits, `${JSON.stringify(fast.stats)} vs ${JSON.stringify(slow.stats)}`);
+    JSON.parse(b.text);
+  }
+});

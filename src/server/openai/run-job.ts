@@ -34,7 +34,7 @@ function constraintHooks(model: InferModel, spec: ConstraintSpec | null, endIds:
   const eos = model.tokenizer.special.eos;
   const ends = endIds ?? new Set(eos === undefined ? [] : [eos]);
   if (ends.size === 0) throw new ApiError(400, "this model has no end-of-sequence token, so a constrained output could not end", "response_format");
-  return { logits: grammarConstraint(masker, ends).hook };
+  return grammarConstraint(masker, ends).hooks;
 }
 
 /** OpenAI's default max_tokens for /v1/completions (chat's default is "as many as fit", within the cap). */
