@@ -22,7 +22,9 @@ export const help = [
   "                  ../shared/reference/tokenizers and qwen2 151k from llama.cpp's test vocabularies)",
   "  --tokens N      tokens per generation at most (default 200)",
   "  --runs N        generations per vocabulary, cold then warm (default 4)",
-  "  --model M       also time a real model's decode with and without the constraint",
+  "  --model M       also time a real model's decode with and without the constraint, sampled (temperature 0.8)",
+  "                  and greedy (where the constraint checks the argmax first and masks only when it is refused)",
+  "  --model-only    skip the vocabulary rows",
   "  --json          one JSON object per line",
 ].join("\n");
 
@@ -92,10 +94,10 @@ function steps(tok: Tokenizer, masker: GrammarMasker | null, runs: number, maxTo
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags("bench constrain", argv, { vocab: { type: "string", multiple: true }, tokens: { type: "string" }, runs: { type: "string" }, model: { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags("bench constrain", argv, { vocab: { type: "string", multiple: true }, tokens: { type: "string" }, runs: { type: "string" }, model: { type: "string" }, "model-only": { type: "boolean" }, json: { type: "boolean" } }, false);
   const maxTokens = intFlag("bench constrain", "tokens", values.tokens, 200, 1, 100000);
   const runs = intFlag("bench constrain", "runs", values.runs, 4, 1, 1000);
-  const vocabs = Array.isArray(values.vocab) ? values.vocab.map(String) : await defaultVocabs();
+  const vocabs = values["model-only"] === true ? [] : Array.isArray(values.vocab) ? values.vocab.map(String) : await defaultVocabs();
   const spec: ConstraintSpec = { kind: "json-schema", schema: BENCH_SCHEMA, source: "BENCH_SCHEMA" };
   const print = (row: Record<string, unknown>, text: string): void => void process.stdout.write(values.json === true ? `${JSON.stringify(row)}\n` : `${text}\n`);
   for (const file of vocabs) {
@@ -125,23 +127,25 @@ export async function run(argv: readonly string[]): Promise<number> {
     const model = openInferModel(values.model, { backend: loadBackend({}) });
     const masker = new ConstraintCache().masker(model.tokenizer, spec);
     const eos = model.tokenizer.special.eos!;
-    const o = { seed: 1, maxTokens: Math.min(maxTokens, model.config.context - 8), temperature: 0.8 };
-    const timed = async (constrained: boolean): Promise<{ tokens: number; ms: number }> => {
-      let tokens = 0, ms = 0;
-      for (let r = 0; r < runs; r++) {
-        const hooks = constrained ? grammarConstraint(masker, new Set([eos])).hooks : {};
-        const t0 = performance.now();
-        const g = await generateText(model, "Once upon a time", { ...o, seed: r + 1, ...(constrained ? {} : { ignoreEos: true, maxTokens: o.maxTokens }) }, undefined, hooks);
-        ms += performance.now() - t0;
-        tokens += g.ids.length;
+    for (const temperature of [0.8, 0]) {
+      const o = { seed: 1, maxTokens: Math.min(maxTokens, model.config.context - 8), temperature };
+      const timed = async (constrained: boolean): Promise<{ tokens: number; ms: number }> => {
+        let tokens = 0, ms = 0;
+        for (let r = 0; r < runs; r++) {
+          const hooks = constrained ? grammarConstraint(masker, new Set([eos])).hooks : {};
+          const t0 = performance.now();
+          const g = await generateText(model, "Once upon a time", { ...o, seed: r + 1, ...(constrained ? {} : { ignoreEos: true, maxTokens: o.maxTokens }) }, undefined, hooks);
+          ms += performance.now() - t0;
+          tokens += g.ids.length;
+        }
+        return { tokens, ms };
+      };
+      await timed(true); // warm the mask cache and the kernels
+      for (const c of [false, true]) {
+        const t = await timed(c);
+        const row = { bench: "constrain", model: values.model, V: model.config.vocabSize, temperature, mode: c ? "model-constrained-warm" : "model-unconstrained", tokens: t.tokens, ms_per_token: r3(t.ms / t.tokens), tokens_per_s: Math.round(t.tokens / (t.ms / 1000)) };
+        print(row, `  T=${temperature} ${row.mode.padEnd(24)} ${t.tokens} tokens  ${row.ms_per_token} ms/token  ${row.tokens_per_s} tokens/s (prefill included)`);
       }
-      return { tokens, ms };
-    };
-    await timed(true); // warm the mask cache and the kernels
-    for (const c of [false, true]) {
-      const t = await timed(c);
-      const row = { bench: "constrain", model: values.model, V: model.config.vocabSize, mode: c ? "model-constrained-warm" : "model-unconstrained", tokens: t.tokens, ms_per_token: r3(t.ms / t.tokens), tokens_per_s: Math.round(t.tokens / (t.ms / 1000)) };
-      print(row, `  ${row.mode.padEnd(24)} ${t.tokens} tokens  ${row.ms_per_token} ms/token  ${row.tokens_per_s} tokens/s (prefill included)`);
     }
   }
   return 0;
