@@ -23,6 +23,8 @@ export interface SpacedRules {
   readonly topNgram: readonly (readonly [number, number])[];
   /** Duplicate n-gram char fraction limits: [n, max], e.g. [5, 0.15]. */
   readonly dupNgram: readonly (readonly [number, number])[];
+  /** The top n-gram rules fire only when that n-gram occurs at least this many times (Gopher: 2). */
+  readonly topNgramMinCount: number;
 }
 
 export interface JapaneseRules {
@@ -35,6 +37,10 @@ export interface JapaneseRules {
   /** As for spaced text, with single characters as the "words". */
   readonly topNgram: readonly (readonly [number, number])[];
   readonly dupNgram: readonly (readonly [number, number])[];
+  readonly topNgramMinCount: number;
+  /** Top n-grams without a content character (kanji, katakana, Latin letter, digit) are not counted: endings
+   *  made of hiragana and punctuation (「った。」「ました」) repeat in every sentence of real prose. */
+  readonly topNgramContentOnly: boolean;
 }
 
 export interface QualityConfig {
@@ -63,6 +69,7 @@ export const QUALITY_DEFAULTS: QualityConfig = {
     minStopWords: 1,
     topNgram: [[2, 0.2], [3, 0.18], [4, 0.16]],
     dupNgram: [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]],
+    topNgramMinCount: 2,
   },
   japanese: {
     minChars: 10,
@@ -71,6 +78,8 @@ export const QUALITY_DEFAULTS: QualityConfig = {
     maxSymbolRatio: 0.3,
     topNgram: [[3, 0.2], [5, 0.15]],
     dupNgram: [[10, 0.3], [20, 0.2]],
+    topNgramMinCount: 2,
+    topNgramContentOnly: false,
   },
 };
 
@@ -168,57 +177,74 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
   if (lines.length > 0 && bullets / lines.length > r.maxBulletLineRatio) return drop("bullet-line-ratio", bullets / lines.length);
   const ellipsis = lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length;
   if (lines.length > 0 && ellipsis / lines.length > r.maxEllipsisLineRatio) return drop("ellipsis-line-ratio", ellipsis / lines.length);
-  return repetition(hashes, lens, r.topNgram, r.dupNgram);
+  return repetition(hashes, lens, null, r);
 }
 
 function japaneseRules(text: string, r: JapaneseRules): QualityVerdict {
-  const hashes: number[] = [];
-  let nonSpace = 0;
+  // Units are the non-space characters (code units); content marks kanji, katakana, Latin letters and digits.
+  const units = new Uint32Array(text.length);
+  const content = new Uint8Array(text.length);
+  let n = 0;
   let hira = 0;
   let symbols = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 10 || c === 9 || c === 0x3000) continue;
-    nonSpace++;
     if (c >= 0x3041 && c <= 0x309f) hira++;
-    else if (!isCjk(c) && !isLetterOrDigit(c)) symbols++;
-    hashes.push(c);
+    else if (isCjk(c) || isLetterOrDigit(c)) content[n] = 1;
+    else symbols++;
+    units[n++] = c;
   }
-  if (nonSpace < r.minChars) return drop("ja-min-chars", nonSpace);
-  if (nonSpace > r.maxChars) return drop("ja-max-chars", nonSpace);
-  if (hira / nonSpace < r.minHiraganaRatio) return drop("ja-hiragana-ratio", hira / nonSpace);
-  if (symbols / nonSpace > r.maxSymbolRatio) return drop("ja-symbol-ratio", symbols / nonSpace);
-  const lens = new Int32Array(hashes.length).fill(1);
-  const v = repetition(Uint32Array.from(hashes), lens, r.topNgram, r.dupNgram);
+  if (n < r.minChars) return drop("ja-min-chars", n);
+  if (n > r.maxChars) return drop("ja-max-chars", n);
+  if (hira / n < r.minHiraganaRatio) return drop("ja-hiragana-ratio", hira / n);
+  if (symbols / n > r.maxSymbolRatio) return drop("ja-symbol-ratio", symbols / n);
+  const lens = new Int32Array(n).fill(1);
+  const v = repetition(units.subarray(0, n), lens, r.topNgramContentOnly ? content.subarray(0, n) : null, r);
   return v.keep ? v : drop(`ja-${v.rule}`, v.value);
 }
 
-/** Gopher's repetition rules over units (words, or characters for Japanese) with their char lengths:
- *  the most frequent n-gram's share of characters, and the share of characters inside n-grams that occur
- *  more than once. N-gram keys for every n are built in one pass (each extends the n-1 key by one unit), and
- *  counted in an open-addressing table (typed arrays) rather than a Map. */
-function repetition(units: Uint32Array, lens: Int32Array, top: SpacedRules["topNgram"], dup: SpacedRules["dupNgram"]): QualityVerdict {
-  let total = 0;
-  for (let i = 0; i < lens.length; i++) total += lens[i]!;
+interface RepetitionRules {
+  readonly topNgram: SpacedRules["topNgram"];
+  readonly dupNgram: SpacedRules["dupNgram"];
+  readonly topNgramMinCount: number;
+}
+
+/** Gopher's repetition rules over units (words, or characters for Japanese) with their char lengths: the most
+ *  frequent n-gram's share of characters (when it occurs at least topNgramMinCount times; with `content`, only
+ *  n-grams holding a unit marked 1 compete), and the share of characters inside n-grams that occur more than
+ *  once. N-gram keys are rolled forward (the (n+1)-gram key at i extends the n-gram key at i by one unit) and
+ *  counted in an open-addressing table (typed arrays) rather than a Map. The duplicate fraction can only shrink
+ *  as n grows (a character inside a repeated (n+1)-gram is inside a repeated n-gram), so the dup rules stop as
+ *  soon as no longer n can break its limit: most clean documents need only the first. */
+function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | null, r: RepetitionRules): QualityVerdict {
   const L = units.length;
-  if (total === 0) return KEEP;
-  let maxN = 0;
-  for (const [n] of top) maxN = Math.max(maxN, n);
-  for (const [n] of dup) maxN = Math.max(maxN, n);
-  maxN = Math.min(maxN, L);
-  if (maxN < 2) return KEEP;
-  // keys[(n-1) * L + i] = key of the n-gram starting at i (valid for i + n <= L).
-  const keys = new Float64Array(maxN * L);
-  for (let i = 0; i < L; i++) {
-    let a = 0x9e3779b9;
-    let b = 0x85ebca6b;
-    for (let n = 1; n <= maxN && i + n <= L; n++) {
-      const u = units[i + n - 1]!;
-      a = Math.imul(a ^ u, 0x01000193);
-      b = Math.imul(b + u, 0xc2b2ae35) ^ (b >>> 15);
-      keys[(n - 1) * L + i] = (a >>> 0) * 1048576 + ((b >>> 0) & 0xfffff);
+  let total = 0;
+  for (let i = 0; i < L; i++) total += lens[i]!;
+  if (total === 0 || L < 2) return KEEP;
+  // Rolling key state for the n-grams of length curN: two 32-bit hashes per start position.
+  const ha = new Int32Array(L);
+  const hb = new Int32Array(L);
+  const keys = new Float64Array(L);
+  let curN = 0;
+  const keysFor = (n: number): void => {
+    if (n < curN) curN = 0;
+    if (curN === 0) {
+      ha.fill(0x9e3779b9 | 0);
+      hb.fill(0x85ebca6b | 0);
     }
-  }
+    for (; curN < n; curN++) {
+      for (let i = 0; i + curN < L; i++) {
+        const u = units[i + curN]!;
+        const a = Math.imul(ha[i]! ^ u, 0x01000193);
+        const b0 = hb[i]!;
+        const b = Math.imul(b0 + u, 0xc2b2ae35) ^ (b0 >>> 15);
+        ha[i] = a;
+        hb[i] = b;
+      }
+    }
+    for (let i = 0; i + n <= L; i++) keys[i] = (ha[i]! >>> 0) * 1048576 + (hb[i]! & 0xfffff);
+  };
   // Counting by open addressing: slot[i] is the table slot of the n-gram at i, count[slot] its occurrences.
   let size = 16;
   while (size < 2 * L) size *= 2;
@@ -226,11 +252,12 @@ function repetition(units: Uint32Array, lens: Int32Array, top: SpacedRules["topN
   const count = new Int32Array(size);
   const slot = new Int32Array(L);
   const countGrams = (n: number): number => {
+    keysFor(n);
     table.fill(-1);
     count.fill(0);
     let best = 0;
     for (let i = 0; i + n <= L; i++) {
-      const k = keys[(n - 1) * L + i]!;
+      const k = keys[i]!;
       let h = (k % 4294967296) & (size - 1);
       while (table[h] !== -1 && table[h] !== k) h = (h + 1) & (size - 1);
       table[h] = k;
@@ -239,25 +266,43 @@ function repetition(units: Uint32Array, lens: Int32Array, top: SpacedRules["topN
     }
     return best;
   };
-  for (const [n, max] of top) {
+  // contentPrefix[i] = content units among units[0..i).
+  let contentPrefix: Int32Array | null = null;
+  if (content !== null) {
+    contentPrefix = new Int32Array(L + 1);
+    for (let i = 0; i < L; i++) contentPrefix[i + 1] = contentPrefix[i]! + content[i]!;
+  }
+  const minCount = Math.max(2, r.topNgramMinCount);
+  for (const [n, max] of r.topNgram) {
     if (L < n) continue;
-    const best = countGrams(n);
-    if (best < 2) continue;
-    let first = 0;
-    while (count[slot[first]!] !== best) first++;
+    if (countGrams(n) < minCount) continue;
+    // The most frequent eligible n-gram (first occurrence on ties, as Gopher's Counter.most_common).
+    let best = 0;
+    let first = -1;
+    for (let i = 0; i + n <= L; i++) {
+      const c = count[slot[i]!]!;
+      if (c > best && (contentPrefix === null || contentPrefix[i + n]! > contentPrefix[i]!)) [best, first] = [c, i];
+    }
+    if (best < minCount) continue;
     let len = 0;
     for (let j = 0; j < n; j++) len += lens[first + j]!;
     const frac = (best * len) / total;
     if (frac > max) return drop(`top-${n}gram-ratio`, frac);
   }
-  for (const [n, max] of dup) {
-    if (L < n) continue;
-    if (countGrams(n) < 2) continue;
-    const covered = new Uint8Array(L);
+  const dup = [...r.dupNgram].sort((x, y) => x[0] - y[0]);
+  const covered = new Uint8Array(L);
+  for (let d = 0; d < dup.length; d++) {
+    const [n, max] = dup[d]!;
+    if (L < n) break;
+    if (countGrams(n) < 2) break; // nothing repeats at n, nor at any longer n
+    covered.fill(0);
     for (let i = 0; i + n <= L; i++) if (count[slot[i]!]! > 1) covered.fill(1, i, i + n);
     let c = 0;
     for (let i = 0; i < L; i++) if (covered[i] === 1) c += lens[i]!;
     if (c / total > max) return drop(`dup-${n}gram-ratio`, c / total);
+    let laterMin = Infinity;
+    for (let e = d + 1; e < dup.length; e++) laterMin = Math.min(laterMin, dup[e]![1]);
+    if (c / total <= laterMin) break;
   }
   return KEEP;
 }
@@ -272,11 +317,14 @@ function isEdgePunct(c: number): boolean {
   return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126) || (c >= 0x2010 && c <= 0x201f) || c === 0x2026;
 }
 
-const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
-function isLetterOrDigit(c: number): boolean {
-  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  return LETTER_OR_DIGIT.test(String.fromCharCode(c));
-}
+/** Letter-or-digit flag per UTF-16 code unit, computed once (an immutable table; a regex per character cost a
+ *  measurable share of the Japanese rules' time, see docs/data.md). */
+const LETTER_OR_DIGIT: Uint8Array = new Uint8Array(65536);
+(() => {
+  const re = /[\p{L}\p{N}]/u;
+  for (let c = 0; c < 65536; c++) if (!(c >= 0xd800 && c <= 0xdfff) && re.test(String.fromCharCode(c))) LETTER_OR_DIGIT[c] = 1;
+})();
+const isLetterOrDigit = (c: number): boolean => LETTER_OR_DIGIT[c] === 1;
 
 function strHash(s: string): number {
   let h = 0x811c9dc5;
