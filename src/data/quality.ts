@@ -25,6 +25,12 @@ export interface SpacedRules {
   readonly dupNgram: readonly (readonly [number, number])[];
   /** The top n-gram rules fire only when that n-gram occurs at least this many times (Gopher: 2). */
   readonly topNgramMinCount: number;
+  /** Lowercased words that cannot make a top n-gram on their own: an n-gram of only these words ("of the",
+   *  "the") does not compete for the top n-gram rules ([]: every n-gram does, as in Gopher). */
+  readonly functionWords: readonly string[];
+  /** A top 1-gram rule (keyword stuffing: "casino bonus casino online casino …") fires only from this many
+   *  occurrences: a sentence naming "Penobscot Bay, Penobscot Lake & Penobscot River" is not spam. */
+  readonly topWordMinCount: number;
 }
 
 export interface JapaneseRules {
@@ -52,6 +58,14 @@ export interface QualityConfig {
   readonly japanese: JapaneseRules;
 }
 
+/** English function words (articles, pronouns, auxiliaries, prepositions, conjunctions) for the top n-gram rules. */
+const FUNCTION_WORDS: readonly string[] = [
+  "a", "an", "the", "and", "or", "but", "if", "so", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as",
+  "is", "was", "are", "were", "be", "been", "am", "do", "did", "does", "have", "has", "had", "will", "would", "can",
+  "could", "not", "no", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your",
+  "his", "its", "our", "their", "this", "that", "these", "those", "there", "then", "than", "too", "very", "up", "out",
+];
+
 export const QUALITY_DEFAULTS: QualityConfig = {
   cjkRatio: 0.3,
   maxDupLineRatio: 0.3,
@@ -67,19 +81,25 @@ export const QUALITY_DEFAULTS: QualityConfig = {
     minAlphaWordRatio: 0.8,
     stopWords: ["the", "be", "to", "of", "and", "that", "have", "with"],
     minStopWords: 1,
-    topNgram: [[2, 0.2], [3, 0.18], [4, 0.16]],
-    dupNgram: [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]],
-    topNgramMinCount: 2,
+    // Recalibrated on TinyStories (docs/data.md "Repetition rules"): Gopher's [[2, 0.2], [3, 0.18], [4, 0.16]]
+    // and dup [[5, 0.15] … [10, 0.1]] drop 3 % of clean children's stories, which repeat names and refrains.
+    topNgram: [[1, 0.2], [2, 0.2], [3, 0.2], [4, 0.2]],
+    dupNgram: [[5, 0.4], [6, 0.37], [7, 0.34], [8, 0.31], [9, 0.28], [10, 0.25]],
+    topNgramMinCount: 3,
+    functionWords: FUNCTION_WORDS,
+    topWordMinCount: 6,
   },
   japanese: {
     minChars: 10,
     maxChars: 1_000_000,
     minHiraganaRatio: 0.1,
     maxSymbolRatio: 0.3,
-    topNgram: [[3, 0.2], [5, 0.15]],
-    dupNgram: [[10, 0.3], [20, 0.2]],
-    topNgramMinCount: 2,
-    topNgramContentOnly: false,
+    // Recalibrated on Aozora paragraphs (docs/data.md "Repetition rules"); before: top [[3, 0.2], [5, 0.15]],
+    // dup [[10, 0.3], [20, 0.2]], every n-gram counted from 2 occurrences.
+    topNgram: [[2, 0.3], [3, 0.22], [5, 0.2]],
+    dupNgram: [[10, 0.5], [20, 0.4]],
+    topNgramMinCount: 3,
+    topNgramContentOnly: true,
   },
 };
 
@@ -142,6 +162,8 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
   let alpha = 0;
   let symbols = 0;
   const stop = new Set(r.stopWords);
+  const fn = new Set(r.functionWords);
+  const content = fn.size > 0 ? new Uint8Array(n) : null;
   let stopHits = 0;
   const hashes = new Uint32Array(n);
   const lens = new Int32Array(n);
@@ -165,6 +187,7 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
     const bare = (lo === 0 && hi === w.length ? w : w.slice(lo, hi)).toLowerCase();
     if (stop.has(bare)) stopHits++;
     hashes[i] = strHash(bare);
+    if (content !== null && !fn.has(bare)) content[i] = 1;
   }
   const mean = chars / n;
   if (mean < r.minMeanWordLength) return drop("min-mean-word-length", mean);
@@ -177,7 +200,7 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
   if (lines.length > 0 && bullets / lines.length > r.maxBulletLineRatio) return drop("bullet-line-ratio", bullets / lines.length);
   const ellipsis = lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length;
   if (lines.length > 0 && ellipsis / lines.length > r.maxEllipsisLineRatio) return drop("ellipsis-line-ratio", ellipsis / lines.length);
-  return repetition(hashes, lens, null, r);
+  return repetition(hashes, lens, content, r);
 }
 
 function japaneseRules(text: string, r: JapaneseRules): QualityVerdict {
@@ -208,6 +231,7 @@ interface RepetitionRules {
   readonly topNgram: SpacedRules["topNgram"];
   readonly dupNgram: SpacedRules["dupNgram"];
   readonly topNgramMinCount: number;
+  readonly topWordMinCount?: number;
 }
 
 /** Gopher's repetition rules over units (words, or characters for Japanese) with their char lengths: the most
@@ -272,9 +296,9 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
     contentPrefix = new Int32Array(L + 1);
     for (let i = 0; i < L; i++) contentPrefix[i + 1] = contentPrefix[i]! + content[i]!;
   }
-  const minCount = Math.max(2, r.topNgramMinCount);
   for (const [n, max] of r.topNgram) {
     if (L < n) continue;
+    const minCount = Math.max(2, r.topNgramMinCount, n === 1 ? (r.topWordMinCount ?? 0) : 0);
     if (countGrams(n) < minCount) continue;
     // The most frequent eligible n-gram (first occurrence on ties, as Gopher's Counter.most_common).
     let best = 0;
