@@ -1,18 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { judgeQuality, cjkShare, QUALITY_DEFAULTS, type QualityConfig } from "./quality.js";
+import { judgeQuality, cjkShare, QUALITY_DEFAULTS, QUALITY_GOPHER, type QualityConfig } from "./quality.js";
 import { aozoraParagraphs, readLabelledTexts, tinyStories } from "./labelled.js";
 import { normalizeText } from "./normalize.js";
 import { packageRoot, sharedOrSkip } from "../util/paths.js";
 import { Rng } from "../util/rng.js";
 
-/** Gopher's repetition rules as they stood before the recalibration (every n-gram counts from 2 occurrences). */
-const GOPHER: QualityConfig = {
-  ...QUALITY_DEFAULTS,
-  spaced: { ...QUALITY_DEFAULTS.spaced, topNgram: [[2, 0.2], [3, 0.18], [4, 0.16]], dupNgram: [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]], topNgramMinCount: 2, functionWords: [] },
-  japanese: { ...QUALITY_DEFAULTS.japanese, topNgram: [[3, 0.2], [5, 0.15]], dupNgram: [[10, 0.3], [20, 0.2]], topNgramMinCount: 2, topNgramContentOnly: false },
-};
+const GOPHER = QUALITY_GOPHER;
 const spam = (name: string): string[] => readLabelledTexts(join(packageRoot(), "tests", "fixtures", "data", name), "kind").map((r) => normalizeText(r.text));
 const keptShare = (texts: readonly string[], cfg: QualityConfig): number => texts.filter((t) => judgeQuality(t, cfg).keep).length / texts.length;
 

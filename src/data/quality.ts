@@ -103,6 +103,22 @@ export const QUALITY_DEFAULTS: QualityConfig = {
   },
 };
 
+/** The repetition rules as Gopher defines them (and as this project used them before the recalibration): every
+ *  n-gram competes for the top n-gram rules from 2 occurrences. For comparison (bench data-filters) or for users
+ *  who want Gopher's behaviour. */
+export const QUALITY_GOPHER: QualityConfig = {
+  ...QUALITY_DEFAULTS,
+  spaced: {
+    ...QUALITY_DEFAULTS.spaced,
+    topNgram: [[2, 0.2], [3, 0.18], [4, 0.16]],
+    dupNgram: [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]],
+    topNgramMinCount: 2,
+    functionWords: [],
+    topWordMinCount: 2,
+  },
+  japanese: { ...QUALITY_DEFAULTS.japanese, topNgram: [[3, 0.2], [5, 0.15]], dupNgram: [[10, 0.3], [20, 0.2]], topNgramMinCount: 2, topNgramContentOnly: false },
+};
+
 /** Why a document was dropped: the rule's name and the value that broke it. */
 export interface QualityVerdict {
   readonly keep: boolean;
@@ -154,41 +170,65 @@ function lineRules(text: string, cfg: QualityConfig): QualityVerdict {
 }
 
 function spacedRules(text: string, r: SpacedRules): QualityVerdict {
-  const words = text.split(/\s+/).filter((w) => w !== "");
-  const n = words.length;
-  if (n < r.minWords) return drop("min-words", n);
-  if (n > r.maxWords) return drop("max-words", n);
+  // Words are the runs of non-space characters (as text.split(/\s+/)), scanned in place: per word its length,
+  // whether it has a letter, its symbols, and the hash of its lowercased form without edge punctuation
+  // (built from the characters, with no string made for ASCII words). Stop and function words are looked up by
+  // that 32-bit hash (a collision with one of ~70 words is a ~1e-8 event per word).
+  const T = text.length;
+  const cap = (T >>> 1) + 1;
+  const hashes = new Uint32Array(cap);
+  const lens = new Int32Array(cap);
+  const content = r.functionWords.length > 0 ? new Uint8Array(cap) : null;
+  const stop = hashSet(r.stopWords);
+  const fn = hashSet(r.functionWords);
+  let n = 0;
   let chars = 0;
   let alpha = 0;
   let symbols = 0;
-  const stop = new Set(r.stopWords);
-  const fn = new Set(r.functionWords);
-  const content = fn.size > 0 ? new Uint8Array(n) : null;
   let stopHits = 0;
-  const hashes = new Uint32Array(n);
-  const lens = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const w = words[i]!;
-    chars += w.length;
-    lens[i] = w.length;
-    // One pass over the word: letters?, symbols, and the lowercased word without edge punctuation.
+  let i = 0;
+  while (i < T) {
+    while (i < T && isSpace(text.charCodeAt(i))) i++;
+    if (i >= T) break;
+    const start = i;
     let hasLetter = false;
-    let lo = 0;
-    let hi = w.length;
-    for (let k = 0; k < w.length; k++) {
-      const c = w.charCodeAt(k);
+    let dots = 0;
+    let ellipsis = false;
+    let ascii = true;
+    while (i < T) {
+      const c = text.charCodeAt(i);
+      if (isSpace(c)) break;
       if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && isLetterish(c))) hasLetter = true;
       if (c === 35 || c === 0x2026) symbols++;
+      dots = c === 46 ? dots + 1 : 0;
+      if (dots === 3) ellipsis = true;
+      if (c >= 128) ascii = false;
+      i++;
     }
-    if (w.includes("...")) symbols++;
-    while (lo < hi && isEdgePunct(w.charCodeAt(lo))) lo++;
-    while (hi > lo && isEdgePunct(w.charCodeAt(hi - 1))) hi--;
+    if (ellipsis) symbols++;
+    let lo = start;
+    let hi = i;
+    while (lo < hi && isEdgePunct(text.charCodeAt(lo))) lo++;
+    while (hi > lo && isEdgePunct(text.charCodeAt(hi - 1))) hi--;
+    let h = 0x811c9dc5;
+    if (ascii) {
+      for (let k = lo; k < hi; k++) {
+        const c = text.charCodeAt(k);
+        h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
+      }
+      h >>>= 0;
+    } else h = strHash(text.slice(lo, hi).toLowerCase());
+    const len = i - start;
+    chars += len;
+    lens[n] = len;
+    hashes[n] = h;
     if (hasLetter) alpha++;
-    const bare = (lo === 0 && hi === w.length ? w : w.slice(lo, hi)).toLowerCase();
-    if (stop.has(bare)) stopHits++;
-    hashes[i] = strHash(bare);
-    if (content !== null && !fn.has(bare)) content[i] = 1;
+    if (stop.has(h)) stopHits++;
+    if (content !== null && !fn.has(h)) content[n] = 1;
+    n++;
   }
+  if (n < r.minWords) return drop("min-words", n);
+  if (n > r.maxWords) return drop("max-words", n);
   const mean = chars / n;
   if (mean < r.minMeanWordLength) return drop("min-mean-word-length", mean);
   if (mean > r.maxMeanWordLength) return drop("max-mean-word-length", mean);
@@ -200,7 +240,7 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
   if (lines.length > 0 && bullets / lines.length > r.maxBulletLineRatio) return drop("bullet-line-ratio", bullets / lines.length);
   const ellipsis = lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length;
   if (lines.length > 0 && ellipsis / lines.length > r.maxEllipsisLineRatio) return drop("ellipsis-line-ratio", ellipsis / lines.length);
-  return repetition(hashes, lens, content, r);
+  return repetition(hashes.subarray(0, n), lens.subarray(0, n), content === null ? null : content.subarray(0, n), r);
 }
 
 function japaneseRules(text: string, r: JapaneseRules): QualityVerdict {
@@ -237,8 +277,8 @@ interface RepetitionRules {
 /** Gopher's repetition rules over units (words, or characters for Japanese) with their char lengths: the most
  *  frequent n-gram's share of characters (when it occurs at least topNgramMinCount times; with `content`, only
  *  n-grams holding a unit marked 1 compete), and the share of characters inside n-grams that occur more than
- *  once. N-gram keys are rolled forward (the (n+1)-gram key at i extends the n-gram key at i by one unit) and
- *  counted in an open-addressing table (typed arrays) rather than a Map. The duplicate fraction can only shrink
+ *  once. N-gram keys (64-bit) are rolled forward (the (n+1)-gram key at i extends the n-gram key at i by one
+ *  unit) and counted in an open-addressing table (typed arrays) rather than a Map. The duplicate fraction can only shrink
  *  as n grows (a character inside a repeated (n+1)-gram is inside a repeated n-gram), so the dup rules stop as
  *  soon as no longer n can break its limit: most clean documents need only the first. */
 function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | null, r: RepetitionRules): QualityVerdict {
@@ -246,10 +286,9 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
   let total = 0;
   for (let i = 0; i < L; i++) total += lens[i]!;
   if (total === 0 || L < 2) return KEEP;
-  // Rolling key state for the n-grams of length curN: two 32-bit hashes per start position.
+  // Rolling key state for the n-grams of length curN: two 32-bit hashes per start position (a 64-bit key).
   const ha = new Int32Array(L);
   const hb = new Int32Array(L);
-  const keys = new Float64Array(L);
   let curN = 0;
   const keysFor = (n: number): void => {
     if (n < curN) curN = 0;
@@ -260,19 +299,18 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
     for (; curN < n; curN++) {
       for (let i = 0; i + curN < L; i++) {
         const u = units[i + curN]!;
-        const a = Math.imul(ha[i]! ^ u, 0x01000193);
         const b0 = hb[i]!;
-        const b = Math.imul(b0 + u, 0xc2b2ae35) ^ (b0 >>> 15);
-        ha[i] = a;
-        hb[i] = b;
+        ha[i] = Math.imul(ha[i]! ^ u, 0x01000193);
+        hb[i] = Math.imul(b0 + u, 0xc2b2ae35) ^ (b0 >>> 15);
       }
     }
-    for (let i = 0; i + n <= L; i++) keys[i] = (ha[i]! >>> 0) * 1048576 + (hb[i]! & 0xfffff);
   };
-  // Counting by open addressing: slot[i] is the table slot of the n-gram at i, count[slot] its occurrences.
+  // Counting by open addressing: table[slot] is the first start position of the n-gram in that slot (-1: empty),
+  // slot[i] the slot of the n-gram at i, count[slot] its occurrences. Keys are compared through ha/hb.
   let size = 16;
   while (size < 2 * L) size *= 2;
-  const table = new Float64Array(size);
+  const mask = size - 1;
+  const table = new Int32Array(size);
   const count = new Int32Array(size);
   const slot = new Int32Array(L);
   const countGrams = (n: number): number => {
@@ -281,12 +319,21 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
     count.fill(0);
     let best = 0;
     for (let i = 0; i + n <= L; i++) {
-      const k = keys[i]!;
-      let h = (k % 4294967296) & (size - 1);
-      while (table[h] !== -1 && table[h] !== k) h = (h + 1) & (size - 1);
-      table[h] = k;
+      const a = ha[i]!;
+      const b = hb[i]!;
+      let h = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+      for (;;) {
+        const j = table[h]!;
+        if (j === -1) {
+          table[h] = i;
+          break;
+        }
+        if (ha[j] === a && hb[j] === b) break;
+        h = (h + 1) & mask;
+      }
       slot[i] = h;
-      if (++count[h]! > best) best = count[h]!;
+      const c = ++count[h]!;
+      if (c > best) best = c;
     }
     return best;
   };
@@ -349,6 +396,16 @@ const LETTER_OR_DIGIT: Uint8Array = new Uint8Array(65536);
   for (let c = 0; c < 65536; c++) if (!(c >= 0xd800 && c <= 0xdfff) && re.test(String.fromCharCode(c))) LETTER_OR_DIGIT[c] = 1;
 })();
 const isLetterOrDigit = (c: number): boolean => LETTER_OR_DIGIT[c] === 1;
+
+/** What /\s/ matches (ECMAScript WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Hashes (strHash) of lowercased words. */
+const hashSet = (words: readonly string[]): ReadonlySet<number> => new Set(words.map((w) => strHash(w.toLowerCase())));
 
 function strHash(s: string): number {
   let h = 0x811c9dc5;
