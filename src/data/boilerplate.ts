@@ -53,17 +53,20 @@ export interface BoilerplateResult {
   readonly removed: readonly { readonly line: string; readonly rule: BoilerplateRule }[];
 }
 
-// Menus: three or more short items separated by |, ·, •, /, », >, ›, ｜, ＞ or " - " (not U+3000: Japanese verse
-// spaces its phrases with it).
-const MENU_SEP = /\s*(?:\||·|•|»|›|>|＞|｜|\/|\s-\s)\s*/;
+// Menus: three or more short items, each with a letter, separated by |, ·, •, », >, ›, ｜, ＞, " / " or " - "
+// (not a bare "/": dates and "and/or"; not U+3000: Japanese verse spaces its phrases with it).
+const MENU_SEP = /\s*(?:\||·|•|»|›|>|＞|｜)\s*|\s\/\s|\s-\s/;
 const MENU_ITEM_MAX = 25;
 
 // Cookie banners: a cookie word next to what banners say (C4 dropped "cookie policy", "use cookies" lines).
 const COOKIE = /\bcookies?\b|クッキー|cookie/i;
 const COOKIE_CONTEXT = /\b(accept|consent|policy|settings|preferences|browsing|website|site|we use|uses|use of|experience|agree|allow|reject|decline|manage)\b|同意|使用|利用|設定|ポリシー|サイト|受け入れ|許可|拒否/i;
 
-// Legal furniture.
-const LEGAL = /all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|\bterms (?:of (?:use|service)|and conditions)\b|\bprivacy (?:policy|notice|statement)\b|\bdisclaimer\b|\blegal notice\b|\bimprint\b|\bdo not sell my (?:personal )?info|利用規約|プライバシーポリシー|個人情報(?:の取り?扱い|保護方針)|免責事項|無断(?:転載|複製|転用)|著作権(?:は|表示|について)|特定商取引法|サイトポリシー|運営会社/i;
+// Legal furniture: phrases that are furniture wherever they sit in a line, and words that are furniture only as a
+// short line of their own ("Privacy Policy", "Imprint"; not "she left an imprint on my mind").
+const LEGAL = /all rights reserved|copyright\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|\bdo not sell my (?:personal )?info|利用規約|プライバシーポリシー|個人情報(?:の取り?扱い|保護方針)|免責事項|無断(?:転載|複製|転用)|著作権(?:は|表示|について)|特定商取引法|サイトポリシー|運営会社/i;
+const LEGAL_SHORT = /\bterms (?:of (?:use|service)|and conditions)\b|\bprivacy (?:policy|notice|statement)\b|\bcookie policy\b|\bdisclaimer\b|\blegal notice\b|\bimprint\b|\baccessibility\b/i;
+const LEGAL_SHORT_WORDS = 5;
 
 // Calls to action and page furniture (the whole line is little more than the phrase).
 const CTA_EN = [
@@ -112,13 +115,14 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
 
   /** A call to action: the line, reduced to letters and digits, is a known phrase, or starts or ends with one and
    *  has at most 3 other words (or 6 other characters in Japanese): "Share on Facebook", "Read more »",
-   *  「続きを読む」, "Posted by admin". */
+   *  「続きを読む」, "Posted by admin". A question is not one unless it is a whole known phrase. */
   const isCta = (line: string): boolean => {
     if (line.length > 2 * longestCta + 80) return false; // cheap bound before building the bare form
     const b = bare(line);
     if (b === "") return false;
     if (ctaSet.has(b)) return true;
     if (b.length > longestCta + 40) return false;
+    if (/[?？]\s*$/.test(line)) return false; // a question ("What about us?") is not a button
     const ja = isJapanese(b);
     for (const p of cta) {
       if (b.length > p.length + (ja ? 12 : 40)) continue;
@@ -136,17 +140,18 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
   };
 
   const isMenu = (line: string): boolean => {
+    if (line.startsWith("|") && line.endsWith("|")) return false; // a Markdown table row
     const items = line.split(MENU_SEP).map((s) => s.trim()).filter((s) => s !== "");
     if (items.length < 3) return false;
-    // Items are short, and none is a sentence (ends with terminal punctuation).
-    return items.every((s) => s.length <= MENU_ITEM_MAX && !/[.!?。！？]$/.test(s));
+    // Items are short names: each has a letter and none is a sentence (ends with terminal punctuation).
+    return items.every((s) => s.length <= MENU_ITEM_MAX && /\p{L}/u.test(s) && !/[.!?。！？]$/.test(s));
   };
 
   const phraseRule = (line: string): BoilerplateRule | null => {
     if (line.length > cfg.maxPhraseLineChars) return null;
     if (on.has("cookie") && COOKIE.test(line) && COOKIE_CONTEXT.test(line)) return "cookie";
     if (on.has("javascript") && JAVASCRIPT.test(line) && JS_CONTEXT.test(line)) return "javascript";
-    if (on.has("legal") && LEGAL.test(line)) return "legal";
+    if (on.has("legal") && (LEGAL.test(line) || (LEGAL_SHORT.test(line) && wordCount(line) <= LEGAL_SHORT_WORDS))) return "legal";
     if (on.has("nav-menu") && isMenu(line)) return "nav-menu";
     if (on.has("call-to-action") && isCta(line)) return "call-to-action";
     return null;

@@ -63,9 +63,13 @@ export function scoreBoilerplate(filter: BoilerplateFilter, pages: readonly Labe
     for (const l of p.lines) {
       const rm = removed.has(l.text);
       if (l.remove && rm) tp++;
-      else if (l.remove) (fn++, errors.push(`kept ${p.id}: ${l.text}`));
-      else if (rm) (fp++, errors.push(`removed ${p.id}: ${l.text}`));
-      else tn++;
+      else if (l.remove) {
+        fn++;
+        errors.push(`kept ${p.id}: ${l.text}`);
+      } else if (rm) {
+        fp++;
+        errors.push(`removed ${p.id}: ${l.text}`);
+      } else tn++;
     }
   }
   return { tp, fp, fn, tn, precision: tp + fp === 0 ? 1 : tp / (tp + fp), recall: tp + fn === 0 ? 1 : tp / (tp + fn), errors };
