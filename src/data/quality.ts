@@ -3,7 +3,9 @@
 // decision implicitly through the text) or any rewrite of the text; a rule only keeps or drops a document.
 //
 // Thresholds are Gopher's except where noted in docs/data.md: minWords is 5 (Gopher: 50) because the corpora
-// here hold one-sentence and short-story documents, and minStopWords is 1 (Gopher: 2) for the same reason.
+// here hold one-sentence and short-story documents, and minStopWords is 1 (Gopher: 2) for the same reason. The
+// repetition rules are recalibrated on clean Aozora / TinyStories and spam fixtures (docs/data.md, "Repetition
+// rules"); QUALITY_GOPHER keeps Gopher's.
 import { isCjk } from "./units.js";
 
 export interface SpacedRules {
