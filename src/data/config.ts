@@ -7,6 +7,7 @@ import { ENCODING_SETTINGS } from "./encoding.js";
 import { NORMALIZE_DEFAULTS, type NormalizeConfig } from "./normalize.js";
 import { LANGID_DEFAULTS, type LangIdConfig } from "./langid.js";
 import { QUALITY_DEFAULTS, type QualityConfig } from "./quality.js";
+import { BOILERPLATE_DEFAULTS, BOILERPLATE_RULES, type BoilerplateConfig } from "./boilerplate.js";
 import { TOXICITY_DEFAULTS, type ToxicityConfig } from "./toxicity.js";
 import { PII_DEFAULTS, type PiiConfig, type PiiKind } from "./pii.js";
 import { MINHASH_DEFAULTS } from "./minhash.js";
@@ -30,6 +31,7 @@ export interface PipelineConfig {
   readonly maxDocChars: number;
   readonly normalize: Stage<NormalizeConfig>;
   readonly langid: Stage<LangIdConfig>;
+  readonly boilerplate: Stage<BoilerplateConfig>;
   readonly quality: Stage<QualityConfig>;
   readonly toxicity: Stage<ToxicityConfig>;
   readonly pii: Stage<PiiConfig>;
@@ -46,6 +48,7 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
   maxDocChars: 1_000_000,
   normalize: { enabled: true, ...NORMALIZE_DEFAULTS },
   langid: { enabled: true, ...LANGID_DEFAULTS },
+  boilerplate: { enabled: true, ...BOILERPLATE_DEFAULTS },
   quality: { enabled: true, ...QUALITY_DEFAULTS },
   toxicity: { enabled: true, ...TOXICITY_DEFAULTS },
   pii: { enabled: true, ...PII_DEFAULTS },
@@ -97,6 +100,8 @@ export function parseConfig(json: unknown, file = "config"): PipelineConfig {
   check(cfg.split.valFraction >= 0 && cfg.split.valFraction < 1, file, "split.valFraction", "must be in [0, 1)");
   check(Number.isInteger(cfg.decontaminate.ngram) && cfg.decontaminate.ngram >= 1, file, "decontaminate.ngram", "must be an integer >= 1");
   check(cfg.decontaminate.evalSets.every((s) => EVAL_SETS.includes(s)), file, "decontaminate.evalSets", `entries must be among ${EVAL_SETS.join(", ")}`);
+  check(cfg.toxicity.mode === "drop" || cfg.toxicity.mode === "mask", file, "toxicity.mode", `must be "drop" or "mask", got ${JSON.stringify(cfg.toxicity.mode)}`);
+  check(cfg.boilerplate.rules.every((r) => BOILERPLATE_RULES.includes(r)), file, "boilerplate.rules", `entries must be among ${BOILERPLATE_RULES.join(", ")}`);
   const kinds: readonly PiiKind[] = PII_DEFAULTS.kinds;
   check(cfg.pii.kinds.every((k) => kinds.includes(k)), file, "pii.kinds", `entries must be among ${kinds.join(", ")}`);
   check(cfg.maxDocChars >= 1000, file, "maxDocChars", "must be at least 1000");

@@ -26,7 +26,7 @@ import { atomicWrite, fingerprint, LineWriter, readJsonl, sha256, stableJson } f
 import { addToHist, mergeRunStats, newRunStats, stage, StageMeter, type RunStats } from "./stats.js";
 
 /** Bump when a stage's behaviour changes, so old caches are not reused. */
-const PIPELINE_VERSION = "data-1";
+const PIPELINE_VERSION = "data-2";
 
 export interface TokenizerInput {
   readonly tokenizer: Tokenizer;
@@ -75,7 +75,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   const userEvals = resolveUserEvalFiles(cfg.decontaminate, opt.baseDir); // a bad evaluation file fails here, early
 
   // ---- Step 1: clean, per input file -------------------------------------------------------------------------
-  const stageCfg = stableJson({ v: PIPELINE_VERSION, maxDocChars: cfg.maxDocChars, normalize: cfg.normalize, langid: cfg.langid, quality: cfg.quality, toxicity: cfg.toxicity, pii: cfg.pii, ex: cfg.reportExamples });
+  const stageCfg = stableJson({ v: PIPELINE_VERSION, maxDocChars: cfg.maxDocChars, normalize: cfg.normalize, langid: cfg.langid, boilerplate: cfg.boilerplate, quality: cfg.quality, toxicity: cfg.toxicity, pii: cfg.pii, ex: cfg.reportExamples });
   const plan: { src: SourceConfig; files: string[] }[] = [];
   for (const src of cfg.sources) {
     const files = await resolveFiles(src.paths, opt.baseDir, (i) => addIssue(stats, i));

@@ -14,6 +14,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   engine: "../../../bench/engine.js",
   tokenizer: "../../../bench/tokenizer.js",
   data: "../../../bench/data.js",
+  "data-filters": "../../../bench/data-filters.js",
   train: "../../../bench/train.js",
   decode: "../../../bench/decode.js",
   quant: "../../../bench/quant.js",
