@@ -6,6 +6,7 @@ import { FormatError, KotodamaError } from "../util/errors.js";
 import { BYTE_TO_CHAR, byteLevelToBytes, concatBytes, utf8Decode, utf8Encode } from "./bytes.js";
 import { BpeMerger, PairTable } from "./merge.js";
 import { regexPreTokenizer, type PreTokenizer } from "./pretokenize.js";
+import { scanningPreTokenizer, type ScanningPreTokenizer } from "./pretokenize-scan.js";
 import { SpecialSplitter, type AddedMatch, type AddedToken } from "./special.js";
 import type { EncodeOptions, SpecialTokens, Tokenizer } from "./tokenizer.js";
 
@@ -33,6 +34,9 @@ export interface ByteLevelBpeSpec {
   readonly addedInModel?: boolean;
   /** Unicode normalization applied before pre-tokenizing (Qwen2: NFC). */
   readonly normalization?: "NFC" | null;
+  /** "regex" runs the pattern as a regex even where a hand-written scanner equals it (the reference path, for
+   *  tests and benchmarks); default "auto" uses the scanner. */
+  readonly preTokenizer?: "auto" | "regex";
   /** Encode-cache capacity in pre-tokens (cleared when full); 0 disables it. Default 65536. */
   readonly cacheSize?: number;
 }
@@ -50,6 +54,8 @@ export class ByteLevelBpe implements Tokenizer {
   private readonly byteIds = new Int32Array(256);
   private readonly merger: BpeMerger;
   private readonly pre: PreTokenizer;
+  /** The hand-written equivalent of the pattern, when there is one (pretokenize-scan.ts); else the regex runs. */
+  private readonly scan: ScanningPreTokenizer | null;
   private readonly splitter: SpecialSplitter;
   private readonly bytesOf: Uint8Array[];
   private readonly controls: Set<number>;
@@ -92,6 +98,7 @@ export class ByteLevelBpe implements Tokenizer {
     });
     this.merger = new BpeMerger(new PairTable(triples));
     this.pre = regexPreTokenizer(spec.pattern);
+    this.scan = spec.preTokenizer === "regex" ? null : scanningPreTokenizer(spec.pattern);
     this.splitter = new SpecialSplitter(spec.added, spec.addedMatch ?? "leftmost");
     this.controls = new Set(spec.added.filter((t) => t.special).map((t) => t.id));
     this.bytesOf = spec.vocab.map((t, id) => {
@@ -116,30 +123,43 @@ export class ByteLevelBpe implements Tokenizer {
   /** Encodes text with no special-token handling and no BOS, appending to out. */
   encodeOrdinary(text: string, out: number[] = []): number[] {
     const t = this.spec.normalization === "NFC" ? text.normalize("NFC") : text;
-    const cache = this.cacheSize > 0 ? this.cache : null;
-    for (const piece of this.pre.split(t)) {
-      const cacheable = cache !== null && piece.length <= CACHE_MAX_PIECE;
-      if (cacheable) {
-        const hit = cache.get(piece);
-        if (hit !== undefined) {
-          for (let i = 0; i < hit.length; i++) out.push(hit[i]!);
-          continue;
-        }
+    const scan = this.scan;
+    if (scan !== null) {
+      for (let i = 0; i < t.length; ) {
+        const j = scan.next(t, i);
+        this.encodeSpan(t, i, j, out);
+        i = j;
       }
-      let m = this.encodePiece(piece); // ids in this.sym[0..m)
-      const sym = this.sym;
-      if (this.dropsBytes) {
-        let k = 0;
-        for (let i = 0; i < m; i++) if (sym[i]! >= 0) sym[k++] = sym[i]!;
-        m = k;
-      }
-      for (let i = 0; i < m; i++) out.push(sym[i]!);
-      if (cacheable) {
-        if (cache.size >= this.cacheSize) cache.clear();
-        cache.set(piece, sym.slice(0, m));
-      }
+    } else {
+      for (const piece of this.pre.split(t)) this.encodeSpan(piece, 0, piece.length, out);
     }
     return out;
+  }
+
+  /** Encodes the pre-token text[s, e), through the cache, appending to out. */
+  private encodeSpan(text: string, s: number, e: number, out: number[]): void {
+    const cacheable = this.cacheSize > 0 && e - s <= CACHE_MAX_PIECE;
+    let key = "";
+    if (cacheable) {
+      key = text.slice(s, e);
+      const hit = this.cache.get(key);
+      if (hit !== undefined) {
+        for (let i = 0; i < hit.length; i++) out.push(hit[i]!);
+        return;
+      }
+    }
+    let m = this.encodePiece(text, s, e); // ids in this.sym[0..m)
+    const sym = this.sym;
+    if (this.dropsBytes) {
+      let k = 0;
+      for (let i = 0; i < m; i++) if (sym[i]! >= 0) sym[k++] = sym[i]!;
+      m = k;
+    }
+    for (let i = 0; i < m; i++) out.push(sym[i]!);
+    if (cacheable) {
+      if (this.cache.size >= this.cacheSize) this.cache.clear();
+      this.cache.set(key, sym.slice(0, m));
+    }
   }
 
   /** Drops cached pre-tokens (the cache is this tokenizer's only mutable state). */
@@ -147,10 +167,10 @@ export class ByteLevelBpe implements Tokenizer {
     this.cache.clear();
   }
 
-  /** Encodes one pre-token into this.sym; returns the number of ids. */
-  private encodePiece(piece: string): number {
+  /** Encodes the pre-token text[s, e) into this.sym; returns the number of ids. */
+  private encodePiece(piece: string, s: number, e: number): number {
     if (this.spec.ignoreMerges === true) {
-      const whole = this.ids.get(this.toByteLevel(piece));
+      const whole = this.ids.get(this.toByteLevel(piece.slice(s, e)));
       if (whole !== undefined) {
         this.sym[0] = whole;
         return 1;
@@ -158,12 +178,12 @@ export class ByteLevelBpe implements Tokenizer {
     }
     // UTF-8 bytes of the piece, written straight as byte-token ids (an inline encoder: shorter than a call
     // into TextEncoder for the few-character pieces BPE sees). Lone surrogates become U+FFFD, as TextEncoder.
-    const len = piece.length;
+    const len = e - s;
     if (this.sym.length < len * 3) this.sym = new Int32Array(len * 6);
     const sym = this.sym;
     const ids = this.byteIds;
     let n = 0;
-    for (let i = 0; i < len; i++) {
+    for (let i = s; i < e; i++) {
       let c = piece.charCodeAt(i);
       if (c < 0x80) {
         sym[n++] = ids[c]!;
@@ -175,7 +195,7 @@ export class ByteLevelBpe implements Tokenizer {
         continue;
       }
       if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < len ? piece.charCodeAt(i + 1) : 0;
+        const d = i + 1 < e ? piece.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
           c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
           i++;
