@@ -1,5 +1,5 @@
 // `kotodama bench tokenizer`: encode throughput with the GPT-2 vocabulary against the npm packages tiktoken
-// (WASM) and js-tiktoken on the same text (ids checked identical), BPE training time for an 8k vocabulary on
+// (WASM) and js-tiktoken on the same text (ids checked identical; cold, warm and uncached, defined at EncodeRow), BPE training time for an 8k vocabulary on
 // all of ../shared/data/tinystories + aozora/clean, and chars/token of the trained 8k tokenizer on held-out
 // English and Japanese vs GPT-2. Not here: library code (src/tokenizer).
 import { readFileSync, readdirSync } from "node:fs";
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseFlags } from "../src/cli/command.js";
 import { KotodamaError } from "../src/util/errors.js";
 import { sharedPath } from "../src/util/paths.js";
+import { nativeBpeMerge } from "../src/engine/index.js";
 import { ByteLevelBpe, loadTokenizer, trainBpeWithStats, type Tokenizer } from "../src/tokenizer/index.js";
 
 export const summary = "tokenizer: encode MB/s vs tiktoken, BPE training time, compression";
@@ -22,9 +23,16 @@ export const help = [
 interface EncodeRow {
   text: string;
   mb: number;
+  /** Cold: the encode cache emptied (clearCache) just before the timed pass, so every distinct pre-token of the
+   *  pass is merged once; the pass fills the cache as it goes, as a fresh tokenizer's first encode does. */
   ours: number;
+  /** Warm: the same pass again with the cache the previous pass left. */
   oursWarm: number;
+  /** No cache at all (cacheSize 0): every pre-token merged, repeats included. */
+  oursUncached: number;
   tiktoken: number | null;
+  ratioCold: number | null;
+  ratioWarm: number | null;
   jsTiktoken: number | null;
   identical: boolean;
 }
@@ -86,6 +94,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   // 1. Encode throughput, GPT-2 vocabulary.
   const ours = loadTokenizer(gpt2Path) as ByteLevelBpe;
+  const uncached = new ByteLevelBpe({ ...ours.spec, cacheSize: 0 });
   let tk: { encode(s: string, a: string[], d: string[]): Uint32Array; free(): void } | null = null;
   let jtk: { encode(s: string, a: string[], d: string[]): number[] } | null = null;
   try {
@@ -104,22 +113,27 @@ export async function run(argv: readonly string[]): Promise<number> {
     const encoders: Encoder[] = [
       { run: (s) => ours.encode(s), before: () => ours.clearCache() },
       { run: (s) => ours.encode(s) },
+      { run: (s) => uncached.encode(s) },
       ...(tk === null ? [] : [{ run: (s: string) => tk!.encode(s, [], []) }]),
       ...(jtk === null ? [] : [{ run: (s: string) => jtk!.encode(s, [], []), passes: slowJs }]),
     ];
     const res = throughputs(text, repeat, encoders);
     const cold = res[0]!;
     const warm = res[1]!;
-    const a = tk === null ? null : res[2]!;
-    const b = jtk === null ? null : res[tk === null ? 2 : 3]!;
+    const none = res[2]!;
+    const a = tk === null ? null : res[3]!;
+    const b = jtk === null ? null : res[tk === null ? 3 : 4]!;
     rows.push({
       text: name,
       mb: mbOf(text),
       ours: cold.mbs,
       oursWarm: warm.mbs,
+      oursUncached: none.mbs,
       tiktoken: a?.mbs ?? null,
+      ratioCold: a === null ? null : cold.mbs / a.mbs,
+      ratioWarm: a === null ? null : warm.mbs / a.mbs,
       jsTiktoken: b?.mbs ?? null,
-      identical: (a === null || sameIds(cold.ids, a.ids)) && (b === null || sameIds(cold.ids, b.ids)),
+      identical: sameIds(cold.ids, warm.ids) && sameIds(cold.ids, none.ids) && (a === null || sameIds(cold.ids, a.ids)) && (b === null || sameIds(cold.ids, b.ids)),
     });
   }
   tk?.free();
@@ -154,10 +168,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     return rows.every((r) => r.identical) ? 0 : 1;
   }
   const f = (x: number | null): string => (x === null ? "   n/a" : x.toFixed(2).padStart(6));
-  const out: string[] = ["Encode throughput, GPT-2 vocabulary (MB/s, best of " + repeat + "; kotodama cold = empty cache at the start of the pass)"];
-  out.push("text                                 MB   kotodama  (warm)  tiktoken  js-tiktoken  ratio vs tiktoken  ids identical");
+  const x = (v: number | null): string => (v === null ? "  n/a" : `${v.toFixed(2)}×`);
+  const out: string[] = [
+    `Encode throughput, GPT-2 vocabulary (MB/s, best of ${repeat}, encoders interleaved pass by pass; merge: ${nativeBpeMerge() === null ? "TypeScript" : "native addon"})`,
+    "  cold = encode cache emptied just before the timed pass (each distinct pre-token merged once in it); warm = the",
+    "  cache the previous pass left; uncached = no cache (every pre-token merged). Ratios: kotodama / tiktoken (WASM).",
+    "text                                 MB     cold    warm  uncached  tiktoken  js-tiktoken  ×tiktoken cold  warm   ids identical",
+  ];
   for (const r of rows) {
-    out.push(`${r.text.padEnd(34)} ${r.mb.toFixed(2).padStart(5)}    ${f(r.ours)}  ${f(r.oursWarm)}    ${f(r.tiktoken)}       ${f(r.jsTiktoken)}             ${r.tiktoken === null ? "n/a" : (r.ours / r.tiktoken).toFixed(2) + "×"}        ${r.identical}`);
+    out.push(`${r.text.padEnd(34)} ${r.mb.toFixed(2).padStart(5)}  ${f(r.ours)}  ${f(r.oursWarm)}    ${f(r.oursUncached)}    ${f(r.tiktoken)}       ${f(r.jsTiktoken)}          ${x(r.ratioCold)}  ${x(r.ratioWarm)}   ${r.identical}`);
   }
   if (full !== null) {
     out.push("", `BPE training, 8192 tokens on tinystories + aozora/clean (${allMb.toFixed(2)} MB, ${full.stats.uniquePieces} distinct pre-tokens): ` +
