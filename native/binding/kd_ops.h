@@ -20,5 +20,7 @@ KD_OP(setThreads); KD_OP(getThreads); KD_OP(isa); KD_OP(setIsa); KD_OP(quantVnni
 KD_OP(minhash);
 /* ops_quant.c */
 KD_OP(quantMatmul); KD_OP(quantMatmulT);
+/* ops_tokenizer.c */
+KD_OP(bpeMerge);
 
 #endif
