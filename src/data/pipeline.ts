@@ -14,7 +14,9 @@ import { defaultDataDir } from "../pull/locate.js";
 import type { PipelineConfig } from "./config.js";
 import { resolveFiles, type SourceConfig } from "./readers.js";
 import { addIssue, cleanFile, type CleanDoc } from "./clean.js";
-import { createLanguageIdentifier } from "./langid.js";
+import { createLanguageIdentifier, type LanguageIdentifier } from "./langid.js";
+import { planInputShards, type ByteRange } from "./input-shards.js";
+import { CleanPool } from "./clean-pool.js";
 import { Deduplicator } from "./dedup.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
@@ -71,7 +73,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   mkdirSync(join(cacheDir, "clean"), { recursive: true });
   const progress = opt.onProgress ?? ((): void => {});
   const stats = newRunStats();
-  const langId = cfg.langid.enabled ? await createLanguageIdentifier(cfg.langid) : null;
+  const langId = cfg.langid.enabled && cfg.workers === 1 ? await createLanguageIdentifier(cfg.langid) : null; // workers load their own
 
   // ---- Step 1: clean, per input file -------------------------------------------------------------------------
   const stageCfg = stableJson({ v: PIPELINE_VERSION, maxDocChars: cfg.maxDocChars, normalize: cfg.normalize, langid: cfg.langid, quality: cfg.quality, toxicity: cfg.toxicity, pii: cfg.pii, ex: cfg.reportExamples });
@@ -82,38 +84,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   }
   let totalBytes = 0;
   for (const p of plan) for (const f of p.files) totalBytes += safeSize(f);
-  const cleanFiles: { key: string; file: string; source: string }[] = [];
-  const docsRead: Record<string, number> = {};
-  let doneBytes = 0;
-  let reusedFiles = 0;
-  let totalFiles = 0;
-  for (const { src, files } of plan) {
-    let remaining = src.maxDocs ?? Infinity;
-    docsRead[src.name] = 0;
-    for (const file of files) {
-      totalFiles++;
-      if (remaining <= 0) break;
-      const { weight: _w, ...srcKey } = src;
-      const key = sha256(fingerprint(file), stableJson(srcKey), stageCfg, String(remaining)).slice(0, 24);
-      const out = join(cacheDir, "clean", `${key}.jsonl`);
-      const statsFile = join(cacheDir, "clean", `${key}.stats.json`);
-      let fileStats: RunStats & { docsRead: number };
-      if (!opt.force && existsSync(statsFile) && existsSync(out)) {
-        fileStats = JSON.parse(readFileSync(statsFile, "utf8")) as RunStats & { docsRead: number };
-        reusedFiles++;
-      } else {
-        fileStats = { ...(await cleanFile(file, src, remaining, out, cfg, opt.baseDir, langId, (b) => progress({ step: "clean", done: doneBytes + b, total: totalBytes, detail: src.name }))), docsRead: 0 };
-        fileStats.docsRead = fileStats.stages[0]?.docsIn ?? 0;
-        atomicWrite(statsFile, JSON.stringify(fileStats));
-      }
-      doneBytes += safeSize(file);
-      progress({ step: "clean", done: doneBytes, total: totalBytes, detail: src.name });
-      remaining -= fileStats.docsRead;
-      docsRead[src.name]! += fileStats.docsRead;
-      mergeRunStats(stats, fileStats, cfg.reportExamples);
-      cleanFiles.push({ key, file: out, source: src.name });
-    }
-  }
+  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
 
   // ---- Step 2: dedup, eval decontamination, split ------------------------------------------------------------
   const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
@@ -133,7 +104,9 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   // ---- Step 3: held-out decontamination, tokenize, shards ----------------------------------------------------
   const tok = opt.tokenizer;
   const weights = Object.fromEntries(cfg.sources.map((s) => [s.name, s.weight]));
-  const configHash = sha256(stableJson(cfg)).slice(0, 24);
+  // The worker count and the memory cap change how the work is done, never its result.
+  const { workers: _wk, memoryCap: _mc, ...hashed } = cfg;
+  const configHash = sha256(stableJson(hashed)).slice(0, 24);
   const key = sha256(dedupKey, stableJson({ h: cfg.decontaminate.heldOut, f: cfg.decontaminate.heldOutMinFraction, n: cfg.decontaminate.ngram, sh: cfg.shards.tokensPerShard, weights, seed: cfg.split.seed }), tok?.sha256 ?? "no-tokenizer").slice(0, 32);
   const manifestFile = join(outDir, "manifest.json");
   const shardStatsFile = join(outDir, "cache", `shards-${key}.stats.json`);
@@ -151,6 +124,107 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   }
   mergeRunStats(stats, JSON.parse(readFileSync(shardStatsFile, "utf8")) as RunStats, cfg.reportExamples);
   return { stats, manifest, reused: { cleanFiles: reusedFiles, totalFiles, dedup: dedupReused, shards: shardsReused }, seconds: (performance.now() - started) / 1000 };
+}
+
+interface CleanOutput {
+  readonly key: string;
+  readonly file: string;
+  readonly source: string;
+}
+
+/** Step 1: clean every input shard (cached per shard), on cfg.workers threads; results merged in input order,
+ *  then shard order, whatever order they finish in. A source with maxDocs runs its shards one after another
+ *  (each one's limit depends on the documents read before it). */
+async function cleanStep(
+  plan: readonly { src: SourceConfig; files: string[] }[],
+  cfg: PipelineConfig,
+  opt: PipelineOptions,
+  cacheDir: string,
+  stageCfg: string,
+  langId: LanguageIdentifier | null,
+  stats: RunStats,
+  onBytes: (done: number) => void,
+): Promise<{ cleanFiles: CleanOutput[]; docsRead: Record<string, number>; reusedFiles: number; totalFiles: number }> {
+  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }) : null;
+  const cleanFiles: CleanOutput[] = [];
+  const docsRead: Record<string, number> = {};
+  const results: Promise<RunStats & { docsRead: number }>[] = [];
+  const live = new Map<number, number>(); // task → bytes done so far
+  let finishedBytes = 0;
+  let reusedFiles = 0;
+  const report = (): void => onBytes(finishedBytes + [...live.values()].reduce((a, b) => a + b, 0));
+  // Without workers, shards are cleaned one at a time in the main thread.
+  let serial: Promise<unknown> = Promise.resolve();
+  const inThread = <T>(f: () => Promise<T>): Promise<T> => {
+    const p = serial.then(f);
+    serial = p.catch(() => undefined);
+    return p;
+  };
+  try {
+    for (const { src, files } of plan) {
+      docsRead[src.name] = 0;
+      const { weight: _w, ...srcKey } = src;
+      // Only a maxDocs source needs its shards in sequence; `prev` resolves to the documents it has left.
+      let prev: Promise<number> = Promise.resolve(src.maxDocs ?? Infinity);
+      for (const file of files) {
+        const ranges = planCached(file, src, cfg.inputShardBytes, cacheDir);
+        ranges.forEach((range, r) => {
+          const last = r === ranges.length - 1;
+          const taskSrc: SourceConfig = src.skipLast && !last ? { ...src, skipLast: false } : src;
+          const id = results.length;
+          const run = async (remaining: number): Promise<RunStats & { docsRead: number }> => {
+            if (remaining <= 0) return { ...newRunStats(), docsRead: 0 };
+            const key = sha256(fingerprint(file), stableJson(srcKey), stageCfg, String(remaining), `${range.start}-${range.end}`).slice(0, 24);
+            const out = join(cacheDir, "clean", `${key}.jsonl`);
+            const statsFile = join(cacheDir, "clean", `${key}.stats.json`);
+            cleanFiles[id] = { key, file: out, source: src.name };
+            if (!opt.force && existsSync(statsFile) && existsSync(out)) {
+              reusedFiles++;
+              finishedBytes += range.end - range.start;
+              report();
+              return JSON.parse(readFileSync(statsFile, "utf8")) as RunStats & { docsRead: number };
+            }
+            const onTaskBytes = (b: number): void => {
+              live.set(id, b);
+              report();
+            };
+            const st = pool !== null ? await pool.run({ file, src: taskSrc, limit: remaining, out, range }, onTaskBytes) : await inThread(() => cleanFile(file, taskSrc, remaining, out, cfg, opt.baseDir, langId, onTaskBytes, range));
+            const fileStats = { ...st, docsRead: st.stages[0]?.docsIn ?? 0 };
+            atomicWrite(statsFile, JSON.stringify(fileStats));
+            live.delete(id);
+            finishedBytes += range.end - range.start;
+            report();
+            return fileStats;
+          };
+          if (src.maxDocs !== null) {
+            const p = prev.then(run);
+            results.push(p);
+            const before = prev;
+            prev = Promise.all([before, p]).then(([rem, s]) => rem - s.docsRead);
+          } else results.push(run(Infinity));
+        });
+      }
+    }
+    const all = await Promise.all(results);
+    all.forEach((s, i) => {
+      const c = cleanFiles[i];
+      mergeRunStats(stats, s, cfg.reportExamples);
+      if (c === undefined) return; // a maxDocs source that had nothing left to read
+      docsRead[c.source]! += s.docsRead;
+    });
+  } finally {
+    await pool?.close();
+  }
+  return { cleanFiles: cleanFiles.filter((c): c is CleanOutput => c !== undefined), docsRead, reusedFiles, totalFiles: results.length };
+}
+
+/** planInputShards, cached in cacheDir by the file's fingerprint, its cut rule and the shard size. */
+function planCached(file: string, src: SourceConfig, shardBytes: number, cacheDir: string): ByteRange[] {
+  const f = join(cacheDir, `plan-${sha256(fingerprint(file), stableJson({ f: src.format, s: src.separator, b: shardBytes })).slice(0, 24)}.json`);
+  if (existsSync(f)) return JSON.parse(readFileSync(f, "utf8")) as ByteRange[];
+  const ranges = planInputShards(file, src, shardBytes);
+  atomicWrite(f, JSON.stringify(ranges));
+  return ranges;
 }
 
 function safeSize(f: string): number {

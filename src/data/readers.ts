@@ -69,6 +69,8 @@ export interface ReadOptions {
   /** Documents (and JSON elements, JSONL lines) longer than this are cut (text) or skipped (JSON). */
   readonly maxDocChars: number;
   readonly onIssue: (issue: ReadIssue) => void;
+  /** Read only bytes [start, end) with the line counter starting at `line` (an input shard, input-shards.ts). */
+  readonly range?: { readonly start: number; readonly end: number; readonly line: number };
 }
 
 /** Expands a source's paths into a sorted, de-duplicated list of absolute file paths. */
@@ -107,8 +109,9 @@ function walk(dir: string): string[] {
 }
 
 /** Byte chunks of a file, gunzipped when the name ends in .gz. Errors surface as a rejected iteration. */
-function chunks(file: string): AsyncIterable<Buffer> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+function chunks(file: string, range?: ReadOptions["range"]): AsyncIterable<Buffer> {
+  if (range !== undefined && range.end <= range.start) return (async function* () {})();
+  const raw = createReadStream(file, { highWaterMark: 1 << 20, ...(range === undefined ? {} : { start: range.start, end: range.end - 1 }) });
   return file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
 }
 
@@ -123,7 +126,7 @@ async function* lines(file: string, rel: string, opt: ReadOptions): AsyncGenerat
   const maxBytes = opt.maxDocChars * 4;
   let carry: Buffer | null = null;
   let skipping = false;
-  let no = 0;
+  let no = opt.range?.line ?? 0;
   const emit = (b: Buffer): Line | null => {
     no++;
     if (!isUtf8(b)) {
@@ -134,7 +137,7 @@ async function* lines(file: string, rel: string, opt: ReadOptions): AsyncGenerat
     if (s.endsWith("\r")) s = s.slice(0, -1);
     return { text: s, no };
   };
-  for await (const chunk of chunks(file)) {
+  for await (const chunk of chunks(file, opt.range)) {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);

@@ -1,0 +1,86 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "./config.js";
+import { runPipeline, type PipelineResult } from "./pipeline.js";
+import { Rng } from "../util/rng.js";
+
+/** Seeded prose: n documents of 40-90 words, each about 400 bytes. */
+export function prose(rng: Rng, n: number): string[] {
+  const vocab = "apple river mountain window garden yellow quickly slowly happy little teacher doctor market bridge winter summer morning evening forest ocean castle dragon letter pencil basket music dance paint cloud stone".split(" ");
+  const glue = ["the", "and", "of", "to", "with", "a", "in"];
+  return Array.from({ length: n }, () => `${Array.from({ length: 40 + rng.int(50) }, (_, k) => (k % 3 === 0 ? glue[rng.int(glue.length)]! : vocab[rng.int(vocab.length)]!)).join(" ")}.`);
+}
+
+/** Three files (text with an in-line separator, JSON Lines, blank-line text) with planted exact duplicates
+ *  (case/punctuation changes) and near duplicates (one word changed), within and across files. */
+export function plantedCorpus(dir: string, docsPerFile = 120): void {
+  const rng = new Rng(11);
+  const a = prose(rng, docsPerFile);
+  const b = prose(rng, docsPerFile);
+  const c = prose(rng, docsPerFile);
+  for (let i = 0; i < 12; i++) {
+    b[i * 7] = a[i * 9]!.toUpperCase(); // exact (units ignore case)
+    c[i * 5] = a[i * 3]!.replace(/ (\w+)\.$/, " zebra."); // near: last word changed
+    a[100 + i] = `${a[i * 4]!},`; // exact within the file
+  }
+  writeFileSync(join(dir, "a.txt"), a.join("\n<|endoftext|>\n"));
+  writeFileSync(join(dir, "b.jsonl"), b.map((t) => JSON.stringify({ text: t })).join("\n"));
+  writeFileSync(join(dir, "c.txt"), c.join("\n\n"));
+}
+
+export function plantedConfig(dir: string, extra: Record<string, unknown> = {}): ReturnType<typeof parseConfig> {
+  return parseConfig({
+    sources: [
+      { name: "a", paths: ["a.txt"], separator: "<|endoftext|>" },
+      { name: "b", paths: ["b.jsonl"], format: "jsonl" },
+      { name: "c", paths: ["c.txt"] },
+    ],
+    decontaminate: { enabled: false },
+    split: { valFraction: 0.1 },
+    inputShardBytes: 4096,
+    ...extra,
+  }, join(dir, "config.json"));
+}
+
+/** Every output file of a run except the cache and the timings, as text. */
+export function outputs(out: string, r: PipelineResult): Record<string, string> {
+  const files: Record<string, string> = { "manifest.json": readFileSync(join(out, "manifest.json"), "utf8") };
+  for (const f of readdirSync(out)) if (f.endsWith(".bin")) files[f] = readFileSync(join(out, f)).toString("base64");
+  for (const f of readdirSync(join(out, "text"))) files[`text/${f}`] = readFileSync(join(out, "text", f), "utf8");
+  files.stages = JSON.stringify(r.stats.stages.map(({ seconds: _s, ...rest }) => rest));
+  files.languages = JSON.stringify(r.stats.languages);
+  return files;
+}
+
+const TOK = {
+  tokenizer: {
+    kind: "bytes (test)",
+    vocabSize: 257,
+    special: { eos: 256 },
+    encode: (t: string): number[] => [...Buffer.from(t, "utf8")],
+    decode: (ids: readonly number[]): string => Buffer.from(ids.filter((i) => i < 256)).toString("utf8"),
+    tokenText: (id: number): string => String(id),
+    tokenBytes: (id: number): Uint8Array => Uint8Array.of(id & 255),
+  },
+  path: "bytes",
+  sha256: "0".repeat(64),
+};
+
+test("workers: 1 and 2 workers give byte-identical outputs (manifest, shards, text, report counts) on a multi-file corpus cut into input shards", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-par-"));
+  plantedCorpus(dir);
+  const r1 = await runPipeline(plantedConfig(dir, { workers: 1 }), { outDir: join(dir, "w1"), baseDir: dir, tokenizer: TOK });
+  const r2 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
+  assert.ok(r1.reused.totalFiles >= 12, `input shards: ${r1.reused.totalFiles}`);
+  const st = Object.fromEntries(r1.stats.stages.map((s) => [s.name, s]));
+  assert.equal(st.read!.docsIn, 360);
+  assert.equal(st["dedup-exact"]!.reasons.exact, 24);
+  assert.equal(st["dedup-near"]!.reasons.near, 12);
+  assert.deepEqual(outputs(join(dir, "w2"), r2), outputs(join(dir, "w1"), r1));
+  // A second run with 2 workers reuses every clean shard.
+  const r3 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
+  assert.equal(r3.reused.cleanFiles, r3.reused.totalFiles);
+});
