@@ -8,7 +8,7 @@ import { runPipeline, type PipelineResult } from "./pipeline.js";
 import { Rng } from "../util/rng.js";
 
 /** Seeded prose: n documents of 40-90 words, each about 400 bytes. */
-export function prose(rng: Rng, n: number): string[] {
+function prose(rng: Rng, n: number): string[] {
   const vocab = "apple river mountain window garden yellow quickly slowly happy little teacher doctor market bridge winter summer morning evening forest ocean castle dragon letter pencil basket music dance paint cloud stone".split(" ");
   const glue = ["the", "and", "of", "to", "with", "a", "in"];
   return Array.from({ length: n }, () => `${Array.from({ length: 40 + rng.int(50) }, (_, k) => (k % 3 === 0 ? glue[rng.int(glue.length)]! : vocab[rng.int(vocab.length)]!)).join(" ")}.`);
@@ -16,7 +16,7 @@ export function prose(rng: Rng, n: number): string[] {
 
 /** Three files (text with an in-line separator, JSON Lines, blank-line text) with planted exact duplicates
  *  (case/punctuation changes) and near duplicates (one word changed), within and across files. */
-export function plantedCorpus(dir: string, docsPerFile = 120): void {
+function plantedCorpus(dir: string, docsPerFile = 120): void {
   const rng = new Rng(11);
   const a = prose(rng, docsPerFile);
   const b = prose(rng, docsPerFile);
@@ -31,7 +31,7 @@ export function plantedCorpus(dir: string, docsPerFile = 120): void {
   writeFileSync(join(dir, "c.txt"), c.join("\n\n"));
 }
 
-export function plantedConfig(dir: string, extra: Record<string, unknown> = {}): ReturnType<typeof parseConfig> {
+function plantedConfig(dir: string, extra: Record<string, unknown> = {}): ReturnType<typeof parseConfig> {
   return parseConfig({
     sources: [
       { name: "a", paths: ["a.txt"], separator: "<|endoftext|>" },
@@ -46,7 +46,7 @@ export function plantedConfig(dir: string, extra: Record<string, unknown> = {}):
 }
 
 /** Every output file of a run except the cache and the timings, as text. */
-export function outputs(out: string, r: PipelineResult): Record<string, string> {
+function outputs(out: string, r: PipelineResult): Record<string, string> {
   const files: Record<string, string> = { "manifest.json": readFileSync(join(out, "manifest.json"), "utf8") };
   for (const f of readdirSync(out)) if (f.endsWith(".bin")) files[f] = readFileSync(join(out, f)).toString("base64");
   for (const f of readdirSync(join(out, "text"))) files[`text/${f}`] = readFileSync(join(out, "text", f), "utf8");
@@ -83,4 +83,15 @@ test("workers: 1 and 2 workers give byte-identical outputs (manifest, shards, te
   // A second run with 2 workers reuses every clean shard.
   const r3 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
   assert.equal(r3.reused.cleanFiles, r3.reused.totalFiles);
+});
+
+test("memory cap: the pipeline's outputs under a 64K cap equal the uncapped run's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-spill-pipe-"));
+  plantedCorpus(dir);
+  const r1 = await runPipeline(plantedConfig(dir), { outDir: join(dir, "mem"), baseDir: dir, tokenizer: null });
+  const r2 = await runPipeline(plantedConfig(dir, { memoryCap: "64K" }), { outDir: join(dir, "cap"), baseDir: dir, tokenizer: null });
+  const o1 = outputs(join(dir, "mem"), r1);
+  assert.match(o1.stages!, /"exact":24/);
+  assert.deepEqual(outputs(join(dir, "cap"), r2), o1);
+  assert.throws(() => parseConfig({ sources: [{ name: "a", paths: ["x"] }], memoryCap: "12Q" }, "c.json"), /c\.json: 'memoryCap': expects a size like 512M or 1G, got "12Q"/);
 });

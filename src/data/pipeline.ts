@@ -11,13 +11,14 @@ import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { defaultDataDir } from "../pull/locate.js";
-import type { PipelineConfig } from "./config.js";
+import { parseSize, type PipelineConfig } from "./config.js";
 import { resolveFiles, type SourceConfig } from "./readers.js";
 import { addIssue, cleanFile, type CleanDoc } from "./clean.js";
 import { createLanguageIdentifier, type LanguageIdentifier } from "./langid.js";
 import { planInputShards, type ByteRange } from "./input-shards.js";
 import { CleanPool } from "./clean-pool.js";
 import { Deduplicator } from "./dedup.js";
+import { SpillDeduplicator } from "./dedup-spill.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
 import { loadEvalSets } from "./evalsets.js";
@@ -256,30 +257,60 @@ async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, eval
       stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
     }
   }
+  const total = files.reduce((a, f) => a + safeSize(f), 0);
+  // Under a memory cap the dedup decisions are made on disk first (dedup-spill.ts), then read back in order.
+  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), parseSize(cfg.memoryCap, "memoryCap")) : null;
+  if (spill !== null) {
+    const t0 = performance.now();
+    let seen = 0;
+    for (const f of files) {
+      for await (const d of readJsonl<CleanDoc>(f)) {
+        seen += bytesOf(d.text) + 64;
+        spill.add(d.id, unitHashes(d.text));
+      }
+      onProgress(seen / 2, total);
+    }
+    spill.prepare();
+    stage(st, "dedup-near").seconds += (performance.now() - t0) / 1000;
+  }
   const train = new LineWriter(join(dir, "train.jsonl"));
   const val = new LineWriter(join(dir, "val.jsonl"));
-  const total = files.reduce((a, f) => a + safeSize(f), 0);
   let done = 0;
+  let docNo = 0;
   for (const f of files) {
     for await (const d of readJsonl<CleanDoc>(f)) {
       done += bytesOf(d.text) + 64;
-      const units = (() => {
-        const t0 = exactM.enter(d.text);
-        const u = unitHashes(d.text);
-        stage(st, "dedup-exact").seconds += (performance.now() - t0) / 1000;
-        return u;
-      })();
-      if (cfg.dedup.exact) {
-        const t0 = performance.now();
-        const keep = dd.checkExact(units);
-        exactM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "exact");
-        if (!keep) continue;
-      } else exactM.leave(performance.now(), d.text, d.id, d.text, null);
-      if (cfg.dedup.near) {
-        const t0 = nearM.enter(d.text);
-        const v = dd.checkNear(d.id, units);
-        nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
-        if (!v.keep) continue;
+      if (spill !== null) {
+        const v = spill.verdict(docNo++);
+        if (cfg.dedup.exact) {
+          const t0 = exactM.enter(d.text);
+          exactM.leave(t0, v.keep || v.kind !== "exact" ? d.text : null, d.id, d.text, v.keep || v.kind !== "exact" ? null : "exact");
+          if (!v.keep && v.kind === "exact") continue;
+        } else exactM.leave(exactM.enter(d.text), d.text, d.id, d.text, null);
+        if (cfg.dedup.near) {
+          const t0 = nearM.enter(d.text);
+          nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
+          if (!v.keep) continue;
+        }
+      } else {
+        const units = (() => {
+          const t0 = exactM.enter(d.text);
+          const u = unitHashes(d.text);
+          stage(st, "dedup-exact").seconds += (performance.now() - t0) / 1000;
+          return u;
+        })();
+        if (cfg.dedup.exact) {
+          const t0 = performance.now();
+          const keep = dd.checkExact(units);
+          exactM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "exact");
+          if (!keep) continue;
+        } else exactM.leave(performance.now(), d.text, d.id, d.text, null);
+        if (cfg.dedup.near) {
+          const t0 = nearM.enter(d.text);
+          const v = dd.checkNear(d.id, units);
+          nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
+          if (!v.keep) continue;
+        }
       }
       if (evalSet !== null) {
         const t0 = decM.enter(d.text);
@@ -298,6 +329,7 @@ async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, eval
   stage(st, "split").examples.length = 0;
   train.close();
   val.close();
+  spill?.close();
   return st;
 }
 
