@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { packageRoot } from "../util/paths.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "./config.js";
@@ -94,4 +96,25 @@ test("memory cap: the pipeline's outputs under a 64K cap equal the uncapped run'
   assert.match(o1.stages!, /"exact":24/);
   assert.deepEqual(outputs(join(dir, "cap"), r2), o1);
   assert.throws(() => parseConfig({ sources: [{ name: "a", paths: ["x"] }], memoryCap: "12Q" }, "c.json"), /c\.json: 'memoryCap': expects a size like 512M or 1G, got "12Q"/);
+});
+
+test("resume: a run killed (SIGKILL) after some clean shards finished resumes without redoing them and ends with the uninterrupted run's outputs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-resume-"));
+  plantedCorpus(dir, 500);
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ sources: plantedConfig(dir).sources, decontaminate: { enabled: false }, split: { valFraction: 0.1 }, inputShardBytes: 4096 }));
+  const out = join(dir, "killed");
+  const cleanDir = join(out, "cache", "clean");
+  const child = spawn(process.execPath, [join(packageRoot(), "bin", "kotodama"), "data", "prepare", "--config", join(dir, "config.json"), "--out", out, "--quiet", "--memory-cap", "1M"], { stdio: "ignore" });
+  const finished = (): string[] => (existsSync(cleanDir) ? readdirSync(cleanDir).filter((f) => f.endsWith(".stats.json")) : []);
+  while (finished().length < 3) await new Promise((r) => setTimeout(r, 20));
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  const before = new Map(finished().map((f) => [f, statSync(join(cleanDir, f)).mtimeMs]));
+  assert.ok(!existsSync(join(out, "manifest.json")), "killed before the end");
+  const resumed = await runPipeline(plantedConfig(dir, { memoryCap: "1M" }), { outDir: out, baseDir: dir, tokenizer: null });
+  assert.ok(resumed.reused.cleanFiles >= before.size && resumed.reused.cleanFiles < resumed.reused.totalFiles, `reused ${resumed.reused.cleanFiles} of ${resumed.reused.totalFiles}`);
+  for (const [f, t] of before) assert.equal(statSync(join(cleanDir, f)).mtimeMs, t, `${f} not recomputed`);
+  assert.deepEqual(readdirSync(cleanDir).filter((f) => f.endsWith(".tmp")), [], "no partial outputs left");
+  const whole = await runPipeline(plantedConfig(dir), { outDir: join(dir, "whole"), baseDir: dir, tokenizer: null });
+  assert.deepEqual(outputs(out, resumed), outputs(join(dir, "whole"), whole));
 });
