@@ -21,6 +21,8 @@ export interface CleanTask {
   readonly limit: number;
   readonly out: string;
   readonly range: ReadOptions["range"];
+  /** When set, also write the kept documents' dedup keys (dedup-spill.ts writeDocKeys) to this file. */
+  readonly keysOut: string | null;
 }
 
 export type FromWorker =

@@ -16,11 +16,13 @@
 // A partition larger than its budget is split again (16 ways, another hash) before it is loaded. What still
 // grows with the input: two bitsets (2 bits a document) and the files on disk. A (band, key) shared by k
 // documents yields k(k-1)/2 pairs; exact duplicates, removed first, are the usual cause of large k.
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { exactKey, Key52Set } from "./dedup.js";
 import type { DedupConfig } from "./dedup.js";
 import { MinHasher } from "./minhash.js";
+import { unitHashes } from "./units.js";
+import { readJsonl } from "./files.js";
 
 const FANOUT = 16;
 const REC = 12; // bytes per partition record: key (float64) + document (uint32)
@@ -121,6 +123,54 @@ function readRecords(path: string, fn: (key: number, doc: number) => void): void
   }
 }
 
+/** Bytes of one docKeys record: exact key, has-signature flag, band keys, 8-bit signature. */
+export const docKeysBytes = (cfg: DedupConfig): number => 9 + 4 * cfg.minhash.bands + cfg.minhash.permutations;
+
+/** What pass 1 needs of one document, as a fixed-size record (docKeysBytes): its exact key (float64), 1 when it
+ *  has a MinHash signature, the LSH band keys (uint32 each) and the signature's low 8 bits. Independent per
+ *  document, so clean workers compute it in parallel (pipeline.ts). */
+export function docKeys(units: Uint32Array, hasher: MinHasher, cfg: DedupConfig): Uint8Array {
+  const rec = new Uint8Array(docKeysBytes(cfg));
+  const v = new DataView(rec.buffer);
+  v.setFloat64(0, exactKey(units), true);
+  const sig = cfg.near ? hasher.signature(units) : null;
+  if (sig !== null) {
+    rec[8] = 1;
+    for (let b = 0; b < cfg.minhash.bands; b++) v.setUint32(9 + 4 * b, hasher.bandKey(sig, b), true);
+    const base = 9 + 4 * cfg.minhash.bands;
+    for (let i = 0; i < cfg.minhash.permutations; i++) rec[base + i] = sig[i]! & 0xff;
+  }
+  return rec;
+}
+
+/** docKeys of every document of a clean JSON Lines file, in order, written to out (temp file + rename). */
+export async function writeDocKeys(cleanJsonl: string, out: string, cfg: DedupConfig): Promise<void> {
+  const hasher = new MinHasher(cfg.minhash);
+  const tmp = new Appender(`${out}.tmp`, 1 << 20);
+  rmSync(tmp.path, { force: true });
+  for await (const d of readJsonl<{ text: string }>(cleanJsonl)) tmp.bytes(docKeys(unitHashes(d.text), hasher, cfg));
+  tmp.close();
+  if (!existsSync(tmp.path)) writeFileSync(tmp.path, new Uint8Array(0));
+  renameSync(tmp.path, out);
+}
+
+/** Reads a writeDocKeys file record by record. */
+export function* readDocKeys(path: string, cfg: DedupConfig): Generator<Uint8Array> {
+  const R = docKeysBytes(cfg);
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(R * 4096);
+  try {
+    for (let pos = 0; ; ) {
+      const got = readSync(fd, buf, 0, buf.length, pos);
+      if (got === 0) break;
+      for (let o = 0; o + R <= got; o += R) yield buf.subarray(o, o + R);
+      pos += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export type SpillVerdict = { readonly keep: true } | { readonly keep: false; readonly kind: "exact" } | { readonly keep: false; readonly kind: "near"; readonly of: string; readonly similarity: number };
 
 /** Bounded-memory dedup over one ordered stream of documents: add() every document (pass 1), then prepare(),
@@ -163,6 +213,11 @@ export class SpillDeduplicator {
 
   /** Pass 1: one document's units (unitHashes), in stream order. */
   add(id: string, units: Uint32Array): void {
+    this.addKeys(id, docKeys(units, this.hasher, this.cfg));
+  }
+
+  /** Pass 1 with the document's keys already computed by docKeys (in a clean worker, say). */
+  addKeys(id: string, rec: Uint8Array): void {
     const doc = this.n++;
     const idb = Buffer.from(id, "utf8");
     const off = Buffer.allocUnsafe(8);
@@ -170,23 +225,19 @@ export class SpillDeduplicator {
     this.idOffsets.bytes(off);
     this.ids.bytes(idb);
     this.idBytes += idb.length;
+    const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     if (this.cfg.exact) {
-      const k = exactKey(units);
+      const k = v.getFloat64(0, true);
       this.exactParts[subHash(k, 99)]!.record(k, doc);
     }
-    const sig8 = new Uint8Array(this.P);
-    if (this.cfg.near) {
-      const sig = this.hasher.signature(units);
-      if (sig !== null) {
-        this.hasSig.set(doc);
-        for (let i = 0; i < this.P; i++) sig8[i] = sig[i]! & 0xff;
-        for (let b = 0; b < this.cfg.minhash.bands; b++) {
-          const key = b * 4294967296 + this.hasher.bandKey(sig, b);
-          this.bandParts[subHash(key, 98)]!.record(key, doc);
-        }
+    if (this.cfg.near && rec[8] === 1) {
+      this.hasSig.set(doc);
+      for (let b = 0; b < this.cfg.minhash.bands; b++) {
+        const key = b * 4294967296 + v.getUint32(9 + 4 * b, true);
+        this.bandParts[subHash(key, 98)]!.record(key, doc);
       }
     }
-    this.sigs.bytes(sig8);
+    this.sigs.bytes(rec.subarray(9 + 4 * this.cfg.minhash.bands));
   }
 
   /** Between the passes: exact repeats, then candidate pairs. */

@@ -82,6 +82,9 @@ test("workers: 1 and 2 workers give byte-identical outputs (manifest, shards, te
   assert.equal(st["dedup-exact"]!.reasons.exact, 24);
   assert.equal(st["dedup-near"]!.reasons.near, 12);
   assert.deepEqual(outputs(join(dir, "w2"), r2), outputs(join(dir, "w1"), r1));
+  // 2 workers that also compute the dedup keys (memory cap): the same again.
+  const r4 = await runPipeline(plantedConfig(dir, { workers: 2, memoryCap: "64K" }), { outDir: join(dir, "w2cap"), baseDir: dir, tokenizer: TOK });
+  assert.deepEqual(outputs(join(dir, "w2cap"), r4), outputs(join(dir, "w1"), r1));
   // A second run with 2 workers reuses every clean shard.
   const r3 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
   assert.equal(r3.reused.cleanFiles, r3.reused.totalFiles);

@@ -18,7 +18,8 @@ import { createLanguageIdentifier, type LanguageIdentifier } from "./langid.js";
 import { planInputShards, type ByteRange } from "./input-shards.js";
 import { CleanPool } from "./clean-pool.js";
 import { Deduplicator } from "./dedup.js";
-import { SpillDeduplicator } from "./dedup-spill.js";
+import { readDocKeys, SpillDeduplicator, writeDocKeys } from "./dedup-spill.js";
+import { KotodamaError } from "../util/errors.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
 import { loadEvalSets } from "./evalsets.js";
@@ -97,7 +98,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     dedupReused = true;
   } else {
     mkdirSync(dedupDir, { recursive: true });
-    const s = await dedupStep(cleanFiles.map((c) => c.file), dedupDir, cfg, evalDir, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
+    const s = await dedupStep(cleanFiles, dedupDir, cfg, evalDir, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
     atomicWrite(dedupStatsFile, JSON.stringify(s));
   }
   mergeRunStats(stats, JSON.parse(readFileSync(dedupStatsFile, "utf8")) as RunStats, cfg.reportExamples);
@@ -131,6 +132,8 @@ interface CleanOutput {
   readonly key: string;
   readonly file: string;
   readonly source: string;
+  /** The documents' dedup keys (dedup-spill.ts), computed beside the clean step under a memory cap. */
+  readonly keys: string | null;
 }
 
 /** Step 1: clean every input shard (cached per shard), on cfg.workers threads; results merged in input order,
@@ -146,6 +149,8 @@ async function cleanStep(
   stats: RunStats,
   onBytes: (done: number) => void,
 ): Promise<{ cleanFiles: CleanOutput[]; docsRead: Record<string, number>; reusedFiles: number; totalFiles: number }> {
+  // Under a memory cap, dedup reads keys computed here, in parallel, instead of hashing in its own single pass.
+  const keysTag = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? sha256(stableJson(cfg.dedup)).slice(0, 8) : null;
   const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }) : null;
   const cleanFiles: CleanOutput[] = [];
   const docsRead: Record<string, number> = {};
@@ -178,8 +183,9 @@ async function cleanStep(
             const key = sha256(fingerprint(file), stableJson(srcKey), stageCfg, String(remaining), `${range.start}-${range.end}`).slice(0, 24);
             const out = join(cacheDir, "clean", `${key}.jsonl`);
             const statsFile = join(cacheDir, "clean", `${key}.stats.json`);
-            cleanFiles[id] = { key, file: out, source: src.name };
-            if (!opt.force && existsSync(statsFile) && existsSync(out)) {
+            const keysOut = keysTag === null ? null : join(cacheDir, "clean", `${key}.${keysTag}.keys`);
+            cleanFiles[id] = { key, file: out, source: src.name, keys: keysOut };
+            if (!opt.force && existsSync(statsFile) && existsSync(out) && (keysOut === null || existsSync(keysOut))) {
               reusedFiles++;
               finishedBytes += range.end - range.start;
               report();
@@ -189,7 +195,14 @@ async function cleanStep(
               live.set(id, b);
               report();
             };
-            const st = pool !== null ? await pool.run({ file, src: taskSrc, limit: remaining, out, range }, onTaskBytes) : await inThread(() => cleanFile(file, taskSrc, remaining, out, cfg, opt.baseDir, langId, onTaskBytes, range));
+            const st =
+              pool !== null
+                ? await pool.run({ file, src: taskSrc, limit: remaining, out, range, keysOut }, onTaskBytes)
+                : await inThread(async () => {
+                    const r = await cleanFile(file, taskSrc, remaining, out, cfg, opt.baseDir, langId, onTaskBytes, range);
+                    if (keysOut !== null) await writeDocKeys(out, keysOut, cfg.dedup);
+                    return r;
+                  });
             const fileStats = { ...st, docsRead: st.stages[0]?.docsIn ?? 0 };
             atomicWrite(statsFile, JSON.stringify(fileStats));
             live.delete(id);
@@ -237,7 +250,7 @@ function safeSize(f: string): number {
 }
 
 /** Step 2: exact + near dedup, eval-set decontamination and the split, over all clean files in order. */
-async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, evalDir: string | null, onProgress: (done: number, total: number) => void): Promise<RunStats> {
+async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, evalDir: string | null, onProgress: (done: number, total: number) => void): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
   const exactM = new StageMeter(stage(st, "dedup-exact"), ex);
@@ -257,16 +270,21 @@ async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, eval
       stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
     }
   }
+  const files = cleaned.map((c) => c.file);
   const total = files.reduce((a, f) => a + safeSize(f), 0);
   // Under a memory cap the dedup decisions are made on disk first (dedup-spill.ts), then read back in order.
   const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), parseSize(cfg.memoryCap, "memoryCap")) : null;
   if (spill !== null) {
     const t0 = performance.now();
     let seen = 0;
-    for (const f of files) {
-      for await (const d of readJsonl<CleanDoc>(f)) {
+    for (const c of cleaned) {
+      const keys = c.keys === null ? null : readDocKeys(c.keys, cfg.dedup);
+      for await (const d of readJsonl<CleanDoc>(c.file)) {
         seen += bytesOf(d.text) + 64;
-        spill.add(d.id, unitHashes(d.text));
+        const k = keys?.next();
+        if (k === undefined) spill.add(d.id, unitHashes(d.text));
+        else if (k.done === true) throw new KotodamaError(`${c.keys}: fewer dedup keys than documents in ${c.file}; delete the cache folder and re-run`);
+        else spill.addKeys(d.id, k.value);
       }
       onProgress(seen / 2, total);
     }
