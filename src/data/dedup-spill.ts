@@ -194,8 +194,10 @@ export class SpillDeduplicator {
   private fds: { sig: number; id: number; off: number } | null = null;
   private readonly P: number;
 
-  /** dir: an empty work folder (removed by close()); capBytes: memory for the dedup state. */
+  /** dir: a work folder, emptied first (what a killed run left there is stale) and removed by close();
+   *  capBytes: memory for the dedup state. */
   constructor(private readonly cfg: DedupConfig, private readonly dir: string, capBytes: number) {
+    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     this.hasher = new MinHasher(cfg.minhash);
     this.P = cfg.minhash.permutations;

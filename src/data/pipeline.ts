@@ -3,10 +3,13 @@
 // Not here: the stages' logic (one file each beside this one), terminal output (the CLI renders progress).
 //
 // Work is cached in outDir/cache and reused when inputs and config are unchanged, in three steps:
-//   clean   per input file (normalise … PII), keyed by the file's fingerprint + the stages' config;
+//   clean   per input shard (normalise … PII): each input file cut at document boundaries into byte ranges of
+//           about cfg.inputShardBytes (input-shards.ts), run on cfg.workers threads (clean-pool.ts), merged in
+//           input order then shard order; keyed by the file's fingerprint + the range + the stages' config;
 //   dedup   over all clean files (dedup, eval decontamination, split), keyed by the clean keys + config;
 //   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash.
-// Every output is written to a temp file and renamed, so an interrupted run resumes from the last finished file.
+// Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
+// finished shards reused. Under cfg.memoryCap, dedup keeps its state on disk (dedup-spill.ts).
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
@@ -59,7 +62,7 @@ export interface PipelineOptions {
 export interface PipelineResult {
   readonly stats: RunStats;
   readonly manifest: Manifest;
-  /** Which steps were reused from the cache: clean files reused of total, dedup and shards flags. */
+  /** Which steps were reused from the cache: clean input shards reused of total (cleanFiles/totalFiles), dedup and shards flags. */
   readonly reused: { readonly cleanFiles: number; readonly totalFiles: number; readonly dedup: boolean; readonly shards: boolean };
   readonly seconds: number;
 }
