@@ -114,7 +114,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   for (const workers of workerCounts) {
     // Each worker count runs fresh (force) into its own folder; without --keep it is removed after the run.
     const outDir = keepDir !== null ? (workerCounts.length > 1 ? join(keepDir, `workers-${workers}`) : keepDir) : join(work, `out-${workers}`);
-    const cfg = parseConfig({ ...cfgJson, workers, ...(cap === undefined ? {} : { memoryCap: cap }) }, "bench");
+    // 4 MiB input shards: a 32 MB input is 8 shards (the default, 64 MiB, suits GB-sized files).
+    const cfg = parseConfig({ ...cfgJson, workers, inputShardBytes: 4 << 20, ...(cap === undefined ? {} : { memoryCap: cap }) }, "bench");
     let inputBytes = 0;
     for (const s of cfg.sources) for (const f of await resolveFiles(s.paths, "/", () => {})) inputBytes += statSync(f).size;
     const peak = rssMonitor();
