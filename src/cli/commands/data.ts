@@ -6,7 +6,7 @@ import type { Command } from "../command.js";
 import { parseFlags, intFlag, numberFlag, wantsHelp } from "../command.js";
 import { stepBar } from "../progress.js";
 import { KotodamaError } from "../../util/errors.js";
-import { parseConfig } from "../../data/config.js";
+import { parseConfig, parseSize } from "../../data/config.js";
 import { runPipeline, type TokenizerInput } from "../../data/pipeline.js";
 import { sha256 } from "../../data/files.js";
 import { summarize, writeReport } from "../../data/report.js";
@@ -95,7 +95,7 @@ async function prepare(argv: readonly string[]): Promise<number> {
   // The flags override the config's keys and go through the same parser.
   if (json === null || typeof json !== "object" || Array.isArray(json)) throw new KotodamaError(`kotodama data prepare: ${file} must hold a JSON object`);
   if (values.workers !== undefined) (json as Record<string, unknown>).workers = intFlag("data prepare", "workers", values.workers, 1, 1, 256);
-  if (values["memory-cap"] !== undefined) (json as Record<string, unknown>).memoryCap = String(values["memory-cap"]);
+  if (values["memory-cap"] !== undefined) (json as Record<string, unknown>).memoryCap = String(parseSize(String(values["memory-cap"]), "kotodama data prepare: --memory-cap"));
   const cfg = parseConfig(json, file);
   const tokPath = typeof values.tokenizer === "string" ? resolve(values.tokenizer) : cfg.shards.tokenizer !== null ? resolve(baseDir, cfg.shards.tokenizer) : null;
   const tokenizer = tokPath === null ? null : loadTok(tokPath);
