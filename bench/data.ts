@@ -17,7 +17,7 @@ import { loadTokenizer } from "../src/tokenizer/load.js";
 
 export const summary = "data pipeline: MB/s per stage and whole on the shared corpora; peak RSS on a large input";
 export const help = [
-  "Usage: kotodama bench data [--big MB] [--no-nlp-corpus] [--keep DIR] [--json]",
+  "Usage: kotodama bench data [--big MB] [--workers N[,N...]] [--memory-cap SIZE] [--no-nlp-corpus] [--keep DIR] [--json]",
   "",
   "Default: runs the whole pipeline (fresh, no cache) on ../shared/data TinyStories + Aozora and the nlp-corpus",
   "package with the GPT-2 vocabulary (../shared/reference/tokenizers/ggml-vocab-gpt-2.gguf) and prints MB/s per",
@@ -26,7 +26,10 @@ export const help = [
   "              document: 45% verbatim, 45% with ~3% of words changed, 10% heavily rewritten) and run on that",
   "  --no-nlp-corpus  only TinyStories + Aozora (long, clean documents)",
   "  --keep DIR  write the output (report.html, shards) to DIR and keep it; default: a temp folder, removed",
-  "  --json      one JSON object on stdout instead of the table",
+  "  --workers 1,2   run once per worker count (clean step on worker threads; default 1)",
+  "  --memory-cap SIZE  dedup state under SIZE, spilled to disk (e.g. 1G)",
+  "  --json      one JSON object per worker count on stdout instead of the table:",
+  '              {"bench":"data","workers":N,"mb_per_s":X,"peak_rss_mb":Y,...} (peak RSS of the process: all threads)',
 ].join("\n");
 
 function nlpCorpusBuilds(): string | null {
@@ -34,13 +37,13 @@ function nlpCorpusBuilds(): string | null {
   return existsSync(p) ? p : null;
 }
 
-/** Peak RSS sampled every 50 ms (and the kernel's max RSS at the end), in MB. */
-export function rssMonitor(): () => number {
+/** Peak RSS of the process (all threads) sampled every 50 ms (and the kernel's max RSS at the end), in MB. */
+export function rssMonitor(includeLifetimeMax = true): () => number {
   let peak = process.memoryUsage().rss;
   const h = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   return () => {
     clearInterval(h);
-    return Math.max(peak, process.resourceUsage().maxRSS * 1024) / 1e6;
+    return (includeLifetimeMax ? Math.max(peak, process.resourceUsage().maxRSS * 1024) : peak) / 1e6;
   };
 }
 
@@ -89,14 +92,14 @@ async function generate(dir: string, cfgJson: Record<string, unknown>, mb: numbe
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags("bench data", argv, { big: { type: "string" }, keep: { type: "string" }, json: { type: "boolean" }, "no-nlp-corpus": { type: "boolean" } }, false);
+  const { values } = parseFlags("bench data", argv, { big: { type: "string" }, workers: { type: "string" }, "memory-cap": { type: "string" }, keep: { type: "string" }, json: { type: "boolean" }, "no-nlp-corpus": { type: "boolean" } }, false);
   const data = sharedPath("data");
   if (data === null) throw new KotodamaError("kotodama bench data: needs ../shared/data (TinyStories, Aozora)");
   const tokPath = sharedPath("reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
   if (tokPath === null) throw new KotodamaError("kotodama bench data: needs ../shared/reference/tokenizers/ggml-vocab-gpt-2.gguf");
   const tokenizer: TokenizerInput = { tokenizer: loadTokenizer(tokPath), path: tokPath, sha256: sha256(readFileSync(tokPath)) };
   const work = mkdtempSync(join(tmpdir(), "kd-bench-data-"));
-  const outDir = typeof values.keep === "string" ? values.keep : join(work, "out");
+  const keepDir = typeof values.keep === "string" ? values.keep : null;
   let cfgJson = sharedCorporaConfigJson(data, values["no-nlp-corpus"] === true ? null : nlpCorpusBuilds());
   let genSeconds = 0;
   if (values.big !== undefined) {
@@ -106,24 +109,32 @@ export async function run(argv: readonly string[]): Promise<number> {
     genSeconds = (performance.now() - t0) / 1000;
     cfgJson = { sources: [{ name: "big", paths: [join(dir, "big-*.txt")], format: "text", separator: "<|endoftext|>" }] };
   }
-  const cfg = parseConfig(cfgJson, "bench");
-  let inputBytes = 0;
-  for (const s of cfg.sources) for (const f of await resolveFiles(s.paths, "/", () => {})) inputBytes += statSync(f).size;
-  const peak = rssMonitor();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const r = await runPipeline(cfg, { outDir, baseDir: "/", tokenizer, force: true });
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const peakMb = peak();
-  writeReport(outDir, r);
-  const stages = r.stats.stages.map((s) => ({ stage: s.name, docsIn: s.docsIn, docsOut: s.docsOut, mbIn: +(s.bytesIn / 1e6).toFixed(2), seconds: +s.seconds.toFixed(2), mbPerS: s.seconds > 0 ? +(s.bytesIn / 1e6 / s.seconds).toFixed(2) : null }));
-  const result = { input: values.big !== undefined ? `generated ${(inputBytes / 1e6).toFixed(0)} MB` : values["no-nlp-corpus"] === true ? "TinyStories + Aozora" : "TinyStories + Aozora + nlp-corpus", inputMB: +(inputBytes / 1e6).toFixed(1), seconds: +seconds.toFixed(1), wholeMBps: +(inputBytes / 1e6 / seconds).toFixed(2), cpuSeconds: +cpuSeconds.toFixed(1), mbPerCpuSecond: +(inputBytes / 1e6 / cpuSeconds).toFixed(2), peakRssMB: +peakMb.toFixed(0), generateSeconds: +genSeconds.toFixed(1), trainTokens: r.manifest.splits.train.tokens, stages };
-  if (values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else {
-    process.stdout.write(`${summarize(r)}\n\n`);
-    process.stdout.write(`input ${result.input}: ${result.inputMB} MB in ${result.seconds} s = ${result.wholeMBps} MB/s wall; ${result.cpuSeconds} CPU s = ${result.mbPerCpuSecond} MB per CPU-second; peak RSS ${result.peakRssMB} MB\n`);
+  const workerCounts = String(values.workers ?? "1").split(",").map((w) => intFlag("bench data", "workers", w, 1, 1, 256));
+  const cap = values["memory-cap"];
+  for (const workers of workerCounts) {
+    // Each worker count runs fresh (force) into its own folder; without --keep it is removed after the run.
+    const outDir = keepDir !== null ? (workerCounts.length > 1 ? join(keepDir, `workers-${workers}`) : keepDir) : join(work, `out-${workers}`);
+    // 4 MiB input shards: a 32 MB input is 8 shards (the default, 64 MiB, suits GB-sized files).
+    const cfg = parseConfig({ ...cfgJson, workers, inputShardBytes: 4 << 20, ...(cap === undefined ? {} : { memoryCap: cap }) }, "bench");
+    let inputBytes = 0;
+    for (const s of cfg.sources) for (const f of await resolveFiles(s.paths, "/", () => {})) inputBytes += statSync(f).size;
+    const peak = rssMonitor();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await runPipeline(cfg, { outDir, baseDir: "/", tokenizer, force: true });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const peakMb = peak();
+    writeReport(outDir, r);
+    const stages = r.stats.stages.map((s) => ({ stage: s.name, docsIn: s.docsIn, docsOut: s.docsOut, mbIn: +(s.bytesIn / 1e6).toFixed(2), seconds: +s.seconds.toFixed(2), mbPerS: s.seconds > 0 ? +(s.bytesIn / 1e6 / s.seconds).toFixed(2) : null }));
+    const result = { bench: "data", workers, mb_per_s: +(inputBytes / 1e6 / seconds).toFixed(2), peak_rss_mb: +peakMb.toFixed(0), memoryCap: cap ?? null, input: values.big !== undefined ? `generated ${(inputBytes / 1e6).toFixed(0)} MB` : values["no-nlp-corpus"] === true ? "TinyStories + Aozora" : "TinyStories + Aozora + nlp-corpus", inputMB: +(inputBytes / 1e6).toFixed(1), seconds: +seconds.toFixed(1), wholeMBps: +(inputBytes / 1e6 / seconds).toFixed(2), cpuSeconds: +cpuSeconds.toFixed(1), mbPerCpuSecond: +(inputBytes / 1e6 / cpuSeconds).toFixed(2), peakRssMB: +peakMb.toFixed(0), generateSeconds: +genSeconds.toFixed(1), trainTokens: r.manifest.splits.train.tokens, stages };
+    if (values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`${summarize(r)}\n\n`);
+      process.stdout.write(`input ${result.input}: ${result.inputMB} MB in ${result.seconds} s = ${result.wholeMBps} MB/s wall; ${result.cpuSeconds} CPU s = ${result.mbPerCpuSecond} MB per CPU-second; peak RSS ${result.peakRssMB} MB\n`);
+    }
+    if (keepDir === null) rmSync(outDir, { recursive: true, force: true });
   }
   rmSync(work, { recursive: true, force: true }); // the generated input and, without --keep, the output
   return 0;

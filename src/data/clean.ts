@@ -3,7 +3,7 @@
 // documents written as JSON Lines (CleanDoc) with the file's stage statistics. Not here: caching and the order of
 // files (pipeline.ts), the stages' logic (one file each beside this one).
 import type { PipelineConfig } from "./config.js";
-import { readFile, type ReadIssue, type SourceConfig } from "./readers.js";
+import { readFile, type ReadIssue, type ReadOptions, type SourceConfig } from "./readers.js";
 import { normalizeText } from "./normalize.js";
 import { keepLanguage, type LanguageIdentifier } from "./langid.js";
 import { createBoilerplateFilter } from "./boilerplate.js";
@@ -42,6 +42,7 @@ export async function cleanFile(
   baseDir: string,
   langId: LanguageIdentifier | null,
   onBytes: (b: number) => void,
+  range?: ReadOptions["range"],
 ): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
@@ -58,7 +59,7 @@ export async function cleanFile(
   let bytes = 0;
   let n = 0;
   let t = performance.now();
-  for await (const doc of readFile(file, src, { baseDir, maxDocChars: cfg.maxDocChars, onIssue: (i) => addIssue(st, i) })) {
+  for await (const doc of readFile(file, src, { baseDir, maxDocChars: cfg.maxDocChars, onIssue: (i) => addIssue(st, i), ...(range === undefined ? {} : { range }) })) {
     // "read" time is the reader's own time between documents.
     const t0 = read.enter(doc.text);
     stage(st, "read").seconds += (t0 - t) / 1000;

@@ -1,6 +1,7 @@
 // The pipeline's one typed configuration: defaults that suit mixed Japanese/English text, and the parser that
 // validates a JSON config against them (unknown keys and wrong types are errors naming the key).
 // Not here: running anything (pipeline.ts).
+import { KotodamaError } from "../util/errors.js";
 import { check, fail, isPlain, mergeOverDefaults } from "./schema.js";
 import { SOURCE_DEFAULTS, SOURCE_FORMATS, type SourceConfig } from "./readers.js";
 import { ENCODING_SETTINGS } from "./encoding.js";
@@ -41,6 +42,12 @@ export interface PipelineConfig {
   readonly shards: ShardsConfig;
   /** Examples kept per stage for the report. */
   readonly reportExamples: number;
+  /** Worker threads for step 1 (clean); 1 runs it in the main thread. Outputs do not depend on it. */
+  readonly workers: number;
+  /** Input files are cut into shards of about this many bytes at document boundaries (input-shards.ts). */
+  readonly inputShardBytes: number;
+  /** Memory for the dedup state, e.g. "512M" or "1G" (dedup-spill.ts); null keeps it all in memory. */
+  readonly memoryCap: string | null;
 }
 
 export const PIPELINE_DEFAULTS: PipelineConfig = {
@@ -57,11 +64,15 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
   split: SPLIT_DEFAULTS,
   shards: { tokenizer: null, tokensPerShard: 50_000_000 },
   reportExamples: 5,
+  workers: 1,
+  inputShardBytes: 64 << 20,
+  memoryCap: null,
 };
 
 /** Keys whose default is one type but that also accept null (or the reverse). */
 const NULLABLE: Readonly<Record<string, "string" | "number">> = {
   "decontaminate.dataDir": "string",
+  memoryCap: "string",
   "shards.tokenizer": "string",
   "sources[].separator": "string",
   "sources[].maxDocs": "number",
@@ -106,7 +117,21 @@ export function parseConfig(json: unknown, file = "config"): PipelineConfig {
   check(cfg.pii.kinds.every((k) => kinds.includes(k)), file, "pii.kinds", `entries must be among ${kinds.join(", ")}`);
   check(cfg.maxDocChars >= 1000, file, "maxDocChars", "must be at least 1000");
   check(cfg.shards.tokensPerShard >= 1024, file, "shards.tokensPerShard", "must be at least 1024");
+  check(Number.isInteger(cfg.workers) && cfg.workers >= 1 && cfg.workers <= 256, file, "workers", "must be an integer from 1 to 256");
+  check(Number.isInteger(cfg.inputShardBytes) && cfg.inputShardBytes >= 1024, file, "inputShardBytes", "must be an integer >= 1024");
+  if (cfg.memoryCap !== null) parseSize(cfg.memoryCap, `${file}: 'memoryCap'`);
   return cfg;
+}
+
+/** Parses a size such as "512M", "1G", "64k" or "1000000" (bytes; K/M/G/T are powers of 1024) into bytes; at
+ *  least 64 KiB. `where` names the flag or key in the error. */
+export function parseSize(text: string, where: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:i?[bB])?\s*$/.exec(text);
+  if (m === null) throw new KotodamaError(`${where}: expects a size like 512M or 1G, got ${JSON.stringify(text)}`);
+  const mult = { "": 1, k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40 }[m[2]!.toLowerCase()]!;
+  const bytes = Math.floor(Number(m[1]) * mult);
+  if (bytes < 1 << 16) throw new KotodamaError(`${where}: must be at least 64K, got ${JSON.stringify(text)}`);
+  return bytes;
 }
 
 /** The default mixed Japanese/English corpus as a JSON config (absolute paths): TinyStories (V1 extract, V2

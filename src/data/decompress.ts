@@ -16,9 +16,12 @@ export const withoutCompression = (file: string): string => file.replace(/\.(gz|
 
 /** Decompressed byte chunks of a file (1 MiB reads). A read or decompression error rejects the iteration, and
  *  a truncated .zst is an error ("unexpected EOF") rather than silently short. */
-export async function* byteChunks(file: string): AsyncGenerator<Buffer> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+export async function* byteChunks(file: string, range?: { readonly start: number; readonly end: number }): AsyncGenerator<Buffer> {
   const kind = compressionOf(file);
+  // A byte range [start, end) of the file (an input shard, input-shards.ts): only uncompressed files are cut.
+  if (range !== undefined && kind !== "none") throw new Error(`${file}: a compressed file cannot be read by byte range`);
+  if (range !== undefined && range.end <= range.start) return;
+  const raw = createReadStream(file, { highWaterMark: 1 << 20, ...(range === undefined ? {} : { start: range.start, end: range.end - 1 }) });
   if (kind === "gzip") {
     // pipeline (not .pipe) so that a read error on the file destroys the gunzip stream and reaches the reader.
     const gz = createGunzip();

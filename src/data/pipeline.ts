@@ -3,19 +3,26 @@
 // Not here: the stages' logic (one file each beside this one), terminal output (the CLI renders progress).
 //
 // Work is cached in outDir/cache and reused when inputs and config are unchanged, in three steps:
-//   clean   per input file (normalise … PII), keyed by the file's fingerprint + the stages' config;
+//   clean   per input shard (normalise … PII): each input file cut at document boundaries into byte ranges of
+//           about cfg.inputShardBytes (input-shards.ts), run on cfg.workers threads (clean-pool.ts), merged in
+//           input order then shard order; keyed by the file's fingerprint + the range + the stages' config;
 //   dedup   over all clean files (dedup, eval decontamination, split), keyed by the clean keys + config;
 //   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash.
-// Every output is written to a temp file and renamed, so an interrupted run resumes from the last finished file.
+// Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
+// finished shards reused. Under cfg.memoryCap, dedup keeps its state on disk (dedup-spill.ts).
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { defaultDataDir } from "../pull/locate.js";
-import type { PipelineConfig } from "./config.js";
+import { parseSize, type PipelineConfig } from "./config.js";
 import { resolveFiles, type SourceConfig } from "./readers.js";
 import { addIssue, cleanFile, type CleanDoc } from "./clean.js";
-import { createLanguageIdentifier } from "./langid.js";
+import { createLanguageIdentifier, type LanguageIdentifier } from "./langid.js";
+import { planInputShards, type ByteRange } from "./input-shards.js";
+import { CleanPool } from "./clean-pool.js";
 import { Deduplicator } from "./dedup.js";
+import { readDocKeys, SpillDeduplicator, writeDocKeys } from "./dedup-spill.js";
+import { KotodamaError } from "../util/errors.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
 import { buildEvalNgrams, resolveUserEvalFiles, type EvalNgrams } from "./userevals.js";
@@ -55,7 +62,7 @@ export interface PipelineOptions {
 export interface PipelineResult {
   readonly stats: RunStats;
   readonly manifest: Manifest;
-  /** Which steps were reused from the cache: clean files reused of total, dedup and shards flags. */
+  /** Which steps were reused from the cache: clean input shards reused of total (cleanFiles/totalFiles), dedup and shards flags. */
   readonly reused: { readonly cleanFiles: number; readonly totalFiles: number; readonly dedup: boolean; readonly shards: boolean };
   readonly seconds: number;
 }
@@ -71,7 +78,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   mkdirSync(join(cacheDir, "clean"), { recursive: true });
   const progress = opt.onProgress ?? ((): void => {});
   const stats = newRunStats();
-  const langId = cfg.langid.enabled ? await createLanguageIdentifier(cfg.langid) : null;
+  const langId = cfg.langid.enabled && cfg.workers === 1 ? await createLanguageIdentifier(cfg.langid) : null; // workers load their own
   const userEvals = resolveUserEvalFiles(cfg.decontaminate, opt.baseDir); // a bad evaluation file fails here, early
 
   // ---- Step 1: clean, per input file -------------------------------------------------------------------------
@@ -83,38 +90,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   }
   let totalBytes = 0;
   for (const p of plan) for (const f of p.files) totalBytes += safeSize(f);
-  const cleanFiles: { key: string; file: string; source: string }[] = [];
-  const docsRead: Record<string, number> = {};
-  let doneBytes = 0;
-  let reusedFiles = 0;
-  let totalFiles = 0;
-  for (const { src, files } of plan) {
-    let remaining = src.maxDocs ?? Infinity;
-    docsRead[src.name] = 0;
-    for (const file of files) {
-      totalFiles++;
-      if (remaining <= 0) break;
-      const { weight: _w, ...srcKey } = src;
-      const key = sha256(fingerprint(file), stableJson(srcKey), stageCfg, String(remaining)).slice(0, 24);
-      const out = join(cacheDir, "clean", `${key}.jsonl`);
-      const statsFile = join(cacheDir, "clean", `${key}.stats.json`);
-      let fileStats: RunStats & { docsRead: number };
-      if (!opt.force && existsSync(statsFile) && existsSync(out)) {
-        fileStats = JSON.parse(readFileSync(statsFile, "utf8")) as RunStats & { docsRead: number };
-        reusedFiles++;
-      } else {
-        fileStats = { ...(await cleanFile(file, src, remaining, out, cfg, opt.baseDir, langId, (b) => progress({ step: "clean", done: doneBytes + b, total: totalBytes, detail: src.name }))), docsRead: 0 };
-        fileStats.docsRead = fileStats.stages[0]?.docsIn ?? 0;
-        atomicWrite(statsFile, JSON.stringify(fileStats));
-      }
-      doneBytes += safeSize(file);
-      progress({ step: "clean", done: doneBytes, total: totalBytes, detail: src.name });
-      remaining -= fileStats.docsRead;
-      docsRead[src.name]! += fileStats.docsRead;
-      mergeRunStats(stats, fileStats, cfg.reportExamples);
-      cleanFiles.push({ key, file: out, source: src.name });
-    }
-  }
+  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
 
   // ---- Step 2: dedup, eval decontamination, split ------------------------------------------------------------
   const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
@@ -126,7 +102,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     dedupReused = true;
   } else {
     mkdirSync(dedupDir, { recursive: true });
-    const s = await dedupStep(cleanFiles.map((c) => c.file), dedupDir, cfg, evalDir, userEvals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
+    const s = await dedupStep(cleanFiles, dedupDir, cfg, evalDir, userEvals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
     atomicWrite(dedupStatsFile, JSON.stringify(s));
   }
   mergeRunStats(stats, JSON.parse(readFileSync(dedupStatsFile, "utf8")) as RunStats, cfg.reportExamples);
@@ -134,7 +110,9 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   // ---- Step 3: held-out decontamination, tokenize, shards ----------------------------------------------------
   const tok = opt.tokenizer;
   const weights = Object.fromEntries(cfg.sources.map((s) => [s.name, s.weight]));
-  const configHash = sha256(stableJson(cfg)).slice(0, 24);
+  // The worker count and the memory cap change how the work is done, never its result.
+  const { workers: _wk, memoryCap: _mc, ...hashed } = cfg;
+  const configHash = sha256(stableJson(hashed)).slice(0, 24);
   const key = sha256(dedupKey, stableJson({ h: cfg.decontaminate.heldOut, f: cfg.decontaminate.heldOutMinFraction, n: cfg.decontaminate.ngram, sh: cfg.shards.tokensPerShard, weights, seed: cfg.split.seed }), tok?.sha256 ?? "no-tokenizer").slice(0, 32);
   const manifestFile = join(outDir, "manifest.json");
   const shardStatsFile = join(outDir, "cache", `shards-${key}.stats.json`);
@@ -154,6 +132,119 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   return { stats, manifest, reused: { cleanFiles: reusedFiles, totalFiles, dedup: dedupReused, shards: shardsReused }, seconds: (performance.now() - started) / 1000 };
 }
 
+interface CleanOutput {
+  readonly key: string;
+  readonly file: string;
+  readonly source: string;
+  /** The documents' dedup keys (dedup-spill.ts), computed beside the clean step under a memory cap. */
+  readonly keys: string | null;
+}
+
+/** Step 1: clean every input shard (cached per shard), on cfg.workers threads; results merged in input order,
+ *  then shard order, whatever order they finish in. A source with maxDocs runs its shards one after another
+ *  (each one's limit depends on the documents read before it). */
+async function cleanStep(
+  plan: readonly { src: SourceConfig; files: string[] }[],
+  cfg: PipelineConfig,
+  opt: PipelineOptions,
+  cacheDir: string,
+  stageCfg: string,
+  langId: LanguageIdentifier | null,
+  stats: RunStats,
+  onBytes: (done: number) => void,
+): Promise<{ cleanFiles: CleanOutput[]; docsRead: Record<string, number>; reusedFiles: number; totalFiles: number }> {
+  // Under a memory cap, dedup reads keys computed here, in parallel, instead of hashing in its own single pass.
+  const keysTag = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? sha256(stableJson(cfg.dedup)).slice(0, 8) : null;
+  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }) : null;
+  const cleanFiles: CleanOutput[] = [];
+  const docsRead: Record<string, number> = {};
+  const results: Promise<RunStats & { docsRead: number }>[] = [];
+  const live = new Map<number, number>(); // task → bytes done so far
+  let finishedBytes = 0;
+  let reusedFiles = 0;
+  const report = (): void => onBytes(finishedBytes + [...live.values()].reduce((a, b) => a + b, 0));
+  // Without workers, shards are cleaned one at a time in the main thread.
+  let serial: Promise<unknown> = Promise.resolve();
+  const inThread = <T>(f: () => Promise<T>): Promise<T> => {
+    const p = serial.then(f);
+    serial = p.catch(() => undefined);
+    return p;
+  };
+  try {
+    for (const { src, files } of plan) {
+      docsRead[src.name] = 0;
+      const { weight: _w, ...srcKey } = src;
+      // Only a maxDocs source needs its shards in sequence; `prev` resolves to the documents it has left.
+      let prev: Promise<number> = Promise.resolve(src.maxDocs ?? Infinity);
+      for (const file of files) {
+        const ranges = planCached(file, src, cfg.inputShardBytes, cacheDir);
+        ranges.forEach((range, r) => {
+          const last = r === ranges.length - 1;
+          const taskSrc: SourceConfig = src.skipLast && !last ? { ...src, skipLast: false } : src;
+          const id = results.length;
+          const run = async (remaining: number): Promise<RunStats & { docsRead: number }> => {
+            if (remaining <= 0) return { ...newRunStats(), docsRead: 0 };
+            const key = sha256(fingerprint(file), stableJson(srcKey), stageCfg, String(remaining), `${range.start}-${range.end}`).slice(0, 24);
+            const out = join(cacheDir, "clean", `${key}.jsonl`);
+            const statsFile = join(cacheDir, "clean", `${key}.stats.json`);
+            const keysOut = keysTag === null ? null : join(cacheDir, "clean", `${key}.${keysTag}.keys`);
+            cleanFiles[id] = { key, file: out, source: src.name, keys: keysOut };
+            if (!opt.force && existsSync(statsFile) && existsSync(out) && (keysOut === null || existsSync(keysOut))) {
+              reusedFiles++;
+              finishedBytes += range.end - range.start;
+              report();
+              return JSON.parse(readFileSync(statsFile, "utf8")) as RunStats & { docsRead: number };
+            }
+            const onTaskBytes = (b: number): void => {
+              live.set(id, b);
+              report();
+            };
+            const st =
+              pool !== null
+                ? await pool.run({ file, src: taskSrc, limit: remaining, out, range, keysOut }, onTaskBytes)
+                : await inThread(async () => {
+                    const r = await cleanFile(file, taskSrc, remaining, out, cfg, opt.baseDir, langId, onTaskBytes, range);
+                    if (keysOut !== null) await writeDocKeys(out, keysOut, cfg.dedup);
+                    return r;
+                  });
+            const fileStats = { ...st, docsRead: st.stages[0]?.docsIn ?? 0 };
+            atomicWrite(statsFile, JSON.stringify(fileStats));
+            live.delete(id);
+            finishedBytes += range.end - range.start;
+            report();
+            return fileStats;
+          };
+          if (src.maxDocs !== null) {
+            const p = prev.then(run);
+            results.push(p);
+            const before = prev;
+            prev = Promise.all([before, p]).then(([rem, s]) => rem - s.docsRead);
+          } else results.push(run(Infinity));
+        });
+      }
+    }
+    const all = await Promise.all(results);
+    all.forEach((s, i) => {
+      const c = cleanFiles[i];
+      mergeRunStats(stats, s, cfg.reportExamples);
+      if (c === undefined) return; // a maxDocs source that had nothing left to read
+      docsRead[c.source]! += s.docsRead;
+    });
+  } finally {
+    await pool?.close();
+  }
+  return { cleanFiles: cleanFiles.filter((c): c is CleanOutput => c !== undefined), docsRead, reusedFiles, totalFiles: results.length };
+}
+
+/** planInputShards, cached in cacheDir by the file's fingerprint, its cut rule and the shard size. */
+function planCached(file: string, src: SourceConfig, shardBytes: number, cacheDir: string): ByteRange[] {
+  const f = join(cacheDir, `plan-${sha256(fingerprint(file), stableJson({ f: src.format, s: src.separator, b: shardBytes })).slice(0, 24)}.json`);
+  if (existsSync(f)) return JSON.parse(readFileSync(f, "utf8")) as ByteRange[];
+  const ranges = planInputShards(file, src, shardBytes);
+  atomicWrite(f, JSON.stringify(ranges));
+  return ranges;
+}
+
 function safeSize(f: string): number {
   try {
     return statSync(f).size;
@@ -163,7 +254,7 @@ function safeSize(f: string): number {
 }
 
 /** Step 2: exact + near dedup, eval-set decontamination and the split, over all clean files in order. */
-async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], onProgress: (done: number, total: number) => void): Promise<RunStats> {
+async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], onProgress: (done: number, total: number) => void): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
   const exactM = new StageMeter(stage(st, "dedup-exact"), ex);
@@ -181,30 +272,65 @@ async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, eval
     evalSet = buildEvalNgrams(cfg.decontaminate, evalDir, userEvals);
     stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
   }
+  const files = cleaned.map((c) => c.file);
+  const total = files.reduce((a, f) => a + safeSize(f), 0);
+  // Under a memory cap the dedup decisions are made on disk first (dedup-spill.ts), then read back in order.
+  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), parseSize(cfg.memoryCap, "memoryCap")) : null;
+  if (spill !== null) {
+    const t0 = performance.now();
+    let seen = 0;
+    for (const c of cleaned) {
+      const keys = c.keys === null ? null : readDocKeys(c.keys, cfg.dedup);
+      for await (const d of readJsonl<CleanDoc>(c.file)) {
+        seen += bytesOf(d.text) + 64;
+        const k = keys?.next();
+        if (k === undefined) spill.add(d.id, unitHashes(d.text));
+        else if (k.done === true) throw new KotodamaError(`${c.keys}: fewer dedup keys than documents in ${c.file}; delete the cache folder and re-run`);
+        else spill.addKeys(d.id, k.value);
+      }
+      onProgress(seen / 2, total);
+    }
+    spill.prepare();
+    stage(st, "dedup-near").seconds += (performance.now() - t0) / 1000;
+  }
   const train = new LineWriter(join(dir, "train.jsonl"));
   const val = new LineWriter(join(dir, "val.jsonl"));
-  const total = files.reduce((a, f) => a + safeSize(f), 0);
   let done = 0;
+  let docNo = 0;
   for (const f of files) {
     for await (const d of readJsonl<CleanDoc>(f)) {
       done += bytesOf(d.text) + 64;
-      const units = (() => {
-        const t0 = exactM.enter(d.text);
-        const u = unitHashes(d.text);
-        stage(st, "dedup-exact").seconds += (performance.now() - t0) / 1000;
-        return u;
-      })();
-      if (cfg.dedup.exact) {
-        const t0 = performance.now();
-        const keep = dd.checkExact(units);
-        exactM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "exact");
-        if (!keep) continue;
-      } else exactM.leave(performance.now(), d.text, d.id, d.text, null);
-      if (cfg.dedup.near) {
-        const t0 = nearM.enter(d.text);
-        const v = dd.checkNear(d.id, units);
-        nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
-        if (!v.keep) continue;
+      if (spill !== null) {
+        const v = spill.verdict(docNo++);
+        if (cfg.dedup.exact) {
+          const t0 = exactM.enter(d.text);
+          exactM.leave(t0, v.keep || v.kind !== "exact" ? d.text : null, d.id, d.text, v.keep || v.kind !== "exact" ? null : "exact");
+          if (!v.keep && v.kind === "exact") continue;
+        } else exactM.leave(exactM.enter(d.text), d.text, d.id, d.text, null);
+        if (cfg.dedup.near) {
+          const t0 = nearM.enter(d.text);
+          nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
+          if (!v.keep) continue;
+        }
+      } else {
+        const units = (() => {
+          const t0 = exactM.enter(d.text);
+          const u = unitHashes(d.text);
+          stage(st, "dedup-exact").seconds += (performance.now() - t0) / 1000;
+          return u;
+        })();
+        if (cfg.dedup.exact) {
+          const t0 = performance.now();
+          const keep = dd.checkExact(units);
+          exactM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "exact");
+          if (!keep) continue;
+        } else exactM.leave(performance.now(), d.text, d.id, d.text, null);
+        if (cfg.dedup.near) {
+          const t0 = nearM.enter(d.text);
+          const v = dd.checkNear(d.id, units);
+          nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
+          if (!v.keep) continue;
+        }
       }
       if (evalSet !== null) {
         const t0 = decM.enter(d.text);
@@ -223,6 +349,7 @@ async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, eval
   stage(st, "split").examples.length = 0;
   train.close();
   val.close();
+  spill?.close();
   return st;
 }
 

@@ -103,6 +103,8 @@ export interface ReadOptions {
   /** Documents (and JSON elements, JSONL lines) longer than this are cut (text) or skipped (JSON). */
   readonly maxDocChars: number;
   readonly onIssue: (issue: ReadIssue) => void;
+  /** Read only bytes [start, end) with the line counter starting at `line` (an input shard, input-shards.ts). */
+  readonly range?: { readonly start: number; readonly end: number; readonly line: number };
 }
 
 /** Expands a source's paths into a sorted, de-duplicated list of absolute file paths. */
@@ -149,7 +151,7 @@ interface TextInput {
  *  it is not the UTF-8 it was declared to be but looks like Shift_JIS, EUC-JP or UTF-16 (reported once, with
  *  the byte offset and line of the first invalid byte, the likely encoding and how to convert). */
 async function openText(file: string, rel: string, src: SourceConfig, opt: ReadOptions): Promise<TextInput | null> {
-  const it = byteChunks(file);
+  const it = byteChunks(file, opt.range);
   const first = await it.next();
   const head = first.done === true ? Buffer.alloc(0) : first.value;
   const rest = async function* (): AsyncGenerator<Buffer> {
@@ -182,7 +184,7 @@ async function* lines(input: TextInput, rel: string, opt: ReadOptions): AsyncGen
   const maxBytes = opt.maxDocChars * 4;
   let carry: Buffer | null = null;
   let skipping = false;
-  let no = 0;
+  let no = opt.range?.line ?? 0;
   const decoder = input.encoding === "utf-8" ? null : new TextDecoder(input.encoding, { fatal: true });
   const emit = (b: Buffer): Line | null => {
     no++;

@@ -76,7 +76,7 @@ export function writeReport(dir: string, r: ReportInput): string[] {
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>kotodama data report</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}pre{white-space:pre-wrap;background:#f6f6f6;padding:4px;font-size:12px}</style></head><body>
 <h1>kotodama data report</h1>
-<p>Run time ${r.seconds.toFixed(1)} s; cache reuse: ${r.reused.cleanFiles}/${r.reused.totalFiles} files cleaned earlier, dedup ${r.reused.dedup ? "reused" : "computed"}, shards ${r.reused.shards ? "reused" : "written"}. Config ${esc(m.configHash)}, key ${esc(m.key)}. Tokenizer: ${m.tokenizer === null ? "none (text output only)" : esc(`${m.tokenizer.kind}, ${m.tokenizer.vocabSize} tokens, sha256 ${m.tokenizer.sha256.slice(0, 16)}…`)}.</p>
+<p>Run time ${r.seconds.toFixed(1)} s; cache reuse: ${r.reused.cleanFiles}/${r.reused.totalFiles} input shards cleaned earlier, dedup ${r.reused.dedup ? "reused" : "computed"}, shards ${r.reused.shards ? "reused" : "written"}. Config ${esc(m.configHash)}, key ${esc(m.key)}. Tokenizer: ${m.tokenizer === null ? "none (text output only)" : esc(`${m.tokenizer.kind}, ${m.tokenizer.vocabSize} tokens, sha256 ${m.tokenizer.sha256.slice(0, 16)}…`)}.</p>
 <h2>Stages</h2><table><tr><th>stage</th><th>docs in</th><th>docs out</th><th>removed</th><th>chars in</th><th>chars out</th><th>changed</th><th>MB/s</th><th>reasons</th></tr>
 ${stageRows}</table>
 <h2>Sources</h2><table><tr><th>source</th><th>weight</th><th>files</th><th>docs read</th><th>train docs</th><th>val docs</th><th>train tokens</th><th>val tokens</th></tr>${srcRows}</table>
@@ -106,6 +106,6 @@ export function summarize(r: ReportInput): string {
   if (issues.length > 0) lines.push(`reader issues: ${issues.map(([k, v]) => `${k} ${v}`).join(", ")} (listed in report.html)`);
   // A file skipped whole for its encoding is the one issue a user must act on: say which and how, here.
   for (const i of r.stats.issues.filter((x) => x.kind === "wrong-encoding").slice(0, 5)) lines.push(`skipped ${i.file}: ${i.message}`);
-  lines.push(`time ${r.seconds.toFixed(1)} s; reused ${r.reused.cleanFiles}/${r.reused.totalFiles} cleaned files${r.reused.dedup ? ", dedup" : ""}${r.reused.shards ? ", shards" : ""}`);
+  lines.push(`time ${r.seconds.toFixed(1)} s; reused ${r.reused.cleanFiles}/${r.reused.totalFiles} cleaned input shards${r.reused.dedup ? ", dedup" : ""}${r.reused.shards ? ", shards" : ""}`);
   return lines.join("\n");
 }

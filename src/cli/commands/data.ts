@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "../command.js";
-import { parseFlags, numberFlag, wantsHelp } from "../command.js";
+import { parseFlags, intFlag, numberFlag, wantsHelp } from "../command.js";
 import { stepBar } from "../progress.js";
 import { KotodamaError } from "../../util/errors.js";
-import { parseConfig } from "../../data/config.js";
+import { parseConfig, parseSize } from "../../data/config.js";
 import { runPipeline, type TokenizerInput } from "../../data/pipeline.js";
 import { sha256 } from "../../data/files.js";
 import { summarize, writeReport } from "../../data/report.js";
@@ -15,7 +15,7 @@ import { dataInstruct, INSTRUCT_HELP } from "./data-instruct.js";
 import { dataPrefs, PREFS_HELP } from "./data-prefs.js";
 
 const HELP = [
-  "Usage: kotodama data prepare --config FILE --out DIR [--tokenizer PATH] [--force] [--quiet]",
+  "Usage: kotodama data prepare --config FILE --out DIR [--tokenizer PATH] [--workers N] [--memory-cap SIZE] [--force] [--quiet]",
   "       kotodama data prepare --input PATH [--input PATH ...] --out DIR [--format F]",
   "                             [--separator S] [--field NAME] [--json-key KEY] [--name NAME]",
   "                             [--encoding E] [--lone-surrogates replace|skip]",
@@ -44,6 +44,8 @@ const HELP = [
   "                     default: every string; config: decontaminate.fields)",
   "  --val-fraction F   validation fraction (default 0.01)",
   "  --tokenizer PATH   tokenizer file (GGUF, tokenizer.json, llama2.c); overrides shards.tokenizer",
+  "  --workers N        worker threads for the clean step (default 1); outputs do not depend on N",
+  "  --memory-cap SIZE  keep the dedup state under SIZE (e.g. 512M, 1G), spilling to DIR/cache on disk",
   "  --force            ignore caches",
   "  --quiet            no progress bar or summary",
 ].join("\n");
@@ -63,6 +65,8 @@ const FLAGS = {
   decontaminate: { type: "string", multiple: true },
   "decontaminate-field": { type: "string", multiple: true },
   tokenizer: { type: "string" },
+  workers: { type: "string" },
+  "memory-cap": { type: "string" },
   force: { type: "boolean" },
   quiet: { type: "boolean" },
 } as const;
@@ -127,6 +131,10 @@ async function prepare(argv: readonly string[]): Promise<number> {
     json = cfgJson;
   }
   json = withInputFlags(json, values, file);
+  // The flags override the config's keys and go through the same parser.
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new KotodamaError(`kotodama data prepare: ${file} must hold a JSON object`);
+  if (values.workers !== undefined) (json as Record<string, unknown>).workers = intFlag("data prepare", "workers", values.workers, 1, 1, 256);
+  if (values["memory-cap"] !== undefined) (json as Record<string, unknown>).memoryCap = String(parseSize(String(values["memory-cap"]), "kotodama data prepare: --memory-cap"));
   const cfg = parseConfig(json, file);
   const tokPath = typeof values.tokenizer === "string" ? resolve(values.tokenizer) : cfg.shards.tokenizer !== null ? resolve(baseDir, cfg.shards.tokenizer) : null;
   const tokenizer = tokPath === null ? null : loadTok(tokPath);

@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Deduplicator } from "./dedup.js";
+import { SpillDeduplicator } from "./dedup-spill.js";
+import { MINHASH_DEFAULTS } from "./minhash.js";
+import { unitHashes } from "./units.js";
+import { Rng } from "../util/rng.js";
+
+/** Seeded prose: n documents of 40-90 words. */
+function prose(rng: Rng, n: number): string[] {
+  const vocab = "apple river mountain window garden yellow quickly slowly happy little teacher doctor market bridge winter summer morning evening forest ocean castle dragon letter pencil basket music dance paint cloud stone".split(" ");
+  const glue = ["the", "and", "of", "to", "with", "a", "in"];
+  return Array.from({ length: n }, () => `${Array.from({ length: 40 + rng.int(50) }, (_, k) => (k % 3 === 0 ? glue[rng.int(glue.length)]! : vocab[rng.int(vocab.length)]!)).join(" ")}.`);
+}
+
+/** 3,000 documents: seeded prose with planted exact copies, near copies (a few words changed), near copies of
+ *  near copies, and empty documents. */
+function corpus(): { id: string; text: string }[] {
+  const rng = new Rng(5);
+  const base = prose(rng, 2000);
+  const docs = base.map((text, i) => ({ id: `f.txt:${i}`, text }));
+  for (let i = 0; i < 1000; i++) {
+    const src = docs[rng.int(docs.length)]!.text;
+    const r = rng.next();
+    const w = src.split(" ");
+    if (r < 0.3) docs.push({ id: `g#${i}`, text: src.toUpperCase() });
+    else if (r < 0.8) {
+      for (let k = 0; k < 1 + rng.int(4); k++) w[rng.int(w.length)] = "zebra";
+      docs.push({ id: `g#${i}`, text: w.join(" ") });
+    } else if (r < 0.95) docs.push({ id: `g#${i}`, text: w.slice(0, Math.max(5, w.length - 20)).join(" ") });
+    else docs.push({ id: `g#${i}`, text: "!!" });
+  }
+  return docs;
+}
+
+test("spilled dedup makes the in-memory Deduplicator's decisions, with a cap that forces partitions to split", () => {
+  const docs = corpus();
+  for (const [exact, near] of [[true, true], [false, true], [true, false]] as const) {
+    const cfg = { exact, near, minhash: MINHASH_DEFAULTS };
+    const mem = new Deduplicator(cfg);
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-spill-")), "w");
+    const sp = new SpillDeduplicator(cfg, dir, 1 << 16); // 64 KiB: ~490 records a partition, 75,000 band records
+    for (const d of docs) sp.add(d.id, unitHashes(d.text));
+    sp.prepare();
+    const counts = { exact: 0, near: 0 };
+    docs.forEach((d, i) => {
+      const want = mem.check(d.id, d.text);
+      const got = sp.verdict(i);
+      assert.equal(got.keep, want.keep, `doc ${i} keep`);
+      if (!want.keep && !got.keep) {
+        assert.equal(got.kind, want.kind, `doc ${i} kind`);
+        counts[got.kind]++;
+        if (want.kind === "near" && got.kind === "near") assert.ok(got.similarity === want.similarity || got.of !== want.of, `doc ${i} similarity`);
+      }
+    });
+    sp.close();
+    assert.ok(!existsSync(dir));
+    if (exact) assert.ok(counts.exact >= 250, `exact ${counts.exact}`);
+    if (near) assert.ok(counts.near >= 300, `near ${counts.near}`);
+  }
+});
+

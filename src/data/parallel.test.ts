@@ -1,0 +1,123 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { packageRoot } from "../util/paths.js";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "./config.js";
+import { runPipeline, type PipelineResult } from "./pipeline.js";
+import { Rng } from "../util/rng.js";
+
+/** Seeded prose: n documents of 40-90 words, each about 400 bytes. */
+function prose(rng: Rng, n: number): string[] {
+  const vocab = "apple river mountain window garden yellow quickly slowly happy little teacher doctor market bridge winter summer morning evening forest ocean castle dragon letter pencil basket music dance paint cloud stone".split(" ");
+  const glue = ["the", "and", "of", "to", "with", "a", "in"];
+  return Array.from({ length: n }, () => `${Array.from({ length: 40 + rng.int(50) }, (_, k) => (k % 3 === 0 ? glue[rng.int(glue.length)]! : vocab[rng.int(vocab.length)]!)).join(" ")}.`);
+}
+
+/** Three files (text with an in-line separator, JSON Lines, blank-line text) with planted exact duplicates
+ *  (case/punctuation changes) and near duplicates (one word changed), within and across files. */
+function plantedCorpus(dir: string, docsPerFile = 120): void {
+  const rng = new Rng(11);
+  const a = prose(rng, docsPerFile);
+  const b = prose(rng, docsPerFile);
+  const c = prose(rng, docsPerFile);
+  for (let i = 0; i < 12; i++) {
+    b[i * 7] = a[i * 9]!.toUpperCase(); // exact (units ignore case)
+    c[i * 5] = a[i * 3]!.replace(/ (\w+)\.$/, " zebra."); // near: last word changed
+    a[100 + i] = `${a[i * 4]!},`; // exact within the file
+  }
+  writeFileSync(join(dir, "a.txt"), a.join("\n<|endoftext|>\n"));
+  writeFileSync(join(dir, "b.jsonl"), b.map((t) => JSON.stringify({ text: t })).join("\n"));
+  writeFileSync(join(dir, "c.txt"), c.join("\n\n"));
+}
+
+function plantedConfig(dir: string, extra: Record<string, unknown> = {}): ReturnType<typeof parseConfig> {
+  return parseConfig({
+    sources: [
+      { name: "a", paths: ["a.txt"], separator: "<|endoftext|>" },
+      { name: "b", paths: ["b.jsonl"], format: "jsonl" },
+      { name: "c", paths: ["c.txt"] },
+    ],
+    decontaminate: { enabled: false },
+    split: { valFraction: 0.1 },
+    inputShardBytes: 4096,
+    ...extra,
+  }, join(dir, "config.json"));
+}
+
+/** Every output file of a run except the cache and the timings, as text. */
+function outputs(out: string, r: PipelineResult): Record<string, string> {
+  const files: Record<string, string> = { "manifest.json": readFileSync(join(out, "manifest.json"), "utf8") };
+  for (const f of readdirSync(out)) if (f.endsWith(".bin")) files[f] = readFileSync(join(out, f)).toString("base64");
+  for (const f of readdirSync(join(out, "text"))) files[`text/${f}`] = readFileSync(join(out, "text", f), "utf8");
+  files.stages = JSON.stringify(r.stats.stages.map(({ seconds: _s, ...rest }) => rest));
+  files.languages = JSON.stringify(r.stats.languages);
+  return files;
+}
+
+const TOK = {
+  tokenizer: {
+    kind: "bytes (test)",
+    vocabSize: 257,
+    special: { eos: 256 },
+    encode: (t: string): number[] => [...Buffer.from(t, "utf8")],
+    decode: (ids: readonly number[]): string => Buffer.from(ids.filter((i) => i < 256)).toString("utf8"),
+    tokenText: (id: number): string => String(id),
+    tokenBytes: (id: number): Uint8Array => Uint8Array.of(id & 255),
+  },
+  path: "bytes",
+  sha256: "0".repeat(64),
+};
+
+test("workers: 1 and 2 workers give byte-identical outputs (manifest, shards, text, report counts) on a multi-file corpus cut into input shards", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-par-"));
+  plantedCorpus(dir);
+  const r1 = await runPipeline(plantedConfig(dir, { workers: 1 }), { outDir: join(dir, "w1"), baseDir: dir, tokenizer: TOK });
+  const r2 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
+  assert.ok(r1.reused.totalFiles >= 12, `input shards: ${r1.reused.totalFiles}`);
+  const st = Object.fromEntries(r1.stats.stages.map((s) => [s.name, s]));
+  assert.equal(st.read!.docsIn, 360);
+  assert.equal(st["dedup-exact"]!.reasons.exact, 24);
+  assert.equal(st["dedup-near"]!.reasons.near, 12);
+  assert.deepEqual(outputs(join(dir, "w2"), r2), outputs(join(dir, "w1"), r1));
+  // 2 workers that also compute the dedup keys (memory cap): the same again.
+  const r4 = await runPipeline(plantedConfig(dir, { workers: 2, memoryCap: "64K" }), { outDir: join(dir, "w2cap"), baseDir: dir, tokenizer: TOK });
+  assert.deepEqual(outputs(join(dir, "w2cap"), r4), outputs(join(dir, "w1"), r1));
+  // A second run with 2 workers reuses every clean shard.
+  const r3 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
+  assert.equal(r3.reused.cleanFiles, r3.reused.totalFiles);
+});
+
+test("memory cap: the pipeline's outputs under a 64K cap equal the uncapped run's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-spill-pipe-"));
+  plantedCorpus(dir);
+  const r1 = await runPipeline(plantedConfig(dir), { outDir: join(dir, "mem"), baseDir: dir, tokenizer: null });
+  const r2 = await runPipeline(plantedConfig(dir, { memoryCap: "64K" }), { outDir: join(dir, "cap"), baseDir: dir, tokenizer: null });
+  const o1 = outputs(join(dir, "mem"), r1);
+  assert.match(o1.stages!, /"exact":24/);
+  assert.deepEqual(outputs(join(dir, "cap"), r2), o1);
+  assert.throws(() => parseConfig({ sources: [{ name: "a", paths: ["x"] }], memoryCap: "12Q" }, "c.json"), /c\.json: 'memoryCap': expects a size like 512M or 1G, got "12Q"/);
+});
+
+test("resume: a run killed (SIGKILL) after some clean shards finished resumes without redoing them and ends with the uninterrupted run's outputs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-resume-"));
+  plantedCorpus(dir, 500);
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ sources: plantedConfig(dir).sources, decontaminate: { enabled: false }, split: { valFraction: 0.1 }, inputShardBytes: 4096 }));
+  const out = join(dir, "killed");
+  const cleanDir = join(out, "cache", "clean");
+  const child = spawn(process.execPath, [join(packageRoot(), "bin", "kotodama"), "data", "prepare", "--config", join(dir, "config.json"), "--out", out, "--quiet", "--memory-cap", "1M"], { stdio: "ignore" });
+  const finished = (): string[] => (existsSync(cleanDir) ? readdirSync(cleanDir).filter((f) => f.endsWith(".stats.json")) : []);
+  while (finished().length < 3) await new Promise((r) => setTimeout(r, 20));
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  const before = new Map(finished().map((f) => [f, statSync(join(cleanDir, f)).mtimeMs]));
+  assert.ok(!existsSync(join(out, "manifest.json")), "killed before the end");
+  const resumed = await runPipeline(plantedConfig(dir, { memoryCap: "1M" }), { outDir: out, baseDir: dir, tokenizer: null });
+  assert.ok(resumed.reused.cleanFiles >= before.size && resumed.reused.cleanFiles < resumed.reused.totalFiles, `reused ${resumed.reused.cleanFiles} of ${resumed.reused.totalFiles}`);
+  for (const [f, t] of before) assert.equal(statSync(join(cleanDir, f)).mtimeMs, t, `${f} not recomputed`);
+  assert.deepEqual(readdirSync(cleanDir).filter((f) => f.endsWith(".tmp")), [], "no partial outputs left");
+  const whole = await runPipeline(plantedConfig(dir), { outDir: join(dir, "whole"), baseDir: dir, tokenizer: null });
+  assert.deepEqual(outputs(out, resumed), outputs(join(dir, "whole"), whole));
+});
