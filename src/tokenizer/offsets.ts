@@ -30,8 +30,13 @@ export function tokenCharStarts(tok: Tokenizer, text: string, ids: readonly numb
   const out: number[] = [];
   let pos = 0;
   const matches = (x: Uint8Array): boolean => pos + x.length <= bytes.length && x.every((v, j) => bytes[pos + j] === v);
+  let dummy = tok.addsSpacePrefix === true; // the space encode() put before the text, not yet met
   for (const id of ids) {
     let b = tok.isAdded?.(id) === true ? enc.encode(tok.tokenText(id)) : tok.tokenBytes(id);
+    if (dummy && b.length > 0 && tok.isControl?.(id) !== true) {
+      dummy = false;
+      if (b[0] === 0x20) b = b.subarray(1);
+    }
     if (!matches(b)) {
       if (tok.isControl?.(id) === true || b.length === 0) b = new Uint8Array(0); // BOS/EOS: not in the text
       else if (tok.addsSpacePrefix === true && b[0] === 0x20 && matches(b.subarray(1))) b = b.subarray(1);
