@@ -77,7 +77,7 @@ describe("eval tasks: JCommonsenseQA directly and through kotodama serve", { ski
 
   for (const name of ["stories", "tiny"]) {
     for (const shots of [0, 3]) {
-      test(`${name}, ${shots}-shot, 40 questions: the same numbers in process and through the endpoint`, async () => {
+      test(`${name}, ${shots}-shot, 40 questions: the same numbers in process and through the endpoint`, async (t) => {
         const common = { task, dataDir: DATA!, shots, seed: 1234, limit: 40 };
         const direct = await evaluateTask({ ...common, model: new LocalTaskModel(models.get(name)!) });
         const viaServer = await evaluateTask({ ...common, model: new EndpointTaskModel(openEndpoint({ url: server.url, model: name, maxRetries: 0 })) });
@@ -102,6 +102,7 @@ describe("eval tasks: JCommonsenseQA directly and through kotodama serve", { ski
           d.loglikelihoods.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - b.loglikelihoods[j]!))));
         });
         assert.ok(worst < 1e-4, `largest log-likelihood difference ${worst}`);
+        t.diagnostic(`${name} ${shots}-shot: acc ${direct.metrics.acc!.value} both ways, ${direct.skipped} skipped, mean shots ${direct.meanShots}, largest log-likelihood difference ${worst}`);
       });
     }
   }

@@ -1,8 +1,9 @@
 // Answer scores against hand-computed values of SQuAD v1.1's evaluate script (normalize_answer, f1_score,
-// exact_match_score) and of character F1 on Japanese, and the length-normalised picks against hand arithmetic.
+// exact_match_score) and of character F1 on Japanese (the JSQuAD scoring of rag/answer-metrics.ts), and the
+// length-normalised picks against hand arithmetic.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { argmax, exactMatch, f1Max, f1One, normalisedPicks, normalizeAnswer } from "./metrics.js";
+import { argmax, exactMatch, f1Max, f1Words, normalisedPicks, normalizeAnswer } from "./metrics.js";
 
 test("normalize_answer: lower case, ASCII punctuation and articles removed, spaces collapsed", () => {
   assert.equal(normalizeAnswer("The  Cat, sat!"), "cat sat");
@@ -12,19 +13,21 @@ test("normalize_answer: lower case, ASCII punctuation and articles removed, spac
 
 test("word F1 and exact match as SQuAD computes them", () => {
   // pred {cat, sat, on, mat} vs gold {cat, sat}: P = 2/4, R = 2/2, F1 = 2·0.5·1/1.5 = 2/3.
-  assert.ok(Math.abs(f1One("the cat sat on the mat", "a cat sat", "words") - 2 / 3) < 1e-12);
-  assert.equal(f1One("dog", "cat", "words"), 0);
-  assert.equal(exactMatch("The Cat.", ["a dog", "cat"]), 1);
-  assert.equal(exactMatch("cats", ["cat"]), 0);
+  assert.ok(Math.abs(f1Words("the cat sat on the mat", "a cat sat") - 2 / 3) < 1e-12);
+  assert.equal(f1Words("dog", "cat"), 0);
+  assert.equal(exactMatch("The Cat.", ["a dog", "cat"], "words"), 1);
+  assert.equal(exactMatch("cats", ["cat"], "words"), 0);
   assert.equal(f1Max("cat sat", ["dog", "cat sat"], "words"), 1);
 });
 
 test("character F1 for Japanese (JSQuAD)", () => {
   // 小笠原諸島 (5 chars) vs 小笠原諸島を除く日本 (10): P = 1, R = 1/2, F1 = 2/3.
-  assert.ok(Math.abs(f1One("小笠原諸島", "小笠原諸島を除く日本", "chars") - 2 / 3) < 1e-12);
+  assert.ok(Math.abs(f1Max("小笠原諸島", ["小笠原諸島を除く日本"], "chars") - 2 / 3) < 1e-12);
   // Repeated characters count as a multiset: 雨雨 vs 雨季: one shared, P = R = 1/2.
-  assert.ok(Math.abs(f1One("雨雨", "雨季", "chars") - 0.5) < 1e-12);
-  assert.equal(f1One("雨 季", "雨季", "chars"), 1, "whitespace is ignored");
+  assert.ok(Math.abs(f1Max("雨雨", ["雨季"], "chars") - 0.5) < 1e-12);
+  assert.equal(f1Max("雨 季。", ["雨季"], "chars"), 1, "whitespace and punctuation are ignored");
+  assert.equal(exactMatch("「雨季」", ["雨季"], "chars"), 1);
+  assert.equal(f1Max("５月", ["5月"], "chars"), 1, "NFKC: full-width digits");
 });
 
 test("argmax takes the first of ties; acc_norm divides by characters, acc_bytes by UTF-8 bytes", () => {

@@ -1,8 +1,11 @@
-// Scores of a generated answer against its gold answers: exact match and F1 with SQuAD v1.1's normalisation
-// (evaluate-v1.1.py normalize_answer: lower case, ASCII punctuation removed, the articles a/an/the removed, spaces
-// collapsed), F1 over whitespace words, or — for Japanese, which has no spaces — over characters after removing
-// whitespace, as JGLUE scores JSQuAD (character-level F1). Each is the maximum over the gold answers. Also the
-// multiple-choice decisions: argmax of the log-likelihoods, raw and length-normalised. Not here: running models.
+// Scores of a generated answer against its gold answers. Words (English): exact match and F1 with SQuAD v1.1's
+// evaluate-v1.1.py (normalize_answer: lower case, ASCII punctuation removed, the articles a/an/the removed, spaces
+// collapsed; F1 over whitespace words). Characters (Japanese, which has no spaces): the JSQuAD scoring `kotodama eval
+// rag` already uses (rag/answer-metrics.ts: SQuAD's normalisation adapted to Japanese — NFKC, all Unicode
+// punctuation, symbols and whitespace removed — then F1 over characters, as JGLUE reports JSQuAD). Each is the
+// maximum over the gold answers. Also the multiple-choice decisions: argmax of the log-likelihoods, raw and
+// length-normalised. Not here: running models.
+import { charF1, exactMatch as exactMatchChars } from "../../rag/answer-metrics.js";
 
 const PUNCT = new Set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
 
@@ -14,16 +17,15 @@ export function normalizeAnswer(s: string): string {
   return noArticles.split(/\s+/).filter((w) => w !== "").join(" ");
 }
 
-const units = (s: string, unit: "words" | "chars"): string[] => {
-  const n = normalizeAnswer(s);
-  return unit === "words" ? n.split(" ").filter((w) => w !== "") : [...n.replace(/\s+/g, "")];
-};
+const words = (s: string): string[] => normalizeAnswer(s).split(" ").filter((w) => w !== "");
 
-export const exactMatch = (pred: string, golds: readonly string[]): number => (golds.some((g) => normalizeAnswer(pred) === normalizeAnswer(g)) ? 1 : 0);
+/** Exact match after the unit's normalisation (SQuAD's for words, the Japanese one for characters). */
+export const exactMatch = (pred: string, golds: readonly string[], unit: "words" | "chars"): number =>
+  unit === "chars" ? exactMatchChars(pred, golds) : golds.some((g) => normalizeAnswer(pred) === normalizeAnswer(g)) ? 1 : 0;
 
-/** SQuAD's f1_score for one gold: the harmonic mean of precision and recall of the shared units (a multiset). */
-export function f1One(pred: string, gold: string, unit: "words" | "chars"): number {
-  const p = units(pred, unit), g = units(gold, unit);
+/** SQuAD's f1_score for one gold: the harmonic mean of precision and recall of the shared words (a multiset). */
+export function f1Words(pred: string, gold: string): number {
+  const p = words(pred), g = words(gold);
   const counts = new Map<string, number>();
   for (const x of g) counts.set(x, (counts.get(x) ?? 0) + 1);
   let same = 0;
@@ -39,7 +41,8 @@ export function f1One(pred: string, gold: string, unit: "words" | "chars"): numb
   return (2 * precision * recall) / (precision + recall);
 }
 
-export const f1Max = (pred: string, golds: readonly string[], unit: "words" | "chars"): number => Math.max(...golds.map((g) => f1One(pred, g, unit)));
+export const f1Max = (pred: string, golds: readonly string[], unit: "words" | "chars"): number =>
+  unit === "chars" ? charF1(pred, golds) : Math.max(0, ...golds.map((g) => f1Words(pred, g)));
 
 /** Index of the largest value (the first on a tie, as numpy's argmax). */
 export function argmax(xs: readonly number[]): number {

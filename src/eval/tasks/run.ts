@@ -111,7 +111,7 @@ export async function evaluateTask(o: TaskRunOptions): Promise<TaskResult> {
       if (r === null) records.push({ index: i, skipped: "too long for the model's context with no shots" });
       else {
         const output = r.value[0]!.trim();
-        records.push({ index: i, output, golds, em: exactMatch(output, golds), f1: f1Max(output, golds, task.f1), shots: r.used });
+        records.push({ index: i, output, golds, em: exactMatch(output, golds, task.f1), f1: f1Max(output, golds, task.f1), shots: r.used });
       }
     }
     o.onProgress?.(i + 1, docs.length);
