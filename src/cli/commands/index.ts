@@ -25,6 +25,7 @@ import { reportCommand } from "./report.js";
 import { pullCommand } from "./pull.js";
 import { cefrCommand } from "./cefr.js";
 import { simplifyCommand } from "./simplify.js";
+import { summarizeCommand } from "./summarize.js";
 
 export const COMMANDS: readonly Command[] = [
   start,
@@ -49,6 +50,7 @@ export const COMMANDS: readonly Command[] = [
   rag,
   cefrCommand,
   simplifyCommand,
+  summarizeCommand,
   inspect,
   convert,
 ];

@@ -24,6 +24,9 @@ export interface NativeAddon {
   /** Whether quantMatmul's q8 activations use AVX512-VNNI on the avx512 path; `on` switches it first (tests,
    *  benchmarks; ignored where the CPU lacks VNNI, which answers false). */
   quantVnni(on?: boolean): boolean;
+  /** MinHash signature kernel of the data pipeline (not a tensor op: outside the op table; see
+   *  engine/hashing.ts): out[i] = min over shingles s of fmix32(s ^ salts[i]). */
+  minhash(shingles: Uint32Array, salts: Uint32Array, out: Uint32Array): void;
   /** Calls an addon function with an unchecked argument (tests of the addon's own checks). */
   callRaw(name: string, arg: unknown): unknown;
 }
@@ -91,6 +94,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
     "adamw", "sumSquares", "halfToF32", "f32ToHalf", "quantMatmul", "quantMatmulT",
   ].map(m);
   const [setThreads, getThreads, isa, setIsa, quantVnni] = ["setThreads", "getThreads", "isa", "setIsa", "quantVnni"].map(m);
+  const minhash = m("minhash");
 
   const kernels: Kernels = {
     gemm: (a) => void gemm(a),
@@ -148,6 +152,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
     isa: currentIsa,
     setIsa: (x) => setIsa(x) === true,
     quantVnni: (on) => (on === undefined ? quantVnni() : quantVnni(on)) === true,
+    minhash: (shingles, salts, out) => void minhash({ shingles, salts, out }),
     callRaw: (name, arg) => method(mod, name)(arg),
   };
 }
