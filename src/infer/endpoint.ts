@@ -3,7 +3,9 @@
 // max_tokens, seed) to a batch of conversations, in order, with bounded concurrency; the client retries 408/409/
 // 429/5xx and dropped connections with exponential backoff (0.5 s doubling to 8 s, jittered) and honours
 // Retry-After / retry-after-ms; every request has a timeout. Refusals become KotodamaErrors naming the URL, the
-// HTTP status and the server's message. Not here: prompts, judging (eval/safety), where the key comes from (cli).
+// HTTP status and the server's message. Also plain text completions (/v1/completions: echo + logprobs for scoring,
+// stop strings for generation) for evaluations that need them; a prompt too long for the model's context is a
+// ContextLengthError. Not here: prompts, judging (eval/safety), where the key comes from (cli).
 import OpenAI from "openai";
 import { KotodamaError } from "../util/errors.js";
 import type { AnswerOptions, ChatAnswer, ChatResponder, ChatTurn } from "./responder.js";
@@ -26,6 +28,31 @@ export interface EndpointOptions {
 }
 
 export const ENDPOINT_DEFAULTS = { timeoutMs: 120_000, concurrency: 4, maxRetries: 4 } as const;
+
+/** The server refused a prompt longer than the model's context (HTTP 400, code context_length_exceeded or a message
+ *  saying so, as OpenAI, vLLM and kotodama serve answer). */
+export class ContextLengthError extends KotodamaError {
+  override readonly name = "ContextLengthError";
+}
+
+/** One /v1/completions request's fields (OpenAI's names); `prompt` may be a list (one choice each). */
+export interface CompletionBody {
+  readonly prompt: string | readonly string[];
+  readonly max_tokens: number;
+  readonly echo?: boolean;
+  readonly logprobs?: number;
+  readonly stop?: readonly string[];
+  readonly temperature?: number;
+  readonly seed?: number;
+}
+
+/** A choice of a text completion as OpenAI's legacy shape has it (logprobs when asked). */
+export interface CompletionChoice {
+  readonly index: number;
+  readonly text: string;
+  readonly finish_reason: string | null;
+  readonly logprobs: { readonly tokens?: readonly string[]; readonly token_logprobs?: readonly (number | null)[]; readonly text_offset?: readonly number[] } | null;
+}
 
 /** The URL validated and normalised: http(s) only, no credentials or query, no trailing slash, "/" → "/v1". */
 export function resolveEndpointUrl(url: string): string {
@@ -120,6 +147,32 @@ export class EndpointResponder implements ChatResponder {
     if (choice === undefined) throw new KotodamaError(`${where}: the response has no choices (not an OpenAI chat completion?)`);
     const text = typeof choice.message?.content === "string" ? choice.message.content : "";
     return { text: text.trim(), generatedTokens: r.usage?.completion_tokens ?? 0 };
+  }
+
+  /** One /v1/completions request; its choices in prompt order. A context overflow is a ContextLengthError. */
+  async complete(body: CompletionBody, signal?: AbortSignal): Promise<CompletionChoice[]> {
+    const where = `${this.url}/completions`;
+    let r: OpenAI.Completions.Completion;
+    try {
+      r = await this.client.completions.create(
+        { model: this.model, prompt: typeof body.prompt === "string" ? body.prompt : [...body.prompt], max_tokens: body.max_tokens, temperature: body.temperature ?? 0,
+          ...(body.echo !== undefined ? { echo: body.echo } : {}), ...(body.logprobs !== undefined ? { logprobs: body.logprobs } : {}),
+          ...(body.stop !== undefined && body.stop.length > 0 ? { stop: [...body.stop] } : {}), ...(body.seed !== undefined ? { seed: body.seed } : {}) },
+        signal === undefined ? {} : { signal },
+      );
+    } catch (e) {
+      if (e instanceof OpenAI.APIError && e.status === 400 && (e.code === "context_length_exceeded" || /context length/i.test(e.message))) {
+        throw new ContextLengthError(`${where}: ${e.message}`);
+      }
+      throw explain(e, where, this.model, this.timeoutMs);
+    }
+    if (!Array.isArray(r.choices) || r.choices.length === 0) throw new KotodamaError(`${where}: the response has no choices (not an OpenAI text completion?)`);
+    return [...r.choices].sort((a, b) => a.index - b.index).map((c): CompletionChoice => ({ index: c.index, text: c.text, finish_reason: c.finish_reason, logprobs: c.logprobs ?? null }));
+  }
+
+  /** Requests in flight at once (the concurrency option). */
+  get inFlight(): number {
+    return this.concurrency;
   }
 
   /** The answers in order, at most `concurrency` requests in flight; the first failure stops the rest. */

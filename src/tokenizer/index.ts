@@ -22,5 +22,6 @@ export {
   chatTemplatesFromGguf, chatTemplatesFromHfFolder, ggufChatTemplateEntries, hfTokenizerConfig, saveHfTokenizerConfig, withChatTemplate,
   GGUF_CHAT_TEMPLATE,
 } from "./chat-template-source.js";
+export { tokenCharStarts } from "./offsets.js";
 export { encodeChat, assistantCharSpans, tokenByteOffsets, type AssistantSpan, type EncodedChat, type EncodeChatOptions } from "./chat-encode.js";
 export { KOTODAMA_CHAT_TEMPLATE, KOTODAMA_CHAT_TEMPLATES, chatTemplatesFor, hasKotodamaSpecials } from "./kotodama-chat.js";

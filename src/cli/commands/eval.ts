@@ -11,9 +11,10 @@ import { evalXstestClassifier } from "./eval-xstest.js";
 import { evalRag, evalRagThreshold } from "./eval-rag.js";
 import { evalSimplify } from "./eval-simplify.js";
 import { evalSummarize } from "./eval-summarize.js";
+import { evalTasks } from "./eval-tasks.js";
 
 /** The subcommands, in --help order; each one's name is what follows `kotodama eval`. */
-const SUBCOMMANDS: readonly Command[] = [evalInstruct, evalSafety, evalAlignment, evalPii, evalXstestClassifier, evalRag, evalRagThreshold, evalSimplify, evalSummarize];
+const SUBCOMMANDS: readonly Command[] = [evalInstruct, evalSafety, evalAlignment, evalPii, evalXstestClassifier, evalRag, evalRagThreshold, evalSimplify, evalSummarize, evalTasks];
 
 const HELP = [
   "Usage: kotodama eval <subcommand> [flags]     (kotodama eval <subcommand> --help for its flags)",

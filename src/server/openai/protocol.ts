@@ -81,8 +81,11 @@ export interface ChoiceResult {
   readonly index: number;
   readonly text: string;
   readonly finishReason: FinishReasonOut;
-  /** Prompt tokens (echo with logprobs; the first has logprob null), then the generated ones. */
-  readonly promptTokens: readonly (TokenInfo & { readonly first: boolean })[];
+  /** Prompt tokens (echo with logprobs; the first has logprob null), then the generated ones. A prompt token's
+   *  `offset` is where it starts in the echoed text (tokenizer/offsets.ts), when the tokens spell that text. */
+  readonly promptTokens: readonly (TokenInfo & { readonly first: boolean; readonly offset?: number })[];
+  /** Length of the echoed prompt at the start of `text` (0 without echo): where the generated tokens' offsets start. */
+  readonly echoChars?: number;
   readonly tokens: readonly TokenInfo[];
 }
 

@@ -12,12 +12,15 @@ const usage = (r: { promptTokens: number; completionTokens: number }): { prompt_
   prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens,
 });
 
-/** The legacy completions logprobs of some tokens; `first` tokens (the prompt's first) have null logprobs. */
-export function completionLogprobs(tokens: readonly (TokenInfo & { first?: boolean })[], offset0 = 0): Record<string, unknown> {
+/** The legacy completions logprobs of some tokens; `first` tokens (the prompt's first) have null logprobs. A token's
+ *  text_offset is its own `offset` when known (echoed prompt tokens), else the running sum of token lengths from
+ *  `offset0`, restarting at `generatedFrom` for the first token without one (the generated tokens after the echo). */
+export function completionLogprobs(tokens: readonly (TokenInfo & { first?: boolean; offset?: number })[], offset0 = 0, generatedFrom?: number): Record<string, unknown> {
   let offset = offset0;
-  const text_offset = tokens.map((t) => {
-    const o = offset;
-    offset += t.token.length;
+  const text_offset = tokens.map((t, i) => {
+    if (t.offset === undefined && i > 0 && tokens[i - 1]!.offset !== undefined && generatedFrom !== undefined) offset = generatedFrom;
+    const o = t.offset ?? offset;
+    offset = o + t.token.length;
     return o;
   });
   return {
@@ -42,7 +45,7 @@ export function completionResponse(m: ResponseMeta, r: GenerationResult, withLog
     id: m.id, object: "text_completion", created: m.created, model: m.model,
     choices: r.choices.map((c: ChoiceResult) => ({
       index: c.index, text: c.text, finish_reason: c.finishReason,
-      logprobs: withLogprobs ? completionLogprobs([...c.promptTokens, ...c.tokens]) : null,
+      logprobs: withLogprobs ? completionLogprobs([...c.promptTokens, ...c.tokens], 0, c.echoChars) : null,
     })),
     usage: usage(r),
   };

@@ -7,7 +7,7 @@
 import { embedText } from "../../infer/embed.js";
 import type { LexicalIndex } from "../../rag/index.js";
 import { ConstraintCache, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
-import { encodeChat, type Tokenizer } from "../../tokenizer/index.js";
+import { encodeChat, tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
 import { sftTemplates } from "../../train/sft/template.js";
 import { ApiError } from "./errors.js";
 import { runExploreJob } from "./explorer-jobs.js";
@@ -80,6 +80,13 @@ export function promptLogprobs(model: InferModel, ids: readonly number[], k: num
   return out;
 }
 
+/** The prompt tokens with where each starts in the echoed text (OpenAI's text_offset); unchanged when the tokens do
+ *  not spell the text (a normalizing tokenizer), where the offsets fall back to summed token lengths. */
+function withOffsets(tok: Tokenizer, text: string, ids: readonly number[], info: (TokenInfo & { first: boolean })[]): (TokenInfo & { first: boolean; offset?: number })[] {
+  const starts = tokenCharStarts(tok, text, ids);
+  return starts === null ? info : info.map((t, i) => ({ ...t, offset: starts[i]! }));
+}
+
 interface Generation {
   readonly text: string;
   readonly finishReason: FinishReasonOut;
@@ -121,18 +128,18 @@ async function runComplete(model: InferModel, job: Job & CompleteJob, ctx: JobCo
     promptTokens += ids.length;
     const maxTokens = resolveMaxTokens(model, ids.length, job.maxTokens, COMPLETION_DEFAULT_MAX_TOKENS, ctx.maxTokensCap, "prompt");
     const echoText = job.echo ? (typeof input === "string" ? input : model.tokenizer.decode([...input])) : "";
-    const promptInfo = job.echo && job.logprobs !== null ? promptLogprobs(model, ids, job.logprobs) : [];
+    const promptInfo = job.echo && job.logprobs !== null ? withOffsets(model.tokenizer, echoText, ids, promptLogprobs(model, ids, job.logprobs)) : [];
     for (let i = 0; i < job.n; i++) {
       const index = p * job.n + i;
       if (maxTokens === 0 || cancelled) {
-        choices.push({ index, text: echoText, finishReason: cancelled ? "cancelled" : "length", promptTokens: promptInfo, tokens: [] });
+        choices.push({ index, text: echoText, finishReason: cancelled ? "cancelled" : "length", promptTokens: promptInfo, tokens: [], echoChars: echoText.length });
         continue;
       }
       const options = { ...job.sampling, seed: base + i, maxTokens, topLogprobs: job.logprobs ?? 0 };
       const g = await generateChoice(model, job, index, ids, options, undefined, job.logprobs !== null, ctx);
       completionTokens += g.count;
       cancelled ||= g.finishReason === "cancelled";
-      choices.push({ index, text: echoText + g.text, finishReason: g.finishReason, promptTokens: promptInfo, tokens: g.tokens });
+      choices.push({ index, text: echoText + g.text, finishReason: g.finishReason, promptTokens: promptInfo, tokens: g.tokens, echoChars: echoText.length });
     }
   }
   return { kind: "complete", choices, promptTokens, completionTokens, cancelled };
