@@ -24,12 +24,12 @@ export interface LexicalSpec {
 
 /** Clauses from flag values: "dog|dogs" is one clause with two alternatives. Empty phrases are errors. */
 export function parseLexicalSpec(include: readonly string[], exclude: readonly string[], where: string): LexicalSpec {
-  const clean = (p: string, flag: string): string => {
+  const clean = (p: string, flag: string, value: string): string => {
     const t = p.trim().replace(/\s+/g, " ");
-    if (t === "") throw new KotodamaError(`${where}: ${flag} "${p}" has an empty phrase; expected a word or phrase (alternatives "a|b")`);
+    if (t === "") throw new KotodamaError(`${where}: ${flag} "${value}" has an empty phrase; expected a word or phrase (alternatives "a|b")`);
     return t;
   };
-  return { include: include.map((c) => c.split("|").map((p) => clean(p, "--include"))), exclude: exclude.map((p) => clean(p, "--exclude")) };
+  return { include: include.map((c) => c.split("|").map((p) => clean(p, "--include", c))), exclude: exclude.map((p) => clean(p, "--exclude", p)) };
 }
 
 const WORD = /[\p{L}\p{N}]/u;
