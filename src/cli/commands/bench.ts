@@ -25,6 +25,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   rollout: "../../../bench/rollout.js",
   sft: "../../../bench/sft.js",
   serve: "../../../bench/serve.js",
+  beam: "../../../bench/beam.js",
 };
 
 async function load(name: string): Promise<BenchModule> {
