@@ -3,7 +3,11 @@
 // prompt, N tokens each (end of text ignored so every run decodes N steps). Not here: library code (src/infer).
 import { intFlag, parseFlags } from "../src/cli/command.js";
 import { loadBackend } from "../src/engine/backend.js";
-import { beamSearchText, checkLexical, generateText, lexicalConstraint, openInferModel, parseLexicalSpec, promptIds } from "../src/infer/index.js";
+import { beamSearchText, checkLexical, generateText, lexicalConstraint, openInferModel, packDecoderWeights, parseLexicalSpec, promptIds, type InferModel } from "../src/infer/index.js";
+import { validateModelConfig } from "../src/models/config.js";
+import { initDecoderWeights } from "../src/models/weights.js";
+import { Graph } from "../src/tensor/index.js";
+import { loadTokenizer } from "../src/tokenizer/index.js";
 import { Rng } from "../src/util/rng.js";
 
 export const summary = "beam: ms per token of beam search and lexical constraints vs greedy";
@@ -16,6 +20,8 @@ export const help = [
   "  --beams B       beams (default 4)",
   "  --repeat N      runs per configuration, fastest kept (default 3)",
   "  --threads N     kernel threads (default: all cores)",
+  "  --vocab FILE    a tokenizer (e.g. a vocab-only GGUF with 32k tokens): the model becomes --model's shape with",
+  "                  this vocabulary and random weights (speed only: the text is noise)",
   "  --include P / --exclude P   the constraints (default: include \"river|rivers\", exclude \"the\")",
   "  --sets N        also: N random constraint sets (1-3 include clauses of vocabulary words, some with an",
   "                  alternative, 1 exclude), and the share of outputs that meet them (default 0)",
@@ -24,11 +30,17 @@ export const help = [
 ].join("\n");
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags("bench beam", argv, { model: { type: "string" }, prompt: { type: "string" }, tokens: { type: "string" }, beams: { type: "string" }, repeat: { type: "string" }, threads: { type: "string" }, include: { type: "string", multiple: true }, exclude: { type: "string", multiple: true }, sets: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags("bench beam", argv, { model: { type: "string" }, prompt: { type: "string" }, tokens: { type: "string" }, beams: { type: "string" }, repeat: { type: "string" }, threads: { type: "string" }, include: { type: "string", multiple: true }, exclude: { type: "string", multiple: true }, sets: { type: "string" }, seed: { type: "string" }, vocab: { type: "string" }, json: { type: "boolean" } }, false);
   const N = intFlag("bench beam", "tokens", values.tokens, 48, 1, 4096), B = intFlag("bench beam", "beams", values.beams, 4, 1, 64), R = intFlag("bench beam", "repeat", values.repeat, 3, 1, 100);
   const backend = loadBackend(values.threads === undefined ? {} : { threads: intFlag("bench beam", "threads", values.threads, 1, 1, 1024) });
   const modelPath = typeof values.model === "string" ? values.model : "runs/default";
-  const m = openInferModel(modelPath, { backend });
+  const base = openInferModel(modelPath, { backend });
+  const m: InferModel = typeof values.vocab !== "string" ? base : (() => {
+    const tokenizer = loadTokenizer(values.vocab);
+    const config = validateModelConfig({ ...base.config, vocabSize: tokenizer.vocabSize });
+    const w = initDecoderWeights(new Graph(backend), config, new Rng(0));
+    return { path: `${modelPath} shape, ${values.vocab} vocabulary, random weights`, config, weights: packDecoderWeights(config, w), tokenizer, backend, notes: [] };
+  })();
   const prompt = typeof values.prompt === "string" ? values.prompt : "Once upon a time";
   const list = (v: unknown, def: string[]): string[] => (Array.isArray(v) ? v.map(String) : def);
   const spec = parseLexicalSpec(list(values.include, ["river|rivers"]), list(values.exclude, ["the"]), "kotodama bench beam");
@@ -69,10 +81,10 @@ export async function run(argv: readonly string[]): Promise<number> {
       else process.stderr.write(`not met: ${JSON.stringify(r.text)} include ${clauses.join(", ")} exclude ${sp.exclude.join(", ")}\n`);
     }
   }
-  const meta = { model: modelPath, vocab: m.config.vocabSize, dim: m.config.dim, prompt_tokens: ids.length, tokens: N, beams: B, repeat: R, include: spec.include, exclude: spec.exclude, sets, met };
+  const meta = { model: m.path, vocab: m.config.vocabSize, dim: m.config.dim, prompt_tokens: ids.length, tokens: N, beams: B, repeat: R, include: spec.include, exclude: spec.exclude, sets, met };
   if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, rows })}\n`);
   else {
-    process.stdout.write(`bench beam: ${modelPath} (V = ${m.config.vocabSize}), ${N} tokens from a ${ids.length}-token prompt, fastest of ${R}; include ${spec.include.map((c) => c.join("|")).join(", ")}, exclude ${spec.exclude.join(", ")}\n`);
+    process.stdout.write(`bench beam: ${m.path} (V = ${m.config.vocabSize}), ${N} tokens from a ${ids.length}-token prompt, fastest of ${R}; include ${spec.include.map((c) => c.join("|")).join(", ")}, exclude ${spec.exclude.join(", ")}\n`);
     for (const r of rows) process.stdout.write(`  ${r.config.padEnd(22)} ${r.msPerToken.toFixed(2).padStart(8)} ms/token  ×${r.vsGreedy.toFixed(2)}\n`);
     if (sets > 0) process.stdout.write(`  random constraint sets met: ${met}/${sets} (beam ${B}, ${N} tokens, end of text allowed once satisfied)\n`);
   }
