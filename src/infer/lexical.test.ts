@@ -81,3 +81,35 @@ test("clauses that do not fit in max tokens are not enforced (the search still e
   assert.equal(r.hypotheses[0]!.ids.length <= 2, true);
   assert.deepEqual(checkLexical(spec, r.text).present, []);
 });
+
+test("stories260K: the exclusion mask equals a brute-force check of every token at every prefix", (t) => {
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const tok = createInferModel(loadModel(`${dir}/stories260K.gguf`), loadBackend({ threads: 1 })).tokenizer;
+  const utf8 = new TextDecoder();
+  const piece = (id: number): string => (tok.isControl?.(id) === true ? "" : utf8.decode(tok.tokenBytes(id)).toLowerCase());
+  const exclude = ["the", "cat sat", "mat!", "a"];
+  const c = lexicalConstraint(tok, { include: [], exclude }, 64);
+  // Complete occurrences: followed by a non-word character, or by the end when the text ends there.
+  const complete = (s: string, p: string, atEnd: boolean): number => occurrences(s, p, true, atEnd).length;
+  let masked = 0;
+  for (const text of ["The cat sat on the mat! Then a cat sat there.", "athe theme, the"]) {
+    const ids = tok.encode(text, { addBos: false });
+    let s = c.start;
+    for (let k = 0; k <= ids.length; k++) {
+      for (const remaining of [5, 1]) {
+        const lp = new Float64Array(tok.vocabSize);
+        c.mask(s, ids.slice(0, k), lp, remaining);
+        for (let id = 0; id < tok.vocabSize; id++) {
+          if (piece(id) === "") continue;
+          const w = s.text + piece(id);
+          const bad = exclude.some((p) => complete(w, p, remaining === 1) > complete(s.text, p, false));
+          assert.equal(lp[id] === -Infinity, bad, `after ${JSON.stringify(s.text)}, token ${JSON.stringify(piece(id))}, remaining ${remaining}`);
+          if (bad) masked++;
+        }
+      }
+      if (k < ids.length) s = c.advance(s, ids.slice(0, k), ids[k]!, 64)!;
+    }
+  }
+  assert.ok(masked > 100, `only ${masked} masked: the check would not tell a mask from none`);
+});

@@ -92,6 +92,20 @@ export function lexicalConstraint(tok: Tokenizer, spec: LexicalSpec, maxTokens: 
   const include = spec.include.map((c) => c.map((a) => a.toLowerCase()));
   const exclude = spec.exclude.map((p) => p.toLowerCase());
   const maxEx = Math.max(0, ...exclude.map((p) => p.length));
+  // The tokens that can complete an occurrence of an excluded phrase, so that the mask checks only those: the
+  // phrase's last character falls in the piece (the piece holds the phrase, or starts with a proper suffix of
+  // it), or the piece starts with a non-word character that closes an occurrence at the end of the text.
+  const completing = exclude.map((p) => {
+    const ids: number[] = [];
+    pieces.forEach((w, id) => {
+      if (w === "") return;
+      let hit = w.includes(p);
+      for (let k = 1; k < p.length && !hit; k++) hit = w.startsWith(p.slice(p.length - k));
+      if (hit) ids.push(id);
+    });
+    return ids;
+  });
+  const closing = pieces.flatMap((w, id) => (w !== "" && !isWord(w[0]) ? [id] : []));
   // Token sequences per clause: encodings of " alt" that decode to exactly " alt" (any case variant) are `spaced`
   // (usable after any text; they count toward the need); the bare encodings only propose candidates.
   const enc = (s: string): number[] => tok.encode(s, { addBos: false });
@@ -137,17 +151,19 @@ export function lexicalConstraint(tok: Tokenizer, spec: LexicalSpec, maxTokens: 
         const tail = s.text.slice(-(maxEx + 1));
         const startB = tail.length === s.text.length;
         const last = remaining === 1; // the text ends after this token: an occurrence at its end is complete
-        for (let id = 0; id < V; id++) {
-          if (lp[id] === -Infinity || pieces[id] === "") continue;
-          const w = tail + pieces[id];
-          // An occurrence is complete when a non-word character follows it; it is new when that character is new.
-          for (const p of exclude) {
-            if (occurrences(w, p, startB, last).some((i) => i + p.length >= tail.length)) {
-              lp[id] = -Infinity;
-              break;
+        exclude.forEach((p, k) => {
+          const needR = isWord(p[p.length - 1]);
+          const open = needR && occurrences(tail, p, startB, true).some((i) => i + p.length === tail.length);
+          for (const ids of open ? [completing[k]!, closing] : [completing[k]!]) {
+            for (const id of ids) {
+              if (lp[id] === -Infinity) continue;
+              // An occurrence is complete when a non-word character follows it (a phrase ending in one is complete
+              // as written); it is new when it ends in the piece, or right before it and the piece closes it.
+              const isNew = (i: number): boolean => i + p.length > tail.length || (needR && i + p.length === tail.length);
+              if (occurrences(tail + pieces[id], p, startB, last).some(isNew)) lp[id] = -Infinity;
             }
           }
-        }
+        });
       }
       const extra: number[] = [];
       seqs.forEach((q, i) => {
