@@ -1,5 +1,5 @@
 // `kotodama bench tokenizer`: encode throughput with the GPT-2 vocabulary against the npm packages tiktoken
-// (WASM) and js-tiktoken on the same text (ids checked identical), BPE training time for an 8k vocabulary on
+// (WASM) and js-tiktoken on the same text (ids checked identical; cold, warm and uncached, defined at EncodeRow), BPE training time for an 8k vocabulary on
 // all of ../shared/data/tinystories + aozora/clean, and chars/token of the trained 8k tokenizer on held-out
 // English and Japanese vs GPT-2. Not here: library code (src/tokenizer).
 import { readFileSync, readdirSync } from "node:fs";
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseFlags } from "../src/cli/command.js";
 import { KotodamaError } from "../src/util/errors.js";
 import { sharedPath } from "../src/util/paths.js";
+import { nativeBpeMerge } from "../src/engine/index.js";
 import { ByteLevelBpe, loadTokenizer, trainBpeWithStats, type Tokenizer } from "../src/tokenizer/index.js";
 
 export const summary = "tokenizer: encode MB/s vs tiktoken, BPE training time, compression";
@@ -22,9 +23,20 @@ export const help = [
 interface EncodeRow {
   text: string;
   mb: number;
+  /** Cold: the encode cache emptied (clearCache) just before the timed pass, so every distinct pre-token of the
+   *  pass is merged once; the pass fills the cache as it goes, as a fresh tokenizer's first encode does. */
   ours: number;
+  /** Warm: the same pass again with the cache the previous pass left. */
   oursWarm: number;
+  /** No cache at all (cacheSize 0): every pre-token merged, repeats included. */
+  oursUncached: number;
   tiktoken: number | null;
+  ratioCold: number | null;
+  ratioWarm: number | null;
+  /** The same ratios from process CPU time (user + system) per pass: what other jobs on a shared machine take
+   *  from the wall clock does not count. tiktoken runs synchronously in this thread, so the two compare. */
+  ratioColdCpu: number | null;
+  ratioWarmCpu: number | null;
   jsTiktoken: number | null;
   identical: boolean;
 }
@@ -38,19 +50,23 @@ interface Encoder {
   readonly before?: () => void;
   readonly passes?: number;
 }
-function throughputs(text: string, n: number, encoders: readonly Encoder[]): { mbs: number; ids: ArrayLike<number> }[] {
+function throughputs(text: string, n: number, encoders: readonly Encoder[]): { mbs: number; cpuMbs: number; ids: ArrayLike<number> }[] {
   const best = encoders.map(() => Infinity);
+  const bestCpu = encoders.map(() => Infinity);
   const ids: ArrayLike<number>[] = encoders.map(() => []);
   for (let i = 0; i < n; i++) {
     encoders.forEach((e, k) => {
       if (i >= (e.passes ?? n)) return;
       e.before?.();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       ids[k] = e.run(text);
       best[k] = Math.min(best[k]!, performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      bestCpu[k] = Math.min(bestCpu[k]!, (c.user + c.system) / 1000);
     });
   }
-  return best.map((ms, k) => ({ mbs: mbOf(text) / (ms / 1000), ids: ids[k]! }));
+  return best.map((ms, k) => ({ mbs: mbOf(text) / (ms / 1000), cpuMbs: mbOf(text) / (bestCpu[k]! / 1000), ids: ids[k]! }));
 }
 
 function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -86,6 +102,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   // 1. Encode throughput, GPT-2 vocabulary.
   const ours = loadTokenizer(gpt2Path) as ByteLevelBpe;
+  const uncached = new ByteLevelBpe({ ...ours.spec, cacheSize: 0 });
   let tk: { encode(s: string, a: string[], d: string[]): Uint32Array; free(): void } | null = null;
   let jtk: { encode(s: string, a: string[], d: string[]): number[] } | null = null;
   try {
@@ -104,22 +121,29 @@ export async function run(argv: readonly string[]): Promise<number> {
     const encoders: Encoder[] = [
       { run: (s) => ours.encode(s), before: () => ours.clearCache() },
       { run: (s) => ours.encode(s) },
+      { run: (s) => uncached.encode(s) },
       ...(tk === null ? [] : [{ run: (s: string) => tk!.encode(s, [], []) }]),
       ...(jtk === null ? [] : [{ run: (s: string) => jtk!.encode(s, [], []), passes: slowJs }]),
     ];
     const res = throughputs(text, repeat, encoders);
     const cold = res[0]!;
     const warm = res[1]!;
-    const a = tk === null ? null : res[2]!;
-    const b = jtk === null ? null : res[tk === null ? 2 : 3]!;
+    const none = res[2]!;
+    const a = tk === null ? null : res[3]!;
+    const b = jtk === null ? null : res[tk === null ? 3 : 4]!;
     rows.push({
       text: name,
       mb: mbOf(text),
       ours: cold.mbs,
       oursWarm: warm.mbs,
+      oursUncached: none.mbs,
       tiktoken: a?.mbs ?? null,
+      ratioCold: a === null ? null : cold.mbs / a.mbs,
+      ratioWarm: a === null ? null : warm.mbs / a.mbs,
+      ratioColdCpu: a === null ? null : cold.cpuMbs / a.cpuMbs,
+      ratioWarmCpu: a === null ? null : warm.cpuMbs / a.cpuMbs,
       jsTiktoken: b?.mbs ?? null,
-      identical: (a === null || sameIds(cold.ids, a.ids)) && (b === null || sameIds(cold.ids, b.ids)),
+      identical: sameIds(cold.ids, warm.ids) && sameIds(cold.ids, none.ids) && (a === null || sameIds(cold.ids, a.ids)) && (b === null || sameIds(cold.ids, b.ids)),
     });
   }
   tk?.free();
@@ -154,10 +178,16 @@ export async function run(argv: readonly string[]): Promise<number> {
     return rows.every((r) => r.identical) ? 0 : 1;
   }
   const f = (x: number | null): string => (x === null ? "   n/a" : x.toFixed(2).padStart(6));
-  const out: string[] = ["Encode throughput, GPT-2 vocabulary (MB/s, best of " + repeat + "; kotodama cold = empty cache at the start of the pass)"];
-  out.push("text                                 MB   kotodama  (warm)  tiktoken  js-tiktoken  ratio vs tiktoken  ids identical");
+  const x = (v: number | null): string => (v === null ? "  n/a" : `${v.toFixed(2)}×`);
+  const out: string[] = [
+    `Encode throughput, GPT-2 vocabulary (MB/s, best of ${repeat}, encoders interleaved pass by pass; merge: ${nativeBpeMerge() === null ? "TypeScript" : "native addon"})`,
+    "  cold = encode cache emptied just before the timed pass (each distinct pre-token merged once in it); warm = the",
+    "  cache the previous pass left; uncached = no cache (every pre-token merged). Ratios: kotodama / tiktoken (WASM).",
+    "  Ratios from wall-clock time, and (cpu) from process CPU time, which other jobs on a loaded machine do not skew.",
+    "text                                 MB     cold    warm  uncached  tiktoken  js-tiktoken  ×tiktoken cold  warm  (cpu) cold  warm  ids identical",
+  ];
   for (const r of rows) {
-    out.push(`${r.text.padEnd(34)} ${r.mb.toFixed(2).padStart(5)}    ${f(r.ours)}  ${f(r.oursWarm)}    ${f(r.tiktoken)}       ${f(r.jsTiktoken)}             ${r.tiktoken === null ? "n/a" : (r.ours / r.tiktoken).toFixed(2) + "×"}        ${r.identical}`);
+    out.push(`${r.text.padEnd(34)} ${r.mb.toFixed(2).padStart(5)}  ${f(r.ours)}  ${f(r.oursWarm)}    ${f(r.oursUncached)}    ${f(r.tiktoken)}       ${f(r.jsTiktoken)}          ${x(r.ratioCold)}  ${x(r.ratioWarm)}        ${x(r.ratioColdCpu)}  ${x(r.ratioWarmCpu)}  ${r.identical}`);
   }
   if (full !== null) {
     out.push("", `BPE training, 8192 tokens on tinystories + aozora/clean (${allMb.toFixed(2)} MB, ${full.stats.uniquePieces} distinct pre-tokens): ` +

@@ -161,6 +161,7 @@ static const char *type_name(napi_typedarray_type t) {
   switch (t) {
     case napi_float32_array: return "Float32Array";
     case napi_int32_array: return "Int32Array";
+    case napi_uint32_array: return "Uint32Array";
     case napi_uint16_array: return "Uint16Array";
     case napi_uint8_array: return "Uint8Array";
     default: return "typed array";
@@ -202,6 +203,9 @@ float *kd_f32_opt(kd_args *a, const char *name, int64_t need) {
 int32_t *kd_i32(kd_args *a, const char *name, int64_t need) { return typed(a, name, napi_int32_array, need, 0, NULL); }
 uint16_t *kd_u16(kd_args *a, const char *name, int64_t need) {
   return typed(a, name, napi_uint16_array, need, 0, NULL);
+}
+uint32_t *kd_u32(kd_args *a, const char *name, int64_t need) {
+  return typed(a, name, napi_uint32_array, need, 0, NULL);
 }
 uint8_t *kd_u8(kd_args *a, const char *name, int64_t need) { return typed(a, name, napi_uint8_array, need, 0, NULL); }
 int64_t kd_length(kd_args *a, const char *name, napi_typedarray_type type) {

@@ -38,6 +38,7 @@ int kd_index_list(kd_args *a, const char *name, int32_t *out, int max, int32_t h
 float *kd_f32(kd_args *a, const char *name, int64_t need);
 float *kd_f32_opt(kd_args *a, const char *name, int64_t need);
 int32_t *kd_i32(kd_args *a, const char *name, int64_t need);
+uint32_t *kd_u32(kd_args *a, const char *name, int64_t need);
 uint16_t *kd_u16(kd_args *a, const char *name, int64_t need);
 uint8_t *kd_u8(kd_args *a, const char *name, int64_t need);
 /* Element count of a typed-array field of the given type (napi_float32_array, ...), or -1 after an error. */

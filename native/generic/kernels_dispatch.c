@@ -77,6 +77,9 @@ KD_DISPATCH(void, kd_adamw,
              double eps, double weight_decay, int64_t step),
             (param, grad, m, v, n, lr, beta1, beta2, eps, weight_decay, step))
 KD_DISPATCH(double, kd_sum_squares, (const float *x, int64_t n), (x, n))
+/* minhash.c */
+KD_DISPATCH(void, kd_minhash, (const uint32_t *shingles, int64_t n, const uint32_t *salts, int64_t p, uint32_t *sig),
+            (shingles, n, salts, p, sig))
 /* half.c */
 KD_DISPATCH(void, kd_half_to_f32, (kd_half_kind kind, const uint16_t *src, float *out, int64_t n),
             (kind, src, out, n))

@@ -1,10 +1,12 @@
-// Step 1 of the pipeline for one input file: read → normalise → language ID → quality → toxicity → PII, the kept
+// Step 1 of the pipeline for one input file: read → normalise → language ID → boilerplate lines → quality → toxicity
+// → PII, the kept
 // documents written as JSON Lines (CleanDoc) with the file's stage statistics. Not here: caching and the order of
 // files (pipeline.ts), the stages' logic (one file each beside this one).
 import type { PipelineConfig } from "./config.js";
 import { readFile, type ReadIssue, type SourceConfig } from "./readers.js";
 import { normalizeText } from "./normalize.js";
 import { keepLanguage, type LanguageIdentifier } from "./langid.js";
+import { createBoilerplateFilter } from "./boilerplate.js";
 import { judgeQuality } from "./quality.js";
 import { createToxicityMatcher } from "./toxicity.js";
 import { scrubPii } from "./pii.js";
@@ -17,6 +19,8 @@ export interface CleanDoc {
   readonly source: string;
   readonly lang: string;
   readonly text: string;
+  /** WARC/WET input: the record's WARC-Identified-Content-Language (Common Crawl's CLD2 guess, e.g. "jpn,eng"). */
+  readonly warcLang?: string;
 }
 
 const bytesOf = (s: string): number => Buffer.byteLength(s, "utf8");
@@ -28,7 +32,7 @@ export function addIssue(stats: RunStats, i: ReadIssue): void {
 }
 
 
-/** Step 1 for one file: read → normalize → langid → quality → toxicity → PII, kept docs to out (JSONL). */
+/** Step 1 for one file: read → normalize → langid → boilerplate → quality → toxicity → PII, kept docs to out (JSONL). */
 export async function cleanFile(
   file: string,
   src: SourceConfig,
@@ -44,10 +48,12 @@ export async function cleanFile(
   const read = new StageMeter(stage(st, "read"), ex);
   const norm = new StageMeter(stage(st, "normalize"), ex);
   const lang = new StageMeter(stage(st, "langid"), ex);
+  const boil = new StageMeter(stage(st, "boilerplate"), ex);
   const qual = new StageMeter(stage(st, "quality"), ex);
   const tox = new StageMeter(stage(st, "toxicity"), ex);
   const pii = new StageMeter(stage(st, "pii"), ex);
   const toxicity = cfg.toxicity.enabled ? createToxicityMatcher(cfg.toxicity) : null;
+  const boilerplate = cfg.boilerplate.enabled ? createBoilerplateFilter(cfg.boilerplate) : null;
   const w = new LineWriter(out);
   let bytes = 0;
   let n = 0;
@@ -89,7 +95,22 @@ export async function cleanFile(
       }
     }
     let keep = true;
-    if (cfg.quality.enabled) {
+    if (boilerplate !== null) {
+      // Line-level: removed lines are counted per rule ("line:RULE") and shown as examples, one per rule.
+      const tb = boil.enter(text);
+      const r = boilerplate.clean(text, src.name);
+      const bs = stage(st, "boilerplate");
+      for (const { line, rule } of r.removed) {
+        const why = `line:${rule}`;
+        bs.reasons[why] = (bs.reasons[why] ?? 0) + 1;
+        if (bs.examples.length < ex && !bs.examples.some((e) => e.note === why)) bs.examples.push({ id: doc.id, text: scrubPii(line.slice(0, 300)).text, note: why });
+      }
+      const out2 = r.text === "" ? null : r.text;
+      boil.leave(tb, out2, doc.id, text, out2 === null ? "all-lines-removed" : null);
+      if (out2 === null) keep = false;
+      else text = out2;
+    }
+    if (keep && cfg.quality.enabled) {
       const t3 = qual.enter(text);
       const v = judgeQuality(text, cfg.quality);
       qual.leave(t3, v.keep ? text : null, doc.id, text, v.keep ? null : v.rule, v.keep ? "" : `value ${+v.value.toFixed(3)}`);
@@ -98,8 +119,11 @@ export async function cleanFile(
     if (keep && toxicity !== null) {
       const t4 = tox.enter(text);
       const v = toxicity.judge(text);
-      tox.leave(t4, v.keep ? text : null, doc.id, text, v.keep ? null : "word-list", v.keep ? "" : `${v.hits} hits (${toxicity.matches(text, 3).join(", ")}), ratio ${v.ratio.toFixed(3)}`);
+      const masked = v.keep && v.text !== text;
+      const note = v.keep && !masked ? "" : `${v.hits} hits (${toxicity.matches(text, 3).join(", ")}), ratio ${v.ratio.toFixed(3)}`;
+      tox.leave(t4, v.keep ? v.text : null, doc.id, text, !v.keep ? "word-list" : masked ? "masked" : null, note);
       keep = v.keep;
+      text = v.text;
     }
     if (keep && cfg.pii.enabled) {
       const t5 = pii.enter(text);
@@ -109,7 +133,7 @@ export async function cleanFile(
       for (const [k, c] of kinds) stage(st, "pii").reasons[`masked:${k}`] = (stage(st, "pii").reasons[`masked:${k}`] ?? 0) + c;
       text = r.text;
     }
-    if (keep) w.write(JSON.stringify({ id: doc.id, source: src.name, lang: language, text } satisfies CleanDoc));
+    if (keep) w.write(JSON.stringify({ id: doc.id, source: src.name, lang: language, text, ...(doc.warcLang !== undefined ? { warcLang: doc.warcLang } : {}) } satisfies CleanDoc));
     t = performance.now();
     if (n >= limit) break;
   }

@@ -2,10 +2,12 @@
 // validates a JSON config against them (unknown keys and wrong types are errors naming the key).
 // Not here: running anything (pipeline.ts).
 import { check, fail, isPlain, mergeOverDefaults } from "./schema.js";
-import { SOURCE_DEFAULTS, type SourceConfig } from "./readers.js";
+import { SOURCE_DEFAULTS, SOURCE_FORMATS, type SourceConfig } from "./readers.js";
+import { ENCODING_SETTINGS } from "./encoding.js";
 import { NORMALIZE_DEFAULTS, type NormalizeConfig } from "./normalize.js";
 import { LANGID_DEFAULTS, type LangIdConfig } from "./langid.js";
 import { QUALITY_DEFAULTS, type QualityConfig } from "./quality.js";
+import { BOILERPLATE_DEFAULTS, BOILERPLATE_RULES, type BoilerplateConfig } from "./boilerplate.js";
 import { TOXICITY_DEFAULTS, type ToxicityConfig } from "./toxicity.js";
 import { PII_DEFAULTS, type PiiConfig, type PiiKind } from "./pii.js";
 import { MINHASH_DEFAULTS } from "./minhash.js";
@@ -29,6 +31,7 @@ export interface PipelineConfig {
   readonly maxDocChars: number;
   readonly normalize: Stage<NormalizeConfig>;
   readonly langid: Stage<LangIdConfig>;
+  readonly boilerplate: Stage<BoilerplateConfig>;
   readonly quality: Stage<QualityConfig>;
   readonly toxicity: Stage<ToxicityConfig>;
   readonly pii: Stage<PiiConfig>;
@@ -45,6 +48,7 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
   maxDocChars: 1_000_000,
   normalize: { enabled: true, ...NORMALIZE_DEFAULTS },
   langid: { enabled: true, ...LANGID_DEFAULTS },
+  boilerplate: { enabled: true, ...BOILERPLATE_DEFAULTS },
   quality: { enabled: true, ...QUALITY_DEFAULTS },
   toxicity: { enabled: true, ...TOXICITY_DEFAULTS },
   pii: { enabled: true, ...PII_DEFAULTS },
@@ -80,7 +84,9 @@ export function parseConfig(json: unknown, file = "config"): PipelineConfig {
     names.add(s.name);
     if (!Array.isArray(s.paths) || s.paths.length === 0 || s.paths.some((x) => typeof x !== "string")) fail(file, `${p}.paths`, "must be a non-empty array of strings");
     const src = merge({ ...SOURCE_DEFAULTS, name: "", paths: [""] }, s, p, file) as SourceConfig;
-    check(["text", "jsonl", "json"].includes(src.format), file, `${p}.format`, `must be "text", "jsonl" or "json", got ${JSON.stringify(src.format)}`);
+    check(SOURCE_FORMATS.includes(src.format), file, `${p}.format`, `must be one of ${SOURCE_FORMATS.map((f) => `"${f}"`).join(", ")}, got ${JSON.stringify(src.format)}`);
+    check(ENCODING_SETTINGS.includes(src.encoding), file, `${p}.encoding`, `must be one of ${ENCODING_SETTINGS.map((f) => `"${f}"`).join(", ")}, got ${JSON.stringify(src.encoding)}`);
+    check(src.loneSurrogates === "replace" || src.loneSurrogates === "skip", file, `${p}.loneSurrogates`, `must be "replace" or "skip", got ${JSON.stringify(src.loneSurrogates)}`);
     check(src.separator === null || src.separator === "\n\n" || (src.separator !== "" && !src.separator.includes("\n")), file, `${p}.separator`, 'must be null, "\\n\\n" (a blank line) or a non-empty string without a newline');
     check(src.weight >= 0 && Number.isFinite(src.weight), file, `${p}.weight`, "must be a finite number >= 0");
     check(src.maxDocs === null || (Number.isInteger(src.maxDocs) && src.maxDocs >= 0), file, `${p}.maxDocs`, "must be null or an integer >= 0");
@@ -94,6 +100,8 @@ export function parseConfig(json: unknown, file = "config"): PipelineConfig {
   check(cfg.split.valFraction >= 0 && cfg.split.valFraction < 1, file, "split.valFraction", "must be in [0, 1)");
   check(Number.isInteger(cfg.decontaminate.ngram) && cfg.decontaminate.ngram >= 1, file, "decontaminate.ngram", "must be an integer >= 1");
   check(cfg.decontaminate.evalSets.every((s) => EVAL_SETS.includes(s)), file, "decontaminate.evalSets", `entries must be among ${EVAL_SETS.join(", ")}`);
+  check(cfg.toxicity.mode === "drop" || cfg.toxicity.mode === "mask", file, "toxicity.mode", `must be "drop" or "mask", got ${JSON.stringify(cfg.toxicity.mode)}`);
+  check(cfg.boilerplate.rules.every((r) => BOILERPLATE_RULES.includes(r)), file, "boilerplate.rules", `entries must be among ${BOILERPLATE_RULES.join(", ")}`);
   const kinds: readonly PiiKind[] = PII_DEFAULTS.kinds;
   check(cfg.pii.kinds.every((k) => kinds.includes(k)), file, "pii.kinds", `entries must be among ${kinds.join(", ")}`);
   check(cfg.maxDocChars >= 1000, file, "maxDocChars", "must be at least 1000");

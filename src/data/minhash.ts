@@ -9,7 +9,12 @@
 // equal signature entries estimates J, and a document is a duplicate when the estimate is >= threshold.
 // Kept signatures are stored truncated to 8 bits (b-bit MinHash, Li & König 2010): two different minima agree in
 // their low 8 bits with probability 1/256, which raises the estimate by (1 - J)/256 (0.001 at J = 0.7).
+//
+// The signature loop runs in native code when the addon is built (engine/hashing.ts; native/generic/minhash.c,
+// vectorized over the P hash functions); the TypeScript loop below stays as its specification, and a test
+// compares the two on random input.
 import { Rng } from "../util/rng.js";
+import { nativeMinHashKernel, type MinHashKernel } from "../engine/hashing.js";
 
 export interface MinHashConfig {
   /** Units per shingle. */
@@ -53,7 +58,12 @@ export class MinHasher {
   readonly rows: number;
   private readonly salts: Uint32Array;
 
-  constructor(readonly cfg: MinHashConfig) {
+  /** kernel: the signature loop (default: the native one when the addon is built); null runs the TypeScript
+   *  reference loop. Both give identical signatures. */
+  constructor(
+    readonly cfg: MinHashConfig,
+    private readonly kernel: MinHashKernel | null = nativeMinHashKernel(),
+  ) {
     if (cfg.permutations % cfg.bands !== 0) {
       throw new RangeError(`minhash: permutations (${cfg.permutations}) must be a multiple of bands (${cfg.bands})`);
     }
@@ -68,6 +78,11 @@ export class MinHasher {
     const sh = shingleHashes(units, this.cfg.shingle);
     if (sh.length === 0) return null;
     const P = this.cfg.permutations;
+    if (this.kernel !== null) {
+      const out = new Uint32Array(P);
+      this.kernel(sh, this.salts, out);
+      return out;
+    }
     const sig = new Uint32Array(P).fill(0xffffffff);
     const salts = this.salts;
     for (let s = 0; s < sh.length; s++) {

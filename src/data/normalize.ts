@@ -23,6 +23,13 @@ const NFKC_RUN = /[\x21-\x7E]?[^\x00-\x7F\u3000\u00B2\u00B3\u00B9\u2070-\u209F\u
 // U+00AD soft hyphen, U+200B zero width space, U+2060 word joiner, U+FEFF BOM. ZWJ/ZWNJ stay (emoji, scripts).
 const CONTROLS = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u00AD\u200B\u2060\uFEFF]/g;
 const NON_ASCII = /[^\x00-\x7F]/;
+// The whitespace rules match only where the text changes: a run of 2+ blanks or one blank that is not a plain
+// space, and a newline with a space beside it (a lone space or newline would be "replaced" by itself, one string
+// allocation per word). Same output as / [ \t\u00A0\u2000-\u200A\u202F\u205F]+/ → " " and / ?\n ?/ → "\n";
+// normalize.test.ts checks that against those rules on random text.
+const BLANK_RUN = /[ \t\u00A0\u2000-\u200A\u202F\u205F]{2,}|[\t\u00A0\u2000-\u200A\u202F\u205F]/g;
+const SPACED_NEWLINE = / \n ?|\n /g;
+const isEdgeBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a;
 
 /** Normalises one document. Pure: the same input always gives the same output. */
 export function normalizeText(text: string, cfg: NormalizeConfig = NORMALIZE_DEFAULTS): string {
@@ -34,10 +41,15 @@ export function normalizeText(text: string, cfg: NormalizeConfig = NORMALIZE_DEF
   if (cfg.controls) t = t.replace(CONTROLS, "");
   if (cfg.whitespace) {
     // NFKC turned compatibility spaces (U+00A0, U+2000..) into plain spaces already; collapse runs.
-    t = t.replace(/[ \t\u00A0\u2000-\u200A\u202F\u205F]+/g, " ");
-    t = t.replace(/ ?\n ?/g, "\n");
-    t = t.replace(/\n{3,}/g, "\n\n");
-    t = t.replace(/^[ \t\n]+|[ \t\n]+$/g, ""); // not String.trim: it would also eat a leading U+3000 indent
+    t = t.replace(BLANK_RUN, " ");
+    t = t.replace(SPACED_NEWLINE, "\n");
+    if (t.includes("\n\n\n")) t = t.replace(/\n{3,}/g, "\n\n");
+    // Strip spaces, tabs and newlines at both ends; not String.trim: it would also eat a leading U+3000 indent.
+    let a = 0;
+    let b = t.length;
+    while (a < b && isEdgeBlank(t.charCodeAt(a))) a++;
+    while (b > a && isEdgeBlank(t.charCodeAt(b - 1))) b--;
+    if (a > 0 || b < t.length) t = t.slice(a, b);
   }
   return t;
 }

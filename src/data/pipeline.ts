@@ -18,7 +18,7 @@ import { createLanguageIdentifier } from "./langid.js";
 import { Deduplicator } from "./dedup.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
-import { loadEvalSets } from "./evalsets.js";
+import { buildEvalNgrams, resolveUserEvalFiles, type EvalNgrams } from "./userevals.js";
 import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
 import type { Manifest, ShardEntry, SourceEntry } from "./manifest.js";
@@ -26,7 +26,7 @@ import { atomicWrite, fingerprint, LineWriter, readJsonl, sha256, stableJson } f
 import { addToHist, mergeRunStats, newRunStats, stage, StageMeter, type RunStats } from "./stats.js";
 
 /** Bump when a stage's behaviour changes, so old caches are not reused. */
-const PIPELINE_VERSION = "data-1";
+const PIPELINE_VERSION = "data-2";
 
 export interface TokenizerInput {
   readonly tokenizer: Tokenizer;
@@ -72,9 +72,10 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   const progress = opt.onProgress ?? ((): void => {});
   const stats = newRunStats();
   const langId = cfg.langid.enabled ? await createLanguageIdentifier(cfg.langid) : null;
+  const userEvals = resolveUserEvalFiles(cfg.decontaminate, opt.baseDir); // a bad evaluation file fails here, early
 
   // ---- Step 1: clean, per input file -------------------------------------------------------------------------
-  const stageCfg = stableJson({ v: PIPELINE_VERSION, maxDocChars: cfg.maxDocChars, normalize: cfg.normalize, langid: cfg.langid, quality: cfg.quality, toxicity: cfg.toxicity, pii: cfg.pii, ex: cfg.reportExamples });
+  const stageCfg = stableJson({ v: PIPELINE_VERSION, maxDocChars: cfg.maxDocChars, normalize: cfg.normalize, langid: cfg.langid, boilerplate: cfg.boilerplate, quality: cfg.quality, toxicity: cfg.toxicity, pii: cfg.pii, ex: cfg.reportExamples });
   const plan: { src: SourceConfig; files: string[] }[] = [];
   for (const src of cfg.sources) {
     const files = await resolveFiles(src.paths, opt.baseDir, (i) => addIssue(stats, i));
@@ -117,7 +118,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
 
   // ---- Step 2: dedup, eval decontamination, split ------------------------------------------------------------
   const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
-  const dedupKey = sha256(PIPELINE_VERSION, cleanFiles.map((c) => c.key).join(","), stableJson({ d: cfg.dedup, s: cfg.split, c: cfg.decontaminate, evalDir, ex: cfg.reportExamples })).slice(0, 24);
+  const dedupKey = sha256(PIPELINE_VERSION, cleanFiles.map((c) => c.key).join(","), stableJson({ d: cfg.dedup, s: cfg.split, c: cfg.decontaminate, evalDir, u: userEvals.map((u) => u.sha256), ex: cfg.reportExamples })).slice(0, 24);
   const dedupDir = join(cacheDir, `dedup-${dedupKey}`);
   const dedupStatsFile = join(dedupDir, "stats.json");
   let dedupReused = false;
@@ -125,7 +126,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     dedupReused = true;
   } else {
     mkdirSync(dedupDir, { recursive: true });
-    const s = await dedupStep(cleanFiles.map((c) => c.file), dedupDir, cfg, evalDir, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
+    const s = await dedupStep(cleanFiles.map((c) => c.file), dedupDir, cfg, evalDir, userEvals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
     atomicWrite(dedupStatsFile, JSON.stringify(s));
   }
   mergeRunStats(stats, JSON.parse(readFileSync(dedupStatsFile, "utf8")) as RunStats, cfg.reportExamples);
@@ -162,7 +163,7 @@ function safeSize(f: string): number {
 }
 
 /** Step 2: exact + near dedup, eval-set decontamination and the split, over all clean files in order. */
-async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, evalDir: string | null, onProgress: (done: number, total: number) => void): Promise<RunStats> {
+async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], onProgress: (done: number, total: number) => void): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
   const exactM = new StageMeter(stage(st, "dedup-exact"), ex);
@@ -170,17 +171,15 @@ async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, eval
   const decM = new StageMeter(stage(st, "decontaminate-eval"), ex);
   const splitM = new StageMeter(stage(st, "split"), ex);
   const dd = new Deduplicator(cfg.dedup);
-  let evalSet: NgramSet | null = null;
-  if (cfg.decontaminate.enabled && cfg.decontaminate.evalSets.length > 0) {
-    if (evalDir === null) {
+  let evalSet: EvalNgrams | null = null;
+  if (cfg.decontaminate.enabled) {
+    if (evalDir === null && cfg.decontaminate.evalSets.length > 0) {
       st.issueCounts["no-eval-sets"] = 1;
-      st.issues.push({ kind: "no-files", file: "../shared/data", line: 0, message: "evaluation sets not found; eval decontamination skipped" });
-    } else {
-      const t0 = performance.now();
-      evalSet = new NgramSet();
-      for (const e of loadEvalSets(evalDir, cfg.decontaminate.evalSets)) evalSet.add(e.text, cfg.decontaminate.ngram, cfg.decontaminate.minEvalUnits);
-      stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
+      st.issues.push({ kind: "no-files", file: "../shared/data", line: 0, message: "evaluation sets not found; built-in eval decontamination skipped" });
     }
+    const t0 = performance.now();
+    evalSet = buildEvalNgrams(cfg.decontaminate, evalDir, userEvals);
+    stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
   }
   const train = new LineWriter(join(dir, "train.jsonl"));
   const val = new LineWriter(join(dir, "val.jsonl"));
@@ -209,8 +208,8 @@ async function dedupStep(files: string[], dir: string, cfg: PipelineConfig, eval
       }
       if (evalSet !== null) {
         const t0 = decM.enter(d.text);
-        const m = evalSet.matches(d.text, 1);
-        decM.leave(t0, m.hits === 0 ? d.text : null, d.id, d.text, m.hits === 0 ? null : "eval-ngram");
+        const m = evalSet.set.matches(d.text, 1);
+        decM.leave(t0, m.hits === 0 ? d.text : null, d.id, d.text, m.hits === 0 ? null : evalSet.labels[m.tag]!);
         if (m.hits > 0) continue;
       }
       const t0 = splitM.enter(d.text);

@@ -1,6 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { judgeQuality, cjkShare, QUALITY_DEFAULTS } from "./quality.js";
+import { join } from "node:path";
+import { judgeQuality, cjkShare, QUALITY_DEFAULTS, QUALITY_GOPHER, type QualityConfig } from "./quality.js";
+import { aozoraParagraphs, readLabelledTexts, tinyStories } from "./labelled.js";
+import { normalizeText } from "./normalize.js";
+import { packageRoot, sharedOrSkip } from "../util/paths.js";
+import { Rng } from "../util/rng.js";
+
+const GOPHER = QUALITY_GOPHER;
+const spam = (name: string): string[] => readLabelledTexts(join(packageRoot(), "tests", "fixtures", "data", name), "kind").map((r) => normalizeText(r.text));
+const keptShare = (texts: readonly string[], cfg: QualityConfig): number => texts.filter((t) => judgeQuality(t, cfg).keep).length / texts.length;
 
 const EN = "Once upon a time, there was a little girl named Lily. She loved to play outside with her friends in the park. " +
   "One day she found a shiny red ball under a tree and wanted to share it with everyone she knew.";
@@ -39,4 +48,77 @@ test("Japanese rules: repeated characters, no hiragana, too short", () => {
   assert.equal(judgeQuality("東京都千代田区丸の内一丁目、大阪府大阪市北区梅田三丁目、名古屋市中区栄四丁目、福岡市博多区").rule, "ja-hiragana-ratio");
   assert.equal(judgeQuality("猫。").rule, "ja-min-chars");
   assert.equal(judgeQuality("★☆★☆★☆★☆ねこ★☆★☆★☆★☆いぬ★☆★☆★☆★☆").rule, "ja-symbol-ratio");
+});
+
+test("Japanese prose whose sentences share endings (「った。」「のです。」) is kept; Gopher's character rules dropped it", () => {
+  // 宮沢賢治「風の又三郎」, 夏目漱石「三四郎」 (public domain), as Aozora has them.
+  const a = "　もう又三郎がすぐ目の前に足を投げだしてだまって空を見あげているのです。いつかいつものねずみいろの上着の上にガラスのマントを着ているのです。それから光るガラスの靴をはいているのです。";
+  const b = "　与次郎はそれよりほかに答えなかった。三四郎もそれよりほかに聞かなかった。二人は美しい空をいただいて家に帰った。";
+  for (const p of [a, b]) {
+    assert.equal(judgeQuality(p).keep, true, p);
+    assert.match(judgeQuality(p, GOPHER).rule, /^ja-top-[35]gram-ratio$/);
+  }
+});
+
+test("spam fixtures (keyword stuffing, repeated lines and phrases, SEO, templates) are all removed, before and after", () => {
+  for (const name of ["spam-ja.jsonl", "spam-en.jsonl"]) {
+    const docs = spam(name);
+    assert.ok(docs.length >= 24);
+    assert.equal(keptShare(docs, QUALITY_DEFAULTS), 0, name);
+  }
+  // Gopher's rules missed 3 Japanese and 2 English keyword-stuffing pages (no top-2 / top-1 rule).
+  assert.equal(spam("spam-ja.jsonl").filter((t) => judgeQuality(t, GOPHER).keep).length, 3);
+  assert.equal(spam("spam-en.jsonl").filter((t) => judgeQuality(t, GOPHER).keep).length, 2);
+  assert.equal(judgeQuality(normalizeText("casino bonus with the casino online casino free spins casino games casino slots casino no deposit casino real money")).rule, "top-1gram-ratio");
+});
+
+test("held-out Aozora paragraphs (≥ 40 chars) and TinyStories: ≥ 99 % kept (../shared/data)", (t) => {
+  const az = sharedOrSkip(t, "data", "aozora", "clean");
+  const ts = sharedOrSkip(t, "data", "tinystories");
+  if (az === null || ts === null) return;
+  const paras = aozoraParagraphs(az, 40);
+  assert.ok(paras.heldOut.length > 3000);
+  const ja = keptShare(paras.heldOut, QUALITY_DEFAULTS);
+  assert.ok(ja >= 0.99, `Aozora held out: ${ja}`);
+  assert.ok(keptShare(paras.heldOut, GOPHER) < 0.98); // what the recalibration fixed
+  const stories = tinyStories(ts).heldOut;
+  const en = keptShare(stories, QUALITY_DEFAULTS);
+  assert.ok(en >= 0.995, `TinyStories held out: ${en}`);
+  assert.ok(keptShare(stories, GOPHER) < 0.98);
+});
+
+test("repetition fractions equal a plain Map-based reference (Gopher's definitions) at every n", () => {
+  // Random texts over a small vocabulary repeat n-grams often; each n's fraction is recovered by bisecting the
+  // one-rule threshold at which the document flips from kept to dropped.
+  const vocab = ["the", "cat", "and", "dog", "sat", "on", "mat", "with", "a", "red", "ball", "big", "tree", "to", "of"];
+  const rng = new Rng(7);
+  for (let doc = 0; doc < 20; doc++) {
+    const words = Array.from({ length: 40 + rng.int(80) }, () => vocab[rng.int(vocab.length)]!);
+    const text = words.join(" ");
+    const total = words.reduce((s, w) => s + w.length, 0);
+    for (const n of [2, 3, 5, 8]) {
+      const grams = words.slice(0, words.length - n + 1).map((_, i) => words.slice(i, i + n).join(" "));
+      const counts = new Map<string, number>();
+      for (const g of grams) counts.set(g, (counts.get(g) ?? 0) + 1);
+      const covered = new Set<number>();
+      grams.forEach((g, i) => { if (counts.get(g)! > 1) for (let j = i; j < i + n; j++) covered.add(j); });
+      const dupRef = [...covered].reduce((s, j) => s + words[j]!.length, 0) / total;
+      let best = "";
+      for (const [g, c] of counts) if (c > (counts.get(best) ?? 0)) best = g;
+      const topRef = ((counts.get(best) ?? 0) * best.replace(/ /g, "").length) / total;
+      const cfg = (top: number, dup: number): QualityConfig => ({ ...QUALITY_DEFAULTS, maxDupLineRatio: 1, maxDupLineCharRatio: 1, spaced: { ...QUALITY_DEFAULTS.spaced, topNgram: [[n, top]], dupNgram: [[n, dup]], topNgramMinCount: 2, functionWords: [], maxWords: 1e6, minMeanWordLength: 0 } });
+      assert.equal(judgeQuality(text, cfg(topRef + 1e-9, dupRef + 1e-9)).rule, "");
+      if (dupRef > 0) assert.equal(judgeQuality(text, cfg(1, dupRef - 1e-9)).rule, `dup-${n}gram-ratio`);
+      if ((counts.get(best) ?? 0) > 1) assert.equal(judgeQuality(text, cfg(topRef - 1e-9, 1)).rule, `top-${n}gram-ratio`);
+    }
+  }
+});
+
+test("the dup rules' early stop (exact: the dup fraction never grows with n) gives the verdicts of checking each n alone", () => {
+  const docs = [...spam("spam-en.jsonl"), "the cat sat on the mat and the dog sat on the log and the cat sat on the mat again and again"];
+  for (const d of docs) {
+    const alone = QUALITY_DEFAULTS.spaced.dupNgram.some(([n, max]) => !judgeQuality(d, { ...QUALITY_DEFAULTS, spaced: { ...QUALITY_DEFAULTS.spaced, topNgram: [], dupNgram: [[n, max]] } }).keep);
+    const together = !judgeQuality(d, { ...QUALITY_DEFAULTS, spaced: { ...QUALITY_DEFAULTS.spaced, topNgram: [] } }).keep;
+    assert.equal(together, alone, d);
+  }
 });

@@ -3,7 +3,9 @@
 // decision implicitly through the text) or any rewrite of the text; a rule only keeps or drops a document.
 //
 // Thresholds are Gopher's except where noted in docs/data.md: minWords is 5 (Gopher: 50) because the corpora
-// here hold one-sentence and short-story documents, and minStopWords is 1 (Gopher: 2) for the same reason.
+// here hold one-sentence and short-story documents, and minStopWords is 1 (Gopher: 2) for the same reason. The
+// repetition rules are recalibrated on clean Aozora / TinyStories and spam fixtures (docs/data.md, "Repetition
+// rules"); QUALITY_GOPHER keeps Gopher's.
 import { isCjk } from "./units.js";
 
 export interface SpacedRules {
@@ -23,6 +25,14 @@ export interface SpacedRules {
   readonly topNgram: readonly (readonly [number, number])[];
   /** Duplicate n-gram char fraction limits: [n, max], e.g. [5, 0.15]. */
   readonly dupNgram: readonly (readonly [number, number])[];
+  /** The top n-gram rules fire only when that n-gram occurs at least this many times (Gopher: 2). */
+  readonly topNgramMinCount: number;
+  /** Lowercased words that cannot make a top n-gram on their own: an n-gram of only these words ("of the",
+   *  "the") does not compete for the top n-gram rules ([]: every n-gram does, as in Gopher). */
+  readonly functionWords: readonly string[];
+  /** A top 1-gram rule (keyword stuffing: "casino bonus casino online casino …") fires only from this many
+   *  occurrences: a sentence naming "Penobscot Bay, Penobscot Lake & Penobscot River" is not spam. */
+  readonly topWordMinCount: number;
 }
 
 export interface JapaneseRules {
@@ -35,6 +45,10 @@ export interface JapaneseRules {
   /** As for spaced text, with single characters as the "words". */
   readonly topNgram: readonly (readonly [number, number])[];
   readonly dupNgram: readonly (readonly [number, number])[];
+  readonly topNgramMinCount: number;
+  /** Top n-grams without a content character (kanji, katakana, Latin letter, digit) are not counted: endings
+   *  made of hiragana and punctuation (「った。」「ました」) repeat in every sentence of real prose. */
+  readonly topNgramContentOnly: boolean;
 }
 
 export interface QualityConfig {
@@ -45,6 +59,14 @@ export interface QualityConfig {
   readonly spaced: SpacedRules;
   readonly japanese: JapaneseRules;
 }
+
+/** English function words (articles, pronouns, auxiliaries, prepositions, conjunctions) for the top n-gram rules. */
+const FUNCTION_WORDS: readonly string[] = [
+  "a", "an", "the", "and", "or", "but", "if", "so", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as",
+  "is", "was", "are", "were", "be", "been", "am", "do", "did", "does", "have", "has", "had", "will", "would", "can",
+  "could", "not", "no", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your",
+  "his", "its", "our", "their", "this", "that", "these", "those", "there", "then", "than", "too", "very", "up", "out",
+];
 
 export const QUALITY_DEFAULTS: QualityConfig = {
   cjkRatio: 0.3,
@@ -61,17 +83,42 @@ export const QUALITY_DEFAULTS: QualityConfig = {
     minAlphaWordRatio: 0.8,
     stopWords: ["the", "be", "to", "of", "and", "that", "have", "with"],
     minStopWords: 1,
-    topNgram: [[2, 0.2], [3, 0.18], [4, 0.16]],
-    dupNgram: [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]],
+    // Recalibrated on TinyStories (docs/data.md "Repetition rules"): Gopher's [[2, 0.2], [3, 0.18], [4, 0.16]]
+    // and dup [[5, 0.15] … [10, 0.1]] drop 3 % of clean children's stories, which repeat names and refrains.
+    topNgram: [[1, 0.2], [2, 0.2], [3, 0.2], [4, 0.2]],
+    dupNgram: [[5, 0.4], [6, 0.37], [7, 0.34], [8, 0.31], [9, 0.28], [10, 0.25]],
+    topNgramMinCount: 3,
+    functionWords: FUNCTION_WORDS,
+    topWordMinCount: 6,
   },
   japanese: {
     minChars: 10,
     maxChars: 1_000_000,
     minHiraganaRatio: 0.1,
     maxSymbolRatio: 0.3,
-    topNgram: [[3, 0.2], [5, 0.15]],
-    dupNgram: [[10, 0.3], [20, 0.2]],
+    // Recalibrated on Aozora paragraphs (docs/data.md "Repetition rules"); before: top [[3, 0.2], [5, 0.15]],
+    // dup [[10, 0.3], [20, 0.2]], every n-gram counted from 2 occurrences.
+    topNgram: [[2, 0.3], [3, 0.22], [5, 0.2]],
+    dupNgram: [[10, 0.5], [20, 0.4]],
+    topNgramMinCount: 3,
+    topNgramContentOnly: true,
   },
+};
+
+/** The repetition rules as Gopher defines them (and as this project used them before the recalibration): every
+ *  n-gram competes for the top n-gram rules from 2 occurrences. For comparison (bench data-filters) or for users
+ *  who want Gopher's behaviour. */
+export const QUALITY_GOPHER: QualityConfig = {
+  ...QUALITY_DEFAULTS,
+  spaced: {
+    ...QUALITY_DEFAULTS.spaced,
+    topNgram: [[2, 0.2], [3, 0.18], [4, 0.16]],
+    dupNgram: [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.1]],
+    topNgramMinCount: 2,
+    functionWords: [],
+    topWordMinCount: 2,
+  },
+  japanese: { ...QUALITY_DEFAULTS.japanese, topNgram: [[3, 0.2], [5, 0.15]], dupNgram: [[10, 0.3], [20, 0.2]], topNgramMinCount: 2, topNgramContentOnly: false },
 };
 
 /** Why a document was dropped: the rule's name and the value that broke it. */
@@ -125,38 +172,65 @@ function lineRules(text: string, cfg: QualityConfig): QualityVerdict {
 }
 
 function spacedRules(text: string, r: SpacedRules): QualityVerdict {
-  const words = text.split(/\s+/).filter((w) => w !== "");
-  const n = words.length;
-  if (n < r.minWords) return drop("min-words", n);
-  if (n > r.maxWords) return drop("max-words", n);
+  // Words are the runs of non-space characters (as text.split(/\s+/)), scanned in place: per word its length,
+  // whether it has a letter, its symbols, and the hash of its lowercased form without edge punctuation
+  // (built from the characters, with no string made for ASCII words). Stop and function words are looked up by
+  // that 32-bit hash (a collision with one of ~70 words is a ~1e-8 event per word).
+  const T = text.length;
+  const cap = (T >>> 1) + 1;
+  const hashes = new Uint32Array(cap);
+  const lens = new Int32Array(cap);
+  const content = r.functionWords.length > 0 ? new Uint8Array(cap) : null;
+  const stop = hashSet(r.stopWords);
+  const fn = hashSet(r.functionWords);
+  let n = 0;
   let chars = 0;
   let alpha = 0;
   let symbols = 0;
-  const stop = new Set(r.stopWords);
   let stopHits = 0;
-  const hashes = new Uint32Array(n);
-  const lens = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const w = words[i]!;
-    chars += w.length;
-    lens[i] = w.length;
-    // One pass over the word: letters?, symbols, and the lowercased word without edge punctuation.
+  let i = 0;
+  while (i < T) {
+    while (i < T && isSpace(text.charCodeAt(i))) i++;
+    if (i >= T) break;
+    const start = i;
     let hasLetter = false;
-    let lo = 0;
-    let hi = w.length;
-    for (let k = 0; k < w.length; k++) {
-      const c = w.charCodeAt(k);
+    let dots = 0;
+    let ellipsis = false;
+    let ascii = true;
+    while (i < T) {
+      const c = text.charCodeAt(i);
+      if (isSpace(c)) break;
       if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && isLetterish(c))) hasLetter = true;
       if (c === 35 || c === 0x2026) symbols++;
+      dots = c === 46 ? dots + 1 : 0;
+      if (dots === 3) ellipsis = true;
+      if (c >= 128) ascii = false;
+      i++;
     }
-    if (w.includes("...")) symbols++;
-    while (lo < hi && isEdgePunct(w.charCodeAt(lo))) lo++;
-    while (hi > lo && isEdgePunct(w.charCodeAt(hi - 1))) hi--;
+    if (ellipsis) symbols++;
+    let lo = start;
+    let hi = i;
+    while (lo < hi && isEdgePunct(text.charCodeAt(lo))) lo++;
+    while (hi > lo && isEdgePunct(text.charCodeAt(hi - 1))) hi--;
+    let h = 0x811c9dc5;
+    if (ascii) {
+      for (let k = lo; k < hi; k++) {
+        const c = text.charCodeAt(k);
+        h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
+      }
+      h >>>= 0;
+    } else h = strHash(text.slice(lo, hi).toLowerCase());
+    const len = i - start;
+    chars += len;
+    lens[n] = len;
+    hashes[n] = h;
     if (hasLetter) alpha++;
-    const bare = (lo === 0 && hi === w.length ? w : w.slice(lo, hi)).toLowerCase();
-    if (stop.has(bare)) stopHits++;
-    hashes[i] = strHash(bare);
+    if (stop.has(h)) stopHits++;
+    if (content !== null && !fn.has(h)) content[n] = 1;
+    n++;
   }
+  if (n < r.minWords) return drop("min-words", n);
+  if (n > r.maxWords) return drop("max-words", n);
   const mean = chars / n;
   if (mean < r.minMeanWordLength) return drop("min-mean-word-length", mean);
   if (mean > r.maxMeanWordLength) return drop("max-mean-word-length", mean);
@@ -168,96 +242,140 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
   if (lines.length > 0 && bullets / lines.length > r.maxBulletLineRatio) return drop("bullet-line-ratio", bullets / lines.length);
   const ellipsis = lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length;
   if (lines.length > 0 && ellipsis / lines.length > r.maxEllipsisLineRatio) return drop("ellipsis-line-ratio", ellipsis / lines.length);
-  return repetition(hashes, lens, r.topNgram, r.dupNgram);
+  return repetition(hashes.subarray(0, n), lens.subarray(0, n), content === null ? null : content.subarray(0, n), r);
 }
 
 function japaneseRules(text: string, r: JapaneseRules): QualityVerdict {
-  const hashes: number[] = [];
-  let nonSpace = 0;
+  // Units are the non-space characters (code units); content marks kanji, katakana, Latin letters and digits.
+  const units = new Uint32Array(text.length);
+  const content = new Uint8Array(text.length);
+  let n = 0;
   let hira = 0;
   let symbols = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 10 || c === 9 || c === 0x3000) continue;
-    nonSpace++;
     if (c >= 0x3041 && c <= 0x309f) hira++;
-    else if (!isCjk(c) && !isLetterOrDigit(c)) symbols++;
-    hashes.push(c);
+    else if (isCjk(c) || isLetterOrDigit(c)) content[n] = 1;
+    else symbols++;
+    units[n++] = c;
   }
-  if (nonSpace < r.minChars) return drop("ja-min-chars", nonSpace);
-  if (nonSpace > r.maxChars) return drop("ja-max-chars", nonSpace);
-  if (hira / nonSpace < r.minHiraganaRatio) return drop("ja-hiragana-ratio", hira / nonSpace);
-  if (symbols / nonSpace > r.maxSymbolRatio) return drop("ja-symbol-ratio", symbols / nonSpace);
-  const lens = new Int32Array(hashes.length).fill(1);
-  const v = repetition(Uint32Array.from(hashes), lens, r.topNgram, r.dupNgram);
+  if (n < r.minChars) return drop("ja-min-chars", n);
+  if (n > r.maxChars) return drop("ja-max-chars", n);
+  if (hira / n < r.minHiraganaRatio) return drop("ja-hiragana-ratio", hira / n);
+  if (symbols / n > r.maxSymbolRatio) return drop("ja-symbol-ratio", symbols / n);
+  const lens = new Int32Array(n).fill(1);
+  const v = repetition(units.subarray(0, n), lens, r.topNgramContentOnly ? content.subarray(0, n) : null, r);
   return v.keep ? v : drop(`ja-${v.rule}`, v.value);
 }
 
-/** Gopher's repetition rules over units (words, or characters for Japanese) with their char lengths:
- *  the most frequent n-gram's share of characters, and the share of characters inside n-grams that occur
- *  more than once. N-gram keys for every n are built in one pass (each extends the n-1 key by one unit), and
- *  counted in an open-addressing table (typed arrays) rather than a Map. */
-function repetition(units: Uint32Array, lens: Int32Array, top: SpacedRules["topNgram"], dup: SpacedRules["dupNgram"]): QualityVerdict {
-  let total = 0;
-  for (let i = 0; i < lens.length; i++) total += lens[i]!;
+interface RepetitionRules {
+  readonly topNgram: SpacedRules["topNgram"];
+  readonly dupNgram: SpacedRules["dupNgram"];
+  readonly topNgramMinCount: number;
+  readonly topWordMinCount?: number;
+}
+
+/** Gopher's repetition rules over units (words, or characters for Japanese) with their char lengths: the most
+ *  frequent n-gram's share of characters (when it occurs at least topNgramMinCount times; with `content`, only
+ *  n-grams holding a unit marked 1 compete), and the share of characters inside n-grams that occur more than
+ *  once. N-gram keys (64-bit) are rolled forward (the (n+1)-gram key at i extends the n-gram key at i by one
+ *  unit) and counted in an open-addressing table (typed arrays) rather than a Map. The duplicate fraction can only shrink
+ *  as n grows (a character inside a repeated (n+1)-gram is inside a repeated n-gram), so the dup rules stop as
+ *  soon as no longer n can break its limit: most clean documents need only the first. */
+function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | null, r: RepetitionRules): QualityVerdict {
   const L = units.length;
-  if (total === 0) return KEEP;
-  let maxN = 0;
-  for (const [n] of top) maxN = Math.max(maxN, n);
-  for (const [n] of dup) maxN = Math.max(maxN, n);
-  maxN = Math.min(maxN, L);
-  if (maxN < 2) return KEEP;
-  // keys[(n-1) * L + i] = key of the n-gram starting at i (valid for i + n <= L).
-  const keys = new Float64Array(maxN * L);
-  for (let i = 0; i < L; i++) {
-    let a = 0x9e3779b9;
-    let b = 0x85ebca6b;
-    for (let n = 1; n <= maxN && i + n <= L; n++) {
-      const u = units[i + n - 1]!;
-      a = Math.imul(a ^ u, 0x01000193);
-      b = Math.imul(b + u, 0xc2b2ae35) ^ (b >>> 15);
-      keys[(n - 1) * L + i] = (a >>> 0) * 1048576 + ((b >>> 0) & 0xfffff);
+  let total = 0;
+  for (let i = 0; i < L; i++) total += lens[i]!;
+  if (total === 0 || L < 2) return KEEP;
+  // Rolling key state for the n-grams of length curN: two 32-bit hashes per start position (a 64-bit key).
+  const ha = new Int32Array(L);
+  const hb = new Int32Array(L);
+  let curN = 0;
+  const keysFor = (n: number): void => {
+    if (n < curN) curN = 0;
+    if (curN === 0) {
+      ha.fill(0x9e3779b9 | 0);
+      hb.fill(0x85ebca6b | 0);
     }
-  }
-  // Counting by open addressing: slot[i] is the table slot of the n-gram at i, count[slot] its occurrences.
+    for (; curN < n; curN++) {
+      for (let i = 0; i + curN < L; i++) {
+        const u = units[i + curN]!;
+        const b0 = hb[i]!;
+        ha[i] = Math.imul(ha[i]! ^ u, 0x01000193);
+        hb[i] = Math.imul(b0 + u, 0xc2b2ae35) ^ (b0 >>> 15);
+      }
+    }
+  };
+  // Counting by open addressing: table[slot] is the first start position of the n-gram in that slot (-1: empty),
+  // slot[i] the slot of the n-gram at i, count[slot] its occurrences. Keys are compared through ha/hb.
   let size = 16;
   while (size < 2 * L) size *= 2;
-  const table = new Float64Array(size);
+  const mask = size - 1;
+  const table = new Int32Array(size);
   const count = new Int32Array(size);
   const slot = new Int32Array(L);
   const countGrams = (n: number): number => {
+    keysFor(n);
     table.fill(-1);
     count.fill(0);
     let best = 0;
     for (let i = 0; i + n <= L; i++) {
-      const k = keys[(n - 1) * L + i]!;
-      let h = (k % 4294967296) & (size - 1);
-      while (table[h] !== -1 && table[h] !== k) h = (h + 1) & (size - 1);
-      table[h] = k;
+      const a = ha[i]!;
+      const b = hb[i]!;
+      let h = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+      for (;;) {
+        const j = table[h]!;
+        if (j === -1) {
+          table[h] = i;
+          break;
+        }
+        if (ha[j] === a && hb[j] === b) break;
+        h = (h + 1) & mask;
+      }
       slot[i] = h;
-      if (++count[h]! > best) best = count[h]!;
+      const c = ++count[h]!;
+      if (c > best) best = c;
     }
     return best;
   };
-  for (const [n, max] of top) {
+  // contentPrefix[i] = content units among units[0..i).
+  let contentPrefix: Int32Array | null = null;
+  if (content !== null) {
+    contentPrefix = new Int32Array(L + 1);
+    for (let i = 0; i < L; i++) contentPrefix[i + 1] = contentPrefix[i]! + content[i]!;
+  }
+  for (const [n, max] of r.topNgram) {
     if (L < n) continue;
-    const best = countGrams(n);
-    if (best < 2) continue;
-    let first = 0;
-    while (count[slot[first]!] !== best) first++;
+    const minCount = Math.max(2, r.topNgramMinCount, n === 1 ? (r.topWordMinCount ?? 0) : 0);
+    if (countGrams(n) < minCount) continue;
+    // The most frequent eligible n-gram (first occurrence on ties, as Gopher's Counter.most_common).
+    let best = 0;
+    let first = -1;
+    for (let i = 0; i + n <= L; i++) {
+      const c = count[slot[i]!]!;
+      if (c > best && (contentPrefix === null || contentPrefix[i + n]! > contentPrefix[i]!)) [best, first] = [c, i];
+    }
+    if (best < minCount) continue;
     let len = 0;
     for (let j = 0; j < n; j++) len += lens[first + j]!;
     const frac = (best * len) / total;
     if (frac > max) return drop(`top-${n}gram-ratio`, frac);
   }
-  for (const [n, max] of dup) {
-    if (L < n) continue;
-    if (countGrams(n) < 2) continue;
-    const covered = new Uint8Array(L);
+  const dup = [...r.dupNgram].sort((x, y) => x[0] - y[0]);
+  const covered = new Uint8Array(L);
+  for (let d = 0; d < dup.length; d++) {
+    const [n, max] = dup[d]!;
+    if (L < n) break;
+    if (countGrams(n) < 2) break; // nothing repeats at n, nor at any longer n
+    covered.fill(0);
     for (let i = 0; i + n <= L; i++) if (count[slot[i]!]! > 1) covered.fill(1, i, i + n);
     let c = 0;
     for (let i = 0; i < L; i++) if (covered[i] === 1) c += lens[i]!;
     if (c / total > max) return drop(`dup-${n}gram-ratio`, c / total);
+    let laterMin = Infinity;
+    for (let e = d + 1; e < dup.length; e++) laterMin = Math.min(laterMin, dup[e]![1]);
+    if (c / total <= laterMin) break;
   }
   return KEEP;
 }
@@ -272,11 +390,24 @@ function isEdgePunct(c: number): boolean {
   return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126) || (c >= 0x2010 && c <= 0x201f) || c === 0x2026;
 }
 
-const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
-function isLetterOrDigit(c: number): boolean {
-  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  return LETTER_OR_DIGIT.test(String.fromCharCode(c));
+/** Letter-or-digit flag per UTF-16 code unit, computed once (an immutable table; a regex per character cost a
+ *  measurable share of the Japanese rules' time, see docs/data.md). */
+const LETTER_OR_DIGIT: Uint8Array = new Uint8Array(65536);
+(() => {
+  const re = /[\p{L}\p{N}]/u;
+  for (let c = 0; c < 65536; c++) if (!(c >= 0xd800 && c <= 0xdfff) && re.test(String.fromCharCode(c))) LETTER_OR_DIGIT[c] = 1;
+})();
+const isLetterOrDigit = (c: number): boolean => LETTER_OR_DIGIT[c] === 1;
+
+/** What /\s/ matches (ECMAScript WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
+
+/** Hashes (strHash) of lowercased words. */
+const hashSet = (words: readonly string[]): ReadonlySet<number> => new Set(words.map((w) => strHash(w.toLowerCase())));
 
 function strHash(s: string): number {
   let h = 0x811c9dc5;

@@ -1,15 +1,19 @@
 // Streaming corpus readers: plain text with a document separator, JSON Lines with a chosen field, JSON arrays,
-// gzip (by .gz suffix), files, folders and globs. Not here: any filtering; readers only turn bytes into Docs.
+// WARC/WET records (warc.ts), gzip and zstd (decompress.ts), UTF-8, Shift_JIS or EUC-JP (encoding.ts), files,
+// folders and globs. Not here: any filtering; readers only turn bytes into Docs.
 //
 // Memory is bounded by the longest line (text, JSONL) or array element (JSON), capped at maxDocChars; a longer
 // document is cut at line boundaries (text) or skipped (JSONL/JSON) and reported. Bad input never throws: an
 // unreadable file, invalid UTF-8, a line that is not JSON or a missing field is reported through onIssue with
-// file and line, and the reader goes on.
-import { createReadStream, statSync, readdirSync } from "node:fs";
+// file and line, and the reader goes on. A file that is not UTF-8 but looks like Shift_JIS or EUC-JP is skipped
+// whole with one "wrong-encoding" issue that names the offset, the line, the likely encoding and the flag.
+import { statSync, readdirSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
-import { createGunzip } from "node:zlib";
 import { join, resolve, relative } from "node:path";
 import { glob } from "tinyglobby";
+import { byteChunks, withoutCompression } from "./decompress.js";
+import { conversionHint, firstInvalidUtf8, guessEncoding, lineAt, replaceLoneSurrogates, type EncodingSetting, type LoneSurrogates, type TextEncodingName } from "./encoding.js";
+import { readWarcDocs } from "./warc.js";
 
 /** One document as it leaves a reader. id = "file:line" of its first line, or "file#i" for the i-th element of
  *  a JSON array; file is relative to the config's folder when inside it. */
@@ -17,9 +21,14 @@ export interface Doc {
   readonly id: string;
   readonly source: string;
   readonly text: string;
+  /** WARC/WET documents: the record's WARC-Identified-Content-Language, when it has one. */
+  readonly warcLang?: string;
 }
 
-export type SourceFormat = "text" | "jsonl" | "json";
+/** "auto": warc for *.warc(.gz|.zst), wet for *.wet(.gz|.zst), else text. "warc" and "wet" read the same
+ *  records (WET conversion records; WARC response/resource records with HTML or plain text). */
+export type SourceFormat = "auto" | "text" | "jsonl" | "json" | "warc" | "wet";
+export const SOURCE_FORMATS: readonly SourceFormat[] = ["auto", "text", "jsonl", "json", "warc", "wet"];
 
 /** A named input source. Paths are files, folders (read recursively, sorted) or globs, relative to the config
  *  file's folder. */
@@ -41,19 +50,44 @@ export interface SourceConfig {
   readonly weight: number;
   /** Stop after this many documents of this source (null: all). */
   readonly maxDocs: number | null;
+  /** Text encoding of the files (text, jsonl, json): converted to UTF-8 while reading. "auto" guesses per file
+   *  from its first bytes (UTF-8, else Shift_JIS or EUC-JP). WARC/WET records are read as their headers say. */
+  readonly encoding: EncodingSetting;
+  /** A JSON string with a lone surrogate escape ("\ud800"): "replace" it with U+FFFD, or "skip" the document;
+   *  either way it is reported ("lone-surrogate"). */
+  readonly loneSurrogates: LoneSurrogates;
 }
 
 export const SOURCE_DEFAULTS: Omit<SourceConfig, "name" | "paths"> = {
-  format: "text",
+  format: "auto",
   separator: "\n\n",
   field: "text",
   jsonKey: "",
   skipLast: false,
   weight: 1,
   maxDocs: null,
+  encoding: "utf-8",
+  loneSurrogates: "replace",
 };
 
-export type IssueKind = "unreadable" | "invalid-utf8" | "invalid-json" | "missing-field" | "too-long" | "no-files";
+export type IssueKind =
+  | "unreadable"
+  | "invalid-utf8"
+  | "wrong-encoding"
+  | "invalid-encoding"
+  | "lone-surrogate"
+  | "invalid-json"
+  | "invalid-warc"
+  | "missing-field"
+  | "too-long"
+  | "no-files";
+
+/** The format a file is read in: the source's, or for "auto" the one its name suggests. */
+export function formatOf(src: SourceConfig, file: string): Exclude<SourceFormat, "auto"> {
+  if (src.format !== "auto") return src.format;
+  const name = withoutCompression(file).toLowerCase();
+  return name.endsWith(".wet") ? "wet" : name.endsWith(".warc") ? "warc" : "text";
+}
 
 export interface ReadIssue {
   readonly kind: IssueKind;
@@ -106,10 +140,34 @@ function walk(dir: string): string[] {
   return files;
 }
 
-/** Byte chunks of a file, gunzipped when the name ends in .gz. Errors surface as a rejected iteration. */
-function chunks(file: string): AsyncIterable<Buffer> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  return file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+interface TextInput {
+  readonly encoding: TextEncodingName;
+  readonly chunks: AsyncIterable<Buffer>;
+}
+
+/** A file's decompressed bytes and the encoding to decode them with, or null when the file is skipped because
+ *  it is not the UTF-8 it was declared to be but looks like Shift_JIS, EUC-JP or UTF-16 (reported once, with
+ *  the byte offset and line of the first invalid byte, the likely encoding and how to convert). */
+async function openText(file: string, rel: string, src: SourceConfig, opt: ReadOptions): Promise<TextInput | null> {
+  const it = byteChunks(file);
+  const first = await it.next();
+  const head = first.done === true ? Buffer.alloc(0) : first.value;
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    yield* it;
+  };
+  let encoding: TextEncodingName = src.encoding === "auto" ? "utf-8" : src.encoding;
+  if (src.encoding === "auto" || src.encoding === "utf-8") {
+    const guess = guessEncoding(head, first.done === true);
+    if (src.encoding === "auto" && (guess === "shift_jis" || guess === "euc-jp")) encoding = guess;
+    else if (guess === "utf-16le" || guess === "utf-16be" || (src.encoding === "utf-8" && guess !== null && guess !== "utf-8")) {
+      const at = firstInvalidUtf8(head);
+      const where = at < 0 ? "" : ` at byte ${at} (line ${lineAt(head, at)})`;
+      opt.onIssue({ kind: "wrong-encoding", file: rel, line: at < 0 ? 0 : lineAt(head, at), message: `not UTF-8${where}; it looks like ${guess === "shift_jis" ? "Shift_JIS" : guess === "euc-jp" ? "EUC-JP" : guess.toUpperCase()}: ${conversionHint(guess)}; file skipped` });
+      return null;
+    }
+  }
+  return { encoding, chunks: rest() };
 }
 
 interface Line {
@@ -117,24 +175,38 @@ interface Line {
   readonly no: number;
 }
 
-/** Lines of a file, decoded as strict UTF-8 (a line with invalid bytes is reported and skipped), without the
- *  trailing "\r\n" / "\n". A line longer than maxChars*4 bytes is reported and skipped. */
-async function* lines(file: string, rel: string, opt: ReadOptions): AsyncGenerator<Line> {
+/** Lines of a file, decoded strictly in the input's encoding (a line with invalid bytes is reported and skipped),
+ *  without the trailing "\r\n" / "\n". A line longer than maxChars*4 bytes is reported and skipped. Splitting
+ *  bytes at 0x0A is safe in Shift_JIS and EUC-JP too: neither uses it inside a multi-byte character. */
+async function* lines(input: TextInput, rel: string, opt: ReadOptions): AsyncGenerator<Line> {
   const maxBytes = opt.maxDocChars * 4;
   let carry: Buffer | null = null;
   let skipping = false;
   let no = 0;
+  const decoder = input.encoding === "utf-8" ? null : new TextDecoder(input.encoding, { fatal: true });
   const emit = (b: Buffer): Line | null => {
     no++;
-    if (!isUtf8(b)) {
-      opt.onIssue({ kind: "invalid-utf8", file: rel, line: no, message: "line is not valid UTF-8; skipped" });
-      return null;
+    let s: string;
+    if (decoder === null) {
+      if (!isUtf8(b)) {
+        const guess = guessEncoding(b);
+        const hint = guess !== null && guess !== "utf-8" ? ` (looks like ${guess}: ${conversionHint(guess)})` : "";
+        opt.onIssue({ kind: "invalid-utf8", file: rel, line: no, message: `line is not valid UTF-8 at byte ${firstInvalidUtf8(b)} of the line${hint}; skipped` });
+        return null;
+      }
+      s = b.toString("utf8");
+    } else {
+      try {
+        s = decoder.decode(b);
+      } catch {
+        opt.onIssue({ kind: "invalid-encoding", file: rel, line: no, message: `line is not valid ${input.encoding}; skipped` });
+        return null;
+      }
     }
-    let s = b.toString("utf8");
     if (s.endsWith("\r")) s = s.slice(0, -1);
     return { text: s, no };
   };
-  for await (const chunk of chunks(file)) {
+  for await (const chunk of input.chunks) {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
@@ -170,7 +242,9 @@ async function* lines(file: string, rel: string, opt: ReadOptions): AsyncGenerat
 export async function* readFile(file: string, src: SourceConfig, opt: ReadOptions): AsyncGenerator<Doc> {
   const r = relative(opt.baseDir, file);
   const rel = r === "" || r.startsWith("..") ? file : r;
-  const inner = src.format === "text" ? readText(file, rel, src, opt) : src.format === "jsonl" ? readJsonl(file, rel, src, opt) : readJson(file, rel, src, opt);
+  const format = formatOf(src, file);
+  const inner =
+    format === "text" ? readText(file, rel, src, opt) : format === "jsonl" ? readJsonl(file, rel, src, opt) : format === "json" ? readJson(file, rel, src, opt) : readWarc(file, rel, src, opt);
   let held: Doc | null = null;
   try {
     for await (const d of inner) {
@@ -184,7 +258,26 @@ export async function* readFile(file: string, src: SourceConfig, opt: ReadOption
   if (held !== null && !src.skipLast) yield held;
 }
 
+async function* readWarc(file: string, rel: string, src: SourceConfig, opt: ReadOptions): AsyncGenerator<Doc> {
+  const docs = readWarcDocs(byteChunks(file), {
+    maxBlockBytes: opt.maxDocChars * 4,
+    onIssue: (kind, _record, message) => opt.onIssue({ kind, file: rel, line: 0, message }),
+  });
+  for await (const d of docs) {
+    const text = d.text.length > opt.maxDocChars ? cutAtLine(d.text, opt.maxDocChars) : d.text;
+    yield d.warcLang === null ? { id: d.id, source: src.name, text } : { id: d.id, source: src.name, text, warcLang: d.warcLang };
+  }
+}
+
+/** The longest prefix of s that ends at a line break and has at most max chars (or the first max chars). */
+function cutAtLine(s: string, max: number): string {
+  const nl = s.lastIndexOf("\n", max);
+  return nl > 0 ? s.slice(0, nl) : s.slice(0, max);
+}
+
 async function* readText(file: string, rel: string, src: SourceConfig, opt: ReadOptions): AsyncGenerator<Doc> {
+  const input = await openText(file, rel, src, opt);
+  if (input === null) return;
   const sep = src.separator;
   let parts: string[] = [];
   let chars = 0;
@@ -200,7 +293,7 @@ async function* readText(file: string, rel: string, src: SourceConfig, opt: Read
     chars = 0;
     return d;
   };
-  for await (const { text, no } of lines(file, rel, opt)) {
+  for await (const { text, no } of lines(input, rel, opt)) {
     if (parts.length === 0) first = no;
     if (sep === "\n\n") {
       if (text.trim() === "") {
@@ -254,7 +347,7 @@ function parseElement(raw: string, rel: string, line: number, src: SourceConfig,
     opt.onIssue({ kind: "invalid-json", file: rel, line, message: `not JSON (${(e as Error).message}); skipped` });
     return null;
   }
-  const text = fieldOf(value, src.field);
+  let text = fieldOf(value, src.field);
   if (text === null) {
     const what = src.field === "" ? "element is not a string" : `no string field '${src.field}'`;
     opt.onIssue({ kind: "missing-field", file: rel, line, message: `${what}; skipped` });
@@ -264,11 +357,23 @@ function parseElement(raw: string, rel: string, line: number, src: SourceConfig,
     opt.onIssue({ kind: "too-long", file: rel, line, message: `text longer than ${opt.maxDocChars} chars; skipped` });
     return null;
   }
+  // Only a \uD8xx-\uDFxx escape can put a lone surrogate into a string (decoders never make one).
+  if (/\\u[dD][89a-fA-F]/.test(raw)) {
+    const r = replaceLoneSurrogates(text);
+    if (r.count > 0) {
+      const skip = src.loneSurrogates === "skip";
+      opt.onIssue({ kind: "lone-surrogate", file: rel, line, message: `${r.count} lone surrogate escape${r.count > 1 ? "s" : ""} (unpaired \\ud800-\\udfff); ${skip ? "skipped" : "replaced with U+FFFD"}` });
+      if (skip) return null;
+      text = r.text;
+    }
+  }
   return { id: index >= 0 ? `${rel}#${index}` : `${rel}:${line}`, source: src.name, text };
 }
 
 async function* readJsonl(file: string, rel: string, src: SourceConfig, opt: ReadOptions): AsyncGenerator<Doc> {
-  for await (const { text, no } of lines(file, rel, opt)) {
+  const input = await openText(file, rel, src, opt);
+  if (input === null) return;
+  for await (const { text, no } of lines(input, rel, opt)) {
     if (text.trim() === "") continue;
     const d = parseElement(text, rel, no, src, opt);
     if (d !== null) yield d;
@@ -278,7 +383,9 @@ async function* readJsonl(file: string, rel: string, src: SourceConfig, opt: Rea
 /** A streaming scanner for one JSON array (the root, or the value of a root key): it cuts the array's
  *  elements out of the text by tracking nesting and strings, and JSON.parses each element alone. */
 async function* readJson(file: string, rel: string, src: SourceConfig, opt: ReadOptions): AsyncGenerator<Doc> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const input = await openText(file, rel, src, opt);
+  if (input === null) return;
+  const decoder = new TextDecoder(input.encoding, { fatal: true });
   let depth = 0; // containers open
   let inString = false;
   let escape = false;
@@ -312,12 +419,12 @@ async function* readJson(file: string, rel: string, src: SourceConfig, opt: Read
     tooLong = false;
     elemLen = 0;
   };
-  for await (const chunk of chunks(file)) {
+  for await (const chunk of input.chunks) {
     let s: string;
     try {
       s = decoder.decode(chunk, { stream: true });
     } catch {
-      opt.onIssue({ kind: "invalid-utf8", file: rel, line, message: "invalid UTF-8; rest of file skipped" });
+      opt.onIssue({ kind: input.encoding === "utf-8" ? "invalid-utf8" : "invalid-encoding", file: rel, line, message: `invalid ${input.encoding} after line ${line}; rest of file skipped` });
       return;
     }
     if (done) continue;

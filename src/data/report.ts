@@ -104,6 +104,8 @@ export function summarize(r: ReportInput): string {
   lines.push(`train: ${m.splits.train.docs} docs, ${m.splits.train.tokens} tokens in ${m.splits.train.shards.length} shard(s); val: ${m.splits.val.docs} docs, ${m.splits.val.tokens} tokens`);
   const issues = Object.entries(r.stats.issueCounts);
   if (issues.length > 0) lines.push(`reader issues: ${issues.map(([k, v]) => `${k} ${v}`).join(", ")} (listed in report.html)`);
+  // A file skipped whole for its encoding is the one issue a user must act on: say which and how, here.
+  for (const i of r.stats.issues.filter((x) => x.kind === "wrong-encoding").slice(0, 5)) lines.push(`skipped ${i.file}: ${i.message}`);
   lines.push(`time ${r.seconds.toFixed(1)} s; reused ${r.reused.cleanFiles}/${r.reused.totalFiles} cleaned files${r.reused.dedup ? ", dedup" : ""}${r.reused.shards ? ", shards" : ""}`);
   return lines.join("\n");
 }

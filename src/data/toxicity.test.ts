@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createToxicityMatcher, TOXICITY_DEFAULTS } from "./toxicity.js";
+import { join } from "node:path";
+import { createToxicityMatcher, TOXICITY_DEFAULTS, type ToxicityMatcher } from "./toxicity.js";
+import { readLabelledTexts } from "./labelled.js";
+import { normalizeText } from "./normalize.js";
+import { parseConfig } from "./config.js";
+import { packageRoot } from "../util/paths.js";
 
 const m = createToxicityMatcher();
 
@@ -32,4 +37,50 @@ test("density threshold: one hit in a long document is kept, in a short one it i
   assert.equal(m.judge("Then someone said shit.").keep, false);
   const strict = createToxicityMatcher({ ...TOXICITY_DEFAULTS, minRatio: 0 });
   assert.equal(strict.judge(long).keep, false);
+});
+
+test("labelled profane/clean set (tests/fixtures/data/profanity.jsonl): the merged lists find every profane text", () => {
+  const set = readLabelledTexts(join(packageRoot(), "tests", "fixtures", "data", "profanity.jsonl"), "label").map((r) => ({ ...r, text: normalizeText(r.text) }));
+  const profane = set.filter((r) => r.label === "profane");
+  const clean = set.filter((r) => r.label === "clean");
+  assert.equal(profane.length, 20);
+  assert.equal(clean.length, 20);
+  const found = (mm: ToxicityMatcher, rs: typeof set): number => rs.filter((r) => mm.hits(r.text) > 0).length;
+  // naughty-words alone (the lists before): 8 of 20; with @2toad/profanity and the multi-word insults: 20.
+  assert.equal(found(createToxicityMatcher({ ...TOXICITY_DEFAULTS, lists: ["en", "ja"] }), profane), 8);
+  assert.equal(found(m, profane), 20);
+  // One false positive, a name: "Dick Whittington".
+  assert.deepEqual(clean.filter((r) => m.hits(r.text) > 0).map((r) => m.matches(r.text, 3)), [["dick"]]);
+  // Everyday words of the added list stay allowed: balls, pawn, bloody; "die his hair" is not "go die".
+  assert.equal(m.hits("Tom kicked the balls and moved his pawn on a bloody cold day; Sam wanted to die his hair."), 0);
+});
+
+test("multi-word insults match whole phrases, in both apostrophe forms, and not inside other words", () => {
+  assert.deepEqual(m.matches("Go kill yourself. You\u2019re pathetic, a waste of space.", 5), ["go kill yourself", "you re pathetic", "waste of space"]);
+  assert.deepEqual(m.matches("The skill yourself can learn is patience; the waste of spaces is sad.", 5), []);
+});
+
+test("mask mode: hits under the thresholds are replaced by the placeholder; over them the document is still dropped", () => {
+  const mask = createToxicityMatcher({ ...TOXICITY_DEFAULTS, mode: "mask" });
+  const long = `${"The children played in the garden and laughed all afternoon long. ".repeat(10)}Then someone said shit, you dumb ass.`;
+  const v = mask.judge(long);
+  assert.equal(v.keep, true);
+  assert.equal(v.hits, 2);
+  assert.equal(v.text, `${"The children played in the garden and laughed all afternoon long. ".repeat(10)}Then someone said [PROFANITY], you [PROFANITY].`);
+  assert.equal(m.judge(long).text, long); // drop mode keeps it unchanged
+  const short = mask.judge("Shut the fuck up, you dumbass.");
+  assert.equal(short.keep, false);
+  // Japanese substrings are masked too, and a custom placeholder is used.
+  const ja = createToxicityMatcher({ ...TOXICITY_DEFAULTS, mode: "mask", placeholder: "＊", minRatio: 1 }).judge("この動画はポルノです。");
+  assert.equal(ja.text, "この動画は＊です。");
+  assert.deepEqual(mask.spans("a fucking idiot"), [[2, 9]]);
+});
+
+test("config: toxicity.mode and boilerplate.rules are checked, naming the key", () => {
+  assert.throws(() => parseConfig({ sources: [{ name: "a", paths: ["x"] }], toxicity: { mode: "censor" } }, "c.json"), /c\.json: 'toxicity\.mode' must be "drop" or "mask", got "censor"/);
+  assert.throws(() => parseConfig({ sources: [{ name: "a", paths: ["x"] }], boilerplate: { rules: ["cookies"] } }, "c.json"), /c\.json: 'boilerplate\.rules' entries must be among nav-menu, cookie/);
+  assert.throws(() => parseConfig({ sources: [{ name: "a", paths: ["x"] }], boilerplate: { webSource: ["a"] } }, "c.json"), /'boilerplate\.webSource' is not a known key/);
+  const cfg = parseConfig({ sources: [{ name: "a", paths: ["x"] }], toxicity: { mode: "mask" }, boilerplate: { webSources: ["a"] } }, "c.json");
+  assert.equal(cfg.toxicity.mode, "mask");
+  assert.deepEqual(cfg.boilerplate.webSources, ["a"]);
 });

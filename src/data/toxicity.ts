@@ -1,5 +1,7 @@
 // Toxicity / profanity filter by word lists: the English and Japanese lists of the `naughty-words` package
-// (LDNOOBW, "List of Dirty, Naughty, Obscene and Otherwise Bad Words", CC-BY-4.0), as C4 used the same list.
+// (LDNOOBW, "List of Dirty, Naughty, Obscene and Otherwise Bad Words", CC-BY-4.0), as C4 used the same list,
+// merged with the English list of the maintained `@2toad/profanity` package (MIT) and the multi-word insults of
+// insults.ts. Mode "drop" drops documents over the thresholds; "mask" also replaces the hits of kept documents.
 // Not here: a learned classifier (that is the safety layer's job); this is a cheap, explainable first pass.
 //
 // English entries match whole words (and whole multi-word phrases) case-insensitively; Japanese entries, which
@@ -9,9 +11,13 @@
 // character for Japanese: see units.ts).
 import { createRequire } from "node:module";
 import { isCjk, unitHashes } from "./units.js";
+import { INSULTS_EN } from "./insults.js";
+
+export type ToxicityMode = "drop" | "mask";
 
 export interface ToxicityConfig {
-  /** naughty-words list codes to use (e.g. "en", "ja"). */
+  /** Word lists: a naughty-words code ("en", "ja"), "2toad:CODE" for the @2toad/profanity list of that language,
+   *  or "insults-en" for the multi-word English insults in insults.ts. */
   readonly lists: readonly string[];
   /** Entries to ignore (benign in ordinary prose). */
   readonly allow: readonly string[];
@@ -19,10 +25,14 @@ export interface ToxicityConfig {
   readonly extra: readonly string[];
   readonly minHits: number;
   readonly minRatio: number;
+  /** "drop": a document over the thresholds is dropped, one under them is kept unchanged. "mask": the same
+   *  documents are dropped, and the hits in the ones kept are replaced by `placeholder`. */
+  readonly mode: ToxicityMode;
+  readonly placeholder: string;
 }
 
 export const TOXICITY_DEFAULTS: ToxicityConfig = {
-  lists: ["en", "ja"],
+  lists: ["en", "ja", "2toad:en", "insults-en"],
   allow: [
     // ja: everyday words in the LDNOOBW ja list (they fill 青空文庫 novels).
     "いたずら", "嫌い", "女の子", "支配", "人種", "裸", "ファンタジー", "ラバー", "フック", "なめ", "カント", "グロ",
@@ -31,30 +41,57 @@ export const TOXICITY_DEFAULTS: ToxicityConfig = {
     "おもらし", "女子高生", "女装", "脱衣", "ホモ", "両性", "生殖器", "肛門", "精液", "射精", "挿入", "乳首", "陰毛",
     // en: words with an ordinary meaning that children's stories use.
     "butt", "suck", "nude", "scat", "poof", "mong", "big black", "tied up", "girl on",
+    // en, @2toad/profanity: everyday words (balls and chess pawns in children's stories, "bloody" in British
+    // prose), body words, and names or abbreviations that collide with ordinary text.
+    "balls", "bum", "poop", "pawn", "willy", "willies", "wang", "breasts", "lust", "lusting", "bloody", "damn",
+    "crap", "homo", "nazi", "cox", "hoar", "muff", "kum", "dink", "dinks", "flange", "teets", "teez", "testicle",
+    "testical", "scrotum", "labia", "pube", "sadist", "masochist", "ejaculate", "ejaculated", "ejaculates",
+    "ejaculating", "orgasms", "screwing", "nob", "cipa", "spac", "turd", "bugger", "pecker", "jap", "prick", "pricks",
+    "butts", "pisser", "shag",
   ],
   extra: [],
   minHits: 1,
   minRatio: 0.02,
+  mode: "drop",
+  placeholder: "[PROFANITY]",
 };
+
+export interface ToxicityVerdict {
+  readonly keep: boolean;
+  readonly hits: number;
+  readonly ratio: number;
+  /** The document to keep: unchanged in "drop" mode, hits replaced by the placeholder in "mask" mode. */
+  readonly text: string;
+}
 
 export interface ToxicityMatcher {
   /** Number of list hits in text. */
   hits(text: string): number;
   /** The matched entries (for the report), at most `limit`. */
   matches(text: string, limit: number): string[];
-  judge(text: string): { readonly keep: boolean; readonly hits: number; readonly ratio: number };
+  /** [start, end) UTF-16 offsets of the hits, in order, not overlapping. */
+  spans(text: string): [number, number][];
+  judge(text: string): ToxicityVerdict;
 }
 
 const require = createRequire(import.meta.url);
 
 function loadList(code: string): string[] {
   let list: unknown;
-  try {
-    list = require(`naughty-words/${code}.json`);
-  } catch {
-    throw new Error(`toxicity: no word list '${code}' in the naughty-words package`);
+  if (code === "insults-en") return [...INSULTS_EN];
+  if (code.startsWith("2toad:")) {
+    const lang = code.slice(6);
+    const words = (require("@2toad/profanity") as { profaneWords: Map<string, unknown> }).profaneWords.get(lang);
+    if (words === undefined) throw new Error(`toxicity: no word list '${lang}' in the @2toad/profanity package`);
+    list = words;
+  } else {
+    try {
+      list = require(`naughty-words/${code}.json`);
+    } catch {
+      throw new Error(`toxicity: no word list '${code}' in the naughty-words package`);
+    }
   }
-  if (!Array.isArray(list)) throw new Error(`toxicity: naughty-words/${code}.json is not an array`);
+  if (!Array.isArray(list)) throw new Error(`toxicity: word list '${code}' is not an array`);
   return list.filter((w): w is string => typeof w === "string");
 }
 
@@ -77,21 +114,24 @@ export function createToxicityMatcher(cfg: ToxicityConfig = TOXICITY_DEFAULTS): 
     }
     const w = words(e);
     if (w.length === 0 || w.join("").length < 3) continue; // "xx", "3p", "s&m": too short to match safely
+    if (allow.has(w.join(" "))) continue;
     phrases.add(w.join(" "));
     if (w.length > 1) starts.add(w[0]!);
     maxLen = Math.max(maxLen, w.length);
   }
   substrings.sort((a, b) => b.length - a.length);
-  const cjkRe = substrings.length > 0 ? new RegExp(substrings.map(escapeRe).join("|"), "g") : null;
-  const found = (text: string, limit: number): string[] => {
-    const out: string[] = [];
+  const cjkRe = substrings.length > 0 ? new RegExp([...new Set(substrings)].map(escapeRe).join("|"), "g") : null;
+  /** Hits with their spans: CJK substrings first, then whole words/phrases (longest entry at each word). */
+  const found = (text: string, limit: number): { entry: string; start: number; end: number }[] => {
+    const out: { entry: string; start: number; end: number }[] = [];
     if (cjkRe !== null && /[\u3040-\u30ff\u4e00-\u9fff]/.test(text)) {
       for (const m of text.matchAll(cjkRe)) {
-        out.push(m[0]);
+        out.push({ entry: m[0], start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
         if (out.length >= limit) return out;
       }
     }
-    const w = words(text);
+    const toks = [...text.matchAll(/[\p{L}\p{N}']+/gu)];
+    const w = toks.map((m) => m[0].toLowerCase());
     for (let i = 0; i < w.length; i++) {
       // The longest entry starting at word i; overlapping shorter entries inside it are not counted again.
       let p = "";
@@ -103,21 +143,41 @@ export function createToxicityMatcher(cfg: ToxicityConfig = TOXICITY_DEFAULTS): 
         if (phrases.has(p)) [best, bestN] = [p, n];
       }
       if (bestN > 0) {
-        out.push(best);
+        const last = toks[i + bestN - 1]!;
+        out.push({ entry: best, start: toks[i]!.index ?? 0, end: (last.index ?? 0) + last[0].length });
         if (out.length >= limit) return out;
         i += bestN - 1;
       }
     }
     return out;
   };
+  const spans = (text: string): [number, number][] => {
+    const s = found(text, Infinity).map((h): [number, number] => [h.start, h.end]).sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const x of s) {
+      const prev = merged[merged.length - 1];
+      if (prev !== undefined && x[0] < prev[1]) prev[1] = Math.max(prev[1], x[1]);
+      else merged.push([x[0], x[1]]);
+    }
+    return merged;
+  };
   const matcher: ToxicityMatcher = {
     hits: (text) => found(text, Infinity).length,
-    matches: found,
+    matches: (text, limit) => found(text, limit).map((h) => h.entry),
+    spans,
     judge(text) {
       const hits = matcher.hits(text);
-      if (hits === 0) return { keep: true, hits, ratio: 0 };
+      if (hits === 0) return { keep: true, hits, ratio: 0, text };
       const ratio = hits / Math.max(1, unitHashes(text).length);
-      return { keep: !(hits >= cfg.minHits && ratio >= cfg.minRatio), hits, ratio };
+      const keep = !(hits >= cfg.minHits && ratio >= cfg.minRatio);
+      if (!keep || cfg.mode === "drop") return { keep, hits, ratio, text };
+      let out = "";
+      let at = 0;
+      for (const [a, b] of spans(text)) {
+        out += text.slice(at, a) + cfg.placeholder;
+        at = b;
+      }
+      return { keep, hits, ratio, text: out + text.slice(at) };
     },
   };
   return matcher;

@@ -38,6 +38,15 @@ export function nativeStatus(): NativeStatus {
   return r.ok ? { available: true, isa: r.addon.isa() } : { available: false, reason: r.reason };
 }
 
+/** The native addon's BPE merge (see NativeAddon.bpeMerge), or null where the addon is unavailable or
+ *  predates it, or KOTODAMA_BACKEND=ref asks for no native code. The tokenizer's TypeScript merge is the
+ *  specification; this is its fast path. */
+export function nativeBpeMerge(): ((packed: Int32Array, sym: Int32Array, n: number) => number) | null {
+  if (process.env.KOTODAMA_BACKEND === "ref") return null;
+  const r = loadAddon();
+  return r.ok ? r.addon.bpeMerge : null;
+}
+
 /** A validated backend of the requested kind with its thread count set. Throws KotodamaError for bad options,
  *  for a bad KOTODAMA_BACKEND / KOTODAMA_THREADS, and for kind "native" when the addon is unavailable. */
 export function loadBackend(options: LoadBackendOptions = {}): Backend {

@@ -3,5 +3,6 @@
 
 export * from "./ops.js";
 export * from "./dtype.js";
-export { loadBackend, nativeStatus, unvalidated, withQuantActivations, type BackendKind, type LoadBackendOptions, type NativeStatus } from "./backend.js";
+export { nativeMinHashKernel, type MinHashKernel } from "./hashing.js";
+export { loadBackend, nativeBpeMerge, nativeStatus, unvalidated, withQuantActivations, type BackendKind, type LoadBackendOptions, type NativeStatus } from "./backend.js";
 export { withValidation } from "./validate.js";

@@ -28,8 +28,15 @@ export interface GeneratedToken {
  *  copy (V), `generated` the ids produced so far (prompt excluded). Reported log-probabilities stay the model's. */
 export type LogitsHook = (logits: Float32Array, generated: readonly number[]) => void;
 
+/** Whether token `id` may follow `generated` under a constraint (a check of one token, cheaper than its mask). */
+export type AllowsHook = (id: number, generated: readonly number[]) => boolean;
+
 export interface GenerateHooks {
   readonly logits?: LogitsHook;
+  /** With `logits` and greedy decoding: the unconstrained argmax is taken when it passes this check, and the logits
+   *  hook runs only when it does not. The same token either way (a mask only lowers the others), far cheaper per
+   *  step for a grammar on a large vocabulary (llama.cpp's server samples first and checks the grammar the same way). */
+  readonly allows?: AllowsHook;
 }
 
 export type FinishReason = "length" | "eos" | "stop" | "context";
@@ -89,11 +96,18 @@ export async function* generate(
   const t1 = performance.now();
   const hooked = hooks.logits === undefined ? null : new Float32Array(model.config.vocabSize);
   for (let step = 0; step < maxTokens; step++) {
-    if (hooked !== null) {
-      hooked.set(logits);
-      hooks.logits!(hooked, out);
+    let id = -1;
+    if (hooked !== null && o.temperature === 0 && hooks.allows !== undefined) {
+      const free = sampler.sample(logits, history); // greedy: no draw from the Rng
+      if (hooks.allows(free, out)) id = free;
     }
-    const id = sampler.sample(hooked ?? logits, history);
+    if (id < 0) {
+      if (hooked !== null) {
+        hooked.set(logits);
+        hooks.logits!(hooked, out);
+      }
+      id = sampler.sample(hooked ?? logits, history);
+    }
     if ((endIds !== undefined ? endIds.has(id) : id === eos) && !o.ignoreEos) {
       finishReason = "eos";
       break;
@@ -120,9 +134,9 @@ export async function* generate(
   };
 }
 
-/** Runs generate to the end and returns its result (library convenience). */
-export async function generateText(model: InferModel, prompt: string | readonly number[], options: GenerateOptions | Readonly<Record<string, unknown>> = {}): Promise<GenerateResult & { tokens: GeneratedToken[] }> {
-  const it = generate(model, prompt, options);
+/** Runs generate to the end and returns its result (library convenience; `endIds` and `hooks` as for generate). */
+export async function generateText(model: InferModel, prompt: string | readonly number[], options: GenerateOptions | Readonly<Record<string, unknown>> = {}, endIds?: ReadonlySet<number>, hooks: GenerateHooks = {}): Promise<GenerateResult & { tokens: GeneratedToken[] }> {
+  const it = generate(model, prompt, options, endIds, hooks);
   const tokens: GeneratedToken[] = [];
   for (;;) {
     const r = await it.next();

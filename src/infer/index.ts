@@ -1,7 +1,7 @@
 // The inference layer's public API: load a model for inference, generate (async iterator), score, sample.
 // Not here: code — this file only re-exports.
 export { openInferModel, createInferModel, type InferModel } from "./model.js";
-export { generate, generateText, promptIds, type GeneratedToken, type GenerateHooks, type GenerateResult, type FinishReason, type LogitsHook } from "./generate.js";
+export { generate, generateText, promptIds, type GeneratedToken, type GenerateHooks, type GenerateResult, type FinishReason, type LogitsHook, type AllowsHook } from "./generate.js";
 export { scoreText, rankTexts, windowedPerplexity, type TextScore, type ScoredToken, type NextToken, type PerplexityResult, type ScoreOptions } from "./score.js";
 export { Sampler, applyPenalties, samplingDistribution, argmax } from "./sampler.js";
 export { parseGenerateOptions, generateOptionFlags, flagName, GENERATE_OPTION_SPECS, DEFAULT_GENERATE_OPTIONS, type GenerateOptions, type SamplerOptions } from "./options.js";
@@ -16,3 +16,4 @@ export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";
 export { beamSearch, beamSearchText, parseBeamOptions, DEFAULT_BEAM_OPTIONS, type BeamOptions, type BeamConstraint, type BeamHypothesis, type BeamResult, type BeamTextHypothesis, type BeamModel } from "./beam.js";
 export { lexicalConstraint, parseLexicalSpec, checkLexical, occurrences, type LexicalSpec, type LexicalConstraint, type LexicalState } from "./lexical.js";
+export * from "./constrain/index.js";

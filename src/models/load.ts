@@ -14,6 +14,7 @@ import { loadWeights } from "./io.js";
 import { dequantize, GgmlType } from "../formats/index.js";
 import { familyOfConfig, fusedMatrices, type Family } from "./families/index.js";
 import { openModelSource, type ModelTensors, type QuantTensor } from "./load-sources.js";
+import { resolveModelArg } from "./locate-model.js";
 import { initDecoderWeights, namedWeights, quantizedWeights, type DecoderWeights, type WeightMakers } from "./weights.js";
 
 export type { ModelSource, ModelTensors, QuantTensor } from "./load-sources.js";
@@ -172,10 +173,15 @@ function resolveTokenizer(path: string, format: ModelFormat, opts: LoadModelOpti
 export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedModel {
   for (const k of Object.keys(opts)) if (k !== "tokenizer" && k !== "keepQuantized") throw new KotodamaError(`loadModel: unknown option '${k}'; expected tokenizer, keepQuantized`);
   let st;
+  const found: string[] = [];
   try {
     st = statSync(path);
   } catch (e) {
-    throw new FormatError(path, `cannot open model: ${(e as Error).message}`);
+    // Not a path: a model name, looked up in ../shared/reference and the pull cache (never downloaded).
+    const r = resolveModelArg(path, (e as Error).message);
+    path = r.path;
+    if (r.note !== null) found.push(r.note);
+    st = statSync(path);
   }
   let loaded: { format: ModelFormat; family: Family; config: ModelConfig; tensors: ModelTensors; dtypes: ReadonlyMap<string, string>; notes: readonly string[] };
   if (st.isDirectory() && isRunDir(path)) {
@@ -189,5 +195,5 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedMode
   if (tokenizer.vocabSize > loaded.config.vocabSize) {
     throw new KotodamaError(`${opts.tokenizer ?? path}: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabulary has ${loaded.config.vocabSize}: they do not belong together`);
   }
-  return { path, tokenizer, ...loaded };
+  return { path, tokenizer, ...loaded, notes: [...found, ...loaded.notes] };
 }

@@ -10,6 +10,8 @@ import { download, sha256File, type ByteProgress } from "./download.js";
 import { cacheDataDir, cacheHubDir, cacheModelDir } from "./home.js";
 import { fileMetadata, hubClient, isHubName, parseHubSpec, repoInfo, resolveUrl, selectFiles, type HubSpec } from "./hub.js";
 import { aozoraClean } from "./aozora-clean.js";
+import { envFetch } from "./proxy.js";
+import { withPullLock } from "./lock.js";
 
 export interface PullOptions {
   readonly home: string;
@@ -22,6 +24,8 @@ export interface PullOptions {
   readonly onProgress?: (p: ByteProgress) => void;
   /** Called once before the first byte is fetched: what is about to be downloaded and under which licence. */
   readonly onStart?: (s: PullStart) => void;
+  /** Called when another pull of the same name holds the cache's lock (this one waits for it). */
+  readonly onWait?: (holder: { pid: number; host: string; since: string }) => void;
 }
 
 export interface PullStart {
@@ -73,8 +77,13 @@ async function verified(path: string, want: { size: number; sha256: string }): P
 
 /** Pulls NAME: a catalogue entry (`tinystories`) or a Hub reference (`user/repo:Q8_0`, `user/repo/file`,
  *  `user/repo`). Resolves to the files in the cache; throws a KotodamaError naming what failed. */
-export async function pull(name: string, catalogue: readonly CatalogueEntry[], opt: PullOptions): Promise<PullResult> {
+export async function pull(name: string, catalogue: readonly CatalogueEntry[], options: PullOptions): Promise<PullResult> {
   const e = findEntry(catalogue, name);
+  // Through HTTP(S)_PROXY when set (Node 20's fetch ignores them), unless the caller brings its own fetch.
+  const opt: PullOptions = options.fetch !== undefined || options.offline ? options : { ...options, fetch: envFetch(options.env).fetch };
+  if (!opt.offline && (e !== null || isHubName(name))) {
+    return withPullLock(opt.home, e?.name ?? name, () => (e !== null ? pullEntry(e, opt) : pullHub(name, parseHubSpec(name), opt)), { onWait: (h) => opt.onWait?.(h) });
+  }
   if (e !== null) return pullEntry(e, opt);
   if (isHubName(name)) return pullHub(name, parseHubSpec(name), opt);
   throw new KotodamaError(`kotodama pull: ${JSON.stringify(name)} is neither a catalogue name (${catalogue.map((x) => x.name).join(", ")}) nor a Hub reference (user/repo, user/repo:Q8_0, user/repo/file.gguf)`);

@@ -2,10 +2,12 @@
 // rank-ordered merges, with a per-tokenizer cache of pre-token → ids. Not here: file formats (hf-json.ts,
 // gguf-vocab.ts), training (train.ts), SentencePiece-style BPE (spm.ts).
 
+import { nativeBpeMerge } from "../engine/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { BYTE_TO_CHAR, byteLevelToBytes, concatBytes, utf8Decode, utf8Encode } from "./bytes.js";
 import { BpeMerger, PairTable } from "./merge.js";
 import { regexPreTokenizer, type PreTokenizer } from "./pretokenize.js";
+import { scanningPreTokenizer, type ScanningPreTokenizer } from "./pretokenize-scan.js";
 import { SpecialSplitter, type AddedMatch, type AddedToken } from "./special.js";
 import type { EncodeOptions, SpecialTokens, Tokenizer } from "./tokenizer.js";
 
@@ -33,6 +35,12 @@ export interface ByteLevelBpeSpec {
   readonly addedInModel?: boolean;
   /** Unicode normalization applied before pre-tokenizing (Qwen2: NFC). */
   readonly normalization?: "NFC" | null;
+  /** "regex" runs the pattern as a regex even where a hand-written scanner equals it (the reference path, for
+   *  tests and benchmarks); default "auto" uses the scanner. */
+  readonly preTokenizer?: "auto" | "regex";
+  /** "typescript" merges long pieces with the TypeScript heap (merge.ts, the specification) even where the
+   *  native addon offers its equal (native/generic/bpe.c); default "auto" uses the addon when it loads. */
+  readonly merge?: "auto" | "typescript";
   /** Encode-cache capacity in pre-tokens (cleared when full); 0 disables it. Default 65536. */
   readonly cacheSize?: number;
 }
@@ -40,6 +48,10 @@ export interface ByteLevelBpeSpec {
 /** Pre-tokens longer than this (UTF-16 units) are not cached: they rarely repeat (long CJK runs under
  *  GPT-2's rules) and would only churn the cache. */
 const CACHE_MAX_PIECE = 24;
+/** Nor are pre-tokens of more than this many UTF-8 bytes: a run of 9+ kana or kanji repeats about once in 500
+ *  (Aozora 789_ruby_5639 under GPT-2's pattern: pieces of ≤ 8 chars give 23499 of the 23525 hits), and
+ *  storing each costs more than merging it again; English words of up to 24 letters stay cached. */
+const CACHE_MAX_BYTES = 24;
 
 export class ByteLevelBpe implements Tokenizer {
   readonly kind: string;
@@ -50,13 +62,25 @@ export class ByteLevelBpe implements Tokenizer {
   private readonly byteIds = new Int32Array(256);
   private readonly merger: BpeMerger;
   private readonly pre: PreTokenizer;
+  /** The hand-written equivalent of the pattern, when there is one (pretokenize-scan.ts); else the regex runs. */
+  private readonly scan: ScanningPreTokenizer | null;
   private readonly splitter: SpecialSplitter;
   private readonly bytesOf: Uint8Array[];
   private readonly controls: Set<number>;
   private readonly addedIds: Set<number>;
-  private readonly cache = new Map<string, Int32Array>();
+  /** Pre-token → its ids, packed as (offset in pool) · 128 + count: a small integer per entry, not an array
+   *  (allocating a typed array per new pre-token cost more than merging it). Pieces of ≤ CACHE_MAX_PIECE UTF-16
+   *  units have ≤ 3·CACHE_MAX_PIECE < 128 ids, and pool offsets stay below cacheSize · 72 (a small integer). */
+  private readonly cache = new Map<string, number>();
+  private pool = new Int32Array(4096);
+  /** UTF-8 length of the piece encodePiece last saw (0 for a whole-token match). */
+  private pieceBytes = 0;
+  private poolLen = 0;
   private readonly cacheSize: number;
   private sym = new Int32Array(256);
+  /** Ids of the encode in progress, [0, len): scratch, like sym. */
+  private ids32 = new Int32Array(1024);
+  private len = 0;
   /** Some byte has no token: symbols of -1 are dropped after merging (as llama.cpp drops them). */
   private readonly dropsBytes: boolean;
 
@@ -90,8 +114,9 @@ export class ByteLevelBpe implements Tokenizer {
       }
       triples.push([ia, ib, im]);
     });
-    this.merger = new BpeMerger(new PairTable(triples));
+    this.merger = new BpeMerger(new PairTable(triples), spec.merge === "typescript" ? null : nativeBpeMerge());
     this.pre = regexPreTokenizer(spec.pattern);
+    this.scan = spec.preTokenizer === "regex" ? null : scanningPreTokenizer(spec.pattern);
     this.splitter = new SpecialSplitter(spec.added, spec.addedMatch ?? "leftmost");
     this.controls = new Set(spec.added.filter((t) => t.special).map((t) => t.id));
     this.bytesOf = spec.vocab.map((t, id) => {
@@ -104,66 +129,132 @@ export class ByteLevelBpe implements Tokenizer {
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    const out: number[] = [];
-    if ((options.addBos ?? this.spec.addBos) && this.special.bos !== undefined) out.push(this.special.bos);
+    this.len = 0;
+    if ((options.addBos ?? this.spec.addBos) && this.special.bos !== undefined) this.put(this.special.bos);
     for (const seg of this.splitter.split(text, options.allowSpecial ?? false)) {
-      if (typeof seg === "number") out.push(seg);
-      else this.encodeOrdinary(seg, out);
+      if (typeof seg === "number") this.put(seg);
+      else this.appendOrdinary(seg);
     }
-    return out;
+    return this.take([]);
   }
 
   /** Encodes text with no special-token handling and no BOS, appending to out. */
   encodeOrdinary(text: string, out: number[] = []): number[] {
+    this.len = 0;
+    this.appendOrdinary(text);
+    return this.take(out);
+  }
+
+  /** Encodes text into this.ids32 after this.len. Ids collect in a typed array and become a number[] once, in
+   *  take(): pushing half a million ids one by one onto a growing array cost more than merging them (its
+   *  reallocations drive the GC). */
+  private appendOrdinary(text: string): void {
     const t = this.spec.normalization === "NFC" ? text.normalize("NFC") : text;
-    const cache = this.cacheSize > 0 ? this.cache : null;
-    for (const piece of this.pre.split(t)) {
-      const cacheable = cache !== null && piece.length <= CACHE_MAX_PIECE;
-      if (cacheable) {
-        const hit = cache.get(piece);
-        if (hit !== undefined) {
-          for (let i = 0; i < hit.length; i++) out.push(hit[i]!);
-          continue;
-        }
+    const scan = this.scan;
+    if (scan !== null) {
+      for (let i = 0; i < t.length; ) {
+        const j = scan.next(t, i);
+        this.encodeSpan(t, i, j);
+        i = j;
       }
-      let m = this.encodePiece(piece); // ids in this.sym[0..m)
-      const sym = this.sym;
-      if (this.dropsBytes) {
-        let k = 0;
-        for (let i = 0; i < m; i++) if (sym[i]! >= 0) sym[k++] = sym[i]!;
-        m = k;
-      }
-      for (let i = 0; i < m; i++) out.push(sym[i]!);
-      if (cacheable) {
-        if (cache.size >= this.cacheSize) cache.clear();
-        cache.set(piece, sym.slice(0, m));
-      }
+    } else {
+      for (const piece of this.pre.split(t)) this.encodeSpan(piece, 0, piece.length);
     }
+  }
+
+  private put(id: number): void {
+    if (this.len === this.ids32.length) this.grow(this.len + 1);
+    this.ids32[this.len++] = id;
+  }
+
+  private grow(need: number): void {
+    const bigger = new Int32Array(Math.max(need, this.ids32.length * 2));
+    bigger.set(this.ids32.subarray(0, this.len));
+    this.ids32 = bigger;
+  }
+
+  /** Appends this.ids32[0..len) to out and returns it; drops an outsized buffer. */
+  private take(out: number[]): number[] {
+    const ids = this.ids32;
+    const n = this.len;
+    if (out.length === 0) {
+      out = new Array<number>(n);
+      for (let i = 0; i < n; i++) out[i] = ids[i]!;
+    } else {
+      for (let i = 0; i < n; i++) out.push(ids[i]!);
+    }
+    this.len = 0;
+    if (ids.length > 1 << 22) this.ids32 = new Int32Array(1024);
     return out;
   }
 
-  /** Drops cached pre-tokens (the cache is this tokenizer's only mutable state). */
-  clearCache(): void {
-    this.cache.clear();
+  /** Encodes the pre-token text[s, e), through the cache, into this.ids32. */
+  private encodeSpan(text: string, s: number, e: number): void {
+    const cacheable = this.cacheSize > 0 && e - s <= CACHE_MAX_PIECE;
+    let key = "";
+    if (cacheable) {
+      key = text.slice(s, e);
+      const hit = this.cache.get(key);
+      if (hit !== undefined) {
+        const at = hit >>> 7;
+        const m = hit & 127;
+        if (this.len + m > this.ids32.length) this.grow(this.len + m);
+        const ids = this.ids32;
+        const pool = this.pool;
+        for (let i = 0; i < m; i++) ids[this.len + i] = pool[at + i]!;
+        this.len += m;
+        return;
+      }
+    }
+    let m = this.encodePiece(text, s, e); // ids in this.sym[0..m)
+    const sym = this.sym;
+    if (this.dropsBytes) {
+      let k = 0;
+      for (let i = 0; i < m; i++) if (sym[i]! >= 0) sym[k++] = sym[i]!;
+      m = k;
+    }
+    if (this.len + m > this.ids32.length) this.grow(this.len + m);
+    const ids = this.ids32;
+    for (let i = 0; i < m; i++) ids[this.len + i] = sym[i]!;
+    this.len += m;
+    if (cacheable && this.pieceBytes <= CACHE_MAX_BYTES) {
+      if (this.cache.size >= this.cacheSize) this.clearCache();
+      if (this.poolLen + m > this.pool.length) {
+        const bigger = new Int32Array(this.pool.length * 2);
+        bigger.set(this.pool);
+        this.pool = bigger;
+      }
+      const pool = this.pool;
+      for (let i = 0; i < m; i++) pool[this.poolLen + i] = sym[i]!;
+      this.cache.set(key, this.poolLen * 128 + m);
+      this.poolLen += m;
+    }
   }
 
-  /** Encodes one pre-token into this.sym; returns the number of ids. */
-  private encodePiece(piece: string): number {
+  /** Drops cached pre-tokens (the cache and its pool are this tokenizer's only mutable state besides scratch). */
+  clearCache(): void {
+    this.cache.clear();
+    this.poolLen = 0;
+  }
+
+  /** Encodes the pre-token text[s, e) into this.sym; returns the number of ids. */
+  private encodePiece(piece: string, s: number, e: number): number {
     if (this.spec.ignoreMerges === true) {
-      const whole = this.ids.get(this.toByteLevel(piece));
+      const whole = this.ids.get(this.toByteLevel(piece.slice(s, e)));
       if (whole !== undefined) {
         this.sym[0] = whole;
+        this.pieceBytes = 0;
         return 1;
       }
     }
     // UTF-8 bytes of the piece, written straight as byte-token ids (an inline encoder: shorter than a call
     // into TextEncoder for the few-character pieces BPE sees). Lone surrogates become U+FFFD, as TextEncoder.
-    const len = piece.length;
+    const len = e - s;
     if (this.sym.length < len * 3) this.sym = new Int32Array(len * 6);
     const sym = this.sym;
     const ids = this.byteIds;
     let n = 0;
-    for (let i = 0; i < len; i++) {
+    for (let i = s; i < e; i++) {
       let c = piece.charCodeAt(i);
       if (c < 0x80) {
         sym[n++] = ids[c]!;
@@ -175,7 +266,7 @@ export class ByteLevelBpe implements Tokenizer {
         continue;
       }
       if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < len ? piece.charCodeAt(i + 1) : 0;
+        const d = i + 1 < e ? piece.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
           c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
           i++;
@@ -191,8 +282,8 @@ export class ByteLevelBpe implements Tokenizer {
       sym[n++] = ids[0x80 | ((c >> 6) & 63)]!;
       sym[n++] = ids[0x80 | (c & 63)]!;
     }
-    const m = this.merger.merge(sym, n);
-    return m;
+    this.pieceBytes = n;
+    return this.merger.merge(sym, n);
   }
 
   private toByteLevel(piece: string): string {

@@ -2,90 +2,104 @@
 // pair of lowest merge rank, leftmost first) over a fast open-addressing pair table. Not here: pre-tokenizing,
 // caching, vocabularies, score-ordered SentencePiece merging (spm.ts).
 
-/** (left id, right id) → (rank, merged id), open addressing in typed arrays (Map keyed by numbers above 2^30
- *  falls off V8's fast path). */
+/** Rank of "no such merge": above every real rank, so that a min-scan never picks it. */
+export const NO_MERGE = 0x7fffffff;
+/** Pairs of ids both below this are looked up in a dense square table (byte-level vocabularies put the 256
+ *  byte tokens first, and every piece starts as bytes: most lookups land here). */
+const DENSE = 256;
+
+/** (left id, right id) → rank, and rank → merged id. Pairs of small ids sit in a dense table; the rest in open
+ *  addressing over interleaved (left, right, rank, unused) ints: one cache line per probe (a Map keyed by
+ *  numbers above 2^30 falls off V8's fast path). All of it lives in one Int32Array, `packed`, laid out as
+ *  native/include/kd_bpe.h says, so that the native merge reads the same table. */
 export class PairTable {
-  private readonly left: Int32Array;
-  private readonly right: Int32Array;
-  private readonly rank: Int32Array;
-  private readonly merged: Int32Array;
+  /** [mask, merges, 0, 0] · dense (256·256) · slots ((mask + 1)·4) · merged id by rank (merges). */
+  readonly packed: Int32Array;
+  private readonly dense: Int32Array;
+  private readonly slots: Int32Array;
   private readonly mask: number;
+  /** Merged id by rank. */
+  readonly mergedOf: Int32Array;
   readonly size: number;
 
   constructor(pairs: readonly (readonly [number, number, number])[]) {
     let cap = 16;
     while (cap < pairs.length * 2) cap *= 2;
     this.mask = cap - 1;
-    this.left = new Int32Array(cap).fill(-1);
-    this.right = new Int32Array(cap);
-    this.rank = new Int32Array(cap);
-    this.merged = new Int32Array(cap);
+    const HEADER = 4;
+    this.packed = new Int32Array(HEADER + DENSE * DENSE + cap * 4 + pairs.length);
+    this.packed[0] = this.mask;
+    this.packed[1] = pairs.length;
+    this.dense = this.packed.subarray(HEADER, HEADER + DENSE * DENSE).fill(NO_MERGE);
+    this.slots = this.packed.subarray(HEADER + DENSE * DENSE, HEADER + DENSE * DENSE + cap * 4).fill(-1);
+    this.mergedOf = this.packed.subarray(HEADER + DENSE * DENSE + cap * 4);
     let n = 0;
     pairs.forEach(([a, b, m], r) => {
+      this.mergedOf[r] = m;
+      if ((a | b) >>> 0 < DENSE) {
+        if (this.dense[a * DENSE + b] !== NO_MERGE) return; // a duplicate merge keeps its first (best) rank
+        this.dense[a * DENSE + b] = r;
+        n++;
+        return;
+      }
       let h = hash(a, b) & this.mask;
-      while (this.left[h] !== -1) {
-        if (this.left[h] === a && this.right[h] === b) return; // a duplicate merge keeps its first (best) rank
+      while (this.slots[h * 4] !== -1) {
+        if (this.slots[h * 4] === a && this.slots[h * 4 + 1] === b) return;
         h = (h + 1) & this.mask;
       }
-      this.left[h] = a;
-      this.right[h] = b;
-      this.rank[h] = r;
-      this.merged[h] = m;
+      this.slots[h * 4] = a;
+      this.slots[h * 4 + 1] = b;
+      this.slots[h * 4 + 2] = r;
       n++;
     });
     this.size = n;
   }
 
-  /** Slot of the pair, or -1. */
-  find(a: number, b: number): number {
-    let h = hash(a, b) & this.mask;
+  /** Rank of the merge of (a, b), or NO_MERGE. */
+  rank(a: number, b: number): number {
+    if ((a | b) >>> 0 < DENSE) return this.dense[a * DENSE + b]!;
+    const slots = this.slots;
+    let h = (hash(a, b) & this.mask) << 2;
+    const wrap = slots.length - 1;
     for (;;) {
-      const l = this.left[h]!;
-      if (l === -1) return -1;
-      if (l === a && this.right[h] === b) return h;
-      h = (h + 1) & this.mask;
+      const l = slots[h]!;
+      if (l === -1) return NO_MERGE;
+      if (l === a && slots[h + 1] === b) return slots[h + 2]!;
+      h = (h + 4) & wrap;
     }
-  }
-  rankAt(slot: number): number {
-    return this.rank[slot]!;
-  }
-  mergedAt(slot: number): number {
-    return this.merged[slot]!;
   }
 }
 
 const hash = (a: number, b: number): number => (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
 
-const NONE = 0x7fffffff;
+const NONE = NO_MERGE;
 /** Pieces longer than this (in bytes) merge by heap; shorter ones by scan (measured crossover). */
 const HEAP_ABOVE = 16;
+
+/** A merge of sym[0..n) in place over `packed` (PairTable.packed) returning the new length: the native addon's
+ *  (engine nativeBpeMerge), equal to mergeByHeap. */
+export type NativeMerge = (packed: Int32Array, sym: Int32Array, n: number) => number;
 
 /** Merges by rank. Holds scratch buffers, so one merger per tokenizer (not shared across threads). */
 export class BpeMerger {
   private ranks = new Int32Array(64);
-  private slots = new Int32Array(64);
   private readonly heap = new HeapScratch();
-  constructor(readonly table: PairTable) {}
+  /** `native`, when given, merges the pieces longer than HEAP_ABOVE (the TypeScript heap is the reference). */
+  constructor(readonly table: PairTable, private readonly native: NativeMerge | null = null) {}
 
   /** Merges sym[0..n) in place; returns the new length. Linear scans for short pieces (the common case: a
    *  word is a few bytes), a binary heap over (rank, position) for long ones (whitespace or CJK runs). */
   merge(sym: Int32Array, n: number): number {
     if (n < 2) return n;
-    if (n > HEAP_ABOVE) return mergeByHeap(this.table, sym, n, this.heap);
-    if (this.ranks.length < n) {
-      this.ranks = new Int32Array(n * 2);
-      this.slots = new Int32Array(n * 2);
-    }
-    return mergeByScan(this.table, sym, n, this.ranks, this.slots);
+    if (n > HEAP_ABOVE) return this.native !== null ? this.native(this.table.packed, sym, n) : mergeByHeap(this.table, sym, n, this.heap);
+    if (this.ranks.length < n) this.ranks = new Int32Array(n * 2);
+    return mergeByScan(this.table, sym, n, this.ranks);
   }
 }
 
-export function mergeByScan(table: PairTable, sym: Int32Array, n: number, ranks: Int32Array, slots: Int32Array): number {
-  for (let i = 0; i + 1 < n; i++) {
-    const s = table.find(sym[i]!, sym[i + 1]!);
-    slots[i] = s;
-    ranks[i] = s < 0 ? NONE : table.rankAt(s);
-  }
+export function mergeByScan(table: PairTable, sym: Int32Array, n: number, ranks: Int32Array): number {
+  const mergedOf = table.mergedOf;
+  for (let i = 0; i + 1 < n; i++) ranks[i] = table.rank(sym[i]!, sym[i + 1]!);
   for (;;) {
     let best = NONE;
     let at = -1;
@@ -96,23 +110,14 @@ export function mergeByScan(table: PairTable, sym: Int32Array, n: number, ranks:
       }
     }
     if (at < 0) return n;
-    sym[at] = table.mergedAt(slots[at]!);
-    if (at + 2 < n) {
-      sym.copyWithin(at + 1, at + 2, n);
-      ranks.copyWithin(at + 1, at + 2, n - 1);
-      slots.copyWithin(at + 1, at + 2, n - 1);
+    sym[at] = mergedOf[best]!;
+    for (let i = at + 1; i + 1 < n; i++) {
+      sym[i] = sym[i + 1]!;
+      ranks[i] = ranks[i + 1]!;
     }
     n--;
-    if (at > 0) {
-      const s = table.find(sym[at - 1]!, sym[at]!);
-      slots[at - 1] = s;
-      ranks[at - 1] = s < 0 ? NONE : table.rankAt(s);
-    }
-    if (at + 1 < n) {
-      const s = table.find(sym[at]!, sym[at + 1]!);
-      slots[at] = s;
-      ranks[at] = s < 0 ? NONE : table.rankAt(s);
-    }
+    if (at > 0) ranks[at - 1] = table.rank(sym[at - 1]!, sym[at]!);
+    if (at + 1 < n) ranks[at] = table.rank(sym[at]!, sym[at + 1]!);
   }
 }
 
@@ -149,10 +154,11 @@ export function mergeByHeap(table: PairTable, sym: Int32Array, n: number, w: Hea
   }
   let size = 0;
   // Initial entries, then heapify bottom-up.
+  const mergedOf = table.mergedOf;
   for (let i = 0; i + 1 < n; i++) {
-    const s = table.find(sym[i]!, sym[i + 1]!);
-    if (s >= 0) {
-      keys[size] = table.rankAt(s) * SHIFT + i;
+    const r = table.rank(sym[i]!, sym[i + 1]!);
+    if (r !== NONE) {
+      keys[size] = r * SHIFT + i;
       vers[size++] = 0;
     }
   }
@@ -194,7 +200,7 @@ export function mergeByHeap(table: PairTable, sym: Int32Array, n: number, w: Hea
     const i = top % SHIFT;
     if (ver[i] !== topVer) continue;
     const j = next[i]!;
-    sym[i] = table.mergedAt(table.find(sym[i]!, sym[j]!));
+    sym[i] = mergedOf[(top - i) / SHIFT]!;
     next[i] = next[j]!;
     if (next[j]! >= 0) prev[next[j]!] = i;
     ver[j] = ver[j]! + 1;
@@ -207,8 +213,8 @@ export function mergeByHeap(table: PairTable, sym: Int32Array, n: number, w: Hea
       if (a < 0) continue;
       const b = next[a]!;
       if (b < 0) continue;
-      const s = table.find(sym[a]!, sym[b]!);
-      if (s < 0) continue;
+      const r = table.rank(sym[a]!, sym[b]!);
+      if (r === NONE) continue;
       if (size === keys.length) {
         const k2 = new Float64Array(keys.length * 2);
         k2.set(keys);
@@ -217,7 +223,7 @@ export function mergeByHeap(table: PairTable, sym: Int32Array, n: number, w: Hea
         v2.set(vers);
         vers = w.vers = v2;
       }
-      const nk = table.rankAt(s) * SHIFT + a;
+      const nk = r * SHIFT + a;
       const nv = ver[a]!;
       let c = size++;
       while (c > 0) {

@@ -6,7 +6,8 @@ import { KotodamaError } from "../util/errors.js";
 
 /** Whitespace as Oniguruma / Rust regex define `\s` (Unicode White_Space): JS's own `\s` differs (it adds
  *  U+FEFF and lacks U+0085), which would change GPT-2 pieces, so every `\s` is rewritten to this class. */
-const WS = "\\t-\\r\\x85\\p{Z}";
+export const WHITE_SPACE_CLASS = "\\t-\\r\\x85\\p{Z}";
+const WS = WHITE_SPACE_CLASS;
 
 /** GPT-2 (openai/gpt-2 encoder.py; tiktoken "gpt2"/"r50k"; llama.cpp pre "gpt-2"). */
 export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";

@@ -5,10 +5,11 @@ import { fileURLToPath } from "node:url";
 
 const mainJs = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
-export function runCli(args: readonly string[], input = ""): { rc: number; out: string; err: string } {
+export function runCli(args: readonly string[], input = "", env?: NodeJS.ProcessEnv): { rc: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ["-e", `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`, "--", ...args], {
     input,
     encoding: "utf8",
+    ...(env !== undefined ? { env } : {}),
   });
   return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

@@ -14,6 +14,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   engine: "../../../bench/engine.js",
   tokenizer: "../../../bench/tokenizer.js",
   data: "../../../bench/data.js",
+  "data-filters": "../../../bench/data-filters.js",
   train: "../../../bench/train.js",
   decode: "../../../bench/decode.js",
   quant: "../../../bench/quant.js",
@@ -26,6 +27,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   sft: "../../../bench/sft.js",
   serve: "../../../bench/serve.js",
   beam: "../../../bench/beam.js",
+  constrain: "../../../bench/constrain.js",
 };
 
 async function load(name: string): Promise<BenchModule> {

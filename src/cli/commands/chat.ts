@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
-import { ChatSession, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, openInferModel, parseGenerateOptions, type ChatReply, type GenerateOptions } from "../../infer/index.js";
+import { ChatSession, ConstraintCache, endOfTurnIds, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type ChatReply, type GenerateHooks, type GenerateOptions } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { askGrounded, type AskConfig } from "../../rag/answer.js";
 import { LexicalIndex } from "../../rag/lexical.js";
@@ -36,6 +36,8 @@ const HELP = [
   "  --message TEXT        one user message: print the reply and exit",
   "  --json                with --message: print {\"reply\", \"ids\", ...} as one JSON object",
   "  --template NAME       a named template of the model (e.g. tool_use)",
+  "  --json-schema FILE    constrain every reply to JSON valid under this JSON Schema (docs/constrained.md)",
+  "  --grammar FILE        constrain every reply to a GBNF grammar (llama.cpp's format)",
   "  --threads N           kernel threads (default: all cores)",
   "  --rag INDEX           answer each turn from INDEX (`kotodama rag index`): the turn's retrieved sources go in the",
   "                        prompt as [n], the answer cites them and the cited spans are printed after it; below the",
@@ -48,8 +50,11 @@ const HELP = [
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
 ].join("\n");
 
-async function turn(session: ChatSession, text: string, options: GenerateOptions, stream: boolean): Promise<ChatReply> {
-  const it = session.send(text, options);
+/** Hooks for one reply: a fresh grammar constraint per turn (--json-schema / --grammar), or none. */
+type TurnHooks = () => GenerateHooks;
+
+async function turn(session: ChatSession, text: string, options: GenerateOptions, stream: boolean, hooks: TurnHooks = () => ({})): Promise<ChatReply> {
+  const it = session.send(text, options, hooks());
   for (;;) {
     const r = await it.next();
     if (r.done === true) return r.value;
@@ -65,12 +70,15 @@ export const chat: Command = {
     const { argv, guard: guardDir } = takeGuardFlag(argvIn);
     const { values, positionals } = parseFlags("chat", argv, {
       model: { type: "string" }, system: { type: "string" }, message: { type: "string" }, json: { type: "boolean" },
-      template: { type: "string" }, threads: { type: "string" }, ...generateOptionFlags(),
+      template: { type: "string" }, threads: { type: "string" }, "json-schema": { type: "string" }, grammar: { type: "string" }, ...generateOptionFlags(),
       rag: { type: "string" }, k: { type: "string" }, threshold: { type: "string" }, scale: { type: "string" }, mode: { type: "string" }, scorer: { type: "string" }, span: { type: "string" }, "answer-tokens": { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama chat: give the message with --message TEXT");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama chat: --model PATH is required");
-    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, ...rest } = values;
+    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, ...rest } = values;
+    if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama chat: give --json-schema FILE or --grammar FILE, not both");
+    const spec = typeof schemaFile === "string" ? readConstraintFile("json-schema", schemaFile) : typeof grammarFile === "string" ? readConstraintFile("gbnf", grammarFile) : null;
+    if (spec !== null && typeof rag === "string") throw new KotodamaError("kotodama chat: --json-schema / --grammar do not combine with --rag");
     const askValues = { k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens };
     if (typeof rag !== "string" && Object.values(askValues).some((v) => v !== undefined)) throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span and --answer-tokens need --rag INDEX");
     if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
@@ -82,6 +90,9 @@ export const chat: Command = {
       const context = typeof rest.context === "string" ? intFlag("chat", "context", rest.context, 256, 8, 1 << 24) : undefined;
       return ragChat(model, rag, askConfigFlags("chat", askValues), context, typeof message === "string" ? message : null, json === true);
     }
+    const masker = spec === null ? null : new ConstraintCache().masker(model.tokenizer, spec);
+    const ends = endOfTurnIds(model.tokenizer);
+    const hooks: TurnHooks = () => (masker === null ? {} : grammarConstraint(masker, ends).hooks);
     const session = new ChatSession(model, {
       ...(typeof system === "string" ? { system } : {}), ...(typeof template === "string" ? { templateName: template } : {}),
     });
@@ -89,7 +100,7 @@ export const chat: Command = {
     /** One guarded turn: the model (and the session) only see messages the guard lets through. */
     const guardedTurn = async (text: string, asJson: boolean): Promise<void> => {
       let last: ChatReply | null = null;
-      const reply = await guarded(guard!, async (t) => (last = await turn(session, t, options, false)).reply)(text);
+      const reply = await guarded(guard!, async (t) => (last = await turn(session, t, options, false, hooks)).reply)(text);
       printGuarded(reply, asJson, { ids: (last as ChatReply | null)?.ids ?? [] });
     };
     if (guard !== null && typeof message === "string") {
@@ -97,7 +108,7 @@ export const chat: Command = {
       return 0;
     }
     if (typeof message === "string") {
-      const r = await turn(session, message, options, json !== true);
+      const r = await turn(session, message, options, json !== true, hooks);
       if (json === true) {
         process.stdout.write(`${JSON.stringify({ reply: r.reply, ids: r.ids, finish_reason: r.finishReason, prompt_ids: r.promptIds, trimmed: r.trimmed, tokens_per_s: r.tokensPerS })}\n`);
       } else process.stdout.write("\n");
@@ -122,7 +133,7 @@ export const chat: Command = {
         } else if (line.trim() !== "" && guard !== null) {
           await guardedTurn(line, false);
         } else if (line.trim() !== "") {
-          const r = await turn(session, line, options, true);
+          const r = await turn(session, line, options, true, hooks);
           process.stdout.write("\n");
           if (r.trimmed > 0) process.stderr.write(`(dropped the ${r.trimmed} oldest messages to fit the context)\n`);
         }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { data } from "./data.js";
 import { sharedOrSkip } from "../../util/paths.js";
 
@@ -37,4 +38,36 @@ test("kotodama data instruct: flags and config errors name the flag or key; a re
   assert.deepEqual([cfg.seed, cfg.dataDir], [5, shared]);
   const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { totals: { train: number; heldOut: number } };
   assert.ok(m.totals.train > 10000 && m.totals.heldOut > 2000);
+});
+
+test("kotodama data prepare: a Common Crawl WET file directly; --encoding, --decontaminate and their errors", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-cli-wet-"));
+  const rec = (h: Record<string, string>, body: string): Buffer => {
+    const b = Buffer.from(body, "utf8");
+    const head = ["WARC/1.0", ...Object.entries(h).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${b.length}`].join("\r\n");
+    return gzipSync(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), b, Buffer.from("\r\n\r\n")]));
+  };
+  const pages = [
+    "Visitors' guide. The city library opens at nine every morning and the children read stories about foxes, rivers and old oak trees with their friends until lunch.",
+    "Our town in brief: the city library opens at nine every morning, and the children read stories about foxes while their parents shop at the market.",
+    "The harbour museum shows ships built by local carpenters two hundred years ago, and guided tours in English start every afternoon at three.",
+  ];
+  const en = (i: number): string => pages[i - 1]!;
+  const ja = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している。";
+  const wet = join(dir, "CC-MAIN-2024-00000.warc.wet.gz");
+  writeFileSync(wet, Buffer.concat([
+    rec({ "WARC-Type": "warcinfo", "Content-Type": "application/warc-fields" }, "Software-Info: test\r\n"),
+    ...[1, 2, 3].map((i) => rec({ "WARC-Type": "conversion", "WARC-Target-URI": `https://example.com/p${i}`, "WARC-Identified-Content-Language": "eng", "Content-Type": "text/plain" }, en(i))),
+    rec({ "WARC-Type": "conversion", "WARC-Target-URI": "https://example.jp/neko", "WARC-Identified-Content-Language": "jpn", "Content-Type": "text/plain" }, ja),
+  ]));
+  const bench = join(dir, "bench.txt");
+  writeFileSync(bench, "The city library opens at nine every morning and the children read stories about foxes\n");
+  const out = join(dir, "out");
+  assert.equal(await data.run(["prepare", "--input", wet, "--out", out, "--val-fraction", "0", "--decontaminate", bench, "--quiet"]), 0);
+  const kept = readFileSync(join(out, "text", "train.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; lang: string; warcLang?: string });
+  assert.deepEqual(kept.map((d) => [d.id, d.lang, d.warcLang]), [["https://example.com/p3", "en", "eng"], ["https://example.jp/neko", "ja", "jpn"]]);
+  const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as { stats: { stages: { name: string; reasons: Record<string, number> }[] } };
+  assert.deepEqual(report.stats.stages.find((s) => s.name === "decontaminate-eval")?.reasons, { [`eval-file:${bench}`]: 2 });
+  await assert.rejects(data.run(["prepare", "--input", wet, "--out", out, "--encoding", "latin1"]), /'sources\[0\]\.encoding' must be one of "utf-8", "shift_jis", "euc-jp", "auto", got "latin1"/);
+  await assert.rejects(data.run(["prepare", "--input", wet, "--out", out, "--decontaminate", join(dir, "nope.jsonl"), "--quiet"]), /nope\.jsonl: cannot read evaluation file/);
 });

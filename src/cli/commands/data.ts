@@ -16,9 +16,11 @@ import { dataPrefs, PREFS_HELP } from "./data-prefs.js";
 
 const HELP = [
   "Usage: kotodama data prepare --config FILE --out DIR [--tokenizer PATH] [--force] [--quiet]",
-  "       kotodama data prepare --input PATH [--input PATH ...] --out DIR [--format text|jsonl|json]",
+  "       kotodama data prepare --input PATH [--input PATH ...] --out DIR [--format F]",
   "                             [--separator S] [--field NAME] [--json-key KEY] [--name NAME]",
+  "                             [--encoding E] [--lone-surrogates replace|skip]",
   "                             [--val-fraction F] [--tokenizer PATH] [--force] [--quiet]",
+  "       either form: [--decontaminate FILE ...] [--decontaminate-field NAME ...]",
   "",
   "Turns raw corpora into filtered, deduplicated, tokenized shards with a report (docs/data.md):",
   "normalise → language ID → quality → toxicity → PII → exact/near dedup → decontaminate → split → shards.",
@@ -27,11 +29,19 @@ const HELP = [
   "",
   "  --config FILE      JSON pipeline config (see docs/data.md); unknown keys are errors",
   "  --input PATH       one-source case: a file, folder or glob (repeatable)",
-  "  --format F         text (default), jsonl or json",
+  "  --format F         auto (default: warc/wet by name, .warc[.gz|.zst] / .wet[.gz|.zst], else text),",
+  "                     text, jsonl, json, warc or wet (Common Crawl); .gz and .zst are decompressed",
   '  --separator S      text documents separator; default "\\n\\n" (blank line); e.g. "<|endoftext|>"',
   "  --field NAME       jsonl/json: the text field (default text; '' for string elements)",
   "  --json-key KEY     json: the root key holding the array ('' = the root is the array)",
   "  --name NAME        source name (default: input)",
+  "  --encoding E       utf-8 (default), shift_jis, euc-jp or auto (guess per file); with --config it",
+  "                     applies to every source (config: sources[].encoding)",
+  "  --lone-surrogates M  a JSON \\ud800 escape: replace with U+FFFD (default) or skip the document",
+  "  --decontaminate FILE  also drop documents sharing a 13-gram with this evaluation file (repeatable;",
+  "                     .jsonl/.json/.csv/.tsv, else one item per line; config: decontaminate.files)",
+  "  --decontaminate-field NAME  the text field (JSON path) or column of those files (repeatable;",
+  "                     default: every string; config: decontaminate.fields)",
   "  --val-fraction F   validation fraction (default 0.01)",
   "  --tokenizer PATH   tokenizer file (GGUF, tokenizer.json, llama2.c); overrides shards.tokenizer",
   "  --force            ignore caches",
@@ -48,6 +58,10 @@ const FLAGS = {
   "json-key": { type: "string" },
   name: { type: "string" },
   "val-fraction": { type: "string" },
+  encoding: { type: "string" },
+  "lone-surrogates": { type: "string" },
+  decontaminate: { type: "string", multiple: true },
+  "decontaminate-field": { type: "string", multiple: true },
   tokenizer: { type: "string" },
   force: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -56,6 +70,28 @@ const FLAGS = {
 function loadTok(path: string): TokenizerInput {
   const f = detectTokenizerFile(path);
   return { tokenizer: loadTokenizer(path), path: f.path, sha256: sha256(readFileSync(f.path)) };
+}
+
+/** Applies the flags that work with --config too: --decontaminate FILE (appended to decontaminate.files, resolved
+ *  against the working directory), --decontaminate-field, and --encoding / --lone-surrogates (every source). */
+function withInputFlags(json: unknown, values: Record<string, unknown>, file: string): unknown {
+  const files = values.decontaminate as string[] | undefined;
+  const fields = values["decontaminate-field"] as string[] | undefined;
+  const perSource: Record<string, unknown> = {};
+  if (file !== "flags" && values.encoding !== undefined) perSource.encoding = values.encoding;
+  if (file !== "flags" && values["lone-surrogates"] !== undefined) perSource.loneSurrogates = values["lone-surrogates"];
+  if (files === undefined && fields === undefined && Object.keys(perSource).length === 0) return json;
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return json; // parseConfig names the error
+  const j = { ...(json as Record<string, unknown>) };
+  if (Object.keys(perSource).length > 0 && Array.isArray(j.sources)) j.sources = j.sources.map((s: unknown) => (s !== null && typeof s === "object" ? { ...s, ...perSource } : s));
+  if (files !== undefined || fields !== undefined) {
+    const d = j.decontaminate !== null && typeof j.decontaminate === "object" ? { ...(j.decontaminate as Record<string, unknown>) } : {};
+    // With --config, relative paths in the file are relative to its folder, so a flag's path is made absolute.
+    if (files !== undefined) d.files = [...(Array.isArray(d.files) ? (d.files as unknown[]) : []), ...files.map((f) => (file === "flags" ? f : resolve(f)))];
+    if (fields !== undefined) d.fields = fields;
+    j.decontaminate = d;
+  }
+  return j;
 }
 
 async function prepare(argv: readonly string[]): Promise<number> {
@@ -84,10 +120,13 @@ async function prepare(argv: readonly string[]): Promise<number> {
     if (values.separator !== undefined) src.separator = String(values.separator).replace(/\\n/g, "\n");
     if (values.field !== undefined) src.field = values.field;
     if (values["json-key"] !== undefined) src.jsonKey = values["json-key"];
+    if (values.encoding !== undefined) src.encoding = values.encoding;
+    if (values["lone-surrogates"] !== undefined) src.loneSurrogates = values["lone-surrogates"];
     const cfgJson: Record<string, unknown> = { sources: [src] };
     if (values["val-fraction"] !== undefined) cfgJson.split = { valFraction: numberFlag("data prepare", "val-fraction", values["val-fraction"], 0.01, 0, 0.99) };
     json = cfgJson;
   }
+  json = withInputFlags(json, values, file);
   const cfg = parseConfig(json, file);
   const tokPath = typeof values.tokenizer === "string" ? resolve(values.tokenizer) : cfg.shards.tokenizer !== null ? resolve(baseDir, cfg.shards.tokenizer) : null;
   const tokenizer = tokPath === null ? null : loadTok(tokPath);

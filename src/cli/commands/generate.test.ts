@@ -3,7 +3,9 @@
 // (src/infer/*.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sharedOrSkip } from "../../util/paths.js";
 import type { Command } from "../command.js";
 import { generateCommand } from "./generate.js";
@@ -63,4 +65,30 @@ test("generate/score flag errors name the flag", async () => {
   await assert.rejects(generateCommand.run(["--model", "x", "--top-p", "2"]), /topP \(--top-p\) expects a number in \[0, 1\]/);
   await assert.rejects(scoreCommand.run(["--model", "x"]), /at least one TEXT/);
   await assert.rejects(scoreCommand.run(["--model", "x", "--top=-1", "a"]), /--top expects an integer/);
+});
+
+test("generate --json-schema / --grammar: stdout is exactly the constrained text; a bad schema names the file and keyword", async (t) => {
+  const dir = sharedOrSkip(t, "reference", "stories260K");
+  if (dir === null) return;
+  const tmp = mkdtempSync(join(tmpdir(), "kotodama-gen-"));
+  try {
+    const schema = { type: "object", properties: { hero: { type: "string", maxLength: 10 }, brave: { type: "boolean" } }, required: ["hero", "brave"], additionalProperties: false };
+    writeFileSync(join(tmp, "s.json"), JSON.stringify(schema));
+    writeFileSync(join(tmp, "g.gbnf"), 'root ::= "The " ("cat" | "dog") " is " [a-z]{2,6} "."\n');
+    writeFileSync(join(tmp, "bad.json"), JSON.stringify({ type: "string", pattern: "^x" }));
+    const base = ["--model", `${dir}/stories260K.gguf`, "--prompt", "Once upon a time", "--threads", "1", "--max-tokens", "100"];
+    for (const seed of ["1", "2"]) {
+      const r = await capture(generateCommand, [...base, "--seed", seed, "--json-schema", join(tmp, "s.json")]);
+      assert.equal(r.code, 0);
+      const v = JSON.parse(r.out) as { hero: string; brave: boolean };
+      assert.deepEqual(Object.keys(v), ["hero", "brave"]);
+      assert.ok(typeof v.hero === "string" && [...v.hero].length <= 10 && typeof v.brave === "boolean", r.out);
+      assert.equal(r.out, r.out.trim()); // no newline added
+    }
+    const g = await capture(generateCommand, [...base, "--grammar", join(tmp, "g.gbnf")]);
+    assert.match(g.out, /^The (cat|dog) is [a-z]{2,6}\.$/);
+    await assert.rejects(capture(generateCommand, [...base, "--json-schema", join(tmp, "bad.json")]), new RegExp(`^KotodamaError: ${join(tmp, "bad.json")}: at /pattern: the keyword "pattern" is not supported`));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });

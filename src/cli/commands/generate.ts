@@ -4,7 +4,7 @@
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
-import { flagName, GENERATE_OPTION_SPECS, generate, generateOptionFlags, openInferModel, parseGenerateOptions, type GeneratedToken } from "../../infer/index.js";
+import { ConstraintCache, flagName, GENERATE_OPTION_SPECS, generate, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type GeneratedToken, type GenerateHooks, type InferModel } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { guarded, type GuardedReply } from "../../safety/guard-wrapper.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
@@ -12,6 +12,7 @@ import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, printBeamGenerate } from "./beam
 
 const HELP = [
   "Usage: kotodama generate --model RUN_OR_FILE [--tokenizer FILE] [--prompt TEXT] [sampling flags] [--json]",
+  "                         [--json-schema FILE | --grammar FILE]",
   "",
   "Generates text from the prompt (default: empty = start of text) and streams it to stdout. RUN_OR_FILE is a",
   "GGUF file, a llama2.c .bin (with --tokenizer tokenizer.bin), a Hugging Face model folder or a kotodama run",
@@ -24,6 +25,9 @@ const HELP = [
   "  --json                print one JSON object: ids, text, and per token its streamed text, its own piece,",
   "                        its log-probability (model distribution, before penalties/temperature) and the",
   "                        --top-logprobs most likely alternatives",
+  "  --json-schema FILE    constrain the output to JSON valid under this JSON Schema (docs/constrained.md lists",
+  "                        the keywords supported); stdout then holds exactly the JSON value",
+  "  --grammar FILE        constrain the output to a GBNF grammar (llama.cpp's format); stdout holds exactly the text",
   "  --threads N           kernel threads (default: all cores)",
   "  --guard [DIR]         check the prompt and the output with a guard (`kotodama safety guard train`; no DIR:",
   "                        one trained on the spot); the text is then printed whole, not streamed",
@@ -53,26 +57,31 @@ export const generateCommand: Command = {
       prompt: { type: "string" },
       json: { type: "boolean" },
       threads: { type: "string" },
+      "json-schema": { type: "string" },
+      grammar: { type: "string" },
       ...generateOptionFlags(),
       ...BEAM_FLAGS,
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama generate: give the prompt with --prompt TEXT");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama generate: --model PATH is required");
-    const { model: modelPath, tokenizer, prompt, json, threads, beams, "length-penalty": lengthPenalty, include, exclude, ...rest } = values;
+    const { model: modelPath, tokenizer, prompt, json, threads, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, ...rest } = values;
+    if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama generate: give --json-schema FILE or --grammar FILE, not both");
     const options = parseGenerateOptions(rest, "kotodama generate");
     const beam = parseBeamFlags("generate", { beams, "length-penalty": lengthPenalty, include, exclude });
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("generate", "threads", threads, 1, 1, 1024) });
     const model = openInferModel(modelPath, { backend, ...(typeof tokenizer === "string" ? { tokenizer } : {}) });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
     if (beam.beams !== null) {
-      if (guardDir !== undefined) throw new KotodamaError("kotodama generate: --guard does not combine with --beams/--include/--exclude yet");
+      if (guardDir !== undefined || schemaFile !== undefined || grammarFile !== undefined) throw new KotodamaError("kotodama generate: --guard, --json-schema and --grammar do not combine with --beams/--include/--exclude yet");
       printBeamGenerate(model, typeof prompt === "string" ? prompt : "", { ...beam, beams: beam.beams }, options.maxTokens ?? 64, json === true, { model: modelPath, prompt: prompt ?? "" });
       return 0;
     }
+    const constraint = typeof schemaFile === "string" ? constrain(model, "json-schema", schemaFile) : typeof grammarFile === "string" ? constrain(model, "gbnf", grammarFile) : null;
+    const hooks: GenerateHooks = constraint === null ? {} : constraint.hooks;
     if (guardDir !== undefined) {
       const g = openGuard("generate", guardDir);
       const reply = await guarded(g, async (p) => {
-        const gi = generate(model, p, options);
+        const gi = generate(model, p, options, undefined, hooks);
         for (;;) {
           const r = await gi.next();
           if (r.done === true) return r.value.text;
@@ -81,13 +90,15 @@ export const generateCommand: Command = {
       printGuarded(reply, json === true, { model: modelPath, prompt: prompt ?? "" });
       return 0;
     }
-    const it = generate(model, typeof prompt === "string" ? prompt : "", options);
+    const it = generate(model, typeof prompt === "string" ? prompt : "", options, undefined, hooks);
     const tokens: GeneratedToken[] = [];
     for (;;) {
       const r = await it.next();
       if (r.done === true) {
         const res = r.value;
         for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
+        const complete = constraint === null ? null : constraint.complete(res.ids);
+        if (complete === false) process.stderr.write(`warning: the output stopped (${res.finishReason}) before the ${constraint!.what} was complete; raise --max-tokens\n`);
         if (json === true) {
           const utf8 = new TextDecoder("utf-8", { fatal: false });
           /** A token's own bytes as text (a lone byte of a multi-byte character shows as U+FFFD). */
@@ -96,10 +107,12 @@ export const generateCommand: Command = {
             model: modelPath, prompt: prompt ?? "", prompt_ids: res.promptIds, ids: res.ids, text: res.text,
             finish_reason: res.finishReason,
             tokens: tokens.map((t) => ({ id: t.id, text: t.text, piece: piece(t.id), logprob: t.logprob, top: t.top.map((a) => ({ id: a.id, piece: piece(a.id), logprob: a.logprob })) })),
+            ...(constraint === null ? {} : { constraint: { kind: constraint.what, file: constraint.file, complete } }),
             options: res.options, prompt_tokens_per_s: res.promptTokensPerS, tokens_per_s: res.tokensPerS,
           })}\n`);
         } else {
-          process.stdout.write("\n");
+          // Constrained: stdout is exactly the generated text (a JSON value parses as it is).
+          if (constraint === null) process.stdout.write("\n");
           process.stderr.write(`[${res.ids.length} tokens, ${res.finishReason}; prompt ${res.promptIds.length} tokens at ${res.promptTokensPerS.toFixed(0)} tok/s, generation ${res.tokensPerS.toFixed(0)} tok/s]\n`);
         }
         return 0;
@@ -109,3 +122,11 @@ export const generateCommand: Command = {
     }
   },
 };
+
+/** A grammar constraint from --json-schema / --grammar, for this model's vocabulary. */
+function constrain(model: InferModel, kind: "json-schema" | "gbnf", file: string): ReturnType<typeof grammarConstraint> & { what: string; file: string } {
+  const masker = new ConstraintCache().masker(model.tokenizer, readConstraintFile(kind, file));
+  const eos = model.tokenizer.special.eos;
+  if (eos === undefined) throw new KotodamaError(`kotodama generate: the model's tokenizer has no end-of-sequence token, so a constrained output could not end (--${kind === "gbnf" ? "grammar" : "json-schema"})`);
+  return { ...grammarConstraint(masker, new Set([eos])), what: kind === "gbnf" ? "grammar" : "JSON value", file };
+}

@@ -1,6 +1,7 @@
 // `kotodama pull NAME...`: fetch catalogue models and data sets or Hugging Face Hub models into KOTODAMA_HOME
 // (licence first, progress bar, resumable, verified); `--list`; `--offline` checks the cache only.
 // Not here: downloading or lookup logic (src/pull).
+import { envFetch } from "../../pull/proxy.js";
 import type { Command } from "../command.js";
 import { parseFlags } from "../command.js";
 import { KotodamaError } from "../../util/errors.js";
@@ -45,6 +46,8 @@ export const pullCommand: Command = {
     const home = kotodamaHome();
     const bar = byteBar(values.quiet === true || !process.stderr.isTTY);
     const results: PullResult[] = [];
+    const proxy = values.offline === true ? null : envFetch(process.env).via;
+    if (proxy !== null) process.stderr.write(`pull: through the proxy ${proxy}\n`);
     try {
       for (const name of positionals) {
         const r = await pull(name, cat, {
@@ -52,6 +55,7 @@ export const pullCommand: Command = {
           offline: values.offline === true,
           env: process.env,
           onProgress: bar.onProgress,
+          onWait: (h) => process.stderr.write(`${name}: another kotodama pull (pid ${h.pid}, since ${h.since}) is fetching it; waiting, then reusing its files\n`),
           onStart: (s) => {
             const nc = s.nonCommercial ? "  ⚠ NON-COMMERCIAL: research and personal use only" : "";
             process.stderr.write(`${s.name}: licence ${s.license ?? "not stated (check the model card)"}${nc}; ${s.files} file(s)${s.bytes === null ? "" : `, ${humanBytes(s.bytes)}`}\n`);

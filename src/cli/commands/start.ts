@@ -15,6 +15,7 @@ import { CHECKPOINT_FILE, checkpointState, evaluate, loadTokenData, resolveRunCo
 import { Graph } from "../../tensor/index.js";
 import { loadWeights } from "../../models/io.js";
 import { packageRoot } from "../../util/paths.js";
+import { KotodamaError } from "../../util/errors.js";
 import { isFound, locateData, type Found, type LocateOptions, type Missing } from "../../pull/locate.js";
 import { parseConfig, sharedCorporaConfigJson, type PipelineConfig } from "../../data/config.js";
 import { runPipeline, type PipelineResult } from "../../data/pipeline.js";
@@ -53,12 +54,18 @@ const HELP = [
   "  --time-budget T    whole job up to the alignment stage, e.g. 13m (default 13m; a fifth of it, at most 150 s,",
   "                     for instruction tuning)",
   "  --threads N        compute threads (default: all cores)",
+  "  --until STAGE      stop after a stage: data (the pipeline's cleaning), tokenizer (tokenizer and token shards),",
+  "                     pretrain (training, samples, report card), all (default)",
   "  --no-serve         exit when the job is done; without it the job ends by serving the explorer (and the",
   "                     OpenAI-compatible API) on the models it trained at http://127.0.0.1:8080/ (another free",
   "                     port when 8080 is taken) until Ctrl-C. With the CI environment variable set it exits too.",
 ].join("\n");
 
 const PROMPTS = ["Once upon a time", "吾輩は"];
+
+/** Where --until may stop the job: after the data pipeline, after the tokenizer and shards, after pretraining and
+ *  its samples, or at the end (the default). */
+const UNTIL = ["data", "tokenizer", "pretrain", "all"] as const;
 const RANKED = [
   "The little girl went to the park to play with her friends.",
   "The park went to the little girl to play with her friends.",
@@ -156,7 +163,9 @@ export const start: Command = {
   help: HELP,
   async run(argv) {
     const t0 = performance.now();
-    const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" }, "no-serve": { type: "boolean" } }, false);
+    const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" }, "no-serve": { type: "boolean" }, until: { type: "string" } }, false);
+    const until = values.until ?? "all";
+    if (typeof until !== "string" || !(UNTIL as readonly string[]).includes(until)) throw new KotodamaError(`kotodama start: --until must be one of ${UNTIL.join(", ")}, got ${JSON.stringify(until)}`);
     const out = typeof values.out === "string" ? values.out : join("runs", "default");
     const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : 780;
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -190,6 +199,10 @@ export const start: Command = {
         corpus = { ...brownCorpus(), name: BROWN_NAME };
       }
       const cleaned = await prepareSharedData(dataRoot, dataDir, null, log);
+      if (until === "data") {
+        log(`--until data: stopping after the data pipeline (${join(dataDir, "report.html")})`);
+        return 0;
+      }
       if (existsSync(tokPath)) {
         tok = loadTokenizer(tokPath);
         log(`tokenizer: reusing ${tokPath}`);
@@ -212,6 +225,10 @@ export const start: Command = {
       }
       log(`corpus: ${corpus.name}`);
       log(`data: ${data.train.length} train / ${data.val.length} validation tokens (${elapsed().toFixed(0)} s)`);
+      if (until === "tokenizer") {
+        log(`--until tokenizer: stopping after the tokenizer and the token shards (${tokPath})`);
+        return 0;
+      }
       const trainBudget = Math.max(30, budget - sftBudget - elapsed() - 45); // leave time for SFT, evaluation and samples
       const res = train({
         run,
@@ -253,7 +270,10 @@ export const start: Command = {
     }
     say("naturalness ranking (mean log-probability per token, higher = more natural):");
     rankTexts(RANKED.map((t) => scoreText(model, t))).forEach((s, i) => say(`  ${i + 1}. ${s.mean.toFixed(3)}  (ppl ${s.perplexity.toFixed(1)})  ${s.text}`));
-    if (sftBudget > 0) {
+    if (sftBudget > 0 && until === "pretrain") {
+      say("");
+      say("--until pretrain: instruction tuning and alignment skipped");
+    } else if (sftBudget > 0) {
       say("");
       say("instruction tuning (SFT on the instruction data, loss on responses only, packed rows):");
       const left = Math.max(30, budget - elapsed() - 20);
@@ -281,7 +301,7 @@ export const start: Command = {
     }
     writeFileSync(join(out, "samples.txt"), `${lines.join("\n")}\n`);
     // The report card of the last model this job trained (the aligned one unless a stage was skipped).
-    const last = [...(sftBudget > 0 ? [join(out, "align"), join(out, "sft")] : []), out].find(isRunDir) ?? out;
+    const last = [...(sftBudget > 0 && until === "all" ? [join(out, "align"), join(out, "sft")] : []), out].find(isRunDir) ?? out;
     const card = writeReportCard(join(out, "report"), buildReportCard({ model: last }));
     say("");
     say(`report card of ${last}: ${card.html} (${card.json})`);

@@ -1,6 +1,7 @@
 // The messages between the server's event loop and its inference worker (worker_threads): jobs in, per-token events
 // and one final result or error out, all plain structured-cloneable data. Not here: who sends them (queue.ts,
 // worker.ts) or what they compute (run-job.ts).
+import type { ConstraintSpec } from "../../infer/index.js";
 import type { ChatMessage } from "../../tokenizer/index.js";
 import type { ApiErrorData } from "./errors.js";
 import type { ExploreJob, ExploreResult } from "./explorer-protocol.js";
@@ -27,6 +28,8 @@ export interface CompleteJob {
   /** Tokens to generate; null: the server's cap (within the context). */
   readonly maxTokens: number | null;
   readonly sampling: SamplingFields;
+  /** response_format / grammar: the output's grammar (null: free text). */
+  readonly constraint: ConstraintSpec | null;
 }
 
 export interface ChatJob {
@@ -37,6 +40,7 @@ export interface ChatJob {
   readonly topLogprobs: number;
   readonly maxTokens: number | null;
   readonly sampling: SamplingFields;
+  readonly constraint: ConstraintSpec | null;
 }
 
 export interface EmbedJob {

@@ -56,8 +56,38 @@ test("chat requests: messages checked (developer = system, text parts joined), m
   fails(() => parseChatRequest({ model: "m", messages: [] }), "messages");
   fails(() => parseChatRequest({ model: "m", messages: [{ role: "user", content: "x" }], top_logprobs: 2 }), "top_logprobs");
   fails(() => parseChatRequest({ model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 3, max_completion_tokens: 4 }), "max_completion_tokens");
-  fails(() => parseChatRequest({ model: "m", messages: [{ role: "user", content: "x" }], response_format: { type: "json_object" } }), "response_format");
+  fails(() => parseChatRequest({ model: "m", messages: [{ role: "user", content: "x" }], response_format: { type: "yaml" } }), "response_format.type");
   fails(() => parseChatRequest({ model: "m", messages: [{ role: "user", content: "x" }], tools: [{ type: "function" }] }), "tools");
+});
+
+test("response_format and grammar: json_schema, json_object, GBNF become the job's constraint; bad ones are 400s naming the field", () => {
+  const msgs = [{ role: "user", content: "x" }];
+  const schema = { type: "object", properties: { a: { type: "integer" } }, required: ["a"], additionalProperties: false };
+  const r = parseChatRequest({ model: "m", messages: msgs, response_format: { type: "json_schema", json_schema: { name: "thing", schema, strict: true } } });
+  assert.deepEqual(r.job.constraint, { kind: "json-schema", schema, source: "response_format.json_schema.schema" });
+  assert.deepEqual(parseChatRequest({ model: "m", messages: msgs, response_format: { type: "json_object" } }).job.constraint, { kind: "json-object" });
+  assert.equal(parseChatRequest({ model: "m", messages: msgs, response_format: { type: "text" } }).job.constraint, null);
+  assert.deepEqual(parseCompletionRequest({ model: "m", prompt: "p", grammar: 'root ::= "yes" | "no"' }).job.constraint, { kind: "gbnf", text: 'root ::= "yes" | "no"', source: "grammar" });
+  assert.deepEqual(parseCompletionRequest({ model: "m", prompt: "p", response_format: { type: "json_object" } }).job.constraint, { kind: "json-object" });
+  const bad = (body: Record<string, unknown>): ApiError => {
+    try {
+      parseChatRequest({ model: "m", messages: msgs, ...body });
+    } catch (e) {
+      return e as ApiError;
+    }
+    throw new Error("no error");
+  };
+  const e1 = bad({ response_format: { type: "json_schema", json_schema: { name: "t", schema: { type: "string", pattern: "^a" } } } });
+  assert.equal(e1.status, 400);
+  assert.equal(e1.param, "response_format.json_schema.schema");
+  assert.equal(e1.message, 'response_format.json_schema.schema: at /pattern: the keyword "pattern" is not supported by constrained decoding (supported: type, properties, required, additionalProperties, enum, const, anyOf, oneOf, allOf, items, minItems, maxItems, minLength, maxLength, $ref)');
+  fails(() => parseChatRequest({ model: "m", messages: msgs, response_format: { type: "json_schema", json_schema: { schema } } }), "response_format.json_schema.name");
+  fails(() => parseChatRequest({ model: "m", messages: msgs, response_format: { type: "json_schema", json_schema: { name: "t", schema, stric: true } } }), "response_format.json_schema.stric");
+  fails(() => parseChatRequest({ model: "m", messages: msgs, response_format: { type: "json_schema", json_schema: { name: "t" } } }), "response_format.json_schema.schema");
+  const e2 = bad({ grammar: 'root ::= "a" b' });
+  assert.equal(e2.param, "grammar");
+  assert.match(e2.message, /^grammar: grammar:1:14: rule b is used but never defined$/);
+  fails(() => parseChatRequest({ model: "m", messages: msgs, grammar: 'root ::= "a"', response_format: { type: "json_object" } }), "grammar");
 });
 
 test("embedding requests", () => {

@@ -2,8 +2,10 @@
 // and unsupported values are 400s naming the field), sampling fields through src/infer's one options parser
 // (the CLI's flags and these fields share it), and the server's limits on sizes. OpenAI's sampling defaults apply
 // (temperature 1, top_p 1, no top-k or min-p); `top_k`, `min_p`, `repetition_penalty` and `ignore_eos` are the
-// usual extensions (llama.cpp, vLLM). Not here: running jobs (queue.ts), response shapes (responses.ts).
-import { parseGenerateOptions } from "../../infer/index.js";
+// usual extensions (llama.cpp, vLLM). `response_format` (json_schema, json_object) and llama.cpp's `grammar` (GBNF
+// text) become a constraint, compiled here once so that a bad schema is a 400 naming it.
+// Not here: running jobs (queue.ts), response shapes (responses.ts).
+import { checkSpec, parseGenerateOptions, type ConstraintSpec } from "../../infer/index.js";
 import type { ChatMessage } from "../../tokenizer/index.js";
 import { badField } from "./errors.js";
 import type { ChatJob, CompleteJob, EmbedJob, PromptInput } from "./protocol.js";
@@ -101,6 +103,45 @@ function rejectUnsupported(body: Body): void {
   if (present(lb) && (typeof lb !== "object" || Object.keys(lb as Body).length > 0)) throw badField("logit_bias", "not supported by this server");
 }
 
+/** response_format ({"type": "text" | "json_object" | "json_schema"}) and `grammar` (GBNF, llama.cpp's server
+ *  field) as a constraint; a schema or grammar that does not compile is a 400 naming the field. */
+function constraintOf(body: Body): ConstraintSpec | null {
+  const rf = body.response_format, gr = body.grammar;
+  let spec: ConstraintSpec | null = null;
+  let field = "response_format";
+  if (present(rf)) {
+    if (typeof rf !== "object" || Array.isArray(rf)) throw badField(field, 'expected an object {"type": "text" | "json_object" | "json_schema", ...}');
+    const o = rf as Body;
+    const keys = o.type === "json_schema" ? ["type", "json_schema"] : ["type"];
+    for (const k of Object.keys(o)) if (!keys.includes(k)) throw badField(`${field}.${k}`, `unknown field (expected ${keys.join(", ")})`);
+    if (o.type === "json_object") spec = { kind: "json-object" };
+    else if (o.type === "json_schema") {
+      const js = o.json_schema;
+      if (typeof js !== "object" || js === null || Array.isArray(js)) throw badField(`${field}.json_schema`, "expected an object {name, schema, strict, description}");
+      const j = js as Body;
+      for (const k of Object.keys(j)) if (!["name", "schema", "strict", "description"].includes(k)) throw badField(`${field}.json_schema.${k}`, "unknown field (expected name, schema, strict, description)");
+      if (typeof j.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(j.name)) throw badField(`${field}.json_schema.name`, "expected a name of 1 to 64 letters, digits, _ or -");
+      if (present(j.strict) && typeof j.strict !== "boolean") throw badField(`${field}.json_schema.strict`, "expected true or false");
+      if (typeof j.schema !== "object" || j.schema === null || Array.isArray(j.schema)) throw badField(`${field}.json_schema.schema`, "expected a JSON Schema object");
+      field = `${field}.json_schema.schema`;
+      spec = { kind: "json-schema", schema: j.schema, source: field };
+    } else if (o.type !== "text") throw badField(`${field}.type`, `expected "text", "json_object" or "json_schema", got ${JSON.stringify(o.type)}`);
+  }
+  if (present(gr)) {
+    if (spec !== null) throw badField("grammar", "give response_format or grammar, not both");
+    if (typeof gr !== "string" || gr.length > 100_000) throw badField("grammar", "expected GBNF text (at most 100000 characters)");
+    field = "grammar";
+    spec = { kind: "gbnf", text: gr, source: "grammar" };
+  }
+  if (spec === null) return null;
+  try {
+    checkSpec(spec);
+  } catch (e) {
+    throw badField(field, (e as Error).message.replace(/^(response_format\.json_schema\.schema|grammar): /, ""), "invalid_schema");
+  }
+  return spec;
+}
+
 const isIds = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0);
 
 /** A prompt or input: a string, a string array, a token-id array or an array of token-id arrays. */
@@ -116,7 +157,7 @@ function promptList(v: unknown, field: string, max: number): PromptInput[] {
 }
 
 export function parseCompletionRequest(body: Body): Parsed<CompleteJob> {
-  checkKeys(body, ["model", "prompt", "max_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "echo", "logit_bias", "suffix"]);
+  checkKeys(body, ["model", "prompt", "max_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "echo", "logit_bias", "suffix", "response_format", "grammar"]);
   rejectUnsupported(body);
   if (present(body.suffix)) throw badField("suffix", "not supported by this server");
   const n = int(body, "n", 1, LIMITS.n, 1);
@@ -128,7 +169,7 @@ export function parseCompletionRequest(body: Body): Parsed<CompleteJob> {
   if (stream && echo) throw badField("echo", "not supported together with stream");
   return {
     model: modelName(body), stream, includeUsage,
-    job: { kind: "complete", prompts, n, echo, logprobs: int(body, "logprobs", 0, LIMITS.completionLogprobs, null), maxTokens: int(body, "max_tokens", 0, 2 ** 31 - 1, null), sampling: sampling(body) },
+    job: { kind: "complete", prompts, n, echo, logprobs: int(body, "logprobs", 0, LIMITS.completionLogprobs, null), maxTokens: int(body, "max_tokens", 0, 2 ** 31 - 1, null), sampling: sampling(body), constraint: constraintOf(body) },
   };
 }
 
@@ -157,12 +198,10 @@ function parseMessages(v: unknown): ChatMessage[] {
 }
 
 export function parseChatRequest(body: Body): Parsed<ChatJob> {
-  checkKeys(body, ["model", "messages", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options", "logprobs", "top_logprobs", "logit_bias", "response_format", "tools", "tool_choice"]);
+  checkKeys(body, ["model", "messages", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options", "logprobs", "top_logprobs", "logit_bias", "response_format", "grammar", "tools", "tool_choice"]);
   rejectUnsupported(body);
   if (present(body.tools) && !(Array.isArray(body.tools) && body.tools.length === 0)) throw badField("tools", "tool calls are not supported by this server");
   if (present(body.tool_choice) && body.tool_choice !== "none") throw badField("tool_choice", 'only "none" is supported');
-  const rf = body.response_format;
-  if (present(rf) && (typeof rf !== "object" || (rf as Body).type !== "text")) throw badField("response_format", 'only {"type": "text"} is supported (no constrained decoding yet)');
   const logprobs = bool(body, "logprobs");
   const topLogprobs = int(body, "top_logprobs", 0, LIMITS.topLogprobs, 0);
   if (present(body.top_logprobs) && !logprobs) throw badField("top_logprobs", "needs logprobs: true");
@@ -171,7 +210,7 @@ export function parseChatRequest(body: Body): Parsed<ChatJob> {
   const { stream, includeUsage } = streamFlags(body);
   return {
     model: modelName(body), stream, includeUsage,
-    job: { kind: "chat", messages: parseMessages(body.messages), n: int(body, "n", 1, LIMITS.n, 1), logprobs, topLogprobs, maxTokens: b ?? a, sampling: sampling(body) },
+    job: { kind: "chat", messages: parseMessages(body.messages), n: int(body, "n", 1, LIMITS.n, 1), logprobs, topLogprobs, maxTokens: b ?? a, sampling: sampling(body), constraint: constraintOf(body) },
   };
 }
 

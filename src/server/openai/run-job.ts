@@ -1,11 +1,12 @@
 // What the inference worker computes for one job on one loaded model: completions (echo and prompt logprobs
 // included), chat replies with the model's chat template, embeddings — streaming each generated token out as it
 // comes and stopping between tokens when the job is cancelled. Decoding is src/infer's (generate, embedText);
-// this file chooses prompts, limits and seeds and shapes the results. Not here: the thread glue (worker.ts), HTTP
+// this file chooses prompts, limits and seeds and shapes the results; a job's constraint (response_format) becomes a
+// grammar hook per choice, its masks cached across jobs in the worker's ConstraintCache. Not here: the thread glue (worker.ts), HTTP
 // shapes (responses.ts), model loading (registry.ts).
 import { embedText } from "../../infer/embed.js";
 import type { LexicalIndex } from "../../rag/index.js";
-import { createInferState, createKvCache, endOfTurnIds, generate, logSumExp, prefill, promptIds, topLogprobs, type GeneratedToken, type InferModel, type TokenLogprob } from "../../infer/index.js";
+import { ConstraintCache, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
 import { encodeChat, type Tokenizer } from "../../tokenizer/index.js";
 import { sftTemplates } from "../../train/sft/template.js";
 import { ApiError } from "./errors.js";
@@ -22,6 +23,18 @@ export interface JobContext {
   readonly afterToken?: () => void;
   /** The explorer's retrieval index (serve --rag), opened on first use; absent: none. */
   readonly ragIndex?: () => LexicalIndex | null;
+  /** Vocabulary tries and compiled grammars kept across jobs (absent: built per job). */
+  readonly constraints?: ConstraintCache;
+}
+
+/** The logits hook of one choice under a job's constraint (a fresh grammar state per choice). */
+function constraintHooks(model: InferModel, spec: ConstraintSpec | null, endIds: ReadonlySet<number> | undefined, ctx: JobContext): GenerateHooks {
+  if (spec === null) return {};
+  const masker = (ctx.constraints ?? new ConstraintCache(1)).masker(model.tokenizer, spec);
+  const eos = model.tokenizer.special.eos;
+  const ends = endIds ?? new Set(eos === undefined ? [] : [eos]);
+  if (ends.size === 0) throw new ApiError(400, "this model has no end-of-sequence token, so a constrained output could not end", "response_format");
+  return grammarConstraint(masker, ends).hooks;
 }
 
 /** OpenAI's default max_tokens for /v1/completions (chat's default is "as many as fit", within the cap). */
@@ -75,11 +88,11 @@ interface Generation {
 }
 
 /** One choice: src/infer's generate over `ids`, each token sent out as it comes. */
-async function generateChoice(model: InferModel, job: Job, index: number, ids: readonly number[], options: Record<string, unknown>, endIds: ReadonlySet<number> | undefined, wantLogprobs: boolean, ctx: JobContext): Promise<Generation> {
+async function generateChoice(model: InferModel, job: Job & (CompleteJob | ChatJob), index: number, ids: readonly number[], options: Record<string, unknown>, endIds: ReadonlySet<number> | undefined, wantLogprobs: boolean, ctx: JobContext): Promise<Generation> {
   const tok = model.tokenizer;
   const tokens: TokenInfo[] = [];
   let count = 0, text = "";
-  const it = generate(model, ids, options, endIds);
+  const it = generate(model, ids, options, endIds, constraintHooks(model, job.constraint, endIds, ctx));
   for (;;) {
     // A cancelled generator is simply dropped: it holds only memory (its KV cache and scratch).
     if (ctx.cancelled()) return { text, finishReason: "cancelled", tokens, count };

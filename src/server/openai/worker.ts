@@ -5,7 +5,7 @@
 // Not here: the queue and its fairness (queue.ts), what a job computes (run-job.ts).
 import { parentPort, workerData } from "node:worker_threads";
 import { loadBackend } from "../../engine/backend.js";
-import { openInferModel } from "../../infer/index.js";
+import { ConstraintCache, openInferModel } from "../../infer/index.js";
 import { LexicalIndex } from "../../rag/index.js";
 import { toApiError } from "./errors.js";
 import type { Job, WorkerEvent, WorkerInit } from "./protocol.js";
@@ -19,6 +19,7 @@ const post = (ev: WorkerEvent): void => port.postMessage(ev);
 const backend = loadBackend(init.threads === null ? {} : { threads: init.threads });
 const registry = new ModelRegistry(init.models, { maxModels: init.maxModels, maxBytes: init.maxModelBytes, open: (path) => openInferModel(path, { backend }) });
 const cancel = new Int32Array(init.cancel);
+const constraints = new ConstraintCache();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let rag: LexicalIndex | null = null;
 const ragIndex = (): LexicalIndex | null => (init.rag === null ? null : (rag ??= new LexicalIndex(init.rag)));
@@ -32,7 +33,7 @@ port.on("message", (job: Job) => {
       const state = registry.state();
       if (state.loaded.join() !== before) post({ type: "models", loaded: state.loaded, bytes: state.bytes });
       const result = await runJob(model, job, {
-        emit: post, cancelled: () => Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens, ragIndex,
+        emit: post, cancelled: () => Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens, ragIndex, constraints,
         ...(afterToken === undefined ? {} : { afterToken }),
       });
       post({ type: "done", job: job.id, result });

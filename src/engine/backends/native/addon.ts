@@ -24,6 +24,12 @@ export interface NativeAddon {
   /** Whether quantMatmul's q8 activations use AVX512-VNNI on the avx512 path; `on` switches it first (tests,
    *  benchmarks; ignored where the CPU lacks VNNI, which answers false). */
   quantVnni(on?: boolean): boolean;
+  /** MinHash signature kernel of the data pipeline (not a tensor op: outside the op table; see
+   *  engine/hashing.ts): out[i] = min over shingles s of fmix32(s ^ salts[i]). */
+  minhash(shingles: Uint32Array, salts: Uint32Array, out: Uint32Array): void;
+  /** The tokenizer's BPE merge over a PairTable's packed table (native/generic/bpe.c): merges sym[0..n) in place
+   *  and returns the new length. Null when the addon predates it (a stale build still loads). */
+  readonly bpeMerge: ((packed: Int32Array, sym: Int32Array, n: number) => number) | null;
   /** Calls an addon function with an unchecked argument (tests of the addon's own checks). */
   callRaw(name: string, arg: unknown): unknown;
 }
@@ -91,6 +97,7 @@ function wrap(path: string, mod: unknown): NativeAddon {
     "adamw", "sumSquares", "halfToF32", "f32ToHalf", "quantMatmul", "quantMatmulT",
   ].map(m);
   const [setThreads, getThreads, isa, setIsa, quantVnni] = ["setThreads", "getThreads", "isa", "setIsa", "quantVnni"].map(m);
+  const minhash = m("minhash");
 
   const kernels: Kernels = {
     gemm: (a) => void gemm(a),
@@ -136,6 +143,13 @@ function wrap(path: string, mod: unknown): NativeAddon {
     return found;
   };
   currentIsa(); // fails the load early if the addon answers nonsense
+  const bpe: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "bpeMerge") : undefined;
+  const bpeFn = typeof bpe === "function" ? bpe : null;
+  const bpeMerge = bpeFn === null ? null : (packed: Int32Array, sym: Int32Array, n: number): number => {
+    const r: unknown = bpeFn.call(mod, packed, sym, n);
+    if (typeof r !== "number") throw new Error("kotodama native bpeMerge: the addon returned a non-number");
+    return r;
+  };
   return {
     path,
     kernels,
@@ -148,6 +162,8 @@ function wrap(path: string, mod: unknown): NativeAddon {
     isa: currentIsa,
     setIsa: (x) => setIsa(x) === true,
     quantVnni: (on) => (on === undefined ? quantVnni() : quantVnni(on)) === true,
+    minhash: (shingles, salts, out) => void minhash({ shingles, salts, out }),
+    bpeMerge,
     callRaw: (name, arg) => method(mod, name)(arg),
   };
 }
