@@ -85,6 +85,12 @@ export class ChatSession {
     return tok.encode(text, { allowSpecial: true, addBos: false });
   }
 
+  /** The prompt ids for the conversation plus a user message (for decoders other than generate, e.g. beam.ts),
+   *  and the ids that end the reply. */
+  promptForTurn(user: string): { readonly ids: number[]; readonly endIds: ReadonlySet<number> } {
+    return { ids: this.promptFor([...this.messages(), { role: "user", content: user }]), endIds: this.endIds };
+  }
+
   /** Sends a user message and streams the reply; the reply joins the history when the stream ends. `hooks` go to
    *  generate (e.g. a logits constraint). */
   async *send(user: string, options: GenerateOptions | Readonly<Record<string, unknown>> = {}, hooks: GenerateHooks = {}): AsyncGenerator<GeneratedToken, ChatReply, void> {

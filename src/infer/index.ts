@@ -14,4 +14,6 @@ export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions } fr
 export { generateBatch, type BatchSequence, type BatchResult, type GenerateBatchOptions } from "./generate-batch.js";
 export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";
+export { beamSearch, beamSearchText, parseBeamOptions, DEFAULT_BEAM_OPTIONS, type BeamOptions, type BeamConstraint, type BeamHypothesis, type BeamResult, type BeamTextHypothesis, type BeamModel } from "./beam.js";
+export { lexicalConstraint, parseLexicalSpec, checkLexical, occurrences, type LexicalSpec, type LexicalConstraint, type LexicalState } from "./lexical.js";
 export * from "./constrain/index.js";

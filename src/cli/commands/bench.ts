@@ -26,6 +26,7 @@ const BENCHES: Readonly<Record<string, string>> = {
   rollout: "../../../bench/rollout.js",
   sft: "../../../bench/sft.js",
   serve: "../../../bench/serve.js",
+  beam: "../../../bench/beam.js",
   constrain: "../../../bench/constrain.js",
 };
 

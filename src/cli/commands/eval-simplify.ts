@@ -13,7 +13,7 @@ import { KotodamaError } from "../../util/errors.js";
 import { sharedPath } from "../../util/paths.js";
 
 const HELP = [
-  "Usage: kotodama eval simplify --model SFT --cefr DIR --out DIR [--level A2] [--limit N] [--data-dir DIR] [--json]",
+  "Usage: kotodama eval simplify --model SFT --cefr DIR --out DIR [--level A2] [--limit N] [--beams B] [--data-dir DIR] [--json]",
   "",
   "Simplifies the first N sentences of ASSET test (../shared/data/asset, 10 references each) with: identity (the",
   "source copied), the SFT model, the SFT model with words above --level penalised (the lexicon of --cefr), and",
@@ -27,6 +27,8 @@ const HELP = [
   "  --level L        target level (default A2)",
   "  --limit N        first N test sentences (default all 359)",
   "  --max-tokens N   reply cap (default 96)",
+  "  --beams B        beams of the two beam systems (default 4): beam search alone, and beam search with the",
+  "                   source's names kept (must-include spans) and the level constraint; 1 = leave them out",
   "  --data-dir DIR   folder holding asset/ (default ../shared/data)",
   "  --json           print the JSON",
 ].join("\n");
@@ -37,7 +39,7 @@ export const evalSimplify: Command = {
   help: HELP,
   async run(argv) {
     const cmd = "eval simplify";
-    const { values } = parseFlags(cmd, argv, { model: { type: "string" }, cefr: { type: "string" }, out: { type: "string" }, level: { type: "string" }, limit: { type: "string" }, "max-tokens": { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+    const { values } = parseFlags(cmd, argv, { model: { type: "string" }, cefr: { type: "string" }, out: { type: "string" }, level: { type: "string" }, limit: { type: "string" }, "max-tokens": { type: "string" }, "data-dir": { type: "string" }, beams: { type: "string" }, json: { type: "boolean" } }, false);
     for (const f of ["model", "cefr", "out"] as const) if (typeof values[f] !== "string") throw new KotodamaError(`kotodama ${cmd}: --${f} DIR is required`);
     const level = levelIndex(typeof values.level === "string" ? values.level : "A2", `kotodama ${cmd}: --level`);
     const dataDir = typeof values["data-dir"] === "string" ? values["data-dir"] : sharedPath("data");
@@ -47,16 +49,16 @@ export const evalSimplify: Command = {
     const r = await evaluateSimplify({
       assetDir: join(dataDir, "asset", "dataset"), model: openInferModel(values.model as string, { backend }), checker: openCefr(cefrDir, backend),
       lexicon: readLexicon(join(cefrDir, "lexicon.json")), level, limit: intFlag(cmd, "limit", values.limit, 359, 1, 100000), outDir: values.out as string,
-      maxTokens: intFlag(cmd, "max-tokens", values["max-tokens"], 96, 1, 4096), log: (s) => void process.stderr.write(`${s}\n`),
+      maxTokens: intFlag(cmd, "max-tokens", values["max-tokens"], 96, 1, 4096), beams: intFlag(cmd, "beams", values.beams, 4, 1, 64), log: (s) => void process.stderr.write(`${s}\n`),
     });
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(r)}\n`);
       return 0;
     }
     process.stdout.write(`ASSET test, first ${r.n} sentences, target ${r.level} (${r.seconds.toFixed(0)} s)\n`);
-    process.stdout.write(`  ${"system".padEnd(16)} ${"SARI".padStart(6)} ${"add".padStart(6)} ${"keep".padStart(6)} ${"del".padStart(6)} ${"BLEU".padStart(6)} ${"FKGL".padStart(6)} ${`≤${r.level}`.padStart(6)} ${"words>".padStart(7)}\n`);
-    for (const s of r.systems) process.stdout.write(`  ${s.system.padEnd(16)} ${s.sari.toFixed(2).padStart(6)} ${s.add.toFixed(2).padStart(6)} ${s.keep.toFixed(2).padStart(6)} ${s.del.toFixed(2).padStart(6)} ${s.bleu.toFixed(2).padStart(6)} ${s.fkgl.toFixed(2).padStart(6)} ${(100 * s.atOrBelow).toFixed(1).padStart(6)} ${s.aboveLevelWords.toFixed(2).padStart(7)}\n`);
-    process.stdout.write(`  ${"reference 0".padEnd(16)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${r.references.fkgl.toFixed(2).padStart(6)} ${(100 * r.references.atOrBelow).toFixed(1).padStart(6)}\n`);
+    process.stdout.write(`  ${"system".padEnd(20)} ${"SARI".padStart(6)} ${"add".padStart(6)} ${"keep".padStart(6)} ${"del".padStart(6)} ${"BLEU".padStart(6)} ${"FKGL".padStart(6)} ${`≤${r.level}`.padStart(6)} ${"words>".padStart(7)}\n`);
+    for (const s of r.systems) process.stdout.write(`  ${s.system.padEnd(20)} ${s.sari.toFixed(2).padStart(6)} ${s.add.toFixed(2).padStart(6)} ${s.keep.toFixed(2).padStart(6)} ${s.del.toFixed(2).padStart(6)} ${s.bleu.toFixed(2).padStart(6)} ${s.fkgl.toFixed(2).padStart(6)} ${(100 * s.atOrBelow).toFixed(1).padStart(6)} ${s.aboveLevelWords.toFixed(2).padStart(7)}\n`);
+    process.stdout.write(`  ${"reference 0".padEnd(20)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${r.references.fkgl.toFixed(2).padStart(6)} ${(100 * r.references.atOrBelow).toFixed(1).padStart(6)}\n`);
     return 0;
   },
 };

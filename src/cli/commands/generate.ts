@@ -8,6 +8,7 @@ import { ConstraintCache, flagName, GENERATE_OPTION_SPECS, generate, generateOpt
 import { KotodamaError } from "../../util/errors.js";
 import { guarded, type GuardedReply } from "../../safety/guard-wrapper.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
+import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, printBeamGenerate } from "./beam-flags.js";
 
 const HELP = [
   "Usage: kotodama generate --model RUN_OR_FILE [--tokenizer FILE] [--prompt TEXT] [sampling flags] [--json]",
@@ -31,6 +32,7 @@ const HELP = [
   "  --guard [DIR]         check the prompt and the output with a guard (`kotodama safety guard train`; no DIR:",
   "                        one trained on the spot); the text is then printed whole, not streamed",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
+  ...BEAM_HELP,
 ].join("\n");
 
 /** A guarded reply: the text on stdout (or JSON with the guard's verdicts), the decision on stderr. */
@@ -58,15 +60,22 @@ export const generateCommand: Command = {
       "json-schema": { type: "string" },
       grammar: { type: "string" },
       ...generateOptionFlags(),
+      ...BEAM_FLAGS,
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama generate: give the prompt with --prompt TEXT");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama generate: --model PATH is required");
-    const { model: modelPath, tokenizer, prompt, json, threads, "json-schema": schemaFile, grammar: grammarFile, ...rest } = values;
+    const { model: modelPath, tokenizer, prompt, json, threads, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, ...rest } = values;
     if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama generate: give --json-schema FILE or --grammar FILE, not both");
     const options = parseGenerateOptions(rest, "kotodama generate");
+    const beam = parseBeamFlags("generate", { beams, "length-penalty": lengthPenalty, include, exclude });
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("generate", "threads", threads, 1, 1, 1024) });
     const model = openInferModel(modelPath, { backend, ...(typeof tokenizer === "string" ? { tokenizer } : {}) });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+    if (beam.beams !== null) {
+      if (guardDir !== undefined || schemaFile !== undefined || grammarFile !== undefined) throw new KotodamaError("kotodama generate: --guard, --json-schema and --grammar do not combine with --beams/--include/--exclude yet");
+      printBeamGenerate(model, typeof prompt === "string" ? prompt : "", { ...beam, beams: beam.beams }, options.maxTokens ?? 64, json === true, { model: modelPath, prompt: prompt ?? "" });
+      return 0;
+    }
     const constraint = typeof schemaFile === "string" ? constrain(model, "json-schema", schemaFile) : typeof grammarFile === "string" ? constrain(model, "gbnf", grammarFile) : null;
     const hooks: GenerateHooks = constraint === null ? {} : constraint.hooks;
     if (guardDir !== undefined) {

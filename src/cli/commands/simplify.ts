@@ -9,11 +9,14 @@ import { levelIndex } from "../../eval/cefr/data.js";
 import { readLexicon } from "../../eval/cefr/lexicon.js";
 import { openCefr } from "../../eval/cefr/model.js";
 import { simplifySentence } from "../../eval/cefr/simplify.js";
+import { parseSpanEdits } from "../../eval/cefr/edits.js";
+import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags } from "./beam-flags.js";
 import { openInferModel } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 
 const HELP = [
-  "Usage: kotodama simplify --model SFT --level A1..C2 [--constrained] [--cefr DIR] [--lexicon FILE] [--penalty P] [--json] TEXT",
+  "Usage: kotodama simplify --model SFT --level A1..C2 [--constrained] [--cefr DIR] [--lexicon FILE] [--penalty P]",
+  "                         [--keep SPAN] [--delete SPAN] [--replace OLD=>NEW] [--beams B] [--json] TEXT",
   "",
   "Simplifies TEXT with an SFT model (the SFT data's simplify prompt, greedy; the level is not in the prompt because",
   "the model was not trained with one). --constrained penalises words above --level while decoding (a word-level",
@@ -27,6 +30,11 @@ const HELP = [
   "  --lexicon FILE   word lexicon (default: DIR/lexicon.json of --cefr)",
   "  --penalty P      logit penalty on such words (default: inf = disallowed)",
   "  --max-tokens N   reply length cap (default 96)",
+  "  --keep SPAN      span edit: SPAN of the source must stay in the output (repeatable; Zetsu et al. 2024)",
+  "  --delete SPAN    span edit: SPAN of the source must not appear in the output (repeatable)",
+  "  --replace O=>N   span edit: O must go, N (or an alternative of N|M) must appear (repeatable)",
+  "                   edits decode with beam search (default 4 beams) under NeuroLogic constraints",
+  ...BEAM_HELP,
   "  --json           a JSON object instead of the text",
 ].join("\n");
 
@@ -36,7 +44,7 @@ export const simplifyCommand: Command = {
   help: HELP,
   async run(argv) {
     const cmd = "simplify";
-    const { values, positionals } = parseFlags(cmd, argv, { model: { type: "string" }, level: { type: "string" }, constrained: { type: "boolean" }, cefr: { type: "string" }, lexicon: { type: "string" }, penalty: { type: "string" }, "max-tokens": { type: "string" }, json: { type: "boolean" } });
+    const { values, positionals } = parseFlags(cmd, argv, { model: { type: "string" }, level: { type: "string" }, constrained: { type: "boolean" }, cefr: { type: "string" }, lexicon: { type: "string" }, penalty: { type: "string" }, "max-tokens": { type: "string" }, json: { type: "boolean" }, keep: { type: "string", multiple: true }, delete: { type: "string", multiple: true }, replace: { type: "string", multiple: true }, ...BEAM_FLAGS });
     if (typeof values.model !== "string") throw new KotodamaError("kotodama simplify: --model DIR is required (an SFT model)");
     if (typeof values.level !== "string") throw new KotodamaError("kotodama simplify: --level is required (A1, A2, B1, B2, C1 or C2)");
     const level = levelIndex(values.level, "kotodama simplify: --level");
@@ -44,16 +52,21 @@ export const simplifyCommand: Command = {
     const lexPath = typeof values.lexicon === "string" ? values.lexicon : typeof values.cefr === "string" ? join(values.cefr, "lexicon.json") : null;
     if (values.constrained === true && lexPath === null) throw new KotodamaError("kotodama simplify: --constrained needs --lexicon FILE or --cefr DIR (its lexicon.json)");
     const penalty = values.penalty === undefined || values.penalty === "inf" ? Infinity : numberFlag(cmd, "penalty", values.penalty, Infinity, 1e-6, 1e9);
+    const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+    const edits = parseSpanEdits(positionals[0]!, list(values.keep), list(values.delete), list(values.replace), "kotodama simplify");
+    const beam = parseBeamFlags(cmd, values);
     const backend = loadBackend();
     const model = openInferModel(values.model, { backend });
     const r = await simplifySentence(model, positionals[0]!, {
-      level, penalty, maxTokens: intFlag(cmd, "max-tokens", values["max-tokens"], 96, 1, 4096),
+      level, penalty, maxTokens: intFlag(cmd, "max-tokens", values["max-tokens"], 96, 1, 4096), edits, phrases: beam.spec,
+      ...(beam.beams !== null ? { beams: beam.beams } : {}),
       ...(values.constrained === true ? { lexicon: readLexicon(lexPath!) } : {}),
       ...(typeof values.cefr === "string" ? { checker: openCefr(values.cefr, backend) } : {}),
     });
     if (values.json === true) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       process.stdout.write(`${r.output}\n`);
+      if (r.missing.length + r.present.length > 0) process.stderr.write(`constraints not met: missing ${r.missing.join(", ") || "-"}; present ${r.present.join(", ") || "-"}\n`);
       if (r.predicted !== null) process.stderr.write(`level by the classifier: ${r.predicted} (${r.atOrBelow === true ? "at or below" : "above"} ${values.level.toUpperCase()})\n`);
     }
     return 0;

@@ -32,7 +32,9 @@ export function levelConstraint(tok: Tokenizer, lex: Lexicon, target: number, o:
   const forbidden = new Set([...lex.levels].filter(([w, l]) => l > target && !keep.has(w)).map(([w]) => w));
   // prefix → 1 (only forbidden words below it), 2 (some allowed word below it).
   const prefix = new Map<string, number>();
-  for (const w of lex.levels.keys()) {
+  // Kept words count as allowed words below their prefixes even when the lexicon lacks them ("fuji" kept must
+  // not be blocked at "fuj" because the only lexicon word there, "fujita", is above the target).
+  for (const w of new Set([...lex.levels.keys(), ...keep])) {
     const bad = forbidden.has(w);
     for (let i = 1; i <= w.length; i++) {
       const p = w.slice(0, i);

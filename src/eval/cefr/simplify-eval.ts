@@ -1,5 +1,7 @@
 // `kotodama eval simplify` as a library call: the first N sentences of ASSET test (10 references each) simplified
-// by three systems — identity (the source copied), the SFT model, the SFT model with the level constraint — scored
+// by identity (the source copied), the SFT model, the SFT model with the level constraint, and (beams > 1) the SFT
+// model with beam search alone and with beam search under edit constraints (the source's names kept as
+// must-include spans, edits.ts, plus the level constraint as a mask) — scored
 // with SARI (EASSE corpus_sari), BLEU (SacreBLEU 13a) and FKGL, plus the share of outputs whose level by the CEFR
 // classifier (hardest sentence) is at or below the target; the references' share is the human reference point.
 // Not here: the metrics (eval/sari.ts, bleu.ts, fkgl.ts), decoding (simplify.ts).
@@ -14,7 +16,7 @@ import { corpusSari } from "../sari.js";
 import { LEVELS } from "./data.js";
 import type { Lexicon } from "./lexicon.js";
 import type { OpenCefr } from "./model.js";
-import { outputLevel, simplifySentence } from "./simplify.js";
+import { outputLevel, simplifySentence, sourceNames } from "./simplify.js";
 
 export interface SystemScores {
   readonly system: string;
@@ -39,7 +41,7 @@ export interface SimplifyEvalResult {
   readonly seconds: number;
 }
 
-export async function evaluateSimplify(o: { readonly assetDir: string; readonly model: InferModel; readonly checker: OpenCefr; readonly lexicon: Lexicon; readonly level: number; readonly limit: number; readonly outDir: string; readonly maxTokens?: number; readonly log?: (s: string) => void }): Promise<SimplifyEvalResult> {
+export async function evaluateSimplify(o: { readonly assetDir: string; readonly model: InferModel; readonly checker: OpenCefr; readonly lexicon: Lexicon; readonly level: number; readonly limit: number; readonly outDir: string; readonly maxTokens?: number; readonly beams?: number; readonly log?: (s: string) => void }): Promise<SimplifyEvalResult> {
   const t0 = performance.now();
   const log = o.log ?? ((): void => {});
   const rows = readAsset(o.assetDir, "test").slice(0, o.limit);
@@ -51,10 +53,17 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
     const s = corpusSari(orig, outs, refs);
     return { system, sari: s.sari, add: s.add, keep: s.keep, del: s.del, bleu: corpusBleu(outs, refs).bleu, fkgl: corpusFkgl(outs), atOrBelow: outs.filter(levelOk).length / Math.max(1, outs.length), aboveLevelWords: outs.reduce((a, t) => a + above(t), 0) / Math.max(1, outs.length) };
   };
-  const outputs: Record<string, string[]> = { identity: [...orig], sft: [], "sft+constraint": [] };
+  const beams = o.beams ?? 4;
+  const beamKey = `sft+beam${beams}`, editKey = `sft+beam${beams}+edits`;
+  const outputs: Record<string, string[]> = { identity: [...orig], sft: [], "sft+constraint": [], ...(beams > 1 ? { [beamKey]: [], [editKey]: [] } : {}) };
   for (const [i, src] of orig.entries()) {
     outputs.sft!.push((await simplifySentence(o.model, src, { level: o.level, maxTokens: o.maxTokens ?? 96 })).output);
     outputs["sft+constraint"]!.push((await simplifySentence(o.model, src, { level: o.level, lexicon: o.lexicon, maxTokens: o.maxTokens ?? 96 })).output);
+    if (beams > 1) {
+      outputs[beamKey]!.push((await simplifySentence(o.model, src, { level: o.level, beams, maxTokens: o.maxTokens ?? 96 })).output);
+      const keep = [...new Set(sourceNames(src))];
+      outputs[editKey]!.push((await simplifySentence(o.model, src, { level: o.level, beams, lexicon: o.lexicon, edits: { keep, delete: [], replace: [] }, maxTokens: o.maxTokens ?? 96 })).output);
+    }
     if ((i + 1) % 10 === 0) log(`eval simplify: ${i + 1}/${orig.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
   const systems = Object.entries(outputs).map(([k, v]) => score(k, v));
@@ -62,7 +71,7 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
   const result: SimplifyEvalResult = { n: rows.length, level: LEVELS[o.level]!, systems, references: { atOrBelow: r0.filter(levelOk).length / Math.max(1, r0.length), fkgl: corpusFkgl(r0) }, seconds: (performance.now() - t0) / 1000 };
   mkdirSync(o.outDir, { recursive: true });
   writeAtomic(join(o.outDir, "simplify-eval.json"), (tmp) => writeFileSync(tmp, `${JSON.stringify({ ...result, metrics: { sari: "EASSE corpus_sari (lowercase, 13a, macro over orders 1-4, deletion F1)", bleu: "SacreBLEU corpus BLEU, 13a, exp smoothing, case kept", fkgl: "EASSE corpus_fkgl rules (see src/eval/fkgl.ts)" } }, null, 2)}\n`));
-  const lines = orig.map((src, i) => JSON.stringify({ line: rows[i]!.line, source: src, sft: outputs.sft![i], constrained: outputs["sft+constraint"]![i] }));
+  const lines = orig.map((src, i) => JSON.stringify({ line: rows[i]!.line, source: src, sft: outputs.sft![i], constrained: outputs["sft+constraint"]![i], ...(beams > 1 ? { beam: outputs[beamKey]![i], edits: outputs[editKey]![i] } : {}) }));
   writeAtomic(join(o.outDir, "simplify-outputs.jsonl"), (tmp) => writeFileSync(tmp, `${lines.join("\n")}\n`));
   return result;
 }

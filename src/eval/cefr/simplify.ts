@@ -2,10 +2,13 @@
 // (data/instruct/tasks.ts SIMPLIFY_PROMPT + the sentence, through its chat template, greedy). The target level is
 // not put in the prompt: the SFT data's simplify task has no level, so the model was not trained to read one. The
 // level acts through the optional lexicon constraint (constraint.ts) and the check by the CEFR classifier (the
-// output's hardest sentence). Not here: the metrics over ASSET (simplify-eval.ts).
+// output's hardest sentence). With `beams`, beam search (infer/beam.ts) decodes instead of greedy, under the span
+// edits (edits.ts: keep / delete / replace as NeuroLogic constraints) and the level constraint as a mask.
+// Not here: the metrics over ASSET (simplify-eval.ts).
 import { SIMPLIFY_PROMPT } from "../../data/instruct/tasks.js";
-import { ChatSession, type InferModel } from "../../infer/index.js";
+import { beamSearchText, ChatSession, checkLexical, lexicalConstraint, type InferModel, type LexicalSpec } from "../../infer/index.js";
 import { levelConstraint } from "./constraint.js";
+import { editsToLexical, editWords, NO_EDITS, withLogitsHook, type SpanEdits } from "./edits.js";
 import type { Lexicon } from "./lexicon.js";
 import { assessSentences, type OpenCefr } from "./model.js";
 import { LEVELS } from "./data.js";
@@ -20,6 +23,11 @@ export interface SimplifyOptions {
   readonly maxTokens?: number;
   /** The CEFR classifier that checks the output's level. */
   readonly checker?: OpenCefr;
+  /** Beam search with this many beams (default: greedy, unless edits or phrases are given: then 4). */
+  readonly beams?: number;
+  /** Span edits relative to the source (edits.ts) and extra must / must-not phrases. */
+  readonly edits?: SpanEdits;
+  readonly phrases?: LexicalSpec;
 }
 
 export interface Simplification {
@@ -31,6 +39,11 @@ export interface Simplification {
   /** The checker's level of the output's hardest sentence, and whether it is at or below the target. */
   readonly predicted: string | null;
   readonly atOrBelow: boolean | null;
+  /** Beams used (1 = greedy through generate). */
+  readonly beams: number;
+  /** Edit / phrase constraints the output misses (kept spans absent, deleted spans present). */
+  readonly missing: readonly string[];
+  readonly present: readonly string[];
 }
 
 /** Names in the source (capitalised words not at its start) stay allowed under the constraint: a simplification
@@ -47,16 +60,31 @@ export function outputLevel(checker: OpenCefr, text: string): number | null {
 
 export async function simplifySentence(model: InferModel, source: string, o: SimplifyOptions): Promise<Simplification> {
   const session = new ChatSession(model);
-  const c = o.lexicon === undefined ? null : levelConstraint(model.tokenizer, o.lexicon, o.level, { ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), keep: sourceNames(source) });
-  const it = session.send(`${SIMPLIFY_PROMPT}\n\n${source}`, { temperature: 0, maxTokens: o.maxTokens ?? 96, repeatPenalty: 1 }, c === null ? {} : { logits: c.hook });
+  const edits = o.edits ?? NO_EDITS, phrases = o.phrases ?? { include: [], exclude: [] };
+  const spec = editsToLexical(edits, phrases);
+  const lexical = spec.include.length + spec.exclude.length > 0;
+  const beams = o.beams ?? (lexical ? 4 : 1);
+  const maxTokens = o.maxTokens ?? 96;
+  const c = o.lexicon === undefined ? null : levelConstraint(model.tokenizer, o.lexicon, o.level, { ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), keep: [...sourceNames(source), ...editWords(edits, phrases)] });
+  const user = `${SIMPLIFY_PROMPT}\n\n${source}`;
   let output = "";
-  for (;;) {
-    const r = await it.next();
-    if (r.done === true) {
-      output = r.value.reply.trim();
-      break;
+  if (beams === 1 && !lexical) {
+    const it = session.send(user, { temperature: 0, maxTokens, repeatPenalty: 1 }, c === null ? {} : { logits: c.hook });
+    for (;;) {
+      const r = await it.next();
+      if (r.done === true) {
+        output = r.value.reply.trim();
+        break;
+      }
     }
+  } else {
+    const { ids, endIds } = session.promptForTurn(user);
+    const room = Math.min(maxTokens, Math.max(1, model.config.context - ids.length));
+    const lex = lexicalConstraint(model.tokenizer, spec, room);
+    const r = beamSearchText(model, ids, { beams, maxTokens: room, alpha: 1 }, endIds, c === null ? lex : withLogitsHook(lex, c.hook));
+    output = r.text.trim();
   }
   const lvl = o.checker === undefined ? null : outputLevel(o.checker, output);
-  return { source, output, constrained: c !== null, aboveLevelWords: c === null ? [] : c.violations(output), predicted: lvl === null ? null : LEVELS[lvl]!, atOrBelow: lvl === null ? null : lvl <= o.level };
+  const chk = checkLexical(spec, output);
+  return { source, output, constrained: c !== null, aboveLevelWords: c === null ? [] : c.violations(output), predicted: lvl === null ? null : LEVELS[lvl]!, atOrBelow: lvl === null ? null : lvl <= o.level, beams, missing: chk.missing, present: chk.present };
 }
