@@ -6,7 +6,7 @@
 // 413; bad fields are 400s naming them — all in OpenAI's error shape. Not here: the classifier's own quality
 // (src/eval/cefr/cefr.test.ts).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -14,6 +14,7 @@ import { loadBackend } from "../../engine/backend.js";
 import type { CefrRow } from "../../eval/cefr/data.js";
 import { trainCefr } from "../../eval/cefr/model.js";
 import { ApiKeys } from "../../server/openai/auth.js";
+import { resolveCefrSpec } from "../../server/openai/model-specs.js";
 import { startOpenAIServer, type RunningServer } from "../../server/openai/server.js";
 import { KotodamaError } from "../../util/errors.js";
 import { captureStdout as capture } from "../../../tests/support/capture.js";
@@ -104,6 +105,18 @@ describe("POST /v1/cefr and kotodama cefr --endpoint", () => {
     const other = await post(withCefr.url, { input: "I like cats.", model: "other" }, auth);
     assert.equal(other.status, 404);
     assert.equal(errorOf(other.json).param, "model");
+  });
+
+  test("--cefr DIR|NAME=DIR: named after its folder, confined by --allow-dir, refused when not a CEFR classifier", () => {
+    assert.deepEqual(resolveCefrSpec(cefr, []), { name: "cefr", path: realpathSync(cefr) });
+    assert.deepEqual(resolveCefrSpec(`levels=${cefr}`, [dir]), { name: "levels", path: realpathSync(cefr) });
+    assert.throws(() => resolveCefrSpec(join(dir, "none"), []), /--cefr .*none: .*none does not exist/);
+    const other = join(dir, "other");
+    mkdirSync(other, { recursive: true });
+    assert.throws(() => resolveCefrSpec(other, []), /--cefr .*other has no config\.json; expected a folder from `kotodama cefr train --out DIR`/);
+    writeFileSync(join(other, "config.json"), JSON.stringify({ kind: "sft" }));
+    assert.throws(() => resolveCefrSpec(other, []), /config\.json has kind "sft", not "cefr-classifier"/);
+    assert.throws(() => resolveCefrSpec(cefr, [other]), /is outside the --allow-dir folders/);
   });
 
   test("API key, body limit and bad fields: 401, 413, 400 in OpenAI's shape", async () => {

@@ -1,7 +1,7 @@
 // Which models a server serves: `--model PATH` (named after its folder, or its file without the extension) or
 // `--model NAME=PATH`, each path resolved (symlinks followed) and confined to the --allow-dir folders when given.
 // Requests name models by these names only, never by path. Not here: loading (registry.ts).
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { KotodamaError } from "../../util/errors.js";
 import type { ModelSpec } from "./protocol.js";
@@ -64,6 +64,16 @@ export function resolveModelSpecs(flags: readonly string[], allowDirs: readonly 
  *  present), under the same --allow-dir rule as the models. */
 export function resolveCefrSpec(flag: string, allowDirs: readonly string[]): ModelSpec {
   const spec = resolveSpec("--cefr", flag, allowedDirs(allowDirs));
-  if (!existsSync(join(spec.path, "config.json"))) throw new KotodamaError(`kotodama serve: --cefr ${flag}: ${spec.path} has no config.json; expected a folder from \`kotodama cefr train --out DIR\``);
+  const cfg = join(spec.path, "config.json");
+  const expected = `expected a folder from \`kotodama cefr train --out DIR\``;
+  if (!existsSync(cfg)) throw new KotodamaError(`kotodama serve: --cefr ${flag}: ${spec.path} has no config.json; ${expected}`);
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(readFileSync(cfg, "utf8")) as { kind?: unknown }).kind;
+  } catch (e) {
+    throw new KotodamaError(`kotodama serve: --cefr ${flag}: ${cfg} is not valid JSON (${(e as Error).message})`);
+  }
+  // The full check (weights, head, labels) runs when the worker opens it, on the first /v1/cefr request.
+  if (kind !== "cefr-classifier") throw new KotodamaError(`kotodama serve: --cefr ${flag}: ${cfg} has kind ${JSON.stringify(kind)}, not "cefr-classifier"; ${expected}`);
   return spec;
 }
