@@ -111,7 +111,7 @@ export function openaiApp(o: OpenAIAppOptions): Hono {
   };
   app.post("/v1/completions", generation("complete"));
   app.post("/v1/chat/completions", generation("chat"));
-  if (o.explorer !== undefined) explorerRoutes(app, o.explorer, { queue: o.queue, models: o.models, modelOf });
+  if (o.explorer !== undefined) explorerRoutes(app, o.explorer, { queue: o.queue, models: o.models, modelOf, cefr: o.cefr ?? null });
   return app;
 }
 
