@@ -8,58 +8,21 @@
 // KOTODAMA_TEST_ARTIFACTS moves them); any page error or console error (a CSP refusal included) fails the test.
 // Not here: the API's numbers in detail (src/server/openai/explorer.test.ts).
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Page } from "playwright-core";
 import { loadBackend } from "../src/engine/backend.js";
 import { generateText, openInferModel, rankTexts, scoreText } from "../src/infer/index.js";
 import { askGrounded, ASK_DEFAULTS, LexicalIndex, updateIndex } from "../src/rag/index.js";
 import { checkInput, GUARD_CLASSES, GUARD_DEFAULTS, NGRAM_BUCKETS, saveGuard, type Guard } from "../src/safety/index.js";
 import { packageRoot, sharedPath } from "../src/util/paths.js";
 import { chromiumOrSkip } from "./support/browser.js";
+import { pointsAbove, startServe, textIs, type PageDom } from "./support/explorer-page.js";
 
 const MODEL_PATH = sharedPath("reference", "stories260K", "stories260K.gguf");
 const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
 const pct = (p: number): string => `${(100 * p).toFixed(2)} %`;
-
-/** The bits of the page's DOM the predicates read (this file compiles without the DOM types). Predicates are
- *  functions, not strings (the page's Content-Security-Policy forbids eval), serialized on their own: they name
- *  nothing from this file. */
-type El = { textContent: string | null; getAttribute(n: string): string | null };
-type PageDom = { document: { querySelector(s: string): El | null; querySelectorAll(s: string): { length: number } } };
-
-async function textIs(page: Page, testid: string, want: string): Promise<void> {
-  await page.waitForFunction(([id, w]: readonly [string, string]) => (globalThis as unknown as PageDom).document.querySelector(`[data-testid=${id}]`)?.textContent === w, [testid, want] as const, { timeout: 30_000 })
-    .catch(async (e: Error) => assert.fail(`[data-testid=${testid}] should read ${JSON.stringify(want)}, reads ${JSON.stringify(await page.locator(`[data-testid=${testid}]`).first().textContent().catch(() => null))} (${e.message.split("\n")[0]})`));
-}
-
-async function pointsAbove(page: Page, testid: string, n: number): Promise<number> {
-  await page.waitForFunction(([id, m]: readonly [string, number]) => Number((globalThis as unknown as PageDom).document.querySelector(`[data-testid=${id}]`)?.getAttribute("data-points") ?? 0) > m, [testid, n] as const, { timeout: 30_000 });
-  return Number(await page.locator(`[data-testid=${testid}]`).getAttribute("data-points"));
-}
-
-/** `kotodama serve` on a free port; resolves with its URL once it prints `listening on`. */
-function startServe(args: readonly string[]): Promise<{ url: string; child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, [join(packageRoot(), "bin", "kotodama"), "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s:\n${out}`)), 60_000);
-    const on = (b: Buffer): void => {
-      out += b.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m !== null && out.includes("explorer: ")) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, child, out: () => out });
-      }
-    };
-    child.stdout.on("data", on);
-    child.stderr.on("data", on);
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
-  });
-}
 
 test("the explorer's pages in Chromium on kotodama serve with stories260K", { skip, timeout: 240_000 }, async (t) => {
   const browser = await chromiumOrSkip(t);

@@ -5,26 +5,31 @@
 // Retry-After / retry-after-ms; every request has a timeout. Refusals become KotodamaErrors naming the URL, the
 // HTTP status and the server's message. Also plain text completions (/v1/completions: echo + logprobs for scoring,
 // stop strings for generation) for evaluations that need them; a prompt too long for the model's context is a
-// ContextLengthError. Not here: prompts, judging (eval/safety), where the key comes from (cli).
+// ContextLengthError. And a JSON POST to a server's own routes beyond OpenAI's (kotodama serve's /v1/cefr) through
+// the same client, key, retries and errors (endpointPost). Not here: prompts, judging (eval/safety), where the key comes from (cli).
 import OpenAI from "openai";
 import { KotodamaError } from "../util/errors.js";
 import type { AnswerOptions, ChatAnswer, ChatResponder, ChatTurn } from "./responder.js";
 
-export interface EndpointOptions {
+/** Where a server is and how to reach it: what every request needs, whatever the route. */
+export interface EndpointConnection {
   /** Base URL of the API, e.g. http://127.0.0.1:8080/v1; a bare host (path "/") means its /v1. */
   readonly url: string;
-  /** The model name the server expects in `model`. */
-  readonly model: string;
   /** Sent as `Authorization: Bearer …`; absent: no Authorization header at all (local servers). */
   readonly apiKey?: string;
   /** Per request, each try (default 120 000 ms). */
   readonly timeoutMs?: number;
-  /** Requests in flight at once (default 4). */
-  readonly concurrency?: number;
   /** Retries of a failed request (default 4). */
   readonly maxRetries?: number;
   /** A fetch to use instead of the global one (tests, proxies). */
   readonly fetch?: typeof fetch;
+}
+
+export interface EndpointOptions extends EndpointConnection {
+  /** The model name the server expects in `model`. */
+  readonly model: string;
+  /** Requests in flight at once (default 4). */
+  readonly concurrency?: number;
 }
 
 export const ENDPOINT_DEFAULTS = { timeoutMs: 120_000, concurrency: 4, maxRetries: 4 } as const;
@@ -86,8 +91,8 @@ function rootCause(e: unknown): string {
   return last;
 }
 
-/** The client's error as a KotodamaError naming where and why. */
-function explain(e: unknown, where: string, model: string, timeoutMs: number): KotodamaError {
+/** The client's error as a KotodamaError naming where and why; `hint404` follows a 404's message. */
+function explain(e: unknown, where: string, model: string, timeoutMs: number, hint404 = `; is model '${model}' served there (GET …/models lists them), and does the URL end in the API's base, usually /v1?`): KotodamaError {
   if (e instanceof KotodamaError) return e;
   if (e instanceof OpenAI.APIConnectionTimeoutError) return new KotodamaError(`${where}: no answer within ${timeoutMs} ms (raise --timeout-ms, or lower --max-new-tokens or --concurrency)`);
   if (e instanceof OpenAI.APIConnectionError) return new KotodamaError(`${where}: cannot connect: ${rootCause(e)} (is the server running, and is the URL right?)`);
@@ -95,11 +100,36 @@ function explain(e: unknown, where: string, model: string, timeoutMs: number): K
     const body = e.error as { message?: unknown } | string | undefined;
     const said = typeof body === "string" ? body : typeof body?.message === "string" ? body.message : e.message;
     const hint = e.status === 401 || e.status === 403 ? "; pass a key through an environment variable named by --api-key-env (default OPENAI_API_KEY)"
-      : e.status === 404 ? `; is model '${model}' served there (GET …/models lists them), and does the URL end in the API's base, usually /v1?`
+      : e.status === 404 ? hint404
       : e.status === 429 || (e.status !== undefined && e.status >= 500) ? " (after the retries; see --max-retries)" : "";
     return new KotodamaError(`${where}: HTTP ${e.status ?? "?"}: ${said}${hint}`);
   }
   return new KotodamaError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** The official client for one base URL. Everything explicit, so that no OPENAI_* environment variable (another
+ *  key, an admin key, an organisation) reaches a server the user did not name. Without a key the Authorization
+ *  header is omitted outright. */
+function openaiClient(baseURL: string, key: string | null, timeoutMs: number, maxRetries: number, f: typeof fetch | undefined): OpenAI {
+  return new OpenAI({
+    baseURL, apiKey: key ?? "unused", adminAPIKey: null, organization: null, project: null,
+    timeout: timeoutMs, maxRetries, ...(key === null ? { defaultHeaders: { Authorization: null } } : {}),
+    ...(f !== undefined ? { fetch: f } : {}),
+  });
+}
+
+/** POSTs a JSON body to `route` under the base URL (e.g. "/cefr" → …/v1/cefr) and returns the parsed JSON answer,
+ *  with the retries, timeout, key handling and error messages of the OpenAI routes; `hint404` follows a 404's
+ *  message (what to check when the route or its model is absent). */
+export async function endpointPost(o: EndpointConnection, route: string, body: Readonly<Record<string, unknown>>, hint404: string, signal?: AbortSignal): Promise<unknown> {
+  const url = resolveEndpointUrl(o.url);
+  const timeoutMs = intIn("timeoutMs", o.timeoutMs ?? ENDPOINT_DEFAULTS.timeoutMs, 1, 86_400_000);
+  const client = openaiClient(url, o.apiKey !== undefined && o.apiKey !== "" ? o.apiKey : null, timeoutMs, intIn("maxRetries", o.maxRetries ?? ENDPOINT_DEFAULTS.maxRetries, 0, 20), o.fetch);
+  try {
+    return await client.post<unknown>(route, { body, ...(signal === undefined ? {} : { signal }) });
+  } catch (e) {
+    throw explain(e, `${url}${route}`, "", timeoutMs, hint404);
+  }
 }
 
 /** An OpenAI-compatible endpoint that answers conversations greedily. */
@@ -120,13 +150,7 @@ export class EndpointResponder implements ChatResponder {
     this.timeoutMs = intIn("timeoutMs", o.timeoutMs ?? ENDPOINT_DEFAULTS.timeoutMs, 1, 86_400_000);
     const maxRetries = intIn("maxRetries", o.maxRetries ?? ENDPOINT_DEFAULTS.maxRetries, 0, 20);
     const key = o.apiKey !== undefined && o.apiKey !== "" ? o.apiKey : null;
-    // Everything explicit, so that no OPENAI_* environment variable (another key, an admin key, an organisation)
-    // reaches a server the user did not name. Without a key the Authorization header is omitted outright.
-    this.client = new OpenAI({
-      baseURL: this.url, apiKey: key ?? "unused", adminAPIKey: null, organization: null, project: null,
-      timeout: this.timeoutMs, maxRetries, ...(key === null ? { defaultHeaders: { Authorization: null } } : {}),
-      ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
-    });
+    this.client = openaiClient(this.url, key, this.timeoutMs, maxRetries, o.fetch);
     this.name = `OpenAI-compatible endpoint ${this.url}, model ${this.model}`;
     this.settings = { endpoint: this.url, apiModel: this.model, concurrency: this.concurrency, timeoutMs: this.timeoutMs, maxRetries, authorization: key === null ? "none" : "bearer key (not recorded)" };
   }

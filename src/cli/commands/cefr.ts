@@ -1,4 +1,5 @@
-// `kotodama cefr`: CEFR levels of sentences and texts with a trained classifier, and `kotodama cefr train`, which
+// `kotodama cefr`: CEFR levels of sentences and texts with a trained classifier (local, or a `kotodama serve
+// --cefr` server's POST /v1/cefr with --endpoint, printed the same way from the same JSON form), and `kotodama cefr train`, which
 // trains one on CEFR-SP and prints its test-split table beside the baselines and the paper. Parses, builds, runs:
 // the work is in src/eval/cefr/.
 import { readFileSync } from "node:fs";
@@ -6,6 +7,9 @@ import type { Command } from "../command.js";
 import { intFlag, numberFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { assessText, openCefr } from "../../eval/cefr/model.js";
+import { textLevelsJson, textLevelsLines, type CefrTextJson } from "../../eval/cefr/levels-json.js";
+import { assessRemote } from "../../eval/cefr/remote.js";
+import { connectionFromFlags, ENDPOINT_FLAGS } from "../endpoint-flags.js";
 import { cefrTable } from "../../eval/cefr/report.js";
 import { loadCefrSp } from "../../eval/cefr/data.js";
 import { trainAndEvaluateCefr } from "../../eval/cefr/run.js";
@@ -14,6 +18,7 @@ import { sharedPath } from "../../util/paths.js";
 
 const HELP = [
   "Usage: kotodama cefr --model DIR [--json] [--file PATH] TEXT...",
+  "       kotodama cefr --endpoint URL [--api-key-env NAME] [--api-model NAME] [--json] [--file PATH] TEXT...",
   "       kotodama cefr train --out DIR [--base RUN] [--max-steps N] [--lr X] [--seed S] [--data-dir DIR] [--json]",
   "",
   "CEFR level (A1…C2) of every sentence of each TEXT (or --file), the text's sentence distribution, its level",
@@ -29,6 +34,12 @@ const HELP = [
   "confusion.json and confusion.svg under --out.",
   "",
   "  --model DIR      a classifier directory (cefr train --out)",
+  "  --endpoint URL   instead of --model: a `kotodama serve --cefr DIR` server's API base, e.g.",
+  "                   http://127.0.0.1:8080/v1 (POST URL/cefr); the same output as the local path",
+  "  --api-key-env NAME  (endpoint) environment variable holding the API key (default OPENAI_API_KEY; unset: none)",
+  "  --api-model NAME (endpoint) the server's CEFR model name (default: the server's one)",
+  "  --timeout-ms N   (endpoint) per request (default 120000)",
+  "  --max-retries N  (endpoint) retries on 429/5xx and dropped connections (default 4)",
   "  --file PATH      assess the text of this file (repeatable)",
   "  --json           JSON instead of the table",
   "  --out DIR        (train) output directory",
@@ -73,8 +84,11 @@ export const cefrCommand: Command = {
   help: HELP,
   async run(argv) {
     if (argv[0] === "train") return train(argv.slice(1));
-    const { values, positionals } = parseFlags("cefr", argv, { model: { type: "string" }, file: { type: "string", multiple: true }, json: { type: "boolean" }, threads: { type: "string" } });
-    if (typeof values.model !== "string") throw new KotodamaError("kotodama cefr: --model DIR is required (a classifier from `kotodama cefr train`)");
+    const { endpoint, "api-model": apiModel, "api-key-env": keyEnv, "timeout-ms": timeoutMs, "max-retries": maxRetries } = ENDPOINT_FLAGS;
+    const { values, positionals } = parseFlags("cefr", argv, { model: { type: "string" }, file: { type: "string", multiple: true }, json: { type: "boolean" }, threads: { type: "string" }, endpoint, "api-model": apiModel, "api-key-env": keyEnv, "timeout-ms": timeoutMs, "max-retries": maxRetries });
+    const remote = connectionFromFlags("cefr", values);
+    if (remote === null && typeof values.model !== "string") throw new KotodamaError("kotodama cefr: --model DIR (a classifier from `kotodama cefr train`) or --endpoint URL (a `kotodama serve --cefr DIR` server) is required");
+    if (remote !== null && values.threads !== undefined) throw new KotodamaError("kotodama cefr: --threads applies to a local --model, not to --endpoint");
     const texts = [...positionals];
     for (const f of (values.file ?? []) as string[]) {
       try {
@@ -84,20 +98,14 @@ export const cefrCommand: Command = {
       }
     }
     if (texts.length === 0) throw new KotodamaError("kotodama cefr: give at least one TEXT or --file PATH");
-    const threads = values.threads === undefined ? undefined : intFlag("cefr", "threads", values.threads, 0, 1, 256);
-    const m = openCefr(values.model, loadBackend(threads === undefined ? {} : { threads }));
-    const results = texts.map((t) => assessText(m, t));
-    if (values.json === true) {
-      for (const r of results) process.stdout.write(`${JSON.stringify({ level: r.level, distribution: r.distribution, hardest: r.hardest.map((s) => ({ sentence: s.sentence, level: s.level, expected: Number(s.expected.toFixed(3)) })), sentences: r.sentences.map((s) => ({ sentence: s.sentence, level: s.level, probs: s.probs.map((p) => Number(p.toFixed(4))) })) })}\n`);
-      return 0;
+    let results: CefrTextJson[];
+    if (remote !== null) results = await assessRemote(remote.connection, texts, typeof values["api-model"] === "string" ? values["api-model"] : undefined);
+    else {
+      const threads = values.threads === undefined ? undefined : intFlag("cefr", "threads", values.threads, 0, 1, 256);
+      const m = openCefr(values.model as string, loadBackend(threads === undefined ? {} : { threads }));
+      results = texts.map((t) => textLevelsJson(assessText(m, t)));
     }
-    for (const r of results) {
-      for (const s of r.sentences) process.stdout.write(`${s.level}  ${s.expected.toFixed(2)}  ${s.sentence}\n`);
-      if (r.sentences.length > 1) {
-        process.stdout.write(`text: ${r.level}  (${Object.entries(r.distribution).map(([l, n]) => `${l} ${n}`).join(", ")})\n`);
-        process.stdout.write(`hardest: ${r.hardest.map((s) => `[${s.level}] ${s.sentence}`).join(" | ")}\n`);
-      }
-    }
+    for (const r of results) process.stdout.write(values.json === true ? `${JSON.stringify(r)}\n` : textLevelsLines(r).map((l) => `${l}\n`).join(""));
     return 0;
   },
 };

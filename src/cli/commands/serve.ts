@@ -1,12 +1,12 @@
 // `kotodama serve`: the OpenAI-compatible HTTP server (/v1/models, /v1/completions, /v1/chat/completions,
-// /v1/embeddings, /health, /metrics) over one or more models, safe by default, and the explorer at / (--runs adds
+// /v1/embeddings, /health, /metrics; /v1/cefr with --cefr) over one or more models, safe by default, and the explorer at / (--runs adds
 // runs to its dashboard). Prints `listening on URL` when ready; SIGTERM or Ctrl-C stops it gracefully. Not here: the server (src/server/openai), inference (src/infer).
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { DEFAULT_HOST, isLoopback } from "../../server/http.js";
-import { ApiKeys, builtBundle, readKeyFile, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer, type ExplorerOptions, type RunningServer } from "../../server/openai/index.js";
+import { ApiKeys, builtBundle, readKeyFile, resolveCefrSpec, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer, type ExplorerOptions, type RunningServer } from "../../server/openai/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
 
@@ -14,7 +14,7 @@ const HELP = [
   "Usage: kotodama serve --model M [--model NAME=PATH ...] [--host 127.0.0.1] [--port 8080]",
   "                      [--api-key K | --api-key-file F] [--allow-dir DIR ...] [--cors ORIGIN ...]",
   "                      [--max-body BYTES] [--max-tokens N] [--queue N] [--max-models N] [--max-model-bytes B]",
-  "                      [--runs DIR ...] [--rag INDEX] [--guard [DIR]] [--no-explorer]",
+  "                      [--runs DIR ...] [--rag INDEX] [--guard [DIR]] [--cefr DIR] [--no-explorer]",
   "",
   "Serves models over an OpenAI-compatible API (the official openai clients, lm-eval-harness's local-completions",
   "and local-chat-completions work against it). Models are named after their folder (or file, without the",
@@ -41,6 +41,8 @@ const HELP = [
   "  --rag INDEX             the explorer's Retrieval page answers from INDEX (`kotodama rag index`), citing it",
   "  --guard [DIR]           the explorer's Safety page checks prompts with the guard in DIR (`kotodama safety guard",
   "                          train`; no DIR: one trained on the spot from ../shared/data, ~10 s)",
+  "  --cefr DIR|NAME=DIR    POST /v1/cefr answers with this CEFR classifier (`kotodama cefr train --out DIR`; the",
+  "                          JSON of `kotodama cefr --json`; `kotodama cefr --endpoint URL` calls it)",
   "  --no-explorer           serve the API only (no page at /, no /api/explorer)",
 ].join("\n");
 
@@ -75,10 +77,11 @@ export const serveCommand: Command = {
       "api-key": { type: "string", multiple: true }, "api-key-file": { type: "string" }, "allow-dir": { type: "string", multiple: true },
       cors: { type: "string", multiple: true }, "max-body": { type: "string" }, "max-tokens": { type: "string" }, queue: { type: "string" },
       "max-models": { type: "string" }, "max-model-bytes": { type: "string" }, threads: { type: "string" }, "grace-ms": { type: "string" },
-      runs: { type: "string", multiple: true }, "no-explorer": { type: "boolean" }, rag: { type: "string" },
+      runs: { type: "string", multiple: true }, "no-explorer": { type: "boolean" }, rag: { type: "string" }, cefr: { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError(`kotodama serve: unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
     const models = resolveModelSpecs(strings(v.model), strings(v["allow-dir"]));
+    const cefr = typeof v.cefr === "string" ? resolveCefrSpec(v.cefr, strings(v["allow-dir"])) : null;
     const keyList = [...strings(v["api-key"]), ...(typeof v["api-key-file"] === "string" ? readKeyFile(v["api-key-file"]) : [])];
     const keys = keyList.length > 0 ? new ApiKeys(keyList) : null;
     const host = typeof v.host === "string" ? v.host : DEFAULT_HOST;
@@ -89,7 +92,7 @@ export const serveCommand: Command = {
     const explorer = v["no-explorer"] === true ? null : { bundle: builtBundle(), runs: strings(v.runs), guard, rag: typeof v.rag === "string" ? v.rag : null };
     const server = await startOpenAIServer({
       explorer,
-      models, host, keys, cors: strings(v.cors),
+      models, cefr, host, keys, cors: strings(v.cors),
       port: intFlag("serve", "port", v.port, SERVE_DEFAULTS.port, 0, 65535),
       maxBodyBytes: intFlag("serve", "max-body", v["max-body"], SERVE_DEFAULTS.maxBodyBytes, 1024, 1 << 30),
       maxTokens: intFlag("serve", "max-tokens", v["max-tokens"], SERVE_DEFAULTS.maxTokens, 1, 1 << 24),
@@ -100,7 +103,7 @@ export const serveCommand: Command = {
       graceMs: intFlag("serve", "grace-ms", v["grace-ms"], SERVE_DEFAULTS.graceMs, 0, 3_600_000),
     });
     if (!isLoopback(host) && keys === null) process.stderr.write(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (pass --api-key or --api-key-file)\n`);
-    process.stderr.write(`serving ${models.map((m) => m.name).join(", ")}${keys === null ? "" : ` (${keys.size} API key${keys.size === 1 ? "" : "s"})`}\n`);
+    process.stderr.write(`serving ${models.map((m) => m.name).join(", ")}${cefr === null ? "" : `, CEFR model ${cefr.name} at /v1/cefr`}${keys === null ? "" : ` (${keys.size} API key${keys.size === 1 ? "" : "s"})`}\n`);
     await untilStopped(server, explorer);
     return 0;
   },

@@ -1,6 +1,6 @@
 // The routes of the OpenAI-compatible server on kotodama's HTTP shell (http.ts: loopback, Host check, body limit,
-// secure headers): /v1/models, /v1/completions, /v1/chat/completions (SSE streaming), /v1/embeddings, /health and
-// /metrics, behind optional CORS and API keys, every error in OpenAI's shape. Handlers validate (requests.ts), queue
+// secure headers): /v1/models, /v1/completions, /v1/chat/completions (SSE streaming), /v1/embeddings, /v1/cefr
+// (ours: CEFR levels with serve --cefr), /health and /metrics, behind optional CORS and API keys, every error in OpenAI's shape. Handlers validate (requests.ts), queue
 // the job (queue.ts) and shape the answer (responses.ts). Not here: inference (worker.ts), listening and shutdown
 // (server.ts).
 import type { Context, Hono } from "hono";
@@ -8,6 +8,7 @@ import { cors } from "hono/cors";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { createApp, jsonBody, type ListenOptions } from "../http.js";
 import type { ApiKeys } from "./auth.js";
+import { parseCefrRequest } from "./cefr-request.js";
 import { ApiError, errorBody, toApiError } from "./errors.js";
 import { explorerRoutes, isExplorerAsset, type ExplorerOptions } from "./explorer-app.js";
 import type { Metrics } from "./metrics.js";
@@ -26,11 +27,13 @@ export interface OpenAIAppOptions extends ListenOptions {
   readonly cors: readonly string[];
   /** True while shutting down (health answers 503). */
   readonly closing: () => boolean;
+  /** The name of the CEFR classifier behind POST /v1/cefr (serve --cefr); absent or null: the route answers 404. */
+  readonly cefr?: string | null;
   /** The explorer at / and /api/explorer (explorer-app.ts); absent: not served. */
   readonly explorer?: ExplorerOptions;
 }
 
-const ENDPOINTS = ["/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/health", "/metrics"];
+const ENDPOINTS = ["/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/v1/cefr", "/health", "/metrics"];
 /** The metrics label of a path (fixed set: a client cannot grow the label space). */
 const endpointOf = (path: string): string => ENDPOINTS.find((e) => path === e || path.startsWith(`${e}/`)) ?? "other";
 
@@ -83,6 +86,17 @@ export function openaiApp(o: OpenAIAppOptions): Hono {
     return c.json(embeddingResponse(r.model, res, r.base64));
   });
 
+  // The same JSON per input as `kotodama cefr --json` prints per text (cefr-job.ts), in a list in input order.
+  app.post("/v1/cefr", async (c) => {
+    const served = o.cefr ?? null;
+    if (served === null) throw new ApiError(404, "this server has no CEFR model (start it with kotodama serve --cefr DIR, a folder from `kotodama cefr train --out DIR`)", null, "cefr_not_served");
+    const r = parseCefrRequest(await jsonBody(c), served);
+    if (r.model !== served) throw new ApiError(404, `The CEFR model '${r.model}' does not exist (this server's is '${served}')`, "model", "model_not_found");
+    const res = await o.queue.submit(served, r.job, { signal: c.req.raw.signal });
+    if (res.kind !== "cefr") throw new Error("cefr: the worker answered another kind of job");
+    return c.json({ object: "list", model: served, data: res.texts, usage: { prompt_tokens: res.promptTokens, total_tokens: res.promptTokens } });
+  });
+
   const generation = (kind: "complete" | "chat") => async (c: Context): Promise<Response> => {
     const body = await jsonBody(c);
     const r: Parsed<JobBody> = kind === "chat" ? parseChatRequest(body) : parseCompletionRequest(body);
@@ -97,7 +111,7 @@ export function openaiApp(o: OpenAIAppOptions): Hono {
   };
   app.post("/v1/completions", generation("complete"));
   app.post("/v1/chat/completions", generation("chat"));
-  if (o.explorer !== undefined) explorerRoutes(app, o.explorer, { queue: o.queue, models: o.models, modelOf });
+  if (o.explorer !== undefined) explorerRoutes(app, o.explorer, { queue: o.queue, models: o.models, modelOf, cefr: o.cefr ?? null });
   return app;
 }
 

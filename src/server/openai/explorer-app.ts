@@ -2,7 +2,8 @@
 // its JSON API under /api/explorer — what the server offers (info), the next-token distribution, scores and a
 // ranking, the sampling playground, attention maps with the logit lens (all queued to the same inference worker
 // as /v1 requests), the training dashboard's runs and metrics (read from disk, polled by the page), grounded answers
-// from the --rag index (worker), the guard's checks (--guard) and the runs' report cards.
+// from the --rag index (worker), the guard's checks (--guard), the runs' report cards, and a "cefr" page in info with
+// --cefr (the page calls POST /v1/cefr itself).
 // Not here: the app shell, auth and errors (app.ts, http.ts), computing (explorer-jobs.ts), parsing
 // (explorer-requests.ts), finding runs (explorer-runs.ts), the page (src/web/explorer/).
 import { readFileSync } from "node:fs";
@@ -45,6 +46,8 @@ export interface ExplorerDeps {
   readonly models: readonly { readonly name: string; readonly path: string }[];
   /** The model name checked (404 for an unknown one). */
   readonly modelOf: (name: string) => string;
+  /** The CEFR classifier's name (serve --cefr; the CEFR page calls POST /v1/cefr), or null: no CEFR page. */
+  readonly cefr: string | null;
 }
 
 export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): void {
@@ -59,6 +62,7 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
 
   const pages = (runs: readonly RunDir[]): string[] => [
     ...EXPLORER_PAGES, ...(o.rag !== null ? ["retrieval"] : []), ...(o.guard !== null || runs.some((r) => r.report !== null) ? ["safety"] : []),
+    ...(d.cefr !== null ? ["cefr"] : []),
   ];
   app.get("/api/explorer/info", (c) => {
     const runs = findRuns(roots);

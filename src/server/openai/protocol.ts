@@ -1,6 +1,7 @@
 // The messages between the server's event loop and its inference worker (worker_threads): jobs in, per-token events
 // and one final result or error out, all plain structured-cloneable data. Not here: who sends them (queue.ts,
 // worker.ts) or what they compute (run-job.ts).
+import type { CefrTextJson } from "../../eval/cefr/levels-json.js";
 import type { ConstraintSpec } from "../../infer/index.js";
 import type { ChatMessage } from "../../tokenizer/index.js";
 import type { ApiErrorData } from "./errors.js";
@@ -48,8 +49,14 @@ export interface EmbedJob {
   readonly inputs: readonly PromptInput[];
 }
 
+/** CEFR levels of texts (POST /v1/cefr), by the server's CEFR classifier (serve --cefr), not a served model. */
+export interface CefrJob {
+  readonly kind: "cefr";
+  readonly texts: readonly string[];
+}
+
 /** The explorer's jobs (explorer-protocol.ts) travel the same queue. */
-export type JobBody = CompleteJob | ChatJob | EmbedJob | ExploreJob;
+export type JobBody = CompleteJob | ChatJob | EmbedJob | CefrJob | ExploreJob;
 /** A job as sent: `stream` asks for a TokenEvent per token (otherwise only the result comes back). */
 export type Job = JobBody & { readonly id: number; readonly model: string; readonly stream: boolean };
 
@@ -103,7 +110,15 @@ export interface EmbedResult {
   readonly promptTokens: number;
 }
 
-export type JobResult = GenerationResult | EmbedResult | ExploreResult;
+export interface CefrResult {
+  readonly kind: "cefr";
+  /** Per text, what `kotodama cefr --json` prints for it (eval/cefr/levels-json.ts). */
+  readonly texts: readonly CefrTextJson[];
+  /** Tokens the classifier read (every sentence, capped at its context). */
+  readonly promptTokens: number;
+}
+
+export type JobResult = GenerationResult | EmbedResult | CefrResult | ExploreResult;
 
 export type WorkerEvent =
   | { readonly type: "ready" }
@@ -123,6 +138,8 @@ export interface WorkerInit {
   readonly maxTokens: number;
   /** Int32 [0]: the id of a job to cancel (checked between tokens). */
   readonly cancel: SharedArrayBuffer;
+  /** The CEFR classifier of `serve --cefr` (POST /v1/cefr; a job's model is its name), or null. */
+  readonly cefr: ModelSpec | null;
   /** The retrieval index folder of `serve --rag` (the explorer's Retrieval page), or null. */
   readonly rag: string | null;
   /** Milliseconds to sleep after each token (0; tests use it to make a generation long enough to interrupt). */

@@ -194,6 +194,8 @@ export async function runJob(model: InferModel, job: Job, ctx: JobContext): Prom
       return runChat(model, job, ctx);
     case "embed":
       return runEmbed(model, job);
+    case "cefr":
+      throw new Error("run-job: a CEFR job goes to the CEFR classifier (worker.ts), not to a served model");
     default:
       return runExploreJob(model, job, { ragIndex: ctx.ragIndex ?? (() => null) });
   }

@@ -29,6 +29,9 @@ export interface ServeOptions {
   readonly threads?: number | null;
   /** Milliseconds a running generation may go on after stop() before it is cancelled. */
   readonly graceMs?: number;
+  /** The CEFR classifier behind POST /v1/cefr (serve --cefr NAME=DIR; a `kotodama cefr train` folder), loaded on
+   *  first use; absent or null: the route answers 404. */
+  readonly cefr?: ModelSpec | null;
   /** The explorer page and its API (default: served, with the bundle of dist/web when built). null: not served. */
   readonly explorer?: ExplorerOptions | null;
   /** Test hook: the worker sleeps this long after each token (default 0). */
@@ -58,7 +61,7 @@ export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer>
     metrics, maxQueue: o.queue ?? SERVE_DEFAULTS.queue,
     init: {
       models: o.models, threads: o.threads ?? null, maxModels: o.maxModels ?? SERVE_DEFAULTS.maxModels, maxModelBytes: o.maxModelBytes ?? null,
-      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, tokenDelayMs: o.tokenDelayMs ?? 0, rag: o.explorer?.rag ?? null,
+      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, tokenDelayMs: o.tokenDelayMs ?? 0, rag: o.explorer?.rag ?? null, cefr: o.cefr ?? null,
     },
   });
   await queue.whenReady();
@@ -66,7 +69,7 @@ export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer>
   const host = o.host ?? DEFAULT_HOST;
   const listenOpts = { host, port: o.port ?? 0, maxBodyBytes: o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes };
   const explorer = o.explorer === undefined ? { bundle: builtBundle(), runs: [], guard: null, rag: null } : o.explorer;
-  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], closing: () => closing, ...(explorer === null ? {} : { explorer }) });
+  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], cefr: o.cefr?.name ?? null, closing: () => closing, ...(explorer === null ? {} : { explorer }) });
   let server: Listening;
   try {
     server = await listen(app, listenOpts);

@@ -23,6 +23,12 @@ export interface GuardResult {
   input: { unsafe: number; area: string; harmType: string; threshold: number; flagged: boolean; policy: { action: string; rule: string; text: string; lang: string } };
   output: { harmful: number; threshold: number; flagged: boolean } | null;
 }
+export interface CefrSentence { sentence: string; level: string; expected: number; probs: number[] }
+/** POST /v1/cefr's answer (src/eval/cefr/levels-json.ts): per input, what `kotodama cefr --json` prints. */
+export interface CefrAnswer {
+  model: string;
+  data: { level: string; distribution: Record<string, number>; hardest: Omit<CefrSentence, "probs">[]; sentences: CefrSentence[] }[];
+}
 export interface Info {
   models: string[];
   pages: string[];

@@ -100,6 +100,18 @@ const en = {
   "safety.reports": "Report cards",
   flagged: "flagged",
   notFlagged: "not flagged",
+  "page.cefr": "CEFR",
+  "cefr.intro": "The CEFR level (A1 easiest … C2 hardest) of each sentence, by the server's classifier trained on CEFR-SP; the text's level is its 80th-percentile sentence's.",
+  "cefr.text": "Text",
+  "cefr.assess": "Assess",
+  "cefr.level": "Level",
+  "cefr.sentences": "Sentences",
+  "cefr.sentence": "Sentence",
+  "cefr.expected": "Expected",
+  "cefr.expectedHelp": "Expected level: Σ k·P(k), 0 = A1 … 5 = C2",
+  "cefr.probHelp": "The classifier's probability of this level, in percent",
+  "cefr.hardest": "Hardest sentences",
+  "cefr.chart": "Sentences per level",
 };
 
 const ja: Record<keyof typeof en, string> = {
@@ -197,6 +209,18 @@ const ja: Record<keyof typeof en, string> = {
   "safety.reports": "レポートカード",
   flagged: "検出",
   notFlagged: "非検出",
+  "page.cefr": "CEFR",
+  "cefr.intro": "サーバーのCEFR分類器（CEFR-SPで学習）による各文のCEFRレベル（A1がもっとも易しく、C2がもっとも難しい）です。テキストのレベルは80パーセンタイルの文のレベルです。",
+  "cefr.text": "テキスト",
+  "cefr.assess": "判定",
+  "cefr.level": "レベル",
+  "cefr.sentences": "文の数",
+  "cefr.sentence": "文",
+  "cefr.expected": "期待値",
+  "cefr.expectedHelp": "レベルの期待値：Σ k·P(k)、0 = A1 … 5 = C2",
+  "cefr.probHelp": "分類器によるこのレベルの確率（%）",
+  "cefr.hardest": "もっとも難しい文",
+  "cefr.chart": "レベルごとの文の数",
 };
 
 export type Key = keyof typeof en;

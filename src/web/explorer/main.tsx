@@ -1,5 +1,5 @@
-// The explorer: a page per slide of the talk (next token, naturalness, sampling, attention, training; retrieval and
-// safety when the server has an index or a guard), chosen by
+// The explorer: a page per slide of the talk (next token, naturalness, sampling, attention, training; retrieval,
+// safety and CEFR when the server has an index, a guard or a CEFR classifier), chosen by
 // the URL's #fragment, over the models of this `kotodama serve`; a language switch (English/日本語, remembered);
 // the API key field when the server asks for one. Each page talks to /api/explorer (api.ts).
 // Not here: the pages themselves (pages/), the words (i18n.ts), charts (chart.tsx).
@@ -8,6 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, apiKey, getJson, type Info } from "./api.js";
 import { LangContext, WORDS, type Key, type Lang } from "./i18n.js";
 import { AttentionPage } from "./pages/attention.js";
+import { CefrPage } from "./pages/cefr.js";
 import { NaturalnessPage } from "./pages/naturalness.js";
 import { NextTokenPage } from "./pages/next.js";
 import { RetrievalPage } from "./pages/retrieval.js";
@@ -19,7 +20,7 @@ import "./style.css";
 type PageProps = { info: Info; model: string };
 const PAGES: Record<string, (p: PageProps) => preact.JSX.Element> = {
   next: NextTokenPage, naturalness: NaturalnessPage, sampling: SamplingPage, attention: AttentionPage, training: TrainingPage,
-  retrieval: RetrievalPage, safety: SafetyPage,
+  retrieval: RetrievalPage, safety: SafetyPage, cefr: CefrPage,
 };
 
 const pageOfHash = (): string => location.hash.replace(/^#\/?/, "") || "next";
