@@ -158,6 +158,25 @@ async function runRag(model: InferModel, job: Extract<ExploreJob, { kind: "explo
   };
 }
 
+/** Token ids as text with the chat template's control tokens shown by name (decode drops them): runs of ordinary
+ *  tokens are decoded together, so that a character split over tokens stays whole. */
+function withControls(model: InferModel, ids: readonly number[]): string {
+  const tok = model.tokenizer;
+  let out = "", run: number[] = [];
+  const flush = (): void => {
+    out += tok.decode(run);
+    run = [];
+  };
+  for (const id of ids) {
+    if (tok.isControl?.(id) === true) {
+      flush();
+      out += tok.tokenText(id);
+    } else run.push(id);
+  }
+  flush();
+  return out;
+}
+
 /** The greedy answer of a chat model to one user turn, through its chat template, ending at its end-of-turn token:
  *  what the Instruction tuning page shows per model, with Σ and mean log p of the answer's tokens. */
 async function runAnswer(model: InferModel, job: Extract<ExploreJob, { kind: "explore.answer" }>): Promise<AnswerResult> {
@@ -167,7 +186,7 @@ async function runAnswer(model: InferModel, job: Extract<ExploreJob, { kind: "ex
   const g = await generateText(model, ids, { temperature: 0, seed: job.seed, maxTokens, repeatPenalty: 1 }, endOfTurnIds(model.tokenizer));
   const total = g.tokens.reduce((s, t) => s + t.logprob, 0);
   return {
-    kind: "explore.answer", promptTokens: ids.length, rendered: model.tokenizer.decode(ids), answer: g.text, tokens: g.tokens.length,
+    kind: "explore.answer", promptTokens: ids.length, rendered: withControls(model, ids), answer: g.text, tokens: g.tokens.length,
     totalLogprob: total, meanLogprob: g.tokens.length === 0 ? null : total / g.tokens.length,
     finishReason: g.finishReason === "eos" || g.finishReason === "stop" ? "stop" : "length",
   };
