@@ -29,8 +29,8 @@ export function DataReportPanel({ run }: { run: string }) {
   const option = useMemo(() => {
     const stages = r?.stages ?? [];
     return {
-      grid: { left: 90, right: 30, top: 30, bottom: 30 },
-      legend: { data: [t("train.kept"), t("train.removed")] },
+      grid: { left: 90, right: 30, top: 10, bottom: 60 },
+      legend: { data: [t("train.kept"), t("train.removed")], bottom: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", name: "docs" },
       yAxis: { type: "category", inverse: true, data: stages.map((s) => s.name) },
@@ -47,7 +47,7 @@ export function DataReportPanel({ run }: { run: string }) {
       {r !== null && (
         <>
           {r.html && <p><a href={`/api/explorer/data-report.html${q}`} target="_blank" rel="noopener" data-testid="data-html">{t("train.dataHtml")}</a></p>}
-          <Chart option={option} height={50 + 34 * r.stages.length} label={t("train.dataChart")} testid="data-chart" />
+          <Chart option={option} height={80 + 34 * r.stages.length} label={t("train.dataChart")} testid="data-chart" />
           <table class="ranked" data-testid="data-stages">
             <thead><tr><th scope="col">{t("train.stage")}</th><th scope="col">{t("train.kept")}</th><th scope="col">{t("train.removed")}</th><th scope="col">{t("train.reasons")}</th></tr></thead>
             <tbody>
@@ -71,20 +71,20 @@ export function CanaryPanel({ run }: { run: string }) {
   const bars = useMemo(() => {
     const rows = c?.canaries ?? [];
     return {
-      grid: { left: 90, right: 30, top: 30, bottom: 30 },
-      legend: { data: [t("train.fit"), t("train.rank")] },
+      grid: { left: 90, right: 30, top: 10, bottom: 60 },
+      legend: { data: [t("train.fit"), t("train.rank")], bottom: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", name: "bits", min: 0 },
       yAxis: { type: "category", inverse: true, data: rows.map((x) => `${x.id}${x.control ? "" : ` ×${x.repeats}`}`) },
       series: [
-        { name: t("train.fit"), type: "bar", data: rows.map((x) => ({ value: Number(x.fit.toFixed(3)), itemStyle: { color: x.control ? "#1f77b4" : "#d62728" } })) },
-        { name: t("train.rank"), type: "bar", data: rows.map((x) => ({ value: Number(x.rank.toFixed(3)), itemStyle: { color: x.control ? "#aec7e8" : "#ff9896" } })) },
+        { name: t("train.fit"), type: "bar", itemStyle: { color: "#d62728" }, data: rows.map((x) => ({ value: Number(x.fit.toFixed(3)), itemStyle: { color: x.control ? "#1f77b4" : "#d62728" } })) },
+        { name: t("train.rank"), type: "bar", itemStyle: { color: "#ff9896" }, data: rows.map((x) => ({ value: Number(x.rank.toFixed(3)), itemStyle: { color: x.control ? "#aec7e8" : "#ff9896" } })) },
       ],
     };
   }, [c, t("train.fit")]);
   const curve = useMemo(() => ({
-    grid: { left: 70, right: 20, top: 30, bottom: 40 },
-    legend: { data: [t("train.canary"), t("train.control")] },
+    grid: { left: 70, right: 20, top: 10, bottom: 60 },
+    legend: { data: [t("train.canary"), t("train.control")], bottom: 0 },
     tooltip: { trigger: "axis" },
     xAxis: { type: "value", name: "step", min: "dataMin" },
     yAxis: { type: "value", name: "bits" },
@@ -100,7 +100,7 @@ export function CanaryPanel({ run }: { run: string }) {
       <Status busy={false} error={error} />
       {c !== null && (
         <div class="split">
-          <div><Chart option={bars} height={60 + 40 * c.canaries.length} label={t("train.canaryChart")} testid="canary-chart" /></div>
+          <div><Chart option={bars} height={90 + 40 * c.canaries.length} label={t("train.canaryChart")} testid="canary-chart" /></div>
           {c.curve.length > 0 && <div><Chart option={curve} height={240} label={t("train.canaryCurve")} testid="canary-curve" /></div>}
         </div>
       )}
