@@ -84,6 +84,13 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     { id: "canary-0", control: false, repeats: 40, exposure: { fit: 17.5, rank: 7, maxExposure: 19.9 } },
     { id: "control-0", control: true, repeats: 0, exposure: { fit: 0.8, rank: 0.5, maxExposure: 19.9 } },
   ] }));
+  // An alignment comparison of two checkpoints (npm start's alignment stage writes DIR/align/alignment.json).
+  mkdirSync(join(runs, "job", "align"));
+  const est = (value: number, n: number) => ({ value, n, lo: value - 0.1, hi: value + 0.1 });
+  writeFileSync(join(runs, "job", "align", "alignment.json"), JSON.stringify({ judge: "guard", rows: [
+    { name: "sft", path: "/x/sft", dnaSafe: est(0.4, 50), xstestAnswered: est(0.9, 40), instruct: {}, kl: null },
+    { name: "dpo", path: "/x/align", dnaSafe: est(0.8, 50), xstestAnswered: est(0.85, 40), instruct: {}, kl: est(0.12, 50) },
+  ], goals: [] }));
   // Pairs for the Labelling entry (serve --label-pairs, --label-out).
   writeFileSync(join(runs, "pairs.jsonl"), `${JSON.stringify({ id: "p1", prompt: "Name a colour.", a: "Blue.", b: "A colour is a perception." })}\n`);
   // A retrieval index of three small documents, and a guard with zero weights (every prompt 12/13 unsafe).
@@ -134,6 +141,7 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     // The language switch: Japanese words, lang="ja", remembered across a reload.
     await page.locator("[data-testid=lang-ja]").click();
     await textIs(page, "nav-next", "次のトークン");
+    await textIs(page, "nav-tuning", "指示チューニング");
     assert.equal(await page.locator("html").getAttribute("lang"), "ja");
     await page.reload();
     await textIs(page, "nav-naturalness", "自然さ");
@@ -216,6 +224,10 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     await page.locator("[data-testid=preset-japanese]").focus();
     await page.keyboard.press("Enter");
     assert.match(await page.locator("[data-testid=tune-prompt]").inputValue(), /猫/);
+    // The run's alignment table: a row per checkpoint, DNA safe with its interval and n.
+    await page.waitForSelector("[data-testid=alignment] tbody tr", { timeout: 30_000 });
+    assert.deepEqual(await page.locator("[data-testid=alignment] tbody th").allTextContents(), ["sft", "dpo"]);
+    assert.equal(await page.locator("[data-testid=alignment] tbody tr >> nth=1 >> td >> nth=0").textContent(), "80.0 % [70.0, 90.0] (n 50)");
     await shot("tuning");
 
     // Labelling: the navigation's entry opens kotodama label's page on the server's pairs.

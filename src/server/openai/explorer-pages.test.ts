@@ -61,7 +61,7 @@ describe("the explorer's tuning, dashboard-file and labelling routes (stories260
     mkdirSync(join(run, "data"), { recursive: true });
     mkdirSync(join(run, "align"), { recursive: true });
     writeFileSync(join(run, "metrics.jsonl"), '{"step":1,"train_loss":5}\n');
-    writeFileSync(join(run, "align", "metrics.jsonl"), '{"step":1,"loss":0.7}\n');
+    // align/ holds only an alignment.json (no metrics.jsonl): still a run, for its table.
     // A data report of three stages (src/data/report.ts's shape, the fields read here).
     const stage = (name: string, docsIn: number, docsOut: number, reasons: Record<string, number>) => ({ name, docsIn, docsOut, charsIn: 0, charsOut: 0, bytesIn: 0, changed: 0, seconds: 0, reasons, examples: [] });
     writeFileSync(join(run, "data", "report.json"), JSON.stringify({ stats: { stages: [stage("read", 100, 100, {}), stage("langid", 100, 90, { "lang=zh": 6, "lang=und": 4 }), stage("dedup", 90, 81, { exact: 9 })] }, seconds: 1.5 }));

@@ -1,5 +1,5 @@
 // The training dashboard's data: run directories (a folder holding metrics.jsonl: train, sft, DPO, reward, RL
-// runs) found under the served models' folders and the --runs folders, named by their path relative to the root
+// runs; or an alignment.json) found under the served models' folders and the --runs folders, named by their path relative to the root
 // they were found under (clients name runs, never paths), and the records of a run's metrics.jsonl from line N on,
 // so that a page polling it sees a running job's new steps. Also where each run keeps its report card
 // (DIR/report/report.html), data-pipeline report (DIR/data/report.json), canaries.json and alignment.json.
@@ -42,7 +42,8 @@ export function findRuns(roots: readonly string[]): RunDir[] {
   const visit = (dir: string, name: string, depth: number): void => {
     if (seen.has(dir)) return;
     seen.add(dir);
-    if (existsSync(join(dir, METRICS))) {
+    // A folder with metrics.jsonl is a run; so is one with only an alignment.json (kotodama eval alignment --out).
+    if (existsSync(join(dir, METRICS)) || existsSync(join(dir, "alignment.json"))) {
       out.push({
         name, path: dir, report: fileOrNull(join(dir, "report", "report.html")), dataReport: fileOrNull(join(dir, "data", "report.json")),
         canaries: fileOrNull(join(dir, "canaries.json")), alignment: fileOrNull(join(dir, "alignment.json")),
