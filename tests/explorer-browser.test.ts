@@ -4,7 +4,10 @@
 // rankTexts'), sampling (temperature 0 keeps one token and the continuation is greedy generateText's), attention
 // (a map for another layer and head, the logit lens table), and the training dashboard, whose chart grows when
 // the test appends a line to a run's metrics.jsonl; retrieval (the answer is askGrounded's, its citation takes
-// focus to the passage) and safety (a hand-built guard's 12/13 unsafe score). Screenshots go to test-artifacts/explorer/ (git-ignored;
+// focus to the passage) and safety (a hand-built guard's 12/13 unsafe score); the dashboard's data-report chart and
+// canary exposure (files written here); the Instruction tuning page, whose typed prompt fills a column per served
+// model with generateText's greedy answer through the chat template; and the Labelling entry (serve --label-out),
+// which opens kotodama label's page on the server's pairs. Screenshots go to test-artifacts/explorer/ (git-ignored;
 // KOTODAMA_TEST_ARTIFACTS moves them); any page error or console error (a CSP refusal included) fails the test.
 // Not here: the API's numbers in detail (src/server/openai/explorer.test.ts).
 import assert from "node:assert/strict";
@@ -13,9 +16,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadBackend } from "../src/engine/backend.js";
-import { generateText, openInferModel, rankTexts, scoreText } from "../src/infer/index.js";
+import { endOfTurnIds, generateText, openInferModel, rankTexts, scoreText } from "../src/infer/index.js";
 import { askGrounded, ASK_DEFAULTS, LexicalIndex, updateIndex } from "../src/rag/index.js";
 import { checkInput, GUARD_CLASSES, GUARD_DEFAULTS, NGRAM_BUCKETS, saveGuard, type Guard } from "../src/safety/index.js";
+import { chatPromptIds } from "../src/server/openai/chat-prompt.js";
 import { packageRoot, sharedPath } from "../src/util/paths.js";
 import { chromiumOrSkip } from "./support/browser.js";
 import { pointsAbove, startServe, textIs, type PageDom } from "./support/explorer-page.js";
@@ -34,6 +38,24 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
   mkdirSync(join(runs, "job"));
   const line = (step: number): string => `${JSON.stringify({ step, lr: 0.001 * step, train_loss: 6 - 0.3 * step, grad_norm: 1, tokens_per_s: 900 + 10 * step, elapsed_s: step, ...(step % 2 === 0 ? { val_loss: 6.1 - 0.3 * step } : {}) })}\n`;
   writeFileSync(metrics, [1, 2, 3].map(line).join(""));
+  // The run's data-pipeline report (three stages) and canaries.json, as kotodama data and train --canaries write them.
+  mkdirSync(join(runs, "job", "data"));
+  const stage = (name: string, docsIn: number, docsOut: number, reasons: Record<string, number>) => ({ name, docsIn, docsOut, charsIn: 0, charsOut: 0, bytesIn: 0, changed: 0, seconds: 0, reasons, examples: [] });
+  writeFileSync(join(runs, "job", "data", "report.json"), JSON.stringify({ stats: { stages: [stage("read", 100, 100, {}), stage("langid", 100, 90, { "lang=zh": 10 }), stage("dedup", 90, 81, { exact: 9 })] }, seconds: 1 }));
+  writeFileSync(join(runs, "job", "data", "report.html"), "<!doctype html><style>h1{color:#333}</style><h1>kotodama data report</h1>");
+  writeFileSync(join(runs, "job", "canaries.json"), JSON.stringify({ spec: { digits: 6 }, samples: 128, dedup: false, canaries: [
+    { id: "canary-0", control: false, repeats: 40, exposure: { fit: 17.5, rank: 7, maxExposure: 19.9 } },
+    { id: "control-0", control: true, repeats: 0, exposure: { fit: 0.8, rank: 0.5, maxExposure: 19.9 } },
+  ] }));
+  // An alignment comparison of two checkpoints (npm start's alignment stage writes DIR/align/alignment.json).
+  mkdirSync(join(runs, "job", "align"));
+  const est = (value: number, n: number) => ({ value, n, lo: value - 0.1, hi: value + 0.1 });
+  writeFileSync(join(runs, "job", "align", "alignment.json"), JSON.stringify({ judge: "guard", rows: [
+    { name: "sft", path: "/x/sft", dnaSafe: est(0.4, 50), xstestAnswered: est(0.9, 40), instruct: {}, kl: null },
+    { name: "dpo", path: "/x/align", dnaSafe: est(0.8, 50), xstestAnswered: est(0.85, 40), instruct: {}, kl: est(0.12, 50) },
+  ], goals: [] }));
+  // Pairs for the Labelling entry (serve --label-pairs, --label-out).
+  writeFileSync(join(runs, "pairs.jsonl"), `${JSON.stringify({ id: "p1", prompt: "Name a colour.", a: "Blue.", b: "A colour is a perception." })}\n`);
   // A retrieval index of three small documents, and a guard with zero weights (every prompt 12/13 unsafe).
   mkdirSync(join(runs, "docs"));
   writeFileSync(join(runs, "docs", "tom.txt"), "Tom has a big brown dog named Max. Max likes to run and bark at cats.\n");
@@ -47,7 +69,7 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
   };
   saveGuard(join(runs, "guard"), guard);
-  const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--port", "0", "--threads", "1", "--runs", runs, "--rag", join(runs, "index"), "--guard", join(runs, "guard")]);
+  const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--model", `again=${MODEL_PATH!}`, "--label-pairs", join(runs, "pairs.jsonl"), "--label-out", join(runs, "labels.jsonl"), "--port", "0", "--threads", "1", "--runs", runs, "--rag", join(runs, "index"), "--guard", join(runs, "guard")]);
   assert.match(serve.out(), new RegExp(`explorer: ${serve.url.replace(/[.]/g, "\\.")}/`), "serve prints the explorer's URL");
   const model = openInferModel(MODEL_PATH!, { backend: loadBackend({ threads: 1 }) });
   const errors: string[] = [];
@@ -82,6 +104,7 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     // The language switch: Japanese words, lang="ja", remembered across a reload.
     await page.locator("[data-testid=lang-ja]").click();
     await textIs(page, "nav-next", "次のトークン");
+    await textIs(page, "nav-tuning", "指示チューニング");
     assert.equal(await page.locator("html").getAttribute("lang"), "ja");
     await page.reload();
     await textIs(page, "nav-naturalness", "自然さ");
@@ -139,7 +162,43 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     await textIs(page, "steps", "4");
     assert.equal(await pointsAbove(page, "loss-chart", before), 4 + 2);
     await textIs(page, "last-loss", (6 - 0.3 * 4).toFixed(4));
+    // The run's data report: kept and removed bars for each of its 3 stages, the removed counts, the full report's
+    // link; its canaries: a fit and a rank bar each.
+    assert.equal(await pointsAbove(page, "data-chart", 0), 2 * 3);
+    assert.deepEqual(await page.locator("[data-testid=data-stages] tbody td[data-testid^=removed-]").allTextContents(), ["0", "10", "9"]);
+    assert.match((await page.locator("[data-testid=data-html]").getAttribute("href"))!, /^\/api\/explorer\/data-report\.html\?run=/);
+    assert.equal(await pointsAbove(page, "canary-chart", 0), 2 * 2);
     await shot("training");
+
+    // Instruction tuning: a typed prompt, answered by both served models in columns, each generateText's greedy
+    // answer through the chat template (the same weights: the same answer), with a chart of their mean log p.
+    await page.locator("[data-testid=nav-tuning]").click();
+    const asked = "Tell me a story about a red ball.";
+    await page.locator("[data-testid=tune-prompt]").fill(asked);
+    await page.locator("[data-testid=tune-max-tokens]").fill("16");
+    await page.locator("[data-testid=answer]").click();
+    for (const m of ["stories", "again"]) await page.waitForSelector(`[data-testid=column-${m}][data-state=done]`, { timeout: 60_000 });
+    const greedyChat = await generateText(model, chatPromptIds(model, [{ role: "user", content: asked }]), { temperature: 0, maxTokens: 16, repeatPenalty: 1 }, endOfTurnIds(model.tokenizer));
+    for (const m of ["stories", "again"]) {
+      assert.equal(await page.locator(`[data-testid=answer-${m}]`).textContent(), greedyChat.text);
+      await textIs(page, `tokens-${m}`, String(greedyChat.tokens.length));
+    }
+    assert.equal(await pointsAbove(page, "tune-chart", 1), 2);
+    await page.locator("[data-testid=preset-japanese]").focus();
+    await page.keyboard.press("Enter");
+    assert.match(await page.locator("[data-testid=tune-prompt]").inputValue(), /猫/);
+    // The run's alignment table: a row per checkpoint, DNA safe with its interval and n.
+    await page.waitForSelector("[data-testid=alignment] tbody tr", { timeout: 30_000 });
+    assert.deepEqual(await page.locator("[data-testid=alignment] tbody th").allTextContents(), ["sft", "dpo"]);
+    assert.equal(await page.locator("[data-testid=alignment] tbody tr >> nth=1 >> td >> nth=0").textContent(), "80.0 % [70.0, 90.0] (n 50)");
+    await shot("tuning");
+
+    // Labelling: the navigation's entry opens kotodama label's page on the server's pairs.
+    await page.locator("[data-testid=nav-label]").click();
+    await page.waitForURL(/\/label\/$/, { timeout: 30_000 });
+    await page.waitForSelector("text=A colour is a perception.", { timeout: 30_000 });
+    await shot("label");
+    await page.goto(`${serve.url}/explorer/#/training`);
 
     // Retrieval (extract mode): the answer is askGrounded's; its citation [1] takes focus to passage 1.
     const question = "What does the big brown dog named Max like to do?";

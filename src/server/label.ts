@@ -31,10 +31,9 @@ export function parseChoiceRequest(o: Record<string, unknown>): ChoiceRequest {
   return { id: id as string | number, choice: choice as Choice, tags };
 }
 
-/** The app: API under /api/label, the page at /label/ (and / redirects there). `bundle`: the built web folder
- *  (default dist/web of this package). */
-export function labelApp(session: LabelSession, o: ListenOptions & { bundle?: string } = {}): Hono {
-  const app = createApp(o);
+/** The labelling API on `app`: state, choice, undo under /api/label. `kotodama label` serves it alone (labelApp);
+ *  `kotodama serve --label-out` mounts it beside the explorer. */
+export function labelRoutes(app: Hono, session: LabelSession): void {
   const conflict = (e: unknown): never => {
     if (e instanceof LabelConflict) throw new HttpError(409, e.message);
     throw e;
@@ -52,6 +51,13 @@ export function labelApp(session: LabelSession, o: ListenOptions & { bundle?: st
     await jsonBody(c);
     return c.json(stateJson(session.undo()));
   });
+}
+
+/** The app: API under /api/label, the page at /label/ (and / redirects there). `bundle`: the built web folder
+ *  (default dist/web of this package). */
+export function labelApp(session: LabelSession, o: ListenOptions & { bundle?: string } = {}): Hono {
+  const app = createApp(o);
+  labelRoutes(app, session);
   app.get("/", (c) => c.redirect("/label/"));
   app.use("/*", serveBundle(o.bundle ?? webBundleDir("label")));
   return app;

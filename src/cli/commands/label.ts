@@ -61,6 +61,48 @@ function sameSampling(saved: string, sample: SampleConfig): void {
   }
 }
 
+/** The flags a labelling session is made from (kotodama label's; serve --label-* passes the same). */
+export interface LabelFlags {
+  readonly out: string;
+  readonly pairs?: string | boolean | undefined;
+  readonly model?: string | boolean | undefined;
+  readonly prompts?: string | boolean | undefined;
+  readonly tokenizer?: string | boolean | undefined;
+  readonly temperatures?: string | boolean | undefined;
+  readonly seed?: string | boolean | undefined;
+  readonly "max-tokens"?: string | boolean | undefined;
+  readonly tags?: string | boolean | undefined;
+}
+
+/** The session of `--pairs FILE` or `--model M --prompts FILE`, resumed from `--out`, with the resolved settings
+ *  written beside the labels (FILE.config.json). `cmd` names the command in errors ("label", "serve"). */
+export function openLabelSession(cmd: string, v: LabelFlags): LabelSession {
+  let source: PairSource;
+  let inputs: Record<string, string>;
+  let sample: SampleConfig | null = null;
+  if (typeof v.pairs === "string") {
+    if (v.model !== undefined || v.prompts !== undefined) throw new KotodamaError(`kotodama ${cmd}: give --pairs FILE, or --model with --prompts, not both`);
+    source = pairsSource(readPairs(v.pairs));
+    inputs = { pairs: resolve(v.pairs) };
+  } else {
+    if (typeof v.model !== "string" || typeof v.prompts !== "string") throw new KotodamaError(`kotodama ${cmd}: give --pairs FILE, or --model PATH with --prompts FILE`);
+    const items = readPrompts(v.prompts);
+    sample = { temperatures: temperatures(v.temperatures), seed: intFlag(cmd, "seed", v.seed, 0, 0), maxTokens: intFlag(cmd, "max-tokens", v["max-tokens"], 128, 1) };
+    sameSampling(`${v.out}.config.json`, sample);
+    const model = openInferModel(v.model, { backend: loadBackend(), ...(typeof v.tokenizer === "string" ? { tokenizer: v.tokenizer } : {}) });
+    for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+    source = new SampledPairs(model, items, sample);
+    inputs = { model: resolve(v.model), prompts: resolve(v.prompts), ...(typeof v.tokenizer === "string" ? { tokenizer: resolve(v.tokenizer) } : {}) };
+  }
+  const tags = (typeof v.tags === "string" ? v.tags : DEFAULT_TAGS).split(",").map((t) => t.trim()).filter((t) => t !== "");
+  if (tags.length > 9) throw new KotodamaError(`kotodama ${cmd}: --tags takes at most 9 tags (keys 1–9), got ${tags.length}`);
+  const session = new LabelSession(source, v.out, tags);
+  // The resolved settings beside the labels (as a run's config.json): where the pairs came from, how they were drawn.
+  const resolved = { command: cmd, ...inputs, ...(sample === null ? {} : { sample }), tags };
+  writeAtomic(`${v.out}.config.json`, (tmp) => writeFileSync(tmp, `${JSON.stringify(resolved, null, 2)}\n`));
+  return session;
+}
+
 export const labelCommand: Command = {
   name: "label",
   summary: "label preference pairs in a local web page",
@@ -72,29 +114,7 @@ export const labelCommand: Command = {
       out: { type: "string" }, tags: { type: "string" }, host: { type: "string" }, port: { type: "string" },
     }, false);
     if (typeof v.out !== "string") throw new KotodamaError("kotodama label: --out FILE is required (where the labels go)");
-    let source: PairSource;
-    let inputs: Record<string, string>;
-    let sample: SampleConfig | null = null;
-    if (typeof v.pairs === "string") {
-      if (v.model !== undefined || v.prompts !== undefined) throw new KotodamaError("kotodama label: give --pairs FILE, or --model with --prompts, not both");
-      source = pairsSource(readPairs(v.pairs));
-      inputs = { pairs: resolve(v.pairs) };
-    } else {
-      if (typeof v.model !== "string" || typeof v.prompts !== "string") throw new KotodamaError("kotodama label: give --pairs FILE, or --model PATH with --prompts FILE");
-      const items = readPrompts(v.prompts);
-      sample = { temperatures: temperatures(v.temperatures), seed: intFlag("label", "seed", v.seed, 0, 0), maxTokens: intFlag("label", "max-tokens", v["max-tokens"], 128, 1) };
-      sameSampling(`${v.out}.config.json`, sample);
-      const model = openInferModel(v.model, { backend: loadBackend(), ...(typeof v.tokenizer === "string" ? { tokenizer: v.tokenizer } : {}) });
-      for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
-      source = new SampledPairs(model, items, sample);
-      inputs = { model: resolve(v.model), prompts: resolve(v.prompts), ...(typeof v.tokenizer === "string" ? { tokenizer: resolve(v.tokenizer) } : {}) };
-    }
-    const tags = (typeof v.tags === "string" ? v.tags : DEFAULT_TAGS).split(",").map((t) => t.trim()).filter((t) => t !== "");
-    if (tags.length > 9) throw new KotodamaError(`kotodama label: --tags takes at most 9 tags (keys 1–9), got ${tags.length}`);
-    const session = new LabelSession(source, v.out, tags);
-    // The resolved settings beside the labels (as a run's config.json): where the pairs came from, how they were drawn.
-    const resolved = { command: "label", ...inputs, ...(sample === null ? {} : { sample }), tags };
-    writeAtomic(`${v.out}.config.json`, (tmp) => writeFileSync(tmp, `${JSON.stringify(resolved, null, 2)}\n`));
+    const session = openLabelSession("label", { ...v, out: v.out });
     const host = typeof v.host === "string" ? v.host : DEFAULT_HOST;
     const port = intFlag("label", "port", v.port, 0, 0, 65535);
     const server = await listen(labelApp(session, { host }), { host, port });

@@ -67,6 +67,11 @@ test("serve: flag errors name the flag (before anything starts)", async (t) => {
     await assert.rejects(serveCommand.run(["--model", model, "--cors", "*"]), /--cors \*: expected an origin/);
     await assert.rejects(serveCommand.run(["--model", model, "--api-key", "short"]), /at least 8 characters/);
     await assert.rejects(serveCommand.run([]), /--model PATH is required/);
+    await assert.rejects(serveCommand.run(["--model", model, "--label-pairs", join(dir, "p.jsonl")]), /--label-pairs, --label-prompts and --label-tags need --label-out FILE/);
+    await assert.rejects(serveCommand.run(["--model", model, "--label-out", join(dir, "l.jsonl")]), /--label-out needs --label-pairs FILE or --label-prompts FILE/);
+    await assert.rejects(serveCommand.run(["--model", model, "--label-out", join(dir, "l.jsonl"), "--label-pairs", join(dir, "p.jsonl"), "--label-prompts", join(dir, "q.jsonl")]), /one of them/);
+    writeFileSync(join(dir, "p.jsonl"), '{"id":"x","prompt":"hi","a":"A"}\n');
+    await assert.rejects(serveCommand.run(["--model", model, "--label-out", join(dir, "l.jsonl"), "--label-pairs", join(dir, "p.jsonl")]), /p\.jsonl:1: field "b"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // `kotodama serve`: the OpenAI-compatible HTTP server (/v1/models, /v1/completions, /v1/chat/completions,
 // /v1/embeddings, /health, /metrics; /v1/cefr with --cefr) over one or more models, safe by default, and the explorer at / (--runs adds
-// runs to its dashboard). Prints `listening on URL` when ready; SIGTERM or Ctrl-C stops it gracefully. Not here: the server (src/server/openai), inference (src/infer).
+// runs to its dashboard, --label-out the labelling page). Prints `listening on URL` when ready; SIGTERM or Ctrl-C stops it gracefully. Not here: the server (src/server/openai), inference (src/infer).
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "../command.js";
@@ -8,6 +8,8 @@ import { intFlag, parseFlags } from "../command.js";
 import { DEFAULT_HOST, isLoopback } from "../../server/http.js";
 import { ApiKeys, builtBundle, readKeyFile, resolveCefrSpec, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer, type ExplorerOptions, type RunningServer } from "../../server/openai/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import type { LabelSession } from "../../train/preference/index.js";
+import { openLabelSession } from "./label.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
 
 const HELP = [
@@ -15,6 +17,7 @@ const HELP = [
   "                      [--api-key K | --api-key-file F] [--allow-dir DIR ...] [--cors ORIGIN ...]",
   "                      [--max-body BYTES] [--max-tokens N] [--queue N] [--max-models N] [--max-model-bytes B]",
   "                      [--runs DIR ...] [--rag INDEX] [--guard [DIR]] [--cefr DIR] [--no-explorer]",
+  "                      [--label-out FILE (--label-pairs FILE | --label-prompts FILE) [--label-tags LIST]]",
   "",
   "Serves models over an OpenAI-compatible API (the official openai clients, lm-eval-harness's local-completions",
   "and local-chat-completions work against it). Models are named after their folder (or file, without the",
@@ -43,6 +46,10 @@ const HELP = [
   "                          train`; no DIR: one trained on the spot from ../shared/data, ~10 s)",
   "  --cefr DIR|NAME=DIR    POST /v1/cefr answers with this CEFR classifier (`kotodama cefr train --out DIR`; the",
   "                          JSON of `kotodama cefr --json`; `kotodama cefr --endpoint URL` calls it)",
+  "  --label-out FILE        the explorer's Labelling entry opens kotodama label's page at /label/, writing the",
+  "                          labels to FILE (docs/labelling.md); with --label-pairs FILE ({id?, prompt, a, b} lines)",
+  "                          or --label-prompts FILE ({id?, prompt} lines, both answers sampled from the first",
+  "                          --model as kotodama label --model does); --label-tags LIST as label --tags",
   "  --no-explorer           serve the API only (no page at /, no /api/explorer)",
 ].join("\n");
 
@@ -66,6 +73,18 @@ export async function untilStopped(server: RunningServer, explorer: ExplorerOpti
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
 
+/** serve --label-out with --label-pairs or --label-prompts: kotodama label's session (its answers sampled from
+ *  `model`, the first served model, for --label-prompts), or null without --label-out. */
+function labelOf(v: Readonly<Record<string, unknown>>, model: string): LabelSession | null {
+  const out = v["label-out"], pairs = v["label-pairs"], prompts = v["label-prompts"], tags = v["label-tags"];
+  if (typeof out !== "string") {
+    if (pairs !== undefined || prompts !== undefined || tags !== undefined) throw new KotodamaError("kotodama serve: --label-pairs, --label-prompts and --label-tags need --label-out FILE (where the labels go)");
+    return null;
+  }
+  if ((pairs === undefined) === (prompts === undefined)) throw new KotodamaError("kotodama serve: --label-out needs --label-pairs FILE or --label-prompts FILE (one of them)");
+  return openLabelSession("serve", typeof pairs === "string" ? { out, pairs, tags: tags as string | undefined } : { out, model, prompts: prompts as string, tags: tags as string | undefined });
+}
+
 export const serveCommand: Command = {
   name: "serve",
   summary: "serve models over an OpenAI-compatible HTTP API",
@@ -78,6 +97,7 @@ export const serveCommand: Command = {
       cors: { type: "string", multiple: true }, "max-body": { type: "string" }, "max-tokens": { type: "string" }, queue: { type: "string" },
       "max-models": { type: "string" }, "max-model-bytes": { type: "string" }, threads: { type: "string" }, "grace-ms": { type: "string" },
       runs: { type: "string", multiple: true }, "no-explorer": { type: "boolean" }, rag: { type: "string" }, cefr: { type: "string" },
+      "label-out": { type: "string" }, "label-pairs": { type: "string" }, "label-prompts": { type: "string" }, "label-tags": { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError(`kotodama serve: unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
     const models = resolveModelSpecs(strings(v.model), strings(v["allow-dir"]));
@@ -89,7 +109,9 @@ export const serveCommand: Command = {
     for (const dir of strings(v.runs)) if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KotodamaError(`kotodama serve: --runs ${dir}: not a folder`);
     if (typeof v.rag === "string" && !existsSync(join(v.rag, "manifest.json"))) throw new KotodamaError(`kotodama serve: --rag ${v.rag}: not a retrieval index (no manifest.json; build one with 'kotodama rag index')`);
     const guard = guardDir === undefined ? null : openGuard("serve", guardDir);
-    const explorer = v["no-explorer"] === true ? null : { bundle: builtBundle(), runs: strings(v.runs), guard, rag: typeof v.rag === "string" ? v.rag : null };
+    const label = labelOf(v, models[0]!.path);
+    if (label !== null && v["no-explorer"] === true) throw new KotodamaError("kotodama serve: --label-out needs the explorer (drop --no-explorer)");
+    const explorer = v["no-explorer"] === true ? null : { bundle: builtBundle(), runs: strings(v.runs), guard, rag: typeof v.rag === "string" ? v.rag : null, label };
     const server = await startOpenAIServer({
       explorer,
       models, cefr, host, keys, cors: strings(v.cors),

@@ -2,11 +2,13 @@
 // (top k, mass, entropy), per-token log-probabilities and a naturalness ranking (src/infer/score.ts), the sampling
 // distribution after temperature/top-k/top-p/min-p with a seeded continuation (src/infer/sampler.ts, generate.ts),
 // attention maps from the forward's tracer with the logit lens, and grounded answers from the --rag index
-// (src/rag/answer.ts). The math is src/infer's and src/rag's; this file picks what to return. Not here: the thread glue (worker.ts, run-job.ts dispatches here), parsing (explorer-requests.ts).
-import { createInferState, createKvCache, generateText, inferKernels, logSumExp, parseGenerateOptions, prefill, promptIds, rankTexts, samplingDistribution, scoreText, topLogprobs, type InferModel } from "../../infer/index.js";
+// (src/rag/answer.ts), and a chat model's greedy answer with its mean log-probability (the Instruction tuning page
+// asks every served model the same question). The math is src/infer's and src/rag's; this file picks what to return. Not here: the thread glue (worker.ts, run-job.ts dispatches here), parsing (explorer-requests.ts).
+import { createInferState, createKvCache, endOfTurnIds, generateText, inferKernels, logSumExp, parseGenerateOptions, prefill, promptIds, rankTexts, samplingDistribution, scoreText, topLogprobs, type InferModel } from "../../infer/index.js";
 import { askGrounded, ASK_DEFAULTS, LexicalIndex, localGenerator } from "../../rag/index.js";
+import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
-import type { AttentionResult, ExploreJob, ExploreResult, LensCell, NextResult, Passage, RagResult, SampleResult, ScoreResult, TokenPiece } from "./explorer-protocol.js";
+import type { AnswerResult, AttentionResult, ExploreJob, ExploreResult, LensCell, NextResult, Passage, RagResult, SampleResult, ScoreResult, TokenPiece } from "./explorer-protocol.js";
 
 /** Longest prompt the attention page takes (its maps grow as T², per layer and head). */
 export const ATTENTION_MAX_TOKENS = 64;
@@ -156,6 +158,40 @@ async function runRag(model: InferModel, job: Extract<ExploreJob, { kind: "explo
   };
 }
 
+/** Token ids as text with the chat template's control tokens shown by name (decode drops them): runs of ordinary
+ *  tokens are decoded together, so that a character split over tokens stays whole. */
+function withControls(model: InferModel, ids: readonly number[]): string {
+  const tok = model.tokenizer;
+  let out = "", run: number[] = [];
+  const flush = (): void => {
+    out += tok.decode(run);
+    run = [];
+  };
+  for (const id of ids) {
+    if (tok.isControl?.(id) === true) {
+      flush();
+      out += tok.tokenText(id);
+    } else run.push(id);
+  }
+  flush();
+  return out;
+}
+
+/** The greedy answer of a chat model to one user turn, through its chat template, ending at its end-of-turn token:
+ *  what the Instruction tuning page shows per model, with Σ and mean log p of the answer's tokens. */
+async function runAnswer(model: InferModel, job: Extract<ExploreJob, { kind: "explore.answer" }>): Promise<AnswerResult> {
+  const ids = chatPromptIds(model, [{ role: "user", content: job.prompt }]);
+  if (ids.length + 1 > model.config.context) throw new ApiError(400, `prompt: ${ids.length} tokens with the chat template; this model's context is ${model.config.context}`, "prompt", "context_length_exceeded");
+  const maxTokens = Math.min(job.maxTokens, model.config.context - ids.length);
+  const g = await generateText(model, ids, { temperature: 0, seed: job.seed, maxTokens, repeatPenalty: 1 }, endOfTurnIds(model.tokenizer));
+  const total = g.tokens.reduce((s, t) => s + t.logprob, 0);
+  return {
+    kind: "explore.answer", promptTokens: ids.length, rendered: withControls(model, ids), answer: g.text, tokens: g.tokens.length,
+    totalLogprob: total, meanLogprob: g.tokens.length === 0 ? null : total / g.tokens.length,
+    finishReason: g.finishReason === "eos" || g.finishReason === "stop" ? "stop" : "length",
+  };
+}
+
 export async function runExploreJob(model: InferModel, job: ExploreJob, ctx: ExploreContext): Promise<ExploreResult> {
   switch (job.kind) {
     case "explore.next":
@@ -168,5 +204,7 @@ export async function runExploreJob(model: InferModel, job: ExploreJob, ctx: Exp
       return runAttention(model, job.prompt);
     case "explore.rag":
       return runRag(model, job, ctx.ragIndex());
+    case "explore.answer":
+      return runAnswer(model, job);
   }
 }

@@ -1,6 +1,6 @@
 // The explorer's jobs for the inference worker and their results, plain structured-cloneable data like the rest of
 // protocol.ts: the next-token distribution, per-token scores and a ranking, the sampling distribution with a
-// sampled continuation, and attention maps with the logit lens. The page reads these shapes as JSON.
+// sampled continuation, attention maps with the logit lens, and a chat model's greedy answer. The page reads these shapes as JSON.
 // Not here: what they compute (explorer-jobs.ts), request parsing and routes (explorer-requests.ts, explorer-app.ts).
 
 /** Settings of the sampling playground (src/infer/options.ts keys). */
@@ -18,7 +18,8 @@ export type ExploreJob =
   | { readonly kind: "explore.score"; readonly texts: readonly string[] }
   | { readonly kind: "explore.sample"; readonly prompt: string; readonly sampling: SamplingSettings; readonly show: number }
   | { readonly kind: "explore.attention"; readonly prompt: string }
-  | { readonly kind: "explore.rag"; readonly question: string; readonly k: number; readonly mode: "generate" | "extract" };
+  | { readonly kind: "explore.rag"; readonly question: string; readonly k: number; readonly mode: "generate" | "extract" }
+  | { readonly kind: "explore.answer"; readonly prompt: string; readonly maxTokens: number; readonly seed: number };
 
 /** A token as the page shows it: its id and its own text (its UTF-8 bytes decoded, lossy for partial characters). */
 export interface TokenPiece {
@@ -132,4 +133,20 @@ export interface RagResult {
   readonly retrieved: readonly Passage[];
 }
 
-export type ExploreResult = NextResult | ScoreResult | SampleResult | AttentionResult | RagResult;
+/** One model's greedy answer to a user turn, rendered with its chat template (the Instruction tuning page). */
+export interface AnswerResult {
+  readonly kind: "explore.answer";
+  readonly promptTokens: number;
+  /** The prompt as the model saw it: the chat template's rendering of the one user turn, decoded. */
+  readonly rendered: string;
+  readonly answer: string;
+  /** Generated tokens (the end-of-turn token, when reached, not counted). */
+  readonly tokens: number;
+  /** Σ log p of the generated tokens under the model (natural log), and that sum over `tokens` (null for none). */
+  readonly totalLogprob: number;
+  readonly meanLogprob: number | null;
+  /** "stop": the model ended its turn; "length": maxTokens reached. */
+  readonly finishReason: string;
+}
+
+export type ExploreResult = NextResult | ScoreResult | SampleResult | AttentionResult | RagResult | AnswerResult;

@@ -98,3 +98,16 @@ export function parseGuardRequest(o: Record<string, unknown>): { text: string; r
   only(o, ["text", "response"]);
   return { text: text(o, "text", false), response: o.response === undefined ? null : text(o, "response", false) };
 }
+
+/** Most tokens of one side-by-side answer (each served model answers in turn, on one worker). */
+export const MAX_ANSWER_TOKENS = 128;
+
+/** POST /api/explorer/answer: `{model?, prompt, maxTokens?, seed?}` — one model's greedy answer to a user turn
+ *  (maxTokens default 64; the seed is recorded with the answer, greedy decoding draws nothing). */
+export function parseAnswerRequest(o: Record<string, unknown>): ExploreRequest {
+  only(o, ["model", "prompt", "maxTokens", "seed"]);
+  return {
+    model: model(o),
+    job: { kind: "explore.answer", prompt: text(o, "prompt", false), maxTokens: int(o, "maxTokens", 64, 1, MAX_ANSWER_TOKENS), seed: int(o, "seed", 0, 0, 2 ** 32 - 1) },
+  };
+}

@@ -1,7 +1,8 @@
 // The training dashboard's data: run directories (a folder holding metrics.jsonl: train, sft, DPO, reward, RL
-// runs) found under the served models' folders and the --runs folders, named by their path relative to the root
+// runs; or an alignment.json) found under the served models' folders and the --runs folders, named by their path relative to the root
 // they were found under (clients name runs, never paths), and the records of a run's metrics.jsonl from line N on,
-// so that a page polling it sees a running job's new steps. Also each run's report card (DIR/report/report.html).
+// so that a page polling it sees a running job's new steps. Also where each run keeps its report card
+// (DIR/report/report.html), data-pipeline report (DIR/data/report.json), canaries.json and alignment.json.
 // Not here: writing metrics (src/train/metrics.ts), routes (explorer-app.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -11,7 +12,15 @@ export interface RunDir {
   readonly path: string;
   /** DIR/report/report.html when it exists. */
   readonly report: string | null;
+  /** DIR/data/report.json (`kotodama data` / npm start's data stage) when it exists. */
+  readonly dataReport: string | null;
+  /** DIR/canaries.json (`kotodama train --canaries`) when it exists. */
+  readonly canaries: string | null;
+  /** DIR/alignment.json (npm start's alignment stage) when it exists. */
+  readonly alignment: string | null;
 }
+
+const fileOrNull = (p: string): string | null => (existsSync(p) ? p : null);
 
 const METRICS = "metrics.jsonl";
 /** Folders below a root searched for runs (a run's sft/ and align/ sit one and two levels down). */
@@ -33,9 +42,12 @@ export function findRuns(roots: readonly string[]): RunDir[] {
   const visit = (dir: string, name: string, depth: number): void => {
     if (seen.has(dir)) return;
     seen.add(dir);
-    if (existsSync(join(dir, METRICS))) {
-      const report = join(dir, "report", "report.html");
-      out.push({ name, path: dir, report: existsSync(report) ? report : null });
+    // A folder with metrics.jsonl is a run; so is one with only an alignment.json (kotodama eval alignment --out).
+    if (existsSync(join(dir, METRICS)) || existsSync(join(dir, "alignment.json"))) {
+      out.push({
+        name, path: dir, report: fileOrNull(join(dir, "report", "report.html")), dataReport: fileOrNull(join(dir, "data", "report.json")),
+        canaries: fileOrNull(join(dir, "canaries.json")), alignment: fileOrNull(join(dir, "alignment.json")),
+      });
     }
     if (depth >= DEPTH) return;
     let entries: string[] = [];

@@ -7,8 +7,8 @@
 import { embedText } from "../../infer/embed.js";
 import type { LexicalIndex } from "../../rag/index.js";
 import { ConstraintCache, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
-import { encodeChat, tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
-import { sftTemplates } from "../../train/sft/template.js";
+import { tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
+import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
 import { runExploreJob } from "./explorer-jobs.js";
 import type { ChatJob, ChoiceResult, CompleteJob, EmbedJob, EmbedResult, FinishReasonOut, GenerationResult, Job, JobResult, TokenAlt, TokenEvent, TokenInfo } from "./protocol.js";
@@ -145,11 +145,6 @@ async function runComplete(model: InferModel, job: Job & CompleteJob, ctx: JobCo
   return { kind: "complete", choices, promptTokens, completionTokens, cancelled };
 }
 
-/** The chat prompt: the model's own template, else kotodama's (kotodama vocabulary), else the plain SFT template
- *  (train/sft/template.ts), with the generation prompt; as eval/safety renders its prompts. */
-export function chatPromptIds(model: InferModel, messages: ChatJob["messages"]): number[] {
-  return encodeChat(model.tokenizer, { messages, add_generation_prompt: true }, { template: sftTemplates(model.tokenizer).templates }).ids;
-}
 
 async function runChat(model: InferModel, job: Job & ChatJob, ctx: JobContext): Promise<GenerationResult> {
   const ids = chatPromptIds(model, job.messages);

@@ -13,7 +13,19 @@ export interface SampleCandidate extends TokenPiece { prob: number; sampled: num
 export interface SampleResult { candidates: SampleCandidate[]; kept: number; keptMass: number; continuation: string; generated: TokenPiece[]; finishReason: string }
 export interface LensCell { id: number; text: string; prob: number }
 export interface AttentionResult { tokens: TokenPiece[]; layers: number; heads: number; probs: number[][][]; lens: LensCell[][] }
-export interface RunInfo { name: string; report: boolean }
+/** A run on the dashboard and which of its files exist: report card, data report, canaries.json, alignment.json. */
+export interface RunInfo { name: string; report: boolean; data: boolean; canaries: boolean; alignment: boolean }
+export interface AnswerResult { promptTokens: number; rendered: string; answer: string; tokens: number; totalLogprob: number; meanLogprob: number | null; finishReason: string }
+export interface DataStage { name: string; docsIn: number; kept: number; removed: number; changed: number; reasons: Record<string, number> }
+export interface DataReport { stages: DataStage[]; seconds: number | null; html: boolean }
+export interface CanaryRow { id: string; control: boolean; repeats: number; fit: number; rank: number; maxExposure: number }
+export interface Canaries { digits: number | null; samples: number | null; dedup: boolean; canaries: CanaryRow[]; curve: { step: number; canary: number | null; control: number | null }[] }
+export interface Est { value: number | null; n: number; lo: number | null; hi: number | null }
+export interface Alignment {
+  judge: string | null;
+  rows: { name: string; dnaSafe: Est | null; xstestAnswered: Est | null; instruct: Record<string, Est>; kl: Est | null }[];
+  goals: { model: string; goal: string; value: number; met: boolean }[];
+}
 export interface Passage { n: number; docId: string; source: string; start: number; end: number; text: string; score: number }
 export interface RagResult {
   answer: string; abstained: boolean; belowThreshold: boolean; relevance: number;
@@ -34,7 +46,9 @@ export interface Info {
   pages: string[];
   guard: boolean;
   runs: RunInfo[];
-  limits: { attentionTokens: number; topK: number; texts: number; sampleTokens: number };
+  limits: { attentionTokens: number; topK: number; texts: number; sampleTokens: number; answerTokens: number };
+  /** True when serve has --label-out: the labelling page is at /label/. */
+  label: boolean;
 }
 export interface MetricsSlice { run: string; records: Record<string, unknown>[]; next: number; reset: boolean }
 

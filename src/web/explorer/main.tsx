@@ -1,5 +1,6 @@
-// The explorer: a page per slide of the talk (next token, naturalness, sampling, attention, training; retrieval,
-// safety and CEFR when the server has an index, a guard or a CEFR classifier), chosen by
+// The explorer: a page per slide of the talk (next token, naturalness, sampling, attention, training, instruction
+// tuning; retrieval, safety and CEFR when the server has an index, a guard or a CEFR classifier; a link to the
+// labelling page when serve has --label-out), chosen by
 // the URL's #fragment, over the models of this `kotodama serve`; a language switch (English/日本語, remembered);
 // the API key field when the server asks for one. Each page talks to /api/explorer (api.ts).
 // Not here: the pages themselves (pages/), the words (i18n.ts), charts (chart.tsx).
@@ -15,12 +16,13 @@ import { RetrievalPage } from "./pages/retrieval.js";
 import { SafetyPage } from "./pages/safety.js";
 import { SamplingPage } from "./pages/sampling.js";
 import { TrainingPage } from "./pages/training.js";
+import { TuningPage } from "./pages/tuning.js";
 import "./style.css";
 
 type PageProps = { info: Info; model: string };
 const PAGES: Record<string, (p: PageProps) => preact.JSX.Element> = {
   next: NextTokenPage, naturalness: NaturalnessPage, sampling: SamplingPage, attention: AttentionPage, training: TrainingPage,
-  retrieval: RetrievalPage, safety: SafetyPage, cefr: CefrPage,
+  tuning: TuningPage, retrieval: RetrievalPage, safety: SafetyPage, cefr: CefrPage,
 };
 
 const pageOfHash = (): string => location.hash.replace(/^#\/?/, "") || "next";
@@ -69,6 +71,10 @@ function App() {
                 <a href={`#/${p}`} aria-current={p === page ? "page" : undefined} data-testid={`nav-${p}`}>{t(`page.${p}` as Key)}</a>
               </li>
             ))}
+            {info?.label === true && (
+              // kotodama label's own page, served by this server (serve --label-out): reused, not rebuilt here.
+              <li><a href="/label/" title={t("label.opens")} data-testid="nav-label">{t("page.label")} ↗</a></li>
+            )}
           </ul>
         </nav>
         <div class="controls">

@@ -19,9 +19,17 @@ interface LabelState {
   error: string | null;
 }
 
+/** Served by `kotodama serve --label-out` (opened from the explorer), the API may want the key the explorer keeps
+ *  for the tab (sessionStorage "kotodama.apiKey"), and its errors come in OpenAI's shape {error: {message}}. */
 async function api(path: string, body?: unknown): Promise<{ ok: boolean; status: number; json: LabelState & { error?: string } }> {
-  const res = await fetch(`/api/label/${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { ok: res.ok, status: res.status, json: await res.json() };
+  const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+  const key = sessionStorage.getItem("kotodama.apiKey") ?? "";
+  if (key !== "") headers.authorization = `Bearer ${key}`;
+  const res = await fetch(`/api/label/${path}`, body === undefined ? { headers } : { method: "POST", headers, body: JSON.stringify(body) });
+  const json = (await res.json()) as Omit<LabelState, "error"> & { error?: string | null | { message?: string } };
+  const e = json.error;
+  const error = typeof e === "object" && e !== null ? (e.message ?? `error ${res.status}`) : e;
+  return { ok: res.ok, status: res.status, json: { ...json, error } as LabelState & { error?: string } };
 }
 
 const KEYS: readonly [string, string][] = [

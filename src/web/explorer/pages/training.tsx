@@ -1,12 +1,14 @@
 // The training dashboard: a run's metrics.jsonl as charts — train and validation loss, learning rate, tokens/s
 // against the step — polled every 2 s from the line read last, so a running train/sft/DPO job's new steps appear
-// as it writes them; and a link to the run's report card when it has one.
-// Not here: finding runs and reading the file (the server's explorer-runs.ts).
+// as it writes them; a link to the run's report card, and the data-pipeline report and canary exposure panels, when
+// the run has them. Not here: finding runs and reading the files (the server's explorer-runs.ts), the panels
+// (run-files.tsx).
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { getJson, type Info, type MetricsSlice } from "../api.js";
 import { Chart } from "../chart.js";
 import { useT } from "../i18n.js";
 import { Status } from "./next.js";
+import { CanaryPanel, DataReportPanel } from "./run-files.js";
 
 type Row = Record<string, unknown>;
 const POLL_MS = 2000;
@@ -91,6 +93,8 @@ export function TrainingPage({ info }: { info: Info; model: string }) {
         <div><h3>{t("train.lr")}</h3><Chart option={lr} height={220} label={t("train.lr")} testid="lr-chart" /></div>
         <div><h3>{t("train.tps")}</h3><Chart option={tps} height={220} label={t("train.tps")} testid="tps-chart" /></div>
       </div>
+      {current?.data === true && <DataReportPanel key={`data:${run}`} run={run} />}
+      {current?.canaries === true && <CanaryPanel key={`canaries:${run}`} run={run} />}
     </section>
   );
 }
