@@ -15,24 +15,24 @@ const WORDCHAR = /[\p{L}\p{N}]/u;
 
 export const normalizeForTerms = (text: string): string => text.normalize("NFKC").toLowerCase();
 
-/** CJK bigrams and non-CJK words of already-normalized text. */
-function bigrams(text: string, prefix: string, keepWords: boolean, out: string[]): void {
+/** Splits text into runs of `isRun` characters (each given as its characters) and words of `isWord` characters
+ *  (given whole), in order; anything else separates. `isWord` sees the word so far (an apostrophe may continue one). */
+export function scanRunsAndWords(text: string, isRun: (ch: string) => boolean, isWord: (ch: string, word: string) => boolean, onRun: (run: readonly string[]) => void, onWord: (word: string) => void): void {
   let run: string[] = [];
   let word = "";
   const endRun = (): void => {
-    if (run.length === 1) out.push(prefix + (run[0] as string));
-    for (let i = 0; i + 1 < run.length; i++) out.push(prefix + (run[i] as string) + (run[i + 1] as string));
+    if (run.length > 0) onRun(run);
     run = [];
   };
   const endWord = (): void => {
-    if (word !== "" && keepWords) out.push(word);
+    if (word !== "") onWord(word);
     word = "";
   };
   for (const ch of text) {
-    if (CJK.test(ch)) {
+    if (isRun(ch)) {
       endWord();
       run.push(ch);
-    } else if (WORDCHAR.test(ch)) {
+    } else if (isWord(ch, word)) {
       endRun();
       word += ch;
     } else {
@@ -42,6 +42,22 @@ function bigrams(text: string, prefix: string, keepWords: boolean, out: string[]
   }
   endRun();
   endWord();
+}
+
+/** CJK bigrams and non-CJK words of already-normalized text. */
+function bigrams(text: string, prefix: string, keepWords: boolean, out: string[]): void {
+  scanRunsAndWords(
+    text,
+    (ch) => CJK.test(ch),
+    (ch) => WORDCHAR.test(ch),
+    (run) => {
+      if (run.length === 1) out.push(prefix + (run[0] as string));
+      for (let i = 0; i + 1 < run.length; i++) out.push(prefix + (run[i] as string) + (run[i + 1] as string));
+    },
+    (word) => {
+      if (keepWords) out.push(word);
+    },
+  );
 }
 
 /** A word analyzer owns its Intl.Segmenter (built once per analyzer, not per call). */

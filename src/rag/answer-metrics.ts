@@ -19,16 +19,13 @@ export const exactMatch = (answer: string, golds: readonly string[]): number => 
   return golds.some((g) => normalizeAnswer(g) === a) ? 1 : 0;
 };
 
-/** Character F1 of two normalized strings: the multiset overlap of their characters (code points). Both empty: 1;
- *  one empty: 0. */
-export function charF1Normalized(a: string, g: string): number {
-  const ac = Array.from(a);
-  const gc = Array.from(g);
-  if (ac.length === 0 || gc.length === 0) return ac.length === gc.length ? 1 : 0;
+/** The F1 of two token lists as multisets (SQuAD's f1_score over any unit): the harmonic mean of the precision
+ *  and recall of the shared tokens; 0 when none is shared. */
+export function overlapF1(pred: readonly string[], gold: readonly string[]): number {
   const counts = new Map<string, number>();
-  for (const c of gc) counts.set(c, (counts.get(c) ?? 0) + 1);
+  for (const c of gold) counts.set(c, (counts.get(c) ?? 0) + 1);
   let same = 0;
-  for (const c of ac) {
+  for (const c of pred) {
     const n = counts.get(c) ?? 0;
     if (n > 0) {
       same++;
@@ -36,9 +33,18 @@ export function charF1Normalized(a: string, g: string): number {
     }
   }
   if (same === 0) return 0;
-  const p = same / ac.length;
-  const r = same / gc.length;
+  const p = same / pred.length;
+  const r = same / gold.length;
   return (2 * p * r) / (p + r);
+}
+
+/** Character F1 of two normalized strings: the multiset overlap of their characters (code points). Both empty: 1;
+ *  one empty: 0. */
+export function charF1Normalized(a: string, g: string): number {
+  const ac = Array.from(a);
+  const gc = Array.from(g);
+  if (ac.length === 0 || gc.length === 0) return ac.length === gc.length ? 1 : 0;
+  return overlapF1(ac, gc);
 }
 
 /** The best character F1 of the answer against any gold answer (after normalization). */

@@ -2,7 +2,9 @@
 // from: English words (NFKC, lowercased, stop words dropped, a plural "s" stripped) and, in Japanese, character
 // bigrams of kanji/katakana runs (a lone kanji stays a unigram). Hiragana is left out on purpose: it carries the
 // endings and particles (「った。」「ている」「の」) that every sentence shares, not content.
-// Not here: the attribution itself (attribute.ts), BM25 analyzers for retrieval (rag/analyzer.ts).
+// Not here: the attribution itself (attribute.ts), BM25 analyzers for retrieval (rag/analyzer.ts, whose scanner this
+// shares).
+import { scanRunsAndWords } from "../../rag/analyzer.js";
 
 const CONTENT_CJK = /[\p{Script=Han}\p{Script=Katakana}ー々〆ヶ]/u;
 const HAN = /\p{Script=Han}/u;
@@ -20,30 +22,17 @@ export const ENGLISH_STOPWORDS: ReadonlySet<string> = new Set(
 /** The content terms of text, with repeats (callers that need a set make one). */
 export function contentTerms(text: string): string[] {
   const out: string[] = [];
-  let run: string[] = [];
-  let word = "";
-  const endRun = (): void => {
-    if (run.length === 1 && HAN.test(run[0]!)) out.push(run[0]!);
-    for (let i = 0; i + 1 < run.length; i++) out.push(run[i]! + run[i + 1]!);
-    run = [];
-  };
-  const endWord = (): void => {
-    if (word.length >= 2 && !ENGLISH_STOPWORDS.has(word)) out.push(word.length > 3 && word.endsWith("s") && !word.endsWith("ss") ? word.slice(0, -1) : word);
-    word = "";
-  };
-  for (const ch of text.normalize("NFKC").toLowerCase()) {
-    if (CONTENT_CJK.test(ch)) {
-      endWord();
-      run.push(ch);
-    } else if (LATIN_OR_DIGIT.test(ch) || (ch === "'" && word !== "")) {
-      endRun();
-      word += ch;
-    } else {
-      endRun();
-      endWord();
-    }
-  }
-  endRun();
-  endWord();
+  scanRunsAndWords(
+    text.normalize("NFKC").toLowerCase(),
+    (ch) => CONTENT_CJK.test(ch),
+    (ch, word) => LATIN_OR_DIGIT.test(ch) || (ch === "'" && word !== ""),
+    (run) => {
+      if (run.length === 1 && HAN.test(run[0]!)) out.push(run[0]!);
+      for (let i = 0; i + 1 < run.length; i++) out.push(run[i]! + run[i + 1]!);
+    },
+    (word) => {
+      if (word.length >= 2 && !ENGLISH_STOPWORDS.has(word)) out.push(word.length > 3 && word.endsWith("s") && !word.endsWith("ss") ? word.slice(0, -1) : word);
+    },
+  );
   return out;
 }

@@ -5,7 +5,7 @@
 // punctuation, symbols and whitespace removed — then F1 over characters, as JGLUE reports JSQuAD). Each is the
 // maximum over the gold answers. Also the multiple-choice decisions: argmax of the log-likelihoods, raw and
 // length-normalised. Not here: running models.
-import { charF1, exactMatch as exactMatchChars } from "../../rag/answer-metrics.js";
+import { charF1, exactMatch as exactMatchChars, overlapF1 } from "../../rag/answer-metrics.js";
 
 const PUNCT = new Set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
 
@@ -25,20 +25,7 @@ export const exactMatch = (pred: string, golds: readonly string[], unit: "words"
 
 /** SQuAD's f1_score for one gold: the harmonic mean of precision and recall of the shared words (a multiset). */
 export function f1Words(pred: string, gold: string): number {
-  const p = words(pred), g = words(gold);
-  const counts = new Map<string, number>();
-  for (const x of g) counts.set(x, (counts.get(x) ?? 0) + 1);
-  let same = 0;
-  for (const x of p) {
-    const c = counts.get(x) ?? 0;
-    if (c > 0) {
-      same++;
-      counts.set(x, c - 1);
-    }
-  }
-  if (same === 0) return 0;
-  const precision = same / p.length, recall = same / g.length;
-  return (2 * precision * recall) / (precision + recall);
+  return overlapF1(words(pred), words(gold));
 }
 
 export const f1Max = (pred: string, golds: readonly string[], unit: "words" | "chars"): number =>
