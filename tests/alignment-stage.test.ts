@@ -19,9 +19,9 @@ import { tinyBaseRun } from "./support/cli.js";
 import { checkGoals, type AlignmentRow } from "../src/eval/safety/alignment.js";
 import { mainJobAlignWithEval } from "../src/eval/safety/main-job.js";
 import { summarizeSafety, type JudgedRow } from "../src/eval/safety/summary.js";
-import { answerLogprobs, klFromReference } from "../src/eval/safety/kl.js";
+import { answerKl, answerLogprobs, klFromReference } from "../src/eval/safety/kl.js";
 import { answerPrompts } from "../src/eval/safety/run.js";
-import { openInferModel } from "../src/infer/index.js";
+import { createInferState, createKvCache, logSumExp, openInferModel, prefill } from "../src/infer/index.js";
 import { createRefBackend } from "../src/engine/backends/ref/index.js";
 
 test("main job alignment stage: DPO run, before/after safety, table and KL", async (t) => {
@@ -84,4 +84,38 @@ test("KL: a model from itself is 0; prefill log-probs of an answer equal generat
     lp.forEach((x, t) => assert.ok(Math.abs(x - a.logprobs[t]!) < 1e-4, `${x} vs ${a.logprobs[t]}`));
   }
   assert.ok(Math.abs(klFromReference(answers, model, 1).value) < 1e-3);
+});
+
+test("KL, exact: a model from itself is 0; from another model it equals Σ_t Σ_v p log(p/q) over fresh per-position prefills, and is ≥ 0", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-safety-kl-exact-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const backend = createRefBackend();
+  tinyBaseRun(join(dir, "a"), "the cat sat on the mat. a dog ran.\n".repeat(30), backend, { context: 64 });
+  tinyBaseRun(join(dir, "b"), "a dog ran to the cat. the mat sat.\n".repeat(30), backend, { context: 64 });
+  const a = openInferModel(join(dir, "a"), { backend });
+  const b = openInferModel(join(dir, "b"), { backend });
+  const { answers } = answerPrompts(a, ["the cat", "a dog ran"], 6, 2);
+  assert.ok(answers.every((x) => x.ids.length > 0));
+  assert.ok(klFromReference(answers, a, 1, a).value < 1e-9);
+  // The reference computation: one fresh prefill per answer position, each model's whole distribution there.
+  const lastLogits = (m: typeof a, ids: readonly number[]): Float32Array => {
+    let last = new Float32Array(0);
+    prefill(createInferState(m.weights, m.backend, 64), createKvCache(m.config, ids.length), ids, (pos, logits) => {
+      if (pos === ids.length - 1) last = Float32Array.from(logits);
+    });
+    return last;
+  };
+  for (const x of answers) {
+    let want = 0;
+    for (let k = 0; k < x.ids.length; k++) {
+      const ctx = [...x.promptIds, ...x.ids.slice(0, k)];
+      const la = lastLogits(a, ctx), lb = lastLogits(b, ctx);
+      const za = logSumExp(la), zb = logSumExp(lb);
+      for (let v = 0; v < la.length; v++) want += Math.exp(la[v]! - za) * (la[v]! - za - (lb[v]! - zb));
+    }
+    const got = answerKl(a, b, x.promptIds, x.ids);
+    assert.ok(got > 0 && Math.abs(got - want) < 1e-4 * Math.max(1, want), `${got} vs ${want}`);
+  }
+  const exact = klFromReference(answers, b, 1, a);
+  assert.ok(exact.value > 0 && exact.n === answers.length);
 });

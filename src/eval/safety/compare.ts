@@ -40,7 +40,7 @@ export async function compareModels(o: CompareOptions): Promise<{ rows: Alignmen
     const instr = o.instruct === null ? null : (m.instruct ?? (await evaluateInstruct({
       sft: m.model, base: null, heldOut: o.instruct.heldOut, train: o.instruct.train, perTask: o.instruct.perTask, shots: 0, seed: o.seed, maxTokens: MAIN_JOB_EVAL.maxTokens,
     })));
-    const kl = i === 0 ? null : klFromReference(s.answers, o.models[0]!.model, o.seed);
+    const kl = i === 0 ? null : klFromReference(s.answers, o.models[0]!.model, o.seed, m.model);
     rows.push(alignmentRow(m.name, m.path, s.summary, instr, kl));
     safety.push(s);
   }
