@@ -12,8 +12,6 @@ import type { RunStats } from "./stats.js";
 export interface WorkerInit {
   readonly cfg: PipelineConfig;
   readonly baseDir: string;
-  /** Where the evaluation sets are (buildEvalNgrams' evalDir and user files), for tasks with an evalOut. */
-  readonly evals: { readonly evalDir: string | null; readonly userEvals: readonly { readonly path: string; readonly shown: string }[] } | null;
 }
 
 export interface CleanTask {
@@ -25,8 +23,6 @@ export interface CleanTask {
   readonly range: ReadOptions["range"];
   /** When set, also write the kept documents' dedup keys (dedup-spill.ts writeDocKeys) to this file. */
   readonly keysOut: string | null;
-  /** When set, also write the kept documents' evaluation-set tags (eval-tags.ts writeEvalTags) to this file. */
-  readonly evalOut: string | null;
 }
 
 export type FromWorker =

@@ -5,12 +5,9 @@
 // Work is cached in outDir/cache and reused when inputs and config are unchanged, in three steps:
 //   clean   per input shard (normalise … PII): each input file cut at document boundaries into byte ranges of
 //           about cfg.inputShardBytes (input-shards.ts), run on cfg.workers threads (clean-pool.ts), merged in
-//           input order then shard order; keyed by the file's fingerprint + the range + the stages' config.
-//           Beside each shard the workers also write what step 2 would otherwise compute per document on the
-//           main thread: dedup keys (under a memory cap) and evaluation-set tags (with workers, eval-tags.ts);
+//           input order then shard order; keyed by the file's fingerprint + the range + the stages' config;
 //   dedup   over all clean files (dedup, eval decontamination, split), keyed by the clean keys + config;
-//   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash; with
-//           workers, the held-out check and encode run on threads (shard-pool.ts), consumed in order.
+//   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash.
 // Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
 // finished shards reused. Under cfg.memoryCap, dedup keeps its state on disk (dedup-spill.ts).
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
@@ -28,8 +25,7 @@ import { readDocKeys, SpillDeduplicator, writeDocKeys } from "./dedup-spill.js";
 import { KotodamaError } from "../util/errors.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
-import { buildEvalNgrams, evalLabels, resolveUserEvalFiles, type EvalNgrams } from "./userevals.js";
-import { evalTagOf, readEvalTags } from "./eval-tags.js";
+import { buildEvalNgrams, resolveUserEvalFiles, type EvalNgrams } from "./userevals.js";
 import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
 import { workOnDoc, type DocWork } from "./shard-docs.js";
@@ -96,10 +92,10 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   }
   let totalBytes = 0;
   for (const p of plan) for (const f of p.files) totalBytes += safeSize(f);
-  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
-  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, { evalDir, userEvals }, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
+  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
 
   // ---- Step 2: dedup, eval decontamination, split ------------------------------------------------------------
+  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
   const dedupKey = sha256(PIPELINE_VERSION, cleanFiles.map((c) => c.key).join(","), stableJson({ d: cfg.dedup, s: cfg.split, c: cfg.decontaminate, evalDir, u: userEvals.map((u) => u.sha256), ex: cfg.reportExamples })).slice(0, 24);
   const dedupDir = join(cacheDir, `dedup-${dedupKey}`);
   const dedupStatsFile = join(dedupDir, "stats.json");
@@ -144,8 +140,6 @@ interface CleanOutput {
   readonly source: string;
   /** The documents' dedup keys (dedup-spill.ts), computed beside the clean step under a memory cap. */
   readonly keys: string | null;
-  /** The documents' evaluation-set tags (eval-tags.ts), computed beside the clean step by workers. */
-  readonly evals: string | null;
 }
 
 /** Step 1: clean every input shard (cached per shard), on cfg.workers threads; results merged in input order,
@@ -159,14 +153,11 @@ async function cleanStep(
   stageCfg: string,
   langId: LanguageIdentifier | null,
   stats: RunStats,
-  evals: { readonly evalDir: string | null; readonly userEvals: readonly { readonly path: string; readonly shown: string; readonly sha256: string }[] },
   onBytes: (done: number) => void,
 ): Promise<{ cleanFiles: CleanOutput[]; docsRead: Record<string, number>; reusedFiles: number; totalFiles: number }> {
   // Under a memory cap, dedup reads keys computed here, in parallel, instead of hashing in its own single pass.
   const keysTag = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? sha256(stableJson(cfg.dedup)).slice(0, 8) : null;
-  // With workers, so are the evaluation-set matches (each worker builds the evaluation n-grams once).
-  const evalTag = cfg.workers > 1 && cfg.decontaminate.enabled && evalLabels(cfg.decontaminate, evals.evalDir, evals.userEvals).length > 0 ? sha256(stableJson({ c: cfg.decontaminate, d: evals.evalDir, u: evals.userEvals.map((u) => u.sha256) })).slice(0, 8) : null;
-  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir, evals: evalTag === null ? null : { evalDir: evals.evalDir, userEvals: evals.userEvals.map(({ path, shown }) => ({ path, shown })) } }) : null;
+  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }) : null;
   const cleanFiles: CleanOutput[] = [];
   const docsRead: Record<string, number> = {};
   const results: Promise<RunStats & { docsRead: number }>[] = [];
@@ -199,9 +190,8 @@ async function cleanStep(
             const out = join(cacheDir, "clean", `${key}.jsonl`);
             const statsFile = join(cacheDir, "clean", `${key}.stats.json`);
             const keysOut = keysTag === null ? null : join(cacheDir, "clean", `${key}.${keysTag}.keys`);
-            const evalOut = evalTag === null ? null : join(cacheDir, "clean", `${key}.${evalTag}.eval`);
-            cleanFiles[id] = { key, file: out, source: src.name, keys: keysOut, evals: evalOut };
-            if (!opt.force && existsSync(statsFile) && existsSync(out) && (keysOut === null || existsSync(keysOut)) && (evalOut === null || existsSync(evalOut))) {
+            cleanFiles[id] = { key, file: out, source: src.name, keys: keysOut };
+            if (!opt.force && existsSync(statsFile) && existsSync(out) && (keysOut === null || existsSync(keysOut))) {
               reusedFiles++;
               finishedBytes += range.end - range.start;
               report();
@@ -213,7 +203,7 @@ async function cleanStep(
             };
             const st =
               pool !== null
-                ? await pool.run({ file, src: taskSrc, limit: remaining, out, range, keysOut, evalOut }, onTaskBytes)
+                ? await pool.run({ file, src: taskSrc, limit: remaining, out, range, keysOut }, onTaskBytes)
                 : await inThread(async () => {
                     const r = await cleanFile(file, taskSrc, remaining, out, cfg, opt.baseDir, langId, onTaskBytes, range);
                     if (keysOut !== null) await writeDocKeys(out, keysOut, cfg.dedup);
@@ -289,10 +279,8 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
       st.issueCounts["no-eval-sets"] = 1;
       st.issues.push({ kind: "no-files", file: "../shared/data", line: 0, message: "evaluation sets not found; built-in eval decontamination skipped" });
     }
-    // Built here only for clean files without evaluation tags (cleaned in this thread); the labels are the same.
     const t0 = performance.now();
-    const labels = evalLabels(cfg.decontaminate, evalDir, userEvals);
-    if (labels.length > 0) evalSet = cleaned.some((c) => c.evals === null) ? buildEvalNgrams(cfg.decontaminate, evalDir, userEvals) : { set: new NgramSet(), labels, texts: {} };
+    evalSet = buildEvalNgrams(cfg.decontaminate, evalDir, userEvals);
     stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
   }
   const files = cleaned.map((c) => c.file);
@@ -320,13 +308,9 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
   const val = new LineWriter(join(dir, "val.jsonl"));
   let done = 0;
   let docNo = 0;
-  for (const c of cleaned) {
-    const tags = c.evals === null ? null : readEvalTags(c.evals);
-    let inFile = 0;
-    for await (const d of readJsonl<CleanDoc>(c.file)) {
+  for (const f of files) {
+    for await (const d of readJsonl<CleanDoc>(f)) {
       done += bytesOf(d.text) + 64;
-      const evalTag = tags === null ? null : tags[inFile++];
-      if (tags !== null && evalTag === undefined) throw new KotodamaError(`${c.evals}: fewer evaluation tags than documents in ${c.file}; delete the cache folder and re-run`);
       if (spill !== null) {
         const v = spill.verdict(docNo++);
         if (cfg.dedup.exact) {
@@ -361,9 +345,9 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
       }
       if (evalSet !== null) {
         const t0 = decM.enter(d.text);
-        const tag = evalTag ?? evalTagOf(evalSet, d.text);
-        decM.leave(t0, tag < 0 ? d.text : null, d.id, d.text, tag < 0 ? null : evalSet.labels[tag]!);
-        if (tag >= 0) continue;
+        const m = evalSet.set.matches(d.text, 1);
+        decM.leave(t0, m.hits === 0 ? d.text : null, d.id, d.text, m.hits === 0 ? null : evalSet.labels[m.tag]!);
+        if (m.hits > 0) continue;
       }
       const t0 = splitM.enter(d.text);
       const isVal = isValidation(d.text, cfg.split);

@@ -128,29 +128,24 @@ export interface EvalNgrams {
 /** Builds the evaluation n-grams: the built-in sets from evalDir (skipped when null, or when none are asked for)
  *  and the user's files (absolute paths, shown as given in the config). null when there is nothing to match. */
 export function buildEvalNgrams(cfg: DecontaminateConfig, evalDir: string | null, userFiles: readonly { readonly path: string; readonly shown: string }[]): EvalNgrams | null {
-  const labels = evalLabels(cfg, evalDir, userFiles);
-  if (labels.length === 0) return null;
   const set = new NgramSet();
+  const labels: string[] = [];
   const texts: Record<string, number> = {};
-  const builtIn = labels[0] === "eval-ngram" ? 1 : 0;
-  if (builtIn === 1) {
-    const all = loadEvalSets(evalDir!, cfg.evalSets);
+  if (evalDir !== null && cfg.evalSets.length > 0) {
+    labels.push("eval-ngram");
+    const all = loadEvalSets(evalDir, cfg.evalSets);
     for (const e of all) set.add(e.text, cfg.ngram, cfg.minEvalUnits, 0);
     texts["eval-ngram"] = all.length;
   }
-  userFiles.forEach((f, i) => {
-    const tag = builtIn + i;
+  for (const f of userFiles) {
+    const label = `eval-file:${f.shown}`;
+    const tag = labels.length;
+    labels.push(label);
     const all = loadUserEvalFile(f.path, cfg.fields, f.shown);
     for (const e of all) set.add(e.text, cfg.ngram, cfg.minEvalUnits, tag);
-    texts[labels[tag]!] = all.length;
-  });
-  return { set, labels, texts };
-}
-
-/** buildEvalNgrams' labels (a match's tag indexes them) without reading anything: "eval-ngram" for the built-in
- *  sets (when evalDir is known and some are asked for), then "eval-file:NAME" per user file. [] = nothing to match. */
-export function evalLabels(cfg: DecontaminateConfig, evalDir: string | null, userFiles: readonly { readonly shown: string }[]): string[] {
-  return [...(evalDir !== null && cfg.evalSets.length > 0 ? ["eval-ngram"] : []), ...userFiles.map((f) => `eval-file:${f.shown}`)];
+    texts[label] = all.length;
+  }
+  return labels.length === 0 ? null : { set, labels, texts };
 }
 
 /** The user's evaluation files resolved against the config's folder, each read and parsed once up front so that a
