@@ -7,7 +7,8 @@
 //           about cfg.inputShardBytes (input-shards.ts), run on cfg.workers threads (clean-pool.ts), merged in
 //           input order then shard order; keyed by the file's fingerprint + the range + the stages' config;
 //   dedup   over all clean files (dedup, eval decontamination, split), keyed by the clean keys + config;
-//   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash.
+//   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash; with
+//           workers, the held-out check and encode run on threads (shard-pool.ts), consumed in order.
 // Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
 // finished shards reused. Under cfg.memoryCap, dedup keeps its state on disk (dedup-spill.ts).
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
