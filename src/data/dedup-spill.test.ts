@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Deduplicator } from "./dedup.js";
-import { SpillDeduplicator } from "./dedup-spill.js";
+import { sharedKeyPairs, SpillDeduplicator } from "./dedup-spill.js";
 import { MINHASH_DEFAULTS } from "./minhash.js";
 import { unitHashes } from "./units.js";
 import { Rng } from "../util/rng.js";
@@ -63,3 +63,20 @@ test("spilled dedup makes the in-memory Deduplicator's decisions, with a cap tha
   }
 });
 
+
+test("sharedKeyPairs: every (later, earlier) pair of records with equal keys, skipped documents left out, as the all-pairs scan finds", () => {
+  const rng = new Rng(3);
+  for (const [n, distinct] of [[0, 1], [1, 1], [500, 40], [3000, 2900], [2000, 3]] as const) {
+    // Band-like keys (band index above bit 32) drawn from a small pool, so that groups of every size occur.
+    const pool = Array.from({ length: distinct }, (_, i) => (i % 20) * 4294967296 + rng.int(4294967296));
+    const keys = Float64Array.from({ length: n }, () => pool[rng.int(distinct)]!);
+    const docs = Uint32Array.from({ length: n }, (_, i) => i * 3 + 7);
+    const skip = (d: number): boolean => d % 11 === 0;
+    const got: string[] = [];
+    sharedKeyPairs(keys, docs, skip, (a, b) => got.push(`${a},${b}`));
+    const want: string[] = [];
+    for (let j = 0; j < n; j++) for (let i = 0; i < j; i++) if (keys[i] === keys[j] && !skip(docs[i]!) && !skip(docs[j]!)) want.push(`${docs[j]},${docs[i]}`);
+    assert.deepEqual(got.sort(), want.sort(), `n=${n} distinct=${distinct}`);
+    if (n === 2000) assert.ok(want.length > 500_000, "large groups exercised");
+  }
+});

@@ -123,6 +123,36 @@ function readRecords(path: string, fn: (key: number, doc: number) => void): void
   }
 }
 
+/** For each record, in order, calls pair(its document, earlier document) for every earlier record with the same
+ *  key; records whose document skip() names are left out. The groups live in typed arrays (an open-addressing
+ *  table of keys, each slot the head of a linked list of its records), not a Map of arrays: band keys are not
+ *  small integers, and a Map of them was the largest cost of prepare(). Within a group the pairs come latest
+ *  earlier document first; their readers sort them (loadPairs). */
+export function sharedKeyPairs(keys: Float64Array, docs: Uint32Array, skip: (doc: number) => boolean, pair: (later: number, earlier: number) => void): void {
+  const n = keys.length;
+  let size = 16;
+  while (size < 2 * n) size *= 2; // load at most 1/2
+  const mask = size - 1;
+  const slotKey = new Float64Array(size); // key + 1; 0: empty
+  const head = new Int32Array(size); // the latest record with the slot's key
+  const prev = new Int32Array(n); // the record before it with the same key; -1: none
+  for (let i = 0; i < n; i++) {
+    const d = docs[i]!;
+    if (skip(d)) continue;
+    const k = keys[i]! + 1;
+    let h = (k % 4294967296) & mask;
+    while (slotKey[h] !== 0 && slotKey[h] !== k) h = (h + 1) & mask;
+    if (slotKey[h] === 0) {
+      slotKey[h] = k;
+      prev[i] = -1;
+    } else {
+      for (let j = head[h]!; j >= 0; j = prev[j]!) pair(d, docs[j]!);
+      prev[i] = head[h]!;
+    }
+    head[h] = i;
+  }
+}
+
 /** Bytes of one docKeys record: exact key, has-signature flag, band keys, 8-bit signature. */
 export const docKeysBytes = (cfg: DedupConfig): number => 9 + 4 * cfg.minhash.bands + cfg.minhash.permutations;
 
@@ -259,19 +289,7 @@ export class SpillDeduplicator {
       a.record((later - f * PAIR_DOCS) * 4294967296 + earlier, 0);
     };
     for (const a of this.bandParts) {
-      forEachPartition(a.path, this.maxRecords, 0, (keys, docs) => {
-        const groups = new Map<number, number[]>();
-        for (let i = 0; i < keys.length; i++) {
-          const d = docs[i]!;
-          if (this.exactDropped.has(d)) continue;
-          const g = groups.get(keys[i]!);
-          if (g === undefined) groups.set(keys[i]!, [d]);
-          else {
-            for (const e of g) pair(d, e);
-            g.push(d);
-          }
-        }
-      });
+      forEachPartition(a.path, this.maxRecords, 0, (keys, docs) => sharedKeyPairs(keys, docs, (d) => this.exactDropped.has(d), pair));
     }
     for (const a of pairOut.values()) a.close();
     this.fds = { sig: openSync(join(this.dir, "sigs"), "r"), id: openSync(join(this.dir, "ids"), "r"), off: openSync(join(this.dir, "idoff"), "r") };

@@ -8,6 +8,10 @@ import { join } from "node:path";
 import { parseConfig } from "./config.js";
 import { runPipeline, type PipelineResult } from "./pipeline.js";
 import { Rng } from "../util/rng.js";
+import { sha256 } from "./files.js";
+import { trainBpe } from "../tokenizer/train.js";
+import { saveHfTokenizer } from "../tokenizer/hf-json.js";
+import { loadTokenizer } from "../tokenizer/load.js";
 
 /** Seeded prose: n documents of 40-90 words, each about 400 bytes. */
 function prose(rng: Rng, n: number): string[] {
@@ -88,6 +92,27 @@ test("workers: 1 and 2 workers give byte-identical outputs (manifest, shards, te
   // A second run with 2 workers reuses every clean shard.
   const r3 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
   assert.equal(r3.reused.cleanFiles, r3.reused.totalFiles);
+});
+
+test("workers: with a tokenizer file and held-out decontamination, step 3 on 2 worker threads writes the 1-worker run's shards", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-par-tok-"));
+  plantedCorpus(dir);
+  // Training documents that repeat a validation document's words, so that held-out decontamination drops some:
+  // with valFraction 0.1, copies of every document (one word changed, near dedup off) land on both sides.
+  writeFileSync(join(dir, "d.txt"), readFileSync(join(dir, "a.txt"), "utf8").replace(/ the /g, " a "));
+  const path = join(dir, "tokenizer.json");
+  saveHfTokenizer(trainBpe({ texts: [readFileSync(join(dir, "a.txt"), "utf8")], vocabSize: 500, addBos: false }), path);
+  const tok = { tokenizer: loadTokenizer(path), path, sha256: sha256(readFileSync(path)) };
+  const cfg = (workers: number): ReturnType<typeof parseConfig> => {
+    const base = plantedConfig(dir, { workers, dedup: { near: false }, decontaminate: { enabled: true, evalSets: [], heldOut: true } });
+    return { ...base, sources: [...base.sources, { ...base.sources[0]!, name: "d", paths: ["d.txt"] }] };
+  };
+  const r1 = await runPipeline(cfg(1), { outDir: join(dir, "w1"), baseDir: dir, tokenizer: tok });
+  const r2 = await runPipeline(cfg(2), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: tok });
+  const held = r1.stats.stages.find((s) => s.name === "decontaminate-heldout")!;
+  assert.ok((held.reasons["heldout-ngram"] ?? 0) >= 5, `held-out drops: ${JSON.stringify(held.reasons)}`);
+  assert.ok(r1.manifest.splits.train.tokens > 10_000);
+  assert.deepEqual(outputs(join(dir, "w2"), r2), outputs(join(dir, "w1"), r1));
 });
 
 test("memory cap: the pipeline's outputs under a 64K cap equal the uncapped run's", async () => {

@@ -7,7 +7,8 @@
 //           about cfg.inputShardBytes (input-shards.ts), run on cfg.workers threads (clean-pool.ts), merged in
 //           input order then shard order; keyed by the file's fingerprint + the range + the stages' config;
 //   dedup   over all clean files (dedup, eval decontamination, split), keyed by the clean keys + config;
-//   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash.
+//   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash; with
+//           workers, the held-out check and encode run on threads (shard-pool.ts), consumed in order.
 // Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
 // finished shards reused. Under cfg.memoryCap, dedup keeps its state on disk (dedup-spill.ts).
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
@@ -28,6 +29,8 @@ import { NgramSet } from "./decontaminate.js";
 import { buildEvalNgrams, resolveUserEvalFiles, type EvalNgrams } from "./userevals.js";
 import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
+import { workOnDoc, type DocWork } from "./shard-docs.js";
+import { ShardPool } from "./shard-pool.js";
 import type { Manifest, ShardEntry, SourceEntry } from "./manifest.js";
 import { atomicWrite, fingerprint, LineWriter, readJsonl, sha256, stableJson } from "./files.js";
 import { addToHist, mergeRunStats, newRunStats, stage, StageMeter, type RunStats } from "./stats.js";
@@ -245,6 +248,15 @@ function planCached(file: string, src: SourceConfig, shardBytes: number, cacheDi
   return ranges;
 }
 
+/** Whether the tokenizer's file is there and is the one its sha256 names (so that workers can load the same). */
+function tokenizerFileIs(tok: TokenizerInput): boolean {
+  try {
+    return statSync(tok.path).isFile() && sha256(readFileSync(tok.path)) === tok.sha256;
+  } catch {
+    return false;
+  }
+}
+
 function safeSize(f: string): number {
   try {
     return statSync(f).size;
@@ -371,12 +383,20 @@ async function shardStep(
   const tokM = new StageMeter(stage(st, "tokenize"), ex);
   const valFile = join(dedupDir, "val.jsonl");
   const trainFile = join(dedupDir, "train.jsonl");
+  const heldOn = cfg.decontaminate.enabled && cfg.decontaminate.heldOut;
+  const minFraction = cfg.decontaminate.heldOutMinFraction;
+  // With workers, the held-out check and encode run on threads that load the tokenizer from its file (when that
+  // file is the one hashed; a tokenizer built in memory stays in the main thread) and build their own held-out set.
+  const pool = cfg.workers > 1 && (heldOn || tok !== null) && (tok === null || tokenizerFileIs(tok)) ? new ShardPool(cfg.workers, { tokenizerPath: tok?.path ?? null, valFile: heldOn ? valFile : null, ngram: cfg.decontaminate.ngram, minFraction }) : null;
   let held: NgramSet | null = null;
-  if (cfg.decontaminate.enabled && cfg.decontaminate.heldOut) {
+  if (heldOn && pool === null) {
     const t0 = performance.now();
     held = new NgramSet();
     for await (const d of readJsonl<CleanDoc>(valFile)) held.add(d.text, cfg.decontaminate.ngram);
     stage(st, "decontaminate-heldout").seconds += (performance.now() - t0) / 1000;
+  }
+  async function* inThread(docs: AsyncIterable<CleanDoc>, split: "train" | "val"): AsyncGenerator<[CleanDoc, DocWork]> {
+    for await (const d of docs) yield [d, workOnDoc(d.text, split, held, minFraction, tok?.tokenizer ?? null)];
   }
   mkdirSync(join(outDir, "text"), { recursive: true });
   const perSource: Record<string, { trainDocs: number; valDocs: number; trainTokens: number; valTokens: number }> = {};
@@ -386,58 +406,60 @@ async function shardStep(
   let done = 0;
   let seen = 0;
   const splits = { train: { docs: 0, tokens: 0, shards: [] as ShardEntry[] }, val: { docs: 0, tokens: 0, shards: [] as ShardEntry[] } };
-  for (const split of ["val", "train"] as const) {
-    const textOut = new LineWriter(join(outDir, "text", `${split}.jsonl`));
-    let writer: ShardWriter | null = null;
-    const closeShard = (): void => {
-      if (writer === null) return;
-      const h = writer.close();
-      splits[split].shards.push({ file: `${split}-${String(splits[split].shards.length).padStart(5, "0")}.bin`, docs: h.docs, tokens: h.tokens });
-      writer = null;
-    };
-    for await (const d of readJsonl<CleanDoc>(split === "val" ? valFile : trainFile)) {
-      done += bytesOf(d.text) + 64;
-      if (split === "train" && held !== null) {
-        const t0 = heldM.enter(d.text);
-        const m = held.matches(d.text);
-        const frac = m.total === 0 ? 0 : m.hits / m.total;
-        const keep = m.hits === 0 || frac < cfg.decontaminate.heldOutMinFraction;
-        heldM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "heldout-ngram", keep ? "" : `${m.hits}/${m.total} n-grams in validation`);
-        if (!keep) continue;
+  try {
+    for (const split of ["val", "train"] as const) {
+      const textOut = new LineWriter(join(outDir, "text", `${split}.jsonl`));
+      let writer: ShardWriter | null = null;
+      const closeShard = (): void => {
+        if (writer === null) return;
+        const h = writer.close();
+        splits[split].shards.push({ file: `${split}-${String(splits[split].shards.length).padStart(5, "0")}.bin`, docs: h.docs, tokens: h.tokens });
+        writer = null;
+      };
+      const docs = readJsonl<CleanDoc>(split === "val" ? valFile : trainFile);
+      // The stage meters are charged the seconds the work took where it ran (here or on a worker).
+      for await (const [d, w] of pool !== null ? pool.map(docs, split) : inThread(docs, split)) {
+        done += bytesOf(d.text) + 64;
+        if (w.held !== null) {
+          const m = w.held;
+          const t0 = heldM.enter(d.text) - w.heldSeconds * 1000;
+          heldM.leave(t0, w.keep ? d.text : null, d.id, d.text, w.keep ? null : "heldout-ngram", w.keep ? "" : `${m.hits}/${m.total} n-grams in validation`);
+          if (!w.keep) continue;
+        }
+        textOut.write(JSON.stringify(d));
+        const reps = split === "train" ? repeats(d.text, weights[d.source] ?? 1, cfg.split.seed) : 1;
+        const ps = perSource[d.source]!;
+        if (split === "train") ps.trainDocs++;
+        else ps.valDocs++;
+        addToHist(st.lengthsOut, d.source, d.text.length);
+        if (tok !== null && reps > 0) {
+          const t0 = tokM.enter(d.text) - w.tokSeconds * 1000;
+          const ids = w.ids;
+          if (ids === null) {
+            // A tokenizer failure on one document is reported and skipped, not fatal to a long run.
+            tokM.leave(t0, null, d.id, d.text, "tokenizer-error", w.tokError ?? "");
+            continue;
+          }
+          tokM.leave(t0, d.text, d.id, d.text, null);
+          for (let r = 0; r < reps; r++) {
+            if (writer === null) writer = new ShardWriter(join(outDir, `${split}-${String(splits[split].shards.length).padStart(5, "0")}.bin`), tok.tokenizer.vocabSize, tok.tokenizer.special.eos ?? null);
+            writer.append(ids);
+            const n = ids.length + (tok.tokenizer.special.eos !== undefined ? 1 : 0);
+            splits[split].tokens += n;
+            splits[split].docs++;
+            if (split === "train") ps.trainTokens += n;
+            else ps.valTokens += n;
+            if (writer.tokenCount >= cfg.shards.tokensPerShard) closeShard();
+          }
+        } else if (split === "val" || reps > 0) splits[split].docs += split === "train" ? reps : 1;
+        if (++seen % 256 === 0) onProgress(done, total);
       }
-      textOut.write(JSON.stringify(d));
-      const reps = split === "train" ? repeats(d.text, weights[d.source] ?? 1, cfg.split.seed) : 1;
-      const ps = perSource[d.source]!;
-      if (split === "train") ps.trainDocs++;
-      else ps.valDocs++;
-      addToHist(st.lengthsOut, d.source, d.text.length);
-      if (tok !== null && reps > 0) {
-        const t0 = tokM.enter(d.text);
-        let ids: number[];
-        try {
-          ids = tok.tokenizer.encode(d.text, { addBos: false });
-        } catch (e) {
-          // A tokenizer failure on one document is reported and skipped, not fatal to a long run.
-          tokM.leave(t0, null, d.id, d.text, "tokenizer-error", (e as Error).message);
-          continue;
-        }
-        tokM.leave(t0, d.text, d.id, d.text, null);
-        for (let r = 0; r < reps; r++) {
-          if (writer === null) writer = new ShardWriter(join(outDir, `${split}-${String(splits[split].shards.length).padStart(5, "0")}.bin`), tok.tokenizer.vocabSize, tok.tokenizer.special.eos ?? null);
-          writer.append(ids);
-          const n = ids.length + (tok.tokenizer.special.eos !== undefined ? 1 : 0);
-          splits[split].tokens += n;
-          splits[split].docs++;
-          if (split === "train") ps.trainTokens += n;
-          else ps.valTokens += n;
-          if (writer.tokenCount >= cfg.shards.tokensPerShard) closeShard();
-        }
-      } else if (split === "val" || reps > 0) splits[split].docs += split === "train" ? reps : 1;
-      if (++seen % 256 === 0) onProgress(done, total);
+      closeShard();
+      textOut.close();
+      onProgress(done, total);
     }
-    closeShard();
-    textOut.close();
-    onProgress(done, total);
+  } finally {
+    await pool?.close();
   }
   const sources: SourceEntry[] = plan.map(({ src, files }) => ({ name: src.name, weight: src.weight, files: files.length, docsRead: docsRead[src.name] ?? 0, ...perSource[src.name]! }));
   const manifest: Manifest = {

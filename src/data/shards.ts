@@ -92,8 +92,9 @@ export class ShardWriter {
   }
 
   /** Appends one document's ids, then the end-of-text id when the shard has one. */
-  append(ids: readonly number[]): void {
-    for (const id of ids) {
+  append(ids: ArrayLike<number>): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       if (!(id >= 0 && id < this.vocabSize)) throw new KotodamaError(`shards: token id ${id} outside the vocabulary [0, ${this.vocabSize})`);
       this.push(id);
     }
