@@ -4,6 +4,7 @@
 // Not here: sampling maths (sampler.ts), option parsing (options.ts), printing (cli/commands/generate.ts).
 import { KotodamaError } from "../util/errors.js";
 import { resolveContext } from "./context.js";
+import type { DecodeBatcher } from "./decode-batcher.js";
 import { createInferState, decodeStep, prefill } from "./forward.js";
 import { createKvCache } from "./kv-cache.js";
 import { logSumExp, topLogprobs, type TokenLogprob } from "./logprobs.js";
@@ -68,7 +69,9 @@ export function promptIds(model: InferModel, prompt: string | readonly number[])
   return ids;
 }
 
-/** Generates from `prompt`. Options: a parsed GenerateOptions or raw options for parseGenerateOptions.
+/** Generates from `prompt`. Options: a parsed GenerateOptions or raw options for parseGenerateOptions. With a
+ *  `batcher` (of the same model) the prefill and every decode step go through it, batched with the other
+ *  generations that use it at the same time (decode-batcher.ts); without, this generation computes alone.
  *  `endIds` (default: the tokenizer's EOS) are the ids that end generation with finish reason "eos" (a chat
  *  ends at its template's end-of-turn token). `hooks.logits` adjusts each step's logits before sampling. Iterate with for-await; the return value is the GenerateResult. */
 export async function* generate(
@@ -77,12 +80,14 @@ export async function* generate(
   options: GenerateOptions | Readonly<Record<string, unknown>> = {},
   endIds?: ReadonlySet<number>,
   hooks: GenerateHooks = {},
+  batcher?: DecodeBatcher,
 ): AsyncGenerator<GeneratedToken, GenerateResult, void> {
+  if (batcher !== undefined && batcher.model !== model) throw new KotodamaError("generate: the batcher belongs to another model");
   const o = parseGenerateOptions(options);
   const ids = promptIds(model, prompt);
   const plan = resolveContext(model.config, o.context, ids.length + (o.maxTokens ?? 0), `the prompt (${ids.length} tokens)${o.maxTokens === null ? "" : ` + max tokens (${o.maxTokens})`}`);
   const maxTokens = o.maxTokens ?? plan.capacity - ids.length;
-  const state = createInferState(model.weights, model.backend, Math.min(128, Math.max(1, ids.length)));
+  const state = batcher === undefined ? createInferState(model.weights, model.backend, Math.min(128, Math.max(1, ids.length))) : null;
   const cache = createKvCache(model.config, plan.capacity);
   const sampler = new Sampler(o, model.config.vocabSize);
   const stream = new StopText(model.tokenizer, ids, o.stop);
@@ -92,7 +97,7 @@ export async function* generate(
   let finishReason: FinishReason = o.maxTokens === null ? "context" : "length";
 
   const t0 = performance.now();
-  let logits = prefill(state, cache, ids);
+  let logits = state !== null ? prefill(state, cache, ids) : await batcher!.prefill(cache, ids);
   const t1 = performance.now();
   const hooked = hooks.logits === undefined ? null : new Float32Array(model.config.vocabSize);
   for (let step = 0; step < maxTokens; step++) {
@@ -123,7 +128,7 @@ export async function* generate(
       finishReason = "stop";
       break;
     }
-    if (step + 1 < maxTokens) logits = decodeStep(state, cache, id);
+    if (step + 1 < maxTokens) logits = state !== null ? decodeStep(state, cache, id) : await batcher!.decode(cache, id);
   }
   const t2 = performance.now();
   const rest = stream.flush();

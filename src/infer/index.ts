@@ -1,6 +1,7 @@
 // The inference layer's public API: load a model for inference, generate (async iterator), score, sample.
 // Not here: code — this file only re-exports.
 export { openInferModel, createInferModel, type InferModel } from "./model.js";
+export { DecodeBatcher, MAX_DECODE_BATCH } from "./decode-batcher.js";
 export { generate, generateText, promptIds, type GeneratedToken, type GenerateHooks, type GenerateResult, type FinishReason, type LogitsHook, type AllowsHook } from "./generate.js";
 export { scoreText, rankTexts, windowedPerplexity, type TextScore, type ScoredToken, type NextToken, type PerplexityResult, type ScoreOptions } from "./score.js";
 export { Sampler, applyPenalties, samplingDistribution, argmax } from "./sampler.js";

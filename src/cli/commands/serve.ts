@@ -8,6 +8,7 @@ import { intFlag, parseFlags } from "../command.js";
 import { DEFAULT_HOST, isLoopback } from "../../server/http.js";
 import { ApiKeys, builtBundle, readKeyFile, resolveCefrSpec, resolveModelSpecs, SERVE_DEFAULTS, startOpenAIServer, type ExplorerOptions, type RunningServer } from "../../server/openai/index.js";
 import { KotodamaError } from "../../util/errors.js";
+import { MAX_DECODE_BATCH } from "../../infer/index.js";
 import type { LabelSession } from "../../train/preference/index.js";
 import { openLabelSession } from "./label.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
@@ -15,7 +16,7 @@ import { openGuard, takeGuardFlag } from "./safety.js";
 const HELP = [
   "Usage: kotodama serve --model M [--model NAME=PATH ...] [--host 127.0.0.1] [--port 8080]",
   "                      [--api-key K | --api-key-file F] [--allow-dir DIR ...] [--cors ORIGIN ...]",
-  "                      [--max-body BYTES] [--max-tokens N] [--queue N] [--max-models N] [--max-model-bytes B]",
+  "                      [--max-body BYTES] [--max-tokens N] [--queue N] [--max-batch N] [--max-models N] [--max-model-bytes B]",
   "                      [--runs DIR ...] [--rag INDEX] [--guard [DIR]] [--cefr DIR] [--no-explorer]",
   "                      [--label-out FILE (--label-pairs FILE | --label-prompts FILE) [--label-tags LIST]]",
   "",
@@ -34,7 +35,8 @@ const HELP = [
   "  --cors ORIGIN           allow browser requests from ORIGIN (repeatable; default: CORS off)",
   `  --max-body BYTES        largest request body (default ${SERVE_DEFAULTS.maxBodyBytes})`,
   `  --max-tokens N          cap on max_tokens of any request (default ${SERVE_DEFAULTS.maxTokens})`,
-  `  --queue N               requests that may wait while one runs; more get 429 (default ${SERVE_DEFAULTS.queue})`,
+  `  --queue N               requests that may wait while the worker is full; more get 429 (default ${SERVE_DEFAULTS.queue})`,
+  `  --max-batch N           sequences decoded together (continuous batching; 1 = one at a time; default ${SERVE_DEFAULTS.maxBatch})`,
   `  --max-models N          models loaded at once, least recently used unloaded (default ${SERVE_DEFAULTS.maxModels})`,
   "  --max-model-bytes B     bytes of weights loaded at once (default: no cap)",
   "  --threads N             kernel threads (default: all cores)",
@@ -95,7 +97,7 @@ export const serveCommand: Command = {
       model: { type: "string", multiple: true }, host: { type: "string" }, port: { type: "string" },
       "api-key": { type: "string", multiple: true }, "api-key-file": { type: "string" }, "allow-dir": { type: "string", multiple: true },
       cors: { type: "string", multiple: true }, "max-body": { type: "string" }, "max-tokens": { type: "string" }, queue: { type: "string" },
-      "max-models": { type: "string" }, "max-model-bytes": { type: "string" }, threads: { type: "string" }, "grace-ms": { type: "string" },
+      "max-batch": { type: "string" }, "max-models": { type: "string" }, "max-model-bytes": { type: "string" }, threads: { type: "string" }, "grace-ms": { type: "string" },
       runs: { type: "string", multiple: true }, "no-explorer": { type: "boolean" }, rag: { type: "string" }, cefr: { type: "string" },
       "label-out": { type: "string" }, "label-pairs": { type: "string" }, "label-prompts": { type: "string" }, "label-tags": { type: "string" },
     }, false);
@@ -119,6 +121,7 @@ export const serveCommand: Command = {
       maxBodyBytes: intFlag("serve", "max-body", v["max-body"], SERVE_DEFAULTS.maxBodyBytes, 1024, 1 << 30),
       maxTokens: intFlag("serve", "max-tokens", v["max-tokens"], SERVE_DEFAULTS.maxTokens, 1, 1 << 24),
       queue: intFlag("serve", "queue", v.queue, SERVE_DEFAULTS.queue, 0, 1 << 16),
+      maxBatch: intFlag("serve", "max-batch", v["max-batch"], SERVE_DEFAULTS.maxBatch, 1, MAX_DECODE_BATCH),
       maxModels: intFlag("serve", "max-models", v["max-models"], SERVE_DEFAULTS.maxModels, 1, 1024),
       maxModelBytes: v["max-model-bytes"] === undefined ? null : intFlag("serve", "max-model-bytes", v["max-model-bytes"], 0, 1, Number.MAX_SAFE_INTEGER),
       threads: v.threads === undefined ? null : intFlag("serve", "threads", v.threads, 1, 1, 1024),

@@ -1,6 +1,6 @@
 // The server's Prometheus metrics (text exposition format 0.0.4): requests by endpoint and status, a request latency
-// histogram, prompt and generated tokens by model, cancelled generations, queue depth, running jobs and loaded
-// models. Not here: who counts (app.ts, queue.ts) or serving /metrics (app.ts).
+// histogram, prompt and generated tokens by model, cancelled generations, queue depth, running jobs, the batch
+// size of each batched decode step, and loaded models. Not here: who counts (app.ts, queue.ts) or serving /metrics (app.ts).
 
 /** Upper bounds (seconds) of the latency histogram's buckets. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
@@ -10,6 +10,9 @@ interface Histogram {
   sum: number;
   count: number;
 }
+
+/** Upper bounds of the batch-size histogram's buckets (sequences in one batched decode step). */
+export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128] as const;
 
 /** Label values are escaped as the format asks (backslash, quote, newline). */
 const esc = (v: string): string => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -28,6 +31,7 @@ export class Metrics {
   private rejected = 0;
   private loaded: readonly string[] = [];
   private loadedBytes = 0;
+  private readonly batch: Histogram = { counts: BATCH_BUCKETS.map(() => 0), sum: 0, count: 0 };
 
   request(endpoint: string, status: number, seconds: number): void {
     const key = `${endpoint}\u0000${status}`;
@@ -57,6 +61,20 @@ export class Metrics {
   models(loaded: readonly string[], bytes: number): void {
     this.loaded = loaded;
     this.loadedBytes = bytes;
+  }
+
+  /** A batched decode step of `size` sequences ran (continuous batching). */
+  batchStep(size: number): void {
+    BATCH_BUCKETS.forEach((b, i) => {
+      if (size <= b) this.batch.counts[i]!++;
+    });
+    this.batch.sum += size;
+    this.batch.count++;
+  }
+
+  /** Batched decode steps so far and sequences decoded over them: what the tests read back. */
+  batchSteps(): { steps: number; sequences: number } {
+    return { steps: this.batch.count, sequences: this.batch.sum };
   }
 
   /** Generated tokens so far (all models): what the tests read back. */
@@ -93,6 +111,9 @@ export class Metrics {
     out.push(`kotodama_queue_depth ${g.queueDepth}`);
     family("kotodama_jobs_running", "gauge", "Jobs the inference worker is running.");
     out.push(`kotodama_jobs_running ${g.running}`);
+    family("kotodama_batch_size", "histogram", "Sequences decoded together in each batched decode step (serve --max-batch > 1).");
+    BATCH_BUCKETS.forEach((b, i) => out.push(`kotodama_batch_size_bucket{le="${b}"} ${this.batch.counts[i]}`));
+    out.push(`kotodama_batch_size_bucket{le="+Inf"} ${this.batch.count}`, `kotodama_batch_size_sum ${this.batch.sum}`, `kotodama_batch_size_count ${this.batch.count}`);
     family("kotodama_models_loaded", "gauge", "Models loaded in the inference worker.");
     out.push(`kotodama_models_loaded ${this.loaded.length}`);
     family("kotodama_model_bytes", "gauge", "Bytes of weights of the loaded models.");

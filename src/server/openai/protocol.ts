@@ -125,7 +125,12 @@ export type WorkerEvent =
   | TokenEvent
   | { readonly type: "done"; readonly job: number; readonly result: JobResult }
   | { readonly type: "error"; readonly job: number; readonly error: ApiErrorData }
-  | { readonly type: "models"; readonly loaded: readonly string[]; readonly bytes: number };
+  | { readonly type: "models"; readonly loaded: readonly string[]; readonly bytes: number }
+  /** A batched decode step of `size` sequences ran (continuous batching; for the batch-size metric). */
+  | { readonly type: "step"; readonly size: number };
+
+/** What the queue sends the worker: a job to start, or the id of a running job to stop (between tokens). */
+export type WorkerCommand = { readonly type: "job"; readonly job: Job } | { readonly type: "cancel"; readonly job: number };
 
 /** What the worker is started with (workerData). */
 export interface WorkerInit {
@@ -136,8 +141,11 @@ export interface WorkerInit {
   /** Bytes of weights kept loaded at most (null: no limit beyond maxModels). */
   readonly maxModelBytes: number | null;
   readonly maxTokens: number;
-  /** Int32 [0]: the id of a job to cancel (checked between tokens). */
+  /** Int32 [0]: the id of a job to cancel, read between tokens by a job that generates alone (max batch 1, where
+   *  the port is not read mid-job); batched jobs hear a "cancel" command instead. */
   readonly cancel: SharedArrayBuffer;
+  /** Sequences decoded together at most (serve --max-batch; 1: one generation at a time, computed alone). */
+  readonly maxBatch: number;
   /** The CEFR classifier of `serve --cefr` (POST /v1/cefr; a job's model is its name), or null. */
   readonly cefr: ModelSpec | null;
   /** The retrieval index folder of `serve --rag` (the explorer's Retrieval page), or null. */

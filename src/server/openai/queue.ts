@@ -1,12 +1,14 @@
-// The fair queue in front of the inference worker: jobs run one at a time in arrival order (FIFO); at most
+// The fair queue in front of the inference worker: jobs start in arrival order (FIFO); with max batch 1 one runs at
+// a time, with max batch N the head of the queue goes to the worker while its running jobs hold fewer than N
+// sequences (a generation job counts its choices, another job one), where they join the continuous batch; at most
 // `maxQueue` wait, and one more is refused with 429 and a Retry-After estimate; a job whose client goes away is
-// dropped from the queue, or cancelled between tokens when it runs; close() refuses new work, lets the running job
-// finish for a grace period, then cancels it and stops the worker. Not continuous batching: one job (its n choices
-// in turn) holds the model at a time. Not here: what the worker computes (worker.ts, run-job.ts).
+// dropped from the queue, or cancelled between tokens when it runs; close() refuses new work, lets the running jobs
+// finish for a grace period, then cancels them and stops the worker. Not here: what the worker computes and how it
+// batches (worker.ts, run-job.ts, infer/decode-batcher.ts).
 import { Worker } from "node:worker_threads";
 import { ApiError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
-import type { Job, JobBody, JobResult, TokenEvent, WorkerEvent, WorkerInit } from "./protocol.js";
+import type { Job, JobBody, JobResult, TokenEvent, WorkerCommand, WorkerEvent, WorkerInit } from "./protocol.js";
 
 /** 429: the queue is full; `retryAfter` seconds is an estimate from recent job durations. */
 export class QueueFullError extends ApiError {
@@ -17,7 +19,7 @@ export class QueueFullError extends ApiError {
 
 export interface QueueOptions {
   readonly init: Omit<WorkerInit, "cancel">;
-  /** Jobs that may wait while one runs. */
+  /** Jobs that may wait while the worker is full. */
   readonly maxQueue: number;
   readonly metrics: Metrics;
   readonly log?: (text: string) => void;
@@ -45,12 +47,21 @@ export interface JobQueue {
   submit(model: string, body: JobBody, sub?: Submission): Promise<JobResult>;
 }
 
+/** Sequences a job puts in the batch: a generation's choices (n per prompt), any other job one. */
+function weight(job: Job): number {
+  if (job.kind === "chat") return job.n;
+  if (job.kind === "complete") return job.n * job.prompts.length;
+  return 1;
+}
+
 export class InferenceQueue implements JobQueue {
   private worker!: Worker;
   private ready!: Promise<void>;
   private readonly cancel = new Int32Array(new SharedArrayBuffer(4));
   private readonly waiting: Pending[] = [];
-  private running: Pending | null = null;
+  private readonly running = new Map<number, Pending>();
+  /** Sequences the running jobs generate (their weights). */
+  private load = 0;
   private nextId = 1;
   private closing = false;
   /** Moving average of job durations (ms), for Retry-After. */
@@ -65,7 +76,7 @@ export class InferenceQueue implements JobQueue {
   }
 
   get busy(): number {
-    return this.running === null ? 0 : 1;
+    return this.running.size;
   }
 
   /** Resolves once the worker has started (its modules loaded). */
@@ -90,10 +101,12 @@ export class InferenceQueue implements JobQueue {
 
   private onCrash(e: Error): void {
     (this.o.log ?? ((t) => process.stderr.write(t)))(`inference worker failed: ${e.stack ?? e.message}\n`);
-    const r = this.running;
-    this.running = null;
-    r?.detach();
-    r?.reject(new ApiError(500, "internal error (see the server's terminal)"));
+    for (const r of this.running.values()) {
+      r.detach();
+      r.reject(new ApiError(500, "internal error (see the server's terminal)"));
+    }
+    this.running.clear();
+    this.load = 0;
     if (!this.closing) {
       this.start();
       this.pump();
@@ -103,10 +116,12 @@ export class InferenceQueue implements JobQueue {
   private onEvent(ev: WorkerEvent): void {
     if (ev.type === "models") return this.o.metrics.models(ev.loaded, ev.bytes);
     if (ev.type === "ready") return;
-    const r = this.running;
-    if (r === null || ev.job !== r.job.id) return;
+    if (ev.type === "step") return this.o.metrics.batchStep(ev.size);
+    const r = this.running.get(ev.job);
+    if (r === undefined) return;
     if (ev.type === "token") return r.sub.onToken?.(ev);
-    this.running = null;
+    this.running.delete(ev.job);
+    this.load -= weight(r.job);
     r.detach();
     this.avgMs = 0.8 * this.avgMs + 0.2 * (performance.now() - r.started);
     if (ev.type === "done") {
@@ -120,7 +135,7 @@ export class InferenceQueue implements JobQueue {
   /** Queues a job for model `model`; resolves with its result. Throws 429 when the queue is full, 503 when closing. */
   submit(model: string, body: JobBody, sub: Submission = {}): Promise<JobResult> {
     if (this.closing) return Promise.reject(new ApiError(503, "The server is shutting down", null, "shutting_down"));
-    if (this.running !== null && this.waiting.length >= this.o.maxQueue) {
+    if (this.full() && this.waiting.length >= this.o.maxQueue) {
       this.o.metrics.queueFull();
       const wait = Math.min(60, Math.max(1, Math.ceil((this.avgMs * (this.waiting.length + 1)) / 1000)));
       return Promise.reject(new QueueFullError(this.waiting.length, wait));
@@ -134,7 +149,7 @@ export class InferenceQueue implements JobQueue {
           this.waiting.splice(i, 1);
           p.detach();
           reject(new ApiError(400, "the client disconnected", null, "client_closed"));
-        } else if (this.running === p) Atomics.store(this.cancel, 0, job.id);
+        } else if (this.running.get(job.id) === p) this.stop(job.id);
       };
       if (sub.signal?.aborted === true) return reject(new ApiError(400, "the client disconnected", null, "client_closed"));
       sub.signal?.addEventListener("abort", onAbort);
@@ -144,13 +159,26 @@ export class InferenceQueue implements JobQueue {
     });
   }
 
+  /** Whether the worker takes no more jobs now: max batch 1 and a job running, or its batch places all taken. */
+  private full(): boolean {
+    return this.running.size > 0 && (this.o.init.maxBatch <= 1 || this.load >= this.o.init.maxBatch);
+  }
+
+  /** Cancels running job `id` between tokens (the shared Int32 for a job generating alone, a command for a batched one). */
+  private stop(id: number): void {
+    Atomics.store(this.cancel, 0, id);
+    this.worker.postMessage({ type: "cancel", job: id } satisfies WorkerCommand);
+  }
+
   private pump(): void {
-    if (this.running !== null) return;
-    const next = this.waiting.shift();
-    if (next === undefined) return;
-    next.started = performance.now();
-    this.running = next;
-    this.worker.postMessage(next.job);
+    while (!this.full()) {
+      const next = this.waiting.shift();
+      if (next === undefined) return;
+      next.started = performance.now();
+      this.running.set(next.job.id, next);
+      this.load += weight(next.job);
+      this.worker.postMessage({ type: "job", job: next.job } satisfies WorkerCommand);
+    }
   }
 
   /** Stops taking jobs: waiting ones get 503, the running one may finish within `graceMs`, then is cancelled;
@@ -164,8 +192,12 @@ export class InferenceQueue implements JobQueue {
     // Wait for the running job (cancelled after the grace period; a worker stuck in one long native call is
     // terminated 5 s after that).
     const started = performance.now();
-    while (this.running !== null && performance.now() - started < graceMs + 5000) {
-      if (performance.now() - started >= graceMs) Atomics.store(this.cancel, 0, this.running.job.id);
+    let stopped = false;
+    while (this.running.size > 0 && performance.now() - started < graceMs + 5000) {
+      if (!stopped && performance.now() - started >= graceMs) {
+        stopped = true;
+        for (const id of this.running.keys()) this.stop(id);
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     await this.worker.terminate();

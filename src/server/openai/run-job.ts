@@ -6,11 +6,12 @@
 // shapes (responses.ts), model loading (registry.ts).
 import { embedText } from "../../infer/embed.js";
 import type { LexicalIndex } from "../../rag/index.js";
-import { ConstraintCache, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
+import { ConstraintCache, type DecodeBatcher, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
 import { tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
 import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
 import { runExploreJob } from "./explorer-jobs.js";
+import type { Slots } from "./slots.js";
 import type { ChatJob, ChoiceResult, CompleteJob, EmbedJob, EmbedResult, FinishReasonOut, GenerationResult, Job, JobResult, TokenAlt, TokenEvent, TokenInfo } from "./protocol.js";
 
 export interface JobContext {
@@ -25,6 +26,9 @@ export interface JobContext {
   readonly ragIndex?: () => LexicalIndex | null;
   /** Vocabulary tries and compiled grammars kept across jobs (absent: built per job). */
   readonly constraints?: ConstraintCache;
+  /** Continuous batching: the model's batcher and the worker's batch places (each choice holds one while it
+   *  generates; a job's choices then run side by side). Absent: the choices generate alone, one after another. */
+  readonly batching?: { readonly batcher: (model: InferModel) => DecodeBatcher; readonly slots: Slots };
 }
 
 /** The logits hook of one choice under a job's constraint (a fresh grammar state per choice). */
@@ -96,10 +100,22 @@ interface Generation {
 
 /** One choice: src/infer's generate over `ids`, each token sent out as it comes. */
 async function generateChoice(model: InferModel, job: Job & (CompleteJob | ChatJob), index: number, ids: readonly number[], options: Record<string, unknown>, endIds: ReadonlySet<number> | undefined, wantLogprobs: boolean, ctx: JobContext): Promise<Generation> {
+  const b = ctx.batching;
+  if (b === undefined) return generateTokens(model, job, index, generate(model, ids, options, endIds, constraintHooks(model, job.constraint, endIds, ctx)), wantLogprobs, ctx);
+  await b.slots.acquire();
+  try {
+    if (ctx.cancelled()) return { text: "", finishReason: "cancelled", tokens: [], count: 0 };
+    return await generateTokens(model, job, index, generate(model, ids, options, endIds, constraintHooks(model, job.constraint, endIds, ctx), b.batcher(model)), wantLogprobs, ctx);
+  } finally {
+    b.slots.release();
+  }
+}
+
+/** Drains one choice's token stream, sending each token out as it comes; stops between tokens when cancelled. */
+async function generateTokens(model: InferModel, job: Job & (CompleteJob | ChatJob), index: number, it: ReturnType<typeof generate>, wantLogprobs: boolean, ctx: JobContext): Promise<Generation> {
   const tok = model.tokenizer;
   const tokens: TokenInfo[] = [];
   let count = 0, text = "";
-  const it = generate(model, ids, options, endIds, constraintHooks(model, job.constraint, endIds, ctx));
   for (;;) {
     // A cancelled generator is simply dropped: it holds only memory (its KV cache and scratch).
     if (ctx.cancelled()) return { text, finishReason: "cancelled", tokens, count };
@@ -118,9 +134,35 @@ async function generateChoice(model: InferModel, job: Job & (CompleteJob | ChatJ
   }
 }
 
+/** A choice still to generate: its index, and how to make its result from its generation. */
+interface ChoiceTask {
+  readonly index: number;
+  readonly run: () => Promise<Generation>;
+  readonly shape: (g: Generation) => ChoiceResult;
+}
+
+/** Runs the choices: side by side when batching (each holds a batch place while it generates), else one after
+ *  another, the rest skipped as cancelled once one is. Returns them in index order, and the tokens generated. */
+async function runChoices(tasks: readonly ChoiceTask[], ctx: JobContext): Promise<{ choices: ChoiceResult[]; completionTokens: number; cancelled: boolean }> {
+  const gens: Generation[] = [];
+  if (ctx.batching !== undefined) gens.push(...(await Promise.all(tasks.map((t) => t.run()))));
+  else {
+    for (const t of tasks) {
+      const cancelled = gens.some((g) => g.finishReason === "cancelled");
+      gens.push(cancelled ? { text: "", finishReason: "cancelled", tokens: [], count: 0 } : await t.run());
+    }
+  }
+  return {
+    choices: tasks.map((t, i) => t.shape(gens[i]!)),
+    completionTokens: gens.reduce((a, g) => a + g.count, 0),
+    cancelled: gens.some((g) => g.finishReason === "cancelled"),
+  };
+}
+
 async function runComplete(model: InferModel, job: Job & CompleteJob, ctx: JobContext): Promise<GenerationResult> {
-  const choices: ChoiceResult[] = [];
-  let promptTokens = 0, completionTokens = 0, cancelled = false;
+  const fixed: ChoiceResult[] = [];
+  const tasks: ChoiceTask[] = [];
+  let promptTokens = 0;
   const base = Number(job.sampling.seed ?? 0);
   for (let p = 0; p < job.prompts.length; p++) {
     const input = job.prompts[p]!;
@@ -131,18 +173,21 @@ async function runComplete(model: InferModel, job: Job & CompleteJob, ctx: JobCo
     const promptInfo = job.echo && job.logprobs !== null ? withOffsets(model.tokenizer, echoText, ids, promptLogprobs(model, ids, job.logprobs)) : [];
     for (let i = 0; i < job.n; i++) {
       const index = p * job.n + i;
-      if (maxTokens === 0 || cancelled) {
-        choices.push({ index, text: echoText, finishReason: cancelled ? "cancelled" : "length", promptTokens: promptInfo, tokens: [], echoChars: echoText.length });
+      if (maxTokens === 0) {
+        fixed.push({ index, text: echoText, finishReason: "length", promptTokens: promptInfo, tokens: [], echoChars: echoText.length });
         continue;
       }
       const options = { ...job.sampling, seed: base + i, maxTokens, topLogprobs: job.logprobs ?? 0 };
-      const g = await generateChoice(model, job, index, ids, options, undefined, job.logprobs !== null, ctx);
-      completionTokens += g.count;
-      cancelled ||= g.finishReason === "cancelled";
-      choices.push({ index, text: echoText + g.text, finishReason: g.finishReason, promptTokens: promptInfo, tokens: g.tokens, echoChars: echoText.length });
+      tasks.push({
+        index,
+        run: () => generateChoice(model, job, index, ids, options, undefined, job.logprobs !== null, ctx),
+        shape: (g) => ({ index, text: echoText + g.text, finishReason: g.finishReason, promptTokens: promptInfo, tokens: g.tokens, echoChars: echoText.length }),
+      });
     }
   }
-  return { kind: "complete", choices, promptTokens, completionTokens, cancelled };
+  const r = await runChoices(tasks, ctx);
+  const choices = [...fixed, ...r.choices].sort((a, b) => a.index - b.index);
+  return { kind: "complete", choices, promptTokens, completionTokens: r.completionTokens, cancelled: r.cancelled };
 }
 
 
@@ -151,20 +196,20 @@ async function runChat(model: InferModel, job: Job & ChatJob, ctx: JobContext): 
   const maxTokens = resolveMaxTokens(model, ids.length, job.maxTokens, Number.MAX_SAFE_INTEGER, ctx.maxTokensCap, "messages");
   const endIds = endOfTurnIds(model.tokenizer);
   const base = Number(job.sampling.seed ?? 0);
-  const choices: ChoiceResult[] = [];
-  let completionTokens = 0, cancelled = false;
-  for (let i = 0; i < job.n; i++) {
-    if (cancelled || maxTokens === 0) {
-      choices.push({ index: i, text: "", finishReason: cancelled ? "cancelled" : "length", promptTokens: [], tokens: [] });
-      continue;
-    }
-    const options = { ...job.sampling, seed: base + i, maxTokens, topLogprobs: job.logprobs ? job.topLogprobs : 0 };
-    const g = await generateChoice(model, job, i, ids, options, endIds, job.logprobs, ctx);
-    completionTokens += g.count;
-    cancelled ||= g.finishReason === "cancelled";
-    choices.push({ index: i, text: g.text, finishReason: g.finishReason, promptTokens: [], tokens: g.tokens });
+  if (maxTokens === 0) {
+    const choices = Array.from({ length: job.n }, (_, i): ChoiceResult => ({ index: i, text: "", finishReason: "length", promptTokens: [], tokens: [] }));
+    return { kind: "chat", choices, promptTokens: ids.length, completionTokens: 0, cancelled: false };
   }
-  return { kind: "chat", choices, promptTokens: ids.length, completionTokens, cancelled };
+  const tasks = Array.from({ length: job.n }, (_, i): ChoiceTask => {
+    const options = { ...job.sampling, seed: base + i, maxTokens, topLogprobs: job.logprobs ? job.topLogprobs : 0 };
+    return {
+      index: i,
+      run: () => generateChoice(model, job, i, ids, options, endIds, job.logprobs, ctx),
+      shape: (g) => ({ index: i, text: g.text, finishReason: g.finishReason, promptTokens: [], tokens: g.tokens }),
+    };
+  });
+  const r = await runChoices(tasks, ctx);
+  return { kind: "chat", choices: r.choices, promptTokens: ids.length, completionTokens: r.completionTokens, cancelled: r.cancelled };
 }
 
 function runEmbed(model: InferModel, job: EmbedJob): EmbedResult {

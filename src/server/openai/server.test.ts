@@ -200,7 +200,8 @@ describe("kotodama serve: queue and cancellation", { skip }, () => {
   let server: RunningServer;
   before(async () => {
     // Each token takes ≥ 15 ms here (test hook), so a generation lasts long enough to queue behind and to interrupt.
-    server = await startOpenAIServer({ models: [{ name: "stories", path: MODEL_PATH! }], keys: new ApiKeys([KEY]), threads: 1, queue: 1, tokenDelayMs: 15 });
+    // One generation at a time (--max-batch 1); the batched queue's 429 is in batching.test.ts.
+    server = await startOpenAIServer({ models: [{ name: "stories", path: MODEL_PATH! }], keys: new ApiKeys([KEY]), threads: 1, queue: 1, maxBatch: 1, tokenDelayMs: 15 });
   });
   after(async () => {
     await server.stop();

@@ -20,8 +20,10 @@ export interface ServeOptions {
   readonly maxBodyBytes?: number;
   /** Cap on max_tokens of any request. */
   readonly maxTokens?: number;
-  /** Jobs waiting at most while one runs (more: 429). */
+  /** Jobs waiting at most while the worker is full (more: 429). */
   readonly queue?: number;
+  /** Sequences decoded together at most (continuous batching); 1: one generation at a time. */
+  readonly maxBatch?: number;
   /** Models loaded at once, and bytes of their weights (null: no byte cap); least recently used are unloaded. */
   readonly maxModels?: number;
   readonly maxModelBytes?: number | null;
@@ -38,7 +40,7 @@ export interface ServeOptions {
   readonly tokenDelayMs?: number;
 }
 
-export const SERVE_DEFAULTS = { port: 8080, maxBodyBytes: 1024 * 1024, maxTokens: 2048, queue: 16, maxModels: 2, graceMs: 10_000 } as const;
+export const SERVE_DEFAULTS = { port: 8080, maxBodyBytes: 1024 * 1024, maxTokens: 2048, queue: 16, maxBatch: 16, maxModels: 2, graceMs: 10_000 } as const;
 
 export interface RunningServer extends Listening {
   readonly metrics: Metrics;
@@ -61,7 +63,7 @@ export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer>
     metrics, maxQueue: o.queue ?? SERVE_DEFAULTS.queue,
     init: {
       models: o.models, threads: o.threads ?? null, maxModels: o.maxModels ?? SERVE_DEFAULTS.maxModels, maxModelBytes: o.maxModelBytes ?? null,
-      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, tokenDelayMs: o.tokenDelayMs ?? 0, rag: o.explorer?.rag ?? null, cefr: o.cefr ?? null,
+      maxTokens: o.maxTokens ?? SERVE_DEFAULTS.maxTokens, maxBatch: o.maxBatch ?? SERVE_DEFAULTS.maxBatch, tokenDelayMs: o.tokenDelayMs ?? 0, rag: o.explorer?.rag ?? null, cefr: o.cefr ?? null,
     },
   });
   await queue.whenReady();

@@ -1,19 +1,23 @@
-// The inference worker (a worker_threads thread): it owns the backend and the models and runs one job at a time,
-// as the server's queue sends them, posting each generated token and then the result or an OpenAI-shaped error.
-// Inference is synchronous native compute; here it never blocks the server's event loop. Cancellation is a shared
-// Int32 (the job id to stop) read between tokens, since this thread's message port is not read mid-job.
-// Not here: the queue and its fairness (queue.ts), what a job computes (run-job.ts).
+// The inference worker (a worker_threads thread): it owns the backend and the models and runs the jobs the server's
+// queue sends, posting each generated token and then the result or an OpenAI-shaped error. With --max-batch N > 1
+// generations run side by side: every sequence (a job's choice) holds one of N batch places (slots.ts, FIFO) and
+// the model's DecodeBatcher decodes all of them in one batched step, yielding to this thread's event loop between
+// steps, where new jobs are admitted, cancellations arrive (a "cancel" command, read between tokens) and other jobs
+// (embeddings, explorer, CEFR) run. With N = 1 a job generates alone, as before.
+// Inference is synchronous native compute; here it never blocks the server's event loop.
+// Not here: the queue and its fairness (queue.ts), what a job computes (run-job.ts), batching (infer/decode-batcher.ts).
 import { parentPort, workerData } from "node:worker_threads";
 import { loadBackend } from "../../engine/backend.js";
 import { openCefr, type OpenCefr } from "../../eval/cefr/model.js";
-import { ConstraintCache, openInferModel } from "../../infer/index.js";
+import { ConstraintCache, DecodeBatcher, openInferModel, type InferModel } from "../../infer/index.js";
 import { LexicalIndex } from "../../rag/index.js";
 import { toApiError } from "./errors.js";
-import type { Job, WorkerEvent, WorkerInit } from "./protocol.js";
+import type { WorkerCommand, WorkerEvent, WorkerInit } from "./protocol.js";
 import { runCefrJob } from "./cefr-job.js";
 import { ApiError } from "./errors.js";
 import { ModelRegistry } from "./registry.js";
-import { runJob } from "./run-job.js";
+import { runJob, type JobContext } from "./run-job.js";
+import { Slots } from "./slots.js";
 
 const port = parentPort;
 if (port === null) throw new Error("server/openai/worker.js runs as a worker thread (see queue.ts)");
@@ -22,6 +26,17 @@ const post = (ev: WorkerEvent): void => port.postMessage(ev);
 const backend = loadBackend(init.threads === null ? {} : { threads: init.threads });
 const registry = new ModelRegistry(init.models, { maxModels: init.maxModels, maxBytes: init.maxModelBytes, open: (path) => openInferModel(path, { backend }) });
 const cancel = new Int32Array(init.cancel);
+const active = new Set<number>(), cancelled = new Set<number>();
+// Continuous batching (max batch > 1): one batcher per loaded model, the batch places shared by all models.
+const batchers = new WeakMap<InferModel, DecodeBatcher>();
+const batching: JobContext["batching"] = init.maxBatch <= 1 ? undefined : {
+  slots: new Slots(init.maxBatch),
+  batcher: (model) => {
+    let b = batchers.get(model);
+    if (b === undefined) batchers.set(model, (b = new DecodeBatcher(model, init.maxBatch, (size) => post({ type: "step", size }))));
+    return b;
+  },
+};
 const constraints = new ConstraintCache();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let rag: LexicalIndex | null = null;
@@ -40,7 +55,13 @@ function cefrModel(name: string): OpenCefr {
 }
 const afterToken = init.tokenDelayMs > 0 ? (): void => void Atomics.wait(sleeper, 0, 0, init.tokenDelayMs) : undefined;
 
-port.on("message", (job: Job) => {
+port.on("message", (cmd: WorkerCommand) => {
+  if (cmd.type === "cancel") {
+    if (active.has(cmd.job)) cancelled.add(cmd.job);
+    return;
+  }
+  const job = cmd.job;
+  active.add(job.id);
   void (async () => {
     try {
       if (job.kind === "cefr") {
@@ -52,12 +73,15 @@ port.on("message", (job: Job) => {
       const state = registry.state();
       if (state.loaded.join() !== before) post({ type: "models", loaded: state.loaded, bytes: state.bytes });
       const result = await runJob(model, job, {
-        emit: post, cancelled: () => Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens, ragIndex, constraints,
-        ...(afterToken === undefined ? {} : { afterToken }),
+        emit: post, cancelled: () => cancelled.has(job.id) || Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens, ragIndex, constraints,
+        ...(afterToken === undefined ? {} : { afterToken }), ...(batching === undefined ? {} : { batching }),
       });
       post({ type: "done", job: job.id, result });
     } catch (e) {
       post({ type: "error", job: job.id, error: toApiError(e).toData() });
+    } finally {
+      active.delete(job.id);
+      cancelled.delete(job.id);
     }
   })();
 });
