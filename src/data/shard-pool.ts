@@ -3,7 +3,7 @@
 // built from the validation file), and the results come back in the order the batches went out, so the shard
 // writer sees exactly the main thread's sequence. Not here: the per-document work (shard-docs.ts), the shards and
 // the manifest (pipeline.ts).
-import { Worker } from "node:worker_threads";
+import { WorkerPool, type WorkerReply } from "./worker-pool.js";
 import type { DocWork } from "./shard-docs.js";
 
 export interface ShardWorkerInit {
@@ -21,37 +21,17 @@ export interface ShardTask {
   readonly texts: readonly string[];
 }
 
-export type FromShardWorker = { readonly kind: "done"; readonly id: number; readonly work: DocWork[] } | { readonly kind: "error"; readonly id: number; readonly message: string };
-
-interface Pending {
-  readonly task: ShardTask;
-  readonly resolve: (w: DocWork[]) => void;
-  readonly reject: (e: Error) => void;
-}
+export type FromShardWorker = WorkerReply<{ readonly work: DocWork[] }>;
 
 /** Documents per batch, and text per batch (UTF-16 units): small enough to keep the workers fed and memory low. */
 const BATCH_DOCS = 256;
 const BATCH_CHARS = 1 << 20;
 
 export class ShardPool {
-  private readonly idle: Worker[] = [];
-  private readonly queue: Pending[] = [];
-  private readonly running = new Map<Worker, Pending>();
-  private readonly workers: Worker[] = [];
-  private nextId = 0;
-  private failed: Error | null = null;
+  private readonly pool: WorkerPool<Omit<ShardTask, "id">, { readonly work: DocWork[] }>;
 
   constructor(readonly size: number, init: ShardWorkerInit) {
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL("./shard-worker.js", import.meta.url), { workerData: init });
-      w.on("message", (m: FromShardWorker) => this.onMessage(w, m));
-      w.on("error", (e) => this.onFailure(w, e));
-      w.on("exit", (code) => {
-        if (this.running.has(w)) this.onFailure(w, new Error(`shard worker exited with code ${code}`));
-      });
-      this.workers.push(w);
-      this.idle.push(w);
-    }
+    this.pool = new WorkerPool(size, new URL("./shard-worker.js", import.meta.url), init, "shard worker");
   }
 
   /** The documents of one split with their work, in input order; at most 2 × size batches in flight. */
@@ -84,42 +64,11 @@ export class ShardPool {
     }
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
-  private run(split: "train" | "val", texts: string[]): Promise<DocWork[]> {
-    if (this.failed !== null) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task: { id: this.nextId++, split, texts }, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const w = this.idle.shift()!;
-      const p = this.queue.shift()!;
-      this.running.set(w, p);
-      w.postMessage(p.task);
-    }
-  }
-
-  private onMessage(w: Worker, m: FromShardWorker): void {
-    const p = this.running.get(w);
-    if (p === undefined || p.task.id !== m.id) return;
-    this.running.delete(w);
-    this.idle.push(w);
-    if (m.kind === "done") p.resolve(m.work);
-    else p.reject(new Error(`shard worker: ${m.message}`));
-    this.pump();
-  }
-
-  private onFailure(w: Worker, e: Error): void {
-    this.failed = new Error(`shard worker failed: ${e.message}`);
-    const p = this.running.get(w);
-    this.running.delete(w);
-    p?.reject(this.failed);
-    for (const q of this.queue.splice(0)) q.reject(this.failed);
+  private async run(split: "train" | "val", texts: string[]): Promise<DocWork[]> {
+    return (await this.pool.run({ split, texts })).work;
   }
 }
