@@ -3,7 +3,7 @@
 // search at 10k, 100k and 1M vectors; and LanceDB's full-text search on JSQuAD (per tokenizer) against our BM25.
 // Synthetic vectors (stated in docs/rag.md): C = 256 (the npm start model's width), 1,000 seeded unit centres,
 // each vector = normalise(centre + 0.06·N(0, I)), queries drawn the same way. Not here: library code (src/rag).
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { intFlag, parseFlags } from "../src/cli/command.js";
@@ -17,6 +17,7 @@ import { jsquadSet } from "../src/rag/evalsets.js";
 import { retrievalMetrics, type RetrievalMetrics } from "../src/rag/metrics.js";
 import type { Hit } from "../src/rag/types.js";
 import { rssMonitor } from "./data.js";
+import { dirMb, percentile } from "./rag.js";
 
 export const summary = "rag-ann: exact vs LanceDB (flat, IVF-PQ, HNSW-SQ) at 10k–1M vectors: build, memory, p50/p99, recall@10; LanceDB FTS on JSQuAD";
 export const help = [
@@ -36,7 +37,6 @@ export const help = [
 const FLAGS = { partitions: { type: "string" }, "flat-max": { type: "string" }, scale: { type: "boolean" }, fts: { type: "boolean" }, sizes: { type: "string" }, queries: { type: "string" }, "hnsw-max": { type: "string" }, out: { type: "string" } } as const;
 
 const C = 256;
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 
 function synthetic(rng: Rng, n: number, centres: Float32Array[]): Float32Array {
   const v = new Float32Array(n * C);
@@ -47,15 +47,6 @@ function synthetic(rng: Rng, n: number, centres: Float32Array[]): Float32Array {
     normalize(row);
   }
   return v;
-}
-
-function dirMb(dir: string): number {
-  let bytes = 0;
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    const st = statSync(join(dir, name));
-    if (st.isFile()) bytes += st.size;
-  }
-  return bytes / 1e6;
 }
 
 interface StoreRow {

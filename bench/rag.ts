@@ -81,9 +81,10 @@ interface ScaleRow {
   p99Ms: number;
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 
-function dirMb(dir: string): number {
+/** Bytes of every file under dir, in MB (an index's size on disk). */
+export function dirMb(dir: string): number {
   let bytes = 0;
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const st = statSync(join(dir, name));
