@@ -7,26 +7,17 @@
 int kd_bpe_table_view(const int32_t *packed, int64_t len, kd_bpe_table *t) {
   if (len < KD_BPE_HEADER + KD_BPE_DENSE * KD_BPE_DENSE) return 0;
   uint32_t mask = (uint32_t)packed[0];
-  int64_t cap = (int64_t)mask + 1, merges = packed[1];
-  if (packed[0] < 0 || (cap & (cap - 1)) != 0 || merges < 0) return 0;
-  if (len != KD_BPE_HEADER + KD_BPE_DENSE * KD_BPE_DENSE + cap * 4 + merges) return 0;
+  int64_t cap = (int64_t)mask + 1, merges = packed[1], bits = packed[2];
+  if (packed[0] < 0 || (cap & (cap - 1)) != 0 || merges < 0 || bits < 10 || bits > 21) return 0;
+  if (len != KD_BPE_HEADER + KD_BPE_DENSE * KD_BPE_DENSE + cap * 4 + merges + ((int64_t)1 << bits) / 32) return 0;
   t->dense = packed + KD_BPE_HEADER;
   t->slots = t->dense + KD_BPE_DENSE * KD_BPE_DENSE;
   t->merged_of = t->slots + cap * 4;
+  t->filter = (const uint32_t *)(t->merged_of + merges);
+  t->filter_shift = (uint32_t)(32 - bits);
   t->mask = mask;
   t->n_merges = (uint32_t)merges;
   return 1;
-}
-
-static inline int32_t rank_of(const kd_bpe_table *t, int32_t a, int32_t b) {
-  if (((uint32_t)a | (uint32_t)b) < KD_BPE_DENSE) return t->dense[a * KD_BPE_DENSE + b];
-  uint32_t h = (((uint32_t)a * 0x9e3779b1u) ^ (((uint32_t)b + 0x7f4a7c15u) * 0x85ebca77u)) & t->mask;
-  for (;;) {
-    const int32_t *s = t->slots + (size_t)h * 4;
-    if (s[0] == -1) return KD_BPE_NONE;
-    if (s[0] == a && s[1] == b) return s[2];
-    h = (h + 1) & t->mask;
-  }
 }
 
 typedef struct {
@@ -80,7 +71,7 @@ int64_t kd_bpe_merge(const kd_bpe_table *t, int32_t *sym, int64_t n) {
   }
   int64_t size = 0;
   for (int64_t i = 0; i + 1 < n; i++) {
-    int32_t r = rank_of(t, sym[i], sym[i + 1]);
+    int32_t r = kd_bpe_rank(t, sym[i], sym[i + 1]);
     if (r != KD_BPE_NONE) heap[size++] = (entry){((uint64_t)(uint32_t)r << 32) | (uint64_t)i, 0};
   }
   for (int64_t s = (size >> 1) - 1; s >= 0; s--) sift_down(heap, size, s, heap[s]);
@@ -109,7 +100,7 @@ int64_t kd_bpe_merge(const kd_bpe_table *t, int32_t *sym, int64_t n) {
       if (a < 0) continue;
       int32_t b = next[a];
       if (b < 0) continue;
-      int32_t rr = rank_of(t, sym[a], sym[b]);
+      int32_t rr = kd_bpe_rank(t, sym[a], sym[b]);
       if (rr == KD_BPE_NONE) continue;
       sift_up(heap, size++, (entry){((uint64_t)(uint32_t)rr << 32) | (uint64_t)(uint32_t)a, ver[a]});
     }

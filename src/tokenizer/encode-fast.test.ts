@@ -13,7 +13,7 @@ import { sharedOrSkip, sharedPath } from "../util/paths.js";
 import { ByteLevelBpe } from "./bpe.js";
 import { randomUnicode } from "./conformance.js";
 import { loadTokenizer } from "./load.js";
-import { mergeByHeap, PairTable } from "./merge.js";
+import { mergeByHeap, NO_MERGE, PairTable } from "./merge.js";
 
 test("native merge equals mergeByHeap on random tables, with dropped bytes (-1) and pieces past the stack buffer", (t) => {
   const native = nativeBpeMerge();
@@ -35,6 +35,32 @@ test("native merge equals mergeByHeap on random tables, with dropped bytes (-1) 
       const na = mergeByHeap(table, a, n);
       const nb: number = native(table.packed, b, n);
       assert.deepEqual(b.subarray(0, nb), a.subarray(0, na), `trial ${trial}, n ${n}`);
+    }
+  }
+});
+
+test("PairTable.rank equals a Map of the merges: the miss filter never hides a pair, duplicates keep the first rank", () => {
+  const rng = new Rng(33);
+  for (const pairs of [10, 3000, 70000]) { // filter sizes 2^10, 2^16 and 2^21 bits
+    const triples: [number, number, number][] = [];
+    const want = new Map<string, number>();
+    for (let r = 0; r < pairs; r++) {
+      const a = rng.int(4) === 0 ? rng.int(256) : rng.int(200000);
+      const b = rng.int(4) === 0 ? rng.int(256) : rng.int(200000);
+      triples.push([a, b, 300000 + r]);
+      if (!want.has(`${a},${b}`)) want.set(`${a},${b}`, r);
+    }
+    const table = new PairTable(triples);
+    assert.equal(table.size, want.size);
+    for (const [k, r] of want) {
+      const [a, b] = k.split(",").map(Number) as [number, number];
+      assert.equal(table.rank(a, b), r, k);
+      assert.equal(table.mergedOf[r], 300000 + r);
+    }
+    for (let i = 0; i < 20000; i++) {
+      const a = rng.int(200000);
+      const b = rng.int(200000);
+      assert.equal(table.rank(a, b), want.get(`${a},${b}`) ?? NO_MERGE);
     }
   }
 });

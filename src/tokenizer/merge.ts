@@ -10,14 +10,21 @@ const DENSE = 256;
 
 /** (left id, right id) → rank, and rank → merged id. Pairs of small ids sit in a dense table; the rest in open
  *  addressing over interleaved (left, right, rank, unused) ints: one cache line per probe (a Map keyed by
- *  numbers above 2^30 falls off V8's fast path). All of it lives in one Int32Array, `packed`, laid out as
- *  native/include/kd_bpe.h says, so that the native merge reads the same table. */
+ *  numbers above 2^30 falls off V8's fast path), behind a one-bit-per-hash filter that answers most misses
+ *  without touching the slots (Japanese under GPT-2: 661k of 842k hashed lookups miss; the slots, 2 MB, live in
+ *  L3, the filter, 128 KB, in L2; the native merge went from 30 to 20 ms CPU on Aozora 789_ruby_5639). All of
+ *  it lives in one Int32Array, `packed`, laid out as native/include/kd_bpe.h says, so that the native merge
+ *  reads the same table. */
 export class PairTable {
-  /** [mask, merges, 0, 0] · dense (256·256) · slots ((mask + 1)·4) · merged id by rank (merges). */
+  /** [mask, merges, filter bits log2, 0] · dense (256·256) · slots ((mask + 1)·4) · merged id by rank (merges)
+   *  · filter (2^bits bits as 2^bits / 32 ints). */
   readonly packed: Int32Array;
   private readonly dense: Int32Array;
   private readonly slots: Int32Array;
   private readonly mask: number;
+  private readonly filter: Int32Array;
+  /** 32 − filter bits: a hash's top bits index the filter. */
+  private readonly filterShift: number;
   /** Merged id by rank. */
   readonly mergedOf: Int32Array;
   readonly size: number;
@@ -26,13 +33,20 @@ export class PairTable {
     let cap = 16;
     while (cap < pairs.length * 2) cap *= 2;
     this.mask = cap - 1;
+    // 16 filter bits per slot pair (a false-positive rate of ~1/16 at most), from 2^10 to 2^21 bits (256 KB).
+    let bits = 10;
+    while (bits < 21 && 1 << bits < cap * 8) bits++;
     const HEADER = 4;
-    this.packed = new Int32Array(HEADER + DENSE * DENSE + cap * 4 + pairs.length);
+    const filterAt = HEADER + DENSE * DENSE + cap * 4 + pairs.length;
+    this.packed = new Int32Array(filterAt + (1 << bits) / 32);
     this.packed[0] = this.mask;
     this.packed[1] = pairs.length;
+    this.packed[2] = bits;
+    this.filterShift = 32 - bits;
+    this.filter = this.packed.subarray(filterAt);
     this.dense = this.packed.subarray(HEADER, HEADER + DENSE * DENSE).fill(NO_MERGE);
     this.slots = this.packed.subarray(HEADER + DENSE * DENSE, HEADER + DENSE * DENSE + cap * 4).fill(-1);
-    this.mergedOf = this.packed.subarray(HEADER + DENSE * DENSE + cap * 4);
+    this.mergedOf = this.packed.subarray(HEADER + DENSE * DENSE + cap * 4, filterAt);
     let n = 0;
     pairs.forEach(([a, b, m], r) => {
       this.mergedOf[r] = m;
@@ -42,7 +56,10 @@ export class PairTable {
         n++;
         return;
       }
-      let h = hash(a, b) & this.mask;
+      const x = hash(a, b);
+      const f = filterBit(x) >>> this.filterShift;
+      this.filter[f >>> 5] = this.filter[f >>> 5]! | (1 << (f & 31));
+      let h = x & this.mask;
       while (this.slots[h * 4] !== -1) {
         if (this.slots[h * 4] === a && this.slots[h * 4 + 1] === b) return;
         h = (h + 1) & this.mask;
@@ -58,8 +75,11 @@ export class PairTable {
   /** Rank of the merge of (a, b), or NO_MERGE. */
   rank(a: number, b: number): number {
     if ((a | b) >>> 0 < DENSE) return this.dense[a * DENSE + b]!;
+    const x = hash(a, b);
+    const f = filterBit(x) >>> this.filterShift;
+    if (((this.filter[f >>> 5]! >>> (f & 31)) & 1) === 0) return NO_MERGE;
     const slots = this.slots;
-    let h = (hash(a, b) & this.mask) << 2;
+    let h = (x & this.mask) << 2;
     const wrap = slots.length - 1;
     for (;;) {
       const l = slots[h]!;
@@ -71,6 +91,8 @@ export class PairTable {
 }
 
 const hash = (a: number, b: number): number => (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
+/** A second mix of the hash for the filter, so that its bits do not repeat the slot's. */
+const filterBit = (x: number): number => Math.imul(x, 0x27d4eb2f) >>> 0;
 
 const NONE = NO_MERGE;
 /** Pieces longer than this (in bytes) merge by heap; shorter ones by scan (measured crossover). */
