@@ -11,7 +11,7 @@ import { Rng } from "../util/rng.js";
 import { sharedOrSkip, sharedPath } from "../util/paths.js";
 import { ByteLevelBpe } from "./bpe.js";
 import { bytesToByteLevel } from "./bytes.js";
-import { randomUnicode } from "./conformance.js";
+import { randomJapanese, randomUnicode } from "./conformance.js";
 import { loadTokenizer } from "./load.js";
 import { mergeByHeap, mergeByScan, PairTable } from "./merge.js";
 import { GPT2_PATTERN, KOTODAMA_PATTERN, KOTODAMA_V1_PATTERN, LLAMA3_PATTERN, NAMED_PATTERNS, onigToJs, regexPreTokenizer } from "./pretokenize.js";
@@ -85,10 +85,13 @@ test("GPT-2 vocabulary: same ids as OpenAI tiktoken (WASM) on random Unicode and
   const rng = new Rng(9);
   const texts: string[] = [];
   for (let i = 0; i < 500; i++) texts.push(randomUnicode(rng, 60));
+  // Japanese fuzz: long kana/kanji runs (one pre-token each, cut where no merge joins: bpe-cut.ts), repeats.
+  for (let i = 0; i < 400; i++) texts.push(randomJapanese(rng, 1 + rng.int(rng.int(4) === 0 ? 300 : 40)));
   if (dataDir === null) sharedOrSkip(t, "data"); // the corpus half of the comparison is missing: a visible skip
   if (dataDir !== null) {
     texts.push(readFileSync(join(dataDir, "tinystories", "tinystories_val.txt"), "utf8").slice(0, 100000));
     texts.push(readFileSync(join(dataDir, "aozora", "raw", "127_ruby_150.txt"), "utf8"));
+    texts.push(readFileSync(join(dataDir, "aozora", "clean", "789_ruby_5639.txt"), "utf8").slice(0, 200000));
   }
   try {
     for (const s of texts) assert.deepEqual(tok.encode(s), [...enc.encode(s, [], [])], JSON.stringify(s.slice(0, 80)));
@@ -147,6 +150,7 @@ test("Llama-3 / cl100k pattern: same ids as tiktoken cl100k_base (Rust regex) on
   const rng = new Rng(13);
   const texts = ["I'LL DON'T we'Re  \n\n  \r\n 12345 \u0085\ufeff x"];
   for (let i = 0; i < 1000; i++) texts.push(randomUnicode(rng, 60, "", false));
+  for (let i = 0; i < 400; i++) texts.push(randomJapanese(rng, 1 + rng.int(rng.int(4) === 0 ? 300 : 40)));
   if (dataDir === null) sharedOrSkip(t, "data"); // the corpus half of the comparison is missing: a visible skip
   if (dataDir !== null) {
     texts.push(readFileSync(join(dataDir, "tinystories", "tinystories_val.txt"), "utf8").slice(0, 100000));

@@ -4,8 +4,10 @@
 
 import { nativeBpeMerge } from "../engine/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
+import { MergeJoins } from "./bpe-cut.js";
 import { BYTE_TO_CHAR, byteLevelToBytes, concatBytes, utf8Decode, utf8Encode } from "./bytes.js";
 import { BpeMerger, PairTable } from "./merge.js";
+import { PieceCache } from "./piece-cache.js";
 import { regexPreTokenizer, type PreTokenizer } from "./pretokenize.js";
 import { scanningPreTokenizer, type ScanningPreTokenizer } from "./pretokenize-scan.js";
 import { SpecialSplitter, type AddedMatch, type AddedToken } from "./special.js";
@@ -43,6 +45,9 @@ export interface ByteLevelBpeSpec {
   readonly merge?: "auto" | "typescript";
   /** Encode-cache capacity in pre-tokens (cleared when full); 0 disables it. Default 65536. */
   readonly cacheSize?: number;
+  /** false merges every pre-token whole, never cut at points no merge can join (bpe-cut.ts): the reference path
+   *  for tests and benchmarks. Default true. */
+  readonly cut?: boolean;
 }
 
 /** Pre-tokens longer than this (UTF-16 units) are not cached: they rarely repeat (long CJK runs under
@@ -52,6 +57,9 @@ const CACHE_MAX_PIECE = 24;
  *  (Aozora 789_ruby_5639 under GPT-2's pattern: pieces of ≤ 8 chars give 23499 of the 23525 hits), and
  *  storing each costs more than merging it again; English words of up to 24 letters stay cached. */
 const CACHE_MAX_BYTES = 24;
+/** Pieces longer than this (UTF-16 units) that miss the cache are cut where no merge can join (bpe-cut.ts) and
+ *  their segments encoded apart; shorter ones are merged whole (a cut would save little, and they get cached). */
+const CUT_ABOVE = 8;
 
 export class ByteLevelBpe implements Tokenizer {
   readonly kind: string;
@@ -68,14 +76,11 @@ export class ByteLevelBpe implements Tokenizer {
   private readonly bytesOf: Uint8Array[];
   private readonly controls: Set<number>;
   private readonly addedIds: Set<number>;
-  /** Pre-token → its ids, packed as (offset in pool) · 128 + count: a small integer per entry, not an array
-   *  (allocating a typed array per new pre-token cost more than merging it). Pieces of ≤ CACHE_MAX_PIECE UTF-16
-   *  units have ≤ 3·CACHE_MAX_PIECE < 128 ids, and pool offsets stay below cacheSize · 72 (a small integer). */
-  private readonly cache = new Map<string, number>();
-  private pool = new Int32Array(4096);
+  /** Pre-token → its ids (piece-cache.ts). Pieces of ≤ CACHE_MAX_PIECE UTF-16 units have ≤ 3·CACHE_MAX_PIECE
+   *  < 128 ids, what an entry holds. */
+  private readonly cache: PieceCache;
   /** UTF-8 length of the piece encodePiece last saw (0 for a whole-token match). */
   private pieceBytes = 0;
-  private poolLen = 0;
   private readonly cacheSize: number;
   private sym = new Int32Array(256);
   /** Ids of the encode in progress, [0, len): scratch, like sym. */
@@ -83,6 +88,13 @@ export class ByteLevelBpe implements Tokenizer {
   private len = 0;
   /** Some byte has no token: symbols of -1 are dropped after merging (as llama.cpp drops them). */
   private readonly dropsBytes: boolean;
+  /** Safe cut points of long pieces (bpe-cut.ts); null with ignore_merges (it applies to whole pre-tokens) or
+   *  when a merge rule is not byte-level. */
+  private readonly joins: MergeJoins | null;
+  private cutAt = new Int32Array(64);
+  /** Ids of one-unit segments by UTF-16 code unit, 4 ints each: count + 1 (0: not yet merged), then ≤ 3 ids.
+   *  Part of the cache (cleared with it; absent when cacheSize is 0). */
+  private charIds: Int32Array | null = null;
 
   constructor(spec: ByteLevelBpeSpec) {
     this.spec = spec;
@@ -115,6 +127,7 @@ export class ByteLevelBpe implements Tokenizer {
       triples.push([ia, ib, im]);
     });
     this.merger = new BpeMerger(new PairTable(triples), spec.merge === "typescript" ? null : nativeBpeMerge());
+    this.joins = spec.ignoreMerges === true || spec.cut === false ? null : MergeJoins.fromMerges(spec.merges);
     this.pre = regexPreTokenizer(spec.pattern);
     this.scan = spec.preTokenizer === "regex" ? null : scanningPreTokenizer(spec.pattern);
     this.splitter = new SpecialSplitter(spec.added, spec.addedMatch ?? "leftmost");
@@ -125,6 +138,7 @@ export class ByteLevelBpe implements Tokenizer {
       return byteLevelToBytes(t) ?? utf8Encode(t);
     });
     this.cacheSize = spec.cacheSize ?? 65536;
+    this.cache = new PieceCache(this.cacheSize);
     this.kind = `bpe (byte-level, ${this.vocabSize} tokens)`;
   }
 
@@ -188,53 +202,85 @@ export class ByteLevelBpe implements Tokenizer {
     return out;
   }
 
-  /** Encodes the pre-token text[s, e), through the cache, into this.ids32. */
-  private encodeSpan(text: string, s: number, e: number): void {
+  /** Encodes the pre-token text[s, e), through the cache, into this.ids32; a long one that misses the cache is
+   *  cut where no merge joins (when `cut`) and its segments encoded apart (each through the cache). */
+  private encodeSpan(text: string, s: number, e: number, cut = true): void {
     const cacheable = this.cacheSize > 0 && e - s <= CACHE_MAX_PIECE;
-    let key = "";
     if (cacheable) {
-      key = text.slice(s, e);
-      const hit = this.cache.get(key);
-      if (hit !== undefined) {
+      const hit = this.cache.get(text, s, e);
+      if (hit >= 0) {
         const at = hit >>> 7;
         const m = hit & 127;
         if (this.len + m > this.ids32.length) this.grow(this.len + m);
         const ids = this.ids32;
-        const pool = this.pool;
+        const pool = this.cache.ids;
         for (let i = 0; i < m; i++) ids[this.len + i] = pool[at + i]!;
         this.len += m;
         return;
       }
     }
-    let m = this.encodePiece(text, s, e); // ids in this.sym[0..m)
-    const sym = this.sym;
-    if (this.dropsBytes) {
-      let k = 0;
-      for (let i = 0; i < m; i++) if (sym[i]! >= 0) sym[k++] = sym[i]!;
-      m = k;
+    if (cut && e - s > CUT_ABOVE && this.joins !== null) {
+      if (this.cutAt.length < e - s) this.cutAt = new Int32Array((e - s) * 2);
+      const k = this.joins.cuts(text, s, e, this.cutAt);
+      if (k > 0) {
+        const start = this.len;
+        this.encodeSegments(text, s, e, k);
+        if (cacheable && utf8Length(text, s, e) <= CACHE_MAX_BYTES) this.cache.set(text, s, e, this.ids32, start, this.len - start);
+        return;
+      }
     }
+    const m = this.mergedPiece(text, s, e); // ids in this.sym[0..m)
+    const sym = this.sym;
     if (this.len + m > this.ids32.length) this.grow(this.len + m);
     const ids = this.ids32;
     for (let i = 0; i < m; i++) ids[this.len + i] = sym[i]!;
     this.len += m;
-    if (cacheable && this.pieceBytes <= CACHE_MAX_BYTES) {
-      if (this.cache.size >= this.cacheSize) this.clearCache();
-      if (this.poolLen + m > this.pool.length) {
-        const bigger = new Int32Array(this.pool.length * 2);
-        bigger.set(this.pool);
-        this.pool = bigger;
+    if (cacheable && this.pieceBytes <= CACHE_MAX_BYTES) this.cache.set(text, s, e, sym, 0, m);
+  }
+
+  /** Encodes text[s, e) as the k + 1 segments between its cut points this.cutAt[0..k) (bpe-cut.ts) into
+   *  this.ids32. One-unit segments (a kana or kanji between two cuts: most of a Japanese run under GPT-2) come
+   *  from charIds, the others go through encodeSpan uncut (and its cache). */
+  private encodeSegments(text: string, s: number, e: number, k: number): void {
+    const cuts = this.cutAt;
+    let from = s;
+    for (let c = 0; c <= k; c++) {
+      const to = c < k ? cuts[c]! : e;
+      const u = to - from === 1 && this.cacheSize > 0 ? text.charCodeAt(from) : -1;
+      if (u >= 0 && (u < 0xd800 || u > 0xdfff)) {
+        const charIds = this.charIds ?? (this.charIds = new Int32Array(65536 * 4));
+        let n = charIds[u * 4]! - 1;
+        if (n < 0) {
+          n = this.mergedPiece(text, from, to);
+          charIds[u * 4] = n + 1;
+          for (let i = 0; i < n; i++) charIds[u * 4 + 1 + i] = this.sym[i]!;
+        }
+        if (this.len + n > this.ids32.length) this.grow(this.len + n);
+        for (let i = 0; i < n; i++) this.ids32[this.len + i] = charIds[u * 4 + 1 + i]!;
+        this.len += n;
+      } else {
+        this.encodeSpan(text, from, to, false);
       }
-      const pool = this.pool;
-      for (let i = 0; i < m; i++) pool[this.poolLen + i] = sym[i]!;
-      this.cache.set(key, this.poolLen * 128 + m);
-      this.poolLen += m;
+      from = to;
     }
   }
 
-  /** Drops cached pre-tokens (the cache and its pool are this tokenizer's only mutable state besides scratch). */
+  /** Merges text[s, e) into this.sym with dropped bytes removed; returns the number of ids. */
+  private mergedPiece(text: string, s: number, e: number): number {
+    let m = this.encodePiece(text, s, e);
+    if (this.dropsBytes) {
+      const sym = this.sym;
+      let k = 0;
+      for (let i = 0; i < m; i++) if (sym[i]! >= 0) sym[k++] = sym[i]!;
+      m = k;
+    }
+    return m;
+  }
+
+  /** Drops cached pre-tokens (the cache and charIds are this tokenizer's only mutable state besides scratch). */
   clearCache(): void {
     this.cache.clear();
-    this.poolLen = 0;
+    this.charIds?.fill(0);
   }
 
   /** Encodes the pre-token text[s, e) into this.sym; returns the number of ids. */
@@ -320,4 +366,19 @@ export class ByteLevelBpe implements Tokenizer {
       throw new KotodamaError(`${this.spec.source}: token id ${id} is outside the vocabulary [0, ${this.vocabSize})`);
     }
   }
+}
+
+/** UTF-8 length of text[s, e) as encodePiece writes it (a lone surrogate: U+FFFD, 3 bytes). */
+function utf8Length(text: string, s: number, e: number): number {
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c <= 0xdbff && c >= 0xd800 && i + 1 < e && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }

@@ -71,6 +71,38 @@ export function randomUnicode(rng: Rng, maxLen: number, exclude = "", anyCodePoi
   return s;
 }
 
+const JA_RANGES: readonly [number, number][] = [
+  [0x3041, 0x3096], // hiragana
+  [0x30a1, 0x30fc], // katakana, ー
+  [0x4e00, 0x9fff], // kanji
+  [0x3001, 0x3005], // 、。〃〄々
+  [0x300c, 0x300f], // 「」『』
+  [0xff10, 0xff5a], // full-width digits and letters
+  [0x20, 0x7e],
+  [0x20000, 0x2a6df], // CJK extension B (surrogate pairs)
+  [0x1f600, 0x1f64f], // emoji
+];
+
+/** Random Japanese-heavy text: runs of kana, kanji and punctuation (long runs without spaces, the shape that
+ *  GPT-2's pattern turns into one long pre-token), some ASCII, astral kanji and emoji, and — with `lone` — lone
+ *  surrogates. Half of the strings draw from a dozen characters only, so that pieces repeat (cache hits). */
+export function randomJapanese(rng: Rng, maxLen: number, lone = false): string {
+  const n = rng.int(maxLen + 1);
+  const small = rng.int(2) === 0 ? Array.from({ length: 12 }, () => japaneseChar(rng)) : null;
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    if (lone && rng.int(40) === 0) s += String.fromCharCode(0xd800 + rng.int(0x800));
+    else s += small === null ? japaneseChar(rng) : small[rng.int(small.length)]!;
+  }
+  return s;
+}
+
+function japaneseChar(rng: Rng): string {
+  const w = rng.int(100);
+  const [lo, hi] = JA_RANGES[w < 35 ? 0 : w < 50 ? 1 : w < 85 ? 2 : w < 90 ? 3 : w < 92 ? 4 : w < 94 ? 5 : w < 98 ? 6 : w < 99 ? 7 : 8]!;
+  return String.fromCodePoint(lo + rng.int(hi - lo + 1));
+}
+
 /** Runs every check; throws an AssertionError naming the tokenizer, the check and the input. */
 export function checkTokenizer(tok: Tokenizer, options: ConformanceOptions): void {
   const name = tok.kind;

@@ -76,12 +76,12 @@ test("native merge rejects a table whose layout does not add up, and n past the 
   assert.deepEqual([...sym.subarray(0, 2)], [2, 2]);
 });
 
-test("GPT-2 vocabulary: scanner + native merge + cache give the ids of regex + TypeScript merge, no cache", (t) => {
+test("GPT-2 vocabulary: scanner + native merge + cache + cuts give the ids of regex + TypeScript merge, no cache, whole pieces", (t) => {
   const vocab = sharedPath("reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
   if (vocab === null) return void sharedOrSkip(t, "reference", "tokenizers");
   const fast = loadTokenizer(vocab);
   assert.ok(fast instanceof ByteLevelBpe);
-  const ref = new ByteLevelBpe({ ...fast.spec, preTokenizer: "regex", merge: "typescript", cacheSize: 0 });
+  const ref = new ByteLevelBpe({ ...fast.spec, preTokenizer: "regex", merge: "typescript", cacheSize: 0, cut: false });
   const small = new ByteLevelBpe({ ...fast.spec, cacheSize: 7 }); // the cache fills and clears many times
   const rng = new Rng(4);
   const texts: string[] = [];
