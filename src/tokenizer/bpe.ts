@@ -1,6 +1,7 @@
 // Byte-level BPE (GPT-2, Llama-3, Qwen2 and kotodama-trained vocabularies): regex pre-tokens → UTF-8 bytes →
-// rank-ordered merges, with a per-tokenizer cache of pre-token → ids. Not here: file formats (hf-json.ts,
-// gguf-vocab.ts), training (train.ts), SentencePiece-style BPE (spm.ts).
+// rank-ordered merges, with a per-tokenizer cache of pre-token → ids and long pieces cut where no merge joins.
+// Not here: file formats (hf-json.ts, gguf-vocab.ts), training (train.ts), SentencePiece-style BPE (spm.ts), the
+// cut rule (bpe-cut.ts), the cache's table (piece-cache.ts), the merge (merge.ts).
 
 import { nativeBpeMerge } from "../engine/index.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
