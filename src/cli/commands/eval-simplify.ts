@@ -1,5 +1,5 @@
 // `kotodama eval simplify`: SARI, BLEU, FKGL and the share at the target level on ASSET test for identity, the SFT
-// model and the SFT model with the level constraint. Parses, builds, runs: src/eval/cefr/simplify-eval.ts.
+// model greedy and under the level constraint, and beam search with and without edits, level mask and reranking. Parses, builds, runs: src/eval/cefr/simplify-eval.ts.
 import { join } from "node:path";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
@@ -27,8 +27,10 @@ const HELP = [
   "  --level L        target level (default A2)",
   "  --limit N        first N test sentences (default all 359)",
   "  --max-tokens N   reply cap (default 96)",
-  "  --beams B        beams of the two beam systems (default 4): beam search alone, and beam search with the",
-  "                   source's names kept (must-include spans) and the level constraint; 1 = leave them out",
+  "  --beams B        beams of the beam systems (default 4): beam search alone, with the lexicon's level mask",
+  "                   (+lex), with the source's names kept as must-include spans (+edits), with both; each also",
+  "                   with the classifier choosing among the n-best the best one at or below --level (+rerank);",
+  "                   1 = leave them out",
   "  --data-dir DIR   folder holding asset/ (default ../shared/data)",
   "  --json           print the JSON",
 ].join("\n");
@@ -56,9 +58,9 @@ export const evalSimplify: Command = {
       return 0;
     }
     process.stdout.write(`ASSET test, first ${r.n} sentences, target ${r.level} (${r.seconds.toFixed(0)} s)\n`);
-    process.stdout.write(`  ${"system".padEnd(20)} ${"SARI".padStart(6)} ${"add".padStart(6)} ${"keep".padStart(6)} ${"del".padStart(6)} ${"BLEU".padStart(6)} ${"FKGL".padStart(6)} ${`≤${r.level}`.padStart(6)} ${"words>".padStart(7)}\n`);
-    for (const s of r.systems) process.stdout.write(`  ${s.system.padEnd(20)} ${s.sari.toFixed(2).padStart(6)} ${s.add.toFixed(2).padStart(6)} ${s.keep.toFixed(2).padStart(6)} ${s.del.toFixed(2).padStart(6)} ${s.bleu.toFixed(2).padStart(6)} ${s.fkgl.toFixed(2).padStart(6)} ${(100 * s.atOrBelow).toFixed(1).padStart(6)} ${s.aboveLevelWords.toFixed(2).padStart(7)}\n`);
-    process.stdout.write(`  ${"reference 0".padEnd(20)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${r.references.fkgl.toFixed(2).padStart(6)} ${(100 * r.references.atOrBelow).toFixed(1).padStart(6)}\n`);
+    process.stdout.write(`  ${"system".padEnd(27)} ${"SARI".padStart(6)} ${"add".padStart(6)} ${"keep".padStart(6)} ${"del".padStart(6)} ${"BLEU".padStart(6)} ${"FKGL".padStart(6)} ${`≤${r.level}`.padStart(6)} ${"words>".padStart(7)}\n`);
+    for (const s of r.systems) process.stdout.write(`  ${s.system.padEnd(27)} ${s.sari.toFixed(2).padStart(6)} ${s.add.toFixed(2).padStart(6)} ${s.keep.toFixed(2).padStart(6)} ${s.del.toFixed(2).padStart(6)} ${s.bleu.toFixed(2).padStart(6)} ${s.fkgl.toFixed(2).padStart(6)} ${(100 * s.atOrBelow).toFixed(1).padStart(6)} ${s.aboveLevelWords.toFixed(2).padStart(7)}\n`);
+    process.stdout.write(`  ${"reference 0".padEnd(27)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${r.references.fkgl.toFixed(2).padStart(6)} ${(100 * r.references.atOrBelow).toFixed(1).padStart(6)}\n`);
     return 0;
   },
 };

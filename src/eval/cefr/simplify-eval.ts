@@ -1,7 +1,8 @@
 // `kotodama eval simplify` as a library call: the first N sentences of ASSET test (10 references each) simplified
-// by identity (the source copied), the SFT model, the SFT model with the level constraint, and (beams > 1) the SFT
-// model with beam search alone and with beam search under edit constraints (the source's names kept as
-// must-include spans, edits.ts, plus the level constraint as a mask) — scored
+// by identity (the source copied), the SFT model greedy, greedy with the level constraint, and (beams > 1) four
+// beam searches — alone, with the lexicon level mask (+lex), with edit constraints (+edits: the source's names kept
+// as must-include spans, edits.ts), with both — each reported twice: its top hypothesis, and the CEFR classifier's
+// level-aware choice among its n-best (+rerank, simplify.ts levelRerank) — scored
 // with SARI (EASSE corpus_sari), BLEU (SacreBLEU 13a) and FKGL, plus the share of outputs whose level by the CEFR
 // classifier (hardest sentence) is at or below the target; the references' share is the human reference point.
 // Not here: the metrics (eval/sari.ts, bleu.ts, fkgl.ts), decoding (simplify.ts).
@@ -16,7 +17,7 @@ import { corpusSari } from "../sari.js";
 import { LEVELS } from "./data.js";
 import type { Lexicon } from "./lexicon.js";
 import type { OpenCefr } from "./model.js";
-import { outputLevel, simplifySentence, sourceNames } from "./simplify.js";
+import { levelRerank, outputLevel, simplifyCandidates, simplifySentence, sourceNames } from "./simplify.js";
 
 export interface SystemScores {
   readonly system: string;
@@ -53,16 +54,22 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
     const s = corpusSari(orig, outs, refs);
     return { system, sari: s.sari, add: s.add, keep: s.keep, del: s.del, bleu: corpusBleu(outs, refs).bleu, fkgl: corpusFkgl(outs), atOrBelow: outs.filter(levelOk).length / Math.max(1, outs.length), aboveLevelWords: outs.reduce((a, t) => a + above(t), 0) / Math.max(1, outs.length) };
   };
-  const beams = o.beams ?? 4;
-  const beamKey = `sft+beam${beams}`, editKey = `sft+beam${beams}+edits`;
-  const outputs: Record<string, string[]> = { identity: [...orig], sft: [], "sft+constraint": [], ...(beams > 1 ? { [beamKey]: [], [editKey]: [] } : {}) };
+  const beams = o.beams ?? 4, maxTokens = o.maxTokens ?? 96;
+  const b = `sft+beam${beams}`;
+  // Each beam run gives two systems: its top hypothesis, and the classifier's level-aware choice among its n-best.
+  const beamRuns: readonly { readonly key: string; readonly lexicon: boolean; readonly edits: boolean }[] = beams > 1
+    ? [{ key: b, lexicon: false, edits: false }, { key: `${b}+lex`, lexicon: true, edits: false }, { key: `${b}+edits`, lexicon: false, edits: true }, { key: `${b}+edits+lex`, lexicon: true, edits: true }]
+    : [];
+  const outputs: Record<string, string[]> = { identity: [...orig], sft: [], "sft+constraint": [] };
+  for (const r of beamRuns) [outputs[r.key], outputs[`${r.key}+rerank`]] = [[], []];
   for (const [i, src] of orig.entries()) {
-    outputs.sft!.push((await simplifySentence(o.model, src, { level: o.level, maxTokens: o.maxTokens ?? 96 })).output);
-    outputs["sft+constraint"]!.push((await simplifySentence(o.model, src, { level: o.level, lexicon: o.lexicon, maxTokens: o.maxTokens ?? 96 })).output);
-    if (beams > 1) {
-      outputs[beamKey]!.push((await simplifySentence(o.model, src, { level: o.level, beams, maxTokens: o.maxTokens ?? 96 })).output);
-      const keep = [...new Set(sourceNames(src))];
-      outputs[editKey]!.push((await simplifySentence(o.model, src, { level: o.level, beams, lexicon: o.lexicon, edits: { keep, delete: [], replace: [] }, maxTokens: o.maxTokens ?? 96 })).output);
+    outputs.sft!.push((await simplifySentence(o.model, src, { level: o.level, maxTokens })).output);
+    outputs["sft+constraint"]!.push((await simplifySentence(o.model, src, { level: o.level, lexicon: o.lexicon, maxTokens })).output);
+    const keep = [...new Set(sourceNames(src))];
+    for (const r of beamRuns) {
+      const { texts } = await simplifyCandidates(o.model, src, { level: o.level, beams, maxTokens, ...(r.lexicon ? { lexicon: o.lexicon } : {}), ...(r.edits ? { edits: { keep, delete: [], replace: [] } } : {}) });
+      outputs[r.key]!.push(texts[0]!);
+      outputs[`${r.key}+rerank`]!.push(texts[levelRerank(o.checker, texts, o.level)]!);
     }
     if ((i + 1) % 10 === 0) log(`eval simplify: ${i + 1}/${orig.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
@@ -71,7 +78,7 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
   const result: SimplifyEvalResult = { n: rows.length, level: LEVELS[o.level]!, systems, references: { atOrBelow: r0.filter(levelOk).length / Math.max(1, r0.length), fkgl: corpusFkgl(r0) }, seconds: (performance.now() - t0) / 1000 };
   mkdirSync(o.outDir, { recursive: true });
   writeAtomic(join(o.outDir, "simplify-eval.json"), (tmp) => writeFileSync(tmp, `${JSON.stringify({ ...result, metrics: { sari: "EASSE corpus_sari (lowercase, 13a, macro over orders 1-4, deletion F1)", bleu: "SacreBLEU corpus BLEU, 13a, exp smoothing, case kept", fkgl: "EASSE corpus_fkgl rules (see src/eval/fkgl.ts)" } }, null, 2)}\n`));
-  const lines = orig.map((src, i) => JSON.stringify({ line: rows[i]!.line, source: src, sft: outputs.sft![i], constrained: outputs["sft+constraint"]![i], ...(beams > 1 ? { beam: outputs[beamKey]![i], edits: outputs[editKey]![i] } : {}) }));
+  const lines = orig.map((src, i) => JSON.stringify({ line: rows[i]!.line, source: src, ...Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "identity").map(([k, v]) => [k, v[i]])) }));
   writeAtomic(join(o.outDir, "simplify-outputs.jsonl"), (tmp) => writeFileSync(tmp, `${lines.join("\n")}\n`));
   return result;
 }
