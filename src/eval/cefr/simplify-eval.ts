@@ -10,6 +10,8 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { readAsset } from "../../data/instruct/sources.js";
 import type { InferModel } from "../../infer/index.js";
+import type { ChatResponder } from "../../infer/responder.js";
+import { KotodamaError } from "../../util/errors.js";
 import { writeAtomic } from "../../train/checkpoint.js";
 import { corpusBleu } from "../bleu.js";
 import { corpusFkgl } from "../fkgl.js";
@@ -17,7 +19,7 @@ import { corpusSari } from "../sari.js";
 import { LEVELS } from "./data.js";
 import type { Lexicon } from "./lexicon.js";
 import type { OpenCefr } from "./model.js";
-import { levelRerank, outputLevel, simplifyCandidates, simplifySentence, sourceNames } from "./simplify.js";
+import { levelRerank, outputLevel, simplifyCandidates, simplifySentence, simplifyUserMessage, sourceNames } from "./simplify.js";
 
 export interface SystemScores {
   readonly system: string;
@@ -36,13 +38,17 @@ export interface SystemScores {
 export interface SimplifyEvalResult {
   readonly n: number;
   readonly level: string;
+  /** What decoded: a local model's path or the endpoint's name (URL and model). */
+  readonly decoder: string;
   readonly systems: readonly SystemScores[];
   /** The references' own share at or below the target (reference 0 of each sentence) and their FKGL. */
   readonly references: { readonly atOrBelow: number; readonly fkgl: number };
   readonly seconds: number;
 }
 
-export async function evaluateSimplify(o: { readonly assetDir: string; readonly model: InferModel; readonly checker: OpenCefr; readonly lexicon: Lexicon; readonly level: number; readonly limit: number; readonly outDir: string; readonly maxTokens?: number; readonly beams?: number; readonly log?: (s: string) => void }): Promise<SimplifyEvalResult> {
+/** `model` decodes locally (every system); `responder` (an OpenAI-compatible endpoint) gives identity and the greedy
+ *  `sft` system only, since the constrained and beam systems need the model's logits. Exactly one of them. */
+export async function evaluateSimplify(o: { readonly assetDir: string; readonly model?: InferModel; readonly responder?: ChatResponder; readonly checker: OpenCefr; readonly lexicon: Lexicon; readonly level: number; readonly limit: number; readonly outDir: string; readonly maxTokens?: number; readonly beams?: number; readonly log?: (s: string) => void }): Promise<SimplifyEvalResult> {
   const t0 = performance.now();
   const log = o.log ?? ((): void => {});
   const rows = readAsset(o.assetDir, "test").slice(0, o.limit);
@@ -54,20 +60,26 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
     const s = corpusSari(orig, outs, refs);
     return { system, sari: s.sari, add: s.add, keep: s.keep, del: s.del, bleu: corpusBleu(outs, refs).bleu, fkgl: corpusFkgl(outs), atOrBelow: outs.filter(levelOk).length / Math.max(1, outs.length), aboveLevelWords: outs.reduce((a, t) => a + above(t), 0) / Math.max(1, outs.length) };
   };
-  const beams = o.beams ?? 4, maxTokens = o.maxTokens ?? 96;
+  if ((o.model === undefined) === (o.responder === undefined)) throw new KotodamaError("eval simplify: give a local model or an endpoint responder, exactly one");
+  const beams = o.model === undefined ? 1 : o.beams ?? 4, maxTokens = o.maxTokens ?? 96;
   const b = `sft+beam${beams}`;
   // Each beam run gives two systems: its top hypothesis, and the classifier's level-aware choice among its n-best.
   const beamRuns: readonly { readonly key: string; readonly lexicon: boolean; readonly edits: boolean }[] = beams > 1
     ? [{ key: b, lexicon: false, edits: false }, { key: `${b}+lex`, lexicon: true, edits: false }, { key: `${b}+edits`, lexicon: false, edits: true }, { key: `${b}+edits+lex`, lexicon: true, edits: true }]
     : [];
-  const outputs: Record<string, string[]> = { identity: [...orig], sft: [], "sft+constraint": [] };
+  const outputs: Record<string, string[]> = { identity: [...orig], sft: [], ...(o.model !== undefined ? { "sft+constraint": [] } : {}) };
   for (const r of beamRuns) [outputs[r.key], outputs[`${r.key}+rerank`]] = [[], []];
-  for (const [i, src] of orig.entries()) {
-    outputs.sft!.push((await simplifySentence(o.model, src, { level: o.level, maxTokens })).output);
-    outputs["sft+constraint"]!.push((await simplifySentence(o.model, src, { level: o.level, lexicon: o.lexicon, maxTokens })).output);
+  if (o.responder !== undefined) {
+    const answers = await o.responder.answer(orig.map((src) => [{ role: "user", content: simplifyUserMessage(src) }]), { maxTokens, onProgress: (d) => void (d % 10 === 0 && log(`eval simplify: ${d}/${orig.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)) });
+    outputs.sft!.push(...answers.map((a) => a.text.trim()));
+  }
+  for (const [i, src] of (o.model === undefined ? [] : orig).entries()) {
+    const model = o.model!;
+    outputs.sft!.push((await simplifySentence(model, src, { level: o.level, maxTokens })).output);
+    outputs["sft+constraint"]!.push((await simplifySentence(model, src, { level: o.level, lexicon: o.lexicon, maxTokens })).output);
     const keep = [...new Set(sourceNames(src))];
     for (const r of beamRuns) {
-      const { texts } = await simplifyCandidates(o.model, src, { level: o.level, beams, maxTokens, ...(r.lexicon ? { lexicon: o.lexicon } : {}), ...(r.edits ? { edits: { keep, delete: [], replace: [] } } : {}) });
+      const { texts } = await simplifyCandidates(model, src, { level: o.level, beams, maxTokens, ...(r.lexicon ? { lexicon: o.lexicon } : {}), ...(r.edits ? { edits: { keep, delete: [], replace: [] } } : {}) });
       outputs[r.key]!.push(texts[0]!);
       outputs[`${r.key}+rerank`]!.push(texts[levelRerank(o.checker, texts, o.level)]!);
     }
@@ -75,9 +87,9 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
   }
   const systems = Object.entries(outputs).map(([k, v]) => score(k, v));
   const r0 = refs.map((r) => r[0]!);
-  const result: SimplifyEvalResult = { n: rows.length, level: LEVELS[o.level]!, systems, references: { atOrBelow: r0.filter(levelOk).length / Math.max(1, r0.length), fkgl: corpusFkgl(r0) }, seconds: (performance.now() - t0) / 1000 };
+  const result: SimplifyEvalResult = { n: rows.length, level: LEVELS[o.level]!, decoder: o.model !== undefined ? `kotodama model ${o.model.path}` : o.responder!.name, systems, references: { atOrBelow: r0.filter(levelOk).length / Math.max(1, r0.length), fkgl: corpusFkgl(r0) }, seconds: (performance.now() - t0) / 1000 };
   mkdirSync(o.outDir, { recursive: true });
-  writeAtomic(join(o.outDir, "simplify-eval.json"), (tmp) => writeFileSync(tmp, `${JSON.stringify({ ...result, metrics: { sari: "EASSE corpus_sari (lowercase, 13a, macro over orders 1-4, deletion F1)", bleu: "SacreBLEU corpus BLEU, 13a, exp smoothing, case kept", fkgl: "EASSE corpus_fkgl rules (see src/eval/fkgl.ts)" } }, null, 2)}\n`));
+  writeAtomic(join(o.outDir, "simplify-eval.json"), (tmp) => writeFileSync(tmp, `${JSON.stringify({ ...result, config: { level: LEVELS[o.level], limit: o.limit, maxTokens, beams, decoder: o.model !== undefined ? { model: o.model.path } : o.responder!.settings }, metrics: { sari: "EASSE corpus_sari (lowercase, 13a, macro over orders 1-4, deletion F1)", bleu: "SacreBLEU corpus BLEU, 13a, exp smoothing, case kept", fkgl: "EASSE corpus_fkgl rules (see src/eval/fkgl.ts)" } }, null, 2)}\n`));
   const lines = orig.map((src, i) => JSON.stringify({ line: rows[i]!.line, source: src, ...Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "identity").map(([k, v]) => [k, v[i]])) }));
   writeAtomic(join(o.outDir, "simplify-outputs.jsonl"), (tmp) => writeFileSync(tmp, `${lines.join("\n")}\n`));
   return result;
