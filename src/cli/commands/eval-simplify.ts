@@ -68,7 +68,7 @@ export const evalSimplify: Command = {
     }
     process.stdout.write(`ASSET test, first ${r.n} sentences, target ${r.level}, ${r.decoder} (${r.seconds.toFixed(0)} s)\n`);
     process.stdout.write(`  ${"system".padEnd(27)} ${"SARI".padStart(6)} ${"add".padStart(6)} ${"keep".padStart(6)} ${"del".padStart(6)} ${"BLEU".padStart(6)} ${"FKGL".padStart(6)} ${`≤${r.level}`.padStart(6)} ${"words>".padStart(7)}\n`);
-    for (const s of r.systems) process.stdout.write(`  ${s.system.padEnd(27)} ${s.sari.toFixed(2).padStart(6)} ${s.add.toFixed(2).padStart(6)} ${s.keep.toFixed(2).padStart(6)} ${s.del.toFixed(2).padStart(6)} ${s.bleu.toFixed(2).padStart(6)} ${s.fkgl.toFixed(2).padStart(6)} ${(100 * s.atOrBelow).toFixed(1).padStart(6)} ${s.aboveLevelWords.toFixed(2).padStart(7)}\n`);
+    for (const s of r.systems) process.stdout.write(`  ${s.system.padEnd(27)} ${s.sari.toFixed(2).padStart(6)} ${s.add.toFixed(2).padStart(6)} ${s.keep.toFixed(2).padStart(6)} ${s.del.toFixed(2).padStart(6)} ${s.bleu.toFixed(2).padStart(6)} ${s.fkgl.toFixed(2).padStart(6)} ${(100 * s.atOrBelow).toFixed(1).padStart(6)} ${s.aboveLevelWords.toFixed(2).padStart(7)}${s.fallbacks > 0 ? `  (${s.fallbacks} fallback${s.fallbacks > 1 ? "s" : ""} to the unmasked run)` : ""}\n`);
     process.stdout.write(`  ${"reference 0".padEnd(27)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${"".padStart(6)} ${r.references.fkgl.toFixed(2).padStart(6)} ${(100 * r.references.atOrBelow).toFixed(1).padStart(6)}\n`);
     return 0;
   },

@@ -33,6 +33,8 @@ export interface SystemScores {
   readonly atOrBelow: number;
   /** Mean words above the target per output, by the lexicon. */
   readonly aboveLevelWords: number;
+  /** Sources where the level mask pruned every beam and the unmasked run's output stood in. */
+  readonly fallbacks: number;
 }
 
 export interface SimplifyEvalResult {
@@ -56,7 +58,7 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
   const forbidden = new Set([...o.lexicon.levels].filter(([, l]) => l > o.level).map(([w]) => w));
   const above = (t: string): number => (t.toLowerCase().match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? []).filter((w) => forbidden.has(w)).length;
   const levelOk = (t: string): boolean => (outputLevel(o.checker, t) ?? 0) <= o.level;
-  const score = (system: string, outs: readonly string[]): SystemScores => {
+  const score = (system: string, outs: readonly string[]): Omit<SystemScores, "fallbacks"> => {
     const s = corpusSari(orig, outs, refs);
     return { system, sari: s.sari, add: s.add, keep: s.keep, del: s.del, bleu: corpusBleu(outs, refs).bleu, fkgl: corpusFkgl(outs), atOrBelow: outs.filter(levelOk).length / Math.max(1, outs.length), aboveLevelWords: outs.reduce((a, t) => a + above(t), 0) / Math.max(1, outs.length) };
   };
@@ -69,6 +71,7 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
     : [];
   const outputs: Record<string, string[]> = { identity: [...orig], sft: [], ...(o.model !== undefined ? { "sft+constraint": [] } : {}) };
   for (const r of beamRuns) [outputs[r.key], outputs[`${r.key}+rerank`]] = [[], []];
+  const fallbacks: Record<string, number> = {};
   if (o.responder !== undefined) {
     const answers = await o.responder.answer(orig.map((src) => [{ role: "user", content: simplifyUserMessage(src) }]), { maxTokens, onProgress: (d) => void (d % 10 === 0 && log(`eval simplify: ${d}/${orig.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)) });
     outputs.sft!.push(...answers.map((a) => a.text.trim()));
@@ -78,14 +81,26 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
     outputs.sft!.push((await simplifySentence(model, src, { level: o.level, maxTokens })).output);
     outputs["sft+constraint"]!.push((await simplifySentence(model, src, { level: o.level, lexicon: o.lexicon, maxTokens })).output);
     const keep = [...new Set(sourceNames(src))];
+    const last = new Map<boolean, readonly string[]>();
     for (const r of beamRuns) {
-      const { texts } = await simplifyCandidates(model, src, { level: o.level, beams, maxTokens, ...(r.lexicon ? { lexicon: o.lexicon } : {}), ...(r.edits ? { edits: { keep, delete: [], replace: [] } } : {}) });
+      let texts: readonly string[];
+      try {
+        ({ texts } = await simplifyCandidates(model, src, { level: o.level, beams, maxTokens, ...(r.lexicon ? { lexicon: o.lexicon } : {}), ...(r.edits ? { edits: { keep, delete: [], replace: [] } } : {}) }));
+      } catch (e) {
+        // The level mask can leave a hypothesis no continuation (every beam pruned): the system falls back to the
+        // same decoding without the mask (run just before it), and the fallback is counted.
+        if (!(e instanceof KotodamaError && /every hypothesis was pruned/.test(e.message)) || !r.lexicon) throw e;
+        log(`eval simplify: line ${rows[i]!.line}, ${r.key}: every beam pruned under the level mask; the unmasked run's output stands in`);
+        fallbacks[r.key] = (fallbacks[r.key] ?? 0) + 1;
+        texts = last.get(r.edits)!;
+      }
+      last.set(r.edits, texts);
       outputs[r.key]!.push(texts[0]!);
       outputs[`${r.key}+rerank`]!.push(texts[levelRerank(o.checker, texts, o.level)]!);
     }
     if ((i + 1) % 10 === 0) log(`eval simplify: ${i + 1}/${orig.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
-  const systems = Object.entries(outputs).map(([k, v]) => score(k, v));
+  const systems = Object.entries(outputs).map(([k, v]) => ({ ...score(k, v), fallbacks: fallbacks[k.replace(/\+rerank$/, "")] ?? 0 }));
   const r0 = refs.map((r) => r[0]!);
   const result: SimplifyEvalResult = { n: rows.length, level: LEVELS[o.level]!, decoder: o.model !== undefined ? `kotodama model ${o.model.path}` : o.responder!.name, systems, references: { atOrBelow: r0.filter(levelOk).length / Math.max(1, r0.length), fkgl: corpusFkgl(r0) }, seconds: (performance.now() - t0) / 1000 };
   mkdirSync(o.outDir, { recursive: true });
