@@ -103,6 +103,7 @@ describe("kotodama simplify --endpoint and eval simplify --endpoint against a ko
     await assert.rejects(capture(() => simplifyCommand.run([...e, "--model", sft, SOURCE])), /give --model or --endpoint, not both/);
     await assert.rejects(capture(() => simplifyCommand.run(["--endpoint", server.url, "--level", "A2", SOURCE])), /--endpoint needs --api-model NAME/);
     await assert.rejects(capture(() => simplifyCommand.run(["--level", "A2", SOURCE])), /--model DIR \(an SFT model\) or --endpoint URL is required/);
+    await assert.rejects(capture(() => simplifyCommand.run(["--model", sft, "--level", "A2", "--rerank", SOURCE])), /--rerank needs --cefr DIR/);
     assert.equal(await chatRequests(server.url), n0, "a refused command sends nothing");
   });
 });
