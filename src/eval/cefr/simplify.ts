@@ -3,11 +3,14 @@
 // not put in the prompt: the SFT data's simplify task has no level, so the model was not trained to read one. The
 // level acts through the optional lexicon constraint (constraint.ts) and the check by the CEFR classifier (the
 // output's hardest sentence). With `beams`, beam search (infer/beam.ts) decodes instead of greedy, under the span
-// edits (edits.ts: keep / delete / replace as NeuroLogic constraints) and the level constraint as a mask.
-// Not here: the metrics over ASSET (simplify-eval.ts).
+// edits (edits.ts: keep / delete / replace as NeuroLogic constraints) and the level constraint as a mask; with
+// `rerank`, the CEFR classifier then chooses among the n-best hypotheses the best-scored one it judges at or below
+// the target (levelRerank). Not here: the metrics over ASSET (simplify-eval.ts), the endpoint client (the CLI's).
 import { SIMPLIFY_PROMPT } from "../../data/instruct/tasks.js";
 import { beamSearchText, ChatSession, checkLexical, lexicalConstraint, type InferModel, type LexicalSpec } from "../../infer/index.js";
-import { levelConstraint } from "./constraint.js";
+import { levelConstraint, type LevelConstraint } from "./constraint.js";
+import type { ChatResponder } from "../../infer/responder.js";
+import { KotodamaError } from "../../util/errors.js";
 import { editsToLexical, editWords, NO_EDITS, withLogitsHook, type SpanEdits } from "./edits.js";
 import type { Lexicon } from "./lexicon.js";
 import { assessSentences, type OpenCefr } from "./model.js";
@@ -28,6 +31,8 @@ export interface SimplifyOptions {
   /** Span edits relative to the source (edits.ts) and extra must / must-not phrases. */
   readonly edits?: SpanEdits;
   readonly phrases?: LexicalSpec;
+  /** Beam search only: the checker chooses among the n-best (levelRerank) instead of taking the top score. */
+  readonly rerank?: boolean;
 }
 
 export interface Simplification {
@@ -44,6 +49,16 @@ export interface Simplification {
   /** Edit / phrase constraints the output misses (kept spans absent, deleted spans present). */
   readonly missing: readonly string[];
   readonly present: readonly string[];
+  /** Index of the output among the n-best, best score first (0 without rerank). */
+  readonly chosen: number;
+}
+
+/** The decoded candidates of one source: one (greedy) or the n-best of beam search, best score first. */
+export interface SimplifyCandidates {
+  readonly texts: readonly string[];
+  readonly beams: number;
+  readonly spec: LexicalSpec;
+  readonly constraint: LevelConstraint | null;
 }
 
 /** Names in the source (capitalised words not at its start) stay allowed under the constraint: a simplification
@@ -53,12 +68,31 @@ export function sourceNames(source: string): string[] {
   return ws.slice(1).filter((w) => /^\p{Lu}/u.test(w));
 }
 
+/** The user message of the simplify turn (the SFT data's simplify prompt + the sentence), the same for a local
+ *  model and an endpoint. */
+export const simplifyUserMessage = (source: string): string => `${SIMPLIFY_PROMPT}\n\n${source}`;
+
 export function outputLevel(checker: OpenCefr, text: string): number | null {
   const s = assessSentences(checker, [text]);
   return s.length === 0 ? null : Math.max(...s.map((x) => LEVELS.indexOf(x.level)));
 }
 
-export async function simplifySentence(model: InferModel, source: string, o: SimplifyOptions): Promise<Simplification> {
+/** The level-aware choice among hypotheses (best score first): the first whose hardest sentence the classifier
+ *  puts at or below `level`; if none is, the one it judges lowest (the better-scored on ties). An empty hypothesis
+ *  (no sentence to judge) is never preferred to a judged one. */
+export function levelRerank(checker: OpenCefr, texts: readonly string[], level: number): number {
+  let best = 0, bestLevel = Infinity;
+  for (const [i, t] of texts.entries()) {
+    const l = outputLevel(checker, t) ?? Infinity;
+    if (l <= level) return i;
+    if (l < bestLevel) [best, bestLevel] = [i, l];
+  }
+  return best;
+}
+
+/** Decodes a source: greedy through generate, or beam search (n-best = beams) under the edits, phrases and the
+ *  level constraint. */
+export async function simplifyCandidates(model: InferModel, source: string, o: SimplifyOptions): Promise<SimplifyCandidates> {
   const session = new ChatSession(model);
   const edits = o.edits ?? NO_EDITS, phrases = o.phrases ?? { include: [], exclude: [] };
   const spec = editsToLexical(edits, phrases);
@@ -66,25 +100,38 @@ export async function simplifySentence(model: InferModel, source: string, o: Sim
   const beams = o.beams ?? (lexical ? 4 : 1);
   const maxTokens = o.maxTokens ?? 96;
   const c = o.lexicon === undefined ? null : levelConstraint(model.tokenizer, o.lexicon, o.level, { ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), keep: [...sourceNames(source), ...editWords(edits, phrases)] });
-  const user = `${SIMPLIFY_PROMPT}\n\n${source}`;
-  let output = "";
+  const user = simplifyUserMessage(source);
   if (beams === 1 && !lexical) {
     const it = session.send(user, { temperature: 0, maxTokens, repeatPenalty: 1 }, c === null ? {} : { logits: c.hook });
     for (;;) {
       const r = await it.next();
-      if (r.done === true) {
-        output = r.value.reply.trim();
-        break;
-      }
+      if (r.done === true) return { texts: [r.value.reply.trim()], beams, spec, constraint: c };
     }
-  } else {
-    const { ids, endIds } = session.promptForTurn(user);
-    const room = Math.min(maxTokens, Math.max(1, model.config.context - ids.length));
-    const lex = lexicalConstraint(model.tokenizer, spec, room);
-    const r = beamSearchText(model, ids, { beams, maxTokens: room, alpha: 1 }, endIds, c === null ? lex : withLogitsHook(lex, c.hook));
-    output = r.text.trim();
   }
+  const { ids, endIds } = session.promptForTurn(user);
+  const room = Math.min(maxTokens, Math.max(1, model.config.context - ids.length));
+  const lex = lexicalConstraint(model.tokenizer, spec, room);
+  const r = beamSearchText(model, ids, { beams, maxTokens: room, alpha: 1, nBest: beams }, endIds, c === null ? lex : withLogitsHook(lex, c.hook));
+  return { texts: r.hypotheses.map((h) => h.text.trim()), beams, spec, constraint: c };
+}
+
+export async function simplifySentence(model: InferModel, source: string, o: SimplifyOptions): Promise<Simplification> {
+  if (o.rerank === true && o.checker === undefined) throw new KotodamaError("simplify: rerank needs the CEFR classifier (checker)");
+  const { texts, beams, spec, constraint: c } = await simplifyCandidates(model, source, o);
+  if (o.rerank === true && beams === 1) throw new KotodamaError("simplify: rerank chooses among beam hypotheses; it needs beams > 1");
+  const chosen = o.rerank === true ? levelRerank(o.checker!, texts, o.level) : 0;
+  const output = texts[chosen]!;
   const lvl = o.checker === undefined ? null : outputLevel(o.checker, output);
   const chk = checkLexical(spec, output);
-  return { source, output, constrained: c !== null, aboveLevelWords: c === null ? [] : c.violations(output), predicted: lvl === null ? null : LEVELS[lvl]!, atOrBelow: lvl === null ? null : lvl <= o.level, beams, missing: chk.missing, present: chk.present };
+  return { source, output, constrained: c !== null, aboveLevelWords: c === null ? [] : c.violations(output), predicted: lvl === null ? null : LEVELS[lvl]!, atOrBelow: lvl === null ? null : lvl <= o.level, beams, missing: chk.missing, present: chk.present, chosen };
+}
+
+/** The same simplification through a chat responder (an OpenAI-compatible /chat/completions, greedy): plain
+ *  generation only, since the level mask, the span edits and beam search need the model's logits at every step,
+ *  which the API does not expose; the checker (local) still judges the output. */
+export async function simplifyRemote(responder: ChatResponder, source: string, o: { readonly level: number; readonly maxTokens?: number; readonly checker?: OpenCefr }): Promise<Simplification> {
+  const [a] = await responder.answer([[{ role: "user", content: simplifyUserMessage(source) }]], { maxTokens: o.maxTokens ?? 96 });
+  const output = a!.text.trim();
+  const lvl = o.checker === undefined ? null : outputLevel(o.checker, output);
+  return { source, output, constrained: false, aboveLevelWords: [], predicted: lvl === null ? null : LEVELS[lvl]!, atOrBelow: lvl === null ? null : lvl <= o.level, beams: 1, missing: [], present: [], chosen: 0 };
 }
