@@ -11,6 +11,8 @@ export interface TokenTrie {
   readonly nodes: number;
   /** The byte on the edge into node n. */
   readonly byte: Uint8Array;
+  /** The parent of node n (−1 for the root): with preorder numbering a walk can go node by node in one loop. */
+  readonly parent: Int32Array;
   readonly firstChild: Int32Array;
   readonly nextSibling: Int32Array;
   /** One past the last node of n's subtree (preorder). */
@@ -73,7 +75,7 @@ export function buildTokenTrie(tok: Tokenizer): TokenTrie {
   for (let n = 0; n < nodes; n++) end[n] = n + 1;
   for (let n = nodes - 1; n > 0; n--) if (end[n]! > end[parent[n]!]!) end[parent[n]!] = end[n]!;
   return {
-    vocabSize: V, nodes, byte: byte.slice(0, nodes), firstChild: firstChild.slice(0, nodes), nextSibling: nextSibling.slice(0, nodes), end,
+    vocabSize: V, nodes, byte: byte.slice(0, nodes), parent: parent.slice(0, nodes), firstChild: firstChild.slice(0, nodes), nextSibling: nextSibling.slice(0, nodes), end,
     tokOff: tokOff.slice(0, nodes + 1), ids, bytes,
   };
 }
