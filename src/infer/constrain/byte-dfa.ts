@@ -20,6 +20,13 @@ export interface DfaState {
 }
 
 export const UNKNOWN = -2, REJECT = -1;
+export const HIGH_MIXED = 0, HIGH_NONE = 1, HIGH_SAME = 2;
+
+/** Whether sorted ranges hold every code point of [80, 10FFFF]. */
+function coversHigh(r: Int32Array): boolean {
+  for (let i = 0; i < r.length; i += 2) if (r[i]! <= 0x80 && r[i + 1]! >= 0x10ffff) return true;
+  return false;
+}
 /** Bounds on one grammar's tables (states; each holds 128 ASCII slots and a small pattern map); past them the
  *  automaton starts over at the next walk, so a long-lived server's memory stays bounded. */
 const MAX_STATES = 1 << 16;
@@ -38,6 +45,11 @@ export class ByteDfa {
   boundary = new Uint8Array(1024);
   /** ASCII transitions: state × 128 → state, REJECT, or UNKNOWN (not computed yet). */
   ascii = new Int32Array(1024 * 128).fill(UNKNOWN);
+  /** Per state, how its stacks meet the non-ASCII code points [80, 10FFFF]: HIGH_MIXED (some class splits them:
+   *  check each character), HIGH_NONE (no stack takes any), HIGH_SAME (the same stacks take every one — a JSON
+   *  string's class — so any valid partial character fits and every one leads to `highNext`). */
+  highKind = new Uint8Array(1024);
+  highNext = new Int32Array(1024).fill(UNKNOWN);
   private gen = 0;
 
   constructor(readonly rec: Recognizer) {}
@@ -61,6 +73,8 @@ export class ByteDfa {
     this.byPattern = [];
     this.boundary = new Uint8Array(1024);
     this.ascii = new Int32Array(1024 * 128).fill(UNKNOWN);
+    this.highKind = new Uint8Array(1024);
+    this.highNext = new Int32Array(1024).fill(UNKNOWN);
     this.gen++;
   }
 
@@ -83,8 +97,21 @@ export class ByteDfa {
       const a = new Int32Array(this.ascii.length * 2).fill(UNKNOWN);
       a.set(this.ascii);
       this.ascii = a;
+      const k = new Uint8Array(this.highKind.length * 2);
+      k.set(this.highKind);
+      this.highKind = k;
+      const h = new Int32Array(this.highNext.length * 2).fill(UNKNOWN);
+      h.set(this.highNext);
+      this.highNext = h;
     }
     this.boundary[id] = stacks.some((s) => s.pos === BOUNDARY) ? 1 : 0;
+    let some = false, mixed = false;
+    for (const r of this.tops[id]!) {
+      if (r === null || !rangesMeet(r, 0x80, 0x10ffff)) continue;
+      if (coversHigh(r)) some = true;
+      else mixed = true;
+    }
+    this.highKind[id] = mixed ? HIGH_MIXED : some ? HIGH_SAME : HIGH_NONE;
     return st;
   }
 
@@ -102,6 +129,8 @@ export class ByteDfa {
   /** Whether some stack of state `id` can take a code point that the partial character (cp so far, `need` bytes
    *  to come) can still become. */
   fits(id: number, cp: number, need: number): boolean {
+    const k = this.highKind[id]!;
+    if (k !== HIGH_MIXED) return k === HIGH_SAME;
     let lo = cp << (6 * need);
     const hi = Math.min(0x10ffff, lo | ((1 << (6 * need)) - 1));
     if (cp === 0 && need === 2) lo = 0x800; // E0: three-byte characters start at U+0800
@@ -114,6 +143,10 @@ export class ByteDfa {
   char(id: number, cp: number): number {
     if (cp < 0x80) {
       const t = this.ascii[id * 128 + cp]!;
+      if (t !== UNKNOWN) return t;
+    } else if (this.highKind[id] !== HIGH_MIXED) {
+      if (this.highKind[id] === HIGH_NONE) return REJECT;
+      const t = this.highNext[id]!;
       if (t !== UNKNOWN) return t;
     }
     const tops = this.tops[id]!;
@@ -136,6 +169,7 @@ export class ByteDfa {
       }
     }
     if (cp < 0x80) this.ascii[id * 128 + cp] = next;
+    else if (this.highKind[id] === HIGH_SAME) this.highNext[id] = next;
     return next;
   }
 

@@ -105,11 +105,26 @@ export function grammarConstraint(masker: GrammarMasker, endIds: ReadonlySet<num
     sync(generated);
     masker.mask(state, bits);
     const end = masker.accepts(state);
+    // Word by word: a full word of allowed tokens is skipped, an empty one filled; ids at or past V (a model's
+    // padded vocabulary) have no bit and are refused. End tokens are put back afterwards where the grammar may end.
+    const kept = end ? [...endIds].filter((id) => id < logits.length).map((id) => [id, logits[id]!] as const) : [];
     let allowed = 0;
-    for (let id = 0; id < logits.length; id++) {
-      const ok = (id < V && (bits[id >>> 5]! >>> (id & 31)) & 1) || (end && endIds.has(id));
-      if (ok) allowed++;
-      else logits[id] = -Infinity;
+    const n = logits.length;
+    for (let base = 0, w = 0; base < n; base += 32, w++) {
+      const m = w < bits.length ? bits[w]! : 0;
+      const lim = Math.min(32, n - base);
+      if (m === 0) logits.fill(-Infinity, base, base + lim);
+      else if (m === 0xffffffff && lim === 32) allowed += 32;
+      else {
+        for (let j = 0; j < lim; j++) {
+          if ((m >>> j) & 1) allowed++;
+          else logits[base + j] = -Infinity;
+        }
+      }
+    }
+    for (const [id, x] of kept) {
+      if (id >= V || ((bits[id >>> 5]! >>> (id & 31)) & 1) === 0) allowed++;
+      logits[id] = x;
     }
     if (allowed === 0) {
       throw new KotodamaError(end

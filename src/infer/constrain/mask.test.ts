@@ -11,6 +11,7 @@ import { loadTokenizer } from "../../tokenizer/index.js";
 import { sharedOrSkip } from "../../util/paths.js";
 import { Rng } from "../../util/rng.js";
 import { byteTokenizer, randomSchema } from "./constrain.fixture.js";
+import { grammarConstraint } from "./constraint.js";
 import { jsonObjectGbnf, jsonSchemaToGbnf } from "./json-schema.js";
 import { parseGbnf } from "./gbnf.js";
 import { GrammarMasker } from "./mask.js";
@@ -103,4 +104,37 @@ test("Qwen2 151k (byte-level BPE): masks equal walk-every-token on random gramma
   if (!existsSync(file)) return t.skip("llama.cpp's ggml-vocab-qwen2.gguf unavailable (KOTODAMA_LLAMA_VOCAB_DIR; scripts/run-tests.mjs sets it)");
   const n = compareMany(buildTokenTrie(loadTokenizer(file)), 151, 5, 2, 20);
   assert.ok(n > 150, `${n} states compared`);
+});
+
+test("the logits hook refuses exactly what the reference refuses, word by word, past V too (a padded vocabulary)", () => {
+  const tok = byteTokenizer();
+  const trie = buildTokenTrie(tok);
+  const V = tok.vocabSize, n = V + 37, endIds = new Set([0, V + 5]);
+  const gbnf = GRAMMARS[1]!; // a list: it may end after every item
+  const ref = new Recognizer(parseGbnf(gbnf));
+  const c = grammarConstraint(new GrammarMasker(new Recognizer(parseGbnf(gbnf)), trie), endIds);
+  const rng = new Rng(9);
+  const slow = new Uint32Array((V + 31) >>> 5);
+  let rs: RefState = { stacks: ref.start(), cp: 0, need: 0 };
+  const out: number[] = [];
+  let ended = 0;
+  for (let step = 0; step < 400; step++) {
+    const logits = Float32Array.from({ length: n }, () => rng.normal());
+    const before = Float32Array.from(logits);
+    c.hook(logits, out);
+    referenceMask(ref, trie, rs, slow);
+    const end = rs.need === 0 && ref.accepts(rs.stacks);
+    if (end) ended++;
+    const allowed: number[] = [];
+    for (let id = 0; id < n; id++) {
+      const ok = (id < V && ((slow[id >>> 5]! >>> (id & 31)) & 1) === 1) || (end && endIds.has(id));
+      assert.equal(logits[id], ok ? before[id] : -Infinity, `step ${step} id ${id}`);
+      if (ok && id < V && id !== 0) allowed.push(id);
+    }
+    if (allowed.length === 0) break;
+    const id = allowed[rng.int(allowed.length)]!;
+    out.push(id);
+    rs = referenceStepBytes(ref, rs, trie.bytes[id]!)!;
+  }
+  assert.ok(out.length > 50 && ended > 0, `${out.length} tokens, ${ended} ends`);
 });

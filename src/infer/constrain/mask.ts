@@ -9,7 +9,7 @@
 // Not here: grammar syntax (gbnf.ts), the stack machinery (recognizer.ts), the walk-every-token specification
 // (reference.ts), logits and sampling (constraint.ts).
 import { KotodamaError } from "../../util/errors.js";
-import { ByteDfa, REJECT, UNKNOWN, type DfaState } from "./byte-dfa.js";
+import { ByteDfa, HIGH_MIXED, HIGH_NONE, HIGH_SAME, REJECT, UNKNOWN, type DfaState } from "./byte-dfa.js";
 import { utf8Step } from "./utf8.js";
 import { Recognizer } from "./recognizer.js";
 import type { TokenTrie } from "./token-trie.js";
@@ -103,7 +103,7 @@ export class GrammarMasker {
     const N = t.nodes, parent = t.parent, byte = t.byte, end = t.end, tokOff = t.tokOff, ids = t.ids;
     const ns = this.nodeState, ncp = this.nodeCp, nneed = this.nodeNeed, nb = this.nodeBelow;
     const track = contextual !== null;
-    let ascii = dfa.ascii, bnd = dfa.boundary;
+    let ascii = dfa.ascii, bnd = dfa.boundary, high = dfa.highKind, highNext = dfa.highNext;
     ns[0] = start.id;
     ncp[0] = start.cp;
     nneed[0] = start.need;
@@ -119,20 +119,28 @@ export class GrammarMasker {
           next = dfa.char(s, b);
           ascii = dfa.ascii;
           bnd = dfa.boundary;
+          high = dfa.highKind;
+          highNext = dfa.highNext;
         }
       } else {
         const u = utf8Step(ncp[p]!, need, b);
-        if (u < 0) next = REJECT;
+        const k = high[s]!;
+        if (u < 0 || k === HIGH_NONE) next = REJECT;
         else {
           cp = u >> 2;
           nd = u & 3;
           if (nd > 0) {
-            if (!dfa.fits(s, cp, nd)) next = REJECT;
+            if (k === HIGH_MIXED && !dfa.fits(s, cp, nd)) next = REJECT;
           } else {
-            next = dfa.char(s, cp);
+            next = k === HIGH_SAME ? highNext[s]! : UNKNOWN;
+            if (next === UNKNOWN) {
+              next = dfa.char(s, cp);
+              ascii = dfa.ascii;
+              bnd = dfa.boundary;
+              high = dfa.highKind;
+              highNext = dfa.highNext;
+            }
             cp = 0;
-            ascii = dfa.ascii;
-            bnd = dfa.boundary;
           }
         }
       }
