@@ -37,7 +37,8 @@ export class GrammarMasker {
   readonly recognizer: Recognizer;
   readonly dfa: ByteDfa;
   private readonly cache = new Map<number, CachedMask>();
-  /** Per trie node during a walk: its automaton state, and whether a BOUNDARY was passed on the way. */
+  /** Per trie depth during a walk (the path to the current node): automaton state, partial character, and whether
+   *  a BOUNDARY was passed on the way. */
   private readonly nodeState: Int32Array;
   private readonly nodeCp: Int32Array;
   private readonly nodeNeed: Uint8Array;
@@ -52,10 +53,10 @@ export class GrammarMasker {
   ) {
     this.recognizer = recognizer;
     this.dfa = new ByteDfa(recognizer);
-    this.nodeState = new Int32Array(trie.nodes);
-    this.nodeCp = new Int32Array(trie.nodes);
-    this.nodeNeed = new Uint8Array(trie.nodes);
-    this.nodeBelow = new Uint8Array(trie.nodes);
+    this.nodeState = new Int32Array(trie.maxDepth + 1);
+    this.nodeCp = new Int32Array(trie.maxDepth + 1);
+    this.nodeNeed = new Uint8Array(trie.maxDepth + 1);
+    this.nodeBelow = new Uint8Array(trie.maxDepth + 1);
   }
 
   get words(): number {
@@ -95,12 +96,12 @@ export class GrammarMasker {
 
   /** Walks the trie from `start`, setting the bit of every token it allows in `allowed` and listing in
    *  `contextual` (when given) the tokens refused after a BOUNDARY (they need the full stacks). One pass over the
-   *  nodes in preorder: a node's parent is always visited before it, and a refused node skips its subtree
-   *  [c, end[c]). A node holds (automaton state, partial character); ASCII bytes between characters are one read
+   *  nodes in preorder: a node's parent is the last node visited one level up, and a refused node skips its
+   *  subtree [c, end[c]). A node holds (automaton state, partial character); ASCII bytes between characters are one read
    *  of the automaton's table. */
   private walk(start: WalkState, allowed: Uint32Array, contextual: number[] | null): void {
     const t = this.trie, dfa = this.dfa;
-    const N = t.nodes, parent = t.parent, byte = t.byte, end = t.end, tokOff = t.tokOff, ids = t.ids;
+    const N = t.nodes, depth = t.depth, byte = t.byte, end = t.end, tokOff = t.tokOff, ids = t.ids;
     const ns = this.nodeState, ncp = this.nodeCp, nneed = this.nodeNeed, nb = this.nodeBelow;
     const track = contextual !== null;
     let ascii = dfa.ascii, bnd = dfa.boundary, high = dfa.highKind, highNext = dfa.highNext;
@@ -111,7 +112,7 @@ export class GrammarMasker {
     let visited = 0;
     for (let c = 1; c < N;) {
       visited++;
-      const p = parent[c]!, s = ns[p]!, need = nneed[p]!, b = byte[c]!;
+      const d = depth[c]!, p = d - 1, s = ns[p]!, need = nneed[p]!, b = byte[c]!;
       let next = s, cp = 0, nd = 0;
       if (need === 0 && b < 0x80) {
         next = ascii[s * 128 + b]!;
@@ -153,10 +154,10 @@ export class GrammarMasker {
         const id = ids[k]!;
         allowed[id >>> 5]! |= 1 << (id & 31);
       }
-      ns[c] = next;
-      ncp[c] = cp;
-      nneed[c] = nd;
-      nb[c] = nb[p]! | (track && nd === 0 ? bnd[next]! : 0);
+      ns[d] = next;
+      ncp[d] = cp;
+      nneed[d] = nd;
+      nb[d] = nb[p]! | (track && nd === 0 ? bnd[next]! : 0);
       c++;
     }
     this.stats.nodesWalked += visited;
