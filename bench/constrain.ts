@@ -1,7 +1,9 @@
 // `kotodama bench constrain`: the per-token cost of grammar-constrained decoding (src/infer/constrain) against
 // unconstrained sampling, on real vocabularies (llama SPM 32k from ../shared/reference/tokenizers, Qwen2 151k from
 // llama.cpp's test vocabularies) with synthetic logits: one step = mask (constrained only) + sample, timed per
-// token, with the mask cache cold (a fresh grammar) and warm (the same grammar again, as the server reuses it).
+// token (wall clock and this process's CPU time, which a loaded machine inflates less), with the mask cache cold (a
+// fresh grammar) and warm (the same grammar again, as the server reuses it), and the ratio of each constrained row's
+// mean cost per token to unconstrained decoding's.
 // With --model, also a real model's decode with and without the constraint (tokens/s). Not here: library code.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +28,9 @@ export const help = [
   "                  and greedy (where the constraint checks the argmax first and masks only when it is refused)",
   "  --model-only    skip the vocabulary rows",
   "  --json          one JSON object per line",
+  "",
+  "Per row: ms per token (mean, p50, p99, max) wall clock, then CPU (user + system of this process), then the",
+  "constrained mean over the unconstrained mean (×).",
 ].join("\n");
 
 /** A structured-output schema of the usual shape: nested object, array of objects, enums, numbers, bounded strings. */
