@@ -56,7 +56,12 @@ export class ConstraintCache {
   private readonly tries = new WeakMap<Tokenizer, TokenTrie>();
   private readonly maskers = new Map<string, { tok: Tokenizer; masker: GrammarMasker }>();
 
-  constructor(private readonly maxGrammars = 32) {}
+  /** `precomputeMs` > 0: each new grammar's reachable cut-stack masks are computed when it is compiled, for up to
+   *  that many ms (GrammarMasker.precompute), so that its first generations meet no cold state. */
+  constructor(
+    private readonly maxGrammars = 32,
+    private readonly precomputeMs = 0,
+  ) {}
 
   trie(tok: Tokenizer): TokenTrie {
     let t = this.tries.get(tok);
@@ -76,6 +81,7 @@ export class ConstraintCache {
       return hit.masker;
     }
     const masker = new GrammarMasker(new Recognizer(parseGbnf(g.text, g.source)), this.trie(tok));
+    if (this.precomputeMs > 0) masker.precompute(this.precomputeMs);
     this.maskers.set(g.text, { tok, masker });
     while (this.maskers.size > this.maxGrammars) this.maskers.delete(this.maskers.keys().next().value!);
     return masker;

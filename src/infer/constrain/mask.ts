@@ -212,6 +212,29 @@ export class GrammarMasker {
     }
   }
 
+  /** Per-schema precomputation (XGrammar computes its per-position masks when the grammar is compiled): the masks
+   *  of the cut stacks of every stack reachable from the start, so that generation meets no cold state. A stack's
+   *  successors do not depend on which character its class took (Recognizer.after), so the reachable stacks are a
+   *  breadth-first search over stacks, not characters; a recursive grammar has infinitely many, hence the bounds
+   *  (stacks visited, milliseconds; whatever is left is computed on first use as before). Returns what it did. */
+  precompute(maxMs = 2000, maxStacks = 20000): { stacks: number; walks: number; complete: boolean } {
+    this.dfa.maybeReset();
+    const t0 = performance.now(), walks0 = this.stats.computed;
+    const seen = new Set<number>();
+    const queue = [...this.recognizer.start()];
+    let head = 0;
+    for (; head < queue.length; head++) {
+      if (seen.size >= maxStacks || this.cache.size >= MAX_CACHED / 2 || performance.now() - t0 > maxMs) break;
+      const st = queue[head]!;
+      if (seen.has(st.id)) continue;
+      seen.add(st.id);
+      if (st.pos < 0) continue;
+      this.cutMask(st);
+      for (const n of this.recognizer.after(st)) if (!seen.has(n.id)) queue.push(n);
+    }
+    return { stacks: seen.size, walks: this.stats.computed - walks0, complete: head >= queue.length };
+  }
+
   /** The start state of a generation. */
   start(): WalkState {
     return this.dfa.intern(this.recognizer.start());
