@@ -7,6 +7,7 @@
 // ASCII transitions sit in a flat table (128 slots per state), so most trie nodes cost one array read.
 // Not here: the stacks themselves (recognizer.ts), the trie walk and the mask cache (mask.ts).
 import { BOUNDARY, inRanges, rangesMeet, type Recognizer, type Stack } from "./recognizer.js";
+import { partialHi, partialLo } from "./utf8.js";
 
 export interface DfaState {
   readonly id: number;
@@ -131,10 +132,7 @@ export class ByteDfa {
   fits(id: number, cp: number, need: number): boolean {
     const k = this.highKind[id]!;
     if (k !== HIGH_MIXED) return k === HIGH_SAME;
-    let lo = cp << (6 * need);
-    const hi = Math.min(0x10ffff, lo | ((1 << (6 * need)) - 1));
-    if (cp === 0 && need === 2) lo = 0x800; // E0: three-byte characters start at U+0800
-    if (cp === 0 && need === 3) lo = 0x10000; // F0: four-byte characters start at U+10000
+    const lo = partialLo(cp, need), hi = partialHi(cp, need);
     for (const r of this.tops[id]!) if (r !== null && rangesMeet(r, lo, hi)) return true;
     return false;
   }

@@ -1,6 +1,6 @@
 // UTF-8 on a token walk: one byte on a partial character, and whether a partial character can still become one the
 // grammar takes. Byte-level BPE tokens may end or start inside a character, so a walk carries (cp so far, bytes to
-// come). Shared by the byte automaton (byte-dfa.ts) and the walk-every-token reference (reference.ts).
+// come). Shared by the walk (mask.ts), the byte automaton (byte-dfa.ts) and the walk-every-token reference (reference.ts).
 // Not here: the grammar's stacks (recognizer.ts), tries and masks (token-trie.ts, mask.ts).
 import type { Recognizer, Stack } from "./recognizer.js";
 
@@ -21,12 +21,19 @@ export function utf8Step(cp: number, need: number, b: number): number {
   return (((cp << 6) | (b & 0x3f)) << 2) | (need - 1);
 }
 
-/** Whether some stack can take a code point that a partial character (cp so far, `need` bytes to come) can still
- *  become. */
+/** The lowest code point a partial character (cp so far, `need` bytes to come) can still become. */
+export function partialLo(cp: number, need: number): number {
+  if (cp === 0 && need === 2) return 0x800; // E0: three-byte characters start at U+0800
+  if (cp === 0 && need === 3) return 0x10000; // F0: four-byte characters start at U+10000
+  return cp << (6 * need);
+}
+
+/** The highest code point a partial character can still become. */
+export function partialHi(cp: number, need: number): number {
+  return Math.min(0x10ffff, (cp << (6 * need)) | ((1 << (6 * need)) - 1));
+}
+
+/** Whether some stack can take a code point that a partial character can still become. */
 export function partialFits(rec: Recognizer, stacks: readonly Stack[], cp: number, need: number): boolean {
-  let lo = cp << (6 * need);
-  const hi = Math.min(0x10ffff, lo | ((1 << (6 * need)) - 1));
-  if (cp === 0 && need === 2) lo = 0x800; // E0: three-byte characters start at U+0800
-  if (cp === 0 && need === 3) lo = 0x10000; // F0: four-byte characters start at U+10000
-  return rec.canTake(stacks, lo, hi);
+  return rec.canTake(stacks, partialLo(cp, need), partialHi(cp, need));
 }
