@@ -53,7 +53,10 @@ export class ByteDfa {
   highNext = new Int32Array(1024).fill(UNKNOWN);
   private gen = 0;
 
-  constructor(readonly rec: Recognizer) {}
+  constructor(
+    readonly rec: Recognizer,
+    private readonly maxStates = MAX_STATES,
+  ) {}
 
   /** Number of states interned in this generation. */
   get size(): number {
@@ -67,7 +70,7 @@ export class ByteDfa {
   /** Starts over when the tables are past their bounds; call only between walks (ids held by a walk would go
    *  stale). States from before are re-interned by `resolve`. */
   maybeReset(): void {
-    if (this.states.length < MAX_STATES) return;
+    if (this.states.length < this.maxStates) return;
     this.states = [];
     this.index = new Map();
     this.tops = [];

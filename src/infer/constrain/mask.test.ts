@@ -36,8 +36,8 @@ const GRAMMARS = [
 
 /** Random generations under `masker`, each step comparing its mask with the reference's (walk-every-token) and its
  *  state's stacks with the reference's (the same positions, though the two recognizers number stacks apart). */
-function compareAlong(label: string, gbnf: string, trie: TokenTrie, rng: Rng, runs: number, steps: number): number {
-  const masker = new GrammarMasker(new Recognizer(parseGbnf(gbnf, label)), trie);
+function compareAlong(label: string, gbnf: string, trie: TokenTrie, rng: Rng, runs: number, steps: number, maxDfaStates?: number): number {
+  const masker = new GrammarMasker(new Recognizer(parseGbnf(gbnf, label)), trie, maxDfaStates);
   // Half the grammars precomputed (every reachable cut-stack mask first), half computed on first use.
   if (rng.next() < 0.5) masker.precompute(5000, 2000);
   const ref = new Recognizer(parseGbnf(gbnf, label));
@@ -139,4 +139,21 @@ test("the logits hook refuses exactly what the reference refuses, word by word, 
     rs = referenceStepBytes(ref, rs, trie.bytes[id]!)!;
   }
   assert.ok(out.length > 50 && ended > 0, `${out.length} tokens, ${ended} ends`);
+});
+
+test("the automaton starting over (past its bound of states) changes no mask: states held across it are re-interned", () => {
+  const trie = buildTokenTrie(byteTokenizer());
+  const rng = new Rng(5);
+  let n = 0;
+  for (const g of [jsonObjectGbnf(), GRAMMARS[2]!, GRAMMARS[4]!]) n += compareAlong("small automaton", g, trie, rng, 4, 80, 6);
+  assert.ok(n > 150, `${n} states compared`);
+  // And it did start over: the same walk on a small automaton goes through several generations.
+  const m = new GrammarMasker(new Recognizer(parseGbnf(jsonObjectGbnf())), trie, 6);
+  const bits = new Uint32Array(m.words);
+  let st = m.start();
+  for (const b of new TextEncoder().encode('{"ab": [1, {"x": "é"}, true], "c": null')) {
+    m.mask(st, bits);
+    st = m.stepByte(st, b)!;
+  }
+  assert.ok(m.dfa.epoch > 3, `epoch ${m.dfa.epoch}`);
 });

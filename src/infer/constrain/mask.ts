@@ -47,12 +47,14 @@ export class GrammarMasker {
    *  contextual tokens checked, and trie nodes visited by walks. */
   readonly stats = { computed: 0, hits: 0, contextualChecked: 0, nodesWalked: 0 };
 
+  /** `maxDfaStates`: the automaton's bound before it starts over (tests set it low to exercise that path). */
   constructor(
     recognizer: Recognizer,
     readonly trie: TokenTrie,
+    maxDfaStates?: number,
   ) {
     this.recognizer = recognizer;
-    this.dfa = new ByteDfa(recognizer);
+    this.dfa = new ByteDfa(recognizer, maxDfaStates);
     this.nodeState = new Int32Array(trie.maxDepth + 1);
     this.nodeCp = new Int32Array(trie.maxDepth + 1);
     this.nodeNeed = new Uint8Array(trie.maxDepth + 1);
