@@ -1,13 +1,15 @@
 // `kotodama bench constrain`: the per-token cost of grammar-constrained decoding (src/infer/constrain) against
 // unconstrained sampling, on real vocabularies (llama SPM 32k from ../shared/reference/tokenizers, Qwen2 151k from
 // llama.cpp's test vocabularies) with synthetic logits: one step = mask (constrained only) + sample, timed per
-// token, with the mask cache cold (a fresh grammar) and warm (the same grammar again, as the server reuses it).
+// token (wall clock and this process's CPU time, which a loaded machine inflates less), with the mask cache cold (a
+// fresh grammar) and warm (the same grammar again, as the server reuses it), and the ratio of each constrained row's
+// mean cost per token to unconstrained decoding's.
 // With --model, also a real model's decode with and without the constraint (tokens/s). Not here: library code.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { intFlag, parseFlags } from "../src/cli/command.js";
 import { loadBackend } from "../src/engine/backend.js";
-import { ConstraintCache, DEFAULT_GENERATE_OPTIONS, generateText, grammarConstraint, openInferModel, Sampler, type ConstraintSpec, type GrammarMasker } from "../src/infer/index.js";
+import { ConstraintCache, DEFAULT_GENERATE_OPTIONS, generateText, GrammarMasker, grammarConstraint, openInferModel, parseGbnf, Recognizer, Sampler, specGbnf, type ConstraintSpec } from "../src/infer/index.js";
 import { loadTokenizer, type Tokenizer } from "../src/tokenizer/index.js";
 import { KotodamaError } from "../src/util/errors.js";
 import { sharedPath } from "../src/util/paths.js";
@@ -26,6 +28,9 @@ export const help = [
   "                  and greedy (where the constraint checks the argmax first and masks only when it is refused)",
   "  --model-only    skip the vocabulary rows",
   "  --json          one JSON object per line",
+  "",
+  "Per row: ms per token (mean, p50, p99, max) wall clock, then CPU (user + system of this process), then the",
+  "constrained mean over the unconstrained mean (×).",
 ].join("\n");
 
 /** A structured-output schema of the usual shape: nested object, array of objects, enums, numbers, bounded strings. */
@@ -63,7 +68,10 @@ const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 interface Steps {
   tokens: number;
+  /** Per step: wall-clock ms, and this process's CPU ms (user + system: what the step cost, without the time other
+   *  jobs on a loaded machine held the core). */
   ms: number[];
+  cpu: number[];
   complete: number;
 }
 
@@ -73,7 +81,7 @@ function steps(tok: Tokenizer, masker: GrammarMasker | null, runs: number, maxTo
   const V = tok.vocabSize, eos = tok.special.eos ?? 0;
   const rng = new Rng(seed);
   const logits = new Float32Array(V);
-  const ms: number[] = [];
+  const ms: number[] = [], cpu: number[] = [];
   let complete = 0;
   for (let r = 0; r < runs; r++) {
     const sampler = new Sampler({ ...DEFAULT_GENERATE_OPTIONS, seed: seed + r }, V);
@@ -81,16 +89,19 @@ function steps(tok: Tokenizer, masker: GrammarMasker | null, runs: number, maxTo
     const out: number[] = [];
     for (let step = 0; step < maxTokens; step++) {
       for (let i = 0; i < V; i++) logits[i] = 3 * rng.normal();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       c?.hook(logits, out);
       const id = sampler.sample(logits, out);
       ms.push(performance.now() - t0);
+      const dc = process.cpuUsage(c0);
+      cpu.push((dc.user + dc.system) / 1000);
       if (c !== null && id === eos) break;
       out.push(id);
     }
     if (c?.complete(out) === true) complete++;
   }
-  return { tokens: ms.length, ms, complete };
+  return { tokens: ms.length, ms, cpu, complete };
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
@@ -113,15 +124,28 @@ export async function run(argv: readonly string[]): Promise<number> {
     const cold = steps(tok, masker, runs, maxTokens, 1);
     const coldStats = { ...masker.stats };
     const warm = steps(tok, masker, runs, maxTokens, 2);
+    // The same schema compiled again with its reachable cut-stack masks precomputed (what a server can do once per
+    // schema), then the cold run's seeds.
+    const pre = new GrammarMasker(new Recognizer(parseGbnf(specGbnf(spec).text)), cache.trie(tok));
+    t0 = performance.now();
+    const done = pre.precompute(60000);
+    const precomputeMs = performance.now() - t0;
+    const preStats = { ...pre.stats };
+    const precomputed = steps(tok, pre, runs, maxTokens, 1);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const row = (name: string, s: Steps): Record<string, unknown> => ({
       bench: "constrain", vocab: file.split("/").pop(), V: tok.vocabSize, mode: name, tokens: s.tokens,
-      mean_ms: r3(s.ms.reduce((a, b) => a + b, 0) / s.ms.length), p50_ms: r3(pct(s.ms, 0.5)), p99_ms: r3(pct(s.ms, 0.99)), max_ms: r3(Math.max(...s.ms)),
-      ...(name === "unconstrained" ? {} : { complete: `${s.complete}/${runs}` }),
+      mean_ms: r3(mean(s.ms)), p50_ms: r3(pct(s.ms, 0.5)), p99_ms: r3(pct(s.ms, 0.99)), max_ms: r3(Math.max(...s.ms)),
+      cpu_mean_ms: r3(mean(s.cpu)), cpu_p50_ms: r3(pct(s.cpu, 0.5)), cpu_p99_ms: r3(pct(s.cpu, 0.99)),
+      // The cost per token against unconstrained decoding (mean per step, wall and CPU).
+      ...(name === "unconstrained" ? {} : { complete: `${s.complete}/${runs}`, vs_unconstrained: r3(mean(s.ms) / mean(free.ms)), cpu_vs_unconstrained: r3(mean(s.cpu) / mean(free.cpu)) }),
     });
-    const rows = [row("unconstrained", free), row("constrained-cold", cold), row("constrained-warm", warm)];
-    print({ bench: "constrain", vocab: file.split("/").pop(), V: tok.vocabSize, trie_nodes: masker.trie.nodes, trie_ms: Math.round(trieMs), compile_ms: Math.round(compileMs), cut_masks_cold: coldStats.computed, cut_masks_total: masker.stats.computed, cache_hits: masker.stats.hits, contextual_checked: masker.stats.contextualChecked },
-      `${file.split("/").pop()} (V=${tok.vocabSize}): trie ${masker.trie.nodes} nodes in ${Math.round(trieMs)} ms; grammar ${Math.round(compileMs)} ms; cut-stack masks computed ${coldStats.computed} cold, ${masker.stats.computed - coldStats.computed} more warm; cache hits ${masker.stats.hits}; contextual tokens checked ${masker.stats.contextualChecked}`);
-    for (const r of rows) print(r, `  ${String(r.mode).padEnd(18)} ${String(r.tokens).padStart(5)} tokens  mean ${r.mean_ms} ms  p50 ${r.p50_ms}  p99 ${r.p99_ms}  max ${r.max_ms}${r.complete === undefined ? "" : `  complete ${String(r.complete)}`}`);
+    const rows = [row("unconstrained", free), row("constrained-cold", cold), row("constrained-warm", warm), row("constrained-precomputed", precomputed)];
+    print({ bench: "constrain", vocab: file.split("/").pop(), V: tok.vocabSize, trie_nodes: masker.trie.nodes, trie_ms: Math.round(trieMs), compile_ms: Math.round(compileMs), cut_masks_cold: coldStats.computed, cut_masks_total: masker.stats.computed, cache_hits: masker.stats.hits, contextual_checked: masker.stats.contextualChecked, nodes_walked: masker.stats.nodesWalked, dfa_states: masker.dfa.size },
+      `${file.split("/").pop()} (V=${tok.vocabSize}): trie ${masker.trie.nodes} nodes in ${Math.round(trieMs)} ms; grammar ${Math.round(compileMs)} ms; cut-stack masks computed ${coldStats.computed} cold, ${masker.stats.computed - coldStats.computed} more warm; cache hits ${masker.stats.hits}; contextual tokens checked ${masker.stats.contextualChecked}; trie nodes walked ${masker.stats.nodesWalked}; automaton states ${masker.dfa.size}`);
+    print({ bench: "constrain", vocab: file.split("/").pop(), V: tok.vocabSize, precompute_ms: Math.round(precomputeMs), precompute_stacks: done.stacks, precompute_walks: done.walks, precompute_complete: done.complete, walks_after_precompute: pre.stats.computed - preStats.computed },
+      `  precompute: ${done.stacks} reachable stacks, ${done.walks} cut-stack masks in ${Math.round(precomputeMs)} ms (${done.complete ? "all" : "bounded"}); walks left for generation: ${pre.stats.computed - preStats.computed}`);
+    for (const r of rows) print(r, `  ${String(r.mode).padEnd(18)} ${String(r.tokens).padStart(5)} tokens  mean ${r.mean_ms} ms  p50 ${r.p50_ms}  p99 ${r.p99_ms}  max ${r.max_ms} | cpu mean ${r.cpu_mean_ms} p50 ${r.cpu_p50_ms} p99 ${r.cpu_p99_ms}${r.complete === undefined ? "" : ` | ×${r.vs_unconstrained} (cpu ×${r.cpu_vs_unconstrained}) of unconstrained  complete ${String(r.complete)}`}`);
   }
   if (typeof values.model === "string") {
     const model = openInferModel(values.model, { backend: loadBackend({}) });

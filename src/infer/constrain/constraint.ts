@@ -56,7 +56,12 @@ export class ConstraintCache {
   private readonly tries = new WeakMap<Tokenizer, TokenTrie>();
   private readonly maskers = new Map<string, { tok: Tokenizer; masker: GrammarMasker }>();
 
-  constructor(private readonly maxGrammars = 32) {}
+  /** `precomputeMs` > 0: each new grammar's reachable cut-stack masks are computed when it is compiled, for up to
+   *  that many ms (GrammarMasker.precompute), so that its first generations meet no cold state. */
+  constructor(
+    private readonly maxGrammars = 32,
+    private readonly precomputeMs = 0,
+  ) {}
 
   trie(tok: Tokenizer): TokenTrie {
     let t = this.tries.get(tok);
@@ -76,6 +81,7 @@ export class ConstraintCache {
       return hit.masker;
     }
     const masker = new GrammarMasker(new Recognizer(parseGbnf(g.text, g.source)), this.trie(tok));
+    if (this.precomputeMs > 0) masker.precompute(this.precomputeMs);
     this.maskers.set(g.text, { tok, masker });
     while (this.maskers.size > this.maxGrammars) this.maskers.delete(this.maskers.keys().next().value!);
     return masker;
@@ -105,11 +111,26 @@ export function grammarConstraint(masker: GrammarMasker, endIds: ReadonlySet<num
     sync(generated);
     masker.mask(state, bits);
     const end = masker.accepts(state);
+    // Word by word: a full word of allowed tokens is skipped, an empty one filled; ids at or past V (a model's
+    // padded vocabulary) have no bit and are refused. End tokens are put back afterwards where the grammar may end.
+    const kept = end ? [...endIds].filter((id) => id < logits.length).map((id) => [id, logits[id]!] as const) : [];
     let allowed = 0;
-    for (let id = 0; id < logits.length; id++) {
-      const ok = (id < V && (bits[id >>> 5]! >>> (id & 31)) & 1) || (end && endIds.has(id));
-      if (ok) allowed++;
-      else logits[id] = -Infinity;
+    const n = logits.length;
+    for (let base = 0, w = 0; base < n; base += 32, w++) {
+      const m = w < bits.length ? bits[w]! : 0;
+      const lim = Math.min(32, n - base);
+      if (m === 0) logits.fill(-Infinity, base, base + lim);
+      else if (m === 0xffffffff && lim === 32) allowed += 32;
+      else {
+        for (let j = 0; j < lim; j++) {
+          if ((m >>> j) & 1) allowed++;
+          else logits[base + j] = -Infinity;
+        }
+      }
+    }
+    for (const [id, x] of kept) {
+      if (id >= V || ((bits[id >>> 5]! >>> (id & 31)) & 1) === 0) allowed++;
+      logits[id] = x;
     }
     if (allowed === 0) {
       throw new KotodamaError(end

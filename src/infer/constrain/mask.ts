@@ -1,22 +1,21 @@
-// Token masks for a grammar: which tokens of a vocabulary may come next. The walk goes down the vocabulary's byte
-// trie (token-trie.ts) carrying the recognizer's stacks and a partial UTF-8 character, pruning a subtree as soon as
-// no stack can take its prefix (byte-level BPE tokens may end or start inside a character: the partial character
-// is carried, and kept only while some stack's class contains a code point it could become).
+// Token masks for a grammar: which tokens of a vocabulary may come next. A walk goes down the vocabulary's byte trie
+// (token-trie.ts) in one loop over its preorder nodes, carrying a state of the grammar's byte automaton
+// (byte-dfa.ts: stacks + partial UTF-8 character) per node, and skips a whole subtree as soon as its prefix is
+// refused. Once the automaton is warm a node costs one table read, so a walk of every token is a few ms at V = 151k.
 // Speed, after XGrammar's split into context-independent and context-dependent tokens (Dong et al. 2024), reduced:
-// a mask is precomputed, once per grammar, for each stack cut to its top K positions (BOUNDARY below). A token
+// a mask is computed, once per grammar, for each stack cut to its top K positions (BOUNDARY below). A token
 // consumed within those K positions is allowed whatever lies below; one that needs to go below is context-
 // dependent, and only those are checked against the full stacks at each step. Masks are cached by the cut stack.
-// Not here: grammar syntax (gbnf.ts), the stack machinery (recognizer.ts), logits and sampling (constraint.ts).
+// Not here: grammar syntax (gbnf.ts), the stack machinery (recognizer.ts), the walk-every-token specification
+// (reference.ts), logits and sampling (constraint.ts).
 import { KotodamaError } from "../../util/errors.js";
-import { BOUNDARY, Recognizer, type Stack } from "./recognizer.js";
+import { ByteDfa, HIGH_MIXED, HIGH_NONE, HIGH_SAME, REJECT, UNKNOWN, type DfaState } from "./byte-dfa.js";
+import { utf8Step } from "./utf8.js";
+import { Recognizer } from "./recognizer.js";
 import type { TokenTrie } from "./token-trie.js";
 
-/** Where a token walk stands: the stacks and a partial UTF-8 character (cp so far, `need` bytes to come). */
-export interface WalkState {
-  readonly stacks: readonly Stack[];
-  readonly cp: number;
-  readonly need: number;
-}
+/** Where a generation stands: the automaton's state (stacks and a partial UTF-8 character). */
+export type WalkState = DfaState;
 
 interface CachedMask {
   /** Bit per token id: allowed whatever lies below the cut. */
@@ -32,46 +31,34 @@ const CUT_DEPTH = 3;
  *  long-lived server's memory stays bounded; past it the cache starts over. */
 const MAX_CACHED = 4096;
 
-/** One UTF-8 byte on a partial character: (cp << 2 | need) after it, or −1 when the byte cannot come here (packed
- *  in one integer: the trie walk calls this per node and must not allocate). */
-function utf8Step(cp: number, need: number, b: number): number {
-  if (need === 0) {
-    if (b < 0x80) return b << 2;
-    if (b >= 0xc2 && b <= 0xdf) return ((b & 0x1f) << 2) | 1;
-    if (b >= 0xe0 && b <= 0xef) return ((b & 0x0f) << 2) | 2;
-    if (b >= 0xf0 && b <= 0xf4) return ((b & 0x07) << 2) | 3;
-    return -1;
-  }
-  if ((b & 0xc0) !== 0x80) return -1;
-  // The second byte of E0, ED, F0 and F4 sequences is narrower (no overlong forms, no surrogates, ≤ U+10FFFF).
-  if (need === 2 && cp < 0x10 && ((cp === 0 && b < 0xa0) || (cp === 0xd && b >= 0xa0))) return -1;
-  if (need === 3 && ((cp === 0 && b < 0x90) || (cp === 4 && b >= 0x90))) return -1;
-  return (((cp << 6) | (b & 0x3f)) << 2) | (need - 1);
-}
-
-/** Whether some stack can take a code point that a partial character (cp so far, `need` bytes to come) can still
- *  become. */
-function partialFits(rec: Recognizer, stacks: readonly Stack[], cp: number, need: number): boolean {
-  let lo = cp << (6 * need);
-  const hi = Math.min(0x10ffff, lo | ((1 << (6 * need)) - 1));
-  if (cp === 0 && need === 2) lo = 0x800; // E0: three-byte characters start at U+0800
-  if (cp === 0 && need === 3) lo = 0x10000; // F0: four-byte characters start at U+10000
-  return rec.canTake(stacks, lo, hi);
-}
-
 /** The grammar and vocabulary side of constrained decoding, shared by every generation with this grammar: the
- *  recognizer, the trie and the mask cache. Not thread-safe, not meant to be: one per worker. */
+ *  recognizer, its byte automaton, the trie and the mask cache. Not thread-safe, not meant to be: one per worker. */
 export class GrammarMasker {
   readonly recognizer: Recognizer;
+  readonly dfa: ByteDfa;
   private readonly cache = new Map<number, CachedMask>();
-  /** Counters for the benchmark and the docs: cut-stack masks computed, and served from the cache. */
-  readonly stats = { computed: 0, hits: 0, contextualChecked: 0 };
+  /** Per trie depth during a walk (the path to the current node): automaton state, partial character, and whether
+   *  a BOUNDARY was passed on the way. */
+  private readonly nodeState: Int32Array;
+  private readonly nodeCp: Int32Array;
+  private readonly nodeNeed: Uint8Array;
+  private readonly nodeBelow: Uint8Array;
+  /** Counters for the benchmark and the docs: cut-stack masks computed (trie walks), served from the cache,
+   *  contextual tokens checked, and trie nodes visited by walks. */
+  readonly stats = { computed: 0, hits: 0, contextualChecked: 0, nodesWalked: 0 };
 
+  /** `maxDfaStates`: the automaton's bound before it starts over (tests set it low to exercise that path). */
   constructor(
     recognizer: Recognizer,
     readonly trie: TokenTrie,
+    maxDfaStates?: number,
   ) {
     this.recognizer = recognizer;
+    this.dfa = new ByteDfa(recognizer, maxDfaStates);
+    this.nodeState = new Int32Array(trie.maxDepth + 1);
+    this.nodeCp = new Int32Array(trie.maxDepth + 1);
+    this.nodeNeed = new Uint8Array(trie.maxDepth + 1);
+    this.nodeBelow = new Uint8Array(trie.maxDepth + 1);
   }
 
   get words(): number {
@@ -80,58 +67,105 @@ export class GrammarMasker {
 
   /** The state after one byte, or null when no stack can take it. */
   stepByte(s: WalkState, b: number): WalkState | null {
-    const u = utf8Step(s.cp, s.need, b);
-    if (u < 0) return null;
-    const cp = u >> 2, need = u & 3;
-    if (need > 0) return partialFits(this.recognizer, s.stacks, cp, need) ? { stacks: s.stacks, cp, need } : null;
-    const stacks = this.recognizer.advance(s.stacks, cp);
-    return stacks.length === 0 ? null : { stacks, cp: 0, need: 0 };
+    return this.stepBytes(s, Uint8Array.of(b));
   }
 
   /** The state after a token's bytes, or null when the grammar rejects it. */
   stepToken(s: WalkState, id: number): WalkState | null {
     const b = this.trie.bytes[id];
-    if (b === undefined || b.length === 0) return null;
-    let cur: WalkState | null = s;
-    for (let i = 0; i < b.length && cur !== null; i++) cur = this.stepByte(cur, b[i]!);
-    return cur;
+    return b === undefined || b.length === 0 ? null : this.stepBytes(s, b);
+  }
+
+  private stepBytes(s: WalkState, bytes: Uint8Array): WalkState | null {
+    const dfa = this.dfa;
+    let st = dfa.resolve(s).id, cp = s.cp, need = s.need;
+    for (let i = 0; i < bytes.length; i++) {
+      const u = utf8Step(cp, need, bytes[i]!);
+      if (u < 0) return null;
+      cp = u >> 2;
+      need = u & 3;
+      if (need > 0) {
+        if (!dfa.fits(st, cp, need)) return null;
+      } else {
+        st = dfa.char(st, cp);
+        cp = 0;
+        if (st === REJECT) return null;
+      }
+    }
+    const base = dfa.state(st);
+    return need === 0 ? base : { id: st, epoch: base.epoch, stacks: base.stacks, cp, need };
   }
 
   /** Walks the trie from `start`, setting the bit of every token it allows in `allowed` and listing in
-   *  `contextual` (when given) the tokens that reach a BOUNDARY with bytes left. */
+   *  `contextual` (when given) the tokens refused after a BOUNDARY (they need the full stacks). One pass over the
+   *  nodes in preorder: a node's parent is the last node visited one level up, and a refused node skips its
+   *  subtree [c, end[c]). A node holds (automaton state, partial character); ASCII bytes between characters are one read
+   *  of the automaton's table. */
   private walk(start: WalkState, allowed: Uint32Array, contextual: number[] | null): void {
-    const t = this.trie;
-    const rec = this.recognizer;
-    const addRange = (from: number, to: number, list: number[]): void => {
-      for (let k = from; k < to; k++) list.push(t.ids[k]!);
-    };
-    const visit = (n: number, stacks: readonly Stack[], cp: number, need: number, ctx: boolean): void => {
-      const below = ctx || (need === 0 && contextual !== null && stacks.some((s) => s.pos === BOUNDARY));
-      for (let c = t.firstChild[n]!; c >= 0; c = t.nextSibling[c]!) {
-        const u = utf8Step(cp, need, t.byte[c]!);
-        if (u < 0) continue;
-        const ncp = u >> 2, nneed = u & 3;
-        let next: readonly Stack[] | null;
-        if (nneed > 0) next = partialFits(rec, stacks, ncp, nneed) ? stacks : null;
+    const t = this.trie, dfa = this.dfa;
+    const N = t.nodes, depth = t.depth, byte = t.byte, end = t.end, tokOff = t.tokOff, ids = t.ids;
+    const ns = this.nodeState, ncp = this.nodeCp, nneed = this.nodeNeed, nb = this.nodeBelow;
+    const track = contextual !== null;
+    let ascii = dfa.ascii, bnd = dfa.boundary, high = dfa.highKind, highNext = dfa.highNext;
+    ns[0] = start.id;
+    ncp[0] = start.cp;
+    nneed[0] = start.need;
+    nb[0] = track && start.need === 0 ? bnd[start.id]! : 0;
+    let visited = 0;
+    for (let c = 1; c < N;) {
+      visited++;
+      const d = depth[c]!, p = d - 1, s = ns[p]!, need = nneed[p]!, b = byte[c]!;
+      let next = s, cp = 0, nd = 0;
+      if (need === 0 && b < 0x80) {
+        next = ascii[s * 128 + b]!;
+        if (next === UNKNOWN) {
+          next = dfa.char(s, b);
+          ascii = dfa.ascii;
+          bnd = dfa.boundary;
+          high = dfa.highKind;
+          highNext = dfa.highNext;
+        }
+      } else {
+        const u = utf8Step(ncp[p]!, need, b);
+        const k = high[s]!;
+        if (u < 0 || k === HIGH_NONE) next = REJECT;
         else {
-          const a = rec.advance(stacks, ncp);
-          next = a.length === 0 ? null : a;
+          cp = u >> 2;
+          nd = u & 3;
+          if (nd > 0) {
+            if (k === HIGH_MIXED && !dfa.fits(s, cp, nd)) next = REJECT;
+          } else {
+            next = k === HIGH_SAME ? highNext[s]! : UNKNOWN;
+            if (next === UNKNOWN) {
+              next = dfa.char(s, cp);
+              ascii = dfa.ascii;
+              bnd = dfa.boundary;
+              high = dfa.highKind;
+              highNext = dfa.highNext;
+            }
+            cp = 0;
+          }
         }
-        if (next === null) {
-          if (below) addRange(t.tokOff[c]!, t.tokOff[t.end[c]!]!, contextual!);
-          continue;
-        }
-        for (let k = t.tokOff[c]!; k < t.tokOff[c + 1]!; k++) {
-          const id = t.ids[k]!;
-          allowed[id >>> 5]! |= 1 << (id & 31);
-        }
-        if (t.firstChild[c]! >= 0) visit(c, next, ncp, nneed, below);
       }
-    };
-    visit(0, start.stacks, start.cp, start.need, false);
+      if (next === REJECT) {
+        if (nb[p] === 1) for (let k = tokOff[c]!, e = tokOff[end[c]!]!; k < e; k++) contextual!.push(ids[k]!);
+        c = end[c]!;
+        continue;
+      }
+      for (let k = tokOff[c]!, e = tokOff[c + 1]!; k < e; k++) {
+        const id = ids[k]!;
+        allowed[id >>> 5]! |= 1 << (id & 31);
+      }
+      ns[d] = next;
+      ncp[d] = cp;
+      nneed[d] = nd;
+      nb[d] = nb[p]! | (track && nd === 0 ? bnd[next]! : 0);
+      c++;
+    }
+    this.stats.nodesWalked += visited;
   }
 
-  private cutMask(s: Stack): CachedMask {
+  private cutMask(s: WalkState["stacks"][number]): CachedMask {
     const cut = this.recognizer.truncate(s, CUT_DEPTH);
     let m = this.cache.get(cut.id);
     if (m !== undefined) {
@@ -140,7 +174,7 @@ export class GrammarMasker {
     }
     const allowed = new Uint32Array(this.words);
     const contextual: number[] = [];
-    this.walk({ stacks: [cut], cp: 0, need: 0 }, allowed, cut === s ? null : contextual);
+    this.walk(this.dfa.intern([cut]), allowed, cut === s ? null : contextual);
     m = { allowed, contextual: Int32Array.from(contextual) };
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(cut.id, m);
@@ -150,33 +184,62 @@ export class GrammarMasker {
 
   /** Sets `out` (vocabSize bits) to the tokens allowed next in state `s` (end-of-sequence tokens excluded: they
    *  stand for no bytes; the caller allows them when the grammar accepts). */
-  mask(s: WalkState, out: Uint32Array): void {
+  mask(state: WalkState, out: Uint32Array): void {
+    this.dfa.maybeReset();
+    const s = this.dfa.resolve(state);
     out.fill(0);
     if (s.need > 0) {
       // Inside a character split across tokens: rare, walked in full from the exact state.
       this.walk(s, out, null);
       return;
     }
-    const pending: number[] = [];
+    let pending: Int32Array[] | null = null;
     for (const st of s.stacks) {
       if (st.pos < 0) continue;
       const m = this.cutMask(st);
       const a = m.allowed;
       for (let w = 0; w < a.length; w++) out[w]! |= a[w]!;
-      for (const id of m.contextual) pending.push(id);
+      if (m.contextual.length > 0) (pending ??= []).push(m.contextual);
     }
-    const checked = new Set<number>();
-    for (const id of pending) {
-      if ((out[id >>> 5]! >>> (id & 31)) & 1 || checked.has(id)) continue;
-      checked.add(id);
-      this.stats.contextualChecked++;
-      if (this.stepToken(s, id) !== null) out[id >>> 5]! |= 1 << (id & 31);
+    if (pending === null) return;
+    // A contextual token is checked once: after its first check its bit is set (allowed) or it is in `refused`.
+    const refused = new Set<number>();
+    for (const list of pending) {
+      for (const id of list) {
+        if ((out[id >>> 5]! >>> (id & 31)) & 1 || refused.has(id)) continue;
+        this.stats.contextualChecked++;
+        if (this.stepToken(s, id) !== null) out[id >>> 5]! |= 1 << (id & 31);
+        else refused.add(id);
+      }
     }
+  }
+
+  /** Per-schema precomputation (XGrammar computes its per-position masks when the grammar is compiled): the masks
+   *  of the cut stacks of every stack reachable from the start, so that generation meets no cold state. A stack's
+   *  successors do not depend on which character its class took (Recognizer.after), so the reachable stacks are a
+   *  breadth-first search over stacks, not characters; a recursive grammar has infinitely many, hence the bounds
+   *  (stacks visited, milliseconds; whatever is left is computed on first use as before). Returns what it did. */
+  precompute(maxMs = 2000, maxStacks = 20000): { stacks: number; walks: number; complete: boolean } {
+    this.dfa.maybeReset();
+    const t0 = performance.now(), walks0 = this.stats.computed;
+    const seen = new Set<number>();
+    const queue = [...this.recognizer.start()];
+    let head = 0;
+    for (; head < queue.length; head++) {
+      if (seen.size >= maxStacks || this.cache.size >= MAX_CACHED / 2 || performance.now() - t0 > maxMs) break;
+      const st = queue[head]!;
+      if (seen.has(st.id)) continue;
+      seen.add(st.id);
+      if (st.pos < 0) continue;
+      this.cutMask(st);
+      for (const n of this.recognizer.after(st)) if (!seen.has(n.id)) queue.push(n);
+    }
+    return { stacks: seen.size, walks: this.stats.computed - walks0, complete: head >= queue.length };
   }
 
   /** The start state of a generation. */
   start(): WalkState {
-    return { stacks: this.recognizer.start(), cp: 0, need: 0 };
+    return this.dfa.intern(this.recognizer.start());
   }
 
   /** Whether the grammar may end in state `s`. */

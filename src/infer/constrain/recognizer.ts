@@ -16,7 +16,6 @@ export interface Stack {
 
 export const ACCEPT = -2, BOUNDARY = -1;
 const NONE: readonly Stack[] = [];
-const MEMO_MAX = 1 << 21;
 
 /** Whether code point `cp` is in the sorted inclusive ranges `r`. */
 export function inRanges(r: Int32Array, cp: number): boolean {
@@ -37,10 +36,8 @@ export function rangesMeet(r: Int32Array, lo: number, hi: number): boolean {
  *  the distinct stacks seen; a JSON document of depth d has O(d) of them per position). */
 export class Recognizer {
   private readonly table = new Map<string, Stack>();
-  /** advance() of one stack by one code point, memoized per stack id then code point. A trie walk meets the same
-   *  (stack, character) pairs over and over (every token inside a string); cleared past MEMO_MAX entries. */
-  private memo: (Map<number, readonly Stack[]> | undefined)[] = [];
-  private memoSize = 0;
+  /** after() per stack id. */
+  private readonly memo: (readonly Stack[] | undefined)[] = [];
   readonly accept: Stack;
   readonly boundary: Stack;
 
@@ -115,20 +112,19 @@ export class Recognizer {
 
   private advanceOne(s: Stack, cp: number): readonly Stack[] {
     if (s.pos < 0 || !inRanges(this.grammar.ranges[s.pos]!, cp)) return NONE;
-    let m = this.memo[s.id];
-    let r = m?.get(cp);
+    return this.after(s);
+  }
+
+  /** The stacks after `s`'s top character class took a character — the same whichever character it was, so
+   *  memoized per stack (a trie walk meets the same stack at every character inside a string). The result is
+   *  shared: do not modify it. */
+  after(s: Stack): readonly Stack[] {
+    let r = this.memo[s.id];
     if (r === undefined) {
       const out = new Map<number, Stack>();
       this.expand(this.stack(s.pos + 1, s.next), out);
       r = [...out.values()];
-      if (this.memoSize >= MEMO_MAX) {
-        this.memo = [];
-        this.memoSize = 0;
-        m = undefined;
-      }
-      if (m === undefined) this.memo[s.id] = m = new Map();
-      m.set(cp, r);
-      this.memoSize++;
+      this.memo[s.id] = r;
     }
     return r;
   }

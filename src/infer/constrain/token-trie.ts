@@ -11,6 +11,12 @@ export interface TokenTrie {
   readonly nodes: number;
   /** The byte on the edge into node n. */
   readonly byte: Uint8Array;
+  /** The parent of node n (−1 for the root): with preorder numbering a walk can go node by node in one loop. */
+  readonly parent: Int32Array;
+  /** Node n's depth (bytes from the root): in preorder, n's parent is the last node seen at depth[n] − 1, so a
+   *  walk keeps its per-node state in arrays of maxDepth + 1 entries that stay in cache. */
+  readonly depth: Uint16Array;
+  readonly maxDepth: number;
   readonly firstChild: Int32Array;
   readonly nextSibling: Int32Array;
   /** One past the last node of n's subtree (preorder). */
@@ -42,7 +48,8 @@ export function buildTokenTrie(tok: Tokenizer): TokenTrie {
   kept.sort((x, y) => compareBytes(bytes[x]!, bytes[y]!) || x - y);
   let total = 1;
   for (const id of kept) total += bytes[id]!.length;
-  const byte = new Uint8Array(total), parent = new Int32Array(total).fill(-1);
+  const byte = new Uint8Array(total), parent = new Int32Array(total).fill(-1), depth = new Uint16Array(total);
+  let maxDepth = 0;
   const firstChild = new Int32Array(total).fill(-1), nextSibling = new Int32Array(total).fill(-1), lastChild = new Int32Array(total).fill(-1);
   const tokOff = new Int32Array(total + 1);
   const ids = new Int32Array(kept.length);
@@ -59,6 +66,8 @@ export function buildTokenTrie(tok: Tokenizer): TokenTrie {
       const p = path[d]!;
       byte[n] = b[d]!;
       parent[n] = p;
+      depth[n] = d + 1;
+      if (d + 1 > maxDepth) maxDepth = d + 1;
       if (lastChild[p]! < 0) firstChild[p] = n;
       else nextSibling[lastChild[p]!] = n;
       lastChild[p] = n;
@@ -73,7 +82,7 @@ export function buildTokenTrie(tok: Tokenizer): TokenTrie {
   for (let n = 0; n < nodes; n++) end[n] = n + 1;
   for (let n = nodes - 1; n > 0; n--) if (end[n]! > end[parent[n]!]!) end[parent[n]!] = end[n]!;
   return {
-    vocabSize: V, nodes, byte: byte.slice(0, nodes), firstChild: firstChild.slice(0, nodes), nextSibling: nextSibling.slice(0, nodes), end,
+    vocabSize: V, nodes, byte: byte.slice(0, nodes), parent: parent.slice(0, nodes), depth: depth.slice(0, nodes), maxDepth, firstChild: firstChild.slice(0, nodes), nextSibling: nextSibling.slice(0, nodes), end,
     tokOff: tokOff.slice(0, nodes + 1), ids, bytes,
   };
 }
