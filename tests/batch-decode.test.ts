@@ -3,8 +3,9 @@
 // logits, on random-weight family fixtures (tests/fixtures/families.ts) in F32 and Q8_0, mixed prompt lengths and
 // sequences that end at different steps and join mid-run; on the native and the ref backends.
 // Why the tolerances: quantMatmul sums each output row the same way for any number of rows N, so a Q8_0 model's
-// logits are bitwise batch-independent; f32 gemm takes the matrix-vector path at N = 1 and the blocked path at
-// N > 1 (different summation orders), so f32 logits agree within rounding with batch 1, and bitwise among N > 1.
+// logits are bitwise batch-independent; f32 gemm takes the matrix-vector path at N = 1 and, for 2 ≤ N ≤ 32 on
+// AVX-512, the skinny GEMM that sums each row alike (bitwise too, tests/batch-decode-bitwise.test.ts), elsewhere
+// the blocked path (a different summation order): there f32 logits agree within rounding with batch 1.
 // Not here: the oracles for the forward itself (src/infer/forward.test.ts, tests/families.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -17,6 +17,7 @@
 #include "kd_cpu.h"
 #include "kd_gemm.h"
 #include "kd_gemm_internal.h"
+#include "kd_gemm_skinny.h"
 #include "kd_threadpool.h"
 
 /* ---------- kernel choice ---------- */
@@ -386,6 +387,7 @@ void kd_sgemm(const kd_gemm_args *args) {
   if (g.k > 0 && kd_blas_sgemm(&g)) return; /* only with KOTODAMA_BLAS=openblas (blas_dlopen.c) */
   plan_t pl = {kd_gemm_active_kernel(), &g, 1, 1, 0, NULL};
   if (narrow_product(&g, pl.kern)) return;
+  if (kd_sgemm_skinny(&g, pl.kern)) return; /* a few rows against a weight matrix: batched decode */
   const int threads = kd_get_threads();
   const double flops = 2.0 * (double)g.m * (double)g.n * (double)(g.k > 0 ? g.k : 1);
   int64_t want = (int64_t)(flops * (double)g.batch / MIN_FLOPS_PER_TASK);

@@ -361,8 +361,9 @@ function checkRuns(s: InferState, caches: readonly KvCache[], counts: (i: number
 /** One decode step of B sequences at once: ids[b] at position caches[b].length of sequence b, for B ≤ maxRows.
  *  Every weight matrix multiplies the B rows in one call; attention runs per sequence against its own cache.
  *  Returns the logits (B, V) in `out` (allocated when not given). Sequence b gets the same logits as decodeStep
- *  on its own cache: bitwise for quantized matrices (quantMatmul sums each row alike for any N); for f32
- *  matrices the matrix-vector path of B = 1 and the blocked path of B > 1 sum in different orders (docs/inference.md). */
+ *  on its own cache: bitwise for quantized matrices (quantMatmul sums each row alike for any N) and, on AVX-512, for
+ *  f32 matrices up to B = 32 (the skinny GEMM sums each row as the matrix-vector path of B = 1 does); otherwise
+ *  the blocked f32 path of B > 1 sums in another order, within rounding (docs/inference.md). */
 export function decodeBatch(s: InferState, caches: readonly KvCache[], ids: ArrayLike<number>, out?: F32): F32 {
   const B = caches.length, V = s.weights.config.vocabSize;
   if (B < 1 || ids.length !== B) throw new KotodamaError(`decodeBatch: expected one id per cache, got ${ids.length} ids for ${B} caches`);

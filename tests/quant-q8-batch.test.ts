@@ -1,0 +1,70 @@
+// The batched Q8_0 kernel (native/avx512/quant_q8_batch_avx512vnni.c: quantMatmul's default "q8" activations, N ≥ 2
+// rows, tiles of 4 weight rows × ≤ 4 activation rows) against the plain-TypeScript ref backend, and its defining
+// property: each activation row's outputs are bitwise those of a one-row call (the decode path), for N = 2, 3, 16,
+// 17, 33, odd block counts (the last block alone in a zmm), weight-row counts not a multiple of 4, 1 and 2 threads.
+// Not here: the other block types (conformance, tests/quant-llamacpp.test.ts), the decode on top (tests/batch-decode.test.ts).
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { loadAddon, type NativeAddon } from "../src/engine/backends/native/index.js";
+import { loadBackend } from "../src/engine/backend.js";
+import { f32ToF16 } from "../src/engine/dtype.js";
+import type { QuantMatmulArgs } from "../src/engine/ops.js";
+import { Rng } from "../src/util/rng.js";
+
+const loaded = loadAddon();
+function addonOr(t: TestContext): NativeAddon | undefined {
+  if (loaded.ok) return loaded.addon;
+  t.skip(`native addon unavailable: ${loaded.reason}`);
+  return undefined;
+}
+
+/** nOut rows of k/32 Q8_0 blocks (34 bytes: f16 d, 32 int8 quants, −128 … 127 all drawn) with scales in [0.001, 0.05). */
+function q8Rows(rng: Rng, nOut: number, k: number): Uint8Array {
+  const bytes = new Uint8Array((nOut * k * 34) / 32);
+  const dv = new DataView(bytes.buffer);
+  for (let o = 0; o < bytes.length; o += 34) {
+    dv.setUint16(o, f32ToF16(0.001 + 0.049 * rng.next()), true);
+    for (let j = 0; j < 32; j++) dv.setInt8(o + 2 + j, Math.floor(rng.next() * 256) - 128);
+  }
+  return bytes;
+}
+
+test("Q8_0 quantMatmul with N ≥ 2 rows: every row bitwise its one-row result, and equal to the ref backend within rounding", (t) => {
+  const addon = addonOr(t);
+  if (addon === undefined) return;
+  const ref = loadBackend({ kind: "ref" });
+  const threads0 = addon.getThreads();
+  const rng = new Rng(3);
+  try {
+    for (const k of [32, 64, 96, 544]) {
+      for (const nOut of [1, 3, 4, 5, 37]) {
+        const w = q8Rows(rng, nOut, k);
+        for (const n of [2, 3, 16, 17, 33]) {
+          const x = rng.fillUniform(new Float32Array(n * k), -2, 2);
+          for (let i = 0; i < k; i += 7) x[i] = 0; // zeros and a zero block's worth of sparsity
+          const args = (xs: Float32Array, rows: number, out: Float32Array): QuantMatmulArgs => ({ type: "q8_0", x: xs, w, n: rows, k, nOut, out });
+          const what = `k ${k} nOut ${nOut} n ${n}`;
+          addon.setThreads(1);
+          const all = new Float32Array(n * nOut);
+          addon.kernels.quantMatmul(args(x, n, all));
+          const want = new Float32Array(n * nOut);
+          ref.quantMatmul(args(x, n, want));
+          for (let i = 0; i < all.length; i++) {
+            assert.ok(Math.abs(all[i]! - want[i]!) <= 1e-5 * (1 + Math.abs(want[i]!)), `${what}: native ${all[i]} vs ref ${want[i]} at ${i}`);
+          }
+          for (let i = 0; i < n; i++) {
+            const one = new Float32Array(nOut);
+            addon.kernels.quantMatmul(args(x.slice(i * k, (i + 1) * k), 1, one));
+            assert.deepEqual(all.subarray(i * nOut, (i + 1) * nOut), one, `${what}: row ${i} differs from its one-row result`);
+          }
+          addon.setThreads(2);
+          const two = new Float32Array(n * nOut);
+          addon.kernels.quantMatmul(args(x, n, two));
+          assert.deepEqual(two, all, `${what}: 2 threads differ from 1`);
+        }
+      }
+    }
+  } finally {
+    addon.setThreads(threads0);
+  }
+});
