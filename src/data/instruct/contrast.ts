@@ -50,11 +50,20 @@ export function expandScene(s: Scene): { prompt: string; answer: string | null }
   return out;
 }
 
-/** The seeded sample: per kind, language and side, the distinct prompts shuffled and cut to perKind. */
+/** The seeded sample: per kind, language and side, the distinct prompts shuffled and cut to perKind; the groups
+ *  interleaved (the first of every group, then the second, …), so that any prefix is balanced across kinds and
+ *  sides (npm start's SFT and DPO stages take a prefix). */
 export function generateContrasts(o: ContrastOptions = CONTRAST_DEFAULTS): ContrastPrompt[] {
+  const groups = sampleGroups(o);
+  const out: ContrastPrompt[] = [];
+  for (let i = 0; groups.some((g) => i < g.length); i++) for (const g of groups) if (i < g.length) out.push(g[i]!);
+  return out;
+}
+
+function sampleGroups(o: ContrastOptions): ContrastPrompt[][] {
   if (!Number.isSafeInteger(o.seed)) throw new KotodamaError(`contrast generator: 'seed' must be an integer, got ${o.seed}`);
   if (!Number.isInteger(o.perKind) || o.perKind < 0) throw new KotodamaError(`contrast generator: 'perKind' must be an integer ≥ 0, got ${o.perKind}`);
-  const out: ContrastPrompt[] = [];
+  const out: ContrastPrompt[][] = [];
   for (const kind of CONTRAST_KINDS) {
     for (const lang of ["en", "ja"] as const) {
       for (const harmful of [false, true]) {
@@ -68,13 +77,11 @@ export function generateContrasts(o: ContrastOptions = CONTRAST_DEFAULTS): Contr
         const side = harmful ? "harmful" : "benign";
         const refusals = TWIN_REFUSALS[lang], comply = TWIN_COMPLIANCE[lang];
         const benignRefusals = lang === "ja" ? BENIGN_REJECTED_JA : BENIGN_REJECTED_EN;
-        shuffled(all, rngFor(o.seed, `contrast-${kind}-${lang}-${side}`)).slice(0, o.perKind).forEach((x, i) => {
-          out.push({
+        out.push(shuffled(all, rngFor(o.seed, `contrast-${kind}-${lang}-${side}`)).slice(0, o.perKind).map((x, i): ContrastPrompt => ({
             id: `kotodama-contrast:${kind}/${lang}/${side}/${i}`, kind, lang, prompt: x.prompt, harm: x.harm,
             answer: harmful ? refusals[i % refusals.length]! : x.answer!,
             rejected: harmful ? comply[i % comply.length]! : benignRefusals[i % benignRefusals.length]!,
-          });
-        });
+        })));
       }
     }
   }

@@ -63,4 +63,4 @@ export const TASK_SOURCES: Readonly<Record<TaskName, SourceName>> = {
 /** The sources npm start's SFT stage trains on (its tasks' sources, each once). */
 export const mainJobSftSources = (): SourceName[] => [...new Set(MAIN_JOB_TASKS.map((t) => TASK_SOURCES[t]))];
 /** The sources of npm start's DPO pairs. */
-export const MAIN_JOB_DPO_SOURCES: readonly SourceName[] = ["do-not-answer", "hh-rlhf", "kotodama-borderline"];
+export const MAIN_JOB_DPO_SOURCES: readonly SourceName[] = ["do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-contrast"];
