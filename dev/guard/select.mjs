@@ -40,7 +40,7 @@ const VARIANTS = {
   // all in the fit part (guard-data.ts), so the thresholds are calibrated on the other sources only.
   "global: default +gen 100": { generated: 100, thresholds: "global" },
   "global: default +gen 300": { generated: 300, thresholds: "global" },
-  "global: default +gen 1000 (all)": { generated: 1000, thresholds: "global" },
+  "global: default +gen 1000": { generated: 1000, thresholds: "global" },
   "global: default +gen 300, benign×3": { generated: 300, thresholds: "global", benignWeight: 3 },
   "global: default +gen 300, w12+skip+c24": { generated: 300, thresholds: "global", features: "word12+skip+char24" },
   "global: default +gen 300, w123+c24": { generated: 300, thresholds: "global", features: "word123+char24" },
