@@ -36,19 +36,38 @@ const VARIANTS = {
   "global: 2-stage, w12+c24, +b×3 +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global", copies: 3 },
   "global: 2-stage, w123+c24, +b +ask": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, thresholds: "global" },
   "global: 1-stage, w12+c24, +b +ask": { stages: 1, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
+  // The contrast generator (src/data/instruct/contrast.ts): look-alikes benign, twins risky, N per kind/lang/side,
+  // all in the fit part (guard-data.ts), so the thresholds are calibrated on the other sources only.
+  "global: default +gen 100": { generated: 100, thresholds: "global" },
+  "global: default +gen 300": { generated: 300, thresholds: "global" },
+  "global: default +gen 1000": { generated: 1000, thresholds: "global" },
+  "global: default +gen 300, benign×3": { generated: 300, thresholds: "global", benignWeight: 3 },
+  "global: default +gen 300, w12+skip+c24": { generated: 300, thresholds: "global", features: "word12+skip+char24" },
+  "global: default +gen 300, w123+c24": { generated: 300, thresholds: "global", features: "word123+char24" },
+  "global: default +gen 300 +contrasts": { generated: 300, thresholds: "global", contrasts: true },
+  "global: default +gen 1000, w12+skip+c24": { generated: 1000, thresholds: "global", features: "word12+skip+char24" },
+  "global: default +gen 1000 +contrasts": { generated: 1000, thresholds: "global", contrasts: true },
 };
 const FOLDS = 4;
 const group = (x) => x.source.split(":")[0];
 
 const dataDir = sharedPath("data");
-const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true });
-const fold = new Map();
-const strata = new Map();
-for (const x of data.fit) {
-  const k = `${group(x)}/${x.label > 0}`;
-  strata.set(k, [...(strata.get(k) ?? []), x]);
+// One load per generator size (every other source's fit/calibration split and folds are the same in each: they
+// are seeded per source).
+const loads = new Map();
+function load(generated) {
+  if (loads.has(generated)) return loads.get(generated);
+  const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true, generated });
+  const fold = new Map();
+  const strata = new Map();
+  for (const x of data.fit) {
+    const k = `${group(x)}/${x.label > 0}`;
+    strata.set(k, [...(strata.get(k) ?? []), x]);
+  }
+  for (const [k, xs] of [...strata].sort()) shuffled(xs, rngFor(1, `guard-select-${k}`)).forEach((x, i) => fold.set(x.source, i % FOLDS));
+  loads.set(generated, { data, fold });
+  return loads.get(generated);
 }
-for (const [k, xs] of [...strata].sort()) shuffled(xs, rngFor(1, `guard-select-${k}`)).forEach((x, i) => fold.set(x.source, i % FOLDS));
 
 const auc = (pos, neg) => {
   let s = 0;
@@ -61,6 +80,7 @@ const want = process.argv.slice(2);
 for (const [name, v] of Object.entries(VARIANTS)) {
   if (want.length > 0 && !want.some((w) => name.includes(w))) continue;
   const s = { ...base, ...v };
+  const { data, fold } = load(s.generated);
   const keep = (x) => (s.borderline || group(x) !== "borderline") && (s.questionForms || group(x) !== "self-instruct-ask") && (s.contrasts || group(x) !== "contrast");
   const calib = data.calib.filter(keep);
   const t0 = performance.now();
@@ -71,6 +91,8 @@ for (const [name, v] of Object.entries(VARIANTS)) {
     const fit = data.fit.filter((x) => fold.get(x.source) !== f && keep(x));
     for (const x of fit.filter((y) => group(y) === "borderline")) for (let c = 1; c < (v.copies ?? 1); c++) fit.push(x);
     for (const x of fit.filter((y) => group(y) === "contrast")) for (let c = 1; c < (v.contrastCopies ?? 1); c++) fit.push(x);
+    // Left out: every source of the fit part but the generator's (scored only when trained on: a variant without
+    // it is then counted on the same prompts as the default).
     const test = data.fit.filter((x) => fold.get(x.source) === f);
     const { prompt, thresholds } = fitAndCalibrate(fit, calib, s);
     for (const x of test) {

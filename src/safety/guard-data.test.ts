@@ -1,7 +1,7 @@
 // Tests of the guard's training data against ../shared/data (skipped when it is absent): no held-out Do-Not-Answer
 // prompt and no XSTest prompt is ever among the training or calibration prompts, every non-held-out Do-Not-Answer
 // prompt is, every borderline prompt (borderline.ts) is, as benign, the fit and calibration parts are disjoint, and
-// the split is the same for the same seed.
+// the split is the same for the same seed; the contrast generator's prompts are fitted on, never calibrated on.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { dnaHeldOutPrompts, readXstest } from "../eval/safety/prompts.js";
@@ -9,6 +9,8 @@ import { sharedPath } from "../util/paths.js";
 import { BORDERLINE } from "../data/instruct/borderline.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
 import { loadGuardData } from "./guard-data.js";
+import { HARM_TYPES } from "./guard-taxonomy.js";
+import { generateContrasts } from "../data/instruct/contrast.js";
 
 const dataDir = sharedPath("data");
 const opts = { seed: 1, calibFraction: 0.25, maxWiki: 300, maxJa: 100, borderline: true, questionForms: true, contrasts: true };
@@ -62,4 +64,22 @@ test("guard data: the risky contrasts are risky examples and share no word 4-gra
   };
   const xs = new Set(readXstest(dataDir!).flatMap((p) => grams(p.prompt)));
   for (const c of RISKY_CONTRASTS) for (const g of grams(c.text)) assert.ok(!xs.has(g), `'${c.text}' shares '${g}' with XSTest`);
+});
+
+test("guard data: the contrast generator's prompts, look-alikes benign and twins risky with their harm type, are all fitted on", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+  const d = loadGuardData(dataDir!, { ...opts, generated: 20 });
+  const gen = generateContrasts({ seed: 1, perKind: 20 });
+  const mine = d.fit.filter((x) => x.source.startsWith("gen-"));
+  assert.equal(mine.length, gen.length);
+  assert.equal(d.calib.filter((x) => x.source.startsWith("gen-")).length, 0, "never calibrated on");
+  const byText = new Map(mine.map((x) => [x.text, x]));
+  for (const c of gen) {
+    const x = byText.get(c.prompt)!;
+    assert.ok(x !== undefined, c.prompt);
+    if (c.harm === null) assert.equal(x.label, 0, c.prompt);
+    else assert.equal(HARM_TYPES[x.label - 1]!.type, c.harm, c.prompt);
+  }
+  assert.equal(loadGuardData(dataDir!, opts).fit.filter((x) => x.source.startsWith("gen-")).length, 0, "off by default");
+  // The other sources' split does not depend on the generator.
+  assert.deepEqual(d.calib.map((x) => x.source), loadGuardData(dataDir!, opts).calib.map((x) => x.source));
 });

@@ -6,7 +6,7 @@
 // questions about them, JCommonsenseQA questions (Japanese), the Japanese benign requests, and kotodama's
 // borderline prompts (src/data/instruct/borderline.ts: safe questions with risky words, "How do I kill the moss on
 // my patio?"), the look-alikes that teach the classifier a word is not the harm; and, risky, their twins aimed at
-// people (guard-contrast.ts). XSTest is never read here: it is
+// people (guard-contrast.ts), and optionally the contrast generator's look-alikes and twins (contrast.ts). XSTest is never read here: it is
 // the over-refusal test set. Each source is split, stratified by class,
 // into the fit part and the calibration part (calibFraction). Not here: features or the model
 // (guard-classifier.ts).
@@ -16,6 +16,7 @@ import { readAsset, readCefr, readDoNotAnswer, readSelfInstruct } from "../data/
 import { doNotAnswerHeldOut, rngFor, shuffled, stratifiedHoldOut } from "../data/instruct/split.js";
 import { INSTRUCT_DEFAULTS } from "../data/instruct/config.js";
 import { BORDERLINE } from "../data/instruct/borderline.js";
+import { generateContrasts } from "../data/instruct/contrast.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
 import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
@@ -42,6 +43,8 @@ export interface GuardDataOptions {
   readonly questionForms: boolean;
   /** Add the borderline prompts' risky twins (guard-contrast.ts) as risky. */
   readonly contrasts: boolean;
+  /** The contrast generator's prompts per kind, language and side (0 = none): look-alikes benign, twins risky. */
+  readonly generated?: number;
 }
 
 export interface GuardData {
@@ -111,6 +114,12 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     }));
   }
   if (o.borderline) add("kotodama borderline (borderline.ts)", BORDERLINE.flatMap(([kind, items]) => items.map(([q], i) => ({ text: q, label: 0, source: `borderline:${kind}/${i}` }))));
+  if ((o.generated ?? 0) > 0) {
+    const gen = generateContrasts({ seed: o.seed, perKind: o.generated! });
+    const key = (id: string): string => id.replace(/^kotodama-contrast:/, "").replace(/\/(benign|harmful)\//, "/");
+    add("contrast generator, look-alikes (contrast.ts)", gen.filter((c) => c.harm === null).map((c) => ({ text: c.prompt, label: 0, source: `gen-benign:${key(c.id)}` })));
+    add("contrast generator, harmful twins (contrast.ts)", gen.flatMap((c) => (c.harm === null ? [] : [{ text: c.prompt, label: harmTypeClass(c.harm, `contrast.ts ${c.id}`), source: `gen-harm:${key(c.id)}` }])));
+  }
   const score = ["train", "dev", "test"].flatMap((s) => readCefr(need(`cefr-sp/SCoRE/CEFR-SP_SCoRE_${s}.txt`)));
   add("cefr-sp SCoRE questions", score.filter((r) => r.sentence.includes("?")).map((r, i) => ({ text: detok(r.sentence), label: 0, source: `score:${i}` })));
   const wikiRng = rngFor(o.seed, "guard-wiki");
@@ -123,7 +132,9 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
   const sources: Record<string, number> = {};
   for (const g of groups) {
     sources[g.source] = g.items.length;
-    const hold = stratifiedHoldOut(g.items, (x) => String(x.label), (x) => x.source, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));
+    // The generator's prompts are all fitted on, never calibrated on: its twins are easy, and a threshold set at 95 %
+    // of a pool they fill would let the real (Do-Not-Answer) prompts' recall fall (dev/guard/select.mjs measured it).
+    const hold = g.source.startsWith("contrast generator") ? new Set<string>() : stratifiedHoldOut(g.items, (x) => String(x.label), (x) => x.source, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));
     for (const x of g.items) (hold.has(x.source) ? calib : fit).push(x);
   }
   return { fit, calib, sources, heldOutIds: [...held].sort((a, b) => Number(a) - Number(b)) };

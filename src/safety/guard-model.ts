@@ -30,13 +30,16 @@ export interface GuardSettings extends PromptFitOptions {
   readonly questionForms: boolean;
   /** Train on the borderline prompts' risky twins (guard-contrast.ts). */
   readonly contrasts: boolean;
+  /** Train on the contrast generator's prompts (src/data/instruct/contrast.ts): at most this many per kind, language
+   *  and side, benign look-alikes as benign and their harmful twins as risky; 0 = none. */
+  readonly generated: number;
   /** P(harmful) of a response at or above which the output check replaces it with the refusal. */
   readonly outputThreshold: number;
 }
 
 export const GUARD_DEFAULTS: GuardSettings = {
   seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24", stages: 2,
-  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, contrasts: false, outputThreshold: 0.5,
+  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, contrasts: false, generated: 0, outputThreshold: 0.5,
 };
 
 export interface Guard {

@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import { validateMessages } from "../../tokenizer/chat-template.js";
 import { FormatError, KotodamaError } from "../../util/errors.js";
 
-export const TASKS = ["self-instruct", "cefr-level", "simplify", "story-continue", "story-words", "ja-continue", "ja-quotes", "safety-refusal", "hh-harmless", "borderline"] as const;
+export const TASKS = ["self-instruct", "cefr-level", "simplify", "story-continue", "story-words", "ja-continue", "ja-quotes", "safety-refusal", "hh-harmless", "borderline", "contrast"] as const;
 export type TaskName = (typeof TASKS)[number];
 
-export const SOURCES = ["self-instruct", "cefr-sp", "asset", "tinystories", "aozora", "do-not-answer", "hh-rlhf", "kotodama-borderline"] as const;
+export const SOURCES = ["self-instruct", "cefr-sp", "asset", "tinystories", "aozora", "do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-contrast"] as const;
 export type SourceName = (typeof SOURCES)[number];
 
 export type Role = "system" | "user" | "assistant";

@@ -13,6 +13,7 @@ import { readDoNotAnswer, readHhRlhf, type DnaResponse, type DnaRow } from "../i
 import { assertDisjoint, doNotAnswerHeldOut, hhRlhfHeldOut, rngFor, stratifiedHoldOut } from "../instruct/split.js";
 import { DNA_PREFERENCE, LICENCES, parseHhDialogue } from "../instruct/tasks.js";
 import { BORDERLINE } from "../instruct/borderline.js";
+import { generateContrasts } from "../instruct/contrast.js";
 import { prefLine, type PrefPair } from "./format.js";
 
 /** The resolved configuration, written to config.json. The seed and the held-out fractions are the instruction
@@ -49,6 +50,7 @@ export interface PrefsData {
 const HH = { source: "hh-rlhf", licence: "MIT" } as const;
 const DNA = { source: "do-not-answer", licence: "CC-BY-NC-SA-4.0" } as const;
 const BORDER = { source: "kotodama-borderline", licence: "MIT" } as const;
+const CONTRAST = { source: "kotodama-contrast", licence: "MIT" } as const;
 
 /** Refusals a borderline prompt should not get (the rejected side of its pairs), in the styles the refusal data
  *  teaches (Do-Not-Answer's action 0 and 4 answers), taken round robin. */
@@ -74,6 +76,13 @@ export function borderlinePairs(): Pair[] {
       return { messages: [{ role: "user", content: prompt }], chosen: answer, rejected, id: `kotodama-borderline:${kind}/${i}`, ...BORDER, tags: [kind] };
     }),
   );
+}
+
+/** Contrast pairs (instruct/contrast.ts, the default sample, interleaved across kinds and sides): on a benign
+ *  look-alike its templated answer is preferred to a refusal; on its harmful twin a refusal is preferred to a compliant
+ *  opening (with no harmful content). All training pairs: XSTest is their test. */
+export function contrastPairs(): Pair[] {
+  return generateContrasts().map((c): Pair => ({ messages: [{ role: "user", content: c.prompt }], chosen: c.answer, rejected: c.rejected, id: c.id, ...CONTRAST, tags: [c.kind, c.harm === null ? "benign" : "harmful"] }));
 }
 
 /** An HH-RLHF line as a pair: both dialogues parsed, the same turns before the last assistant turn, and
@@ -144,7 +153,7 @@ export function buildPrefs(cfg: PrefsConfig): PrefsData {
     }
   }
   assertDisjoint(used, dnaHeld, "data prefs: do-not-answer");
-  train.push(...borderlinePairs());
+  train.push(...borderlinePairs(), ...contrastPairs());
   assertDisjoint(train.map((p) => p.id!), new Set(heldOut.map((p) => p.id!)), "data prefs");
   return {
     config: cfg,
@@ -153,6 +162,7 @@ export function buildPrefs(cfg: PrefsConfig): PrefsData {
     rules: {
       "hh-rlhf": `the instruction data's held-out dialogues (split.ts hhRlhfHeldOut: a seeded ${cfg.hhRlhf.heldOutFraction} of the well-formed chosen dialogues of harmless-base/test)`,
       "kotodama-borderline": "none held out: XSTest's safe prompts are the test of answering rather than refusing",
+      "kotodama-contrast": "none held out: XSTest's safe and unsafe prompts are the test of both directions",
       "do-not-answer": `the safety evaluation's held-out prompts (split.ts doNotAnswerHeldOut, ${cfg.doNotAnswer.heldOutFraction} of every stratum) are left out entirely; of the other prompts with pairs, a seeded ${cfg.doNotAnswer.prefsHeldOutFraction} per risk area hold out their pairs`,
     },
     skipped,
@@ -173,6 +183,7 @@ export interface PrefsManifest {
 const ATTRIBUTION: Readonly<Record<string, string>> = {
   "hh-rlhf": "Anthropic HH-RLHF (Bai et al. 2022, arXiv:2204.05862), anthropics/hh-rlhf harmless-base/test; MIT",
   "kotodama-borderline": "borderline prompts written for kotodama (src/data/instruct/borderline.ts); MIT",
+  "kotodama-contrast": "contrast prompts generated from lexicons written for kotodama (src/data/instruct/contrast.ts); MIT",
   "do-not-answer": "Do-Not-Answer (Wang et al. 2023, arXiv:2308.13387), via kunishou/do-not-answer-ja datasets/data_en.csv; CC BY-NC-SA 4.0 (non-commercial, share-alike)",
 };
 
@@ -193,7 +204,7 @@ export function writePrefs(outDir: string, d: PrefsData): PrefsManifest {
     files.push({ path, pairs: ps.length, sha256: sha256(text) });
   }
   const licences = Object.fromEntries(
-    [HH, DNA, BORDER].map((s) => [s.source, { licence: s.licence, nonCommercial: LICENCES[s.licence]?.nonCommercial ?? true, attribution: ATTRIBUTION[s.source]! }]),
+    [HH, DNA, BORDER, CONTRAST].map((s) => [s.source, { licence: s.licence, nonCommercial: LICENCES[s.licence]?.nonCommercial ?? true, attribution: ATTRIBUTION[s.source]! }]),
   );
   const manifest: PrefsManifest = {
     version: 1,

@@ -12,7 +12,7 @@ import { INSTRUCT_DEFAULTS } from "../instruct/config.js";
 import { buildHhRlhf } from "../instruct/tasks.js";
 import { readDoNotAnswer } from "../instruct/sources.js";
 import { doNotAnswerHeldOutIds } from "../instruct/split.js";
-import { borderlinePairs, buildPrefs, dnaPairs, hhPair, prefsConfig, writePrefs } from "./build.js";
+import { borderlinePairs, contrastPairs, buildPrefs, dnaPairs, hhPair, prefsConfig, writePrefs } from "./build.js";
 import { parsePrefs, prefLine, readPrefsFile } from "./format.js";
 
 test("prefs reader: prompt and messages lines, ties and skips counted apart, optional label fields", () => {
@@ -71,7 +71,8 @@ test("data prefs on ../shared/data: splits disjoint and agreeing with the instru
   const train = readPrefsFile(join(out, "train.jsonl")).pairs;
   const held = readPrefsFile(join(out, "heldout.jsonl")).pairs;
   assert.equal(train.length, d.train.length);
-  assert.equal(m.counts.train["hh-rlhf"]! + m.counts.train["do-not-answer"]! + m.counts.train["kotodama-borderline"]!, train.length);
+  assert.equal(m.counts.train["hh-rlhf"]! + m.counts.train["do-not-answer"]! + m.counts.train["kotodama-borderline"]! + m.counts.train["kotodama-contrast"]!, train.length);
+  assert.equal(m.counts.train["kotodama-contrast"], contrastPairs().length);
   assert.equal(m.counts.train["kotodama-borderline"], borderlinePairs().length);
   assert.equal(m.counts.heldout["kotodama-borderline"], undefined, "borderline pairs are never held out (XSTest is their test)");
   assert.equal(m.counts.heldout["hh-rlhf"]! + m.counts.heldout["do-not-answer"]!, held.length);

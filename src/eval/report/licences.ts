@@ -33,6 +33,7 @@ export const SOURCE_LICENCES: Readonly<Record<SourceName | "xstest" | "jglue", S
   "do-not-answer": lic("CC-BY-NC-SA-4.0"),
   "hh-rlhf": lic("MIT"),
   "kotodama-borderline": lic("MIT"),
+  "kotodama-contrast": lic("MIT"),
   xstest: lic("CC-BY-4.0"),
   jglue: lic("CC-BY-SA-4.0"),
 };
@@ -56,9 +57,10 @@ export const TASK_SOURCES: Readonly<Record<TaskName, SourceName>> = {
   "safety-refusal": "do-not-answer",
   "hh-harmless": "hh-rlhf",
   borderline: "kotodama-borderline",
+  contrast: "kotodama-contrast",
 };
 
 /** The sources npm start's SFT stage trains on (its tasks' sources, each once). */
 export const mainJobSftSources = (): SourceName[] => [...new Set(MAIN_JOB_TASKS.map((t) => TASK_SOURCES[t]))];
 /** The sources of npm start's DPO pairs. */
-export const MAIN_JOB_DPO_SOURCES: readonly SourceName[] = ["do-not-answer", "hh-rlhf", "kotodama-borderline"];
+export const MAIN_JOB_DPO_SOURCES: readonly SourceName[] = ["do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-contrast"];

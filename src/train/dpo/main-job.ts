@@ -15,7 +15,8 @@ import { runDpo, type DpoResult, type DpoSettings } from "./run.js";
  *  model's 256 tokens (the preference shows in an answer's opening: a refusal or compliance); up to 160
  *  Do-Not-Answer pairs (66 are that short today; most are longer than 500 characters) + 40 HH-RLHF pairs + every
  *  borderline pair (127: an answer preferred to a refusal on a prompt that only sounds risky; without them every
- *  pair prefers declining and DPO can only deepen over-refusal); 24 held-out HH-RLHF pairs (the safety
+ *  pair prefers declining and DPO can only deepen over-refusal) + the first 120 contrast pairs (data/instruct/contrast.ts,
+ *  interleaved: look-alikes answered, their harmful twins refused; docs/alignment.md measures them); 24 held-out HH-RLHF pairs (the safety
  *  evaluation's held-out prompts are never in the pairs). β 0.1, lr 1e-4 (a small model moves little at DPO's
  *  usual 5e-6 in 100 steps) and the NLL term on the chosen answers (α 1, loss.ts): plain DPO at lr 2e-4 bought
  *  its margin by making both answers unlikely, and the model's text degenerated (docs/alignment.md). */
@@ -24,6 +25,7 @@ export const MAIN_JOB_DPO = {
   dnaPairs: 160,
   hhPairs: 40,
   borderlinePairs: 1000,
+  contrastPairs: 120,
   valPairs: 24,
   settings: { maxSteps: 100, lr: 1e-4, batchSize: 4, context: 256, beta: 0.1, nll: 1 } satisfies DpoSettings,
 } as const;
@@ -40,7 +42,7 @@ export interface MainJobDpoOptions {
   readonly dataDir?: string | null;
   /** Overrides (tests: a tiny model's context and a few steps). */
   readonly settings?: DpoSettings;
-  readonly sizes?: Partial<Record<"dnaPairs" | "hhPairs" | "borderlinePairs" | "valPairs", number>>;
+  readonly sizes?: Partial<Record<"dnaPairs" | "hhPairs" | "borderlinePairs" | "contrastPairs" | "valPairs", number>>;
 }
 
 export interface MainJobDpoResult {
@@ -56,14 +58,14 @@ const chars = (p: Pair): number => p.messages.reduce((n, m) => n + m.content.len
 export function mainJobDpo(o: MainJobDpoOptions): MainJobDpoResult {
   const prefs = buildPrefs(prefsConfig(o.dataDir ?? null));
   const short = (xs: readonly Pair[], source: string, n: number): Pair[] => xs.filter((p) => p.source === source && chars(p) <= MAIN_JOB_DPO.maxChars).slice(0, n);
-  const train = [...short(prefs.train, "do-not-answer", o.sizes?.dnaPairs ?? MAIN_JOB_DPO.dnaPairs), ...short(prefs.train, "hh-rlhf", o.sizes?.hhPairs ?? MAIN_JOB_DPO.hhPairs), ...short(prefs.train, "kotodama-borderline", o.sizes?.borderlinePairs ?? MAIN_JOB_DPO.borderlinePairs)];
+  const train = [...short(prefs.train, "do-not-answer", o.sizes?.dnaPairs ?? MAIN_JOB_DPO.dnaPairs), ...short(prefs.train, "hh-rlhf", o.sizes?.hhPairs ?? MAIN_JOB_DPO.hhPairs), ...short(prefs.train, "kotodama-borderline", o.sizes?.borderlinePairs ?? MAIN_JOB_DPO.borderlinePairs), ...short(prefs.train, "kotodama-contrast", o.sizes?.contrastPairs ?? MAIN_JOB_DPO.contrastPairs)];
   const val = short(prefs.heldOut, "hh-rlhf", o.sizes?.valPairs ?? MAIN_JOB_DPO.valPairs);
   const dir = join(o.outDir, "data");
   mkdirSync(dir, { recursive: true });
   const trainPath = join(dir, "train.jsonl"), heldOutPath = join(dir, "heldout.jsonl");
   atomicWrite(trainPath, `${train.map(prefLine).join("\n")}\n`);
   atomicWrite(heldOutPath, `${val.map(prefLine).join("\n")}\n`);
-  o.log(`preference pairs: ${train.length} short training pairs (Do-Not-Answer, HH-RLHF, borderline) of ${prefs.train.length}; ${val.length} held out`);
+  o.log(`preference pairs: ${train.length} short training pairs (Do-Not-Answer, HH-RLHF, borderline, contrast) of ${prefs.train.length}; ${val.length} held out`);
   const dpo = runDpo({
     model: o.sft, prefs: trainPath, valPrefs: heldOutPath, outDir: o.outDir, backend: o.backend,
     settings: { ...MAIN_JOB_DPO.settings, seed: o.seed, ...o.settings }, timeBudgetS: o.timeBudgetS, log: o.log,

@@ -48,6 +48,7 @@ export type SftMix = Readonly<Partial<Record<TaskName, number | { readonly times
 export const MAIN_JOB_MIX: SftMix = {
   "cefr-level": 300, simplify: 300, "story-words": 300, "story-continue": 300, "ja-continue": 300,
   "safety-refusal": 150, borderline: { times: 2 }, "self-instruct": 300,
+  contrast: 300, // look-alikes and their harmful twins, interleaved (data/instruct/contrast.ts; docs/alignment.md)
 };
 export const MAIN_JOB_TASKS = Object.keys(MAIN_JOB_MIX) as TaskName[];
 
