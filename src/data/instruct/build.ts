@@ -10,6 +10,7 @@ import { assertDisjoint, type HeldOutSet, type SplitsFile } from "./split.js";
 import { buildAsset, buildCefr, buildDoNotAnswer, buildHhRlhf, buildSelfInstruct, type Skip, type SourceResult } from "./tasks.js";
 import { buildAozora, buildTinyStories } from "./derived.js";
 import { buildBorderline } from "./borderline.js";
+import { buildReading } from "./reading.js";
 
 export interface InstructProgress {
   readonly source: SourceName;
@@ -39,6 +40,7 @@ export const BUILDERS: readonly (readonly [SourceName, Builder])[] = [
   ["do-not-answer", buildDoNotAnswer],
   ["hh-rlhf", buildHhRlhf],
   ["kotodama-borderline", () => buildBorderline()],
+  ["kotodama-reading", buildReading],
 ];
 
 export function resolveDataDir(cfg: InstructConfig): string {

@@ -33,6 +33,7 @@ export const SOURCE_LICENCES: Readonly<Record<SourceName | "xstest" | "jglue", S
   "do-not-answer": lic("CC-BY-NC-SA-4.0"),
   "hh-rlhf": lic("MIT"),
   "kotodama-borderline": lic("MIT"),
+  "kotodama-reading": { licence: "CDLA-Sharing-1.0 (TinyStories passages) + public domain (Aozora passages)", nonCommercial: false },
   xstest: lic("CC-BY-4.0"),
   jglue: lic("CC-BY-SA-4.0"),
 };
@@ -56,6 +57,7 @@ export const TASK_SOURCES: Readonly<Record<TaskName, SourceName>> = {
   "safety-refusal": "do-not-answer",
   "hh-harmless": "hh-rlhf",
   borderline: "kotodama-borderline",
+  reading: "kotodama-reading",
 };
 
 /** The sources npm start's SFT stage trains on (its tasks' sources, each once). */

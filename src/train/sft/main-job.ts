@@ -48,6 +48,8 @@ export type SftMix = Readonly<Partial<Record<TaskName, number | { readonly times
 export const MAIN_JOB_MIX: SftMix = {
   "cefr-level": 300, simplify: 300, "story-words": 300, "story-continue": 300, "ja-continue": 300,
   "safety-refusal": 150, borderline: { times: 2 }, "self-instruct": 300,
+  // Grounded answering (docs/rag.md "Teaching grounded answers"): the prompt rag ask sends, answered from the passage.
+  reading: 600,
 };
 export const MAIN_JOB_TASKS = Object.keys(MAIN_JOB_MIX) as TaskName[];
 
