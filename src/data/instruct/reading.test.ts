@@ -74,7 +74,7 @@ test("readingExample: the grounded chat rag ask sends, answered with the span an
       assert.deepEqual([e.answer_span.start, e.answer_span.end], [0, 4]);
     }
   }
-  assert.ok(kinds.has("none") && kinds.has("[1]"), [...kinds].join(","));
+  assert.deepEqual([...kinds].sort(), ["[1]", "none"]);
 });
 
 /** The text of source [n] in a grounded user message. */

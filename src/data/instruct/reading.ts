@@ -1,5 +1,5 @@
-// Reading comprehension in the grounded chat form (issue 13): a short passage as numbered source [n], a question
-// whose answer is a span of it, and the answer "<span> [n]"; or, when the passage comes from another text, the
+// Reading comprehension in the grounded chat form (issue 13): a short passage as numbered source [1], a question
+// whose answer is a span of it, and the answer "<span> [1]"; or, when the passage comes from another text, the
 // fixed "the sources do not say". Questions are made mechanically from one sentence of the passage (who / what was
 // the name / where / in what year in English; a 何 cloze in Japanese), so the model learns to find the sentence and
 // copy the span — what `rag ask` needs from it. Built from TinyStories training stories and Aozora paragraphs only.
@@ -19,8 +19,6 @@ export const READING = {
   maxPassageChars: { en: 230, ja: 120 },
   /** Share of examples whose passage comes from another text (answer: the sources do not say). */
   unanswerableFraction: 0.15,
-  /** Share of English answerable examples given a second, unrelated passage (the answer's [n] varies). */
-  distractorFraction: 0.3,
   /** Questions per Aozora work and per TinyStories story (the first ones of a seeded shuffle). */
   perWork: 60,
   perStory: 1,
@@ -128,11 +126,10 @@ export interface ReadingItem {
 /** Code points before a code-unit offset (rag's citation offsets count code points, as Python does). */
 const codePoints = (s: string, end: number): number => [...s.slice(0, end)].length;
 
-/** The chat of an item: sources [1] (and [2]), the question, and "<answer> [n]" or the fixed "not in the sources"
+/** The chat of an item: source [1], the question, and "<answer> [n]" or the fixed "not in the sources"
  *  text when `other` replaces the passage. answer_span names the source and its code-point offsets. */
 export function readingExample(item: ReadingItem, rng: Rng, others: readonly ReadingItem[]): InstructExample {
   const lang = item.lang;
-  const max = READING.maxPassageChars[lang];
   const fixed = { task: "reading" as const, source: "kotodama-reading" as const, licence: item.licence };
   const asChat = (sources: { n: number; text: string }[], reply: string): Message[] => [...groundedMessages(item.question, sources, lang), { role: "assistant", content: reply }];
   const foreign = others.filter((o) => o.lang === lang && !o.passage.toLowerCase().includes(item.answer.toLowerCase()));
@@ -140,18 +137,12 @@ export function readingExample(item: ReadingItem, rng: Rng, others: readonly Rea
     const o = foreign[rng.int(foreign.length)]!;
     return { ...fixed, id: `${item.id}/none`, messages: asChat([{ n: 1, text: o.passage }], NOT_IN_SOURCES[lang]) };
   }
-  const short = foreign.filter((o) => o.passage.length + item.passage.length <= max + 40);
-  const sources = [{ n: 1, text: item.passage }];
-  if (lang === "en" && short.length > 0 && rng.next() < READING.distractorFraction) {
-    const d = short[rng.int(short.length)]!.passage;
-    if (rng.next() < 0.5) sources.push({ n: 2, text: d });
-    else sources.splice(0, 1, { n: 1, text: d }, { n: 2, text: item.passage });
-  }
-  const n = sources.find((s) => s.text === item.passage)!.n;
+  // One source: with the English system text (190 characters) a second passage would pass the SFT stage's
+  // 500-character cap, and the 256-token model keeps one (cut) source of JSQuAD's anyway (docs/rag.md).
   const start = codePoints(item.passage, item.at);
   return {
-    ...fixed, id: item.id, messages: asChat(sources, `${item.answer} [${n}]`),
-    answer_span: { source: n, start, end: start + [...item.answer].length, text: item.answer },
+    ...fixed, id: item.id, messages: asChat([{ n: 1, text: item.passage }], `${item.answer} [1]`),
+    answer_span: { source: 1, start, end: start + [...item.answer].length, text: item.answer },
   };
 }
 
