@@ -6,7 +6,7 @@ import { KotodamaError } from "../util/errors.js";
 import { cpLength, cpSlice } from "./codepoints.js";
 import type { ChatMessage } from "./generator.js";
 import type { Lang } from "./language.js";
-import { NOT_IN_SOURCES } from "./language.js";
+import { groundedMessages as sharedGroundedMessages } from "../data/grounded-chat.js";
 import type { Chunk } from "./types.js";
 
 /** A chunk as it went into the prompt: number n (1-based), and the span of its document the prompt holds —
@@ -37,25 +37,11 @@ export interface PromptBudget {
   readonly answerTokens: number;
 }
 
-const SYSTEM: Readonly<Record<Lang, string>> = {
-  en: `Answer the question using only the numbered sources. Cite each source you use as [n]. If the sources do not contain the answer, reply exactly: ${NOT_IN_SOURCES.en}`,
-  ja: `番号付きの資料だけを使って質問に答えてください。使った資料は [n] の形で示してください。資料に答えがなければ「${NOT_IN_SOURCES.ja}」とだけ答えてください。`,
-};
-const LABELS: Readonly<Record<Lang, { sources: string; question: string }>> = {
-  en: { sources: "Sources:", question: "Question:" },
-  ja: { sources: "資料:", question: "質問:" },
-};
-const CLOSED_BOOK: Readonly<Record<Lang, string>> = { en: "Answer the question briefly.", ja: "質問に簡潔に答えてください。" };
+/** The chat for a question and its numbered sources (the wording lives in data/grounded-chat.ts, which the
+ *  reading-comprehension training task shares, so a tuned model sees at training time what it is asked here). */
+export const groundedMessages = (question: string, sources: readonly { readonly n: number; readonly text: string }[], lang: Lang): ChatMessage[] => sharedGroundedMessages(question, sources, lang).map((m) => ({ role: m.role, content: m.content }));
 
-/** The chat for a question and its numbered sources. */
-export function groundedMessages(question: string, sources: readonly { readonly n: number; readonly text: string }[], lang: Lang): ChatMessage[] {
-  const l = LABELS[lang];
-  const body = sources.map((s) => `[${s.n}] ${s.text}`).join("\n");
-  return [
-    { role: "system", content: SYSTEM[lang] },
-    { role: "user", content: `${l.sources}\n${body}\n\n${l.question} ${question}` },
-  ];
-}
+const CLOSED_BOOK: Readonly<Record<Lang, string>> = { en: "Answer the question briefly.", ja: "質問に簡潔に答えてください。" };
 
 /** The chat for a question with no sources (closed book). */
 export const closedBookMessages = (question: string, lang: Lang): ChatMessage[] => [

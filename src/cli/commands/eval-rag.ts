@@ -9,17 +9,18 @@ import { LexicalIndex } from "../../rag/lexical.js";
 import { ASK_DEFAULTS } from "../../rag/answer.js";
 import { evaluateRag, RAG_CONDITIONS, type RagCondition } from "../../rag/hallucination.js";
 import { ragEvalTable, thresholdTable, writeRagEval, writeThreshold } from "../../rag/hallucination-report.js";
-import { jcommonsenseQa, jsquadQa } from "../../rag/qa-sets.js";
+import { assetReadingQa, jcommonsenseQa, jsquadQa } from "../../rag/qa-sets.js";
 import { relevance, RELEVANCE_SCALES } from "../../rag/relevance.js";
 import { sweepThresholds, type ThresholdSweep } from "../../rag/threshold.js";
 import { ASK_FLAGS, askConfigFlags, askModelsFlags, refuseEndpointScorer } from "./rag.js";
 
 const JSQUAD = "../shared/data/jglue/jsquad-v1.3/valid-v1.3.json";
+const ASSET = "../shared/data/asset";
 const JCQA = "../shared/data/jglue/jcommonsenseqa-v1.3/valid-v1.3.json";
 
 const HELP = [
   "Usage: kotodama eval rag (--model M | --endpoint URL --api-model NAME [--tokenizer M] [--context N]) --index INDEX",
-  "                         [--data JSQUAD.json] [--limit N] [--conditions LIST] [--seed S] [--out DIR] [--json]",
+  "                         [--set jsquad|asset] [--data FILE_OR_DIR] [--limit N] [--conditions LIST] [--seed S] [--out DIR] [--json]",
   "                         [rag ask flags: --k --threshold --scale --answer-tokens --api-key-env --concurrency ...]",
   "",
   "Hallucination with vs without retrieval (docs/rag.md): JSQuAD questions (a seeded sample of N) answered",
@@ -28,7 +29,10 @@ const HELP = [
   "Reports exact match, character F1, the unsupported-answer rate (neither a gold answer nor a retrieved span",
   "contains the answer) and the abstention rate, each with n and a 95 % interval. Writes rag-eval.json,",
   "rag-answers.jsonl and rag-eval.svg under --out.",
-  `  --data F          JSQuAD v1.3 valid (default ${JSQUAD})`,
+  "  --set S           jsquad (default): JSQuAD v1.3 valid questions, INDEX = its paragraphs; asset: English",
+  "                    questions made from the English retrieval set's passages (ASSET sentences, 4 to a passage;",
+  "                    who / what was the name / where / in what year, gold = the span), INDEX = those passages",
+  `  --data F          JSQuAD v1.3 valid file, or the ASSET folder (defaults ${JSQUAD}, ${ASSET})`,
   "  --limit N         questions (default 50; 0 = all)",
   `  --conditions L    comma-separated, of ${RAG_CONDITIONS.join(", ")} (default all; with`,
   "                    --endpoint all but rag-extract-model, which needs log-probabilities a chat API does not give)",
@@ -67,7 +71,7 @@ export const evalRag: Command = {
   help: HELP,
   async run(argv) {
     const cmd = "eval rag";
-    const { values } = parseFlags(cmd, argv, { index: { type: "string" }, model: { type: "string" }, data: { type: "string" }, limit: { type: "string" }, conditions: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, ...ASK_FLAGS }, false);
+    const { values } = parseFlags(cmd, argv, { index: { type: "string" }, model: { type: "string" }, data: { type: "string" }, set: { type: "string" }, limit: { type: "string" }, conditions: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, ...ASK_FLAGS }, false);
     if (typeof values.index !== "string") throw new KotodamaError("kotodama eval rag: --index INDEX is required");
     if (typeof values.out !== "string") throw new KotodamaError("kotodama eval rag: --out DIR is required");
     const limit = intFlag(cmd, "limit", values.limit, 50, 0, 1e7);
@@ -80,14 +84,17 @@ export const evalRag: Command = {
     const ask = askConfigFlags(cmd, values);
     const needModel = conditions.some((c) => c !== "rag-extract-lexical");
     const models = askModelsFlags(cmd, values, needModel);
-    const data = typeof values.data === "string" ? values.data : JSQUAD;
+    const set = typeof values.set === "string" ? values.set : "jsquad";
+    if (set !== "jsquad" && set !== "asset") throw new KotodamaError(`kotodama eval rag: --set must be jsquad or asset, got '${set}'`);
+    const data = typeof values.data === "string" ? values.data : set === "asset" ? ASSET : JSQUAD;
+    const items = set === "asset" ? assetReadingQa(data) : jsquadQa(data);
     const index = new LexicalIndex(values.index);
     const bar = progressBar();
     try {
-      const r = await evaluateRag({ items: jsquadQa(data), index, models, conditions, ask, limit: limit === 0 ? null : limit, seed, onProgress: (p) => bar.update(p.done, p.total, p.condition) });
+      const r = await evaluateRag({ items, index, models, conditions, ask, limit: limit === 0 ? null : limit, seed, onProgress: (p) => bar.update(p.done, p.total, p.condition) });
       bar.stop();
-      const meta = { model: models.endpoint?.model ?? models.path, index: values.index, data, endpoint: models.endpoint };
-      const paths = writeRagEval(values.out, r, meta, `JSQuAD: answers with vs without retrieval (n = ${r.settings.questions})`);
+      const meta = { model: models.endpoint?.model ?? models.path, index: values.index, set, data, endpoint: models.endpoint };
+      const paths = writeRagEval(values.out, r, meta, `${set === "asset" ? "ASSET reading questions" : "JSQuAD"}: answers with vs without retrieval (n = ${r.settings.questions})`);
       if (values.json === true) process.stdout.write(`${JSON.stringify({ ...meta, ...r, records: undefined, files: paths })}\n`);
       else process.stdout.write(`${ragEvalTable(r)}\n(${r.seconds.toFixed(0)} s; ${paths.results}, ${paths.answers}, ${paths.plot})\n`);
       return 0;

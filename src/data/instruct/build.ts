@@ -11,6 +11,7 @@ import { buildAsset, buildCefr, buildDoNotAnswer, buildHhRlhf, buildSelfInstruct
 import { buildAozora, buildTinyStories } from "./derived.js";
 import { buildBorderline } from "./borderline.js";
 import { buildContrast } from "./contrast.js";
+import { buildReading } from "./reading.js";
 
 export interface InstructProgress {
   readonly source: SourceName;
@@ -41,6 +42,7 @@ export const BUILDERS: readonly (readonly [SourceName, Builder])[] = [
   ["hh-rlhf", buildHhRlhf],
   ["kotodama-borderline", () => buildBorderline()],
   ["kotodama-contrast", () => buildContrast()],
+  ["kotodama-reading", buildReading],
 ];
 
 export function resolveDataDir(cfg: InstructConfig): string {

@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import { validateMessages } from "../../tokenizer/chat-template.js";
 import { FormatError, KotodamaError } from "../../util/errors.js";
 
-export const TASKS = ["self-instruct", "cefr-level", "simplify", "story-continue", "story-words", "ja-continue", "ja-quotes", "safety-refusal", "hh-harmless", "borderline", "contrast"] as const;
+export const TASKS = ["self-instruct", "cefr-level", "simplify", "story-continue", "story-words", "ja-continue", "ja-quotes", "safety-refusal", "hh-harmless", "borderline", "contrast", "reading"] as const;
 export type TaskName = (typeof TASKS)[number];
 
-export const SOURCES = ["self-instruct", "cefr-sp", "asset", "tinystories", "aozora", "do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-contrast"] as const;
+export const SOURCES = ["self-instruct", "cefr-sp", "asset", "tinystories", "aozora", "do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-contrast", "kotodama-reading"] as const;
 export type SourceName = (typeof SOURCES)[number];
 
 export type Role = "system" | "user" | "assistant";
@@ -35,6 +35,8 @@ export interface CheckFields {
   readonly response_action?: number;
   /** aozora: the work's file and title. */
   readonly work?: string;
+  /** reading: which source [n] holds the answer and where, in code points of that source's text. */
+  readonly answer_span?: { readonly source: number; readonly start: number; readonly end: number; readonly text: string };
 }
 
 export interface InstructExample extends CheckFields {
@@ -48,7 +50,7 @@ export interface InstructExample extends CheckFields {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-const KNOWN_KEYS = new Set(["id", "task", "source", "licence", "messages", "required_words", "cefr_level", "cefr_annotators", "references", "expected_quotes", "risk_area", "types_of_harm", "response_model", "response_action", "work"]);
+const KNOWN_KEYS = new Set(["id", "task", "source", "licence", "messages", "required_words", "cefr_level", "cefr_annotators", "references", "expected_quotes", "risk_area", "types_of_harm", "response_model", "response_action", "work", "answer_span"]);
 
 /** Checks the chat shape SFT relies on: an optional system message first, then user and assistant alternating,
  *  starting with user and ending with assistant (the response the loss is put on), every content non-empty. */

@@ -34,6 +34,7 @@ export const SOURCE_LICENCES: Readonly<Record<SourceName | "xstest" | "jglue", S
   "hh-rlhf": lic("MIT"),
   "kotodama-borderline": lic("MIT"),
   "kotodama-contrast": lic("MIT"),
+  "kotodama-reading": { licence: "CDLA-Sharing-1.0 (TinyStories passages) + public domain (Aozora passages)", nonCommercial: false },
   xstest: lic("CC-BY-4.0"),
   jglue: lic("CC-BY-SA-4.0"),
 };
@@ -58,6 +59,7 @@ export const TASK_SOURCES: Readonly<Record<TaskName, SourceName>> = {
   "hh-harmless": "hh-rlhf",
   borderline: "kotodama-borderline",
   contrast: "kotodama-contrast",
+  reading: "kotodama-reading",
 };
 
 /** The sources npm start's SFT stage trains on (its tasks' sources, each once). */

@@ -49,6 +49,9 @@ export const MAIN_JOB_MIX: SftMix = {
   "cefr-level": 300, simplify: 300, "story-words": 300, "story-continue": 300, "ja-continue": 300,
   "safety-refusal": 150, borderline: { times: 2 }, "self-instruct": 300,
   contrast: 300, // look-alikes and their harmful twins, interleaved (data/instruct/contrast.ts; docs/alignment.md)
+  // Grounded answering (docs/rag.md "Teaching grounded answers", data/instruct/reading.ts) is left out of the main
+  // job's mix: measured at this budget it taught the citation form, not copying (unsupported rate unchanged), and its
+  // examples would take steps from the tasks above. `kotodama data instruct` builds it on request.
 };
 export const MAIN_JOB_TASKS = Object.keys(MAIN_JOB_MIX) as TaskName[];
 
