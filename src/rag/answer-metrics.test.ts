@@ -35,6 +35,15 @@ test("support: gold or retrieved span contains the answer; neither is unsupporte
   assert.equal(support("の、、、、", false, golds, ["梅雨の季節"]), "unsupported"); // punctuation is kept for this check
   assert.equal(support("資料には書かれていません。", true, golds, spans), "abstained");
   assert.equal(support("、、。", false, golds, spans), "abstained"); // nothing left to check
+  // Spaced scripts: the answer must be whole words of the span ("Se" is not in "these"; "Max" is in "Max, the dog").
+  const en = ["These are the days of Max, the dog from the farm."];
+  assert.equal(support("Se", false, [], en), "unsupported");
+  assert.equal(support("Max", false, [], en), "supported");
+  assert.equal(support("the dog", false, [], en), "supported");
+  assert.equal(support("he dog", false, [], en), "unsupported");
+  assert.equal(support("the   DOG", false, [], en), "supported"); // whitespace runs and case normalised
+  assert.equal(support("farm.", false, [], en), "supported"); // ends at punctuation
+  assert.equal(support("道と", false, golds, spans), "supported"); // unspaced script: any place
 });
 
 test("unsupported rate of a worked example", () => {

@@ -52,14 +52,34 @@ export const charF1 = (answer: string, golds: readonly string[]): number => Math
 
 export type Support = "supported" | "unsupported" | "abstained";
 
-/** The lighter normalization of the support check: NFKC, lowercase, whitespace removed — punctuation kept, so
- *  that a reply of "の、、、、" is not taken for the "の" every Japanese paragraph contains. */
-export const normalizeForSupport = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/\s+/gu, "");
+/** The lighter normalization of the support check: NFKC, lowercase, runs of whitespace made one space — punctuation
+ *  kept, so that a reply of "の、、、、" is not taken for the "の" every Japanese paragraph contains. */
+export const normalizeForSupport = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/\s+/gu, " ").trim();
+
+/** A letter or digit of a script that separates words with spaces: a match may not start or end inside such a word
+ *  ("se" is not supported by "these"). Han, kana and other unspaced scripts have no word edges to respect. */
+const spacedWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}]/u.test(c) && !/[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}]/u.test(c);
+
+/** Whether `hay` holds `needle` (both normalizeForSupport'ed) at a place that does not cut a spaced-script word. */
+export function containsAsWords(hay: string, needle: string): boolean {
+  if (needle === "") return false;
+  const first = String.fromCodePoint(needle.codePointAt(0)!);
+  const last = Array.from(needle).at(-1)!;
+  for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) {
+    const before = i > 0 ? Array.from(hay.slice(Math.max(0, i - 2), i)).at(-1) : undefined;
+    const after = i + needle.length < hay.length ? String.fromCodePoint(hay.codePointAt(i + needle.length)!) : undefined;
+    if (spacedWordChar(first) && spacedWordChar(before)) continue;
+    if (spacedWordChar(last) && spacedWordChar(after)) continue;
+    return true;
+  }
+  return false;
+}
 
 /** Abstained: the answer said the sources do not hold it, or has no letter or digit. Supported: a gold answer or a
- *  retrieved span contains the answer (normalizeForSupport on both sides). Unsupported: neither does. */
+ *  retrieved span contains the answer as whole words (containsAsWords, normalizeForSupport on both sides).
+ *  Unsupported: neither does. */
 export function support(answer: string, abstained: boolean, golds: readonly string[], retrieved: readonly string[]): Support {
   const a = normalizeForSupport(answer);
   if (abstained || normalizeAnswer(answer) === "") return "abstained";
-  return golds.some((g) => normalizeForSupport(g).includes(a)) || retrieved.some((r) => normalizeForSupport(r).includes(a)) ? "supported" : "unsupported";
+  return golds.some((g) => containsAsWords(normalizeForSupport(g), a)) || retrieved.some((r) => containsAsWords(normalizeForSupport(r), a)) ? "supported" : "unsupported";
 }
