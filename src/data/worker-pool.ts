@@ -25,10 +25,11 @@ export class WorkerPool<T extends object, R extends object> {
   private nextId = 0;
   private failed: Error | null = null;
 
-  /** `name` labels errors ("clean worker"); `describe` names a task in them. */
-  constructor(readonly size: number, script: URL, workerData: unknown, private readonly name: string, private readonly describe: (t: T) => string = () => "") {
+  /** `workerData(i)` is worker i's start-up data; `name` labels errors ("clean worker"); `describe` names a task
+   *  in them. */
+  constructor(readonly size: number, script: URL, workerData: (i: number) => unknown, private readonly name: string, private readonly describe: (t: T) => string = () => "") {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(script, { workerData });
+      const w = new Worker(script, { workerData: workerData(i) });
       w.on("message", (m: WorkerReply<R>) => this.onMessage(w, m));
       w.on("error", (e) => this.onFailure(w, e));
       w.on("exit", (code) => {
