@@ -10,6 +10,7 @@ import type { ReadOptions, SourceConfig } from "./readers.js";
 import type { RunStats } from "./stats.js";
 import { WorkerPool, type WorkerReply } from "./worker-pool.js";
 import { LangIdServer, type LangIdChannel } from "./langid-server.js";
+import { CLEAN_WORKER_HEAP } from "./memory-budget.js";
 
 export interface WorkerInit {
   readonly cfg: PipelineConfig;
@@ -39,7 +40,7 @@ export class CleanPool {
   constructor(size: number, init: Omit<WorkerInit, "langId">) {
     const server = init.cfg.langid.enabled ? new LangIdServer(size, init.cfg.langid) : null;
     this.langId = server;
-    this.pool = new WorkerPool(size, new URL("./clean-worker.js", import.meta.url), (i) => ({ ...init, langId: server?.channel(i) ?? null }) satisfies WorkerInit, "clean worker", (t) => t.file);
+    this.pool = new WorkerPool(size, new URL("./clean-worker.js", import.meta.url), (i) => ({ ...init, langId: server?.channel(i) ?? null }) satisfies WorkerInit, "clean worker", (t) => t.file, CLEAN_WORKER_HEAP);
   }
 
   /** Runs one clean task on the next idle worker; resolves with its statistics. */

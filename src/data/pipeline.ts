@@ -31,6 +31,8 @@ import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
 import { workOnDoc, type DocWork } from "./shard-docs.js";
 import { ShardPool } from "./shard-pool.js";
+import { checkCap, dedupBudget } from "./memory-budget.js";
+import { readCleanIds } from "./clean-ids.js";
 import type { Manifest, ShardEntry, SourceEntry } from "./manifest.js";
 import { atomicWrite, fingerprint, LineWriter, readJsonl, sha256, stableJson } from "./files.js";
 import { addToHist, mergeRunStats, newRunStats, stage, StageMeter, type RunStats } from "./stats.js";
@@ -60,6 +62,9 @@ export interface PipelineOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Ignore caches and recompute everything. */
   readonly force?: boolean;
+  /** Tests only: the dedup state's budget in bytes under a memory cap, instead of what the cap leaves (so that a
+   *  small corpus exercises the spilling dedup's partition splits). */
+  readonly dedupStateBytes?: number;
 }
 
 export interface PipelineResult {
@@ -81,6 +86,8 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   mkdirSync(join(cacheDir, "clean"), { recursive: true });
   const progress = opt.onProgress ?? ((): void => {});
   const stats = newRunStats();
+  // A cap too small for what this run loads fails here, before any work, naming the flag and the minimum.
+  if (cfg.memoryCap !== null) checkCap(parseSize(cfg.memoryCap, "memoryCap"), { workers: cfg.workers, langid: cfg.langid.enabled, tokenizer: opt.tokenizer !== null });
   const langId = cfg.langid.enabled && cfg.workers === 1 ? await createLanguageIdentifier(cfg.langid) : null; // workers load their own
   const userEvals = resolveUserEvalFiles(cfg.decontaminate, opt.baseDir); // a bad evaluation file fails here, early
 
@@ -105,7 +112,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     dedupReused = true;
   } else {
     mkdirSync(dedupDir, { recursive: true });
-    const s = await dedupStep(cleanFiles, dedupDir, cfg, evalDir, userEvals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
+    const s = await dedupStep(cleanFiles, dedupDir, cfg, opt.dedupStateBytes ?? null, evalDir, userEvals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
     atomicWrite(dedupStatsFile, JSON.stringify(s));
   }
   mergeRunStats(stats, JSON.parse(readFileSync(dedupStatsFile, "utf8")) as RunStats, cfg.reportExamples);
@@ -266,7 +273,7 @@ function safeSize(f: string): number {
 }
 
 /** Step 2: exact + near dedup, eval-set decontamination and the split, over all clean files in order. */
-async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], onProgress: (done: number, total: number) => void): Promise<RunStats> {
+async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, stateBytes: number | null, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], onProgress: (done: number, total: number) => void): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
   const exactM = new StageMeter(stage(st, "dedup-exact"), ex);
@@ -287,18 +294,26 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
   const files = cleaned.map((c) => c.file);
   const total = files.reduce((a, f) => a + safeSize(f), 0);
   // Under a memory cap the dedup decisions are made on disk first (dedup-spill.ts), then read back in order.
-  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), parseSize(cfg.memoryCap, "memoryCap")) : null;
+  // The dedup state gets what the process does not hold now (the clean workers have ended) of the whole cap.
+  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), stateBytes ?? dedupBudget(parseSize(cfg.memoryCap, "memoryCap"), process.memoryUsage().rss)) : null;
   if (spill !== null) {
     const t0 = performance.now();
     let seen = 0;
     for (const c of cleaned) {
-      const keys = c.keys === null ? null : readDocKeys(c.keys, cfg.dedup);
-      for await (const d of readJsonl<CleanDoc>(c.file)) {
-        seen += bytesOf(d.text) + 64;
-        const k = keys?.next();
-        if (k === undefined) spill.add(d.id, unitHashes(d.text));
-        else if (k.done === true) throw new KotodamaError(`${c.keys}: fewer dedup keys than documents in ${c.file}; delete the cache folder and re-run`);
-        else spill.addKeys(d.id, k.value);
+      if (c.keys !== null) {
+        // Keys computed by the clean step: only the ids are read here, not the documents.
+        const keys = readDocKeys(c.keys, cfg.dedup);
+        for await (const d of readCleanIds(c.file)) {
+          seen += d.bytes;
+          const k = keys.next();
+          if (k.done === true) throw new KotodamaError(`${c.keys}: fewer dedup keys than documents in ${c.file}; delete the cache folder and re-run`);
+          spill.addKeys(d.id, k.value);
+        }
+      } else {
+        for await (const d of readJsonl<CleanDoc>(c.file)) {
+          seen += bytesOf(d.text) + 64;
+          spill.add(d.id, unitHashes(d.text));
+        }
       }
       onProgress(seen / 2, total);
     }
