@@ -100,10 +100,21 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   }
   let totalBytes = 0;
   for (const p of plan) for (const f of p.files) totalBytes += safeSize(f);
-  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
+  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
+  const cleaning = cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
+  // With workers, step 2's evaluation n-grams are built here while the workers clean (every task is submitted by
+  // now), instead of on the main thread after them: main-thread work in series with the workers is what limits
+  // scaling. (Wasted, a few seconds, when step 2 turns out to be cached.)
+  let evalSet: ReturnType<typeof timedEvalNgrams> | null = null;
+  try {
+    if (cfg.workers > 1 && cfg.decontaminate.enabled) evalSet = timedEvalNgrams(cfg, evalDir, userEvals);
+  } catch (e) {
+    await cleaning.catch(() => undefined); // let the workers finish and close before failing
+    throw e;
+  }
+  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleaning;
 
   // ---- Step 2: dedup, eval decontamination, split ------------------------------------------------------------
-  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
   const dedupKey = sha256(PIPELINE_VERSION, cleanFiles.map((c) => c.key).join(","), stableJson({ d: cfg.dedup, s: cfg.split, c: cfg.decontaminate, evalDir, u: userEvals.map((u) => u.sha256), ex: cfg.reportExamples })).slice(0, 24);
   const dedupDir = join(cacheDir, `dedup-${dedupKey}`);
   const dedupStatsFile = join(dedupDir, "stats.json");
@@ -112,7 +123,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     dedupReused = true;
   } else {
     mkdirSync(dedupDir, { recursive: true });
-    const s = await dedupStep(cleanFiles, dedupDir, cfg, opt.dedupStateBytes ?? null, evalDir, userEvals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
+    const s = await dedupStep(cleanFiles, dedupDir, cfg, opt.dedupStateBytes ?? null, evalDir, evalSet ?? (cfg.decontaminate.enabled ? timedEvalNgrams(cfg, evalDir, userEvals) : null), (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
     atomicWrite(dedupStatsFile, JSON.stringify(s));
   }
   mergeRunStats(stats, JSON.parse(readFileSync(dedupStatsFile, "utf8")) as RunStats, cfg.reportExamples);
@@ -273,7 +284,14 @@ function safeSize(f: string): number {
 }
 
 /** Step 2: exact + near dedup, eval-set decontamination and the split, over all clean files in order. */
-async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, stateBytes: number | null, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], onProgress: (done: number, total: number) => void): Promise<RunStats> {
+/** The evaluation sets' n-grams (step 2's decontamination) and the seconds it took to build them. */
+function timedEvalNgrams(cfg: PipelineConfig, evalDir: string | null, userEvals: readonly { path: string; shown: string }[]): { set: EvalNgrams | null; seconds: number } {
+  const t0 = performance.now();
+  const set = buildEvalNgrams(cfg.decontaminate, evalDir, userEvals);
+  return { set, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, stateBytes: number | null, evalDir: string | null, evalNgrams: { set: EvalNgrams | null; seconds: number } | null, onProgress: (done: number, total: number) => void): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
   const exactM = new StageMeter(stage(st, "dedup-exact"), ex);
@@ -287,9 +305,10 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
       st.issueCounts["no-eval-sets"] = 1;
       st.issues.push({ kind: "no-files", file: "../shared/data", line: 0, message: "evaluation sets not found; built-in eval decontamination skipped" });
     }
-    const t0 = performance.now();
-    evalSet = buildEvalNgrams(cfg.decontaminate, evalDir, userEvals);
-    stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
+    if (evalNgrams !== null) {
+      evalSet = evalNgrams.set;
+      stage(st, "decontaminate-eval").seconds += evalNgrams.seconds;
+    }
   }
   const files = cleaned.map((c) => c.file);
   const total = files.reduce((a, f) => a + safeSize(f), 0);
