@@ -28,7 +28,9 @@ export const help = [
   "  --input-dir DIR  with --big: keep the generated input in DIR and reuse it when DIR already holds that size",
   "  --keep DIR  write the output (report.html, shards) to DIR and keep it; default: a temp folder, removed",
   "  --workers 1,2   run once per worker count (clean step on worker threads; default 1)",
-  "  --memory-cap SIZE  dedup state under SIZE, spilled to disk (e.g. 1G)",
+  "  --memory-cap SIZE  the whole process under SIZE (e.g. 1G): the dedup state, spilled to disk, gets what",
+  "              the rest (workers, language identifier, tokenizer) leaves; give one worker count per run to read",
+  "              each one's own peak RSS (the kernel's max RSS covers the process's whole life)",
   "  --json      one JSON object per worker count on stdout instead of the table:",
   '              {"bench":"data","workers":N,"mb_per_s":X,"peak_rss_mb":Y,...} (peak RSS of the process: all threads)',
 ].join("\n");

@@ -10,7 +10,8 @@
 //   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash; with
 //           workers, the held-out check and encode run on threads (shard-pool.ts), consumed in order.
 // Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
-// finished shards reused. Under cfg.memoryCap, dedup keeps its state on disk (dedup-spill.ts).
+// finished shards reused. cfg.memoryCap bounds the whole process (memory-budget.ts): a cap too small fails at the
+// start, and dedup keeps its state on disk (dedup-spill.ts) within what the cap leaves.
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
@@ -81,13 +82,13 @@ const bytesOf = (s: string): number => Buffer.byteLength(s, "utf8");
 /** Runs the whole pipeline; see the header comment for caching. */
 export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
+  // A cap too small for what this run loads fails here, before any work, naming the flag and the minimum.
+  if (cfg.memoryCap !== null) checkCap(parseSize(cfg.memoryCap, "memoryCap"), { workers: cfg.workers, langid: cfg.langid.enabled, tokenizer: opt.tokenizer !== null });
   const outDir = resolve(opt.outDir);
   const cacheDir = join(outDir, "cache");
   mkdirSync(join(cacheDir, "clean"), { recursive: true });
   const progress = opt.onProgress ?? ((): void => {});
   const stats = newRunStats();
-  // A cap too small for what this run loads fails here, before any work, naming the flag and the minimum.
-  if (cfg.memoryCap !== null) checkCap(parseSize(cfg.memoryCap, "memoryCap"), { workers: cfg.workers, langid: cfg.langid.enabled, tokenizer: opt.tokenizer !== null });
   const langId = cfg.langid.enabled && cfg.workers === 1 ? await createLanguageIdentifier(cfg.langid) : null; // workers load their own
   const userEvals = resolveUserEvalFiles(cfg.decontaminate, opt.baseDir); // a bad evaluation file fails here, early
 
