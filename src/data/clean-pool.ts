@@ -2,8 +2,9 @@
 // (worker-pool.ts: tasks to idle workers in submission order). Not here: which shards exist and the order their
 // outputs are merged in (pipeline.ts); results are returned per task, so completion order never matters.
 //
-// The language identifier (eld, ~145 MB) is loaded once, in a server thread the workers ask synchronously
-// (langid-server.ts); each worker builds its own toxicity matcher (small). The native addon, when a stage uses it,
+// Under a memory cap the language identifier (eld, ~145 MB) is loaded once, in a server thread the workers ask
+// synchronously (langid-server.ts); without one each worker loads its own. Each worker builds its own toxicity
+// matcher (small). The native addon, when a stage uses it,
 // is linked -z nodelete, so loading it in several threads is safe.
 import type { PipelineConfig } from "./config.js";
 import type { ReadOptions, SourceConfig } from "./readers.js";
@@ -15,7 +16,7 @@ import { CLEAN_WORKER_HEAP } from "./memory-budget.js";
 export interface WorkerInit {
   readonly cfg: PipelineConfig;
   readonly baseDir: string;
-  /** The shared language identifier; null: langid off. */
+  /** The shared language identifier; null: langid off, or each worker loads its own. */
   readonly langId: LangIdChannel | null;
 }
 
@@ -37,8 +38,11 @@ export class CleanPool {
   private readonly pool: WorkerPool<Omit<CleanTask, "id">, { readonly stats: RunStats }>;
   private readonly langId: LangIdServer | null;
 
-  constructor(size: number, init: Omit<WorkerInit, "langId">) {
-    const server = init.cfg.langid.enabled ? new LangIdServer(size, init.cfg.langid) : null;
+  /** shareLangId: one language identifier for all workers (under a memory cap), else one per worker (no
+   *  cross-thread round trips: on a machine with more runnable threads than cores each one waits for the
+   *  server thread to be scheduled). */
+  constructor(size: number, init: Omit<WorkerInit, "langId">, shareLangId: boolean) {
+    const server = init.cfg.langid.enabled && shareLangId ? new LangIdServer(size, init.cfg.langid) : null;
     this.langId = server;
     this.pool = new WorkerPool(size, new URL("./clean-worker.js", import.meta.url), (i) => ({ ...init, langId: server?.channel(i) ?? null }) satisfies WorkerInit, "clean worker", (t) => t.file, CLEAN_WORKER_HEAP);
   }

@@ -5,7 +5,7 @@
 // Fixed costs, RSS measured on Node 20.20 (x64) on 2026-12-05 with /tmp probes (docs/data.md "Memory"):
 //   process      node + the pipeline's modules, before any data                        ~60 MB
 //   tokenizer    the GPT-2 BPE vocabulary (50k tokens) loaded from its GGUF file        ~60 MB a copy
-//   langid       eld's "small" n-gram database (loaded once: langid-server.ts)         ~145 MB
+//   langid       eld's "small" n-gram database (under a cap loaded once: langid-server.ts) ~145 MB
 //   clean worker an isolate (~15 MB) with its heap bounded by CLEAN_WORKER_HEAP          ~ 15 + 96 + 2×8 MB
 import { KotodamaError } from "../util/errors.js";
 

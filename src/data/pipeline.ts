@@ -177,7 +177,7 @@ async function cleanStep(
 ): Promise<{ cleanFiles: CleanOutput[]; docsRead: Record<string, number>; reusedFiles: number; totalFiles: number }> {
   // Under a memory cap, dedup reads keys computed here, in parallel, instead of hashing in its own single pass.
   const keysTag = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? sha256(stableJson(cfg.dedup)).slice(0, 8) : null;
-  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }) : null;
+  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }, cfg.memoryCap !== null) : null;
   const cleanFiles: CleanOutput[] = [];
   const docsRead: Record<string, number> = {};
   const results: Promise<RunStats & { docsRead: number }>[] = [];
