@@ -1,7 +1,7 @@
 // `kotodama bench data`: throughput of the data pipeline, per stage and whole, on the shared corpora (TinyStories
 // + Aozora from ../shared/data, nlp-corpus from node_modules), and peak memory on a large generated input made
 // by repeating and perturbing those corpora. Not here: library code (src/data).
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFlags, intFlag } from "../src/cli/command.js";
@@ -17,7 +17,7 @@ import { loadTokenizer } from "../src/tokenizer/load.js";
 
 export const summary = "data pipeline: MB/s per stage and whole on the shared corpora; peak RSS on a large input";
 export const help = [
-  "Usage: kotodama bench data [--big MB] [--workers N[,N...]] [--memory-cap SIZE] [--no-nlp-corpus] [--keep DIR] [--json]",
+  "Usage: kotodama bench data [--big MB] [--workers N[,N...]] [--memory-cap SIZE] [--no-nlp-corpus] [--keep DIR] [--input-dir DIR] [--json]",
   "",
   "Default: runs the whole pipeline (fresh, no cache) on ../shared/data TinyStories + Aozora and the nlp-corpus",
   "package with the GPT-2 vocabulary (../shared/reference/tokenizers/ggml-vocab-gpt-2.gguf) and prints MB/s per",
@@ -25,9 +25,12 @@ export const help = [
   "  --big MB    instead, generate about MB megabytes by repeating and perturbing those corpora (each copy of a",
   "              document: 45% verbatim, 45% with ~3% of words changed, 10% heavily rewritten) and run on that",
   "  --no-nlp-corpus  only TinyStories + Aozora (long, clean documents)",
+  "  --input-dir DIR  with --big: keep the generated input in DIR and reuse it when DIR already holds that size",
   "  --keep DIR  write the output (report.html, shards) to DIR and keep it; default: a temp folder, removed",
   "  --workers 1,2   run once per worker count (clean step on worker threads; default 1)",
-  "  --memory-cap SIZE  dedup state under SIZE, spilled to disk (e.g. 1G)",
+  "  --memory-cap SIZE  the whole process under SIZE (e.g. 1G): the dedup state, spilled to disk, gets what",
+  "              the rest (workers, language identifier, tokenizer) leaves; give one worker count per run to read",
+  "              each one's own peak RSS (the kernel's max RSS covers the process's whole life)",
   "  --json      one JSON object per worker count on stdout instead of the table:",
   '              {"bench":"data","workers":N,"mb_per_s":X,"peak_rss_mb":Y,...} (peak RSS of the process: all threads)',
 ].join("\n");
@@ -92,7 +95,7 @@ async function generate(dir: string, cfgJson: Record<string, unknown>, mb: numbe
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags("bench data", argv, { big: { type: "string" }, workers: { type: "string" }, "memory-cap": { type: "string" }, keep: { type: "string" }, json: { type: "boolean" }, "no-nlp-corpus": { type: "boolean" } }, false);
+  const { values } = parseFlags("bench data", argv, { big: { type: "string" }, workers: { type: "string" }, "memory-cap": { type: "string" }, keep: { type: "string" }, "input-dir": { type: "string" }, json: { type: "boolean" }, "no-nlp-corpus": { type: "boolean" } }, false);
   const data = sharedPath("data");
   if (data === null) throw new KotodamaError("kotodama bench data: needs ../shared/data (TinyStories, Aozora)");
   const tokPath = sharedPath("reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
@@ -105,7 +108,16 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (values.big !== undefined) {
     const mb = intFlag("bench data", "big", values.big, 1024, 1, 100_000);
     const t0 = performance.now();
-    const dir = await generate(work, cfgJson, mb);
+    const inputDir = typeof values["input-dir"] === "string" ? values["input-dir"] : null;
+    // A kept input lives in DIR/MB-mb; the marker file is written only once the whole input is there.
+    const genDir = inputDir === null ? work : join(inputDir, `${mb}-mb`);
+    const marker = join(genDir, ".complete");
+    if (inputDir !== null && !existsSync(marker)) {
+      rmSync(genDir, { recursive: true, force: true });
+      mkdirSync(genDir, { recursive: true });
+    }
+    const dir = inputDir !== null && existsSync(marker) ? genDir : await generate(genDir, cfgJson, mb);
+    if (inputDir !== null) writeFileSync(marker, "");
     genSeconds = (performance.now() - t0) / 1000;
     cfgJson = { sources: [{ name: "big", paths: [join(dir, "big-*.txt")], format: "text", separator: "<|endoftext|>" }] };
   }

@@ -87,7 +87,7 @@ test("workers: 1 and 2 workers give byte-identical outputs (manifest, shards, te
   assert.equal(st["dedup-near"]!.reasons.near, 12);
   assert.deepEqual(outputs(join(dir, "w2"), r2), outputs(join(dir, "w1"), r1));
   // 2 workers that also compute the dedup keys (memory cap): the same again.
-  const r4 = await runPipeline(plantedConfig(dir, { workers: 2, memoryCap: "64K" }), { outDir: join(dir, "w2cap"), baseDir: dir, tokenizer: TOK });
+  const r4 = await runPipeline(plantedConfig(dir, { workers: 2, memoryCap: "1G" }), { outDir: join(dir, "w2cap"), baseDir: dir, tokenizer: TOK, dedupStateBytes: 64 << 10 });
   assert.deepEqual(outputs(join(dir, "w2cap"), r4), outputs(join(dir, "w1"), r1));
   // A second run with 2 workers reuses every clean shard.
   const r3 = await runPipeline(plantedConfig(dir, { workers: 2 }), { outDir: join(dir, "w2"), baseDir: dir, tokenizer: TOK });
@@ -115,15 +115,18 @@ test("workers: with a tokenizer file and held-out decontamination, step 3 on 2 w
   assert.deepEqual(outputs(join(dir, "w2"), r2), outputs(join(dir, "w1"), r1));
 });
 
-test("memory cap: the pipeline's outputs under a 64K cap equal the uncapped run's", async () => {
+test("memory cap: the pipeline's outputs with 64K of dedup state equal the uncapped run's; a cap too small fails naming the flag and the minimum", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kd-spill-pipe-"));
   plantedCorpus(dir);
   const r1 = await runPipeline(plantedConfig(dir), { outDir: join(dir, "mem"), baseDir: dir, tokenizer: null });
-  const r2 = await runPipeline(plantedConfig(dir, { memoryCap: "64K" }), { outDir: join(dir, "cap"), baseDir: dir, tokenizer: null });
+  const r2 = await runPipeline(plantedConfig(dir, { memoryCap: "1G" }), { outDir: join(dir, "cap"), baseDir: dir, tokenizer: null, dedupStateBytes: 64 << 10 });
   const o1 = outputs(join(dir, "mem"), r1);
   assert.match(o1.stages!, /"exact":24/);
   assert.deepEqual(outputs(join(dir, "cap"), r2), o1);
   assert.throws(() => parseConfig({ sources: [{ name: "a", paths: ["x"] }], memoryCap: "12Q" }, "c.json"), /c\.json: 'memoryCap': expects a size like 512M or 1G, got "12Q"/);
+  // 2 workers with langid and no tokenizer: 60 + 150 + 2 × 127 = 464 MB (memory-budget.ts), checked before any work.
+  await assert.rejects(runPipeline(plantedConfig(dir, { workers: 2, memoryCap: "300M" }), { outDir: join(dir, "small"), baseDir: dir, tokenizer: null }), /--memory-cap \(config: memoryCap\) 300 MB is too small for this run: it needs at least 464 MB .*raise --memory-cap or lower --workers/);
+  assert.ok(!existsSync(join(dir, "small")), "nothing written");
 });
 
 test("resume: a run killed (SIGKILL) after some clean shards finished resumes without redoing them and ends with the uninterrupted run's outputs", async () => {
@@ -132,14 +135,14 @@ test("resume: a run killed (SIGKILL) after some clean shards finished resumes wi
   writeFileSync(join(dir, "config.json"), JSON.stringify({ sources: plantedConfig(dir).sources, decontaminate: { enabled: false }, split: { valFraction: 0.1 }, inputShardBytes: 4096 }));
   const out = join(dir, "killed");
   const cleanDir = join(out, "cache", "clean");
-  const child = spawn(process.execPath, [join(packageRoot(), "bin", "kotodama"), "data", "prepare", "--config", join(dir, "config.json"), "--out", out, "--quiet", "--memory-cap", "1M"], { stdio: "ignore" });
+  const child = spawn(process.execPath, [join(packageRoot(), "bin", "kotodama"), "data", "prepare", "--config", join(dir, "config.json"), "--out", out, "--quiet", "--memory-cap", "1G"], { stdio: "ignore" });
   const finished = (): string[] => (existsSync(cleanDir) ? readdirSync(cleanDir).filter((f) => f.endsWith(".stats.json")) : []);
   while (finished().length < 3) await new Promise((r) => setTimeout(r, 20));
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));
   const before = new Map(finished().map((f) => [f, statSync(join(cleanDir, f)).mtimeMs]));
   assert.ok(!existsSync(join(out, "manifest.json")), "killed before the end");
-  const resumed = await runPipeline(plantedConfig(dir, { memoryCap: "1M" }), { outDir: out, baseDir: dir, tokenizer: null });
+  const resumed = await runPipeline(plantedConfig(dir, { memoryCap: "1G" }), { outDir: out, baseDir: dir, tokenizer: null });
   assert.ok(resumed.reused.cleanFiles >= before.size && resumed.reused.cleanFiles < resumed.reused.totalFiles, `reused ${resumed.reused.cleanFiles} of ${resumed.reused.totalFiles}`);
   for (const [f, t] of before) assert.equal(statSync(join(cleanDir, f)).mtimeMs, t, `${f} not recomputed`);
   assert.deepEqual(readdirSync(cleanDir).filter((f) => f.endsWith(".tmp")), [], "no partial outputs left");

@@ -10,7 +10,8 @@
 //   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash; with
 //           workers, the held-out check and encode run on threads (shard-pool.ts), consumed in order.
 // Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
-// finished shards reused. Under cfg.memoryCap, dedup keeps its state on disk (dedup-spill.ts).
+// finished shards reused. cfg.memoryCap bounds the whole process (memory-budget.ts): a cap too small fails at the
+// start, and dedup keeps its state on disk (dedup-spill.ts) within what the cap leaves.
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
@@ -31,6 +32,8 @@ import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
 import { workOnDoc, type DocWork } from "./shard-docs.js";
 import { ShardPool } from "./shard-pool.js";
+import { checkCap, dedupBudget } from "./memory-budget.js";
+import { readCleanIds } from "./clean-ids.js";
 import type { Manifest, ShardEntry, SourceEntry } from "./manifest.js";
 import { atomicWrite, fingerprint, LineWriter, readJsonl, sha256, stableJson } from "./files.js";
 import { addToHist, mergeRunStats, newRunStats, stage, StageMeter, type RunStats } from "./stats.js";
@@ -60,6 +63,9 @@ export interface PipelineOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Ignore caches and recompute everything. */
   readonly force?: boolean;
+  /** Tests only: the dedup state's budget in bytes under a memory cap, instead of what the cap leaves (so that a
+   *  small corpus exercises the spilling dedup's partition splits). */
+  readonly dedupStateBytes?: number;
 }
 
 export interface PipelineResult {
@@ -76,6 +82,8 @@ const bytesOf = (s: string): number => Buffer.byteLength(s, "utf8");
 /** Runs the whole pipeline; see the header comment for caching. */
 export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
+  // A cap too small for what this run loads fails here, before any work, naming the flag and the minimum.
+  if (cfg.memoryCap !== null) checkCap(parseSize(cfg.memoryCap, "memoryCap"), { workers: cfg.workers, langid: cfg.langid.enabled, tokenizer: opt.tokenizer !== null });
   const outDir = resolve(opt.outDir);
   const cacheDir = join(outDir, "cache");
   mkdirSync(join(cacheDir, "clean"), { recursive: true });
@@ -93,10 +101,21 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   }
   let totalBytes = 0;
   for (const p of plan) for (const f of p.files) totalBytes += safeSize(f);
-  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
+  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
+  const cleaning = cleanStep(plan, cfg, opt, cacheDir, stageCfg, langId, stats, (d) => progress({ step: "clean", done: d, total: totalBytes, detail: "" }));
+  // With workers, step 2's evaluation n-grams are built here while the workers clean (every task is submitted by
+  // now), instead of on the main thread after them: main-thread work in series with the workers is what limits
+  // scaling. (Wasted, a few seconds, when step 2 turns out to be cached.)
+  let evalSet: ReturnType<typeof timedEvalNgrams> | null = null;
+  try {
+    if (cfg.workers > 1 && cfg.decontaminate.enabled) evalSet = timedEvalNgrams(cfg, evalDir, userEvals);
+  } catch (e) {
+    await cleaning.catch(() => undefined); // let the workers finish and close before failing
+    throw e;
+  }
+  const { cleanFiles, docsRead, reusedFiles, totalFiles } = await cleaning;
 
   // ---- Step 2: dedup, eval decontamination, split ------------------------------------------------------------
-  const evalDir = cfg.decontaminate.dataDir !== null ? resolve(opt.baseDir, cfg.decontaminate.dataDir) : defaultDataDir();
   const dedupKey = sha256(PIPELINE_VERSION, cleanFiles.map((c) => c.key).join(","), stableJson({ d: cfg.dedup, s: cfg.split, c: cfg.decontaminate, evalDir, u: userEvals.map((u) => u.sha256), ex: cfg.reportExamples })).slice(0, 24);
   const dedupDir = join(cacheDir, `dedup-${dedupKey}`);
   const dedupStatsFile = join(dedupDir, "stats.json");
@@ -105,7 +124,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     dedupReused = true;
   } else {
     mkdirSync(dedupDir, { recursive: true });
-    const s = await dedupStep(cleanFiles, dedupDir, cfg, evalDir, userEvals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
+    const s = await dedupStep(cleanFiles, dedupDir, cfg, opt.dedupStateBytes ?? null, evalDir, evalSet ?? (cfg.decontaminate.enabled ? timedEvalNgrams(cfg, evalDir, userEvals) : null), (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
     atomicWrite(dedupStatsFile, JSON.stringify(s));
   }
   mergeRunStats(stats, JSON.parse(readFileSync(dedupStatsFile, "utf8")) as RunStats, cfg.reportExamples);
@@ -158,7 +177,7 @@ async function cleanStep(
 ): Promise<{ cleanFiles: CleanOutput[]; docsRead: Record<string, number>; reusedFiles: number; totalFiles: number }> {
   // Under a memory cap, dedup reads keys computed here, in parallel, instead of hashing in its own single pass.
   const keysTag = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? sha256(stableJson(cfg.dedup)).slice(0, 8) : null;
-  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }) : null;
+  const pool = cfg.workers > 1 ? new CleanPool(cfg.workers, { cfg, baseDir: opt.baseDir }, cfg.memoryCap !== null) : null;
   const cleanFiles: CleanOutput[] = [];
   const docsRead: Record<string, number> = {};
   const results: Promise<RunStats & { docsRead: number }>[] = [];
@@ -266,7 +285,14 @@ function safeSize(f: string): number {
 }
 
 /** Step 2: exact + near dedup, eval-set decontamination and the split, over all clean files in order. */
-async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], onProgress: (done: number, total: number) => void): Promise<RunStats> {
+/** The evaluation sets' n-grams (step 2's decontamination) and the seconds it took to build them. */
+function timedEvalNgrams(cfg: PipelineConfig, evalDir: string | null, userEvals: readonly { path: string; shown: string }[]): { set: EvalNgrams | null; seconds: number } {
+  const t0 = performance.now();
+  const set = buildEvalNgrams(cfg.decontaminate, evalDir, userEvals);
+  return { set, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, stateBytes: number | null, evalDir: string | null, evalNgrams: { set: EvalNgrams | null; seconds: number } | null, onProgress: (done: number, total: number) => void): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
   const exactM = new StageMeter(stage(st, "dedup-exact"), ex);
@@ -280,25 +306,34 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
       st.issueCounts["no-eval-sets"] = 1;
       st.issues.push({ kind: "no-files", file: "../shared/data", line: 0, message: "evaluation sets not found; built-in eval decontamination skipped" });
     }
-    const t0 = performance.now();
-    evalSet = buildEvalNgrams(cfg.decontaminate, evalDir, userEvals);
-    stage(st, "decontaminate-eval").seconds += (performance.now() - t0) / 1000;
+    if (evalNgrams !== null) {
+      evalSet = evalNgrams.set;
+      stage(st, "decontaminate-eval").seconds += evalNgrams.seconds;
+    }
   }
   const files = cleaned.map((c) => c.file);
   const total = files.reduce((a, f) => a + safeSize(f), 0);
   // Under a memory cap the dedup decisions are made on disk first (dedup-spill.ts), then read back in order.
-  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), parseSize(cfg.memoryCap, "memoryCap")) : null;
+  // The dedup state gets what the process does not hold now (the clean workers have ended) of the whole cap.
+  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), stateBytes ?? dedupBudget(parseSize(cfg.memoryCap, "memoryCap"), process.memoryUsage().rss)) : null;
   if (spill !== null) {
     const t0 = performance.now();
     let seen = 0;
     for (const c of cleaned) {
-      const keys = c.keys === null ? null : readDocKeys(c.keys, cfg.dedup);
-      for await (const d of readJsonl<CleanDoc>(c.file)) {
-        seen += bytesOf(d.text) + 64;
-        const k = keys?.next();
-        if (k === undefined) spill.add(d.id, unitHashes(d.text));
-        else if (k.done === true) throw new KotodamaError(`${c.keys}: fewer dedup keys than documents in ${c.file}; delete the cache folder and re-run`);
-        else spill.addKeys(d.id, k.value);
+      if (c.keys !== null) {
+        // Keys computed by the clean step: only the ids are read here, not the documents.
+        const keys = readDocKeys(c.keys, cfg.dedup);
+        for await (const d of readCleanIds(c.file)) {
+          seen += d.bytes;
+          const k = keys.next();
+          if (k.done === true) throw new KotodamaError(`${c.keys}: fewer dedup keys than documents in ${c.file}; delete the cache folder and re-run`);
+          spill.addKeys(d.id, k.value);
+        }
+      } else {
+        for await (const d of readJsonl<CleanDoc>(c.file)) {
+          seen += bytesOf(d.text) + 64;
+          spill.add(d.id, unitHashes(d.text));
+        }
       }
       onProgress(seen / 2, total);
     }

@@ -31,7 +31,7 @@ export class ShardPool {
   private readonly pool: WorkerPool<Omit<ShardTask, "id">, { readonly work: DocWork[] }>;
 
   constructor(readonly size: number, init: ShardWorkerInit) {
-    this.pool = new WorkerPool(size, new URL("./shard-worker.js", import.meta.url), init, "shard worker");
+    this.pool = new WorkerPool(size, new URL("./shard-worker.js", import.meta.url), () => init, "shard worker");
   }
 
   /** The documents of one split with their work, in input order; at most 2 × size batches in flight. */

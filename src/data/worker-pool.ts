@@ -3,7 +3,7 @@
 // `{ kind: "done", id, … }`, `{ kind: "error", id, message }` or, for long tasks, `{ kind: "progress", id, bytes }`.
 // A worker that dies fails its task and every task still queued, and the pool then refuses new ones. Used by the
 // clean step (clean-pool.ts) and the shard step (shard-pool.ts). Not here: what the tasks are.
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 
 export type WorkerReply<R> =
   | ({ readonly kind: "done"; readonly id: number } & R)
@@ -25,10 +25,12 @@ export class WorkerPool<T extends object, R extends object> {
   private nextId = 0;
   private failed: Error | null = null;
 
-  /** `name` labels errors ("clean worker"); `describe` names a task in them. */
-  constructor(readonly size: number, script: URL, workerData: unknown, private readonly name: string, private readonly describe: (t: T) => string = () => "") {
+  /** `workerData(i)` is worker i's start-up data; `name` labels errors ("clean worker"); `describe` names a task
+   *  in them; `limits` bounds each worker's V8 heap (a smaller heap is collected sooner, so it holds less garbage;
+   *  a worker that needs more fails with ERR_WORKER_OUT_OF_MEMORY, reported as the task's error). */
+  constructor(readonly size: number, script: URL, workerData: (i: number) => unknown, private readonly name: string, private readonly describe: (t: T) => string = () => "", limits?: ResourceLimits) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(script, { workerData });
+      const w = new Worker(script, { workerData: workerData(i), ...(limits === undefined ? {} : { resourceLimits: limits }) });
       w.on("message", (m: WorkerReply<R>) => this.onMessage(w, m));
       w.on("error", (e) => this.onFailure(w, e));
       w.on("exit", (code) => {

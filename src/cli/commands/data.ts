@@ -45,7 +45,9 @@ const HELP = [
   "  --val-fraction F   validation fraction (default 0.01)",
   "  --tokenizer PATH   tokenizer file (GGUF, tokenizer.json, llama2.c); overrides shards.tokenizer",
   "  --workers N        worker threads for the clean step (default 1); outputs do not depend on N",
-  "  --memory-cap SIZE  keep the dedup state under SIZE (e.g. 512M, 1G), spilling to DIR/cache on disk",
+  "  --memory-cap SIZE  keep the whole process under SIZE (e.g. 1G): workers share one language identifier and",
+  "                     the dedup state, spilled to DIR/cache on disk, gets what is left; too small a SIZE is an",
+  "                     error that names the minimum",
   "  --force            ignore caches",
   "  --quiet            no progress bar or summary",
 ].join("\n");
