@@ -1,4 +1,4 @@
-// Quality rules, toxicity and boilerplate: the build before (another checkout's dist/) and this one on the same
+// Quality rules, toxicity, boilerplate and the langid script fast path: the build before (another checkout's dist/) and this one on the same
 // documents, verdicts compared one by one (every field) and CPU time per stage, best of 4 passes interleaved.
 // Documents: the shared corpora, each also with words swapped/doubled/lines repeated (so the repetition, bullet,
 // ellipsis and toxicity rules fire), plus random strings.
@@ -13,7 +13,7 @@ const reps = +arg("--reps", "4");
 const builds = {};
 for (const [k, root] of Object.entries(roots)) {
   const m = async (f) => import(`${root}/src/data/${f}.js`);
-  const [q, t, b] = await Promise.all(["quality", "toxicity", "boilerplate"].map(m));
+  const [q, t, b, sc] = await Promise.all(["quality", "toxicity", "boilerplate", "script"].map(m));
   const tox = t.createToxicityMatcher(t.TOXICITY_DEFAULTS);
   const mask = t.createToxicityMatcher({ ...t.TOXICITY_DEFAULTS, mode: "mask", minRatio: 0.5 });
   const bp = b.createBoilerplateFilter(b.BOILERPLATE_DEFAULTS);
@@ -23,6 +23,7 @@ for (const [k, root] of Object.entries(roots)) {
     toxicity: (s) => tox.judge(s),
     toxMask: (s) => [mask.judge(s), mask.matches(s, 3), mask.spans(s)],
     boilerplate: (s) => bp.clean(s, "x"),
+    script: (s) => sc.scriptLanguage(s.slice(0, 1000)),
   };
 }
 let seed = 12345;
@@ -57,7 +58,7 @@ if (builds.before) {
 }
 const size = mb(docs);
 const rows = [];
-for (const stage of ["quality", "toxicity", "boilerplate"]) {
+for (const stage of ["quality", "toxicity", "boilerplate", "script"]) {
   const best = {};
   const order = Object.keys(builds);
   for (let r = 0; r < reps; r++) {

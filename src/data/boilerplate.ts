@@ -57,6 +57,8 @@ export interface BoilerplateResult {
 // (not a bare "/": dates and "and/or"; not U+3000: Japanese verse spaces its phrases with it).
 const MENU_SEP = /\s*(?:\||·|•|»|›|>|＞|｜)\s*|\s\/\s|\s-\s/;
 const MENU_ITEM_MAX = 25;
+/** A character every MENU_SEP match holds. */
+const MENU_SEP_CHAR = /[|·•»›>＞｜/-]/;
 
 // Cookie banners: a cookie word next to what banners say (C4 dropped "cookie policy", "use cookies" lines).
 const COOKIE = /\bcookies?\b|クッキー|cookie/i;
@@ -141,6 +143,7 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
 
   const isMenu = (line: string): boolean => {
     if (line.startsWith("|") && line.endsWith("|")) return false; // a Markdown table row
+    if (!MENU_SEP_CHAR.test(line)) return false; // no separator, one item (the split below costs more than this)
     const items = line.split(MENU_SEP).map((s) => s.trim()).filter((s) => s !== "");
     if (items.length < 3) return false;
     // Items are short names: each has a letter and none is a sentence (ends with terminal punctuation).

@@ -267,36 +267,50 @@ function spacedRules(text: string, lines: Lines, r: SpacedRules): QualityVerdict
     let dots = 0;
     let ellipsis = false;
     let ascii = true;
+    // The hash of the lowercased word without edge punctuation, built in the same scan: h runs from the first
+    // non-edge character on, and hEnd is h just after the latest non-edge character (FNV-1a over [lo, hi)).
+    let h = 0x811c9dc5;
+    let hEnd = 0x811c9dc5;
+    let inner = false;
     while (i < T) {
       const c = text.charCodeAt(i);
-      if (isSpace(c)) break;
-      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && isLetterish(c))) hasLetter = true;
-      if (c === 35 || c === 0x2026) symbols++;
-      dots = c === 46 ? dots + 1 : 0;
-      if (dots === 3) ellipsis = true;
-      if (c >= 128) ascii = false;
+      if (c < 128) {
+        const k = ASCII_CLASS[c]!;
+        if (k === A_SPACE) break;
+        if (k === A_LETTER) hasLetter = true;
+        if (c === 35) symbols++;
+        dots = c === 46 ? dots + 1 : 0;
+        if (dots === 3) ellipsis = true;
+        if (k !== A_EDGE) {
+          h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
+          hEnd = h;
+          inner = true;
+        } else if (inner) h = Math.imul(h ^ c, 0x01000193);
+      } else {
+        if (isSpace(c)) break;
+        if (c >= 0xc0 && isLetterish(c)) hasLetter = true;
+        if (c === 0x2026) symbols++;
+        dots = 0;
+        ascii = false;
+      }
       i++;
     }
     if (ellipsis) symbols++;
-    let lo = start;
-    let hi = i;
-    while (lo < hi && isEdgePunct(text.charCodeAt(lo))) lo++;
-    while (hi > lo && isEdgePunct(text.charCodeAt(hi - 1))) hi--;
-    let h = 0x811c9dc5;
-    if (ascii) {
-      for (let k = lo; k < hi; k++) {
-        const c = text.charCodeAt(k);
-        h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
-      }
-      h >>>= 0;
-    } else h = strHash(text.slice(lo, hi).toLowerCase());
+    if (ascii) h = inner ? hEnd >>> 0 : 0x811c9dc5;
+    else {
+      let lo = start;
+      let hi = i;
+      while (lo < hi && isEdgePunct(text.charCodeAt(lo))) lo++;
+      while (hi > lo && isEdgePunct(text.charCodeAt(hi - 1))) hi--;
+      h = strHash(text.slice(lo, hi).toLowerCase());
+    }
     const len = i - start;
     chars += len;
     lens[n] = len;
     hashes[n] = h;
     if (hasLetter) alpha++;
-    if (stop.has(h)) stopHits++;
-    if (content !== null) content[n] = fn.has(h) ? 0 : 1;
+    if (stop.has(h | 0)) stopHits++;
+    if (content !== null) content[n] = fn.has(h | 0) ? 0 : 1;
     n++;
   }
   if (n < r.minWords) return drop("min-words", n);
@@ -476,6 +490,19 @@ function isLetterish(c: number): boolean {
   return c !== 0xd7 && c !== 0xf7 && !(c >= 0x2000 && c <= 0x2bff) && !(c >= 0x3000 && c <= 0x303f) && !(c >= 0xff00 && c <= 0xff20);
 }
 
+/** ASCII code units by the classes the word scan needs: space (isSpace), letter, edge punctuation
+ *  (isEdgePunct), other. */
+const A_OTHER = 0;
+const A_SPACE = 1;
+const A_LETTER = 2;
+const A_EDGE = 3;
+const ASCII_CLASS: Uint8Array = new Uint8Array(128);
+(() => {
+  for (let c = 0; c < 128; c++) {
+    ASCII_CLASS[c] = isSpace(c) ? A_SPACE : (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? A_LETTER : isEdgePunct(c) ? A_EDGE : A_OTHER;
+  }
+})();
+
 /** ASCII punctuation and the common typographic quotes/dashes stripped from word edges. */
 function isEdgePunct(c: number): boolean {
   return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126) || (c >= 0x2010 && c <= 0x201f) || c === 0x2026;
@@ -497,11 +524,12 @@ function isSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** Hashes (strHash) of lowercased words, computed once per list. */
+/** Hashes (strHash) of lowercased words as int32 (small integers for the Set; look up with h | 0), computed once
+ *  per list. */
 const hashSets = new WeakMap<readonly string[], ReadonlySet<number>>();
 function hashSet(words: readonly string[]): ReadonlySet<number> {
   let s = hashSets.get(words);
-  if (s === undefined) hashSets.set(words, (s = new Set(words.map((w) => strHash(w.toLowerCase())))));
+  if (s === undefined) hashSets.set(words, (s = new Set(words.map((w) => strHash(w.toLowerCase()) | 0))));
   return s;
 }
 
