@@ -111,6 +111,18 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
   const cta = [...CTA_EN, ...CTA_JA, ...cfg.extraPhrases].map(bare).filter((p) => p !== "");
   const ctaSet = new Set(cta);
   const longestCta = Math.max(...cta.map((p) => p.length));
+  // The phrases by their first and by their last character: only a phrase that starts or ends the line can make it a
+  // call to action, and which one does is not asked (any will do), so isCta looks at these few instead of all.
+  const byFirst = new Map<string, string[]>();
+  const byLast = new Map<string, string[]>();
+  for (const p of cta) {
+    const f = byFirst.get(p[0]!) ?? [];
+    if (f.length === 0) byFirst.set(p[0]!, f);
+    f.push(p);
+    const l = byLast.get(p[p.length - 1]!) ?? [];
+    if (l.length === 0) byLast.set(p[p.length - 1]!, l);
+    l.push(p);
+  }
   // One English word or a Japanese word of up to 3 characters ("menu", "search", 「検索」「前へ」) is an ordinary
   // word too: such a phrase matches only as the whole line, or with a count ("Comments (3)", 「コメント 12」).
   const weak = (p: string): boolean => (isJapanese(p) ? p.length <= 3 : !p.includes(" "));
@@ -126,7 +138,9 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
     if (b.length > longestCta + 40) return false;
     if (/[?？]\s*$/.test(line)) return false; // a question ("What about us?") is not a button
     const ja = isJapanese(b);
-    for (const p of cta) {
+    const first = byFirst.get(b[0]!) ?? [];
+    const last = byLast.get(b[b.length - 1]!) ?? [];
+    for (const p of first.length === 0 ? last : last.length === 0 ? first : [...first, ...last]) {
       if (b.length > p.length + (ja ? 12 : 40)) continue;
       if (!(b.startsWith(p) || b.endsWith(p))) continue;
       const rest = b.startsWith(p) ? b.slice(p.length) : b.slice(0, b.length - p.length);
