@@ -57,6 +57,8 @@ export interface BoilerplateResult {
 // (not a bare "/": dates and "and/or"; not U+3000: Japanese verse spaces its phrases with it).
 const MENU_SEP = /\s*(?:\||·|•|»|›|>|＞|｜)\s*|\s\/\s|\s-\s/;
 const MENU_ITEM_MAX = 25;
+/** A character every MENU_SEP match holds. */
+const MENU_SEP_CHAR = /[|·•»›>＞｜/-]/;
 
 // Cookie banners: a cookie word next to what banners say (C4 dropped "cookie policy", "use cookies" lines).
 const COOKIE = /\bcookies?\b|クッキー|cookie/i;
@@ -109,6 +111,18 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
   const cta = [...CTA_EN, ...CTA_JA, ...cfg.extraPhrases].map(bare).filter((p) => p !== "");
   const ctaSet = new Set(cta);
   const longestCta = Math.max(...cta.map((p) => p.length));
+  // The phrases by their first and by their last character: only a phrase that starts or ends the line can make it a
+  // call to action, and which one does is not asked (any will do), so isCta looks at these few instead of all.
+  const byFirst = new Map<string, string[]>();
+  const byLast = new Map<string, string[]>();
+  for (const p of cta) {
+    const f = byFirst.get(p[0]!) ?? [];
+    if (f.length === 0) byFirst.set(p[0]!, f);
+    f.push(p);
+    const l = byLast.get(p[p.length - 1]!) ?? [];
+    if (l.length === 0) byLast.set(p[p.length - 1]!, l);
+    l.push(p);
+  }
   // One English word or a Japanese word of up to 3 characters ("menu", "search", 「検索」「前へ」) is an ordinary
   // word too: such a phrase matches only as the whole line, or with a count ("Comments (3)", 「コメント 12」).
   const weak = (p: string): boolean => (isJapanese(p) ? p.length <= 3 : !p.includes(" "));
@@ -124,7 +138,9 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
     if (b.length > longestCta + 40) return false;
     if (/[?？]\s*$/.test(line)) return false; // a question ("What about us?") is not a button
     const ja = isJapanese(b);
-    for (const p of cta) {
+    const first = byFirst.get(b[0]!) ?? [];
+    const last = byLast.get(b[b.length - 1]!) ?? [];
+    for (const p of first.length === 0 ? last : last.length === 0 ? first : [...first, ...last]) {
       if (b.length > p.length + (ja ? 12 : 40)) continue;
       if (!(b.startsWith(p) || b.endsWith(p))) continue;
       const rest = b.startsWith(p) ? b.slice(p.length) : b.slice(0, b.length - p.length);
@@ -141,6 +157,7 @@ export function createBoilerplateFilter(cfg: BoilerplateConfig = BOILERPLATE_DEF
 
   const isMenu = (line: string): boolean => {
     if (line.startsWith("|") && line.endsWith("|")) return false; // a Markdown table row
+    if (!MENU_SEP_CHAR.test(line)) return false; // no separator, one item (the split below costs more than this)
     const items = line.split(MENU_SEP).map((s) => s.trim()).filter((s) => s !== "");
     if (items.length < 3) return false;
     // Items are short names: each has a letter and none is a sentence (ends with terminal punctuation).

@@ -31,22 +31,44 @@ const PAIR_DOCS = 1 << 16; // documents per pair file
 /** Append-only binary file with a write buffer. */
 class Appender {
   private buf: Buffer;
+  private view: DataView;
   private used = 0;
   private fd: number | null = null;
   constructor(readonly path: string, size: number) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   record(key: number, doc: number): void {
     if (this.used + REC > this.buf.length) this.flush();
-    this.buf.writeDoubleLE(key, this.used);
-    this.buf.writeUInt32LE(doc, this.used + 8);
+    // DataView rather than Buffer.writeDoubleLE/writeUInt32LE: the same bytes, without their argument checks.
+    this.view.setFloat64(this.used, key, true);
+    this.view.setUint32(this.used + 8, doc, true);
     this.used += REC;
+  }
+  /** A float64 (little-endian), as Buffer.writeDoubleLE would write it. */
+  float64(x: number): void {
+    if (this.used + 8 > this.buf.length) this.flush();
+    this.view.setFloat64(this.used, x, true);
+    this.used += 8;
   }
   bytes(b: Uint8Array): void {
     if (this.used + b.length > this.buf.length) this.flush();
-    if (b.length > this.buf.length) this.buf = Buffer.allocUnsafe(b.length);
+    if (b.length > this.buf.length) this.grow(b.length);
     this.buf.set(b, this.used);
     this.used += b.length;
+  }
+  /** A string's UTF-8 bytes; returns their number. */
+  utf8(s: string): number {
+    const n = Buffer.byteLength(s, "utf8");
+    if (this.used + n > this.buf.length) this.flush();
+    if (n > this.buf.length) this.grow(n);
+    this.buf.write(s, this.used, n, "utf8");
+    this.used += n;
+    return n;
+  }
+  private grow(n: number): void {
+    this.buf = Buffer.allocUnsafe(n);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   flush(): void {
     this.fd ??= openSync(this.path, "a");
@@ -98,11 +120,12 @@ function forEachPartition(path: string, maxRecords: number, depth: number, fn: (
     return;
   }
   const buf = readFileSync(path);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const keys = new Float64Array(n);
   const docs = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    keys[i] = buf.readDoubleLE(i * REC);
-    docs[i] = buf.readUInt32LE(i * REC + 8);
+    keys[i] = view.getFloat64(i * REC, true);
+    docs[i] = view.getUint32(i * REC + 8, true);
   }
   rmSync(path);
   fn(keys, docs);
@@ -111,11 +134,12 @@ function forEachPartition(path: string, maxRecords: number, depth: number, fn: (
 function readRecords(path: string, fn: (key: number, doc: number) => void): void {
   const fd = openSync(path, "r");
   const buf = Buffer.allocUnsafe(REC * 8192);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   try {
     for (let pos = 0; ; ) {
       const got = readSync(fd, buf, 0, buf.length, pos);
       if (got === 0) break;
-      for (let o = 0; o + REC <= got; o += REC) fn(buf.readDoubleLE(o), buf.readUInt32LE(o + 8));
+      for (let o = 0; o + REC <= got; o += REC) fn(view.getFloat64(o, true), view.getUint32(o + 8, true));
       pos += got;
     }
   } finally {
@@ -251,12 +275,8 @@ export class SpillDeduplicator {
   /** Pass 1 with the document's keys already computed by docKeys (in a clean worker, say). */
   addKeys(id: string, rec: Uint8Array): void {
     const doc = this.n++;
-    const idb = Buffer.from(id, "utf8");
-    const off = Buffer.allocUnsafe(8);
-    off.writeDoubleLE(this.idBytes);
-    this.idOffsets.bytes(off);
-    this.ids.bytes(idb);
-    this.idBytes += idb.length;
+    this.idOffsets.float64(this.idBytes);
+    this.idBytes += this.ids.utf8(id);
     const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     if (this.cfg.exact) {
       const k = v.getFloat64(0, true);

@@ -122,3 +122,58 @@ test("the dup rules' early stop (exact: the dup fraction never grows with n) giv
     assert.equal(together, alone, d);
   }
 });
+
+// The single-pass scans (lines, bullets, ellipses, word features) against the rules as first written with split and
+// regular expressions: each rule is isolated by a config that lets only it fire, so the verdict's value is the
+// measured quantity, and compared with the regex definition on random text.
+const OPEN: QualityConfig = {
+  ...QUALITY_DEFAULTS,
+  cjkRatio: 2,
+  maxDupLineRatio: Infinity,
+  maxDupLineCharRatio: Infinity,
+  spaced: {
+    ...QUALITY_DEFAULTS.spaced,
+    minWords: 0, maxWords: Infinity, minMeanWordLength: -1, maxMeanWordLength: Infinity, maxSymbolWordRatio: Infinity,
+    maxBulletLineRatio: Infinity, maxEllipsisLineRatio: Infinity, minAlphaWordRatio: -1, minStopWords: 0, topNgram: [], dupNgram: [],
+  },
+};
+const PIECES = ["a", "The", "THE", " ", "  ", "\n", "\n\n", "\t", "\r", "...", "..", "…", "#", "- ", "* ", "• ", "12. ", "3) ", "x.", "\"", "'", "(", "Ünï", "Éte",
+  "\u00a0", "\u3000", "İ", "ΣΑΣ", "😀", "to", "of", "and", "with", "—", "“", "”", "1", "é", "\u2028", "\ufeff"];
+function randomText(rng: Rng): string {
+  let s = "";
+  const n = 1 + (rng.nextU32() % 60);
+  for (let i = 0; i < n; i++) s += PIECES[rng.nextU32() % PIECES.length];
+  return s;
+}
+const refLines = (t: string): string[] => t.split("\n").filter((l) => l.trim() !== "");
+const valueOf = (t: string, spaced: Partial<QualityConfig["spaced"]>, top: Partial<QualityConfig> = {}): number => {
+  const v = judgeQuality(t, { ...OPEN, ...top, spaced: { ...OPEN.spaced, ...spaced } });
+  return v.keep ? NaN : v.value;
+};
+
+test("fuzz: line, bullet, ellipsis and word measures equal their split/regex definitions", () => {
+  const rng = new Rng(7);
+  const edge = /^[!-/:-@[-`{-~\u2010-\u201f\u2026]+|[!-/:-@[-`{-~\u2010-\u201f\u2026]+$/g;
+  const stop = new Set(QUALITY_DEFAULTS.spaced.stopWords);
+  for (let k = 0; k < 3000; k++) {
+    const t = randomText(rng);
+    const lines = refLines(t);
+    const words = t.split(/\s+/).filter((w) => w !== "");
+    if (lines.length >= 2) {
+      const seen = new Set<string>();
+      let dup = 0;
+      for (const l of lines) if (seen.has(l)) dup++; else seen.add(l);
+      assert.equal(judgeQuality(t, { ...OPEN, maxDupLineRatio: -1 }).value, dup / lines.length, JSON.stringify(t));
+    }
+    if (words.length === 0) continue;
+    const bullets = lines.filter((l) => /^\s*([-*•●▪‣◦]|\d+[.)])\s/.test(l)).length;
+    assert.equal(valueOf(t, { maxBulletLineRatio: -1 }), bullets / lines.length, `bullets ${JSON.stringify(t)}`);
+    const ellipsis = lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length;
+    assert.equal(valueOf(t, { maxEllipsisLineRatio: -1 }), ellipsis / lines.length, `ellipsis ${JSON.stringify(t)}`);
+    const symbols = words.reduce((a, w) => a + [...w].filter((c) => c === "#" || c === "…").length + (w.includes("...") ? 1 : 0), 0);
+    assert.equal(valueOf(t, { maxSymbolWordRatio: -1 }), symbols / words.length, `symbols ${JSON.stringify(t)}`);
+    const stopHits = words.filter((w) => stop.has(w.replace(edge, "").toLowerCase())).length;
+    assert.equal(valueOf(t, { minStopWords: Infinity }), stopHits, `stop words ${JSON.stringify(t)}`);
+    assert.equal(valueOf(t, { minWords: Infinity }), words.length);
+  }
+});

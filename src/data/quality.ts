@@ -146,41 +146,111 @@ export function cjkShare(text: string): number {
 }
 
 export function judgeQuality(text: string, cfg: QualityConfig = QUALITY_DEFAULTS): QualityVerdict {
-  const lineVerdict = lineRules(text, cfg);
+  const lines = scanLines(text);
+  const lineVerdict = lineRules(text, lines, cfg);
   if (!lineVerdict.keep) return lineVerdict;
-  return cjkShare(text) >= cfg.cjkRatio ? japaneseRules(text, cfg.japanese) : spacedRules(text, cfg.spaced);
+  return cjkShare(text) >= cfg.cjkRatio ? japaneseRules(text, cfg.japanese) : spacedRules(text, lines, cfg.spaced);
+}
+
+/** The non-blank lines of a text (those of text.split("\n") with l.trim() !== ""), as [start, end) offsets in
+ *  two scratch arrays: one scan, no line strings. */
+interface Lines {
+  readonly n: number;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+}
+
+function scanLines(text: string): Lines {
+  const T = text.length;
+  let start = scratch.lineStart;
+  let end = scratch.lineEnd;
+  let n = 0;
+  let a = 0;
+  while (a <= T) {
+    let b = text.indexOf("\n", a);
+    if (b === -1) b = T;
+    let blank = true;
+    for (let i = a; i < b; i++) {
+      if (!isSpace(text.charCodeAt(i))) {
+        blank = false;
+        break;
+      }
+    }
+    if (!blank) {
+      if (n === start.length) {
+        start = scratch.lineStart = grownInt32(start, n + 1);
+        end = scratch.lineEnd = grownInt32(end, n + 1);
+      }
+      start[n] = a;
+      end[n] = b;
+      n++;
+    }
+    a = b + 1;
+  }
+  return { n, start, end };
 }
 
 /** Duplicate-line rules (Gopher table A1), language neutral. */
-function lineRules(text: string, cfg: QualityConfig): QualityVerdict {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  if (lines.length < 2) return KEEP;
+function lineRules(text: string, lines: Lines, cfg: QualityConfig): QualityVerdict {
+  const L = lines.n;
+  if (L < 2) return KEEP;
   const seen = new Set<string>();
   let dup = 0;
   let dupChars = 0;
   let chars = 0;
-  for (const l of lines) {
+  for (let k = 0; k < L; k++) {
+    const l = text.slice(lines.start[k]!, lines.end[k]!);
     chars += l.length;
     if (seen.has(l)) {
       dup++;
       dupChars += l.length;
     } else seen.add(l);
   }
-  if (dup / lines.length > cfg.maxDupLineRatio) return drop("dup-line-ratio", dup / lines.length);
+  if (dup / L > cfg.maxDupLineRatio) return drop("dup-line-ratio", dup / L);
   if (dupChars / chars > cfg.maxDupLineCharRatio) return drop("dup-line-char-ratio", dupChars / chars);
   return KEEP;
 }
 
-function spacedRules(text: string, r: SpacedRules): QualityVerdict {
+/** /^\s*([-*•●▪‣◦]|\d+[.)])\s/ on text[a, b). */
+function isBulletLine(text: string, a: number, b: number): boolean {
+  let i = a;
+  while (i < b && isSpace(text.charCodeAt(i))) i++;
+  if (i >= b) return false;
+  const c = text.charCodeAt(i);
+  if (c === 45 || c === 42 || c === 0x2022 || c === 0x25cf || c === 0x25aa || c === 0x2023 || c === 0x25e6) i++;
+  else if (c >= 48 && c <= 57) {
+    while (i < b && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    if (i >= b) return false;
+    const d = text.charCodeAt(i);
+    if (d !== 46 && d !== 41) return false;
+    i++;
+  } else return false;
+  return i < b && isSpace(text.charCodeAt(i));
+}
+
+/** /(\.\.\.|…)\s*$/ on text[a, b). */
+function isEllipsisLine(text: string, a: number, b: number): boolean {
+  let j = b;
+  while (j > a && isSpace(text.charCodeAt(j - 1))) j--;
+  if (j > a && text.charCodeAt(j - 1) === 0x2026) return true;
+  return j - a >= 3 && text.charCodeAt(j - 1) === 46 && text.charCodeAt(j - 2) === 46 && text.charCodeAt(j - 3) === 46;
+}
+
+function spacedRules(text: string, lines: Lines, r: SpacedRules): QualityVerdict {
   // Words are the runs of non-space characters (as text.split(/\s+/)), scanned in place: per word its length,
   // whether it has a letter, its symbols, and the hash of its lowercased form without edge punctuation
   // (built from the characters, with no string made for ASCII words). Stop and function words are looked up by
   // that 32-bit hash (a collision with one of ~70 words is a ~1e-8 event per word).
   const T = text.length;
   const cap = (T >>> 1) + 1;
-  const hashes = new Uint32Array(cap);
-  const lens = new Int32Array(cap);
-  const content = r.functionWords.length > 0 ? new Uint8Array(cap) : null;
+  if (scratch.hashes.length < cap) {
+    scratch.hashes = new Uint32Array(grownSize(cap));
+    scratch.lens = new Int32Array(scratch.hashes.length);
+    scratch.content = new Uint8Array(scratch.hashes.length);
+  }
+  const hashes = scratch.hashes;
+  const lens = scratch.lens;
+  const content = r.functionWords.length > 0 ? scratch.content : null;
   const stop = hashSet(r.stopWords);
   const fn = hashSet(r.functionWords);
   let n = 0;
@@ -197,36 +267,50 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
     let dots = 0;
     let ellipsis = false;
     let ascii = true;
+    // The hash of the lowercased word without edge punctuation, built in the same scan: h runs from the first
+    // non-edge character on, and hEnd is h just after the latest non-edge character (FNV-1a over [lo, hi)).
+    let h = 0x811c9dc5;
+    let hEnd = 0x811c9dc5;
+    let inner = false;
     while (i < T) {
       const c = text.charCodeAt(i);
-      if (isSpace(c)) break;
-      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xc0 && isLetterish(c))) hasLetter = true;
-      if (c === 35 || c === 0x2026) symbols++;
-      dots = c === 46 ? dots + 1 : 0;
-      if (dots === 3) ellipsis = true;
-      if (c >= 128) ascii = false;
+      if (c < 128) {
+        const k = ASCII_CLASS[c]!;
+        if (k === A_SPACE) break;
+        if (k === A_LETTER) hasLetter = true;
+        if (c === 35) symbols++;
+        dots = c === 46 ? dots + 1 : 0;
+        if (dots === 3) ellipsis = true;
+        if (k !== A_EDGE) {
+          h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
+          hEnd = h;
+          inner = true;
+        } else if (inner) h = Math.imul(h ^ c, 0x01000193);
+      } else {
+        if (isSpace(c)) break;
+        if (c >= 0xc0 && isLetterish(c)) hasLetter = true;
+        if (c === 0x2026) symbols++;
+        dots = 0;
+        ascii = false;
+      }
       i++;
     }
     if (ellipsis) symbols++;
-    let lo = start;
-    let hi = i;
-    while (lo < hi && isEdgePunct(text.charCodeAt(lo))) lo++;
-    while (hi > lo && isEdgePunct(text.charCodeAt(hi - 1))) hi--;
-    let h = 0x811c9dc5;
-    if (ascii) {
-      for (let k = lo; k < hi; k++) {
-        const c = text.charCodeAt(k);
-        h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
-      }
-      h >>>= 0;
-    } else h = strHash(text.slice(lo, hi).toLowerCase());
+    if (ascii) h = inner ? hEnd >>> 0 : 0x811c9dc5;
+    else {
+      let lo = start;
+      let hi = i;
+      while (lo < hi && isEdgePunct(text.charCodeAt(lo))) lo++;
+      while (hi > lo && isEdgePunct(text.charCodeAt(hi - 1))) hi--;
+      h = strHash(text.slice(lo, hi).toLowerCase());
+    }
     const len = i - start;
     chars += len;
     lens[n] = len;
     hashes[n] = h;
     if (hasLetter) alpha++;
-    if (stop.has(h)) stopHits++;
-    if (content !== null && !fn.has(h)) content[n] = 1;
+    if (stop.has(h | 0)) stopHits++;
+    if (content !== null) content[n] = fn.has(h | 0) ? 0 : 1;
     n++;
   }
   if (n < r.minWords) return drop("min-words", n);
@@ -237,24 +321,32 @@ function spacedRules(text: string, r: SpacedRules): QualityVerdict {
   if (symbols / n > r.maxSymbolWordRatio) return drop("symbol-word-ratio", symbols / n);
   if (alpha / n < r.minAlphaWordRatio) return drop("alpha-word-ratio", alpha / n);
   if (stopHits < r.minStopWords) return drop("stop-words", stopHits);
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  const bullets = lines.filter((l) => /^\s*([-*•●▪‣◦]|\d+[.)])\s/.test(l)).length;
-  if (lines.length > 0 && bullets / lines.length > r.maxBulletLineRatio) return drop("bullet-line-ratio", bullets / lines.length);
-  const ellipsis = lines.filter((l) => /(\.\.\.|…)\s*$/.test(l)).length;
-  if (lines.length > 0 && ellipsis / lines.length > r.maxEllipsisLineRatio) return drop("ellipsis-line-ratio", ellipsis / lines.length);
+  const nl = lines.n;
+  let bullets = 0;
+  for (let k = 0; k < nl; k++) if (isBulletLine(text, lines.start[k]!, lines.end[k]!)) bullets++;
+  if (nl > 0 && bullets / nl > r.maxBulletLineRatio) return drop("bullet-line-ratio", bullets / nl);
+  let ellipsis = 0;
+  for (let k = 0; k < nl; k++) if (isEllipsisLine(text, lines.start[k]!, lines.end[k]!)) ellipsis++;
+  if (nl > 0 && ellipsis / nl > r.maxEllipsisLineRatio) return drop("ellipsis-line-ratio", ellipsis / nl);
   return repetition(hashes.subarray(0, n), lens.subarray(0, n), content === null ? null : content.subarray(0, n), r);
 }
 
 function japaneseRules(text: string, r: JapaneseRules): QualityVerdict {
   // Units are the non-space characters (code units); content marks kanji, katakana, Latin letters and digits.
-  const units = new Uint32Array(text.length);
-  const content = new Uint8Array(text.length);
+  if (scratch.units.length < text.length) {
+    scratch.units = new Uint32Array(grownSize(text.length));
+    scratch.unitContent = new Uint8Array(scratch.units.length);
+    scratch.ones = new Int32Array(scratch.units.length).fill(1);
+  }
+  const units = scratch.units;
+  const content = scratch.unitContent;
   let n = 0;
   let hira = 0;
   let symbols = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 10 || c === 9 || c === 0x3000) continue;
+    content[n] = 0;
     if (c >= 0x3041 && c <= 0x309f) hira++;
     else if (isCjk(c) || isLetterOrDigit(c)) content[n] = 1;
     else symbols++;
@@ -264,7 +356,7 @@ function japaneseRules(text: string, r: JapaneseRules): QualityVerdict {
   if (n > r.maxChars) return drop("ja-max-chars", n);
   if (hira / n < r.minHiraganaRatio) return drop("ja-hiragana-ratio", hira / n);
   if (symbols / n > r.maxSymbolRatio) return drop("ja-symbol-ratio", symbols / n);
-  const lens = new Int32Array(n).fill(1);
+  const lens = scratch.ones.subarray(0, n);
   const v = repetition(units.subarray(0, n), lens, r.topNgramContentOnly ? content.subarray(0, n) : null, r);
   return v.keep ? v : drop(`ja-${v.rule}`, v.value);
 }
@@ -289,14 +381,22 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
   for (let i = 0; i < L; i++) total += lens[i]!;
   if (total === 0 || L < 2) return KEEP;
   // Rolling key state for the n-grams of length curN: two 32-bit hashes per start position (a 64-bit key).
-  const ha = new Int32Array(L);
-  const hb = new Int32Array(L);
+  if (scratch.ha.length < L + 1) {
+    const m = grownSize(L + 1);
+    scratch.ha = new Int32Array(m);
+    scratch.hb = new Int32Array(m);
+    scratch.slot = new Int32Array(m);
+    scratch.covered = new Uint8Array(m);
+    scratch.contentPrefix = new Int32Array(m);
+  }
+  const ha = scratch.ha;
+  const hb = scratch.hb;
   let curN = 0;
   const keysFor = (n: number): void => {
     if (n < curN) curN = 0;
     if (curN === 0) {
-      ha.fill(0x9e3779b9 | 0);
-      hb.fill(0x85ebca6b | 0);
+      ha.fill(0x9e3779b9 | 0, 0, L);
+      hb.fill(0x85ebca6b | 0, 0, L);
     }
     for (; curN < n; curN++) {
       for (let i = 0; i + curN < L; i++) {
@@ -312,13 +412,17 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
   let size = 16;
   while (size < 2 * L) size *= 2;
   const mask = size - 1;
-  const table = new Int32Array(size);
-  const count = new Int32Array(size);
-  const slot = new Int32Array(L);
+  if (scratch.table.length < size) {
+    scratch.table = new Int32Array(size);
+    scratch.count = new Int32Array(size);
+  }
+  const table = scratch.table;
+  const count = scratch.count;
+  const slot = scratch.slot;
   const countGrams = (n: number): number => {
     keysFor(n);
-    table.fill(-1);
-    count.fill(0);
+    table.fill(-1, 0, size);
+    count.fill(0, 0, size);
     let best = 0;
     for (let i = 0; i + n <= L; i++) {
       const a = ha[i]!;
@@ -342,7 +446,8 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
   // contentPrefix[i] = content units among units[0..i).
   let contentPrefix: Int32Array | null = null;
   if (content !== null) {
-    contentPrefix = new Int32Array(L + 1);
+    contentPrefix = scratch.contentPrefix;
+    contentPrefix[0] = 0;
     for (let i = 0; i < L; i++) contentPrefix[i + 1] = contentPrefix[i]! + content[i]!;
   }
   for (const [n, max] of r.topNgram) {
@@ -362,13 +467,13 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
     const frac = (best * len) / total;
     if (frac > max) return drop(`top-${n}gram-ratio`, frac);
   }
-  const dup = [...r.dupNgram].sort((x, y) => x[0] - y[0]);
-  const covered = new Uint8Array(L);
+  const dup = sortedDup(r.dupNgram);
+  const covered = scratch.covered;
   for (let d = 0; d < dup.length; d++) {
     const [n, max] = dup[d]!;
     if (L < n) break;
     if (countGrams(n) < 2) break; // nothing repeats at n, nor at any longer n
-    covered.fill(0);
+    covered.fill(0, 0, L);
     for (let i = 0; i + n <= L; i++) if (count[slot[i]!]! > 1) covered.fill(1, i, i + n);
     let c = 0;
     for (let i = 0; i < L; i++) if (covered[i] === 1) c += lens[i]!;
@@ -384,6 +489,19 @@ function repetition(units: Uint32Array, lens: Int32Array, content: Uint8Array | 
 function isLetterish(c: number): boolean {
   return c !== 0xd7 && c !== 0xf7 && !(c >= 0x2000 && c <= 0x2bff) && !(c >= 0x3000 && c <= 0x303f) && !(c >= 0xff00 && c <= 0xff20);
 }
+
+/** ASCII code units by the classes the word scan needs: space (isSpace), letter, edge punctuation
+ *  (isEdgePunct), other. */
+const A_OTHER = 0;
+const A_SPACE = 1;
+const A_LETTER = 2;
+const A_EDGE = 3;
+const ASCII_CLASS: Uint8Array = new Uint8Array(128);
+(() => {
+  for (let c = 0; c < 128; c++) {
+    ASCII_CLASS[c] = isSpace(c) ? A_SPACE : (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? A_LETTER : isEdgePunct(c) ? A_EDGE : A_OTHER;
+  }
+})();
 
 /** ASCII punctuation and the common typographic quotes/dashes stripped from word edges. */
 function isEdgePunct(c: number): boolean {
@@ -406,8 +524,51 @@ function isSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** Hashes (strHash) of lowercased words. */
-const hashSet = (words: readonly string[]): ReadonlySet<number> => new Set(words.map((w) => strHash(w.toLowerCase())));
+/** Hashes (strHash) of lowercased words as int32 (small integers for the Set; look up with h | 0), computed once
+ *  per list. */
+const hashSets = new WeakMap<readonly string[], ReadonlySet<number>>();
+function hashSet(words: readonly string[]): ReadonlySet<number> {
+  let s = hashSets.get(words);
+  if (s === undefined) hashSets.set(words, (s = new Set(words.map((w) => strHash(w.toLowerCase()) | 0))));
+  return s;
+}
+
+/** The dup n-gram rules by increasing n, sorted once per list. */
+const sortedDups = new WeakMap<SpacedRules["dupNgram"], SpacedRules["dupNgram"]>();
+function sortedDup(rules: SpacedRules["dupNgram"]): SpacedRules["dupNgram"] {
+  let s = sortedDups.get(rules);
+  if (s === undefined) sortedDups.set(rules, (s = [...rules].sort((x, y) => x[0] - y[0])));
+  return s;
+}
+
+/** Per-thread scratch buffers, grown on demand and reused from document to document (a fresh typed array per
+ *  document and rule was most of the quality stage's garbage). Each judgeQuality call runs to completion before
+ *  the next, so one set suffices. */
+const scratch = {
+  lineStart: new Int32Array(64),
+  lineEnd: new Int32Array(64),
+  hashes: new Uint32Array(0),
+  lens: new Int32Array(0),
+  content: new Uint8Array(0),
+  units: new Uint32Array(0),
+  unitContent: new Uint8Array(0),
+  ones: new Int32Array(0),
+  ha: new Int32Array(0),
+  hb: new Int32Array(0),
+  slot: new Int32Array(0),
+  covered: new Uint8Array(0),
+  contentPrefix: new Int32Array(0),
+  table: new Int32Array(0),
+  count: new Int32Array(0),
+};
+
+const grownSize = (n: number): number => Math.max(1024, 2 ** Math.ceil(Math.log2(n)));
+
+function grownInt32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(grownSize(n));
+  b.set(a);
+  return b;
+}
 
 function strHash(s: string): number {
   let h = 0x811c9dc5;

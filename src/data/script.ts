@@ -78,6 +78,22 @@ const EN_STRONG = new Set([
 ]);
 const EN_WEAK = new Set(["a", "i", "in", "is", "of", "to", "was", "for", "her", "at", "as", "so", "me", "will", "no", "am"]);
 
+/** An ASCII word of at most 10 letters as a number, case folded (5 bits a letter, a = 1): equal codes, equal
+ *  lowercased words, without making the string. */
+function wordCode(s: string, a: number, b: number): number {
+  let code = 0;
+  for (let i = a; i < b; i++) code = code * 32 + ((s.charCodeAt(i) | 32) - 96);
+  return code;
+}
+/** Per-class letter counts of the current scriptLanguage call (scratch, reused). */
+const COUNTS = new Int32Array(NCLASS);
+const STRONG = 1;
+const WEAK = 2;
+const EN_CODES: ReadonlyMap<number, number> = new Map([
+  ...[...EN_WEAK].map((w): [number, number] => [wordCode(w, 0, w.length), WEAK]),
+  ...[...EN_STRONG].map((w): [number, number] => [wordCode(w, 0, w.length), STRONG]),
+]);
+
 export interface FastPathConfig {
   /** Fewest letters in the sample for any fast decision. */
   readonly minLetters: number;
@@ -97,7 +113,7 @@ export const FAST_PATH_DEFAULTS: FastPathConfig = { minLetters: 8, kanaShare: 0.
 
 /** The language of a sample when its script makes it plain, or null when the n-gram model must decide. */
 export function scriptLanguage(sample: string, cfg: FastPathConfig = FAST_PATH_DEFAULTS): string | null {
-  const counts = new Int32Array(NCLASS);
+  const counts = COUNTS.fill(0);
   for (let i = 0; i < sample.length; i++) counts[CLASS[sample.charCodeAt(i)]!]!++;
   let letters = 0;
   for (let k = 1; k < NCLASS; k++) letters += counts[k]!;
@@ -125,9 +141,9 @@ function englishWords(sample: string, cfg: FastPathConfig): boolean {
     if (start < 0) continue;
     words++;
     if (i - start <= 7) {
-      const w = sample.slice(start, i).toLowerCase();
-      if (EN_STRONG.has(w)) strong++;
-      else if (!EN_WEAK.has(w)) {
+      const kind = EN_CODES.get(wordCode(sample, start, i));
+      if (kind === STRONG) strong++;
+      else if (kind !== WEAK) {
         start = -1;
         continue;
       }

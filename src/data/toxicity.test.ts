@@ -6,6 +6,7 @@ import { readLabelledTexts } from "./labelled.js";
 import { normalizeText } from "./normalize.js";
 import { parseConfig } from "./config.js";
 import { packageRoot } from "../util/paths.js";
+import { Rng } from "../util/rng.js";
 
 const m = createToxicityMatcher();
 
@@ -83,4 +84,48 @@ test("config: toxicity.mode and boilerplate.rules are checked, naming the key", 
   const cfg = parseConfig({ sources: [{ name: "a", paths: ["x"] }], toxicity: { mode: "mask" }, boilerplate: { webSources: ["a"] } }, "c.json");
   assert.equal(cfg.toxicity.mode, "mask");
   assert.deepEqual(cfg.boilerplate.webSources, ["a"]);
+});
+
+// The in-place token scan against the matcher as first written: tokens from /[\p{L}\p{N}']+/gu, lowercased, the
+// longest entry at each token, on random text (ASCII and not, astral letters, apostrophes, entries split by
+// punctuation).
+test("fuzz: hits and spans equal the matchAll reference", () => {
+  const extra = ["bad word", "bad", "Ünïcode", "kill yourself", "you're stupid", "𝒜bc", "ǅemal", "straße"];
+  const tm = createToxicityMatcher({ ...TOXICITY_DEFAULTS, lists: [], allow: [], extra, minRatio: 0 });
+  const phrases = new Set(extra.map((e) => (e.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).join(" ")));
+  const starts = new Set([...phrases].filter((p) => p.includes(" ")).map((p) => p.split(" ")[0]!));
+  const ref = (text: string): [number, number][] => {
+    const toks = [...text.matchAll(/[\p{L}\p{N}']+/gu)];
+    const w = toks.map((x) => x[0].toLowerCase());
+    const out: [number, number][] = [];
+    for (let i = 0; i < w.length; i++) {
+      let p = "";
+      let bestN = 0;
+      for (let n = 1; n <= (starts.has(w[i]!) ? 2 : 1) && i + n <= w.length; n++) {
+        p = n === 1 ? w[i]! : `${p} ${w[i + n - 1]}`;
+        if (phrases.has(p)) bestN = n;
+      }
+      if (bestN > 0) {
+        const last = toks[i + bestN - 1]!;
+        out.push([toks[i]!.index, last.index + last[0].length]);
+        i += bestN - 1;
+      }
+    }
+    return out;
+  };
+  const pieces = ["bad", "BAD", "Bad", " ", "  ", "word", "WORD", ",", "'", "’", "kill", "yourself", "you're", "stupid", "ÜNÏCODE", "ünïcode", "x", "2",
+    "𝒜BC", "𝒜bc", "\ud835", "ǄEMAL", "ǅemal", "STRASSE", "straße", "STRAẞE", "İ", "-", "\n", "é", "bads", "😀", "\u00a0"];
+  const rng = new Rng(11);
+  let withHits = 0;
+  for (let k = 0; k < 5000; k++) {
+    let s = "";
+    const n = 1 + rng.int(30);
+    for (let i = 0; i < n; i++) s += pieces[rng.int(pieces.length)];
+    const want = ref(s);
+    if (want.length > 0) withHits++;
+    assert.equal(tm.hits(s), want.length, JSON.stringify(s));
+    const merged = tm.spans(s);
+    assert.deepEqual(merged, want, JSON.stringify(s)); // entries here never overlap, so the merged spans are the hits
+  }
+  assert.ok(withHits > 1000, `only ${withHits} texts with hits`);
 });

@@ -98,6 +98,61 @@ function loadList(code: string): string[] {
 const words = (s: string): string[] => s.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** 1 for the BMP code units in [\p{L}\p{N}'] (an immutable table; surrogates are 0 and handled by pairs). */
+const TOKEN_CHAR: Uint8Array = new Uint8Array(65536);
+(() => {
+  const re = /[\p{L}\p{N}']/u;
+  for (let c = 0; c < 65536; c++) if (!(c >= 0xd800 && c <= 0xdfff) && re.test(String.fromCharCode(c))) TOKEN_CHAR[c] = 1;
+})();
+const ASTRAL_TOKEN = /^[\p{L}\p{N}]$/u;
+
+/** Token offsets of the last tokenize() call (grown on demand; per thread, used before the next call). */
+let tokStart = new Int32Array(1024);
+let tokEnd = new Int32Array(1024);
+
+/** Code units taken by the token character at i: 1 (BMP), 2 (a letter or digit outside the BMP), or 0 (none). */
+function tokenCharAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdfff) return TOKEN_CHAR[c]!;
+  if (c > 0xdbff || i + 1 >= text.length) return 0;
+  const d = text.charCodeAt(i + 1);
+  if (d < 0xdc00 || d > 0xdfff) return 0;
+  return ASTRAL_TOKEN.test(text.slice(i, i + 2)) ? 2 : 0;
+}
+
+/** The matches of /[\p{L}\p{N}']+/gu in text, as [tokStart[k], tokEnd[k]) offsets; returns their number. */
+function tokenize(text: string): number {
+  const T = text.length;
+  let n = 0;
+  let i = 0;
+  while (i < T) {
+    let w = tokenCharAt(text, i);
+    if (w === 0) {
+      i++;
+      continue;
+    }
+    const a = i;
+    do {
+      i += w;
+    } while (i < T && (w = tokenCharAt(text, i)) !== 0);
+    if (n === tokStart.length) {
+      const s2 = new Int32Array(2 * n);
+      s2.set(tokStart);
+      tokStart = s2;
+      const e2 = new Int32Array(2 * n);
+      e2.set(tokEnd);
+      tokEnd = e2;
+    }
+    tokStart[n] = a;
+    tokEnd[n] = i;
+    n++;
+  }
+  return n;
+}
+
 export function createToxicityMatcher(cfg: ToxicityConfig = TOXICITY_DEFAULTS): ToxicityMatcher {
   const allow = new Set(cfg.allow.map((w) => w.toLowerCase()));
   const phrases = new Set<string>(); // space-joined word sequences
@@ -120,6 +175,16 @@ export function createToxicityMatcher(cfg: ToxicityConfig = TOXICITY_DEFAULTS): 
     maxLen = Math.max(maxLen, w.length);
   }
   substrings.sort((a, b) => b.length - a.length);
+  // Every word of every entry, and their hashes (FNV-1a of the lowercased UTF-16 code units), to skip the tokens
+  // that cannot be part of a hit without making their strings.
+  const wordSet = new Set<string>();
+  for (const p of phrases) for (const x of p.split(" ")) wordSet.add(x);
+  const wordHashes = new Set<number>();
+  for (const x of wordSet) {
+    let h = FNV_OFFSET;
+    for (let j = 0; j < x.length; j++) h = Math.imul(h ^ x.charCodeAt(j), FNV_PRIME);
+    wordHashes.add(h >>> 0);
+  }
   const cjkRe = substrings.length > 0 ? new RegExp([...new Set(substrings)].map(escapeRe).join("|"), "g") : null;
   /** Hits with their spans: CJK substrings first, then whole words/phrases (longest entry at each word). */
   const found = (text: string, limit: number): { entry: string; start: number; end: number }[] => {
@@ -130,21 +195,45 @@ export function createToxicityMatcher(cfg: ToxicityConfig = TOXICITY_DEFAULTS): 
         if (out.length >= limit) return out;
       }
     }
-    const toks = [...text.matchAll(/[\p{L}\p{N}']+/gu)];
-    const w = toks.map((m) => m[0].toLowerCase());
-    for (let i = 0; i < w.length; i++) {
+    // Tokens are the runs of /[\p{L}\p{N}']+/u (scanned in place: tokenize()); a token's lowercased string is made
+    // only when it may be a word of some entry (its hash is in wordHashes, or it is not ASCII).
+    const nt = tokenize(text);
+    const ts = tokStart;
+    const te = tokEnd;
+    /** The lowercased token k, or null when it is no entry's word. */
+    const word = (k: number): string | null => {
+      const a = ts[k]!;
+      const b = te[k]!;
+      let ascii = true;
+      let h = FNV_OFFSET;
+      for (let j = a; j < b; j++) {
+        const c = text.charCodeAt(j);
+        if (c >= 128) {
+          ascii = false;
+          break;
+        }
+        h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), FNV_PRIME);
+      }
+      if (ascii && !wordHashes.has(h >>> 0)) return null;
+      const s = text.slice(a, b).toLowerCase();
+      return wordSet.has(s) ? s : null;
+    };
+    for (let i = 0; i < nt; i++) {
       // The longest entry starting at word i; overlapping shorter entries inside it are not counted again.
+      const wi = word(i);
+      if (wi === null) continue; // no entry has this word
       let p = "";
       let best = "";
       let bestN = 0;
-      const longest = starts.has(w[i]!) ? maxLen : 1;
-      for (let n = 1; n <= longest && i + n <= w.length; n++) {
-        p = n === 1 ? w[i]! : `${p} ${w[i + n - 1]}`;
+      const longest = starts.has(wi) ? maxLen : 1;
+      for (let n = 1; n <= longest && i + n <= nt; n++) {
+        const wn = n === 1 ? wi : word(i + n - 1);
+        if (wn === null) break; // no entry holds this word, so none holds a longer phrase through it
+        p = n === 1 ? wn : `${p} ${wn}`;
         if (phrases.has(p)) [best, bestN] = [p, n];
       }
       if (bestN > 0) {
-        const last = toks[i + bestN - 1]!;
-        out.push({ entry: best, start: toks[i]!.index ?? 0, end: (last.index ?? 0) + last[0].length });
+        out.push({ entry: best, start: ts[i]!, end: te[i + bestN - 1]! });
         if (out.length >= limit) return out;
         i += bestN - 1;
       }
