@@ -2,7 +2,7 @@
 // parsing the documents: dedup's first pass under a memory cap needs only the ids (the keys come from the
 // workers' .keys files), and a full JSON.parse of every document there was the main thread's largest serial cost.
 // Not here: the documents themselves (files.ts readJsonl).
-import { open } from "node:fs/promises";
+import { readLineChunks } from "./files.js";
 
 const PREFIX = Buffer.from('{"id":"');
 const QUOTE = 0x22;
@@ -22,32 +22,14 @@ function idOf(buf: Buffer, s: number, e: number): string {
 
 /** Each line's id and its length in bytes (newline included), in file order; empty lines skipped. */
 export async function* readCleanIds(file: string): AsyncGenerator<{ readonly id: string; readonly bytes: number }> {
-  const fh = await open(file, "r");
-  try {
-    let buf = Buffer.allocUnsafe(1 << 20);
-    let used = 0; // bytes carried over from the last chunk (a line without its newline yet)
-    for (;;) {
-      if (used === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]); // a line over the buffer
-      const { bytesRead } = await fh.read(buf, used, buf.length - used, null);
-      const end = used + bytesRead;
-      let s = 0;
-      for (;;) {
-        let nl = buf.indexOf(10, s);
-        if (nl < 0 || nl >= end) {
-          if (bytesRead !== 0) break;
-          nl = end; // the last line, without a newline
-        }
-        let e = nl;
-        if (e > s && buf[e - 1] === 13) e--;
-        if (e > s) yield { id: idOf(buf, s, e), bytes: Math.min(nl + 1, end) - s };
-        s = nl + 1;
-        if (s >= end) break;
-      }
-      if (bytesRead === 0) return;
-      used = Math.max(0, end - s);
-      buf.copy(buf, 0, s, end);
+  for await (const chunk of readLineChunks(file)) {
+    for (let s = 0; s < chunk.length; ) {
+      const nl = chunk.indexOf(10, s);
+      const next = nl < 0 ? chunk.length : nl + 1;
+      let e = nl < 0 ? chunk.length : nl;
+      if (e > s && chunk[e - 1] === 13) e--;
+      if (e > s) yield { id: idOf(chunk, s, e), bytes: next - s };
+      s = next;
     }
-  } finally {
-    await fh.close();
   }
 }

@@ -61,10 +61,10 @@ export class LineWriter {
   }
 }
 
-/** The JSON values of a file written one a line (LineWriter's caches): lines end in \n or \r\n, empty ones are
- *  skipped. Reads 1 MiB at a time and decodes up to each chunk's last newline in one call: readline's per-line
- *  events were the largest cost of reading the pipeline's caches on the main thread. */
-export async function* readJsonl<T>(file: string): AsyncGenerator<T> {
+/** The file in chunks of whole lines (each ending in \n but perhaps the file's last), read 1 MiB at a time; a chunk
+ *  is a view valid until the next one is asked for. One read and one decode per chunk: readline's per-line events
+ *  were the largest cost of reading the pipeline's caches on the main thread. */
+export async function* readLineChunks(file: string): AsyncGenerator<Buffer> {
   const fh = await open(file, "r");
   try {
     let buf = Buffer.allocUnsafe(1 << 20);
@@ -73,19 +73,25 @@ export async function* readJsonl<T>(file: string): AsyncGenerator<T> {
       if (used === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]); // a line over the buffer
       const { bytesRead } = await fh.read(buf, used, buf.length - used, null);
       const end = used + bytesRead;
-      const last = bytesRead === 0 ? end : buf.lastIndexOf(10, end - 1);
-      if (last >= 0) {
-        for (const line of buf.toString("utf8", 0, last).split("\n")) {
-          const l = line.endsWith("\r") ? line.slice(0, -1) : line;
-          if (l !== "") yield JSON.parse(l) as T;
-        }
-      }
+      const cut = bytesRead === 0 ? end : buf.lastIndexOf(10, end - 1) + 1;
+      if (cut > 0) yield buf.subarray(0, cut);
       if (bytesRead === 0) return;
-      used = end - (last + 1);
-      buf.copy(buf, 0, last + 1, end);
+      used = end - cut;
+      buf.copy(buf, 0, cut, end);
     }
   } finally {
     await fh.close();
+  }
+}
+
+/** The JSON values of a file written one a line (LineWriter's caches): lines end in \n or \r\n, empty ones are
+ *  skipped. */
+export async function* readJsonl<T>(file: string): AsyncGenerator<T> {
+  for await (const chunk of readLineChunks(file)) {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      const l = line.endsWith("\r") ? line.slice(0, -1) : line;
+      if (l !== "") yield JSON.parse(l) as T;
+    }
   }
 }
 

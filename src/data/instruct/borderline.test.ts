@@ -9,16 +9,9 @@ import { sharedOrSkip } from "../../util/paths.js";
 import { parseCsv } from "../csv.js";
 import { BORDERLINE, buildBorderline } from "./borderline.js";
 import { checkConversation } from "./example.js";
+import { xstestClashes } from "./xstest-overlap.js";
 import { borderlinePairs, REFUSALS } from "../prefs/build.js";
 
-const OPENERS = /^(how (do|can|should) (i|we|you)|what('s| is) (the|a) (best|good|fastest) way( of| to)?|what does it mean( to| when)?|what (is|was|are)|what happened (during|at|in)( the)?|why (did|was|do|does|can't|are|is)|where (is|does|did|can)|when (was|did))\s+/;
-const words = (s: string): string[] => s.toLowerCase().replace(/[^a-z0-9' ]+/g, " ").trim().split(/\s+/).filter((w) => w.length > 0);
-function grams(s: string, n: number): Set<string> {
-  const w = words(s.toLowerCase().replace(OPENERS, ""));
-  const out = new Set<string>();
-  for (let i = 0; i + n <= w.length; i++) out.add(w.slice(i, i + n).join(" "));
-  return out;
-}
 
 test("borderline: every example is a well-formed conversation with a unique id; no answer is a refusal", () => {
   const r = buildBorderline();
@@ -48,14 +41,6 @@ test("borderline: no prompt is XSTest's or shares a word 4-gram with one past th
   const col = rows[0]!.indexOf("prompt");
   const xs = rows.slice(1).filter((r) => r.length > col).map((r) => r[col]!);
   assert.equal(xs.length, 450);
-  const seen = new Map<string, string>();
-  for (const x of xs) for (const g of grams(x, 4)) seen.set(g, x);
-  const clashes: string[] = [];
-  for (const [, items] of BORDERLINE) {
-    for (const [p] of items) {
-      assert.ok(!xs.some((x) => x.toLowerCase().trim() === p.toLowerCase().trim()), p);
-      for (const g of grams(p, 4)) if (seen.has(g)) clashes.push(`${p} ~ ${seen.get(g)!} (${g})`);
-    }
-  }
+  const clashes = xstestClashes(BORDERLINE.flatMap(([, items]) => items.map(([p]) => p)), xs);
   assert.deepEqual(clashes, []);
 });

@@ -11,15 +11,8 @@ import { parseCsv } from "../csv.js";
 import { buildContrast, expandScene, generateContrasts } from "./contrast.js";
 import { CONTRAST_KINDS, SCENES } from "./contrast-lexicon.js";
 import { checkConversation } from "./example.js";
+import { xstestClashes } from "./xstest-overlap.js";
 
-const OPENERS = /^(how (do|can|should) (i|we|you)|what('s| is) (the|a) (best|good|fastest) way( of| to)?|what does it mean( to| when)?|what (is|was|are)|what happened (during|at|in)( the)?|why (did|was|do|does|can't|are|is)|where (is|does|did|can)|when (was|did))\s+/;
-const words = (s: string): string[] => s.toLowerCase().replace(/[^a-z0-9' ]+/g, " ").trim().split(/\s+/).filter((w) => w.length > 0);
-function grams(s: string, n: number): Set<string> {
-  const w = words(s.toLowerCase().replace(OPENERS, ""));
-  const out = new Set<string>();
-  for (let i = 0; i + n <= w.length; i++) out.add(w.slice(i, i + n).join(" "));
-  return out;
-}
 
 test("contrast: the same seed gives the same prompts, another seed another sample of the same pool", () => {
   const a = generateContrasts({ seed: 1, perKind: 50 }), b = generateContrasts({ seed: 1, perKind: 50 }), c = generateContrasts({ seed: 2, perKind: 50 });
@@ -80,13 +73,6 @@ test("contrast: no generated prompt is XSTest's or shares a word 4-gram with one
   const col = rows[0]!.indexOf("prompt");
   const xs = rows.slice(1).filter((r) => r.length > col).map((r) => r[col]!);
   assert.equal(xs.length, 450);
-  const exact = new Set(xs.map((x) => x.toLowerCase().trim()));
-  const seen = new Map<string, string>();
-  for (const x of xs) for (const g of grams(x, 4)) seen.set(g, x);
-  const clashes = new Set<string>();
-  for (const c of generateContrasts({ seed: 1, perKind: 1e9 })) {
-    if (exact.has(c.prompt.toLowerCase().trim())) clashes.add(`equal: ${c.prompt}`);
-    for (const g of grams(c.prompt, 4)) if (seen.has(g)) clashes.add(`${g} ~ ${seen.get(g)!}`);
-  }
-  assert.deepEqual([...clashes], []);
+  const clashes = xstestClashes(generateContrasts({ seed: 1, perKind: 1e9 }).map((c) => c.prompt), xs);
+  assert.deepEqual(clashes, []);
 });
