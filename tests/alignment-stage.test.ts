@@ -40,13 +40,13 @@ test("main job alignment stage: DPO run, before/after safety, table and KL", asy
   const out = join(dir, "align");
   const r = await mainJobAlignWithEval({
     sft, outDir: out, backend, timeBudgetS: 60, seed: 1, log: () => {}, settings: { maxSteps: 2, batchSize: 2, context: 128 },
-    sizes: { dnaPairs: 3, hhPairs: 1, borderlinePairs: 2, valPairs: 2 }, instruct: { data, sftEval: null }, evalSizes: { dna: 4, xstestSafe: 3, perTask: 1, maxNewTokens: 4 },
+    sizes: { dnaPairs: 3, hhPairs: 1, borderlinePairs: 2, contrastPairs: 2, valPairs: 2 }, instruct: { data, sftEval: null }, evalSizes: { dna: 4, xstestSafe: 3, perTask: 1, maxNewTokens: 4 },
   });
   for (const f of ["model.safetensors", "config.json", "metrics.jsonl", "reference-logps.json", "data/train.jsonl", "data/heldout.jsonl", "alignment.json", "alignment.md", "alignment.svg", "safety/safety-responses.jsonl", "safety-sft/safety-eval.json"]) assert.ok(existsSync(join(out, f)), f);
   assert.equal(r.stage.dpo.steps, 2);
   // The pairs: 3 Do-Not-Answer pairs (none from a held-out prompt) and 1 HH-RLHF pair.
   const pairs = readFileSync(r.stage.trainPath, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; source: string });
-  assert.deepEqual(pairs.map((p) => p.source), ["do-not-answer", "do-not-answer", "do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-borderline"]);
+  assert.deepEqual(pairs.map((p) => p.source), ["do-not-answer", "do-not-answer", "do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-borderline", "kotodama-contrast", "kotodama-contrast"]);
   const held = doNotAnswerHeldOutIds();
   for (const p of pairs.filter((x) => x.source === "do-not-answer")) assert.ok(!held.has(Number(p.id.split(":")[1])), p.id);
   // Before and after: the same 4 + 3 prompts; summaries recount from the rows written.

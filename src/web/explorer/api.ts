@@ -71,7 +71,15 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   const key = apiKey.get();
   if (key !== "") headers.authorization = `Bearer ${key}`;
   const res = await fetch(path, { ...init, headers });
-  const body = (await res.json().catch(() => null)) as { error?: { message?: string } | string } | null;
+  // Reading the body may fail (an abort after the headers came): that failure propagates, never a null answer.
+  const text = await res.text();
+  let body: { error?: { message?: string } | string } | null;
+  try {
+    body = JSON.parse(text) as { error?: { message?: string } | string } | null;
+  } catch {
+    if (res.ok) throw new ApiFailure(res.status, `${path}: the answer is not JSON`);
+    body = null;
+  }
   if (!res.ok) {
     const e = body?.error;
     throw new ApiFailure(res.status, typeof e === "string" ? e : (e?.message ?? `HTTP ${res.status}`));

@@ -96,6 +96,7 @@ export function TuningPage({ info }: { info: Info; model: string }) {
       for (const m of asked.models) {
         try {
           const r = await postJson<AnswerResult>("/api/explorer/answer", { model: m, prompt: asked.prompt, maxTokens: asked.maxTokens, seed: asked.seed }, abort.signal);
+          if (abort.signal.aborted) return; // a newer question replaced this one
           setCells((c) => ({ ...c, [m]: { state: "done", r } }));
         } catch (e) {
           if (abort.signal.aborted) return;
