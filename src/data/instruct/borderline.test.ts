@@ -3,13 +3,10 @@
 // opening ("how do i", "what's the best way to", …) is set aside. Not here: the refusal data (instruct.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { sharedOrSkip } from "../../util/paths.js";
-import { parseCsv } from "../csv.js";
 import { BORDERLINE, buildBorderline } from "./borderline.js";
 import { checkConversation } from "./example.js";
-import { xstestClashes } from "./xstest-overlap.js";
+import { readXstestPromptTexts, xstestClashes } from "./xstest-overlap.js";
 import { borderlinePairs, REFUSALS } from "../prefs/build.js";
 
 
@@ -37,9 +34,7 @@ test("borderline pairs: the answer is chosen over a refusal in the prompt's lang
 test("borderline: no prompt is XSTest's or shares a word 4-gram with one past the question's opening", (t) => {
   const dir = sharedOrSkip(t, "data", "xstest");
   if (dir === null) return;
-  const rows = parseCsv(readFileSync(join(dir, "xstest_prompts.csv"), "utf8"));
-  const col = rows[0]!.indexOf("prompt");
-  const xs = rows.slice(1).filter((r) => r.length > col).map((r) => r[col]!);
+  const xs = readXstestPromptTexts(dir);
   assert.equal(xs.length, 450);
   const clashes = xstestClashes(BORDERLINE.flatMap(([, items]) => items.map(([p]) => p)), xs);
   assert.deepEqual(clashes, []);

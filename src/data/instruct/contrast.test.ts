@@ -4,14 +4,11 @@
 // Not here: the guard trained on them (safety/guard-data.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { sharedOrSkip } from "../../util/paths.js";
-import { parseCsv } from "../csv.js";
 import { buildContrast, expandScene, generateContrasts } from "./contrast.js";
 import { CONTRAST_KINDS, SCENES } from "./contrast-lexicon.js";
 import { checkConversation } from "./example.js";
-import { xstestClashes } from "./xstest-overlap.js";
+import { readXstestPromptTexts, xstestClashes } from "./xstest-overlap.js";
 
 
 test("contrast: the same seed gives the same prompts, another seed another sample of the same pool", () => {
@@ -69,9 +66,7 @@ test("contrast: answers are filled and fit the side; the task's examples are wel
 test("contrast: no generated prompt is XSTest's or shares a word 4-gram with one past the question's opening", (t) => {
   const dir = sharedOrSkip(t, "data", "xstest");
   if (dir === null) return;
-  const rows = parseCsv(readFileSync(join(dir, "xstest_prompts.csv"), "utf8"));
-  const col = rows[0]!.indexOf("prompt");
-  const xs = rows.slice(1).filter((r) => r.length > col).map((r) => r[col]!);
+  const xs = readXstestPromptTexts(dir);
   assert.equal(xs.length, 450);
   const clashes = xstestClashes(generateContrasts({ seed: 1, perKind: 1e9 }).map((c) => c.prompt), xs);
   assert.deepEqual(clashes, []);
