@@ -34,6 +34,14 @@ const MAX_STATES = 1 << 16;
 /** Sets with more stacks than this take the recognizer's path for non-ASCII characters (a pattern is a 31-bit int). */
 const MAX_PATTERN_STACKS = 30;
 
+/** A table twice as long holding `a` first and `fill` after it (the per-state tables grow as states are met). */
+function doubled<T extends Uint8Array | Int32Array>(a: T, fill: number): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  if (fill !== 0) b.fill(fill);
+  b.set(a);
+  return b;
+}
+
 export class ByteDfa {
   private states: DfaState[] = [];
   private index = new Map<string, number>();
@@ -95,18 +103,10 @@ export class ByteDfa {
     this.tops.push(stacks.map((s) => (s.pos < 0 ? null : this.rec.grammar.ranges[s.pos]!)));
     this.byPattern.push(new Map());
     if (id >= this.boundary.length) {
-      const b = new Uint8Array(this.boundary.length * 2);
-      b.set(this.boundary);
-      this.boundary = b;
-      const a = new Int32Array(this.ascii.length * 2).fill(UNKNOWN);
-      a.set(this.ascii);
-      this.ascii = a;
-      const k = new Uint8Array(this.highKind.length * 2);
-      k.set(this.highKind);
-      this.highKind = k;
-      const h = new Int32Array(this.highNext.length * 2).fill(UNKNOWN);
-      h.set(this.highNext);
-      this.highNext = h;
+      this.boundary = doubled(this.boundary, 0);
+      this.ascii = doubled(this.ascii, UNKNOWN);
+      this.highKind = doubled(this.highKind, 0);
+      this.highNext = doubled(this.highNext, UNKNOWN);
     }
     this.boundary[id] = stacks.some((s) => s.pos === BOUNDARY) ? 1 : 0;
     let some = false, mixed = false;
