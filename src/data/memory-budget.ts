@@ -16,7 +16,11 @@ const MB = 1 << 20;
  *  the statistics. A bounded heap is collected sooner, so a worker holds less garbage. */
 export const CLEAN_WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } as const;
 
-export const FIXED_MB = { process: 60, tokenizer: 60, langid: 150, cleanWorker: 15 + 96 + 16 } as const;
+/** The V8 heap bound of each dedup worker (dedup-pool.ts): a batch of clean lines (about 1 MiB) and the evaluation
+ *  n-grams (about 11 MB of heap for the built-in sets, more while they are read). */
+export const DEDUP_WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } as const;
+
+export const FIXED_MB = { process: 60, tokenizer: 60, langid: 150, cleanWorker: 15 + 96 + 16, dedupWorker: 15 + 96 + 16 } as const;
 
 /** The least the dedup state can work with (its partitions split until they fit; below this they thrash). */
 export const DEDUP_MIN_MB = 64;

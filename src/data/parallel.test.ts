@@ -149,3 +149,53 @@ test("resume: a run killed (SIGKILL) after some clean shards finished resumes wi
   const whole = await runPipeline(plantedConfig(dir), { outDir: join(dir, "whole"), baseDir: dir, tokenizer: null });
   assert.deepEqual(outputs(out, resumed), outputs(join(dir, "whole"), whole));
 });
+
+test("workers 1, 2 and 3 under a memory cap, with evaluation and held-out decontamination: byte-identical outputs; the dedup verdicts are the uncapped run's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-par3-"));
+  plantedCorpus(dir, 300);
+  // A user evaluation file holding one document of each source (so step 2's evaluation check drops them).
+  const a = readFileSync(join(dir, "a.txt"), "utf8").split("\n<|endoftext|>\n");
+  const c = readFileSync(join(dir, "c.txt"), "utf8").split("\n\n");
+  writeFileSync(join(dir, "evals.txt"), `${a[50]!}\n${c[60]!}\n`);
+  const cfg = (extra: Record<string, unknown>): ReturnType<typeof parseConfig> => plantedConfig(dir, { decontaminate: { enabled: true, evalSets: [], files: ["evals.txt"], heldOut: true, heldOutMinFraction: 0.5 }, ...extra });
+  const runs: [string, PipelineResult][] = [];
+  for (const workers of [1, 2, 3]) {
+    const out = join(dir, `w${workers}`);
+    runs.push([out, await runPipeline(cfg({ workers, memoryCap: "1G" }), { outDir: out, baseDir: dir, tokenizer: TOK, dedupStateBytes: 64 << 10 })]);
+  }
+  const st = Object.fromEntries(runs[0]![1].stats.stages.map((s) => [s.name, s]));
+  // 12 planted exact duplicates within a and 12 across a → b, 12 near ones across a → c (plantedCorpus).
+  assert.equal(st["dedup-exact"]!.reasons.exact, 24);
+  assert.equal(st["dedup-near"]!.reasons.near, 12);
+  assert.equal(st["decontaminate-eval"]!.reasons["user-eval:evals.txt"] ?? Object.values(st["decontaminate-eval"]!.reasons).reduce((x, y) => x + y, 0), 2, JSON.stringify(st["decontaminate-eval"]!.reasons));
+  const want = outputs(runs[0]![0], runs[0]![1]);
+  for (const [out, r] of runs.slice(1)) assert.deepEqual(outputs(out, r), want, out);
+  // Without the cap (in-memory dedup, main thread only): the same shards and text.
+  const free = await runPipeline(cfg({ workers: 1 }), { outDir: join(dir, "free"), baseDir: dir, tokenizer: TOK });
+  assert.deepEqual(outputs(join(dir, "free"), free), want);
+});
+
+test("resume: a 2-worker run killed (SIGKILL) during step 2 (dedup) resumes with every clean shard reused and ends with the uninterrupted run's outputs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kd-resume2-"));
+  plantedCorpus(dir, 3000);
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ sources: plantedConfig(dir).sources, decontaminate: { enabled: false }, split: { valFraction: 0.1 }, inputShardBytes: 1 << 16 }));
+  const out = join(dir, "killed");
+  const child = spawn(process.execPath, [join(packageRoot(), "bin", "kotodama"), "data", "prepare", "--config", join(dir, "config.json"), "--out", out, "--quiet", "--memory-cap", "1G", "--workers", "2"], { stdio: "ignore" });
+  // Step 2 has begun when its spill folder exists, and not ended while its stats file is absent.
+  const inDedup = (): boolean => existsSync(join(out, "cache")) && readdirSync(join(out, "cache")).some((f) => f.startsWith("dedup-") && existsSync(join(out, "cache", f, "spill")));
+  const exited = new Promise((r) => child.once("exit", r));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!inDedup() && !gone) await new Promise((r) => setTimeout(r, 2));
+  child.kill("SIGKILL");
+  await exited;
+  assert.ok(!existsSync(join(out, "manifest.json")), "killed before the end");
+  const dedupDirs = readdirSync(join(out, "cache")).filter((f) => f.startsWith("dedup-"));
+  assert.equal(dedupDirs.length, 1);
+  assert.ok(!existsSync(join(out, "cache", dedupDirs[0]!, "stats.json")), "killed inside step 2");
+  const resumed = await runPipeline(plantedConfig(dir, { memoryCap: "1G", workers: 2, inputShardBytes: 1 << 16 }), { outDir: out, baseDir: dir, tokenizer: null });
+  assert.equal(resumed.reused.cleanFiles, resumed.reused.totalFiles, "every clean shard reused");
+  assert.equal(resumed.reused.dedup, false);
+  const whole = await runPipeline(plantedConfig(dir, { inputShardBytes: 1 << 16 }), { outDir: join(dir, "whole"), baseDir: dir, tokenizer: null });
+  assert.deepEqual(outputs(out, resumed), outputs(join(dir, "whole"), whole));
+});

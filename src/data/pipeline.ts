@@ -23,7 +23,9 @@ import { createLanguageIdentifier, type LanguageIdentifier } from "./langid.js";
 import { planInputShards, type ByteRange } from "./input-shards.js";
 import { CleanPool } from "./clean-pool.js";
 import { Deduplicator } from "./dedup.js";
-import { readDocKeys, SpillDeduplicator, writeDocKeys } from "./dedup-spill.js";
+import { readDocKeys, SpillDeduplicator, writeDocKeys, type SpillVerdict } from "./dedup-spill.js";
+import { DedupPool, type LineBatch } from "./dedup-pool.js";
+import { workOnLine, type DedupDocWork } from "./dedup-docs.js";
 import { KotodamaError } from "../util/errors.js";
 import { unitHashes } from "./units.js";
 import { NgramSet } from "./decontaminate.js";
@@ -32,10 +34,10 @@ import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
 import { workOnDoc, type DocWork } from "./shard-docs.js";
 import { ShardPool } from "./shard-pool.js";
-import { checkCap, dedupBudget } from "./memory-budget.js";
+import { checkCap, dedupBudget, FIXED_MB } from "./memory-budget.js";
 import { readCleanIds } from "./clean-ids.js";
 import type { Manifest, ShardEntry, SourceEntry } from "./manifest.js";
-import { atomicWrite, fingerprint, LineWriter, readJsonl, sha256, stableJson } from "./files.js";
+import { atomicWrite, fingerprint, LineWriter, readJsonl, readLineChunks, sha256, stableJson } from "./files.js";
 import { addToHist, mergeRunStats, newRunStats, stage, StageMeter, type RunStats } from "./stats.js";
 
 /** Bump when a stage's behaviour changes, so old caches are not reused. */
@@ -108,7 +110,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
   // scaling. (Wasted, a few seconds, when step 2 turns out to be cached.)
   let evalSet: ReturnType<typeof timedEvalNgrams> | null = null;
   try {
-    if (cfg.workers > 1 && cfg.decontaminate.enabled) evalSet = timedEvalNgrams(cfg, evalDir, userEvals);
+    if (cfg.workers > 1 && cfg.decontaminate.enabled && !pooledDedup(cfg)) evalSet = timedEvalNgrams(cfg, evalDir, userEvals);
   } catch (e) {
     await cleaning.catch(() => undefined); // let the workers finish and close before failing
     throw e;
@@ -124,7 +126,8 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     dedupReused = true;
   } else {
     mkdirSync(dedupDir, { recursive: true });
-    const s = await dedupStep(cleanFiles, dedupDir, cfg, opt.dedupStateBytes ?? null, evalDir, evalSet ?? (cfg.decontaminate.enabled ? timedEvalNgrams(cfg, evalDir, userEvals) : null), (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
+    const evals = evalSet ?? (cfg.decontaminate.enabled && !pooledDedup(cfg) ? timedEvalNgrams(cfg, evalDir, userEvals) : null);
+    const s = await dedupStep(cleanFiles, dedupDir, cfg, opt.dedupStateBytes ?? null, evalDir, userEvals, evals, (d, t) => progress({ step: "dedup", done: d, total: t, detail: "" }));
     atomicWrite(dedupStatsFile, JSON.stringify(s));
   }
   mergeRunStats(stats, JSON.parse(readFileSync(dedupStatsFile, "utf8")) as RunStats, cfg.reportExamples);
@@ -292,7 +295,11 @@ function timedEvalNgrams(cfg: PipelineConfig, evalDir: string | null, userEvals:
   return { set, seconds: (performance.now() - t0) / 1000 };
 }
 
-async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, stateBytes: number | null, evalDir: string | null, evalNgrams: { set: EvalNgrams | null; seconds: number } | null, onProgress: (done: number, total: number) => void): Promise<RunStats> {
+/** Whether step 2's second pass runs on dedup workers (dedup-pool.ts): with workers, under a memory cap (the
+ *  spilling dedup decides every verdict before that pass, so the rest of each document's work is independent). */
+const pooledDedup = (cfg: PipelineConfig): boolean => cfg.workers > 1 && cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near);
+
+async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: PipelineConfig, stateBytes: number | null, evalDir: string | null, userEvals: readonly { path: string; shown: string }[], evalNgrams: { set: EvalNgrams | null; seconds: number } | null, onProgress: (done: number, total: number) => void): Promise<RunStats> {
   const st = newRunStats();
   const ex = cfg.reportExamples;
   const exactM = new StageMeter(stage(st, "dedup-exact"), ex);
@@ -315,9 +322,74 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
   const total = files.reduce((a, f) => a + safeSize(f), 0);
   // Under a memory cap the dedup decisions are made on disk first (dedup-spill.ts), then read back in order.
   // The dedup state gets what the process does not hold now (the clean workers have ended) of the whole cap.
-  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), stateBytes ?? dedupBudget(parseSize(cfg.memoryCap, "memoryCap"), process.memoryUsage().rss)) : null;
+  // With workers the dedup workers start first (they build their evaluation n-grams during the first pass), and
+  // their share of the cap is set aside before the state's.
+  const pool = pooledDedup(cfg) ? new DedupPool(cfg.workers, { evals: cfg.decontaminate.enabled ? { cfg: cfg.decontaminate, evalDir, userEvals } : null, split: cfg.split }) : null;
+  const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), stateBytes ?? dedupBudget(parseSize(cfg.memoryCap, "memoryCap"), process.memoryUsage().rss + (pool === null ? 0 : cfg.workers * FIXED_MB.dedupWorker * 2 ** 20))) : null;
   if (spill !== null) {
     const t0 = performance.now();
+    await passOneSpilled(cleaned, spill, cfg, total, onProgress).catch(async (e: unknown) => {
+      await pool?.close();
+      spill.close();
+      throw e;
+    });
+    stage(st, "dedup-near").seconds += (performance.now() - t0) / 1000;
+  }
+  async function passTwoInMemory(): Promise<void> {
+    let done = 0;
+    for (const f of files) {
+      for await (const d of readJsonl<CleanDoc>(f)) {
+        done += bytesOf(d.text) + 64;
+        const units = (() => {
+          const t0 = exactM.enter(d.text);
+          const u = unitHashes(d.text);
+          stage(st, "dedup-exact").seconds += (performance.now() - t0) / 1000;
+          return u;
+        })();
+        if (cfg.dedup.exact) {
+          const t0 = performance.now();
+          const keep = dd.checkExact(units);
+          exactM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "exact");
+          if (!keep) continue;
+        } else exactM.leave(performance.now(), d.text, d.id, d.text, null);
+        if (cfg.dedup.near) {
+          const t0 = nearM.enter(d.text);
+          const v = dd.checkNear(d.id, units);
+          nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
+          if (!v.keep) continue;
+        }
+        if (evalSet !== null) {
+          const t0 = decM.enter(d.text);
+          const m = evalSet.set.matches(d.text, 1);
+          decM.leave(t0, m.hits === 0 ? d.text : null, d.id, d.text, m.hits === 0 ? null : evalSet.labels[m.tag]!);
+          if (m.hits > 0) continue;
+        }
+        const t0 = splitM.enter(d.text);
+        const isVal = isValidation(d.text, cfg.split);
+        splitM.leave(t0, d.text, d.id, d.text, isVal ? "val" : "train");
+        (isVal ? val : train).write(JSON.stringify(d));
+      }
+      onProgress(done, total);
+    }
+  }
+  const train = new LineWriter(join(dir, "train.jsonl"));
+  const val = new LineWriter(join(dir, "val.jsonl"));
+  try {
+    if (spill !== null) await passTwoSpilled(files, spill, pool, evalSet, cfg, { exactM, nearM, decM, splitM }, train, val, total, onProgress);
+    else await passTwoInMemory();
+  } finally {
+    await pool?.close();
+  }
+  // The split "keeps" every document; its reasons count train/val. Examples of it are noise: drop them.
+  stage(st, "split").examples.length = 0;
+  train.close();
+  val.close();
+  spill?.close();
+  return st;
+}
+
+/** Step 2's first pass under a memory cap: every document's keys into the spilling dedup, then its verdicts. */
+async function passOneSpilled(cleaned: readonly CleanOutput[], spill: SpillDeduplicator, cfg: PipelineConfig, total: number, onProgress: (done: number, total: number) => void): Promise<void> {
     let seen = 0;
     for (const c of cleaned) {
       if (c.keys !== null) {
@@ -338,66 +410,63 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
       onProgress(seen / 2, total);
     }
     spill.prepare();
-    stage(st, "dedup-near").seconds += (performance.now() - t0) / 1000;
-  }
-  const train = new LineWriter(join(dir, "train.jsonl"));
-  const val = new LineWriter(join(dir, "val.jsonl"));
-  let done = 0;
+}
+
+interface DedupMeters {
+  readonly exactM: StageMeter;
+  readonly nearM: StageMeter;
+  readonly decM: StageMeter;
+  readonly splitM: StageMeter;
+}
+
+/** Step 2's second pass under a memory cap: the verdicts in document order (main thread), the rest of each
+ *  document's work (parse, evaluation sets, split: dedup-docs.ts) on the dedup workers or here, and each kept
+ *  line written unchanged to train or val (a clean line is JSON.stringify's output, so writing it equals
+ *  re-serialising the parsed document). */
+async function passTwoSpilled(files: readonly string[], spill: SpillDeduplicator, pool: DedupPool | null, evalSet: EvalNgrams | null, cfg: PipelineConfig, m: DedupMeters, train: LineWriter, val: LineWriter, total: number, onProgress: (done: number, total: number) => void): Promise<void> {
   let docNo = 0;
-  for (const f of files) {
-    for await (const d of readJsonl<CleanDoc>(f)) {
-      done += bytesOf(d.text) + 64;
-      if (spill !== null) {
-        const v = spill.verdict(docNo++);
-        if (cfg.dedup.exact) {
-          const t0 = exactM.enter(d.text);
-          exactM.leave(t0, v.keep || v.kind !== "exact" ? d.text : null, d.id, d.text, v.keep || v.kind !== "exact" ? null : "exact");
-          if (!v.keep && v.kind === "exact") continue;
-        } else exactM.leave(exactM.enter(d.text), d.text, d.id, d.text, null);
-        if (cfg.dedup.near) {
-          const t0 = nearM.enter(d.text);
-          nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
-          if (!v.keep) continue;
-        }
-      } else {
-        const units = (() => {
-          const t0 = exactM.enter(d.text);
-          const u = unitHashes(d.text);
-          stage(st, "dedup-exact").seconds += (performance.now() - t0) / 1000;
-          return u;
-        })();
-        if (cfg.dedup.exact) {
-          const t0 = performance.now();
-          const keep = dd.checkExact(units);
-          exactM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "exact");
-          if (!keep) continue;
-        } else exactM.leave(performance.now(), d.text, d.id, d.text, null);
-        if (cfg.dedup.near) {
-          const t0 = nearM.enter(d.text);
-          const v = dd.checkNear(d.id, units);
-          nearM.leave(t0, v.keep ? d.text : null, d.id, d.text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
-          if (!v.keep) continue;
-        }
+  let done = 0;
+  async function* batches(): AsyncGenerator<LineBatch<SpillVerdict>> {
+    for (const f of files) {
+      for await (const chunk of readLineChunks(f)) {
+        const lines = chunk.toString("utf8").split("\n").filter((l) => l !== "");
+        yield { lines, verdicts: lines.map(() => spill.verdict(docNo++)) };
       }
-      if (evalSet !== null) {
-        const t0 = decM.enter(d.text);
-        const m = evalSet.set.matches(d.text, 1);
-        decM.leave(t0, m.hits === 0 ? d.text : null, d.id, d.text, m.hits === 0 ? null : evalSet.labels[m.tag]!);
-        if (m.hits > 0) continue;
-      }
-      const t0 = splitM.enter(d.text);
-      const isVal = isValidation(d.text, cfg.split);
-      splitM.leave(t0, d.text, d.id, d.text, isVal ? "val" : "train");
-      (isVal ? val : train).write(JSON.stringify(d));
     }
-    onProgress(done, total);
   }
-  // The split "keeps" every document; its reasons count train/val. Examples of it are noise: drop them.
-  stage(st, "split").examples.length = 0;
-  train.close();
-  val.close();
-  spill?.close();
-  return st;
+  async function* inThread(): AsyncGenerator<[LineBatch<SpillVerdict>, DedupDocWork[]]> {
+    for await (const b of batches()) yield [b, b.lines.map((l, i) => workOnLine(l, b.verdicts[i]!.keep, evalSet, cfg.split))];
+  }
+  let n = 0;
+  for await (const [b, work] of pool !== null ? pool.map(batches()) : inThread()) {
+    for (let i = 0; i < b.lines.length; i++) {
+      const line = b.lines[i]!;
+      const v = b.verdicts[i]!;
+      const w = work[i]!;
+      const { id, chars } = w;
+      const text = (): string => (JSON.parse(line) as CleanDoc).text; // only for a report example
+      done += w.bytes + 64;
+      if (++n % 4096 === 0) onProgress(done, total);
+      const t0 = m.exactM.enterSized(chars, w.bytes);
+      const exactDrop = cfg.dedup.exact && !v.keep && v.kind === "exact";
+      m.exactM.leaveSized(t0, !exactDrop, chars, id, text, exactDrop ? "exact" : null);
+      if (exactDrop) continue;
+      if (cfg.dedup.near) {
+        const t1 = m.nearM.enterSized(chars, w.bytes);
+        m.nearM.leaveSized(t1, v.keep, chars, id, text, v.keep ? null : "near", !v.keep && v.kind === "near" ? `J≈${v.similarity.toFixed(2)} with ${v.of}` : "");
+        if (!v.keep) continue;
+      }
+      if (evalSet !== null || (pool !== null && cfg.decontaminate.enabled)) {
+        const t2 = m.decM.enterSized(chars, w.bytes) - w.evalSeconds * 1000;
+        m.decM.leaveSized(t2, w.evalLabel === null, chars, id, text, w.evalLabel);
+        if (w.evalLabel !== null) continue;
+      }
+      const t3 = m.splitM.enterSized(chars, w.bytes) - w.splitSeconds * 1000;
+      m.splitM.leaveSized(t3, true, chars, id, text, w.isVal ? "val" : "train");
+      (w.isVal ? val : train).write(line);
+    }
+  }
+  onProgress(done, total);
 }
 
 /** Step 3: held-out decontamination, tokenization, shards, manifest. */

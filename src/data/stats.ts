@@ -114,6 +114,26 @@ export class StageMeter {
     this.s.bytesIn += bytesOf(text);
     return performance.now();
   }
+  /** enter() for a document known by its size (its text parsed elsewhere: a worker thread). */
+  enterSized(chars: number, bytes: number): number {
+    this.s.docsIn++;
+    this.s.charsIn += chars;
+    this.s.bytesIn += bytes;
+    return performance.now();
+  }
+  /** leave() for a stage that keeps or drops a document unchanged, known by its size; text() is called only when
+   *  an example is recorded (a dropped document, while there is room). */
+  leaveSized(t0: number, kept: boolean, chars: number, id: string, text: () => string, reason: string | null, note = ""): void {
+    this.s.seconds += (performance.now() - t0) / 1000;
+    if (kept) {
+      this.s.docsOut++;
+      this.s.charsOut += chars;
+    }
+    if (reason !== null) {
+      this.s.reasons[reason] = (this.s.reasons[reason] ?? 0) + 1;
+      if (!kept && this.s.examples.length < this.maxExamples) this.s.examples.push({ id, text: clip(scrubPii(text()).text), note: note === "" ? reason : `${reason}: ${note}` });
+    }
+  }
   leave(t0: number, out: string | null, id: string, original: string, reason: string | null, note = ""): void {
     this.s.seconds += (performance.now() - t0) / 1000;
     if (out !== null) {

@@ -1,0 +1,61 @@
+// Worker threads for step 2's second pass: batches of clean lines (with dedup's verdicts, decided in order on the
+// main thread) go out in order, each worker parses them and runs the evaluation-set check and the split on the
+// kept ones (dedup-docs.ts, with its own evaluation n-grams built as it starts), and the results come back in the
+// order the batches went out, so the train/val files get exactly the main thread's sequence. Not here: the
+// verdicts (dedup-spill.ts), the files and the report (pipeline.ts).
+import { WorkerPool, type WorkerReply } from "./worker-pool.js";
+import type { DecontaminateConfig } from "./decontaminate.js";
+import type { SplitConfig } from "./split.js";
+import type { DedupDocWork } from "./dedup-docs.js";
+import { DEDUP_WORKER_HEAP } from "./memory-budget.js";
+
+export interface DedupWorkerInit {
+  /** Evaluation decontamination: what buildEvalNgrams needs; null: off. */
+  readonly evals: { readonly cfg: DecontaminateConfig; readonly evalDir: string | null; readonly userEvals: readonly { readonly path: string; readonly shown: string }[] } | null;
+  readonly split: SplitConfig;
+}
+
+export interface DedupTask {
+  readonly id: number;
+  readonly lines: readonly string[];
+  /** 1: dedup kept the document. */
+  readonly keep: Uint8Array;
+}
+
+export type FromDedupWorker = WorkerReply<{ readonly work: DedupDocWork[] }>;
+
+/** A batch: the lines and their verdicts (the caller's, carried through to the consumer). */
+export interface LineBatch<V> {
+  readonly lines: string[];
+  readonly verdicts: V[];
+}
+
+export class DedupPool {
+  private readonly pool: WorkerPool<Omit<DedupTask, "id">, { readonly work: DedupDocWork[] }>;
+
+  constructor(readonly size: number, init: DedupWorkerInit) {
+    this.pool = new WorkerPool(size, new URL("./dedup-worker.js", import.meta.url), () => init, "dedup worker", () => "", DEDUP_WORKER_HEAP);
+  }
+
+  /** Each batch with its work, in input order; at most 2 × size batches in flight. */
+  async *map<V extends { readonly keep: boolean }>(batches: AsyncIterable<LineBatch<V>>): AsyncGenerator<[LineBatch<V>, DedupDocWork[]]> {
+    const inFlight: { b: LineBatch<V>; work: Promise<DedupDocWork[]> }[] = [];
+    for await (const b of batches) {
+      const work = this.pool.run({ lines: b.lines, keep: Uint8Array.from(b.verdicts, (v) => (v.keep ? 1 : 0)) }).then((r) => r.work);
+      work.catch(() => undefined); // awaited in order below; this only silences an early rejection
+      inFlight.push({ b, work });
+      while (inFlight.length > 2 * this.size) {
+        const f = inFlight.shift()!;
+        yield [f.b, await f.work];
+      }
+    }
+    while (inFlight.length > 0) {
+      const f = inFlight.shift()!;
+      yield [f.b, await f.work];
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
