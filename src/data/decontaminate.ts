@@ -53,7 +53,7 @@ const I1 = inverse32(B1);
 const I2 = inverse32(B2);
 
 /** Prefix sums and inverse powers of one unit sequence (scratch arrays, reused between calls). */
-class Prefixes {
+export class Prefixes {
   p1 = new Int32Array(1);
   p2 = new Int32Array(1);
   q1 = new Int32Array(1);

@@ -28,13 +28,13 @@ import { DedupPool, type LineBatch } from "./dedup-pool.js";
 import { workOnLine, type DedupDocWork } from "./dedup-docs.js";
 import { KotodamaError } from "../util/errors.js";
 import { unitHashes } from "./units.js";
-import { NgramSet } from "./decontaminate.js";
 import { buildEvalNgrams, resolveUserEvalFiles, type EvalNgrams } from "./userevals.js";
 import { isValidation, repeats } from "./split.js";
 import { ShardWriter, bytesPerTokenFor } from "./shards.js";
-import { workOnDoc, type DocWork } from "./shard-docs.js";
+import { keepHeld, workOnDoc, type DocWork } from "./shard-docs.js";
 import { ShardPool } from "./shard-pool.js";
-import { checkCap, dedupBudget, FIXED_MB } from "./memory-budget.js";
+import { checkCap, dedupBudget, FIXED_MB, heldOutBudget } from "./memory-budget.js";
+import { buildHeldOut, HeldOutHits, type HeldOutSet } from "./heldout-set.js";
 import { readCleanIds } from "./clean-ids.js";
 import type { Manifest, ShardEntry, SourceEntry } from "./manifest.js";
 import { atomicWrite, fingerprint, LineWriter, readJsonl, readLineChunks, sha256, stableJson } from "./files.js";
@@ -68,6 +68,9 @@ export interface PipelineOptions {
   /** Tests only: the dedup state's budget in bytes under a memory cap, instead of what the cap leaves (so that a
    *  small corpus exercises the spilling dedup's partition splits). */
   readonly dedupStateBytes?: number;
+  /** Tests only: the held-out n-grams' budget in bytes, instead of what the cap leaves (so that a small corpus
+   *  exercises the spilled, hash-range passes of heldout-set.ts). */
+  readonly heldOutStateBytes?: number;
 }
 
 export interface PipelineResult {
@@ -148,7 +151,7 @@ export async function runPipeline(cfg: PipelineConfig, opt: PipelineOptions): Pr
     manifest = prior;
     shardsReused = true;
   } else {
-    const r = await shardStep(dedupDir, outDir, cfg, tok, key, configHash, docsRead, plan, (d, t) => progress({ step: "shards", done: d, total: t, detail: "" }));
+    const r = await shardStep(dedupDir, outDir, cfg, tok, key, configHash, docsRead, plan, opt.heldOutStateBytes ?? null, (d, t) => progress({ step: "shards", done: d, total: t, detail: "" }));
     manifest = r.manifest;
     atomicWrite(shardStatsFile, JSON.stringify(r.stats));
     atomicWrite(manifestFile, JSON.stringify(manifest, null, 2));
@@ -479,6 +482,7 @@ async function shardStep(
   configHash: string,
   docsRead: Record<string, number>,
   plan: { src: SourceConfig; files: string[] }[],
+  heldStateBytes: number | null,
   onProgress: (done: number, total: number) => void,
 ): Promise<{ stats: RunStats; manifest: Manifest }> {
   const st = newRunStats();
@@ -489,16 +493,22 @@ async function shardStep(
   const trainFile = join(dedupDir, "train.jsonl");
   const heldOn = cfg.decontaminate.enabled && cfg.decontaminate.heldOut;
   const minFraction = cfg.decontaminate.heldOutMinFraction;
-  // With workers, the held-out check and encode run on threads that load the tokenizer from its file (when that
-  // file is the one hashed; a tokenizer built in memory stays in the main thread) and build their own held-out set.
-  const pool = cfg.workers > 1 && (heldOn || tok !== null) && (tok === null || tokenizerFileIs(tok)) ? new ShardPool(cfg.workers, { tokenizerPath: tok?.path ?? null, valFile: heldOn ? valFile : null, ngram: cfg.decontaminate.ngram, minFraction }) : null;
-  let held: NgramSet | null = null;
-  if (heldOn && pool === null) {
+  // The held-out n-grams, within what the cap leaves (heldout-set.ts): in memory, shared with the shard workers,
+  // or, past their budget, counted beforehand per training document and read back in order.
+  const usePool = cfg.workers > 1 && (heldOn || tok !== null) && (tok === null || tokenizerFileIs(tok));
+  let held: HeldOutSet | null = null;
+  let spilledHits: HeldOutHits | null = null;
+  if (heldOn) {
     const t0 = performance.now();
-    held = new NgramSet();
-    for await (const d of readJsonl<CleanDoc>(valFile)) held.add(d.text, cfg.decontaminate.ngram);
+    const budget = heldStateBytes ?? (cfg.memoryCap === null ? Infinity : heldOutBudget(parseSize(cfg.memoryCap, "memoryCap"), process.memoryUsage().rss, usePool ? cfg.workers : 0, tok !== null));
+    const h = await buildHeldOut(valFile, trainFile, cfg.decontaminate.ngram, budget, join(outDir, "cache"));
+    if (h.kind === "set") held = h.set;
+    else spilledHits = new HeldOutHits(h.hits);
     stage(st, "decontaminate-heldout").seconds += (performance.now() - t0) / 1000;
   }
+  // With workers, the held-out check and encode run on threads that load the tokenizer from its file (when that
+  // file is the one hashed; a tokenizer built in memory stays in the main thread) and share the held-out set.
+  const pool = usePool ? new ShardPool(cfg.workers, { tokenizerPath: tok?.path ?? null, held: held?.shared ?? null, minFraction }) : null;
   async function* inThread(docs: AsyncIterable<CleanDoc>, split: "train" | "val"): AsyncGenerator<[CleanDoc, DocWork]> {
     for await (const d of docs) yield [d, workOnDoc(d.text, split, held, minFraction, tok?.tokenizer ?? null)];
   }
@@ -524,7 +534,14 @@ async function shardStep(
       // The stage meters are charged the seconds the work took where it ran (here or on a worker).
       for await (const [d, w] of pool !== null ? pool.map(docs, split) : inThread(docs, split)) {
         done += bytesOf(d.text) + 64;
-        if (w.held !== null) {
+        if (spilledHits !== null && split === "train") {
+          // Counted beforehand (the workers had no set and tokenized it anyway: dropped ids are discarded here).
+          const m = spilledHits.next();
+          const keep = keepHeld(m, minFraction);
+          const t0 = heldM.enter(d.text);
+          heldM.leave(t0, keep ? d.text : null, d.id, d.text, keep ? null : "heldout-ngram", keep ? "" : `${m.hits}/${m.total} n-grams in validation`);
+          if (!keep) continue;
+        } else if (w.held !== null) {
           const m = w.held;
           const t0 = heldM.enter(d.text) - w.heldSeconds * 1000;
           heldM.leave(t0, w.keep ? d.text : null, d.id, d.text, w.keep ? null : "heldout-ngram", w.keep ? "" : `${m.hits}/${m.total} n-grams in validation`);
@@ -564,6 +581,7 @@ async function shardStep(
     }
   } finally {
     await pool?.close();
+    spilledHits?.close();
   }
   const sources: SourceEntry[] = plan.map(({ src, files }) => ({ name: src.name, weight: src.weight, files: files.length, docsRead: docsRead[src.name] ?? 0, ...perSource[src.name]! }));
   const manifest: Manifest = {

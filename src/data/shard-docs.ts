@@ -2,7 +2,7 @@
 // the text, so that the main thread and the shard workers (shard-pool.ts) give the same result. Not here: the
 // shard files, repeats, the report's bookkeeping and the manifest (pipeline.ts), the pool itself.
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import type { NgramSet } from "./decontaminate.js";
+import type { HeldOutMatcher } from "./heldout-set.js";
 
 export interface DocWork {
   /** Held-out n-gram hits and the positions checked; null when the document was not checked (validation
@@ -18,9 +18,12 @@ export interface DocWork {
   readonly tokSeconds: number;
 }
 
+/** The held-out rule: a document is dropped when at least minFraction of its n-grams occur in validation. */
+export const keepHeld = (m: { readonly hits: number; readonly total: number }, minFraction: number): boolean => m.hits === 0 || (m.total === 0 ? 0 : m.hits / m.total) < minFraction;
+
 /** Held-out check (train documents, when held is set), then encode (when a tokenizer is given and the document
  *  is kept). A document is dropped when at least minFraction of its n-grams occur in validation documents. */
-export function workOnDoc(text: string, split: "train" | "val", held: NgramSet | null, minFraction: number, tokenizer: Tokenizer | null): DocWork {
+export function workOnDoc(text: string, split: "train" | "val", held: HeldOutMatcher | null, minFraction: number, tokenizer: Tokenizer | null): DocWork {
   let h: DocWork["held"] = null;
   let heldSeconds = 0;
   if (split === "train" && held !== null) {
@@ -28,8 +31,7 @@ export function workOnDoc(text: string, split: "train" | "val", held: NgramSet |
     const m = held.matches(text);
     heldSeconds = (performance.now() - t0) / 1000;
     h = { hits: m.hits, total: m.total };
-    const frac = m.total === 0 ? 0 : m.hits / m.total;
-    if (!(m.hits === 0 || frac < minFraction)) return { held: h, keep: false, ids: null, tokError: null, heldSeconds, tokSeconds: 0 };
+    if (!keepHeld(m, minFraction)) return { held: h, keep: false, ids: null, tokError: null, heldSeconds, tokSeconds: 0 };
   }
   if (tokenizer === null) return { held: h, keep: true, ids: null, tokError: null, heldSeconds, tokSeconds: 0 };
   const t1 = performance.now();

@@ -9,6 +9,7 @@ import { loadTokenizer } from "../tokenizer/load.js";
 import { Rng } from "../util/rng.js";
 import { NgramSet } from "./decontaminate.js";
 import { workOnDoc, type DocWork } from "./shard-docs.js";
+import { buildHeldOut } from "./heldout-set.js";
 import { ShardPool } from "./shard-pool.js";
 
 const words = "apple river mountain window garden yellow quickly slowly happy little teacher doctor market bridge winter summer morning evening forest ocean castle dragon letter pencil basket music dance paint cloud stone 春 山 川 ねこ".split(" ");
@@ -50,7 +51,10 @@ test("shard pool: 2 workers give workOnDoc's results in input order (held-out dr
   // The kept documents' ids are the tokenizer's own encode.
   assert.deepEqual((want[3] as { ids: number[] }).ids, tok.encode(train[3]!, { addBos: false }));
 
-  const pool = new ShardPool(2, { tokenizerPath: tokPath, valFile, ngram: 13, minFraction: 0.1 });
+  // The pool's workers share the compact held-out set (heldout-set.ts); the reference above is an NgramSet.
+  const built = await buildHeldOut(valFile, valFile, 13, Infinity, dir);
+  assert.equal(built.kind, "set");
+  const pool = new ShardPool(2, { tokenizerPath: tokPath, held: built.kind === "set" ? built.set.shared : null, minFraction: 0.1 });
   try {
     const docs = train.map((text, i) => ({ text, i }));
     const got: [number, unknown][] = [];
@@ -71,7 +75,7 @@ test("shard pool: a tokenizer file the worker cannot load fails the run with the
   const dir = mkdtempSync(join(tmpdir(), "kd-shardpool-bad-"));
   const bad = join(dir, "tokenizer.json");
   writeFileSync(bad, "{ not json");
-  const pool = new ShardPool(2, { tokenizerPath: bad, valFile: null, ngram: 13, minFraction: 0.1 });
+  const pool = new ShardPool(2, { tokenizerPath: bad, held: null, minFraction: 0.1 });
   try {
     await assert.rejects(async () => {
       for await (const _ of pool.map(each([{ text: "hello" }]), "train")) void _;

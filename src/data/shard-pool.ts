@@ -1,17 +1,18 @@
 // Worker threads for step 3 (shards): batches of documents go out in order, each worker runs workOnDoc on them
-// (held-out check, then encode, with its own tokenizer loaded from the file and its own held-out n-gram set
-// built from the validation file), and the results come back in the order the batches went out, so the shard
+// (held-out check, then encode, with its own tokenizer loaded from the file and the held-out n-grams shared with
+// every worker: heldout-set.ts), and the results come back in the order the batches went out, so the shard
 // writer sees exactly the main thread's sequence. Not here: the per-document work (shard-docs.ts), the shards and
 // the manifest (pipeline.ts).
 import { WorkerPool, type WorkerReply } from "./worker-pool.js";
 import type { DocWork } from "./shard-docs.js";
+import type { HeldOutShared } from "./heldout-set.js";
+import { SHARD_WORKER_HEAP } from "./memory-budget.js";
 
 export interface ShardWorkerInit {
   /** The tokenizer file (loadTokenizer); null: no tokenization. */
   readonly tokenizerPath: string | null;
-  /** The validation split's clean JSONL, to build the held-out n-gram set from; null: no held-out check. */
-  readonly valFile: string | null;
-  readonly ngram: number;
+  /** The held-out n-grams (one copy, shared); null: no held-out check here. */
+  readonly held: HeldOutShared | null;
   readonly minFraction: number;
 }
 
@@ -31,7 +32,7 @@ export class ShardPool {
   private readonly pool: WorkerPool<Omit<ShardTask, "id">, { readonly work: DocWork[] }>;
 
   constructor(readonly size: number, init: ShardWorkerInit) {
-    this.pool = new WorkerPool(size, new URL("./shard-worker.js", import.meta.url), () => init, "shard worker");
+    this.pool = new WorkerPool(size, new URL("./shard-worker.js", import.meta.url), () => init, "shard worker", () => "", SHARD_WORKER_HEAP);
   }
 
   /** The documents of one split with their work, in input order; at most 2 × size batches in flight. */

@@ -1,25 +1,19 @@
-// The worker-thread side of step 3: loads the tokenizer from its file and builds the held-out n-gram set from the
-// validation file (once, on the first batch), then answers each batch of documents with workOnDoc's results.
+// The worker-thread side of step 3: loads the tokenizer from its file (once, on the first batch) and reads the
+// held-out n-grams from the buffers the main thread shares (heldout-set.ts), then answers each batch of documents with workOnDoc's results.
 // Not here: ordering and the shard files (shard-pool.ts, pipeline.ts). Loaded by shard-pool.ts; never imported.
 import { parentPort, workerData } from "node:worker_threads";
 import { loadTokenizer } from "../tokenizer/load.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import { NgramSet } from "./decontaminate.js";
-import { readJsonl } from "./files.js";
+import { HeldOutSet } from "./heldout-set.js";
 import { workOnDoc } from "./shard-docs.js";
 import type { FromShardWorker, ShardTask, ShardWorkerInit } from "./shard-pool.js";
 
 const init = workerData as ShardWorkerInit;
-let ready: Promise<{ tok: Tokenizer | null; held: NgramSet | null }> | null = null;
+let ready: Promise<{ tok: Tokenizer | null; held: HeldOutSet | null }> | null = null;
 
-async function setUp(): Promise<{ tok: Tokenizer | null; held: NgramSet | null }> {
+function setUp(): Promise<{ tok: Tokenizer | null; held: HeldOutSet | null }> {
   const tok = init.tokenizerPath === null ? null : loadTokenizer(init.tokenizerPath);
-  let held: NgramSet | null = null;
-  if (init.valFile !== null) {
-    held = new NgramSet();
-    for await (const d of readJsonl<{ text: string }>(init.valFile)) held.add(d.text, init.ngram);
-  }
-  return { tok, held };
+  return Promise.resolve({ tok, held: init.held === null ? null : new HeldOutSet(init.held) });
 }
 
 // Tasks are handled one at a time (the pool sends a worker its next task only after the reply).
