@@ -140,14 +140,33 @@ export async function run(argv: readonly string[]): Promise<number> {
     const peak = rssMonitor();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const r = await runPipeline(cfg, { outDir, baseDir: "/", tokenizer, force: true });
+    // Per step (clean, dedup, shards): wall and CPU seconds of the whole process, from the progress events.
+    const steps: { step: string; seconds: number; cpuSeconds: number }[] = [];
+    let cur: { step: string; t: number; cpu: NodeJS.CpuUsage } | null = null;
+    const endStep = (): void => {
+      if (cur === null) return;
+      const c = process.cpuUsage(cur.cpu);
+      steps.push({ step: cur.step, seconds: +((performance.now() - cur.t) / 1000).toFixed(1), cpuSeconds: +((c.user + c.system) / 1e6).toFixed(1) });
+    };
+    const r = await runPipeline(cfg, {
+      outDir,
+      baseDir: "/",
+      tokenizer,
+      force: true,
+      onProgress: (p) => {
+        if (p.step === cur?.step) return;
+        endStep();
+        cur = { step: p.step, t: performance.now(), cpu: process.cpuUsage() };
+      },
+    });
+    endStep();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const peakMb = peak();
     writeReport(outDir, r);
     const stages = r.stats.stages.map((s) => ({ stage: s.name, docsIn: s.docsIn, docsOut: s.docsOut, mbIn: +(s.bytesIn / 1e6).toFixed(2), seconds: +s.seconds.toFixed(2), mbPerS: s.seconds > 0 ? +(s.bytesIn / 1e6 / s.seconds).toFixed(2) : null }));
-    const result = { bench: "data", workers, mb_per_s: +(inputBytes / 1e6 / seconds).toFixed(2), peak_rss_mb: +peakMb.toFixed(0), memoryCap: cap ?? null, input: values.big !== undefined ? `generated ${(inputBytes / 1e6).toFixed(0)} MB` : values["no-nlp-corpus"] === true ? "TinyStories + Aozora" : "TinyStories + Aozora + nlp-corpus", inputMB: +(inputBytes / 1e6).toFixed(1), seconds: +seconds.toFixed(1), wholeMBps: +(inputBytes / 1e6 / seconds).toFixed(2), cpuSeconds: +cpuSeconds.toFixed(1), mbPerCpuSecond: +(inputBytes / 1e6 / cpuSeconds).toFixed(2), peakRssMB: +peakMb.toFixed(0), generateSeconds: +genSeconds.toFixed(1), trainTokens: r.manifest.splits.train.tokens, stages };
+    const result = { bench: "data", workers, mb_per_s: +(inputBytes / 1e6 / seconds).toFixed(2), peak_rss_mb: +peakMb.toFixed(0), memoryCap: cap ?? null, input: values.big !== undefined ? `generated ${(inputBytes / 1e6).toFixed(0)} MB` : values["no-nlp-corpus"] === true ? "TinyStories + Aozora" : "TinyStories + Aozora + nlp-corpus", inputMB: +(inputBytes / 1e6).toFixed(1), seconds: +seconds.toFixed(1), wholeMBps: +(inputBytes / 1e6 / seconds).toFixed(2), cpuSeconds: +cpuSeconds.toFixed(1), mbPerCpuSecond: +(inputBytes / 1e6 / cpuSeconds).toFixed(2), peakRssMB: +peakMb.toFixed(0), generateSeconds: +genSeconds.toFixed(1), trainTokens: r.manifest.splits.train.tokens, steps, stages };
     if (values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stdout.write(`${summarize(r)}\n\n`);
