@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Deduplicator } from "./dedup.js";
-import { sharedKeyPairs, SpillDeduplicator } from "./dedup-spill.js";
+import { bandPairs, sharedKeyPairs, SpillDeduplicator } from "./dedup-spill.js";
 import { MINHASH_DEFAULTS } from "./minhash.js";
 import { unitHashes } from "./units.js";
 import { Rng } from "../util/rng.js";
@@ -63,6 +63,31 @@ test("spilled dedup makes the in-memory Deduplicator's decisions, with a cap tha
   }
 });
 
+test("prepareParallel: band partitions run as separate tasks, finishing in any order, give prepare()'s verdicts", async () => {
+  const docs = corpus();
+  const cfg = { exact: true, near: true, minhash: MINHASH_DEFAULTS };
+  const run = async (parallel: boolean): Promise<string[]> => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-spillpar-")), "w");
+    const sp = new SpillDeduplicator(cfg, dir, 1 << 16);
+    for (const d of docs) sp.add(d.id, unitHashes(d.text));
+    if (parallel) {
+      // Tasks held back and then run last-submitted first: the opposite of prepare()'s order; 3 "workers" (each
+      // task gets a third of the records budget, so more partitions split).
+      const held: (() => void)[] = [];
+      const done = sp.prepareParallel((t) => new Promise<void>((resolve) => held.push(() => { bandPairs(t); resolve(); })), 3);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(held.length, 16, "one task a band partition");
+      for (const f of held.reverse()) f();
+      await done;
+    } else sp.prepare();
+    const out = docs.map((_, i) => JSON.stringify(sp.verdict(i)));
+    sp.close();
+    return out;
+  };
+  const want = await run(false);
+  assert.ok(want.filter((v) => v.includes('"near"')).length >= 300);
+  assert.deepEqual(await run(true), want);
+});
 
 test("sharedKeyPairs: every (later, earlier) pair of records with equal keys, skipped documents left out, as the all-pairs scan finds", () => {
   const rng = new Rng(3);

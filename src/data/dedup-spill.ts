@@ -8,7 +8,9 @@
 //           partition files chosen by hash; write each document's 8-bit MinHash signature and id to flat files.
 //   exact   per partition, in document order, a Key52Set finds repeats: the later ones are dropped (a bitset).
 //   bands   per partition, a map from (band, key) to the earlier documents that share it gives candidate pairs
-//           (later, earlier), exact-dropped documents left out, appended to pair files by the later document.
+//           (later, earlier), exact-dropped documents left out, appended to pair files by the later document, one
+//           set of pair files per partition (bandPairs: partitions are independent, so with workers they run on
+//           the dedup workers, prepareParallel; pass 2 sorts what it reads, so the order they finish never shows).
 //   pass 2  the caller walks the documents in order; for each one the pairs are read back (one pair file at a
 //           time, sorted), and the document is a near duplicate when an earlier *kept* candidate's 8-bit
 //           signature agrees on >= threshold of the entries, exactly the in-memory rule. Ties between equally
@@ -16,7 +18,7 @@
 // A partition larger than its budget is split again (16 ways, another hash) before it is loaded. What still
 // grows with the input: two bitsets (2 bits a document) and the files on disk. A (band, key) shared by k
 // documents yields k(k-1)/2 pairs; exact duplicates, removed first, are the usual cause of large k.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { exactKey, Key52Set } from "./dedup.js";
 import type { DedupConfig } from "./dedup.js";
@@ -83,7 +85,7 @@ class Appender {
 }
 
 class Bitset {
-  private readonly words: Uint32Array[] = [];
+  constructor(readonly words: Uint32Array[] = []) {}
   set(i: number): void {
     const c = i >>> 20;
     while (this.words.length <= c) this.words.push(new Uint32Array(1 << 15));
@@ -225,6 +227,34 @@ export function* readDocKeys(path: string, cfg: DedupConfig): Generator<Uint8Arr
   }
 }
 
+/** One band partition's pair finding: what bandPairs needs, structured-clonable (a dedup worker runs it). */
+export interface BandTask {
+  /** The partition's records file (removed once read). */
+  readonly path: string;
+  /** Records loaded at once; a larger partition is split again first. */
+  readonly maxRecords: number;
+  /** Where the pair files go: pairs-<block>.<tag>. */
+  readonly dir: string;
+  readonly tag: string;
+  /** The exact repeats' bitset words (left out of every pair). */
+  readonly exactDropped: readonly Uint32Array[];
+}
+
+/** Candidate pairs (later, earlier) of one band partition, exact repeats left out, appended to pair files by the
+ *  later document's block. */
+export function bandPairs(t: BandTask): void {
+  const dropped = new Bitset(t.exactDropped.slice());
+  const pairOut = new Map<number, Appender>();
+  const pair = (later: number, earlier: number): void => {
+    const f = Math.floor(later / PAIR_DOCS);
+    let a = pairOut.get(f);
+    if (a === undefined) pairOut.set(f, (a = new Appender(join(t.dir, `pairs-${f}.${t.tag}`), 1 << 16)));
+    a.record((later - f * PAIR_DOCS) * 4294967296 + earlier, 0);
+  };
+  forEachPartition(t.path, t.maxRecords, 0, (keys, docs) => sharedKeyPairs(keys, docs, (d) => dropped.has(d), pair));
+  for (const a of pairOut.values()) a.close();
+}
+
 export type SpillVerdict = { readonly keep: true } | { readonly keep: false; readonly kind: "exact" } | { readonly keep: false; readonly kind: "near"; readonly of: string; readonly similarity: number };
 
 /** Bounded-memory dedup over one ordered stream of documents: add() every document (pass 1), then prepare(),
@@ -244,6 +274,8 @@ export class SpillDeduplicator {
   private readonly maxRecords: number;
   private pairs: Float64Array = new Float64Array(0); // (later - base) * 2^32 + earlier, sorted
   private pairFile = -1;
+  /** Pair files by block of PAIR_DOCS later documents (one per band partition that had pairs there). */
+  private readonly pairFiles = new Map<number, string[]>();
   private pairPos = 0;
   private fds: { sig: number; id: number; off: number } | null = null;
   private readonly P: number;
@@ -292,8 +324,23 @@ export class SpillDeduplicator {
     this.sigs.bytes(rec.subarray(9 + 4 * this.cfg.minhash.bands));
   }
 
-  /** Between the passes: exact repeats, then candidate pairs. */
+  /** Between the passes: exact repeats, then candidate pairs, one band partition after another. */
   prepare(): void {
+    this.prepareExact();
+    for (const t of this.bandTasks(1)) bandPairs(t);
+    this.finishPrepare();
+  }
+
+  /** prepare() with the band partitions on `workers` threads (run: one partition's bandPairs on a worker, each
+   *  given 1/workers of the state's budget). Each partition writes its own pair files and loadPairs sorts what
+   *  it reads, so the verdicts do not depend on which partition finishes first. */
+  async prepareParallel(run: (t: BandTask) => Promise<void>, workers: number): Promise<void> {
+    this.prepareExact();
+    await Promise.all(this.bandTasks(workers).map(run));
+    this.finishPrepare();
+  }
+
+  private prepareExact(): void {
     for (const a of [...this.exactParts, ...this.bandParts, this.sigs, this.ids, this.idOffsets]) a.close();
     for (const a of this.exactParts) {
       forEachPartition(a.path, this.maxRecords, 0, (keys, docs) => {
@@ -301,17 +348,21 @@ export class SpillDeduplicator {
         for (let i = 0; i < keys.length; i++) if (!seen.add(keys[i]!)) this.exactDropped.set(docs[i]!);
       });
     }
-    const pairOut = new Map<number, Appender>();
-    const pair = (later: number, earlier: number): void => {
-      const f = Math.floor(later / PAIR_DOCS);
-      let a = pairOut.get(f);
-      if (a === undefined) pairOut.set(f, (a = new Appender(join(this.dir, `pairs-${f}`), 1 << 16)));
-      a.record((later - f * PAIR_DOCS) * 4294967296 + earlier, 0);
-    };
-    for (const a of this.bandParts) {
-      forEachPartition(a.path, this.maxRecords, 0, (keys, docs) => sharedKeyPairs(keys, docs, (d) => this.exactDropped.has(d), pair));
+  }
+
+  private bandTasks(workers: number): BandTask[] {
+    return this.bandParts.map((a, i) => ({ path: a.path, maxRecords: Math.max(64, Math.floor(this.maxRecords / workers)), dir: this.dir, tag: `b${i}`, exactDropped: this.exactDropped.words }));
+  }
+
+  private finishPrepare(): void {
+    for (const f of readdirSync(this.dir)) {
+      const m = /^pairs-(\d+)\./.exec(f);
+      if (m === null) continue;
+      const block = Number(m[1]);
+      const list = this.pairFiles.get(block) ?? [];
+      list.push(join(this.dir, f));
+      this.pairFiles.set(block, list);
     }
-    for (const a of pairOut.values()) a.close();
     this.fds = { sig: openSync(join(this.dir, "sigs"), "r"), id: openSync(join(this.dir, "ids"), "r"), off: openSync(join(this.dir, "idoff"), "r") };
   }
 
@@ -360,14 +411,8 @@ export class SpillDeduplicator {
   }
 
   private loadPairs(f: number): void {
-    const path = join(this.dir, `pairs-${f}`);
-    let keys: number[] = [];
-    try {
-      keys = [];
-      readRecords(path, (k) => keys.push(k));
-    } catch {
-      keys = [];
-    }
+    const keys: number[] = [];
+    for (const path of this.pairFiles.get(f) ?? []) readRecords(path, (k) => keys.push(k));
     this.pairs = Float64Array.from(keys).sort();
     this.pairFile = f;
     this.pairPos = 0;

@@ -331,7 +331,7 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
   const spill = cfg.memoryCap !== null && (cfg.dedup.exact || cfg.dedup.near) ? new SpillDeduplicator(cfg.dedup, join(dir, "spill"), stateBytes ?? dedupBudget(parseSize(cfg.memoryCap, "memoryCap"), process.memoryUsage().rss + (pool === null ? 0 : cfg.workers * FIXED_MB.dedupWorker * 2 ** 20))) : null;
   if (spill !== null) {
     const t0 = performance.now();
-    await passOneSpilled(cleaned, spill, cfg, total, onProgress).catch(async (e: unknown) => {
+    await passOneSpilled(cleaned, spill, pool, cfg, total, onProgress).catch(async (e: unknown) => {
       await pool?.close();
       spill.close();
       throw e;
@@ -391,8 +391,9 @@ async function dedupStep(cleaned: readonly CleanOutput[], dir: string, cfg: Pipe
   return st;
 }
 
-/** Step 2's first pass under a memory cap: every document's keys into the spilling dedup, then its verdicts. */
-async function passOneSpilled(cleaned: readonly CleanOutput[], spill: SpillDeduplicator, cfg: PipelineConfig, total: number, onProgress: (done: number, total: number) => void): Promise<void> {
+/** Step 2's first pass under a memory cap: every document's keys into the spilling dedup, then the partition
+ *  passes (the band partitions on the dedup workers when there are some). */
+async function passOneSpilled(cleaned: readonly CleanOutput[], spill: SpillDeduplicator, pool: DedupPool | null, cfg: PipelineConfig, total: number, onProgress: (done: number, total: number) => void): Promise<void> {
     let seen = 0;
     for (const c of cleaned) {
       if (c.keys !== null) {
@@ -412,7 +413,8 @@ async function passOneSpilled(cleaned: readonly CleanOutput[], spill: SpillDedup
       }
       onProgress(seen / 2, total);
     }
-    spill.prepare();
+    if (pool !== null) await spill.prepareParallel((t) => pool.bands(t), pool.size);
+    else spill.prepare();
 }
 
 interface DedupMeters {
