@@ -6,12 +6,14 @@
 //   clean   per input shard (normalise … PII): each input file cut at document boundaries into byte ranges of
 //           about cfg.inputShardBytes (input-shards.ts), run on cfg.workers threads (clean-pool.ts), merged in
 //           input order then shard order; keyed by the file's fingerprint + the range + the stages' config;
-//   dedup   over all clean files (dedup, eval decontamination, split), keyed by the clean keys + config;
+//   dedup   over all clean files (dedup, eval decontamination, split), keyed by the clean keys + config; with
+//           workers under a cap, the band partitions and the per-line work run on threads (dedup-pool.ts);
 //   shards  the output folder itself, keyed by the dedup key + held-out/shards config + tokenizer hash; with
 //           workers, the held-out check and encode run on threads (shard-pool.ts), consumed in order.
 // Every output is written to a temp file and renamed, so an interrupted run (even kill -9) resumes with the
 // finished shards reused. cfg.memoryCap bounds the whole process (memory-budget.ts): a cap too small fails at the
-// start, and dedup keeps its state on disk (dedup-spill.ts) within what the cap leaves.
+// start, dedup keeps its state on disk (dedup-spill.ts) within what the cap leaves, and so, past its share, does
+// step 3's held-out n-gram set (heldout-set.ts).
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
