@@ -11,7 +11,7 @@ export { createInferState, decodeStep, prefill, decodeBatch, prefillBatch, infer
 export { packWeights, packDecoderWeights, matrixRows, type InferWeights, type InferLayer, type Matrix, type QuantRows } from "./weights.js";
 export { logSumExp, logprobOf, topLogprobs, type TokenLogprob } from "./logprobs.js";
 export { resolveContext, type ContextPlan } from "./context.js";
-export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions } from "./chat.js";
+export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions, type ChatBeamOptions, type ChatBeamReply } from "./chat.js";
 export { generateBatch, type BatchSequence, type BatchResult, type GenerateBatchOptions } from "./generate-batch.js";
 export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";

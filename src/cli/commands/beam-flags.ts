@@ -1,9 +1,10 @@
-// The beam-search and lexical-constraint flags shared by `kotodama generate` and `kotodama simplify`
-// (--beams, --length-penalty, --include "a|b", --exclude), their help lines, parsing into library options, and
-// `kotodama generate`'s beam path (one call from generate.ts). Not here: the search (infer/beam.ts) or the
+// The beam-search and lexical-constraint flags shared by `kotodama generate`, `kotodama chat` and `kotodama simplify`
+// (--beams, --length-penalty, --include "a|b", --exclude), their help lines, parsing into library options, the
+// check that no sampling flag is given with them, and `kotodama generate`'s beam path (one call from generate.ts). Not here: the search (infer/beam.ts) or the
 // constraints (infer/lexical.ts).
 import type { FlagSpec } from "../command.js";
 import { intFlag, numberFlag } from "../command.js";
+import { KotodamaError } from "../../util/errors.js";
 import { beamSearchText, checkLexical, lexicalConstraint, parseLexicalSpec, type InferModel, type LexicalSpec } from "../../infer/index.js";
 
 export const BEAM_FLAGS = {
@@ -36,11 +37,25 @@ export function parseBeamFlags(cmd: string, values: Readonly<Record<string, unkn
   return { beams, alpha: numberFlag(cmd, "length-penalty", values["length-penalty"], 1, 0, 10), spec };
 }
 
+/** Generation flags beam search honours (the others sample, penalise or stop, which it does not do). */
+const BEAM_KEEPS = new Set(["max-tokens", "context"]);
+
+/** Refuses a sampling flag (--temperature other than 0, --top-k, --seed, --stop, ...) given together with beam
+ *  search, naming it: beam search ranks by log-probability and would silently ignore it. `generation` holds the
+ *  generate option flags as parsed (kebab-case keys, undefined when absent). */
+export function rejectSamplingWithBeams(cmd: string, generation: Readonly<Record<string, unknown>>): void {
+  for (const [flag, v] of Object.entries(generation)) {
+    if (v === undefined || BEAM_KEEPS.has(flag)) continue;
+    if (flag === "temperature" && Number(v) === 0) continue;
+    throw new KotodamaError(`kotodama ${cmd}: --${flag} does not combine with --beams/--include/--exclude (beam search ranks hypotheses by log-probability; it does not sample, penalise or stop on strings); drop --${flag}${flag === "temperature" ? " or give --temperature 0" : ""}`);
+  }
+}
+
 /** `kotodama generate` with beam search: stdout holds exactly the best hypothesis's text (or, with --json, one
  *  object with the n-best and the constraint check); a summary goes to stderr. */
-export function printBeamGenerate(model: InferModel, prompt: string, f: BeamFlags & { beams: number }, maxTokens: number, json: boolean, meta: Readonly<Record<string, unknown>>): void {
+export function printBeamGenerate(model: InferModel, prompt: string, f: BeamFlags & { beams: number }, maxTokens: number, context: number | null, json: boolean, meta: Readonly<Record<string, unknown>>): void {
   const c = f.spec.include.length + f.spec.exclude.length > 0 ? lexicalConstraint(model.tokenizer, f.spec, maxTokens) : undefined;
-  const r = beamSearchText(model, prompt, { beams: f.beams, maxTokens, alpha: f.alpha, nBest: f.beams }, undefined, c);
+  const r = beamSearchText(model, prompt, { beams: f.beams, maxTokens, alpha: f.alpha, nBest: f.beams, context }, undefined, c);
   const best = r.hypotheses[0]!;
   const check = checkLexical(f.spec, r.text);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

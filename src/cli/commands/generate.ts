@@ -8,7 +8,7 @@ import { ConstraintCache, flagName, GENERATE_OPTION_SPECS, generate, generateOpt
 import { KotodamaError } from "../../util/errors.js";
 import { guarded, type GuardedReply } from "../../safety/guard-wrapper.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
-import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, printBeamGenerate } from "./beam-flags.js";
+import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, printBeamGenerate, rejectSamplingWithBeams } from "./beam-flags.js";
 
 const HELP = [
   "Usage: kotodama generate --model RUN_OR_FILE [--tokenizer FILE] [--prompt TEXT] [sampling flags] [--json]",
@@ -68,12 +68,15 @@ export const generateCommand: Command = {
     if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama generate: give --json-schema FILE or --grammar FILE, not both");
     const options = parseGenerateOptions(rest, "kotodama generate");
     const beam = parseBeamFlags("generate", { beams, "length-penalty": lengthPenalty, include, exclude });
+    if (beam.beams !== null) {
+      if (guardDir !== undefined || schemaFile !== undefined || grammarFile !== undefined) throw new KotodamaError("kotodama generate: --guard, --json-schema and --grammar do not combine with --beams/--include/--exclude yet");
+      rejectSamplingWithBeams("generate", rest);
+    }
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("generate", "threads", threads, 1, 1, 1024) });
     const model = openInferModel(modelPath, { backend, ...(typeof tokenizer === "string" ? { tokenizer } : {}) });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
     if (beam.beams !== null) {
-      if (guardDir !== undefined || schemaFile !== undefined || grammarFile !== undefined) throw new KotodamaError("kotodama generate: --guard, --json-schema and --grammar do not combine with --beams/--include/--exclude yet");
-      printBeamGenerate(model, typeof prompt === "string" ? prompt : "", { ...beam, beams: beam.beams }, options.maxTokens ?? 64, json === true, { model: modelPath, prompt: prompt ?? "" });
+      printBeamGenerate(model, typeof prompt === "string" ? prompt : "", { ...beam, beams: beam.beams }, options.maxTokens ?? 64, options.context, json === true, { model: modelPath, prompt: prompt ?? "" });
       return 0;
     }
     const constraint = typeof schemaFile === "string" ? constrain(model, "json-schema", schemaFile) : typeof grammarFile === "string" ? constrain(model, "gbnf", grammarFile) : null;
