@@ -17,4 +17,5 @@ export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";
 export { beamSearch, beamSearchText, parseBeamOptions, DEFAULT_BEAM_OPTIONS, type BeamOptions, type BeamConstraint, type BeamHypothesis, type BeamResult, type BeamTextHypothesis, type BeamModel } from "./beam.js";
 export { lexicalConstraint, parseLexicalSpec, checkLexical, occurrences, type LexicalSpec, type LexicalConstraint, type LexicalState } from "./lexical.js";
+export { grammarBeamConstraint, jointConstraint, type JointState } from "./beam-grammar.js";
 export * from "./constrain/index.js";
