@@ -66,6 +66,17 @@ test("chat --message --include --exclude --json: the reply is beamSearchText's u
   assert.match(plain.err, /\[beam 3: \d+ tokens/);
 });
 
+test("chat --grammar with --beams: the reply keeps to the grammar and holds the include phrase", async () => {
+  const fx = writeFixture(dir, "qwen2", "f32");
+  const g = join(dir, "answer.gbnf");
+  writeFileSync(g, 'root ::= ("yes" | "no") ", " [a-z ]+ "."\n');
+  const r = await capture(chat, ["--model", fx.path, "--message", "Is it far?", "--max-tokens", "24", "--beams", "3", "--grammar", g, "--include", "river", "--json"]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { reply: string; finish_reason: string };
+  assert.match(j.reply, /^(yes|no), [a-z ]*\briver\b[a-z ]*\.?$/);
+  if (j.finish_reason === "eos") assert.match(j.reply, /\.$/);
+});
+
 test("chat, interactive with --include: every reply is a beam reply with the phrase, and joins the history", () => {
   const fx = writeFixture(dir, "qwen2", "f32");
   const save = join(dir, "conv.json");
@@ -79,12 +90,10 @@ test("chat, interactive with --include: every reply is a beam reply with the phr
 
 test("beam flags with sampling, grammar or rag flags are errors naming the flag (chat and generate alike)", async () => {
   const fx = writeFixture(dir, "qwen2", "f32");
-  const schema = join(dir, "s.json");
-  writeFileSync(schema, JSON.stringify({ type: "string" }));
   const cases: [Command, string[], RegExp][] = [
     [chat, ["--message", "hi", "--beams", "2", "--temperature", "0.7"], /kotodama chat: --temperature does not combine with --beams\/--include\/--exclude .* or give --temperature 0/],
     [chat, ["--message", "hi", "--include", "x", "--top-k", "5"], /kotodama chat: --top-k does not combine with --beams/],
-    [chat, ["--message", "hi", "--include", "x", "--json-schema", schema], /kotodama chat: --guard, --json-schema, --grammar and --rag do not combine with --beams/],
+    [chat, ["--message", "hi", "--include", "x", "--rag", dir], /kotodama chat: --guard and --rag do not combine with --beams/],
     [chat, ["--message", "hi", "--beams", "0"], /--beams expects an integer in \[1, 256\], got "0"/],
     [generateCommand, ["--prompt", "hi", "--beams", "2", "--stop", "."], /kotodama generate: --stop does not combine with --beams/],
     [generateCommand, ["--prompt", "hi", "--include", "x", "--seed", "3"], /kotodama generate: --seed does not combine with --beams/],

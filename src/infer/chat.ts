@@ -12,6 +12,8 @@ import type { InferModel } from "./model.js";
 import { parseGenerateOptions, type GenerateOptions } from "./options.js";
 import { beamSearchText } from "./beam.js";
 import { lexicalConstraint, type LexicalSpec } from "./lexical.js";
+import { grammarBeamConstraint, jointConstraint } from "./beam-grammar.js";
+import type { GrammarMasker } from "./constrain/index.js";
 
 /** Texts of the tokens that end an assistant turn across families (llama.cpp's llama_vocab::is_eog list: EOS,
  *  EOT, EOM and the end markers of the chat formats it knows). */
@@ -142,14 +144,15 @@ export class ChatSession {
   }
 
   /** Sends a user message and answers it with beam search (beam.ts; the same prompt, trimming and end-of-turn ids as
-   *  send), under lexical constraints when `spec` has any (lexical.ts, built for the reply's token budget). The best
-   *  hypothesis joins the history. */
-  sendBeam(user: string, options: ChatBeamOptions, spec: LexicalSpec | null = null): ChatBeamReply {
+   *  send), under lexical constraints when `spec` has any (lexical.ts, built for the reply's token budget) and a
+   *  grammar when given (beam-grammar.ts). The best hypothesis joins the history. */
+  sendBeam(user: string, options: ChatBeamOptions, spec: LexicalSpec | null = null, grammar: GrammarMasker | null = null): ChatBeamReply {
     const { capacity, room } = this.budget(options.context ?? null, options.maxTokens ?? null);
     const { ids, turn, trimmed } = this.fit(user, capacity, room);
     const maxTokens = Math.min(room, capacity - ids.length);
     const c = spec !== null && spec.include.length + spec.exclude.length > 0 ? lexicalConstraint(this.model.tokenizer, spec, maxTokens) : undefined;
-    const r = beamSearchText(this.model, ids, { beams: options.beams, alpha: options.alpha ?? 1, nBest: options.beams, maxTokens, context: capacity }, this.endIds, c);
+    const joint = jointConstraint(c, grammar === null ? undefined : grammarBeamConstraint(grammar, this.endIds));
+    const r = beamSearchText(this.model, ids, { beams: options.beams, alpha: options.alpha ?? 1, nBest: options.beams, maxTokens, context: capacity }, this.endIds, joint);
     this.commit(turn, trimmed, r.text);
     return { ...r, reply: r.text, trimmed, enforced: c?.enforced ?? false, maxTokens };
   }

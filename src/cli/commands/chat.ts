@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
-import { ChatSession, checkLexical, ConstraintCache, endOfTurnIds, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type ChatReply, type GenerateHooks, type GenerateOptions } from "../../infer/index.js";
+import { ChatSession, checkLexical, ConstraintCache, endOfTurnIds, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type ChatReply, type GenerateHooks, type GenerateOptions, type GrammarMasker } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { askGrounded, type AskConfig } from "../../rag/answer.js";
 import { LexicalIndex } from "../../rag/lexical.js";
@@ -52,13 +52,13 @@ const HELP = [
   "                        never reaches the model or the conversation",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
   ...BEAM_HELP,
-  "                       (with the beam flags every reply is chosen whole by beam search, then printed; sampling",
-  "                       flags, --json-schema, --grammar, --guard and --rag are refused)",
+  "                       (with the beam flags every reply is chosen whole by beam search, then printed, under",
+  "                       --json-schema / --grammar too; sampling flags, --guard and --rag are refused)",
 ].join("\n");
 
 /** A beam-search reply: printed whole (beam text is final only at the end); the constraint check goes to stderr. */
-function beamTurn(session: ChatSession, text: string, f: BeamFlags & { beams: number }, options: GenerateOptions, json: boolean): void {
-  const r = session.sendBeam(text, { beams: f.beams, alpha: f.alpha, maxTokens: options.maxTokens, context: options.context }, f.spec);
+function beamTurn(session: ChatSession, text: string, f: BeamFlags & { beams: number }, options: GenerateOptions, json: boolean, masker: GrammarMasker | null): void {
+  const r = session.sendBeam(text, { beams: f.beams, alpha: f.alpha, maxTokens: options.maxTokens, context: options.context }, f.spec, masker);
   const best = r.hypotheses[0]!;
   const check = checkLexical(f.spec, r.reply);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -115,7 +115,7 @@ export const chat: Command = {
     const parsedBeam = parseBeamFlags("chat", { beams, "length-penalty": lengthPenalty, include, exclude });
     const beam = parsedBeam.beams === null ? null : { ...parsedBeam, beams: parsedBeam.beams };
     if (beam !== null) {
-      if (guardDir !== undefined || spec !== null || typeof rag === "string") throw new KotodamaError("kotodama chat: --guard, --json-schema, --grammar and --rag do not combine with --beams/--include/--exclude yet");
+      if (guardDir !== undefined || typeof rag === "string") throw new KotodamaError("kotodama chat: --guard and --rag do not combine with --beams/--include/--exclude yet");
       rejectSamplingWithBeams("chat", rest);
     }
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("chat", "threads", threads, 1, 1, 1024) });
@@ -143,7 +143,7 @@ export const chat: Command = {
       return 0;
     }
     if (beam !== null && typeof message === "string") {
-      beamTurn(session, message, beam, options, json === true);
+      beamTurn(session, message, beam, options, json === true, masker);
       return 0;
     }
     if (typeof message === "string") {
@@ -170,7 +170,7 @@ export const chat: Command = {
           else if (name === "save" && arg !== "") writeFileSync(arg!, `${JSON.stringify({ model: modelPath, messages: session.messages() }, null, 2)}\n`);
           else process.stderr.write("commands: /system TEXT, /reset, /save FILE, /exit\n");
         } else if (line.trim() !== "" && beam !== null) {
-          beamTurn(session, line, beam, options, false);
+          beamTurn(session, line, beam, options, false, masker);
         } else if (line.trim() !== "" && guard !== null) {
           await guardedTurn(line, false);
         } else if (line.trim() !== "") {

@@ -3,7 +3,7 @@
 // `length_penalty`) and kotodama's `include` / `exclude` (the CLI's --include "a|b" / --exclude, NeuroLogic
 // decoding in src/infer/lexical.ts). Limits keep one request from occupying the worker for long: at most 8 beams,
 // 16 phrases, 64 characters a phrase. Fields that beam search would silently ignore (sampling, stop strings,
-// logprobs, echo, response_format, streaming) are 400s naming them. Not here: the search (src/infer/beam.ts) and
+// logprobs, echo, streaming) are 400s naming them; response_format / grammar combine with it (the job's constraint). Not here: the search (src/infer/beam.ts) and
 // running the job (run-job.ts).
 import { parseLexicalSpec } from "../../infer/index.js";
 import { badField } from "./errors.js";
@@ -64,8 +64,6 @@ export function parseBeamRequest(body: Body, n: number, bestOf: number | null): 
     ["logprobs", present(body.logprobs) && body.logprobs !== false, "logprobs are not supported with beam search"],
     ["top_logprobs", present(body.top_logprobs), "logprobs are not supported with beam search"],
     ["echo", body.echo === true, "echo is not supported with beam search"],
-    ["response_format", present(body.response_format) && (body.response_format as Body).type !== "text", "response_format does not combine with beam search yet"],
-    ["grammar", present(body.grammar), "grammar does not combine with beam search yet"],
   ];
   for (const [field, bad, why] of refuse) if (bad) throw badField(field, why);
   const spec = parseLexicalSpec(include, exclude, "request");

@@ -2,8 +2,8 @@
 // (../shared/reference; skipped visibly when absent): a completion's choices equal `kotodama generate --beams
 // --include --exclude --json`'s n-best (the CLI, run in this process) and src/infer's beamSearchText called directly;
 // a chat reply equals beamSearchText over the same chat prompt with the end-of-turn ids; include phrases appear
-// and excluded ones do not (checkLexical, on every choice); the same answers with continuous batching off
-// (--max-batch 1) and on; bad fields are 400s naming them. Not here: the request parser's edge cases
+// and excluded ones do not (checkLexical, on every choice); `grammar` with best_of 1 equals the greedy grammar
+// completion; the same answers with continuous batching off (--max-batch 1) and on; bad fields are 400s naming them. Not here: the request parser's edge cases
 // (requests.test.ts covers the rest), the search itself (src/infer/beam.test.ts, lexical.test.ts).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -94,6 +94,16 @@ for (const maxBatch of [16, 1]) {
       assert.notEqual(plain.choices[0]!.message.content, r.choices[0]!.message.content);
     });
 
+    test("grammar with beam search: best_of 1 is the greedy grammar completion; wider beams keep to the grammar", async () => {
+      const grammar = 'root ::= ("yes" | "no") ", " [a-z ]{1,20} "."';
+      const greedy = await client.completions.create({ model: "stories", prompt: "Is the sky blue?", max_tokens: 20, temperature: 0, grammar } as OpenAI.CompletionCreateParamsNonStreaming);
+      const one = await client.completions.create({ model: "stories", prompt: "Is the sky blue?", max_tokens: 20, use_beam_search: true, best_of: 1, grammar } as OpenAI.CompletionCreateParamsNonStreaming);
+      assert.equal(one.choices[0]!.text, greedy.choices[0]!.text);
+      const wide = await client.completions.create({ model: "stories", prompt: "Is the sky blue?", max_tokens: 20, use_beam_search: true, n: 2, best_of: 4, grammar } as OpenAI.CompletionCreateParamsNonStreaming);
+      for (const c of wide.choices.filter((x) => x.finish_reason === "stop")) assert.match(c.text, /^(yes|no), [a-z ]{1,20}\.$/);
+      assert.equal(wide.choices[0]!.finish_reason, "stop");
+    });
+
     test("bad beam fields are 400s naming the field", async () => {
       const base = { model: "stories", prompt: PROMPT, max_tokens: 8 };
       const cases: [Record<string, unknown>, string, RegExp][] = [
@@ -109,7 +119,6 @@ for (const maxBatch of [16, 1]) {
         [{ use_beam_search: false, include: ["ball"] }, "include", /needs beam search/],
         [{ length_penalty: 1 }, "length_penalty", /only used by beam search/],
         [{ use_beam_search: true, logprobs: 2 }, "logprobs", /not supported with beam search/],
-        [{ use_beam_search: true, grammar: 'root ::= "a"' }, "grammar", /does not combine/],
       ];
       for (const [extra, param, message] of cases) {
         const r = await raw(server.url, "/v1/completions", { ...base, ...extra });

@@ -8,7 +8,7 @@
 // shapes (responses.ts), model loading (registry.ts).
 import { embedText } from "../../infer/embed.js";
 import type { LexicalIndex } from "../../rag/index.js";
-import { beamSearchText, ConstraintCache, lexicalConstraint, type DecodeBatcher, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
+import { beamSearchText, ConstraintCache, grammarBeamConstraint, jointConstraint, lexicalConstraint, type DecodeBatcher, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
 import { tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
 import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
@@ -149,11 +149,21 @@ async function beamChoices(model: InferModel, job: Job & (CompleteJob | ChatJob)
     if (ctx.cancelled()) return Array.from({ length: job.n }, () => cancelled);
     const spec = { include: beam.include, exclude: beam.exclude };
     const c = spec.include.length + spec.exclude.length > 0 ? lexicalConstraint(model.tokenizer, spec, maxTokens) : undefined;
+    const eos = model.tokenizer.special.eos;
+    const ends = endIds ?? new Set(eos === undefined ? [] : [eos]);
+    let g: ReturnType<typeof grammarBeamConstraint> | undefined;
+    if (job.constraint !== null) {
+      if (ends.size === 0) throw new ApiError(400, "this model has no end-of-sequence token, so a constrained output could not end", "response_format");
+      g = grammarBeamConstraint((ctx.constraints ?? new ConstraintCache(1)).masker(model.tokenizer, job.constraint), ends);
+    }
     let r: ReturnType<typeof beamSearchText>;
     try {
-      r = beamSearchText(model, ids, { beams: beam.beams, maxTokens, alpha: beam.alpha, nBest: job.n }, endIds, c, ctx.cancelled);
+      r = beamSearchText(model, ids, { beams: beam.beams, maxTokens, alpha: beam.alpha, nBest: job.n }, ends, jointConstraint(c, g), ctx.cancelled);
     } catch (e) {
-      if (e instanceof Error && /every hypothesis was pruned/.test(e.message)) throw new ApiError(400, `${spec.exclude.length > 0 ? "exclude" : "include"}: the constraints exclude every continuation of this prompt within ${maxTokens} tokens`, spec.exclude.length > 0 ? "exclude" : "include", "unsatisfiable_constraints");
+      if (e instanceof Error && /every hypothesis was pruned/.test(e.message)) {
+        const field = spec.include.length > 0 ? "include" : spec.exclude.length > 0 ? "exclude" : "response_format";
+        throw new ApiError(400, `${field}: the constraints exclude every continuation the beams kept for this prompt within ${maxTokens} tokens`, field, "unsatisfiable_constraints");
+      }
       throw e;
     }
     const stopped = ctx.cancelled();
