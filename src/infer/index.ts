@@ -11,7 +11,7 @@ export { createInferState, decodeStep, prefill, decodeBatch, prefillBatch, infer
 export { packWeights, packDecoderWeights, matrixRows, type InferWeights, type InferLayer, type Matrix, type QuantRows } from "./weights.js";
 export { logSumExp, logprobOf, topLogprobs, type TokenLogprob } from "./logprobs.js";
 export { resolveContext, type ContextPlan } from "./context.js";
-export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions } from "./chat.js";
+export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions, type ChatBeamOptions, type ChatBeamReply } from "./chat.js";
 export { generateBatch, type BatchSequence, type BatchResult, type GenerateBatchOptions } from "./generate-batch.js";
 export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";
@@ -19,4 +19,5 @@ export { beamSearch, beamSearchText, parseBeamOptions, DEFAULT_BEAM_OPTIONS, typ
 export { subsequenceConstraint, sourceUnits, type SubsequenceConstraint, type SubsequenceOptions, type SubsequenceState, type SourceUnit } from "./subsequence.js";
 export { bothConstraints } from "./constraint-pair.js";
 export { lexicalConstraint, parseLexicalSpec, checkLexical, occurrences, type LexicalSpec, type LexicalConstraint, type LexicalState } from "./lexical.js";
+export { grammarBeamConstraint, jointConstraint, type JointState } from "./beam-grammar.js";
 export * from "./constrain/index.js";
