@@ -5,7 +5,8 @@
 // clauses (lexical.ts).
 import type { BeamConstraint } from "./beam.js";
 import type { GrammarMasker, WalkState } from "./constrain/index.js";
-import type { LexicalConstraint, LexicalState } from "./lexical.js";
+import type { LexicalConstraint } from "./lexical.js";
+import { bothConstraints } from "./constraint-pair.js";
 
 /** The grammar as a beam constraint: tokens it refuses are masked; `endIds` (EOS, end of turn) keep their
  *  log-probability and end a hypothesis only where the grammar accepts (canEnd). */
@@ -29,34 +30,11 @@ export function grammarBeamConstraint(masker: GrammarMasker, endIds: ReadonlySet
   };
 }
 
-/** A hypothesis's state under lexical clauses and/or a grammar (null: that constraint is absent). */
-export interface JointState {
-  readonly lexical: LexicalState | null;
-  readonly grammar: WalkState | null;
-}
-
-/** Lexical clauses and a grammar at once (either may be absent; undefined when both are): a token must pass both
- *  masks, a child is valid when both advance, a hypothesis may end when both allow it; the clauses' satisfied count
- *  and bonus rank the candidates as they do alone. */
-export function jointConstraint(lexical: LexicalConstraint | undefined, grammar: BeamConstraint<WalkState> | undefined): BeamConstraint<JointState> | undefined {
-  if (lexical === undefined && grammar === undefined) return undefined;
-  const L = lexical ?? null, G = grammar ?? null;
-  return {
-    start: { lexical: L === null ? null : L.start, grammar: G === null ? null : G.start },
-    mask(s, generated, lp, remaining) {
-      const g = G === null || s.grammar === null ? [] : G.mask(s.grammar, generated, lp, remaining);
-      const l = L === null || s.lexical === null ? [] : L.mask(s.lexical, generated, lp, remaining);
-      return [...g, ...l];
-    },
-    advance(s, generated, token, remaining) {
-      const grammarNext = G === null || s.grammar === null ? null : G.advance(s.grammar, generated, token, remaining);
-      if (G !== null && grammarNext === null) return null;
-      const lexicalNext = L === null || s.lexical === null ? null : L.advance(s.lexical, generated, token, remaining);
-      if (L !== null && lexicalNext === null) return null;
-      return { lexical: lexicalNext, grammar: grammarNext };
-    },
-    canEnd: (s) => (G === null || s.grammar === null || G.canEnd(s.grammar)) && (L === null || s.lexical === null || L.canEnd(s.lexical)),
-    satisfied: (s) => (L === null || s.lexical === null ? 0 : L.satisfied(s.lexical)),
-    bonus: (s) => (L === null || s.lexical === null ? 0 : L.bonus(s.lexical)),
-  };
+/** Lexical clauses and a grammar at once (either may be absent; undefined when both are): constraint-pair.ts's
+ *  product, the grammar's mask first; the clauses' satisfied count and bonus rank the candidates as they do alone
+ *  (the grammar adds 0 to both). */
+export function jointConstraint(lexical: LexicalConstraint | undefined, grammar: BeamConstraint<WalkState> | undefined): BeamConstraint<unknown> | undefined {
+  if (grammar === undefined) return lexical as BeamConstraint<unknown> | undefined;
+  if (lexical === undefined) return grammar as BeamConstraint<unknown>;
+  return bothConstraints(grammar, lexical) as BeamConstraint<unknown>;
 }

@@ -19,5 +19,5 @@ export { beamSearch, beamSearchText, parseBeamOptions, DEFAULT_BEAM_OPTIONS, typ
 export { subsequenceConstraint, sourceUnits, type SubsequenceConstraint, type SubsequenceOptions, type SubsequenceState, type SourceUnit } from "./subsequence.js";
 export { bothConstraints } from "./constraint-pair.js";
 export { lexicalConstraint, parseLexicalSpec, checkLexical, occurrences, type LexicalSpec, type LexicalConstraint, type LexicalState } from "./lexical.js";
-export { grammarBeamConstraint, jointConstraint, type JointState } from "./beam-grammar.js";
+export { grammarBeamConstraint, jointConstraint } from "./beam-grammar.js";
 export * from "./constrain/index.js";
