@@ -197,6 +197,17 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
   free(own);
 }
 
+/* Asks for the k and v rows of a key block (rows × width floats, stride ld) at once: a decode task reads a cold
+ * KV cache (the last step left it long ago), and requests issued together overlap their memory latency where the
+ * hardware prefetcher would ramp up over the block. A hint only: no result depends on it. */
+static void prefetch_block(const float *k, const float *v, int64_t rows, int64_t ld, int64_t width) {
+  for (int64_t j = 0; j < rows; j++)
+    for (int64_t x = 0; x < width; x += 16) {
+      __builtin_prefetch(k + j * ld + x, 0, 3);
+      __builtin_prefetch(v + j * ld + x, 0, 3);
+    }
+}
+
 /* Decoding: task = (b, t, chunk of kv heads, split of the key range); rows are the G query heads of each kv head.
  * Key blocks outer, kv heads inner: the block's k and v rows of all heads in the chunk (contiguous in memory) are
  * read together, where one head alone would stride Hkv·D between rows. Heads are independent, so how they are
@@ -233,8 +244,15 @@ static void fwd_decode_task(void *vctx, size_t task, int thread) {
     s_begin = max64(s_begin, c->segs.lo[b * S + S - T + t]);
     s_end = min64(s_end, c->segs.hi[b * S + S - T + t]);
   }
+  prefetch_block(a->k + kvb + s_begin * ldk + hk0 * D, a->v + kvb + s_begin * ldk + hk0 * D, min64(BC, s_end - s_begin), ldk, nh * D);
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, s_end - j0);
+    if (j0 + BC < s_end) prefetch_block(a->k + kvb + (j0 + BC) * ldk + hk0 * D, a->v + kvb + (j0 + BC) * ldk + hk0 * D, min64(BC, s_end - j0 - BC), ldk, nh * D);
+    else if (c->n_split == 1 && c->n_chunks == 1 && bt + 1 < a->b * T) { /* the next task's first block: the next row */
+      const int64_t b1 = (bt + 1) / T, t1 = (bt + 1) % T, S1 = row_len(a, b1);
+      const int64_t lo1 = window_start(a->window, S1 - T + t1), hi1 = a->causal ? min64(S1, max64(0, S1 - T + t1 + 1)) : S1;
+      if (lo1 < hi1) prefetch_block(a->k + row_kv(a, b1) + lo1 * ldk, a->v + row_kv(a, b1) + lo1 * ldk, min64(BC, hi1 - lo1), ldk, Hkv * D);
+    }
     for (int64_t e = 0; e < nh; e++) {
       const int64_t off = kvb + j0 * ldk + (hk0 + e) * D;
       float *oe = o + e * G * D, *me = m + e * G, *le = l + e * G;
