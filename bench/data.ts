@@ -26,6 +26,7 @@ export const help = [
   "              document: 45% verbatim, 45% with ~3% of words changed, 10% heavily rewritten) and run on that",
   "  --no-nlp-corpus  only TinyStories + Aozora (long, clean documents)",
   "  --input-dir DIR  with --big: keep the generated input in DIR and reuse it when DIR already holds that size",
+  "  --generate-only  with --big and --input-dir: write the input and stop (start a long run's input early)",
   "  --keep DIR  write the output (report.html, shards) to DIR and keep it; default: a temp folder, removed",
   "  --workers 1,2   run once per worker count (clean step on worker threads; default 1)",
   "  --memory-cap SIZE  the whole process under SIZE (e.g. 1G): the dedup state, spilled to disk, gets what",
@@ -95,7 +96,7 @@ async function generate(dir: string, cfgJson: Record<string, unknown>, mb: numbe
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags("bench data", argv, { big: { type: "string" }, workers: { type: "string" }, "memory-cap": { type: "string" }, keep: { type: "string" }, "input-dir": { type: "string" }, json: { type: "boolean" }, "no-nlp-corpus": { type: "boolean" } }, false);
+  const { values } = parseFlags("bench data", argv, { big: { type: "string" }, workers: { type: "string" }, "memory-cap": { type: "string" }, keep: { type: "string" }, "input-dir": { type: "string" }, json: { type: "boolean" }, "generate-only": { type: "boolean" }, "no-nlp-corpus": { type: "boolean" } }, false);
   const data = sharedPath("data");
   if (data === null) throw new KotodamaError("kotodama bench data: needs ../shared/data (TinyStories, Aozora)");
   const tokPath = sharedPath("reference", "tokenizers", "ggml-vocab-gpt-2.gguf");
@@ -119,6 +120,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     const dir = inputDir !== null && existsSync(marker) ? genDir : await generate(genDir, cfgJson, mb);
     if (inputDir !== null) writeFileSync(marker, "");
     genSeconds = (performance.now() - t0) / 1000;
+    if (values["generate-only"] === true) {
+      if (inputDir === null) throw new KotodamaError("kotodama bench data: --generate-only needs --input-dir DIR (where to keep the input)");
+      process.stdout.write(`${dir}: ${mb} MB in ${genSeconds.toFixed(1)} s\n`);
+      rmSync(work, { recursive: true, force: true });
+      return 0;
+    }
     cfgJson = { sources: [{ name: "big", paths: [join(dir, "big-*.txt")], format: "text", separator: "<|endoftext|>" }] };
   }
   const workerCounts = String(values.workers ?? "1").split(",").map((w) => intFlag("bench data", "workers", w, 1, 1, 256));

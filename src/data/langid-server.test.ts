@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { packageRoot } from "../util/paths.js";
 import { createLanguageIdentifier, LANGID_DEFAULTS } from "./langid.js";
-import { LangIdServer, remoteLanguageIdentifier } from "./langid-server.js";
+import { BATCH, LangIdServer, remoteLanguageIdentifier } from "./langid-server.js";
 
 const multilingual = readFileSync(join(packageRoot(), "tests", "fixtures", "langid", "multilingual.jsonl"), "utf8")
   .split("\n")
@@ -33,6 +33,21 @@ test("a remote identifier answers exactly as a local one (fast path here, eld in
     } finally {
       await server.close();
     }
+  }
+});
+
+test("detectMany answers a batch larger than one request exactly as local detect, in order", async () => {
+  const local = await createLanguageIdentifier(LANGID_DEFAULTS);
+  const server = new LangIdServer(1, LANGID_DEFAULTS);
+  try {
+    const id = remoteLanguageIdentifier(server.channel(0), LANGID_DEFAULTS);
+    // More than two requests' worth of eld samples (at most BATCH per request), mixed with fast-path texts.
+    const texts = [...multilingual, ...long, ...multilingual, ...long, ...multilingual, ...long];
+    assert.ok(texts.length > 2 * BATCH);
+    assert.deepEqual(id.detectMany(texts), texts.map((t) => local.detect(t)));
+    assert.deepEqual(id.detectMany([]), []);
+  } finally {
+    await server.close();
   }
 });
 

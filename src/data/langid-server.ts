@@ -5,10 +5,12 @@
 // the script fast path (langid.ts, script.ts); the client runs the fast path locally, so only documents that need
 // eld cross threads.
 //
-// Protocol, per client slot: the client writes the sample (UTF-16 code units) and its length, sets state REQ,
-// bumps the shared doorbell and waits on its state; the server, woken by the doorbell, answers every slot in REQ
-// with the language code and sets RESP (or ERR with a message). A server that dies sets the control word to
-// DEAD, so that a waiting client throws instead of waiting forever.
+// Protocol, per client slot: the client writes up to BATCH samples (UTF-16 code units, back to back), their
+// lengths and count, sets state REQ, bumps the shared doorbell and waits on its state; the server, woken by the
+// doorbell, answers every slot in REQ with the language codes joined by "\n" and sets RESP (or ERR with a
+// message). A worker asks once per batch of documents (clean.ts), not once per document: on a loaded machine each
+// round trip waits for the server thread to be scheduled. A server that dies sets the control word to DEAD, so
+// that a waiting client throws instead of waiting forever.
 import { Worker } from "node:worker_threads";
 import { scriptLanguage } from "./script.js";
 import type { LangIdConfig, LanguageIdentifier } from "./langid.js";
@@ -16,8 +18,11 @@ import type { LangIdConfig, LanguageIdentifier } from "./langid.js";
 /** eld reads at most this many characters of a sample (langid.ts ELD_WINDOW; eld 2.1 detect()). The client cuts
  *  the same sample langid.ts cuts, so a remote answer equals a local one (langid-server.test.ts checks this). */
 export const ELD_WINDOW = 1000;
-/** Code units reserved for the answer (a language code, or an error message cut to this length). */
-const ANSWER_UNITS = 256;
+/** Samples per request at most. */
+export const BATCH = 256;
+/** Code units reserved for the answer: the codes joined by "\n" (a code is at most 15 units), or an error message
+ *  cut to this length. */
+const ANSWER_UNITS = 16 * BATCH;
 
 // Control words (Int32Array over LangIdChannel.control).
 const DOORBELL = 0;
@@ -28,8 +33,9 @@ export const SERVER_DEAD = 2;
 
 // Slot header (Int32Array over the first 16 bytes of a slot).
 const STATE = 0;
-const LEN = 1;
+// Header word 1 is unused (it held a single sample's length before requests were batched).
 const ANSWER_LEN = 2;
+const COUNT = 3;
 export const IDLE = 0;
 export const REQ = 1;
 export const RESP = 2;
@@ -49,7 +55,25 @@ export interface LangIdServerInit {
   readonly slots: readonly SharedArrayBuffer[];
 }
 
-const slotBytes = HEADER_BYTES + 2 * (ELD_WINDOW + ANSWER_UNITS);
+// Slot layout: header, sample lengths (int32 × BATCH), samples (uint16 × BATCH × ELD_WINDOW), answer.
+const LENS_AT = HEADER_BYTES;
+const UNITS_AT = LENS_AT + 4 * BATCH;
+const ANSWER_AT = UNITS_AT + 2 * BATCH * ELD_WINDOW;
+const slotBytes = ANSWER_AT + 2 * ANSWER_UNITS;
+
+interface SlotViews {
+  readonly head: Int32Array;
+  readonly lens: Int32Array;
+  readonly units: Uint16Array;
+  readonly answer: Uint16Array;
+}
+
+const views = (slot: SharedArrayBuffer): SlotViews => ({
+  head: new Int32Array(slot, 0, HEADER_BYTES / 4),
+  lens: new Int32Array(slot, LENS_AT, BATCH),
+  units: new Uint16Array(slot, UNITS_AT, BATCH * ELD_WINDOW),
+  answer: new Uint16Array(slot, ANSWER_AT, ANSWER_UNITS),
+});
 
 /** The sample langid.ts hands to its fast path and to eld. */
 export function langIdSample(text: string, cfg: LangIdConfig): string {
@@ -57,49 +81,70 @@ export function langIdSample(text: string, cfg: LangIdConfig): string {
   return text.length > n ? text.slice(0, n) : text;
 }
 
-/** A LanguageIdentifier that answers with the script fast path here and asks the server for the rest. */
+/** A LanguageIdentifier that answers with the script fast path here and asks the server for the rest, one
+ *  request per BATCH samples. */
 export function remoteLanguageIdentifier(ch: LangIdChannel, cfg: LangIdConfig): LanguageIdentifier {
   const control = new Int32Array(ch.control);
-  const head = new Int32Array(ch.slot, 0, HEADER_BYTES / 4);
-  const units = new Uint16Array(ch.slot, HEADER_BYTES, ELD_WINDOW);
-  const answer = new Uint16Array(ch.slot, HEADER_BYTES + 2 * ELD_WINDOW, ANSWER_UNITS);
-  return {
-    detect(text: string): string {
-      const sample = langIdSample(text, cfg);
-      const fast = cfg.fastPath ? scriptLanguage(sample) : null;
-      if (fast !== null) return fast;
-      for (let i = 0; i < sample.length; i++) units[i] = sample.charCodeAt(i);
-      Atomics.store(head, LEN, sample.length);
-      Atomics.store(head, STATE, REQ);
-      Atomics.add(control, DOORBELL, 1);
-      Atomics.notify(control, DOORBELL);
-      while (Atomics.load(head, STATE) === REQ) {
-        if (Atomics.load(control, SERVER) !== SERVER_RUNNING) throw new Error("the language identification thread stopped");
-        Atomics.wait(head, STATE, REQ, 1000);
-      }
-      const state = Atomics.load(head, STATE);
-      const n = Atomics.load(head, ANSWER_LEN);
-      let out = "";
-      for (let i = 0; i < n; i++) out += String.fromCharCode(answer[i]!);
-      Atomics.store(head, STATE, IDLE);
-      if (state === ERR) throw new Error(`language identification: ${out}`);
-      return out;
-    },
+  const { head, lens, units, answer } = views(ch.slot);
+  /** The server's answers for up to BATCH samples. */
+  const ask = (samples: readonly string[]): string[] => {
+    let at = 0;
+    samples.forEach((sample, j) => {
+      for (let i = 0; i < sample.length; i++) units[at + i] = sample.charCodeAt(i);
+      lens[j] = sample.length;
+      at += sample.length;
+    });
+    Atomics.store(head, COUNT, samples.length);
+    Atomics.store(head, STATE, REQ);
+    Atomics.add(control, DOORBELL, 1);
+    Atomics.notify(control, DOORBELL);
+    while (Atomics.load(head, STATE) === REQ) {
+      if (Atomics.load(control, SERVER) !== SERVER_RUNNING) throw new Error("the language identification thread stopped");
+      Atomics.wait(head, STATE, REQ, 1000);
+    }
+    const state = Atomics.load(head, STATE);
+    const n = Atomics.load(head, ANSWER_LEN);
+    let out = "";
+    for (let i = 0; i < n; i += 256) out += String.fromCharCode(...answer.subarray(i, Math.min(n, i + 256)));
+    Atomics.store(head, STATE, IDLE);
+    if (state === ERR) throw new Error(`language identification: ${out}`);
+    return out.split("\n");
   };
+  const detectMany = (texts: readonly string[]): string[] => {
+    const out = new Array<string>(texts.length);
+    const miss: number[] = [];
+    texts.forEach((t, i) => {
+      const sample = langIdSample(t, cfg);
+      const fast = cfg.fastPath ? scriptLanguage(sample) : null;
+      if (fast !== null) out[i] = fast;
+      else miss.push(i);
+    });
+    for (let k = 0; k < miss.length; k += BATCH) {
+      const idx = miss.slice(k, k + BATCH);
+      const got = ask(idx.map((i) => langIdSample(texts[i]!, cfg)));
+      idx.forEach((i, j) => (out[i] = got[j]!));
+    }
+    return out;
+  };
+  return { detect: (text) => detectMany([text])[0]!, detectMany };
 }
 
-/** The server side of one request (run in the server thread): reads the slot, answers it. */
+/** The server side of one request (run in the server thread): reads the slot's samples, answers them. */
 export function answerSlot(slot: SharedArrayBuffer, detect: (sample: string) => string): void {
-  const head = new Int32Array(slot, 0, HEADER_BYTES / 4);
-  const units = new Uint16Array(slot, HEADER_BYTES, ELD_WINDOW);
-  const answer = new Uint16Array(slot, HEADER_BYTES + 2 * ELD_WINDOW, ANSWER_UNITS);
-  const len = Atomics.load(head, LEN);
-  let sample = "";
-  for (let i = 0; i < len; i += 256) sample += String.fromCharCode(...units.subarray(i, Math.min(len, i + 256)));
+  const { head, lens, units, answer } = views(slot);
+  const count = Atomics.load(head, COUNT);
   let state = RESP;
   let out: string;
   try {
-    out = detect(sample);
+    const codes: string[] = [];
+    for (let j = 0, at = 0; j < count; j++) {
+      const len = lens[j]!;
+      let sample = "";
+      for (let i = 0; i < len; i += 256) sample += String.fromCharCode(...units.subarray(at + i, at + Math.min(len, i + 256)));
+      at += len;
+      codes.push(detect(sample));
+    }
+    out = codes.join("\n");
   } catch (e) {
     state = ERR;
     out = (e as Error).message;

@@ -25,6 +25,9 @@ const ELD_WINDOW = 1000;
 export interface LanguageIdentifier {
   /** ISO 639-1 code, or "und" when the detector found no language. */
   detect(text: string): string;
+  /** detect() of each text, in order: one call for a batch, so that a remote identifier (langid-server.ts) asks
+   *  its server once per batch rather than once per document. */
+  detectMany(texts: readonly string[]): string[];
 }
 
 /** Loads eld's "small" n-gram database (~0.2 s) into a fresh detector. */
@@ -33,16 +36,15 @@ export async function createLanguageIdentifier(cfg: LangIdConfig = LANGID_DEFAUL
   // pipeline costs nothing. newInstance() gives this run its own settings.
   const { eld } = await import("eld/small");
   const detector = eld.newInstance();
-  return {
-    detect(text: string): string {
-      const n = Math.min(cfg.sampleChars, ELD_WINDOW);
-      const sample = text.length > n ? text.slice(0, n) : text;
-      const fast = cfg.fastPath ? scriptLanguage(sample) : null;
-      if (fast !== null) return fast;
-      const lang = detector.detect(sample).language;
-      return lang === "" ? "und" : lang;
-    },
+  const detect = (text: string): string => {
+    const n = Math.min(cfg.sampleChars, ELD_WINDOW);
+    const sample = text.length > n ? text.slice(0, n) : text;
+    const fast = cfg.fastPath ? scriptLanguage(sample) : null;
+    if (fast !== null) return fast;
+    const lang = detector.detect(sample).language;
+    return lang === "" ? "und" : lang;
   };
+  return { detect, detectMany: (texts) => texts.map(detect) };
 }
 
 /** The keep decision for a detected language. */
