@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { packageRoot } from "../util/paths.js";
 import { createLanguageIdentifier, LANGID_DEFAULTS } from "./langid.js";
-import { BATCH, LangIdServer, remoteLanguageIdentifier } from "./langid-server.js";
+import { BATCH, LangIdServer, langIdSample, remoteLanguageIdentifier } from "./langid-server.js";
+import { scriptLanguage } from "./script.js";
 
 const multilingual = readFileSync(join(packageRoot(), "tests", "fixtures", "langid", "multilingual.jsonl"), "utf8")
   .split("\n")
@@ -42,8 +43,9 @@ test("detectMany answers a batch larger than one request exactly as local detect
   try {
     const id = remoteLanguageIdentifier(server.channel(0), LANGID_DEFAULTS);
     // More than two requests' worth of eld samples (at most BATCH per request), mixed with fast-path texts.
-    const texts = [...multilingual, ...long, ...multilingual, ...long, ...multilingual, ...long];
-    assert.ok(texts.length > 2 * BATCH);
+    const texts = Array.from({ length: 24 }, () => [...multilingual, ...long]).flat();
+    const misses = texts.filter((t) => scriptLanguage(langIdSample(t, LANGID_DEFAULTS)) === null).length;
+    assert.ok(misses > 2 * BATCH, `eld samples: ${misses}`);
     assert.deepEqual(id.detectMany(texts), texts.map((t) => local.detect(t)));
     assert.deepEqual(id.detectMany([]), []);
   } finally {
