@@ -6,30 +6,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadBackend } from "../engine/backend.js";
 import { loadModel } from "../models/load.js";
-import type { Tokenizer } from "../tokenizer/index.js";
 import { Rng } from "../util/rng.js";
 import { sharedOrSkip } from "../util/paths.js";
 import { beamSearchText } from "./beam.js";
+import { bytePieceTokenizer as byteTokenizer } from "./constrain/constrain.fixture.js";
 import { createInferModel } from "./model.js";
 import { sourceUnits, subsequenceConstraint, type SubsequenceState } from "./subsequence.js";
 
 const enc = new TextEncoder();
-
-/** EOS (id 0), the 256 bytes, and a few multi-byte pieces that cross unit boundaries. */
-function byteTokenizer(extra: readonly string[]): Tokenizer {
-  const pieces: Uint8Array[] = [new Uint8Array(0)];
-  for (let b = 0; b < 256; b++) pieces.push(Uint8Array.of(b));
-  for (const w of extra) pieces.push(enc.encode(w));
-  const dec = new TextDecoder();
-  return {
-    kind: "test bytes", vocabSize: pieces.length, special: { eos: 0 },
-    encode: () => { throw new Error("not used"); },
-    decode: (ids) => dec.decode(Uint8Array.from(ids.flatMap((i) => [...pieces[i]!]))),
-    tokenText: (id) => dec.decode(pieces[id]!),
-    tokenBytes: (id) => pieces[id]!,
-    isControl: (id) => id === 0,
-  };
-}
 
 /** Every text the constraint must accept, by enumeration: non-empty increasing subsets of the units. */
 function allowedTexts(source: string, minKeep: number, keep: readonly string[] = []): Set<string> {

@@ -10,7 +10,7 @@
 // penalty = Infinity disallows. Not here: keep / delete / replace span edits (the rest of the
 // issue's edit constraints), beam search.
 import type { LogitsHook } from "../../infer/index.js";
-import type { Tokenizer } from "../../tokenizer/index.js";
+import { concatBytes, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import type { Lexicon } from "./lexicon.js";
 
@@ -123,14 +123,4 @@ function completeUtf8(b: Uint8Array): boolean {
   } catch {
     return false;
   }
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
