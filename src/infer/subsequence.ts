@@ -101,6 +101,12 @@ export function subsequenceConstraint(tok: Tokenizer, source: string, o: Subsequ
     const firsts = [...new Set([u.text, cap(u.text), ` ${u.text}`, ` ${cap(u.text)}`])].map((s) => enc.encode(s));
     return [later, ...firsts];
   });
+  /** Calls f for each (unit, variant) that may be written next from unit `from` on: as the first unit kept
+   *  (variants 1–4) or a later one (variant 0), never past a unit that may not be deleted. */
+  const eachStart = (from: number, first: boolean, f: (m: number, v: number) => void): void => {
+    const last = Math.min(n - 1, nextRequired[from]!);
+    for (let m = from; m <= last; m++) for (let v = first ? 1 : 0; v < (first ? variants[m]!.length : 1); v++) f(m, v);
+  };
   const V = tok.vocabSize;
   const pieces = Array.from({ length: V }, (_, id) => (tok.isControl?.(id) === true ? new Uint8Array(0) : tok.tokenBytes(id)));
 
@@ -118,14 +124,10 @@ export function subsequenceConstraint(tok: Tokenizer, source: string, o: Subsequ
       outPos.push(j, v, c);
       outKept.push(k);
     };
-    const startUnit = (from: number, first: boolean, k0: number): void => {
-      const last = Math.min(n - 1, nextRequired[from]!); // a kept unit may not be jumped over
-      for (let m = from; m <= last; m++) {
-        const k = k0 + (units[m]!.word ? 1 : 0);
-        const vs = first ? variants[m]!.length : 1;
-        for (let v = first ? 1 : 0; v < vs; v++) if (variants[m]![v]![0] === b) add(m, v, 1, k);
-      }
-    };
+    const startUnit = (from: number, first: boolean, k0: number): void =>
+      eachStart(from, first, (m, v) => {
+        if (variants[m]![v]![0] === b) add(m, v, 1, k0 + (units[m]!.word ? 1 : 0));
+      });
     if (written === 0) startUnit(0, true, 0);
     for (let i = 0; i < pos.length; i += 3) {
       const j = pos[i]!, v = pos[i + 1]!, c = pos[i + 2]!, e = variants[j]![v]!, k = kept[i / 3]!;
@@ -154,9 +156,7 @@ export function subsequenceConstraint(tok: Tokenizer, source: string, o: Subsequ
     mask(s, _generated, lp) {
       // The bytes that can come next, to skip most tokens without walking them.
       const next = new Uint8Array(256);
-      const starts = (from: number, first: boolean): void => {
-        for (let m = from; m <= Math.min(n - 1, nextRequired[from]!); m++) for (let v = first ? 1 : 0; v < (first ? variants[m]!.length : 1); v++) next[variants[m]![v]![0]!] = 1;
-      };
+      const starts = (from: number, first: boolean): void => eachStart(from, first, (m, v) => void (next[variants[m]![v]![0]!] = 1));
       if (s.written === 0) starts(0, true);
       for (let i = 0; i < s.pos.length; i += 3) {
         const e = variants[s.pos[i]!]![s.pos[i + 1]!]!, c = s.pos[i + 2]!;
@@ -188,13 +188,7 @@ export function subsequenceConstraint(tok: Tokenizer, source: string, o: Subsequ
       const p = pieces[token]!;
       return p.length === 0 ? null : walk(s, p);
     },
-    canEnd(s) {
-      for (let i = 0; i < s.pos.length; i += 3) {
-        const j = s.pos[i]!;
-        if (s.pos[i + 2] === variants[j]![s.pos[i + 1]!]!.length && s.kept[i / 3]! >= minWords && nextRequired[j + 1] === n) return true;
-      }
-      return false;
-    },
+    canEnd: (s) => Number.isFinite(deletedAtEnd(s)),
     satisfied: () => 0,
     bonus: () => 0,
   };

@@ -52,15 +52,23 @@ export interface SimplifyEvalResult {
 /** `model` decodes locally (every system); `responder` (an OpenAI-compatible endpoint) gives identity and the greedy
  *  `sft` system only, since the constrained and beam systems need the model's logits. Exactly one of them. */
 interface BeamRun {
-  readonly key: string;
+  /** Its `--runs` name; the system is `sft+beamB` followed by `+name` (nothing for "beam"). */
+  readonly name: string;
   readonly lexicon: boolean;
   readonly edits: boolean;
   readonly del: boolean;
 }
 
-/** Beam runs by name (`--runs`): beam search alone, and with the level mask, the names kept, both, deletion-only,
- *  deletion-only with the level mask. */
-export const BEAM_RUNS: readonly string[] = ["beam", "lex", "edits", "edits+lex", "delete", "delete+lex"];
+/** Beam search alone, and with the level mask, the names kept, both, deletion-only, deletion-only with the level
+ *  mask, in the order they run (a masked run falls back to the unmasked one before it). */
+const RUNS: readonly BeamRun[] = [
+  { name: "beam", lexicon: false, edits: false, del: false }, { name: "lex", lexicon: true, edits: false, del: false },
+  { name: "edits", lexicon: false, edits: true, del: false }, { name: "edits+lex", lexicon: true, edits: true, del: false },
+  { name: "delete", lexicon: false, edits: false, del: true }, { name: "delete+lex", lexicon: true, edits: false, del: true },
+];
+
+/** Beam runs by name (`--runs`). */
+export const BEAM_RUNS: readonly string[] = RUNS.map((r) => r.name);
 
 /** Deletion-only settings of the +delete runs, chosen on ASSET valid (docs/applications.md). */
 export const DELETE_DEFAULTS: SubsequenceOptions = { minKeep: 0.5, deletePenalty: 1 };
@@ -84,14 +92,9 @@ export async function evaluateSimplify(o: { readonly assetDir: string; readonly 
   const beams = o.model === undefined ? 1 : o.beams ?? 4, maxTokens = o.maxTokens ?? 96;
   const b = `sft+beam${beams}`;
   // Each beam run gives two systems: its top hypothesis, and the classifier's level-aware choice among its n-best.
-  const all: readonly BeamRun[] = [
-    { key: "", lexicon: false, edits: false, del: false }, { key: "+lex", lexicon: true, edits: false, del: false },
-    { key: "+edits", lexicon: false, edits: true, del: false }, { key: "+edits+lex", lexicon: true, edits: true, del: false },
-    { key: "+delete", lexicon: false, edits: false, del: true }, { key: "+delete+lex", lexicon: true, edits: false, del: true },
-  ];
   const wanted = o.runs ?? BEAM_RUNS;
   for (const w of wanted) if (!BEAM_RUNS.includes(w)) throw new KotodamaError(`eval simplify: unknown beam run "${w}"; expected some of ${BEAM_RUNS.join(", ")}`);
-  const beamRuns = beams > 1 ? all.filter((r) => wanted.includes(r.key === "" ? "beam" : r.key.slice(1))).map((r) => ({ ...r, key: `${b}${r.key}` })) : [];
+  const beamRuns = beams > 1 ? RUNS.filter((r) => wanted.includes(r.name)).map((r) => ({ ...r, key: r.name === "beam" ? b : `${b}+${r.name}` })) : [];
   // Truncation to the deletion runs' minimum share of words: the trivial deletion baseline they must beat
   // (SARI rewards deleting; EASSE reports such a baseline too).
   const keepShare = (o.deleteOnly ?? DELETE_DEFAULTS).minKeep ?? 0.5;
