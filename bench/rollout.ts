@@ -7,7 +7,7 @@ import { intFlag, parseFlags } from "../src/cli/command.js";
 import { loadBackend } from "../src/engine/backend.js";
 import type { ConvertType } from "../src/formats/convert.js";
 import {
-  argmax, createInferState, createKvCache, decodeBatch, decodeStep, generateBatch, openInferModel, prefill, prefillBatch, type InferModel,
+  argmax, createInferState, decodeBatch, decodeStep, generateBatch, KvCachePool, openInferModel, prefill, prefillBatch, type InferModel,
 } from "../src/infer/index.js";
 import { MODEL_PRESETS, type ModelConfig } from "../src/models/config.js";
 import { KotodamaError } from "../src/util/errors.js";
@@ -98,7 +98,9 @@ function measure(name: string, m: InferModel, B: number, n: number, repeat: numb
   const prompts = Array.from({ length: B }, (_, b) => Array.from({ length: 8 + 4 * b }, () => 1 + Math.floor(rng.next() * (V - 1))));
   const capacity = Math.max(...prompts.map((p) => p.length)) + n + 1;
   if (c.pos === "learned" && capacity > c.context) throw new KotodamaError(`kotodama bench rollout: prompts + --tokens ${n} need ${capacity} positions, more than the model's context of ${c.context}`);
-  const caches = prompts.map(() => createKvCache(c, capacity));
+  // The B caches are slots of one KvCachePool, as generateBatch's are (a batched step attends them in one call).
+  const pool = new KvCachePool(c, B, capacity);
+  const caches = prompts.map(() => pool.acquire());
   const row = (phase: Row["phase"], tokens: number, one: Time, batched: Time): Row => ({
     bench: "rollout", model: name, params_m: Math.round(paramCount(c) / 1e5) / 10, phase, batch: B, tokens,
     one_at_a_time_tokens_per_s: Math.round(tokens / (one.wall / 1000)), batched_tokens_per_s: Math.round(tokens / (batched.wall / 1000)),

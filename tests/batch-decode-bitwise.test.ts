@@ -1,5 +1,6 @@
 // Batched decode on the native backend is bitwise decoding one sequence at a time: decodeBatch of B = 1, 3, 16, 17
-// and 33 sequences (mixed prompt lengths, teacher-forced steps) against decodeStep per sequence on the same random
+// and 33 sequences (mixed prompt lengths, teacher-forced steps), in separate caches (attention per sequence) and in
+// slots of one KvCachePool (one attention call per step), against decodeStep per sequence on the same random
 // Llama fixture, F32 (the skinny AVX-512 GEMM sums each row as the matrix-vector path does, for B ≤ 32; B = 33
 // takes the blocked GEMM, within rounding) and Q8_0 (quantMatmul is row-independent for any B), and greedy ids
 // equal for every B. Not here: sampling, stop handling, joins (tests/batch-decode.test.ts), the kernels
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadAddon } from "../src/engine/backends/native/index.js";
 import { loadBackend } from "../src/engine/backend.js";
-import { argmax, createInferState, createKvCache, decodeBatch, decodeStep, openInferModel, prefill } from "../src/infer/index.js";
+import { argmax, createInferState, createKvCache, decodeBatch, decodeStep, KvCachePool, openInferModel, prefill, type KvCache } from "../src/infer/index.js";
 import { Rng } from "../src/util/rng.js";
 import { writeFixture } from "./fixtures/families.js";
 
@@ -19,8 +20,9 @@ const dir = mkdtempSync(join(tmpdir(), "kotodama-bitwise-"));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 const addon = loadAddon();
 
-for (const type of ["f32", "q8_0"] as const) {
-  test(`native ${type}: decodeBatch at B = 1, 3, 16, 17, 33 gives each sequence decodeStep's logits and greedy ids`, (t) => {
+for (const [type, pooled] of [["f32", false], ["q8_0", false], ["f32", true], ["q8_0", true]] as const) {
+  const where = pooled ? "caches of one KvCachePool (one attention call per step)" : "separate caches";
+  test(`native ${type}, ${where}: decodeBatch at B = 1, 3, 16, 17, 33 gives each sequence decodeStep's logits and greedy ids`, (t) => {
     if (!addon.ok) return t.skip(`native addon unavailable: ${addon.reason}`);
     const avx512 = addon.addon.isa() === "avx512";
     const m = openInferModel(writeFixture(dir, "llama", type, 4).path, { backend: loadBackend({ kind: "native", threads: 1 }) });
@@ -45,13 +47,19 @@ for (const type of ["f32", "q8_0"] as const) {
       });
       // Batched: the same prefills one by one (prefill is not under test), then decodeBatch steps.
       const many = createInferState(m.weights, m.backend, 40);
-      const caches = prompts.map((p) => {
-        const cache = createKvCache(m.config, 32);
+      // Pooled: sequence b takes slot 7b mod B (7 is prime to every B here), so rows and slots differ.
+      const slots = (n: number): KvCache[] => {
+        const pool = new KvCachePool(m.config, n, 32), all = Array.from({ length: n }, () => pool.acquire());
+        return all.map((_, b) => all[(7 * b) % n]!);
+      };
+      const poolA = slots(B), poolG = slots(B);
+      const caches = prompts.map((p, b) => {
+        const cache = pooled ? poolA[b]! : createKvCache(m.config, 32);
         prefill(one, cache, p);
         return cache;
       });
-      const gCaches = prompts.map((p) => {
-        const cache = createKvCache(m.config, 32);
+      const gCaches = prompts.map((p, b) => {
+        const cache = pooled ? poolG[b]! : createKvCache(m.config, 32);
         prefill(one, cache, p);
         return cache;
       });

@@ -81,6 +81,43 @@ static void attn_sizes(kd_args *a, int64_t *sz, int *causal, float *scale, int64
   *kv_len = kd_span(a, b, kvs, s, hkv * d, hkv * d);
 }
 
+/* The optional seqLens and kvRows (Int32, ≥ b each; absent or null = off) of batched decoding over sequences of
+ * different lengths: row b holds seqLens[b] keys, t ≤ seqLens[b] ≤ s, in slot kvRows[b] of k and v, whose slot
+ * kvRows[b]·kvBatchStride + s·hKv·d must lie within k and v. Not with segments. */
+static void attn_varlen(kd_args *a, kd_attention_args *g) {
+  g->seq_lens = g->kv_rows = NULL;
+  if (a->bad) return;
+  const int has_lens = kd_has(a, "seqLens"), has_rows = kd_has(a, "kvRows");
+  if (!has_lens && !has_rows) return;
+  if (g->segments) {
+    kd_fail(a, 0, "seqLens and kvRows do not combine with segments");
+    return;
+  }
+  if (has_lens) {
+    g->seq_lens = kd_i32(a, "seqLens", g->b);
+    if (a->bad) return;
+    for (int64_t i = 0; i < g->b; i++)
+      if (g->seq_lens[i] < (g->causal ? g->t : 1) || g->seq_lens[i] > g->s) {
+        kd_fail(a, 0, "seqLens[%lld]=%d must lie in [%lld, s=%lld]", (long long)i, (int)g->seq_lens[i],
+                (long long)(g->causal ? g->t : 1), (long long)g->s);
+        return;
+      }
+  }
+  if (has_rows) {
+    g->kv_rows = kd_i32(a, "kvRows", g->b);
+    if (a->bad) return;
+    const int64_t kn = kd_length(a, "k", napi_float32_array), vn = kd_length(a, "v", napi_float32_array);
+    if (a->bad) return;
+    const int64_t item = g->s * g->h_kv * g->d, have = kn < vn ? kn : vn;
+    for (int64_t i = 0; i < g->b; i++)
+      if (g->kv_rows[i] < 0 || (int64_t)g->kv_rows[i] * g->kv_batch_stride + item > have) {
+        kd_fail(a, 0, "kvRows[%lld]=%d: its slot ends past k/v (%lld elements, kvBatchStride=%lld)", (long long)i,
+                (int)g->kv_rows[i], (long long)have, (long long)g->kv_batch_stride);
+        return;
+      }
+  }
+}
+
 KD_OP(attention) {
   kd_args a;
   if (!kd_args_begin(env, info, "attention", &a)) return NULL;
@@ -96,6 +133,7 @@ KD_OP(attention) {
   g.out = kd_f32(&a, "out", ql);
   g.lse = kd_f32(&a, "lse", kd_mul3(&a, g.b, g.h, g.t));
   g.segments = attn_segments(&a, g.b, g.t, g.s);
+  attn_varlen(&a, &g);
   if (a.bad) return NULL;
   kd_attention_forward(&g);
   return NULL;

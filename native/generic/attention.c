@@ -71,6 +71,29 @@ void kd_attn_softcap(const kd_attn_simd *isa, float *sc, int64_t rows, int64_t l
  * keys with p − j ≥ window; llama.cpp's is_masked_swa the same), else 0. */
 static int64_t window_start(int64_t window, int64_t p) { return window > 0 ? max64(0, p - window + 1) : 0; }
 
+/* Batch row b's key count (seq_lens, else S) and the offset of its k/v (its kv_rows slot, else b). */
+static int64_t row_len(const kd_attention_args *a, int64_t b) { return a->seq_lens ? a->seq_lens[b] : a->s; }
+static int64_t row_kv(const kd_attention_args *a, int64_t b) { return (a->kv_rows ? a->kv_rows[b] : b) * a->kv_batch_stride; }
+
+/* The split of a decoding row's key range: keys [*lo, S) (a window's first key on), in *ns pieces of *len. `base`
+ * rows of (b, kv head, query) share the call: fewer than SPLIT_ROWS split a span of ≥ 2·SPLIT_MIN keys into
+ * ~SPLIT_TASKS tasks so that threads have work. With seq_lens each row is split as if alone (base = Hkv·T), so a
+ * sequence's result never depends on the others in its batch. The split depends on the shape only, never on the
+ * thread count. */
+static void decode_split(const kd_attention_args *a, int64_t base, int64_t S, int64_t *lo, int64_t *len, int64_t *ns) {
+  *lo = min64(S, window_start(a->window, S - a->t));
+  const int64_t span = S - *lo;
+  *len = span > 0 ? span : 1;
+  *ns = 1;
+  if (base < SPLIT_ROWS && span >= 2 * SPLIT_MIN) {
+    const int64_t want = (SPLIT_TASKS + base - 1) / base;
+    int64_t l = max64(SPLIT_MIN, (span + want - 1) / want);
+    l = (l + BC - 1) / BC * BC;
+    *len = l;
+    *ns = (span + l - 1) / l;
+  }
+}
+
 /* out row = o / l, lse = m + log l; a row that saw no key gets out 0 and lse −inf. */
 static void finish_row(const float *o, float m, float l, int64_t d, float *out, float *lse) {
   if (l > 0.0f) {
@@ -97,15 +120,41 @@ typedef struct {
   kd_attn_segs segs; /* document masks (segs.ids NULL = off) */
 } fwd_ctx;
 
+/* A key tile that some of the tile's queries must not see all of (causal masking, no segments or softcap), in
+ * groups of RG query rows, each against only the keys its last row sees: the columns it skips hold −inf scores, so
+ * P = 0 there and the terms skipped are exact zeros of the sums (a row's max, Σ exp and every o element are the
+ * same bits as over the whole tile); at T = S = 64 this leaves 5/8 of the tile's work. */
+enum { RG = 16 };
+static void causal_tile(const fwd_ctx *c, const float *ktile, int64_t ldkt, const float *vtile, int64_t ldv,
+                        int64_t pos0, int64_t j0, int64_t br, int64_t bc, const float *qs, float *sc, float *m, float *l,
+                        float *o) {
+  const kd_attention_args *a = c->a;
+  const kd_attn_simd *isa = c->isa;
+  const int64_t D = a->d;
+  for (int64_t r0 = 0; r0 < br; r0 += RG) {
+    const int64_t rows = min64(RG, br - r0), cols = min64(bc, max64(0, pos0 + r0 + rows - j0));
+    if (cols == 0) continue; /* no row of the group sees a key of this tile: nothing changes */
+    float *sg = sc + r0 * BC;
+    isa->gemm(rows, cols, D, qs + r0 * D, D, 1, ktile, ldkt, sg, BC, 0);
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = max64(0, pos0 + r0 + i + 1 - j0); j < cols; j++) sg[i * BC + j] = -INFINITY;
+    if (a->window > 0 && j0 < pos0 + r0 + rows - a->window) /* some keys lie at or before p − window: mask them */
+      for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0, lim = min64(cols, pos0 + r0 + i - a->window + 1 - j0); j < lim; j++) sg[i * BC + j] = -INFINITY;
+    online_softmax_step(isa, sg, rows, cols, m + r0, l + r0, o + r0 * D, D);
+    isa->gemm(rows, D, cols, sg, BC, 1, vtile, ldv, o + r0 * D, D, 1);
+  }
+}
+
 /* Prefill: task = (b, h, query tile of BR consecutive t). */
 static void fwd_tile_task(void *vctx, size_t task, int thread) {
   const fwd_ctx *c = vctx;
   const kd_attention_args *a = c->a;
   const kd_attn_simd *isa = c->isa;
-  const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv;
+  const int64_t D = a->d, T = a->t, H = a->h, Hkv = a->h_kv;
   /* last query tiles first: under causal masking they are the longest, and the pool hands out tasks in order */
   const int64_t qt = c->n_qtiles - 1 - (int64_t)task % c->n_qtiles, bh = (int64_t)task / c->n_qtiles;
-  const int64_t b = bh / H, h = bh % H, hk = h * Hkv / H;
+  const int64_t b = bh / H, h = bh % H, hk = h * Hkv / H, S = row_len(a, b);
   const int64_t t0 = qt * BR, br = min64(BR, T - t0);
   float *own = NULL, *qs = kd_attn_thread_scratch(c->scratch, c->per_thread, c->n_slots, thread, &own); /* br × D */
   if (!qs) return;
@@ -121,8 +170,8 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
   memset(o, 0, (size_t)(br * D) * sizeof(float));
   for (int64_t i = 0; i < br; i++) m[i] = -INFINITY, l[i] = 0.0f;
 
-  const float *kb = a->k + b * a->kv_batch_stride + hk * D;
-  const float *vb = a->v + b * a->kv_batch_stride + hk * D;
+  const float *kb = a->k + row_kv(a, b) + hk * D;
+  const float *vb = a->v + row_kv(a, b) + hk * D;
   const int64_t pos0 = S - T + t0; /* absolute position of the tile's first query */
   int64_t s_end = a->causal ? min64(S, max64(0, pos0 + br)) : S;
   /* key tiles wholly before the first query's window hold nothing any row of the tile sees: skip them */
@@ -143,12 +192,14 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
   }
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, s_end - j0);
-    if (c->kt) { /* kᵀ of the whole sequence, made once per call */
-      isa->gemm(br, bc, D, qs, D, 1, c->kt + (b * Hkv + hk) * D * S + j0, S, sc, BC, 0);
-    } else {
-      isa->transpose(kb + j0 * ldk, bc, D, ldk, kt, BC);
-      isa->gemm(br, bc, D, qs, D, 1, kt, BC, sc, BC, 0);
+    const float *ktile = c->kt ? c->kt + (b * Hkv + hk) * D * S + j0 : kt; /* kᵀ of the whole sequence, or per tile */
+    const int64_t ldkt = c->kt ? S : BC;
+    if (!c->kt) isa->transpose(kb + j0 * ldk, bc, D, ldk, kt, BC);
+    if (a->causal && !c->segs.ids && a->softcap <= 0.0f && j0 + bc - 1 > pos0) {
+      causal_tile(c, ktile, ldkt, vb + j0 * ldk, ldk, pos0, j0, br, bc, qs, sc, m, l, o);
+      continue;
     }
+    isa->gemm(br, bc, D, qs, D, 1, ktile, ldkt, sc, BC, 0);
     if (a->softcap > 0.0f) kd_attn_softcap(isa, sc, br, BC, bc, a->softcap);
     if (c->segs.ids) { /* the rows' intervals include causality and the window */
       for (int64_t i = 0; i < br; i++) {
@@ -174,6 +225,17 @@ static void fwd_tile_task(void *vctx, size_t task, int thread) {
   free(own);
 }
 
+/* Asks for the k and v rows of a key block (rows × width floats, stride ld) at once: a decode task reads a cold
+ * KV cache (the last step left it long ago), and requests issued together overlap their memory latency where the
+ * hardware prefetcher would ramp up over the block. A hint only: no result depends on it. */
+static void prefetch_block(const float *k, const float *v, int64_t rows, int64_t ld, int64_t width) {
+  for (int64_t j = 0; j < rows; j++)
+    for (int64_t x = 0; x < width; x += 16) {
+      __builtin_prefetch(k + j * ld + x, 0, 3);
+      __builtin_prefetch(v + j * ld + x, 0, 3);
+    }
+}
+
 /* Decoding: task = (b, t, chunk of kv heads, split of the key range); rows are the G query heads of each kv head.
  * Key blocks outer, kv heads inner: the block's k and v rows of all heads in the chunk (contiguous in memory) are
  * read together, where one head alone would stride Hkv·D between rows. Heads are independent, so how they are
@@ -182,11 +244,14 @@ static void fwd_decode_task(void *vctx, size_t task, int thread) {
   const fwd_ctx *c = vctx;
   const kd_attention_args *a = c->a;
   const kd_attn_simd *isa = c->isa;
-  const int64_t D = a->d, T = a->t, S = a->s, H = a->h, Hkv = a->h_kv, G = H / Hkv, hc = c->heads_per_chunk;
+  const int64_t D = a->d, T = a->t, H = a->h, Hkv = a->h_kv, G = H / Hkv, hc = c->heads_per_chunk;
   const int64_t sp = (int64_t)task % c->n_split, rest = (int64_t)task / c->n_split;
   const int64_t chunk = rest % c->n_chunks, bt = rest / c->n_chunks, t = bt % T, b = bt / T;
   const int64_t hk0 = chunk * hc, nh = min64(hc, Hkv - hk0);
-  if (nh <= 0) return;
+  const int64_t S = row_len(a, b), kvb = row_kv(a, b);
+  int64_t kv_lo = c->kv_lo, split_len = c->split_len, n_split = c->n_split;
+  if (a->seq_lens) decode_split(a, Hkv * T, S, &kv_lo, &split_len, &n_split);
+  if (nh <= 0 || sp >= n_split) return;
   float *own = NULL, *qs = kd_attn_thread_scratch(c->scratch, c->per_thread, c->n_slots, thread, &own);
   if (!qs) return;
   float *o = qs + hc * G * D;  /* per head: G × D scaled queries (qs), G × D accumulator (o) */
@@ -201,16 +266,23 @@ static void fwd_decode_task(void *vctx, size_t task, int thread) {
   const int64_t ldk = Hkv * D;
   const int64_t visible = a->causal ? min64(S, max64(0, S - T + t + 1)) : S;
   /* the G rows share one position, so a window only narrows the key range: no per-element mask */
-  const int64_t split0 = c->kv_lo + sp * c->split_len;
-  int64_t s_begin = max64(split0, window_start(a->window, S - T + t)), s_end = min64(visible, split0 + c->split_len);
+  const int64_t split0 = kv_lo + sp * split_len;
+  int64_t s_begin = max64(split0, window_start(a->window, S - T + t)), s_end = min64(visible, split0 + split_len);
   if (c->segs.ids) { /* documents: one more interval, the query's run (or everything, tested per key, if inexact) */
     s_begin = max64(s_begin, c->segs.lo[b * S + S - T + t]);
     s_end = min64(s_end, c->segs.hi[b * S + S - T + t]);
   }
+  prefetch_block(a->k + kvb + s_begin * ldk + hk0 * D, a->v + kvb + s_begin * ldk + hk0 * D, min64(BC, s_end - s_begin), ldk, nh * D);
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, s_end - j0);
+    if (j0 + BC < s_end) prefetch_block(a->k + kvb + (j0 + BC) * ldk + hk0 * D, a->v + kvb + (j0 + BC) * ldk + hk0 * D, min64(BC, s_end - j0 - BC), ldk, nh * D);
+    else if (c->n_split == 1 && c->n_chunks == 1 && bt + 1 < a->b * T) { /* the next task's first block: the next row */
+      const int64_t b1 = (bt + 1) / T, t1 = (bt + 1) % T, S1 = row_len(a, b1);
+      const int64_t lo1 = window_start(a->window, S1 - T + t1), hi1 = a->causal ? min64(S1, max64(0, S1 - T + t1 + 1)) : S1;
+      if (lo1 < hi1) prefetch_block(a->k + row_kv(a, b1) + lo1 * ldk, a->v + row_kv(a, b1) + lo1 * ldk, min64(BC, hi1 - lo1), ldk, Hkv * D);
+    }
     for (int64_t e = 0; e < nh; e++) {
-      const int64_t off = b * a->kv_batch_stride + j0 * ldk + (hk0 + e) * D;
+      const int64_t off = kvb + j0 * ldk + (hk0 + e) * D;
       float *oe = o + e * G * D, *me = m + e * G, *le = l + e * G;
       isa->gemm_nt(G, bc, D, qs + e * G * D, D, a->k + off, ldk, sc, BC);
       if (a->softcap > 0.0f) kd_attn_softcap(isa, sc, G, BC, bc, a->softcap);
@@ -222,7 +294,7 @@ static void fwd_decode_task(void *vctx, size_t task, int thread) {
   for (int64_t e = 0; e < nh; e++) {
     const int64_t hk = hk0 + e;
     const float *oe = o + e * G * D, *me = m + e * G, *le = l + e * G;
-    if (c->n_split == 1) {
+    if (n_split == 1) {
       for (int64_t i = 0; i < G; i++)
         finish_row(oe + i * D, me[i], le[i], D, a->out + ((b * T + t) * H + hk * G + i) * D,
                    a->lse + (b * H + hk * G + i) * T + t);
@@ -241,10 +313,13 @@ static void fwd_merge_task(void *vctx, size_t task, int thread) {
   (void)thread;
   const fwd_ctx *c = vctx;
   const kd_attention_args *a = c->a;
-  const int64_t D = a->d, T = a->t, H = a->h, Hkv = a->h_kv, G = H / Hkv, ns = c->n_split;
+  const int64_t D = a->d, T = a->t, H = a->h, Hkv = a->h_kv, G = H / Hkv;
   const int64_t t = (int64_t)task % T, b = (int64_t)task / T / Hkv, hk = (int64_t)task / T % Hkv;
   const size_t stride = (size_t)(G * D + 2 * G);
-  const float *p0 = c->part + (size_t)task * (size_t)ns * stride;
+  const float *p0 = c->part + (size_t)task * (size_t)c->n_split * stride;
+  int64_t ns = c->n_split, lo, len;
+  if (a->seq_lens) decode_split(a, Hkv * T, row_len(a, b), &lo, &len, &ns);
+  if (ns == 1) return; /* the decode task wrote this row's result itself */
   for (int64_t i = 0; i < G; i++) {
     float mx = -INFINITY;
     for (int64_t s = 0; s < ns; s++) {
@@ -319,18 +394,16 @@ void kd_attention_forward_isa(const kd_attn_simd *isa, const kd_attention_args *
   }
   if (T <= DECODE_MAX_T) {
     const int64_t G = H / Hkv, base = B * Hkv * T;
-    /* With a window only keys [kv_lo, S) are seen by any query (the first query's window start): split that span. */
-    c.kv_lo = min64(S, window_start(a->window, S - T));
-    const int64_t span = S - c.kv_lo;
-    c.split_len = span > 0 ? span : 1;
-    /* Split long key ranges so that threads have work when there are few (b, kv head, query) rows. The split
-     * depends on the shape only, never on the thread count, so results are the same for any number of threads. */
-    if (base < SPLIT_ROWS && span >= 2 * SPLIT_MIN) {
-      const int64_t want = (SPLIT_TASKS + base - 1) / base;
-      int64_t len = max64(SPLIT_MIN, (span + want - 1) / want);
-      len = (len + BC - 1) / BC * BC;
-      c.split_len = len;
-      c.n_split = (span + len - 1) / len;
+    /* With a window only keys [kv_lo, S) are seen by any query (the first query's window start): split that span.
+     * With seq_lens every row has its own split (decode_split, in the tasks); the task grid takes the most. */
+    decode_split(a, base, S, &c.kv_lo, &c.split_len, &c.n_split);
+    if (a->seq_lens) {
+      c.n_split = 1;
+      for (int64_t b = 0; b < B; b++) {
+        int64_t lo, len, ns;
+        decode_split(a, Hkv * T, row_len(a, b), &lo, &len, &ns);
+        c.n_split = max64(c.n_split, ns);
+      }
     }
     /* As few kv-head chunks as keep every thread busy (chunking changes no result, so it may follow threads). */
     const int64_t rows = B * T * c.n_split;
@@ -350,7 +423,7 @@ void kd_attention_forward_isa(const kd_attn_simd *isa, const kd_attention_args *
   } else {
     c.n_qtiles = (T + BR - 1) / BR;
     /* kᵀ once per call pays when a key tile meets several query tiles or heads; otherwise transpose per tile */
-    if (c.n_qtiles * (H / Hkv) > 1) c.kt = kd_attn_transpose_kv(isa, a->k, B, S, Hkv, D, a->kv_batch_stride);
+    if (c.n_qtiles * (H / Hkv) > 1 && !a->seq_lens && !a->kv_rows) c.kt = kd_attn_transpose_kv(isa, a->k, B, S, Hkv, D, a->kv_batch_stride);
     c.per_thread = (size_t)(2 * BR * D + D * BC + BR * BC + 2 * BR + 16);
     c.scratch = aligned_alloc(64, ((size_t)threads * c.per_thread * sizeof(float) + 63) / 64 * 64);
     if (!c.scratch) fill_nan(a);

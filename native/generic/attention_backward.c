@@ -141,6 +141,21 @@ static void tile_ds(const bwd_ctx *c, int64_t b, int64_t h, int64_t t0, int64_t 
   }
 }
 
+/* Causal tiles that some of the tile's queries must not see all of (no segments or softcap) run in groups of RG
+ * query rows, each against only the keys its last row sees (group_cols): the skipped columns hold P = 0 and dS = 0,
+ * exact zeros of every sum, so dq, dk and dv are the same values as over the whole tile (the forward's causal_tile);
+ * at T = S = 64 this leaves 5/8 of the tile's work. Other tiles run whole (a group of br rows). */
+enum { RG = 16 };
+static int causal_cut(const bwd_ctx *c, int64_t t0, int64_t j0, int64_t bc) {
+  const kd_attention_backward_args *a = c->a;
+  return a->causal && !c->segs.ids && a->softcap <= 0.0f && j0 + bc - 1 > a->s - a->t + t0;
+}
+/* Keys [j0, j0 + result) of the tile that rows [t0, t0 + rows) may see (all bc when the tile is not cut). */
+static int64_t group_cols(const bwd_ctx *c, int cut, int64_t t0, int64_t rows, int64_t j0, int64_t bc) {
+  const kd_attention_backward_args *a = c->a;
+  return cut ? min64(bc, max64(0, a->s - a->t + t0 + rows - j0)) : bc;
+}
+
 /* The first query index that can see key j0 (0 without causal masking). */
 static int64_t first_query(const kd_attention_backward_args *a, int64_t j0) {
   return a->causal ? max64(0, j0 - (a->s - a->t)) : 0;
@@ -170,13 +185,18 @@ static void key_tile(const bwd_ctx *c, int64_t b, int64_t hk, int64_t ktile, int
   for (int64_t h = hk * G; h < (hk + 1) * G; h++) {
     for (int64_t t0 = tq; t0 < tend; t0 += BR) {
       const int64_t br = min64(BR, tend - t0);
-      const float *qr = a->q + ((b * T + t0) * H + h) * D, *gr = a->dout + ((b * T + t0) * H + h) * D;
-      tile_ds(c, b, h, t0, br, j0, bc, s);
-      isa->gemm(bc, D, br, s->sc, 1, BC, gr, ldq, s->dv, D, 1); /* dV += Pᵀ dOut */
-      isa->gemm(bc, D, br, s->dp, 1, BC, qr, ldq, s->dk, D, 1); /* dK += scale dSᵀ Q */
-      if (with_dq)                                              /* dQ += scale dS K */
-        isa->gemm(br, D, bc, s->dp, BC, 1, a->k + b * a->kv_batch_stride + hk * D + j0 * ldk, ldk,
-                     a->dq + ((b * T + t0) * H + h) * D, ldq, 1);
+      const int cut = causal_cut(c, t0, j0, bc);
+      for (int64_t r0 = 0; r0 < br; r0 += cut ? RG : br) { /* not cut: the whole tile at once */
+        const int64_t rows = cut ? min64(RG, br - r0) : br, cols = group_cols(c, cut, t0 + r0, rows, j0, bc);
+        if (cols == 0) continue; /* no row of the group sees a key of this tile: all its terms are zero */
+        const float *qr = a->q + ((b * T + t0 + r0) * H + h) * D, *gr = a->dout + ((b * T + t0 + r0) * H + h) * D;
+        tile_ds(c, b, h, t0 + r0, rows, j0, cols, s);
+        isa->gemm(cols, D, rows, s->sc, 1, BC, gr, ldq, s->dv, D, 1); /* dV += Pᵀ dOut */
+        isa->gemm(cols, D, rows, s->dp, 1, BC, qr, ldq, s->dk, D, 1); /* dK += scale dSᵀ Q */
+        if (with_dq)                                                  /* dQ += scale dS K */
+          isa->gemm(rows, D, cols, s->dp, BC, 1, a->k + b * a->kv_batch_stride + hk * D + j0 * ldk, ldk,
+                    a->dq + ((b * T + t0 + r0) * H + h) * D, ldq, 1);
+      }
     }
   }
   float *dkb = a->dk + b * a->kv_batch_stride + hk * D + j0 * ldk;
@@ -224,10 +244,15 @@ static void q_tile_task(void *vctx, size_t task, int thread) {
   }
   for (int64_t j0 = s_begin; j0 < s_end; j0 += BC) {
     const int64_t bc = min64(BC, S - j0);
+    const int cut = causal_cut(c, t0, j0, bc);
     load_kv_tile(c, b, hk, j0, bc, &s);
-    tile_ds(c, b, h, t0, br, j0, bc, &s);
-    c->isa->gemm(br, D, bc, s.dp, BC, 1, a->k + b * a->kv_batch_stride + hk * D + j0 * ldk, ldk,
-                    a->dq + ((b * T + t0) * H + h) * D, H * D, 1);
+    for (int64_t r0 = 0; r0 < br; r0 += cut ? RG : br) { /* as in key_tile */
+      const int64_t rows = cut ? min64(RG, br - r0) : br, cols = group_cols(c, cut, t0 + r0, rows, j0, bc);
+      if (cols == 0) continue;
+      tile_ds(c, b, h, t0 + r0, rows, j0, cols, &s);
+      c->isa->gemm(rows, D, cols, s.dp, BC, 1, a->k + b * a->kv_batch_stride + hk * D + j0 * ldk, ldk,
+                   a->dq + ((b * T + t0 + r0) * H + h) * D, H * D, 1);
+    }
   }
   free(s.own);
 }

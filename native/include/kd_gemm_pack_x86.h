@@ -30,8 +30,21 @@ static inline void kd_transpose8(__m256 r[8]) {
  * scratch slack) goes, so they never survive. Other cases go to the plain packer. */
 static inline void kd_pack_a_x86(int MR, const float *a, int64_t lda, int trans, int64_t i0, int64_t mb, int64_t p0,
                                  int64_t kb, float *dst) {
-  if (trans || MR > 8) {
+  if (MR > 8) {
     kd_gemm_pack_a_generic(MR, a, lda, trans, i0, mb, p0, kb, dst);
+    return;
+  }
+  if (trans) { /* A transposed (the weight gradients dyᵀ·x): per k the sliver's MR values are contiguous already;
+                * one masked 8-float load (rows past the block read as 0) and one 8-float store, whose extra 8 − MR
+                * land where the next store goes, as below */
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int64_t s = 0; s < mb; s += MR) {
+      const int64_t rows = mb - s < MR ? mb - s : MR;
+      const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rows), lane);
+      float *d = dst + s * kb;
+      const float *src = a + p0 * lda + i0 + s;
+      for (int64_t k = 0; k < kb; k++) _mm256_storeu_ps(d + k * MR, _mm256_maskload_ps(src + k * lda, mask));
+    }
     return;
   }
   const int64_t kb8 = kb & ~(int64_t)7;

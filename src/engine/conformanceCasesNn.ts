@@ -281,14 +281,55 @@ function attnInputs(g: Gen, a: AttnSpec) {
     q: g.normal("q", a.b * a.t * a.h * a.d), k: g.normal("k", kvSize), v: g.normal("v", kvSize), kvSize,
   };
 }
+/** Batched decoding over a pooled cache (forward only): rows of different key counts (seqLens) in slots of k/v
+ *  (kvRows) of `slots` × S positions; long rows split their key range (S ≥ 512), T > 4 takes the prefill tiles. */
+interface VarlenSpec {
+  readonly t: number;
+  readonly s: number;
+  readonly h: number;
+  readonly hKv: number;
+  readonly d: number;
+  readonly lens: readonly number[];
+  readonly rows: readonly number[] | null;
+  readonly slots: number;
+  readonly window?: number;
+  readonly softcap?: number;
+}
+const VARLEN_SPECS: readonly VarlenSpec[] = [
+  { t: 1, s: 40, h: 4, hKv: 2, d: 16, lens: [1, 17, 40, 33], rows: [3, 0, 5, 1], slots: 6 },
+  { t: 1, s: 40, h: 4, hKv: 2, d: 16, lens: [9, 40, 2], rows: null, slots: 3 },
+  { t: 1, s: 40, h: 4, hKv: 4, d: 32, lens: [25, 7, 40], rows: [1, 2, 0], slots: 3, window: 8, softcap: 30 },
+  { t: 1, s: 600, h: 2, hKv: 1, d: 8, lens: [600, 530, 20], rows: [2, 0, 1], slots: 3 },
+  { t: 2, s: 30, h: 4, hKv: 2, d: 8, lens: [2, 30, 11], rows: [0, 2, 1], slots: 3 },
+  { t: 70, s: 100, h: 2, hKv: 1, d: 8, lens: [70, 100], rows: [1, 0], slots: 2 },
+];
+function varlenCase(a: VarlenSpec): OpCase<"attention"> {
+  const B = a.lens.length, kvBatchStride = a.s * a.hKv * a.d;
+  return {
+    name: `B=${B} T=${a.t} S=${a.s} H=${a.h} Hkv=${a.hKv} D=${a.d} causal seqLens=${a.lens.join(",")}${a.rows ? ` kvRows=${a.rows.join(",")}` : ""}` +
+      `${a.window !== undefined ? ` window=${a.window}` : ""}${a.softcap !== undefined ? ` softcap=${a.softcap}` : ""}`,
+    build: (g) => ({
+      b: B, t: a.t, s: a.s, h: a.h, hKv: a.hKv, d: a.d, causal: true, kvBatchStride, scale: 1 / Math.sqrt(a.d),
+      ...(a.window !== undefined ? { window: a.window } : {}),
+      ...(a.softcap !== undefined ? { softcap: a.softcap } : {}),
+      seqLens: g.ints("seqLens", [...a.lens]),
+      ...(a.rows ? { kvRows: g.ints("kvRows", [...a.rows]) } : {}),
+      q: g.normal("q", B * a.t * a.h * a.d), k: g.normal("k", a.slots * kvBatchStride), v: g.normal("v", a.slots * kvBatchStride),
+      out: g.out("out", B * a.t * a.h * a.d), lse: g.out("lse", B * a.h * a.t),
+    }),
+  };
+}
 export function attentionCases(rng: Rng): OpCase<"attention">[] {
-  return attnSpecs(rng).map((a) => ({
-    name: attnName(a),
-    build: (g) => {
-      const { kvSize: _kv, ...x } = attnInputs(g, a);
-      return { ...x, out: g.out("out", a.b * a.t * a.h * a.d), lse: g.out("lse", a.b * a.h * a.t) };
-    },
-  }));
+  return [
+    ...attnSpecs(rng).map((a): OpCase<"attention"> => ({
+      name: attnName(a),
+      build: (g) => {
+        const { kvSize: _kv, ...x } = attnInputs(g, a);
+        return { ...x, out: g.out("out", a.b * a.t * a.h * a.d), lse: g.out("lse", a.b * a.h * a.t) };
+      },
+    })),
+    ...VARLEN_SPECS.map(varlenCase),
+  ];
 }
 export function attentionBackwardCases(rng: Rng): OpCase<"attentionBackward">[] {
   return attnSpecs(rng).map((a) => ({

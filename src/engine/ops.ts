@@ -258,7 +258,12 @@ export interface RopeBackwardArgs {
  *  query at position p (= S − T + t, so T ≤ S is required) sees key j only if segments[b, j] === segments[b, p], in
  *  addition to causal and window. Ids need not be contiguous runs (packing makes them so, and kernels are fastest
  *  then). Absent or null = off. A query always sees its own position, so segments never empty a row; the rule for
- *  a row that sees no key stays what the kernels do without segments: out 0, lse −inf (and zero gradients). */
+ *  a row that sees no key stays what the kernels do without segments: out 0, lse −inf (and zero gradients).
+ *  seqLens and kvRows (forward only; batched decoding of sequences of different lengths in one call, as
+ *  flash_attn_with_kvcache's cache_seqlens): row b holds seqLens[b] keys (t ≤ seqLens[b] ≤ s; its query t sits at
+ *  seqLens[b] − T + t) and reads k and v from slot kvRows[b] (offset kvRows[b]·kvBatchStride, instead of b) of a
+ *  pooled KV cache. Either may be given alone; neither with segments. Each row's result is bitwise what a call for
+ *  that row alone computes (b = 1, s = seqLens[b], its slot's k and v). Absent or null = off. */
 export interface AttentionArgs {
   readonly q: F32;
   readonly k: F32;
@@ -277,6 +282,8 @@ export interface AttentionArgs {
   readonly window?: number;
   readonly softcap?: number;
   readonly segments?: I32 | null;
+  readonly seqLens?: I32 | null;
+  readonly kvRows?: I32 | null;
 }
 export interface AttentionBackwardArgs {
   readonly dOut: F32;

@@ -325,9 +325,28 @@ function attention(x: OpArgs["attention"]): void {
   f32(op, "q", x.q, qSize, qWhy);
   f32(op, "k", x.k, kvSize, kvWhy);
   f32(op, "v", x.v, kvSize, kvWhy);
+  attentionVarlen(op, x);
   f32(op, "out", x.out, qSize, qWhy);
   f32(op, "lse", x.lse, x.b * x.h * x.t, () => `(B, H, T) = (${x.b}, ${x.h}, ${x.t})`);
-  allDisjoint(op, [["out", x.out], ["lse", x.lse]], [["q", x.q], ["k", x.k], ["v", x.v], ["segments", x.segments ?? null]]);
+  allDisjoint(op, [["out", x.out], ["lse", x.lse]], [["q", x.q], ["k", x.k], ["v", x.v], ["segments", x.segments ?? null], ["seqLens", x.seqLens ?? null], ["kvRows", x.kvRows ?? null]]);
+}
+/** seqLens (each in [t, s] for causal, [1, s] otherwise) and kvRows (each slot within k and v) of batched decoding. */
+function attentionVarlen(op: string, x: OpArgs["attention"]): void {
+  const lens = x.seqLens ?? null, rows = x.kvRows ?? null;
+  if (lens === null && rows === null) return;
+  if (x.segments !== undefined && x.segments !== null) fail(op, "seqLens and kvRows do not combine with segments");
+  if (lens !== null) {
+    i32(op, "seqLens", lens, x.b, () => `(B) = (${x.b})`);
+    const lo = x.causal ? x.t : 1;
+    for (let i = 0; i < x.b; i++) if (lens[i]! < lo || lens[i]! > x.s) fail(op, `seqLens[${i}]=${lens[i]} must lie in [${lo}, s=${x.s}]`);
+  }
+  if (rows !== null) {
+    i32(op, "kvRows", rows, x.b, () => `(B) = (${x.b})`);
+    const item = x.s * x.hKv * x.d, have = Math.min(x.k.length, x.v.length);
+    for (let i = 0; i < x.b; i++) {
+      if (rows[i]! < 0 || rows[i]! * x.kvBatchStride + item > have) fail(op, `kvRows[${i}]=${rows[i]}: its slot ends past k/v (${have} elements, kvBatchStride=${x.kvBatchStride})`);
+    }
+  }
 }
 function attentionBackward(x: OpArgs["attentionBackward"]): void {
   const op = "attentionBackward";

@@ -135,13 +135,15 @@ function copyCache(from: KvCache, to: KvCache): void {
 
 /** Beam search from prompt ids. `endIds` end a hypothesis (empty: none ends early). Stops when B hypotheses have
  *  finished (Hugging Face's early_stopping=True: with B = 1 this is greedy decoding exactly) or at maxTokens, where
- *  the live beams join the finished ones. */
+ *  the live beams join the finished ones. `shouldStop`, asked before each step (e.g. a server's cancellation), ends
+ *  the search early as maxTokens would: the live beams join the finished ones with finish reason "length". */
 export function beamSearch<S = null>(
   model: BeamModel,
   promptIds: readonly number[],
   options: BeamOptions | Readonly<Record<string, unknown>> = {},
   endIds: ReadonlySet<number> = new Set(),
   constraint?: BeamConstraint<S>,
+  shouldStop?: () => boolean,
 ): BeamResult {
   const o = parseBeamOptions(options as Readonly<Record<string, unknown>>);
   const c = (constraint ?? NO_CONSTRAINT) as BeamConstraint<S>;
@@ -161,6 +163,10 @@ export function beamSearch<S = null>(
   let steps = 0;
   const t0 = performance.now();
   for (let t = 0; t < maxTokens && live.length > 0; t++) {
+    if (t > 0 && shouldStop?.() === true) {
+      for (const h of live) finished.push({ ids: [...h.ids], logprob: h.logprob, score: norm(h.logprob, h.ids.length), finishReason: "length", satisfied: constraint === undefined ? 0 : c.satisfied(h.state) });
+      break;
+    }
     const remaining = maxTokens - t;
     const cands: Candidate<S>[] = [];
     const ends: { parent: number; logprob: number }[] = [];
@@ -247,11 +253,12 @@ export function beamSearchText<S = null>(
   options: BeamOptions | Readonly<Record<string, unknown>> = {},
   endIds?: ReadonlySet<number>,
   constraint?: BeamConstraint<S>,
+  shouldStop?: () => boolean,
 ): Omit<BeamResult, "hypotheses"> & { readonly hypotheses: readonly BeamTextHypothesis[]; readonly text: string } {
   const eos = model.tokenizer.special.eos;
   const ends = endIds ?? new Set(eos === undefined ? [] : [eos]);
   const ids = toPromptIds(model, prompt);
-  const r = beamSearch(model, ids, options, ends, constraint);
+  const r = beamSearch(model, ids, options, ends, constraint, shouldStop);
   const textOf = (out: readonly number[]): string => {
     const st = new StopText(model.tokenizer, ids, []);
     for (const id of out) st.push(id);

@@ -1,7 +1,8 @@
 // A chat session over any model that loads: the conversation rendered with the model's own chat template (or
 // kotodama's, for a kotodama vocabulary), history trimmed to the context, replies streamed until an end-of-turn
-// token. Not here: the terminal loop (cli/commands/chat.ts), template rendering (tokenizer/chat-template.ts),
-// sampling (options.ts, sampler.ts).
+// token, or chosen by beam search under lexical constraints (sendBeam). Not here: the terminal loop
+// (cli/commands/chat.ts), template rendering (tokenizer/chat-template.ts), sampling (options.ts, sampler.ts), the
+// search itself (beam.ts, lexical.ts).
 import { chatTemplatesFor, pickChatTemplate, renderChat, validateMessages, type ChatMessage, type ChatTemplates } from "../tokenizer/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
@@ -9,6 +10,10 @@ import { DEFAULT_CONTEXT_CAP } from "./context.js";
 import { generate, type GeneratedToken, type GenerateHooks, type GenerateResult } from "./generate.js";
 import type { InferModel } from "./model.js";
 import { parseGenerateOptions, type GenerateOptions } from "./options.js";
+import { beamSearchText } from "./beam.js";
+import { lexicalConstraint, type LexicalSpec } from "./lexical.js";
+import { grammarBeamConstraint, jointConstraint } from "./beam-grammar.js";
+import type { GrammarMasker } from "./constrain/index.js";
 
 /** Texts of the tokens that end an assistant turn across families (llama.cpp's llama_vocab::is_eog list: EOS,
  *  EOT, EOM and the end markers of the chat formats it knows). */
@@ -91,34 +96,81 @@ export class ChatSession {
     return { ids: this.promptFor([...this.messages(), { role: "user", content: user }]), endIds: this.endIds };
   }
 
-  /** Sends a user message and streams the reply; the reply joins the history when the stream ends. `hooks` go to
-   *  generate (e.g. a logits constraint). */
-  async *send(user: string, options: GenerateOptions | Readonly<Record<string, unknown>> = {}, hooks: GenerateHooks = {}): AsyncGenerator<GeneratedToken, ChatReply, void> {
-    const o = parseGenerateOptions(options, "chat");
-    // Default context: the model's, capped at DEFAULT_CONTEXT_CAP positions (an open-weight model's declared
-    // 32k–128k would allocate a KV cache of gigabytes for a chat in a terminal); --context asks for more.
-    const capacity = o.context ?? Math.min(this.model.config.context, DEFAULT_CONTEXT_CAP);
-    const room = o.maxTokens ?? Math.max(1, Math.floor(capacity / 4));
+  /** The prompt for a user message with the oldest exchanges dropped (never the system message or the new turn)
+   *  until prompt + `room` reply tokens fit `capacity`. */
+  private fit(user: string, capacity: number, room: number): { readonly ids: number[]; readonly turn: ChatMessage; readonly trimmed: number } {
     const turn: ChatMessage = { role: "user", content: user };
     let trimmed = 0;
     let ids = this.promptFor([...this.messages(), turn]);
-    // Drop the oldest exchanges (never the system message or the new turn) until prompt + reply fit.
     while (ids.length + room > capacity && trimmed < this.history.length) {
       trimmed += this.history[trimmed + 1]?.role === "assistant" ? 2 : 1;
       const sys = this.system === null ? [] : [{ role: "system", content: this.system }];
       ids = this.promptFor([...sys, ...this.history.slice(trimmed), turn]);
     }
     if (ids.length + 1 > capacity) throw new KotodamaError(`chat: the message alone takes ${ids.length} tokens of the ${capacity}-token context`);
+    return { ids, turn, trimmed };
+  }
+
+  /** The reply joins the history (after dropping the `trimmed` oldest messages). */
+  private commit(turn: ChatMessage, trimmed: number, reply: string): void {
+    this.history.splice(0, trimmed);
+    this.history.push(turn, { role: "assistant", content: reply });
+  }
+
+  /** Default context: the model's, capped at DEFAULT_CONTEXT_CAP positions (an open-weight model's declared
+   *  32k–128k would allocate a KV cache of gigabytes for a chat in a terminal); --context asks for more. Default
+   *  reply room: a quarter of it. */
+  private budget(context: number | null, maxTokens: number | null): { readonly capacity: number; readonly room: number } {
+    const capacity = context ?? Math.min(this.model.config.context, DEFAULT_CONTEXT_CAP);
+    return { capacity, room: maxTokens ?? Math.max(1, Math.floor(capacity / 4)) };
+  }
+
+  /** Sends a user message and streams the reply; the reply joins the history when the stream ends. `hooks` go to
+   *  generate (e.g. a logits constraint). */
+  async *send(user: string, options: GenerateOptions | Readonly<Record<string, unknown>> = {}, hooks: GenerateHooks = {}): AsyncGenerator<GeneratedToken, ChatReply, void> {
+    const o = parseGenerateOptions(options, "chat");
+    const { capacity, room } = this.budget(o.context, o.maxTokens);
+    const { ids, turn, trimmed } = this.fit(user, capacity, room);
     const it = generate(this.model, ids, { ...o, context: capacity, maxTokens: Math.min(room, capacity - ids.length) }, this.endIds, hooks);
     for (;;) {
       const r = await it.next();
       if (r.done === true) {
         const reply = r.value.text;
-        this.history.splice(0, trimmed);
-        this.history.push(turn, { role: "assistant", content: reply });
+        this.commit(turn, trimmed, reply);
         return { ...r.value, reply, trimmed };
       }
       yield r.value;
     }
   }
+
+  /** Sends a user message and answers it with beam search (beam.ts; the same prompt, trimming and end-of-turn ids as
+   *  send), under lexical constraints when `spec` has any (lexical.ts, built for the reply's token budget) and a
+   *  grammar when given (beam-grammar.ts). The best hypothesis joins the history. */
+  sendBeam(user: string, options: ChatBeamOptions, spec: LexicalSpec | null = null, grammar: GrammarMasker | null = null): ChatBeamReply {
+    const { capacity, room } = this.budget(options.context ?? null, options.maxTokens ?? null);
+    const { ids, turn, trimmed } = this.fit(user, capacity, room);
+    const maxTokens = Math.min(room, capacity - ids.length);
+    const c = spec !== null && spec.include.length + spec.exclude.length > 0 ? lexicalConstraint(this.model.tokenizer, spec, maxTokens) : undefined;
+    const joint = jointConstraint(c, grammar === null ? undefined : grammarBeamConstraint(grammar, this.endIds));
+    const r = beamSearchText(this.model, ids, { beams: options.beams, alpha: options.alpha ?? 1, nBest: options.beams, maxTokens, context: capacity }, this.endIds, joint);
+    this.commit(turn, trimmed, r.text);
+    return { ...r, reply: r.text, trimmed, enforced: c?.enforced ?? false, maxTokens };
+  }
 }
+
+export interface ChatBeamOptions {
+  readonly beams: number;
+  /** Length penalty (beam.ts alpha; default 1). */
+  readonly alpha?: number;
+  readonly maxTokens?: number | null;
+  readonly context?: number | null;
+}
+
+export type ChatBeamReply = ReturnType<typeof beamSearchText> & {
+  readonly reply: string;
+  readonly trimmed: number;
+  /** Whether the include clauses fit the token budget (lexical.ts: otherwise they are not enforced). */
+  readonly enforced: boolean;
+  /** The reply's token budget. */
+  readonly maxTokens: number;
+};

@@ -15,7 +15,7 @@ import type { Backend, GemmArgs, Kernels, QuantMatmulArgs } from "../engine/ops.
 import { unvalidated } from "../engine/backend.js";
 import { attnScaleOf, headDim, isGated, isSlidingLayer, kvDim, qDim, ropeDims } from "../models/config.js";
 import { KotodamaError } from "../util/errors.js";
-import type { KvCache } from "./kv-cache.js";
+import type { KvCache, KvSlab } from "./kv-cache.js";
 import { tensorValues } from "../models/load.js";
 import type { InferLayer, InferWeights, Matrix, MatrixParts, NormWeights } from "./weights.js";
 
@@ -59,6 +59,8 @@ export interface InferState {
   readonly rstd: F32; // (maxRows · H)
   readonly lse: F32; // (H, maxRows)
   readonly positions: Int32Array; // (maxRows)
+  readonly seqLens: Int32Array; // (maxRows) batched decode: each sequence's key count
+  readonly kvRows: Int32Array; // (maxRows) batched decode: each sequence's slot in its KV slab
   readonly logits: F32; // (V) last position
   readonly tmp: F32; // quantized projections that accumulate
   readonly part: F32; // one row block of a MatrixParts projection
@@ -79,7 +81,7 @@ export function createInferState(weights: InferWeights, backend: Backend, maxRow
     weights, kernels: inferKernels(backend), maxRows, tracer,
     x: f(M * C), xb: f(M * C), qkv: f(M * (qd + 2 * kv)), qRaw: f(M * qd), kRaw: f(M * kv), q: f(M * qd), k: f(M * kv), v: f(M * kv), att: f(M * qd),
     up: f(M * upW), gate: f(M * F), upPart: f(M * F), hb: f(M * F), side: f(M * C), sideNorm: f(M * C),
-    mean: f(M * H), rstd: f(M * H), lse: f(H * M), positions: new Int32Array(M), logits: f(V),
+    mean: f(M * H), rstd: f(M * H), lse: f(H * M), positions: new Int32Array(M), seqLens: new Int32Array(M), kvRows: new Int32Array(M), logits: f(V),
     tmp: f(M * Math.max(C, qd + 2 * kv, upW)),
     part: f(M * Math.max(qd + 2 * kv, upW)),
     ropeOf: Array.from({ length: c.nLayers }, (_, l) => {
@@ -179,7 +181,7 @@ export interface Run {
 
 /** The one layer body over rows x (n, C) made of `runs`. Every projection multiplies all n rows at once (weights
  *  read once per layer); RoPE takes each row's own position (state.positions); keys and values go to each run's
- *  cache and attention runs per run against its own cache. */
+ *  cache and attention runs per run against its own cache, or once for a decode step over one slab. */
 function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n: number): void {
   const K = s.kernels, c = s.weights.config, tr = s.tracer;
   const C = c.dim, H = c.nHeads, Hkv = c.nKvHeads, D = headDim(c), F = c.hiddenDim;
@@ -211,7 +213,23 @@ function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n:
   tr?.record(`layers.${l}.q`, s.q.subarray(0, n * qd), [n, H, D]);
   tr?.record(`layers.${l}.k`, kRows.subarray(0, n * kv), [n, Hkv, D]);
   const window = isSlidingLayer(c, l) ? c.slidingWindow : 0;
-  for (const run of runs) {
+  const slab = slabOf(runs);
+  if (slab !== null && tr?.attention !== true) {
+    // A batched decode step over one slab's slots: every sequence's new key and value to its cache, then one
+    // attention call for all of them (per-row key counts and slots), bitwise each sequence's own call.
+    const B = runs.length;
+    for (let b = 0; b < B; b++) {
+      const { cache } = runs[b]!, p0 = cache.length;
+      cache.k[l]!.set(s.k.subarray(b * kv, (b + 1) * kv), p0 * kv);
+      cache.v[l]!.set(s.v.subarray(b * kv, (b + 1) * kv), p0 * kv);
+      s.seqLens[b] = p0 + 1;
+      s.kvRows[b] = cache.slot!;
+    }
+    K.attention({
+      q: s.q, k: slab.k[l]!, v: slab.v[l]!, b: B, t: 1, s: slab.capacity, h: H, hKv: Hkv, d: D, kvBatchStride: slab.capacity * kv,
+      causal: true, scale: attnScaleOf(c), out: s.att, lse: s.lse, window, softcap: c.attnSoftcap, seqLens: s.seqLens.subarray(0, B), kvRows: s.kvRows.subarray(0, B),
+    });
+  } else for (const run of runs) {
     const { cache, row0, count } = run, p0 = cache.length;
     if (only === null) {
       cache.k[l]!.set(s.k.subarray(row0 * kv, (row0 + count) * kv), p0 * kv);
@@ -242,6 +260,19 @@ function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n:
   }
   residual(s, L.wDown, L.bDown, s.hb, F, L.postFfnNorm, n, `layers.${l}.ffn_out`);
   tr?.record(`layers.${l}.out`, s.x.subarray(0, n * C), [n, C]);
+}
+
+/** The slab that every run's cache is a slot of, when the runs are a decode step (run b = row b, one row each) of
+ *  two or more sequences; else null (attention then runs per run). */
+function slabOf(runs: readonly Run[]): KvSlab | null {
+  if (runs.length < 2) return null;
+  const slab = runs[0]!.cache.slab;
+  if (slab === undefined) return null;
+  for (let b = 0; b < runs.length; b++) {
+    const r = runs[b]!;
+    if (r.count !== 1 || r.row0 !== b || r.cache.slab !== slab) return null;
+  }
+  return slab;
 }
 
 /** x += a sublayer's output projection of h (n, k): straight into the residual stream (gemm with beta 1), or,
@@ -359,7 +390,8 @@ function checkRuns(s: InferState, caches: readonly KvCache[], counts: (i: number
 }
 
 /** One decode step of B sequences at once: ids[b] at position caches[b].length of sequence b, for B ≤ maxRows.
- *  Every weight matrix multiplies the B rows in one call; attention runs per sequence against its own cache.
+ *  Every weight matrix multiplies the B rows in one call; attention runs in one call for all B when their caches
+ *  are slots of one slab (KvCachePool's), else per sequence against its own cache.
  *  Returns the logits (B, V) in `out` (allocated when not given). Sequence b gets the same logits as decodeStep
  *  on its own cache: bitwise for quantized matrices (quantMatmul sums each row alike for any N) and, on AVX-512, for
  *  f32 matrices up to B = 32 (the skinny GEMM sums each row as the matrix-vector path of B = 1 does); otherwise

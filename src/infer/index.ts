@@ -11,10 +11,13 @@ export { createInferState, decodeStep, prefill, decodeBatch, prefillBatch, infer
 export { packWeights, packDecoderWeights, matrixRows, type InferWeights, type InferLayer, type Matrix, type QuantRows } from "./weights.js";
 export { logSumExp, logprobOf, topLogprobs, type TokenLogprob } from "./logprobs.js";
 export { resolveContext, type ContextPlan } from "./context.js";
-export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions } from "./chat.js";
+export { ChatSession, endOfTurnIds, type ChatReply, type ChatSessionOptions, type ChatBeamOptions, type ChatBeamReply } from "./chat.js";
 export { generateBatch, type BatchSequence, type BatchResult, type GenerateBatchOptions } from "./generate-batch.js";
 export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";
 export { beamSearch, beamSearchText, parseBeamOptions, DEFAULT_BEAM_OPTIONS, type BeamOptions, type BeamConstraint, type BeamHypothesis, type BeamResult, type BeamTextHypothesis, type BeamModel } from "./beam.js";
+export { subsequenceConstraint, sourceUnits, type SubsequenceConstraint, type SubsequenceOptions, type SubsequenceState, type SourceUnit } from "./subsequence.js";
+export { bothConstraints } from "./constraint-pair.js";
 export { lexicalConstraint, parseLexicalSpec, checkLexical, occurrences, type LexicalSpec, type LexicalConstraint, type LexicalState } from "./lexical.js";
+export { grammarBeamConstraint, jointConstraint } from "./beam-grammar.js";
 export * from "./constrain/index.js";

@@ -1,5 +1,6 @@
 // The KV cache: the only mutable state of generation (STYLE.md principle 3), passed in explicitly. Per layer
-// one key and one value buffer of `capacity` positions, written at the positions being decoded.
+// one key and one value buffer of `capacity` positions, written at the positions being decoded; a slab holds several
+// caches in one buffer per layer, so that batched decode attends them in one call.
 // Not here: the attention that reads it (engine attention with kvBatchStride) or who decides the capacity.
 import type { ModelConfig } from "../models/config.js";
 import { kvDim } from "../models/config.js";
@@ -15,6 +16,19 @@ export interface KvCache {
   readonly v: readonly Float32Array[];
   /** Positions filled so far: the next token goes to position `length`. */
   length: number;
+  /** When the cache is slot `slot` of a pooled buffer (createKvSlab): batched decode attends every slot of a step
+   *  in one call (attention's kvRows) instead of one call per sequence. */
+  readonly slab?: KvSlab;
+  readonly slot?: number;
+}
+
+/** Per layer one key and one value buffer holding `slots` caches of `capacity` positions each, slot i at
+ *  i·capacity·kvDim. */
+export interface KvSlab {
+  readonly slots: number;
+  readonly capacity: number;
+  readonly k: readonly Float32Array[];
+  readonly v: readonly Float32Array[];
 }
 
 /** An empty cache of `capacity` positions for a model of this config. */
@@ -25,6 +39,21 @@ export function createKvCache(config: ModelConfig, capacity: number): KvCache {
   if (bytes > 2 ** 32) throw new KotodamaError(`createKvCache: ${capacity} positions need ${(bytes / 2 ** 30).toFixed(1)} GiB of KV cache; use a shorter context`);
   const alloc = (): Float32Array[] => Array.from({ length: config.nLayers }, () => new Float32Array(capacity * kv));
   return { capacity, kvDim: kv, k: alloc(), v: alloc(), length: 0 };
+}
+
+/** `slots` empty caches of `capacity` positions each, views of one slab per layer (KvCachePool's), or null when a
+ *  layer's slab would not fit one typed array (then callers make separate caches). */
+export function createKvSlab(config: ModelConfig, slots: number, capacity: number): KvCache[] | null {
+  if (!Number.isSafeInteger(slots) || slots < 1) throw new KotodamaError(`createKvSlab: slots must be a positive integer, got ${slots}`);
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new KotodamaError(`createKvSlab: capacity must be a positive integer, got ${capacity}`);
+  const kv = kvDim(config), per = capacity * kv;
+  if (slots * per * 4 > 2 ** 31) return null;
+  const alloc = (): Float32Array[] => Array.from({ length: config.nLayers }, () => new Float32Array(slots * per));
+  const slab: KvSlab = { slots, capacity, k: alloc(), v: alloc() };
+  return Array.from({ length: slots }, (_, i) => ({
+    capacity, kvDim: kv, length: 0, slab, slot: i,
+    k: slab.k.map((x) => x.subarray(i * per, (i + 1) * per)), v: slab.v.map((x) => x.subarray(i * per, (i + 1) * per)),
+  }));
 }
 
 /** Forgets positions from `length` on (keeps a shared prompt prefix, or clears with 0). */

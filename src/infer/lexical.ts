@@ -11,7 +11,7 @@
 //     max tokens (their shortest encodings summed), a child that could no longer fit them is pruned, so some
 //     hypothesis always remains that writes them: the output then always satisfies them.
 // Not here: the search (beam.ts), CLI flag parsing (cli/commands/generate.ts), CEFR word levels (eval/cefr).
-import type { Tokenizer } from "../tokenizer/index.js";
+import { concatBytes as concat, type Tokenizer } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { BeamConstraint } from "./beam.js";
 
@@ -201,14 +201,4 @@ export function lexicalConstraint(tok: Tokenizer, spec: LexicalSpec, maxTokens: 
       return lambda * best;
     },
   };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

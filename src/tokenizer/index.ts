@@ -25,3 +25,4 @@ export {
 export { tokenCharStarts } from "./offsets.js";
 export { encodeChat, assistantCharSpans, tokenByteOffsets, type AssistantSpan, type EncodedChat, type EncodeChatOptions } from "./chat-encode.js";
 export { KOTODAMA_CHAT_TEMPLATE, KOTODAMA_CHAT_TEMPLATES, chatTemplatesFor, hasKotodamaSpecials } from "./kotodama-chat.js";
+export { concatBytes } from "./bytes.js";

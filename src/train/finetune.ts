@@ -41,6 +41,8 @@ export interface FinetuneRunOptions {
   readonly outDir: string | null;
   readonly backend: Backend;
   readonly timeBudgetS?: number;
+  /** With timeBudgetS: at least this many steps however slow they are (train/loop.ts). */
+  readonly minSteps?: number;
   /** Stop after this step without changing the schedule (tests: as if killed after its checkpoint). */
   readonly stopAfterStep?: number;
   readonly onProgress?: (p: Progress) => void;

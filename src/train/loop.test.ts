@@ -118,3 +118,16 @@ test("schedule: linear warm-up, cosine to minLr (nanoGPT get_lr)", () => {
   assert.ok(Math.abs(lrAt(110, c) - 0.1) < 1e-12);
   assert.ok(Math.abs(lrAt(500, c) - 0.1) < 1e-12);
 });
+
+test("a spent time budget stops the loop, except before minSteps (a busy machine still trains that many)", () => {
+  const data = randomData(3, 4000, 17);
+  const backend = loadBackend({ threads: 1 });
+  const spent = train({ run: smallRun(), data, backend, outDir: null, timeBudgetS: 0 });
+  assert.equal(spent.steps, 0);
+  const floor = train({ run: smallRun(), data, backend, outDir: null, timeBudgetS: 0, minSteps: 5 });
+  assert.equal(floor.steps, 5);
+  const capped = train({ run: smallRun(), data, backend, outDir: null, timeBudgetS: 0, minSteps: 50 });
+  assert.equal(capped.steps, 12, "minSteps never runs past the schedule");
+  const fitted = train({ run: smallRun(), data, backend, outDir: null, timeBudgetS: 1e-6, fitMaxStepsToBudget: true, minSteps: 7 });
+  assert.equal(fitted.steps, 7, "the fitted schedule is not shorter than minSteps");
+});

@@ -86,6 +86,9 @@ export type TrainOptions = TrainData & {
   readonly tokenizerJson?: string | null;
   /** Stop after this many seconds of training (counted across resumes). */
   readonly timeBudgetS?: number;
+  /** With timeBudgetS: train at least this many steps however slow they are (npm start on a busy machine); the
+   *  budget's fitted schedule never goes below it either. */
+  readonly minSteps?: number;
   /** With timeBudgetS: set the schedule length from the measured speed of the first steps. */
   readonly fitMaxStepsToBudget?: boolean;
   /** Stop after this step without changing the schedule (as if killed right after its checkpoint). */
@@ -243,6 +246,8 @@ export function train(o: TrainOptions): TrainResult {
   let maxSteps = state.maxSteps;
   let step = state.step;
   const budget = o.timeBudgetS ?? Infinity;
+  const minSteps = Math.min(o.minSteps ?? 0, maxSteps);
+  const inBudget = (): boolean => elapsed < budget || step < minSteps;
   const fitAt = o.fitMaxStepsToBudget === true && resumedFrom === null && Number.isFinite(budget) ? Math.max(2, Math.min(10, tc.warmupSteps)) : -1;
   const buf: Batch = { inputs: new Int32Array(B * R * T), targets: new Int32Array(B * R * T) };
   const stepSeconds: number[] = [];
@@ -262,7 +267,7 @@ export function train(o: TrainOptions): TrainResult {
     t.onCheckpoint?.(dir);
   };
 
-  while (step < maxSteps && elapsed < budget && (o.stopAfterStep === undefined || step < o.stopAfterStep)) {
+  while (step < maxSteps && inBudget() && (o.stopAfterStep === undefined || step < o.stopAfterStep)) {
     const t0 = performance.now();
     let lossSum = 0;
     const stepStats: Record<string, number> = {};
@@ -289,14 +294,14 @@ export function train(o: TrainOptions): TrainResult {
     if (step === fitAt) {
       const per = median(stepSeconds.slice(1)); // the first step pays for warm-up (JIT, buffer pool)
       const evalShare = doEval ? tc.evalBatches / (3 * tc.evalInterval) : 0;
-      maxSteps = Math.max(step + 1, Math.floor((budget * 0.92) / (per * (1 + evalShare))));
+      maxSteps = Math.max(step + 1, minSteps, Math.floor((budget * 0.92) / (per * (1 + evalShare))));
       log(`time budget ${budget.toFixed(0)} s at ${per.toFixed(3)} s/step: schedule set to ${maxSteps} steps`);
     }
     elapsed = priorElapsed + (performance.now() - sessionStart) / 1000;
     let val: number | undefined;
     let valStats: Record<string, number> = {};
     let probes: Readonly<Record<string, number>> | undefined;
-    const last = step >= maxSteps || elapsed >= budget;
+    const last = step >= maxSteps || !inBudget();
     if (doEval && (step % tc.evalInterval === 0 || last)) {
       t.setTraining?.(false);
       ({ loss: val, stats: valStats } = evaluateWith(g, r, w, src, obj));
@@ -308,7 +313,7 @@ export function train(o: TrainOptions): TrainResult {
     const rec: StepRecord = { step, lr, train_loss: loss, grad_norm: norm, tokens_per_s: Math.round(tps), elapsed_s: Number(elapsed.toFixed(3)), ...(val !== undefined ? { val_loss: val } : {}), ...scaled(stepStats, 1 / A), ...valStats, ...(probes !== undefined ? { probes } : {}) };
     if (metricsPath !== null) appendMetric(metricsPath, rec);
     const avg = trainSeconds / stepSeconds.length;
-    const eta = Math.min((maxSteps - step) * avg, Math.max(0, budget - elapsed));
+    const eta = Math.min((maxSteps - step) * avg, Math.max(0, budget - elapsed, (minSteps - step) * avg));
     o.onProgress?.({ step, maxSteps, loss, lr, tokensPerS: tps, etaS: eta, ...(val !== undefined ? { valLoss: val } : {}), ...(obj?.stats !== undefined ? { stats: scaled(stepStats, 1 / A) } : {}) });
     if (tc.checkpointInterval > 0 && step % tc.checkpointInterval === 0) checkpoint();
   }

@@ -1,13 +1,14 @@
 // `kotodama chat`: talk to a model in the terminal with its own chat template, streaming (/system, /reset,
 // /save, /exit), or one non-interactive turn with --message that prints {"reply", "ids"} as JSON. With --rag INDEX
-// each turn is answered from the index's sources, citations printed after the answer (src/rag/answer.ts).
-// Not here: the session (src/infer/chat.ts), templates (src/tokenizer), sampling (src/infer/options.ts).
+// each turn is answered from the index's sources, citations printed after the answer (src/rag/answer.ts). With
+// --beams/--include/--exclude every reply is chosen by beam search under lexical constraints (ChatSession.sendBeam,
+// the decoder `kotodama generate --beams` uses). Not here: the session (src/infer/chat.ts), templates (src/tokenizer), sampling (src/infer/options.ts).
 import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
-import { ChatSession, ConstraintCache, endOfTurnIds, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type ChatReply, type GenerateHooks, type GenerateOptions } from "../../infer/index.js";
+import { ChatSession, checkLexical, ConstraintCache, endOfTurnIds, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type ChatReply, type GenerateHooks, type GenerateOptions, type GrammarMasker } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { askGrounded, type AskConfig } from "../../rag/answer.js";
 import { LexicalIndex } from "../../rag/lexical.js";
@@ -17,9 +18,11 @@ import { answerJson, answerText, askConfigFlags } from "./rag.js";
 import { guarded } from "../../safety/guard-wrapper.js";
 import { printGuarded } from "./generate.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
+import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, rejectSamplingWithBeams, type BeamFlags } from "./beam-flags.js";
 
 const HELP = [
   "Usage: kotodama chat --model M [--system TEXT] [--message TEXT [--json]] [--template NAME] [sampling flags]",
+  "                     [--beams B] [--length-penalty A] [--include \"a|b\"]... [--exclude P]...",
   "",
   "Chats with a model (any family that loads: GGUF, Hugging Face folder, kotodama run directory) using the",
   "model's own chat template (kotodama's for a kotodama vocabulary). Replies stream and end at the template's",
@@ -48,7 +51,32 @@ const HELP = [
   "                        trained on the spot); replies are then printed whole. A refused or redirected message",
   "                        never reaches the model or the conversation",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
+  ...BEAM_HELP,
+  "                       (with the beam flags every reply is chosen whole by beam search, then printed, under",
+  "                       --json-schema / --grammar too; sampling flags, --guard and --rag are refused)",
 ].join("\n");
+
+/** A beam-search reply: printed whole (beam text is final only at the end); the constraint check goes to stderr. */
+function beamTurn(session: ChatSession, text: string, f: BeamFlags & { beams: number }, options: GenerateOptions, json: boolean, masker: GrammarMasker | null): void {
+  const r = session.sendBeam(text, { beams: f.beams, alpha: f.alpha, maxTokens: options.maxTokens, context: options.context }, f.spec, masker);
+  const best = r.hypotheses[0]!;
+  const check = checkLexical(f.spec, r.reply);
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (!r.enforced && f.spec.include.length > 0) process.stderr.write(`warning: the --include phrases need more than the reply's ${r.maxTokens} tokens; they are not enforced\n`);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({
+      reply: r.reply, ids: best.ids, finish_reason: best.finishReason, prompt_ids: r.promptIds, trimmed: r.trimmed, beams: f.beams, length_penalty: f.alpha,
+      hypotheses: r.hypotheses.map((h) => ({ text: h.text, ids: h.ids, logprob: h.logprob, score: h.score, finish_reason: h.finishReason, satisfied: h.satisfied })),
+      constraints: { include: f.spec.include, exclude: f.spec.exclude, enforced: r.enforced, missing: check.missing, present: check.present },
+      tokens_per_s: r.tokensPerS,
+    })}\n`);
+    return;
+  }
+  process.stdout.write(`${r.reply}\n`);
+  const bad = check.missing.length + check.present.length > 0 ? `; constraints NOT met: missing ${check.missing.join(", ") || "-"}, present ${check.present.join(", ") || "-"}` : "";
+  process.stderr.write(`[beam ${f.beams}: ${best.ids.length} tokens, ${best.finishReason}, logprob ${best.logprob.toFixed(3)}${bad}]\n`);
+  if (r.trimmed > 0) process.stderr.write(`(dropped the ${r.trimmed} oldest messages to fit the context)\n`);
+}
 
 /** Hooks for one reply: a fresh grammar constraint per turn (--json-schema / --grammar), or none. */
 type TurnHooks = () => GenerateHooks;
@@ -71,11 +99,12 @@ export const chat: Command = {
     const { values, positionals } = parseFlags("chat", argv, {
       model: { type: "string" }, system: { type: "string" }, message: { type: "string" }, json: { type: "boolean" },
       template: { type: "string" }, threads: { type: "string" }, "json-schema": { type: "string" }, grammar: { type: "string" }, ...generateOptionFlags(),
+      ...BEAM_FLAGS,
       rag: { type: "string" }, k: { type: "string" }, threshold: { type: "string" }, scale: { type: "string" }, mode: { type: "string" }, scorer: { type: "string" }, span: { type: "string" }, "answer-tokens": { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama chat: give the message with --message TEXT");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama chat: --model PATH is required");
-    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, ...rest } = values;
+    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, ...rest } = values;
     if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama chat: give --json-schema FILE or --grammar FILE, not both");
     const spec = typeof schemaFile === "string" ? readConstraintFile("json-schema", schemaFile) : typeof grammarFile === "string" ? readConstraintFile("gbnf", grammarFile) : null;
     if (spec !== null && typeof rag === "string") throw new KotodamaError("kotodama chat: --json-schema / --grammar do not combine with --rag");
@@ -83,6 +112,12 @@ export const chat: Command = {
     if (typeof rag !== "string" && Object.values(askValues).some((v) => v !== undefined)) throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span and --answer-tokens need --rag INDEX");
     if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
     const options = parseGenerateOptions(rest, "kotodama chat");
+    const parsedBeam = parseBeamFlags("chat", { beams, "length-penalty": lengthPenalty, include, exclude });
+    const beam = parsedBeam.beams === null ? null : { ...parsedBeam, beams: parsedBeam.beams };
+    if (beam !== null) {
+      if (guardDir !== undefined || typeof rag === "string") throw new KotodamaError("kotodama chat: --guard and --rag do not combine with --beams/--include/--exclude yet");
+      rejectSamplingWithBeams("chat", rest);
+    }
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("chat", "threads", threads, 1, 1, 1024) });
     const model = openInferModel(modelPath, { backend });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
@@ -105,6 +140,10 @@ export const chat: Command = {
     };
     if (guard !== null && typeof message === "string") {
       await guardedTurn(message, json === true);
+      return 0;
+    }
+    if (beam !== null && typeof message === "string") {
+      beamTurn(session, message, beam, options, json === true, masker);
       return 0;
     }
     if (typeof message === "string") {
@@ -130,6 +169,8 @@ export const chat: Command = {
           else if (name === "system") session.setSystem(arg === "" ? null : arg!);
           else if (name === "save" && arg !== "") writeFileSync(arg!, `${JSON.stringify({ model: modelPath, messages: session.messages() }, null, 2)}\n`);
           else process.stderr.write("commands: /system TEXT, /reset, /save FILE, /exit\n");
+        } else if (line.trim() !== "" && beam !== null) {
+          beamTurn(session, line, beam, options, false, masker);
         } else if (line.trim() !== "" && guard !== null) {
           await guardedTurn(line, false);
         } else if (line.trim() !== "") {

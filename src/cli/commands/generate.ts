@@ -4,11 +4,11 @@
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
-import { ConstraintCache, flagName, GENERATE_OPTION_SPECS, generate, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type GeneratedToken, type GenerateHooks, type InferModel } from "../../infer/index.js";
+import { ConstraintCache, flagName, GENERATE_OPTION_SPECS, generate, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type GeneratedToken, type GenerateHooks, type GrammarMasker, type InferModel } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { guarded, type GuardedReply } from "../../safety/guard-wrapper.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
-import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, printBeamGenerate } from "./beam-flags.js";
+import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, printBeamGenerate, rejectSamplingWithBeams } from "./beam-flags.js";
 
 const HELP = [
   "Usage: kotodama generate --model RUN_OR_FILE [--tokenizer FILE] [--prompt TEXT] [sampling flags] [--json]",
@@ -68,15 +68,18 @@ export const generateCommand: Command = {
     if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama generate: give --json-schema FILE or --grammar FILE, not both");
     const options = parseGenerateOptions(rest, "kotodama generate");
     const beam = parseBeamFlags("generate", { beams, "length-penalty": lengthPenalty, include, exclude });
+    if (beam.beams !== null) {
+      if (guardDir !== undefined) throw new KotodamaError("kotodama generate: --guard does not combine with --beams/--include/--exclude yet");
+      rejectSamplingWithBeams("generate", rest);
+    }
     const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("generate", "threads", threads, 1, 1, 1024) });
     const model = openInferModel(modelPath, { backend, ...(typeof tokenizer === "string" ? { tokenizer } : {}) });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+    const constraint = typeof schemaFile === "string" ? constrain(model, "json-schema", schemaFile) : typeof grammarFile === "string" ? constrain(model, "gbnf", grammarFile) : null;
     if (beam.beams !== null) {
-      if (guardDir !== undefined || schemaFile !== undefined || grammarFile !== undefined) throw new KotodamaError("kotodama generate: --guard, --json-schema and --grammar do not combine with --beams/--include/--exclude yet");
-      printBeamGenerate(model, typeof prompt === "string" ? prompt : "", { ...beam, beams: beam.beams }, options.maxTokens ?? 64, json === true, { model: modelPath, prompt: prompt ?? "" });
+      printBeamGenerate(model, typeof prompt === "string" ? prompt : "", { ...beam, beams: beam.beams }, options.maxTokens ?? 64, options.context, json === true, { model: modelPath, prompt: prompt ?? "" }, constraint);
       return 0;
     }
-    const constraint = typeof schemaFile === "string" ? constrain(model, "json-schema", schemaFile) : typeof grammarFile === "string" ? constrain(model, "gbnf", grammarFile) : null;
     const hooks: GenerateHooks = constraint === null ? {} : constraint.hooks;
     if (guardDir !== undefined) {
       const g = openGuard("generate", guardDir);
@@ -124,9 +127,9 @@ export const generateCommand: Command = {
 };
 
 /** A grammar constraint from --json-schema / --grammar, for this model's vocabulary. */
-function constrain(model: InferModel, kind: "json-schema" | "gbnf", file: string): ReturnType<typeof grammarConstraint> & { what: string; file: string } {
+function constrain(model: InferModel, kind: "json-schema" | "gbnf", file: string): ReturnType<typeof grammarConstraint> & { masker: GrammarMasker; what: string; file: string } {
   const masker = new ConstraintCache().masker(model.tokenizer, readConstraintFile(kind, file));
   const eos = model.tokenizer.special.eos;
   if (eos === undefined) throw new KotodamaError(`kotodama generate: the model's tokenizer has no end-of-sequence token, so a constrained output could not end (--${kind === "gbnf" ? "grammar" : "json-schema"})`);
-  return { ...grammarConstraint(masker, new Set([eos])), what: kind === "gbnf" ? "grammar" : "JSON value", file };
+  return { ...grammarConstraint(masker, new Set([eos])), masker, what: kind === "gbnf" ? "grammar" : "JSON value", file };
 }

@@ -104,6 +104,38 @@ describe("kotodama simplify --endpoint and eval simplify --endpoint against a ko
     await assert.rejects(capture(() => simplifyCommand.run(["--endpoint", server.url, "--level", "A2", SOURCE])), /--endpoint needs --api-model NAME/);
     await assert.rejects(capture(() => simplifyCommand.run(["--level", "A2", SOURCE])), /--model DIR \(an SFT model\) or --endpoint URL is required/);
     await assert.rejects(capture(() => simplifyCommand.run(["--model", sft, "--level", "A2", "--rerank", SOURCE])), /--rerank needs --cefr DIR/);
+    await assert.rejects(capture(() => simplifyCommand.run([...e, "--delete-only", SOURCE])), /--delete-only works on the model's logits/);
+    await assert.rejects(capture(() => simplifyCommand.run(["--model", sft, "--level", "A2", "--min-keep", "0.5", SOURCE])), /--min-keep applies to --delete-only decoding/);
     assert.equal(await chatRequests(server.url), n0, "a refused command sends nothing");
+  });
+
+  test("--delete-only writes the source with words deleted, not the learned paraphrase; eval simplify --runs delete adds truncation", async () => {
+    const words = (t: string): string[] => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const isSubsequence = (out: string, src: string): boolean => {
+      const s = words(src);
+      let i = 0;
+      for (const w of words(out)) {
+        while (i < s.length && s[i] !== w) i++;
+        if (i++ >= s.length) return false;
+      }
+      return true;
+    };
+    for (const minKeep of ["0.5", "1"]) {
+      const j = JSON.parse(await capture(() => simplifyCommand.run(["--model", sft, "--level", "A2", "--delete-only", "--min-keep", minKeep, "--json", SOURCE]))) as { output: string; beams: number };
+      assert.notEqual(j.output, SIMPLE);
+      assert.ok(isSubsequence(j.output, SOURCE), `${JSON.stringify(j.output)} is not ${SOURCE} with deletions`);
+      assert.ok(words(j.output).length >= Math.ceil(Number(minKeep) * words(SOURCE).length), `${JSON.stringify(j.output)} keeps under ${minKeep}`);
+      assert.equal(j.beams, 4);
+    }
+    type Ev = { systems: { system: string }[] };
+    const args = ["simplify", "--cefr", join(dir, "cefr"), "--data-dir", join(dir, "data"), "--max-tokens", "24", "--json", "--model", sft];
+    const ev = JSON.parse(await capture(() => evalCommand.run([...args, "--runs", "delete", "--out", join(dir, "ev-del")]))) as Ev;
+    assert.deepEqual(ev.systems.map((x) => x.system), ["identity", "truncate", "sft", "sft+constraint", "sft+beam4+delete", "sft+beam4+delete+rerank"]);
+    const rows = readFileSync(join(dir, "ev-del", "simplify-outputs.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, string> & { source: string });
+    for (const r of rows) {
+      assert.ok(isSubsequence(r["sft+beam4+delete"]!, r.source), JSON.stringify(r));
+      assert.equal(r.truncate, r.source.split(" ").slice(0, Math.ceil(r.source.split(" ").length / 2)).join(" "));
+    }
+    await assert.rejects(capture(() => evalCommand.run([...args, "--runs", "delete,nope", "--out", join(dir, "ev-x")])), /unknown beam run "nope"/);
   });
 });

@@ -18,7 +18,8 @@ import { KotodamaError } from "../../util/errors.js";
 
 const HELP = [
   "Usage: kotodama simplify --model SFT --level A1..C2 [--constrained] [--cefr DIR] [--lexicon FILE] [--penalty P]",
-  "                         [--keep SPAN] [--delete SPAN] [--replace OLD=>NEW] [--beams B] [--rerank] [--json] TEXT",
+  "                         [--keep SPAN] [--delete SPAN] [--replace OLD=>NEW] [--beams B] [--rerank]",
+  "                         [--delete-only [--min-keep F] [--delete-penalty X]] [--json] TEXT",
   "       kotodama simplify --endpoint URL --api-model NAME --level A1..C2 [--cefr DIR] [--json] TEXT",
   "",
   "Simplifies TEXT with an SFT model (the SFT data's simplify prompt, greedy; the level is not in the prompt because",
@@ -39,6 +40,12 @@ const HELP = [
   "                   edits decode with beam search (default 4 beams) under NeuroLogic constraints",
   "  --rerank         beam search: the classifier (--cefr) chooses among the n-best the best-scored output it",
   "                   judges at or below --level (else the lowest-judged)",
+  "  --delete-only    deletion-only edits: the output is the source with words deleted, nothing written that",
+  "                   the source does not hold; the model chooses what to keep (beam search, 4 beams); names",
+  "                   and --keep spans stay; with --constrained, words above --level are deleted",
+  "  --min-keep F     --delete-only: keep at least this fraction of the source's words (default 0.5)",
+  "  --delete-penalty X  --delete-only: log-probability charged per deleted word (default 1; 0 = likelihood",
+  "                   alone; higher keeps more)",
   ...BEAM_HELP,
   "",
   "Through an endpoint: plain greedy generation with the same prompt. --constrained, the span edits, --include,",
@@ -54,7 +61,7 @@ export const simplifyCommand: Command = {
   help: HELP,
   async run(argv) {
     const cmd = "simplify";
-    const { values, positionals } = parseFlags(cmd, argv, { model: { type: "string" }, level: { type: "string" }, constrained: { type: "boolean" }, cefr: { type: "string" }, lexicon: { type: "string" }, penalty: { type: "string" }, "max-tokens": { type: "string" }, json: { type: "boolean" }, keep: { type: "string", multiple: true }, delete: { type: "string", multiple: true }, replace: { type: "string", multiple: true }, rerank: { type: "boolean" }, ...BEAM_FLAGS, ...ENDPOINT_FLAGS });
+    const { values, positionals } = parseFlags(cmd, argv, { model: { type: "string" }, level: { type: "string" }, constrained: { type: "boolean" }, cefr: { type: "string" }, lexicon: { type: "string" }, penalty: { type: "string" }, "max-tokens": { type: "string" }, json: { type: "boolean" }, keep: { type: "string", multiple: true }, delete: { type: "string", multiple: true }, replace: { type: "string", multiple: true }, rerank: { type: "boolean" }, "delete-only": { type: "boolean" }, "min-keep": { type: "string" }, "delete-penalty": { type: "string" }, ...BEAM_FLAGS, ...ENDPOINT_FLAGS });
     const remote = endpointFromFlags(cmd, values);
     if (remote === null && typeof values.model !== "string") throw new KotodamaError("kotodama simplify: --model DIR (an SFT model) or --endpoint URL is required");
     if (typeof values.level !== "string") throw new KotodamaError("kotodama simplify: --level is required (A1, A2, B1, B2, C1 or C2)");
@@ -67,8 +74,11 @@ export const simplifyCommand: Command = {
     const edits = parseSpanEdits(positionals[0]!, list(values.keep), list(values.delete), list(values.replace), "kotodama simplify");
     const beam = parseBeamFlags(cmd, values);
     if (values.rerank === true && typeof values.cefr !== "string") throw new KotodamaError("kotodama simplify: --rerank needs --cefr DIR (the classifier that judges the beams)");
+    const delOnly = values["delete-only"] === true;
+    for (const f of ["min-keep", "delete-penalty"]) if (values[f] !== undefined && !delOnly) throw new KotodamaError(`kotodama simplify: --${f} applies to --delete-only decoding; add --delete-only`);
+    const deleteOnly = delOnly ? { minKeep: numberFlag(cmd, "min-keep", values["min-keep"], 0.5, 0, 1), deletePenalty: numberFlag(cmd, "delete-penalty", values["delete-penalty"], 1, 0, 1e6) } : null;
     if (remote !== null) {
-      const local = ["constrained", "keep", "delete", "replace", "include", "exclude", "beams", "length-penalty", "rerank", "lexicon", "penalty"].find((f) => values[f] !== undefined);
+      const local = ["constrained", "keep", "delete", "replace", "include", "exclude", "beams", "length-penalty", "rerank", "lexicon", "penalty", "delete-only", "min-keep", "delete-penalty"].find((f) => values[f] !== undefined);
       if (local !== undefined) throw new KotodamaError(`kotodama simplify: --${local} works on the model's logits at every step, which an OpenAI-compatible endpoint does not give; use --model DIR for it (through --endpoint only plain greedy generation, checked by --cefr)`);
     }
     const backend = loadBackend();
@@ -79,6 +89,7 @@ export const simplifyCommand: Command = {
       ...(beam.beams !== null ? { beams: beam.beams } : values.rerank === true ? { beams: 4 } : {}),
       ...(values.constrained === true ? { lexicon: readLexicon(lexPath!) } : {}),
       ...(values.rerank === true ? { rerank: true } : {}),
+      ...(deleteOnly !== null ? { deleteOnly } : {}),
     });
     if (values.json === true) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {

@@ -79,6 +79,32 @@ test("constraint: letters that can only grow into words above the target, or com
   assert.deepEqual(sourceNames("The Treaty of Paris was signed in Paris."), ["Treaty", "Paris", "Paris"]);
 });
 
+test("constraint: a character split across byte tokens does not end the word (\"Hélène\" kept, \"h\" above the target)", () => {
+  // A byte-level BPE that never saw "é": it is written as 0xC3 0xA9, two tokens that each decode alone to U+FFFD.
+  const tok = trainBpe({ texts: ["a cat and a dog and a category of things"], vocabSize: 270 });
+  const lex = { minSupport: 2, levels: new Map([["h", 4], ["née", 4], ["cat", 0]]) };
+  const c = levelConstraint(tok, lex, 1, { keep: ["Hélène"] });
+  const byte = (x: number): number => {
+    for (let id = 0; id < tok.vocabSize; id++) if (tok.tokenBytes(id).length === 1 && tok.tokenBytes(id)[0] === x) return id;
+    throw new Error(`no byte token ${x}`);
+  };
+  const after = (ids: readonly number[]): Float32Array => {
+    const l = new Float32Array(tok.vocabSize);
+    c.hook(l, ids);
+    return l;
+  };
+  const enc = (t: string): number[] => tok.encode(t, { addBos: false });
+  // Before the fix, 0xC3 after " H" read as a boundary completing the forbidden word "h" (every beam writing the kept
+  // name was masked: ASSET test line 52 under +edits+lex).
+  assert.equal(after(enc("a H"))[byte(0xc3)], 0, "H + half of é: the word goes on");
+  assert.equal(after([...enc("a H"), byte(0xc3)])[byte(0xa9)], 0, "hé: a prefix of the kept hélène");
+  assert.equal(after(enc("a H"))[enc(".")[0]!], -Infinity, "the word 'h' completed by a period is still masked");
+  // The finished character is read: "né" can only grow into "née" (above the target), so the byte that finishes é is
+  // masked, as a whole-character token would be.
+  assert.equal(after([...enc("a n"), byte(0xc3)])[byte(0xa9)], -Infinity, "né: only née below");
+  assert.equal(after([...enc("a n"), byte(0xc3)])[byte(0xa8)], 0, "nè: no lexicon word below, allowed");
+});
+
 test("classifier: a fresh tiny decoder learns a keyword signal, scores it, and reads back from its directory", () => {
   const words = [["cat", 0], ["apple", 1], ["policy", 2], ["budget", 3], ["ontology", 4]] as const;
   const mk = (n: number, off: number): CefrRow[] => Array.from({ length: n }, (_, i) => {

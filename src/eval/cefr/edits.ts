@@ -4,7 +4,7 @@
 // combined with the word-level CEFR constraint (constraint.ts) applied as a mask/penalty on each beam's next-token
 // log-probabilities. Kept and inserted words are exempt from the level constraint.
 // Not here: the search (infer/beam.ts), the lexicon (lexicon.ts), the prompt (simplify.ts).
-import type { BeamConstraint, LexicalSpec, LexicalState, LogitsHook } from "../../infer/index.js";
+import type { BeamConstraint, LexicalSpec, LogitsHook } from "../../infer/index.js";
 import { occurrences, parseLexicalSpec } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 
@@ -55,7 +55,7 @@ export function editWords(e: SpanEdits, extra: LexicalSpec = { include: [], excl
 
 /** A beam constraint that also applies a logits hook (the CEFR level constraint) to each beam's next-token
  *  log-probabilities: a token the hook sets to −∞ is masked, a penalised one loses the same amount. */
-export function withLogitsHook<S extends LexicalState>(c: BeamConstraint<S>, hook: LogitsHook): BeamConstraint<S> {
+export function withLogitsHook<S>(c: BeamConstraint<S>, hook: LogitsHook): BeamConstraint<S> {
   let f32 = new Float32Array(0), before = new Float32Array(0);
   return {
     ...c,

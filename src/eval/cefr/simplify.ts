@@ -7,7 +7,7 @@
 // `rerank`, the CEFR classifier then chooses among the n-best hypotheses the best-scored one it judges at or below
 // the target (levelRerank). Not here: the metrics over ASSET (simplify-eval.ts), the endpoint client (the CLI's).
 import { SIMPLIFY_PROMPT } from "../../data/instruct/tasks.js";
-import { beamSearchText, ChatSession, checkLexical, lexicalConstraint, type InferModel, type LexicalSpec } from "../../infer/index.js";
+import { beamSearchText, bothConstraints, ChatSession, checkLexical, lexicalConstraint, sourceUnits, subsequenceConstraint, type BeamConstraint, type InferModel, type LexicalSpec, type SubsequenceOptions } from "../../infer/index.js";
 import { levelConstraint, type LevelConstraint } from "./constraint.js";
 import type { ChatResponder } from "../../infer/responder.js";
 import { KotodamaError } from "../../util/errors.js";
@@ -33,6 +33,9 @@ export interface SimplifyOptions {
   readonly phrases?: LexicalSpec;
   /** Beam search only: the checker chooses among the n-best (levelRerank) instead of taking the top score. */
   readonly rerank?: boolean;
+  /** Deletion-only decoding (infer/subsequence.ts): the output is the source with words deleted, at least
+   *  `minKeep` of them kept; beam search (4 beams unless `beams`). The level mask then deletes words above it. */
+  readonly deleteOnly?: SubsequenceOptions;
 }
 
 export interface Simplification {
@@ -97,11 +100,11 @@ export async function simplifyCandidates(model: InferModel, source: string, o: S
   const edits = o.edits ?? NO_EDITS, phrases = o.phrases ?? { include: [], exclude: [] };
   const spec = editsToLexical(edits, phrases);
   const lexical = spec.include.length + spec.exclude.length > 0;
-  const beams = o.beams ?? (lexical ? 4 : 1);
+  const beams = o.beams ?? (lexical || o.deleteOnly !== undefined ? 4 : 1);
   const maxTokens = o.maxTokens ?? 96;
   const c = o.lexicon === undefined ? null : levelConstraint(model.tokenizer, o.lexicon, o.level, { ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), keep: [...sourceNames(source), ...editWords(edits, phrases)] });
   const user = simplifyUserMessage(source);
-  if (beams === 1 && !lexical) {
+  if (beams === 1 && !lexical && o.deleteOnly === undefined) {
     const it = session.send(user, { temperature: 0, maxTokens, repeatPenalty: 1 }, c === null ? {} : { logits: c.hook });
     for (;;) {
       const r = await it.next();
@@ -109,9 +112,29 @@ export async function simplifyCandidates(model: InferModel, source: string, o: S
     }
   }
   const { ids, endIds } = session.promptForTurn(user);
-  const room = Math.min(maxTokens, Math.max(1, model.config.context - ids.length));
-  const lex = lexicalConstraint(model.tokenizer, spec, room);
-  const r = beamSearchText(model, ids, { beams, maxTokens: room, alpha: 1, nBest: beams }, endIds, c === null ? lex : withLogitsHook(lex, c.hook));
+  // Deletion-only output is no longer than the source (a few tokens more where a word's spelling splits
+  // differently), which may exceed the default cap on long sentences.
+  const cap = o.deleteOnly === undefined ? maxTokens : Math.max(maxTokens, model.tokenizer.encode(source, { addBos: false }).length + 8);
+  const room = Math.min(cap, Math.max(1, model.config.context - ids.length));
+  let search: BeamConstraint<unknown>;
+  if (o.deleteOnly === undefined) search = lexicalConstraint(model.tokenizer, spec, room) as BeamConstraint<unknown>;
+  else {
+    // Deletion only: kept spans and names become units that may not be deleted (a must-include clause over a
+    // subsequence could be skipped past); excluded spans stay lexical. Nothing can be inserted.
+    const kept = editWords(edits, phrases);
+    const srcWords = new Set(sourceUnits(source).map((u) => u.text.toLowerCase()));
+    const foreign = kept.filter((w) => !srcWords.has(w));
+    if (foreign.length > 0) throw new KotodamaError(`simplify: deletion-only decoding cannot write "${foreign[0]}", which is not a word of the source (drop --replace / --include, or the deletion-only mode)`);
+    const lex = lexicalConstraint(model.tokenizer, { include: [], exclude: spec.exclude }, room);
+    search = bothConstraints(lex, subsequenceConstraint(model.tokenizer, source, { ...o.deleteOnly, keep: [...(o.deleteOnly.keep ?? []), ...sourceNames(source), ...kept] })) as BeamConstraint<unknown>;
+  }
+  let r: ReturnType<typeof beamSearchText>;
+  try {
+    r = beamSearchText(model, ids, { beams, maxTokens: room, alpha: 1, nBest: beams }, endIds, c === null ? search : withLogitsHook(search, c.hook));
+  } catch (e) {
+    if (!(e instanceof KotodamaError) || o.deleteOnly === undefined || c === null) throw e;
+    throw new KotodamaError(`simplify: deletion-only decoding under the level mask found no output: deleting every word above ${LEVELS[o.level]} leaves fewer than ${Math.round(100 * (o.deleteOnly.minKeep ?? 0.5))} % of the source's words (lower --min-keep, or give --penalty P to penalise those words instead of disallowing them)`);
+  }
   return { texts: r.hypotheses.map((h) => h.text.trim()), beams, spec, constraint: c };
 }
 

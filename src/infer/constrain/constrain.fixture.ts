@@ -1,18 +1,14 @@
-// Test fixture (imported only by src/infer/constrain tests): a small byte-level vocabulary whose tokens split UTF-8
+// Test fixture (imported by src/infer/constrain tests and subsequence.test.ts): a small byte-level vocabulary whose tokens split UTF-8
 // characters, and a generator of random JSON Schemas of the supported subset. Not here: the tests.
 import type { Tokenizer } from "../../tokenizer/index.js";
 import type { Rng } from "../../util/rng.js";
 
-/** A byte-level vocabulary: EOS (id 0, no bytes), the 256 bytes, and multi-byte pieces — JSON punctuation runs,
- *  words, and pieces that end or start inside a UTF-8 character ("名" is E5 90 8D: "\xE5\x90" and "\x8D前"). */
-export function byteTokenizer(): Tokenizer {
+/** EOS (id 0, no bytes), the 256 bytes (id b + 1), then `extra` pieces in order: a byte-level test vocabulary. */
+export function bytePieceTokenizer(extra: readonly (string | Uint8Array)[]): Tokenizer {
   const enc = new TextEncoder();
   const pieces: Uint8Array[] = [new Uint8Array(0)];
   for (let b = 0; b < 256; b++) pieces.push(Uint8Array.of(b));
-  const words = ['{"', '":', '": ', '",', '", "', '"}', '"]', "},", "}]", "[]", "{}", "true", "false", "null", ", ", "12", "0.5", "-3", "e+", "name", "age", "tags", "ab", "abc", " the", "q\\\"", "\\n", "\\u00e9", "名前", "東京", '"名', "\u00e9t\u00e9", '1,"', "],", ":[", ':{"'];
-  for (const w of words) pieces.push(enc.encode(w));
-  const mei = enc.encode("名前");
-  pieces.push(mei.subarray(0, 2), Uint8Array.of(mei[2]!, ...mei.subarray(3)), Uint8Array.of(0x22, mei[0]!));
+  for (const w of extra) pieces.push(typeof w === "string" ? enc.encode(w) : w);
   const dec = new TextDecoder();
   return {
     kind: "test bytes", vocabSize: pieces.length, special: { eos: 0 },
@@ -22,6 +18,14 @@ export function byteTokenizer(): Tokenizer {
     tokenBytes: (id) => pieces[id]!,
     isControl: (id) => id === 0,
   };
+}
+
+/** A byte-level vocabulary: EOS (id 0, no bytes), the 256 bytes, and multi-byte pieces — JSON punctuation runs,
+ *  words, and pieces that end or start inside a UTF-8 character ("名" is E5 90 8D: "\xE5\x90" and "\x8D前"). */
+export function byteTokenizer(): Tokenizer {
+  const words = ['{"', '":', '": ', '",', '", "', '"}', '"]', "},", "}]", "[]", "{}", "true", "false", "null", ", ", "12", "0.5", "-3", "e+", "name", "age", "tags", "ab", "abc", " the", "q\\\"", "\\n", "\\u00e9", "名前", "東京", '"名', "\u00e9t\u00e9", '1,"', "],", ":[", ':{"'];
+  const mei = new TextEncoder().encode("名前");
+  return bytePieceTokenizer([...words, mei.subarray(0, 2), Uint8Array.of(mei[2]!, ...mei.subarray(3)), Uint8Array.of(0x22, mei[0]!)]);
 }
 
 /** A random schema of the supported subset, nested up to `depth`. */

@@ -19,6 +19,15 @@ export type SamplingFields = Readonly<Record<string, unknown>>;
 /** A prompt: text (the tokenizer adds its BOS) or token ids (used as they are). */
 export type PromptInput = string | readonly number[];
 
+/** Beam search for a generation job (beam-request.ts): `beams` hypotheses, the job's n best returned as its
+ *  choices, ranked by logprob / length^alpha, under lexical constraints (clauses of alternatives; excluded phrases). */
+export interface BeamRequest {
+  readonly beams: number;
+  readonly alpha: number;
+  readonly include: readonly (readonly string[])[];
+  readonly exclude: readonly string[];
+}
+
 export interface CompleteJob {
   readonly kind: "complete";
   readonly prompts: readonly PromptInput[];
@@ -31,6 +40,8 @@ export interface CompleteJob {
   readonly sampling: SamplingFields;
   /** response_format / grammar: the output's grammar (null: free text). */
   readonly constraint: ConstraintSpec | null;
+  /** Beam search instead of sampling (null: sample). */
+  readonly beam: BeamRequest | null;
 }
 
 export interface ChatJob {
@@ -42,6 +53,7 @@ export interface ChatJob {
   readonly maxTokens: number | null;
   readonly sampling: SamplingFields;
   readonly constraint: ConstraintSpec | null;
+  readonly beam: BeamRequest | null;
 }
 
 export interface EmbedJob {

@@ -47,10 +47,11 @@ export interface JobQueue {
   submit(model: string, body: JobBody, sub?: Submission): Promise<JobResult>;
 }
 
-/** Sequences a job puts in the batch: a generation's choices (n per prompt), any other job one. */
+/** Sequences a job puts in the batch: a generation's choices (n per prompt) or, under beam search, its beams (per
+ *  prompt; a job's prompts search one after another, so the largest of them counts), any other job one. */
 function weight(job: Job): number {
-  if (job.kind === "chat") return job.n;
-  if (job.kind === "complete") return job.n * job.prompts.length;
+  if (job.kind === "chat") return job.beam === null ? job.n : job.beam.beams;
+  if (job.kind === "complete") return job.beam === null ? job.n * job.prompts.length : job.beam.beams;
   return 1;
 }
 

@@ -3,11 +3,13 @@
 // (the CLI's flags and these fields share it), and the server's limits on sizes. OpenAI's sampling defaults apply
 // (temperature 1, top_p 1, no top-k or min-p); `top_k`, `min_p`, `repetition_penalty` and `ignore_eos` are the
 // usual extensions (llama.cpp, vLLM). `response_format` (json_schema, json_object) and llama.cpp's `grammar` (GBNF
-// text) become a constraint, compiled here once so that a bad schema is a 400 naming it.
+// text) become a constraint, compiled here once so that a bad schema is a 400 naming it. Beam search and lexical
+// constraints (use_beam_search, best_of, length_penalty, include, exclude) are parsed by beam-request.ts.
 // Not here: running jobs (queue.ts), response shapes (responses.ts).
 import { checkSpec, parseGenerateOptions, type ConstraintSpec } from "../../infer/index.js";
 import type { ChatMessage } from "../../tokenizer/index.js";
 import { badField } from "./errors.js";
+import { BEAM_FIELDS, parseBeamRequest } from "./beam-request.js";
 import type { ChatJob, CompleteJob, EmbedJob, PromptInput } from "./protocol.js";
 
 export const LIMITS = { prompts: 64, n: 16, stops: 4, inputs: 256, completionLogprobs: 20, topLogprobs: 20, messages: 1024 } as const;
@@ -156,20 +158,27 @@ function promptList(v: unknown, field: string, max: number): PromptInput[] {
   return list;
 }
 
+/** best_of and the beam fields: best_of is the beam width under beam search (vLLM's meaning), else it must equal n. */
+function beamOf(body: Body, n: number): ReturnType<typeof parseBeamRequest> {
+  const bestOf = int(body, "best_of", 1, LIMITS.n, null);
+  const beam = parseBeamRequest(body, n, bestOf);
+  if (beam === null && bestOf !== null && bestOf !== n) throw badField("best_of", "only best_of equal to n is supported without beam search (use_beam_search: true makes it the beam width)");
+  return beam;
+}
+
 export function parseCompletionRequest(body: Body): Parsed<CompleteJob> {
-  checkKeys(body, ["model", "prompt", "max_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "echo", "logit_bias", "suffix", "response_format", "grammar"]);
+  checkKeys(body, ["model", "prompt", "max_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "echo", "logit_bias", "suffix", "response_format", "grammar", ...BEAM_FIELDS]);
   rejectUnsupported(body);
   if (present(body.suffix)) throw badField("suffix", "not supported by this server");
   const n = int(body, "n", 1, LIMITS.n, 1);
-  const bestOf = int(body, "best_of", 1, LIMITS.n, n);
-  if (bestOf !== n) throw badField("best_of", "only best_of equal to n is supported");
+  const beam = beamOf(body, n);
   const prompts = promptList(body.prompt, "prompt", LIMITS.prompts);
   const { stream, includeUsage } = streamFlags(body);
   const echo = bool(body, "echo");
   if (stream && echo) throw badField("echo", "not supported together with stream");
   return {
     model: modelName(body), stream, includeUsage,
-    job: { kind: "complete", prompts, n, echo, logprobs: int(body, "logprobs", 0, LIMITS.completionLogprobs, null), maxTokens: int(body, "max_tokens", 0, 2 ** 31 - 1, null), sampling: sampling(body), constraint: constraintOf(body) },
+    job: { kind: "complete", prompts, n, echo, logprobs: int(body, "logprobs", 0, LIMITS.completionLogprobs, null), maxTokens: int(body, "max_tokens", 0, 2 ** 31 - 1, null), sampling: sampling(body), constraint: constraintOf(body), beam },
   };
 }
 
@@ -198,7 +207,7 @@ function parseMessages(v: unknown): ChatMessage[] {
 }
 
 export function parseChatRequest(body: Body): Parsed<ChatJob> {
-  checkKeys(body, ["model", "messages", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options", "logprobs", "top_logprobs", "logit_bias", "response_format", "grammar", "tools", "tool_choice"]);
+  checkKeys(body, ["model", "messages", "max_tokens", "max_completion_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "top_logprobs", "logit_bias", "response_format", "grammar", "tools", "tool_choice", ...BEAM_FIELDS]);
   rejectUnsupported(body);
   if (present(body.tools) && !(Array.isArray(body.tools) && body.tools.length === 0)) throw badField("tools", "tool calls are not supported by this server");
   if (present(body.tool_choice) && body.tool_choice !== "none") throw badField("tool_choice", 'only "none" is supported');
@@ -208,9 +217,11 @@ export function parseChatRequest(body: Body): Parsed<ChatJob> {
   const a = int(body, "max_tokens", 0, 2 ** 31 - 1, null), b = int(body, "max_completion_tokens", 0, 2 ** 31 - 1, null);
   if (a !== null && b !== null && a !== b) throw badField("max_completion_tokens", "differs from max_tokens; give one");
   const { stream, includeUsage } = streamFlags(body);
+  const n = int(body, "n", 1, LIMITS.n, 1);
+  const beam = beamOf(body, n);
   return {
     model: modelName(body), stream, includeUsage,
-    job: { kind: "chat", messages: parseMessages(body.messages), n: int(body, "n", 1, LIMITS.n, 1), logprobs, topLogprobs, maxTokens: b ?? a, sampling: sampling(body), constraint: constraintOf(body) },
+    job: { kind: "chat", messages: parseMessages(body.messages), n, logprobs, topLogprobs, maxTokens: b ?? a, sampling: sampling(body), constraint: constraintOf(body), beam },
   };
 }
 

@@ -2,11 +2,13 @@
 // included), chat replies with the model's chat template, embeddings — streaming each generated token out as it
 // comes and stopping between tokens when the job is cancelled. Decoding is src/infer's (generate, embedText);
 // this file chooses prompts, limits and seeds and shapes the results; a job's constraint (response_format) becomes a
-// grammar hook per choice, its masks cached across jobs in the worker's ConstraintCache. Not here: the thread glue (worker.ts), HTTP
+// grammar hook per choice, its masks cached across jobs in the worker's ConstraintCache. A beam job (use_beam_search,
+// include, exclude) runs src/infer's beamSearchText per prompt, its n best as the choices, holding one batch place per
+// beam for the whole search (the search is synchronous: it decodes its beams in one batch of its own). Not here: the thread glue (worker.ts), HTTP
 // shapes (responses.ts), model loading (registry.ts).
 import { embedText } from "../../infer/embed.js";
 import type { LexicalIndex } from "../../rag/index.js";
-import { ConstraintCache, type DecodeBatcher, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
+import { beamSearchText, ConstraintCache, grammarBeamConstraint, jointConstraint, lexicalConstraint, type DecodeBatcher, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
 import { tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
 import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
@@ -134,6 +136,43 @@ async function generateTokens(model: InferModel, job: Job & (CompleteJob | ChatJ
   }
 }
 
+/** The n best hypotheses of a beam search over `ids` (the job's first n choices from `index0`), with src/infer's
+ *  beamSearchText and lexicalConstraint exactly as `kotodama generate --beams --include` calls them. Holds
+ *  min(beams, places) batch places while it searches; stops between steps when the job is cancelled. */
+async function beamChoices(model: InferModel, job: Job & (CompleteJob | ChatJob), ids: readonly number[], maxTokens: number, endIds: ReadonlySet<number> | undefined, ctx: JobContext): Promise<Generation[]> {
+  const beam = job.beam!;
+  const b = ctx.batching;
+  const places = b === undefined ? 0 : Math.min(beam.beams, b.slots.size);
+  if (b !== undefined) await b.slots.acquire(places);
+  try {
+    const cancelled: Generation = { text: "", finishReason: "cancelled", tokens: [], count: 0 };
+    if (ctx.cancelled()) return Array.from({ length: job.n }, () => cancelled);
+    const spec = { include: beam.include, exclude: beam.exclude };
+    const c = spec.include.length + spec.exclude.length > 0 ? lexicalConstraint(model.tokenizer, spec, maxTokens) : undefined;
+    const eos = model.tokenizer.special.eos;
+    const ends = endIds ?? new Set(eos === undefined ? [] : [eos]);
+    let g: ReturnType<typeof grammarBeamConstraint> | undefined;
+    if (job.constraint !== null) {
+      if (ends.size === 0) throw new ApiError(400, "this model has no end-of-sequence token, so a constrained output could not end", "response_format");
+      g = grammarBeamConstraint((ctx.constraints ?? new ConstraintCache(1)).masker(model.tokenizer, job.constraint), ends);
+    }
+    let r: ReturnType<typeof beamSearchText>;
+    try {
+      r = beamSearchText(model, ids, { beams: beam.beams, maxTokens, alpha: beam.alpha, nBest: job.n }, ends, jointConstraint(c, g), ctx.cancelled);
+    } catch (e) {
+      if (e instanceof Error && /every hypothesis was pruned/.test(e.message)) {
+        const field = spec.include.length > 0 ? "include" : spec.exclude.length > 0 ? "exclude" : "response_format";
+        throw new ApiError(400, `${field}: the constraints exclude every continuation the beams kept for this prompt within ${maxTokens} tokens`, field, "unsatisfiable_constraints");
+      }
+      throw e;
+    }
+    const stopped = ctx.cancelled();
+    return r.hypotheses.map((h) => ({ text: h.text, finishReason: stopped ? "cancelled" : h.finishReason === "eos" ? "stop" : "length", tokens: [], count: h.ids.length }));
+  } finally {
+    if (b !== undefined) b.slots.release(places);
+  }
+}
+
 /** A choice still to generate: its index, and how to make its result from its generation. */
 interface ChoiceTask {
   readonly index: number;
@@ -164,6 +203,7 @@ async function runComplete(model: InferModel, job: Job & CompleteJob, ctx: JobCo
   const tasks: ChoiceTask[] = [];
   let promptTokens = 0;
   const base = Number(job.sampling.seed ?? 0);
+  let chain: Promise<Generation[]> = Promise.resolve([]);
   for (let p = 0; p < job.prompts.length; p++) {
     const input = job.prompts[p]!;
     const ids = promptIds(model, input);
@@ -171,6 +211,21 @@ async function runComplete(model: InferModel, job: Job & CompleteJob, ctx: JobCo
     const maxTokens = resolveMaxTokens(model, ids.length, job.maxTokens, COMPLETION_DEFAULT_MAX_TOKENS, ctx.maxTokensCap, "prompt");
     const echoText = job.echo ? (typeof input === "string" ? input : model.tokenizer.decode([...input])) : "";
     const promptInfo = job.echo && job.logprobs !== null ? withOffsets(model.tokenizer, echoText, ids, promptLogprobs(model, ids, job.logprobs)) : [];
+    if (job.beam !== null && maxTokens > 0) {
+      // One search for the prompt's n choices: the first to run starts it, the others take their hypothesis from it;
+      // the prompts' searches run one after another (the job holds one prompt's beams of places at a time).
+      let search: Promise<Generation[]> | null = null;
+      const start = (): Promise<Generation[]> => (chain = chain.catch(() => []).then(() => beamChoices(model, job, ids, maxTokens, undefined, ctx)));
+      for (let i = 0; i < job.n; i++) {
+        const index = p * job.n + i;
+        tasks.push({
+          index,
+          run: async () => (await (search ??= start()))[i] ?? { text: "", finishReason: "length", tokens: [], count: 0 },
+          shape: (g) => ({ index, text: g.text, finishReason: g.finishReason, promptTokens: [], tokens: [] }),
+        });
+      }
+      continue;
+    }
     for (let i = 0; i < job.n; i++) {
       const index = p * job.n + i;
       if (maxTokens === 0) {
@@ -200,7 +255,15 @@ async function runChat(model: InferModel, job: Job & ChatJob, ctx: JobContext): 
     const choices = Array.from({ length: job.n }, (_, i): ChoiceResult => ({ index: i, text: "", finishReason: "length", promptTokens: [], tokens: [] }));
     return { kind: "chat", choices, promptTokens: ids.length, completionTokens: 0, cancelled: false };
   }
+  let search: Promise<Generation[]> | null = null;
   const tasks = Array.from({ length: job.n }, (_, i): ChoiceTask => {
+    if (job.beam !== null) {
+      return {
+        index: i,
+        run: async () => (await (search ??= beamChoices(model, job, ids, maxTokens, endIds, ctx)))[i] ?? { text: "", finishReason: "length", tokens: [], count: 0 },
+        shape: (g) => ({ index: i, text: g.text, finishReason: g.finishReason, promptTokens: [], tokens: [] }),
+      };
+    }
     const options = { ...job.sampling, seed: base + i, maxTokens, topLogprobs: job.logprobs ? job.topLogprobs : 0 };
     return {
       index: i,

@@ -27,6 +27,8 @@ export const MAIN_JOB_DPO = {
   borderlinePairs: 1000,
   contrastPairs: 120,
   valPairs: 24,
+  /** Steps trained however far past the time budget (as the SFT stage's minSteps). */
+  minSteps: 50,
   settings: { maxSteps: 100, lr: 1e-4, batchSize: 4, context: 256, beta: 0.1, nll: 1 } satisfies DpoSettings,
 } as const;
 
@@ -68,7 +70,7 @@ export function mainJobDpo(o: MainJobDpoOptions): MainJobDpoResult {
   o.log(`preference pairs: ${train.length} short training pairs (Do-Not-Answer, HH-RLHF, borderline, contrast) of ${prefs.train.length}; ${val.length} held out`);
   const dpo = runDpo({
     model: o.sft, prefs: trainPath, valPrefs: heldOutPath, outDir: o.outDir, backend: o.backend,
-    settings: { ...MAIN_JOB_DPO.settings, seed: o.seed, ...o.settings }, timeBudgetS: o.timeBudgetS, log: o.log,
+    settings: { ...MAIN_JOB_DPO.settings, seed: o.seed, ...o.settings }, timeBudgetS: o.timeBudgetS, minSteps: MAIN_JOB_DPO.minSteps, log: o.log,
   });
   return { dpo, trainPairs: train.length, trainPath, heldOutPath };
 }

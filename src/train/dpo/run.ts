@@ -171,6 +171,7 @@ export function runDpo(o: DpoOptions): DpoResult {
     tokenizerJson: tokJson,
     extraFiles: new Map([["tokenizer_config.json", `${JSON.stringify(hfTokenizerConfig(tok, templates), null, 2)}\n`]]),
     ...(o.timeBudgetS !== undefined ? { timeBudgetS: o.timeBudgetS } : {}),
+    ...(o.minSteps !== undefined ? { minSteps: o.minSteps } : {}),
     ...(o.stopAfterStep !== undefined ? { stopAfterStep: o.stopAfterStep } : {}),
     ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
     log,

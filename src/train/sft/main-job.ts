@@ -61,6 +61,8 @@ export const MAIN_JOB_SFT = {
   perTask: 300,
   maxChars: 500,
   valPerTask: 8,
+  /** Steps trained however far past the time budget (a busy machine once stopped this stage after 2 steps). */
+  minSteps: 100,
   settings: { maxSteps: 200, lr: 1e-3, batchSize: 8, context: 256, pack: true } satisfies SftSettings,
 } as const;
 
@@ -89,7 +91,7 @@ export function mainJobSft(o: MainJobSftOptions): MainJobSftResult {
   const sft = runSft({
     model: o.base, data: [trainPath], valData: [heldOutPath], outDir: o.outDir, backend: o.backend,
     settings: { ...MAIN_JOB_SFT.settings, seed: o.seed, ...o.settings },
-    timeBudgetS: o.timeBudgetS, log: o.log,
+    timeBudgetS: o.timeBudgetS, minSteps: MAIN_JOB_SFT.minSteps, log: o.log,
   });
   return { sft, examples: train.length, trainPath, heldOutPath, data };
 }

@@ -1,6 +1,6 @@
 // Reference scaled-dot-product attention with grouped-query heads, causal offset, KV batch stride, sliding window,
-// soft-capped scores and document masks (segment ids), forward and backward. It materializes one query's row of scores at a time: the spec, not
-// the fast path.
+// soft-capped scores, document masks (segment ids) and per-row key counts and KV slots (batched decoding), forward and
+// backward. It materializes one query's row of scores at a time: the spec, not the fast path.
 // Not here: tiling/online softmax (native/), KV-cache management (infer/).
 
 import type { AttentionArgs, AttentionBackwardArgs } from "../../ops.js";
@@ -17,20 +17,25 @@ interface Layout {
   readonly window?: number;
   readonly softcap?: number;
   readonly segments?: Int32Array | null;
+  readonly seqLens?: Int32Array | null;
+  readonly kvRows?: Int32Array | null;
 }
 /** Offset of q/out[b, t, h, :]. */
 const qOff = (L: Layout, bi: number, ti: number, hi: number): number => ((bi * L.t + ti) * L.h + hi) * L.d;
-/** Offset of k/v[b, j, kv head of query head h, :]: query head h reads kv head ⌊h·Hkv/H⌋. */
+/** Offset of k/v[b, j, kv head of query head h, :]: query head h reads kv head ⌊h·Hkv/H⌋; row b lives in slot
+ *  kvRows[b] (batched decoding over a pooled cache), else slot b. */
 const kvOff = (L: Layout, bi: number, j: number, hi: number): number =>
-  bi * L.kvBatchStride + (j * L.hKv + Math.floor((hi * L.hKv) / L.h)) * L.d;
+  (L.kvRows ? L.kvRows[bi] : bi) * L.kvBatchStride + (j * L.hKv + Math.floor((hi * L.hKv) / L.h)) * L.d;
+/** Keys that row b holds: seqLens[b] (sequences of different lengths in one call), else S. */
+const rowLen = (L: Layout, bi: number): number => (L.seqLens ? L.seqLens[bi] : L.s);
 /** The keys that query t of batch row b sees, ascending. It sits at absolute position p = S − T + t; causal: keys
  *  j ≤ p; window > 0: keys j > p − window (HF modeling_gemma2.py masks p − j ≥ window; llama.cpp's is_masked_swa
  *  likewise); segments: keys j with segments[b·S + j] === segments[b·S + p] (document masking of packed examples). */
 function visible(L: Layout, bi: number, ti: number): number[] {
-  const p = L.s - L.t + ti;
+  const S = rowLen(L, bi), p = S - L.t + ti;
   const window = L.window ?? 0;
   const lo = window > 0 ? Math.max(0, p - window + 1) : 0;
-  const hi = L.causal ? p + 1 : L.s;
+  const hi = L.causal ? p + 1 : S;
   const seg = L.segments ?? null;
   const keys: number[] = [];
   for (let j = lo; j < hi; j++) if (seg === null || seg[bi * L.s + j] === seg[bi * L.s + p]) keys.push(j);
