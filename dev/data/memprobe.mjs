@@ -2,7 +2,7 @@
 // configuration on DIR/big-*.txt (e.g. from `bench data --big MB --input-dir D --generate-only`), WORKERS, under
 // CAP (default 1G). Prints per step the peak of each process.memoryUsage() field (MB); with TRACE=1 and
 // --expose-gc, every 2 s the heap after a forced GC and the V8 heap spaces.
-// Usage: npm run build && TRACE=1 node --expose-gc dev/data-memory/memprobe.mjs DIR WORKERS OUT
+// Usage: npm run build && TRACE=1 node --expose-gc dev/data/memprobe.mjs DIR WORKERS OUT
 // per-step peak of each memoryUsage component while runPipeline runs (ROOT = worktree)
 import { readFileSync } from "node:fs";
 const root = process.env.ROOT ?? new URL("../..", import.meta.url).pathname;
