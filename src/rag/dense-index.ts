@@ -2,7 +2,8 @@
 // lexical generation the vectors belong to) and INDEX/dense/vectors-gen-N.bin (one unit vector per chunk of gen-N,
 // in chunk order); building it from the index's chunks (reusing the vectors of unchanged chunk texts), opening it,
 // and the dense Retriever (embed the query, exact cosine search). Also the search modes of an index (lexical,
-// dense, hybrid) as one AskIndex, so that `rag search` and `rag ask` use whatever the index holds.
+// dense, hybrid), optionally followed by the LM rerank, as one AskIndex, so that `rag search`, `rag ask` and
+// `chat --rag` use whatever the index holds.
 // Not here: the vectors file and exact search (dense-store.ts), fusion (fusion.ts), embedding (embedder.ts).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import type { Embedder, EmbedderSpec } from "./embedder.js";
 import { FlatVectorIndex, readVectors, writeVectors, type VectorIndex } from "./dense-store.js";
 import { HybridRetriever, FUSION_DEFAULTS, type FusionConfig } from "./fusion.js";
 import { LexicalIndex, type ScoredChunk } from "./lexical.js";
+import { RerankedRetriever } from "./fusion-rerank.js";
 import type { AskIndex } from "./answer.js";
 import type { Bm25Config } from "./bm25.js";
 import type { Hit, Retriever } from "./types.js";
@@ -161,16 +163,19 @@ export class ModeIndex implements Retriever {
   readonly bm25: Bm25Config;
   readonly postings: LexicalIndex["postings"];
   private readonly retriever: Retriever;
+  /** rerank: the LM rerank of the mode's first `depth` hits (fusion-rerank.ts), or none. */
   constructor(
     readonly lexical: LexicalIndex,
     readonly mode: SearchMode,
     dense: Retriever | null,
     readonly fusion: FusionConfig = FUSION_DEFAULTS,
+    readonly rerank: { readonly score: (passage: string, question: string) => number; readonly depth: number } | null = null,
   ) {
     this.bm25 = lexical.bm25;
     this.postings = lexical.postings;
     if (mode !== "lexical" && dense === null) throw new KotodamaError(`search mode ${mode} needs dense vectors (rag index --dense MODEL)`);
-    this.retriever = mode === "lexical" ? lexical : mode === "dense" ? (dense as Retriever) : new HybridRetriever(lexical, dense as Retriever, fusion);
+    const first = mode === "lexical" ? lexical : mode === "dense" ? (dense as Retriever) : new HybridRetriever(lexical, dense as Retriever, fusion);
+    this.retriever = rerank === null ? first : new RerankedRetriever(first, (n) => lexical.chunk(n), rerank.score, rerank.depth);
   }
 
   queryTerms(query: string): string[] {
@@ -193,8 +198,8 @@ export class ModeIndex implements Retriever {
 
   /** Hits in this mode's order, each scored by BM25 (see the class comment). */
   searchForAnswer(query: string, k: number): ScoredChunk[] {
-    if (this.mode === "lexical") return this.lexical.searchChunks(query, k);
-    const bm = new Map(this.lexical.search(query, Math.max(k, this.fusion.depth)).map((h) => [h.chunk, h.score]));
+    if (this.mode === "lexical" && this.rerank === null) return this.lexical.searchChunks(query, k);
+    const bm = new Map(this.lexical.search(query, Math.max(k, this.fusion.depth, this.rerank?.depth ?? 0)).map((h) => [h.chunk, h.score]));
     return this.search(query, k).map((h) => ({ ...this.lexical.chunk(h.chunk), score: bm.get(h.chunk) ?? 0 }));
   }
 }

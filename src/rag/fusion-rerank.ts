@@ -3,9 +3,10 @@
 // every candidate, so sum and mean order them alike. When passage + cue + question overflow the context, the
 // passage is cut at its end (its first tokens, holding the title, stay), never the question: a scorer that cut the
 // question would give a long passage the fewest (and so most probable) tokens. Query-likelihood ranking (Ponte &
-// Croft 1998; with LMs, Sachan et al. 2022, "UPR"). Not here: first-stage retrieval (fusion.ts, dense-index.ts).
+// Croft 1998; with LMs, Sachan et al. 2022, "UPR"). RerankedRetriever puts it after any first stage (the CLI's
+// --rerank N). Not here: first-stage retrieval (fusion.ts, dense-index.ts).
 import { createInferState, createKvCache, logSumExp, prefill, type InferModel } from "../infer/index.js";
-import type { Chunk, Hit } from "./types.js";
+import type { Chunk, Hit, Retriever } from "./types.js";
 
 /** The question's cue after the passage: Japanese questions get 質問, others "Question". */
 const cue = (q: string): string => (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(q) ? "\n質問: " : "\nQuestion: ");
@@ -35,4 +36,20 @@ export function rerankByLikelihood(question: string, hits: readonly Hit[], chunk
   const head = hits.slice(0, depth).map((h) => ({ chunk: h.chunk, score: score(chunkOf(h.chunk).text, question) }));
   head.sort((a, b) => b.score - a.score || a.chunk - b.chunk);
   return [...head, ...hits.slice(depth)];
+}
+
+/** The LM rerank as a stage after any retriever: the first stage's top max(k, depth) hits, the first `depth` of
+ *  them reordered by `score` (rerankByLikelihood). A reranked hit's score is then its log p(question | passage);
+ *  hits past `depth` (only when k > depth) keep the first stage's order and score after them. */
+export class RerankedRetriever implements Retriever {
+  constructor(
+    private readonly first: Retriever,
+    private readonly chunkOf: (n: number) => Chunk,
+    private readonly score: (passage: string, question: string) => number,
+    readonly depth: number,
+  ) {}
+
+  search(query: string, k: number): Hit[] {
+    return rerankByLikelihood(query, this.first.search(query, Math.max(k, this.depth)), this.chunkOf, this.score, this.depth).slice(0, k);
+  }
 }

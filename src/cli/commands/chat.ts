@@ -11,10 +11,10 @@ import { loadBackend } from "../../engine/backend.js";
 import { ChatSession, checkLexical, ConstraintCache, endOfTurnIds, flagName, GENERATE_OPTION_SPECS, generateOptionFlags, grammarConstraint, openInferModel, parseGenerateOptions, readConstraintFile, type ChatReply, type GenerateHooks, type GenerateOptions, type GrammarMasker } from "../../infer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 import { askGrounded, type AskConfig } from "../../rag/answer.js";
-import { LexicalIndex } from "../../rag/lexical.js";
+import type { ModeIndex } from "../../rag/dense-index.js";
 import { localGenerator, localScorer } from "../../rag/local-model.js";
 import type { InferModel } from "../../infer/index.js";
-import { answerJson, answerText, askConfigFlags } from "./rag.js";
+import { answerJson, answerText, askConfigFlags, openModeIndex, rerankFlags, RETRIEVAL_FLAGS } from "./rag.js";
 import { guarded } from "../../safety/guard-wrapper.js";
 import { printGuarded } from "./generate.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
@@ -46,7 +46,9 @@ const HELP = [
   "                        prompt as [n], the answer cites them and the cited spans are printed after it; below the",
   "                        relevance threshold the reply is \"The sources do not say.\" Each turn stands alone (the",
   "                        sources fill the context); replies are greedy. With --rag also: --k, --threshold, --scale,",
-  "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens (see kotodama rag ask --help)",
+  "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens, --retrieval",
+  "                        lexical|dense|hybrid (default: the index's), --fusion, --lexical-weight, --rerank N and",
+  "                        --rerank-model M (default: --model) (see kotodama rag ask --help)",
   "  --guard [DIR]         check each message and reply with a guard (`kotodama safety guard train`; no DIR: one",
   "                        trained on the spot); replies are then printed whole. A refused or redirected message",
   "                        never reaches the model or the conversation",
@@ -101,15 +103,19 @@ export const chat: Command = {
       template: { type: "string" }, threads: { type: "string" }, "json-schema": { type: "string" }, grammar: { type: "string" }, ...generateOptionFlags(),
       ...BEAM_FLAGS,
       rag: { type: "string" }, k: { type: "string" }, threshold: { type: "string" }, scale: { type: "string" }, mode: { type: "string" }, scorer: { type: "string" }, span: { type: "string" }, "answer-tokens": { type: "string" },
+      retrieval: { type: "string" }, ...RETRIEVAL_FLAGS,
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama chat: give the message with --message TEXT");
     if (typeof values.model !== "string") throw new KotodamaError("kotodama chat: --model PATH is required");
-    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, ...rest } = values;
+    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, retrieval, fusion, "lexical-weight": lexicalWeight, rerank, "rerank-model": rerankModel, ...rest } = values;
     if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama chat: give --json-schema FILE or --grammar FILE, not both");
     const spec = typeof schemaFile === "string" ? readConstraintFile("json-schema", schemaFile) : typeof grammarFile === "string" ? readConstraintFile("gbnf", grammarFile) : null;
     if (spec !== null && typeof rag === "string") throw new KotodamaError("kotodama chat: --json-schema / --grammar do not combine with --rag");
     const askValues = { k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens };
-    if (typeof rag !== "string" && Object.values(askValues).some((v) => v !== undefined)) throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span and --answer-tokens need --rag INDEX");
+    const retrievalValues = { retrieval, fusion, "lexical-weight": lexicalWeight, rerank, "rerank-model": rerankModel };
+    if (typeof rag !== "string" && [...Object.values(askValues), ...Object.values(retrievalValues)].some((v) => v !== undefined)) {
+      throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span, --answer-tokens, --retrieval, --fusion, --lexical-weight, --rerank and --rerank-model need --rag INDEX");
+    }
     if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
     const options = parseGenerateOptions(rest, "kotodama chat");
     const parsedBeam = parseBeamFlags("chat", { beams, "length-penalty": lengthPenalty, include, exclude });
@@ -118,12 +124,15 @@ export const chat: Command = {
       if (guardDir !== undefined || typeof rag === "string") throw new KotodamaError("kotodama chat: --guard and --rag do not combine with --beams/--include/--exclude yet");
       rejectSamplingWithBeams("chat", rest);
     }
-    const backend = loadBackend(threads === undefined ? {} : { threads: intFlag("chat", "threads", threads, 1, 1, 1024) });
+    const threadCount = threads === undefined ? undefined : intFlag("chat", "threads", threads, 1, 1, 1024);
+    const backend = loadBackend(threadCount === undefined ? {} : { threads: threadCount });
     const model = openInferModel(modelPath, { backend });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
     if (typeof rag === "string") {
       const context = typeof rest.context === "string" ? intFlag("chat", "context", rest.context, 256, 8, 1 << 24) : undefined;
-      return ragChat(model, rag, askConfigFlags("chat", askValues), context, typeof message === "string" ? message : null, json === true);
+      const cfg = askConfigFlags("chat", askValues);
+      const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, threadCount, rerankFlags("chat", retrievalValues, model, threadCount));
+      return ragChat(model, idx, rag, cfg, context, typeof message === "string" ? message : null, json === true);
     }
     const masker = spec === null ? null : new ConstraintCache().masker(model.tokenizer, spec);
     const ends = endOfTurnIds(model.tokenizer);
@@ -188,10 +197,10 @@ export const chat: Command = {
 };
 
 /** `chat --rag`: every turn answered by askGrounded from the index; citations printed after the answer. */
-async function ragChat(model: InferModel, indexDir: string, cfg: AskConfig, context: number | undefined, message: string | null, json: boolean): Promise<number> {
+async function ragChat(model: InferModel, index: ModeIndex, indexDir: string, cfg: AskConfig, context: number | undefined, message: string | null, json: boolean): Promise<number> {
   const o = context === undefined ? {} : { context };
   const models = { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o) };
-  const idx = new LexicalIndex(indexDir);
+  const idx = index.forAnswer();
   try {
     if (message !== null) {
       const a = await askGrounded(message, idx, models, cfg);
@@ -200,7 +209,7 @@ async function ragChat(model: InferModel, indexDir: string, cfg: AskConfig, cont
     }
     const rl = createInterface({ input: process.stdin, terminal: false });
     const prompt = (): void => void (process.stdin.isTTY === true ? process.stdout.write("> ") : undefined);
-    process.stderr.write(`kotodama chat --rag ${indexDir} — ${model.path}; each turn answered from the index; /exit to quit\n`);
+    process.stderr.write(`kotodama chat --rag ${indexDir} (${index.mode}${index.rerank === null ? "" : `, LM rerank of the first ${index.rerank.depth}`}) — ${model.path}; each turn answered from the index; /exit to quit\n`);
     prompt();
     try {
       for await (const line of rl) {
@@ -221,6 +230,6 @@ async function ragChat(model: InferModel, indexDir: string, cfg: AskConfig, cont
     }
     return 0;
   } finally {
-    idx.close();
+    index.lexical.close();
   }
 }

@@ -13,7 +13,8 @@ import { INDEX_DEFAULTS, updateIndex, type IndexConfig } from "../../rag/indexer
 import { LexicalIndex, type ScoredChunk } from "../../rag/lexical.js";
 import type { Bm25Config } from "../../rag/bm25.js";
 import { loadBackend } from "../../engine/backend.js";
-import { openInferModel } from "../../infer/index.js";
+import { openInferModel, type InferModel } from "../../infer/index.js";
+import { questionLikelihood } from "../../rag/fusion-rerank.js";
 import { ANSWER_MODES, ASK_DEFAULTS, askGrounded, type AnswerMode, type AskConfig, type AskModels, type GroundedAnswer } from "../../rag/answer.js";
 import { EXTRACT_SCORERS, EXTRACT_SPANS, type ExtractScorer, type ExtractSpan } from "../../rag/extract.js";
 import { chatRenderer, localGenerator, localScorer } from "../../rag/local-model.js";
@@ -51,7 +52,7 @@ const INDEX_HELP = [
 ].join("\n");
 
 const SEARCH_HELP = [
-  "Usage: kotodama rag search --index INDEX [--k K] [--json] [--k1 X] [--b X] [--mode M] [--fusion F] QUERY",
+  "Usage: kotodama rag search --index INDEX [--k K] [--json] [--k1 X] [--b X] [--mode M] [--fusion F] [--rerank N --rerank-model M] QUERY",
   "       kotodama rag search --index INDEX [--k K] --batch < queries.jsonl",
   "",
   "Retrieval only: the K best chunks with their passage id, score and character offsets (code points into",
@@ -62,6 +63,9 @@ const SEARCH_HELP = [
   "              reciprocal rank fusion, k = 60; measured in docs/rag.md)",
   `  --lexical-weight W  --fusion weighted: BM25's weight, dense gets 1 − W (default ${FUSION_DEFAULTS.lexicalWeight})`,
   "  --threads N compute threads for embedding the query",
+  "  --rerank N  reorder the first N hits by the LM's log p(question | passage) (docs/rag.md; slow: one forward",
+  "              pass a passage); their score is then that log p",
+  "  --rerank-model M  the kotodama model that scores them (required with --rerank)",
   "  --k K       results per query (default 10)",
   "  --json      one JSON object: {query, results: [{id, score, start, end, text, source}]}",
   '  --batch     read {"query": ...} JSON lines from stdin, print one JSON line per query, in order',
@@ -74,7 +78,7 @@ const ENDPOINT_CONTEXT_DEFAULT = 4096;
 const ASK_HELP = [
   "Usage: kotodama rag ask --index INDEX (--model M | --endpoint URL --api-model NAME [--tokenizer M]) [--k K] [--threshold T]",
   "                        [--scale normalized|bm25] [--mode generate|extract] [--scorer lexical|model] [--span sentence|phrase]",
-  "                        [--answer-tokens N] [--context N] [--threads N] [--retrieval lexical|dense|hybrid] [--json] QUESTION",
+  "                        [--answer-tokens N] [--context N] [--threads N] [--retrieval lexical|dense|hybrid] [--rerank N] [--json] QUESTION",
   "",
   "Answers QUESTION from the index, citing its sources as [n] (docs/rag.md, \"Grounded answering\"). When the best",
   "chunk's relevance is below the threshold the answer is \"The sources do not say.\" (Japanese questions:",
@@ -88,6 +92,10 @@ const ASK_HELP = [
   `  --k K               chunks retrieved (default ${ASK_DEFAULTS.k})`,
   "  --retrieval R       lexical, dense or hybrid (default: the index's — hybrid when it has dense vectors); the",
   "                      threshold is always on the BM25 relevance of the best-ranked chunk",
+  "  --fusion F, --lexical-weight W  hybrid fusion (see rag search --help)",
+  "  --rerank N          reorder the first N retrieved chunks by the LM's log p(question | passage) before the",
+  "                      k best are kept (default: no rerank)",
+  "  --rerank-model M    the model that scores them (default: --model; required with --endpoint)",
   `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
   `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
   `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
@@ -137,6 +145,8 @@ export function askConfigFlags(cmd: string, values: Record<string, unknown>): As
 /** What answers: a local model's path, or an endpoint's URL and model name (for logs and result files). */
 export interface AskModelsInfo {
   readonly path: string | null;
+  /** The local model behind --model (null with an endpoint or none). */
+  readonly local: InferModel | null;
   readonly endpoint: { readonly url: string; readonly model: string; readonly tokens: string; readonly contextTokens: number; readonly settings: Readonly<Record<string, unknown>> } | null;
 }
 
@@ -156,18 +166,18 @@ export function askModelsFlags(cmd: string, values: Record<string, unknown>, req
     }
     const generator = endpointGenerator(ep.responder, { contextTokens: context(ENDPOINT_CONTEXT_DEFAULT), ...(countTokens === undefined ? {} : { countTokens }) });
     process.stderr.write(`generator: ${ep.responder.name} (${ep.auth}); context ${generator.contextTokens} tokens, prompt tokens ${tokens}\n`);
-    return { generator, scoreContinuation: null, path: null, endpoint: { url: ep.responder.url, model: ep.responder.model, tokens, contextTokens: generator.contextTokens, settings: ep.responder.settings } };
+    return { generator, scoreContinuation: null, path: null, local: null, endpoint: { url: ep.responder.url, model: ep.responder.model, tokens, contextTokens: generator.contextTokens, settings: ep.responder.settings } };
   }
   if (values.tokenizer !== undefined) throw new KotodamaError(`kotodama ${cmd}: --tokenizer sizes prompts for an endpoint; it needs --endpoint URL (a local --model uses its own)`);
   if (typeof values.model !== "string") {
     if (required) throw new KotodamaError(`kotodama ${cmd}: --model M (or --endpoint URL --api-model NAME) is required`);
-    return { generator: null, scoreContinuation: null, path: null, endpoint: null };
+    return { generator: null, scoreContinuation: null, path: null, local: null, endpoint: null };
   }
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
   const model = openInferModel(values.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
   for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
   const o = values.context === undefined ? {} : { context: context(256) };
-  return { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o), path: values.model, endpoint: null };
+  return { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o), path: values.model, local: model, endpoint: null };
 }
 
 /** Refuses the model-scored extractive mode with an endpoint, before anything runs. */
@@ -201,7 +211,7 @@ export function answerText(a: GroundedAnswer): string {
 
 async function ask(argv: readonly string[]): Promise<number> {
   const cmd = "rag ask";
-  const { values, positionals } = parseFlags(cmd, argv, { index: { type: "string" }, model: { type: "string" }, json: { type: "boolean" }, retrieval: { type: "string" }, ...FUSION_FLAGS, ...ASK_FLAGS });
+  const { values, positionals } = parseFlags(cmd, argv, { index: { type: "string" }, model: { type: "string" }, json: { type: "boolean" }, retrieval: { type: "string" }, ...RETRIEVAL_FLAGS, ...ASK_FLAGS });
   if (typeof values.index !== "string") throw new KotodamaError("kotodama rag ask: --index INDEX is required");
   if (positionals.length === 0) throw new KotodamaError("kotodama rag ask: give a QUESTION");
   const cfg = askConfigFlags(cmd, values);
@@ -209,7 +219,7 @@ async function ask(argv: readonly string[]): Promise<number> {
   if (cfg.mode === "extract" && cfg.extractScorer === "model") refuseEndpointScorer(cmd, values, "--mode extract --scorer model");
   const models = askModelsFlags(cmd, values, needModel);
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
-  const idx = openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads);
+  const idx = openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads, rerankFlags(cmd, values, models.local, threads));
   try {
     const a = await askGrounded(positionals.join(" "), idx.forAnswer(), models, cfg);
     process.stdout.write(`${values.json === true ? JSON.stringify(answerJson(a)) : answerText(a)}\n`);
@@ -236,6 +246,25 @@ const INDEX_FLAGS = {
 } as const;
 
 const FUSION_FLAGS = { fusion: { type: "string" }, "lexical-weight": { type: "string" } } as const;
+/** How an index is searched beyond its mode: fusion and the LM rerank (search, ask and `chat --rag`). */
+export const RETRIEVAL_FLAGS = { ...FUSION_FLAGS, rerank: { type: "string" }, "rerank-model": { type: "string" } } as const;
+
+/** --rerank N [--rerank-model M]: the LM rerank of the first N hits (fusion-rerank.ts) by M, else by `fallback`
+ *  (the answering model, when it is local); null without --rerank. */
+export function rerankFlags(cmd: string, values: Record<string, unknown>, fallback: InferModel | null, threads: number | undefined): ModeIndex["rerank"] {
+  if (values.rerank === undefined) {
+    if (values["rerank-model"] !== undefined) throw new KotodamaError(`kotodama ${cmd}: --rerank-model M needs --rerank N (how many first-stage hits it reorders)`);
+    return null;
+  }
+  const depth = intFlag(cmd, "rerank", values.rerank, 10, 1, 1000);
+  let model = fallback;
+  if (typeof values["rerank-model"] === "string") {
+    model = openInferModel(values["rerank-model"], { backend: loadBackend(threads === undefined ? {} : { threads }) });
+    for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
+  }
+  if (model === null) throw new KotodamaError(`kotodama ${cmd}: --rerank needs a local model to score the passages: give --rerank-model M (a kotodama model)`);
+  return { score: questionLikelihood(model), depth };
+}
 
 const SEARCH_FLAGS = {
   index: { type: "string" },
@@ -246,12 +275,12 @@ const SEARCH_FLAGS = {
   b: { type: "string" },
   mode: { type: "string" },
   threads: { type: "string" },
-  ...FUSION_FLAGS,
+  ...RETRIEVAL_FLAGS,
 } as const;
 
-/** Opens an index in a search mode: the flag's, else hybrid when it has dense vectors, else lexical. The dense side
- *  loads the embedding model named in the index's dense manifest. */
-function openModeIndex(cmd: string, dir: string, modeFlag: unknown, flagName: string, values: Record<string, unknown>, bm25: Partial<Bm25Config>, threads: number | undefined): ModeIndex {
+/** Opens an index in a search mode: the flag's, else hybrid when it has dense vectors, else lexical, with the LM
+ *  rerank after it when given. The dense side loads the embedding model named in the index's dense manifest. */
+export function openModeIndex(cmd: string, dir: string, modeFlag: unknown, flagName: string, values: Record<string, unknown>, bm25: Partial<Bm25Config>, threads: number | undefined, rerank: ModeIndex["rerank"] = null): ModeIndex {
   const dm = readDenseManifest(dir);
   const mode = oneOf<SearchMode>(cmd, flagName, modeFlag, SEARCH_MODES, dm === null ? "lexical" : "hybrid");
   const fusion: FusionConfig = {
@@ -260,14 +289,14 @@ function openModeIndex(cmd: string, dir: string, modeFlag: unknown, flagName: st
     lexicalWeight: numberFlag(cmd, "lexical-weight", values["lexical-weight"], FUSION_DEFAULTS.lexicalWeight, 0, 1),
   };
   const lex = new LexicalIndex(dir, bm25);
-  if (mode === "lexical") return new ModeIndex(lex, mode, null, fusion);
+  if (mode === "lexical") return new ModeIndex(lex, mode, null, fusion, rerank);
   if (dm === null) {
     lex.close();
     throw new KotodamaError(`kotodama ${cmd}: --${flagName} ${mode} needs dense vectors; ${dir} has none (build them with 'kotodama rag index --dense MODEL --out ${dir} FILES...')`);
   }
   const { vectors } = openDenseVectors(dir, lex);
   const model = openInferModel(dm.embedder.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
-  return new ModeIndex(lex, mode, new DenseRetriever(modelEmbedder(model, dm.embedder), vectors), fusion);
+  return new ModeIndex(lex, mode, new DenseRetriever(modelEmbedder(model, dm.embedder), vectors), fusion, rerank);
 }
 
 /** The dense build after `rag index`: --dense MODEL, or the embedder the index already has. */
@@ -338,7 +367,7 @@ async function search(argv: readonly string[]): Promise<number> {
     ...(values.b !== undefined ? { b: numberFlag(cmd, "b", values.b, 0, 0, 1) } : {}),
   };
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
-  const idx = openModeIndex(cmd, values.index, values.mode, "mode", values, overrides, threads);
+  const idx = openModeIndex(cmd, values.index, values.mode, "mode", values, overrides, threads, rerankFlags(cmd, values, null, threads));
   try {
     if (batch) {
       let n = 0;
