@@ -6,7 +6,7 @@
 export type { Chunk, ChunkStore, Hit, Retriever, SourceDoc } from "./types.js";
 export { splitSentences, type Span } from "./sentences.js";
 export { chunkDocument, codePointIndex, CHUNK_DEFAULTS, type ChunkConfig } from "./chunker.js";
-export { ingestText, htmlMainText, formatOf, INGEST_DEFAULTS, type IngestConfig, type IngestFormat } from "./ingest.js";
+export { ingestBytes, ingestText, htmlMainText, formatOf, INGEST_DEFAULTS, type IngestConfig, type IngestFormat } from "./ingest.js";
 export { makeAnalyzer, parseAnalyzer, normalizeForTerms, ANALYZERS, type Analyzer, type AnalyzerName } from "./analyzer.js";
 export { Bm25Scorer, bm25Idf, bm25TermScore, topK, checkBm25, BM25_DEFAULTS, type Bm25Config, type Postings } from "./bm25.js";
 export { PostingsBuilder, PostingsFile } from "./postings.js";

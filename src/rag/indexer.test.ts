@@ -126,5 +126,5 @@ test("chunks: target size with sentence overlap, contiguous spans", () => {
 test("bad input names the file, line, field and flag", () => {
   assert.throws(() => ingestText("bad.jsonl", '{"context":"a","qid":"x"}\n{"qid":"y"}\n', { field: "context", idField: "qid" }), /bad\.jsonl: line 2: field 'context' \(--field\) is missing/);
   assert.throws(() => ingestText("dup.jsonl", '{"t":"a","id":1}\n{"t":"b","id":1}\n', { field: "t", idField: "id" }), /dup\.jsonl: line 2: duplicate id '1'/);
-  assert.throws(() => ingestText("x.pdf", "", { field: "t", idField: null }), /x\.pdf: cannot ingest '\.pdf'; expected one of \.txt/);
+  assert.throws(() => ingestText("x.docx", "", { field: "t", idField: null }), /x\.docx: cannot ingest '\.docx'; expected one of \.txt/);
 });

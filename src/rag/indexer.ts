@@ -13,7 +13,7 @@ import { atomicWrite, sha256, stableJson } from "../data/files.js";
 import { makeAnalyzer, type AnalyzerName } from "./analyzer.js";
 import { BM25_DEFAULTS, type Bm25Config } from "./bm25.js";
 import { chunkDocument, CHUNK_DEFAULTS, type ChunkConfig } from "./chunker.js";
-import { formatOf, ingestText, INGEST_DEFAULTS, type IngestConfig } from "./ingest.js";
+import { formatOf, ingestBytes, INGEST_DEFAULTS, type IngestConfig } from "./ingest.js";
 import { PostingsBuilder } from "./postings.js";
 import { ChunkStoreWriter } from "./store.js";
 import type { Chunk } from "./types.js";
@@ -129,11 +129,11 @@ const displayPath = (abs: string): string => {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : abs;
 };
 
-function writeSegment(path: string, file: string, text: string, cfg: IndexConfig): number {
+function writeSegment(path: string, file: string, bytes: Uint8Array, cfg: IndexConfig): number {
   const analyze = makeAnalyzer(cfg.analyzer);
   const lines: string[] = [];
   const source = displayPath(file);
-  for (const doc of ingestText(source, text, cfg.ingest)) {
+  for (const doc of ingestBytes(source, bytes, cfg.ingest)) {
     for (const c of chunkDocument(doc, cfg.chunk)) {
       const line: SegmentLine = { id: c.docId, source: c.source, start: c.start, end: c.end, text: c.text, terms: analyze(c.text).join(" ") };
       lines.push(JSON.stringify(line));
@@ -180,7 +180,7 @@ export function updateIndex(dir: string, paths: readonly string[], cfg: IndexCon
     const segment = `${sha256(file).slice(0, 16)}-${hash.slice(0, 16)}-${buildKey.slice(0, 8)}.jsonl`;
     const segPath = join(dir, "segments", segment);
     // A segment left by an interrupted run for the same content and config is complete (it was renamed into place).
-    const chunks = existsSync(segPath) ? countLines(segPath) : writeSegment(segPath, file, bytes.toString("utf8"), cfg);
+    const chunks = existsSync(segPath) ? countLines(segPath) : writeSegment(segPath, file, bytes, cfg);
     entries[file] = { size: st.size, mtimeMs: st.mtimeMs, sha256: hash, segment, chunks };
     if (prev === undefined) added++;
     else changed++;

@@ -1,13 +1,15 @@
 // Ingest: one file's bytes → source documents. Text and Markdown as they are; HTML through Mozilla Readability
 // (main text, as Firefox's Reader View finds it) with block elements as paragraphs and headings as Markdown
-// headings; JSONL one passage a line with --field and --id-field. Not here: chunking, the manifest (indexer.ts).
+// headings; JSONL one passage a line with --field and --id-field; PDF one document a page with text (pdf-text.ts),
+// its id FILE#page=N as a PDF viewer's link to that page. Not here: chunking, the manifest (indexer.ts).
 import { extname } from "node:path";
 import { Readability } from "@mozilla/readability";
 import { parseHTML } from "linkedom";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import type { SourceDoc } from "./types.js";
+import { pdfPageTexts } from "./pdf-text.js";
 
-export type IngestFormat = "text" | "markdown" | "html" | "jsonl";
+export type IngestFormat = "text" | "markdown" | "html" | "jsonl" | "pdf";
 
 export interface IngestConfig {
   /** JSONL: the text field of each record. */
@@ -28,6 +30,7 @@ const EXTENSIONS: Readonly<Record<string, IngestFormat>> = {
   ".xhtml": "html",
   ".jsonl": "jsonl",
   ".ndjson": "jsonl",
+  ".pdf": "pdf",
 };
 
 export function formatOf(file: string): IngestFormat {
@@ -124,6 +127,12 @@ function jsonlDocs(file: string, text: string, cfg: IngestConfig): SourceDoc[] {
   return out;
 }
 
+/** The documents of one file, given its bytes: a PDF's pages, else ingestText of the bytes as UTF-8. */
+export function ingestBytes(file: string, bytes: Uint8Array, cfg: IngestConfig = INGEST_DEFAULTS): SourceDoc[] {
+  if (formatOf(file) !== "pdf") return ingestText(file, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"), cfg);
+  return pdfPageTexts(file, bytes).flatMap((text, i) => (text === "" ? [] : [{ id: `${file}#page=${i + 1}`, source: file, text, markdown: false }]));
+}
+
 /** The documents of one file, given its text (callers read and hash the bytes once). */
 export function ingestText(file: string, text: string, cfg: IngestConfig = INGEST_DEFAULTS): SourceDoc[] {
   switch (formatOf(file)) {
@@ -135,5 +144,7 @@ export function ingestText(file: string, text: string, cfg: IngestConfig = INGES
       return [{ id: file, source: file, text: htmlMainText(text), markdown: true }];
     case "jsonl":
       return jsonlDocs(file, text, cfg);
+    case "pdf":
+      throw new KotodamaError(`${file}: a PDF is read from its bytes (ingestBytes), not from text`);
   }
 }

@@ -31,9 +31,10 @@ const INDEX_HELP = [
   "                          [--chunk-chars N] [--overlap-chars N] [--k1 X] [--b X] [--quiet]",
   "                          [--dense MODEL [--pooling mean|last] [--embed-tokens N] [--threads N]]",
   "",
-  "Builds or updates a lexical (BM25) index of text (.txt), Markdown (.md), HTML (.html: main text by Readability)",
-  "and JSONL (.jsonl: one passage a line) files or folders. The index then holds exactly FILES: changed files are",
-  "re-indexed, files no longer given (or deleted) removed, unchanged ones reused; an interrupted run loses nothing.",
+  "Builds or updates a lexical (BM25) index of text (.txt), Markdown (.md), HTML (.html: main text by Readability),",
+  "JSONL (.jsonl: one passage a line) and PDF (.pdf: one document a page, by pdf.js) files or folders. The index",
+  "then holds exactly FILES: changed files are re-indexed, files no longer given (or deleted) removed, unchanged",
+  "ones reused; an interrupted run loses nothing.",
   "",
   "  --out INDEX          index folder (created if absent)",
   "  --field F            JSONL: text field (default text)",
@@ -405,7 +406,7 @@ async function search(argv: readonly string[]): Promise<number> {
 export const rag: Command = {
   name: "rag",
   ownHelp: true,
-  summary: "retrieval: index files (text, Markdown, HTML, JSONL), search them (BM25, dense, hybrid), answer from them with citations",
+  summary: "retrieval: index files (text, Markdown, HTML, JSONL, PDF), search them (BM25, dense, hybrid), answer from them with citations",
   help: `${INDEX_HELP}\n\n${SEARCH_HELP}\n\n${ASK_HELP}`,
   async run(argv) {
     const [sub, ...rest] = argv;
