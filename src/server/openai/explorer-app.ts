@@ -19,7 +19,7 @@ import { jsonBody, serveBundle } from "../http.js";
 import { ApiError, badField } from "./errors.js";
 import { ATTENTION_MAX_TOKENS } from "./explorer-jobs.js";
 import { readAlignment, readCanaries, readDataReport, splitStyles } from "./explorer-run-files.js";
-import { MAX_ANSWER_TOKENS, MAX_SAMPLE_TOKENS, MAX_TEXTS, MAX_TOP_K, parseAnswerRequest, parseAttentionRequest, parseGuardRequest, parseNextRequest, parseRagRequest, parseSampleRequest, parseScoreRequest, type ExploreRequest } from "./explorer-requests.js";
+import { MAX_ANSWER_TOKENS, MAX_SAMPLE_TOKENS, MAX_TEXTS, MAX_TOP_K, parseAnswerRequest, parseAttentionRequest, parseGuardRequest, parseNextRequest, parseRagRequest, parseSampleRequest, parseScoreRequest, parseSimplifyRequest, type ExploreRequest } from "./explorer-requests.js";
 import { findRuns, readMetricsFrom, type RunDir } from "./explorer-runs.js";
 import type { JobQueue } from "./queue.js";
 
@@ -38,7 +38,7 @@ export interface ExplorerOptions {
 
 /** Pages the explorer always has, in navigation order; retrieval and safety join them when configured (a page not
  *  listed is absent from the navigation). */
-export const EXPLORER_PAGES = ["next", "naturalness", "sampling", "attention", "training", "tuning"] as const;
+export const EXPLORER_PAGES = ["next", "naturalness", "sampling", "attention", "training", "tuning", "simplify"] as const;
 
 /** The report.html beside a data report.json, when it is there. */
 const dataHtmlOf = (json: string): string | null => {
@@ -94,7 +94,7 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
       models: d.models.map((m) => m.name), pages: pages(runs), guard: o.guard !== null,
       runs: runs.map((r) => ({ name: r.name, report: r.report !== null, data: r.dataReport !== null, canaries: r.canaries !== null, alignment: r.alignment !== null })),
       limits: { attentionTokens: ATTENTION_MAX_TOKENS, topK: MAX_TOP_K, texts: MAX_TEXTS, sampleTokens: MAX_SAMPLE_TOKENS, answerTokens: MAX_ANSWER_TOKENS },
-      label: label !== null,
+      label: label !== null, cefr: d.cefr !== null,
     });
   });
 
@@ -109,6 +109,7 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
   app.post("/api/explorer/attention", job(parseAttentionRequest));
   app.post("/api/explorer/rag", job(parseRagRequest));
   app.post("/api/explorer/answer", job(parseAnswerRequest));
+  app.post("/api/explorer/simplify", job(parseSimplifyRequest));
   // The guard is an n-gram logistic regression (microseconds a prompt): it runs here, not on the model's worker.
   app.post("/api/explorer/guard", async (c) => {
     const r = parseGuardRequest(await jsonBody(c));

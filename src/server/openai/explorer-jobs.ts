@@ -3,12 +3,20 @@
 // distribution after temperature/top-k/top-p/min-p with a seeded continuation (src/infer/sampler.ts, generate.ts),
 // attention maps from the forward's tracer with the logit lens, and grounded answers from the --rag index
 // (src/rag/answer.ts), and a chat model's greedy answer with its mean log-probability (the Instruction tuning page
-// asks every served model the same question). The math is src/infer's and src/rag's; this file picks what to return. Not here: the thread glue (worker.ts, run-job.ts dispatches here), parsing (explorer-requests.ts).
+// asks every served model the same question), and a simplification toward a CEFR level with its word diff and the
+// classifier's levels (src/eval/cefr/simplify.ts). The math is src/infer's, src/rag's and src/eval's; this file picks what to return. Not here: the thread glue (worker.ts, run-job.ts dispatches here), parsing (explorer-requests.ts).
 import { createInferState, createKvCache, endOfTurnIds, generateText, inferKernels, logSumExp, parseGenerateOptions, prefill, promptIds, rankTexts, samplingDistribution, scoreText, topLogprobs, type InferModel } from "../../infer/index.js";
 import { askGrounded, ASK_DEFAULTS, LexicalIndex, localGenerator } from "../../rag/index.js";
 import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
-import type { AnswerResult, AttentionResult, ExploreJob, ExploreResult, LensCell, NextResult, Passage, RagResult, SampleResult, ScoreResult, TokenPiece } from "./explorer-protocol.js";
+import type { AnswerResult, AttentionResult, ExploreJob, ExploreResult, JudgedLevel, LensCell, NextResult, Passage, RagResult, SampleResult, ScoreResult, SimplifyResult, TokenPiece } from "./explorer-protocol.js";
+import { assessSentences, type OpenCefr } from "../../eval/cefr/model.js";
+import { LEVELS, type Level } from "../../eval/cefr/data.js";
+import type { Lexicon } from "../../eval/cefr/lexicon.js";
+import { levelConstraint } from "../../eval/cefr/constraint.js";
+import { simplifySentence, type Simplification, type SimplifyOptions } from "../../eval/cefr/simplify.js";
+import { wordDiff } from "../../eval/cefr/word-diff.js";
+import { KotodamaError } from "../../util/errors.js";
 
 /** Longest prompt the attention page takes (its maps grow as T², per layer and head). */
 export const ATTENTION_MAX_TOKENS = 64;
@@ -141,9 +149,57 @@ function runAttention(model: InferModel, prompt: string): AttentionResult {
   return { kind: "explore.attention", promptTokens: T, tokens: ids.map((id) => pieceOf(model, id)), layers: L, heads: H, probs, lens };
 }
 
-/** What the worker holds for the explorer besides the model: the retrieval index of `serve --rag`, opened once. */
+/** The CEFR classifier of `serve --cefr` with its word lexicon, as the Simplify page uses them. */
+export interface CefrTools {
+  readonly model: OpenCefr;
+  readonly lexicon: Lexicon;
+}
+
+/** What the worker holds for the explorer besides the model: the retrieval index of `serve --rag` and the CEFR
+ *  classifier of `serve --cefr`, each opened once. */
 export interface ExploreContext {
   readonly ragIndex: () => LexicalIndex | null;
+  readonly cefr: () => CefrTools | null;
+}
+
+/** The Simplify page's settings: those `eval simplify` measured best on ASSET valid (docs/applications.md) —
+ *  deletion-only with at least half the words kept and 1 nat charged per deleted word; the level constraint as a
+ *  penalty of 3 on words above the target (a hard mask can leave no output that keeps half the words). */
+export const SIMPLIFY_PAGE_SETTINGS = { minKeep: 0.5, deletePenalty: 1, levelPenalty: 3, beams: 4, maxTokens: 96 } as const;
+
+function judged(m: OpenCefr, text: string): JudgedLevel | null {
+  const s = assessSentences(m, [text]);
+  if (s.length === 0) return null;
+  const hardest = s.reduce((a, b) => (LEVELS.indexOf(b.level) > LEVELS.indexOf(a.level) || (b.level === a.level && b.expected > a.expected) ? b : a));
+  return { level: hardest.level, probs: hardest.probs };
+}
+
+async function runSimplify(model: InferModel, job: Extract<ExploreJob, { kind: "explore.simplify" }>, cefr: CefrTools | null): Promise<SimplifyResult> {
+  if ((job.constrained || job.rerank) && cefr === null) throw new ApiError(400, `${job.constrained ? "constrained" : "rerank"}: needs the CEFR classifier and its lexicon (kotodama serve --cefr DIR)`, job.constrained ? "constrained" : "rerank");
+  const S = SIMPLIFY_PAGE_SETTINGS;
+  const deleting = job.method === "delete";
+  const opts: SimplifyOptions = {
+    level: job.level, maxTokens: S.maxTokens,
+    ...(job.constrained ? { lexicon: cefr!.lexicon, penalty: S.levelPenalty } : {}),
+    ...(cefr !== null ? { checker: cefr.model } : {}),
+    ...(deleting ? { deleteOnly: { minKeep: S.minKeep, deletePenalty: S.deletePenalty } } : {}),
+    ...(job.rerank ? { rerank: true, beams: S.beams } : {}),
+  };
+  let r: Simplification;
+  try {
+    r = await simplifySentence(model, job.text, opts);
+  } catch (e) {
+    if (e instanceof KotodamaError) throw new ApiError(400, e.message, "text");
+    throw e;
+  }
+  const above = (t: string): string[] => (cefr === null ? [] : levelConstraint(model.tokenizer, cefr.lexicon, job.level).violations(t));
+  const lvl = cefr === null ? null : judged(cefr.model, r.output);
+  return {
+    kind: "explore.simplify", promptTokens: 0, source: job.text, output: r.output, target: LEVELS[job.level]!, diff: wordDiff(job.text, r.output),
+    sourceLevel: cefr === null ? null : judged(cefr.model, job.text), outputLevel: lvl, atOrBelow: lvl === null ? null : LEVELS.indexOf(lvl.level as Level) <= job.level,
+    aboveSource: above(job.text), aboveOutput: above(r.output), beams: r.beams,
+    settings: { method: job.method, constrained: job.constrained, rerank: job.rerank, ...(deleting ? { minKeep: S.minKeep, deletePenalty: S.deletePenalty } : {}), ...(job.constrained ? { levelPenalty: S.levelPenalty } : {}), ...(r.beams > 1 ? { beams: r.beams } : {}) },
+  };
 }
 
 async function runRag(model: InferModel, job: Extract<ExploreJob, { kind: "explore.rag" }>, index: LexicalIndex | null): Promise<RagResult> {
@@ -206,5 +262,7 @@ export async function runExploreJob(model: InferModel, job: ExploreJob, ctx: Exp
       return runRag(model, job, ctx.ragIndex());
     case "explore.answer":
       return runAnswer(model, job);
+    case "explore.simplify":
+      return runSimplify(model, job, ctx.cefr());
   }
 }

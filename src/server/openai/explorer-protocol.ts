@@ -19,7 +19,11 @@ export type ExploreJob =
   | { readonly kind: "explore.sample"; readonly prompt: string; readonly sampling: SamplingSettings; readonly show: number }
   | { readonly kind: "explore.attention"; readonly prompt: string }
   | { readonly kind: "explore.rag"; readonly question: string; readonly k: number; readonly mode: "generate" | "extract" }
-  | { readonly kind: "explore.answer"; readonly prompt: string; readonly maxTokens: number; readonly seed: number };
+  | { readonly kind: "explore.answer"; readonly prompt: string; readonly maxTokens: number; readonly seed: number }
+  | { readonly kind: "explore.simplify"; readonly text: string; readonly level: number; readonly method: SimplifyMethod; readonly constrained: boolean; readonly rerank: boolean };
+
+/** How the Simplify page decodes: the model's free greedy answer, or deletion-only edits of the source. */
+export type SimplifyMethod = "free" | "delete";
 
 /** A token as the page shows it: its id and its own text (its UTF-8 bytes decoded, lossy for partial characters). */
 export interface TokenPiece {
@@ -149,4 +153,31 @@ export interface AnswerResult {
   readonly finishReason: string;
 }
 
-export type ExploreResult = NextResult | ScoreResult | SampleResult | AttentionResult | RagResult | AnswerResult;
+/** A level judged by the CEFR classifier: the hardest sentence's level and its probabilities A1…C2. */
+export interface JudgedLevel {
+  readonly level: string;
+  readonly probs: readonly number[];
+}
+
+export interface SimplifyResult {
+  readonly kind: "explore.simplify";
+  readonly promptTokens: number;
+  readonly source: string;
+  readonly output: string;
+  /** The target level's name (A1…C2). */
+  readonly target: string;
+  /** Word-level diff (eval/cefr/word-diff.ts): keep + del spell the source, keep + ins the output. */
+  readonly diff: readonly { readonly op: "keep" | "del" | "ins"; readonly text: string }[];
+  /** By the CEFR classifier (serve --cefr), else null. */
+  readonly sourceLevel: JudgedLevel | null;
+  readonly outputLevel: JudgedLevel | null;
+  readonly atOrBelow: boolean | null;
+  /** Words above the target by the classifier's lexicon (serve --cefr), in the source and in the output. */
+  readonly aboveSource: readonly string[];
+  readonly aboveOutput: readonly string[];
+  readonly beams: number;
+  /** The settings the method used (docs/applications.md). */
+  readonly settings: Readonly<Record<string, number | boolean | string>>;
+}
+
+export type ExploreResult = NextResult | ScoreResult | SampleResult | AttentionResult | RagResult | AnswerResult | SimplifyResult;

@@ -111,3 +111,26 @@ export function parseAnswerRequest(o: Record<string, unknown>): ExploreRequest {
     job: { kind: "explore.answer", prompt: text(o, "prompt", false), maxTokens: int(o, "maxTokens", 64, 1, MAX_ANSWER_TOKENS), seed: int(o, "seed", 0, 0, 2 ** 32 - 1) },
   };
 }
+
+/** Longest text the Simplify page takes: a sentence or a short paragraph (beam search decodes it whole). */
+export const MAX_SIMPLIFY_CHARS = 1000;
+const LEVEL_NAMES = ["A1", "A2", "B1", "B2", "C1", "C2"] as const;
+
+function flag(o: Record<string, unknown>, key: string): boolean {
+  const v = o[key] ?? false;
+  if (typeof v !== "boolean") throw badField(key, `expected true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** POST /api/explorer/simplify: `{model?, text, level, method?, constrained?, rerank?}` — level A1…C2; method
+ *  "delete" (default: deletion-only edits) or "free"; constrained / rerank need serve --cefr (the job says so). */
+export function parseSimplifyRequest(o: Record<string, unknown>): ExploreRequest {
+  only(o, ["model", "text", "level", "method", "constrained", "rerank"]);
+  const t = text(o, "text", false);
+  if (t.length > MAX_SIMPLIFY_CHARS) throw badField("text", `at most ${MAX_SIMPLIFY_CHARS} characters, got ${t.length}`);
+  const level = LEVEL_NAMES.indexOf(o.level as (typeof LEVEL_NAMES)[number]);
+  if (level < 0) throw badField("level", `expected one of ${LEVEL_NAMES.join(", ")}, got ${JSON.stringify(o.level) ?? "nothing"}`);
+  const method = o.method ?? "delete";
+  if (method !== "delete" && method !== "free") throw badField("method", `expected "delete" or "free", got ${JSON.stringify(method)}`);
+  return { model: model(o), job: { kind: "explore.simplify", text: t, level, method, constrained: flag(o, "constrained"), rerank: flag(o, "rerank") } };
+}

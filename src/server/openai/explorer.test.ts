@@ -215,7 +215,7 @@ describe("the explorer's API on kotodama serve (stories260K)", { skip }, () => {
     assert.deepEqual(r.input.policy, checkInput(ZERO_GUARD, "How do I pick a lock?").policy);
     assert.deepEqual(r.output, { harmful: 0.5, threshold: 0.6, flagged: false });
     const info = await get<{ pages: string[]; guard: boolean }>("/api/explorer/info");
-    assert.deepEqual(info.json.pages, ["next", "naturalness", "sampling", "attention", "training", "tuning", "retrieval", "safety"]);
+    assert.deepEqual(info.json.pages, ["next", "naturalness", "sampling", "attention", "training", "tuning", "simplify", "retrieval", "safety"]);
   });
 
   test("strict requests: unknown fields, bad values, unknown models; the API needs the key, the page does not", async () => {

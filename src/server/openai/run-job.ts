@@ -12,7 +12,7 @@ import { beamSearchText, ConstraintCache, grammarBeamConstraint, jointConstraint
 import { tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
 import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
-import { runExploreJob } from "./explorer-jobs.js";
+import { runExploreJob, type CefrTools } from "./explorer-jobs.js";
 import type { Slots } from "./slots.js";
 import type { ChatJob, ChoiceResult, CompleteJob, EmbedJob, EmbedResult, FinishReasonOut, GenerationResult, Job, JobResult, TokenAlt, TokenEvent, TokenInfo } from "./protocol.js";
 
@@ -26,6 +26,8 @@ export interface JobContext {
   readonly afterToken?: () => void;
   /** The explorer's retrieval index (serve --rag), opened on first use; absent: none. */
   readonly ragIndex?: () => LexicalIndex | null;
+  /** The CEFR classifier and lexicon of serve --cefr (the Simplify page), opened on first use; absent: none. */
+  readonly cefrTools?: () => CefrTools | null;
   /** Vocabulary tries and compiled grammars kept across jobs (absent: built per job). */
   readonly constraints?: ConstraintCache;
   /** Continuous batching: the model's batcher and the worker's batch places (each choice holds one while it
@@ -300,6 +302,6 @@ export async function runJob(model: InferModel, job: Job, ctx: JobContext): Prom
     case "cefr":
       throw new Error("run-job: a CEFR job goes to the CEFR classifier (worker.ts), not to a served model");
     default:
-      return runExploreJob(model, job, { ragIndex: ctx.ragIndex ?? (() => null) });
+      return runExploreJob(model, job, { ragIndex: ctx.ragIndex ?? (() => null), cefr: ctx.cefrTools ?? (() => null) });
   }
 }

@@ -6,9 +6,12 @@
 // (embeddings, explorer, CEFR) run. With N = 1 a job generates alone, as before.
 // Inference is synchronous native compute; here it never blocks the server's event loop.
 // Not here: the queue and its fairness (queue.ts), what a job computes (run-job.ts), batching (infer/decode-batcher.ts).
+import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { loadBackend } from "../../engine/backend.js";
 import { openCefr, type OpenCefr } from "../../eval/cefr/model.js";
+import { readLexicon } from "../../eval/cefr/lexicon.js";
+import type { CefrTools } from "./explorer-jobs.js";
 import { ConstraintCache, DecodeBatcher, openInferModel, type InferModel } from "../../infer/index.js";
 import { LexicalIndex } from "../../rag/index.js";
 import { toApiError } from "./errors.js";
@@ -56,6 +59,9 @@ function cefrModel(name: string): OpenCefr {
     throw new ApiError(500, `The CEFR model '${name}' could not be loaded (see the server's terminal)`, "model", "model_load_failed");
   }
 }
+// The Simplify page's CEFR tools: the same classifier and its lexicon.json, opened on first use.
+let tools: CefrTools | null = null;
+const cefrTools = (): CefrTools | null => (init.cefr === null ? null : (tools ??= { model: cefrModel(init.cefr.name), lexicon: readLexicon(join(init.cefr.path, "lexicon.json")) }));
 const afterToken = init.tokenDelayMs > 0 ? (): void => void Atomics.wait(sleeper, 0, 0, init.tokenDelayMs) : undefined;
 
 port.on("message", (cmd: WorkerCommand) => {
@@ -76,7 +82,7 @@ port.on("message", (cmd: WorkerCommand) => {
       const state = registry.state();
       if (state.loaded.join() !== before) post({ type: "models", loaded: state.loaded, bytes: state.bytes });
       const result = await runJob(model, job, {
-        emit: post, cancelled: () => cancelled.has(job.id) || Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens, ragIndex, constraints,
+        emit: post, cancelled: () => cancelled.has(job.id) || Atomics.load(cancel, 0) === job.id, maxTokensCap: init.maxTokens, ragIndex, cefrTools, constraints,
         ...(afterToken === undefined ? {} : { afterToken }), ...(batching === undefined ? {} : { batching }),
       });
       post({ type: "done", job: job.id, result });
