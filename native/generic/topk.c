@@ -1,9 +1,12 @@
 /* Top-k selection for the sampler: the ids of the k largest logits of one row, in decreasing order, ties to the
  * lower id — the kernel of src/infer/sampler.ts topIds, whose TypeScript heap is the specification (pure
  * comparisons, no arithmetic on the values, so the two agree exactly). Not here: temperature, softmax, top-p
- * (TypeScript, float64, on the k survivors). Compiled per ISA (kd_impl.h): the rejection scan over 16 values at a
- * time vectorizes. */
+ * (TypeScript, float64, on the k survivors). Compiled per ISA (kd_impl.h): the rejection scan tests 16 values at a
+ * time with one unordered compare (AVX-512; two with AVX2; a loop in the generic build). */
 #include <stdlib.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include "kd_impl.h"
 #include "kd_kernels.h"
 
@@ -28,12 +31,6 @@ static void sift_down(kd_topk_item *h, int64_t size, int64_t i) {
   }
 }
 
-/* Decreasing value, then increasing id (no NaN here). */
-static int by_rank(const void *pa, const void *pb) {
-  const kd_topk_item *a = pa, *b = pb;
-  if (a->v != b->v) return a->v > b->v ? -1 : 1;
-  return a->id < b->id ? -1 : a->id > b->id;
-}
 
 /* Offers id (value xv) to the min-heap h of size *size (capacity k). */
 static inline void offer(kd_topk_item *h, int64_t *size, int64_t k, float xv, int32_t id) {
@@ -55,6 +52,21 @@ static inline void offer(kd_topk_item *h, int64_t *size, int64_t k, float xv, in
   }
 }
 
+/* Whether any of x[0..16) is not <= worst (above it, or NaN): one unordered compare per vector. */
+static inline int block_may_enter(const float *x, float worst) {
+#if defined(__AVX512F__)
+  return _mm512_cmp_ps_mask(_mm512_loadu_ps(x), _mm512_set1_ps(worst), _CMP_NLE_UQ) != 0;
+#elif defined(__AVX2__)
+  const __m256 w = _mm256_set1_ps(worst);
+  const __m256 a = _mm256_cmp_ps(_mm256_loadu_ps(x), w, _CMP_NLE_UQ), b = _mm256_cmp_ps(_mm256_loadu_ps(x + 8), w, _CMP_NLE_UQ);
+  return _mm256_movemask_ps(_mm256_or_ps(a, b)) != 0;
+#else
+  int any = 0;
+  for (int j = 0; j < 16; j++) any |= !(x[j] <= worst);
+  return any;
+#endif
+}
+
 int64_t KD_FN(kd_top_k)(const float *x, int64_t v, int64_t k, int32_t *ids) {
   if (k < 1 || k > v) return -1;
   kd_topk_item *h = malloc((size_t)k * sizeof *h);
@@ -70,9 +82,7 @@ int64_t KD_FN(kd_top_k)(const float *x, int64_t v, int64_t k, int32_t *ids) {
   /* Once full, an id enters only above the worst kept value (ids come in increasing order, so a tie never
    * enters). 16 values at a time: any lane not <= worst (above it, or NaN) sends the block to the slow path. */
   for (; i + 16 <= v; i += 16) {
-    int any = 0;
-    for (int j = 0; j < 16; j++) any |= !(x[i + j] <= worst);
-    if (!any) continue;
+    if (!block_may_enter(x + i, worst)) continue;
     for (int j = 0; j < 16; j++) {
       const float xv = x[i + j];
       if (xv != xv) goto nan;
@@ -90,8 +100,13 @@ int64_t KD_FN(kd_top_k)(const float *x, int64_t v, int64_t k, int32_t *ids) {
       worst = h[0].v;
     }
   }
-  qsort(h, (size_t)k, sizeof *h, by_rank);
-  for (int64_t j = 0; j < k; j++) ids[j] = h[j].id;
+  /* Heap sort: the worst kept goes last, and so on up; ids[0] is the best (no qsort: its calls cost more than the
+   * scan at k = 40). */
+  for (int64_t end = k - 1; end >= 0; end--) {
+    ids[end] = h[0].id;
+    h[0] = h[end];
+    sift_down(h, end, 0);
+  }
   free(h);
   return k;
 nan:
