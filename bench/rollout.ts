@@ -36,7 +36,9 @@ export const help = [
   "",
   "Rows: forward (decode steps alone, greedy: decodeBatch vs decodeStep), rollout (generateBatch at batch N vs",
   "batch 1, prefill included: sampling at temperature 0.8, top-k 40, top-p 0.95, per-sequence seeds,",
-  "log-probabilities), prefill (N prompts of 8 … 8 + 4(N − 1) tokens: prefillBatch vs prefill one by one).",
+  "log-probabilities; a new KV cache pool per call, as before), rollout_pool (the same with each side's pool kept",
+  "across calls, as an RL run keeps it: the batched pool's N slots are not allocated and faulted in again per call),",
+  "prefill (N prompts of 8 … 8 + 4(N − 1) tokens: prefillBatch vs prefill one by one).",
   "Ratios from the wall clock, and in parentheses from this process's CPU time (robust on a shared machine).",
 ].join("\n");
 
@@ -44,7 +46,7 @@ interface Row {
   readonly bench: "rollout";
   readonly model: string;
   readonly params_m: number;
-  readonly phase: "forward" | "rollout" | "prefill";
+  readonly phase: "forward" | "rollout" | "rollout_pool" | "prefill";
   readonly batch: number;
   readonly tokens: number;
   readonly one_at_a_time_tokens_per_s: number;
@@ -134,6 +136,11 @@ function measure(name: string, m: InferModel, B: number, n: number, repeat: numb
   // The whole rollout, prefill included: generateBatch with sampling at batch B vs batch 1.
   const o = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0, seed: 1, maxTokens: n, ignoreEos: true, context: capacity };
   const [rOne, rMany] = [1, B].map((batch) => best(repeat, () => void generateBatch(m, prompts, o, { batch })));
+  // The same with each side's KV cache pool kept across its runs (an RL run keeps one: src/train/rl/run.ts).
+  const [kOne, kMany] = [1, B].map((batch) => {
+    const kept = new KvCachePool(c, batch, capacity);
+    return best(repeat, () => void generateBatch(m, prompts, o, { batch, pool: kept }));
+  });
 
   // Prefill: B prompts of mixed lengths packed into forwards of up to 128 rows vs one by one.
   const promptTokens = prompts.reduce((s, p) => s + p.length, 0);
@@ -142,7 +149,7 @@ function measure(name: string, m: InferModel, B: number, n: number, repeat: numb
     for (const cache of caches) cache.length = 0;
     prefillBatch(many, caches, prompts, out);
   });
-  return [row("forward", B * n, fOne, fMany), row("rollout", B * n, rOne!, rMany!), row("prefill", promptTokens, pOne, pMany)];
+  return [row("forward", B * n, fOne, fMany), row("rollout", B * n, rOne!, rMany!), row("rollout_pool", B * n, kOne!, kMany!), row("prefill", promptTokens, pOne, pMany)];
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
@@ -160,14 +167,14 @@ export async function run(argv: readonly string[]): Promise<number> {
     : MODELS.map((x) => ({ name: `${x.name} ${x.type.toUpperCase()}`, path: benchModelGguf(x.name, x.type, log, x.config) }));
   if (values.json !== true) {
     process.stdout.write(`rollout: ${B} sequences × ${n} tokens, batched vs one at a time (${backend.name}, ${threads} thread${threads === 1 ? "" : "s"})\n`);
-    process.stdout.write(`  ${"model".padEnd(22)} ${"params".padStart(7)}  ${"phase".padEnd(8)} ${"one at a time".padStart(14)} ${"batched".padStart(12)}  ratio  (CPU time)\n`);
+    process.stdout.write(`  ${"model".padEnd(22)} ${"params".padStart(7)}  ${"phase".padEnd(12)} ${"one at a time".padStart(14)} ${"batched".padStart(12)}  ratio  (CPU time)\n`);
   }
   for (const f of files) {
     log(`bench rollout: ${f.name} ...`);
     for (const r of measure(f.name, openInferModel(f.path, { backend }), B, n, repeat, threads)) {
       if (values.json === true) process.stdout.write(`${JSON.stringify(r)}\n`);
       else {
-        process.stdout.write(`  ${r.model.padEnd(22)} ${`${r.params_m}M`.padStart(7)}  ${r.phase.padEnd(8)} ${`${r.one_at_a_time_tokens_per_s} tok/s`.padStart(14)} ${`${r.batched_tokens_per_s} tok/s`.padStart(12)}  ${r.ratio.toFixed(2)}×  (${r.cpu_ratio.toFixed(2)}×)\n`);
+        process.stdout.write(`  ${r.model.padEnd(22)} ${`${r.params_m}M`.padStart(7)}  ${r.phase.padEnd(12)} ${`${r.one_at_a_time_tokens_per_s} tok/s`.padStart(14)} ${`${r.batched_tokens_per_s} tok/s`.padStart(12)}  ${r.ratio.toFixed(2)}×  (${r.cpu_ratio.toFixed(2)}×)\n`);
       }
     }
   }

@@ -42,6 +42,11 @@ export interface GenerateBatchOptions {
   readonly batch?: number;
   /** Ids that end a sequence with finish reason "eos" (default: the tokenizer's EOS). */
   readonly endIds?: ReadonlySet<number>;
+  /** The KV caches to decode in, kept by the caller across calls (an RL run's rollouts, a benchmark's repeats):
+   *  at least min(batch, prompts) slots of at least the longest prompt + max tokens positions, none in use.
+   *  Default: a new pool per call, whose memory (B · capacity · 2 · L · kvDim floats) is allocated and faulted in
+   *  again every call. */
+  readonly pool?: KvCachePool;
 }
 
 /** A sequence being decoded. */
@@ -90,7 +95,11 @@ export function generateBatch(
     for (const w of plan.warnings) warnings.add(w);
     return { ids, maxTokens: o.maxTokens ?? plan.capacity - ids.length, capacity: plan.capacity };
   });
-  const pool = new KvCachePool(model.config, Math.min(B, N), Math.max(...plans.map((p) => p.capacity)));
+  const slots = Math.min(B, N), capacity = Math.max(...plans.map((p) => p.capacity));
+  const pool = batchOptions.pool ?? new KvCachePool(model.config, slots, capacity);
+  if (pool.size < slots || pool.capacity < capacity || pool.inUse > 0) {
+    throw new KotodamaError(`generateBatch: the given pool has ${pool.size} slots of ${pool.capacity} positions (${pool.inUse} in use); this call needs ${slots} free slots of ${capacity} positions`);
+  }
   const state = createInferState(model.weights, model.backend, Math.max(B, 128));
   const prefillOut = new Float32Array(B * V), decodeOut = new Float32Array(B * V);
   const done: (BatchSequence | null)[] = prompts.map(() => null);
