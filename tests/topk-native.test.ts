@@ -39,12 +39,12 @@ function rows(rng: Rng, V: number): Float32Array[] {
 test("hand-worked row: top 3 of [1, 3, 3, 2, −∞, 3] are ids 1, 2, 5 (ties to the lower id); top 2 of a NaN row falls back", (t) => {
   if (addonOr(t) === undefined) return;
   const select = nativeTopSelect()!;
-  assert.deepEqual([...select(Float32Array.from([1, 3, 3, 2, -Infinity, 3]), 3)], [1, 2, 5]);
-  assert.deepEqual([...select(Float32Array.from([0.5, 4, -0, 0, 4]), 4)], [1, 4, 0, 2]);
+  assert.deepEqual([...select(Float32Array.from([1, 3, 3, 2, -Infinity, 3]), 3, new Int32Array(3))], [1, 2, 5]);
+  assert.deepEqual([...select(Float32Array.from([0.5, 4, -0, 0, 4]), 4, new Int32Array(5)).subarray(0, 4)], [1, 4, 0, 2], "ids in [0, k) of a longer array");
   const addon = loaded.ok ? loaded.addon : null;
   const withNaN = Float32Array.from([1, NaN, 3, 2]);
   assert.equal(addon!.topK!(withNaN, 2, new Int32Array(2)), -1);
-  assert.deepEqual([...select(withNaN, 2)], [...topIds(withNaN, 2)]);
+  assert.deepEqual([...select(withNaN, 2, new Int32Array(2))], [...topIds(withNaN, 2)]);
 });
 
 test("topK rejects k outside [1, V] and a short ids array with an error naming the field", (t) => {
@@ -82,15 +82,22 @@ test("native top-k equals topIds on every ISA path: V = 1 … 4099, k = 1 … V,
   assert.ok(checked >= 150, `only ${checked} cases ran`);
 });
 
-test("a Sampler on the native selection draws exactly the ids of a Sampler on topIds (1,000 draws, top-k 40, top-p 0.95)", (t) => {
-  if (addonOr(t) === undefined) return;
-  const V = 4096, rng = new Rng(3);
-  const o = { ...DEFAULT_GENERATE_OPTIONS, temperature: 0.8, topK: 40, topP: 0.95, minP: 0, seed: 11 };
-  const fast = new Sampler(o, V, nativeTopSelect()), spec = new Sampler(o, V, null);
-  const logits = new Float32Array(V);
-  for (let i = 0; i < 1000; i++) {
-    // Coarse values every other draw, so that ties sit at the top-k boundary.
-    for (let j = 0; j < V; j++) logits[j] = i % 2 === 0 ? 4 * rng.next() : Math.round(8 * rng.next()) / 2;
-    assert.equal(fast.sample(logits, []), spec.sample(logits, []), `draw ${i}`);
-  }
-});
+for (const [topK, topP, minP] of [[40, 0.95, 0], [40, 1, 0], [7, 0.5, 0.3], [1, 1, 0], [2000, 0.9, 0]] as const) {
+  test(`a Sampler on the native selection and its scratch draws exactly the ids of a Sampler on topIds and samplingDistribution (600 draws, top-k ${topK}, top-p ${topP}, min-p ${minP})`, (t) => {
+    if (addonOr(t) === undefined) return;
+    const V = 4096, rng = new Rng(3 + topK);
+    const o = { ...DEFAULT_GENERATE_OPTIONS, temperature: 0.8, topK, topP, minP, seed: 11 };
+    const fast = new Sampler(o, V, nativeTopSelect()), spec = new Sampler(o, V, null);
+    const logits = new Float32Array(V);
+    const seen = new Set<number>();
+    for (let i = 0; i < 600; i++) {
+      // Coarse values every other draw, so that ties sit at the top-k boundary; a NaN now and then (fallback).
+      for (let j = 0; j < V; j++) logits[j] = i % 2 === 0 ? 4 * rng.next() : Math.round(8 * rng.next()) / 2;
+      if (i % 50 === 7) logits[100] = NaN;
+      const id = fast.sample(logits, []);
+      assert.equal(id, spec.sample(logits, []), `draw ${i}`);
+      seen.add(id);
+    }
+    if (topK > 1) assert.ok(seen.size > 5, `the draws vary (${seen.size} distinct ids)`);
+  });
+}
