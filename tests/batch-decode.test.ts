@@ -202,3 +202,24 @@ test("a pool kept across generateBatch calls gives the ids and log-probabilities
   busy.acquire();
   assert.throws(() => generateBatch(m, ps, o, { batch: 3, pool: busy }), /\(1 in use\)/);
 });
+
+for (const type of ["q8_0", "f32"] as const) {
+  test(`${type}: prompts shared by several sequences (GRPO groups) are prefilled once; ids and log-probabilities equal those without sharing and those of batch 1`, () => {
+    // ref backend: f32 bitwise whatever the packing; native Q8_0: bitwise for any number of rows.
+    const be = type === "f32" ? testBackends()[0]!.backend! : testBackends()[1]!.backend ?? testBackends()[0]!.backend!;
+    const m = model("llama", type, be);
+    const [a, b, c] = prompts(m.config.vocabSize, [6, 11, 3]) as [number[], number[], number[]];
+    const ps = [a, a, b, a, c, b, b, a];
+    const o = { temperature: 0.9, topK: 20, topP: 0.95, minP: 0, seed: 5, maxTokens: 6, ignoreEos: true, context: 24 };
+    const shared = generateBatch(m, ps, o, { batch: 5 });
+    const apart = generateBatch(m, ps, o, { batch: 5, sharePrompts: false });
+    const one = generateBatch(m, ps, o, { batch: 1 });
+    for (const other of [apart, one]) {
+      assert.deepEqual(shared.sequences.map((s) => s.ids), other.sequences.map((s) => s.ids));
+      assert.deepEqual(shared.sequences.map((s) => s.logprobs), other.sequences.map((s) => s.logprobs));
+    }
+    // Same prompt, different seeds: the group's samples differ (their caches are copies, not one shared cache).
+    assert.ok(new Set([0, 1, 3, 7].map((i) => shared.sequences[i]!.ids.join(","))).size > 1, "a group's samples differ");
+    assert.equal(shared.promptTokens, apart.promptTokens);
+  });
+}
