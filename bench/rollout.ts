@@ -24,7 +24,7 @@ const MODELS: readonly { name: string; config: ModelConfig; type: ConvertType }[
 ];
 
 export const help = [
-  "Usage: kotodama bench rollout [--model FILE] [--batch N] [--tokens N] [--threads N] [--repeat N] [--json]",
+  "Usage: kotodama bench rollout [--model FILE] [--batch N] [--tokens N] [--threads N] [--repeat N] [--group G] [--json]",
   "",
   "  --model FILE    a model file or folder (default: npm start's `default` preset in F32 and llama-28m in F32 and",
   "                  Q8_0, random weights exported to the OS temp dir on first use)",
@@ -32,11 +32,16 @@ export const help = [
   "  --tokens N      tokens generated per sequence (default 64)",
   "  --threads N     kernel threads (default 1)",
   "  --repeat N      runs of each measurement, best kept (default 2)",
+  "  --group G       also measure GRPO-style rollouts: N/G distinct prompts, each sampled G times (rows",
+  "                  group_apart: batched without prompt sharing; group_shared: each prompt prefilled once and its",
+  "                  KV copied; both against the same sequences one at a time, which prefill every copy)",
   "  --json          one JSON object per line",
   "",
   "Rows: forward (decode steps alone, greedy: decodeBatch vs decodeStep), rollout (generateBatch at batch N vs",
   "batch 1, prefill included: sampling at temperature 0.8, top-k 40, top-p 0.95, per-sequence seeds,",
-  "log-probabilities), prefill (N prompts of 8 … 8 + 4(N − 1) tokens: prefillBatch vs prefill one by one).",
+  "log-probabilities; a new KV cache pool per call, as before), rollout_pool (the same with each side's pool kept",
+  "across calls, as an RL run keeps it: the batched pool's N slots are not allocated and faulted in again per call),",
+  "prefill (N prompts of 8 … 8 + 4(N − 1) tokens: prefillBatch vs prefill one by one).",
   "Ratios from the wall clock, and in parentheses from this process's CPU time (robust on a shared machine).",
 ].join("\n");
 
@@ -44,7 +49,7 @@ interface Row {
   readonly bench: "rollout";
   readonly model: string;
   readonly params_m: number;
-  readonly phase: "forward" | "rollout" | "prefill";
+  readonly phase: "forward" | "rollout" | "rollout_pool" | "prefill" | "group_apart" | "group_shared";
   readonly batch: number;
   readonly tokens: number;
   readonly one_at_a_time_tokens_per_s: number;
@@ -92,7 +97,7 @@ function best(repeat: number, f: (t: { pause(): void; resume(): void }) => void)
   return out;
 }
 
-function measure(name: string, m: InferModel, B: number, n: number, repeat: number, threads: number): Row[] {
+function measure(name: string, m: InferModel, B: number, n: number, repeat: number, threads: number, group: number): Row[] {
   const c = m.config, V = c.vocabSize;
   const rng = new Rng(1);
   const prompts = Array.from({ length: B }, (_, b) => Array.from({ length: 8 + 4 * b }, () => 1 + Math.floor(rng.next() * (V - 1))));
@@ -134,6 +139,11 @@ function measure(name: string, m: InferModel, B: number, n: number, repeat: numb
   // The whole rollout, prefill included: generateBatch with sampling at batch B vs batch 1.
   const o = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0, seed: 1, maxTokens: n, ignoreEos: true, context: capacity };
   const [rOne, rMany] = [1, B].map((batch) => best(repeat, () => void generateBatch(m, prompts, o, { batch })));
+  // The same with each side's KV cache pool kept across its runs (an RL run keeps one: src/train/rl/run.ts).
+  const [kOne, kMany] = [1, B].map((batch) => {
+    const kept = new KvCachePool(c, batch, capacity);
+    return best(repeat, () => void generateBatch(m, prompts, o, { batch, pool: kept }));
+  });
 
   // Prefill: B prompts of mixed lengths packed into forwards of up to 128 rows vs one by one.
   const promptTokens = prompts.reduce((s, p) => s + p.length, 0);
@@ -142,17 +152,28 @@ function measure(name: string, m: InferModel, B: number, n: number, repeat: numb
     for (const cache of caches) cache.length = 0;
     prefillBatch(many, caches, prompts, out);
   });
-  return [row("forward", B * n, fOne, fMany), row("rollout", B * n, rOne!, rMany!), row("prefill", promptTokens, pOne, pMany)];
+  const rows = [row("forward", B * n, fOne, fMany), row("rollout", B * n, rOne!, rMany!), row("rollout_pool", B * n, kOne!, kMany!), row("prefill", promptTokens, pOne, pMany)];
+  if (group > 1) {
+    // GRPO: B/G distinct prompts (the longest ones, so that prefill weighs most), each sampled G times in a row;
+    // pools kept on both sides as in rollout_pool.
+    const grouped = prompts.slice(B - Math.ceil(B / group)).flatMap((p) => Array<number[]>(group).fill(p)).slice(0, B);
+    const kept = new Map([1, B].map((b) => [b, new KvCachePool(c, b, capacity)]));
+    const g = (batch: number, sharePrompts: boolean): Time => best(repeat, () => void generateBatch(m, grouped, o, { batch, pool: kept.get(batch)!, sharePrompts }));
+    const gOne = g(1, false);
+    rows.push(row("group_apart", B * n, gOne, g(B, false)), row("group_shared", B * n, gOne, g(B, true)));
+  }
+  return rows;
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags("bench rollout", argv, {
-    model: { type: "string" }, batch: { type: "string" }, tokens: { type: "string" }, threads: { type: "string" }, repeat: { type: "string" }, json: { type: "boolean" },
+    model: { type: "string" }, batch: { type: "string" }, tokens: { type: "string" }, threads: { type: "string" }, repeat: { type: "string" }, group: { type: "string" }, json: { type: "boolean" },
   }, false);
   const B = intFlag("bench rollout", "batch", values.batch, 16, 1, 1024);
   const n = intFlag("bench rollout", "tokens", values.tokens, 64, 1, 1 << 16);
   const threads = intFlag("bench rollout", "threads", values.threads, 1, 1, 1024);
   const repeat = intFlag("bench rollout", "repeat", values.repeat, 2, 1, 1000);
+  const group = intFlag("bench rollout", "group", values.group, 1, 1, B);
   const backend = loadBackend({ threads });
   const log = (l: string): void => void process.stderr.write(`${l}\n`);
   const files = typeof values.model === "string"
@@ -160,14 +181,14 @@ export async function run(argv: readonly string[]): Promise<number> {
     : MODELS.map((x) => ({ name: `${x.name} ${x.type.toUpperCase()}`, path: benchModelGguf(x.name, x.type, log, x.config) }));
   if (values.json !== true) {
     process.stdout.write(`rollout: ${B} sequences × ${n} tokens, batched vs one at a time (${backend.name}, ${threads} thread${threads === 1 ? "" : "s"})\n`);
-    process.stdout.write(`  ${"model".padEnd(22)} ${"params".padStart(7)}  ${"phase".padEnd(8)} ${"one at a time".padStart(14)} ${"batched".padStart(12)}  ratio  (CPU time)\n`);
+    process.stdout.write(`  ${"model".padEnd(22)} ${"params".padStart(7)}  ${"phase".padEnd(12)} ${"one at a time".padStart(14)} ${"batched".padStart(12)}  ratio  (CPU time)\n`);
   }
   for (const f of files) {
     log(`bench rollout: ${f.name} ...`);
-    for (const r of measure(f.name, openInferModel(f.path, { backend }), B, n, repeat, threads)) {
+    for (const r of measure(f.name, openInferModel(f.path, { backend }), B, n, repeat, threads, group)) {
       if (values.json === true) process.stdout.write(`${JSON.stringify(r)}\n`);
       else {
-        process.stdout.write(`  ${r.model.padEnd(22)} ${`${r.params_m}M`.padStart(7)}  ${r.phase.padEnd(8)} ${`${r.one_at_a_time_tokens_per_s} tok/s`.padStart(14)} ${`${r.batched_tokens_per_s} tok/s`.padStart(12)}  ${r.ratio.toFixed(2)}×  (${r.cpu_ratio.toFixed(2)}×)\n`);
+        process.stdout.write(`  ${r.model.padEnd(22)} ${`${r.params_m}M`.padStart(7)}  ${r.phase.padEnd(12)} ${`${r.one_at_a_time_tokens_per_s} tok/s`.padStart(14)} ${`${r.batched_tokens_per_s} tok/s`.padStart(12)}  ${r.ratio.toFixed(2)}×  (${r.cpu_ratio.toFixed(2)}×)\n`);
       }
     }
   }

@@ -179,3 +179,47 @@ test("one option set: sequence i samples with seed + i, whatever the batch size"
   assert.notDeepEqual(all.sequences[0]!.ids, generateBatch(m, ps, { ...o, seed: 8 }, { batch: 4 }).sequences[0]!.ids, "the seed matters");
   t.diagnostic(`${all.generatedTokens} tokens, ${all.steps} steps at batch 4, ${pairs.steps} at batch 2`);
 });
+
+test("a pool kept across generateBatch calls gives the ids and log-probabilities of a fresh pool per call; a pool too small or in use is refused", () => {
+  const be = testBackends()[1]!.backend ?? testBackends()[0]!.backend!;
+  const m = model("qwen3", "f32", be);
+  const ps = prompts(m.config.vocabSize, [5, 9, 2, 14, 7]);
+  const o = { temperature: 0.9, topK: 20, topP: 0.9, minP: 0, seed: 3, maxTokens: 12, ignoreEos: true, context: 40 };
+  const fresh = generateBatch(m, ps, o, { batch: 3 });
+  const pool = new KvCachePool(m.config, 4, 48);
+  for (let round = 0; round < 2; round++) {
+    // The second round decodes over caches the first one filled: stale rows must never be read.
+    const kept = generateBatch(m, round === 0 ? ps : [...ps].reverse(), o, { batch: 3, pool });
+    const seqs = round === 0 ? kept.sequences : [...kept.sequences].reverse();
+    const want = round === 0 ? fresh.sequences : generateBatch(m, [...ps].reverse(), o, { batch: 3 }).sequences.slice().reverse();
+    assert.deepEqual(seqs.map((s) => s.ids), want.map((s) => s.ids), `round ${round}: ids`);
+    assert.deepEqual(seqs.map((s) => s.logprobs), want.map((s) => s.logprobs), `round ${round}: log-probabilities`);
+    assert.equal(pool.inUse, 0, "every cache goes back to the pool");
+  }
+  assert.throws(() => generateBatch(m, ps, o, { batch: 3, pool: new KvCachePool(m.config, 2, 48) }), /the given pool has 2 slots of 48 positions \(0 in use\); this call needs 3 free slots of 40 positions/);
+  assert.throws(() => generateBatch(m, ps, o, { batch: 3, pool: new KvCachePool(m.config, 3, 39) }), /3 slots of 39 positions .* needs 3 free slots of 40 positions/);
+  const busy = new KvCachePool(m.config, 3, 48);
+  busy.acquire();
+  assert.throws(() => generateBatch(m, ps, o, { batch: 3, pool: busy }), /\(1 in use\)/);
+});
+
+for (const type of ["q8_0", "f32"] as const) {
+  test(`${type}: prompts shared by several sequences (GRPO groups) are prefilled once; ids and log-probabilities equal those without sharing and those of batch 1`, () => {
+    // ref backend: f32 bitwise whatever the packing; native Q8_0: bitwise for any number of rows.
+    const be = type === "f32" ? testBackends()[0]!.backend! : testBackends()[1]!.backend ?? testBackends()[0]!.backend!;
+    const m = model("llama", type, be);
+    const [a, b, c] = prompts(m.config.vocabSize, [6, 11, 3]) as [number[], number[], number[]];
+    const ps = [a, a, b, a, c, b, b, a];
+    const o = { temperature: 0.9, topK: 20, topP: 0.95, minP: 0, seed: 5, maxTokens: 6, ignoreEos: true, context: 24 };
+    const shared = generateBatch(m, ps, o, { batch: 5 });
+    const apart = generateBatch(m, ps, o, { batch: 5, sharePrompts: false });
+    const one = generateBatch(m, ps, o, { batch: 1 });
+    for (const other of [apart, one]) {
+      assert.deepEqual(shared.sequences.map((s) => s.ids), other.sequences.map((s) => s.ids));
+      assert.deepEqual(shared.sequences.map((s) => s.logprobs), other.sequences.map((s) => s.logprobs));
+    }
+    // Same prompt, different seeds: the group's samples differ (their caches are copies, not one shared cache).
+    assert.ok(new Set([0, 1, 3, 7].map((i) => shared.sequences[i]!.ids.join(","))).size > 1, "a group's samples differ");
+    assert.equal(shared.promptTokens, apart.promptTokens);
+  });
+}

@@ -16,6 +16,7 @@ static kd_isa isa_now(void) { return kd_cpu_isa(); }
   ret name params { KD_RETURN_##ret KD_PICK(name) args; }
 #define KD_RETURN_void
 #define KD_RETURN_double return
+#define KD_RETURN_int64_t return
 
 /* elementwise.c */
 KD_DISPATCH(void, kd_binary,
@@ -80,6 +81,8 @@ KD_DISPATCH(double, kd_sum_squares, (const float *x, int64_t n), (x, n))
 /* minhash.c */
 KD_DISPATCH(void, kd_minhash, (const uint32_t *shingles, int64_t n, const uint32_t *salts, int64_t p, uint32_t *sig),
             (shingles, n, salts, p, sig))
+/* topk.c */
+KD_DISPATCH(int64_t, kd_top_k, (const float *x, int64_t v, int64_t k, int32_t *ids), (x, v, k, ids))
 /* half.c */
 KD_DISPATCH(void, kd_half_to_f32, (kd_half_kind kind, const uint16_t *src, float *out, int64_t n),
             (kind, src, out, n))

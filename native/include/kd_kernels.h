@@ -85,6 +85,10 @@ double kd_sum_squares(const float *x, int64_t n);
 /* MinHash signature: sig[i] = min over the n shingle hashes s of fmix32(s ^ salts[i]), i < p (minhash.c). */
 void kd_minhash(const uint32_t *shingles, int64_t n, const uint32_t *salts, int64_t p, uint32_t *sig);
 
+/* The sampler's top-k: ids[0..k) = the ids of the k largest of x[0..v), decreasing, ties to the lower id
+ * (src/infer/sampler.ts topIds). Returns k, or -1 when x holds a NaN or k is outside [1, v] (topk.c). */
+int64_t kd_top_k(const float *x, int64_t v, int64_t k, int32_t *ids);
+
 /* f16 (IEEE binary16) / bf16 ↔ f32 over n values, round to nearest even, NaN stays NaN. */
 void kd_half_to_f32(kd_half_kind kind, const uint16_t *src, float *out, int64_t n);
 void kd_f32_to_half(kd_half_kind kind, const float *src, uint16_t *out, int64_t n);

@@ -47,6 +47,15 @@ export function nativeBpeMerge(): ((packed: Int32Array, sym: Int32Array, n: numb
   return r.ok ? r.addon.bpeMerge : null;
 }
 
+/** The native addon's top-k selection (see NativeAddon.topK), or null where the addon is unavailable or predates
+ *  it, or KOTODAMA_BACKEND=ref asks for no native code. The sampler's TypeScript topIds is the specification;
+ *  this is its fast path (one call per row, ~1 µs at V = 4096 instead of ~20). */
+export function nativeTopK(): ((x: Float32Array, k: number, ids: Int32Array) => number) | null {
+  if (process.env.KOTODAMA_BACKEND === "ref") return null;
+  const r = loadAddon();
+  return r.ok ? r.addon.topK : null;
+}
+
 /** A validated backend of the requested kind with its thread count set. Throws KotodamaError for bad options,
  *  for a bad KOTODAMA_BACKEND / KOTODAMA_THREADS, and for kind "native" when the addon is unavailable. */
 export function loadBackend(options: LoadBackendOptions = {}): Backend {

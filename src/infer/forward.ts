@@ -17,7 +17,7 @@ import { attnScaleOf, headDim, isGated, isSlidingLayer, kvDim, qDim, ropeDims } 
 import { KotodamaError } from "../util/errors.js";
 import type { KvCache, KvSlab } from "./kv-cache.js";
 import { tensorValues } from "../models/load.js";
-import type { InferLayer, InferWeights, Matrix, MatrixParts, NormWeights } from "./weights.js";
+import { matrixRows, type InferLayer, type InferWeights, type Matrix, type MatrixParts, type NormWeights } from "./weights.js";
 
 type F32 = Float32Array;
 
@@ -64,8 +64,28 @@ export interface InferState {
   readonly logits: F32; // (V) last position
   readonly tmp: F32; // quantized projections that accumulate
   readonly part: F32; // one row block of a MatrixParts projection
+  /** Per layer, views of its fused q|k|v and gate|up rows (null where the layer stores MatrixParts), so that each
+   *  projection writes straight into its own buffer instead of being copied out of a fused output row by row. */
+  readonly splits: readonly LayerSplit[];
   /** Per-layer RoPE frequency factors (null = plain) and base. */
   readonly ropeOf: readonly { readonly theta: number; readonly freqFactors: F32 | null }[];
+}
+
+/** Row views (no copies) of one layer's fused matrices and their biases: q, k, v of wqkv; gate, up of a gated wUp. */
+export interface LayerSplit {
+  readonly qkv: readonly { readonly w: Matrix; readonly b: F32 | null }[] | null; // [q, k, v]
+  readonly gateUp: readonly { readonly w: Matrix; readonly b: F32 | null }[] | null; // [gate, up]
+}
+
+/** The views of `blocks` consecutive row blocks of w (sizes in rows) with their bias slices; null for MatrixParts. */
+function rowBlocks(w: Matrix | MatrixParts, b: F32 | null, cols: number, sizes: readonly number[]): { w: Matrix; b: F32 | null }[] | null {
+  if (Array.isArray(w)) return null;
+  let r0 = 0;
+  return sizes.map((rows) => {
+    const v = { w: matrixRows(w as Matrix, cols, r0, r0 + rows), b: b === null ? null : b.subarray(r0, r0 + rows) };
+    r0 += rows;
+    return v;
+  });
 }
 
 /** Scratch for a model; chunks hold up to maxRows tokens (default 128). */
@@ -84,6 +104,10 @@ export function createInferState(weights: InferWeights, backend: Backend, maxRow
     mean: f(M * H), rstd: f(M * H), lse: f(H * M), positions: new Int32Array(M), seqLens: new Int32Array(M), kvRows: new Int32Array(M), logits: f(V),
     tmp: f(M * Math.max(C, qd + 2 * kv, upW)),
     part: f(M * Math.max(qd + 2 * kv, upW)),
+    splits: weights.layers.map((L) => ({
+      qkv: rowBlocks(L.wqkv, L.bqkv, C, [qd, kv, kv]),
+      gateUp: isGated(c) ? rowBlocks(L.wUp, L.bUp, C, [F, F]) : null,
+    })),
     ropeOf: Array.from({ length: c.nLayers }, (_, l) => {
       const local = isSlidingLayer(c, l) && c.ropeThetaLocal > 0;
       return { theta: local ? c.ropeThetaLocal : c.ropeTheta, freqFactors: local ? null : weights.ropeFreqs };
@@ -142,7 +166,13 @@ function norm(s: InferState, w: NormWeights, x: F32, out: F32, n: number): void 
 
 /** Columns [c0, c0 + width) of src (n, ld) into dst (n, width). */
 function columns(src: F32, ld: number, c0: number, width: number, dst: F32, n: number): void {
-  for (let t = 0; t < n; t++) dst.set(src.subarray(t * ld + c0, t * ld + c0 + width), t * width);
+  for (let t = 0; t < n; t++) copy(src, t * ld + c0, dst, t * width, width);
+}
+
+/** dst[d0 … d0 + len) = src[s0 … s0 + len). A plain loop: for the few hundred floats of a row it is several times
+ *  faster than dst.set(src.subarray(…)), which allocates a view per call (~1 µs each, hundreds per decode step). */
+function copy(src: F32, s0: number, dst: F32, d0: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[d0 + i] = src[s0 + i]!;
 }
 
 /** Row t of x := embedding row of id (· √C) (+ learned position row pos). */
@@ -185,7 +215,7 @@ export interface Run {
 function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n: number): void {
   const K = s.kernels, c = s.weights.config, tr = s.tracer;
   const C = c.dim, H = c.nHeads, Hkv = c.nKvHeads, D = headDim(c), F = c.hiddenDim;
-  const qd = qDim(c), kv = kvDim(c), W = qd + 2 * kv;
+  const qd = qDim(c), kv = kvDim(c);
   // One run writes its keys and values straight into its cache; several go through scratch, then per run.
   const only = runs.length === 1 ? runs[0]! : null;
   const kRows = only !== null ? only.cache.k[l]!.subarray(only.cache.length * kv, (only.cache.length + n) * kv) : s.k;
@@ -193,17 +223,20 @@ function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n:
 
   norm(s, L.norm1, s.x, s.xb, n);
   tr?.record(`layers.${l}.attn_in`, s.xb.subarray(0, n * C), [n, C]);
-  projectGroup(s, L.wqkv, s.xb, s.qkv, n, W, C, L.bqkv);
-  if (L.qNorm !== null && L.kNorm !== null) {
-    columns(s.qkv, W, 0, qd, s.qRaw, n);
-    columns(s.qkv, W, qd, kv, s.kRaw, n);
-    K.rmsNorm({ x: s.qRaw, weight: L.qNorm, n: n * H, c: D, eps: c.normEps, out: s.q, rstd: s.rstd });
-    K.rmsNorm({ x: s.kRaw, weight: L.kNorm, n: n * Hkv, c: D, eps: c.normEps, out: kRows, rstd: s.rstd });
-  } else {
-    columns(s.qkv, W, 0, qd, s.q, n);
-    columns(s.qkv, W, qd, kv, kRows, n);
-  }
-  columns(s.qkv, W, qd + kv, kv, vRows, n);
+  const qkNorm = L.qNorm !== null && L.kNorm !== null;
+  const split = s.splits[l]!;
+  if (split.qkv !== null) {
+    // q, k and v straight into their own buffers (the keys and values of one run into its cache): three products
+    // of the same rows, each element summed as in the fused product.
+    const [pq, pk, pv] = split.qkv as [{ w: Matrix; b: F32 | null }, { w: Matrix; b: F32 | null }, { w: Matrix; b: F32 | null }];
+    project(s, pq.w, s.xb, qkNorm ? s.qRaw : s.q, n, qd, C, pq.b, false);
+    project(s, pk.w, s.xb, qkNorm ? s.kRaw : kRows, n, kv, C, pk.b, false);
+    project(s, pv.w, s.xb, vRows, n, kv, C, pv.b, false);
+    if (qkNorm) {
+      K.rmsNorm({ x: s.qRaw, weight: L.qNorm, n: n * H, c: D, eps: c.normEps, out: s.q, rstd: s.rstd });
+      K.rmsNorm({ x: s.kRaw, weight: L.kNorm, n: n * Hkv, c: D, eps: c.normEps, out: kRows, rstd: s.rstd });
+    }
+  } else projectQkvParts(s, L, kRows, vRows, n);
   if (c.pos === "rope") {
     const { theta, freqFactors } = s.ropeOf[l]!;
     const r = { b: 1, t: n, d: D, rotaryDim: ropeDims(c), pairing: c.ropePairing, theta, positions: s.positions, freqFactors };
@@ -220,8 +253,8 @@ function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n:
     const B = runs.length;
     for (let b = 0; b < B; b++) {
       const { cache } = runs[b]!, p0 = cache.length;
-      cache.k[l]!.set(s.k.subarray(b * kv, (b + 1) * kv), p0 * kv);
-      cache.v[l]!.set(s.v.subarray(b * kv, (b + 1) * kv), p0 * kv);
+      copy(s.k, b * kv, cache.k[l]!, p0 * kv, kv);
+      copy(s.v, b * kv, cache.v[l]!, p0 * kv, kv);
       s.seqLens[b] = p0 + 1;
       s.kvRows[b] = cache.slot!;
     }
@@ -250,9 +283,15 @@ function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n:
   norm(s, L.norm2, s.x, s.xb, n);
   tr?.record(`layers.${l}.ffn_in`, s.xb.subarray(0, n * C), [n, C]);
   if (isGated(c)) {
-    projectGroup(s, L.wUp, s.xb, s.up, n, 2 * F, C, L.bUp);
-    columns(s.up, 2 * F, 0, F, s.gate, n);
-    columns(s.up, 2 * F, F, F, s.upPart, n);
+    const gu = s.splits[l]!.gateUp;
+    if (gu !== null) {
+      project(s, gu[0]!.w, s.xb, s.gate, n, F, C, gu[0]!.b, false);
+      project(s, gu[1]!.w, s.xb, s.upPart, n, F, C, gu[1]!.b, false);
+    } else {
+      projectGroup(s, L.wUp, s.xb, s.up, n, 2 * F, C, L.bUp);
+      columns(s.up, 2 * F, 0, F, s.gate, n);
+      columns(s.up, 2 * F, F, F, s.upPart, n);
+    }
     K.swiglu({ gate: s.gate.subarray(0, n * F), up: s.upPart.subarray(0, n * F), out: s.hb.subarray(0, n * F), act: c.mlp === "geglu" ? "gelu" : "silu" });
   } else {
     projectGroup(s, L.wUp, s.xb, s.up, n, F, C, L.bUp);
@@ -260,6 +299,24 @@ function layer(s: InferState, runs: readonly Run[], l: number, L: InferLayer, n:
   }
   residual(s, L.wDown, L.bDown, s.hb, F, L.postFfnNorm, n, `layers.${l}.ffn_out`);
   tr?.record(`layers.${l}.out`, s.x.subarray(0, n * C), [n, C]);
+}
+
+/** q|k|v of a layer stored as MatrixParts (row blocks of different types): the fused product into scratch, then
+ *  its columns into q (or qRaw), k (or kRaw) and v, with the q/k norms. */
+function projectQkvParts(s: InferState, L: InferLayer, kRows: F32, vRows: F32, n: number): void {
+  const K = s.kernels, c = s.weights.config;
+  const C = c.dim, H = c.nHeads, Hkv = c.nKvHeads, D = headDim(c), qd = qDim(c), kv = kvDim(c), W = qd + 2 * kv;
+  projectGroup(s, L.wqkv, s.xb, s.qkv, n, W, C, L.bqkv);
+  if (L.qNorm !== null && L.kNorm !== null) {
+    columns(s.qkv, W, 0, qd, s.qRaw, n);
+    columns(s.qkv, W, qd, kv, s.kRaw, n);
+    K.rmsNorm({ x: s.qRaw, weight: L.qNorm, n: n * H, c: D, eps: c.normEps, out: s.q, rstd: s.rstd });
+    K.rmsNorm({ x: s.kRaw, weight: L.kNorm, n: n * Hkv, c: D, eps: c.normEps, out: kRows, rstd: s.rstd });
+  } else {
+    columns(s.qkv, W, 0, qd, s.q, n);
+    columns(s.qkv, W, qd, kv, kRows, n);
+  }
+  columns(s.qkv, W, qd + kv, kv, vRows, n);
 }
 
 /** The slab that every run's cache is a slot of, when the runs are a decode step (run b = row b, one row each) of

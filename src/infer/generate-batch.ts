@@ -9,6 +9,7 @@ import { resolveContext } from "./context.js";
 import { createInferState, decodeBatch, prefillBatch } from "./forward.js";
 import { promptIds, type FinishReason } from "./generate.js";
 import type { KvCache } from "./kv-cache.js";
+import { kvDim } from "../models/config.js";
 import type { InferModel } from "./model.js";
 import { parseGenerateOptions, type GenerateOptions } from "./options.js";
 import { Sampler } from "./sampler.js";
@@ -42,6 +43,14 @@ export interface GenerateBatchOptions {
   readonly batch?: number;
   /** Ids that end a sequence with finish reason "eos" (default: the tokenizer's EOS). */
   readonly endIds?: ReadonlySet<number>;
+  /** Sequences joining together with the same prompt (GRPO's samples per prompt) prefill it once and copy its keys
+   *  and values (default true; the copies hold the bits a prefill in that packing gives). */
+  readonly sharePrompts?: boolean;
+  /** The KV caches to decode in, kept by the caller across calls (an RL run's rollouts, a benchmark's repeats):
+   *  at least min(batch, prompts) slots of at least the longest prompt + max tokens positions, none in use.
+   *  Default: a new pool per call, whose memory (B · capacity · 2 · L · kvDim floats) is allocated and faulted in
+   *  again every call. */
+  readonly pool?: KvCachePool;
 }
 
 /** A sequence being decoded. */
@@ -90,9 +99,42 @@ export function generateBatch(
     for (const w of plan.warnings) warnings.add(w);
     return { ids, maxTokens: o.maxTokens ?? plan.capacity - ids.length, capacity: plan.capacity };
   });
-  const pool = new KvCachePool(model.config, Math.min(B, N), Math.max(...plans.map((p) => p.capacity)));
+  const slots = Math.min(B, N), capacity = Math.max(...plans.map((p) => p.capacity));
+  const pool = batchOptions.pool ?? new KvCachePool(model.config, slots, capacity);
+  if (pool.size < slots || pool.capacity < capacity || pool.inUse > 0) {
+    throw new KotodamaError(`generateBatch: the given pool has ${pool.size} slots of ${pool.capacity} positions (${pool.inUse} in use); this call needs ${slots} free slots of ${capacity} positions`);
+  }
   const state = createInferState(model.weights, model.backend, Math.max(B, 128));
-  const prefillOut = new Float32Array(B * V), decodeOut = new Float32Array(B * V);
+  const prefillOut = new Float32Array(B * V), decodeOut = new Float32Array(B * V), uniqueOut = new Float32Array(B * V);
+  const share = batchOptions.sharePrompts ?? true, kv = kvDim(model.config);
+  // Prefills the joining sequences into their caches, logits row b of prefillOut for joining[b]. With sharePrompts,
+  // a prompt that several of them share (GRPO's group of samples per prompt) is prefilled once and its keys and
+  // values copied into the others' caches (vLLM's prefix sharing, here whole prompts and copies, not shared pages).
+  const prefillShared = (joining: readonly Live[]): void => {
+    const first = new Map<string, number>(), unique: Live[] = [], of: number[] = [];
+    for (const s of joining) {
+      const key = share ? s.ids.join(",") : String(of.length);
+      let u = first.get(key);
+      if (u === undefined) first.set(key, (u = unique.push(s) - 1));
+      of.push(u);
+    }
+    if (unique.length === joining.length) {
+      prefillBatch(state, joining.map((s) => s.cache), joining.map((s) => s.ids), prefillOut);
+      return;
+    }
+    prefillBatch(state, unique.map((s) => s.cache), unique.map((s) => s.ids), uniqueOut);
+    joining.forEach((s, b) => {
+      const src = unique[of[b]!]!;
+      prefillOut.set(uniqueOut.subarray(of[b]! * V, (of[b]! + 1) * V), b * V);
+      if (src === s) return;
+      const n = src.cache.length * kv;
+      for (let l = 0; l < src.cache.k.length; l++) {
+        s.cache.k[l]!.set(src.cache.k[l]!.subarray(0, n));
+        s.cache.v[l]!.set(src.cache.v[l]!.subarray(0, n));
+      }
+      s.cache.length = src.cache.length;
+    });
+  };
   const done: (BatchSequence | null)[] = prompts.map(() => null);
   let live: Live[] = [];
   // log p(id) = logit − lse from the engine's fused log-softmax (crossEntropy: loss = lse − logit, one call for all
@@ -131,7 +173,7 @@ export function generateBatch(
         promptTokens += ids.length;
       }
       if (joining.length > 0) {
-        prefillBatch(state, joining.map((s) => s.cache), joining.map((s) => s.ids), prefillOut);
+        prefillShared(joining);
         joining.forEach((s, b) => (s.logits = prefillOut.subarray(b * V, (b + 1) * V)));
         live = [...live, ...joining];
         joined = joining.length;

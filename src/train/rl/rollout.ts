@@ -4,7 +4,7 @@
 // the value head's estimates for PPO), and turned into per-token advantages. Rows are prompt ids + response ids
 // (+ EOS when the policy ended the answer), with the loss on the response tokens only.
 // Not here: the losses (objectives.ts), the loop wiring and files (run.ts).
-import { generateBatch, type InferModel } from "../../infer/index.js";
+import { generateBatch, KvCachePool, resolveContext, type InferModel } from "../../infer/index.js";
 import { packDecoderWeights } from "../../infer/weights.js";
 import { decoderHidden, headLogits, type DecoderWeights, type ModelConfig } from "../../models/index.js";
 import type { Backend } from "../../engine/ops.js";
@@ -110,6 +110,14 @@ export interface RolloutInputs {
   readonly refGraph: Graph;
   readonly reward: RewardModel;
   readonly settings: RolloutSettings;
+  /** KV caches kept across iterations (rolloutPool): a new pool per rollout is allocated and faulted in again. */
+  readonly pool?: KvCachePool;
+}
+
+/** The KV cache pool one RL run keeps for all its rollouts: min(R, 32) slots (the rollout batch) of the positions
+ *  generateBatch plans for a sequence of at most T tokens (resolveContext without --context). */
+export function rolloutPool(c: ModelConfig, R: number, T: number): KvCachePool {
+  return new KvCachePool(c, Math.min(R, 32), resolveContext(c, null, T, "an RL rollout").capacity);
 }
 
 /** Generates, scores and prepares one iteration's rollouts (group consecutive sequences per prompt). */
@@ -122,7 +130,7 @@ export function makeRollout(o: RolloutInputs): Rollout {
   const seqIds = pIds.flatMap((ids) => Array.from({ length: G }, () => ids));
   for (const [i, ids] of pIds.entries()) if (ids.length + 2 > T) throw new KotodamaError(`${o.prompts[i]!.where}: the prompt's ${ids.length} tokens leave no room for an answer in ${T} positions`);
   const model = inferModelOf(c, o.policy, tok, o.backend);
-  const gen = generateBatch(model, seqIds, seqIds.map((ids, i) => ({ temperature: s.temperature, topK: 0, topP: 1, maxTokens: Math.min(s.maxNewTokens, T - ids.length - 1), seed: o.seed + i })), { batch: Math.min(R, 32) });
+  const gen = generateBatch(model, seqIds, seqIds.map((ids, i) => ({ temperature: s.temperature, topK: 0, topP: 1, maxTokens: Math.min(s.maxNewTokens, T - ids.length - 1), seed: o.seed + i })), { batch: Math.min(R, 32), ...(o.pool === undefined ? {} : { pool: o.pool }) });
   const eos = tok.special.eos;
   const inputs = new Int32Array(R * T), targets = new Int32Array(R * T).fill(IGNORE_INDEX), mask = new Float32Array(R * T);
   const lengths: number[] = [];

@@ -27,7 +27,8 @@ import { readMetrics } from "../metrics.js";
 import { lossCurveSvg } from "../plot.js";
 import { openRewardModel } from "../reward/model.js";
 import { clippedSurrogate, clippedValueLoss, klK3 } from "./objectives.js";
-import { makeRollout, policyForward, promptIdsOf, type Rollout, type RlPrompt, type RolloutSettings } from "./rollout.js";
+import type { KvCachePool } from "../../infer/index.js";
+import { makeRollout, policyForward, promptIdsOf, rolloutPool, type Rollout, type RlPrompt, type RolloutSettings } from "./rollout.js";
 
 export type RlMethod = "ppo" | "grpo";
 
@@ -178,6 +179,7 @@ export function runRl(o: RlOptions): RlResult {
   const reference = init(refGraph, c, new Rng(seed));
   // The policy, set when the loop builds it (adapt).
   let graph: Graph | null = null;
+  let pool: KvCachePool | undefined; // the rollouts' KV caches, made at the first rollout and kept
   let policyNow: () => DecoderWeights = () => reference;
   let valueHead: Tensor | null = null;
   const body = lc === null ? null : loraAdapt(m, lc, seed, log);
@@ -207,7 +209,7 @@ export function runRl(o: RlOptions): RlResult {
     const t0 = performance.now();
     const r = makeRollout({
       iteration, prompts: ps, seed: seed * 1_000_003 + iteration * R, T, c, tok, templates, backend: o.backend,
-      policy: policyNow(), valueHead, reference, graph, refGraph, reward, settings: rs,
+      policy: policyNow(), valueHead, reference, graph, refGraph, reward, settings: rs, pool: (pool ??= rolloutPool(c, R, T)),
     });
     log(`iteration ${iteration + 1}: ${R} rollouts in ${((performance.now() - t0) / 1000).toFixed(1)} s; reward ${r.stats.reward.toFixed(3)}, KL ${r.stats.kl.toFixed(3)}, length ${r.stats.length.toFixed(1)}, entropy ${r.stats.entropy.toFixed(3)}`);
     if (rolloutPath !== null) {

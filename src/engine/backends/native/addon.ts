@@ -30,6 +30,9 @@ export interface NativeAddon {
   /** The tokenizer's BPE merge over a PairTable's packed table (native/generic/bpe.c): merges sym[0..n) in place
    *  and returns the new length. Null when the addon predates it (a stale build still loads). */
   readonly bpeMerge: ((packed: Int32Array, sym: Int32Array, n: number) => number) | null;
+  /** The sampler's top-k selection (native/generic/topk.c): ids[0..k) = the ids of the k largest of x, decreasing,
+   *  ties to the lower id; returns k, or −1 when x holds a NaN. Null when the addon predates it. */
+  readonly topK: ((x: Float32Array, k: number, ids: Int32Array) => number) | null;
   /** Calls an addon function with an unchecked argument (tests of the addon's own checks). */
   callRaw(name: string, arg: unknown): unknown;
 }
@@ -150,9 +153,17 @@ function wrap(path: string, mod: unknown): NativeAddon {
     if (typeof r !== "number") throw new Error("kotodama native bpeMerge: the addon returned a non-number");
     return r;
   };
+  const topKRaw: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "topK") : undefined;
+  const topKFn = typeof topKRaw === "function" ? topKRaw : null;
+  const topK = topKFn === null ? null : (x: Float32Array, k: number, ids: Int32Array): number => {
+    const r: unknown = topKFn.call(mod, { x, k, ids });
+    if (typeof r !== "number") throw new Error("kotodama native topK: the addon returned a non-number");
+    return r;
+  };
   return {
     path,
     kernels,
+    topK,
     setThreads: (n) => void setThreads(n),
     getThreads: () => {
       const r = getThreads();
