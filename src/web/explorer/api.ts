@@ -41,6 +41,13 @@ export interface CefrAnswer {
   model: string;
   data: { level: string; distribution: Record<string, number>; hardest: Omit<CefrSentence, "probs">[]; sentences: CefrSentence[] }[];
 }
+/** POST /api/explorer/simplify's answer (src/server/openai/explorer-protocol.ts SimplifyResult). */
+export interface SimplifyAnswer {
+  source: string; output: string; target: string;
+  diff: { op: "keep" | "del" | "ins"; text: string }[];
+  sourceLevel: { level: string; probs: number[] } | null; outputLevel: { level: string; probs: number[] } | null; atOrBelow: boolean | null;
+  aboveSource: string[]; aboveOutput: string[]; beams: number; settings: Record<string, number | boolean | string>;
+}
 export interface Info {
   models: string[];
   pages: string[];
@@ -49,6 +56,8 @@ export interface Info {
   limits: { attentionTokens: number; topK: number; texts: number; sampleTokens: number; answerTokens: number };
   /** True when serve has --label-out: the labelling page is at /label/. */
   label: boolean;
+  /** True when serve has --cefr (the Simplify page's level constraint, rerank and levels). */
+  cefr?: boolean;
 }
 export interface MetricsSlice { run: string; records: Record<string, unknown>[]; next: number; reset: boolean }
 

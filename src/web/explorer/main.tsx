@@ -1,5 +1,5 @@
 // The explorer: a page per slide of the talk (next token, naturalness, sampling, attention, training, instruction
-// tuning; retrieval, safety and CEFR when the server has an index, a guard or a CEFR classifier; a link to the
+// tuning, simplification; retrieval, safety and CEFR when the server has an index, a guard or a CEFR classifier; a link to the
 // labelling page when serve has --label-out), chosen by
 // the URL's #fragment, over the models of this `kotodama serve`; a language switch (English/日本語, remembered);
 // the API key field when the server asks for one. Each page talks to /api/explorer (api.ts).
@@ -15,6 +15,7 @@ import { NextTokenPage } from "./pages/next.js";
 import { RetrievalPage } from "./pages/retrieval.js";
 import { SafetyPage } from "./pages/safety.js";
 import { SamplingPage } from "./pages/sampling.js";
+import { SimplifyPage } from "./pages/simplify.js";
 import { TrainingPage } from "./pages/training.js";
 import { TuningPage } from "./pages/tuning.js";
 import "./style.css";
@@ -22,7 +23,7 @@ import "./style.css";
 type PageProps = { info: Info; model: string };
 const PAGES: Record<string, (p: PageProps) => preact.JSX.Element> = {
   next: NextTokenPage, naturalness: NaturalnessPage, sampling: SamplingPage, attention: AttentionPage, training: TrainingPage,
-  tuning: TuningPage, retrieval: RetrievalPage, safety: SafetyPage, cefr: CefrPage,
+  tuning: TuningPage, simplify: SimplifyPage, retrieval: RetrievalPage, safety: SafetyPage, cefr: CefrPage,
 };
 
 const pageOfHash = (): string => location.hash.replace(/^#\/?/, "") || "next";
