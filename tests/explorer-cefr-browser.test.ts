@@ -8,16 +8,14 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadBackend } from "../src/engine/backend.js";
-import type { CefrRow } from "../src/eval/cefr/data.js";
-import { assessText, trainCefr } from "../src/eval/cefr/model.js";
+import { assessText } from "../src/eval/cefr/model.js";
+import { trainKeywordCefr } from "../src/eval/cefr/keyword.fixture.js";
 import { packageRoot, sharedPath } from "../src/util/paths.js";
 import { chromiumOrSkip } from "./support/browser.js";
 import { pointsAbove, startServe, textIs } from "./support/explorer-page.js";
 
 const MODEL_PATH = sharedPath("reference", "stories260K", "stories260K.gguf");
 const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
-const WORDS = [["cat", 0], ["apple", 1], ["policy", 2], ["budget", 3], ["ontology", 4]] as const;
 const TEXT = "Number 7 is about the cat here. Number 8 is about the ontology here. Number 9 is about the budget here.";
 
 test("the explorer's CEFR page in Chromium on kotodama serve --cefr", { skip, timeout: 180_000 }, async (t) => {
@@ -27,12 +25,7 @@ test("the explorer's CEFR page in Chromium on kotodama serve --cefr", { skip, ti
   mkdirSync(artifacts, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), "kotodama-explorer-cefr-"));
   const cefr = join(dir, "cefr");
-  const train: CefrRow[] = Array.from({ length: 60 }, (_, i) => {
-    const [w, l] = WORDS[i % WORDS.length]!;
-    const text = `Number ${i} is about the ${w} here.`;
-    return { part: "Wiki-Auto", line: i + 1, raw: text, text, a: l, b: l, label: l };
-  });
-  const m = trainCefr({ train, outDir: cefr, backend: loadBackend({ kind: "native", threads: 1 }), settings: { maxSteps: 80, batchSize: 8, lr: 3e-3, context: 16, vocabSize: 300, dim: 16, nLayers: 1, nHeads: 2 } });
+  const m = trainKeywordCefr(cefr);
   const want = assessText(m, TEXT);
   const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--cefr", cefr, "--port", "0", "--threads", "1"]);
   const plain = await startServe(["--model", `stories=${MODEL_PATH!}`, "--port", "0", "--threads", "1"]);

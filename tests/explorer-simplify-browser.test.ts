@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadBackend } from "../src/engine/backend.js";
-import type { CefrRow } from "../src/eval/cefr/data.js";
 import { readLexicon } from "../src/eval/cefr/lexicon.js";
-import { trainCefr } from "../src/eval/cefr/model.js";
+import { trainKeywordCefr } from "../src/eval/cefr/keyword.fixture.js";
 import { simplifySentence } from "../src/eval/cefr/simplify.js";
 import { wordDiff } from "../src/eval/cefr/word-diff.js";
 import { openInferModel } from "../src/infer/index.js";
@@ -23,7 +22,6 @@ import { writeFixture } from "./fixtures/families.js";
 import { chromiumOrSkip } from "./support/browser.js";
 import { pointsAbove, startServe, textIs } from "./support/explorer-page.js";
 
-const WORDS = [["cat", 0], ["apple", 1], ["policy", 2], ["budget", 3], ["ontology", 4]] as const;
 const TEXT = "The cat saw the apple and the ontology of the budget near the policy office today.";
 
 test("the explorer's Simplify page in Chromium on kotodama serve --cefr", { timeout: 180_000 }, async (t) => {
@@ -33,12 +31,7 @@ test("the explorer's Simplify page in Chromium on kotodama serve --cefr", { time
   mkdirSync(artifacts, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), "kotodama-explorer-simplify-"));
   const cefr = join(dir, "cefr");
-  const train: CefrRow[] = Array.from({ length: 60 }, (_, i) => {
-    const [w, l] = WORDS[i % WORDS.length]!;
-    const text = `Number ${i} is about the ${w} here.`;
-    return { part: "Wiki-Auto", line: i + 1, raw: text, text, a: l, b: l, label: l };
-  });
-  const checker = trainCefr({ train, outDir: cefr, backend: loadBackend({ kind: "native", threads: 1 }), settings: { maxSteps: 80, batchSize: 8, lr: 3e-3, context: 16, vocabSize: 300, dim: 16, nLayers: 1, nHeads: 2 } });
+  const checker = trainKeywordCefr(cefr);
   const chat = writeFixture(dir, "qwen2", "f32").path;
   const want = await simplifySentence(openInferModel(chat, { backend: loadBackend({ threads: 1 }) }), TEXT, {
     level: 1, maxTokens: S.maxTokens, checker, lexicon: readLexicon(join(cefr, "lexicon.json")), penalty: S.levelPenalty, deleteOnly: { minKeep: S.minKeep, deletePenalty: S.deletePenalty },

@@ -10,9 +10,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { loadBackend } from "../../engine/backend.js";
-import type { CefrRow } from "../../eval/cefr/data.js";
-import { trainCefr } from "../../eval/cefr/model.js";
+import { trainKeywordCefr } from "../../eval/cefr/keyword.fixture.js";
 import { ApiKeys } from "../../server/openai/auth.js";
 import { resolveCefrSpec } from "../../server/openai/model-specs.js";
 import { startOpenAIServer, type RunningServer } from "../../server/openai/server.js";
@@ -22,8 +20,6 @@ import { cefrCommand } from "./cefr.js";
 
 const KEY = "sk-cefr-test-key-0001";
 const KEY_ENV = "KOTODAMA_CEFR_TEST_KEY";
-const WORDS = [["cat", 0], ["apple", 1], ["policy", 2], ["budget", 3], ["ontology", 4]] as const;
-const row = (text: string, l: number, i: number): CefrRow => ({ part: i % 2 === 0 ? "Wiki-Auto" : "SCoRE", line: i + 1, raw: text, text, a: l, b: l, label: l });
 const ENGLISH = "Number 7 is about the cat here. Number 8 is about the ontology here. Number 9 is about the budget here.";
 const SENTENCES = ["Number 3 is about the apple here.", "Number 4 is about the policy here.", "Number 5 is about the cat here."];
 
@@ -44,11 +40,7 @@ describe("POST /v1/cefr and kotodama cefr --endpoint", () => {
   const remote = async (...args: string[]): Promise<string> => capture(() => cefrCommand.run(["--endpoint", `${withCefr.url}/v1`, "--api-key-env", KEY_ENV, ...args]));
 
   before(async () => {
-    const train = Array.from({ length: 60 }, (_, i) => {
-      const [w, l] = WORDS[i % WORDS.length]!;
-      return row(`Number ${i} is about the ${w} here.`, l, i);
-    });
-    trainCefr({ train, outDir: cefr, backend: loadBackend({ kind: "native", threads: 1 }), settings: { maxSteps: 80, batchSize: 8, lr: 3e-3, context: 16, vocabSize: 300, dim: 16, nLayers: 1, nHeads: 2 } });
+    trainKeywordCefr(cefr);
     // The served generation model is never loaded by these requests (models load on first use): a placeholder.
     const models = [{ name: "unused", path: join(dir, "none") }];
     withCefr = await startOpenAIServer({ models, cefr: { name: "cefr-tiny", path: cefr }, keys: new ApiKeys([KEY]), maxBodyBytes: 4096, threads: 1, port: 0, explorer: null });

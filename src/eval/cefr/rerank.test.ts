@@ -1,6 +1,6 @@
 // levelRerank (simplify.ts): the classifier's level-aware choice among beam hypotheses, with a tiny classifier
 // trained here on a keyword signal whose levels are known by construction (cat A1, apple A2, policy B1, budget B2,
-// ontology C1), as src/cli/commands/cefr-serve.test.ts trains it. Checked by hand: the best-scored hypothesis at or
+// ontology C1), keyword.fixture.ts. Checked by hand: the best-scored hypothesis at or
 // below the target wins even when a better-scored one is above it; with none at the target the lowest-judged wins,
 // the better-scored on ties; an empty hypothesis (nothing to judge) is never preferred to a judged one.
 // Not here: decoding (simplify.ts through beam.ts), the metrics (simplify-eval.ts).
@@ -9,23 +9,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { loadBackend } from "../../engine/backend.js";
-import type { CefrRow } from "./data.js";
-import { trainCefr, type OpenCefr } from "./model.js";
+import type { OpenCefr } from "./model.js";
+import { KEYWORD_LEVELS, keywordSentence, trainKeywordCefr } from "./keyword.fixture.js";
 import { levelRerank, outputLevel } from "./simplify.js";
 
-const WORDS = [["cat", 0], ["apple", 1], ["policy", 2], ["budget", 3], ["ontology", 4]] as const;
-const s = (w: string, i: number): string => `Number ${i} is about the ${w} here.`;
+const WORDS = KEYWORD_LEVELS;
+const s = keywordSentence;
 
 describe("levelRerank: the best-scored hypothesis at or below the target", () => {
   const dir = mkdtempSync(join(tmpdir(), "kd-rerank-"));
   let m: OpenCefr;
   before(() => {
-    const train = Array.from({ length: 60 }, (_, i): CefrRow => {
-      const [w, l] = WORDS[i % WORDS.length]!;
-      return { part: "SCoRE", line: i + 1, raw: s(w, i), text: s(w, i), a: l, b: l, label: l };
-    });
-    m = trainCefr({ train, outDir: join(dir, "cefr"), backend: loadBackend({ kind: "native", threads: 1 }), settings: { maxSteps: 80, batchSize: 8, lr: 3e-3, context: 16, vocabSize: 300, dim: 16, nLayers: 1, nHeads: 2 } });
+    m = trainKeywordCefr(join(dir, "cefr"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

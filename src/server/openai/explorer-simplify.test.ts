@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBackend } from "../../engine/backend.js";
-import type { CefrRow } from "../../eval/cefr/data.js";
 import { readLexicon } from "../../eval/cefr/lexicon.js";
-import { assessSentences, openCefr, trainCefr } from "../../eval/cefr/model.js";
+import { assessSentences, openCefr } from "../../eval/cefr/model.js";
+import { trainKeywordCefr } from "../../eval/cefr/keyword.fixture.js";
 import { simplifySentence } from "../../eval/cefr/simplify.js";
 import { openInferModel } from "../../infer/index.js";
 import { writeFixture } from "../../../tests/fixtures/families.js";
@@ -20,8 +20,6 @@ import { SIMPLIFY_PAGE_SETTINGS } from "./explorer-jobs.js";
 import type { SimplifyResult } from "./explorer-protocol.js";
 import { startOpenAIServer, type RunningServer } from "./server.js";
 
-const WORDS = [["cat", 0], ["apple", 1], ["policy", 2], ["budget", 3], ["ontology", 4]] as const;
-const row = (text: string, l: number, i: number): CefrRow => ({ part: i % 2 === 0 ? "Wiki-Auto" : "SCoRE", line: i + 1, raw: text, text, a: l, b: l, label: l });
 const TEXT = "The cat saw the apple and the ontology of the budget near the policy office today.";
 const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
 
@@ -37,11 +35,7 @@ describe("POST /api/explorer/simplify", () => {
   };
 
   before(async () => {
-    const train = Array.from({ length: 60 }, (_, i) => {
-      const [w, l] = WORDS[i % WORDS.length]!;
-      return row(`Number ${i} is about the ${w} here.`, l, i);
-    });
-    trainCefr({ train, outDir: cefrDir, backend: loadBackend({ kind: "native", threads: 1 }), settings: { maxSteps: 80, batchSize: 8, lr: 3e-3, context: 16, vocabSize: 300, dim: 16, nLayers: 1, nHeads: 2 } });
+    trainKeywordCefr(cefrDir);
     chatPath = writeFixture(dir, "qwen2", "f32").path;
     const explorer = { bundle: null, runs: [], guard: null, rag: null };
     server = await startOpenAIServer({ models: [{ name: "chat", path: chatPath }], cefr: { name: "cefr-tiny", path: cefrDir }, threads: 1, port: 0, explorer });
