@@ -22,7 +22,7 @@ import { checkInput, GUARD_CLASSES, GUARD_DEFAULTS, NGRAM_BUCKETS, saveGuard, ty
 import { chatPromptIds } from "../src/server/openai/chat-prompt.js";
 import { packageRoot, sharedPath } from "../src/util/paths.js";
 import { chromiumOrSkip } from "./support/browser.js";
-import { pointsAbove, startServe, textIs, type PageDom } from "./support/explorer-page.js";
+import { pointsAbove, startServe, textIs, watchedPage, type PageDom } from "./support/explorer-page.js";
 
 const MODEL_PATH = sharedPath("reference", "stories260K", "stories260K.gguf");
 const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
@@ -72,13 +72,8 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
   const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--model", `again=${MODEL_PATH!}`, "--label-pairs", join(runs, "pairs.jsonl"), "--label-out", join(runs, "labels.jsonl"), "--port", "0", "--threads", "1", "--runs", runs, "--rag", join(runs, "index"), "--guard", join(runs, "guard")]);
   assert.match(serve.out(), new RegExp(`explorer: ${serve.url.replace(/[.]/g, "\\.")}/`), "serve prints the explorer's URL");
   const model = openInferModel(MODEL_PATH!, { backend: loadBackend({ threads: 1 }) });
-  const errors: string[] = [];
+  const { page, errors } = await watchedPage(browser);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
-    });
     const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
     // Next token: the default prompt's top-1 is src/infer's; a click appends the token, Enter on a focused one too.

@@ -12,7 +12,7 @@ import { assessText } from "../src/eval/cefr/model.js";
 import { trainKeywordCefr } from "../src/eval/cefr/keyword.fixture.js";
 import { packageRoot, sharedPath } from "../src/util/paths.js";
 import { chromiumOrSkip } from "./support/browser.js";
-import { pointsAbove, startServe, textIs } from "./support/explorer-page.js";
+import { pointsAbove, startServe, textIs, watchedPage } from "./support/explorer-page.js";
 
 const MODEL_PATH = sharedPath("reference", "stories260K", "stories260K.gguf");
 const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
@@ -29,13 +29,8 @@ test("the explorer's CEFR page in Chromium on kotodama serve --cefr", { skip, ti
   const want = assessText(m, TEXT);
   const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--cefr", cefr, "--port", "0", "--threads", "1"]);
   const plain = await startServe(["--model", `stories=${MODEL_PATH!}`, "--port", "0", "--threads", "1"]);
-  const errors: string[] = [];
+  const { page, errors } = await watchedPage(browser);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
     await page.goto(`${serve.url}/explorer/#/cefr`);
     await textIs(page, "nav-cefr", "CEFR");
     await page.waitForSelector("[data-testid=cefr-table] tbody tr", { timeout: 30_000 }); // the example text's answer

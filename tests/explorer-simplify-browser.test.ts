@@ -20,7 +20,7 @@ import { SIMPLIFY_PAGE_SETTINGS as S } from "../src/server/openai/explorer-jobs.
 import { packageRoot } from "../src/util/paths.js";
 import { writeFixture } from "./fixtures/families.js";
 import { chromiumOrSkip } from "./support/browser.js";
-import { pointsAbove, startServe, textIs } from "./support/explorer-page.js";
+import { pointsAbove, startServe, textIs, watchedPage } from "./support/explorer-page.js";
 
 const TEXT = "The cat saw the apple and the ontology of the budget near the policy office today.";
 
@@ -38,13 +38,8 @@ test("the explorer's Simplify page in Chromium on kotodama serve --cefr", { time
   });
   const deleted = wordDiff(TEXT, want.output).filter((p) => p.op === "del").map((p) => p.text);
   const serve = await startServe(["--model", `chat=${chat}`, "--cefr", cefr, "--port", "0", "--threads", "1"]);
-  const errors: string[] = [];
+  const { page, errors } = await watchedPage(browser);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
     await page.goto(`${serve.url}/explorer/#/simplify`);
     await textIs(page, "nav-simplify", "Simplify");
     await page.locator("[data-testid=simp-text]").fill(TEXT);

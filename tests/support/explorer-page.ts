@@ -1,9 +1,10 @@
 // For the explorer's browser tests: `kotodama serve` as a child process on a free port, and the waits that read the
-// page's DOM (a text by data-testid, a chart's drawn points). Not here: any assertion about a page's numbers.
+// page's DOM (a text by data-testid, a chart's drawn points), and a page that records its errors. Not here: any
+// assertion about a page's numbers.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { packageRoot } from "../../src/util/paths.js";
 
 /** The bits of the page's DOM the predicates read (this file compiles without the DOM types). Predicates are
@@ -42,3 +43,14 @@ export function startServe(args: readonly string[]): Promise<{ url: string; chil
   });
 }
 
+
+/** A 1280 × 900 page that records every page error and console error in `errors` (a test asserts it stays empty). */
+export async function watchedPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  return { page, errors };
+}
