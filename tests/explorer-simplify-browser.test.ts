@@ -4,7 +4,7 @@
 // through exactly the deleted words, its output level is the classifier's, and the chart has a bar per level for
 // the source and the output; with the Japanese words the button reads 書き換え. Screenshot to
 // test-artifacts/explorer/simplify.png. Any page or console error fails the test. Not here: the route's JSON in
-// detail (src/server/openai/explorer-simplify.test.ts).
+// detail (tests/explorer-simplify.test.ts).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
