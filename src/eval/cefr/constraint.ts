@@ -12,7 +12,7 @@
 import type { LogitsHook } from "../../infer/index.js";
 import { concatBytes, type Tokenizer } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
-import type { Lexicon } from "./lexicon.js";
+import { wordsAbove, type Lexicon } from "./lexicon.js";
 
 const LETTER = /\p{L}/u;
 
@@ -97,7 +97,7 @@ export function levelConstraint(tok: Tokenizer, lex: Lexicon, target: number, o:
   return {
     hook,
     forbidden,
-    violations: (text) => (text.toLowerCase().match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? []).filter((w) => forbidden.has(w)),
+    violations: (text) => wordsAbove(lex, target, text, keep),
   };
 }
 

@@ -19,6 +19,11 @@ export function lexWords(text: string): string[] {
   return text.toLowerCase().match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? [];
 }
 
+/** The words of a text (lexWords, in order, repeats kept) that the lexicon puts above `target`, except `keep`'s. */
+export function wordsAbove(lex: Lexicon, target: number, text: string, keep: ReadonlySet<string> = new Set()): string[] {
+  return lexWords(text).filter((w) => (lex.levels.get(w) ?? -1) > target && !keep.has(w));
+}
+
 /** The lexicon of rows (their combined labels). */
 export function deriveLexicon(rows: readonly CefrRow[], minSupport = 2): Lexicon {
   if (!Number.isInteger(minSupport) || minSupport < 1) throw new KotodamaError(`lexicon: minSupport must be a positive integer, got ${minSupport}`);

@@ -12,8 +12,7 @@ import { ApiError } from "./errors.js";
 import type { AnswerResult, AttentionResult, ExploreJob, ExploreResult, JudgedLevel, LensCell, NextResult, Passage, RagResult, SampleResult, ScoreResult, SimplifyResult, TokenPiece } from "./explorer-protocol.js";
 import { assessSentences, type OpenCefr } from "../../eval/cefr/model.js";
 import { LEVELS, type Level } from "../../eval/cefr/data.js";
-import type { Lexicon } from "../../eval/cefr/lexicon.js";
-import { levelConstraint } from "../../eval/cefr/constraint.js";
+import { wordsAbove, type Lexicon } from "../../eval/cefr/lexicon.js";
 import { simplifySentence, type Simplification, type SimplifyOptions } from "../../eval/cefr/simplify.js";
 import { wordDiff } from "../../eval/cefr/word-diff.js";
 import { KotodamaError } from "../../util/errors.js";
@@ -192,7 +191,7 @@ async function runSimplify(model: InferModel, job: Extract<ExploreJob, { kind: "
     if (e instanceof KotodamaError) throw new ApiError(400, e.message, "text");
     throw e;
   }
-  const above = (t: string): string[] => (cefr === null ? [] : levelConstraint(model.tokenizer, cefr.lexicon, job.level).violations(t));
+  const above = (t: string): string[] => (cefr === null ? [] : wordsAbove(cefr.lexicon, job.level, t));
   const lvl = cefr === null ? null : judged(cefr.model, r.output);
   return {
     kind: "explore.simplify", promptTokens: 0, source: job.text, output: r.output, target: LEVELS[job.level]!, diff: wordDiff(job.text, r.output),
