@@ -13,7 +13,7 @@ import type { ChatResponder } from "../../infer/responder.js";
 import { KotodamaError } from "../../util/errors.js";
 import { editsToLexical, editWords, NO_EDITS, withLogitsHook, type SpanEdits } from "./edits.js";
 import type { Lexicon } from "./lexicon.js";
-import { assessSentences, type OpenCefr } from "./model.js";
+import { assessSentences, type OpenCefr, type SentenceLevel } from "./model.js";
 import { LEVELS } from "./data.js";
 
 export interface SimplifyOptions {
@@ -75,9 +75,17 @@ export function sourceNames(source: string): string[] {
  *  model and an endpoint. */
 export const simplifyUserMessage = (source: string): string => `${SIMPLIFY_PROMPT}\n\n${source}`;
 
-export function outputLevel(checker: OpenCefr, text: string): number | null {
+/** A text's hardest sentence by the classifier: the highest level, the higher expected level on ties; null when the
+ *  text has no sentence. */
+export function hardestSentence(checker: OpenCefr, text: string): SentenceLevel | null {
   const s = assessSentences(checker, [text]);
-  return s.length === 0 ? null : Math.max(...s.map((x) => LEVELS.indexOf(x.level)));
+  if (s.length === 0) return null;
+  return s.reduce((a, b) => (LEVELS.indexOf(b.level) > LEVELS.indexOf(a.level) || (b.level === a.level && b.expected > a.expected) ? b : a));
+}
+
+export function outputLevel(checker: OpenCefr, text: string): number | null {
+  const h = hardestSentence(checker, text);
+  return h === null ? null : LEVELS.indexOf(h.level);
 }
 
 /** The level-aware choice among hypotheses (best score first): the first whose hardest sentence the classifier

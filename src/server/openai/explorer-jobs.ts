@@ -10,10 +10,10 @@ import { askGrounded, ASK_DEFAULTS, LexicalIndex, localGenerator } from "../../r
 import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
 import type { AnswerResult, AttentionResult, ExploreJob, ExploreResult, JudgedLevel, LensCell, NextResult, Passage, RagResult, SampleResult, ScoreResult, SimplifyResult, TokenPiece } from "./explorer-protocol.js";
-import { assessSentences, type OpenCefr } from "../../eval/cefr/model.js";
+import type { OpenCefr } from "../../eval/cefr/model.js";
 import { LEVELS, type Level } from "../../eval/cefr/data.js";
 import { wordsAbove, type Lexicon } from "../../eval/cefr/lexicon.js";
-import { simplifySentence, type Simplification, type SimplifyOptions } from "../../eval/cefr/simplify.js";
+import { hardestSentence, simplifySentence, type Simplification, type SimplifyOptions } from "../../eval/cefr/simplify.js";
 import { wordDiff } from "../../eval/cefr/word-diff.js";
 import { KotodamaError } from "../../util/errors.js";
 
@@ -167,10 +167,8 @@ export interface ExploreContext {
 export const SIMPLIFY_PAGE_SETTINGS = { minKeep: 0.5, deletePenalty: 1, levelPenalty: 3, beams: 4, maxTokens: 96 } as const;
 
 function judged(m: OpenCefr, text: string): JudgedLevel | null {
-  const s = assessSentences(m, [text]);
-  if (s.length === 0) return null;
-  const hardest = s.reduce((a, b) => (LEVELS.indexOf(b.level) > LEVELS.indexOf(a.level) || (b.level === a.level && b.expected > a.expected) ? b : a));
-  return { level: hardest.level, probs: hardest.probs };
+  const h = hardestSentence(m, text);
+  return h === null ? null : { level: h.level, probs: h.probs };
 }
 
 async function runSimplify(model: InferModel, job: Extract<ExploreJob, { kind: "explore.simplify" }>, cefr: CefrTools | null): Promise<SimplifyResult> {
