@@ -18,6 +18,7 @@ import { runConfigJson, type RunConfig } from "./config.js";
 import { IGNORE_INDEX, tokenBatchSource, type Batch, type BatchSource, type TokenData } from "./data.js";
 import { appendMetric, readMetrics, truncateMetrics, type StepRecord } from "./metrics.js";
 import { lossCurveSvg } from "./plot.js";
+import { fitMaxSteps, isReplanStep, recentStepSeconds } from "./budget-plan.js";
 import { lrAt } from "./schedule.js";
 
 export interface Progress {
@@ -89,8 +90,11 @@ export type TrainOptions = TrainData & {
   /** With timeBudgetS: train at least this many steps however slow they are (npm start on a busy machine); the
    *  budget's fitted schedule never goes below it either. */
   readonly minSteps?: number;
-  /** With timeBudgetS: set the schedule length from the measured speed of the first steps. */
+  /** With timeBudgetS: set the schedule length from the measured speed of the first steps, and fit it again to the
+   *  recent speed while the schedule is early (budget-plan.ts). */
   readonly fitMaxStepsToBudget?: boolean;
+  /** Milliseconds of a monotonic clock (default performance.now; tests inject one). */
+  readonly clock?: () => number;
   /** Stop after this step without changing the schedule (as if killed right after its checkpoint). */
   readonly stopAfterStep?: number;
   /** Skip evaluation and files during the loop (benchmarks). */
@@ -179,11 +183,6 @@ export function metricsSvg(records: readonly StepRecord[], title: string): strin
   );
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 /** Trains (or resumes) a run. */
 export function train(o: TrainOptions): TrainResult {
   const r = o.run;
@@ -256,7 +255,8 @@ export function train(o: TrainOptions): TrainResult {
   let lastVal: number | null = prior.filter((m) => m.val_loss !== undefined).slice(-1)[0]?.val_loss ?? null;
   const priorElapsed = state.elapsedS; // training seconds of earlier sessions (fixed for this session)
   let elapsed = priorElapsed;
-  const sessionStart = performance.now();
+  const now = o.clock ?? (() => performance.now());
+  const sessionStart = now();
   let trainSeconds = 0;
 
   const checkpoint = (): void => {
@@ -268,7 +268,7 @@ export function train(o: TrainOptions): TrainResult {
   };
 
   while (step < maxSteps && inBudget() && (o.stopAfterStep === undefined || step < o.stopAfterStep)) {
-    const t0 = performance.now();
+    const t0 = now();
     let lossSum = 0;
     const stepStats: Record<string, number> = {};
     for (let m = 0; m < A; m++) {
@@ -287,17 +287,19 @@ export function train(o: TrainOptions): TrainResult {
     opt.step(lr);
     opt.zeroGrad();
     step++;
-    const dt = (performance.now() - t0) / 1000;
+    const dt = (now() - t0) / 1000;
     stepSeconds.push(dt);
     trainSeconds += dt;
     lastLoss = loss;
-    if (step === fitAt) {
-      const per = median(stepSeconds.slice(1)); // the first step pays for warm-up (JIT, buffer pool)
+    elapsed = priorElapsed + (now() - sessionStart) / 1000;
+    if (fitAt > 0 && isReplanStep({ step, maxSteps, warmupSteps: tc.warmupSteps, fitAt })) {
       const evalShare = doEval ? tc.evalBatches / (3 * tc.evalInterval) : 0;
-      maxSteps = Math.max(step + 1, minSteps, Math.floor((budget * 0.92) / (per * (1 + evalShare))));
-      log(`time budget ${budget.toFixed(0)} s at ${per.toFixed(3)} s/step: schedule set to ${maxSteps} steps`);
+      const fitted = fitMaxSteps({ step, stepSeconds, elapsedS: elapsed, budgetS: budget, evalShare, minSteps });
+      const per = recentStepSeconds(stepSeconds);
+      if (step === fitAt) log(`time budget ${budget.toFixed(0)} s at ${per.toFixed(3)} s/step: schedule set to ${fitted} steps`);
+      else if (Math.abs(fitted - maxSteps) >= 0.05 * maxSteps) log(`step ${step}: ${per.toFixed(3)} s/step now, ${(budget - elapsed).toFixed(0)} s left: schedule ${maxSteps} → ${fitted} steps`);
+      maxSteps = fitted;
     }
-    elapsed = priorElapsed + (performance.now() - sessionStart) / 1000;
     let val: number | undefined;
     let valStats: Record<string, number> = {};
     let probes: Readonly<Record<string, number>> | undefined;

@@ -1,0 +1,69 @@
+// Fitting the schedule to a time budget: the fit points, the speed estimate and the fitted length against worked
+// numbers, and the loop re-fitting after slow first steps (an injected clock).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadBackend } from "../engine/backend.js";
+import { fitMaxSteps, isReplanStep, recentStepSeconds, REPLAN_EVERY, SPEED_WINDOW } from "./budget-plan.js";
+import { resolveRunConfig } from "./config.js";
+import type { TokenData } from "./data.js";
+import { train } from "./loop.js";
+import { Rng } from "../util/rng.js";
+
+test("fit points: the first fit, then every REPLAN_EVERY steps while the decay has run ≤ 20 %", () => {
+  const s = { maxSteps: 1000, warmupSteps: 50, fitAt: 10 };
+  assert.equal(isReplanStep({ ...s, step: 9 }), false);
+  assert.equal(isReplanStep({ ...s, step: 10 }), true);
+  assert.equal(isReplanStep({ ...s, step: 11 }), false);
+  assert.equal(isReplanStep({ ...s, step: REPLAN_EVERY * 2 }), true); // 50: the end of warm-up
+  assert.equal(isReplanStep({ ...s, step: 225 }), true); // (225 − 50) / 950 = 18.4 %
+  assert.equal(isReplanStep({ ...s, step: 250 }), false); // 21.1 %
+  assert.equal(isReplanStep({ ...s, step: 25, maxSteps: 20 }), false); // the schedule is over
+});
+
+test("speed: the median of the recent steps, the first step left out", () => {
+  assert.equal(recentStepSeconds([9, 1, 3, 2]), 2);
+  assert.equal(recentStepSeconds([9, 1, 3, 2, 4]), 2.5);
+  assert.equal(recentStepSeconds([7]), 7);
+  const slowThenFast = [5, ...Array.from({ length: 30 }, () => 4), ...Array.from({ length: SPEED_WINDOW }, () => 1)];
+  assert.equal(recentStepSeconds(slowThenFast), 1, "only the last SPEED_WINDOW steps count");
+});
+
+test("fitted length: the budget's remainder at the recent speed", () => {
+  // 100 s budget, 92 s to fill, 12 s spent, 0.5 s a step plus 10 % evaluation → 80 / 0.55 = 145.45 → 145 more.
+  const steps = [2, ...Array.from({ length: 9 }, () => 0.5)];
+  assert.equal(fitMaxSteps({ step: 10, stepSeconds: steps, elapsedS: 12, budgetS: 100, evalShare: 0.1, minSteps: 0 }), 155);
+  assert.equal(fitMaxSteps({ step: 10, stepSeconds: steps, elapsedS: 95, budgetS: 100, evalShare: 0, minSteps: 0 }), 11, "spent: one more");
+  assert.equal(fitMaxSteps({ step: 10, stepSeconds: steps, elapsedS: 95, budgetS: 100, evalShare: 0, minSteps: 40 }), 40);
+});
+
+test("the loop re-fits its schedule when the first steps were slow (a busy machine), and not after 20 % of the decay", () => {
+  const backend = loadBackend({ threads: 1 });
+  const run = resolveRunConfig("tiny", {
+    model: { vocabSize: 17, dim: 16, nLayers: 1, nHeads: 2, nKvHeads: 2, hiddenDim: 32, context: 8 },
+    train: { batchSize: 2, warmupSteps: 20, maxSteps: 100000, evalInterval: 1000, evalBatches: 1, checkpointInterval: 0 },
+  });
+  const rng = new Rng(3);
+  const tokens = Uint16Array.from({ length: 2000 }, () => rng.int(17));
+  const data: TokenData = { train: tokens.subarray(0, 1800), val: tokens.subarray(1800), vocabSize: 17, description: "random", tokenizerPath: null };
+  // A fake clock. The loop reads it once at the start and three times a step (its start, its end, the budget's
+  // elapsed time): the end read of step k (read 3k) moves it by that step's time: 2 s for steps 1–10, 0.2 s for
+  // steps 11–120, 1 s after (busy again, past the re-fit window).
+  let t = 0;
+  let reads = 0;
+  const clock = (): number => {
+    reads++;
+    if (reads % 3 === 0) t += reads / 3 <= 10 ? 2000 : reads / 3 <= 120 ? 200 : 1000;
+    return t;
+  };
+  const logs: string[] = [];
+  const res = train({ run, data, backend, outDir: null, evaluate: false, timeBudgetS: 100, fitMaxStepsToBudget: true, clock, log: (m) => logs.push(m) });
+  // First fit at step 10 (all slow): 10 + (92 − 20) / 2 = 46. Re-fit at 25 at 0.2 s: (92 − 23) / 0.2 → 25 + 345 = 370;
+  // at 50 and 75 the estimate stays 0.2 s, so the length stays 370 (same remainder at the same speed); at 100 the
+  // decay has run (100 − 20) / 350 = 23 %: no more re-fits. From step 121 at 1 s a step the budget ends the run:
+  // 20 + 110 × 0.2 = 42 s at step 120, 100 s at step 178.
+  assert.match(logs.join("\n"), /schedule set to 46 steps/);
+  assert.match(logs.join("\n"), /step 25: .* schedule 46 → 370 steps/);
+  assert.equal(logs.filter((l) => l.includes("→")).length, 1);
+  assert.equal(res.maxSteps, 370);
+  assert.equal(res.steps, 178);
+});
