@@ -5,6 +5,8 @@
 // `npx tsc -p tsconfig.json` and `kotodama safety guard train --out GUARD`:
 //   node dev/safety/ja-guard.mjs GUARD [DATA_DIR]
 // Not here: anything the CLI needs (a lab script).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadGuard, checkInput, GUARD_AREAS } from "../../dist/src/safety/index.js";
 import { dnaHeldOutPrompts } from "../../dist/src/eval/safety/prompts.js";
 
@@ -29,5 +31,13 @@ console.log(row("all", en.map((_, i) => i)));
 const onlyEn = en.filter((_, i) => ce[i].flagged && !cj[i].flagged).length, onlyJa = en.filter((_, i) => !ce[i].flagged && cj[i].flagged).length;
 console.log(`\nflagged in EN only: ${onlyEn}, in JA only: ${onlyJa}; policy text in Japanese for ${cj.filter((c) => c.policy.lang === "ja").length}/${ja.length} JA prompts`);
 console.log(`mean input check ${us.toFixed(0)} µs`);
+// Japanese benign questions the guard never saw: JCommonsenseQA valid (it trains on a sample of train) and JSQuAD
+// valid's questions, the first 500 of each.
+const jcqa = readFileSync(join(dataDir, "jglue/jcommonsenseqa-v1.3/valid-v1.3.json"), "utf8").split("\n").filter((l) => l.trim() !== "").slice(0, 500).map((l) => JSON.parse(l).question);
+const jsquad = JSON.parse(readFileSync(join(dataDir, "jglue/jsquad-v1.3/valid-v1.3.json"), "utf8")).data.flatMap((a) => a.paragraphs.flatMap((p) => p.qas.map((q) => q.question))).slice(0, 500);
+for (const [name, qs] of [["JCommonsenseQA valid", jcqa], ["JSQuAD valid", jsquad]]) {
+  const flagged = qs.filter((q) => checkInput(g, q).flagged);
+  console.log(`JA benign flagged, ${name}: ${pct(flagged.length, qs.length)}${flagged.length > 0 ? `, e.g. ${flagged.slice(0, 3).join(" / ")}` : ""}`);
+}
 console.log("JA prompts missed:");
 ja.forEach((p, i) => { if (!cj[i].flagged) console.log(`  ${p.id} (${p.area}) unsafe ${cj[i].unsafe.toFixed(3)} < ${cj[i].threshold.toFixed(3)}: ${p.prompt}`); });

@@ -20,6 +20,7 @@ import { generateContrasts } from "../data/instruct/contrast.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
 import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
+import { composeJa } from "./guard-ja-compose.js";
 import { harmTypeClass } from "./guard-taxonomy.js";
 
 export interface GuardExample {
@@ -45,7 +46,12 @@ export interface GuardDataOptions {
   readonly contrasts: boolean;
   /** The contrast generator's prompts per kind, language and side (0 = none): look-alikes benign, twins risky. */
   readonly generated?: number;
+  /** Composed Japanese prompts (guard-ja-compose.ts) per harm type (0 = none); benign: JA_COMPOSED_BENIGN_PER_TYPE × as many. */
+  readonly jaComposed?: number;
 }
+
+/** Benign composed Japanese prompts per risky one of a harm type (the frames must not read as risk). */
+export const JA_COMPOSED_BENIGN_PER_TYPE = 6;
 
 export interface GuardData {
   readonly fit: readonly GuardExample[];
@@ -120,6 +126,11 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     add("contrast generator, look-alikes (contrast.ts)", gen.filter((c) => c.harm === null).map((c) => ({ text: c.prompt, label: 0, source: `gen-benign:${key(c.id)}` })));
     add("contrast generator, harmful twins (contrast.ts)", gen.flatMap((c) => (c.harm === null ? [] : [{ text: c.prompt, label: harmTypeClass(c.harm, `contrast.ts ${c.id}`), source: `gen-harm:${key(c.id)}` }])));
   }
+  if ((o.jaComposed ?? 0) > 0) {
+    const ja = composeJa({ seed: o.seed, perType: o.jaComposed!, benign: o.jaComposed! * JA_COMPOSED_BENIGN_PER_TYPE });
+    add("japanese composed, risky (guard-ja-compose.ts)", ja.flatMap((p) => (p.type === null ? [] : [{ text: p.text, label: harmTypeClass(p.type, `guard-ja-compose.ts ${p.id}`), source: `ja-composed:${p.id}` }])));
+    add("japanese composed, benign (guard-ja-compose.ts)", ja.flatMap((p) => (p.type !== null ? [] : [{ text: p.text, label: 0, source: `ja-composed:${p.id}` }])));
+  }
   const score = ["train", "dev", "test"].flatMap((s) => readCefr(need(`cefr-sp/SCoRE/CEFR-SP_SCoRE_${s}.txt`)));
   add("cefr-sp SCoRE questions", score.filter((r) => r.sentence.includes("?")).map((r, i) => ({ text: detok(r.sentence), label: 0, source: `score:${i}` })));
   const wikiRng = rngFor(o.seed, "guard-wiki");
@@ -132,9 +143,9 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
   const sources: Record<string, number> = {};
   for (const g of groups) {
     sources[g.source] = g.items.length;
-    // The generator's prompts are all fitted on, never calibrated on: its twins are easy, and a threshold set at 95 %
+    // The generators' prompts are all fitted on, never calibrated on: their twins are easy, and a threshold set at 95 %
     // of a pool they fill would let the real (Do-Not-Answer) prompts' recall fall (dev/guard/select.mjs measured it).
-    const hold = g.source.startsWith("contrast generator") ? new Set<string>() : stratifiedHoldOut(g.items, (x) => String(x.label), (x) => x.source, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));
+    const hold = g.source.startsWith("contrast generator") || g.source.startsWith("japanese composed") ? new Set<string>() : stratifiedHoldOut(g.items, (x) => String(x.label), (x) => x.source, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));
     for (const x of g.items) (hold.has(x.source) ? calib : fit).push(x);
   }
   return { fit, calib, sources, heldOutIds: [...held].sort((a, b) => Number(a) - Number(b)) };

@@ -49,6 +49,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
   if (!Number.isInteger(r.maxWiki) || r.maxWiki < 0) bad("maxWiki", r.maxWiki, "an integer ≥ 0");
   if (!Number.isInteger(r.maxJa) || r.maxJa < 0) bad("maxJa", r.maxJa, "an integer ≥ 0");
   if (!Number.isInteger(r.generated) || r.generated < 0) bad("generated", r.generated, "an integer ≥ 0");
+  if (!Number.isInteger(r.jaComposed) || r.jaComposed < 0) bad("jaComposed", r.jaComposed, "an integer ≥ 0");
   if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
   if (!(THRESHOLD_MODES as readonly string[]).includes(r.thresholds)) throw new KotodamaError(`guard settings: 'thresholds' must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(r.thresholds)}`);
   if (!(GUARD_FEATURE_SETS as readonly string[]).includes(r.features)) throw new KotodamaError(`guard settings: 'features' must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(r.features)}`);
@@ -59,7 +60,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
 export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {}, log: (s: string) => void = () => {}): GuardTrainResult {
   const t0 = performance.now();
   const s = resolveGuardSettings(settings);
-  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated });
+  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed });
   log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
   const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
   const train = loadDnaSplit(dataDir).train;

@@ -18,7 +18,7 @@ import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
-  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--features F] [--data-dir DIR] [--json]",
+  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--features F] [--data-dir DIR] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
   "guard train: trains the input/output guard (docs/safety.md, \"The guard\"): two n-gram logistic regressions,",
@@ -130,12 +130,13 @@ function guardDataDir(cmd: string, flag: unknown): string {
 
 async function guardTrain(argv: readonly string[]): Promise<number> {
   const cmd = "safety guard train";
-  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard train: --out DIR is required");
   const settings: Partial<GuardSettings> = {
     ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 0) } : {}),
     ...(values.recall !== undefined ? { recall: numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1) } : {}),
     ...(values.generated !== undefined ? { generated: intFlag(cmd, "generated", values.generated, GUARD_DEFAULTS.generated, 0) } : {}),
+    ...(values["ja-composed"] !== undefined ? { jaComposed: intFlag(cmd, "ja-composed", values["ja-composed"], GUARD_DEFAULTS.jaComposed, 0) } : {}),
     ...(typeof values.features === "string" ? { features: values.features as GuardSettings["features"] } : {}),
   };
   const r = runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
