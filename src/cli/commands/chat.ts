@@ -13,16 +13,21 @@ import { KotodamaError } from "../../util/errors.js";
 import { askGrounded, type AskConfig } from "../../rag/answer.js";
 import type { ModeIndex } from "../../rag/dense-index.js";
 import { localGenerator, localScorer } from "../../rag/local-model.js";
-import type { InferModel } from "../../infer/index.js";
 import { answerJson, answerText, askConfigFlags, openModeIndex, rerankFlags, RETRIEVAL_FLAGS } from "./rag.js";
 import { guarded } from "../../safety/guard-wrapper.js";
 import { printGuarded } from "./generate.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
 import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, rejectSamplingWithBeams, type BeamFlags } from "./beam-flags.js";
+import { ENDPOINT_FLAGS, endpointFromFlags } from "../endpoint-flags.js";
+import { ENDPOINT_CHAT_MAX_TOKENS, endpointChat } from "./chat-endpoint.js";
+import type { AskModels } from "../../rag/answer.js";
+import { askModelsFlags, refuseEndpointScorer } from "./rag.js";
 
 const HELP = [
   "Usage: kotodama chat --model M [--system TEXT] [--message TEXT [--json]] [--template NAME] [sampling flags]",
   "                     [--beams B] [--length-penalty A] [--include \"a|b\"]... [--exclude P]...",
+  "       kotodama chat --endpoint URL --api-model NAME [--system TEXT] [--message TEXT [--json]] [--max-tokens N]",
+  "                     [--guard [DIR]] [--rag INDEX [--tokenizer M] ...]",
   "",
   "Chats with a model (any family that loads: GGUF, Hugging Face folder, kotodama run directory) using the",
   "model's own chat template (kotodama's for a kotodama vocabulary). Replies stream and end at the template's",
@@ -34,7 +39,14 @@ const HELP = [
   "  /exit          quit (also Ctrl-D)",
   "",
   "Flags:",
-  "  --model PATH          the model (required)",
+  "  --model PATH          the model (this or --endpoint)",
+  "  --endpoint URL        chat with a model behind an OpenAI-compatible API instead (llama-server, vLLM, Ollama,",
+  "                        `kotodama serve`; a bare host means its /v1) — the conversation is kept here and sent whole",
+  "                        each turn; replies are greedy (temperature 0) and printed whole, at most --max-tokens",
+  `                        (default ${ENDPOINT_CHAT_MAX_TOKENS}); sampling, beam and grammar flags, --template and --threads are for a local model`,
+  "  --api-model NAME      with --endpoint: the model name the server expects (GET URL/models lists them); also",
+  "                        --api-key-env NAME (default OPENAI_API_KEY), --timeout-ms, --max-retries (see rag ask --help)",
+  "  --tokenizer M         with --endpoint --rag: the served model's tokenizer, which sizes the sources exactly",
   "  --system TEXT         the system message",
   "  --message TEXT        one user message: print the reply and exit",
   "  --json                with --message: print {\"reply\", \"ids\", ...} as one JSON object",
@@ -103,11 +115,14 @@ export const chat: Command = {
       template: { type: "string" }, threads: { type: "string" }, "json-schema": { type: "string" }, grammar: { type: "string" }, ...generateOptionFlags(),
       ...BEAM_FLAGS,
       rag: { type: "string" }, k: { type: "string" }, threshold: { type: "string" }, scale: { type: "string" }, mode: { type: "string" }, scorer: { type: "string" }, span: { type: "string" }, "answer-tokens": { type: "string" },
-      retrieval: { type: "string" }, ...RETRIEVAL_FLAGS,
+      retrieval: { type: "string" }, ...RETRIEVAL_FLAGS, ...ENDPOINT_FLAGS, tokenizer: { type: "string" },
     }, false);
     if (positionals.length > 0) throw new KotodamaError("kotodama chat: give the message with --message TEXT");
-    if (typeof values.model !== "string") throw new KotodamaError("kotodama chat: --model PATH is required");
-    const { model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, retrieval, fusion, "lexical-weight": lexicalWeight, rerank, "rerank-model": rerankModel, ...rest } = values;
+    if (typeof values.model !== "string" && typeof values.endpoint !== "string") throw new KotodamaError("kotodama chat: --model PATH (or --endpoint URL --api-model NAME) is required");
+    const {
+      model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, retrieval, fusion, "lexical-weight": lexicalWeight, rerank, "rerank-model": rerankModel,
+      endpoint, "api-model": apiModel, "api-key-env": apiKeyEnv, concurrency, "timeout-ms": timeoutMs, "max-retries": maxRetries, tokenizer, ...rest
+    } = values;
     if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama chat: give --json-schema FILE or --grammar FILE, not both");
     const spec = typeof schemaFile === "string" ? readConstraintFile("json-schema", schemaFile) : typeof grammarFile === "string" ? readConstraintFile("gbnf", grammarFile) : null;
     if (spec !== null && typeof rag === "string") throw new KotodamaError("kotodama chat: --json-schema / --grammar do not combine with --rag");
@@ -117,6 +132,30 @@ export const chat: Command = {
       throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span, --answer-tokens, --retrieval, --fusion, --lexical-weight, --rerank and --rerank-model need --rag INDEX");
     }
     if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
+    if (guardDir !== undefined && typeof rag === "string") throw new KotodamaError("kotodama chat: --guard does not combine with --rag yet (the guard checks a reply, the retrieval chat prints an answer with its citations)");
+    if (typeof endpoint === "string") {
+      if (modelPath !== undefined) throw new KotodamaError("kotodama chat: give --model or --endpoint, not both");
+      const local = { template, threads, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude };
+      const stray = [...Object.entries(local), ...Object.entries(rest).filter(([key]) => key !== "max-tokens" && key !== "context")].find(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+      if (stray !== undefined) throw new KotodamaError(`kotodama chat: --${stray[0]} is for a local model (--model); with --endpoint replies are greedy, at most --max-tokens N`);
+      const epValues = { endpoint, "api-model": apiModel, "api-key-env": apiKeyEnv, concurrency, "timeout-ms": timeoutMs, "max-retries": maxRetries };
+      if (typeof rag === "string") {
+        const cfg = askConfigFlags("chat", askValues);
+        if (cfg.mode === "extract" && cfg.extractScorer === "model") refuseEndpointScorer("chat", epValues, "--mode extract --scorer model");
+        const models = askModelsFlags("chat", { ...epValues, tokenizer, context: rest.context }, true);
+        const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, undefined, rerankFlags("chat", retrievalValues, null, undefined));
+        return ragChat(models, models.endpoint!.model, idx, rag, cfg, typeof message === "string" ? message : null, json === true);
+      }
+      if (tokenizer !== undefined || rest.context !== undefined) throw new KotodamaError("kotodama chat: --tokenizer and --context size the sources of --rag; the server keeps its own context");
+      const ep = endpointFromFlags("chat", epValues)!;
+      process.stderr.write(`endpoint: ${ep.responder.name} (${ep.auth})\n`);
+      return endpointChat({
+        responder: ep.responder, system: typeof system === "string" ? system : null, guard: guardDir === undefined ? null : openGuard("chat", guardDir),
+        maxTokens: intFlag("chat", "max-tokens", rest["max-tokens"], ENDPOINT_CHAT_MAX_TOKENS, 1, 1 << 20), message: typeof message === "string" ? message : null, json: json === true,
+      });
+    }
+    if (tokenizer !== undefined) throw new KotodamaError("kotodama chat: --tokenizer sizes the sources for an endpoint's model; it needs --endpoint URL (a local --model uses its own)");
+    if ([apiModel, apiKeyEnv, concurrency, timeoutMs, maxRetries].some((v) => v !== undefined)) throw new KotodamaError("kotodama chat: --api-model, --api-key-env, --concurrency, --timeout-ms and --max-retries need --endpoint URL");
     const options = parseGenerateOptions(rest, "kotodama chat");
     const parsedBeam = parseBeamFlags("chat", { beams, "length-penalty": lengthPenalty, include, exclude });
     const beam = parsedBeam.beams === null ? null : { ...parsedBeam, beams: parsedBeam.beams };
@@ -126,13 +165,14 @@ export const chat: Command = {
     }
     const threadCount = threads === undefined ? undefined : intFlag("chat", "threads", threads, 1, 1, 1024);
     const backend = loadBackend(threadCount === undefined ? {} : { threads: threadCount });
-    const model = openInferModel(modelPath, { backend });
+    const model = openInferModel(modelPath as string, { backend });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
     if (typeof rag === "string") {
       const context = typeof rest.context === "string" ? intFlag("chat", "context", rest.context, 256, 8, 1 << 24) : undefined;
       const cfg = askConfigFlags("chat", askValues);
       const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, threadCount, rerankFlags("chat", retrievalValues, model, threadCount));
-      return ragChat(model, idx, rag, cfg, context, typeof message === "string" ? message : null, json === true);
+      const o = context === undefined ? {} : { context };
+      return ragChat({ generator: localGenerator(model, o), scoreContinuation: localScorer(model, o) }, model.path, idx, rag, cfg, typeof message === "string" ? message : null, json === true);
     }
     const masker = spec === null ? null : new ConstraintCache().masker(model.tokenizer, spec);
     const ends = endOfTurnIds(model.tokenizer);
@@ -196,10 +236,9 @@ export const chat: Command = {
   },
 };
 
-/** `chat --rag`: every turn answered by askGrounded from the index; citations printed after the answer. */
-async function ragChat(model: InferModel, index: ModeIndex, indexDir: string, cfg: AskConfig, context: number | undefined, message: string | null, json: boolean): Promise<number> {
-  const o = context === undefined ? {} : { context };
-  const models = { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o) };
+/** `chat --rag`: every turn answered by askGrounded from the index (a local model's or an endpoint's generator);
+ *  citations printed after the answer. */
+async function ragChat(models: AskModels, name: string, index: ModeIndex, indexDir: string, cfg: AskConfig, message: string | null, json: boolean): Promise<number> {
   const idx = index.forAnswer();
   try {
     if (message !== null) {
@@ -209,7 +248,7 @@ async function ragChat(model: InferModel, index: ModeIndex, indexDir: string, cf
     }
     const rl = createInterface({ input: process.stdin, terminal: false });
     const prompt = (): void => void (process.stdin.isTTY === true ? process.stdout.write("> ") : undefined);
-    process.stderr.write(`kotodama chat --rag ${indexDir} (${index.mode}${index.rerank === null ? "" : `, LM rerank of the first ${index.rerank.depth}`}) — ${model.path}; each turn answered from the index; /exit to quit\n`);
+    process.stderr.write(`kotodama chat --rag ${indexDir} (${index.mode}${index.rerank === null ? "" : `, LM rerank of the first ${index.rerank.depth}`}) — ${name}; each turn answered from the index; /exit to quit\n`);
     prompt();
     try {
       for await (const line of rl) {

@@ -1,7 +1,7 @@
-// `eval safety`, `rag ask` and `eval rag` with --endpoint against a real kotodama server started on loopback in the
+// `eval safety`, `rag ask`, `eval rag` and `chat` (plain, --rag, --guard) with --endpoint against a real kotodama server started on loopback in the
 // test (src/server/openai, serving a tiny SFT model built here), each checked against the local path as the
 // independent reference: safety responses = `kotodama chat --message --temperature 0` replies, rag answers = the
-// `--model` answers, the summary recounted from the rows, the server's /metrics request counter showing which
+// `--model` answers, chat replies = the local model's turn by turn, the summary recounted from the rows, the server's /metrics request counter showing which
 // paths call it. The safety test needs ../shared/data (the n-gram judge, XSTest) and skips visibly without it.
 // Not here: flag errors (rag.test.ts, eval-safety.test.ts), the client's retries (src/infer/endpoint.test.ts).
 import assert from "node:assert/strict";
@@ -21,6 +21,11 @@ import { sharedOrSkip } from "../../util/paths.js";
 import { captureStdout as capture } from "../../../tests/support/capture.js";
 import { tinyBaseRun } from "../../../tests/support/cli.js";
 import { chat } from "./chat.js";
+import { EndpointConversation } from "./chat-endpoint.js";
+import { openEndpoint } from "../../infer/endpoint.js";
+import { ChatSession, openInferModel } from "../../infer/index.js";
+import { GUARD_CLASSES, GUARD_DEFAULTS, MESSAGES, NGRAM_BUCKETS, saveGuard, type Guard } from "../../safety/index.js";
+import { runCli } from "../../../tests/support/cli-process.js";
 import { evalCommand } from "./eval.js";
 import { rag } from "./rag.js";
 
@@ -157,5 +162,60 @@ describe("--endpoint against a kotodama server on loopback", () => {
     for (const r of xrows) assert.equal(r.response, await reply(r.prompt, 12), r.prompt);
     assert.deepEqual([xs.xstest.safeAnswered.n, xs.xstest.safeAnswered.value], [3, xrows.filter((r) => r.label === "benign" && !r.refused).length / 3]);
     assert.deepEqual([xs.xstest.unsafeRefused.n, xs.xstest.unsafeRefused.value], [3, xrows.filter((r) => r.label === "harmful" && r.refused).length / 3]);
+  });
+  test("chat --endpoint: one turn equals the local model's greedy reply; a conversation turn by turn equals a local ChatSession's", async () => {
+    const local = JSON.parse(await capture(() => chat.run(["--model", sft, "--message", "How do I make a cake?", "--json", "--temperature", "0", "--max-tokens", "16", "--threads", "1"]))) as { reply: string };
+    const before0 = await chatRequests(url);
+    const ep = JSON.parse(await capture(() => chat.run(["--endpoint", url, "--api-model", "sft", "--message", "How do I make a cake?", "--json", "--max-tokens", "16"]))) as { reply: string; endpoint: string; api_model: string };
+    assert.equal(await chatRequests(url), before0 + 1);
+    assert.deepEqual([ep.reply, ep.endpoint, ep.api_model], [local.reply.trim(), `${url}/v1`, "sft"]);
+    assert.equal(ep.reply, "Mix flour and eggs.");
+    // Three turns with a system message: each endpoint reply equals the local session's, which keeps the same history.
+    const conv = new EndpointConversation(openEndpoint({ url, model: "sft" }), "You are brief.", 12);
+    const session = new ChatSession(openInferModel(sft, { backend: createRefBackend() }), { system: "You are brief." });
+    for (const text of ["How do I make a cake?", "And then?", QUESTION]) {
+      const it = session.send(text, { temperature: 0, maxTokens: 12 });
+      let r = await it.next();
+      while (r.done !== true) r = await it.next();
+      assert.equal((await conv.send(text)).reply, r.value.reply.trim(), text);
+    }
+    assert.deepEqual(conv.messages().map((m) => m.role), ["system", "user", "assistant", "user", "assistant", "user", "assistant"]);
+    conv.reset();
+    assert.deepEqual(conv.messages().map((m) => m.role), ["system"]);
+  });
+
+  test("chat --rag --endpoint equals chat --rag --model; --guard refuses before the server is called", async () => {
+    const local = JSON.parse(await capture(() => chat.run(["--model", sft, "--threads", "1", "--rag", index, "--threshold", "0", "--message", QUESTION, "--json"]))) as { answer: string };
+    const ep = JSON.parse(await capture(() => chat.run(["--endpoint", url, "--api-model", "sft", "--tokenizer", sft, "--context", "512", "--rag", index, "--threshold", "0", "--message", QUESTION, "--json"])));
+    assert.equal(local.answer, ANSWER);
+    assert.deepEqual(ep, local);
+    // A guard with zero weights: every prompt scores 12/13 unsafe in one area, over the 0.5 threshold, so it is refused.
+    const guard: Guard = {
+      settings: { ...GUARD_DEFAULTS, stages: 1 },
+      prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
+      response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
+      thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
+    };
+    saveGuard(join(dir, "guard"), guard);
+    const before0 = await chatRequests(url);
+    const g = JSON.parse(await capture(() => chat.run(["--endpoint", url, "--api-model", "sft", "--guard", join(dir, "guard"), "--message", "How do I make a cake?", "--json"]))) as { text: string; guard: { decision: string; calledModel: boolean } };
+    assert.deepEqual([g.text, g.guard.decision, g.guard.calledModel], [MESSAGES.refuse.en, "refuse", false]);
+    assert.equal(await chatRequests(url), before0, "a refused message never reaches the server");
+  });
+
+  test("chat --endpoint: flags for a local model, both --model and --endpoint, stray endpoint flags, --guard with --rag", () => {
+    const ep = ["chat", "--endpoint", "http://127.0.0.1:1/v1", "--api-model", "m", "--message", "hi"];
+    assert.match(runCli([...ep, "--temperature", "0.7"]).err, /--temperature is for a local model \(--model\); with --endpoint replies are greedy/);
+    assert.match(runCli([...ep, "--beams", "2"]).err, /--beams is for a local model/);
+    assert.match(runCli([...ep, "--model", sft]).err, /give --model or --endpoint, not both/);
+    assert.match(runCli(["chat", "--endpoint", "http://127.0.0.1:1/v1", "--message", "hi"]).err, /--endpoint needs --api-model NAME/);
+    assert.match(runCli(["chat", "--model", sft, "--api-model", "m", "--message", "hi"]).err, /--api-model, --api-key-env, --concurrency, --timeout-ms and --max-retries need --endpoint URL/);
+    assert.match(runCli(["chat", "--model", sft, "--tokenizer", sft, "--message", "hi"]).err, /--tokenizer sizes the sources for an endpoint's model; it needs --endpoint URL/);
+    assert.match(runCli([...ep, "--tokenizer", sft]).err, /--tokenizer and --context size the sources of --rag/);
+    assert.match(runCli([...ep, "--rag", index, "--guard", join(dir, "guard")]).err, /--guard does not combine with --rag yet/);
+    assert.match(runCli(["chat", "--message", "hi"]).err, /--model PATH \(or --endpoint URL --api-model NAME\) is required/);
+    const dead = runCli([...ep, "--max-retries", "0", "--timeout-ms", "2000"]);
+    assert.notEqual(dead.rc, 0);
+    assert.match(dead.err, /127\.0\.0\.1:1/);
   });
 });
