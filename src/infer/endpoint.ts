@@ -4,7 +4,8 @@
 // 429/5xx and dropped connections with exponential backoff (0.5 s doubling to 8 s, jittered) and honours
 // Retry-After / retry-after-ms; every request has a timeout. Refusals become KotodamaErrors naming the URL, the
 // HTTP status and the server's message. Also plain text completions (/v1/completions: echo + logprobs for scoring,
-// stop strings for generation) for evaluations that need them; a prompt too long for the model's context is a
+// stop strings for generation) for evaluations that need them, and log-likelihoods of given continuations from the
+// echo (echoLoglikelihoods); a prompt too long for the model's context is a
 // ContextLengthError. And a JSON POST to a server's own routes beyond OpenAI's (kotodama serve's /v1/cefr) through
 // the same client, key, retries and errors (endpointPost). Not here: prompts, judging (eval/safety), where the key comes from (cli).
 import OpenAI from "openai";
@@ -194,6 +195,34 @@ export class EndpointResponder implements ChatResponder {
     return [...r.choices].sort((a, b) => a.index - b.index).map((c): CompletionChoice => ({ index: c.index, text: c.text, finish_reason: c.finish_reason, logprobs: c.logprobs ?? null }));
   }
 
+  /** log p(continuation | context) of each pair from one /v1/completions request (every pair's text as a prompt,
+   *  echo: true, logprobs: 1, max_tokens: 0), as lm-evaluation-harness's local-completions does it: the sum of the
+   *  logprobs of the tokens whose text_offset is at or after the context's end, and how many tokens that is. The
+   *  server tokenizes each text whole, so a token that straddles the boundary belongs to the context. A prompt
+   *  longer than the model's context is a ContextLengthError. */
+  async echoLoglikelihoods(pairs: readonly { readonly context: string; readonly continuation: string }[], signal?: AbortSignal): Promise<{ logprob: number; tokens: number }[]> {
+    if (pairs.length === 0) return [];
+    const where = `${this.url}/completions`;
+    const prompts = pairs.map((r) => r.context + r.continuation);
+    const choices = await this.complete({ prompt: prompts, max_tokens: 0, echo: true, logprobs: 1, temperature: 0 }, signal);
+    if (choices.length !== prompts.length) throw new KotodamaError(`${where}: ${choices.length} choices for ${prompts.length} prompts`);
+    return choices.map((c, k) => {
+      const lp = c.logprobs;
+      const offsets = lp?.text_offset, values = lp?.token_logprobs;
+      if (offsets === undefined || values === undefined || offsets.length !== values.length) throw new KotodamaError(`${where}: the answer has no logprobs.text_offset / token_logprobs (does the server support echo with logprobs?)`);
+      if (!c.text.startsWith(prompts[k]!)) throw new KotodamaError(`${where}: the echoed text does not begin with the prompt (the server normalized it?), so text_offset cannot locate the continuation`);
+      const first = continuationStart(offsets, pairs[k]!.context.length, where);
+      let logprob = 0;
+      for (let i = first; i < values.length; i++) {
+        if (offsets[i]! >= prompts[k]!.length) break; // generated tokens, if the server made any
+        const v = values[i];
+        if (typeof v !== "number") throw new KotodamaError(`${where}: token ${i} of the continuation has no logprob`);
+        logprob += v;
+      }
+      return { logprob, tokens: values.length - first };
+    });
+  }
+
   /** Requests in flight at once (the concurrency option). */
   get inFlight(): number {
     return this.concurrency;
@@ -228,6 +257,14 @@ export class EndpointResponder implements ChatResponder {
     await Promise.all(Array.from({ length: Math.min(this.concurrency, conversations.length) }, worker));
     return out;
   }
+}
+
+/** Where the continuation of a text starts: the first token (not the first of all) whose character offset is at or
+ *  after `contextChars`, or an error naming `where`. */
+export function continuationStart(starts: readonly number[], contextChars: number, where: string): number {
+  const i = starts.findIndex((s, k) => k > 0 && s >= contextChars);
+  if (i < 0) throw new KotodamaError(`${where}: the continuation has no token of its own (is it empty?)`);
+  return i;
 }
 
 export const openEndpoint = (o: EndpointOptions): EndpointResponder => new EndpointResponder(o);

@@ -91,7 +91,8 @@ test("extractive answers cite the chosen sentence's own span", async () => {
     assert.equal(e.citations[0]!.text, "Lake Baikal is the deepest lake.");
     assert.equal(pySlice(readFileSync(e.citations[0]!.source, "utf8"), e.citations[0]!.start, e.citations[0]!.end), "Lake Baikal is the deepest lake.");
     // The model scorer picks by a supplied log-probability: here one that prefers the sentence mentioning Siberia.
-    const score = (prefix: string, s: string): { logprob: number; tokens: number } => ({ logprob: prefix.startsWith("Question") && s.includes("Siberia") ? 0 : -5, tokens: 1 });
+    const score = (pairs: readonly { prefix: string; continuation: string }[]): Promise<{ logprob: number; tokens: number }[]> =>
+      Promise.resolve(pairs.map((x) => ({ logprob: x.prefix.startsWith("Question") && x.continuation.includes("Siberia") ? 0 : -5, tokens: 1 })));
     const m = await askGrounded("Which lake is the deepest?", idx, { scoreContinuation: score }, { ...ASK_DEFAULTS, threshold: 0, mode: "extract", extractScorer: "model", extractSpan: "sentence" });
     assert.equal(m.citations[0]!.text, "🌊 The lake lies in Siberia.");
     assert.equal(pySlice(readFileSync(m.citations[0]!.source, "utf8"), m.citations[0]!.start, m.citations[0]!.end), "🌊 The lake lies in Siberia.");

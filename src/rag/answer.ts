@@ -85,8 +85,8 @@ export async function askGrounded(question: string, index: AskIndex, models: Ask
     const cands = candidateSentences(sources);
     let scores: number[];
     if (cfg.extractScorer === "model") {
-      if (models.scoreContinuation == null) throw new KotodamaError("rag: the model-scored extractive mode needs a local model (--model)");
-      scores = modelScores(question, cands, models.scoreContinuation, lang);
+      if (models.scoreContinuation == null) throw new KotodamaError("rag: the model-scored extractive mode needs log-probabilities of given text: a local model (--model) or an endpoint whose /v1/completions echoes them");
+      scores = await modelScores(question, cands, models.scoreContinuation, lang);
     } else scores = lexicalScores(question, cands, index);
     const best = pickCandidate(cands, scores);
     if (best === null) return { ...base, answer: NOT_IN_SOURCES[lang], abstained: true, belowThreshold: false, citations: [], unknownCitations: [], sources, dropped: 0 };

@@ -60,10 +60,11 @@ const NULL_PREFIX: Readonly<Record<Lang, string>> = { en: "Answer: ", ja: "ç­”ã
 
 /** Model score of each candidate: mean log p per token of s after the question prefix minus the same after the
  *  answer prefix alone (each mean over the tokens that fit the context). */
-export function modelScores(question: string, cands: readonly Candidate[], score: ScoreContinuation, lang: Lang): number[] {
-  return cands.map((c) => {
-    const withQ = score(PREFIX[lang](question), c.text);
-    const without = score(NULL_PREFIX[lang], c.text);
+export async function modelScores(question: string, cands: readonly Candidate[], score: ScoreContinuation, lang: Lang): Promise<number[]> {
+  // One call for all: candidate i's pair with the question at 2i, without it at 2i + 1.
+  const r = await score(cands.flatMap((c) => [{ prefix: PREFIX[lang](question), continuation: c.text }, { prefix: NULL_PREFIX[lang], continuation: c.text }]));
+  return cands.map((_, i) => {
+    const withQ = r[2 * i]!, without = r[2 * i + 1]!;
     return withQ.tokens === 0 || without.tokens === 0 ? -Infinity : withQ.logprob / withQ.tokens - without.logprob / without.tokens;
   });
 }

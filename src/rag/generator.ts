@@ -17,6 +17,14 @@ export interface Generator {
   readonly contextTokens: number;
 }
 
-/** log p(continuation | prefix) under a language model, summed over the continuation's tokens, and how many tokens
- *  were scored (the continuation may be cut to fit the context). Used by the model-scored extractive mode. */
-export type ScoreContinuation = (prefix: string, continuation: string) => { readonly logprob: number; readonly tokens: number };
+/** A continuation to score after a prefix. */
+export interface ContinuationPair {
+  readonly prefix: string;
+  readonly continuation: string;
+}
+
+/** log p(continuation | prefix) under a language model for each pair, summed over the continuation's tokens, and how
+ *  many tokens were scored (the continuation may be cut to fit the context). Batched and async, so that a local model
+ *  (local-model.ts) and an endpoint's /v1/completions echo (endpoint-scorer.ts: one request for all pairs) both fit.
+ *  Used by the model-scored extractive mode. */
+export type ScoreContinuation = (pairs: readonly ContinuationPair[]) => Promise<{ readonly logprob: number; readonly tokens: number }[]>;

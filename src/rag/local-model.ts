@@ -48,7 +48,7 @@ export function localScorer(model: InferModel, o: LocalModelOptions = {}): Score
   const capacity = o.context ?? Math.min(model.config.context, 4096);
   const tok = model.tokenizer;
   const state = createInferState(model.weights, model.backend, 128);
-  return (prefix, continuation) => {
+  const one = (prefix: string, continuation: string): { logprob: number; tokens: number } => {
     const p = tok.encode(prefix);
     const c = tok.encode(continuation, { addBos: false }).slice(0, Math.max(0, capacity - p.length));
     if (p.length === 0 || c.length === 0) return { logprob: 0, tokens: 0 };
@@ -60,4 +60,5 @@ export function localScorer(model: InferModel, o: LocalModelOptions = {}): Score
     });
     return { logprob, tokens: c.length };
   };
+  return (pairs) => Promise.resolve(pairs.map((x) => one(x.prefix, x.continuation)));
 }

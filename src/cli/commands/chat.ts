@@ -21,7 +21,7 @@ import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, rejectSamplingWithBeams, type Be
 import { ENDPOINT_FLAGS, endpointFromFlags } from "../endpoint-flags.js";
 import { ENDPOINT_CHAT_MAX_TOKENS, endpointChat } from "./chat-endpoint.js";
 import type { AskModels } from "../../rag/answer.js";
-import { askModelsFlags, refuseEndpointScorer } from "./rag.js";
+import { askModelsFlags } from "./rag.js";
 
 const HELP = [
   "Usage: kotodama chat --model M [--system TEXT] [--message TEXT [--json]] [--template NAME] [sampling flags]",
@@ -141,7 +141,6 @@ export const chat: Command = {
       const epValues = { endpoint, "api-model": apiModel, "api-key-env": apiKeyEnv, concurrency, "timeout-ms": timeoutMs, "max-retries": maxRetries };
       if (typeof rag === "string") {
         const cfg = askConfigFlags("chat", askValues);
-        if (cfg.mode === "extract" && cfg.extractScorer === "model") refuseEndpointScorer("chat", epValues, "--mode extract --scorer model");
         const models = askModelsFlags("chat", { ...epValues, tokenizer, context: rest.context }, true);
         const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, undefined, rerankFlags("chat", retrievalValues, null, undefined));
         return ragChat(models, models.endpoint!.model, idx, rag, cfg, typeof message === "string" ? message : null, json === true);

@@ -22,6 +22,8 @@ import { captureStdout as capture } from "../../../tests/support/capture.js";
 import { tinyBaseRun } from "../../../tests/support/cli.js";
 import { chat } from "./chat.js";
 import { EndpointConversation } from "./chat-endpoint.js";
+import { endpointScorer } from "../../rag/endpoint-scorer.js";
+import { LocalTaskModel } from "../../eval/tasks/lm.js";
 import { openEndpoint } from "../../infer/endpoint.js";
 import { ChatSession, openInferModel } from "../../infer/index.js";
 import { GUARD_CLASSES, GUARD_DEFAULTS, MESSAGES, NGRAM_BUCKETS, saveGuard, type Guard } from "../../safety/index.js";
@@ -36,6 +38,12 @@ const PASSAGES = [
 ];
 const QUESTION = "How high is Mount Fuji?";
 const ANSWER = "It is 3776 metres high [1].";
+
+/** text completion requests the server answered, any status (its Prometheus counter). */
+async function completionRequests(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text.split("\n").filter((l) => l.startsWith('kotodama_requests_total{endpoint="/v1/completions"')).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+}
 
 /** chat completion requests the server answered, any status (its Prometheus counter). */
 async function chatRequests(url: string): Promise<number> {
@@ -201,6 +209,35 @@ describe("--endpoint against a kotodama server on loopback", () => {
     const g = JSON.parse(await capture(() => chat.run(["--endpoint", url, "--api-model", "sft", "--guard", join(dir, "guard"), "--message", "How do I make a cake?", "--json"]))) as { text: string; guard: { decision: string; calledModel: boolean } };
     assert.deepEqual([g.text, g.guard.decision, g.guard.calledModel], [MESSAGES.refuse.en, "refuse", false]);
     assert.equal(await chatRequests(url), before0, "a refused message never reaches the server");
+  });
+
+  test("the model-scored extraction through an endpoint: the echoed log-probabilities equal the local whole-text rule's; rag ask and eval rag use them", async () => {
+    const pairs = [
+      { prefix: `Question: ${QUESTION}\nAnswer: `, continuation: PASSAGES[0]!.context },
+      { prefix: "Answer: ", continuation: PASSAGES[0]!.context },
+      { prefix: `Question: ${QUESTION}\nAnswer: `, continuation: PASSAGES[2]!.context },
+    ];
+    const ep = await endpointScorer(openEndpoint({ url, model: "sft" }))(pairs);
+    // The reference: the local model scoring each text whole, the continuation's tokens by character offset
+    // (lm.ts, the rule lm-evaluation-harness's local-completions applies to an endpoint).
+    const local = await new LocalTaskModel(openInferModel(sft, { backend: createRefBackend() })).loglikelihood(pairs.map((p) => ({ context: p.prefix, continuation: p.continuation })));
+    ep.forEach((e, i) => {
+      assert.equal(e.tokens, local[i]!.tokens, `pair ${i}`);
+      assert.ok(Math.abs(e.logprob - local[i]!.logprob) < 1e-3 * Math.max(1, Math.abs(local[i]!.logprob)), `pair ${i}: ${e.logprob} vs ${local[i]!.logprob}`);
+    });
+    assert.ok(ep.every((e) => e.tokens > 0 && e.logprob < 0));
+    const before0 = await completionRequests(url);
+    const a = JSON.parse(await capture(() => rag.run(["ask", "--index", index, "--json", "--threshold", "0", "--mode", "extract", "--scorer", "model", "--span", "sentence", "--endpoint", url, "--api-model", "sft", QUESTION]))) as { answer: string; citations: { id: string; text: string }[] };
+    assert.equal(await completionRequests(url), before0 + 1, "one request scores every candidate");
+    assert.equal(a.citations.length, 1);
+    assert.ok(PASSAGES.some((p) => p.pid === a.citations[0]!.id && p.context.includes(a.citations[0]!.text)), JSON.stringify(a));
+    const squad = join(dir, "squad1.json");
+    writeFileSync(squad, JSON.stringify({ data: [{ title: "t", paragraphs: [{ context: PASSAGES[0]!.context, qas: [{ id: "q1", question: QUESTION, answers: [{ text: "3776 metres", answer_start: 0 }] }] }] }] }));
+    const printed = JSON.parse(await capture(() => evalCommand.run(["rag", "--index", index, "--data", squad, "--limit", "1", "--threshold", "0", "--conditions", "rag-extract-model", "--endpoint", url, "--api-model", "sft", "--out", join(dir, "epx"), "--json"]))) as { conditions: string[] };
+    assert.deepEqual(printed.conditions, ["rag-extract-model"]);
+    const row = JSON.parse(readFileSync(join(dir, "epx", "rag-answers.jsonl"), "utf8").trim()) as { condition: string; answer: string; error?: string };
+    assert.deepEqual([row.condition, row.error], ["rag-extract-model", undefined]);
+    assert.match(row.answer, /\[\d\]$/);
   });
 
   test("chat --endpoint: flags for a local model, both --model and --endpoint, stray endpoint flags, --guard with --rag", () => {

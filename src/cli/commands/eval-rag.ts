@@ -12,7 +12,7 @@ import { ragEvalTable, thresholdTable, writeRagEval, writeThreshold } from "../.
 import { assetReadingQa, jcommonsenseQa, jsquadQa } from "../../rag/qa-sets.js";
 import { relevance, RELEVANCE_SCALES } from "../../rag/relevance.js";
 import { sweepThresholds, type ThresholdSweep } from "../../rag/threshold.js";
-import { ASK_FLAGS, askConfigFlags, askModelsFlags, refuseEndpointScorer } from "./rag.js";
+import { ASK_FLAGS, askConfigFlags, askModelsFlags } from "./rag.js";
 
 const JSQUAD = "../shared/data/jglue/jsquad-v1.3/valid-v1.3.json";
 const ASSET = "../shared/data/asset";
@@ -35,7 +35,8 @@ const HELP = [
   `  --data F          JSQuAD v1.3 valid file, or the ASSET folder (defaults ${JSQUAD}, ${ASSET})`,
   "  --limit N         questions (default 50; 0 = all)",
   `  --conditions L    comma-separated, of ${RAG_CONDITIONS.join(", ")} (default all; with`,
-  "                    --endpoint all but rag-extract-model, which needs log-probabilities a chat API does not give)",
+  "                    --endpoint all but rag-extract-model, which needs a server that echoes prompt log-probabilities on",
+  "                    /v1/completions — kotodama serve and vLLM do —; name it in --conditions to include it)",
   "  --endpoint URL    answers from an OpenAI-compatible endpoint (see kotodama rag ask --help for its flags)",
   "  --seed S          seed of the sample and the bootstrap (default 1)",
   "  --out DIR         output folder (required)",
@@ -80,7 +81,6 @@ export const evalRag: Command = {
     // An endpoint gives no log-probabilities of given text: the model-scored extraction is left out by default.
     const conditions = (typeof values.conditions === "string" ? values.conditions.split(",").map((c) => c.trim()) : RAG_CONDITIONS.filter((c) => !endpoint || c !== "rag-extract-model")) as RagCondition[];
     for (const c of conditions) if (!(RAG_CONDITIONS as readonly string[]).includes(c)) throw new KotodamaError(`kotodama eval rag: --conditions: unknown '${c}'; expected ${RAG_CONDITIONS.join(", ")}`);
-    if (conditions.includes("rag-extract-model")) refuseEndpointScorer(cmd, values, "the rag-extract-model condition");
     const ask = askConfigFlags(cmd, values);
     const needModel = conditions.some((c) => c !== "rag-extract-lexical");
     const models = askModelsFlags(cmd, values, needModel);

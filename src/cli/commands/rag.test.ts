@@ -88,7 +88,7 @@ test("rag ask: extractive answer with a citation into the passage, the fixed ref
     const unsaid = runCli([...dead, "Who won the 1998 world cup?"]);
     assert.deepEqual([unsaid.rc, unsaid.out.trim()], [0, "The sources do not say."], unsaid.err);
     assert.match(runCli([...dead, "--threshold", "0", "富士山の標高は何メートルか。"]).err, /http:\/\/127\.0\.0\.1:1\/v1\/chat\/completions: cannot connect: /);
-    assert.match(runCli([...dead, "--mode", "extract", "--scorer", "model", "q"]).err, /--mode extract --scorer model needs token log-probabilities .* use --model M, or --scorer lexical/);
+    assert.match(runCli([...dead, "--threshold", "0", "--mode", "extract", "--scorer", "model", "富士山の標高は何メートルか。"]).err, /http:\/\/127\.0\.0\.1:1\/v1\/completions: cannot connect: /);
     assert.match(runCli([...dead, "--threads", "2", "q"]).err, /--threads is for a local model/);
     assert.match(runCli([...dead, "--model", "m", "q"]).err, /give --model or --endpoint, not both/);
     assert.match(runCli(["rag", "ask", "--index", index, "--endpoint", "http://127.0.0.1:1/v1", "q"]).err, /--endpoint needs --api-model NAME/);

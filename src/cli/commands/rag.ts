@@ -19,6 +19,7 @@ import { ANSWER_MODES, ASK_DEFAULTS, askGrounded, type AnswerMode, type AskConfi
 import { EXTRACT_SCORERS, EXTRACT_SPANS, type ExtractScorer, type ExtractSpan } from "../../rag/extract.js";
 import { chatRenderer, localGenerator, localScorer } from "../../rag/local-model.js";
 import { BYTE_BOUND_ALLOWANCE, endpointGenerator } from "../../rag/endpoint-generator.js";
+import { endpointScorer } from "../../rag/endpoint-scorer.js";
 import { loadTokenizer } from "../../tokenizer/index.js";
 import { ENDPOINT_FLAGS, ENDPOINT_HELP, endpointFromFlags } from "../endpoint-flags.js";
 import { RELEVANCE_SCALES, type RelevanceScale } from "../../rag/relevance.js";
@@ -100,7 +101,7 @@ const ASK_HELP = [
   `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
   `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
   `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
-  `  --scorer S          extract: how the sentence is chosen, ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer}; model needs --model)`,
+  `  --scorer S          extract: how the sentence is chosen, ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer}; model with --endpoint needs a server that echoes log-probabilities on /v1/completions)`,
   `  --span S            extract: answer with the ${EXTRACT_SPANS.join(" or the ")} (its longest stretch the question does not cover; default ${ASK_DEFAULTS.extractSpan})`,
   `  --answer-tokens N   tokens kept for the answer (default ${ASK_DEFAULTS.answerTokens})`,
   `  --context N         context tokens to use (default: the model's, at most 4096; an endpoint's: ${ENDPOINT_CONTEXT_DEFAULT}, give the served model's)`,
@@ -151,8 +152,8 @@ export interface AskModelsInfo {
   readonly endpoint: { readonly url: string; readonly model: string; readonly tokens: string; readonly contextTokens: number; readonly settings: Readonly<Record<string, unknown>> } | null;
 }
 
-/** The models behind --model (a local generator and scorer) or --endpoint URL --api-model NAME (a generator only:
- *  the chat API gives no log-probabilities of a given text, so the model-scored extractive mode is refused). */
+/** The models behind --model (a local generator and scorer) or --endpoint URL --api-model NAME (the chat API as the
+ *  generator, /v1/completions' echoed log-probabilities as the scorer). */
 export function askModelsFlags(cmd: string, values: Record<string, unknown>, required: boolean): AskModels & AskModelsInfo {
   const context = (fallback: number): number => intFlag(cmd, "context", values.context, fallback, 8, 1 << 20);
   const ep = endpointFromFlags(cmd, values);
@@ -167,7 +168,7 @@ export function askModelsFlags(cmd: string, values: Record<string, unknown>, req
     }
     const generator = endpointGenerator(ep.responder, { contextTokens: context(ENDPOINT_CONTEXT_DEFAULT), ...(countTokens === undefined ? {} : { countTokens }) });
     process.stderr.write(`generator: ${ep.responder.name} (${ep.auth}); context ${generator.contextTokens} tokens, prompt tokens ${tokens}\n`);
-    return { generator, scoreContinuation: null, path: null, local: null, endpoint: { url: ep.responder.url, model: ep.responder.model, tokens, contextTokens: generator.contextTokens, settings: ep.responder.settings } };
+    return { generator, scoreContinuation: endpointScorer(ep.responder), path: null, local: null, endpoint: { url: ep.responder.url, model: ep.responder.model, tokens, contextTokens: generator.contextTokens, settings: ep.responder.settings } };
   }
   if (values.tokenizer !== undefined) throw new KotodamaError(`kotodama ${cmd}: --tokenizer sizes prompts for an endpoint; it needs --endpoint URL (a local --model uses its own)`);
   if (typeof values.model !== "string") {
@@ -179,11 +180,6 @@ export function askModelsFlags(cmd: string, values: Record<string, unknown>, req
   for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
   const o = values.context === undefined ? {} : { context: context(256) };
   return { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o), path: values.model, local: model, endpoint: null };
-}
-
-/** Refuses the model-scored extractive mode with an endpoint, before anything runs. */
-export function refuseEndpointScorer(cmd: string, values: Record<string, unknown>, what: string): void {
-  if (typeof values.endpoint === "string") throw new KotodamaError(`kotodama ${cmd}: ${what} needs token log-probabilities of given text, which a chat endpoint does not give; use --model M, or --scorer lexical`);
 }
 
 /** A grounded answer as JSON (citations with the passage id as `id`). */
@@ -217,7 +213,6 @@ async function ask(argv: readonly string[]): Promise<number> {
   if (positionals.length === 0) throw new KotodamaError("kotodama rag ask: give a QUESTION");
   const cfg = askConfigFlags(cmd, values);
   const needModel = !(cfg.mode === "extract" && cfg.extractScorer === "lexical");
-  if (cfg.mode === "extract" && cfg.extractScorer === "model") refuseEndpointScorer(cmd, values, "--mode extract --scorer model");
   const models = askModelsFlags(cmd, values, needModel);
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
   const idx = openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads, rerankFlags(cmd, values, models.local, threads));

@@ -5,6 +5,7 @@
 // generation until a stop string. A prompt that does not fit the context is a ContextOverflowError, so the runner
 // can drop shots. Not here: the endpoint backend (lm-endpoint.ts), prompts (fewshot.ts).
 import { createInferState, createKvCache, generateText, logSumExp, prefill, promptIds, type InferModel } from "../../infer/index.js";
+import { continuationStart } from "../../infer/endpoint.js";
 import { tokenCharStarts } from "../../tokenizer/index.js";
 import { KotodamaError } from "../../util/errors.js";
 
@@ -42,12 +43,7 @@ export interface TaskModel {
   generate(requests: readonly GenerationRequest[]): Promise<string[]>;
 }
 
-/** Where the continuation of `text` starts: the first token starting at or after `contextChars`, or an error. */
-export function continuationStart(starts: readonly number[], contextChars: number, where: string): number {
-  const i = starts.findIndex((s, k) => k > 0 && s >= contextChars);
-  if (i < 0) throw new KotodamaError(`${where}: the continuation has no token of its own (is it empty?)`);
-  return i;
-}
+export { continuationStart };
 
 /** A kotodama model scored and run in this process (src/infer). */
 export class LocalTaskModel implements TaskModel {
