@@ -6,12 +6,11 @@
 // (`--rag INDEX`) runs in chat.ts with the endpoint as its generator (askModelsFlags). Not here: HTTP and retries
 // (src/infer/endpoint.ts), the flags' parser (cli/endpoint-flags.ts), the guard (src/safety).
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import type { ChatTurn } from "../../infer/responder.js";
 import type { EndpointResponder } from "../../infer/endpoint.js";
 import { guarded } from "../../safety/guard-wrapper.js";
 import type { Guard } from "../../safety/guard-model.js";
-import { KotodamaError } from "../../util/errors.js";
+import { chatLoop } from "./chat-loop.js";
 import { printGuarded } from "./generate.js";
 
 /** Reply length when --max-tokens is not given. */
@@ -75,33 +74,11 @@ export async function endpointChat(o: EndpointChatOptions): Promise<number> {
     await say(o.message, o.json);
     return 0;
   }
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  const prompt = (): void => void (process.stdin.isTTY === true ? process.stdout.write("> ") : undefined);
-  process.stderr.write(`kotodama chat — ${o.responder.name}${o.guard === null ? "" : ", guarded"}; greedy replies; /exit to quit\n`);
-  prompt();
-  try {
-    for await (const line of rl) {
-      const cmd = /^\/(\w+)\s*(.*)$/s.exec(line.trim());
-      if (cmd !== null) {
-        const [, name, arg] = cmd;
-        if (name === "exit" || name === "quit") break;
-        else if (name === "reset") conv.reset();
-        else if (name === "system") conv.setSystem(arg === "" ? null : arg!);
-        else if (name === "save" && arg !== "") writeFileSync(arg!, `${JSON.stringify({ endpoint: o.responder.url, model: o.responder.model, messages: conv.messages() }, null, 2)}\n`);
-        else process.stderr.write("commands: /system TEXT, /reset, /save FILE, /exit\n");
-      } else if (line.trim() !== "") {
-        try {
-          await say(line, false);
-        } catch (e) {
-          // A failed request (server down, context exceeded) ends neither the session nor the conversation.
-          if (!(e instanceof KotodamaError)) throw e;
-          process.stderr.write(`error: ${e.message}\n`);
-        }
-      }
-      prompt();
-    }
-  } finally {
-    rl.close();
-  }
+  const session = {
+    reset: () => conv.reset(),
+    setSystem: (x: string | null) => conv.setSystem(x),
+    save: (file: string) => writeFileSync(file, `${JSON.stringify({ endpoint: o.responder.url, model: o.responder.model, messages: conv.messages() }, null, 2)}\n`),
+  };
+  await chatLoop(`kotodama chat — ${o.responder.name}${o.guard === null ? "" : ", guarded"}; greedy replies; /exit to quit`, (line) => say(line, false), session);
   return 0;
 }

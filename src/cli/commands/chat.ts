@@ -4,7 +4,6 @@
 // --beams/--include/--exclude every reply is chosen by beam search under lexical constraints (ChatSession.sendBeam,
 // the decoder `kotodama generate --beams` uses). Not here: the session (src/infer/chat.ts), templates (src/tokenizer), sampling (src/infer/options.ts).
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Command } from "../command.js";
 import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
@@ -20,6 +19,7 @@ import { openGuard, takeGuardFlag } from "./safety.js";
 import { BEAM_FLAGS, BEAM_HELP, parseBeamFlags, rejectSamplingWithBeams, type BeamFlags } from "./beam-flags.js";
 import { ENDPOINT_FLAGS, endpointFromFlags } from "../endpoint-flags.js";
 import { ENDPOINT_CHAT_MAX_TOKENS, endpointChat } from "./chat-endpoint.js";
+import { chatLoop } from "./chat-loop.js";
 import type { AskModels } from "../../rag/answer.js";
 import { askModelsFlags } from "./rag.js";
 
@@ -202,35 +202,20 @@ export const chat: Command = {
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       return 0;
     }
-    // Lines are read through the async iterator, which buffers them: piped input is not lost while a reply streams.
-    const rl = createInterface({ input: process.stdin, terminal: false });
-    const prompt = (): void => void (process.stdin.isTTY === true ? process.stdout.write("> ") : undefined);
-    process.stderr.write(`kotodama chat — ${modelPath} (${model.config.nLayers} layers); /exit to quit\n`);
-    prompt();
-    try {
-      for await (const line of rl) {
-        const cmd = /^\/(\w+)\s*(.*)$/s.exec(line.trim());
-        if (cmd !== null) {
-          const [, name, arg] = cmd;
-          if (name === "exit" || name === "quit") break;
-          else if (name === "reset") session.reset();
-          else if (name === "system") session.setSystem(arg === "" ? null : arg!);
-          else if (name === "save" && arg !== "") writeFileSync(arg!, `${JSON.stringify({ model: modelPath, messages: session.messages() }, null, 2)}\n`);
-          else process.stderr.write("commands: /system TEXT, /reset, /save FILE, /exit\n");
-        } else if (line.trim() !== "" && beam !== null) {
-          beamTurn(session, line, beam, options, false, masker);
-        } else if (line.trim() !== "" && guard !== null) {
-          await guardedTurn(line, false);
-        } else if (line.trim() !== "") {
-          const r = await turn(session, line, options, true, hooks);
-          process.stdout.write("\n");
-          if (r.trimmed > 0) process.stderr.write(`(dropped the ${r.trimmed} oldest messages to fit the context)\n`);
-        }
-        prompt();
+    const onLine = async (line: string): Promise<void> => {
+      if (beam !== null) beamTurn(session, line, beam, options, false, masker);
+      else if (guard !== null) await guardedTurn(line, false);
+      else {
+        const r = await turn(session, line, options, true, hooks);
+        process.stdout.write("\n");
+        if (r.trimmed > 0) process.stderr.write(`(dropped the ${r.trimmed} oldest messages to fit the context)\n`);
       }
-    } finally {
-      rl.close();
-    }
+    };
+    await chatLoop(`kotodama chat — ${modelPath} (${model.config.nLayers} layers); /exit to quit`, onLine, {
+      reset: () => session.reset(),
+      setSystem: (x) => session.setSystem(x),
+      save: (file) => writeFileSync(file, `${JSON.stringify({ model: modelPath, messages: session.messages() }, null, 2)}\n`),
+    });
     return 0;
   },
 };
@@ -245,27 +230,8 @@ async function ragChat(models: AskModels, name: string, index: ModeIndex, indexD
       process.stdout.write(`${json ? JSON.stringify(answerJson(a)) : answerText(a)}\n`);
       return 0;
     }
-    const rl = createInterface({ input: process.stdin, terminal: false });
-    const prompt = (): void => void (process.stdin.isTTY === true ? process.stdout.write("> ") : undefined);
-    process.stderr.write(`kotodama chat --rag ${indexDir} (${index.mode}${index.rerank === null ? "" : `, LM rerank of the first ${index.rerank.depth}`}) — ${name}; each turn answered from the index; /exit to quit\n`);
-    prompt();
-    try {
-      for await (const line of rl) {
-        const t = line.trim();
-        if (t === "/exit" || t === "/quit") break;
-        if (t !== "") {
-          try {
-            process.stdout.write(`${answerText(await askGrounded(t, idx, models, cfg))}\n`);
-          } catch (e) {
-            if (!(e instanceof KotodamaError)) throw e;
-            process.stderr.write(`error: ${e.message}\n`);
-          }
-        }
-        prompt();
-      }
-    } finally {
-      rl.close();
-    }
+    const banner = `kotodama chat --rag ${indexDir} (${index.mode}${index.rerank === null ? "" : `, LM rerank of the first ${index.rerank.depth}`}) — ${name}; each turn answered from the index; /exit to quit`;
+    await chatLoop(banner, async (line) => void process.stdout.write(`${answerText(await askGrounded(line.trim(), idx, models, cfg))}\n`), null);
     return 0;
   } finally {
     index.lexical.close();

@@ -28,6 +28,19 @@ import { openEndpoint } from "../../infer/endpoint.js";
 import { ChatSession, openInferModel } from "../../infer/index.js";
 import { GUARD_CLASSES, GUARD_DEFAULTS, MESSAGES, NGRAM_BUCKETS, saveGuard, type Guard } from "../../safety/index.js";
 import { runCli } from "../../../tests/support/cli-process.js";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The CLI in a child process with stdin, without blocking this process (whose server the child talks to). */
+function runCliAsync(args: readonly string[], input: string): Promise<{ rc: number; out: string; err: string }> {
+  const mainJs = fileURLToPath(new URL("../main.js", import.meta.url));
+  const child = spawn(process.execPath, ["-e", `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`, "--", ...args]);
+  let out = "", err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on("close", (rc) => resolve({ rc: rc ?? -1, out, err })));
+}
 import { evalCommand } from "./eval.js";
 import { rag } from "./rag.js";
 
@@ -190,6 +203,21 @@ describe("--endpoint against a kotodama server on loopback", () => {
     assert.deepEqual(conv.messages().map((m) => m.role), ["system", "user", "assistant", "user", "assistant", "user", "assistant"]);
     conv.reset();
     assert.deepEqual(conv.messages().map((m) => m.role), ["system"]);
+  });
+
+  test("chat --endpoint, interactive over a pipe: a turn, /system, /save, a failed turn that does not end the session, /exit", async () => {
+    const saved = join(dir, "conv.json");
+    const r = await runCliAsync(["chat", "--endpoint", url, "--api-model", "sft", "--max-tokens", "12"], `How do I make a cake?\n/system Be brief.\n/save ${saved}\n/nope\n/exit\nnever sent\n`);
+    assert.equal(r.rc, 0, r.err);
+    assert.equal(r.out.trim(), "Mix flour and eggs.");
+    assert.match(r.err, /commands: \/system TEXT, \/reset, \/save FILE, \/exit/);
+    assert.deepEqual(JSON.parse(readFileSync(saved, "utf8")), {
+      endpoint: `${url}/v1`, model: "sft",
+      messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "How do I make a cake?" }, { role: "assistant", content: "Mix flour and eggs." }],
+    });
+    const down = await runCliAsync(["chat", "--endpoint", "http://127.0.0.1:1/v1", "--api-model", "m", "--max-retries", "0"], "hello\n/exit\n");
+    assert.equal(down.rc, 0, "a failed turn is reported, the session goes on to /exit");
+    assert.match(down.err, /error: .*127\.0\.0\.1:1.*cannot connect/);
   });
 
   test("chat --rag --endpoint equals chat --rag --model; --guard refuses before the server is called", async () => {
