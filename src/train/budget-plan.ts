@@ -12,7 +12,7 @@ export const REPLAN_EVERY = 25;
 /** Re-fits stop once the cosine decay has covered this share of its length. */
 export const REPLAN_MAX_PROGRESS = 0.2;
 /** Recent steps whose median time is the speed estimate. */
-export const SPEED_WINDOW = 25;
+export const SPEED_WINDOW = 50;
 /** Share of the budget the training steps may fill (the rest: evaluation spikes, checkpoints, the last eval). */
 export const BUDGET_FILL = 0.92;
 
