@@ -20,7 +20,7 @@ import { readVectors, writeVectors } from "../src/rag/dense-store.js";
 import { modelEmbedder, parsePooling, type Embedder } from "../src/rag/embedder.js";
 import { jstsPairs, stsSpearman, spearman, pearson } from "../src/rag/embed-eval.js";
 import { rrf, weightedFusion } from "../src/rag/fusion.js";
-import { questionLikelihood, rerankByLikelihood } from "../src/rag/fusion-rerank.js";
+import { localPassageScorer, rerankByLikelihood } from "../src/rag/fusion-rerank.js";
 import { makeAnalyzer, type AnalyzerName } from "../src/rag/analyzer.js";
 import type { Hit } from "../src/rag/types.js";
 import { inverseClozePairs, trainBiEncoder, type TextPair } from "../src/rag/dense-train.js";
@@ -243,10 +243,11 @@ export async function run(argv: readonly string[]): Promise<number> {
             show({ set: set.name, method: `hybrid w${w} bigram+${e.name}`, queries: set.queries.length, metrics: retrievalMetrics(bm.map((l, i) => weightedFusion([l, dense[i]!], [w, 1 - w], DEPTH)).map(ids), gold) });
           }
           if (rerankN > 0 && e === embedders[0]) {
-            const score = questionLikelihood(model);
+            const score = localPassageScorer(model);
             const n = Math.min(rerankQ, set.queries.length);
             const t2 = performance.now();
-            const rr = hybrid.slice(0, n).map((h, i) => rerankByLikelihood(set.queries[i]!.query, h, (c) => lex.chunk(c), score, rerankN));
+            const rr: Hit[][] = [];
+            for (let i = 0; i < n; i++) rr.push(await rerankByLikelihood(set.queries[i]!.query, hybrid[i]!, (c) => lex.chunk(c), score, rerankN));
             const ms = (performance.now() - t2) / n;
             show({ set: set.name, method: `hybrid RRF, first ${n} queries`, queries: n, metrics: retrievalMetrics(hybrid.slice(0, n).map(ids), gold.slice(0, n)) });
             show({ set: set.name, method: `  + LM rerank top ${rerankN}`, queries: n, metrics: retrievalMetrics(rr.map(ids), gold.slice(0, n)), msPerQuery: ms });

@@ -37,7 +37,8 @@ export const ASK_DEFAULTS: AskConfig = { k: 5, threshold: 0.19, scale: "normaliz
 
 /** What answering needs from an index: ranked chunks and what relevance needs. */
 export interface AskIndex extends RelevanceSource {
-  searchChunks(query: string, k: number): ScoredChunk[];
+  /** The k best chunks (a promise when retrieval waits on a scorer, e.g. a rerank by a server). */
+  searchChunks(query: string, k: number): ScoredChunk[] | Promise<ScoredChunk[]>;
 }
 
 export interface GroundedAnswer {
@@ -74,7 +75,7 @@ const wholeSources = (chunks: readonly ScoredChunk[]): PromptSource[] =>
 
 export async function askGrounded(question: string, index: AskIndex, models: AskModels, cfg: AskConfig): Promise<GroundedAnswer> {
   const lang = langOf(question);
-  const retrieved = index.searchChunks(question, cfg.k);
+  const retrieved = await index.searchChunks(question, cfg.k);
   const rel = relevance(index, question, retrieved[0]?.score, cfg.scale);
   const base = { question, lang, mode: cfg.mode, relevance: rel, retrieved };
   if (rel < cfg.threshold || retrieved.length === 0) {

@@ -30,7 +30,7 @@ function charEmbedder(): Embedder & { calls: number } {
   };
 }
 
-test("dense index: build, reopen, search, incremental re-embed, stale generation refused", () => {
+test("dense index: build, reopen, search, incremental re-embed, stale generation refused", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kotodama-dense-"));
   try {
     const file = join(dir, "p.jsonl");
@@ -53,8 +53,8 @@ test("dense index: build, reopen, search, incremental re-embed, stale generation
     });
     // Modes: hybrid ranks the exact-text chunk first; answering gets BM25 scores in that order.
     const mi = new ModeIndex(lex, "hybrid", dense);
-    assert.equal(mi.searchChunks("富士山は日本一高い山である。", 1)[0]!.docId, "p1");
-    const forAnswer = mi.searchForAnswer("富士山は日本一高い山である。", 2);
+    assert.equal((await mi.searchChunks("富士山は日本一高い山である。", 1))[0]!.docId, "p1");
+    const forAnswer = await mi.searchForAnswer("富士山は日本一高い山である。", 2);
     assert.equal(forAnswer[0]!.score, lex.search("富士山は日本一高い山である。", 1)[0]!.score);
     assert.throws(() => new ModeIndex(lex, "dense", null), /needs dense vectors/);
     lex.close();

@@ -13,7 +13,7 @@ import type { Embedder, EmbedderSpec } from "./embedder.js";
 import { FlatVectorIndex, readVectors, writeVectors, type VectorIndex } from "./dense-store.js";
 import { HybridRetriever, FUSION_DEFAULTS, type FusionConfig } from "./fusion.js";
 import { LexicalIndex, type ScoredChunk } from "./lexical.js";
-import { RerankedRetriever } from "./fusion-rerank.js";
+import { RerankedRetriever, type PassageScorer } from "./fusion-rerank.js";
 import type { AskIndex } from "./answer.js";
 import type { Bm25Config } from "./bm25.js";
 import type { Hit, Retriever } from "./types.js";
@@ -159,36 +159,38 @@ export const SEARCH_MODES: readonly SearchMode[] = ["lexical", "dense", "hybrid"
  *  BM25's (relevance.ts): every returned chunk carries its BM25 score for the query (0 when BM25 did not rank it
  *  in its first `depth`), so "the sources do not say" means the same in every mode — the best-ranked chunk's share
  *  of the question's lexical evidence. */
-export class ModeIndex implements Retriever {
+export class ModeIndex {
   readonly bm25: Bm25Config;
   readonly postings: LexicalIndex["postings"];
-  private readonly retriever: Retriever;
+  private readonly first: Retriever;
+  private readonly reranked: RerankedRetriever | null;
   /** rerank: the LM rerank of the mode's first `depth` hits (fusion-rerank.ts), or none. */
   constructor(
     readonly lexical: LexicalIndex,
     readonly mode: SearchMode,
     dense: Retriever | null,
     readonly fusion: FusionConfig = FUSION_DEFAULTS,
-    readonly rerank: { readonly score: (passage: string, question: string) => number; readonly depth: number } | null = null,
+    readonly rerank: { readonly score: PassageScorer; readonly depth: number } | null = null,
   ) {
     this.bm25 = lexical.bm25;
     this.postings = lexical.postings;
     if (mode !== "lexical" && dense === null) throw new KotodamaError(`search mode ${mode} needs dense vectors (rag index --dense MODEL)`);
-    const first = mode === "lexical" ? lexical : mode === "dense" ? (dense as Retriever) : new HybridRetriever(lexical, dense as Retriever, fusion);
-    this.retriever = rerank === null ? first : new RerankedRetriever(first, (n) => lexical.chunk(n), rerank.score, rerank.depth);
+    this.first = mode === "lexical" ? lexical : mode === "dense" ? (dense as Retriever) : new HybridRetriever(lexical, dense as Retriever, fusion);
+    this.reranked = rerank === null ? null : new RerankedRetriever(this.first, (n) => lexical.chunk(n), rerank.score, rerank.depth);
   }
 
   queryTerms(query: string): string[] {
     return this.lexical.queryTerms(query);
   }
 
-  search(query: string, k: number): Hit[] {
-    return this.retriever.search(query, k);
+  /** The k best hits (async: the rerank's scorer may be a server). */
+  search(query: string, k: number): Promise<Hit[]> {
+    return this.reranked === null ? Promise.resolve(this.first.search(query, k)) : this.reranked.search(query, k);
   }
 
   /** Hits with chunk texts; `score` is the mode's own score (rank fusion, cosine, or BM25). */
-  searchChunks(query: string, k: number): ScoredChunk[] {
-    return this.search(query, k).map((h) => ({ ...this.lexical.chunk(h.chunk), score: h.score }));
+  async searchChunks(query: string, k: number): Promise<ScoredChunk[]> {
+    return (await this.search(query, k)).map((h) => ({ ...this.lexical.chunk(h.chunk), score: h.score }));
   }
 
   /** What answering reads (answer.ts AskIndex): hits in this mode's order, each scored by BM25. */
@@ -197,9 +199,9 @@ export class ModeIndex implements Retriever {
   }
 
   /** Hits in this mode's order, each scored by BM25 (see the class comment). */
-  searchForAnswer(query: string, k: number): ScoredChunk[] {
+  async searchForAnswer(query: string, k: number): Promise<ScoredChunk[]> {
     if (this.mode === "lexical" && this.rerank === null) return this.lexical.searchChunks(query, k);
     const bm = new Map(this.lexical.search(query, Math.max(k, this.fusion.depth, this.rerank?.depth ?? 0)).map((h) => [h.chunk, h.score]));
-    return this.search(query, k).map((h) => ({ ...this.lexical.chunk(h.chunk), score: bm.get(h.chunk) ?? 0 }));
+    return (await this.search(query, k)).map((h) => ({ ...this.lexical.chunk(h.chunk), score: bm.get(h.chunk) ?? 0 }));
   }
 }

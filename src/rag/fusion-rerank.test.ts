@@ -59,16 +59,22 @@ describe("RerankedRetriever", () => {
   const chunkOf = (n: number): Chunk => ({ docId: `d${n}`, source: "s", start: 0, end: texts[n]!.length, text: texts[n]! });
   // First stage: chunks 0..4 in order, scores 5..1.
   const first: Retriever = { search: (_q: string, k: number): Hit[] => [0, 1, 2, 3, 4].slice(0, k).map((c) => ({ chunk: c, score: 5 - c })) };
-  // The stub LM likes longer passages: score = length.
-  const byLength = (passage: string): number => passage.length;
+  // The stub LM likes longer passages: score = length; it records what it was asked, one call per search.
+  const calls: string[][] = [];
+  const byLength = (_q: string, passages: readonly string[]): Promise<number[]> => {
+    calls.push([...passages]);
+    return Promise.resolve(passages.map((p) => p.length));
+  };
 
-  test("reorders the first depth hits by the scorer; later hits follow in first-stage order with their own scores", () => {
+  test("reorders the first depth hits by the scorer; later hits follow in first-stage order with their own scores", async () => {
     const r = new RerankedRetriever(first, chunkOf, byLength, 3);
     // Top 3 of the first stage: alpha(5) bravo(5) charlie(7) → charlie 7, then the tie alpha/bravo by chunk number.
-    assert.deepEqual(r.search("q", 3), [{ chunk: 2, score: 7 }, { chunk: 0, score: 5 }, { chunk: 1, score: 5 }]);
+    assert.deepEqual(await r.search("q", 3), [{ chunk: 2, score: 7 }, { chunk: 0, score: 5 }, { chunk: 1, score: 5 }]);
     // k past depth: delta and echo after them, first-stage scores 2 and 1.
-    assert.deepEqual(r.search("q", 5), [{ chunk: 2, score: 7 }, { chunk: 0, score: 5 }, { chunk: 1, score: 5 }, { chunk: 3, score: 2 }, { chunk: 4, score: 1 }]);
+    assert.deepEqual(await r.search("q", 5), [{ chunk: 2, score: 7 }, { chunk: 0, score: 5 }, { chunk: 1, score: 5 }, { chunk: 3, score: 2 }, { chunk: 4, score: 1 }]);
     // k below depth: the first stage is still asked for depth hits, so charlie (3rd by BM25) can come first.
-    assert.deepEqual(r.search("q", 1), [{ chunk: 2, score: 7 }]);
+    assert.deepEqual(await r.search("q", 1), [{ chunk: 2, score: 7 }]);
+    // One batch per search, of exactly the first depth passages.
+    assert.deepEqual(calls, [["alpha", "bravo", "charlie"], ["alpha", "bravo", "charlie"], ["alpha", "bravo", "charlie"]]);
   });
 });

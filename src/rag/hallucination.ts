@@ -110,7 +110,7 @@ export async function evaluateRag(o: RagEvalOptions): Promise<RagEvalResult> {
   for (const condition of o.conditions) {
     const recs: RagRecord[] = [];
     for (const q of items) {
-      const retrievedChunks = o.index.searchChunks(q.question, o.ask.k);
+      const retrievedChunks = await o.index.searchChunks(q.question, o.ask.k);
       const spans = retrievedChunks.map((c) => c.text);
       let answer: string;
       let abstained: boolean;

@@ -60,7 +60,7 @@ const HELP = [
   "                        sources fill the context); replies are greedy. With --rag also: --k, --threshold, --scale,",
   "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens, --retrieval",
   "                        lexical|dense|hybrid (default: the index's), --fusion, --lexical-weight, --rerank N and",
-  "                        --rerank-model M (default: --model) (see kotodama rag ask --help)",
+  "                        --rerank-model M (default: --model or the --endpoint's) (see kotodama rag ask --help)",
   "  --guard [DIR]         check each message and reply with a guard (`kotodama safety guard train`; no DIR: one",
   "                        trained on the spot); replies are then printed whole. A refused or redirected message",
   "                        never reaches the model or the conversation",
@@ -142,7 +142,7 @@ export const chat: Command = {
       if (typeof rag === "string") {
         const cfg = askConfigFlags("chat", askValues);
         const models = askModelsFlags("chat", { ...epValues, tokenizer, context: rest.context }, true);
-        const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, undefined, rerankFlags("chat", retrievalValues, null, undefined));
+        const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, undefined, rerankFlags("chat", retrievalValues, null, undefined, models.responder));
         return ragChat(models, models.endpoint!.model, idx, rag, cfg, typeof message === "string" ? message : null, json === true);
       }
       if (tokenizer !== undefined || rest.context !== undefined) throw new KotodamaError("kotodama chat: --tokenizer and --context size the sources of --rag; the server keeps its own context");

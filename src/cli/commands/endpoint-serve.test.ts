@@ -22,7 +22,7 @@ import { captureStdout as capture } from "../../../tests/support/capture.js";
 import { tinyBaseRun } from "../../../tests/support/cli.js";
 import { chat } from "./chat.js";
 import { EndpointConversation } from "./chat-endpoint.js";
-import { endpointScorer } from "../../rag/endpoint-scorer.js";
+import { endpointPassageScorer, endpointScorer } from "../../rag/endpoint-scorer.js";
 import { LocalTaskModel } from "../../eval/tasks/lm.js";
 import { openEndpoint } from "../../infer/endpoint.js";
 import { ChatSession, openInferModel } from "../../infer/index.js";
@@ -266,6 +266,18 @@ describe("--endpoint against a kotodama server on loopback", () => {
     const row = JSON.parse(readFileSync(join(dir, "epx", "rag-answers.jsonl"), "utf8").trim()) as { condition: string; answer: string; error?: string };
     assert.deepEqual([row.condition, row.error], ["rag-extract-model", undefined]);
     assert.match(row.answer, /\[\d\]$/);
+  });
+
+  test("the LM rerank through an endpoint: passage scores equal the local whole-text rule's; rag ask --rerank orders its sources by them in one request", async () => {
+    const passages = PASSAGES.map((p) => p.context);
+    const ep = await endpointPassageScorer(openEndpoint({ url, model: "sft" }))(QUESTION, passages);
+    const local = await new LocalTaskModel(openInferModel(sft, { backend: createRefBackend() })).loglikelihood(passages.map((p) => ({ context: `${p}\nQuestion: `, continuation: QUESTION })));
+    ep.forEach((e, i) => assert.ok(Math.abs(e - local[i]!.logprob) < 1e-3 * Math.max(1, Math.abs(e)), `passage ${i}: ${e} vs ${local[i]!.logprob}`));
+    const before0 = await completionRequests(url);
+    const a = JSON.parse(await capture(() => rag.run(["ask", "--index", index, "--json", "--threshold", "0", "--k", "3", "--rerank", "3", "--mode", "extract", "--endpoint", url, "--api-model", "sft", QUESTION]))) as { sources: { id: string }[] };
+    assert.equal(await completionRequests(url), before0 + 1, "one request scores the three passages");
+    const want = PASSAGES.map((p, i) => ({ id: p.pid, s: ep[i]! })).sort((x, y) => y.s - x.s || PASSAGES.findIndex((p) => p.pid === x.id) - PASSAGES.findIndex((p) => p.pid === y.id)).map((x) => x.id);
+    assert.deepEqual(a.sources.map((x) => x.id), want);
   });
 
   test("chat --endpoint: flags for a local model, both --model and --endpoint, stray endpoint flags, --guard with --rag", () => {

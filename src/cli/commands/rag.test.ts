@@ -137,7 +137,7 @@ test("--rerank N: rag search and chat --rag reorder the first N hits by log p(qu
     assert.equal(c.rc, 0, c.err);
     assert.deepEqual((JSON.parse(c.out) as { sources: { id: string }[] }).sources.map((s) => s.id), chatHead.map((h) => h.id));
     for (const [args, re] of [
-      [["rag", "search", "--index", index, "--rerank", "3", q], /--rerank needs a local model to score the passages: give --rerank-model M/],
+      [["rag", "search", "--index", index, "--rerank", "3", q], /--rerank needs a model to score the passages: give --rerank-model M/],
       [["rag", "search", "--index", index, "--rerank-model", STORIES!, q], /--rerank-model M needs --rerank N/],
       [["rag", "search", "--index", index, "--rerank", "0", "--rerank-model", STORIES!, q], /--rerank/],
       [["chat", "--model", STORIES!, "--rerank", "3", "--message", q], /--rerank and --rerank-model need --rag INDEX/],

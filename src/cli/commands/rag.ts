@@ -14,12 +14,13 @@ import { LexicalIndex, type ScoredChunk } from "../../rag/lexical.js";
 import type { Bm25Config } from "../../rag/bm25.js";
 import { loadBackend } from "../../engine/backend.js";
 import { openInferModel, type InferModel } from "../../infer/index.js";
-import { questionLikelihood } from "../../rag/fusion-rerank.js";
+import { localPassageScorer } from "../../rag/fusion-rerank.js";
 import { ANSWER_MODES, ASK_DEFAULTS, askGrounded, type AnswerMode, type AskConfig, type AskModels, type GroundedAnswer } from "../../rag/answer.js";
 import { EXTRACT_SCORERS, EXTRACT_SPANS, type ExtractScorer, type ExtractSpan } from "../../rag/extract.js";
 import { chatRenderer, localGenerator, localScorer } from "../../rag/local-model.js";
 import { BYTE_BOUND_ALLOWANCE, endpointGenerator } from "../../rag/endpoint-generator.js";
-import { endpointScorer } from "../../rag/endpoint-scorer.js";
+import { endpointPassageScorer, endpointScorer } from "../../rag/endpoint-scorer.js";
+import type { EndpointResponder } from "../../infer/endpoint.js";
 import { loadTokenizer } from "../../tokenizer/index.js";
 import { ENDPOINT_FLAGS, ENDPOINT_HELP, endpointFromFlags } from "../endpoint-flags.js";
 import { RELEVANCE_SCALES, type RelevanceScale } from "../../rag/relevance.js";
@@ -97,7 +98,8 @@ const ASK_HELP = [
   "  --fusion F, --lexical-weight W  hybrid fusion (see rag search --help)",
   "  --rerank N          reorder the first N retrieved chunks by the LM's log p(question | passage) before the",
   "                      k best are kept (default: no rerank)",
-  "  --rerank-model M    the model that scores them (default: --model; required with --endpoint)",
+  "  --rerank-model M    a kotodama model that scores them (default: --model, or the --endpoint's model through",
+  "                      /v1/completions with echo and logprobs, one request per question)",
   `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
   `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
   `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
@@ -150,6 +152,8 @@ export interface AskModelsInfo {
   /** The local model behind --model (null with an endpoint or none). */
   readonly local: InferModel | null;
   readonly endpoint: { readonly url: string; readonly model: string; readonly tokens: string; readonly contextTokens: number; readonly settings: Readonly<Record<string, unknown>> } | null;
+  /** The endpoint's client (null with a local model or none). */
+  readonly responder: EndpointResponder | null;
 }
 
 /** The models behind --model (a local generator and scorer) or --endpoint URL --api-model NAME (the chat API as the
@@ -168,18 +172,18 @@ export function askModelsFlags(cmd: string, values: Record<string, unknown>, req
     }
     const generator = endpointGenerator(ep.responder, { contextTokens: context(ENDPOINT_CONTEXT_DEFAULT), ...(countTokens === undefined ? {} : { countTokens }) });
     process.stderr.write(`generator: ${ep.responder.name} (${ep.auth}); context ${generator.contextTokens} tokens, prompt tokens ${tokens}\n`);
-    return { generator, scoreContinuation: endpointScorer(ep.responder), path: null, local: null, endpoint: { url: ep.responder.url, model: ep.responder.model, tokens, contextTokens: generator.contextTokens, settings: ep.responder.settings } };
+    return { generator, scoreContinuation: endpointScorer(ep.responder), path: null, local: null, responder: ep.responder, endpoint: { url: ep.responder.url, model: ep.responder.model, tokens, contextTokens: generator.contextTokens, settings: ep.responder.settings } };
   }
   if (values.tokenizer !== undefined) throw new KotodamaError(`kotodama ${cmd}: --tokenizer sizes prompts for an endpoint; it needs --endpoint URL (a local --model uses its own)`);
   if (typeof values.model !== "string") {
     if (required) throw new KotodamaError(`kotodama ${cmd}: --model M (or --endpoint URL --api-model NAME) is required`);
-    return { generator: null, scoreContinuation: null, path: null, local: null, endpoint: null };
+    return { generator: null, scoreContinuation: null, path: null, local: null, responder: null, endpoint: null };
   }
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
   const model = openInferModel(values.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
   for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
   const o = values.context === undefined ? {} : { context: context(256) };
-  return { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o), path: values.model, local: model, endpoint: null };
+  return { generator: localGenerator(model, o), scoreContinuation: localScorer(model, o), path: values.model, local: model, responder: null, endpoint: null };
 }
 
 /** A grounded answer as JSON (citations with the passage id as `id`). */
@@ -215,7 +219,7 @@ async function ask(argv: readonly string[]): Promise<number> {
   const needModel = !(cfg.mode === "extract" && cfg.extractScorer === "lexical");
   const models = askModelsFlags(cmd, values, needModel);
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
-  const idx = openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads, rerankFlags(cmd, values, models.local, threads));
+  const idx = openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads, rerankFlags(cmd, values, models.local, threads, models.responder));
   try {
     const a = await askGrounded(positionals.join(" "), idx.forAnswer(), models, cfg);
     process.stdout.write(`${values.json === true ? JSON.stringify(answerJson(a)) : answerText(a)}\n`);
@@ -246,8 +250,9 @@ const FUSION_FLAGS = { fusion: { type: "string" }, "lexical-weight": { type: "st
 export const RETRIEVAL_FLAGS = { ...FUSION_FLAGS, rerank: { type: "string" }, "rerank-model": { type: "string" } } as const;
 
 /** --rerank N [--rerank-model M]: the LM rerank of the first N hits (fusion-rerank.ts) by M, else by `fallback`
- *  (the answering model, when it is local); null without --rerank. */
-export function rerankFlags(cmd: string, values: Record<string, unknown>, fallback: InferModel | null, threads: number | undefined): ModeIndex["rerank"] {
+ *  (the answering model, when it is local), else by `endpoint` (the answering endpoint, through /v1/completions
+ *  echo); null without --rerank. */
+export function rerankFlags(cmd: string, values: Record<string, unknown>, fallback: InferModel | null, threads: number | undefined, endpoint: EndpointResponder | null = null): ModeIndex["rerank"] {
   if (values.rerank === undefined) {
     if (values["rerank-model"] !== undefined) throw new KotodamaError(`kotodama ${cmd}: --rerank-model M needs --rerank N (how many first-stage hits it reorders)`);
     return null;
@@ -258,8 +263,9 @@ export function rerankFlags(cmd: string, values: Record<string, unknown>, fallba
     model = openInferModel(values["rerank-model"], { backend: loadBackend(threads === undefined ? {} : { threads }) });
     for (const n of model.notes) process.stderr.write(`note: ${n}\n`);
   }
-  if (model === null) throw new KotodamaError(`kotodama ${cmd}: --rerank needs a local model to score the passages: give --rerank-model M (a kotodama model)`);
-  return { score: questionLikelihood(model), depth };
+  if (model !== null) return { score: localPassageScorer(model), depth };
+  if (endpoint !== null) return { score: endpointPassageScorer(endpoint), depth };
+  throw new KotodamaError(`kotodama ${cmd}: --rerank needs a model to score the passages: give --rerank-model M (a kotodama model)`);
 }
 
 const SEARCH_FLAGS = {
@@ -377,12 +383,12 @@ async function search(argv: readonly string[]): Promise<number> {
           throw new KotodamaError(`kotodama rag search --batch: stdin line ${n}: not JSON (${(e as Error).message})`);
         }
         if (typeof q !== "string") throw new KotodamaError(`kotodama rag search --batch: stdin line ${n}: expected {"query": "..."} with a string query`);
-        process.stdout.write(`${JSON.stringify({ query: q, results: idx.searchChunks(q, k).map(resultJson) })}\n`);
+        process.stdout.write(`${JSON.stringify({ query: q, results: (await idx.searchChunks(q, k)).map(resultJson) })}\n`);
       }
       return 0;
     }
     const query = positionals.join(" ");
-    const hits = idx.searchChunks(query, k);
+    const hits = await idx.searchChunks(query, k);
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify({ query, results: hits.map(resultJson) })}\n`);
       return 0;
