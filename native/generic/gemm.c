@@ -390,7 +390,7 @@ static int narrow_product(const kd_gemm_args *g, const kd_gemm_kernel *K) {
   if (!narrow_applies(g, K)) return 0;
   float *t = malloc((size_t)(g->m * g->n) * sizeof(float));
   if (t == NULL) abort();
-  const kd_gemm_args h = {!g->trans_b, !g->trans_a, g->n, g->m, g->k, g->alpha, 0.0f, g->b, g->ldb, 0, g->a, g->lda, 0, t, g->m, 0, 1};
+  const kd_gemm_args h = {!g->trans_b, !g->trans_a, g->n, g->m, g->k, g->alpha, 0.0f, g->b, g->ldb, 0, g->a, g->lda, 0, t, g->m, 0, 1, NULL};
   kd_sgemm(&h);
   for (int64_t i = 0; i < g->m; i++) {
     float *ci = g->c + i * g->ldc;
