@@ -3,14 +3,15 @@
 // time per step (min / median of steps 3..N), the losses, a SHA-256 over every final weight, and with --profile
 // the per-kernel table of bench/op-profile.ts. Not here: library code; PyTorch (bench dpo --compare does that).
 //
-// node dev/dpo-step/harness.mjs --dist /path/to/dist [--preset tiny|small] [--steps N] [--mode dpo|train] [--profile]
+// node dev/dpo-step/harness.mjs --dist /path/to/dist [--preset tiny|small] [--steps N] [--mode dpo|train] [--profile] [--raw]
+// (--raw: without the JS validation layer, to measure what it costs)
 // KOTODAMA_ADDON_PATH picks the addon (the build's own otherwise).
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { dist: { type: "string" }, preset: { type: "string", default: "tiny" }, steps: { type: "string" }, mode: { type: "string", default: "dpo" }, profile: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { dist: { type: "string" }, preset: { type: "string", default: "tiny" }, steps: { type: "string" }, mode: { type: "string", default: "dpo" }, profile: { type: "boolean", default: false }, raw: { type: "boolean", default: false } } });
 if (values.dist === undefined) throw new Error("harness: --dist DIR (a built dist/ root) is required");
 const root = pathToFileURL(resolve(values.dist)).href;
 const imp = (p) => import(`${root}/${p}`);
@@ -56,6 +57,11 @@ if (mode === "dpo") {
 } else throw new Error(`harness: --mode expects dpo or train, got ${mode}`);
 
 let backend = loadBackend({ threads: 1 });
+if (values.raw) { // the addon's entry points without the JS validation layer (an experiment: what validation costs)
+  const { unvalidated } = await imp("src/engine/backend.js");
+  const k = unvalidated(backend);
+  backend = { ...k, name: backend.name, threads: () => 1, setThreads: () => {} };
+}
 let times = null;
 if (values.profile) {
   const { profiledBackend } = await imp("bench/op-profile.js");
