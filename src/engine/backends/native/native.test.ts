@@ -135,6 +135,35 @@ test("gemm's bias gives the bits of broadcasting it into C with beta = 1, on eve
   }
 });
 
+test("column sums (reduce over leading rows, a bias gradient) equal double sums in row order, bit for bit", (t) => {
+  const addon = addonOr(t);
+  if (!addon) return;
+  const native = createNativeBackend(addon);
+  const rng = new Rng(12);
+  // (outer, rows, cols) with the rows reduced: across the 32-column strips, the 256-row chunks and the 256-column
+  // tiles of native/generic/reduce.c, with and without a kept outer dim.
+  const shapes: [number, number, number][] = [[1, 768, 384], [1, 300, 70], [1, 513, 33], [3, 257, 300], [2, 5, 31], [1, 2048, 1152]];
+  const isas = (["generic", "avx2", "avx512"] as const).filter((isa) => withSettings(addon, 1, null, () => addon.setIsa(isa)));
+  for (const [outer, rows, cols] of shapes) {
+    const x = rng.fillNormal(new Float32Array(outer * rows * cols));
+    const sums = new Float64Array(outer * cols); // JS numbers are doubles: the sums the kernel documents
+    for (let o = 0; o < outer; o++) for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) sums[o * cols + j] += x[(o * rows + r) * cols + j];
+    for (const op of ["sum", "mean"] as const) {
+      const want = Float32Array.from(sums, (v) => (op === "sum" ? v : v / rows));
+      for (const isa of isas) {
+        for (const threads of [1, 2]) {
+          const got = withSettings(addon, threads, isa, () => {
+            const out = new Float32Array(outer * cols);
+            native.reduce({ op, x, shape: [outer, rows, cols], axes: [1], out });
+            return out;
+          });
+          assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${op} over rows of (${outer}, ${rows}, ${cols}), ${isa}, ${threads} thread(s)`);
+        }
+      }
+    }
+  }
+});
+
 test("bad arguments given straight to the addon throw JS errors naming the op", (t) => {
   const addon = addonOr(t);
   if (!addon) return;
