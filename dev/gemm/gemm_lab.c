@@ -69,7 +69,7 @@ static int run_case(int ta, int tb, int64_t m, int64_t n, int64_t k, int64_t bat
   float *a = randbuf(na), *b = randbuf(nb), *c0 = randbuf(nc), *c = malloc(nc * sizeof(float)),
         *c2 = malloc(nc * sizeof(float));
   if (beta == 0) for (size_t i = 0; i < nc; i += 7) c0[i] = NAN; /* must be ignored */
-  kd_gemm_args g = {ta, tb, m, n, k, alpha, beta, a, lda, sa, b, ldb, sb, c, ldc, sc, batch};
+  kd_gemm_args g = {ta, tb, m, n, k, alpha, beta, a, lda, sa, b, ldb, sb, c, ldc, sc, batch, NULL};
   int bad = 0;
   memcpy(c, c0, nc * sizeof(float));
   kd_set_threads(1);
@@ -83,9 +83,31 @@ static int run_case(int ta, int tb, int64_t m, int64_t n, int64_t k, int64_t bat
   kd_set_threads(2);
   kd_sgemm(&g);
   if (memcmp(c, c2, nc * sizeof(float)) != 0) bad |= 2;
+  if (beta == 0) { /* the bias: bit for bit the product with beta = 1 on C prefilled with the bias rows */
+    float *bias = randbuf((size_t)n);
+    for (int64_t bi = 0; bi < batch; bi++)
+      for (int64_t i = 0; i < m; i++) memcpy(c + bi * sc + i * ldc, bias, (size_t)n * sizeof(float));
+    kd_gemm_args h = g;
+    h.c = c;
+    h.beta = 1.0f;
+    kd_set_threads(1);
+    kd_sgemm(&h);
+    for (int threads = 1; threads <= 2; threads++) {
+      memcpy(c2, c0, nc * sizeof(float)); /* NaN where C is ignored */
+      h = g;
+      h.c = c2;
+      h.bias = bias;
+      kd_set_threads(threads);
+      kd_sgemm(&h);
+      for (int64_t bi = 0; bi < batch; bi++)
+        for (int64_t i = 0; i < m; i++)
+          if (memcmp(c + bi * sc + i * ldc, c2 + bi * sc + i * ldc, (size_t)n * sizeof(float)) != 0) bad |= 4;
+    }
+    free(bias);
+  }
   if (bad)
-    printf("FAIL[%s%s] isa=%s ta=%d tb=%d m=%ld n=%ld k=%ld batch=%ld bcast=%d alpha=%g beta=%g pad=%d err=%g\n",
-           bad & 1 ? "value" : "", bad & 2 ? " thread-variance" : "", kd_gemm_active_kernel()->name, ta, tb, (long)m,
+    printf("FAIL[%s%s%s] isa=%s ta=%d tb=%d m=%ld n=%ld k=%ld batch=%ld bcast=%d alpha=%g beta=%g pad=%d err=%g\n",
+           bad & 1 ? "value" : "", bad & 2 ? " thread-variance" : "", bad & 4 ? " bias" : "", kd_gemm_active_kernel()->name, ta, tb, (long)m,
            (long)n, (long)k, (long)batch, bcast, alpha, beta, pad, err);
   free(a); free(b); free(c0); free(c); free(c2);
   return bad != 0;
@@ -169,6 +191,16 @@ static int test_one(void) {
                           i % 3 ? 1.0f : 0.75f, (float)(i % 3) * 0.5f, (int)(i % 2));
         cases++;
       }
+    /* The paths a bias takes outside the blocked product (with beta = 0, so run_case checks the bias): narrow
+     * (n ≤ NR/4, m ≥ 4·NR), skinny (2 ≤ m ≤ 32, B transposed), no product (k = 0, alpha = 0), and the blocked
+     * product on the shared-B split (short m, 2 threads). */
+    const int64_t paths[][3] = {{600, 64, 12}, {20, 96, 300}, {5, 0, 7}, {30, 700, 900}};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+      for (int t = 0; t < 4; t++) {
+        fails += run_case(t & 1, t >> 1, paths[i][0], paths[i][2], paths[i][1], 1, 0, 1.0f, 0.0f, 0);
+        fails += run_case(t & 1, t >> 1, paths[i][0], paths[i][2], paths[i][1], 2, 1, 0.0f, 0.0f, 1);
+        cases += 2;
+      }
     printf("%s: %d cases checked\n", kd_isa_name((kd_isa)isa), cases);
     cases = 0;
   }
@@ -195,7 +227,7 @@ static double g_best; /* GFLOP/s of the fastest repetition of the last time_gemm
 static int g_ta, g_tb; /* transposes used by time_gemm */
 static double time_gemm(int64_t m, int64_t k, int64_t n, int threads, int reps) {
   float *a = randbuf((size_t)(m * k)), *b = randbuf((size_t)(k * n)), *c = randbuf((size_t)(m * n));
-  kd_gemm_args g = {g_ta, g_tb, m, n, k, 1.0f, 0.0f, a, g_ta ? m : k, 0, b, g_tb ? k : n, 0, c, n, 0, 1};
+  kd_gemm_args g = {g_ta, g_tb, m, n, k, 1.0f, 0.0f, a, g_ta ? m : k, 0, b, g_tb ? k : n, 0, c, n, 0, 1, NULL};
   kd_set_threads(threads);
   double t[64];
   kd_sgemm(&g);

@@ -41,7 +41,12 @@ KD_OP(gemm) {
   g.a = kd_f32(&a, "a", kd_span(&a, g.batch, g.stride_a, ar, g.lda, ac));
   g.b = kd_f32(&a, "b", kd_span(&a, g.batch, g.stride_b, br, g.ldb, bc));
   g.c = kd_f32(&a, "c", kd_span(&a, g.batch, g.stride_c, g.m, g.ldc, g.n));
+  g.bias = kd_f32_opt(&a, "bias", g.n);
   if (a.bad) return NULL;
+  if (g.bias != NULL && g.beta != 0.0f) {
+    kd_fail(&a, 0, "bias needs beta = 0 (C starts from the bias rows), got beta %g", (double)g.beta);
+    return NULL;
+  }
   kd_sgemm(&g);
   return NULL;
 }

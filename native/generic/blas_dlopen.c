@@ -46,6 +46,12 @@ const char *kd_blas_name(void) {
   return g_name;
 }
 
+/* 1 when the library is loaded (kd_sgemm's bias is then prefilled over C before calling it). */
+int kd_blas_active(void) {
+  pthread_once(&g_once, load);
+  return g_sgemm != NULL;
+}
+
 /* Runs the product on the dlopen'ed OpenBLAS and returns 1, or returns 0 (not loaded, or sizes beyond int). */
 int kd_blas_sgemm(const kd_gemm_args *g) {
   pthread_once(&g_once, load);

@@ -133,6 +133,20 @@ typedef struct {
   float *c;
 } product_t;
 
+/* Rows [0, mr) × columns [0, nr) of the tile at c set to the bias columns (gemm's bias: the micro-kernel then
+ * adds alpha·T with beta = 1 onto the tile, still in L1). */
+static inline void bias_tile(float *c, int64_t ldc, const float *bias, int64_t mr, int64_t nr) {
+  for (int64_t i = 0; i < mr; i++) memcpy(c + i * ldc, bias, (size_t)nr * sizeof(float));
+}
+
+/* The bias rows written over all of C (every batch item) and beta set to 1: the paths that do not fill tiles. */
+static void bias_fill(kd_gemm_args *g) {
+  for (int64_t bi = 0; bi < g->batch; bi++)
+    for (int64_t i = 0; i < g->m; i++) memcpy(g->c + bi * g->stride_c + i * g->ldc, g->bias, (size_t)g->n * sizeof(float));
+  g->beta = 1.0f;
+  g->bias = NULL;
+}
+
 static void c_scale(float *c, int64_t ldc, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float beta) {
   for (int64_t i = m0; i < m1; i++) {
     float *ci = c + i * ldc;
@@ -174,7 +188,8 @@ static void product_block(const product_t *p, int64_t m0, int64_t m1, int64_t n0
     const int64_t mb = m1 - ic < MC ? m1 - ic : MC;
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kb = k - pc < KC ? k - pc : KC;
-      const float beta = pc == 0 ? g->beta : 1.0f;
+      const float *bias = pc == 0 ? g->bias : NULL; /* the first K block starts from the bias rows */
+      const float beta = pc == 0 && bias == NULL ? g->beta : 1.0f;
       K->pack_a(MR, p->a, g->lda, g->trans_a, ic, mb, pc, kb, pa);
       for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nb = n1 - jc < NC ? n1 - jc : NC;
@@ -185,6 +200,7 @@ static void product_block(const product_t *p, int64_t m0, int64_t m1, int64_t n0
           float *crow = p->c + (ic + ir) * g->ldc + jc;
           for (int64_t jr = 0; jr < nb; jr += NR) {
             const int64_t nr = nb - jr < NR ? nb - jr : NR;
+            if (bias != NULL) bias_tile(crow + jr, g->ldc, bias + jc + jr, mr, nr);
             K->ukr(kb, sa, pb + jr * kb, crow + jr, g->ldc, mr, nr, g->alpha, beta);
           }
         }
@@ -235,6 +251,7 @@ static void shared_compute_task(void *ctx, size_t t, int thread) {
   const int64_t j1 = j0 + sh->panels_per_piece * NR < sh->nb ? j0 + sh->panels_per_piece * NR : sh->nb;
   if (mb <= 0 || j0 >= j1) return;
   const int64_t kb = sh->kb;
+  const float *bias = sh->pc == 0 ? g->bias : NULL;
   float *pa = scratch(0, (size_t)(((mb + MR - 1) / MR * MR) * kb + 16));
   if (pa == NULL) abort();
   K->pack_a(MR, sh->a, g->lda, g->trans_a, i0, mb, sh->pc, kb, pa);
@@ -244,6 +261,7 @@ static void shared_compute_task(void *ctx, size_t t, int thread) {
     float *crow = sh->c + (i0 + ir) * g->ldc + sh->jc;
     for (int64_t jr = j0; jr < j1; jr += NR) {
       const int64_t nr = j1 - jr < NR ? j1 - jr : NR;
+      if (bias != NULL) bias_tile(crow + jr, g->ldc, bias + sh->jc + jr, mr, nr);
       K->ukr(kb, sa, sh->pb + jr * kb, crow + jr, g->ldc, mr, nr, g->alpha, sh->beta);
     }
   }
@@ -281,7 +299,7 @@ static void product_shared(const product_t *p, int threads) {
       sh.kb = k - pc < KC ? k - pc : KC;
       sh.jc = jc;
       sh.nb = nb;
-      sh.beta = pc == 0 ? g->beta : 1.0f;
+      sh.beta = pc == 0 && g->bias == NULL ? g->beta : 1.0f;
       kd_parallel_for((size_t)((panels + sh.pack_panels - 1) / sh.pack_panels), shared_pack_task, &sh);
       kd_parallel_for((size_t)(row_tasks * sh.col_pieces), shared_compute_task, &sh);
     }
@@ -364,11 +382,15 @@ void kd_gemm_set_split(int mode) { __atomic_store_n(&g_split_mode, mode, __ATOMI
 /* A tall, very narrow C (n ≤ NR/4, m ≥ 4·NR: LoRA's x·Aᵀ, dy·B and dyᵀ·u with n = r) would use n of the NR columns of
  * every micro-kernel tile. Computed instead as Cᵀ = op(B)ᵀ·op(A)ᵀ (n × m, m along the vector dimension) into a
  * temporary, then added transposed: C = alpha·Cᵀᵀ + beta·C. Same sums, another (fixed) tiling. */
+static int narrow_applies(const kd_gemm_args *g, const kd_gemm_kernel *K) {
+  return !(g->batch != 1 || g->k <= 0 || g->alpha == 0.0f || g->n < 2 || g->n * 4 > K->nr || g->m < 4 * (int64_t)K->nr);
+}
+
 static int narrow_product(const kd_gemm_args *g, const kd_gemm_kernel *K) {
-  if (g->batch != 1 || g->k <= 0 || g->alpha == 0.0f || g->n < 2 || g->n * 4 > K->nr || g->m < 4 * (int64_t)K->nr) return 0;
+  if (!narrow_applies(g, K)) return 0;
   float *t = malloc((size_t)(g->m * g->n) * sizeof(float));
   if (t == NULL) abort();
-  const kd_gemm_args h = {!g->trans_b, !g->trans_a, g->n, g->m, g->k, g->alpha, 0.0f, g->b, g->ldb, 0, g->a, g->lda, 0, t, g->m, 0, 1};
+  const kd_gemm_args h = {!g->trans_b, !g->trans_a, g->n, g->m, g->k, g->alpha, 0.0f, g->b, g->ldb, 0, g->a, g->lda, 0, t, g->m, 0, 1, NULL};
   kd_sgemm(&h);
   for (int64_t i = 0; i < g->m; i++) {
     float *ci = g->c + i * g->ldc;
@@ -382,10 +404,15 @@ static int narrow_product(const kd_gemm_args *g, const kd_gemm_kernel *K) {
 }
 
 void kd_sgemm(const kd_gemm_args *args) {
-  const kd_gemm_args g = *args;
+  kd_gemm_args g = *args;
   if (g.m <= 0 || g.n <= 0 || g.batch <= 0) return;
-  if (g.k > 0 && kd_blas_sgemm(&g)) return; /* only with KOTODAMA_BLAS=openblas (blas_dlopen.c) */
   plan_t pl = {kd_gemm_active_kernel(), &g, 1, 1, 0, NULL};
+  /* A bias is filled tile by tile by the blocked product (product_block, product_shared); every other path
+   * (no product, matrix-vector, narrow, skinny, system BLAS) gets C prefilled here and beta = 1: same values. */
+  if (g.bias != NULL && (g.k <= 0 || g.alpha == 0.0f || g.m == 1 || g.n == 1 || kd_blas_active() ||
+                         narrow_applies(&g, pl.kern) || kd_sgemm_skinny_applies(&g, pl.kern)))
+    bias_fill(&g);
+  if (g.k > 0 && kd_blas_sgemm(&g)) return; /* only with KOTODAMA_BLAS=openblas (blas_dlopen.c) */
   if (narrow_product(&g, pl.kern)) return;
   if (kd_sgemm_skinny(&g, pl.kern)) return; /* a few rows against a weight matrix: batched decode */
   const int threads = kd_get_threads();

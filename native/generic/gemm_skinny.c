@@ -24,9 +24,13 @@ static void skinny_task(void *ctx, size_t task, int thread) {
   if (j0 < j1) kd_sgemm_skinny_avx512(g->m, j0, j1, g->k, g->alpha, g->beta, s->a, s->lda, g->b, g->ldb, g->c, g->ldc);
 }
 
-int kd_sgemm_skinny(const kd_gemm_args *g, const kd_gemm_kernel *kern) {
+int kd_sgemm_skinny_applies(const kd_gemm_args *g, const kd_gemm_kernel *kern) {
   if (kern != &kd_gemm_kernel_avx512 || g->batch != 1 || g->trans_a || !g->trans_b) return 0;
-  if (g->m < 2 || g->m > KD_SKINNY_MAX_M || g->k <= 0 || g->n <= 0 || g->alpha == 0.0f) return 0;
+  return !(g->m < 2 || g->m > KD_SKINNY_MAX_M || g->k <= 0 || g->n <= 0 || g->alpha == 0.0f);
+}
+
+int kd_sgemm_skinny(const kd_gemm_args *g, const kd_gemm_kernel *kern) {
+  if (!kd_sgemm_skinny_applies(g, kern)) return 0;
   const int threads = kd_get_threads();
   skinny_t s = {g, g->a, g->lda, g->n};
   /* The activation rows are read once per weight-row group: when they straddle cache lines (a JS Float32Array is

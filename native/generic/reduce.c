@@ -74,6 +74,32 @@ static void task_rows(void *vctx, size_t task, int thread) {
   }
 }
 
+/* acc[j] = Σ_r (double)x[r·rs + j] for j < w, rows in order from 0.0: the sums of the general loop below, with
+ * 32 columns at a time held in registers over a chunk of rows (whose ≤ RED_TILE columns stay in L2 from one
+ * 32-column strip to the next) instead of a stack array loaded and stored per row. */
+#define COL_TILE 32
+#define ROW_CHUNK 256
+static void column_sums(const float *x, int64_t rows, int64_t rs, int64_t w, double *acc) {
+  for (int64_t j = 0; j < w; j++) acc[j] = 0.0;
+  for (int64_t r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
+    const int64_t r1 = rows - r0 < ROW_CHUNK ? rows : r0 + ROW_CHUNK;
+    int64_t j = 0;
+    for (; j + COL_TILE <= w; j += COL_TILE) {
+      double a[COL_TILE];
+      for (int q = 0; q < COL_TILE; q++) a[q] = acc[j + q];
+      const float *xr = x + r0 * rs + j;
+      for (int64_t r = r0; r < r1; r++, xr += rs)
+        for (int q = 0; q < COL_TILE; q++) a[q] += (double)xr[q];
+      for (int q = 0; q < COL_TILE; q++) acc[j + q] = a[q];
+    }
+    for (; j < w; j++) {
+      double a = acc[j];
+      for (int64_t r = r0; r < r1; r++) a += (double)x[r * rs + j];
+      acc[j] = a;
+    }
+  }
+}
+
 /* Inner dim kept: tiles of RED_TILE contiguous outputs accumulate rows in order. */
 static void task_cols(void *vctx, size_t task, int thread) {
   (void)thread;
@@ -87,6 +113,13 @@ static void task_cols(void *vctx, size_t task, int thread) {
   for (int64_t u = u0; u < u1; u++) {
     int64_t o = u / p->tiles, j0 = (u % p->tiles) * RED_TILE, w = kd_min64(RED_TILE, p->inner - j0);
     int64_t base = kept_offset(p, o) + j0;
+    if (is_sum && p->nr == 1) { /* one reduced dim (a bias gradient's row sums): column_sums, same order */
+      column_sums(p->x + base, p->count, p->rstride[0], w, acc);
+      float *out = p->out + o * p->inner + j0;
+      if (p->op == KD_RED_SUM) for (int64_t j = 0; j < w; j++) out[j] = (float)acc[j];
+      else for (int64_t j = 0; j < w; j++) out[j] = (float)(acc[j] / (double)p->count);
+      continue;
+    }
     for (int64_t j = 0; j < w; j++) { acc[j] = 0.0; m[j] = (float)red_init(p->op); }
     for (int64_t r = 0; r < p->count; r++) {
       int64_t off = base, rr = r;

@@ -54,6 +54,7 @@ void kd_gemm_set_split(int mode);
 
 /* Optional system OpenBLAS (native/generic/blas_dlopen.c): used only with env KOTODAMA_BLAS=openblas. */
 int kd_blas_sgemm(const kd_gemm_args *g); /* 1 = done there, 0 = not available */
+int kd_blas_active(void);                 /* 1 when kd_blas_sgemm would take products */
 const char *kd_blas_name(void);
 
 #endif

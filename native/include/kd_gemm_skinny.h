@@ -12,6 +12,8 @@
 /* Runs g on the skinny path and returns 1 when it applies (kernel set `kern` is AVX-512, one product,
  * op(A) = A, op(B) = Wᵀ, 2 ≤ m ≤ KD_SKINNY_MAX_M, k > 0, alpha ≠ 0); returns 0 and does nothing otherwise. */
 int kd_sgemm_skinny(const kd_gemm_args *g, const kd_gemm_kernel *kern);
+/* Whether kd_sgemm_skinny would take g (its conditions above), without running it. */
+int kd_sgemm_skinny_applies(const kd_gemm_args *g, const kd_gemm_kernel *kern);
 
 /* Columns [j0, j1) of C for all m rows, on the calling thread (native/avx512/gemm_skinny_avx512.c). */
 void kd_sgemm_skinny_avx512(int64_t m, int64_t j0, int64_t j1, int64_t k, float alpha, float beta, const float *a,

@@ -21,6 +21,7 @@ interface GemmSpec {
   m: number; n: number; k: number; transA: boolean; transB: boolean;
   batch?: number; alpha?: number; beta?: number; pad?: number; // pad: extra elements per leading dim
   strideA0?: boolean; strideB0?: boolean; // broadcast operand across the batch
+  bias?: boolean; // C's rows start from a bias of n elements (beta must be 0)
 }
 function gemmCase(s: GemmSpec): OpCase<"gemm"> {
   const { m, n, k, transA, transB } = s;
@@ -41,7 +42,8 @@ function gemmCase(s: GemmSpec): OpCase<"gemm"> {
     `${m}×${k}×${n} ${tn(transA)}${tn(transB)}` +
     (batch > 1 ? ` batch=${batch}${s.strideA0 ? " strideA=0" : ""}${s.strideB0 ? " strideB=0" : ""}` : "") +
     (pad > 0 ? ` ld+${pad}` : "") +
-    (alpha !== 1 || beta !== 0 ? ` α=${alpha} β=${beta}` : "");
+    (alpha !== 1 || beta !== 0 ? ` α=${alpha} β=${beta}` : "") +
+    (s.bias === true ? " +bias" : "");
   return {
     name,
     build: (g) => ({
@@ -50,6 +52,7 @@ function gemmCase(s: GemmSpec): OpCase<"gemm"> {
       b: g.uniform("b", size(strideB, bRows, ldb, bCols)),
       // β = 0: C is NaN and must not be read (BLAS semantics; pooled buffers hold stale values). Else the accumuland.
       c: beta === 0 ? g.out("c", size(strideC, m, ldc, n)) : g.uniform("c", size(strideC, m, ldc, n), -3, 3),
+      ...(s.bias === true ? { bias: g.uniform("bias", n, -3, 3) } : {}),
     }),
   };
 }
@@ -70,6 +73,13 @@ function gemmCases(rng: Rng): OpCase<"gemm">[] {
   cases.push(gemmCase({ m: 1, n: 300, k: 768, transA: false, transB: true })); // matrix-vector (decode)
   cases.push(gemmCase({ m: 17, n: 65, k: 33, transA: false, transB: false, batch: 4, strideB0: true, pad: 1 }));
   cases.push(gemmCase({ m: 5, n: 9, k: 130, transA: true, transB: false, batch: 2, beta: 1 }));
+  // A bias (a Linear's x·Wᵀ + b): the blocked product with K blocks, the narrow, skinny and matrix-vector paths,
+  // batches with a shared weight, and alpha = 0 (C = the bias rows).
+  for (const [m, k, n] of [[65, 400, 129], [300, 70, 16], [20, 96, 300], [1, 129, 33], [33, 17, 1]]) {
+    cases.push(gemmCase({ m, n, k, transA: false, transB: true, bias: true }));
+  }
+  cases.push(gemmCase({ m: 17, n: 65, k: 33, transA: true, transB: false, batch: 3, strideB0: true, pad: 2, bias: true }));
+  cases.push(gemmCase({ m: 7, n: 9, k: 5, transA: false, transB: false, alpha: 0, bias: true }));
   for (let i = 0; i < 6; i++) {
     const batch = 1 + rng.int(3);
     cases.push(gemmCase({

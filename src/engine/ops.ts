@@ -18,7 +18,10 @@ export type Shape = readonly number[];
 /** C[b] = alpha · op(A[b]) · op(B[b]) + beta · C[b] for b in [0, batch). op(A) is M×K, op(B) is K×N, C is M×N.
  *  A is stored M×K (lda ≥ K) or, with transA, K×M (lda ≥ M); likewise B. stride* = elements between batch
  *  items; a stride of 0 broadcasts that operand (e.g. one weight matrix for every batch item).
- *  With beta = 0, C is not read (as in BLAS): stale values or NaN in C never leak into the result. */
+ *  With beta = 0, C is not read (as in BLAS): stale values or NaN in C never leak into the result.
+ *  bias (n elements, only with beta = 0): every row of every C[b] starts from bias, i.e. the result is exactly
+ *  that of beta = 1 on a C prefilled with the bias rows (a Linear's x·Wᵀ + b) — the kernel may fill its tiles
+ *  in cache instead of a separate broadcast pass. */
 export interface GemmArgs {
   readonly transA: boolean;
   readonly transB: boolean;
@@ -37,6 +40,7 @@ export interface GemmArgs {
   readonly ldc: number;
   readonly strideC: number;
   readonly batch: number;
+  readonly bias?: F32 | null;
 }
 
 export type BinaryOpKind = "add" | "sub" | "mul" | "div" | "max" | "min";

@@ -47,6 +47,10 @@ test("validate: gemm sizes, leading dims, strides, dtypes and aliasing", () => {
   throwsShape(() => be.gemm(gemm({ a: new Float64Array(15) as unknown as Float32Array })), "gemm: a must be a Float32Array, got Float64Array");
   const buf = z(30);
   throwsShape(() => be.gemm(gemm({ a: buf.subarray(0, 15), c: buf.subarray(10, 16) })), "gemm: c overlaps a");
+  be.gemm(gemm({ bias: z(2) })); // a bias of n elements
+  throwsShape(() => be.gemm(gemm({ bias: z(1) })), "gemm: bias has 1 elements, expected at least 2 for n=2");
+  throwsShape(() => be.gemm(gemm({ bias: z(2), beta: 1 })), "gemm: bias needs beta=0 (C starts from the bias rows), got beta=1");
+  throwsShape(() => be.gemm(gemm({ bias: buf.subarray(20, 22), c: buf.subarray(16, 22) })), "gemm: c overlaps bias");
 });
 
 test("validate: broadcasting and shapes", () => {

@@ -36,7 +36,11 @@ function gemm(g: OpArgs["gemm"]): void {
   f32(op, "c", g.c, matrixNeed(g.batch, g.strideC, g.m, g.n, g.ldc), () => `m=${g.m} n=${g.n} (ldc=${g.ldc}${batchNote(g.strideC)})`);
   const cSize = (g.m - 1) * g.ldc + g.n;
   if (g.batch > 1 && g.strideC < cSize) fail(op, `strideC=${g.strideC} makes the ${g.batch} outputs overlap, expected at least ${cSize} for m=${g.m} n=${g.n} ldc=${g.ldc}`);
-  allDisjoint(op, [["c", g.c]], [["a", g.a], ["b", g.b]]);
+  if (g.bias != null) {
+    f32(op, "bias", g.bias, g.n, () => `n=${g.n}`);
+    if (g.beta !== 0) fail(op, `bias needs beta=0 (C starts from the bias rows), got beta=${g.beta}`);
+    allDisjoint(op, [["c", g.c]], [["a", g.a], ["b", g.b], ["bias", g.bias]]);
+  } else allDisjoint(op, [["c", g.c]], [["a", g.a], ["b", g.b]]);
 }
 
 const BINARY_KINDS = ["add", "sub", "mul", "div", "max", "min"] as const;

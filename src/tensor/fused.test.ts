@@ -66,6 +66,23 @@ for (const tb of testBackends()) {
       }
     });
 
+    it("attention on q, k, v split from one fused tensor: the same bits as on three separate tensors", () => {
+      // The split views write their gradients straight into the fused tensor's gradient (gradSlots); separate
+      // tensors each have their own. Both must give the same values and gradients bit for bit.
+      const [b, t, h, d] = [2, 5, 3, 4];
+      const qkv = rand([b, t, 3 * h * d]);
+      const parts = (): Tensor[] => T.split(qkv, [h * d, h * d, h * d], -1).map((x) => T.reshape(x, [b, t, h, d]));
+      const viaViews = valueAndGrads(() => { const [q, k, v] = parts(); return T.attention(q, k, v, { causal: true }); }, [qkv], 3);
+      const [q0, k0, v0] = g.noGrad(() => parts().map((x) => Float32Array.from(x.data)));
+      const [q, k, v] = [q0, k0, v0].map((x) => g.tensor(x, [b, t, h, d], { requiresGrad: true }));
+      const separate = valueAndGrads(() => T.attention(q, k, v, { causal: true }), [q, k, v], 3);
+      assert.deepEqual(viaViews[0], separate[0]);
+      const [dq, dk, dv] = separate.slice(1);
+      const want = new Float32Array(qkv.size); // (B·T, 3, H·D): the three gradients interleaved back per row
+      for (let r = 0; r < b * t; r++) [dq, dk, dv].forEach((x, i) => want.set(x.subarray(r * h * d, (r + 1) * h * d), (r * 3 + i) * h * d));
+      assert.deepEqual(viaViews[1], want);
+    });
+
     it("cross-entropy with ignored rows equals −mean log softmax at the targets", () => {
       const logits = rand([6, 9]);
       const targets = Int32Array.from([3, -100, 0, 8, -100, 5]);

@@ -51,19 +51,24 @@ export function gradFromCompute(g: Graph, x: Tensor, fullShape: Shape, compute: 
 }
 
 /** Gradient buffers for a kernel that accumulates into several gradients at once (norms, SwiGLU, attention).
- *  Each input gets its gradient buffer, except that an input needing no gradient, or sharing storage with an
- *  earlier input (attention(h, k, h)), gets a zeroed scratch buffer, so that no two outputs of one kernel
- *  alias; finish() adds the shared ones into their gradients and frees the scratch. */
+ *  Each input gets its gradient buffer, except that an input needing no gradient, or overlapping the storage of
+ *  an earlier input (attention(h, k, h)), gets a zeroed scratch buffer, so that no two outputs of one kernel
+ *  alias; finish() adds the shared ones into their gradients and frees the scratch. Disjoint views of one
+ *  storage (q, k and v split from a fused QKV projection) write straight into their parts of its gradient: the
+ *  kernel adds onto the same zeros the scratch would hold, so the result is the same bits without the scratch
+ *  fill and the add. */
 export function gradSlots(g: Graph, inputs: readonly Tensor[]): { bufs: F32[]; finish: () => void } {
   const bufs: F32[] = [];
   const scratch: F32[] = [];
   const pending: Tensor[] = [];
   const pendingBufs: F32[] = [];
-  const owners: Tensor[] = [];
+  const claimed: { owner: Tensor; lo: number; hi: number }[] = []; // element ranges of gradients handed out
   for (const t of inputs) {
     const owner = t.base ?? t;
-    if (t.requiresGrad && !owners.includes(owner)) {
-      owners.push(owner);
+    const lo = t.base === null ? 0 : t.offset;
+    const hi = lo + t.size;
+    if (t.requiresGrad && claimed.every((c) => c.owner !== owner || hi <= c.lo || c.hi <= lo)) {
+      claimed.push({ owner, lo, hi });
       bufs.push(g.accGrad(t));
       continue;
     }

@@ -37,6 +37,8 @@ interface GemmCall {
   readonly beta: number;
   /** Default 1. */
   readonly alpha?: number;
+  /** Rows of C start from it (beta must be 0): a Linear's bias, added by the gemm (see GemmArgs). */
+  readonly bias?: F32 | null;
 }
 
 /** One batched gemm; when C is broadcast (strideC 0, a gradient summed over the batch) the items run one by
@@ -49,7 +51,7 @@ function gemm(g: Graph, p: GemmCall): void {
   for (let i = 0; i < p.batch; i++) {
     const a = p.a.subarray(i * p.strideA);
     const b = p.b.subarray(i * p.strideB);
-    g.backend.gemm({ ...p, a, b, batch: 1, beta: i === 0 ? p.beta : 1, alpha: p.alpha ?? 1 });
+    g.backend.gemm({ ...p, a, b, batch: 1, beta: i === 0 ? p.beta : 1, alpha: p.alpha ?? 1, bias: i === 0 ? p.bias : null });
   }
 }
 
@@ -126,9 +128,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== nOut)) throw new ShapeError(`linear: bias ${shapeStr(bias.shape)} must be (${nOut})`);
   const rows = x.size / nIn; // N
   const out = g.empty([...x.shape.slice(0, -1), nOut]);
-  if (bias !== null) g.backend.broadcast({ x: bias.data, xShape: bias.shape, out: out.data, outShape: [rows, nOut] });
-  const beta = bias !== null ? 1 : 0;
-  gemm(g, { transA: false, transB: true, m: rows, n: nOut, k: nIn, a: x.data, lda: nIn, strideA: 0, b: weight.data, ldb: nIn, strideB: 0, c: out.data, ldc: nOut, strideC: 0, batch: 1, beta });
+  // The bias rides in the gemm (C's rows start from it: the same sums as broadcasting it into C with beta = 1).
+  gemm(g, { transA: false, transB: true, m: rows, n: nOut, k: nIn, a: x.data, lda: nIn, strideA: 0, b: weight.data, ldb: nIn, strideB: 0, c: out.data, ldc: nOut, strideC: 0, batch: 1, beta: 0, bias: bias?.data ?? null });
   if (g.needsGrad(x, weight, bias)) {
     g.record(out, (dy) => {
       if (x.requiresGrad) {
@@ -170,8 +171,7 @@ export function lowRankLinear(x: Tensor, weight: Tensor, bias: Tensor | null, a:
   merged.data.set(weight.data);
   gemm(g, { transA: false, transB: false, m: nOut, n: nIn, k: r, a: b.data, lda: r, strideA: 0, b: a.data, ldb: nIn, strideB: 0, c: merged.data, ldc: nIn, strideC: 0, batch: 1, beta: 1, alpha: s });
   const out = g.empty([...x.shape.slice(0, -1), nOut]);
-  if (bias !== null) g.backend.broadcast({ x: bias.data, xShape: bias.shape, out: out.data, outShape: [rows, nOut] });
-  gemm(g, { transA: false, transB: true, m: rows, n: nOut, k: nIn, a: x.data, lda: nIn, strideA: 0, b: merged.data, ldb: nIn, strideB: 0, c: out.data, ldc: nOut, strideC: 0, batch: 1, beta: bias !== null ? 1 : 0 });
+  gemm(g, { transA: false, transB: true, m: rows, n: nOut, k: nIn, a: x.data, lda: nIn, strideA: 0, b: merged.data, ldb: nIn, strideB: 0, c: out.data, ldc: nOut, strideC: 0, batch: 1, beta: 0, bias: bias?.data ?? null });
   if (!(g.needsGrad(x, weight, bias) || g.needsGrad(a, b))) return out;
   let u: Tensor | null = null; // x·Aᵀ (N, r), kept for dB
   if (b.requiresGrad) {

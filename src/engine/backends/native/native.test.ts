@@ -106,6 +106,64 @@ test("results are bit-identical for 1 and 2 threads", (t) => {
   one.forEach((a, i) => assert.ok(Buffer.from(a.buffer).equals(Buffer.from(two[i].buffer)), `output ${i} differs between 1 and 2 threads`));
 });
 
+test("gemm's bias gives the bits of broadcasting it into C with beta = 1, on every path, ISA and thread count", (t) => {
+  const addon = addonOr(t);
+  if (!addon) return;
+  const native = createNativeBackend(addon);
+  const rng = new Rng(11);
+  // Blocked (K > KC, M > MC: several K and row blocks), narrow (n ≤ 16, m ≥ 256), skinny (m ≤ 32, B transposed),
+  // matrix-vector (m = 1), the shared-B split (few rows on 2 threads), and the tiny DPO step's Linear shapes.
+  const shapes: [number, number, number][] = [[1700, 900, 130], [600, 64, 12], [20, 96, 300], [1, 129, 33], [30, 700, 900], [768, 128, 384], [768, 512, 128]];
+  const isas = (["generic", "avx2", "avx512"] as const).filter((isa) => withSettings(addon, 1, null, () => addon.setIsa(isa)));
+  for (const [m, k, n] of shapes) {
+    const x = rng.fillNormal(new Float32Array(m * k));
+    const w = rng.fillNormal(new Float32Array(n * k));
+    const bias = rng.fillNormal(new Float32Array(n));
+    const args = { transA: false, transB: true, m, n, k, alpha: 1, a: x, lda: k, strideA: 0, b: w, ldb: k, strideB: 0, ldc: n, strideC: 0, batch: 1 };
+    for (const isa of isas) {
+      for (const threads of [1, 2]) {
+        withSettings(addon, threads, isa, () => {
+          const want = new Float32Array(m * n);
+          native.broadcast({ x: bias, xShape: [n], out: want, outShape: [m, n] });
+          native.gemm({ ...args, beta: 1, c: want });
+          const got = new Float32Array(m * n).fill(NaN); // C is not read: stale values must not leak
+          native.gemm({ ...args, beta: 0, c: got, bias });
+          assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${m}×${k}×${n} ${isa}, ${threads} thread(s): bias differs from broadcast + beta = 1`);
+        });
+      }
+    }
+  }
+});
+
+test("column sums (reduce over leading rows, a bias gradient) equal double sums in row order, bit for bit", (t) => {
+  const addon = addonOr(t);
+  if (!addon) return;
+  const native = createNativeBackend(addon);
+  const rng = new Rng(12);
+  // (outer, rows, cols) with the rows reduced: across the 32-column strips, the 256-row chunks and the 256-column
+  // tiles of native/generic/reduce.c, with and without a kept outer dim.
+  const shapes: [number, number, number][] = [[1, 768, 384], [1, 300, 70], [1, 513, 33], [3, 257, 300], [2, 5, 31], [1, 2048, 1152]];
+  const isas = (["generic", "avx2", "avx512"] as const).filter((isa) => withSettings(addon, 1, null, () => addon.setIsa(isa)));
+  for (const [outer, rows, cols] of shapes) {
+    const x = rng.fillNormal(new Float32Array(outer * rows * cols));
+    const sums = new Float64Array(outer * cols); // JS numbers are doubles: the sums the kernel documents
+    for (let o = 0; o < outer; o++) for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) sums[o * cols + j] += x[(o * rows + r) * cols + j];
+    for (const op of ["sum", "mean"] as const) {
+      const want = Float32Array.from(sums, (v) => (op === "sum" ? v : v / rows));
+      for (const isa of isas) {
+        for (const threads of [1, 2]) {
+          const got = withSettings(addon, threads, isa, () => {
+            const out = new Float32Array(outer * cols);
+            native.reduce({ op, x, shape: [outer, rows, cols], axes: [1], out });
+            return out;
+          });
+          assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${op} over rows of (${outer}, ${rows}, ${cols}), ${isa}, ${threads} thread(s)`);
+        }
+      }
+    }
+  }
+});
+
 test("bad arguments given straight to the addon throw JS errors naming the op", (t) => {
   const addon = addonOr(t);
   if (!addon) return;
@@ -148,6 +206,8 @@ test("bad arguments given straight to the addon throw JS errors naming the op", 
     ["gemm", { ...gemm, lda: 3 }, /gemm: leading dimensions too small/],
     ["gemm", { ...gemm, batch: 2, strideA: 16, strideB: 16, strideC: 16 }, /gemm: field 'a' has 16 elements, .* at least 32/],
     ["gemm", { ...gemm, transA: 1 }, /gemm: field 'transA' must be a boolean/],
+    ["gemm", { ...gemm, bias: f(3) }, /gemm: field 'bias' has 3 elements, .* at least 4/],
+    ["gemm", { ...gemm, bias: f(4), beta: 1 }, /gemm: bias needs beta = 0/],
     ["attention", { ...attn, hKv: 0 }, /attention: h \(2\) must be a positive multiple of hKv \(0\)/],
     ["attention", { ...attn, seqLens: i(3) }, /attention: seqLens\[0\]=3 must lie in \[2, s=2\]/],
     ["attention", { ...attn, seqLens: i(0) }, /attention: seqLens\[0\]=0 must lie in \[2, s=2\]/],

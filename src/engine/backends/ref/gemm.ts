@@ -6,7 +6,10 @@ import type { GemmArgs } from "../../ops.js";
 
 /** As BLAS does, beta = 0 means C is not read (so stale NaN/inf in C never leaks into the result). */
 export function gemm(args: GemmArgs): void {
-  const { transA, transB, m, n, k, alpha, beta, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch } = args;
+  const { transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, bias } = args;
+  // bias: C prefilled with the bias rows, then beta = 1 (the definition in ops.ts).
+  if (bias != null) for (let bi = 0; bi < batch; bi++) for (let i = 0; i < m; i++) c.set(bias.subarray(0, n), bi * strideC + i * ldc);
+  const beta = bias != null ? 1 : args.beta;
   // Element (i, p) of op(A) and (p, j) of op(B), as (row step, column step) in the stored layout.
   const aRow = transA ? 1 : lda;
   const aCol = transA ? lda : 1;
