@@ -1,9 +1,9 @@
 // Per-op CPU split of a 16-sequence rollout's phases (prefill one by one vs packed, decode one at a time vs batched)
 // on one model: the kernels timed through bench/op-profile.js around the unvalidated native table.
-// Usage: node dev/rollout/op-split.mjs MODEL.gguf [phase]   (after npx tsc; phase: prefill | decode | all)
+// Usage: node dev/rollout/op-split.mjs MODEL.gguf [phase]   (after npx tsc; phase: prefill | decode | rollout | all)
 import { loadBackend, unvalidated } from "../../dist/src/engine/backend.js";
 import { profiledBackend, profileTable } from "../../dist/bench/op-profile.js";
-import { argmax, createInferState, decodeBatch, decodeStep, KvCachePool, openInferModel, prefill, prefillBatch } from "../../dist/src/infer/index.js";
+import { argmax, createInferState, decodeBatch, decodeStep, generateBatch, KvCachePool, openInferModel, prefill, prefillBatch } from "../../dist/src/infer/index.js";
 import { Rng } from "../../dist/src/util/rng.js";
 
 const path = process.argv[2], phase = process.argv[3] ?? "all";
@@ -46,4 +46,12 @@ if (phase === "all" || phase === "decode") {
       for (let b = 0; b < B; b++) ids[b] = argmax(out.subarray(b * V, (b + 1) * V));
     }
   });
+}
+if (phase === "all" || phase === "rollout") {
+  // generateBatch as bench rollout's rollout_pool row calls it (sampling, log-probabilities, pools kept).
+  const o = { temperature: 0.8, topK: 40, topP: 0.95, minP: 0, seed: 1, maxTokens: n, ignoreEos: true, context: 68 + n + 1 };
+  for (const batch of [1, B]) {
+    const kept = new KvCachePool(c, batch, 68 + n + 1);
+    timed(`generateBatch, batch ${batch}`, 2, () => generateBatch(m, prompts, o, { batch, pool: kept }));
+  }
 }
