@@ -33,6 +33,9 @@ export interface NativeAddon {
   /** The sampler's top-k selection (native/generic/topk.c): ids[0..k) = the ids of the k largest of x, decreasing,
    *  ties to the lower id; returns k, or −1 when x holds a NaN. Null when the addon predates it. */
   readonly topK: ((x: Float32Array, k: number, ids: Int32Array) => number) | null;
+  /** Advises transparent huge pages for the whole 2 MiB pages inside x (native/binding/ops_memory.c), before its
+   *  first touch; true when some were advised. A hint: no value changes. Null when the addon predates it. */
+  readonly adviseHugePages: ((x: Float32Array) => boolean) | null;
   /** Calls an addon function with an unchecked argument (tests of the addon's own checks). */
   callRaw(name: string, arg: unknown): unknown;
 }
@@ -160,10 +163,14 @@ function wrap(path: string, mod: unknown): NativeAddon {
     if (typeof r !== "number") throw new Error("kotodama native topK: the addon returned a non-number");
     return r;
   };
+  const adviseRaw: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "adviseHugePages") : undefined;
+  const adviseFn = typeof adviseRaw === "function" ? adviseRaw : null;
+  const adviseHugePages = adviseFn === null ? null : (x: Float32Array): boolean => adviseFn.call(mod, { x }) === true;
   return {
     path,
     kernels,
     topK,
+    adviseHugePages,
     setThreads: (n) => void setThreads(n),
     getThreads: () => {
       const r = getThreads();
