@@ -498,7 +498,6 @@ export function prefillBatch(s: InferState, caches: readonly KvCache[], prompts:
     }
     forwardRuns(s, runs, n);
     if (ends.length > 0) {
-      for (let i = 0; i < ends.length; i++) s.side.set(s.x.subarray(ends[i]!.row * C, (ends[i]!.row + 1) * C), i * C);
       // Prompts end in order, so their logits rows are consecutive in out.
       for (let i = 0; i < ends.length; i++) s.side.set(s.x.subarray(ends[i]!.row * C, (ends[i]!.row + 1) * C), i * C);
       head(s, s.side, ends.length, logits.subarray(ends[0]!.b * V));
