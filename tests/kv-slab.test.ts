@@ -1,11 +1,13 @@
-// The KV cache pool's slab (src/infer/kv-cache.ts createKvSlab): every layer's keys and values in one buffer advised
-// onto huge pages (native/binding/ops_memory.c adviseHugePages), with each slot's and layer's views where the
-// per-layer layout put them: disjoint, zeroed, and decoding into them gives the ids of separate caches. Not here:
+// Where inference buffers sit (native/binding/ops_memory.c): the KV cache pool's slab (src/infer/kv-cache.ts
+// createKvSlab), every layer's keys and values in one buffer advised onto huge pages (adviseHugePages), with each
+// slot's and layer's views where the per-layer layout put them, disjoint and zeroed; and the forward's scratch on
+// 64-byte boundaries (engine alignedF32, from the addon's alignOffset, checked float by float). Not here:
 // batched decode's bitwise equality (tests/batch-decode-bitwise.test.ts), the pool's bookkeeping
 // (tests/batch-decode.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { alignedF32 } from "../src/engine/backend.js";
 import { loadAddon } from "../src/engine/backends/native/index.js";
 import { createKvSlab } from "../src/infer/kv-cache.js";
 import { MODEL_PRESETS } from "../src/models/config.js";
@@ -49,4 +51,19 @@ test("adviseHugePages: true for a fresh buffer holding whole 2 MiB pages (Linux 
   big[big.length - 1] = 3;
   assert.equal(big[big.length - 1], 3);
   assert.throws(() => r.addon.callRaw("adviseHugePages", { x: new Int32Array(4) }), /'x'/);
+});
+
+test("alignOffset counts the floats to the next 64-byte boundary; alignedF32 (the forward's scratch) starts on one", (t) => {
+  const r = loadAddon();
+  if (!r.ok || r.addon.alignOffset === null) return t.skip("native addon (with alignOffset) unavailable");
+  const offsetOf = r.addon.alignOffset;
+  const raw = new Float32Array(64);
+  const o = offsetOf(raw);
+  assert.ok(Number.isInteger(o) && o >= 0 && o < 16);
+  // Each float further on is 4 bytes closer to the boundary, wrapping every 16 floats.
+  for (let i = 0; i < 20; i++) assert.equal(offsetOf(raw.subarray(i)), (o - i + 16 * 8) % 16, `subarray(${i})`);
+  const a = alignedF32(1000);
+  assert.equal(a.length, 1000);
+  assert.equal(offsetOf(a), 0);
+  assert.ok(a.every((x) => x === 0));
 });
