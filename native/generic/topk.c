@@ -5,10 +5,11 @@
  * time with one unordered compare (AVX-512; two with AVX2; a loop in the generic build).
  *
  * Rows of at least 256 values with k ≤ 128 first bound the k-th largest value from below in one vector pass: each
- * of 16 lanes (x[i] with i mod 16 = l) keeps its r = ⌈k/16⌉ largest values, and T, the least of the lanes' r-th
- * largest, has at least 16·r ≥ k elements ≥ T, so no element < T can be among the top k. Only elements ≥ T (about
- * 60 a row at V = 4096, k = 40 on Gaussian logits, instead of ~200 heap entries when the heap's own minimum is the
- * bar) are offered to the heap, whose order alone decides which are kept: the ids are those of the plain scan. */
+ * of 16 lanes (x[i] with i mod 16 = l) keeps its r = ⌈k/16⌉ + 1 largest values, and T, the k-th largest of those
+ * 16·r distinct elements, has at least k elements ≥ T, so no element < T can be among the top k. Only elements ≥ T
+ * (about 43 a row at V = 4096, k = 40 on Gaussian logits, instead of ~200 heap entries when the heap's own minimum
+ * is the bar) are offered to the heap, whose order alone decides which are kept: the ids are those of the plain
+ * scan. */
 #include <math.h>
 #include <stdlib.h>
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -77,12 +78,12 @@ static inline int block_may_enter(const float *x, float worst) {
 #define KD_TOPK_MAX_R 8 /* rows with k ≤ 16·8 = 128 take the bounded path (lane_bound keeps up to 9 ranks) */
 
 /* Sets *t to a lower bound of the k-th largest value of x (see the header) and returns 1; returns -1 when x holds a
- * NaN anywhere (the bound is then not used). r = ⌈k/16⌉ running maxima per lane (the lane's r largest values, a
- * sorting network of min/max per new vector), *t the least of the 16 lanes' r-th largest: 16·r ≥ k elements are
+ * NaN anywhere (the bound is then not used). r = ⌈k/16⌉ + 1 running maxima per lane (the lane's r largest values, a
+ * sorting network of min/max per new vector), *t the k-th largest of those 16·r values: at least k elements are
  * ≥ *t. _mm512_max_ps / _mm512_min_ps of non-NaN values are exact (of ±0 either zero: the same bound, numerically). */
 static int lane_bound(const float *x, int64_t v, int64_t k, float *t) {
-  /* One rank more than 16·r ≥ k needs, so that the k-th largest of the 16·r lane values (refine) sits closer to
-   * the row's own k-th largest. */
+  /* One rank more than 16·r ≥ k needs, so that the k-th largest of the 16·r lane values sits closer to the row's
+   * own k-th largest. */
   const int r = (int)((k + 15) / 16) + 1;
   float lv[16 * (KD_TOPK_MAX_R + 1)];
   const int64_t whole = v / 16 * 16;
