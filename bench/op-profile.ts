@@ -17,6 +17,7 @@ function keyOf<K extends OpName>(name: K, args: OpArgs[K]): { key: string; flops
     return { key: `gemm ${a.transA ? "T" : "N"}${a.transB ? "T" : "N"} ${a.m}×${a.n}×${a.k}${a.batch > 1 ? ` ×${a.batch}` : ""}`, flops: 2 * a.m * a.n * a.k * a.batch };
   }
   if (name === "unary" || name === "binary" || name === "reduce") return { key: `${name} ${(args as { op: string }).op}`, flops: 0 };
+  if (name === "quantMatmul") { const q = args as OpArgs["quantMatmul"]; return { key: `quantMatmul ${q.n}×${q.nOut}×${q.k}`, flops: 2 * q.n * q.nOut * q.k }; }
   return { key: name, flops: 0 };
 }
 

@@ -1,6 +1,7 @@
 // The skinny GEMM of batched decode (native/avx512/gemm_skinny_avx512.c: C = alpha·A·Wᵀ + beta·C for 2 … 32 rows of A
 // against a row-major weight matrix) against the plain-TypeScript ref backend's gemm and a float64 triple loop, on
-// every tile edge (rows 1 … 4 per tile, weight rows 1 … 3 per group, k around the 16- and 32-float chunks), padded
+// every tile edge (rows 1 … 4 per tile, weight rows 1 … 3 per group, k around the 16- and 32-float chunks, k long
+// enough that the rows go in passes over column blocks), padded
 // leading dimensions, alpha/beta; and its defining property: row i of an m-row product is bitwise the m = 1
 // (matrix-vector) product of row i alone, for m = 1, 3, 16, 17, 32 (m = 33 takes the blocked path: within rounding).
 // Not here: the blocked GEMM (tests/gemm-blocking.test.ts), the decode built on it (tests/batch-decode.test.ts).
@@ -65,7 +66,8 @@ test("skinny gemm (2 ≤ m ≤ 32, A·Wᵀ) equals the ref backend within roundi
   const rng = new Rng(7);
   try {
     for (const m of [2, 3, 4, 5, 7, 16, 17, 32]) {
-      for (const k of [1, 15, 16, 17, 31, 32, 33, 48, 100, 257]) {
+      // k = 700 and 1500 make 16 … 32 rows overflow the kernel's L1 budget (40 KB): column blocks in row passes.
+      for (const k of [1, 15, 16, 17, 31, 32, 33, 48, 100, 257, 700, 1500]) {
         for (const [n, alpha, beta, pad] of [[1, 1, 0, 0], [2, 1, 1, 3], [3, -0.5, 0.25, 0], [7, 1, 0, 1], [100, 2, 1, 0]] as const) {
           const g = make(m, k, n, alpha, beta, pad, rng);
           const what = `m ${m} k ${k} n ${n} alpha ${alpha} beta ${beta} pad ${pad}`;

@@ -1,7 +1,8 @@
 // The sampler's native top-k selection (native/generic/topk.c, through nativeTopSelect) against its specification,
 // topIds in src/infer/sampler.ts: the same ids in the same order on every ISA path, for random rows, rows full of
 // ties, ±0, ±Infinity, ascending rows (every id enters the heap) and rows with NaN (the kernel declines, the
-// TypeScript spec answers); a hand-worked row; and a Sampler with the native selection drawing exactly the ids of a
+// TypeScript spec answers); rows that put the bounded scan's lane bound at its loosest and tightest (top values in
+// one lane, one chunk, the tail; k at the 128 boundary); a hand-worked row; and a Sampler with the native selection drawing exactly the ids of a
 // Sampler on topIds. Not here: the sampling maths (src/infer/sampler.test.ts).
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -75,6 +76,49 @@ test("native top-k equals topIds on every ISA path: V = 1 … 4099, k = 1 … V,
           }
         }
       }
+    }
+  } finally {
+    addon.setIsa(before);
+  }
+  assert.ok(checked >= 150, `only ${checked} cases ran`);
+});
+
+test("the bounded scan (V ≥ 256, k ≤ 128) equals topIds on every ISA path where its bound is tight or loose", (t) => {
+  // The kernel first bounds the k-th largest value by the lanes' (i mod 16) largest values; these rows put the top
+  // values in one lane (the bound is loosest), in one 256-value chunk, at the row's tail past the last whole
+  // 16-value block, all equal (every element a candidate), a NaN only in the tail, and k at the 128 boundary.
+  const addon = addonOr(t);
+  if (addon === undefined) return;
+  const before = addon.isa();
+  const rng = new Rng(11);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const cases: { row: Float32Array; ks: number[] }[] = [];
+  for (const V of [256, 257, 4096, 4111, 8192]) {
+    const oneLane = Float32Array.from({ length: V }, (_, i) => (i % 16 === 5 ? 10 + normal() : normal()));
+    const oneChunk = Float32Array.from({ length: V }, (_, i) => (i >= V - 300 && i < V - 44 ? 10 + normal() : normal()));
+    const tail = Float32Array.from({ length: V }, (_, i) => (i >= V - (V % 16) ? 100 + i : normal()));
+    const flat = new Float32Array(V).fill(1.5);
+    const coarse = Float32Array.from({ length: V }, () => Math.round(4 * normal()) / 4);
+    for (const row of [oneLane, oneChunk, tail, flat, coarse]) cases.push({ row, ks: [1, 15, 16, 17, 40, 127, 128, 129].filter((k) => k <= V) });
+  }
+  let checked = 0;
+  try {
+    for (const isa of ["generic", "avx2", "avx512"] as NativeIsa[]) {
+      if (!addon.setIsa(isa)) continue;
+      for (const { row, ks } of cases) {
+        for (const k of ks) {
+          const ids = new Int32Array(k);
+          assert.equal(addon.topK!(row, k, ids), k);
+          assert.deepEqual([...ids], [...topIds(row, k)], `${isa}, V = ${row.length}, k = ${k}`);
+          checked++;
+        }
+      }
+      const nanTail = Float32Array.from({ length: 4099 }, normal);
+      nanTail[4098] = NaN;
+      assert.equal(addon.topK!(nanTail, 40, new Int32Array(40)), -1, `${isa}: a NaN past the last whole block declines`);
+      nanTail[4098] = 0;
+      nanTail[17] = NaN;
+      assert.equal(addon.topK!(nanTail, 40, new Int32Array(40)), -1, `${isa}: a NaN inside the bound's pass declines`);
     }
   } finally {
     addon.setIsa(before);

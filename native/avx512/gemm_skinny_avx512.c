@@ -135,21 +135,56 @@ static const tile_fn TILES[3][4] = {
     {tile_3x1, tile_3x2, tile_3x3, tile_3x4},
 };
 
-/* Columns [j0, j1) of C = alpha·A·Wᵀ + beta·C for all m rows: weight rows in groups of 3 (the last 1–2), and for
- * each group the m rows in tiles of ≤ 4 as even as possible (16 = 4·4, 17 = 4+4+3+3+3), so the group's rows stay
- * in L1 across the tiles. */
-void kd_sgemm_skinny_avx512(int64_t m, int64_t j0, int64_t j1, int64_t k, float alpha, float beta, const float *a,
-                            int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc) {
-  const int64_t tiles = (m + 3) / 4;
+#ifndef KD_SKINNY_A_BYTES
+#define KD_SKINNY_A_BYTES (40 * 1024) /* activation rows a pass keeps in L1 (48 KB L1d: Zen 5, Intel since Ice Lake) */
+#endif
+#ifndef KD_SKINNY_W_BYTES
+#define KD_SKINNY_W_BYTES (192 * 1024) /* weight rows a column block keeps in L2 between passes */
+#endif
+
+/* Columns [j0, j1) of C for rows [i0, i1), weight rows in groups of 3 (the last 1–2), and for each group the rows
+ * in tiles of ≤ 4 as even as possible (16 = 4·4, 17 = 4+4+3+3+3), so the group's rows stay in L1 across the
+ * tiles. `prefetch`: the first tile of a group prefetches the weight rows two groups ahead (DRAM latency under
+ * the compute); off where the weights were just read (a later pass over the same block). */
+static void block(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t k, float alpha, float beta, const float *a,
+                  int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc, int prefetch) {
+  const int64_t m = i1 - i0, tiles = (m + 3) / 4;
   for (int64_t j = j0; j < j1; j += 3) {
     const int rj = j1 - j < 3 ? (int)(j1 - j) : 3;
-    int64_t i = 0;
+    int64_t i = i0;
     for (int64_t ti = 0; ti < tiles; ti++) {
-      const int ri = (int)((m - i) / (tiles - ti)); /* the remaining rows spread over the remaining tiles */
-      /* The first tile of a group prefetches the weight rows two groups ahead (DRAM latency under the compute). */
-      const float *pf = ti == 0 && j + 9 <= j1 ? w + (j + 6) * ldw : NULL;
+      const int ri = (int)((i1 - i) / (tiles - ti)); /* the remaining rows spread over the remaining tiles */
+      const float *pf = prefetch && ti == 0 && j + 9 <= j1 ? w + (j + 6) * ldw : NULL;
       TILES[rj - 1][ri - 1](k, a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j, ldc, alpha, beta, pf);
       i += ri;
+    }
+  }
+}
+
+/* Columns [j0, j1) of C = alpha·A·Wᵀ + beta·C for all m rows. When the m activation rows do not fit in L1 with
+ * the weight rows (m·k·4 > KD_SKINNY_A_BYTES: e.g. 16 rows of k = 704, 45 KB), every weight group would stream
+ * all of them from L2 again; then the columns go in blocks that stay in L2 (KD_SKINNY_W_BYTES) and each block in
+ * passes of rows that fit in L1: the first pass reads the block's weights from memory, the others from L2. Each
+ * C element is still one tile's sum, whatever the pass or tile, so the bits do not change. */
+void kd_sgemm_skinny_avx512(int64_t m, int64_t j0, int64_t j1, int64_t k, float alpha, float beta, const float *a,
+                            int64_t lda, const float *w, int64_t ldw, float *c, int64_t ldc) {
+  const int64_t row_bytes = k * (int64_t)sizeof(float);
+  int64_t per = KD_SKINNY_A_BYTES / row_bytes / 4 * 4; /* rows a pass keeps in L1, in whole tiles */
+  if (per < 4) per = 4;
+  if (m <= per) {
+    block(0, m, j0, j1, k, alpha, beta, a, lda, w, ldw, c, ldc, 1);
+    return;
+  }
+  const int64_t passes = (m + per - 1) / per;
+  int64_t cols = KD_SKINNY_W_BYTES / row_bytes / 3 * 3;
+  if (cols < 3) cols = 3;
+  for (int64_t jb = j0; jb < j1; jb += cols) {
+    const int64_t je = jb + cols < j1 ? jb + cols : j1;
+    int64_t i = 0;
+    for (int64_t p = 0; p < passes; p++) {
+      const int64_t rows = (m - i) / (passes - p); /* the remaining rows spread over the remaining passes */
+      block(i, i + rows, jb, je, k, alpha, beta, a, lda, w, ldw, c, ldc, p == 0);
+      i += rows;
     }
   }
 }

@@ -17,7 +17,7 @@ KD_OP(gemm); KD_OP(attention); KD_OP(attentionBackward); KD_OP(crossEntropy); KD
 KD_OP(adamw); KD_OP(sumSquares); KD_OP(halfToF32); KD_OP(f32ToHalf);
 KD_OP(setThreads); KD_OP(getThreads); KD_OP(isa); KD_OP(setIsa); KD_OP(quantVnni);
 /* ops_data.c */
-KD_OP(minhash); KD_OP(topK);
+KD_OP(minhash); KD_OP(topK); KD_OP(adviseHugePages); KD_OP(alignOffset);
 /* ops_quant.c */
 KD_OP(quantMatmul); KD_OP(quantMatmulT);
 /* ops_tokenizer.c */

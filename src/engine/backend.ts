@@ -56,6 +56,27 @@ export function nativeTopK(): ((x: Float32Array, k: number, ids: Int32Array) => 
   return r.ok ? r.addon.topK : null;
 }
 
+/** The native addon's huge-page advice for a large, not yet touched buffer (see NativeAddon.adviseHugePages), or null
+ *  where the addon is unavailable or predates it, or KOTODAMA_BACKEND=ref asks for no native code. A hint: no
+ *  value changes (the KV cache pool: its first touch faults 2 MiB pages instead of 4 KiB ones). */
+export function nativeAdviseHugePages(): ((x: Float32Array) => boolean) | null {
+  if (process.env.KOTODAMA_BACKEND === "ref") return null;
+  const r = loadAddon();
+  return r.ok ? r.addon.adviseHugePages : null;
+}
+
+/** A zeroed Float32Array of n floats starting on a 64-byte boundary where the native addon can say where memory
+ *  sits (a view into a slightly longer buffer), else a plain one: scratch that the native skinny GEMM reads as its
+ *  activation rows without an aligned copy per call. Values and length are those of new Float32Array(n). */
+export function alignedF32(n: number): Float32Array {
+  const r = process.env.KOTODAMA_BACKEND === "ref" ? null : loadAddon();
+  const offsetOf = r !== null && r.ok ? r.addon.alignOffset : null;
+  if (offsetOf === null || n === 0) return new Float32Array(n);
+  const raw = new Float32Array(n + 16);
+  const o = offsetOf(raw);
+  return raw.subarray(o, o + n);
+}
+
 /** A validated backend of the requested kind with its thread count set. Throws KotodamaError for bad options,
  *  for a bad KOTODAMA_BACKEND / KOTODAMA_THREADS, and for kind "native" when the addon is unavailable. */
 export function loadBackend(options: LoadBackendOptions = {}): Backend {

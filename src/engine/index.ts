@@ -4,5 +4,5 @@
 export * from "./ops.js";
 export * from "./dtype.js";
 export { nativeMinHashKernel, type MinHashKernel } from "./hashing.js";
-export { loadBackend, nativeBpeMerge, nativeStatus, nativeTopK, unvalidated, withQuantActivations, type BackendKind, type LoadBackendOptions, type NativeStatus } from "./backend.js";
+export { loadBackend, alignedF32, nativeAdviseHugePages, nativeBpeMerge, nativeStatus, nativeTopK, unvalidated, withQuantActivations, type BackendKind, type LoadBackendOptions, type NativeStatus } from "./backend.js";
 export { withValidation } from "./validate.js";

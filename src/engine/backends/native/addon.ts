@@ -33,6 +33,12 @@ export interface NativeAddon {
   /** The sampler's top-k selection (native/generic/topk.c): ids[0..k) = the ids of the k largest of x, decreasing,
    *  ties to the lower id; returns k, or −1 when x holds a NaN. Null when the addon predates it. */
   readonly topK: ((x: Float32Array, k: number, ids: Int32Array) => number) | null;
+  /** Advises transparent huge pages for the whole 2 MiB pages inside x (native/binding/ops_memory.c), before its
+   *  first touch; true when some were advised. A hint: no value changes. Null when the addon predates it. */
+  readonly adviseHugePages: ((x: Float32Array) => boolean) | null;
+  /** Floats from x's start to its first 64-byte boundary (0 … 15; native/binding/ops_memory.c). Null when the addon
+   *  predates it. */
+  readonly alignOffset: ((x: Float32Array) => number) | null;
   /** Calls an addon function with an unchecked argument (tests of the addon's own checks). */
   callRaw(name: string, arg: unknown): unknown;
 }
@@ -160,10 +166,22 @@ function wrap(path: string, mod: unknown): NativeAddon {
     if (typeof r !== "number") throw new Error("kotodama native topK: the addon returned a non-number");
     return r;
   };
+  const adviseRaw: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "adviseHugePages") : undefined;
+  const adviseFn = typeof adviseRaw === "function" ? adviseRaw : null;
+  const adviseHugePages = adviseFn === null ? null : (x: Float32Array): boolean => adviseFn.call(mod, { x }) === true;
+  const alignRaw: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "alignOffset") : undefined;
+  const alignFn = typeof alignRaw === "function" ? alignRaw : null;
+  const alignOffset = alignFn === null ? null : (x: Float32Array): number => {
+    const r: unknown = alignFn.call(mod, { x });
+    if (typeof r !== "number") throw new Error("kotodama native alignOffset: the addon returned a non-number");
+    return r;
+  };
   return {
     path,
     kernels,
     topK,
+    adviseHugePages,
+    alignOffset,
     setThreads: (n) => void setThreads(n),
     getThreads: () => {
       const r = getThreads();
