@@ -37,8 +37,16 @@ const DEFAULT_STEPS: Record<string, number> = { tiny: 30, small: 8 };
 const BETA = 0.1;
 const N_PAIRS = 64;
 
+/** The bench's data: N random pairs of rows of exactly T tokens, the answer (loss-bearing targets) the last 3/4 of
+ *  each row, and their cached reference log-probabilities (plausible values near −T·ln V); also read by
+ *  dev/dpo-step/harness.mjs, so that its A/B runs train on the bench's very rows. */
+export function benchPairs(V: number, T: number, rng: Pick<Rng, "int" | "next">): { pairs: PairRows; ref: Float32Array } {
+  const pairs = randomPairs(V, T, rng);
+  return { pairs, ref: Float32Array.from({ length: 2 * N_PAIRS }, () => -T * Math.log(V) * (0.7 + 0.1 * rng.next())) };
+}
+
 /** N random pairs of rows of exactly T tokens; the answer (loss-bearing targets) is the last 3/4 of each row. */
-function randomPairs(V: number, T: number, rng: Rng): PairRows {
+function randomPairs(V: number, T: number, rng: Pick<Rng, "int">): PairRows {
   const row = (): SftRow => {
     const ids = Int32Array.from({ length: T + 1 }, () => rng.int(V));
     const targets = ids.slice(1);
@@ -106,8 +114,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     const B = Math.max(1, Math.floor(base.train.batchSize / 2));
     const runCfg: RunConfig = { ...base, train: { ...base.train, maxSteps: steps, batchSize: B, warmupSteps: 1 } };
     const rng = new Rng(1);
-    const pairs = randomPairs(runCfg.model.vocabSize, runCfg.model.context, rng);
-    const ref = Float32Array.from({ length: 2 * N_PAIRS }, () => -runCfg.model.context * Math.log(runCfg.model.vocabSize) * (0.7 + 0.1 * rng.next()));
+    const { pairs, ref } = benchPairs(runCfg.model.vocabSize, runCfg.model.context, rng);
     const oursRuns: number[] = [];
     const torchRuns: TorchResult[] = [];
     for (let r = 0; r < rounds; r++) {

@@ -16,7 +16,7 @@ if (values.dist === undefined) throw new Error("harness: --dist DIR (a built dis
 const root = pathToFileURL(resolve(values.dist)).href;
 const imp = (p) => import(`${root}/${p}`);
 const { loadBackend, nativeStatus } = await imp("src/engine/backend.js");
-const { resolveRunConfig, train, IGNORE_INDEX } = await imp("src/train/index.js");
+const { resolveRunConfig, train } = await imp("src/train/index.js");
 const { dpoBatchSource, dpoObjective } = await imp("src/train/dpo/index.js");
 const { namedWeights } = await imp("src/models/weights.js");
 const { Rng } = await imp("src/util/rng.js");
@@ -25,7 +25,6 @@ const preset = values.preset;
 const mode = values.mode;
 const steps = Number(values.steps ?? (preset === "tiny" ? 60 : 10));
 const base = resolveRunConfig(preset);
-const N_PAIRS = 64;
 const B = mode === "dpo" ? Math.max(1, Math.floor(base.train.batchSize / 2)) : base.train.batchSize;
 const run = { ...base, train: { ...base.train, maxSteps: steps, batchSize: B, warmupSteps: 1 } };
 const T = run.model.context;
@@ -35,17 +34,9 @@ const rng = new Rng(1);
 let batches;
 let objective;
 if (mode === "dpo") {
-  // bench/dpo.ts's randomPairs and cached reference log-probs, verbatim.
-  const row = () => {
-    const ids = Int32Array.from({ length: T + 1 }, () => rng.int(V));
-    const targets = ids.slice(1);
-    targets.fill(IGNORE_INDEX, 0, Math.floor(T / 4));
-    return { inputs: ids.slice(0, T), targets, where: "random" };
-  };
-  const chosen = Array.from({ length: N_PAIRS }, row);
-  const rejected = Array.from({ length: N_PAIRS }, row);
-  const pairs = { chosen, rejected, truncated: 0, dropped: 0, tokens: 2 * N_PAIRS * T, kept: chosen.map((_, i) => i) };
-  const ref = Float32Array.from({ length: 2 * N_PAIRS }, () => -T * Math.log(V) * (0.7 + 0.1 * rng.next()));
+  // bench/dpo.ts's rows and cached reference log-probs (from this checkout's dist, whichever build is measured).
+  const { benchPairs } = await import(new URL("../../dist/bench/dpo.js", import.meta.url).href);
+  const { pairs, ref } = benchPairs(V, T, rng);
   batches = dpoBatchSource({ train: pairs, val: pairs, trainRef: ref, valRef: ref, seqLen: T, vocabSize: V, description: "random pairs" });
   objective = dpoObjective(0.1);
 } else if (mode === "train") {
