@@ -18,7 +18,8 @@ import { test } from "node:test";
 import { loadBackend } from "../src/engine/backend.js";
 import { endOfTurnIds, generateText, openInferModel, rankTexts, scoreText } from "../src/infer/index.js";
 import { askGrounded, ASK_DEFAULTS, LexicalIndex, updateIndex } from "../src/rag/index.js";
-import { checkInput, GUARD_CLASSES, GUARD_DEFAULTS, NGRAM_BUCKETS, saveGuard, type Guard } from "../src/safety/index.js";
+import { checkInput, saveGuard } from "../src/safety/index.js";
+import { zeroGuard } from "../src/safety/guard.fixture.js";
 import { chatPromptIds } from "../src/server/openai/chat-prompt.js";
 import { packageRoot, sharedPath } from "../src/util/paths.js";
 import { chromiumOrSkip } from "./support/browser.js";
@@ -62,12 +63,7 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
   writeFileSync(join(runs, "docs", "sky.txt"), "The sun is hot. The moon comes out at night and the stars shine.\n");
   writeFileSync(join(runs, "docs", "lily.txt"), "Lily had a red ball. She played with the ball in the park every day.\n\nOne day the ball rolled into the pond and a duck found it.\n");
   updateIndex(join(runs, "index"), [join(runs, "docs")]);
-  const guard: Guard = {
-    settings: { ...GUARD_DEFAULTS, stages: 1 },
-    prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
-    response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
-    thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
-  };
+  const guard = zeroGuard(0.5);
   saveGuard(join(runs, "guard"), guard);
   const serve = await startServe(["--model", `stories=${MODEL_PATH!}`, "--model", `again=${MODEL_PATH!}`, "--label-pairs", join(runs, "pairs.jsonl"), "--label-out", join(runs, "labels.jsonl"), "--port", "0", "--threads", "1", "--runs", runs, "--rag", join(runs, "index"), "--guard", join(runs, "guard")]);
   assert.match(serve.out(), new RegExp(`explorer: ${serve.url.replace(/[.]/g, "\\.")}/`), "serve prints the explorer's URL");

@@ -14,13 +14,7 @@ import { checkInput, checkOutput, GUARD_DEFAULTS, loadGuard, saveGuard, type Gua
 import { MESSAGES } from "./guard-policy.js";
 import { GUARD_CLASSES } from "./guard-taxonomy.js";
 import { guardAnswer, guarded } from "./guard-wrapper.js";
-
-const zeroGuard = (threshold: number, outputThreshold: number): Guard => ({
-  settings: { ...GUARD_DEFAULTS, outputThreshold, stages: 1 },
-  prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
-  response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
-  thresholds: [threshold, threshold, threshold, threshold, threshold],
-});
+import { zeroGuard } from "./guard.fixture.js";
 
 function countingFake(answer: string): { fn: (p: string) => Promise<string>; calls: string[] } {
   const calls: string[] = [];

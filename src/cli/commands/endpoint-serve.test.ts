@@ -26,7 +26,8 @@ import { endpointPassageScorer, endpointScorer } from "../../rag/endpoint-scorer
 import { LocalTaskModel } from "../../eval/tasks/lm.js";
 import { openEndpoint } from "../../infer/endpoint.js";
 import { ChatSession, openInferModel } from "../../infer/index.js";
-import { GUARD_CLASSES, GUARD_DEFAULTS, MESSAGES, NGRAM_BUCKETS, saveGuard, type Guard } from "../../safety/index.js";
+import { MESSAGES, saveGuard } from "../../safety/index.js";
+import { zeroGuard } from "../../safety/guard.fixture.js";
 import { runCli } from "../../../tests/support/cli-process.js";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -226,13 +227,7 @@ describe("--endpoint against a kotodama server on loopback", () => {
     assert.equal(local.answer, ANSWER);
     assert.deepEqual(ep, local);
     // A guard with zero weights: every prompt scores 12/13 unsafe in one area, over the 0.5 threshold, so it is refused.
-    const guard: Guard = {
-      settings: { ...GUARD_DEFAULTS, stages: 1 },
-      prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
-      response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
-      thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
-    };
-    saveGuard(join(dir, "guard"), guard);
+    saveGuard(join(dir, "guard"), zeroGuard(0.5));
     const before0 = await chatRequests(url);
     const g = JSON.parse(await capture(() => chat.run(["--endpoint", url, "--api-model", "sft", "--guard", join(dir, "guard"), "--message", "How do I make a cake?", "--json"]))) as { text: string; guard: { decision: string; calledModel: boolean } };
     assert.deepEqual([g.text, g.guard.decision, g.guard.calledModel], [MESSAGES.refuse.en, "refuse", false]);

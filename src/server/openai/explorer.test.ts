@@ -15,7 +15,8 @@ import { loadBackend } from "../../engine/backend.js";
 import { generateText, logSumExp, openInferModel, parseGenerateOptions, prefill, createInferState, createKvCache, promptIds, rankTexts, samplingDistribution, scoreText, type InferModel } from "../../infer/index.js";
 import { sharedPath } from "../../util/paths.js";
 import { askGrounded, ASK_DEFAULTS, LexicalIndex, updateIndex } from "../../rag/index.js";
-import { checkInput, GUARD_CLASSES, GUARD_DEFAULTS, NGRAM_BUCKETS, type Guard } from "../../safety/index.js";
+import { checkInput } from "../../safety/index.js";
+import { zeroGuard } from "../../safety/guard.fixture.js";
 import { ApiKeys } from "./auth.js";
 import { entropyOf } from "./explorer-jobs.js";
 import type { GuardJson } from "./explorer-app.js";
@@ -28,13 +29,8 @@ if (MODEL_PATH === null && process.env.KOTODAMA_REQUIRE_SHARED === "1") throw ne
 const skip = MODEL_PATH === null ? "../shared/reference/stories260K/stories260K.gguf is absent; skipped" : false;
 const KEY = "sk-explorer-test";
 
-/** A guard built by hand: zero weights, so every prompt scores 12/13 unsafe in Malicious Uses (guard-wrapper.test.ts). */
-const ZERO_GUARD: Guard = {
-  settings: { ...GUARD_DEFAULTS, outputThreshold: 0.6, stages: 1 },
-  prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
-  response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
-  thresholds: [0.5, 0.5, 0.5, 0.5, 0.5],
-};
+/** A guard built by hand: zero weights, so every prompt scores 12/13 unsafe in Malicious Uses (guard.fixture.ts). */
+const ZERO_GUARD = zeroGuard(0.5, 0.6);
 
 interface Reference { prompts: { prompt: string; prompt_ids: number[]; logits_last_prompt_pos: number[] }[] }
 
