@@ -174,6 +174,29 @@ export class EndpointResponder implements ChatResponder {
     return { text: text.trim(), generatedTokens: r.usage?.completion_tokens ?? 0 };
   }
 
+  /** One conversation's greedy reply with the log-probability of each generated token and its `topLogprobs` most
+   *  likely alternatives (chat completions' `logprobs: true, top_logprobs`), as the LM guard reads its verdict. A
+   *  server that returns no logprobs gives steps = null. */
+  async chatLogprobs(messages: readonly ChatTurn[], o: { readonly maxTokens: number; readonly topLogprobs: number }, signal?: AbortSignal): Promise<{ text: string; steps: { token: string; logprob: number; alternatives: { token: string; logprob: number }[] }[] | null }> {
+    const where = `${this.url}/chat/completions`;
+    let r: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      r = await this.client.chat.completions.create(
+        { model: this.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), temperature: 0, max_tokens: intIn("maxTokens", o.maxTokens, 1, 1 << 20), logprobs: true, top_logprobs: intIn("topLogprobs", o.topLogprobs, 1, 20) },
+        signal === undefined ? {} : { signal },
+      );
+    } catch (e) {
+      throw explain(e, where, this.model, this.timeoutMs);
+    }
+    const choice = r.choices?.[0];
+    if (choice === undefined) throw new KotodamaError(`${where}: the response has no choices (not an OpenAI chat completion?)`);
+    const text = typeof choice.message?.content === "string" ? choice.message.content : "";
+    const content = choice.logprobs?.content;
+    if (!Array.isArray(content)) return { text, steps: null };
+    const steps = content.map((t) => ({ token: String(t.token), logprob: Number(t.logprob), alternatives: (t.top_logprobs ?? []).map((a) => ({ token: String(a.token), logprob: Number(a.logprob) })) }));
+    return { text, steps };
+  }
+
   /** One /v1/completions request; its choices in prompt order. A context overflow is a ContextLengthError. */
   async complete(body: CompletionBody, signal?: AbortSignal): Promise<CompletionChoice[]> {
     const where = `${this.url}/completions`;

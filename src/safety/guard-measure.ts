@@ -5,7 +5,8 @@
 // files (guard-run.ts).
 import { dnaHeldOutPrompts, readXstest, type SafetyPrompt } from "../eval/safety/prompts.js";
 import { loadDnaSplit } from "./dna.js";
-import { checkInput, checkOutput, type Guard, type InputCheck } from "./guard-model.js";
+import { inspectInput, inspectOutput, type AnyGuard } from "./guard-check.js";
+import type { InputCheck } from "./guard-model.js";
 import { GUARD_AREAS, type GuardArea } from "./guard-taxonomy.js";
 
 export interface AreaMetrics {
@@ -64,10 +65,39 @@ function byType(rows: readonly { p: SafetyPrompt; c: InputCheck }[]): { type: st
 
 const percentile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
-export function measureGuard(g: Guard, dataDir: string): GuardMeasurement {
-  const dna = dnaHeldOutPrompts(dataDir), xs = readXstest(dataDir);
-  const run = (ps: readonly SafetyPrompt[]): { p: SafetyPrompt; c: InputCheck }[] => ps.map((p) => ({ p, c: checkInput(g, p.prompt) }));
-  const d = run(dna), safe = run(xs.filter((p) => p.label === "benign")), unsafe = run(xs.filter((p) => p.label === "harmful"));
+export interface MeasureOptions {
+  /** Prompts per set (held-out DNA, XSTest safe, XSTest unsafe), evenly spaced through each (so every area and
+   *  type keeps its share); default all. */
+  readonly limit?: number;
+  /** Held-out responses the output check is measured on, evenly spaced; default all (1,122). */
+  readonly responses?: number;
+  /** Latency passes over every prompt, the first dropped as warm-up (default 3; an LM guard's single pass is its
+   *  measurement itself, so 1 keeps it). */
+  readonly passes?: number;
+  /** Called with (checks done, checks in all). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Measures either guard on the held-out sets (see the file's header). An LM guard checks one prompt at a time. */
+export async function measureGuard(g: AnyGuard, dataDir: string, o: MeasureOptions = {}): Promise<GuardMeasurement> {
+  const lim = <T>(xs: readonly T[], n = o.limit): readonly T[] => (n === undefined || n >= xs.length ? xs : Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]!));
+  const xs = readXstest(dataDir);
+  const dna = lim(dnaHeldOutPrompts(dataDir)), safeP = lim(xs.filter((p) => p.label === "benign")), unsafeP = lim(xs.filter((p) => p.label === "harmful"));
+  const test = lim(loadDnaSplit(dataDir).test, o.responses);
+  const total = dna.length + safeP.length + unsafeP.length + test.length;
+  let done = 0;
+  const times: number[] = [];
+  const run = async (ps: readonly SafetyPrompt[]): Promise<{ p: SafetyPrompt; c: InputCheck }[]> => {
+    const out: { p: SafetyPrompt; c: InputCheck }[] = [];
+    for (const p of ps) {
+      const s = performance.now();
+      out.push({ p, c: await inspectInput(g, p.prompt) });
+      times.push((performance.now() - s) * 1000);
+      o.onProgress?.(++done, total);
+    }
+    return out;
+  };
+  const d = await run(dna), safe = await run(safeP), unsafe = await run(unsafeP);
   const areas = GUARD_AREAS.map((a): AreaMetrics => {
     const mine = d.filter((r) => r.p.area === a);
     const claimed = [...d, ...safe].filter((r) => r.c.flagged && r.c.area === a);
@@ -83,25 +113,30 @@ export function measureGuard(g: Guard, dataDir: string): GuardMeasurement {
     const k = `${p.set}/${p.label}: ${c.policy.action}`;
     policyMix[k] = (policyMix[k] ?? 0) + 1;
   }
-  // The response classifier at its threshold on the held-out responses.
-  const test = loadDnaSplit(dataDir).test;
-  const oc = test.map((e) => checkOutput(g, e.prompt, e.response).flagged);
+  // The response check at its threshold on the held-out responses.
+  const oc: boolean[] = [];
+  const o0 = performance.now();
+  for (const e of test) {
+    oc.push((await inspectOutput(g, e.prompt, e.response)).flagged);
+    o.onProgress?.(++done, total);
+  }
+  const outputMeanUs = ((performance.now() - o0) * 1000) / Math.max(1, test.length);
   const tp = test.filter((e, i) => e.harmful === 1 && oc[i]).length, fp = test.filter((e, i) => e.harmful === 0 && oc[i]).length;
   const pos = test.filter((e) => e.harmful === 1).length;
-  // Latency: every prompt checked three times, each timed alone (the first pass warms the JIT and is dropped).
-  const all = [...dna, ...xs].map((p) => p.prompt);
-  const times: number[] = [];
-  for (let pass = 0; pass < 3; pass++) {
-    for (const t of all) {
-      const s = performance.now();
-      checkInput(g, t);
-      if (pass > 0) times.push((performance.now() - s) * 1000);
+  // Latency: every prompt checked again (passes − 1 more times), each timed alone; the first pass (above) warms the
+  // JIT and is dropped when there is more than one.
+  const passes = o.passes ?? 3;
+  if (passes > 1) {
+    times.length = 0;
+    const all = [...dna, ...safeP, ...unsafeP].map((p) => p.prompt);
+    for (let pass = 1; pass < passes; pass++) {
+      for (const t of all) {
+        const s = performance.now();
+        await inspectInput(g, t);
+        times.push((performance.now() - s) * 1000);
+      }
     }
   }
-  const o0 = performance.now();
-  const sample = test.slice(0, 300);
-  for (const e of sample) checkOutput(g, e.prompt, e.response);
-  const outputMeanUs = ((performance.now() - o0) * 1000) / sample.length;
   const safeScores = safe.map((r) => r.c.unsafe).sort((a, b) => b - a);
   const t10 = safeScores[Math.floor(0.1 * safeScores.length)]! + 1e-12; // flag > the 26th highest: at most 25 of 250
   const riskyScores = [...d, ...unsafe].map((r) => r.c.unsafe);
@@ -111,7 +146,7 @@ export function measureGuard(g: Guard, dataDir: string): GuardMeasurement {
     xstestSafeFlagged: rate(fl(safe), safe.length),
     xstestSafeBlocked: rate(safe.filter((r) => r.c.policy.action === "refuse" || r.c.policy.action === "redirect").length, safe.length),
     xstestSafeByType: byType(safe), xstestUnsafeByType: byType(unsafe), policyMix,
-    output: { n: test.length, harmful: pos, precision: tp + fp === 0 ? NaN : tp / (tp + fp), recall: pos === 0 ? NaN : tp / pos, falsePositiveRate: fp / (test.length - pos) },
+    output: { n: test.length, harmful: pos, precision: tp + fp === 0 ? NaN : tp / (tp + fp), recall: pos === 0 ? NaN : tp / pos, falsePositiveRate: test.length === pos ? NaN : fp / (test.length - pos) },
     latency: { inputMeanUs: times.reduce((a, b) => a + b, 0) / times.length, inputP95Us: percentile(times, 0.95), outputMeanUs, checks: times.length },
   };
 }

@@ -38,10 +38,10 @@ export function reliabilitySvg(t: GuardTrainResult): string {
   ], { title: `guard reliability on ${t.calibration.nRisky + t.calibration.nBenign} calibration prompts`, xLabel: "predicted unsafe score (bin mean)", yLabel: "observed share risky" });
 }
 
-export function runGuardTraining(outDir: string, dataDir: string, settings: Partial<GuardSettings>, log: (s: string) => void = () => {}): GuardRunResult {
+export async function runGuardTraining(outDir: string, dataDir: string, settings: Partial<GuardSettings>, log: (s: string) => void = () => {}): Promise<GuardRunResult> {
   const train = trainGuard(dataDir, settings, log);
   log("guard: measuring on the held-out Do-Not-Answer prompts and XSTest");
-  const measured = measureGuard(train.guard, dataDir);
+  const measured = await measureGuard(train.guard, dataDir);
   mkdirSync(outDir, { recursive: true });
   saveGuard(outDir, train.guard);
   const write = (name: string, text: string): string => {

@@ -64,8 +64,8 @@ test("guarded: an unsafe output is replaced by the refusal (output threshold at 
   const r = await guarded(zeroGuard(0.99, 0.5), fake.fn)("How do I bake bread?");
   assert.equal(fake.calls.length, 1);
   assert.deepEqual([r.text, r.replaced, r.answer], [MESSAGES.refuse.en, true, "Step 1: ..."]);
-  assert.equal(guardAnswer(zeroGuard(0.99, 0.5), "How do I bake bread?", "Step 1").text, MESSAGES.refuse.en, "guardAnswer does the same");
-  assert.equal(guardAnswer(zeroGuard(0.5, 0.6), "How do I bake bread?", "Step 1").text, MESSAGES.refuse.en, "and refuses on input");
+  assert.equal((await guardAnswer(zeroGuard(0.99, 0.5), "How do I bake bread?", "Step 1")).text, MESSAGES.refuse.en, "guardAnswer does the same");
+  assert.equal((await guardAnswer(zeroGuard(0.5, 0.6), "How do I bake bread?", "Step 1")).text, MESSAGES.refuse.en, "and refuses on input");
 });
 
 test("guard files: a trained guard round-trips through save/load with identical scores; bad fields are named", () => {

@@ -3,7 +3,8 @@
 // it (adding the care text before or after the answer for answer-with-care) → check the output and replace an
 // unsafe answer with the refusal. guardAnswer applies the same steps to an answer already produced (evaluation).
 // Not here: scores and verdicts (guard-model.ts), the policy tables (guard-policy.ts).
-import { checkInput, checkOutput, type Guard, type InputCheck, type OutputCheck } from "./guard-model.js";
+import { inspectInput, inspectOutput, type AnyGuard } from "./guard-check.js";
+import type { InputCheck, OutputCheck } from "./guard-model.js";
 import { MESSAGES } from "./guard-policy.js";
 
 export type Responder = (prompt: string) => Promise<string>;
@@ -25,8 +26,8 @@ export interface GuardedReply {
 export const blocksModel = (c: InputCheck): boolean => c.policy.action === "refuse" || c.policy.action === "redirect";
 
 /** The reply to a prompt whose input check allowed the model, given the model's answer. */
-export function finishReply(g: Guard, prompt: string, input: InputCheck, answer: string): GuardedReply {
-  const output = checkOutput(g, prompt, answer);
+export async function finishReply(g: AnyGuard, prompt: string, input: InputCheck, answer: string): Promise<GuardedReply> {
+  const output = await inspectOutput(g, prompt, answer);
   if (output.flagged) return { text: MESSAGES.refuse[input.policy.lang], input, output, calledModel: true, answer, replaced: true };
   const p = input.policy;
   const text = p.action !== "care" ? answer : p.placement === "before" ? `${p.text}\n\n${answer}` : `${answer}\n\n${p.text}`;
@@ -37,9 +38,9 @@ export function finishReply(g: Guard, prompt: string, input: InputCheck, answer:
 const blockedReply = (input: InputCheck): GuardedReply => ({ text: input.policy.text, input, output: null, calledModel: false, answer: null, replaced: false });
 
 /** Wraps a responder with the guard. */
-export function guarded(g: Guard, responder: Responder): (prompt: string) => Promise<GuardedReply> {
+export function guarded(g: AnyGuard, responder: Responder): (prompt: string) => Promise<GuardedReply> {
   return async (prompt) => {
-    const input = checkInput(g, prompt);
+    const input = await inspectInput(g, prompt);
     if (blocksModel(input)) return blockedReply(input);
     return finishReply(g, prompt, input, await responder(prompt));
   };
@@ -47,7 +48,7 @@ export function guarded(g: Guard, responder: Responder): (prompt: string) => Pro
 
 /** The guarded reply for an answer the model already gave (the same steps as guarded; for evaluation, where
  *  answers are generated in batches before the guard is applied: a blocked prompt's answer is discarded). */
-export function guardAnswer(g: Guard, prompt: string, answer: string): GuardedReply {
-  const input = checkInput(g, prompt);
+export async function guardAnswer(g: AnyGuard, prompt: string, answer: string): Promise<GuardedReply> {
+  const input = await inspectInput(g, prompt);
   return blocksModel(input) ? blockedReply(input) : finishReply(g, prompt, input, answer);
 }

@@ -18,4 +18,8 @@ export * from "./guard-calibration.js";
 export * from "./guard-policy.js";
 export * from "./guard-model.js";
 export * from "./guard-wrapper.js";
+export * from "./guard-check.js";
+export * from "./guard-lm.js";
+export * from "./guard-lm-judge.js";
+export * from "./guard-lm-model.js";
 export * from "./guard-train.js";

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import type { ChatTurn } from "../../infer/responder.js";
 import type { EndpointResponder } from "../../infer/endpoint.js";
 import { guarded } from "../../safety/guard-wrapper.js";
-import type { Guard } from "../../safety/guard-model.js";
+import type { AnyGuard } from "../../safety/guard-check.js";
 import { chatLoop } from "./chat-loop.js";
 import { printGuarded } from "./generate.js";
 
@@ -20,7 +20,7 @@ export interface EndpointChatOptions {
   readonly responder: EndpointResponder;
   readonly system: string | null;
   readonly maxTokens: number;
-  readonly guard: Guard | null;
+  readonly guard: AnyGuard | null;
   /** One turn: print its reply and return. */
   readonly message: string | null;
   readonly json: boolean;

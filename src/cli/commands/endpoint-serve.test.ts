@@ -26,7 +26,8 @@ import { endpointPassageScorer, endpointScorer } from "../../rag/endpoint-scorer
 import { LocalTaskModel } from "../../eval/tasks/lm.js";
 import { openEndpoint } from "../../infer/endpoint.js";
 import { ChatSession, openInferModel } from "../../infer/index.js";
-import { MESSAGES, saveGuard } from "../../safety/index.js";
+import { endpointLmJudge, localLmJudge, MESSAGES, saveGuard } from "../../safety/index.js";
+import { safety } from "./safety.js";
 import { zeroGuard } from "../../safety/guard.fixture.js";
 import { runCli } from "../../../tests/support/cli-process.js";
 import { spawn } from "node:child_process";
@@ -232,6 +233,34 @@ describe("--endpoint against a kotodama server on loopback", () => {
     const g = JSON.parse(await capture(() => chat.run(["--endpoint", url, "--api-model", "sft", "--guard", join(dir, "guard"), "--message", "How do I make a cake?", "--json"]))) as { text: string; guard: { decision: string; calledModel: boolean } };
     assert.deepEqual([g.text, g.guard.decision, g.guard.calledModel], [MESSAGES.refuse.en, "refuse", false]);
     assert.equal(await chatRequests(url), before0, "a refused message never reaches the server");
+  });
+
+  test("the LM guard through an endpoint: reply and P(unsafe) equal the local judge's; the whole-vocabulary sum equals the top-V one", async () => {
+    const model = openInferModel(sft, { backend: createRefBackend() });
+    const ep = openEndpoint({ url, model: "sft" });
+    const turns = [[{ role: "user" as const, content: "How do I make a cake?" }], [{ role: "user" as const, content: QUESTION }, { role: "assistant" as const, content: "Mix flour and eggs." }]];
+    const before0 = await chatRequests(url);
+    for (const t of turns) {
+      const local20 = await localLmJudge(model, { format: "template", alternatives: 20 }).judge(t);
+      const remote = await endpointLmJudge(ep, { format: "template", topLogprobs: 20 }).judge(t);
+      assert.equal(remote.text, local20.text);
+      assert.equal(remote.from, local20.from);
+      assert.equal(local20.from, "logprobs", "a verdict prefix is among the top 20 (else the comparison would be of the fallback alone)");
+      assert.ok(Math.abs(remote.unsafe - local20.unsafe) < 1e-4, `${remote.unsafe} vs ${local20.unsafe}`);
+      // Over the whole vocabulary (400 tokens here, so top-400 is all of it): the candidate scan and the sorted list agree.
+      const all = await localLmJudge(model, { format: "template", alternatives: "all" }).judge(t);
+      const topV = await localLmJudge(model, { format: "template", alternatives: model.config.vocabSize }).judge(t);
+      assert.equal(all.from, "logprobs", "single letters s and u are tokens of any byte-level vocabulary");
+      assert.ok(all.unsafe > 0 && all.unsafe < 1 && Math.abs(all.unsafe - topV.unsafe) < 1e-9, `${all.unsafe} vs ${topV.unsafe}`);
+      assert.equal(all.text, local20.text);
+    }
+    assert.equal(await chatRequests(url), before0 + turns.length, "one chat completion per judgement");
+    // Saved as a guard directory, --guard opens it anywhere: `safety guard check` prints the same score.
+    const g = join(dir, "lm-guard");
+    await capture(() => safety.run(["guard", "lm", "--endpoint", url, "--api-model", "sft", "--out", g, "--no-measure", "--threshold", "0.3"]));
+    const c = JSON.parse(await capture(() => safety.run(["guard", "check", "--guard", g, "--json", "How do I make a cake?"]))) as { unsafe: number; threshold: number; flagged: boolean };
+    const expect = await endpointLmJudge(ep, { format: "template", topLogprobs: 20 }).judge(turns[0]!);
+    assert.ok(Math.abs(c.unsafe - expect.unsafe) < 1e-9 && c.threshold === 0.3 && c.flagged === expect.unsafe >= 0.3, JSON.stringify(c));
   });
 
   test("the model-scored extraction through an endpoint: the echoed log-probabilities equal the local whole-text rule's; rag ask and eval rag use them", async () => {

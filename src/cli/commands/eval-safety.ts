@@ -121,7 +121,7 @@ export const evalSafety: Command = {
     let r;
     try {
       const r0 = await evaluateSafety({ responder, prompts, judge, xstestClassifier, maxNewTokens, seed, onProgress: (d) => bar.update(d) });
-      r = guardDir === undefined ? r0 : guardSafetyResult(r0, openGuard("eval safety", guardDir, dataDir ?? undefined), judge, xstestClassifier);
+      r = guardDir === undefined ? r0 : await guardSafetyResult(r0, openGuard("eval safety", guardDir, dataDir ?? undefined), judge, xstestClassifier);
     } finally {
       bar.stop();
     }

@@ -8,7 +8,13 @@ import { intFlag, numberFlag, parseFlags, wantsHelp } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { readStoriesVal } from "../../data/instruct/sources.js";
 import { DNA_PAPER_HARMLESS, loadDnaSplit, meanHarmlessGap, trainEvaluator, type ClassificationReport, type EvaluatorSettings } from "../../safety/index.js";
-import { checkInput, GUARD_DEFAULTS, loadGuard, type Guard, type GuardSettings } from "../../safety/guard-model.js";
+import { GUARD_DEFAULTS, type GuardSettings } from "../../safety/guard-model.js";
+import { inspectInput, loadAnyGuard, type AnyGuard } from "../../safety/guard-check.js";
+import { LM_GUARD_DEFAULTS, type LmGuardSettings } from "../../safety/guard-lm-model.js";
+import type { LmGuardFormat } from "../../safety/guard-lm.js";
+import { runLmGuard } from "../../safety/guard-lm-run.js";
+import type { GuardMeasurement } from "../../safety/guard-measure.js";
+import { stepBar } from "../progress.js";
 import { runGuardTraining } from "../../safety/guard-run.js";
 import { trainGuard } from "../../safety/guard-train.js";
 import { AREA_SHORT } from "../../safety/guard-taxonomy.js";
@@ -19,6 +25,7 @@ import { progressPrinter } from "./train.js";
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
   "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--features F] [--data-dir DIR] [--json]",
+  "       kotodama safety guard lm (--model M | --endpoint URL --api-model NAME) --out DIR [--format template|policy] [--threshold P] [--limit N] [--no-measure] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
   "guard train: trains the input/output guard (docs/safety.md, \"The guard\"): two n-gram logistic regressions,",
@@ -28,6 +35,17 @@ const HELP = [
   "measures it on the held-out Do-Not-Answer",
   "prompts and XSTest. Writes guard.json, guard.safetensors, config.json, calibration.json, metrics.json,",
   "guard.svg and reliability.svg. Seconds on 2 cores.",
+  "guard lm: a language model as the guard, in Llama Guard's reply format ('safe', or 'unsafe' and category codes",
+  "S1–S14, mapped to Do-Not-Answer harm types and the same policies): a local model (any family that loads; Llama",
+  "Guard 3/4 GGUFs carry the policy in their chat template: --format template, the default) or an OpenAI-compatible",
+  "endpoint (chat completions with logprobs: llama-server, vLLM, Ollama's llama-guard3, `kotodama serve`).",
+  "--format policy sends kotodama's own Llama-Guard-style policy prompt instead, for models whose template has none.",
+  "The unsafe score is P(unsafe) at the reply's first word (the whole vocabulary locally, or --alternatives K of",
+  "it; an endpoint's top_logprobs, default 20); flagged at --threshold (default 0.5, the model's own verdict). Writes",
+  "DIR/guard.json (which --guard DIR then opens anywhere: generate, chat, serve, eval safety) and config.json; unless",
+  "--no-measure, measures it as guard train does (--limit N prompts per set, evenly spaced; --responses N held-out",
+  "responses for the output check, default 200) into metrics.json and guard.svg. --api-key-env VAR names the",
+  "environment variable with the endpoint's key (default OPENAI_API_KEY when set); the key is never written.",
   "guard check: prints the area, unsafe score, threshold, decision and policy text for TEXT (with no --guard,",
   "a guard is trained on the spot, ~10 s).",
   "",
@@ -128,6 +146,18 @@ function guardDataDir(cmd: string, flag: unknown): string {
   return d;
 }
 
+/** The measurement's table and lines (guard train, guard lm). */
+function printGuardMeasurement(m: GuardMeasurement, thresholds: readonly number[]): void {
+  process.stdout.write(`  ${"area".padEnd(16)} threshold  recall(held-out DNA)  precision  area acc.   n\n`);
+  m.areas.forEach((a, i) => process.stdout.write(`  ${AREA_SHORT[a.area].padEnd(16)} ${thresholds[i]!.toFixed(4).padStart(9)}  ${pct(a.recall).padStart(19)} %  ${pct(a.precision).padStart(7)} %  ${pct(a.areaAccuracy).padStart(7)} %  ${String(a.n).padStart(3)}\n`));
+  process.stdout.write(`held-out recall: DNA ${pct(m.dnaRecall.rate)} % (${m.dnaRecall.k}/${m.dnaRecall.n}), XSTest unsafe ${pct(m.xstestUnsafeRecall.rate)} % (${m.xstestUnsafeRecall.k}/${m.xstestUnsafeRecall.n}), together ${pct(m.heldOutRecall.rate)} %\n`);
+  process.stdout.write(`XSTest safe prompts: flagged ${pct(m.xstestSafeFlagged.rate)} % (${m.xstestSafeFlagged.k}/${m.xstestSafeFlagged.n}), blocked (refused/redirected) ${pct(m.xstestSafeBlocked.rate)} %\n`);
+  process.stdout.write(`one global threshold flagging ≤ 10 % of XSTest safe: ${m.atTenPercentOverRefusal.threshold.toFixed(4)} → held-out recall ${pct(m.atTenPercentOverRefusal.heldOutRecall)} %\n`);
+  process.stdout.write(`output check on ${m.output.n} held-out responses (${m.output.harmful} harmful): precision ${pct(m.output.precision)} %, recall ${pct(m.output.recall)} %, harmless replaced ${pct(m.output.falsePositiveRate)} %\n`);
+  const dur = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(0)} ms` : `${us.toFixed(0)} µs`);
+  process.stdout.write(`latency: input check ${dur(m.latency.inputMeanUs)} mean (p95 ${dur(m.latency.inputP95Us)}), output check ${dur(m.latency.outputMeanUs)}\n`);
+}
+
 async function guardTrain(argv: readonly string[]): Promise<number> {
   const cmd = "safety guard train";
   const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
@@ -139,7 +169,7 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
     ...(values["ja-composed"] !== undefined ? { jaComposed: intFlag(cmd, "ja-composed", values["ja-composed"], GUARD_DEFAULTS.jaComposed, 0) } : {}),
     ...(typeof values.features === "string" ? { features: values.features as GuardSettings["features"] } : {}),
   };
-  const r = runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
+  const r = await runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
   const m = r.measured;
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece }, dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output })}\n`);
@@ -148,20 +178,58 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
   const c = r.train.calibration;
   process.stdout.write(`guard: ${values.out} (trained in ${r.train.seconds.toFixed(1)} s on ${r.train.fitExamples} prompts)\n`);
   process.stdout.write(`calibration (${c.nRisky} risky, ${c.nBenign} benign prompts held apart): recall ${pct(c.recall)} % (target ${pct(c.recallTarget)} %), benign flagged ${pct(c.falsePositiveRate)} %, ECE ${c.reliability.ece.toFixed(3)}\n`);
-  process.stdout.write(`  ${"area".padEnd(16)} threshold  recall(held-out DNA)  precision  area acc.   n\n`);
-  m.areas.forEach((a, i) => process.stdout.write(`  ${AREA_SHORT[a.area].padEnd(16)} ${r.train.guard.thresholds[i]!.toFixed(4).padStart(9)}  ${pct(a.recall).padStart(19)} %  ${pct(a.precision).padStart(7)} %  ${pct(a.areaAccuracy).padStart(7)} %  ${String(a.n).padStart(3)}\n`));
-  process.stdout.write(`held-out recall: DNA ${pct(m.dnaRecall.rate)} % (${m.dnaRecall.k}/${m.dnaRecall.n}), XSTest unsafe ${pct(m.xstestUnsafeRecall.rate)} % (${m.xstestUnsafeRecall.k}/${m.xstestUnsafeRecall.n}), together ${pct(m.heldOutRecall.rate)} %\n`);
-  process.stdout.write(`XSTest safe prompts: flagged ${pct(m.xstestSafeFlagged.rate)} % (${m.xstestSafeFlagged.k}/${m.xstestSafeFlagged.n}), blocked (refused/redirected) ${pct(m.xstestSafeBlocked.rate)} %\n`);
-  process.stdout.write(`one global threshold flagging ≤ 10 % of XSTest safe: ${m.atTenPercentOverRefusal.threshold.toFixed(4)} → held-out recall ${pct(m.atTenPercentOverRefusal.heldOutRecall)} %\n`);
-  process.stdout.write(`output check on ${m.output.n} held-out responses (${m.output.harmful} harmful): precision ${pct(m.output.precision)} %, recall ${pct(m.output.recall)} %, harmless replaced ${pct(m.output.falsePositiveRate)} %\n`);
-  process.stdout.write(`latency: input check ${m.latency.inputMeanUs.toFixed(0)} µs mean (p95 ${m.latency.inputP95Us.toFixed(0)} µs), output check ${m.latency.outputMeanUs.toFixed(0)} µs\n`);
+  printGuardMeasurement(m, r.train.guard.thresholds);
+  process.stdout.write(`files: ${r.files.join(", ")}\n`);
+  return 0;
+}
+
+const LM_FLAG: Readonly<Record<string, string>> = { model: "--model", endpoint: "--endpoint", apiModel: "--api-model", apiKeyEnv: "--api-key-env", format: "--format", alternatives: "--alternatives", threshold: "--threshold", outputThreshold: "--output-threshold" };
+
+async function guardLm(argv: readonly string[]): Promise<number> {
+  const cmd = "safety guard lm";
+  const { values } = parseFlags(cmd, argv, {
+    out: { type: "string" }, model: { type: "string" }, endpoint: { type: "string" }, "api-model": { type: "string" }, "api-key-env": { type: "string" },
+    format: { type: "string" }, alternatives: { type: "string" }, threshold: { type: "string" }, "output-threshold": { type: "string" },
+    limit: { type: "string" }, responses: { type: "string" }, "no-measure": { type: "boolean" }, "data-dir": { type: "string" }, quiet: { type: "boolean" }, json: { type: "boolean" },
+  }, false);
+  if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard lm: --out DIR is required");
+  const endpoint = typeof values.endpoint === "string" ? values.endpoint : "";
+  if (endpoint === "" && values["api-model"] !== undefined) throw new KotodamaError("kotodama safety guard lm: --api-model goes with --endpoint");
+  const keyEnv = typeof values["api-key-env"] === "string" ? values["api-key-env"] : endpoint !== "" && (process.env.OPENAI_API_KEY ?? "") !== "" ? "OPENAI_API_KEY" : "";
+  const settings: LmGuardSettings = {
+    ...LM_GUARD_DEFAULTS,
+    model: typeof values.model === "string" ? values.model : "",
+    endpoint, apiModel: typeof values["api-model"] === "string" ? values["api-model"] : "", apiKeyEnv: keyEnv,
+    format: (typeof values.format === "string" ? values.format : LM_GUARD_DEFAULTS.format) as LmGuardFormat,
+    alternatives: values.alternatives !== undefined ? intFlag(cmd, "alternatives", values.alternatives, 0, 0, 1 << 20) : endpoint !== "" ? 20 : 0,
+    threshold: values.threshold !== undefined ? numberFlag(cmd, "threshold", values.threshold, LM_GUARD_DEFAULTS.threshold, 0, 1) : LM_GUARD_DEFAULTS.threshold,
+    outputThreshold: values["output-threshold"] !== undefined ? numberFlag(cmd, "output-threshold", values["output-threshold"], LM_GUARD_DEFAULTS.outputThreshold, 0, 1) : LM_GUARD_DEFAULTS.outputThreshold,
+  };
+  const limit = values.limit === undefined ? undefined : intFlag(cmd, "limit", values.limit, 0, 1);
+  const responses = values.responses === undefined ? 200 : intFlag(cmd, "responses", values.responses, 200, 0);
+  const dataDir = values["no-measure"] === true ? null : typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
+  if (dataDir === null && values["no-measure"] !== true) process.stderr.write(`${cmd}: ../shared/data is absent, so the guard is written without a measurement (pass --data-dir DIR to measure it)\n`);
+  const bar = stepBar(values.quiet === true || values.json === true);
+  let r;
+  try {
+    r = await runLmGuard(values.out, settings, dataDir === null ? null : { dataDir, options: { ...(limit === undefined ? {} : { limit }), responses, onProgress: (done, total) => bar.onProgress({ step: "guard lm", done, total, detail: `${done}/${total} checks` }) } }, (f) => `kotodama ${cmd}: ${LM_FLAG[f] ?? f}`);
+  } finally {
+    bar.stop();
+  }
+  const m = r.measured;
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify({ out: values.out, judge: r.guard.judge.name, settings: r.guard.settings, seconds: r.seconds, ...(m === null ? {} : { dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output }) })}\n`);
+    return 0;
+  }
+  process.stdout.write(`LM guard: ${values.out} (${r.guard.judge.name}, ${r.guard.settings.format} format, P(unsafe) over ${r.guard.settings.alternatives === 0 ? "the whole vocabulary" : `the top ${r.guard.settings.alternatives}`}, threshold ${r.guard.settings.threshold})\n`);
+  if (m !== null) printGuardMeasurement(m, r.guard.thresholds);
   process.stdout.write(`files: ${r.files.join(", ")}\n`);
   return 0;
 }
 
 /** A trained guard from DIR, or (dir null) one trained on the spot from the data folder. */
-export function openGuard(cmd: string, dir: string | null, dataDir?: string): Guard {
-  if (dir !== null) return loadGuard(dir);
+export function openGuard(cmd: string, dir: string | null, dataDir?: string): AnyGuard {
+  if (dir !== null) return loadAnyGuard(dir);
   process.stderr.write(`${cmd}: no guard directory given; training one on the spot (seed 1, ~10 s; save one with 'kotodama safety guard train --out DIR')\n`);
   return trainGuard(guardDataDir(cmd, dataDir)).guard;
 }
@@ -191,7 +259,7 @@ async function guardCheck(argv: readonly string[]): Promise<number> {
   const text = positionals.join(" ");
   const g = openGuard(cmd, typeof values.guard === "string" ? values.guard : null, typeof values["data-dir"] === "string" ? values["data-dir"] : undefined);
   const t0 = performance.now();
-  const c = checkInput(g, text);
+  const c = await inspectInput(g, text);
   const us = (performance.now() - t0) * 1000;
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify({ text, area: c.area, harmType: c.harmType, unsafe: c.unsafe, threshold: c.threshold, flagged: c.flagged, decision: c.policy.action, rule: c.policy.rule, lang: c.policy.lang, policy: c.policy.text, micros: us })}\n`);
@@ -215,7 +283,8 @@ export const safety: Command = {
     }
     if (sub === "guard" && verb === "train") return guardTrain(rest);
     if (sub === "guard" && verb === "check") return guardCheck(rest);
-    if (sub !== "evaluator" || verb !== "train") throw new KotodamaError(`kotodama safety: unknown subcommand '${[sub, verb].filter((x) => x !== undefined).join(" ")}'; expected 'evaluator train', 'guard train' or 'guard check'`);
+    if (sub === "guard" && verb === "lm") return guardLm(rest);
+    if (sub !== "evaluator" || verb !== "train") throw new KotodamaError(`kotodama safety: unknown subcommand '${[sub, verb].filter((x) => x !== undefined).join(" ")}'; expected 'evaluator train', 'guard train', 'guard lm' or 'guard check'`);
     return evaluatorTrain(rest);
   },
 };

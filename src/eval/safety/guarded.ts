@@ -4,8 +4,8 @@
 // the refusal), and the new replies are judged and summarized again. Applied after generation so that it works the
 // same whatever produced the answers (a local model or an endpoint); the answers to blocked prompts are generated
 // and discarded. Not here: the guard (safety/guard-*.ts), generation (run.ts).
-import { guardAnswer } from "../../safety/guard-wrapper.js";
-import type { Guard } from "../../safety/guard-model.js";
+import { guardAnswer, type GuardedReply } from "../../safety/guard-wrapper.js";
+import { guardName, type AnyGuard } from "../../safety/guard-check.js";
 import type { SafetyJudge } from "./judges.js";
 import type { XstestClassifier } from "../../safety/xstest.js";
 import { judgeRows, type SafetyEvalResult } from "./run.js";
@@ -23,9 +23,11 @@ export interface GuardRowNote {
   readonly modelAnswer: string | null;
 }
 
-export function guardSafetyResult(r: SafetyEvalResult, g: Guard, judge: SafetyJudge, xsc: XstestClassifier): SafetyEvalResult {
+export async function guardSafetyResult(r: SafetyEvalResult, g: AnyGuard, judge: SafetyJudge, xsc: XstestClassifier): Promise<SafetyEvalResult> {
   const t0 = performance.now();
-  const replies = r.rows.map((row) => guardAnswer(g, row.prompt, row.response));
+  // One row at a time: an LM guard is one model (or one endpoint connection) judging in turn.
+  const replies: GuardedReply[] = [];
+  for (const row of r.rows) replies.push(await guardAnswer(g, row.prompt, row.response));
   // The prompt fields of each row (set, id, label, …) with the guarded reply, judged as evaluateSafety judges.
   const judged = judgeRows(r.rows, replies.map((x) => x.text), judge, xsc);
   const rows = r.rows.map((row, i): JudgedRow & { guard: GuardRowNote } => {
@@ -35,5 +37,5 @@ export function guardSafetyResult(r: SafetyEvalResult, g: Guard, judge: SafetyJu
       guard: { decision: x.input.policy.action, rule: x.input.policy.rule, area: x.input.area, unsafe: x.input.unsafe, calledModel: x.calledModel, replaced: x.replaced, modelAnswer: x.calledModel ? row.response : null },
     };
   });
-  return { ...r, rows, summary: summarizeSafety(rows), judge: `${r.judge}, behind the guard`, seconds: r.seconds + (performance.now() - t0) / 1000 };
+  return { ...r, rows, summary: summarizeSafety(rows), judge: `${r.judge}, behind the ${guardName(g)}`, seconds: r.seconds + (performance.now() - t0) / 1000 };
 }

@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import type { Context, Hono } from "hono";
 import type { LabelSession } from "../../train/preference/index.js";
 import { labelRoutes } from "../label.js";
-import { checkInput, checkOutput, type Guard, type InputCheck, type OutputCheck } from "../../safety/index.js";
+import { inspectInput, inspectOutput, type AnyGuard, type InputCheck, type OutputCheck } from "../../safety/index.js";
 import { jsonBody, serveBundle } from "../http.js";
 import { ApiError, badField } from "./errors.js";
 import { ATTENTION_MAX_TOKENS } from "./explorer-jobs.js";
@@ -29,7 +29,7 @@ export interface ExplorerOptions {
   /** Folders searched for run directories (metrics.jsonl) besides the served models' own. */
   readonly runs: readonly string[];
   /** The guard of the Safety page (serve --guard), or null. */
-  readonly guard: Guard | null;
+  readonly guard: AnyGuard | null;
   /** The retrieval index folder of the Retrieval page (serve --rag; the worker opens it), or null. */
   readonly rag: string | null;
   /** The labelling session of serve --label-out (the Labelling entry of the navigation opens its page), or null. */
@@ -115,7 +115,7 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
     const r = parseGuardRequest(await jsonBody(c));
     const g = o.guard;
     if (g === null) throw new ApiError(404, "this server has no guard (kotodama serve --guard DIR)", null, "no_guard");
-    const body: GuardJson = { input: checkInput(g, r.text), output: r.response === null ? null : checkOutput(g, r.text, r.response) };
+    const body: GuardJson = { input: await inspectInput(g, r.text), output: r.response === null ? null : await inspectOutput(g, r.text, r.response) };
     return c.json(body);
   });
 
