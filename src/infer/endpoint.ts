@@ -41,6 +41,10 @@ export class ContextLengthError extends KotodamaError {
   override readonly name = "ContextLengthError";
 }
 
+/** A 400 that says the prompt is longer than the model's context (OpenAI's code, or the message vLLM and kotodama
+ *  serve write). */
+const isContextOverflow = (e: unknown): boolean => e instanceof OpenAI.APIError && e.status === 400 && (e.code === "context_length_exceeded" || /context length/i.test(e.message));
+
 /** One /v1/completions request's fields (OpenAI's names); `prompt` may be a list (one choice each). */
 export interface CompletionBody {
   readonly prompt: string | readonly string[];
@@ -186,6 +190,7 @@ export class EndpointResponder implements ChatResponder {
         signal === undefined ? {} : { signal },
       );
     } catch (e) {
+      if (isContextOverflow(e)) throw new ContextLengthError(`${where}: ${(e as Error).message}`);
       throw explain(e, where, this.model, this.timeoutMs);
     }
     const choice = r.choices?.[0];
@@ -209,9 +214,7 @@ export class EndpointResponder implements ChatResponder {
         signal === undefined ? {} : { signal },
       );
     } catch (e) {
-      if (e instanceof OpenAI.APIError && e.status === 400 && (e.code === "context_length_exceeded" || /context length/i.test(e.message))) {
-        throw new ContextLengthError(`${where}: ${e.message}`);
-      }
+      if (isContextOverflow(e)) throw new ContextLengthError(`${where}: ${(e as Error).message}`);
       throw explain(e, where, this.model, this.timeoutMs);
     }
     if (!Array.isArray(r.choices) || r.choices.length === 0) throw new KotodamaError(`${where}: the response has no choices (not an OpenAI text completion?)`);

@@ -5,7 +5,7 @@
 // reply format and the categories (guard-lm.ts), thresholds and policies (guard-lm-model.ts).
 import { encodeChat } from "../tokenizer/index.js";
 import { endOfTurnIds, generateText, logSumExp, topLogprobs, type InferModel } from "../infer/index.js";
-import type { EndpointResponder } from "../infer/endpoint.js";
+import { ContextLengthError, type EndpointResponder } from "../infer/endpoint.js";
 import type { ChatTurn } from "../infer/responder.js";
 import { sftTemplates } from "../train/sft/template.js";
 import { KotodamaError } from "../util/errors.js";
@@ -98,15 +98,26 @@ export function localLmJudge(model: InferModel, o: { readonly format: LmGuardFor
 }
 
 /** An OpenAI-compatible endpoint as the judge (greedy chat completion, logprobs with top_logprobs = k ≤ 20). A server
- *  that returns no logprobs still judges, by the reply's first word (from: "reply"). */
+ *  that returns no logprobs still judges, by the reply's first word (from: "reply"). An answer the server refuses as
+ *  too long for its context is judged by its first half, quarter, … until it is taken. */
 export function endpointLmJudge(ep: EndpointResponder, o: { readonly format: LmGuardFormat; readonly topLogprobs?: number }): LmJudge {
   const k = o.topLogprobs ?? 20;
   return {
     name: ep.name,
     settings: { ...ep.settings, format: o.format, topLogprobs: k },
     async judge(turns) {
-      const r = await ep.chatLogprobs(guardMessages(turns, o.format), { maxTokens: LM_GUARD_REPLY_TOKENS, topLogprobs: k });
-      return judgementOf(r.text, r.steps);
+      const last = turns[turns.length - 1]!;
+      // An answer too long for the served context is judged by a shorter start: halved until the server takes it
+      // (the chat API does not say how many tokens a message takes).
+      for (let chars = last.content.length; ; chars = Math.floor(chars / 2)) {
+        const ts = chars === last.content.length ? turns : [...turns.slice(0, -1), { role: last.role, content: last.content.slice(0, chars) }];
+        try {
+          const r = await ep.chatLogprobs(guardMessages(ts, o.format), { maxTokens: LM_GUARD_REPLY_TOKENS, topLogprobs: k });
+          return judgementOf(r.text, r.steps);
+        } catch (e) {
+          if (!(e instanceof ContextLengthError) || last.role !== "assistant" || chars === 0) throw e;
+        }
+      }
     },
   };
 }

@@ -61,7 +61,7 @@ const HELP = [
   "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens, --retrieval",
   "                        lexical|dense|hybrid (default: the index's), --fusion, --lexical-weight, --rerank N and",
   "                        --rerank-model M (default: --model or the --endpoint's) (see kotodama rag ask --help)",
-  "  --guard [DIR]         check each message and reply with a guard (`kotodama safety guard train`; no DIR: one",
+  "  --guard [DIR]         check each message and reply with a guard (`safety guard train` or `guard lm`; no DIR: one",
   "                        trained on the spot); replies are then printed whole. A refused or redirected message",
   "                        never reaches the model or the conversation",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),

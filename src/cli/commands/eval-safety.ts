@@ -57,7 +57,7 @@ const HELP = [
   "  --data-dir DIR      folder holding do-not-answer/ and xstest/ (default ../shared/data)",
   "  --threads N         compute threads (default: all cores)",
   "  --json              print the summary JSON instead of the table",
-  "  --guard [DIR]       answer behind the guard (`kotodama safety guard train`; no DIR: one trained on the spot)",
+  "  --guard [DIR]       answer behind the guard (`safety guard train` or `guard lm`; no DIR: one trained on the spot)",
 ].join("\n");
 
 const FLAGS = {

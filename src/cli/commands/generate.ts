@@ -29,7 +29,7 @@ const HELP = [
   "                        the keywords supported); stdout then holds exactly the JSON value",
   "  --grammar FILE        constrain the output to a GBNF grammar (llama.cpp's format); stdout holds exactly the text",
   "  --threads N           kernel threads (default: all cores)",
-  "  --guard [DIR]         check the prompt and the output with a guard (`kotodama safety guard train`; no DIR:",
+  "  --guard [DIR]         check the prompt and the output with a guard (`safety guard train` or `guard lm`; no DIR:",
   "                        one trained on the spot); the text is then printed whole, not streamed",
   ...GENERATE_OPTION_SPECS.map((s) => `  --${`${flagName(s.key)}${s.kind === "bool" ? "" : " X"}`.padEnd(20)}${s.help}`),
   ...BEAM_HELP,
