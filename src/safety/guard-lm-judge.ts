@@ -39,9 +39,10 @@ export function judgementOf(text: string, steps: readonly GuardStep[] | null): L
 }
 
 /** A local model as the judge. `alternatives`: "all" reads P(unsafe) off the whole distribution; a number k off the
- *  k most likely tokens only (what a server's top_logprobs = k gives). An answer (output check) too long for the
- *  model's context with the reply is judged by its longest start that fits; any other conversation that does not
- *  fit is an error naming both lengths (the start of a guard prompt is its policy, so it is never cut). */
+ *  k most likely tokens only (what a server's top_logprobs = k gives). A last message (the prompt, or the answer in
+ *  an output check) too long for the model's context with the reply is judged by its longest start that fits; the
+ *  rest of the guard prompt (the policy, the earlier turns) is never cut, and when even that does not fit it is an
+ *  error naming both lengths. */
 export function localLmJudge(model: InferModel, o: { readonly format: LmGuardFormat; readonly alternatives?: number | "all"; readonly name?: string }): LmJudge {
   const alternatives = o.alternatives ?? "all";
   const tok = model.tokenizer;
@@ -73,9 +74,9 @@ export function localLmJudge(model: InferModel, o: { readonly format: LmGuardFor
       const room = model.config.context - LM_GUARD_REPLY_TOKENS;
       let ids = encode(turns);
       const last = turns[turns.length - 1];
-      if (ids.length > room && last?.role === "assistant") {
-        // An answer too long to judge whole is judged by its longest start that fits (binary search on characters).
-        const cut = (n: number): ChatTurn[] => [...turns.slice(0, -1), { role: "assistant", content: last.content.slice(0, n) }];
+      if (ids.length > room && last !== undefined) {
+        // A message too long to judge whole is judged by its longest start that fits (binary search on characters).
+        const cut = (n: number): ChatTurn[] => [...turns.slice(0, -1), { role: last.role, content: last.content.slice(0, n) }];
         let lo = 0, hi = last.content.length;
         while (lo < hi) {
           const mid = Math.ceil((lo + hi) / 2);
@@ -98,8 +99,8 @@ export function localLmJudge(model: InferModel, o: { readonly format: LmGuardFor
 }
 
 /** An OpenAI-compatible endpoint as the judge (greedy chat completion, logprobs with top_logprobs = k ≤ 20). A server
- *  that returns no logprobs still judges, by the reply's first word (from: "reply"). An answer the server refuses as
- *  too long for its context is judged by its first half, quarter, … until it is taken. */
+ *  that returns no logprobs still judges, by the reply's first word (from: "reply"). A last message the server refuses
+ *  as too long for its context is judged by its first half, quarter, … until it is taken. */
 export function endpointLmJudge(ep: EndpointResponder, o: { readonly format: LmGuardFormat; readonly topLogprobs?: number }): LmJudge {
   const k = o.topLogprobs ?? 20;
   return {
@@ -107,15 +108,15 @@ export function endpointLmJudge(ep: EndpointResponder, o: { readonly format: LmG
     settings: { ...ep.settings, format: o.format, topLogprobs: k },
     async judge(turns) {
       const last = turns[turns.length - 1]!;
-      // An answer too long for the served context is judged by a shorter start: halved until the server takes it
-      // (the chat API does not say how many tokens a message takes).
+      // A message too long for the served context is judged by a shorter start: halved until the server takes it (the
+      // chat API does not say how many tokens a message takes).
       for (let chars = last.content.length; ; chars = Math.floor(chars / 2)) {
         const ts = chars === last.content.length ? turns : [...turns.slice(0, -1), { role: last.role, content: last.content.slice(0, chars) }];
         try {
           const r = await ep.chatLogprobs(guardMessages(ts, o.format), { maxTokens: LM_GUARD_REPLY_TOKENS, topLogprobs: k });
           return judgementOf(r.text, r.steps);
         } catch (e) {
-          if (!(e instanceof ContextLengthError) || last.role !== "assistant" || chars === 0) throw e;
+          if (!(e instanceof ContextLengthError) || chars === 0) throw e;
         }
       }
     },

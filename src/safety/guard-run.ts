@@ -9,7 +9,7 @@ import { atomicWrite } from "../data/files.js";
 import { barChartSvg, lossCurveSvg } from "../train/plot.js";
 import { measureGuard, type GuardMeasurement } from "./guard-measure.js";
 import { saveGuard, type GuardSettings } from "./guard-model.js";
-import { trainGuard, type GuardTrainResult } from "./guard-train.js";
+import { trainGuard, type GuardCalibrationReport, type GuardTrainResult } from "./guard-train.js";
 import { AREA_SHORT, GUARD_AREAS } from "./guard-taxonomy.js";
 
 export interface GuardRunResult {
@@ -30,12 +30,12 @@ export function guardMetricsSvg(m: GuardMeasurement): string {
   }, { title: "guard: held-out Do-Not-Answer prompts per area, XSTest", yLabel: "share", width: 900 });
 }
 
-export function reliabilitySvg(t: GuardTrainResult): string {
-  const pts = t.calibration.reliability.bins.filter((b) => b.n > 0).map((b) => [b.predicted, b.observed] as const);
+export function reliabilitySvg(c: GuardCalibrationReport): string {
+  const pts = c.reliability.bins.filter((b) => b.n > 0).map((b) => [b.predicted, b.observed] as const);
   return lossCurveSvg([
     { name: "perfectly calibrated", color: "#999", points: [[0, 0], [1, 1]] },
-    { name: `guard (ECE ${t.calibration.reliability.ece.toFixed(3)})`, color: "#2b6cb0", points: pts, markers: true },
-  ], { title: `guard reliability on ${t.calibration.nRisky + t.calibration.nBenign} calibration prompts`, xLabel: "predicted unsafe score (bin mean)", yLabel: "observed share risky" });
+    { name: `guard (ECE ${c.reliability.ece.toFixed(3)})`, color: "#2b6cb0", points: pts, markers: true },
+  ], { title: `guard reliability on ${c.nRisky + c.nBenign} calibration prompts`, xLabel: "predicted unsafe score (bin mean)", yLabel: "observed share risky" });
 }
 
 export async function runGuardTraining(outDir: string, dataDir: string, settings: Partial<GuardSettings>, log: (s: string) => void = () => {}): Promise<GuardRunResult> {
@@ -54,7 +54,7 @@ export async function runGuardTraining(outDir: string, dataDir: string, settings
     write("calibration.json", `${JSON.stringify(train.calibration, null, 2)}\n`),
     write("metrics.json", `${JSON.stringify({ ...measured, trainSeconds: train.seconds }, null, 2)}\n`),
     write("guard.svg", guardMetricsSvg(measured)),
-    write("reliability.svg", reliabilitySvg(train)),
+    write("reliability.svg", reliabilitySvg(train.calibration)),
   ];
   return { train, measured, files };
 }

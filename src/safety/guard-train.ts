@@ -4,7 +4,7 @@
 // two cores. Not here: measuring on held-out prompts and XSTest (guard-measure.ts), files and plots (guard-run.ts).
 import { loadDnaSplit } from "./dna.js";
 import { fitPromptClassifier, fitResponseClassifier, GUARD_FEATURE_SETS, scorePrompt, type PromptModel } from "./guard-classifier.js";
-import { calibrateAreas, reliability, THRESHOLD_MODES, type AreaCalibration, type ReliabilityBin, type ScoredPrompt } from "./guard-calibration.js";
+import { calibrateAreas, reliability, THRESHOLD_MODES, type AreaCalibration, type ReliabilityBin, type ScoredPrompt, type ThresholdMode } from "./guard-calibration.js";
 import { loadGuardData, type GuardExample } from "./guard-data.js";
 import { GUARD_DEFAULTS, type Guard, type GuardSettings } from "./guard-model.js";
 import { areaOfClass } from "./guard-taxonomy.js";
@@ -77,13 +77,19 @@ export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly Gu
     const p = scorePrompt(prompt, x.text);
     return { unsafe: p.unsafe, predictedArea: p.area, trueArea: x.label === 0 ? null : areaOfClass(x.label) };
   });
-  const areas = calibrateAreas(scored, s.recall, s.thresholds);
+  return { prompt, ...calibrateScores(scored, s.recall, s.thresholds) };
+}
+
+/** Thresholds (GUARD_AREAS order) for the target recall on scored calibration prompts, with the report (either guard:
+ *  the LM guard calibrates its P(unsafe) with it too). */
+export function calibrateScores(scored: readonly ScoredPrompt[], recall: number, mode: ThresholdMode): { thresholds: number[]; calibration: GuardCalibrationReport } {
+  const areas = calibrateAreas(scored, recall, mode);
   const thresholds = areas.map((a) => a.threshold);
   const flagged = (x: ScoredPrompt): boolean => x.unsafe >= thresholds[areas.findIndex((a) => a.area === x.predictedArea)]!;
   const risky = scored.filter((x) => x.trueArea !== null), benign = scored.filter((x) => x.trueArea === null);
   const calibration: GuardCalibrationReport = {
-    recallTarget: s.recall, areas, recall: risky.filter(flagged).length / risky.length, falsePositiveRate: benign.filter(flagged).length / benign.length,
+    recallTarget: recall, areas, recall: risky.filter(flagged).length / risky.length, falsePositiveRate: benign.filter(flagged).length / benign.length,
     nRisky: risky.length, nBenign: benign.length, reliability: reliability(scored.map((x) => x.unsafe), scored.map((x) => (x.trueArea === null ? 0 : 1))),
   };
-  return { prompt, thresholds, calibration };
+  return { thresholds, calibration };
 }

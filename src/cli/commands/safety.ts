@@ -9,6 +9,7 @@ import { loadBackend } from "../../engine/backend.js";
 import { readStoriesVal } from "../../data/instruct/sources.js";
 import { DNA_PAPER_HARMLESS, loadDnaSplit, meanHarmlessGap, trainEvaluator, type ClassificationReport, type EvaluatorSettings } from "../../safety/index.js";
 import { GUARD_DEFAULTS, type GuardSettings } from "../../safety/guard-model.js";
+import { THRESHOLD_MODES, type ThresholdMode } from "../../safety/guard-calibration.js";
 import { inspectInput, loadAnyGuard, type AnyGuard } from "../../safety/guard-check.js";
 import { LM_GUARD_DEFAULTS, type LmGuardSettings } from "../../safety/guard-lm-model.js";
 import type { LmGuardFormat } from "../../safety/guard-lm.js";
@@ -25,7 +26,7 @@ import { progressPrinter } from "./train.js";
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
   "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--features F] [--data-dir DIR] [--json]",
-  "       kotodama safety guard lm (--model M | --endpoint URL --api-model NAME) --out DIR [--format template|policy] [--threshold P] [--limit N] [--no-measure] [--json]",
+  "       kotodama safety guard lm (--model M | --endpoint URL --api-model NAME) --out DIR [--format template|policy] [--threshold P | --calibrate [--recall R]] [--limit N] [--no-measure] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
   "guard train: trains the input/output guard (docs/safety.md, \"The guard\"): two n-gram logistic regressions,",
@@ -44,7 +45,10 @@ const HELP = [
   "it; an endpoint's top_logprobs, default 20); flagged at --threshold (default 0.5, the model's own verdict). Writes",
   "DIR/guard.json (which --guard DIR then opens anywhere: generate, chat, serve, eval safety) and config.json; unless",
   "--no-measure, measures it as guard train does (--limit N prompts per set, evenly spaced; --responses N held-out",
-  "responses for the output check, default 200) into metrics.json and guard.svg. --api-key-env VAR names the",
+  "responses for the output check, default 200) into metrics.json and guard.svg. --calibrate sets the thresholds",
+  "to --recall (default 0.95) on the n-gram guard's held-apart calibration prompts (--calibrate-limit N of them,",
+  "evenly spaced; --thresholds global|per-area) and writes calibration.json and reliability.svg.",
+  "--api-key-env VAR names the",
   "environment variable with the endpoint's key (default OPENAI_API_KEY when set); the key is never written.",
   "guard check: prints the area, unsafe score, threshold, decision and policy text for TEXT (with no --guard,",
   "a guard is trained on the spot, ~10 s).",
@@ -191,6 +195,7 @@ async function guardLm(argv: readonly string[]): Promise<number> {
     out: { type: "string" }, model: { type: "string" }, endpoint: { type: "string" }, "api-model": { type: "string" }, "api-key-env": { type: "string" },
     format: { type: "string" }, alternatives: { type: "string" }, threshold: { type: "string" }, "output-threshold": { type: "string" },
     limit: { type: "string" }, responses: { type: "string" }, "no-measure": { type: "boolean" }, "data-dir": { type: "string" }, quiet: { type: "boolean" }, json: { type: "boolean" },
+    calibrate: { type: "boolean" }, "calibrate-limit": { type: "string" }, recall: { type: "string" }, thresholds: { type: "string" },
   }, false);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard lm: --out DIR is required");
   const endpoint = typeof values.endpoint === "string" ? values.endpoint : "";
@@ -207,21 +212,36 @@ async function guardLm(argv: readonly string[]): Promise<number> {
   };
   const limit = values.limit === undefined ? undefined : intFlag(cmd, "limit", values.limit, 0, 1);
   const responses = values.responses === undefined ? 200 : intFlag(cmd, "responses", values.responses, 200, 0);
-  const dataDir = values["no-measure"] === true ? null : typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
-  if (dataDir === null && values["no-measure"] !== true) process.stderr.write(`${cmd}: ../shared/data is absent, so the guard is written without a measurement (pass --data-dir DIR to measure it)\n`);
+  const calibrating = values.calibrate === true || values["calibrate-limit"] !== undefined;
+  for (const f of ["recall", "thresholds"] as const) if (values[f] !== undefined && !calibrating) throw new KotodamaError(`kotodama ${cmd}: --${f} sets the calibration; it needs --calibrate`);
+  const mode = typeof values.thresholds === "string" ? values.thresholds : "global";
+  if (!(THRESHOLD_MODES as readonly string[]).includes(mode)) throw new KotodamaError(`kotodama ${cmd}: --thresholds must be one of ${THRESHOLD_MODES.join(", ")}, got '${mode}'`);
+  const needData = calibrating || values["no-measure"] !== true;
+  const dataDir = !needData ? null : typeof values["data-dir"] === "string" ? values["data-dir"] : defaultDataDir();
+  if (dataDir === null && calibrating) throw new KotodamaError(`kotodama ${cmd}: --calibrate needs the calibration prompts under ../shared/data, which is absent; pass --data-dir DIR`);
+  if (dataDir === null && needData) process.stderr.write(`${cmd}: ../shared/data is absent, so the guard is written without a measurement (pass --data-dir DIR to measure it)\n`);
   const bar = stepBar(values.quiet === true || values.json === true);
+  const progress = (step: string) => (done: number, total: number): void => bar.onProgress({ step, done, total, detail: `${done}/${total} prompts judged` });
+  const calibrate = !calibrating || dataDir === null ? null : {
+    dataDir, mode: mode as ThresholdMode, onProgress: progress("calibrate"),
+    recall: values.recall === undefined ? GUARD_DEFAULTS.recall : numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1),
+    ...(values["calibrate-limit"] === undefined ? {} : { limit: intFlag(cmd, "calibrate-limit", values["calibrate-limit"], 0, 1) }),
+  };
+  const measure = values["no-measure"] === true || dataDir === null ? null : { dataDir, options: { ...(limit === undefined ? {} : { limit }), responses, onProgress: progress("measure") } };
   let r;
   try {
-    r = await runLmGuard(values.out, settings, dataDir === null ? null : { dataDir, options: { ...(limit === undefined ? {} : { limit }), responses, onProgress: (done, total) => bar.onProgress({ step: "guard lm", done, total, detail: `${done}/${total} checks` }) } }, (f) => `kotodama ${cmd}: ${LM_FLAG[f] ?? f}`);
+    r = await runLmGuard(values.out, settings, calibrate, measure, (f) => `kotodama ${cmd}: ${LM_FLAG[f] ?? f}`);
   } finally {
     bar.stop();
   }
   const m = r.measured;
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ out: values.out, judge: r.guard.judge.name, settings: r.guard.settings, seconds: r.seconds, ...(m === null ? {} : { dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output }) })}\n`);
+    process.stdout.write(`${JSON.stringify({ out: values.out, judge: r.guard.judge.name, settings: r.guard.settings, thresholds: r.guard.thresholds, seconds: r.seconds, ...(r.calibration === null ? {} : { calibration: { recall: r.calibration.recall, falsePositiveRate: r.calibration.falsePositiveRate, ece: r.calibration.reliability.ece, nRisky: r.calibration.nRisky, nBenign: r.calibration.nBenign } }), ...(m === null ? {} : { dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output }) })}\n`);
     return 0;
   }
-  process.stdout.write(`LM guard: ${values.out} (${r.guard.judge.name}, ${r.guard.settings.format} format, P(unsafe) over ${r.guard.settings.alternatives === 0 ? "the whole vocabulary" : `the top ${r.guard.settings.alternatives}`}, threshold ${r.guard.settings.threshold})\n`);
+  process.stdout.write(`LM guard: ${values.out} (${r.guard.judge.name}, ${r.guard.settings.format} format, P(unsafe) over ${r.guard.settings.alternatives === 0 ? "the whole vocabulary" : `the top ${r.guard.settings.alternatives}`}, threshold ${r.calibration === null ? r.guard.settings.threshold : "calibrated"})\n`);
+  const c = r.calibration;
+  if (c !== null) process.stdout.write(`calibration (${c.nRisky} risky, ${c.nBenign} benign prompts held apart from the n-gram guard's training): recall ${pct(c.recall)} % (target ${pct(c.recallTarget)} %), benign flagged ${pct(c.falsePositiveRate)} %, ECE ${c.reliability.ece.toFixed(3)}\n`);
   if (m !== null) printGuardMeasurement(m, r.guard.thresholds);
   process.stdout.write(`files: ${r.files.join(", ")}\n`);
   return 0;
