@@ -18,7 +18,7 @@ import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
-  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--features F] [--data-dir DIR] [--json]",
+  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
   "guard train: trains the input/output guard (docs/safety.md, \"The guard\"): two n-gram logistic regressions,",
@@ -130,13 +130,15 @@ function guardDataDir(cmd: string, flag: unknown): string {
 
 async function guardTrain(argv: readonly string[]): Promise<number> {
   const cmd = "safety guard train";
-  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard train: --out DIR is required");
   const settings: Partial<GuardSettings> = {
     ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 0) } : {}),
     ...(values.recall !== undefined ? { recall: numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1) } : {}),
     ...(values.generated !== undefined ? { generated: intFlag(cmd, "generated", values.generated, GUARD_DEFAULTS.generated, 0) } : {}),
     ...(values["ja-composed"] !== undefined ? { jaComposed: intFlag(cmd, "ja-composed", values["ja-composed"], GUARD_DEFAULTS.jaComposed, 0) } : {}),
+    ...(values.direct !== undefined ? { direct: intFlag(cmd, "direct", values.direct, GUARD_DEFAULTS.direct, 0) } : {}),
+    ...(values["direct-fit-only"] === true ? { directPool: false } : {}),
     ...(typeof values.features === "string" ? { features: values.features as GuardSettings["features"] } : {}),
   };
   const r = runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
@@ -148,6 +150,7 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
   const c = r.train.calibration;
   process.stdout.write(`guard: ${values.out} (trained in ${r.train.seconds.toFixed(1)} s on ${r.train.fitExamples} prompts)\n`);
   process.stdout.write(`calibration (${c.nRisky} risky, ${c.nBenign} benign prompts held apart): recall ${pct(c.recall)} % (target ${pct(c.recallTarget)} %), benign flagged ${pct(c.falsePositiveRate)} %, ECE ${c.reliability.ece.toFixed(3)}\n`);
+  if (c.pools.length > 1) for (const p of c.pools) process.stdout.write(`  pool ${p.name}: ${p.nRisky} risky (own threshold ${p.ownThreshold.toFixed(4)}), recall ${pct(p.recall)} %; ${p.nBenign} benign, flagged ${pct(p.falsePositiveRate)} %\n`);
   process.stdout.write(`  ${"area".padEnd(16)} threshold  recall(held-out DNA)  precision  area acc.   n\n`);
   m.areas.forEach((a, i) => process.stdout.write(`  ${AREA_SHORT[a.area].padEnd(16)} ${r.train.guard.thresholds[i]!.toFixed(4).padStart(9)}  ${pct(a.recall).padStart(19)} %  ${pct(a.precision).padStart(7)} %  ${pct(a.areaAccuracy).padStart(7)} %  ${String(a.n).padStart(3)}\n`));
   process.stdout.write(`held-out recall: DNA ${pct(m.dnaRecall.rate)} % (${m.dnaRecall.k}/${m.dnaRecall.n}), XSTest unsafe ${pct(m.xstestUnsafeRecall.rate)} % (${m.xstestUnsafeRecall.k}/${m.xstestUnsafeRecall.n}), together ${pct(m.heldOutRecall.rate)} %\n`);
