@@ -27,7 +27,9 @@ const HELP = [
   "threshold calibrated to --recall (default 0.95) on a held-apart quarter, and a response classifier; then",
   "measures it on the held-out Do-Not-Answer",
   "prompts and XSTest. Writes guard.json, guard.safetensors, config.json, calibration.json, metrics.json,",
-  "guard.svg and reliability.svg. Seconds on 2 cores.",
+  "guard.svg and reliability.svg. Seconds on 2 cores. --direct N adds N direct requests per harm type (and N",
+  "benign ones in the same frames; src/safety/guard-direct.ts), a quarter of them a second calibration pool the",
+  "threshold must also reach --recall on (--direct-fit-only: all fitted, none calibrated); off by default.",
   "guard check: prints the area, unsafe score, threshold, decision and policy text for TEXT (with no --guard,",
   "a guard is trained on the spot, ~10 s).",
   "",
@@ -144,7 +146,7 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
   const r = runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
   const m = r.measured;
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece }, dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output })}\n`);
+    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece, pools: r.train.calibration.pools }, dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output })}\n`);
     return 0;
   }
   const c = r.train.calibration;
