@@ -47,17 +47,23 @@ const VARIANTS = {
   "global: default +gen 300 +contrasts": { generated: 300, thresholds: "global", contrasts: true },
   "global: default +gen 1000, w12+skip+c24": { generated: 1000, thresholds: "global", features: "word12+skip+char24" },
   "global: default +gen 1000 +contrasts": { generated: 1000, thresholds: "global", contrasts: true },
+  // The direct requests (guard-direct.ts), 30 per harm type and side: their fit part in the folds like every source
+  // (counted apart, in the "direct" line, for every variant, trained on or not), their calibration part a second
+  // pool ("fit only": none calibrated on, the calibration part left out).
+  "global: default +direct 30": { direct: 30, thresholds: "global" },
+  "global: default +direct 30, fit only": { direct: 30, directPool: false, thresholds: "global" },
 };
 const FOLDS = 4;
 const group = (x) => x.source.split(":")[0];
 
 const dataDir = sharedPath("data");
 // One load per generator size (every other source's fit/calibration split and folds are the same in each: they
-// are seeded per source).
+// are seeded per source), always with the direct requests (kept out of the fit and calibration unless the variant
+// asks for them).
 const loads = new Map();
 function load(generated) {
   if (loads.has(generated)) return loads.get(generated);
-  const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true, generated });
+  const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true, generated, direct: 30 });
   const fold = new Map();
   const strata = new Map();
   for (const x of data.fit) {
@@ -81,12 +87,14 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   if (want.length > 0 && !want.some((w) => name.includes(w))) continue;
   const s = { ...base, ...v };
   const { data, fold } = load(s.generated);
-  const keep = (x) => (s.borderline || group(x) !== "borderline") && (s.questionForms || group(x) !== "self-instruct-ask") && (s.contrasts || group(x) !== "contrast");
-  const calib = data.calib.filter(keep);
+  const keep = (x) => (s.borderline || group(x) !== "borderline") && (s.questionForms || group(x) !== "self-instruct-ask") && (s.contrasts || group(x) !== "contrast") && (s.direct > 0 || group(x) !== "direct");
+  const calib = data.calib.filter((x) => keep(x) && (s.directPool !== false || group(x) !== "direct"));
+  const dtally = { rk: 0, rn: 0, bk: 0, bn: 0, rs: [], bs: [] };
   const t0 = performance.now();
   const tally = new Map(), rtally = new Map();
   const riskyScores = [], borderScores = [];
   let rk = 0, rn = 0, areaOk = 0;
+  const thresholds0 = [];
   for (let f = 0; f < FOLDS; f++) {
     const fit = data.fit.filter((x) => fold.get(x.source) !== f && keep(x));
     for (const x of fit.filter((y) => group(y) === "borderline")) for (let c = 1; c < (v.copies ?? 1); c++) fit.push(x);
@@ -95,9 +103,15 @@ for (const [name, v] of Object.entries(VARIANTS)) {
     // it is then counted on the same prompts as the default).
     const test = data.fit.filter((x) => fold.get(x.source) === f);
     const { prompt, thresholds } = fitAndCalibrate(fit, calib, s);
+    thresholds0.push(...thresholds);
     for (const x of test) {
       const p = scorePrompt(prompt, x.text);
       const flagged = p.unsafe >= thresholds[GUARD_AREAS.indexOf(p.area)];
+      if (group(x) === "direct") {
+        if (x.label > 0) (dtally.rn++, dtally.rk += flagged ? 1 : 0, dtally.rs.push(p.unsafe));
+        else (dtally.bn++, dtally.bk += flagged ? 1 : 0, dtally.bs.push(p.unsafe));
+        continue;
+      }
       if (x.label > 0) {
         rn++;
         if (flagged) rk++;
@@ -120,5 +134,6 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   const b = tally.get("borderline");
   console.log(`${name}: risky recall ${pct(rk, rn)} % (${rn}), benign flagged ${pct(benign.k, benign.n)} %, borderline flagged ${pct(b.k, b.n)} % (${b.k}/${b.n}), AUC risky vs borderline ${auc(riskyScores, borderScores).toFixed(3)}  [${((performance.now() - t0) / 1000).toFixed(0)} s]`);
   console.log(`    benign flagged by source: ${[...tally].map(([g, e]) => `${g} ${pct(e.k, e.n)}`).join(", ")}`);
+  console.log(`    direct requests (left-out folds, apart from the counts above): risky flagged ${pct(dtally.rk, dtally.rn)} % (${dtally.rn}), benign flagged ${pct(dtally.bk, dtally.bn)} % (${dtally.bn}), AUC ${auc(dtally.rs, dtally.bs).toFixed(3)}; thresholds ${[...new Set(thresholds0.map((t) => t.toFixed(3)))].join("/")}`);
   console.log(`    risky flagged by source: ${[...rtally].map(([g, e]) => `${g} ${pct(e.k, e.n)} (${e.n})`).join(", ")}`);
 }

@@ -1,9 +1,9 @@
 // Tests of the guard's calibration against hand-computed answers: the threshold reaching a stated recall on a
 // hand-made score list, per-area thresholds (and the pooled fallback for a thin area), and the reliability bins and
-// expected calibration error.
+// expected calibration error; thresholds over two pools.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { calibrateAreas, reliability, thresholdForRecall, type ScoredPrompt } from "./guard-calibration.js";
+import { calibrateAreas, calibratePools, reliability, thresholdForRecall, type ScoredPrompt } from "./guard-calibration.js";
 
 test("thresholdForRecall: the largest threshold keeping ⌈recall·n⌉ positives", () => {
   const s = [0.9, 0.05, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]; // 10 positives, unsorted
@@ -57,4 +57,39 @@ test("reliability: bins and ECE by hand", () => {
   assert.ok(Math.abs(r.bins[1]!.predicted - 0.9) < 1e-12 && r.bins[1]!.observed === 1);
   assert.ok(Math.abs(r.ece - (0.5 * 0.3 + 0.5 * 0.1)) < 1e-12, "ECE = ½·|0.2 − 0.5| + ½·|0.9 − 1|");
   assert.ok(Number.isNaN(reliability([0.1], [0], 4).bins[3]!.predicted), "an empty bin has no mean");
+});
+
+test("calibratePools: the thresholds reach the recall on every pool (the lowest of the pools'), by hand", () => {
+  const MU = "Malicious Uses" as const, IH = "Information Hazards" as const;
+  // Pool A: 20 risky scored 0.05, 0.10, …, 1.00 → 95 % = 19 of 20 → 0.10. Pool B: 4 risky at 0.9, 0.6, 0.3, 0.02 →
+  // ⌈3.8⌉ = 4 of 4 → 0.02. Global: min(0.10, 0.02) = 0.02 for every area.
+  const a: ScoredPrompt[] = Array.from({ length: 20 }, (_, i) => ({ unsafe: (i + 1) / 20, predictedArea: MU, trueArea: MU }));
+  a.push({ unsafe: 0.05, predictedArea: MU, trueArea: null }, { unsafe: 0.01, predictedArea: MU, trueArea: null });
+  const b: ScoredPrompt[] = [0.9, 0.6, 0.3, 0.02].map((u) => ({ unsafe: u, predictedArea: IH, trueArea: IH }));
+  b.push({ unsafe: 0.5, predictedArea: IH, trueArea: null });
+  const r = calibratePools([{ name: "A", xs: a }, { name: "B", xs: b }], 0.95, "global");
+  assert.deepEqual(r.areas.map((x) => x.threshold), [0.02, 0.02, 0.02, 0.02, 0.02]);
+  const [pa, pb] = r.pools;
+  assert.equal(pa!.ownThreshold, 0.1);
+  assert.equal(pb!.ownThreshold, 0.02);
+  assert.equal(pa!.recall, 1, "all 20 ≥ 0.02");
+  assert.equal(pb!.recall, 1);
+  assert.equal(pa!.falsePositiveRate, 0.5, "0.05 flagged, 0.01 not");
+  assert.equal(pb!.falsePositiveRate, 1);
+  assert.equal(r.areas.find((x) => x.area === MU)!.falsePositives, 1);
+  assert.equal(r.areas.find((x) => x.area === IH)!.falsePositives, 1);
+  // Pool A alone: its own 0.10 (what calibrateAreas gives); pool B at 75 %: ⌈3⌉ = 3 of 4 → 0.3, so A's 0.10 is lower.
+  assert.deepEqual(calibratePools([{ name: "A", xs: a }], 0.95, "global").areas.map((x) => x.threshold), calibrateAreas(a, 0.95, "global").map((x) => x.threshold));
+  const r75 = calibratePools([{ name: "A", xs: a }, { name: "B", xs: b }], 0.75, "global");
+  // A at 75 %: 15 of 20 → 0.30; B: 0.3 → 0.30 both; B's recall 3/4.
+  assert.equal(r75.areas[0]!.threshold, 0.3);
+  assert.equal(r75.pools[1]!.recall, 0.75);
+  // Per area: A sets Malicious Uses 0.10 and pools 0.10 elsewhere; B (4 < minN 5 in Information Hazards) its pooled
+  // 0.02 everywhere → 0.02 everywhere.
+  assert.deepEqual(calibratePools([{ name: "A", xs: a }, { name: "B", xs: b }], 0.95, "per-area").areas.map((x) => x.threshold), [0.02, 0.02, 0.02, 0.02, 0.02]);
+  // A pool without risky prompts sets nothing; no risky prompt in any pool is an error.
+  const benignOnly = [{ name: "C", xs: [{ unsafe: 0.9, predictedArea: MU, trueArea: null }] satisfies ScoredPrompt[] }];
+  assert.equal(calibratePools([{ name: "A", xs: a }, ...benignOnly], 0.95, "global").areas[0]!.threshold, 0.1);
+  assert.ok(Number.isNaN(calibratePools([{ name: "A", xs: a }, ...benignOnly], 0.95, "global").pools[1]!.recall));
+  assert.throws(() => calibratePools(benignOnly, 0.95), /no positive scores/);
 });

@@ -1,5 +1,5 @@
 // Calibration of the guard on prompts held out from its fit: one threshold or per-area thresholds on the unsafe score chosen to reach a
-// target recall, and the reliability table (predicted unsafe score vs the observed share of risky prompts, per
+// target recall (on one pool of prompts, or on each of several pools at once), and the reliability table (predicted unsafe score vs the observed share of risky prompts, per
 // score bin, with the expected calibration error). Pure functions of score lists. Not here: the classifier,
 // the data, plots (guard-report.ts).
 import { KotodamaError } from "../util/errors.js";
@@ -43,9 +43,8 @@ export interface AreaCalibration {
 export const THRESHOLD_MODES = ["global", "per-area"] as const;
 export type ThresholdMode = (typeof THRESHOLD_MODES)[number];
 
-/** Thresholds for the target recall on the risky calibration prompts (see ThresholdMode), with each area's recall
- *  and false positives under them. */
-export function calibrateAreas(xs: readonly ScoredPrompt[], recall: number, mode: ThresholdMode = "per-area", minN = 5): AreaCalibration[] {
+/** Each area's threshold for the target recall on the risky prompts of xs (see ThresholdMode). */
+function areaThresholds(xs: readonly ScoredPrompt[], recall: number, mode: ThresholdMode, minN: number): Map<GuardArea, number> {
   const pos = xs.filter((x) => x.trueArea !== null);
   const pooled = thresholdForRecall(pos.map((x) => x.unsafe), recall);
   const thr = new Map<GuardArea, number>();
@@ -53,6 +52,12 @@ export function calibrateAreas(xs: readonly ScoredPrompt[], recall: number, mode
     const g = pos.filter((x) => x.predictedArea === a).map((x) => x.unsafe);
     thr.set(a, mode === "per-area" && g.length >= minN ? thresholdForRecall(g, recall) : pooled);
   }
+  return thr;
+}
+
+/** Each area's recall and false positives on xs under the thresholds thr. */
+function areaReport(xs: readonly ScoredPrompt[], thr: ReadonlyMap<GuardArea, number>): AreaCalibration[] {
+  const pos = xs.filter((x) => x.trueArea !== null);
   const flagged = (x: ScoredPrompt): boolean => x.unsafe >= thr.get(x.predictedArea)!;
   return GUARD_AREAS.map((a) => {
     const t = pos.filter((x) => x.trueArea === a);
@@ -62,6 +67,51 @@ export function calibrateAreas(xs: readonly ScoredPrompt[], recall: number, mode
       falsePositives: xs.filter((x) => x.trueArea === null && x.predictedArea === a && flagged(x)).length,
     };
   });
+}
+
+/** Thresholds for the target recall on the risky calibration prompts (see ThresholdMode), with each area's recall
+ *  and false positives under them. */
+export function calibrateAreas(xs: readonly ScoredPrompt[], recall: number, mode: ThresholdMode = "per-area", minN = 5): AreaCalibration[] {
+  return areaReport(xs, areaThresholds(xs, recall, mode, minN));
+}
+
+/** A calibration pool: prompts from one kind of source (Do-Not-Answer and the rest; the direct requests). */
+export interface CalibrationPool {
+  readonly name: string;
+  readonly xs: readonly ScoredPrompt[];
+}
+
+export interface PoolCalibration {
+  readonly name: string;
+  /** Risky prompts in the pool. */
+  readonly nRisky: number;
+  readonly nBenign: number;
+  /** The pooled (global) threshold this pool alone would set. */
+  readonly ownThreshold: number;
+  /** Recall on the pool's risky prompts under the final thresholds (≥ the target). */
+  readonly recall: number;
+  /** The pool's benign prompts flagged under the final thresholds. */
+  readonly falsePositiveRate: number;
+}
+
+/** Thresholds that reach the target recall on EVERY pool: each pool's thresholds as calibrateAreas sets them, and
+ *  each area's threshold the lowest of the pools' (a lower threshold only flags more, so every pool keeps its
+ *  recall). A pool without risky prompts sets none. Returns the areas over all pools' prompts and each pool's recall
+ *  under the final thresholds. */
+export function calibratePools(pools: readonly CalibrationPool[], recall: number, mode: ThresholdMode = "per-area", minN = 5): { areas: AreaCalibration[]; pools: PoolCalibration[] } {
+  const setting = pools.filter((p) => p.xs.some((x) => x.trueArea !== null));
+  if (setting.length === 0) throw new KotodamaError("guard calibration: no positive scores to calibrate on");
+  const per = setting.map((p) => areaThresholds(p.xs, recall, mode, minN));
+  const thr = new Map<GuardArea, number>(GUARD_AREAS.map((a) => [a, Math.min(...per.map((m) => m.get(a)!))]));
+  const flagged = (x: ScoredPrompt): boolean => x.unsafe >= thr.get(x.predictedArea)!;
+  const rate = (xs: readonly ScoredPrompt[]): number => (xs.length === 0 ? NaN : xs.filter(flagged).length / xs.length);
+  return {
+    areas: areaReport(pools.flatMap((p) => p.xs), thr),
+    pools: pools.map((p) => {
+      const risky = p.xs.filter((x) => x.trueArea !== null), benign = p.xs.filter((x) => x.trueArea === null);
+      return { name: p.name, nRisky: risky.length, nBenign: benign.length, ownThreshold: risky.length === 0 ? NaN : thresholdForRecall(risky.map((x) => x.unsafe), recall), recall: rate(risky), falsePositiveRate: rate(benign) };
+    }),
+  };
 }
 
 export interface ReliabilityBin {

@@ -1,14 +1,17 @@
 // Tests of the guard's training data against ../shared/data (skipped when it is absent): no held-out Do-Not-Answer
 // prompt and no XSTest prompt is ever among the training or calibration prompts, every non-held-out Do-Not-Answer
 // prompt is, every borderline prompt (borderline.ts) is, as benign, the fit and calibration parts are disjoint, and
-// the split is the same for the same seed; the contrast generator's prompts are fitted on, never calibrated on.
+// the split is the same for the same seed; the contrast generator's prompts are fitted on, never calibrated on; the
+// direct requests are split by core into the fit and the second calibration pool, and no held-out probe is read.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { dnaHeldOutPrompts, readXstest } from "../eval/safety/prompts.js";
 import { sharedPath } from "../util/paths.js";
 import { BORDERLINE } from "../data/instruct/borderline.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
-import { loadGuardData } from "./guard-data.js";
+import { DIRECT_POOL, loadGuardData } from "./guard-data.js";
+import { composeDirect } from "./guard-direct.js";
+import { DIRECT_PROBES } from "./guard-direct-probes.js";
 import { HARM_TYPES } from "./guard-taxonomy.js";
 import { generateContrasts } from "../data/instruct/contrast.js";
 
@@ -82,4 +85,38 @@ test("guard data: the contrast generator's prompts, look-alikes benign and twins
   assert.equal(loadGuardData(dataDir!, opts).fit.filter((x) => x.source.startsWith("gen-")).length, 0, "off by default");
   // The other sources' split does not depend on the generator.
   assert.deepEqual(d.calib.map((x) => x.source), loadGuardData(dataDir!, opts).calib.map((x) => x.source));
+});
+
+test("guard data: the direct requests, risky with their harm type and benign, split by core into fit and the second pool; never a probe", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+  const d = loadGuardData(dataDir!, { ...opts, direct: 30 });
+  const sample = composeDirect({ seed: 1, perType: 30 });
+  const mine = [...d.fit, ...d.calib].filter((x) => x.source.startsWith(DIRECT_POOL));
+  assert.equal(mine.length, sample.length);
+  assert.equal(d.sources["direct requests, risky (guard-direct.ts)"], sample.filter((p) => p.type !== null).length);
+  const byText = new Map(mine.map((x) => [x.text, x]));
+  for (const p of sample) {
+    const x = byText.get(p.text);
+    assert.ok(x !== undefined, p.text);
+    if (p.type === null) assert.equal(x.label, 0, p.text);
+    else assert.equal(HARM_TYPES[x.label - 1]!.type, p.type, p.text);
+  }
+  // Split by core (kind/side/core): no core has a frame in the fit and another in the calibration part.
+  const core = (s: string): string => s.split("/").slice(0, 3).join("/");
+  const fitCores = new Set(d.fit.filter((x) => x.source.startsWith(DIRECT_POOL)).map((x) => core(x.source)));
+  const calib = d.calib.filter((x) => x.source.startsWith(DIRECT_POOL));
+  assert.ok(calib.every((x) => !fitCores.has(core(x.source))), "a calibration core is also fitted on");
+  const calibCores = new Set(calib.map((x) => core(x.source))), allCores = new Set(mine.map((x) => core(x.source)));
+  assert.ok(Math.abs(calibCores.size - 0.25 * allCores.size) <= 12, `about a quarter of the cores calibrate (${calibCores.size} of ${allCores.size})`);
+  for (const h of HARM_TYPES) assert.ok(calib.some((x) => x.label > 0 && HARM_TYPES[x.label - 1]!.type === h.type), `no ${h.type} in the second pool`);
+  // The held-out probes are nowhere in the guard's data, with every direct request drawn.
+  const all = loadGuardData(dataDir!, { ...opts, direct: 1000 });
+  const texts = new Set([...all.fit, ...all.calib].map((x) => x.text.trim().toLowerCase()));
+  for (const p of DIRECT_PROBES) assert.ok(!texts.has(p.text.toLowerCase()), `held-out probe in the guard's data: ${p.text}`);
+  // Fit only: none calibrated on. Off by default. The other sources' split does not move.
+  const fitOnly = loadGuardData(dataDir!, { ...opts, direct: 30, directPool: false });
+  assert.equal(fitOnly.calib.filter((x) => x.source.startsWith(DIRECT_POOL)).length, 0);
+  assert.equal(fitOnly.fit.filter((x) => x.source.startsWith(DIRECT_POOL)).length, sample.length);
+  const off = loadGuardData(dataDir!, opts);
+  assert.equal([...off.fit, ...off.calib].filter((x) => x.source.startsWith(DIRECT_POOL)).length, 0);
+  assert.deepEqual(d.calib.filter((x) => !x.source.startsWith(DIRECT_POOL)).map((x) => x.source), off.calib.map((x) => x.source));
 });

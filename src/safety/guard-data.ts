@@ -6,7 +6,8 @@
 // questions about them, JCommonsenseQA questions (Japanese), the Japanese benign requests, and kotodama's
 // borderline prompts (src/data/instruct/borderline.ts: safe questions with risky words, "How do I kill the moss on
 // my patio?"), the look-alikes that teach the classifier a word is not the harm; and, risky, their twins aimed at
-// people (guard-contrast.ts), and optionally the contrast generator's look-alikes and twins (contrast.ts). XSTest is never read here: it is
+// people (guard-contrast.ts), and optionally the contrast generator's look-alikes and twins (contrast.ts) and the
+// direct requests written for kotodama (guard-direct.ts; their calibration part is a second pool). XSTest is never read here: it is
 // the over-refusal test set. Each source is split, stratified by class,
 // into the fit part and the calibration part (calibFraction). Not here: features or the model
 // (guard-classifier.ts).
@@ -21,6 +22,7 @@ import { FormatError, KotodamaError } from "../util/errors.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
 import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
 import { composeJa } from "./guard-ja-compose.js";
+import { composeDirect } from "./guard-direct.js";
 import { harmTypeClass } from "./guard-taxonomy.js";
 
 export interface GuardExample {
@@ -48,7 +50,15 @@ export interface GuardDataOptions {
   readonly generated?: number;
   /** Composed Japanese prompts (guard-ja-compose.ts) per harm type (0 = none); benign: JA_COMPOSED_BENIGN_PER_TYPE × as many. */
   readonly jaComposed?: number;
+  /** Direct requests (guard-direct.ts) per harm type and side (0 = none): risky and benign in the same frames, split by
+   *  core: calibFraction of each harm type's cores (all their frames) calibrate, as a second pool (DIRECT_POOL). */
+  readonly direct?: number;
+  /** false: the direct requests are all fitted on, none calibrated on (default true: the split above). */
+  readonly directPool?: boolean;
 }
+
+/** The source prefix of the direct requests: in the calibration part they are a pool of their own (guard-train.ts). */
+export const DIRECT_POOL = "direct:";
 
 /** Benign composed Japanese prompts per risky one of a harm type (the frames must not read as risk). */
 export const JA_COMPOSED_BENIGN_PER_TYPE = 6;
@@ -131,6 +141,11 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     add("japanese composed, risky (guard-ja-compose.ts)", ja.flatMap((p) => (p.type === null ? [] : [{ text: p.text, label: harmTypeClass(p.type, `guard-ja-compose.ts ${p.id}`), source: `ja-composed:${p.id}` }])));
     add("japanese composed, benign (guard-ja-compose.ts)", ja.flatMap((p) => (p.type !== null ? [] : [{ text: p.text, label: 0, source: `ja-composed:${p.id}` }])));
   }
+  if ((o.direct ?? 0) > 0) {
+    const d = composeDirect({ seed: o.seed, perType: o.direct! });
+    add("direct requests, risky (guard-direct.ts)", d.flatMap((p) => (p.type === null ? [] : [{ text: p.text, label: harmTypeClass(p.type, `guard-direct.ts ${p.id}`), source: `${DIRECT_POOL}${p.id}` }])));
+    add("direct requests, benign (guard-direct.ts)", d.flatMap((p) => (p.type !== null ? [] : [{ text: p.text, label: 0, source: `${DIRECT_POOL}${p.id}` }])));
+  }
   const score = ["train", "dev", "test"].flatMap((s) => readCefr(need(`cefr-sp/SCoRE/CEFR-SP_SCoRE_${s}.txt`)));
   add("cefr-sp SCoRE questions", score.filter((r) => r.sentence.includes("?")).map((r, i) => ({ text: detok(r.sentence), label: 0, source: `score:${i}` })));
   const wikiRng = rngFor(o.seed, "guard-wiki");
@@ -145,8 +160,13 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     sources[g.source] = g.items.length;
     // The generators' prompts are all fitted on, never calibrated on: their twins are easy, and a threshold set at 95 %
     // of a pool they fill would let the real (Do-Not-Answer) prompts' recall fall (dev/guard/select.mjs measured it).
-    const hold = g.source.startsWith("contrast generator") || g.source.startsWith("japanese composed") ? new Set<string>() : stratifiedHoldOut(g.items, (x) => String(x.label), (x) => x.source, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));
-    for (const x of g.items) (hold.has(x.source) ? calib : fit).push(x);
+    // The direct requests are split by core (id kind/side/core/frame), so no calibration prompt's core is fitted on in
+    // another frame: the second pool then asks for the recall on requests the fit never saw.
+    const unit = g.source.startsWith("direct requests") ? (x: GuardExample): string => x.source.split("/").slice(0, 3).join("/") : (x: GuardExample): string => x.source;
+    const units = [...new Map(g.items.map((x) => [unit(x), x])).values()];
+    const fitOnly = g.source.startsWith("contrast generator") || g.source.startsWith("japanese composed") || (g.source.startsWith("direct requests") && o.directPool === false);
+    const hold = fitOnly ? new Set<string>() : stratifiedHoldOut(units, (x) => String(x.label), unit, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));
+    for (const x of g.items) (hold.has(unit(x)) ? calib : fit).push(x);
   }
   return { fit, calib, sources, heldOutIds: [...held].sort((a, b) => Number(a) - Number(b)) };
 }

@@ -48,7 +48,7 @@ export async function calibrateLmGuard(g: LmGuard, o: LmCalibrateOptions): Promi
     o.onProgress?.(scored.length, pool.length);
   }
   if (!scored.some((x) => x.trueArea !== null)) throw new KotodamaError(`LM guard calibration: the ${pool.length} calibration prompts judged hold no risky one; judge more (a larger limit)`);
-  const { thresholds, calibration } = calibrateScores(scored, o.recall, o.mode);
+  const { thresholds, calibration } = calibrateScores([{ name: "main", xs: scored }], o.recall, o.mode);
   return { guard: { ...g, thresholds }, calibration };
 }
 

@@ -36,13 +36,18 @@ export interface GuardSettings extends PromptFitOptions {
   /** Train on the composed Japanese prompts (guard-ja-compose.ts): at most this many per harm type as risky, and
    *  JA_COMPOSED_BENIGN_PER_TYPE times as many benign ones in the same frames; 0 = none. */
   readonly jaComposed: number;
+  /** Train and calibrate on the direct requests (guard-direct.ts): at most this many per harm type as risky and as
+   *  many benign ones in the same frames, a calibFraction of their cores a second calibration pool; 0 = none. */
+  readonly direct: number;
+  /** With `direct`: false fits on all the direct requests and calibrates on none (no second pool). */
+  readonly directPool: boolean;
   /** P(harmful) of a response at or above which the output check replaces it with the refusal. */
   readonly outputThreshold: number;
 }
 
 export const GUARD_DEFAULTS: GuardSettings = {
   seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24", stages: 2,
-  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, outputThreshold: 0.5,
+  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, direct: 0, directPool: true, outputThreshold: 0.5,
 };
 
 export interface Guard {

@@ -4,8 +4,8 @@
 // two cores. Not here: measuring on held-out prompts and XSTest (guard-measure.ts), files and plots (guard-run.ts).
 import { loadDnaSplit } from "./dna.js";
 import { fitPromptClassifier, fitResponseClassifier, GUARD_FEATURE_SETS, scorePrompt, type PromptModel } from "./guard-classifier.js";
-import { calibrateAreas, reliability, THRESHOLD_MODES, type AreaCalibration, type ReliabilityBin, type ScoredPrompt, type ThresholdMode } from "./guard-calibration.js";
-import { loadGuardData, type GuardExample } from "./guard-data.js";
+import { calibratePools, reliability, THRESHOLD_MODES, type AreaCalibration, type CalibrationPool, type PoolCalibration, type ReliabilityBin, type ScoredPrompt, type ThresholdMode } from "./guard-calibration.js";
+import { DIRECT_POOL, loadGuardData, type GuardExample } from "./guard-data.js";
 import { GUARD_DEFAULTS, type Guard, type GuardSettings } from "./guard-model.js";
 import { areaOfClass } from "./guard-taxonomy.js";
 import { KotodamaError } from "../util/errors.js";
@@ -13,6 +13,9 @@ import { KotodamaError } from "../util/errors.js";
 export interface GuardCalibrationReport {
   readonly recallTarget: number;
   readonly areas: readonly AreaCalibration[];
+  /** The calibration pools, each of which the thresholds reach the target recall on: "main" (every source but the
+   *  direct requests) and, with `direct`, "direct" (guard-direct.ts). */
+  readonly pools: readonly PoolCalibration[];
   /** Over all risky calibration prompts, under the per-area thresholds. */
   readonly recall: number;
   /** Benign calibration prompts flagged. */
@@ -50,6 +53,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
   if (!Number.isInteger(r.maxJa) || r.maxJa < 0) bad("maxJa", r.maxJa, "an integer ≥ 0");
   if (!Number.isInteger(r.generated) || r.generated < 0) bad("generated", r.generated, "an integer ≥ 0");
   if (!Number.isInteger(r.jaComposed) || r.jaComposed < 0) bad("jaComposed", r.jaComposed, "an integer ≥ 0");
+  if (!Number.isInteger(r.direct) || r.direct < 0) bad("direct", r.direct, "an integer ≥ 0");
   if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
   if (!(THRESHOLD_MODES as readonly string[]).includes(r.thresholds)) throw new KotodamaError(`guard settings: 'thresholds' must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(r.thresholds)}`);
   if (!(GUARD_FEATURE_SETS as readonly string[]).includes(r.features)) throw new KotodamaError(`guard settings: 'features' must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(r.features)}`);
@@ -60,7 +64,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
 export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {}, log: (s: string) => void = () => {}): GuardTrainResult {
   const t0 = performance.now();
   const s = resolveGuardSettings(settings);
-  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed });
+  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed, direct: s.direct, directPool: s.directPool });
   log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
   const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
   const train = loadDnaSplit(dataDir).train;
@@ -70,25 +74,29 @@ export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {
 }
 
 /** Fits the prompt classifier on `fit` and calibrates its per-area thresholds on `calib` (also used alone by the
- *  model selection, dev/guard-select.mjs, on folds of the training data). */
+ *  model selection, dev/guard-select.mjs, on folds of the training data). The direct requests in `calib` (source
+ *  DIRECT_POOL…) form a second pool: the thresholds must reach the recall on it too (calibratePools). */
 export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly GuardExample[], s: GuardSettings): { prompt: PromptModel; thresholds: number[]; calibration: GuardCalibrationReport } {
   const prompt = fitPromptClassifier(fit, s);
-  const scored: ScoredPrompt[] = calib.map((x) => {
+  const score = (x: GuardExample): ScoredPrompt => {
     const p = scorePrompt(prompt, x.text);
     return { unsafe: p.unsafe, predictedArea: p.area, trueArea: x.label === 0 ? null : areaOfClass(x.label) };
-  });
-  return { prompt, ...calibrateScores(scored, s.recall, s.thresholds) };
+  };
+  const isDirect = (x: GuardExample): boolean => x.source.startsWith(DIRECT_POOL);
+  const main = calib.filter((x) => !isDirect(x)).map(score), direct = calib.filter(isDirect).map(score);
+  return { prompt, ...calibrateScores([{ name: "main", xs: main }, ...(direct.length > 0 ? [{ name: "direct", xs: direct }] : [])], s.recall, s.thresholds) };
 }
 
-/** Thresholds (GUARD_AREAS order) for the target recall on scored calibration prompts, with the report (either guard:
- *  the LM guard calibrates its P(unsafe) with it too). */
-export function calibrateScores(scored: readonly ScoredPrompt[], recall: number, mode: ThresholdMode): { thresholds: number[]; calibration: GuardCalibrationReport } {
-  const areas = calibrateAreas(scored, recall, mode);
+/** Thresholds (GUARD_AREAS order) that reach the target recall on every pool of scored calibration prompts, with the
+ *  report (either guard: the LM guard calibrates its P(unsafe) with it too). */
+export function calibrateScores(calibPools: readonly CalibrationPool[], recall: number, mode: ThresholdMode): { thresholds: number[]; calibration: GuardCalibrationReport } {
+  const scored = calibPools.flatMap((p) => p.xs);
+  const { areas, pools } = calibratePools(calibPools, recall, mode);
   const thresholds = areas.map((a) => a.threshold);
   const flagged = (x: ScoredPrompt): boolean => x.unsafe >= thresholds[areas.findIndex((a) => a.area === x.predictedArea)]!;
   const risky = scored.filter((x) => x.trueArea !== null), benign = scored.filter((x) => x.trueArea === null);
   const calibration: GuardCalibrationReport = {
-    recallTarget: recall, areas, recall: risky.filter(flagged).length / risky.length, falsePositiveRate: benign.filter(flagged).length / benign.length,
+    recallTarget: recall, areas, pools, recall: risky.filter(flagged).length / risky.length, falsePositiveRate: benign.filter(flagged).length / benign.length,
     nRisky: risky.length, nBenign: benign.length, reliability: reliability(scored.map((x) => x.unsafe), scored.map((x) => (x.trueArea === null ? 0 : 1))),
   };
   return { thresholds, calibration };

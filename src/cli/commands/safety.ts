@@ -25,7 +25,7 @@ import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
-  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--features F] [--data-dir DIR] [--json]",
+  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
   "       kotodama safety guard lm (--model M | --endpoint URL --api-model NAME) --out DIR [--format template|policy] [--threshold P | --calibrate [--recall R]] [--limit N] [--no-measure] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
@@ -35,7 +35,9 @@ const HELP = [
   "threshold calibrated to --recall (default 0.95) on a held-apart quarter, and a response classifier; then",
   "measures it on the held-out Do-Not-Answer",
   "prompts and XSTest. Writes guard.json, guard.safetensors, config.json, calibration.json, metrics.json,",
-  "guard.svg and reliability.svg. Seconds on 2 cores.",
+  "guard.svg and reliability.svg. Seconds on 2 cores. --direct N adds N direct requests per harm type (and N",
+  "benign ones in the same frames; src/safety/guard-direct.ts), a quarter of them a second calibration pool the",
+  "threshold must also reach --recall on (--direct-fit-only: all fitted, none calibrated); off by default.",
   "guard lm: a language model as the guard, in Llama Guard's reply format ('safe', or 'unsafe' and category codes",
   "S1–S14, mapped to Do-Not-Answer harm types and the same policies): a local model (any family that loads; Llama",
   "Guard 3/4 GGUFs carry the policy in their chat template: --format template, the default) or an OpenAI-compatible",
@@ -164,24 +166,27 @@ function printGuardMeasurement(m: GuardMeasurement, thresholds: readonly number[
 
 async function guardTrain(argv: readonly string[]): Promise<number> {
   const cmd = "safety guard train";
-  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard train: --out DIR is required");
   const settings: Partial<GuardSettings> = {
     ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 0) } : {}),
     ...(values.recall !== undefined ? { recall: numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1) } : {}),
     ...(values.generated !== undefined ? { generated: intFlag(cmd, "generated", values.generated, GUARD_DEFAULTS.generated, 0) } : {}),
     ...(values["ja-composed"] !== undefined ? { jaComposed: intFlag(cmd, "ja-composed", values["ja-composed"], GUARD_DEFAULTS.jaComposed, 0) } : {}),
+    ...(values.direct !== undefined ? { direct: intFlag(cmd, "direct", values.direct, GUARD_DEFAULTS.direct, 0) } : {}),
+    ...(values["direct-fit-only"] === true ? { directPool: false } : {}),
     ...(typeof values.features === "string" ? { features: values.features as GuardSettings["features"] } : {}),
   };
   const r = await runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
   const m = r.measured;
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece }, dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output })}\n`);
+    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece, pools: r.train.calibration.pools }, dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output })}\n`);
     return 0;
   }
   const c = r.train.calibration;
   process.stdout.write(`guard: ${values.out} (trained in ${r.train.seconds.toFixed(1)} s on ${r.train.fitExamples} prompts)\n`);
   process.stdout.write(`calibration (${c.nRisky} risky, ${c.nBenign} benign prompts held apart): recall ${pct(c.recall)} % (target ${pct(c.recallTarget)} %), benign flagged ${pct(c.falsePositiveRate)} %, ECE ${c.reliability.ece.toFixed(3)}\n`);
+  if (c.pools.length > 1) for (const p of c.pools) process.stdout.write(`  pool ${p.name}: ${p.nRisky} risky (own threshold ${p.ownThreshold.toFixed(4)}), recall ${pct(p.recall)} %; ${p.nBenign} benign, flagged ${pct(p.falsePositiveRate)} %\n`);
   printGuardMeasurement(m, r.train.guard.thresholds);
   process.stdout.write(`files: ${r.files.join(", ")}\n`);
   return 0;
