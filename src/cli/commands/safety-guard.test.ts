@@ -11,3 +11,20 @@ test("safety guard train: a bad --direct fails clearly", async () => {
     await assert.rejects(safety.run([...base, `--direct=${bad}`]), (e: unknown) => e instanceof KotodamaError && /--direct expects an integer in \[0, Infinity\], got/.test(e.message), `--direct ${JSON.stringify(bad)}`);
   }
 });
+
+test("safety guard lm: flag errors name the flag and what was expected, before any model is opened", async () => {
+  const base = ["guard", "lm", "--out", "/nonexistent/kd-lm-guard", "--data-dir", "/nonexistent/kd-data"];
+  const cases: [string[], RegExp][] = [
+    [[], /--model and endpoint: give exactly one/],
+    [["--model", "m", "--endpoint", "http://127.0.0.1:9"], /give exactly one/],
+    [["--model", "m", "--api-model", "x"], /--api-model goes with --endpoint/],
+    [["--endpoint", "http://127.0.0.1:9"], /--api-model must name the endpoint's model/],
+    [["--endpoint", "http://127.0.0.1:9", "--api-model", "x", "--alternatives", "0"], /--alternatives must be 1–20 for an endpoint/],
+    [["--endpoint", "http://127.0.0.1:9", "--api-model", "x", "--alternatives", "21"], /--alternatives must be an integer, 0 \(whole vocabulary, local models\) or 1–20, got 21/],
+    [["--model", "m", "--format", "llama"], /--format must be one of template, policy, got "llama"/],
+    [["--model", "m", "--threshold", "2"], /--threshold expects a number in \[0, 1\], got/],
+    [["--model", "m", "--recall", "0.9"], /--recall sets the calibration; it needs --calibrate/],
+    [["--model", "m", "--calibrate", "--thresholds", "area"], /--thresholds must be one of global, per-area, got 'area'/],
+  ];
+  for (const [flags, re] of cases) await assert.rejects(safety.run([...base, ...flags]), (e: unknown) => e instanceof KotodamaError && re.test(e.message), `${flags.join(" ")}: ${re}`);
+});
