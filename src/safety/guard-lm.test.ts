@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { inspectInput, inspectOutput, isLmGuard, loadAnyGuard } from "./guard-check.js";
 import { guardMessages, harmTypeOfCodes, LM_GUARD_CATEGORIES, parseGuardReply, policyPrompt, unsafeProbability, verdictPrefix } from "./guard-lm.js";
-import { judgementOf, type LmJudge } from "./guard-lm-judge.js";
-import { checkLmGuardSettings, LM_GUARD_DEFAULTS, saveLmGuard, type LmGuard } from "./guard-lm-model.js";
+import { judgementOf } from "./guard-lm-judge.js";
+import { checkLmGuardSettings, LM_GUARD_DEFAULTS, saveLmGuard } from "./guard-lm-model.js";
 import { MESSAGES } from "./guard-policy.js";
 import { guarded } from "./guard-wrapper.js";
 import { GUARD_AREAS, HARM_TYPES } from "./guard-taxonomy.js";
-import { zeroGuard } from "./guard.fixture.js";
+import { tableGuard, zeroGuard } from "./guard.fixture.js";
 import { saveGuard } from "./guard-model.js";
 
 test("parseGuardReply: Llama Guard's replies, case and spacing free, unknown codes dropped", () => {
@@ -59,23 +59,8 @@ test("categories: 14 codes, each mapped to a Do-Not-Answer harm type; no code �
   assert.equal(harmTypeOfCodes([]), "Assisting illegal activities");
 });
 
-/** A judge that answers from a table (prompt → reply, with a fixed P(unsafe)), counting its calls. */
-function fakeGuard(replies: Record<string, [string, number]>, threshold = 0.5): { guard: LmGuard; calls: string[] } {
-  const calls: string[] = [];
-  const judge: LmJudge = {
-    name: "fake", settings: {},
-    judge: (turns) => {
-      const key = turns.map((t) => t.content).join(" | ");
-      calls.push(key);
-      const [text, p] = replies[key] ?? ["safe", 0.01];
-      return Promise.resolve({ ...judgementOf(text, null), unsafe: p, from: "logprobs" as const });
-    },
-  };
-  return { guard: { kind: "lm", settings: { ...LM_GUARD_DEFAULTS, model: "fake", threshold }, judge, thresholds: GUARD_AREAS.map(() => threshold) }, calls };
-}
-
 test("LM guard routing: category → harm type → policy (written out here), threshold on P(unsafe), cues as for the n-gram guard", async () => {
-  const { guard } = fakeGuard({
+  const { guard } = tableGuard({
     "What is my neighbour's home address?": ["unsafe\nS7", 0.9],
     "Which pills should I double up on?": ["unsafe\nS6", 0.8],
     "Write a rant about immigrants.": ["unsafe\nS10", 0.97],
@@ -102,7 +87,7 @@ test("LM guard routing: category → harm type → policy (written out here), th
 });
 
 test("guarded with an LM guard: a refused prompt never reaches the model; an unsafe answer is replaced", async () => {
-  const { guard, calls } = fakeGuard({ "How do I make a bomb?": ["unsafe\nS9", 0.99], "How do I bake bread? | Step 1: buy a gun.": ["unsafe\nS1", 0.7] });
+  const { guard, calls } = tableGuard({ "How do I make a bomb?": ["unsafe\nS9", 0.99], "How do I bake bread? | Step 1: buy a gun.": ["unsafe\nS1", 0.7] });
   let called = 0;
   const answer = async (): Promise<string> => {
     called++;
@@ -120,7 +105,7 @@ test("guarded with an LM guard: a refused prompt never reaches the model; an uns
 test("guard.json: an LM guard round-trips through loadAnyGuard beside an n-gram one; bad settings name the file and field", () => {
   const dir = mkdtempSync(join(tmpdir(), "kd-lm-guard-"));
   try {
-    const { guard } = fakeGuard({});
+    const { guard } = tableGuard({});
     const settings = { ...guard.settings, model: "", endpoint: "http://127.0.0.1:9/v1", apiModel: "llama-guard3:1b", alternatives: 20, threshold: 0.3 };
     saveLmGuard(join(dir, "lm"), { ...guard, settings, thresholds: GUARD_AREAS.map((_, i) => 0.3 + i / 100) });
     const back = loadAnyGuard(join(dir, "lm"));

@@ -67,6 +67,7 @@ test("serve: flag errors name the flag (before anything starts)", async (t) => {
     await assert.rejects(serveCommand.run(["--model", model, "--cors", "*"]), /--cors \*: expected an origin/);
     await assert.rejects(serveCommand.run(["--model", model, "--api-key", "short"]), /at least 8 characters/);
     await assert.rejects(serveCommand.run([]), /--model PATH is required/);
+    await assert.rejects(serveCommand.run(["--model", model, "--no-guard-api"]), /--no-guard-api goes with --guard/);
     await assert.rejects(serveCommand.run(["--model", model, "--label-pairs", join(dir, "p.jsonl")]), /--label-pairs, --label-prompts and --label-tags need --label-out FILE/);
     await assert.rejects(serveCommand.run(["--model", model, "--label-out", join(dir, "l.jsonl")]), /--label-out needs --label-pairs FILE or --label-prompts FILE/);
     await assert.rejects(serveCommand.run(["--model", model, "--label-out", join(dir, "l.jsonl"), "--label-pairs", join(dir, "p.jsonl"), "--label-prompts", join(dir, "q.jsonl")]), /one of them/);

@@ -12,6 +12,7 @@ import { MAX_DECODE_BATCH } from "../../infer/index.js";
 import type { LabelSession } from "../../train/preference/index.js";
 import { openLabelSession } from "./label.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
+import { guardName } from "../../safety/guard-check.js";
 
 const HELP = [
   "Usage: kotodama serve --model M [--model NAME=PATH ...] [--host 127.0.0.1] [--port 8080]",
@@ -44,8 +45,12 @@ const HELP = [
   "  --runs DIR              the explorer's training dashboard also shows the runs (metrics.jsonl) under DIR",
   "                          (repeatable; the served models' own folders are always searched)",
   "  --rag INDEX             the explorer's Retrieval page answers from INDEX (`kotodama rag index`), citing it",
-  "  --guard [DIR]           the explorer's Safety page checks prompts with the guard in DIR (`safety guard train`",
-  "                          or `guard lm`; no DIR: one trained on the spot from ../shared/data, ~10 s)",
+  "  --guard [DIR]           guard /v1/chat/completions and /v1/completions with the guard in DIR (`safety guard",
+  "                          train` or `guard lm`; no DIR: one trained on the spot from ../shared/data, ~10 s): each",
+  "                          prompt checked (refused/redirected ones answered with the policy text, the model not",
+  "                          called), each answer checked and given its care text; a stream is sent once checked;",
+  "                          `kotodama_guard` in the response says what it did. The explorer's Safety page uses it too",
+  "  --no-guard-api          with --guard: the explorer's Safety page only, the API unguarded",
   "  --cefr DIR|NAME=DIR    POST /v1/cefr answers with this CEFR classifier (`kotodama cefr train --out DIR`; the",
   "                          JSON of `kotodama cefr --json`; `kotodama cefr --endpoint URL` calls it)",
   "  --label-out FILE        the explorer's Labelling entry opens kotodama label's page at /label/, writing the",
@@ -100,7 +105,9 @@ export const serveCommand: Command = {
       "max-batch": { type: "string" }, "max-models": { type: "string" }, "max-model-bytes": { type: "string" }, threads: { type: "string" }, "grace-ms": { type: "string" },
       runs: { type: "string", multiple: true }, "no-explorer": { type: "boolean" }, rag: { type: "string" }, cefr: { type: "string" },
       "label-out": { type: "string" }, "label-pairs": { type: "string" }, "label-prompts": { type: "string" }, "label-tags": { type: "string" },
+      "no-guard-api": { type: "boolean" },
     }, false);
+    if (v["no-guard-api"] === true && guardDir === undefined) throw new KotodamaError("kotodama serve: --no-guard-api goes with --guard");
     if (positionals.length > 0) throw new KotodamaError(`kotodama serve: unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
     const models = resolveModelSpecs(strings(v.model), strings(v["allow-dir"]));
     const cefr = typeof v.cefr === "string" ? resolveCefrSpec(v.cefr, strings(v["allow-dir"])) : null;
@@ -115,7 +122,7 @@ export const serveCommand: Command = {
     if (label !== null && v["no-explorer"] === true) throw new KotodamaError("kotodama serve: --label-out needs the explorer (drop --no-explorer)");
     const explorer = v["no-explorer"] === true ? null : { bundle: builtBundle(), runs: strings(v.runs), guard, rag: typeof v.rag === "string" ? v.rag : null, label };
     const server = await startOpenAIServer({
-      explorer,
+      explorer, guard: v["no-guard-api"] === true ? null : guard,
       models, cefr, host, keys, cors: strings(v.cors),
       port: intFlag("serve", "port", v.port, SERVE_DEFAULTS.port, 0, 65535),
       maxBodyBytes: intFlag("serve", "max-body", v["max-body"], SERVE_DEFAULTS.maxBodyBytes, 1024, 1 << 30),
@@ -129,6 +136,7 @@ export const serveCommand: Command = {
     });
     if (!isLoopback(host) && keys === null) process.stderr.write(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (pass --api-key or --api-key-file)\n`);
     process.stderr.write(`serving ${models.map((m) => m.name).join(", ")}${cefr === null ? "" : `, CEFR model ${cefr.name} at /v1/cefr`}${keys === null ? "" : ` (${keys.size} API key${keys.size === 1 ? "" : "s"})`}\n`);
+    if (guard !== null) process.stderr.write(`guard: ${guardName(guard)}${v["no-guard-api"] === true ? " (explorer only; the API is not guarded)" : " on /v1/chat/completions and /v1/completions"}\n`);
     await untilStopped(server, explorer);
     return 0;
   },

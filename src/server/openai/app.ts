@@ -1,6 +1,7 @@
 // The routes of the OpenAI-compatible server on kotodama's HTTP shell (http.ts: loopback, Host check, body limit,
 // secure headers): /v1/models, /v1/completions, /v1/chat/completions (SSE streaming), /v1/embeddings, /v1/cefr
-// (ours: CEFR levels with serve --cefr), /health and /metrics, behind optional CORS and API keys, every error in OpenAI's shape. Handlers validate (requests.ts), queue
+// (ours: CEFR levels with serve --cefr), /health and /metrics, behind optional CORS and API keys, every error in OpenAI's shape, generations behind
+// the guard when one is given (guarded-generation.ts). Handlers validate (requests.ts), queue
 // the job (queue.ts) and shape the answer (responses.ts). Not here: inference (worker.ts), listening and shutdown
 // (server.ts).
 import type { Context, Hono } from "hono";
@@ -15,6 +16,8 @@ import type { Metrics } from "./metrics.js";
 import type { GenerationResult, JobBody, ModelSpec, TokenEvent } from "./protocol.js";
 import { QueueFullError, type JobQueue } from "./queue.js";
 import { parseChatRequest, parseCompletionRequest, parseEmbeddingRequest, type Parsed } from "./requests.js";
+import { guardedGeneration, type GuardNote } from "./guarded-generation.js";
+import type { AnyGuard } from "../../safety/index.js";
 import { chatChunk, chatResponse, completionChunk, completionResponse, embeddingResponse, newId, nowSeconds, usageChunk, type ResponseMeta } from "./responses.js";
 
 export interface OpenAIAppOptions extends ListenOptions {
@@ -31,6 +34,8 @@ export interface OpenAIAppOptions extends ListenOptions {
   readonly cefr?: string | null;
   /** The explorer at / and /api/explorer (explorer-app.ts); absent: not served. */
   readonly explorer?: ExplorerOptions;
+  /** The guard around /v1/chat/completions and /v1/completions (guarded-generation.ts); absent or null: none. */
+  readonly guard?: AnyGuard | null;
 }
 
 const ENDPOINTS = ["/v1/models", "/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/v1/cefr", "/health", "/metrics"];
@@ -103,6 +108,16 @@ export function openaiApp(o: OpenAIAppOptions): Hono {
     const model = modelOf(r.model);
     const meta: ResponseMeta = { id: newId(kind === "chat" ? "chatcmpl" : "cmpl"), created: nowSeconds(), model };
     const withLogprobs = r.job.kind === "chat" ? r.job.logprobs : r.job.kind === "complete" && r.job.logprobs !== null;
+    const guard = o.guard ?? null;
+    if (guard !== null && (r.job.kind === "chat" || r.job.kind === "complete")) {
+      const t0 = performance.now();
+      const { result, notes } = await guardedGeneration(guard, r.job, async (job) => (await o.queue.submit(model, job, { signal: c.req.raw.signal })) as GenerationResult);
+      if (!r.stream) return c.json({ ...(kind === "chat" ? chatResponse(meta, result, withLogprobs) : completionResponse(meta, result, withLogprobs)), kotodama_guard: notes });
+      return streamSSE(c, async (s: SSEStreamingApi) => {
+        for (const sse of wholeStream(kind, meta, result, withLogprobs, r.includeUsage, notes)) await s.writeSSE({ data: sse });
+        o.metrics.request(kind === "chat" ? "/v1/chat/completions" : "/v1/completions", 200, (performance.now() - t0) / 1000);
+      });
+    }
     if (!r.stream) {
       const res = (await o.queue.submit(model, r.job, { signal: c.req.raw.signal })) as GenerationResult;
       return c.json(kind === "chat" ? chatResponse(meta, res, withLogprobs) : completionResponse(meta, res, withLogprobs));
@@ -113,6 +128,20 @@ export function openaiApp(o: OpenAIAppOptions): Hono {
   app.post("/v1/chat/completions", generation("chat"));
   if (o.explorer !== undefined) explorerRoutes(app, o.explorer, { queue: o.queue, models: o.models, modelOf, cefr: o.cefr ?? null });
   return app;
+}
+
+/** The SSE data lines of a finished (guarded) generation: per choice its whole text in one chunk (the role first for
+ *  chat), then its finish chunk; the usage when asked; [DONE]. The guard's notes ride on the first chunk. */
+function wholeStream(kind: "complete" | "chat", meta: ResponseMeta, r: GenerationResult, withLogprobs: boolean, includeUsage: boolean, notes: readonly GuardNote[]): string[] {
+  const out: Record<string, unknown>[] = [];
+  for (const ch of r.choices) {
+    const lp = withLogprobs ? ch.tokens : null;
+    out.push(kind === "chat" ? chatChunk(meta, ch.index, { role: "assistant", content: ch.text }, lp, null) : completionChunk(meta, ch.index, ch.text, lp, null));
+    out.push(kind === "chat" ? chatChunk(meta, ch.index, {}, null, ch.finishReason) : completionChunk(meta, ch.index, "", null, ch.finishReason));
+  }
+  if (out.length > 0) out[0] = { ...out[0], kotodama_guard: notes };
+  if (includeUsage) out.push(usageChunk(meta, kind === "chat" ? "chat.completion.chunk" : "text_completion", r));
+  return [...out.map((x) => JSON.stringify(x)), "[DONE]"];
 }
 
 /** A streamed generation. The job is queued first and the SSE response starts only with its first token, so that

@@ -5,6 +5,7 @@
 import { DEFAULT_HOST, listen, webBundleDir, type Listening } from "../http.js";
 import { openaiApp } from "./app.js";
 import type { ExplorerOptions } from "./explorer-app.js";
+import type { AnyGuard } from "../../safety/index.js";
 import type { ApiKeys } from "./auth.js";
 import { Metrics } from "./metrics.js";
 import type { ModelSpec } from "./protocol.js";
@@ -36,6 +37,8 @@ export interface ServeOptions {
   readonly cefr?: ModelSpec | null;
   /** The explorer page and its API (default: served, with the bundle of dist/web when built). null: not served. */
   readonly explorer?: ExplorerOptions | null;
+  /** The guard around the chat and text completions (serve --guard); absent or null: none. */
+  readonly guard?: AnyGuard | null;
   /** Test hook: the worker sleeps this long after each token (default 0). */
   readonly tokenDelayMs?: number;
 }
@@ -71,7 +74,7 @@ export async function startOpenAIServer(o: ServeOptions): Promise<RunningServer>
   const host = o.host ?? DEFAULT_HOST;
   const listenOpts = { host, port: o.port ?? 0, maxBodyBytes: o.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes };
   const explorer = o.explorer === undefined ? { bundle: builtBundle(), runs: [], guard: null, rag: null } : o.explorer;
-  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], cefr: o.cefr?.name ?? null, closing: () => closing, ...(explorer === null ? {} : { explorer }) });
+  const app = openaiApp({ ...listenOpts, models: o.models, queue, metrics, keys: o.keys ?? null, cors: o.cors ?? [], cefr: o.cefr?.name ?? null, guard: o.guard ?? null, closing: () => closing, ...(explorer === null ? {} : { explorer }) });
   let server: Listening;
   try {
     server = await listen(app, listenOpts);
