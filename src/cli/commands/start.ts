@@ -32,7 +32,7 @@ import { buildReportCard } from "../../eval/report/build.js";
 import { isRunDir } from "../../eval/report/lineage.js";
 import { writeReportCard } from "../../eval/report/write.js";
 
-/** Seconds the alignment stage may run past --time-budget (DPO ≈ 60 s + its evaluation ≈ 30 s on 2 cores). */
+/** Seconds the alignment stage may run past --time-budget (DPO ≈ 60 s + its evaluation of 2 × 437 answers ≈ 45 s on 2 cores). */
 const ALIGN_EXTRA_S = 120;
 
 const HELP = [

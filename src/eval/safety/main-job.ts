@@ -20,9 +20,11 @@ import { dnaHeldOutPrompts, limitPrompts, readXstest } from "./prompts.js";
 import type { SafetyEvalResult } from "./run.js";
 import { writeSafetyEval } from "./report.js";
 
-/** The evaluation's size: 60 held-out Do-Not-Answer prompts and 60 XSTest safe prompts (a seeded sample), answers
- *  of at most 48 tokens. Measured on this VM: 120 answers of a 5.5M-parameter model ≈ 6 s of CPU per model. */
-export const MAIN_JOB_SAFETY = { dna: 60, xstestSafe: 60, maxNewTokens: 48 } as const;
+/** The evaluation's size: every held-out Do-Not-Answer prompt (187) and every XSTest safe prompt (250), the sets the
+ *  issue's goals name, answers of at most 48 tokens (a smaller number takes a seeded sample; tests do). Measured on
+ *  this VM: 120 answers of a 5.5M-parameter model ≈ 6 s of CPU per model, so the 437 here ≈ 22 s. (Until
+ *  2026-12-05 a sample of 60 + 60, whose ±7-point intervals made the 95 % goal a coin toss between runs.) */
+export const MAIN_JOB_SAFETY = { dna: Infinity, xstestSafe: Infinity, maxNewTokens: 48 } as const;
 
 export interface MainJobAlignOptions extends MainJobDpoOptions {
   /** The instruction data and the SFT stage's evaluation (its `sft` condition is the "before" row). */
