@@ -1,6 +1,7 @@
 // Grounded answering: retrieve the top k chunks; below the relevance threshold answer the fixed "the sources do
 // not say" without calling a model; otherwise either ask the model with numbered sources and parse its [n]
-// citations (generate), or answer with the best sentence of the retrieved text and cite it (extract).
+// citations (generate), let it write under a constraint that it copy a span of one source, then cite that source
+// (copy), or answer with the best sentence of the retrieved text and cite it (extract).
 // Not here: the prompt's wording and trimming (prompt.ts), citation parsing (citations.ts), sentence scoring
 // (extract.ts), the model behind Generator (local-model.ts), the CLI (cli/commands/rag.ts).
 import { KotodamaError } from "../util/errors.js";
@@ -12,8 +13,8 @@ import type { ScoredChunk } from "./lexical.js";
 import { buildGroundedPrompt, type PromptSource } from "./prompt.js";
 import { relevance, type RelevanceScale, type RelevanceSource } from "./relevance.js";
 
-export type AnswerMode = "generate" | "extract";
-export const ANSWER_MODES: readonly AnswerMode[] = ["generate", "extract"];
+export type AnswerMode = "generate" | "extract" | "copy";
+export const ANSWER_MODES: readonly AnswerMode[] = ["generate", "extract", "copy"];
 
 export interface AskConfig {
   /** Chunks retrieved. */
@@ -102,6 +103,17 @@ export async function askGrounded(question: string, index: AskIndex, models: Ask
   const gen = models.generator;
   if (gen == null) throw new KotodamaError("rag: the generative mode needs a model (--model) or an endpoint");
   const p = buildGroundedPrompt(question, retrieved, { countTokens: (m) => gen.countTokens(m), contextTokens: gen.contextTokens, answerTokens: cfg.answerTokens }, lang);
+  if (cfg.mode === "copy") {
+    // The model writes the answer, but only as a span of one numbered source (copy-constrained decoding); the
+    // citation of that source is appended.
+    if (gen.copy === undefined) throw new KotodamaError("rag: the copy mode constrains the decoder, so it needs a local model (--model), not an endpoint");
+    const r = await gen.copy(p.messages, { maxTokens: cfg.answerTokens, copyFrom: p.sources.map((s) => s.text) });
+    const span = r.text.trim();
+    if (span === "" || r.source === null) return { ...base, answer: NOT_IN_SOURCES[lang], abstained: true, belowThreshold: false, citations: [], unknownCitations: [], sources: p.sources, messages: p.messages, dropped: p.dropped };
+    const answer = `${span} [${p.sources[r.source]!.n}]`;
+    const { citations, unknown } = parseCitations(answer, p.sources);
+    return { ...base, answer, abstained: false, belowThreshold: false, citations, unknownCitations: unknown, sources: p.sources, messages: p.messages, dropped: p.dropped };
+  }
   const answer = (await gen.complete(p.messages, { maxTokens: cfg.answerTokens })).trim();
   const { citations, unknown } = parseCitations(answer, p.sources);
   return { ...base, answer, abstained: saysNotInSources(answer), belowThreshold: false, citations, unknownCitations: unknown, sources: p.sources, messages: p.messages, dropped: p.dropped };

@@ -8,9 +8,17 @@ export type { ChatMessage };
 /** Greedy (or the implementation's default) completion of a chat; resolves to the assistant's reply text. */
 export type Complete = (messages: readonly ChatMessage[], options: { readonly maxTokens: number }) => Promise<string>;
 
+/** A copy-constrained reply (infer/copy-span.ts): its text, a span of copyFrom[source]. */
+export interface CopiedReply {
+  readonly text: string;
+  readonly source: number | null;
+}
+
 /** A chat model as grounded answering uses it. */
 export interface Generator {
   readonly complete: Complete;
+  /** Copy-constrained completion (absent: the generator cannot constrain its decoder, e.g. an endpoint). */
+  readonly copy?: (messages: readonly ChatMessage[], options: { readonly maxTokens: number; readonly copyFrom: readonly string[] }) => Promise<CopiedReply>;
   /** Prompt tokens the chat takes, as the model will see it (template included). */
   countTokens(messages: readonly ChatMessage[]): number;
   /** Tokens the model can attend to: prompt + reply must fit. */

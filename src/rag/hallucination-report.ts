@@ -15,7 +15,7 @@ export const RAG_ANSWERS_FILE = "rag-answers.jsonl";
 export const RAG_PLOT_FILE = "rag-eval.svg";
 export const RAG_THRESHOLD_FILE = "rag-threshold.json";
 
-const COLORS: Readonly<Record<RagCondition, string>> = { "closed-book": "#969696", "rag-generate": "#e6550d", "rag-extract-lexical": "#3182bd", "rag-extract-model": "#31a354" };
+const COLORS: Readonly<Record<RagCondition, string>> = { "closed-book": "#969696", "rag-generate": "#e6550d", "rag-copy": "#fd8d3c", "rag-extract-lexical": "#3182bd", "rag-extract-model": "#31a354" };
 const SHOWN: readonly { readonly key: Exclude<keyof RagMetrics, "errors">; readonly label: string }[] = [
   { key: "em", label: "exact match" },
   { key: "f1", label: "character F1" },

@@ -13,11 +13,12 @@ import { langOf, saysNotInSources } from "./language.js";
 import { closedBookMessages } from "./prompt.js";
 import type { QaItem } from "./qa-sets.js";
 
-export const RAG_CONDITIONS = ["closed-book", "rag-generate", "rag-extract-lexical", "rag-extract-model"] as const;
+export const RAG_CONDITIONS = ["closed-book", "rag-generate", "rag-copy", "rag-extract-lexical", "rag-extract-model"] as const;
 export type RagCondition = (typeof RAG_CONDITIONS)[number];
 export const RAG_CONDITION_LABELS: Readonly<Record<RagCondition, string>> = {
   "closed-book": "closed book (generate)",
   "rag-generate": "retrieval + generate",
+  "rag-copy": "retrieval + generate, copy-constrained",
   "rag-extract-lexical": "retrieval + extract (lexical)",
   "rag-extract-model": "retrieval + extract (model)",
 };
@@ -125,7 +126,7 @@ export async function evaluateRag(o: RagEvalOptions): Promise<RagEvalResult> {
           answer = (await gen.complete(closedBookMessages(q.question, langOf(q.question)), { maxTokens: o.ask.answerTokens })).trim();
           abstained = saysNotInSources(answer);
         } else {
-          const mode = condition === "rag-generate" ? "generate" : "extract";
+          const mode = condition === "rag-generate" ? "generate" : condition === "rag-copy" ? "copy" : "extract";
           const extractScorer = condition === "rag-extract-model" ? "model" : "lexical";
           const a = await askGrounded(q.question, o.index, o.models, { ...o.ask, mode, extractScorer });
           ({ answer, abstained, belowThreshold, relevance } = a);

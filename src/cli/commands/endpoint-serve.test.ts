@@ -124,6 +124,16 @@ describe("--endpoint against a kotodama server on loopback", () => {
     assert.equal(await chatRequests(url), before1);
   });
 
+  test("rag ask --mode copy: the model's answer is a span of the source it cites; an endpoint cannot constrain its decoder", async () => {
+    const a = JSON.parse(await capture(() => rag.run(["ask", "--index", index, "--json", "--threshold", "0", "--mode", "copy", "--model", sft, "--threads", "1", QUESTION]))) as { answer: string; mode: string; citations: { n: number; id: string; text: string }[]; sources: { n: number; text: string }[] };
+    const m = /^(.*) \[(\d+)\]$/s.exec(a.answer);
+    assert.ok(m !== null, a.answer);
+    const cited = a.sources.find((x) => x.n === Number(m[2]))!;
+    assert.ok(m[1]!.length > 0 && cited.text.includes(m[1]!), `${JSON.stringify(m[1])} is not in source ${m[2]}: ${cited.text}`);
+    assert.deepEqual([a.mode, a.citations.map((c) => c.n)], ["copy", [Number(m[2])]]);
+    await assert.rejects(capture(() => rag.run(["ask", "--index", index, "--threshold", "0", "--mode", "copy", "--endpoint", url, "--api-model", "sft", "--tokenizer", sft, "--context", "512", QUESTION])), /copy mode constrains the decoder, so it needs a local model/);
+  });
+
   test("eval rag --endpoint --limit 2: runs end to end, writes its JSON, answers equal --model's, one request per generated answer", async () => {
     const squad = join(dir, "squad.json");
     const qa = [["p-fuji", "q1", QUESTION, "3776 metres"], ["p-lake", "q2", "Where does Lake Biwa lie?", "Shiga"], ["p-nile", "q3", "Which river is the longest in Africa?", "The Nile"]];

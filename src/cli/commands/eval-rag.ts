@@ -35,8 +35,9 @@ const HELP = [
   `  --data F          JSQuAD v1.3 valid file, or the ASSET folder (defaults ${JSQUAD}, ${ASSET})`,
   "  --limit N         questions (default 50; 0 = all)",
   `  --conditions L    comma-separated, of ${RAG_CONDITIONS.join(", ")} (default all; with`,
-  "                    --endpoint all but rag-extract-model, which needs a server that echoes prompt log-probabilities on",
-  "                    /v1/completions — kotodama serve and vLLM do —; name it in --conditions to include it)",
+  "                    --endpoint all but rag-copy, which constrains a local decoder, and rag-extract-model, which needs a",
+  "                    server that echoes prompt log-probabilities on /v1/completions — kotodama serve and vLLM do —;",
+  "                    name it in --conditions to include it)",
   "  --endpoint URL    answers from an OpenAI-compatible endpoint (see kotodama rag ask --help for its flags)",
   "  --seed S          seed of the sample and the bootstrap (default 1)",
   "  --out DIR         output folder (required)",
@@ -79,7 +80,7 @@ export const evalRag: Command = {
     const seed = intFlag(cmd, "seed", values.seed, 1, 0, Number.MAX_SAFE_INTEGER);
     const endpoint = typeof values.endpoint === "string";
     // An endpoint gives no log-probabilities of given text: the model-scored extraction is left out by default.
-    const conditions = (typeof values.conditions === "string" ? values.conditions.split(",").map((c) => c.trim()) : RAG_CONDITIONS.filter((c) => !endpoint || c !== "rag-extract-model")) as RagCondition[];
+    const conditions = (typeof values.conditions === "string" ? values.conditions.split(",").map((c) => c.trim()) : RAG_CONDITIONS.filter((c) => !endpoint || (c !== "rag-extract-model" && c !== "rag-copy"))) as RagCondition[];
     for (const c of conditions) if (!(RAG_CONDITIONS as readonly string[]).includes(c)) throw new KotodamaError(`kotodama eval rag: --conditions: unknown '${c}'; expected ${RAG_CONDITIONS.join(", ")}`);
     const ask = askConfigFlags(cmd, values);
     const needModel = conditions.some((c) => c !== "rag-extract-lexical");
