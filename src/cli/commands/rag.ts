@@ -30,7 +30,6 @@ import { modelEmbedder, parsePooling, POOLINGS, type Pooling } from "../../rag/e
 import { FUSION_DEFAULTS, FUSION_METHODS, type FusionConfig, type FusionMethod } from "../../rag/fusion.js";
 
 const ANN_KINDS: readonly AnnKind[] = ["ivf_pq", "hnsw_sq", "none"];
-const ANN_KINDS_HELP = "ivf_pq (IVF partitions of product-quantized vectors), hnsw_sq (a graph over scalar-quantized vectors) or none (LanceDB's exact scan)";
 const LANCE_DEFAULT_ANN: AnnKind = "ivf_pq";
 /** IVF-PQ's default re-ranking depth: refineFactor·k PQ candidates re-scored with the full vectors (docs/rag.md). */
 const IVF_PQ_DEFAULT_REFINE = 10;
@@ -71,7 +70,8 @@ const INDEX_HELP = [
   "                       when the vectors change; later runs without --store keep the index's store)",
   "  --store-uri URI      lance: the LanceDB database (default INDEX/dense/lance; an s3://… URI is passed to LanceDB",
   "                       unchanged, untested here)",
-  `  --ann A              lance: ${ANN_KINDS_HELP} (default ${LANCE_DEFAULT_ANN}; ivf_pq needs ≥ 256 chunks)`,
+  `  --ann A              lance: ${ANN_KINDS.join(", ")} (default ${LANCE_DEFAULT_ANN}, which needs ≥ 256 chunks): IVF partitions of`,
+  "                       product-quantized vectors, a graph over scalar-quantized ones, or LanceDB's exact scan",
   "  --partitions N       lance: IVF partitions (default √chunks; hnsw_sq: 1)",
   "  --sub-vectors N      lance ivf_pq: PQ sub-vectors, dividing the width (default width/16)",
   `  --nprobes N, --refine-factor N, --ef N   lance: query-time defaults stored with the index (ivf_pq: refine ×${IVF_PQ_DEFAULT_REFINE})`,
