@@ -2,7 +2,7 @@
 // store — a `rag index` of N one-line passages whose dense vectors are rag-ann's synthetic ones (an embedder that
 // looks a passage's or query's vector up by its text), `buildDense` writing INDEX/dense, `syncLanceStore` writing
 // the LanceDB table (IVF-PQ, √N partitions, C/16 sub-vectors), then ModeIndex in dense mode over exact search and
-// over the table (openLanceStore), timed per query including the chunk read (k = 10, and k = 100: the depth hybrid
+// over the table (openLanceStore: nprobes 20 with refine ×10 and ×100, nprobes 64 with ×10), timed per query including the chunk read (k = 10, and k = 100: the depth hybrid
 // search asks of the dense side), recall against exact. Not here: the raw-store rows and the FTS (rag-ann.ts).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,9 +73,9 @@ export async function indexPathRows(vectors: Float32Array, queries: readonly Flo
         say(row);
       };
       push("index, exact", ex, 0, (N * C * 4) / 1e6);
-      for (const refineFactor of [10, 100]) {
-        const store = await openLanceStore(idx, m, lex.manifest.generation, { refineFactor });
-        push(`index, LanceDB IVF-PQ refine ×${refineFactor}`, await time(new ModeIndex(lex, "dense", new AsyncDenseRetriever(embedder, store)), k), k === 10 && refineFactor === 10 ? buildSeconds : 0, dirMb(join(idx, "dense", "lance")));
+      for (const [nprobes, refineFactor] of [[20, 10], [20, 100], [64, 10]] as const) {
+        const store = await openLanceStore(idx, m, lex.manifest.generation, { nprobes, refineFactor });
+        push(`index, LanceDB IVF-PQ nprobes ${nprobes} refine ×${refineFactor}`, await time(new ModeIndex(lex, "dense", new AsyncDenseRetriever(embedder, store)), k), k === 10 && refineFactor === 10 && nprobes === 20 ? buildSeconds : 0, dirMb(join(idx, "dense", "lance")));
       }
     }
     lex.close();

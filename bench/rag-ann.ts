@@ -32,7 +32,7 @@ export const help = [
   "                 every row through Arrow, ~1.5 s a query at 100k here)",
   "  --partitions N IVF partitions (default √N, LanceDB's default)",
   "  --through-index  the same vectors as a `rag index` folder's dense part: exact search against its LanceDB table",
-  "                 (--store lance: IVF-PQ, nprobes 20, refine ×10 and ×100) through ModeIndex, k = 10 and 100",
+  "                 (--store lance: IVF-PQ; nprobes 20 with refine ×10 and ×100, nprobes 64 with ×10) through ModeIndex, k = 10 and 100",
   "  --fts          LanceDB full-text search on JSQuAD valid (1,145 paragraphs, 4,442 questions), tokenizers simple,",
   "                 ngram (bigrams) and icu: recall@1/5/20 and MRR (compare BM25 in bench rag)",
   "  --out DIR      write DIR/rag-ann.json and DIR/rag-ann-latency.svg",
@@ -166,13 +166,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     for (const n of sizes) out.scale.push(...(await scaleRows(n, nq, hnswMax, flatMax, partitions, say)));
   }
   if (values["through-index"] === true) {
-    say("chunks    store (through the index)           k  build s  disk MB   p50 ms   p99 ms  recall@k");
+    say("chunks    store (through the index)                     k  build s  disk MB   p50 ms   p99 ms  recall@k");
     for (const n of sizes) {
       const rng = new Rng(42);
       const centres = Array.from({ length: 1000 }, () => normalize(Float32Array.from({ length: C }, () => rng.normal())));
       const vecs = synthetic(rng, n, centres);
       const qs = Array.from({ length: nq }, () => synthetic(rng, 1, centres));
-      out.index.push(...(await indexPathRows(vecs, qs, C, partitions, (r) => say(`${String(r.chunks).padEnd(9)} ${r.store.padEnd(34)} ${String(r.k).padStart(3)} ${r.buildSeconds.toFixed(1).padStart(8)} ${r.diskMb.toFixed(0).padStart(8)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.recall.toFixed(3).padStart(9)}`))));
+      out.index.push(...(await indexPathRows(vecs, qs, C, partitions, (r) => say(`${String(r.chunks).padEnd(9)} ${r.store.padEnd(44)} ${String(r.k).padStart(3)} ${r.buildSeconds.toFixed(1).padStart(8)} ${r.diskMb.toFixed(0).padStart(8)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.recall.toFixed(3).padStart(9)}`))));
     }
   }
   if (typeof values.out === "string") {

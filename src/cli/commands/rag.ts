@@ -1,5 +1,6 @@
 // `kotodama rag index`, `kotodama rag search` and `kotodama rag ask`: parse flags, run the indexer (and the dense
-// embedder, --dense, and its LanceDB table, --store lance), or open the index in a search mode (lexical, dense, hybrid) and search it, or answer a
+// embedder, --dense, and its LanceDB table, --store lance), or open the index in a search mode (lexical, dense,
+// hybrid; the dense side exact or on the LanceDB table) and search it, or answer a
 // question from it with citations, by a local model or an OpenAI-compatible
 // endpoint (askModelsFlags); print results. The ask flags are shared with `chat --rag` and `eval rag`. Not here: ingest, chunking, BM25, the index format, answering
 // (src/rag/, docs/rag.md).
@@ -284,7 +285,7 @@ const STORE_SEARCH_FLAGS = { exact: { type: "boolean" }, nprobes: { type: "strin
 /** How an index is searched beyond its mode: fusion, the dense store and the LM rerank (search, ask and `chat --rag`). */
 export const RETRIEVAL_FLAGS = { ...FUSION_FLAGS, ...STORE_SEARCH_FLAGS, rerank: { type: "string" }, "rerank-model": { type: "string" } } as const;
 
-/** Which LanceDB settings apply to an index kind (--flag, AnnConfig field, what it is for). */
+/** Which LanceDB settings apply to which index kinds (--flag, its AnnConfig field, the kinds it applies to). */
 const ANN_SETTINGS: readonly { flag: string; field: "partitions" | "subVectors" | "nprobes" | "refineFactor" | "ef"; kinds: readonly AnnKind[] }[] = [
   { flag: "partitions", field: "partitions", kinds: ["ivf_pq", "hnsw_sq"] },
   { flag: "sub-vectors", field: "subVectors", kinds: ["ivf_pq"] },
