@@ -1,9 +1,10 @@
-// `rag index --store lance` end to end (compiled CLI in a child process), dense vectors from the qwen2 family fixture
-// (a random-weight GGUF: what matters is that the exact and the LanceDB search see the same vectors): with --ann none
-// `rag search --json` returns the exact index's ids and scores (within 1e-5) in dense and hybrid modes; with IVF-PQ
-// (16 partitions, nprobes 8, refine ×10) on 400 chunks recall@10 against --exact is measured (0.990–0.993 over runs: LanceDB's k-means is not seeded) and bounded
-// (≥ 0.95; every partition probed ≥ 0.98, measured 1.000; one partition without refine loses recall, 0.71–0.78); a changed
-// file re-indexed refreshes the table (new table, old one dropped, the changed chunk found); the flag errors.
+// `rag index --store lance` end to end (compiled CLI in a child process), dense vectors from the qwen2 family
+// fixture (a random-weight GGUF: what matters is that the exact and the LanceDB search see the same vectors): with
+// --ann none `rag search --json` returns the exact index's ids and scores (within 1e-5) in dense and hybrid modes;
+// with IVF-PQ (16 partitions, nprobes 8, refine ×10) on 400 chunks recall@10 against --exact is measured
+// (0.987–0.993 over runs: LanceDB's k-means is not seeded) and bounded (≥ 0.95; every partition probed ≥ 0.98,
+// measured 1.000; one partition without refine loses recall, 0.71–0.78); a changed file re-indexed refreshes the
+// table (new table, old one dropped, the changed chunk found); chat --rag through the table; the flag errors.
 // Not here: stale tables and the rebuild rules in the library (src/rag/dense-lance.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -103,6 +104,7 @@ test("rag index --store lance: same results as exact (--ann none), IVF-PQ recall
       [["rag", "search", "--index", index, "--nprobes", "4", "cat"], /--nprobes needs an index with a LanceDB store \(rag index --store lance\); this one searches exactly/],
       [["rag", "search", "--index", index, "--refine-factor", "x", "cat"], /--refine-factor needs an index with a LanceDB store/],
       [["chat", "--model", model, "--exact", "--message", "hi"], /--exact, --nprobes, --refine-factor, --ef, --rerank and --rerank-model need --rag INDEX/],
+      [["chat", "--model", model, "--rag", index, "--nprobes", "4", "--message", "hi"], /--nprobes needs an index with a LanceDB store/],
     ] as const) {
       const bad = runCli(args);
       assert.notEqual(bad.rc, 0, args.join(" "));
@@ -120,6 +122,12 @@ test("rag index --store lance: same results as exact (--ann none), IVF-PQ recall
       assert.notEqual(bad.rc, 0, args.join(" "));
       assert.match(bad.err, re2);
     }
+    // chat --rag answers through the table: sources in the order of rag search on the same store.
+    const q = "cat king ship";
+    const want = (JSON.parse(runCli(["rag", "search", "--index", index, "--mode", "dense", "--k", "3", "--json", q]).out) as { results: Result[] }).results.map((h) => h.id);
+    const c = runCli(["chat", "--model", model, "--rag", index, "--retrieval", "dense", "--mode", "extract", "--scorer", "lexical", "--threshold", "0", "--k", "3", "--message", q, "--json"]);
+    assert.equal(c.rc, 0, c.err);
+    assert.deepEqual((JSON.parse(c.out) as { sources: { id: string }[] }).sources.map((x) => x.id), want);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
