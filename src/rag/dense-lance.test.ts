@@ -2,8 +2,8 @@
 // into 16 dimensions): the table answers as exact search does (--ann none), a rerun with the same vectors keeps
 // it, new query defaults alone rewrite only the manifest, and a table left behind by an interrupted re-index (new
 // generation, or the same generation re-embedded by another model) is refused until the store is synced, while
-// exact search works meanwhile; removing the store returns the manifest to exact; a malformed store record is a
-// FormatError naming the field. Not here: the CLI flags and ANN recall (cli/commands/rag-lance.test.ts).
+// exact search works meanwhile; a store moved to another --store-uri and back; removing the store returns the
+// manifest to exact; a malformed store record is a FormatError naming the field. Not here: the CLI flags and ANN recall (cli/commands/rag-lance.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -85,6 +85,16 @@ test("dense LanceDB store: same hits as exact, kept when unchanged, stale tables
     assert.equal(m3.store?.generation, m3.generation);
     await assert.rejects(openLanceStore(idx, m3, lex2.manifest.generation, {}), /holds the vectors of generation 2 as embedded before, but the index's dense vectors are generation 2 re-embedded since/);
     lex2.close();
+    // Moved to another database (--store-uri): the table written there, the index's own folder removed; back to
+    // exact: the record removed and that table dropped (the database keeps anything else).
+    const elsewhere = join(dir, "db");
+    const moved = await syncLanceStore(idx, { uri: elsewhere, ann: { kind: "none" } });
+    assert.deepEqual([moved.rebuilt, readDenseManifest(idx)?.store?.uri], [true, elsewhere]);
+    assert.ok(!readdirSync(join(idx, "dense")).includes("lance"));
+    assert.deepEqual(readdirSync(elsewhere), [`${moved.table}.lance`]);
+    assert.equal(await removeLanceStore(idx), true);
+    assert.deepEqual(readdirSync(elsewhere), []);
+    await syncLanceStore(idx, { ann: { kind: "none" } });
     // Back to exact: the record removed, the index's own LanceDB folder deleted.
     assert.equal(await removeLanceStore(idx), true);
     assert.equal(readDenseManifest(idx)?.store, undefined);

@@ -69,9 +69,11 @@ export async function syncLanceStore(dir: string, opts: LanceStoreOptions): Prom
   }
   await LanceVectorStore.create(uri, vectors, dim, opts.ann, table);
   write();
-  // The table the manifest named before (same database), and in the index's own database any other table of ours
-  // (left by an interrupted build); a shared --store-uri keeps other indexes' tables.
-  if (old !== undefined && old.table !== table && old.uri === opts.uri) await LanceVectorStore.drop(uri, old.table);
+  // The table the manifest named before (in its database; the index's own folder whole when the store moved out of
+  // it), and in the index's own database any other table of ours (left by an interrupted build); a shared
+  // --store-uri keeps other indexes' tables. Best effort: the new table is named already.
+  if (old !== undefined && old.uri !== opts.uri && old.uri === undefined) rmSync(lanceUri(dir, undefined), { recursive: true, force: true });
+  else if (old !== undefined && (old.table !== table || old.uri !== opts.uri)) await LanceVectorStore.drop(lanceUri(dir, old.uri), old.table).catch(() => {});
   if (opts.uri === undefined) {
     for (const t of await LanceVectorStore.tables(uri)) if (t !== table && t.startsWith(TABLE_PREFIX)) await LanceVectorStore.drop(uri, t);
   }
