@@ -2,8 +2,8 @@
 // fixture (a random-weight GGUF: what matters is that the exact and the LanceDB search see the same vectors): with
 // --ann none `rag search --json` returns the exact index's ids and scores (within 1e-5) in dense and hybrid modes;
 // with IVF-PQ (16 partitions, nprobes 8, refine ×10) on 400 chunks recall@10 against --exact is measured
-// (0.987–0.993 over runs: LanceDB's k-means is not seeded) and bounded (≥ 0.95; every partition probed ≥ 0.98,
-// measured 1.000; one partition without refine loses recall, 0.71–0.78); a changed file re-indexed refreshes the
+// (0.987–0.995 over runs: LanceDB's k-means is not seeded) and bounded (≥ 0.95; every partition probed ≥ 0.98,
+// measured 1.000; one partition without refine loses recall, 0.70–0.78); a changed file re-indexed refreshes the
 // table (new table, old one dropped, the changed chunk found); chat --rag through the table; the flag errors.
 // Not here: stale tables and the rebuild rules in the library (src/rag/dense-lance.test.ts).
 import { test } from "node:test";
