@@ -1,6 +1,7 @@
 // `kotodama bench rag-ann`: the dense store at scale — exact brute-force cosine (ours, in memory) against LanceDB
 // (flat scan, IVF-PQ, HNSW-SQ): build time, memory, disk, query latency p50/p99 and ANN recall@10 against exact
-// search at 10k, 100k and 1M vectors; and LanceDB's full-text search on JSQuAD (per tokenizer) against our BM25.
+// search at 10k, 100k and 1M vectors, also through an index folder (--through-index, rag-ann-index.ts); and LanceDB's
+// full-text search on JSQuAD (per tokenizer) against our BM25.
 // Synthetic vectors (stated in docs/rag.md): C = 256 (the npm start model's width), 1,000 seeded unit centres,
 // each vector = normalise(centre + 0.06·N(0, I)), queries drawn the same way. Not here: library code (src/rag).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,10 +19,11 @@ import { retrievalMetrics, type RetrievalMetrics } from "../src/rag/metrics.js";
 import type { Hit } from "../src/rag/types.js";
 import { rssMonitor } from "./data.js";
 import { dirMb, percentile } from "./rag.js";
+import { indexPathRows, type IndexPathRow } from "./rag-ann-index.js";
 
 export const summary = "rag-ann: exact vs LanceDB (flat, IVF-PQ, HNSW-SQ) at 10k–1M vectors: build, memory, p50/p99, recall@10; LanceDB FTS on JSQuAD";
 export const help = [
-  "Usage: kotodama bench rag-ann [--scale] [--fts] [--sizes 10000,100000,1000000] [--queries 200] [--hnsw-max N] [--flat-max N] [--out DIR]",
+  "Usage: kotodama bench rag-ann [--scale] [--through-index] [--fts] [--sizes 10000,100000,1000000] [--queries 200] [--hnsw-max N] [--flat-max N] [--out DIR]",
   "",
   "  --scale        synthetic unit vectors (C = 256, 1,000 seeded centres + 0.06·N(0, I), normalised): for each size,",
   "                 exact search (ours), LanceDB flat, IVF-PQ (√N partitions, C/16 sub-vectors, nprobes 20, refine ×10)",
@@ -29,12 +31,14 @@ export const help = [
   "                 recall@10 against exact; LanceDB flat only for sizes ≤ --flat-max (default 100000: it scans",
   "                 every row through Arrow, ~1.5 s a query at 100k here)",
   "  --partitions N IVF partitions (default √N, LanceDB's default)",
+  "  --through-index  the same vectors as a `rag index` folder's dense part: exact search against its LanceDB table",
+  "                 (--store lance: IVF-PQ; nprobes 20 with refine ×10 and ×100, nprobes 64 with ×10) through ModeIndex, k = 10 and 100",
   "  --fts          LanceDB full-text search on JSQuAD valid (1,145 paragraphs, 4,442 questions), tokenizers simple,",
   "                 ngram (bigrams) and icu: recall@1/5/20 and MRR (compare BM25 in bench rag)",
   "  --out DIR      write DIR/rag-ann.json and DIR/rag-ann-latency.svg",
 ].join("\n");
 
-const FLAGS = { partitions: { type: "string" }, "flat-max": { type: "string" }, scale: { type: "boolean" }, fts: { type: "boolean" }, sizes: { type: "string" }, queries: { type: "string" }, "hnsw-max": { type: "string" }, out: { type: "string" } } as const;
+const FLAGS = { "through-index": { type: "boolean" }, partitions: { type: "string" }, "flat-max": { type: "string" }, scale: { type: "boolean" }, fts: { type: "boolean" }, sizes: { type: "string" }, queries: { type: "string" }, "hnsw-max": { type: "string" }, out: { type: "string" } } as const;
 
 const C = 256;
 
@@ -123,9 +127,9 @@ async function scaleRows(n: number, nq: number, hnswMax: number, flatMax: number
 
 export async function run(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags("bench rag-ann", argv, FLAGS, false);
-  const both = values.scale !== true && values.fts !== true;
-  const out: { machine: string; date: string; scale: StoreRow[]; fts: { tokenizer: string; metrics: RetrievalMetrics; buildSeconds: number; msPerQuery: number }[] } = {
-    machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString(), scale: [], fts: [],
+  const both = values.scale !== true && values.fts !== true && values["through-index"] !== true;
+  const out: { machine: string; date: string; scale: StoreRow[]; index: IndexPathRow[]; fts: { tokenizer: string; metrics: RetrievalMetrics; buildSeconds: number; msPerQuery: number }[] } = {
+    machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString(), scale: [], index: [], fts: [],
   };
   const say = (s: string): void => void process.stdout.write(`${s}\n`);
   if (both || values.fts === true) {
@@ -151,15 +155,25 @@ export async function run(argv: readonly string[]): Promise<number> {
       }
     }
   }
+  const sizes = (typeof values.sizes === "string" ? values.sizes : "10000,100000,1000000").split(",").map((s) => Number(s.trim()));
+  if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) throw new KotodamaError(`kotodama bench rag-ann: --sizes expects positive integers, got '${values.sizes}'`);
+  const nq = intFlag("bench rag-ann", "queries", values.queries, 200, 1, 100000);
+  const partitions = values.partitions === undefined ? undefined : intFlag("bench rag-ann", "partitions", values.partitions, 256, 1, 1 << 20);
   if (both || values.scale === true) {
-    const sizes = (typeof values.sizes === "string" ? values.sizes : "10000,100000,1000000").split(",").map((s) => Number(s.trim()));
-    if (sizes.some((s) => !Number.isSafeInteger(s) || s < 1)) throw new KotodamaError(`kotodama bench rag-ann: --sizes expects positive integers, got '${values.sizes}'`);
-    const nq = intFlag("bench rag-ann", "queries", values.queries, 200, 1, 100000);
     const hnswMax = intFlag("bench rag-ann", "hnsw-max", values["hnsw-max"], 100000, 0, 1e9);
     const flatMax = intFlag("bench rag-ann", "flat-max", values["flat-max"], 100000, 0, 1e9);
-    const partitions = values.partitions === undefined ? undefined : intFlag("bench rag-ann", "partitions", values.partitions, 256, 1, 1 << 20);
     say("chunks    store                       build s  RSS MB  disk MB   p50 ms   p99 ms  R@10");
     for (const n of sizes) out.scale.push(...(await scaleRows(n, nq, hnswMax, flatMax, partitions, say)));
+  }
+  if (values["through-index"] === true) {
+    say("chunks    store (through the index)                     k  build s  disk MB   p50 ms   p99 ms  recall@k");
+    for (const n of sizes) {
+      const rng = new Rng(42);
+      const centres = Array.from({ length: 1000 }, () => normalize(Float32Array.from({ length: C }, () => rng.normal())));
+      const vecs = synthetic(rng, n, centres);
+      const qs = Array.from({ length: nq }, () => synthetic(rng, 1, centres));
+      out.index.push(...(await indexPathRows(vecs, qs, C, partitions, (r) => say(`${String(r.chunks).padEnd(9)} ${r.store.padEnd(44)} ${String(r.k).padStart(3)} ${r.buildSeconds.toFixed(1).padStart(8)} ${r.diskMb.toFixed(0).padStart(8)} ${r.p50Ms.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.recall.toFixed(3).padStart(9)}`))));
+    }
   }
   if (typeof values.out === "string") {
     writeFileSync(join(values.out, "rag-ann.json"), `${JSON.stringify(out, null, 1)}\n`);

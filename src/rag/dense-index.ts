@@ -1,22 +1,39 @@
 // The dense half of an index folder: INDEX/dense/manifest.json (the embedder spec, the model's weights hash, the
 // lexical generation the vectors belong to) and INDEX/dense/vectors-gen-N.bin (one unit vector per chunk of gen-N,
 // in chunk order); building it from the index's chunks (reusing the vectors of unchanged chunk texts), opening it,
-// and the dense Retriever (embed the query, exact cosine search). Also the search modes of an index (lexical,
+// and the dense Retriever (embed the query, exact cosine search, or an async store's search). The manifest may also
+// name a LanceDB table holding the same vectors (`store`, written by dense-lance.ts; absent = exact search). Also the search modes of an index (lexical,
 // dense, hybrid), optionally followed by the LM rerank, as one AskIndex, so that `rag search`, `rag ask` and
 // `chat --rag` use whatever the index holds.
-// Not here: the vectors file and exact search (dense-store.ts), fusion (fusion.ts), embedding (embedder.ts).
+// Not here: the vectors file and exact search (dense-store.ts), the LanceDB table (dense-lance.ts, lance-store.ts),
+// fusion (fusion.ts), embedding (embedder.ts).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite, sha256 } from "../data/files.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import type { Embedder, EmbedderSpec } from "./embedder.js";
 import { FlatVectorIndex, readVectors, writeVectors, type VectorIndex } from "./dense-store.js";
-import { HybridRetriever, FUSION_DEFAULTS, type FusionConfig } from "./fusion.js";
+import { AsyncHybridRetriever, FUSION_DEFAULTS, type FusionConfig } from "./fusion.js";
+import type { AnnConfig, AsyncVectorIndex } from "./lance-store.js";
 import { LexicalIndex, type ScoredChunk } from "./lexical.js";
 import { RerankedRetriever, type PassageScorer } from "./fusion-rerank.js";
 import type { AskIndex } from "./answer.js";
 import type { Bm25Config } from "./bm25.js";
-import type { Hit, Retriever } from "./types.js";
+import type { AsyncRetriever, Hit, Retriever } from "./types.js";
+
+/** The LanceDB table that holds a dense generation's vectors for query-time search (dense-lance.ts). */
+export interface LanceStoreRecord {
+  readonly kind: "lance";
+  /** lancedb.connect's URI as given to `rag index --store-uri`; absent: INDEX/dense/lance. */
+  readonly uri?: string;
+  /** The table, named after its generation and vectors (a new build never overwrites the table in use). */
+  readonly table: string;
+  /** The dense generation and the sha256 of the vectors the table was written from. */
+  readonly generation: number;
+  readonly vectorsSha256: string;
+  /** Its approximate index and the query-time defaults (nprobes, refineFactor, ef). */
+  readonly ann: AnnConfig;
+}
 
 export interface DenseManifest {
   readonly format: "kotodama-dense-index";
@@ -30,6 +47,10 @@ export interface DenseManifest {
   readonly dim: number;
   /** Chunks cut to embedder.maxTokens, of those the last build embedded (reused vectors not counted). */
   readonly truncated: number;
+  /** sha256 of vectors-gen-N.bin's f32 vectors (absent in manifests older than the store field). */
+  readonly vectorsSha256?: string;
+  /** Where queries search: absent = exact search over vectors-gen-N.bin (every manifest before this field). */
+  readonly store?: LanceStoreRecord;
 }
 
 export const DENSE_DIR = "dense";
@@ -56,8 +77,25 @@ export function readDenseManifest(dir: string): DenseManifest | null {
   if (o.format !== "kotodama-dense-index" || o.version !== 1 || typeof o.generation !== "number" || typeof o.dim !== "number" || o.embedder === undefined) {
     throw new FormatError(file, "expected a kotodama-dense-index version 1 manifest");
   }
+  const st = o.store as Partial<LanceStoreRecord> | undefined;
+  if (st !== undefined && (st.kind !== "lance" || typeof st.table !== "string" || typeof st.generation !== "number" || typeof st.vectorsSha256 !== "string" || typeof st.ann?.kind !== "string" || (st.uri !== undefined && typeof st.uri !== "string"))) {
+    throw new FormatError(file, 'field "store": expected {kind: "lance", table, generation, vectorsSha256, ann: {kind, ...}, uri?}');
+  }
   return o as DenseManifest;
 }
+
+/** Rewrites INDEX/dense/manifest.json (temp + rename). */
+export function writeDenseManifest(dir: string, m: DenseManifest): void {
+  atomicWrite(join(dir, DENSE_DIR, "manifest.json"), `${JSON.stringify(m, null, 1)}\n`);
+}
+
+/** The sha256 of a vectors array's bytes (what a LanceDB table was written from). */
+export function vectorsSha256(vectors: Float32Array): string {
+  return sha256(Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+}
+
+/** The path of the vectors of a dense generation. */
+export const denseVectorsPath = (dir: string, generation: number): string => join(dir, DENSE_DIR, vectorsFile(generation));
 
 export interface DenseBuildReport {
   readonly chunks: number;
@@ -114,8 +152,10 @@ export function buildDense(dir: string, embedder: Embedder, modelSha256: string,
     renameSync(tmp, join(ddir, vectorsFile(gen)));
     atomicWrite(join(ddir, `texts-gen-${gen}.json`), JSON.stringify(hashes));
     const truncated = embedder.truncated - before;
-    const m: DenseManifest = { format: "kotodama-dense-index", version: 1, embedder: embedder.spec, modelSha256, generation: gen, chunks: N, dim: C, truncated };
-    atomicWrite(join(ddir, "manifest.json"), `${JSON.stringify(m, null, 1)}\n`);
+    // A LanceDB store stays named, still holding the old vectors, until dense-lance.ts refreshes it: searches refuse
+    // it as stale meanwhile (never a half-written table), and the next `rag index` knows to rebuild it.
+    const m: DenseManifest = { format: "kotodama-dense-index", version: 1, embedder: embedder.spec, modelSha256, generation: gen, chunks: N, dim: C, truncated, vectorsSha256: vectorsSha256(vecs), ...(old?.store === undefined ? {} : { store: old.store }) };
+    writeDenseManifest(dir, m);
     for (const name of readdirSync(ddir)) {
       const g = /^(?:vectors|texts)-gen-(\d+)\./.exec(name);
       if (g !== null && Number(g[1]) !== gen) rmSync(join(ddir, name), { force: true });
@@ -136,6 +176,20 @@ export class DenseRetriever implements Retriever {
   }
 
   search(query: string, k: number): Hit[] {
+    return this.vectors.search(this.embedder.embed(query), k);
+  }
+}
+
+/** Dense search on a store that answers later (a LanceDB table): the query embedded as the chunks were. */
+export class AsyncDenseRetriever implements AsyncRetriever {
+  constructor(
+    private readonly embedder: Embedder,
+    readonly vectors: AsyncVectorIndex,
+  ) {
+    if (embedder.dim !== vectors.dim) throw new KotodamaError(`dense retriever: the embedder gives ${embedder.dim} dimensions, the vectors have ${vectors.dim}`);
+  }
+
+  search(query: string, k: number): Promise<Hit[]> {
     return this.vectors.search(this.embedder.embed(query), k);
   }
 }
@@ -162,20 +216,20 @@ export const SEARCH_MODES: readonly SearchMode[] = ["lexical", "dense", "hybrid"
 export class ModeIndex {
   readonly bm25: Bm25Config;
   readonly postings: LexicalIndex["postings"];
-  private readonly first: Retriever;
+  private readonly first: AsyncRetriever;
   private readonly reranked: RerankedRetriever | null;
   /** rerank: the LM rerank of the mode's first `depth` hits (fusion-rerank.ts), or none. */
   constructor(
     readonly lexical: LexicalIndex,
     readonly mode: SearchMode,
-    dense: Retriever | null,
+    dense: Retriever | AsyncRetriever | null,
     readonly fusion: FusionConfig = FUSION_DEFAULTS,
     readonly rerank: { readonly score: PassageScorer; readonly depth: number } | null = null,
   ) {
     this.bm25 = lexical.bm25;
     this.postings = lexical.postings;
     if (mode !== "lexical" && dense === null) throw new KotodamaError(`search mode ${mode} needs dense vectors (rag index --dense MODEL)`);
-    this.first = mode === "lexical" ? lexical : mode === "dense" ? (dense as Retriever) : new HybridRetriever(lexical, dense as Retriever, fusion);
+    this.first = mode === "lexical" ? lexical : mode === "dense" ? (dense as AsyncRetriever) : new AsyncHybridRetriever(lexical, dense as AsyncRetriever, fusion);
     this.reranked = rerank === null ? null : new RerankedRetriever(this.first, (n) => lexical.chunk(n), rerank.score, rerank.depth);
   }
 
@@ -184,8 +238,8 @@ export class ModeIndex {
   }
 
   /** The k best hits (async: the rerank's scorer may be a server). */
-  search(query: string, k: number): Promise<Hit[]> {
-    return this.reranked === null ? Promise.resolve(this.first.search(query, k)) : this.reranked.search(query, k);
+  async search(query: string, k: number): Promise<Hit[]> {
+    return this.reranked === null ? this.first.search(query, k) : this.reranked.search(query, k);
   }
 
   /** Hits with chunk texts; `score` is the mode's own score (rank fusion, cosine, or BM25). */

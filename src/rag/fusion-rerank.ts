@@ -6,7 +6,7 @@
 // Croft 1998; with LMs, Sachan et al. 2022, "UPR"). RerankedRetriever puts it after any first stage (the CLI's
 // --rerank N). Not here: first-stage retrieval (fusion.ts, dense-index.ts).
 import { createInferState, createKvCache, logSumExp, prefill, type InferModel } from "../infer/index.js";
-import type { Chunk, Hit, Retriever } from "./types.js";
+import type { AsyncRetriever, Chunk, Hit, Retriever } from "./types.js";
 
 /** The question's cue after the passage: Japanese questions get 質問, others "Question". */
 export const questionCue = (q: string): string => (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(q) ? "\n質問: " : "\nQuestion: ");
@@ -56,13 +56,13 @@ export async function rerankByLikelihood(question: string, hits: readonly Hit[],
  *  be a server. */
 export class RerankedRetriever {
   constructor(
-    private readonly first: Retriever,
+    private readonly first: Retriever | AsyncRetriever,
     private readonly chunkOf: (n: number) => Chunk,
     private readonly score: PassageScorer,
     readonly depth: number,
   ) {}
 
   async search(query: string, k: number): Promise<Hit[]> {
-    return (await rerankByLikelihood(query, this.first.search(query, Math.max(k, this.depth)), this.chunkOf, this.score, this.depth)).slice(0, k);
+    return (await rerankByLikelihood(query, await this.first.search(query, Math.max(k, this.depth)), this.chunkOf, this.score, this.depth)).slice(0, k);
   }
 }

@@ -5,7 +5,7 @@
 // Ties are broken by the lower chunk number, so fusion is deterministic. Not here: the retrievers themselves
 // (lexical.ts, dense-index.ts), reranking by the LM (rerank.ts).
 import { KotodamaError } from "../util/errors.js";
-import type { Hit, Retriever } from "./types.js";
+import type { AsyncRetriever, Hit, Retriever } from "./types.js";
 
 export type FusionMethod = "rrf" | "weighted";
 export const FUSION_METHODS: readonly FusionMethod[] = ["rrf", "weighted"];
@@ -72,7 +72,26 @@ export class HybridRetriever implements Retriever {
 
   /** Fuses given rankings (benchmarks compute each once and fuse them several ways). */
   fuse(lexical: readonly Hit[], dense: readonly Hit[], k: number): Hit[] {
-    const c = this.config;
-    return c.method === "rrf" ? rrf([lexical, dense], k, c.rrfK) : weightedFusion([lexical, dense], [c.lexicalWeight, 1 - c.lexicalWeight], k);
+    return fuseTwo(lexical, dense, k, this.config);
+  }
+}
+
+function fuseTwo(lexical: readonly Hit[], dense: readonly Hit[], k: number, c: FusionConfig): Hit[] {
+  return c.method === "rrf" ? rrf([lexical, dense], k, c.rrfK) : weightedFusion([lexical, dense], [c.lexicalWeight, 1 - c.lexicalWeight], k);
+}
+
+/** HybridRetriever over a dense side that may answer later (a LanceDB table): the same depth and fusion. */
+export class AsyncHybridRetriever {
+  constructor(
+    private readonly lexical: Retriever,
+    private readonly dense: AsyncRetriever,
+    readonly config: FusionConfig = FUSION_DEFAULTS,
+  ) {
+    if (!(config.lexicalWeight >= 0 && config.lexicalWeight <= 1)) throw new KotodamaError(`hybrid: the lexical weight must be in [0, 1], got ${config.lexicalWeight}`);
+  }
+
+  async search(query: string, k: number): Promise<Hit[]> {
+    const depth = Math.max(k, this.config.depth);
+    return fuseTwo(this.lexical.search(query, depth), await this.dense.search(query, depth), k, this.config);
   }
 }

@@ -42,13 +42,15 @@ export class LanceVectorStore implements AsyncVectorIndex {
     readonly config: AnnConfig,
   ) {}
 
-  /** Writes vectors (N·C, row n = chunk n) into a new table under uri and builds the approximate index. */
-  static async create(uri: string, vectors: Float32Array, dim: number, config: AnnConfig): Promise<LanceVectorStore> {
+  /** Writes vectors (N·C, row n = chunk n) into a new table under uri (replacing one of that name) and builds the
+   *  approximate index. */
+  static async create(uri: string, vectors: Float32Array, dim: number, config: AnnConfig, tableName: string = TABLE): Promise<LanceVectorStore> {
     const N = vectors.length / dim;
     if (!Number.isInteger(N) || N < 1) throw new KotodamaError(`lance store: ${vectors.length} numbers are not rows of ${dim}`);
     const db = await lancedb.connect(uri);
     const rows = (from: number, n: number): Record<string, unknown>[] => Array.from({ length: n }, (_, i) => ({ chunk: from + i, vector: vectors.subarray((from + i) * dim, (from + i + 1) * dim) }));
-    const table = await db.createTable(TABLE, lancedb.makeArrowTable(rows(0, Math.min(BATCH, N))), { mode: "overwrite" });
+    const exists = (await db.tableNames()).includes(tableName);
+    const table = await db.createTable(tableName, lancedb.makeArrowTable(rows(0, Math.min(BATCH, N))), { mode: exists ? "overwrite" : "create" });
     for (let from = BATCH; from < N; from += BATCH) await table.add(lancedb.makeArrowTable(rows(from, Math.min(BATCH, N - from))));
     if (config.kind === "ivf_pq") {
       await table.createIndex("vector", { config: lancedb.Index.ivfPq({ distanceType: "cosine", numPartitions: config.partitions ?? Math.max(1, Math.round(Math.sqrt(N))), numSubVectors: config.subVectors ?? Math.max(1, dim / 16) }) });
@@ -56,6 +58,25 @@ export class LanceVectorStore implements AsyncVectorIndex {
       await table.createIndex("vector", { config: lancedb.Index.hnswSq({ distanceType: "cosine", numPartitions: config.partitions ?? 1 }) });
     }
     return new LanceVectorStore(table, N, dim, config);
+  }
+
+  /** An existing table (written by create) of dim-wide vectors, searched with config's query-time settings. */
+  static async open(uri: string, tableName: string, dim: number, config: AnnConfig): Promise<LanceVectorStore> {
+    const db = await lancedb.connect(uri);
+    if (!(await db.tableNames()).includes(tableName)) throw new KotodamaError(`lance store: ${uri} has no table ${tableName}`);
+    const table = await db.openTable(tableName);
+    return new LanceVectorStore(table, await table.countRows(), dim, config);
+  }
+
+  /** The tables under uri. */
+  static async tables(uri: string): Promise<string[]> {
+    return (await lancedb.connect(uri)).tableNames();
+  }
+
+  /** Drops a table under uri (nothing when it is absent). */
+  static async drop(uri: string, tableName: string): Promise<void> {
+    const db = await lancedb.connect(uri);
+    if ((await db.tableNames()).includes(tableName)) await db.dropTable(tableName);
   }
 
   /** The same table searched with other query-time settings (nprobes, refineFactor, ef). */

@@ -1,5 +1,6 @@
 // The shapes every retriever shares: a source document, a chunk with its character offsets, a hit, and the
-// Retriever interface that lexical (BM25), dense and hybrid search all implement.
+// Retriever interface that lexical (BM25), dense and hybrid search all implement, and AsyncRetriever, the same search
+// when it may answer later (a LanceDB table).
 // Not here: any implementation (bm25.ts, store.ts, ...).
 
 /** A document as ingested: one text file, one Markdown/HTML page, or one JSONL passage. */
@@ -34,6 +35,11 @@ export interface Hit {
 export interface Retriever {
   /** The k best chunks for a query, best first (fewer when fewer match). */
   search(query: string, k: number): Hit[];
+}
+
+/** A search that may answer later (the dense side on a LanceDB table); every Retriever is one. */
+export interface AsyncRetriever {
+  search(query: string, k: number): Hit[] | Promise<Hit[]>;
 }
 
 /** Reads chunks by number; the on-disk store reads texts lazily. */

@@ -59,7 +59,8 @@ const HELP = [
   "                        relevance threshold the reply is \"The sources do not say.\" Each turn stands alone (the",
   "                        sources fill the context); replies are greedy. With --rag also: --k, --threshold, --scale,",
   "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens, --retrieval",
-  "                        lexical|dense|hybrid (default: the index's), --fusion, --lexical-weight, --rerank N and",
+  "                        lexical|dense|hybrid (default: the index's), --fusion, --lexical-weight, --exact,",
+  "                        --nprobes, --refine-factor, --ef (a LanceDB store's search), --rerank N and",
   "                        --rerank-model M (default: --model or the --endpoint's) (see kotodama rag ask --help)",
   "  --guard [DIR]         check each message and reply with a guard (`safety guard train` or `guard lm`; no DIR: one",
   "                        trained on the spot); replies are then printed whole. A refused or redirected message",
@@ -121,15 +122,16 @@ export const chat: Command = {
     if (typeof values.model !== "string" && typeof values.endpoint !== "string") throw new KotodamaError("kotodama chat: --model PATH (or --endpoint URL --api-model NAME) is required");
     const {
       model: modelPath, system, message, json, template, threads, rag, k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens, "json-schema": schemaFile, grammar: grammarFile, beams, "length-penalty": lengthPenalty, include, exclude, retrieval, fusion, "lexical-weight": lexicalWeight, rerank, "rerank-model": rerankModel,
+      exact, nprobes, "refine-factor": refineFactor, ef,
       endpoint, "api-model": apiModel, "api-key-env": apiKeyEnv, concurrency, "timeout-ms": timeoutMs, "max-retries": maxRetries, tokenizer, ...rest
     } = values;
     if (typeof schemaFile === "string" && typeof grammarFile === "string") throw new KotodamaError("kotodama chat: give --json-schema FILE or --grammar FILE, not both");
     const spec = typeof schemaFile === "string" ? readConstraintFile("json-schema", schemaFile) : typeof grammarFile === "string" ? readConstraintFile("gbnf", grammarFile) : null;
     if (spec !== null && typeof rag === "string") throw new KotodamaError("kotodama chat: --json-schema / --grammar do not combine with --rag");
     const askValues = { k, threshold, scale, mode, scorer, span, "answer-tokens": answerTokens };
-    const retrievalValues = { retrieval, fusion, "lexical-weight": lexicalWeight, rerank, "rerank-model": rerankModel };
+    const retrievalValues = { retrieval, fusion, "lexical-weight": lexicalWeight, rerank, "rerank-model": rerankModel, exact, nprobes, "refine-factor": refineFactor, ef };
     if (typeof rag !== "string" && [...Object.values(askValues), ...Object.values(retrievalValues)].some((v) => v !== undefined)) {
-      throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span, --answer-tokens, --retrieval, --fusion, --lexical-weight, --rerank and --rerank-model need --rag INDEX");
+      throw new KotodamaError("kotodama chat: --k, --threshold, --scale, --mode, --scorer, --span, --answer-tokens, --retrieval, --fusion, --lexical-weight, --exact, --nprobes, --refine-factor, --ef, --rerank and --rerank-model need --rag INDEX");
     }
     if (json === true && typeof message !== "string") throw new KotodamaError("kotodama chat: --json needs --message TEXT (one turn)");
     if (guardDir !== undefined && typeof rag === "string") throw new KotodamaError("kotodama chat: --guard does not combine with --rag yet (the guard checks a reply, the retrieval chat prints an answer with its citations)");
@@ -142,7 +144,7 @@ export const chat: Command = {
       if (typeof rag === "string") {
         const cfg = askConfigFlags("chat", askValues);
         const models = askModelsFlags("chat", { ...epValues, tokenizer, context: rest.context }, true);
-        const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, undefined, rerankFlags("chat", retrievalValues, null, undefined, models.responder));
+        const idx = await openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, undefined, rerankFlags("chat", retrievalValues, null, undefined, models.responder));
         return ragChat(models, models.endpoint!.model, idx, rag, cfg, typeof message === "string" ? message : null, json === true);
       }
       if (tokenizer !== undefined || rest.context !== undefined) throw new KotodamaError("kotodama chat: --tokenizer and --context size the sources of --rag; the server keeps its own context");
@@ -169,7 +171,7 @@ export const chat: Command = {
     if (typeof rag === "string") {
       const context = typeof rest.context === "string" ? intFlag("chat", "context", rest.context, 256, 8, 1 << 24) : undefined;
       const cfg = askConfigFlags("chat", askValues);
-      const idx = openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, threadCount, rerankFlags("chat", retrievalValues, model, threadCount));
+      const idx = await openModeIndex("chat", rag, retrieval, "retrieval", retrievalValues, {}, threadCount, rerankFlags("chat", retrievalValues, model, threadCount));
       const o = context === undefined ? {} : { context };
       return ragChat({ generator: localGenerator(model, o), scoreContinuation: localScorer(model, o) }, model.path, idx, rag, cfg, typeof message === "string" ? message : null, json === true);
     }

@@ -1,5 +1,6 @@
 // `kotodama rag index`, `kotodama rag search` and `kotodama rag ask`: parse flags, run the indexer (and the dense
-// embedder, --dense), or open the index in a search mode (lexical, dense, hybrid) and search it, or answer a
+// embedder, --dense, and its LanceDB table, --store lance), or open the index in a search mode (lexical, dense,
+// hybrid; the dense side exact or on the LanceDB table) and search it, or answer a
 // question from it with citations, by a local model or an OpenAI-compatible
 // endpoint (askModelsFlags); print results. The ask flags are shared with `chat --rag` and `eval rag`. Not here: ingest, chunking, BM25, the index format, answering
 // (src/rag/, docs/rag.md).
@@ -24,14 +25,27 @@ import type { EndpointResponder } from "../../infer/endpoint.js";
 import { loadTokenizer } from "../../tokenizer/index.js";
 import { ENDPOINT_FLAGS, ENDPOINT_HELP, endpointFromFlags } from "../endpoint-flags.js";
 import { RELEVANCE_SCALES, type RelevanceScale } from "../../rag/relevance.js";
-import { buildDense, DenseRetriever, modelWeightsSha256, ModeIndex, openDenseVectors, readDenseManifest, SEARCH_MODES, type SearchMode } from "../../rag/dense-index.js";
+import { AsyncDenseRetriever, buildDense, DenseRetriever, modelWeightsSha256, ModeIndex, openDenseVectors, readDenseManifest, SEARCH_MODES, type DenseManifest, type SearchMode } from "../../rag/dense-index.js";
+import type { AnnConfig, AnnKind } from "../../rag/lance-store.js";
 import { modelEmbedder, parsePooling, POOLINGS, type Pooling } from "../../rag/embedder.js";
 import { FUSION_DEFAULTS, FUSION_METHODS, type FusionConfig, type FusionMethod } from "../../rag/fusion.js";
+
+const ANN_KINDS: readonly AnnKind[] = ["ivf_pq", "hnsw_sq", "none"];
+const LANCE_DEFAULT_ANN: AnnKind = "ivf_pq";
+/** IVF-PQ's default re-ranking depth: refineFactor·k PQ candidates re-scored with the full vectors (docs/rag.md). */
+const IVF_PQ_DEFAULT_REFINE = 10;
+const STORE_SEARCH_HELP = [
+  "  --exact     search the dense vectors exactly (brute force) even when the index has a LanceDB store",
+  "  --nprobes N, --refine-factor N, --ef N  a LanceDB store's search: IVF partitions probed, PQ candidates re-ranked",
+  "              (N·k) with the full vectors, HNSW candidates kept (default: those stored by rag index)",
+];
 
 const INDEX_HELP = [
   "Usage: kotodama rag index --out INDEX FILES... [--field F] [--id-field F] [--analyzer A]",
   "                          [--chunk-chars N] [--overlap-chars N] [--k1 X] [--b X] [--quiet]",
   "                          [--dense MODEL [--pooling mean|last] [--embed-tokens N] [--threads N]]",
+  "                          [--store exact|lance [--store-uri URI] [--ann ivf_pq|hnsw_sq|none] [--partitions N]",
+  "                           [--sub-vectors N] [--nprobes N] [--refine-factor N] [--ef N]]",
   "",
   "Builds or updates a lexical (BM25) index of text (.txt), Markdown (.md), HTML (.html: main text by Readability),",
   "JSONL (.jsonl: one passage a line) and PDF (.pdf: one document a page, by pdf.js) files or folders. The index",
@@ -52,6 +66,16 @@ const INDEX_HELP = [
   `  --pooling P          ${POOLINGS.join(" or ")}: how token states become one vector (default mean)`,
   "  --embed-tokens N     tokens of a chunk embedded (default and at most: the model's context; longer chunks are cut)",
   "  --threads N          compute threads for embedding (default: all cores)",
+  "  --store S            where searches find the dense vectors: exact (default: brute force over INDEX/dense's",
+  "                       vectors) or lance (also write them into a LanceDB table with an approximate index, rebuilt",
+  "                       when the vectors change; later runs without --store keep the index's store)",
+  "  --store-uri URI      lance: the LanceDB database (default INDEX/dense/lance; an s3://… URI is passed to LanceDB",
+  "                       unchanged, untested here)",
+  `  --ann A              lance: ${ANN_KINDS.join(", ")} (default ${LANCE_DEFAULT_ANN}, which needs ≥ 256 chunks): IVF partitions of`,
+  "                       product-quantized vectors, a graph over scalar-quantized ones, or LanceDB's exact scan",
+  "  --partitions N       lance: IVF partitions (default √chunks; hnsw_sq: 1)",
+  "  --sub-vectors N      lance ivf_pq: PQ sub-vectors, dividing the width (default width/16)",
+  `  --nprobes N, --refine-factor N, --ef N   lance: query-time defaults stored with the index (ivf_pq: refine ×${IVF_PQ_DEFAULT_REFINE})`,
 ].join("\n");
 
 const SEARCH_HELP = [
@@ -73,6 +97,7 @@ const SEARCH_HELP = [
   "  --json      one JSON object: {query, results: [{id, score, start, end, text, source}]}",
   '  --batch     read {"query": ...} JSON lines from stdin, print one JSON line per query, in order',
   "  --k1, --b   override the index's BM25 parameters",
+  ...STORE_SEARCH_HELP,
 ].join("\n");
 
 /** An endpoint's context when --context is not given: the OpenAI API does not report it. */
@@ -96,6 +121,7 @@ const ASK_HELP = [
   "  --retrieval R       lexical, dense or hybrid (default: the index's — hybrid when it has dense vectors); the",
   "                      threshold is always on the BM25 relevance of the best-ranked chunk",
   "  --fusion F, --lexical-weight W  hybrid fusion (see rag search --help)",
+  "  --exact, --nprobes N, --refine-factor N, --ef N  the dense store (see rag search --help)",
   "  --rerank N          reorder the first N retrieved chunks by the LM's log p(question | passage) before the",
   "                      k best are kept (default: no rerank)",
   "  --rerank-model M    a kotodama model that scores them (default: --model, or the --endpoint's model through",
@@ -219,7 +245,7 @@ async function ask(argv: readonly string[]): Promise<number> {
   const needModel = !(cfg.mode === "extract" && cfg.extractScorer === "lexical");
   const models = askModelsFlags(cmd, values, needModel);
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
-  const idx = openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads, rerankFlags(cmd, values, models.local, threads, models.responder));
+  const idx = await openModeIndex(cmd, values.index, values.retrieval, "retrieval", values, {}, threads, rerankFlags(cmd, values, models.local, threads, models.responder));
   try {
     const a = await askGrounded(positionals.join(" "), idx.forAnswer(), models, cfg);
     process.stdout.write(`${values.json === true ? JSON.stringify(answerJson(a)) : answerText(a)}\n`);
@@ -243,11 +269,58 @@ const INDEX_FLAGS = {
   pooling: { type: "string" },
   "embed-tokens": { type: "string" },
   threads: { type: "string" },
+  store: { type: "string" },
+  "store-uri": { type: "string" },
+  ann: { type: "string" },
+  partitions: { type: "string" },
+  "sub-vectors": { type: "string" },
+  nprobes: { type: "string" },
+  "refine-factor": { type: "string" },
+  ef: { type: "string" },
 } as const;
 
 const FUSION_FLAGS = { fusion: { type: "string" }, "lexical-weight": { type: "string" } } as const;
-/** How an index is searched beyond its mode: fusion and the LM rerank (search, ask and `chat --rag`). */
-export const RETRIEVAL_FLAGS = { ...FUSION_FLAGS, rerank: { type: "string" }, "rerank-model": { type: "string" } } as const;
+/** The dense store's query-time flags: exact search forced, or a LanceDB table's search settings. */
+const STORE_SEARCH_FLAGS = { exact: { type: "boolean" }, nprobes: { type: "string" }, "refine-factor": { type: "string" }, ef: { type: "string" } } as const;
+/** How an index is searched beyond its mode: fusion, the dense store and the LM rerank (search, ask and `chat --rag`). */
+export const RETRIEVAL_FLAGS = { ...FUSION_FLAGS, ...STORE_SEARCH_FLAGS, rerank: { type: "string" }, "rerank-model": { type: "string" } } as const;
+
+/** Which LanceDB settings apply to which index kinds (--flag, its AnnConfig field, the kinds it applies to). */
+const ANN_SETTINGS: readonly { flag: string; field: "partitions" | "subVectors" | "nprobes" | "refineFactor" | "ef"; kinds: readonly AnnKind[] }[] = [
+  { flag: "partitions", field: "partitions", kinds: ["ivf_pq", "hnsw_sq"] },
+  { flag: "sub-vectors", field: "subVectors", kinds: ["ivf_pq"] },
+  { flag: "nprobes", field: "nprobes", kinds: ["ivf_pq", "hnsw_sq"] },
+  { flag: "refine-factor", field: "refineFactor", kinds: ["ivf_pq", "hnsw_sq"] },
+  { flag: "ef", field: "ef", kinds: ["hnsw_sq"] },
+];
+
+/** The given ones of `flags` as AnnConfig fields, each refused (naming it) where `kind` has no use for it. */
+function annSettings(cmd: string, values: Record<string, unknown>, kind: AnnKind, flags: readonly string[]): Partial<AnnConfig> {
+  const out: Record<string, number> = {};
+  for (const s of ANN_SETTINGS) {
+    if (!flags.includes(s.flag) || values[s.flag] === undefined) continue;
+    if (!s.kinds.includes(kind)) throw new KotodamaError(`kotodama ${cmd}: --${s.flag} is for a LanceDB store with --ann ${s.kinds.join(" or ")}; this one is ${kind}`);
+    out[s.field] = intFlag(cmd, s.flag, values[s.flag], 1, 1, 1 << 20);
+  }
+  return out;
+}
+
+const QUERY_SETTINGS = ["nprobes", "refine-factor", "ef"];
+const BUILD_SETTINGS = ["store-uri", "ann", "partitions", "sub-vectors", ...QUERY_SETTINGS];
+
+/** The dense store at query time: the manifest's LanceDB table unless --exact (or none), with --nprobes etc. over
+ *  its stored defaults; those flags are refused where no LanceDB table is searched. */
+function storeSearchFlags(cmd: string, values: Record<string, unknown>, dm: DenseManifest | null, mode: SearchMode): { lance: boolean; search: Partial<AnnConfig> } {
+  const given = QUERY_SETTINGS.find((f) => values[f] !== undefined);
+  const exact = values.exact === true;
+  if (given !== undefined) {
+    if (exact) throw new KotodamaError(`kotodama ${cmd}: --${given} sets a LanceDB store's search; --exact searches without it`);
+    if (dm?.store === undefined) throw new KotodamaError(`kotodama ${cmd}: --${given} needs an index with a LanceDB store (rag index --store lance); this one searches exactly`);
+    if (mode === "lexical") throw new KotodamaError(`kotodama ${cmd}: --${given} sets the dense search; mode lexical has none`);
+  }
+  if (dm?.store === undefined || exact || mode === "lexical") return { lance: false, search: {} };
+  return { lance: true, search: annSettings(cmd, values, dm.store.ann.kind, QUERY_SETTINGS) };
+}
 
 /** --rerank N [--rerank-model M]: the LM rerank of the first N hits (fusion-rerank.ts) by M, else by `fallback`
  *  (the answering model, when it is local), else by `endpoint` (the answering endpoint, through /v1/completions
@@ -281,8 +354,9 @@ const SEARCH_FLAGS = {
 } as const;
 
 /** Opens an index in a search mode: the flag's, else hybrid when it has dense vectors, else lexical, with the LM
- *  rerank after it when given. The dense side loads the embedding model named in the index's dense manifest. */
-export function openModeIndex(cmd: string, dir: string, modeFlag: unknown, flagName: string, values: Record<string, unknown>, bm25: Partial<Bm25Config>, threads: number | undefined, rerank: ModeIndex["rerank"] = null): ModeIndex {
+ *  rerank after it when given. The dense side loads the embedding model named in the index's dense manifest and
+ *  searches its LanceDB table when it names one (unless --exact), else its vectors exactly. */
+export async function openModeIndex(cmd: string, dir: string, modeFlag: unknown, flagName: string, values: Record<string, unknown>, bm25: Partial<Bm25Config>, threads: number | undefined, rerank: ModeIndex["rerank"] = null): Promise<ModeIndex> {
   const dm = readDenseManifest(dir);
   const mode = oneOf<SearchMode>(cmd, flagName, modeFlag, SEARCH_MODES, dm === null ? "lexical" : "hybrid");
   const fusion: FusionConfig = {
@@ -290,15 +364,24 @@ export function openModeIndex(cmd: string, dir: string, modeFlag: unknown, flagN
     method: oneOf<FusionMethod>(cmd, "fusion", values.fusion, FUSION_METHODS, FUSION_DEFAULTS.method),
     lexicalWeight: numberFlag(cmd, "lexical-weight", values["lexical-weight"], FUSION_DEFAULTS.lexicalWeight, 0, 1),
   };
+  const store = storeSearchFlags(cmd, values, dm, mode);
   const lex = new LexicalIndex(dir, bm25);
   if (mode === "lexical") return new ModeIndex(lex, mode, null, fusion, rerank);
-  if (dm === null) {
+  try {
+    if (dm === null) throw new KotodamaError(`kotodama ${cmd}: --${flagName} ${mode} needs dense vectors; ${dir} has none (build them with 'kotodama rag index --dense MODEL --out ${dir} FILES...')`);
+    if (store.lance) {
+      // LanceDB's native binary loads only for an index that names a table.
+      const { openLanceStore } = await import("../../rag/dense-lance.js");
+      const table = await openLanceStore(dir, dm, lex.manifest.generation, store.search);
+      return new ModeIndex(lex, mode, new AsyncDenseRetriever(modelEmbedder(openInferModel(dm.embedder.model, { backend: loadBackend(threads === undefined ? {} : { threads }) }), dm.embedder), table), fusion, rerank);
+    }
+    const { vectors } = openDenseVectors(dir, lex);
+    const model = openInferModel(dm.embedder.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
+    return new ModeIndex(lex, mode, new DenseRetriever(modelEmbedder(model, dm.embedder), vectors), fusion, rerank);
+  } catch (e) {
     lex.close();
-    throw new KotodamaError(`kotodama ${cmd}: --${flagName} ${mode} needs dense vectors; ${dir} has none (build them with 'kotodama rag index --dense MODEL --out ${dir} FILES...')`);
+    throw e;
   }
-  const { vectors } = openDenseVectors(dir, lex);
-  const model = openInferModel(dm.embedder.model, { backend: loadBackend(threads === undefined ? {} : { threads }) });
-  return new ModeIndex(lex, mode, new DenseRetriever(modelEmbedder(model, dm.embedder), vectors), fusion, rerank);
 }
 
 /** The dense build after `rag index`: --dense MODEL, or the embedder the index already has. */
@@ -322,11 +405,49 @@ function indexDense(cmd: string, dir: string, values: Record<string, unknown>, q
   }
 }
 
+/** --store and its settings, checked before anything is built: exact, lance with its options, or null (keep the
+ *  index's store). */
+type StoreChoice = { readonly kind: "exact" } | { readonly kind: "lance"; readonly uri?: string; readonly ann: AnnConfig } | null;
+
+function storeFlags(cmd: string, values: Record<string, unknown>): StoreChoice {
+  const kind = oneOf<"exact" | "lance">(cmd, "store", values.store, ["exact", "lance"], "exact");
+  const stray = BUILD_SETTINGS.find((f) => values[f] !== undefined);
+  if (stray !== undefined && values.store !== "lance") throw new KotodamaError(`kotodama ${cmd}: --${stray} goes with --store lance`);
+  if (values.store === undefined) return null;
+  if (kind === "exact") return { kind };
+  const ann = oneOf<AnnKind>(cmd, "ann", values.ann, ANN_KINDS, LANCE_DEFAULT_ANN);
+  const settings = annSettings(cmd, values, ann, ["partitions", "sub-vectors", ...QUERY_SETTINGS]);
+  const uri = values["store-uri"];
+  if (typeof uri === "string" && uri.trim() === "") throw new KotodamaError(`kotodama ${cmd}: --store-uri expects a LanceDB URI (a folder or s3://…), got ""`);
+  return { kind, ...(typeof uri === "string" ? { uri } : {}), ann: { kind: ann, ...(ann === "ivf_pq" ? { refineFactor: IVF_PQ_DEFAULT_REFINE } : {}), ...settings } };
+}
+
+/** The LanceDB store after the dense build: --store lance (re)writes the table, --store exact removes it, and no
+ *  --store refreshes the index's own store, if it has one, with its recorded settings. */
+async function indexStore(cmd: string, dir: string, choice: StoreChoice, quiet: boolean): Promise<void> {
+  const m = readDenseManifest(dir);
+  if (choice === null && m?.store === undefined) return;
+  if (m === null) throw new KotodamaError(`kotodama ${cmd}: --store ${choice?.kind} is where the dense vectors are searched; ${dir} has none (add --dense MODEL)`);
+  const lance = await import("../../rag/dense-lance.js");
+  if (choice?.kind === "exact") {
+    if ((await lance.removeLanceStore(dir)) && !quiet) process.stderr.write(`${dir}: dense store exact (the LanceDB table removed from the manifest)\n`);
+    return;
+  }
+  const st = m.store;
+  const opts = choice !== null ? choice : { ...(st?.uri === undefined ? {} : { uri: st.uri }), ann: st!.ann };
+  const r = await lance.syncLanceStore(dir, opts);
+  if (!quiet) {
+    const a = opts.ann;
+    const how = [a.kind, ...ANN_SETTINGS.filter((x) => a[x.field] !== undefined).map((x) => `${x.flag} ${a[x.field]}`)].join(", ");
+    process.stderr.write(`${dir}: dense store lance (${how}): table ${r.table} at ${r.uri}, ${r.rebuilt ? `written (${r.chunks} vectors), ${r.seconds.toFixed(1)} s` : "unchanged"}\n`);
+  }
+}
+
 function bm25Flags(cmd: string, values: Record<string, unknown>, base: Bm25Config): Bm25Config {
   return { k1: numberFlag(cmd, "k1", values.k1, base.k1, 0, 100), b: numberFlag(cmd, "b", values.b, base.b, 0, 1) };
 }
 
-function index(argv: readonly string[]): number {
+async function index(argv: readonly string[]): Promise<number> {
   const cmd = "rag index";
   const { values, positionals } = parseFlags(cmd, argv, INDEX_FLAGS);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama rag index: --out INDEX is required");
@@ -339,6 +460,7 @@ function index(argv: readonly string[]): number {
     ingest: { field: typeof values.field === "string" ? values.field : d.ingest.field, idField: typeof values["id-field"] === "string" ? values["id-field"] : d.ingest.idField },
     bm25: bm25Flags(cmd, values, d.bm25),
   };
+  const store = storeFlags(cmd, values);
   const quiet = values.quiet === true;
   const started = performance.now();
   const bar = stepBar(quiet);
@@ -351,6 +473,7 @@ function index(argv: readonly string[]): number {
     );
   }
   indexDense(cmd, values.out, values, quiet);
+  await indexStore(cmd, values.out, store, quiet);
   return 0;
 }
 
@@ -369,7 +492,7 @@ async function search(argv: readonly string[]): Promise<number> {
     ...(values.b !== undefined ? { b: numberFlag(cmd, "b", values.b, 0, 0, 1) } : {}),
   };
   const threads = values.threads === undefined ? undefined : intFlag(cmd, "threads", values.threads, 1, 1, 1024);
-  const idx = openModeIndex(cmd, values.index, values.mode, "mode", values, overrides, threads, rerankFlags(cmd, values, null, threads));
+  const idx = await openModeIndex(cmd, values.index, values.mode, "mode", values, overrides, threads, rerankFlags(cmd, values, null, threads));
   try {
     if (batch) {
       let n = 0;
