@@ -105,7 +105,7 @@ const ENDPOINT_CONTEXT_DEFAULT = 4096;
 
 const ASK_HELP = [
   "Usage: kotodama rag ask --index INDEX (--model M | --endpoint URL --api-model NAME [--tokenizer M]) [--k K] [--threshold T]",
-  "                        [--scale normalized|bm25] [--mode generate|extract] [--scorer lexical|model] [--span sentence|phrase]",
+  "                        [--scale normalized|bm25] [--mode generate|copy|extract] [--scorer lexical|model] [--span sentence|phrase]",
   "                        [--answer-tokens N] [--context N] [--threads N] [--retrieval lexical|dense|hybrid] [--rerank N] [--json] QUESTION",
   "",
   "Answers QUESTION from the index, citing its sources as [n] (docs/rag.md, \"Grounded answering\"). When the best",
@@ -128,7 +128,9 @@ const ASK_HELP = [
   "                      /v1/completions with echo and logprobs, one request per question)",
   `  --threshold T       relevance below which the sources do not say (default ${ASK_DEFAULTS.threshold}, measured: docs/rag.md)`,
   `  --scale S           relevance scale: ${RELEVANCE_SCALES.join(", ")} (default ${ASK_DEFAULTS.scale}: best BM25 / the query's maximum)`,
-  `  --mode M            generate (the model writes, citing [n]) or extract (the best sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
+  `  --mode M            generate (the model writes, citing [n]), copy (the model writes, but only a span of one source,`,
+  "                      which it then cites: copy-constrained decoding, local models only) or extract (the best",
+  `                      sentence of the sources) (default ${ASK_DEFAULTS.mode})`,
   `  --scorer S          extract: how the sentence is chosen, ${EXTRACT_SCORERS.join(", ")} (default ${ASK_DEFAULTS.extractScorer}; model with --endpoint needs a server that echoes log-probabilities on /v1/completions)`,
   `  --span S            extract: answer with the ${EXTRACT_SPANS.join(" or the ")} (its longest stretch the question does not cover; default ${ASK_DEFAULTS.extractSpan})`,
   `  --answer-tokens N   tokens kept for the answer (default ${ASK_DEFAULTS.answerTokens})`,
