@@ -12,7 +12,7 @@ import { openEndpoint } from "../infer/endpoint.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { harmTypeOfCodes, LM_GUARD_FORMATS, type LmGuardFormat } from "./guard-lm.js";
 import { endpointLmJudge, localLmJudge, type LmJudge, type LmJudgement } from "./guard-lm-judge.js";
-import type { InputCheck, OutputCheck } from "./guard-model.js";
+import { readAreaThresholds, type InputCheck, type OutputCheck } from "./guard-model.js";
 import { decidePolicy } from "./guard-policy.js";
 import { GUARD_AREAS, HARM_TYPES } from "./guard-taxonomy.js";
 
@@ -121,12 +121,5 @@ export function loadLmGuard(dir: string, raw?: unknown): LmGuard {
   check(raw.version === 1, jf, "version", `must be 1, got ${JSON.stringify(raw.version)}`);
   const settings = mergeOverDefaults(LM_GUARD_DEFAULTS, raw.settings, "settings", jf) as LmGuardSettings;
   const g = openLmGuard(settings, (f) => `${jf}: 'settings.${f}'`);
-  const th = raw.thresholds;
-  if (!isPlain(th)) throw new FormatError(jf, "'thresholds' must be an object {area: number}");
-  const thresholds = GUARD_AREAS.map((a) => {
-    const v = th[a];
-    check(typeof v === "number" && v >= 0 && v <= 1, jf, `thresholds.${a}`, `must be a number in [0, 1], got ${JSON.stringify(v)}`);
-    return v as number;
-  });
-  return { ...g, thresholds };
+  return { ...g, thresholds: readAreaThresholds(raw.thresholds, jf) };
 }

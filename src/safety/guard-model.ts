@@ -105,6 +105,16 @@ export function saveGuard(dir: string, g: Guard): void {
   atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 2, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds }, null, 2)}\n`);
 }
 
+/** guard.json's `thresholds` ({area: number in [0, 1]}) in GUARD_AREAS order; errors name the file and the field. */
+export function readAreaThresholds(th: unknown, jf: string): number[] {
+  if (!isPlain(th)) throw new FormatError(jf, "'thresholds' must be an object {area: number}");
+  return GUARD_AREAS.map((a) => {
+    const v = th[a];
+    check(typeof v === "number" && v >= 0 && v <= 1, jf, `thresholds.${a}`, `must be a number in [0, 1], got ${JSON.stringify(v)}`);
+    return v as number;
+  });
+}
+
 /** Reads a guard written by saveGuard; every bad or missing field is an error naming the file and the field. */
 export function loadGuard(dir: string): Guard {
   const jf = join(dir, "guard.json"), tf = join(dir, "guard.safetensors");
@@ -122,13 +132,7 @@ export function loadGuard(dir: string): Guard {
   check((GUARD_FEATURE_SETS as readonly string[]).includes(settings.features), jf, "settings.features", `must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(settings.features)}`);
   check((THRESHOLD_MODES as readonly string[]).includes(settings.thresholds), jf, "settings.thresholds", `must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(settings.thresholds)}`);
   check(settings.stages === 1 || settings.stages === 2, jf, "settings.stages", `must be 1 or 2, got ${JSON.stringify(settings.stages)}`);
-  const th = raw.thresholds;
-  if (!isPlain(th)) throw new FormatError(jf, "'thresholds' must be an object {area: number}");
-  const thresholds = GUARD_AREAS.map((a) => {
-    const v = th[a];
-    check(typeof v === "number" && v >= 0 && v <= 1, jf, `thresholds.${a}`, `must be a number in [0, 1], got ${JSON.stringify(v)}`);
-    return v as number;
-  });
+  const thresholds = readAreaThresholds(raw.thresholds, jf);
   const f = readSafetensors(tf);
   const tensor = (name: string, shape: readonly number[]): Float32Array => {
     const t = f.tensors.find((x) => x.name === name);
