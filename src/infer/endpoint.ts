@@ -160,15 +160,14 @@ export class EndpointResponder implements ChatResponder {
     this.settings = { endpoint: this.url, apiModel: this.model, concurrency: this.concurrency, timeoutMs: this.timeoutMs, maxRetries, authorization: key === null ? "none" : "bearer key (not recorded)" };
   }
 
-  /** One conversation's greedy answer. */
-  async answerOne(messages: readonly ChatTurn[], o: AnswerOptions, signal?: AbortSignal): Promise<ChatAnswer> {
+  /** One conversation's greedy answer. `extra` adds fields a server of its own understands (kotodama serve's
+   *  `copy_from`); a server that does not may refuse or ignore them. */
+  async answerOne(messages: readonly ChatTurn[], o: AnswerOptions, signal?: AbortSignal, extra: Readonly<Record<string, unknown>> = {}): Promise<ChatAnswer> {
     const where = `${this.url}/chat/completions`;
     let r: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      r = await this.client.chat.completions.create(
-        { model: this.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), temperature: 0, max_tokens: o.maxTokens, ...(o.seed !== undefined ? { seed: o.seed } : {}) },
-        signal === undefined ? {} : { signal },
-      );
+      const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: this.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), temperature: 0, max_tokens: o.maxTokens, ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+      r = await this.client.chat.completions.create({ ...body, ...extra } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, signal === undefined ? {} : { signal });
     } catch (e) {
       throw explain(e, where, this.model, this.timeoutMs);
     }

@@ -106,7 +106,7 @@ export async function askGrounded(question: string, index: AskIndex, models: Ask
   if (cfg.mode === "copy") {
     // The model writes the answer, but only as a span of one numbered source (copy-constrained decoding); the
     // citation of that source is appended.
-    if (gen.copy === undefined) throw new KotodamaError("rag: the copy mode constrains the decoder, so it needs a local model (--model), not an endpoint");
+    if (gen.copy === undefined) throw new KotodamaError("rag: the copy mode constrains the decoder, so it needs a local model (--model) or a server that takes copy_from (kotodama serve)");
     const r = await gen.copy(p.messages, { maxTokens: cfg.answerTokens, copyFrom: p.sources.map((s) => s.text) });
     const span = r.text.trim();
     if (span === "" || r.source === null) return { ...base, answer: NOT_IN_SOURCES[lang], abstained: true, belowThreshold: false, citations: [], unknownCitations: [], sources: p.sources, messages: p.messages, dropped: p.dropped };

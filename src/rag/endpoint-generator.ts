@@ -2,8 +2,9 @@
 // chat is one greedy /chat/completions request. The server does not say how many tokens a prompt takes or how long
 // its context is, so the prompt is sized either exactly, by the chat template and tokenizer of the served model
 // when the caller has them, or by an upper bound (UTF-8 bytes plus a per-message allowance for the template).
-// Not here: HTTP (src/infer), the model-scored extractive mode (it needs token log-probabilities the chat API does
-// not give; the CLI refuses it), the pipeline (answer.ts).
+// The copy mode sends kotodama serve's `copy_from` field and checks the answer is a span of a source.
+// Not here: HTTP (src/infer), the model-scored extractive mode (endpoint-scorer.ts), the pipeline (answer.ts).
+import { EndpointResponder } from "../infer/endpoint.js";
 import type { ChatResponder, ChatTurn } from "../infer/responder.js";
 import { KotodamaError } from "../util/errors.js";
 import type { ChatMessage, Generator } from "./generator.js";
@@ -50,5 +51,17 @@ export function endpointGenerator(responder: ChatResponder, o: EndpointGenerator
       if (a === undefined) throw new KotodamaError(`rag endpoint: ${responder.name} gave no answer`);
       return a.text;
     },
+    ...(responder instanceof EndpointResponder ? {
+      // Copy-constrained decoding happens on the server: kotodama serve takes `copy_from`. A server that ignores the
+      // field answers freely, which is caught here (the answer must be a span of a source).
+      async copy(messages: readonly ChatMessage[], { maxTokens, copyFrom }: { readonly maxTokens: number; readonly copyFrom: readonly string[] }) {
+        const a = await responder.answerOne(messages.map(turnOf), { maxTokens }, undefined, { copy_from: copyFrom });
+        const text = a.text.replace(/\uFFFD+$/u, "");
+        if (text === "") return { text, source: null };
+        const source = copyFrom.findIndex((s) => s.includes(text));
+        if (source < 0) throw new KotodamaError(`rag endpoint: ${responder.name} ignored copy_from (its answer is not a span of any source); the copy mode needs a server that constrains its decoder, such as kotodama serve`);
+        return { text, source };
+      },
+    } : {}),
   };
 }

@@ -124,14 +124,22 @@ describe("--endpoint against a kotodama server on loopback", () => {
     assert.equal(await chatRequests(url), before1);
   });
 
-  test("rag ask --mode copy: the model's answer is a span of the source it cites; an endpoint cannot constrain its decoder", async () => {
+  test("rag ask --mode copy: the model's answer is a span of the source it cites; through kotodama serve (copy_from) the same answer", async () => {
     const a = JSON.parse(await capture(() => rag.run(["ask", "--index", index, "--json", "--threshold", "0", "--mode", "copy", "--model", sft, "--threads", "1", QUESTION]))) as { answer: string; mode: string; citations: { n: number; id: string; text: string }[]; sources: { n: number; text: string }[] };
     const m = /^(.*) \[(\d+)\]$/s.exec(a.answer);
     assert.ok(m !== null, a.answer);
     const cited = a.sources.find((x) => x.n === Number(m[2]))!;
     assert.ok(m[1]!.length > 0 && cited.text.includes(m[1]!), `${JSON.stringify(m[1])} is not in source ${m[2]}: ${cited.text}`);
     assert.deepEqual([a.mode, a.citations.map((c) => c.n)], ["copy", [Number(m[2])]]);
-    await assert.rejects(capture(() => rag.run(["ask", "--index", index, "--threshold", "0", "--mode", "copy", "--endpoint", url, "--api-model", "sft", "--tokenizer", sft, "--context", "512", QUESTION])), /copy mode constrains the decoder, so it needs a local model/);
+    // Through kotodama serve (its copy_from field): the same answer, the same JSON.
+    const ep = JSON.parse(await capture(() => rag.run(["ask", "--index", index, "--json", "--threshold", "0", "--mode", "copy", "--endpoint", url, "--api-model", "sft", "--tokenizer", sft, "--context", "512", QUESTION])));
+    assert.deepEqual(ep, a);
+    // The server checks the field: copy_from with a grammar, or not a list of texts, is a 400 naming it.
+    for (const bad of [{ copy_from: [] }, { copy_from: ["x"], grammar: 'root ::= "a"' }, { copy_from: [1] }]) {
+      const r = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: "sft", messages: [{ role: "user", content: "hi" }], max_tokens: 4, ...bad }) });
+      assert.equal(r.status, 400);
+      assert.match(((await r.json()) as { error: { message: string; param: string } }).error.param, /copy_from/);
+    }
   });
 
   test("eval rag --endpoint --limit 2: runs end to end, writes its JSON, answers equal --model's, one request per generated answer", async () => {

@@ -42,6 +42,8 @@ export interface CompleteJob {
   readonly constraint: ConstraintSpec | null;
   /** Beam search instead of sampling (null: sample). */
   readonly beam: BeamRequest | null;
+  /** copy_from: the output must be a span of one of these texts (absent or null: free). */
+  readonly copyFrom?: readonly string[] | null;
 }
 
 export interface ChatJob {
@@ -54,6 +56,8 @@ export interface ChatJob {
   readonly sampling: SamplingFields;
   readonly constraint: ConstraintSpec | null;
   readonly beam: BeamRequest | null;
+  /** copy_from: the output must be a span of one of these texts (absent or null: free). */
+  readonly copyFrom?: readonly string[] | null;
 }
 
 export interface EmbedJob {

@@ -12,7 +12,7 @@ import { badField } from "./errors.js";
 import { BEAM_FIELDS, parseBeamRequest } from "./beam-request.js";
 import type { ChatJob, CompleteJob, EmbedJob, PromptInput } from "./protocol.js";
 
-export const LIMITS = { prompts: 64, n: 16, stops: 4, inputs: 256, completionLogprobs: 20, topLogprobs: 20, messages: 1024 } as const;
+export const LIMITS = { prompts: 64, n: 16, stops: 4, inputs: 256, completionLogprobs: 20, topLogprobs: 20, messages: 1024, copySources: 64, copyChars: 200_000 } as const;
 
 type Body = Record<string, unknown>;
 
@@ -158,6 +158,19 @@ function promptList(v: unknown, field: string, max: number): PromptInput[] {
   return list;
 }
 
+/** copy_from (kotodama's own field): the answer must be a contiguous span of one of these texts (copy-constrained
+ *  decoding, src/infer/copy-span.ts; rag ask --mode copy through an endpoint). Not with a grammar or beam search. */
+function copyFromOf(body: Body, constraint: unknown, beam: unknown): string[] | null {
+  const v = body.copy_from;
+  if (!present(v)) return null;
+  if (!Array.isArray(v) || v.length === 0 || v.length > LIMITS.copySources || v.some((x) => typeof x !== "string" || x === "")) throw badField("copy_from", `expected a non-empty array of at most ${LIMITS.copySources} non-empty strings (the texts the answer must be a span of)`);
+  const texts = v as string[];
+  if (texts.reduce((n, t) => n + t.length, 0) > LIMITS.copyChars) throw badField("copy_from", `at most ${LIMITS.copyChars} characters in all`);
+  if (constraint !== null) throw badField("copy_from", "give copy_from or response_format/grammar, not both");
+  if (beam !== null) throw badField("copy_from", "not supported with beam search");
+  return texts;
+}
+
 /** best_of and the beam fields: best_of is the beam width under beam search (vLLM's meaning), else it must equal n. */
 function beamOf(body: Body, n: number): ReturnType<typeof parseBeamRequest> {
   const bestOf = int(body, "best_of", 1, LIMITS.n, null);
@@ -167,7 +180,7 @@ function beamOf(body: Body, n: number): ReturnType<typeof parseBeamRequest> {
 }
 
 export function parseCompletionRequest(body: Body): Parsed<CompleteJob> {
-  checkKeys(body, ["model", "prompt", "max_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "echo", "logit_bias", "suffix", "response_format", "grammar", ...BEAM_FIELDS]);
+  checkKeys(body, ["model", "prompt", "max_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "echo", "logit_bias", "suffix", "response_format", "grammar", "copy_from", ...BEAM_FIELDS]);
   rejectUnsupported(body);
   if (present(body.suffix)) throw badField("suffix", "not supported by this server");
   const n = int(body, "n", 1, LIMITS.n, 1);
@@ -176,9 +189,10 @@ export function parseCompletionRequest(body: Body): Parsed<CompleteJob> {
   const { stream, includeUsage } = streamFlags(body);
   const echo = bool(body, "echo");
   if (stream && echo) throw badField("echo", "not supported together with stream");
+  const constraint = constraintOf(body);
   return {
     model: modelName(body), stream, includeUsage,
-    job: { kind: "complete", prompts, n, echo, logprobs: int(body, "logprobs", 0, LIMITS.completionLogprobs, null), maxTokens: int(body, "max_tokens", 0, 2 ** 31 - 1, null), sampling: sampling(body), constraint: constraintOf(body), beam },
+    job: { kind: "complete", prompts, n, echo, logprobs: int(body, "logprobs", 0, LIMITS.completionLogprobs, null), maxTokens: int(body, "max_tokens", 0, 2 ** 31 - 1, null), sampling: sampling(body), constraint, beam, copyFrom: copyFromOf(body, constraint, beam) },
   };
 }
 
@@ -207,7 +221,7 @@ function parseMessages(v: unknown): ChatMessage[] {
 }
 
 export function parseChatRequest(body: Body): Parsed<ChatJob> {
-  checkKeys(body, ["model", "messages", "max_tokens", "max_completion_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "top_logprobs", "logit_bias", "response_format", "grammar", "tools", "tool_choice", ...BEAM_FIELDS]);
+  checkKeys(body, ["model", "messages", "max_tokens", "max_completion_tokens", "n", "best_of", "stream", "stream_options", "logprobs", "top_logprobs", "logit_bias", "response_format", "grammar", "copy_from", "tools", "tool_choice", ...BEAM_FIELDS]);
   rejectUnsupported(body);
   if (present(body.tools) && !(Array.isArray(body.tools) && body.tools.length === 0)) throw badField("tools", "tool calls are not supported by this server");
   if (present(body.tool_choice) && body.tool_choice !== "none") throw badField("tool_choice", 'only "none" is supported');
@@ -219,9 +233,10 @@ export function parseChatRequest(body: Body): Parsed<ChatJob> {
   const { stream, includeUsage } = streamFlags(body);
   const n = int(body, "n", 1, LIMITS.n, 1);
   const beam = beamOf(body, n);
+  const constraint = constraintOf(body);
   return {
     model: modelName(body), stream, includeUsage,
-    job: { kind: "chat", messages: parseMessages(body.messages), n, logprobs, topLogprobs, maxTokens: b ?? a, sampling: sampling(body), constraint: constraintOf(body), beam },
+    job: { kind: "chat", messages: parseMessages(body.messages), n, logprobs, topLogprobs, maxTokens: b ?? a, sampling: sampling(body), constraint, beam, copyFrom: copyFromOf(body, constraint, beam) },
   };
 }
 

@@ -8,7 +8,7 @@
 // shapes (responses.ts), model loading (registry.ts).
 import { embedText } from "../../infer/embed.js";
 import type { LexicalIndex } from "../../rag/index.js";
-import { beamSearchText, ConstraintCache, grammarBeamConstraint, jointConstraint, lexicalConstraint, type DecodeBatcher, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type ConstraintSpec, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
+import { beamSearchText, ConstraintCache, copySpanConstraint, grammarBeamConstraint, jointConstraint, lexicalConstraint, type DecodeBatcher, createInferState, createKvCache, endOfTurnIds, generate, grammarConstraint, logSumExp, prefill, promptIds, topLogprobs, type GeneratedToken, type GenerateHooks, type InferModel, type TokenLogprob } from "../../infer/index.js";
 import { tokenCharStarts, type Tokenizer } from "../../tokenizer/index.js";
 import { chatPromptIds } from "./chat-prompt.js";
 import { ApiError } from "./errors.js";
@@ -35,13 +35,15 @@ export interface JobContext {
   readonly batching?: { readonly batcher: (model: InferModel) => DecodeBatcher; readonly slots: Slots };
 }
 
-/** The logits hook of one choice under a job's constraint (a fresh grammar state per choice). */
-function constraintHooks(model: InferModel, spec: ConstraintSpec | null, endIds: ReadonlySet<number> | undefined, ctx: JobContext): GenerateHooks {
-  if (spec === null) return {};
-  const masker = (ctx.constraints ?? new ConstraintCache(1)).masker(model.tokenizer, spec);
+/** The logits hook of one choice under a job's constraint (a fresh grammar or copy state per choice). */
+function constraintHooks(model: InferModel, job: CompleteJob | ChatJob, endIds: ReadonlySet<number> | undefined, ctx: JobContext): GenerateHooks {
+  const spec = job.constraint, copyFrom = job.copyFrom ?? null;
+  if (spec === null && copyFrom === null) return {};
   const eos = model.tokenizer.special.eos;
   const ends = endIds ?? new Set(eos === undefined ? [] : [eos]);
-  if (ends.size === 0) throw new ApiError(400, "this model has no end-of-sequence token, so a constrained output could not end", "response_format");
+  if (ends.size === 0) throw new ApiError(400, "this model has no end-of-sequence token, so a constrained output could not end", copyFrom !== null ? "copy_from" : "response_format");
+  if (copyFrom !== null) return copySpanConstraint(model.tokenizer, copyFrom, ends).hooks;
+  const masker = (ctx.constraints ?? new ConstraintCache(1)).masker(model.tokenizer, spec!);
   return grammarConstraint(masker, ends).hooks;
 }
 
@@ -105,11 +107,11 @@ interface Generation {
 /** One choice: src/infer's generate over `ids`, each token sent out as it comes. */
 async function generateChoice(model: InferModel, job: Job & (CompleteJob | ChatJob), index: number, ids: readonly number[], options: Record<string, unknown>, endIds: ReadonlySet<number> | undefined, wantLogprobs: boolean, ctx: JobContext): Promise<Generation> {
   const b = ctx.batching;
-  if (b === undefined) return generateTokens(model, job, index, generate(model, ids, options, endIds, constraintHooks(model, job.constraint, endIds, ctx)), wantLogprobs, ctx);
+  if (b === undefined) return generateTokens(model, job, index, generate(model, ids, options, endIds, constraintHooks(model, job, endIds, ctx)), wantLogprobs, ctx);
   await b.slots.acquire();
   try {
     if (ctx.cancelled()) return { text: "", finishReason: "cancelled", tokens: [], count: 0 };
-    return await generateTokens(model, job, index, generate(model, ids, options, endIds, constraintHooks(model, job.constraint, endIds, ctx), b.batcher(model)), wantLogprobs, ctx);
+    return await generateTokens(model, job, index, generate(model, ids, options, endIds, constraintHooks(model, job, endIds, ctx), b.batcher(model)), wantLogprobs, ctx);
   } finally {
     b.slots.release();
   }
