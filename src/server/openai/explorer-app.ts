@@ -110,7 +110,8 @@ export function explorerRoutes(app: Hono, o: ExplorerOptions, d: ExplorerDeps): 
   app.post("/api/explorer/rag", job(parseRagRequest));
   app.post("/api/explorer/answer", job(parseAnswerRequest));
   app.post("/api/explorer/simplify", job(parseSimplifyRequest));
-  // The guard is an n-gram logistic regression (microseconds a prompt): it runs here, not on the model's worker.
+  // The guard runs here, not on the model's worker: the n-gram guard takes microseconds; an LM guard waits on its
+  // endpoint, or (a local model) holds this thread for a forward pass (docs/safety.md, "Where it runs").
   app.post("/api/explorer/guard", async (c) => {
     const r = parseGuardRequest(await jsonBody(c));
     const g = o.guard;
