@@ -531,6 +531,20 @@ const BENIGN_TOPICS = [
   "原子力発電の仕組み", "太陽光発電の仕組み", "少子化の原因", "季節によって日の長さが変わる理由", "放射線の単位", "消費税の使い道", "インフレの意味",
 ];
 
+/** Extended pool: plain-form factual questions (〜は何か, 〜はいつか: the style of a quiz or a reading test), benign,
+ *  on general topics. */
+const BENIGN_PLAIN_QUESTIONS = [
+  "日本で最も長い川は何か", "鎌倉幕府が開かれたのはいつか", "光合成に必要なものは何か", "東京で初めてオリンピックが開かれたのは何年か", "江戸幕府を開いたのは誰か",
+  "世界で最も面積の広い国はどこか", "水の化学式は何か", "源氏物語の作者は誰か", "太陽系で最も大きい惑星は何か", "明治維新が始まったのはいつか",
+  "日本の国会はいくつの院からなるか", "電球を発明したとされるのは誰か", "地球の表面の約七割を占めるものは何か", "俳句は何音からなるか", "京都に都が移されたのはいつか",
+  "血液を全身に送り出す臓器は何か", "南アメリカ大陸で最も長い川は何か", "将棋の駒は全部でいくつあるか", "日本の通貨の単位は何か", "金閣寺を建てたのは誰か",
+  "酸素の元素記号は何か", "関ケ原の戦いで勝ったのはどちらか", "日本で一番面積の大きい県はどこか", "月が地球のまわりを一周するのにかかる日数は何日か",
+  "ピアノの鍵盤の数はいくつか", "札幌がある島はどこか", "奈良時代の都の名前は何か", "植物が根から吸い上げるものは何か", "ひまわりが咲く季節はいつか",
+  "サッカーのワールドカップは何年ごとに開かれるか", "世界で最も多く話されている言語は何か", "日本の最南端の島はどこか", "恐竜が栄えた時代は何と呼ばれるか",
+  "人の体で一番大きな骨はどこか", "茶道を大成したとされるのは誰か", "地震の大きさを表す単位は何か", "東海道新幹線が開業したのはいつか", "コメの主な産地はどこか",
+  "音が伝わらない場所はどこか", "この町の人口はどのくらいか",
+];
+
 /** Explaining frames for a topic (benign). */
 const EXPLAIN: readonly Frame[] = [
   (c) => `${c}について簡単に説明してください。`,
@@ -607,6 +621,7 @@ export function allComposedJa(pool: ComposePool = "main"): ComposedPrompt[] {
   ];
   for (const [name, cores, frames] of benign) cores.forEach((c, ci) => frames.forEach((f, fi) => push(f(c), null, `${name}/${ci}/${fi}`)));
   NATURE_TRAITS.forEach(([g, t], gi) => GROUP_TRAIT.slice(0, 3).forEach((f, fi) => push(f(g, t), null, `benign-nature-more/${gi}/${fi}`)));
+  BENIGN_PLAIN_QUESTIONS.forEach((c, ci) => [(x: string) => `${x}。`, (x: string) => `${x}？`].forEach((f, fi) => push(f(c), null, `benign-plain-more/${ci}/${fi}`)));
   return out;
 }
 
