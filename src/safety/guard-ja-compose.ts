@@ -5,7 +5,10 @@
 // the same groups), so that neither a frame nor a group's name is what the classifier learns as harm. Written for
 // this project from the taxonomy's definitions: no Do-Not-Answer prompt, translation (eval/safety/dna-ja.ts) or
 // XSTest prompt was read or adapted (guard-ja-compose.test.ts checks none is contained). guard-ja.ts's 57 + 40
-// hand-written prompts stay as they are. Content warning: the risky side is harmful requests on purpose.
+// hand-written prompts stay as they are. Two pools: "main" (the default, 3,279 prompts, unchanged since it was
+// measured) and "extended" (main's, then more cores in every harm type, more frames and more benign cores, 7,306;
+// measured in docs/safety.md "More composed Japanese cores": a move along the same curve, so not the default).
+// Content warning: the risky side is harmful requests on purpose.
 // Not here: reading or splitting (guard-data.ts), features (guard-classifier.ts).
 import { rngFor, shuffled } from "../data/instruct/split.js";
 import type { HarmType } from "./guard-taxonomy.js";
