@@ -21,7 +21,7 @@ import { generateContrasts } from "../data/instruct/contrast.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
 import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
-import { composeJa } from "./guard-ja-compose.js";
+import { composeJa, type ComposePool } from "./guard-ja-compose.js";
 import { composeDirect } from "./guard-direct.js";
 import { harmTypeClass } from "./guard-taxonomy.js";
 
@@ -50,6 +50,8 @@ export interface GuardDataOptions {
   readonly generated?: number;
   /** Composed Japanese prompts (guard-ja-compose.ts) per harm type (0 = none); benign: JA_COMPOSED_BENIGN_PER_TYPE × as many. */
   readonly jaComposed?: number;
+  /** The composed pool they are drawn from (default "main"). */
+  readonly jaPool?: ComposePool;
   /** Direct requests (guard-direct.ts) per harm type and side (0 = none): risky and benign in the same frames, split by
    *  core: calibFraction of each harm type's cores (all their frames) calibrate, as a second pool (DIRECT_POOL). */
   readonly direct?: number;
@@ -137,7 +139,7 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     add("contrast generator, harmful twins (contrast.ts)", gen.flatMap((c) => (c.harm === null ? [] : [{ text: c.prompt, label: harmTypeClass(c.harm, `contrast.ts ${c.id}`), source: `gen-harm:${key(c.id)}` }])));
   }
   if ((o.jaComposed ?? 0) > 0) {
-    const ja = composeJa({ seed: o.seed, perType: o.jaComposed!, benign: o.jaComposed! * JA_COMPOSED_BENIGN_PER_TYPE });
+    const ja = composeJa({ seed: o.seed, perType: o.jaComposed!, benign: o.jaComposed! * JA_COMPOSED_BENIGN_PER_TYPE, pool: o.jaPool ?? "main" });
     add("japanese composed, risky (guard-ja-compose.ts)", ja.flatMap((p) => (p.type === null ? [] : [{ text: p.text, label: harmTypeClass(p.type, `guard-ja-compose.ts ${p.id}`), source: `ja-composed:${p.id}` }])));
     add("japanese composed, benign (guard-ja-compose.ts)", ja.flatMap((p) => (p.type !== null ? [] : [{ text: p.text, label: 0, source: `ja-composed:${p.id}` }])));
   }

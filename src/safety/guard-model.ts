@@ -13,6 +13,7 @@ import { GUARD_FEATURE_SETS, scorePrompt, scoreResponse, type PromptFitOptions, 
 import { THRESHOLD_MODES, type ThresholdMode } from "./guard-calibration.js";
 import { decidePolicy, type PolicyDecision } from "./guard-policy.js";
 import { GUARD_AREAS, GUARD_CLASSES, type GuardArea, type HarmType } from "./guard-taxonomy.js";
+import type { ComposePool } from "./guard-ja-compose.js";
 
 /** Everything a guard run is configured by (written to config.json and guard.json). */
 export interface GuardSettings extends PromptFitOptions {
@@ -36,6 +37,9 @@ export interface GuardSettings extends PromptFitOptions {
   /** Train on the composed Japanese prompts (guard-ja-compose.ts): at most this many per harm type as risky, and
    *  JA_COMPOSED_BENIGN_PER_TYPE times as many benign ones in the same frames; 0 = none. */
   readonly jaComposed: number;
+  /** Which composed pool they are drawn from: "main" (3,279 prompts) or "extended" (7,306; docs/safety.md "More composed
+   *  Japanese cores": not better on the curve, so not the default). */
+  readonly jaPool: ComposePool;
   /** Train and calibrate on the direct requests (guard-direct.ts): at most this many per harm type as risky and as
    *  many benign ones in the same frames, a calibFraction of their cores a second calibration pool; 0 = none. */
   readonly direct: number;
@@ -47,7 +51,7 @@ export interface GuardSettings extends PromptFitOptions {
 
 export const GUARD_DEFAULTS: GuardSettings = {
   seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24", stages: 2,
-  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, direct: 0, directPool: true, outputThreshold: 0.5,
+  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", direct: 0, directPool: true, outputThreshold: 0.5,
 };
 
 export interface Guard {

@@ -28,3 +28,7 @@ test("safety guard lm: flag errors name the flag and what was expected, before a
   ];
   for (const [flags, re] of cases) await assert.rejects(safety.run([...base, ...flags]), (e: unknown) => e instanceof KotodamaError && re.test(e.message), `${flags.join(" ")}: ${re}`);
 });
+
+test("safety guard train: a bad --ja-pool fails naming the flag and the choices", async () => {
+  await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--ja-pool", "big"]), (e: unknown) => e instanceof KotodamaError && /--ja-pool must be main or extended, got "big"/.test(e.message));
+});

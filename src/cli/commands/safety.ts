@@ -13,6 +13,7 @@ import { THRESHOLD_MODES, type ThresholdMode } from "../../safety/guard-calibrat
 import { inspectInput, loadAnyGuard, type AnyGuard } from "../../safety/guard-check.js";
 import { LM_GUARD_DEFAULTS, type LmGuardSettings } from "../../safety/guard-lm-model.js";
 import type { LmGuardFormat } from "../../safety/guard-lm.js";
+import type { ComposePool } from "../../safety/guard-ja-compose.js";
 import { runLmGuard } from "../../safety/guard-lm-run.js";
 import type { GuardMeasurement } from "../../safety/guard-measure.js";
 import { stepBar } from "../progress.js";
@@ -25,7 +26,7 @@ import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
-  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
+  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N [--ja-pool main|extended]] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
   "       kotodama safety guard lm (--model M | --endpoint URL --api-model NAME) --out DIR [--format template|policy] [--threshold P | --calibrate [--recall R]] [--limit N] [--no-measure] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
@@ -164,15 +165,21 @@ function printGuardMeasurement(m: GuardMeasurement, thresholds: readonly number[
   process.stdout.write(`latency: input check ${dur(m.latency.inputMeanUs)} mean (p95 ${dur(m.latency.inputP95Us)}), output check ${dur(m.latency.outputMeanUs)}\n`);
 }
 
+const oneOfPool = (v: unknown): ComposePool => {
+  if (v !== "main" && v !== "extended") throw new KotodamaError(`kotodama safety guard train: --ja-pool must be main or extended, got ${JSON.stringify(v)}`);
+  return v;
+};
+
 async function guardTrain(argv: readonly string[]): Promise<number> {
   const cmd = "safety guard train";
-  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, "ja-pool": { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard train: --out DIR is required");
   const settings: Partial<GuardSettings> = {
     ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 0) } : {}),
     ...(values.recall !== undefined ? { recall: numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1) } : {}),
     ...(values.generated !== undefined ? { generated: intFlag(cmd, "generated", values.generated, GUARD_DEFAULTS.generated, 0) } : {}),
     ...(values["ja-composed"] !== undefined ? { jaComposed: intFlag(cmd, "ja-composed", values["ja-composed"], GUARD_DEFAULTS.jaComposed, 0) } : {}),
+    ...(values["ja-pool"] !== undefined ? { jaPool: oneOfPool(values["ja-pool"]) } : {}),
     ...(values.direct !== undefined ? { direct: intFlag(cmd, "direct", values.direct, GUARD_DEFAULTS.direct, 0) } : {}),
     ...(values["direct-fit-only"] === true ? { directPool: false } : {}),
     ...(typeof values.features === "string" ? { features: values.features as GuardSettings["features"] } : {}),
