@@ -58,7 +58,7 @@ const HELP = [
   "                        prompt as [n], the answer cites them and the cited spans are printed after it; below the",
   "                        relevance threshold the reply is \"The sources do not say.\" Each turn stands alone (the",
   "                        sources fill the context); replies are greedy. With --rag also: --k, --threshold, --scale,",
-  "                        --mode generate|extract, --scorer lexical|model, --span, --answer-tokens, --retrieval",
+  "                        --mode generate|copy|extract, --scorer lexical|model, --span, --answer-tokens, --retrieval",
   "                        lexical|dense|hybrid (default: the index's), --fusion, --lexical-weight, --exact,",
   "                        --nprobes, --refine-factor, --ef (a LanceDB store's search), --rerank N and",
   "                        --rerank-model M (default: --model or the --endpoint's) (see kotodama rag ask --help)",
