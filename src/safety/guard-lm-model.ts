@@ -3,7 +3,7 @@
 // (guard.json, format "kotodama-lm-guard", naming the model or endpoint — never an API key, only the environment
 // variable that holds it) and the input and output checks. Not here: the reply format (guard-lm.ts), running the
 // model (guard-lm-judge.ts), the n-gram guard (guard-model.ts).
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { atomicWrite } from "../data/files.js";
 import { check, isPlain, mergeOverDefaults } from "../data/schema.js";
@@ -95,10 +95,12 @@ export async function checkOutputLm(g: LmGuard, prompt: string, response: string
 
 export const LM_GUARD_FORMAT = "kotodama-lm-guard";
 
-/** Writes DIR/guard.json (atomically). A relative model path is made absolute, so the guard opens from anywhere. */
+/** Writes DIR/guard.json (atomically). A relative model path is made absolute, so the guard opens from anywhere; a
+ *  model named as `kotodama pull` names it (not a path here) is kept as the name. */
 export function saveLmGuard(dir: string, g: LmGuard): string {
   mkdirSync(dir, { recursive: true });
-  const settings = { ...g.settings, model: g.settings.model === "" ? "" : resolve(g.settings.model) };
+  const m = g.settings.model;
+  const settings = { ...g.settings, model: m !== "" && existsSync(m) ? resolve(m) : m };
   const thresholds = Object.fromEntries(GUARD_AREAS.map((a, i) => [a, g.thresholds[i]!]));
   const file = join(dir, "guard.json");
   atomicWrite(file, `${JSON.stringify({ format: LM_GUARD_FORMAT, version: 1, settings, thresholds }, null, 2)}\n`);

@@ -123,6 +123,12 @@ test("guard.json: an LM guard round-trips through loadAnyGuard beside an n-gram 
     assert.throws(() => loadAnyGuard(join(dir, "lm")), /settings\.alternatives' must be 1–20 for an endpoint/);
     writeFileSync(jf, JSON.stringify({ ...raw, settings: { ...raw.settings, colour: 1 } }));
     assert.throws(() => loadAnyGuard(join(dir, "lm")), /colour/);
+    // A model path is made absolute; a name as `kotodama pull` takes it (not a path here) is kept.
+    const local = { ...guard.settings, model: "" };
+    saveLmGuard(join(dir, "named"), { ...guard, settings: { ...local, model: "bartowski/Llama-Guard-3-1B-GGUF:Q8_0" } });
+    saveLmGuard(join(dir, "pathed"), { ...guard, settings: { ...local, model: join(dir, "lm") } });
+    const modelOf = (d: string): string => (JSON.parse(readFileSync(join(dir, d, "guard.json"), "utf8")) as { settings: { model: string } }).settings.model;
+    assert.deepEqual([modelOf("named"), modelOf("pathed")], ["bartowski/Llama-Guard-3-1B-GGUF:Q8_0", join(dir, "lm")]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
