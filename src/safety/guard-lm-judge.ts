@@ -88,7 +88,9 @@ export function localLmJudge(model: InferModel, o: { readonly format: LmGuardFor
       if (ids.length > room) throw new KotodamaError(`LM guard (${model.path}): the guard prompt takes ${ids.length} tokens; with a ${LM_GUARD_REPLY_TOKENS}-token reply it does not fit the model's context of ${model.config.context}`);
       const logits: Float32Array[] = [];
       const r = await generateText(model, ids, { temperature: 0, maxTokens: LM_GUARD_REPLY_TOKENS }, endIds, { logits: (l) => void logits.push(l.slice()) });
-      const steps: GuardStep[] = r.ids.map((id, t) => {
+      // Only the steps up to the reply's first word matter (unsafeProbability reads that one).
+      const first = r.ids.findIndex((id) => textOf(id).trim() !== "");
+      const steps: GuardStep[] = r.ids.slice(0, first < 0 ? r.ids.length : first + 1).map((id, t) => {
         const l = logits[t]!, lse = logSumExp(l);
         const alts = alternatives === "all" ? candidates().map((j) => ({ token: textOf(j), logprob: l[j]! - lse })) : topLogprobs(l, alternatives, lse).map((a) => ({ token: textOf(a.id), logprob: a.logprob }));
         return { token: textOf(id), alternatives: alts };
