@@ -160,40 +160,38 @@ export class EndpointResponder implements ChatResponder {
     this.settings = { endpoint: this.url, apiModel: this.model, concurrency: this.concurrency, timeoutMs: this.timeoutMs, maxRetries, authorization: key === null ? "none" : "bearer key (not recorded)" };
   }
 
-  /** One conversation's greedy answer. `extra` adds fields a server of its own understands (kotodama serve's
-   *  `copy_from`); a server that does not may refuse or ignore them. */
-  async answerOne(messages: readonly ChatTurn[], o: AnswerOptions, signal?: AbortSignal, extra: Readonly<Record<string, unknown>> = {}): Promise<ChatAnswer> {
+  /** One greedy /chat/completions request with `fields` added to the body; its first choice and usage. A context
+   *  overflow is a ContextLengthError when `overflowError` (the caller retries shorter), else explained like any
+   *  other failure. */
+  private async chatChoice(messages: readonly ChatTurn[], fields: Readonly<Record<string, unknown>>, signal: AbortSignal | undefined, overflowError: boolean): Promise<{ choice: OpenAI.Chat.Completions.ChatCompletion.Choice; completionTokens: number }> {
     const where = `${this.url}/chat/completions`;
     let r: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: this.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), temperature: 0, max_tokens: o.maxTokens, ...(o.seed !== undefined ? { seed: o.seed } : {}) };
-      r = await this.client.chat.completions.create({ ...body, ...extra } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, signal === undefined ? {} : { signal });
+      const body = { model: this.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), temperature: 0, ...fields } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+      r = await this.client.chat.completions.create(body, signal === undefined ? {} : { signal });
     } catch (e) {
+      if (overflowError && isContextOverflow(e)) throw new ContextLengthError(`${where}: ${(e as Error).message}`);
       throw explain(e, where, this.model, this.timeoutMs);
     }
     const choice = r.choices?.[0];
     if (choice === undefined) throw new KotodamaError(`${where}: the response has no choices (not an OpenAI chat completion?)`);
+    return { choice, completionTokens: r.usage?.completion_tokens ?? 0 };
+  }
+
+  /** One conversation's greedy answer. `extra` adds fields a server of its own understands (kotodama serve's
+   *  `copy_from`); a server that does not may refuse or ignore them. */
+  async answerOne(messages: readonly ChatTurn[], o: AnswerOptions, signal?: AbortSignal, extra: Readonly<Record<string, unknown>> = {}): Promise<ChatAnswer> {
+    const { choice, completionTokens } = await this.chatChoice(messages, { max_tokens: o.maxTokens, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...extra }, signal, false);
     const text = typeof choice.message?.content === "string" ? choice.message.content : "";
-    return { text: text.trim(), generatedTokens: r.usage?.completion_tokens ?? 0 };
+    return { text: text.trim(), generatedTokens: completionTokens };
   }
 
   /** One conversation's greedy reply with the log-probability of each generated token and its `topLogprobs` most
    *  likely alternatives (chat completions' `logprobs: true, top_logprobs`), as the LM guard reads its verdict. A
-   *  server that returns no logprobs gives steps = null. */
+   *  server that returns no logprobs gives steps = null. A context overflow is a ContextLengthError. */
   async chatLogprobs(messages: readonly ChatTurn[], o: { readonly maxTokens: number; readonly topLogprobs: number }, signal?: AbortSignal): Promise<{ text: string; steps: { token: string; logprob: number; alternatives: { token: string; logprob: number }[] }[] | null }> {
-    const where = `${this.url}/chat/completions`;
-    let r: OpenAI.Chat.Completions.ChatCompletion;
-    try {
-      r = await this.client.chat.completions.create(
-        { model: this.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), temperature: 0, max_tokens: intIn("maxTokens", o.maxTokens, 1, 1 << 20), logprobs: true, top_logprobs: intIn("topLogprobs", o.topLogprobs, 1, 20) },
-        signal === undefined ? {} : { signal },
-      );
-    } catch (e) {
-      if (isContextOverflow(e)) throw new ContextLengthError(`${where}: ${(e as Error).message}`);
-      throw explain(e, where, this.model, this.timeoutMs);
-    }
-    const choice = r.choices?.[0];
-    if (choice === undefined) throw new KotodamaError(`${where}: the response has no choices (not an OpenAI chat completion?)`);
+    const fields = { max_tokens: intIn("maxTokens", o.maxTokens, 1, 1 << 20), logprobs: true, top_logprobs: intIn("topLogprobs", o.topLogprobs, 1, 20) };
+    const { choice } = await this.chatChoice(messages, fields, signal, true);
     const text = typeof choice.message?.content === "string" ? choice.message.content : "";
     const content = choice.logprobs?.content;
     if (!Array.isArray(content)) return { text, steps: null };

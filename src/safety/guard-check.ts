@@ -1,11 +1,8 @@
 // Either guard behind one set of calls: the n-gram guard (guard-model.ts, synchronous, microseconds) or an LM guard
 // (guard-lm-model.ts, a model or an endpoint, asynchronous): the input and output checks, and opening a guard
 // directory by the format its guard.json names. Not here: either guard's scoring, the wrapper (guard-wrapper.ts).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { isPlain } from "../data/schema.js";
-import { KotodamaError } from "../util/errors.js";
-import { checkInput, checkOutput, loadGuard, type Guard, type InputCheck, type OutputCheck } from "./guard-model.js";
+import { checkInput, checkOutput, loadGuard, readGuardJson, type Guard, type InputCheck, type OutputCheck } from "./guard-model.js";
 import { checkInputLm, checkOutputLm, loadLmGuard, LM_GUARD_FORMAT, type LmGuard } from "./guard-lm-model.js";
 
 export type AnyGuard = Guard | LmGuard;
@@ -23,12 +20,6 @@ export const guardName = (g: AnyGuard): string => (isLmGuard(g) ? `LM guard (${g
 
 /** Opens DIR/guard.json of either kind (an LM guard opens its model or endpoint). */
 export function loadAnyGuard(dir: string): AnyGuard {
-  const jf = join(dir, "guard.json");
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(jf, "utf8"));
-  } catch (e) {
-    throw new KotodamaError(`${jf}: cannot read the guard (${(e as Error).message}); train one with 'kotodama safety guard train --out DIR' or make an LM guard with 'kotodama safety guard lm --out DIR'`);
-  }
-  return isPlain(raw) && raw.format === LM_GUARD_FORMAT ? loadLmGuard(dir, raw) : loadGuard(dir);
+  const raw = readGuardJson(dir, "; train one with 'kotodama safety guard train --out DIR' or make an LM guard with 'kotodama safety guard lm --out DIR'");
+  return isPlain(raw) && raw.format === LM_GUARD_FORMAT ? loadLmGuard(dir, raw) : loadGuard(dir, raw);
 }

@@ -3,7 +3,7 @@
 // (guard.json, format "kotodama-lm-guard", naming the model or endpoint — never an API key, only the environment
 // variable that holds it) and the input and output checks. Not here: the reply format (guard-lm.ts), running the
 // model (guard-lm-judge.ts), the n-gram guard (guard-model.ts).
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { atomicWrite } from "../data/files.js";
 import { check, isPlain, mergeOverDefaults } from "../data/schema.js";
@@ -12,7 +12,7 @@ import { openEndpoint } from "../infer/endpoint.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { harmTypeOfCodes, LM_GUARD_FORMATS, type LmGuardFormat } from "./guard-lm.js";
 import { endpointLmJudge, localLmJudge, type LmJudge, type LmJudgement } from "./guard-lm-judge.js";
-import { readAreaThresholds, type InputCheck, type OutputCheck } from "./guard-model.js";
+import { readAreaThresholds, readGuardJson, type InputCheck, type OutputCheck } from "./guard-model.js";
 import { decidePolicy } from "./guard-policy.js";
 import { GUARD_AREAS, HARM_TYPES } from "./guard-taxonomy.js";
 
@@ -109,15 +109,8 @@ export function saveLmGuard(dir: string, g: LmGuard): string {
 
 /** Reads DIR/guard.json of an LM guard and opens its model or endpoint; bad fields are errors naming the file and
  *  the field. `raw` is the file's parsed JSON when the caller has read it already. */
-export function loadLmGuard(dir: string, raw?: unknown): LmGuard {
+export function loadLmGuard(dir: string, raw: unknown = readGuardJson(dir)): LmGuard {
   const jf = join(dir, "guard.json");
-  if (raw === undefined) {
-    try {
-      raw = JSON.parse(readFileSync(jf, "utf8"));
-    } catch (e) {
-      throw new KotodamaError(`${jf}: cannot read the guard (${(e as Error).message})`);
-    }
-  }
   if (!isPlain(raw)) throw new FormatError(jf, "expected a JSON object");
   check(raw.format === LM_GUARD_FORMAT, jf, "format", `must be "${LM_GUARD_FORMAT}", got ${JSON.stringify(raw.format)}`);
   check(raw.version === 1, jf, "version", `must be 1, got ${JSON.stringify(raw.version)}`);

@@ -109,6 +109,16 @@ export function saveGuard(dir: string, g: Guard): void {
   atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 2, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds }, null, 2)}\n`);
 }
 
+/** DIR/guard.json parsed (either kind of guard); an unreadable file is an error naming it, with `hint` appended. */
+export function readGuardJson(dir: string, hint = ""): unknown {
+  const jf = join(dir, "guard.json");
+  try {
+    return JSON.parse(readFileSync(jf, "utf8")) as unknown;
+  } catch (e) {
+    throw new KotodamaError(`${jf}: cannot read the guard (${(e as Error).message})${hint}`);
+  }
+}
+
 /** guard.json's `thresholds` ({area: number in [0, 1]}) in GUARD_AREAS order; errors name the file and the field. */
 export function readAreaThresholds(th: unknown, jf: string): number[] {
   if (!isPlain(th)) throw new FormatError(jf, "'thresholds' must be an object {area: number}");
@@ -120,14 +130,8 @@ export function readAreaThresholds(th: unknown, jf: string): number[] {
 }
 
 /** Reads a guard written by saveGuard; every bad or missing field is an error naming the file and the field. */
-export function loadGuard(dir: string): Guard {
+export function loadGuard(dir: string, raw: unknown = readGuardJson(dir, "; train one with 'kotodama safety guard train --out DIR'")): Guard {
   const jf = join(dir, "guard.json"), tf = join(dir, "guard.safetensors");
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(jf, "utf8"));
-  } catch (e) {
-    throw new KotodamaError(`${jf}: cannot read the guard (${(e as Error).message}); train one with 'kotodama safety guard train --out DIR'`);
-  }
   if (!isPlain(raw)) throw new FormatError(jf, "expected a JSON object");
   check(raw.format === GUARD_FORMAT, jf, "format", `must be "${GUARD_FORMAT}", got ${JSON.stringify(raw.format)}`);
   check(raw.version === 2, jf, "version", `must be 2, got ${JSON.stringify(raw.version)} (a guard from before version 2: train it again)`);

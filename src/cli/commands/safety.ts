@@ -153,6 +153,9 @@ function guardDataDir(cmd: string, flag: unknown): string {
   return d;
 }
 
+/** The measurement's fields of `--json` (guard train, guard lm). */
+const measurementJson = (m: GuardMeasurement): Record<string, unknown> => ({ dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output });
+
 /** The measurement's table and lines (guard train, guard lm). */
 function printGuardMeasurement(m: GuardMeasurement, thresholds: readonly number[]): void {
   process.stdout.write(`  ${"area".padEnd(16)} threshold  recall(held-out DNA)  precision  area acc.   n\n`);
@@ -187,7 +190,7 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
   const r = await runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
   const m = r.measured;
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece, pools: r.train.calibration.pools }, dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output })}\n`);
+    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece, pools: r.train.calibration.pools }, ...measurementJson(m) })}\n`);
     return 0;
   }
   const c = r.train.calibration;
@@ -248,7 +251,7 @@ async function guardLm(argv: readonly string[]): Promise<number> {
   }
   const m = r.measured;
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ out: values.out, judge: r.guard.judge.name, settings: r.guard.settings, thresholds: r.guard.thresholds, seconds: r.seconds, ...(r.calibration === null ? {} : { calibration: { recall: r.calibration.recall, falsePositiveRate: r.calibration.falsePositiveRate, ece: r.calibration.reliability.ece, nRisky: r.calibration.nRisky, nBenign: r.calibration.nBenign } }), ...(m === null ? {} : { dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output }) })}\n`);
+    process.stdout.write(`${JSON.stringify({ out: values.out, judge: r.guard.judge.name, settings: r.guard.settings, thresholds: r.guard.thresholds, seconds: r.seconds, ...(r.calibration === null ? {} : { calibration: { recall: r.calibration.recall, falsePositiveRate: r.calibration.falsePositiveRate, ece: r.calibration.reliability.ece, nRisky: r.calibration.nRisky, nBenign: r.calibration.nBenign } }), ...(m === null ? {} : measurementJson(m)) })}\n`);
     return 0;
   }
   process.stdout.write(`LM guard: ${values.out} (${r.guard.judge.name}, ${r.guard.settings.format} format, P(unsafe) over ${r.guard.settings.alternatives === 0 ? "the whole vocabulary" : `the top ${r.guard.settings.alternatives}`}, threshold ${r.calibration === null ? r.guard.settings.threshold : "calibrated"})\n`);
