@@ -1,7 +1,8 @@
 // Tests of the LM guard without a model: Llama Guard replies parsed (known strings), P(unsafe) at the first word
 // against hand-computed sums, the policy prompt's content, the category → harm type → policy routing through a fake
-// judge (the expected actions written out here), the wrapper calling the model or not, and guard.json round trips and
-// errors naming the file and field. Not here: a real model or endpoint (cli/commands/endpoint-serve.test.ts).
+// judge (the expected actions written out here), the wrapper calling the model or not, guard.json round trips and
+// errors naming the file and field, and the calibration against thresholdForRecall on the judge's own scores.
+// Not here: a real model or endpoint (cli/commands/endpoint-serve.test.ts).
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,11 @@ import { MESSAGES } from "./guard-policy.js";
 import { guarded } from "./guard-wrapper.js";
 import { GUARD_AREAS, HARM_TYPES } from "./guard-taxonomy.js";
 import { tableGuard, zeroGuard } from "./guard.fixture.js";
-import { saveGuard } from "./guard-model.js";
+import { GUARD_DEFAULTS, saveGuard } from "./guard-model.js";
+import { calibrateLmGuard } from "./guard-lm-run.js";
+import { thresholdForRecall } from "./guard-calibration.js";
+import { loadGuardData } from "./guard-data.js";
+import { sharedOrSkip } from "../util/paths.js";
 
 test("parseGuardReply: Llama Guard's replies, case and spacing free, unknown codes dropped", () => {
   assert.deepEqual(parseGuardReply("\n\nsafe"), { verdict: "safe", codes: [] });
@@ -141,4 +146,22 @@ test("checkLmGuardSettings: exactly one of model and endpoint; an endpoint needs
   assert.throws(() => checkLmGuardSettings({ ...LM_GUARD_DEFAULTS, endpoint: "http://x", alternatives: 20 }, where), /--apiModel must name/);
   assert.throws(() => checkLmGuardSettings({ ...LM_GUARD_DEFAULTS, model: "m", threshold: 1.5 }, where), /--threshold must be a number in \[0, 1\], got 1.5/);
   assert.deepEqual(checkLmGuardSettings({ ...LM_GUARD_DEFAULTS, model: "m" }, where).model, "m");
+});
+
+test("calibrateLmGuard: the threshold keeps the target recall of the risky calibration prompts, as thresholdForRecall computes it from the judge's scores", async (t) => {
+  const data = sharedOrSkip(t, "data");
+  if (data === null) return;
+  // A judge whose P(unsafe) is a fixed function of the text (so the expected threshold can be recomputed), naming S1.
+  const score = (text: string): number => ([...text].reduce((h, c) => (h * 31 + c.codePointAt(0)!) % 1000, 7) + 0.5) / 1000;
+  const { guard } = tableGuard((key) => ["unsafe\nS1", score(key)]);
+  const limit = 300;
+  const { guard: g, calibration } = await calibrateLmGuard(guard, { dataDir: data, limit, recall: 0.9, mode: "global" });
+  const d = GUARD_DEFAULTS;
+  const calib = loadGuardData(data, { seed: d.seed, calibFraction: d.calibFraction, maxWiki: d.maxWiki, maxJa: d.maxJa, borderline: d.borderline, questionForms: d.questionForms, contrasts: false }).calib;
+  const pool = Array.from({ length: limit }, (_, i) => calib[Math.floor((i * calib.length) / limit)]!);
+  const risky = pool.filter((x) => x.label !== 0).map((x) => score(x.text));
+  const expected = thresholdForRecall(risky, 0.9);
+  assert.deepEqual(g.thresholds, GUARD_AREAS.map(() => expected));
+  assert.equal(calibration.nRisky + calibration.nBenign, limit);
+  assert.ok(calibration.recall >= 0.9 && risky.filter((x) => x >= expected).length === Math.round(calibration.recall * risky.length));
 });
