@@ -1,6 +1,7 @@
 // Runs every compiled test file (dist/**/*.test.js) with node's built-in test runner.
 // Not here: type-check and lint (npm test runs them before this script).
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { llamaVocabDir } from "./llama-vocab.mjs";
@@ -33,5 +34,16 @@ if (!env.KOTODAMA_LLAMA_VOCAB_DIR) {
     process.exit(1);
   } else console.error(`run-tests: llama.cpp's test vocabularies unavailable, their tests will skip: ${v.reason}`);
 }
+// Every temporary folder the tests make (os.tmpdir(), in the test processes and the CLIs they spawn) goes under one
+// folder of this run, removed when the run ends, so that repeated runs do not fill /tmp (before, each run left
+// 40-odd folders, ~100 MB). KOTODAMA_KEEP_TEST_TMP=1 keeps it, to look at a failure's files.
+const runTmp = mkdtempSync(join(tmpdir(), "kotodama-test-"));
+env.TMPDIR = runTmp;
+const cleanUp = () => {
+  if (env.KOTODAMA_KEEP_TEST_TMP === "1") console.error(`run-tests: kept the tests' temporary files in ${runTmp}`);
+  else rmSync(runTmp, { recursive: true, force: true });
+};
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => { cleanUp(); process.exit(130); });
 const r = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit", env });
+cleanUp();
 process.exit(r.status ?? 1);
