@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { trainBpe } from "../tokenizer/index.js";
 import { Rng } from "../util/rng.js";
-import { copySpanConstraint } from "./copy-span.js";
+import { copySpanConstraint, copySpanText } from "./copy-span.js";
 
 const SOURCES = [
   "Mount Fuji is the highest mountain in Japan. It is 3776 metres high.",
@@ -80,4 +80,11 @@ test("copy decoding: the end token waits for a letter or digit; text that is no 
   const mat = tok.encode(" mat", { addBos: false });
   assert.equal(mat.every((id, i) => d.hooks.allows!(id, mat.slice(0, i))), false, "' mat' is in no source");
   assert.throws(() => copySpanConstraint(tok, [], endIds), /no source text to copy from/);
+});
+
+test("copy decoding: a reply cut inside a character drops the partial character (U+FFFD) at its end, nowhere else", () => {
+  assert.equal(copySpanText("東京都\uFFFD"), "東京都");
+  assert.equal(copySpanText("東京都\uFFFD\uFFFD"), "東京都");
+  assert.equal(copySpanText("a\uFFFDb"), "a\uFFFDb");
+  assert.equal(copySpanText("\uFFFD"), "");
 });

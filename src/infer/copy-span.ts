@@ -12,6 +12,10 @@ import type { Tokenizer } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { AllowsHook, GenerateHooks, LogitsHook } from "./generate.js";
 
+/** A copy reply's span text: a reply cut by the token limit may end inside a character (released as U+FFFD); the span
+ *  is the text before it. */
+export const copySpanText = (reply: string): string => reply.replace(/\uFFFD+$/u, "");
+
 export interface CopySpanConstraint {
   readonly hooks: GenerateHooks;
   /** Index of the first source the text so far is a span of (null before any text). */

@@ -17,7 +17,7 @@ export { KvCachePool } from "./slots.js";
 export { StopText } from "./stop-text.js";
 export { beamSearch, beamSearchText, parseBeamOptions, DEFAULT_BEAM_OPTIONS, type BeamOptions, type BeamConstraint, type BeamHypothesis, type BeamResult, type BeamTextHypothesis, type BeamModel } from "./beam.js";
 export { subsequenceConstraint, sourceUnits, type SubsequenceConstraint, type SubsequenceOptions, type SubsequenceState, type SourceUnit } from "./subsequence.js";
-export { copySpanConstraint, type CopySpanConstraint } from "./copy-span.js";
+export { copySpanConstraint, copySpanText, type CopySpanConstraint } from "./copy-span.js";
 export { bothConstraints } from "./constraint-pair.js";
 export { lexicalConstraint, parseLexicalSpec, checkLexical, occurrences, type LexicalSpec, type LexicalConstraint, type LexicalState } from "./lexical.js";
 export { grammarBeamConstraint, jointConstraint } from "./beam-grammar.js";

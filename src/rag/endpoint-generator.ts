@@ -6,6 +6,7 @@
 // Not here: HTTP (src/infer), the model-scored extractive mode (endpoint-scorer.ts), the pipeline (answer.ts).
 import { EndpointResponder } from "../infer/endpoint.js";
 import type { ChatResponder, ChatTurn } from "../infer/responder.js";
+import { copySpanText } from "../infer/copy-span.js";
 import { KotodamaError } from "../util/errors.js";
 import type { ChatMessage, Generator } from "./generator.js";
 
@@ -56,7 +57,7 @@ export function endpointGenerator(responder: ChatResponder, o: EndpointGenerator
       // field answers freely, which is caught here (the answer must be a span of a source).
       async copy(messages: readonly ChatMessage[], { maxTokens, copyFrom }: { readonly maxTokens: number; readonly copyFrom: readonly string[] }) {
         const a = await responder.answerOne(messages.map(turnOf), { maxTokens }, undefined, { copy_from: copyFrom });
-        const text = a.text.replace(/\uFFFD+$/u, "");
+        const text = copySpanText(a.text);
         if (text === "") return { text, source: null };
         const source = copyFrom.findIndex((s) => s.includes(text));
         if (source < 0) throw new KotodamaError(`rag endpoint: ${responder.name} ignored copy_from (its answer is not a span of any source); the copy mode needs a server that constrains its decoder, such as kotodama serve`);

@@ -2,7 +2,7 @@
 // chat rendered with the model's own template, greedy decoding to its end-of-turn token (free, or copy-constrained
 // to a span of the sources), and continuation
 // log-probabilities from one causal forward pass. Not here: the pipeline (answer.ts), endpoints (src/infer).
-import { copySpanConstraint, createInferState, createKvCache, endOfTurnIds, generate, generateText, logSumExp, prefill, type InferModel } from "../infer/index.js";
+import { copySpanConstraint, copySpanText, createInferState, createKvCache, endOfTurnIds, generate, generateText, logSumExp, prefill, type InferModel } from "../infer/index.js";
 import { chatTemplatesFor, pickChatTemplate, renderChat, type Tokenizer } from "../tokenizer/index.js";
 import { KotodamaError } from "../util/errors.js";
 import type { ChatMessage, Generator, ScoreContinuation } from "./generator.js";
@@ -45,8 +45,7 @@ export function localGenerator(model: InferModel, o: LocalModelOptions = {}): Ge
       if (ids.length >= contextTokens) throw new KotodamaError(`rag: the prompt takes ${ids.length} tokens of the ${contextTokens}-token context`);
       const c = copySpanConstraint(model.tokenizer, copyFrom, endIds);
       const r = await generateText(model, ids, { temperature: 0, maxTokens: Math.min(maxTokens, contextTokens - ids.length), context: contextTokens }, endIds, c.hooks);
-      // A reply cut by the token limit may end inside a character (released as U+FFFD): the span is the text before it.
-      return { text: r.text.replace(/\uFFFD+$/u, ""), source: c.source(r.ids) };
+      return { text: copySpanText(r.text), source: c.source(r.ids) };
     },
   };
 }

@@ -3,7 +3,7 @@
 // directory by the format its guard.json names. Not here: either guard's scoring, the wrapper (guard-wrapper.ts).
 import { isPlain } from "../data/schema.js";
 import { checkInput, checkOutput, loadGuard, readGuardJson, type Guard, type InputCheck, type OutputCheck } from "./guard-model.js";
-import { checkInputLm, checkOutputLm, loadLmGuard, LM_GUARD_FORMAT, type LmGuard } from "./guard-lm-model.js";
+import { checkInputLm, checkOutputLm, loadLmGuard, LM_GUARD_FORMAT, type LmGuard, type OpenLmGuardOptions } from "./guard-lm-model.js";
 
 export type AnyGuard = Guard | LmGuard;
 
@@ -18,8 +18,19 @@ export const inspectOutput = async (g: AnyGuard, prompt: string, response: strin
 /** What judges, for reports. */
 export const guardName = (g: AnyGuard): string => (isLmGuard(g) ? `LM guard (${g.judge.name}, ${g.settings.format} format)` : "n-gram guard");
 
-/** Opens DIR/guard.json of either kind (an LM guard opens its model or endpoint). */
-export function loadAnyGuard(dir: string): AnyGuard {
+/** Opens DIR/guard.json of either kind (an LM guard opens its model or endpoint; `o.thread` puts a local guard model
+ *  on a thread of its own). */
+export function loadAnyGuard(dir: string, o: OpenLmGuardOptions = {}): AnyGuard {
   const raw = readGuardJson(dir, "; train one with 'kotodama safety guard train --out DIR' or make an LM guard with 'kotodama safety guard lm --out DIR'");
-  return isPlain(raw) && raw.format === LM_GUARD_FORMAT ? loadLmGuard(dir, raw) : loadGuard(dir, raw);
+  return isPlain(raw) && raw.format === LM_GUARD_FORMAT ? loadLmGuard(dir, raw, o) : loadGuard(dir, raw);
+}
+
+/** Resolves once the guard can judge (a guard model on its own thread has loaded); rejects with its load error. */
+export async function guardReady(g: AnyGuard): Promise<void> {
+  if (isLmGuard(g)) await g.judge.ready?.();
+}
+
+/** Releases what the guard holds open (a guard model's thread). */
+export async function closeGuard(g: AnyGuard): Promise<void> {
+  if (isLmGuard(g)) await g.judge.close?.();
 }

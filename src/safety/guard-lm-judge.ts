@@ -26,6 +26,10 @@ export interface LmJudge {
   readonly name: string;
   readonly settings: Readonly<Record<string, unknown>>;
   judge(turns: readonly ChatTurn[]): Promise<LmJudgement>;
+  /** A judge on its own thread (guard-lm-thread.ts): resolves once its model is loaded, rejects with the load error. */
+  ready?(): Promise<void>;
+  /** Stops what the judge holds open (a thread). */
+  close?(): Promise<void>;
 }
 
 /** Reply tokens generated: "unsafe\nS1,S10,S14" takes about 10 in Llama 3's vocabulary. */

@@ -12,6 +12,7 @@ import { openEndpoint } from "../infer/endpoint.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { harmTypeOfCodes, LM_GUARD_FORMATS, type LmGuardFormat } from "./guard-lm.js";
 import { endpointLmJudge, localLmJudge, type LmJudge, type LmJudgement } from "./guard-lm-judge.js";
+import { threadLmJudge } from "./guard-lm-thread.js";
 import { readAreaThresholds, readGuardJson, type InputCheck, type OutputCheck } from "./guard-model.js";
 import { decidePolicy } from "./guard-policy.js";
 import { GUARD_AREAS, HARM_TYPES } from "./guard-taxonomy.js";
@@ -59,12 +60,21 @@ export function checkLmGuardSettings(s: LmGuardSettings, where: (field: string) 
   return s;
 }
 
+/** How a local guard model runs: in this thread (batch commands), or on a thread of its own (`thread`: a server, whose
+ *  event loop must not wait for the guard's forward passes; the judge's `ready()` then says whether it loaded). */
+export interface OpenLmGuardOptions {
+  readonly thread?: { readonly threads: number | null };
+}
+
 /** Opens the model or endpoint the settings name. */
-export function openLmGuard(settings: LmGuardSettings, where: (field: string) => string = (f) => `LM guard: '${f}'`): LmGuard {
+export function openLmGuard(settings: LmGuardSettings, where: (field: string) => string = (f) => `LM guard: '${f}'`, o: OpenLmGuardOptions = {}): LmGuard {
   const s = checkLmGuardSettings(settings, where);
   let judge: LmJudge;
-  if (s.model !== "") {
-    judge = localLmJudge(openInferModel(s.model), { format: s.format, alternatives: s.alternatives === 0 ? "all" : s.alternatives });
+  const alternatives = s.alternatives === 0 ? "all" : s.alternatives;
+  if (s.model !== "" && o.thread !== undefined) {
+    judge = threadLmJudge({ model: s.model, format: s.format, alternatives, threads: o.thread.threads });
+  } else if (s.model !== "") {
+    judge = localLmJudge(openInferModel(s.model), { format: s.format, alternatives });
   } else {
     const key = s.apiKeyEnv === "" ? undefined : process.env[s.apiKeyEnv];
     if (s.apiKeyEnv !== "" && (key === undefined || key === "")) throw new KotodamaError(`${where("apiKeyEnv")} names the environment variable ${s.apiKeyEnv}, which is not set`);
@@ -109,12 +119,12 @@ export function saveLmGuard(dir: string, g: LmGuard): string {
 
 /** Reads DIR/guard.json of an LM guard and opens its model or endpoint; bad fields are errors naming the file and
  *  the field. `raw` is the file's parsed JSON when the caller has read it already. */
-export function loadLmGuard(dir: string, raw: unknown = readGuardJson(dir)): LmGuard {
+export function loadLmGuard(dir: string, raw: unknown = readGuardJson(dir), o: OpenLmGuardOptions = {}): LmGuard {
   const jf = join(dir, "guard.json");
   if (!isPlain(raw)) throw new FormatError(jf, "expected a JSON object");
   check(raw.format === LM_GUARD_FORMAT, jf, "format", `must be "${LM_GUARD_FORMAT}", got ${JSON.stringify(raw.format)}`);
   check(raw.version === 1, jf, "version", `must be 1, got ${JSON.stringify(raw.version)}`);
   const settings = mergeOverDefaults(LM_GUARD_DEFAULTS, raw.settings, "settings", jf) as LmGuardSettings;
-  const g = openLmGuard(settings, (f) => `${jf}: 'settings.${f}'`);
-  return { ...g, thresholds: readAreaThresholds(raw.thresholds, jf) };
+  const thresholds = readAreaThresholds(raw.thresholds, jf); // before the model opens (or its thread starts)
+  return { ...openLmGuard(settings, (f) => `${jf}: 'settings.${f}'`, o), thresholds };
 }

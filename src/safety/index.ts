@@ -22,4 +22,5 @@ export * from "./guard-check.js";
 export * from "./guard-lm.js";
 export * from "./guard-lm-judge.js";
 export * from "./guard-lm-model.js";
+export * from "./guard-lm-thread.js";
 export * from "./guard-train.js";

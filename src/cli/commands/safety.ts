@@ -11,6 +11,7 @@ import { DNA_PAPER_HARMLESS, loadDnaSplit, meanHarmlessGap, trainEvaluator, type
 import { GUARD_DEFAULTS, type GuardSettings } from "../../safety/guard-model.js";
 import { THRESHOLD_MODES, type ThresholdMode } from "../../safety/guard-calibration.js";
 import { inspectInput, loadAnyGuard, type AnyGuard } from "../../safety/guard-check.js";
+import type { OpenLmGuardOptions } from "../../safety/guard-lm-model.js";
 import { LM_GUARD_DEFAULTS, type LmGuardSettings } from "../../safety/guard-lm-model.js";
 import type { LmGuardFormat } from "../../safety/guard-lm.js";
 import type { ComposePool } from "../../safety/guard-ja-compose.js";
@@ -263,8 +264,8 @@ async function guardLm(argv: readonly string[]): Promise<number> {
 }
 
 /** A trained guard from DIR, or (dir null) one trained on the spot from the data folder. */
-export function openGuard(cmd: string, dir: string | null, dataDir?: string): AnyGuard {
-  if (dir !== null) return loadAnyGuard(dir);
+export function openGuard(cmd: string, dir: string | null, dataDir?: string, o: OpenLmGuardOptions = {}): AnyGuard {
+  if (dir !== null) return loadAnyGuard(dir, o);
   process.stderr.write(`${cmd}: no guard directory given; training one on the spot (seed 1, ~10 s; save one with 'kotodama safety guard train --out DIR')\n`);
   return trainGuard(guardDataDir(cmd, dataDir)).guard;
 }

@@ -4,11 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../util/paths.js";
 import { sharedOrSkip } from "../../util/paths.js";
+import { GUARD_AREAS } from "../../safety/index.js";
 import { serveCommand } from "./serve.js";
 
 const BIN = join(packageRoot(), "bin", "kotodama");
@@ -73,6 +74,10 @@ test("serve: flag errors name the flag (before anything starts)", async (t) => {
     await assert.rejects(serveCommand.run(["--model", model, "--label-out", join(dir, "l.jsonl"), "--label-pairs", join(dir, "p.jsonl"), "--label-prompts", join(dir, "q.jsonl")]), /one of them/);
     writeFileSync(join(dir, "p.jsonl"), '{"id":"x","prompt":"hi","a":"A"}\n');
     await assert.rejects(serveCommand.run(["--model", model, "--label-out", join(dir, "l.jsonl"), "--label-pairs", join(dir, "p.jsonl")]), /p\.jsonl:1: field "b"/);
+    // An LM guard whose model is gone: the guard's thread cannot load it, and serve says so before it listens.
+    mkdirSync(join(dir, "lm-guard"));
+    writeFileSync(join(dir, "lm-guard", "guard.json"), JSON.stringify({ format: "kotodama-lm-guard", version: 1, settings: { model: join(dir, "gone.gguf") }, thresholds: Object.fromEntries(GUARD_AREAS.map((a) => [a, 0.5])) }));
+    await assert.rejects(serveCommand.run(["--model", model, "--guard", join(dir, "lm-guard"), "--threads", "1"]), (e: unknown) => e instanceof Error && e.message.includes(`LM guard: cannot open the model ${join(dir, "gone.gguf")}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@ import { MAX_DECODE_BATCH } from "../../infer/index.js";
 import type { LabelSession } from "../../train/preference/index.js";
 import { openLabelSession } from "./label.js";
 import { openGuard, takeGuardFlag } from "./safety.js";
-import { guardName } from "../../safety/guard-check.js";
+import { closeGuard, guardName, guardReady } from "../../safety/guard-check.js";
 
 const HELP = [
   "Usage: kotodama serve --model M [--model NAME=PATH ...] [--host 127.0.0.1] [--port 8080]",
@@ -117,7 +117,10 @@ export const serveCommand: Command = {
     for (const origin of strings(v.cors)) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new KotodamaError(`kotodama serve: --cors ${origin}: expected an origin like https://example.com (scheme and host, no path)`);
     for (const dir of strings(v.runs)) if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KotodamaError(`kotodama serve: --runs ${dir}: not a folder`);
     if (typeof v.rag === "string" && !existsSync(join(v.rag, "manifest.json"))) throw new KotodamaError(`kotodama serve: --rag ${v.rag}: not a retrieval index (no manifest.json; build one with 'kotodama rag index')`);
-    const guard = guardDir === undefined ? null : openGuard("serve", guardDir);
+    const threads = v.threads === undefined ? null : intFlag("serve", "threads", v.threads, 1, 1, 1024);
+    // A local guard model judges on its own thread, so the server's event loop never waits for it; it must load first.
+    const guard = guardDir === undefined ? null : openGuard("serve", guardDir, undefined, { thread: { threads } });
+    if (guard !== null) await guardReady(guard);
     const label = labelOf(v, models[0]!.path);
     if (label !== null && v["no-explorer"] === true) throw new KotodamaError("kotodama serve: --label-out needs the explorer (drop --no-explorer)");
     const explorer = v["no-explorer"] === true ? null : { bundle: builtBundle(), runs: strings(v.runs), guard, rag: typeof v.rag === "string" ? v.rag : null, label };
@@ -131,13 +134,14 @@ export const serveCommand: Command = {
       maxBatch: intFlag("serve", "max-batch", v["max-batch"], SERVE_DEFAULTS.maxBatch, 1, MAX_DECODE_BATCH),
       maxModels: intFlag("serve", "max-models", v["max-models"], SERVE_DEFAULTS.maxModels, 1, 1024),
       maxModelBytes: v["max-model-bytes"] === undefined ? null : intFlag("serve", "max-model-bytes", v["max-model-bytes"], 0, 1, Number.MAX_SAFE_INTEGER),
-      threads: v.threads === undefined ? null : intFlag("serve", "threads", v.threads, 1, 1, 1024),
+      threads,
       graceMs: intFlag("serve", "grace-ms", v["grace-ms"], SERVE_DEFAULTS.graceMs, 0, 3_600_000),
     });
     if (!isLoopback(host) && keys === null) process.stderr.write(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (pass --api-key or --api-key-file)\n`);
     process.stderr.write(`serving ${models.map((m) => m.name).join(", ")}${cefr === null ? "" : `, CEFR model ${cefr.name} at /v1/cefr`}${keys === null ? "" : ` (${keys.size} API key${keys.size === 1 ? "" : "s"})`}\n`);
     if (guard !== null) process.stderr.write(`guard: ${guardName(guard)}${v["no-guard-api"] === true ? " (explorer only; the API is not guarded)" : " on /v1/chat/completions and /v1/completions"}\n`);
     await untilStopped(server, explorer);
+    if (guard !== null) await closeGuard(guard);
     return 0;
   },
 };
