@@ -286,7 +286,7 @@ export const start: Command = {
       say("");
       for (const l of sampleLines(r.eval)) say(`  ${l}`);
       say("");
-      say("alignment (DPO + NLL on Do-Not-Answer, HH-RLHF, borderline and contrast preference pairs, the SFT model as reference):");
+      say("alignment (DPO + NLL on Do-Not-Answer, HH-RLHF and borderline preference pairs, the SFT model as reference):");
       // Up to ALIGN_EXTRA_S past the budget: pretraining keeps its share, and the job stays within 15 minutes.
       const dpoBudget = Math.min(75, Math.max(20, budget + ALIGN_EXTRA_S - elapsed() - 45));
       const a = await mainJobAlignWithEval({ sft: join(out, "sft"), outDir: join(out, "align"), backend, timeBudgetS: dpoBudget, seed: 1, log, instruct: { data: r.stage.data, sftEval: r.eval } });

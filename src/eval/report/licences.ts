@@ -5,6 +5,7 @@
 // stages ran (provenance.ts).
 import type { SourceName, TaskName } from "../../data/instruct/example.js";
 import { LICENCES } from "../../data/instruct/tasks.js";
+import { MAIN_JOB_DPO } from "../../train/dpo/main-job.js";
 import { MAIN_JOB_TASKS } from "../../train/sft/main-job.js";
 
 export interface SourceLicence {
@@ -64,5 +65,7 @@ export const TASK_SOURCES: Readonly<Record<TaskName, SourceName>> = {
 
 /** The sources npm start's SFT stage trains on (its tasks' sources, each once). */
 export const mainJobSftSources = (): SourceName[] => [...new Set(MAIN_JOB_TASKS.map((t) => TASK_SOURCES[t]))];
-/** The sources of npm start's DPO pairs. */
-export const MAIN_JOB_DPO_SOURCES: readonly SourceName[] = ["do-not-answer", "hh-rlhf", "kotodama-borderline", "kotodama-contrast"];
+/** The sources of npm start's DPO pairs (those it takes any pairs of). */
+export const MAIN_JOB_DPO_SOURCES: readonly SourceName[] = ([
+  ["do-not-answer", MAIN_JOB_DPO.dnaPairs], ["hh-rlhf", MAIN_JOB_DPO.hhPairs], ["kotodama-borderline", MAIN_JOB_DPO.borderlinePairs], ["kotodama-contrast", MAIN_JOB_DPO.contrastPairs],
+] as const).filter(([, n]) => n > 0).map(([s]) => s);
