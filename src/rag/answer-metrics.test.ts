@@ -78,4 +78,10 @@ test("the phrase a question leaves out", () => {
   assert.deepEqual(r, { start: 7, end: 9 });
   assert.equal(cp(t, r), "東京");
   assert.equal(uncoveredPhrase("本店は", "本店は"), null);
+  // A number or a spaced-script word is never cut: the question's "19" covers the start of "1991" (the run alone
+  // would say "91年", another year), and its "ne" (of "nectar") the middle of "honey" (the run alone: "ho").
+  const y = "その予算は1991年には6億210万ドルに膨れ上がった。";
+  assert.equal(cp(y, uncoveredPhrase(y, "19年の予算はいくらか？")), "1991年には6億210万ドルに膨れ上がった");
+  const h = "Bees make honey from nectar.";
+  assert.equal(cp(h, uncoveredPhrase(h, "What do bees make from nectar?")), "honey");
 });

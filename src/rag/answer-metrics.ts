@@ -58,7 +58,7 @@ export const normalizeForSupport = (s: string): string => s.normalize("NFKC").to
 
 /** A letter or digit of a script that separates words with spaces: a match may not start or end inside such a word
  *  ("se" is not supported by "these"). Han, kana and other unspaced scripts have no word edges to respect. */
-const spacedWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}]/u.test(c) && !/[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}]/u.test(c);
+export const spacedWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}]/u.test(c) && !/[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}]/u.test(c);
 
 /** Whether `hay` holds `needle` (both normalizeForSupport'ed) at a place that does not cut a spaced-script word. */
 export function containsAsWords(hay: string, needle: string): boolean {

@@ -4,6 +4,7 @@
 // without it); the answer is that sentence, or (span "phrase") its longest stretch the question does not cover —
 // the words a question leaves out are the ones it asks for. The answer cites the sentence's own span.
 // Not here: retrieval, the threshold, the generative path (answer.ts).
+import { spacedWordChar } from "./answer-metrics.js";
 import { splitSentences } from "./sentences.js";
 import { codePointIndex } from "./chunker.js";
 import { bm25Idf } from "./bm25.js";
@@ -108,5 +109,11 @@ export function uncoveredPhrase(sentence: string, question: string): { readonly 
       start = -1;
     }
   }
-  return best;
+  if (best === null) return null;
+  // A word of a spaced script or a number is never cut: the question's bigrams cover characters, not words, so the
+  // run may start or end inside one ("91年" of "1991年" when the question holds "19"; "ulation" of "population").
+  let { start: s, end: e } = best;
+  while (s > from && spacedWordChar(chars[s - 1]) && spacedWordChar(chars[s])) s--;
+  while (e < chars.length && spacedWordChar(chars[e - 1]) && spacedWordChar(chars[e])) e++;
+  return { start: s, end: e };
 }
