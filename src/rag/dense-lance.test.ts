@@ -2,7 +2,8 @@
 // into 16 dimensions): the table answers as exact search does (--ann none), a rerun with the same vectors keeps
 // it, new query defaults alone rewrite only the manifest, and a table left behind by an interrupted re-index (new
 // generation, or the same generation re-embedded by another model) is refused until the store is synced, while
-// exact search works meanwhile; a store moved to another --store-uri and back; removing the store returns the
+// exact search works meanwhile; a store moved to another --store-uri (its tables named with the index's id, what an
+// interrupted build left there dropped, other indexes' tables kept) and back; removing the store returns the
 // manifest to exact; a malformed store record is a FormatError naming the field. Not here: the CLI flags and ANN recall (cli/commands/rag-lance.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { normalize } from "./dense-store.js";
 import { AsyncDenseRetriever, buildDense, DenseRetriever, ModeIndex, openDenseVectors, readDenseManifest } from "./dense-index.js";
 import { openLanceStore, removeLanceStore, syncLanceStore } from "./dense-lance.js";
+import { LanceVectorStore } from "./lance-store.js";
 import type { Embedder } from "./embedder.js";
 import { INDEX_DEFAULTS, updateIndex } from "./indexer.js";
 import { LexicalIndex } from "./lexical.js";
@@ -92,6 +94,19 @@ test("dense LanceDB store: same hits as exact, kept when unchanged, stale tables
     assert.deepEqual([moved.rebuilt, readDenseManifest(idx)?.store?.uri], [true, elsewhere]);
     assert.ok(!readdirSync(join(idx, "dense")).includes("lance"));
     assert.deepEqual(readdirSync(elsewhere), [`${moved.table}.lance`]);
+    // The shared database's tables carry the index's id (dense/store-id): what an interrupted build of this index
+    // left there is dropped by the next sync, another index's table and a foreign one are kept.
+    const id = readFileSync(join(idx, "dense", "store-id"), "utf8").trim();
+    assert.match(moved.table, new RegExp(`^chunks_i${id}_gen2_[0-9a-f]{12}$`));
+    const v = new Float32Array(16 * 2).fill(0.25);
+    for (const name of [`chunks_i${id}_gen3_00000000abcd`, "chunks_i0123456789abcdef_gen1_00000000abcd", "someone_else"]) await LanceVectorStore.create(elsewhere, v, 16, { kind: "none" }, name);
+    const again = await syncLanceStore(idx, { uri: elsewhere, ann: { kind: "none" } });
+    assert.deepEqual([again.rebuilt, again.table], [false, moved.table]);
+    assert.deepEqual(readdirSync(elsewhere).sort(), ["chunks_i0123456789abcdef_gen1_00000000abcd.lance", `${moved.table}.lance`, "someone_else.lance"].sort());
+    writeFileSync(join(idx, "dense", "store-id"), "not-an-id\n");
+    await assert.rejects(syncLanceStore(idx, { uri: elsewhere, ann: { kind: "none" } }), /store-id.*expected 16 hexadecimal digits/);
+    writeFileSync(join(idx, "dense", "store-id"), `${id}\n`);
+    for (const name of ["chunks_i0123456789abcdef_gen1_00000000abcd", "someone_else"]) await LanceVectorStore.drop(elsewhere, name);
     assert.equal(await removeLanceStore(idx), true);
     assert.deepEqual(readdirSync(elsewhere), []);
     await syncLanceStore(idx, { ann: { kind: "none" } });

@@ -6,9 +6,10 @@
 // for queries refuses a table whose generation or vectors are not the index's.
 // Not here: the manifest and exact search (dense-index.ts, dense-store.ts), LanceDB itself (lance-store.ts), flags
 // (cli/commands/rag.ts).
-import { mkdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { sha256 } from "../data/files.js";
+import { atomicWrite, sha256 } from "../data/files.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { readVectors } from "./dense-store.js";
 import { DENSE_DIR, denseVectorsPath, readDenseManifest, vectorsSha256, writeDenseManifest, type DenseManifest, type LanceStoreRecord } from "./dense-index.js";
@@ -17,6 +18,8 @@ import { LanceVectorStore, type AnnConfig } from "./lance-store.js";
 /** The folder of an index's own LanceDB database (the default --store-uri). */
 export const LANCE_DIR = "lance";
 const TABLE_PREFIX = "chunks_gen";
+/** The file naming an index's tables in a shared database (--store-uri): 16 hex digits, made on first use. */
+const STORE_ID_FILE = "store-id";
 /** Rows LanceDB's IVF-PQ needs to train 8-bit product-quantizer codebooks (2^8 centroids per sub-vector). */
 export const IVF_PQ_MIN_ROWS = 256;
 
@@ -38,10 +41,26 @@ export interface LanceSyncReport {
 /** Where a store lives: its URI, or the index's own folder. */
 export const lanceUri = (dir: string, uri: string | undefined): string => uri ?? join(dir, DENSE_DIR, LANCE_DIR);
 
+/** The prefix of an index's tables: in its own database `chunks_gen`; in a shared one (--store-uri) `chunks_i<id>_gen`,
+ *  the index's id from DENSE_DIR/store-id (written before the first table), so that a later build can find and drop
+ *  what an interrupted one left there without touching other indexes' tables. */
+function tablePrefix(dir: string, shared: boolean): string {
+  if (!shared) return TABLE_PREFIX;
+  const file = join(dir, DENSE_DIR, STORE_ID_FILE);
+  if (existsSync(file)) {
+    const id = readFileSync(file, "utf8").trim();
+    if (!/^[0-9a-f]{16}$/.test(id)) throw new FormatError(file, `expected 16 hexadecimal digits (the index's id in a shared LanceDB database), got ${JSON.stringify(id.slice(0, 40))}`);
+    return `chunks_i${id}_gen`;
+  }
+  const id = randomBytes(8).toString("hex");
+  atomicWrite(file, `${id}\n`);
+  return `chunks_i${id}_gen`;
+}
+
 /** What the table's contents depend on: the vectors and the index's build settings (not the query-time ones). */
-function tableName(generation: number, vectorsHash: string, ann: AnnConfig): string {
+function tableName(prefix: string, generation: number, vectorsHash: string, ann: AnnConfig): string {
   const build = { kind: ann.kind, partitions: ann.partitions ?? null, subVectors: ann.subVectors ?? null };
-  return `${TABLE_PREFIX}${generation}_${sha256(vectorsHash, JSON.stringify(build)).slice(0, 12)}`;
+  return `${prefix}${generation}_${sha256(vectorsHash, JSON.stringify(build)).slice(0, 12)}`;
 }
 
 /** Writes (or keeps) the LanceDB table for the index's current dense generation and names it in the manifest. */
@@ -58,25 +77,29 @@ export async function syncLanceStore(dir: string, opts: LanceStoreOptions): Prom
   if (dim !== m.dim || vectors.length !== m.chunks * dim) throw new FormatError(denseVectorsPath(dir, m.generation), `holds ${vectors.length / dim} × ${dim} vectors, the manifest says ${m.chunks} × ${m.dim}`);
   const hash = m.vectorsSha256 ?? vectorsSha256(vectors);
   const uri = lanceUri(dir, opts.uri);
-  const table = tableName(m.generation, hash, opts.ann);
+  const prefix = tablePrefix(dir, opts.uri !== undefined);
+  const table = tableName(prefix, m.generation, hash, opts.ann);
+  // Any other table of this index in the database: left by an interrupted build (ours by their prefix; a shared
+  // --store-uri keeps other indexes' tables). Best effort: the manifest names the current table already.
+  const dropLeftovers = async (): Promise<void> => {
+    for (const t of await LanceVectorStore.tables(uri)) if (t !== table && t.startsWith(prefix)) await LanceVectorStore.drop(uri, t).catch(() => {});
+  };
   const record: LanceStoreRecord = { kind: "lance", ...(opts.uri === undefined ? {} : { uri: opts.uri }), table, generation: m.generation, vectorsSha256: hash, ann: opts.ann };
   const write = (): void => writeDenseManifest(dir, { ...m, vectorsSha256: hash, store: record });
   const old = m.store;
   if (opts.uri === undefined) mkdirSync(uri, { recursive: true });
   if (old !== undefined && old.table === table && old.uri === opts.uri && old.vectorsSha256 === hash && old.generation === m.generation && (await LanceVectorStore.tables(uri)).includes(table)) {
     if (JSON.stringify(old.ann) !== JSON.stringify(opts.ann)) write();
+    await dropLeftovers();
     return { table, uri, rebuilt: false, chunks: m.chunks, seconds: (performance.now() - t0) / 1000 };
   }
   await LanceVectorStore.create(uri, vectors, dim, opts.ann, table);
   write();
   // The table the manifest named before (in its database; the index's own folder whole when the store moved out of
-  // it), and in the index's own database any other table of ours (left by an interrupted build); a shared
-  // --store-uri keeps other indexes' tables. Best effort: the new table is named already.
+  // it), then leftovers of this index here. Best effort: the new table is named already.
   if (old !== undefined && old.uri !== opts.uri && old.uri === undefined) rmSync(lanceUri(dir, undefined), { recursive: true, force: true });
   else if (old !== undefined && (old.table !== table || old.uri !== opts.uri)) await LanceVectorStore.drop(lanceUri(dir, old.uri), old.table).catch(() => {});
-  if (opts.uri === undefined) {
-    for (const t of await LanceVectorStore.tables(uri)) if (t !== table && t.startsWith(TABLE_PREFIX)) await LanceVectorStore.drop(uri, t);
-  }
+  await dropLeftovers();
   return { table, uri, rebuilt: true, chunks: m.chunks, seconds: (performance.now() - t0) / 1000 };
 }
 
