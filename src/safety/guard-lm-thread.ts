@@ -38,7 +38,7 @@ export interface ThreadLmJudge extends LmJudge {
   close(): Promise<void>;
 }
 
-/** Starts the worker for a local model. The thread does not keep the process alive (a server's socket does). */
+/** Starts the worker for a local model. The thread keeps the process alive only while it loads or judges. */
 export function threadLmJudge(init: LmGuardThreadInit): ThreadLmJudge {
   const worker = new Worker(new URL("./guard-lm-worker.js", import.meta.url), { workerData: init satisfies LmGuardThreadInit });
   const pending = new Map<number, { resolve: (j: LmJudgement) => void; reject: (e: Error) => void }>();
