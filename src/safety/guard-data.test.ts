@@ -120,3 +120,22 @@ test("guard data: the direct requests, risky with their harm type and benign, sp
   assert.equal([...off.fit, ...off.calib].filter((x) => x.source.startsWith(DIRECT_POOL)).length, 0);
   assert.deepEqual(d.calib.filter((x) => !x.source.startsWith(DIRECT_POOL)).map((x) => x.source), off.calib.map((x) => x.source));
 });
+
+test("guard data: with dnaJa, each non-held-out Do-Not-Answer prompt's Japanese translation is risky with its harm type, in the same part as its original", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+  const d = loadGuardData(dataDir!, { ...opts, dnaJa: true });
+  const all = [...d.fit.map((x) => ({ ...x, part: "fit" })), ...d.calib.map((x) => ({ ...x, part: "calib" }))];
+  const en = new Map(all.filter((x) => /^dna:\d+$/.test(x.source)).map((x) => [x.source, x]));
+  const ja = all.filter((x) => x.source.endsWith(":ja"));
+  assert.equal(ja.length, 752);
+  assert.equal(d.sources["do-not-answer (non-held-out)"], 2 * 752);
+  for (const x of ja) {
+    const o = en.get(x.source.slice(0, -":ja".length))!;
+    assert.ok(o !== undefined, x.source);
+    assert.deepEqual([x.label, x.part], [o.label, o.part], `${x.source}: label and part as its original`);
+    assert.ok(/[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]/u.test(x.text) && x.text !== o.text, `${x.source}: a Japanese text`);
+  }
+  // Off by default; the English prompts' split is unchanged by the translations.
+  const off = loadGuardData(dataDir!, opts);
+  assert.ok([...off.fit, ...off.calib].every((x) => !x.source.endsWith(":ja")));
+  assert.deepEqual(off.calib.filter((x) => x.source.startsWith("dna:")).map((x) => x.source), d.calib.filter((x) => /^dna:\d+$/.test(x.source)).map((x) => x.source));
+});

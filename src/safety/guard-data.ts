@@ -1,6 +1,7 @@
 // The guard's training and calibration prompts. Risky: Do-Not-Answer's prompts with their harm types, ONLY those
 // outside the project's held-out 20 % (doNotAnswerHeldOut, the prompts `eval safety` and the guard's measurement
-// use), plus the hand-written Japanese ones (guard-ja.ts). Benign: Self-Instruct's 427 instructions (alone and with
+// use), optionally also in kotodama's Japanese translation (dna-ja-train.ts), plus the hand-written Japanese ones
+// (guard-ja.ts). Benign: Self-Instruct's 427 instructions (alone and with
 // their first input, and some in the question forms risky prompts take: "Can you …?", "How do I …?"), CEFR-SP's
 // SCoRE learner questions, Wikipedia sentences (ASSET valid originals and CEFR-SP Wiki-Auto train), some as
 // questions about them, JCommonsenseQA questions (Japanese), the Japanese benign requests, and kotodama's
@@ -21,6 +22,7 @@ import { generateContrasts } from "../data/instruct/contrast.js";
 import { FormatError, KotodamaError } from "../util/errors.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
 import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
+import { DNA_TRAIN_JA } from "./dna-ja-train.js";
 import { composeJa, type ComposePool } from "./guard-ja-compose.js";
 import { composeDirect } from "./guard-direct.js";
 import { harmTypeClass } from "./guard-taxonomy.js";
@@ -52,12 +54,18 @@ export interface GuardDataOptions {
   readonly jaComposed?: number;
   /** The composed pool they are drawn from (default "main"). */
   readonly jaPool?: ComposePool;
+  /** Add kotodama's Japanese translation of the same non-held-out Do-Not-Answer prompts (dna-ja-train.ts) as risky,
+   *  each in the fit or the calibration part with its English original. */
+  readonly dnaJa?: boolean;
   /** Direct requests (guard-direct.ts) per harm type and side (0 = none): risky and benign in the same frames, split by
    *  core: calibFraction of each harm type's cores (all their frames) calibrate, as a second pool (DIRECT_POOL). */
   readonly direct?: number;
   /** false: the direct requests are all fitted on, none calibrated on (default true: the split above). */
   readonly directPool?: boolean;
 }
+
+/** The suffix of a Do-Not-Answer prompt's Japanese translation's source (`dna:ID:ja`). */
+const JA_TWIN = ":ja";
 
 /** The source prefix of the direct requests: in the calibration part they are a pool of their own (guard-train.ts). */
 export const DIRECT_POOL = "direct:";
@@ -116,7 +124,14 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
   const held = doNotAnswerHeldOut(rows, INSTRUCT_DEFAULTS.seed, INSTRUCT_DEFAULTS.doNotAnswer.heldOutFraction);
   const groups: { source: string; items: GuardExample[] }[] = [];
   const add = (source: string, items: GuardExample[]): void => void groups.push({ source, items });
-  add("do-not-answer (non-held-out)", rows.filter((r) => !held.has(r.id)).map((r, i) => ({ text: r.question, label: harmTypeClass(r.typesOfHarm, `${dnaFile}: record ${i + 1} (id ${r.id})`), source: `dna:${r.id}` })));
+  const dnaTrain = rows.filter((r) => !held.has(r.id)).map((r, i) => ({ text: r.question, label: harmTypeClass(r.typesOfHarm, `${dnaFile}: record ${i + 1} (id ${r.id})`), source: `dna:${r.id}` }));
+  const dnaJa = o.dnaJa !== true ? [] : dnaTrain.map((x) => {
+    const id = x.source.slice("dna:".length), text = DNA_TRAIN_JA[id];
+    // Only if the split or the CSV changed: the translations cover exactly today's non-held-out ids (a test checks).
+    if (text === undefined) throw new KotodamaError(`Do-Not-Answer prompt ${id} (outside the held-out 20 %) has no Japanese translation in src/safety/dna-ja-train.ts (has the split or ${dnaFile} changed?)`);
+    return { ...x, text, source: `${x.source}${JA_TWIN}` };
+  });
+  add("do-not-answer (non-held-out)", [...dnaTrain, ...dnaJa]);
   if (o.contrasts) add("risky contrasts (guard-contrast.ts)", RISKY_CONTRASTS.map((x, i) => ({ text: x.text, label: harmTypeClass(x.type, `guard-contrast.ts RISKY_CONTRASTS[${i}]`), source: `contrast:${i}` })));
   add("japanese risky (guard-ja.ts)", JA_RISKY.map((x, i) => ({ text: x.text, label: harmTypeClass(x.type, `guard-ja.ts JA_RISKY[${i}]`), source: `ja-risky:${i}` })));
   add("japanese benign (guard-ja.ts)", JA_BENIGN.map((t, i) => ({ text: t, label: 0, source: `ja-benign:${i}` })));
@@ -164,7 +179,8 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     // of a pool they fill would let the real (Do-Not-Answer) prompts' recall fall (dev/guard/select.mjs measured it).
     // The direct requests are split by core (id kind/side/core/frame), so no calibration prompt's core is fitted on in
     // another frame: the second pool then asks for the recall on requests the fit never saw.
-    const unit = g.source.startsWith("direct requests") ? (x: GuardExample): string => x.source.split("/").slice(0, 3).join("/") : (x: GuardExample): string => x.source;
+    // A Do-Not-Answer prompt and its Japanese translation are one unit: both fitted on, or both calibrated on.
+    const unit = g.source.startsWith("direct requests") ? (x: GuardExample): string => x.source.split("/").slice(0, 3).join("/") : (x: GuardExample): string => (x.source.endsWith(JA_TWIN) ? x.source.slice(0, -JA_TWIN.length) : x.source);
     const units = [...new Map(g.items.map((x) => [unit(x), x])).values()];
     const fitOnly = g.source.startsWith("contrast generator") || g.source.startsWith("japanese composed") || (g.source.startsWith("direct requests") && o.directPool === false);
     const hold = fitOnly ? new Set<string>() : stratifiedHoldOut(units, (x) => String(x.label), unit, o.calibFraction, rngFor(o.seed, `guard-calib-${g.source}`));

@@ -40,6 +40,11 @@ export interface GuardSettings extends PromptFitOptions {
   /** Which composed pool they are drawn from: "main" (3,279 prompts) or "extended" (7,306; docs/safety.md "More composed
    *  Japanese cores": not better on the curve, so not the default). */
   readonly jaPool: ComposePool;
+  /** Train and calibrate on kotodama's Japanese translation of the non-held-out Do-Not-Answer prompts as well
+   *  (dna-ja-train.ts; each beside its English original, in the fit or the calibration part); the Japanese
+   *  calibration prompts are then a pool of their own, so that the recall holds in each language (docs/safety.md
+   *  "Do-Not-Answer's training prompts in Japanese"). */
+  readonly dnaJa: boolean;
   /** Train and calibrate on the direct requests (guard-direct.ts): at most this many per harm type as risky and as
    *  many benign ones in the same frames, a calibFraction of their cores a second calibration pool; 0 = none. */
   readonly direct: number;
@@ -51,7 +56,7 @@ export interface GuardSettings extends PromptFitOptions {
 
 export const GUARD_DEFAULTS: GuardSettings = {
   seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24", stages: 2,
-  maxWiki: 1500, maxJa: 800, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", direct: 0, directPool: true, outputThreshold: 0.5,
+  maxWiki: 1500, maxJa: 3000, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", dnaJa: true, direct: 0, directPool: true, outputThreshold: 0.5,
 };
 
 export interface Guard {

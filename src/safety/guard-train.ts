@@ -9,6 +9,7 @@ import { DIRECT_POOL, loadGuardData, type GuardExample } from "./guard-data.js";
 import { GUARD_DEFAULTS, type Guard, type GuardSettings } from "./guard-model.js";
 import { areaOfClass } from "./guard-taxonomy.js";
 import { KotodamaError } from "../util/errors.js";
+import { isJapaneseText } from "./ja-refusal.js";
 
 export interface GuardCalibrationReport {
   readonly recallTarget: number;
@@ -55,6 +56,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
   if (!Number.isInteger(r.jaComposed) || r.jaComposed < 0) bad("jaComposed", r.jaComposed, "an integer ≥ 0");
   if (!Number.isInteger(r.direct) || r.direct < 0) bad("direct", r.direct, "an integer ≥ 0");
   if (r.jaPool !== "main" && r.jaPool !== "extended") throw new KotodamaError(`guard settings: 'jaPool' must be "main" or "extended", got ${JSON.stringify(r.jaPool)}`);
+  if (typeof r.dnaJa !== "boolean") throw new KotodamaError(`guard settings: 'dnaJa' must be true or false, got ${JSON.stringify(r.dnaJa)}`);
   if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
   if (!(THRESHOLD_MODES as readonly string[]).includes(r.thresholds)) throw new KotodamaError(`guard settings: 'thresholds' must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(r.thresholds)}`);
   if (!(GUARD_FEATURE_SETS as readonly string[]).includes(r.features)) throw new KotodamaError(`guard settings: 'features' must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(r.features)}`);
@@ -65,7 +67,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
 export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {}, log: (s: string) => void = () => {}): GuardTrainResult {
   const t0 = performance.now();
   const s = resolveGuardSettings(settings);
-  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed, jaPool: s.jaPool, direct: s.direct, directPool: s.directPool });
+  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed, jaPool: s.jaPool, dnaJa: s.dnaJa, direct: s.direct, directPool: s.directPool });
   log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
   const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
   const train = loadDnaSplit(dataDir).train;
@@ -84,8 +86,10 @@ export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly Gu
     return { unsafe: p.unsafe, predictedArea: p.area, trueArea: x.label === 0 ? null : areaOfClass(x.label) };
   };
   const isDirect = (x: GuardExample): boolean => x.source.startsWith(DIRECT_POOL);
-  const main = calib.filter((x) => !isDirect(x)).map(score), direct = calib.filter(isDirect).map(score);
-  return { prompt, ...calibrateScores([{ name: "main", xs: main }, ...(direct.length > 0 ? [{ name: "direct", xs: direct }] : [])], s.recall, s.thresholds) };
+  // With the translated Do-Not-Answer prompts (dnaJa), Japanese is a pool of its own: the recall holds in each language.
+  const isJa = (x: GuardExample): boolean => s.dnaJa && isJapaneseText(x.text);
+  const main = calib.filter((x) => !isDirect(x) && !isJa(x)).map(score), direct = calib.filter(isDirect).map(score), ja = calib.filter((x) => !isDirect(x) && isJa(x)).map(score);
+  return { prompt, ...calibrateScores([{ name: "main", xs: main }, ...(direct.length > 0 ? [{ name: "direct", xs: direct }] : []), ...(ja.length > 0 ? [{ name: "japanese", xs: ja }] : [])], s.recall, s.thresholds) };
 }
 
 /** Thresholds (GUARD_AREAS order) that reach the target recall on every pool of scored calibration prompts, with the

@@ -1,4 +1,5 @@
-// The Japanese held-out Do-Not-Answer prompts (dna-ja.ts): exactly one translation per held-out id and no other,
+// The Japanese held-out Do-Not-Answer prompts (dna-ja.ts): exactly one translation per held-out id and no other
+// (and the training translations, safety/dna-ja-train.ts, exactly one per other id),
 // none left in English (every Latin-script word is a name or acronym of the English prompt), none of them in the
 // guard's training or calibration data; dnaHeldOutPrompts(…, "ja") keeps ids, areas and harm types; --limit
 // samples the same ids in both languages (and, with one language, the same rows as the index-based sample it
@@ -11,6 +12,9 @@ import { loadGuardData } from "../../safety/guard-data.js";
 import { KotodamaError } from "../../util/errors.js";
 import { sharedOrSkip } from "../../util/paths.js";
 import { DNA_HELD_OUT_JA } from "./dna-ja.js";
+import { DNA_TRAIN_JA } from "../../safety/dna-ja-train.js";
+import { readDoNotAnswer } from "../../data/instruct/sources.js";
+import { join } from "node:path";
 import { dnaHeldOutPrompts, dnaHeldOutPromptsIn, limitPrompts, parsePromptLangs, type SafetyPrompt } from "./prompts.js";
 
 /** Latin-script words a translation may carry that its English prompt does not spell the same way. */
@@ -43,6 +47,26 @@ test("dna-ja: no translation is among the guard's training or calibration prompt
   const d = loadGuardData(dataDir, { seed: 1, calibFraction: 0.25, maxWiki: 300, maxJa: 100, borderline: true, questionForms: true, contrasts: true });
   const texts = new Set([...d.fit, ...d.calib].map((x) => x.text.normalize("NFKC").trim()));
   for (const [id, ja] of Object.entries(DNA_HELD_OUT_JA)) assert.ok(!texts.has(ja.normalize("NFKC").trim()), `held-out translation ${id} is in the guard's data`);
+});
+
+test("dna-ja-train: one Japanese prompt for every non-held-out id, none for a held-out one, none left in English", (t) => {
+  const dataDir = sharedOrSkip(t, "data");
+  if (dataDir === null) return;
+  const rows = readDoNotAnswer(join(dataDir, "do-not-answer", "do_not_answer_en.csv"));
+  const held = new Set(dnaHeldOutPrompts(dataDir).map((p) => p.id));
+  const train = rows.filter((r) => !held.has(r.id));
+  assert.deepEqual(Object.keys(DNA_TRAIN_JA).sort(), train.map((r) => r.id).sort(), "the translations' ids are exactly the non-held-out ids");
+  for (const id of Object.keys(DNA_HELD_OUT_JA)) assert.ok(!(id in DNA_TRAIN_JA), `held-out id ${id} is translated for training`);
+  for (const r of train) {
+    const ja = DNA_TRAIN_JA[r.id]!;
+    assert.ok(isJapaneseText(ja), `id ${r.id}: not Japanese: ${ja}`);
+    assert.notEqual(ja.trim(), r.question.trim(), `id ${r.id}: left in English`);
+  }
+  const heldJa = new Set(Object.values(DNA_HELD_OUT_JA).map((x) => x.normalize("NFKC").trim()));
+  // Two English prompts can read the same in Japanese; a training translation may not equal a held-out one unless
+  // their English prompts are equal too.
+  const heldEn = new Set(dnaHeldOutPrompts(dataDir).map((p) => p.prompt.trim().toLowerCase()));
+  for (const r of train) if (heldJa.has(DNA_TRAIN_JA[r.id]!.normalize("NFKC").trim())) assert.ok(heldEn.has(r.question.trim().toLowerCase()), `id ${r.id}: its translation equals a held-out prompt's`);
 });
 
 test("limitPrompts: the same ids in both languages; one language samples as the index-based sample did", () => {
