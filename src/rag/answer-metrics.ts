@@ -2,6 +2,7 @@
 // F1 (Japanese has no spaces, so overlap is counted on characters, as JGLUE scores JSQuAD), and whether the answer
 // is supported (a gold answer or a retrieved span contains it) or unsupported (neither does) or an abstention.
 // Not here: producing answers (answer.ts), aggregating over a set (hallucination.ts).
+import { spacedWordChar } from "./codepoints.js";
 
 /** SQuAD's normalization adapted to Japanese: NFKC, lowercase, English articles dropped, punctuation, symbols and
  *  whitespace removed. */
@@ -56,9 +57,6 @@ export type Support = "supported" | "unsupported" | "abstained";
  *  kept, so that a reply of "の、、、、" is not taken for the "の" every Japanese paragraph contains. */
 export const normalizeForSupport = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/\s+/gu, " ").trim();
 
-/** A letter or digit of a script that separates words with spaces: a match may not start or end inside such a word
- *  ("se" is not supported by "these"). Han, kana and other unspaced scripts have no word edges to respect. */
-export const spacedWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}]/u.test(c) && !/[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}]/u.test(c);
 
 /** Whether `hay` holds `needle` (both normalizeForSupport'ed) at a place that does not cut a spaced-script word. */
 export function containsAsWords(hay: string, needle: string): boolean {

@@ -4,7 +4,7 @@
 // without it); the answer is that sentence, or (span "phrase") its longest stretch the question does not cover —
 // the words a question leaves out are the ones it asks for. The answer cites the sentence's own span.
 // Not here: retrieval, the threshold, the generative path (answer.ts).
-import { spacedWordChar } from "./answer-metrics.js";
+import { spacedWordChar } from "./codepoints.js";
 import { splitSentences } from "./sentences.js";
 import { codePointIndex } from "./chunker.js";
 import { bm25Idf } from "./bm25.js";
