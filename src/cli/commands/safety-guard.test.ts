@@ -31,4 +31,5 @@ test("safety guard lm: flag errors name the flag and what was expected, before a
 
 test("safety guard train: a bad --ja-pool fails naming the flag and the choices", async () => {
   await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--ja-pool", "big"]), (e: unknown) => e instanceof KotodamaError && /--ja-pool must be main or extended, got "big"/.test(e.message));
+  await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--dna-ja", "maybe"]), (e: unknown) => e instanceof KotodamaError && /--dna-ja must be on or off, got "maybe"/.test(e.message));
 });
