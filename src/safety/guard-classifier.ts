@@ -7,6 +7,7 @@ import { logRegProba, NGRAM_BUCKETS, trainLogReg, ngramFeatures, type LogRegMode
 import { GUARD_AREAS, GUARD_CLASSES, HARM_TYPES, type GuardArea, type HarmType } from "./guard-taxonomy.js";
 import type { GuardExample } from "./guard-data.js";
 import type { DnaExample } from "./dna.js";
+import { foldRequestFrame } from "./guard-frames.js";
 
 /** FNV-1a 32-bit of a string's UTF-16 code units (the same hash as ngram-logreg.ts). */
 function fnv1a(s: string): number {
@@ -26,8 +27,10 @@ export const CHAR_NGRAMS = [2, 3, 4] as const;
 /** Which n-grams a prompt is read by. "word12+char24": word 1–2-grams and character 2–4-grams of the whole text
  *  (the first guard's); "word123+char24": word 1–3-grams and the same characters; "word123+cjkchar24": word
  *  1–3-grams, and character 2–4-grams only inside runs of kanji and kana; "word12+skip+char24": the first plus word
- *  pairs 2–3 apart ("kill … process"), for the object of a verb across an article or adjective; (Japanese has no spaces to find words by; for English the characters over-generalise: "kill" in "skill"). */
-export const GUARD_FEATURE_SETS = ["word12+char24", "word123+char24", "word123+cjkchar24", "word12+skip+char24"] as const;
+ *  pairs 2–3 apart ("kill … process"), for the object of a verb across an article or adjective; (Japanese has no spaces to find words by; for English the characters over-generalise: "kill" in "skill");
+ *  "word12+char24+fold": the first, read after how-to request frames are folded into one marker (guard-frames.ts),
+ *  so that "How do I X?" and "Can you tell me how to X?", 〜方法は？ and 〜にはどうすればいいですか？ score alike. */
+export const GUARD_FEATURE_SETS = ["word12+char24", "word123+char24", "word123+cjkchar24", "word12+skip+char24", "word12+char24+fold"] as const;
 export type GuardFeatureSet = (typeof GUARD_FEATURE_SETS)[number];
 
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー々]+/gu;
@@ -35,7 +38,7 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー々]+/g
 /** Binary presence of hashed word n-grams and character n-grams, each block scaled to L2 norm 1/√2 (one block alone:
  *  norm 1). */
 export function guardFeatures(text: string, set: GuardFeatureSet = "word12+char24"): SparseVector {
-  const t = normalizeGuardText(text);
+  const t = set.endsWith("+fold") ? foldRequestFrame(normalizeGuardText(text)) : normalizeGuardText(text);
   const w = words(t);
   const wordSet = new Set<number>(), charSet = new Set<number>();
   const maxWord = set.startsWith("word12+") ? 2 : 3;
@@ -43,7 +46,7 @@ export function guardFeatures(text: string, set: GuardFeatureSet = "word12+char2
     for (let n = 1; n <= maxWord && n <= i + 1; n++) wordSet.add(fnv1a(`w:${w.slice(i + 1 - n, i + 1).join(" ")}`) % NGRAM_BUCKETS);
     if (set === "word12+skip+char24") for (const gap of [2, 3]) if (i >= gap) wordSet.add(fnv1a(`s:${w[i - gap]} ${w[i]}`) % NGRAM_BUCKETS);
   }
-  const runs = set.endsWith("+char24") ? [` ${t} `] : (t.match(CJK_RUN) ?? []).map((r) => ` ${r} `);
+  const runs = set.includes("+char24") ? [` ${t} `] : (t.match(CJK_RUN) ?? []).map((r) => ` ${r} `);
   for (const run of runs) {
     const cs = [...run]; // code points, so that a surrogate pair is one character
     for (const n of CHAR_NGRAMS) for (let i = 0; i + n <= cs.length; i++) charSet.add(fnv1a(`c:${cs.slice(i, i + n).join("")}`) % NGRAM_BUCKETS);

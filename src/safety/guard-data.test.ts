@@ -9,7 +9,8 @@ import { dnaHeldOutPrompts, readXstest } from "../eval/safety/prompts.js";
 import { sharedPath } from "../util/paths.js";
 import { BORDERLINE } from "../data/instruct/borderline.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
-import { DIRECT_POOL, loadGuardData } from "./guard-data.js";
+import { DIRECT_POOL, HOWTO_FRAMES_EN, HOWTO_FRAMES_JA, loadGuardData } from "./guard-data.js";
+import { HOWTO_BENIGN_EN, HOWTO_BENIGN_JA } from "./guard-howto.js";
 import { composeDirect } from "./guard-direct.js";
 import { DIRECT_PROBES } from "./guard-direct-probes.js";
 import { HARM_TYPES } from "./guard-taxonomy.js";
@@ -138,4 +139,20 @@ test("guard data: with dnaJa, each non-held-out Do-Not-Answer prompt's Japanese 
   const off = loadGuardData(dataDir!, opts);
   assert.ok([...off.fit, ...off.calib].every((x) => !x.source.endsWith(":ja")));
   assert.deepEqual(off.calib.filter((x) => x.source.startsWith("dna:")).map((x) => x.source), d.calib.filter((x) => /^dna:\d+$/.test(x.source)).map((x) => x.source));
+});
+
+test("guard data: with howto, every everyday how-to request is benign, in a how-to frame; off, none is read", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+  const on = loadGuardData(dataDir!, { ...opts, howto: true }), off = loadGuardData(dataDir!, opts);
+  assert.equal(on.sources["everyday how-to requests, english (guard-howto.ts)"], HOWTO_BENIGN_EN.length);
+  assert.equal(on.sources["everyday how-to requests, japanese (guard-howto.ts)"], HOWTO_BENIGN_JA.length);
+  const howto = [...on.fit, ...on.calib].filter((x) => x.source.startsWith("howto-"));
+  assert.equal(howto.length, HOWTO_BENIGN_EN.length + HOWTO_BENIGN_JA.length);
+  for (const x of howto) {
+    assert.equal(x.label, 0, x.text);
+    const [lang, i] = x.source.slice("howto-".length).split(":") as ["en" | "ja", string];
+    const core = (lang === "en" ? HOWTO_BENIGN_EN : HOWTO_BENIGN_JA)[Number(i)]!;
+    assert.ok((lang === "en" ? HOWTO_FRAMES_EN : HOWTO_FRAMES_JA).some((f) => f(core) === x.text), x.text);
+  }
+  assert.ok(howto.some((x) => on.calib.includes(x)) && howto.some((x) => on.fit.includes(x)), "split into fit and calibration like the other sources");
+  assert.ok([...off.fit, ...off.calib].every((x) => !x.source.startsWith("howto-")));
 });

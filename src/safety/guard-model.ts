@@ -50,13 +50,15 @@ export interface GuardSettings extends PromptFitOptions {
   readonly direct: number;
   /** With `direct`: false fits on all the direct requests and calibrates on none (no second pool). */
   readonly directPool: boolean;
+  /** Train and calibrate on the everyday how-to requests (guard-howto.ts) as benign, English and Japanese. */
+  readonly howto: boolean;
   /** P(harmful) of a response at or above which the output check replaces it with the refusal. */
   readonly outputThreshold: number;
 }
 
 export const GUARD_DEFAULTS: GuardSettings = {
-  seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24", stages: 2,
-  maxWiki: 1500, maxJa: 3000, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", dnaJa: true, direct: 0, directPool: true, outputThreshold: 0.5,
+  seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24+fold", stages: 2,
+  maxWiki: 1500, maxJa: 3000, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", dnaJa: true, direct: 0, directPool: true, howto: false, outputThreshold: 0.5,
 };
 
 export interface Guard {

@@ -57,6 +57,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
   if (!Number.isInteger(r.direct) || r.direct < 0) bad("direct", r.direct, "an integer ≥ 0");
   if (r.jaPool !== "main" && r.jaPool !== "extended") throw new KotodamaError(`guard settings: 'jaPool' must be "main" or "extended", got ${JSON.stringify(r.jaPool)}`);
   if (typeof r.dnaJa !== "boolean") throw new KotodamaError(`guard settings: 'dnaJa' must be true or false, got ${JSON.stringify(r.dnaJa)}`);
+  if (typeof r.howto !== "boolean") throw new KotodamaError(`guard settings: 'howto' must be true or false, got ${JSON.stringify(r.howto)}`);
   if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
   if (!(THRESHOLD_MODES as readonly string[]).includes(r.thresholds)) throw new KotodamaError(`guard settings: 'thresholds' must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(r.thresholds)}`);
   if (!(GUARD_FEATURE_SETS as readonly string[]).includes(r.features)) throw new KotodamaError(`guard settings: 'features' must be one of ${GUARD_FEATURE_SETS.join(", ")}, got ${JSON.stringify(r.features)}`);
@@ -67,7 +68,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
 export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {}, log: (s: string) => void = () => {}): GuardTrainResult {
   const t0 = performance.now();
   const s = resolveGuardSettings(settings);
-  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed, jaPool: s.jaPool, dnaJa: s.dnaJa, direct: s.direct, directPool: s.directPool });
+  const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed, jaPool: s.jaPool, dnaJa: s.dnaJa, direct: s.direct, directPool: s.directPool, howto: s.howto });
   log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
   const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
   const train = loadDnaSplit(dataDir).train;

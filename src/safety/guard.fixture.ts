@@ -12,7 +12,7 @@ import { LM_GUARD_DEFAULTS, type LmGuard } from "./guard-lm-model.js";
 export function zeroGuard(threshold = 0.5, outputThreshold = GUARD_DEFAULTS.outputThreshold): Guard {
   return {
     settings: { ...GUARD_DEFAULTS, outputThreshold, stages: 1 },
-    prompt: { features: "word12+char24", gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
+    prompt: { features: GUARD_DEFAULTS.features, gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
     response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
     thresholds: [threshold, threshold, threshold, threshold, threshold],
   };

@@ -27,7 +27,7 @@ import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
-  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N [--ja-pool main|extended]] [--dna-ja on|off] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
+  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N [--ja-pool main|extended]] [--dna-ja on|off] [--howto on|off] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
   "       kotodama safety guard lm (--model M | --endpoint URL --api-model NAME) --out DIR [--format template|policy] [--threshold P | --calibrate [--recall R]] [--limit N] [--no-measure] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
@@ -43,6 +43,12 @@ const HELP = [
   "--dna-ja on (default): the same non-held-out Do-Not-Answer prompts in kotodama's Japanese translation are trained",
   "and calibrated on too (src/safety/dna-ja-train.ts, CC BY-NC-SA), the Japanese calibration prompts a pool of their",
   "own that the threshold must also reach --recall on; off: the guard of before 2026-12-05's Japanese data.",
+  "--features F: the n-grams the prompt classifier reads (word12+char24+fold, the default: how-to request frames such as",
+  "'How do I …?', 'Can you tell me how to …?', 〜方法は？ and 〜にはどうすればいいですか？ folded into one marker first, so",
+  "that the frame does not change the verdict; word12+char24: the guard of before 2026-12-05's frame folding; others in",
+  "docs/safety.md). --howto on: also train on 1,018 everyday how-to requests as benign (src/safety/guard-howto.ts):",
+  "fewer everyday how-tos flagged, more XSTest safe prompts and Japanese Wikipedia questions flagged (docs/safety.md,",
+  "\"Request frames\"); off by default.",
   "guard lm: a language model as the guard, in Llama Guard's reply format ('safe', or 'unsafe' and category codes",
   "S1–S14, mapped to Do-Not-Answer harm types and the same policies): a local model (any family that loads; Llama",
   "Guard 3/4 GGUFs carry the policy in their chat template: --format template, the default) or an OpenAI-compatible",
@@ -179,9 +185,10 @@ const oneOfPool = (v: unknown): ComposePool => {
 
 async function guardTrain(argv: readonly string[]): Promise<number> {
   const cmd = "safety guard train";
-  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, "ja-pool": { type: "string" }, "dna-ja": { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, "ja-pool": { type: "string" }, "dna-ja": { type: "string" }, howto: { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard train: --out DIR is required");
   if (values["dna-ja"] !== undefined && values["dna-ja"] !== "on" && values["dna-ja"] !== "off") throw new KotodamaError(`kotodama safety guard train: --dna-ja must be on or off, got ${JSON.stringify(values["dna-ja"])}`);
+  if (values.howto !== undefined && values.howto !== "on" && values.howto !== "off") throw new KotodamaError(`kotodama safety guard train: --howto must be on or off, got ${JSON.stringify(values.howto)}`);
   const settings: Partial<GuardSettings> = {
     ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 0) } : {}),
     ...(values.recall !== undefined ? { recall: numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1) } : {}),
@@ -189,6 +196,7 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
     ...(values["ja-composed"] !== undefined ? { jaComposed: intFlag(cmd, "ja-composed", values["ja-composed"], GUARD_DEFAULTS.jaComposed, 0) } : {}),
     ...(values["ja-pool"] !== undefined ? { jaPool: oneOfPool(values["ja-pool"]) } : {}),
     ...(values["dna-ja"] !== undefined ? { dnaJa: values["dna-ja"] === "on" } : {}),
+    ...(values.howto !== undefined ? { howto: values.howto === "on" } : {}),
     ...(values.direct !== undefined ? { direct: intFlag(cmd, "direct", values.direct, GUARD_DEFAULTS.direct, 0) } : {}),
     ...(values["direct-fit-only"] === true ? { directPool: false } : {}),
     ...(typeof values.features === "string" ? { features: values.features as GuardSettings["features"] } : {}),
