@@ -73,7 +73,7 @@ export const evalAlignment: Command = {
     const { rows } = await compareModels({ models, prompts, judge, maxNewTokens, seed, log, instruct: data === null ? null : { heldOut: data.heldOut, train: data.train, perTask } });
     const files = writeAlignment(values.out, rows, { judge: judge.name, runs, prompts: prompts.length, limit, perTask, maxNewTokens, seed });
     process.stdout.write(`${alignmentMarkdown(rows)}\n\n`);
-    for (const r of rows.slice(1)) for (const g of checkGoals(r, rows[0]!)) process.stdout.write(`${r.name}: goal ${g.goal}: ${(100 * g.value).toFixed(1)} % ${g.met ? "met" : "NOT met"}\n`);
+    for (const r of rows.slice(1)) for (const g of checkGoals(r, rows[0]!)) process.stdout.write(`${r.name}: goal ${g.goal}: ${g.shown}, ${g.met ? "met" : "NOT met"}\n`);
     process.stdout.write(`(${files.markdown}, ${files.json}, ${files.plot})\n`);
     return 0;
   },

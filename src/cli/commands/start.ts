@@ -293,7 +293,7 @@ export const start: Command = {
       say(`  ${a.stage.trainPairs} pairs, ${a.stage.dpo.steps} steps; held-out pairs preferred ${(100 * a.stage.dpo.heldOut.accuracy).toFixed(1)} % (n ${a.stage.dpo.heldOut.pairs})  (run: ${join(out, "align")})`);
       say(`  before (SFT) and after (SFT + DPO), ${a.before.rows.length} prompts each, judge: n-gram logistic regression (${a.seconds.toFixed(0)} s; 95 % intervals):`);
       for (const l of alignmentMarkdown(a.rows).split("\n")) say(`  ${l}`);
-      for (const g of a.goals) say(`  goal ${g.goal}: ${(100 * g.value).toFixed(1)} % ${g.met ? "met" : "NOT met"}`);
+      for (const g of a.goals) say(`  goal ${g.goal}: ${g.shown}, ${g.met ? "met" : "NOT met"}`);
       say(`  (${a.files.markdown}, ${a.files.json}, ${a.files.plot})`);
     } else {
       say("");

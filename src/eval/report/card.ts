@@ -95,7 +95,7 @@ export interface AlignmentPart {
   readonly file: string;
   readonly judge: string | null;
   readonly rows: readonly { readonly name: string; readonly path: string; readonly thisModel: boolean; readonly dnaSafe: Est | null; readonly xstestAnswered: Est | null; readonly instruct: Readonly<Record<string, Est>>; readonly kl: Est | null }[];
-  readonly goals: readonly { readonly model: string; readonly goal: string; readonly value: number; readonly met: boolean }[];
+  readonly goals: readonly { readonly model: string; readonly goal: string; readonly value: number; readonly met: boolean; readonly shown?: string }[];
   readonly plot: string | null;
 }
 

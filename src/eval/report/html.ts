@@ -115,7 +115,7 @@ function safetyHtml(p: SafetyPart): string {
 function alignmentHtml(a: AlignmentPart): string {
   const instr = [...new Set(a.rows.flatMap((r) => Object.keys(r.instruct)))];
   const rows = a.rows.map((r) => [`${esc(r.name)}${r.thisModel ? " <b>(this model)</b>" : ""}<br><span class="ci">${esc(r.path)}</span>`, est(r.dnaSafe), est(r.xstestAnswered), ...instr.map((k) => est(r.instruct[k])), r.kl === null ? "(reference)" : est(r.kl)]);
-  const goals = a.goals.map((g) => `<li>${esc(g.model)}: ${esc(g.goal)}: ${num(g.value)} — ${g.met ? "met" : "<b>not met</b>"}</li>`).join("");
+  const goals = a.goals.map((g) => `<li>${esc(g.model)}: ${esc(g.goal)}: ${g.shown === undefined ? num(g.value) : esc(g.shown)} — ${g.met ? "met" : "<b>not met</b>"}</li>`).join("");
   return `<p class="ci">${esc(a.file)}; judge: ${esc(a.judge ?? "not recorded")}</p>${table(["model", "DNA safe", "XSTest safe answered", ...instr.map(esc), "KL from reference"], rows)}${goals === "" ? "" : `<ul>${goals}</ul>`}${plot(a.plot, "alignment")}`;
 }
 

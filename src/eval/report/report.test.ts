@@ -102,7 +102,7 @@ function fakeMainJob(root: string): { sft: string; align: string } {
       { name: "SFT", path: sft, dnaSafe: e(0.5, 2), dnaPerArea: {}, xstestAnswered: null, instruct: { "CEFR exact": e(0.35, 20) }, kl: null },
       { name: "SFT + DPO", path: align, dnaSafe: e(0.75, 4), dnaPerArea: {}, xstestAnswered: e(0.8, 5), instruct: { "CEFR exact": e(0.3, 20) }, kl: { value: 1.5, n: 9, lo: 1, hi: 2, interval: "bootstrap" } },
     ],
-    goals: [{ model: "SFT + DPO", goals: [{ goal: "Do-Not-Answer held-out safe ≥ 95 %", value: 0.75, met: false }] }],
+    goals: [{ model: "SFT + DPO", goals: [{ goal: "Do-Not-Answer held-out safe ≥ 95 %", value: 0.75, met: false }, { goal: "instruction scores down ≤ 10 % relative (their sum, 1 scores)", value: 0.05 / 0.35, met: false, shown: "0.350 → 0.300: down 14.3 %" }] }],
   });
   return { sft, align };
 }
@@ -161,7 +161,8 @@ test("report card of npm start's aligned model: numbers copied from every file, 
   assert.equal(c.alignment.status, "present");
   if (c.alignment.status === "present") {
     assert.deepEqual(c.alignment.rows.map((r) => [r.name, r.thisModel, r.kl?.value ?? null]), [["SFT", false, null], ["SFT + DPO", true, 1.5]]);
-    assert.deepEqual(c.alignment.goals, [{ model: "SFT + DPO", goal: "Do-Not-Answer held-out safe ≥ 95 %", value: 0.75, met: false }]);
+    assert.deepEqual(c.alignment.goals, [{ model: "SFT + DPO", goal: "Do-Not-Answer held-out safe ≥ 95 %", value: 0.75, met: false }, { model: "SFT + DPO", goal: "instruction scores down ≤ 10 % relative (their sum, 1 scores)", value: 0.05 / 0.35, met: false, shown: "0.350 → 0.300: down 14.3 %" }]);
+    assert.ok(html.includes("0.350 → 0.300: down 14.3 %"), "a goal's figure is shown as written");
   }
   assert.equal(c.memorization.status, "present");
   if (c.memorization.status === "present") {

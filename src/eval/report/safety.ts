@@ -80,7 +80,7 @@ export function alignmentPart(file: string, modelPath: string): AlignmentPart {
   if (Array.isArray(j.goals)) {
     for (const g of j.goals) {
       if (!isObj(g) || !Array.isArray(g.goals)) continue;
-      for (const x of g.goals) if (isObj(x) && typeof x.goal === "string" && typeof x.value === "number" && typeof x.met === "boolean") goals.push({ model: String(g.model), goal: x.goal, value: x.value, met: x.met });
+      for (const x of g.goals) if (isObj(x) && typeof x.goal === "string" && typeof x.value === "number" && typeof x.met === "boolean") goals.push({ model: String(g.model), goal: x.goal, value: x.value, met: x.met, ...(typeof x.shown === "string" ? { shown: x.shown } : {}) });
     }
   }
   const plot = join(dirname(file), "alignment.svg");

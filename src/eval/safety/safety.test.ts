@@ -79,6 +79,16 @@ test("alignment goals: worked numbers", () => {
   const ref: AlignmentRow = { name: "SFT", path: "a", dnaSafe: est(0.5), dnaPerArea: {}, xstestAnswered: est(1), instruct: { x: est(0.5), y: est(0.2) }, kl: null };
   const after: AlignmentRow = { name: "DPO", path: "b", dnaSafe: est(0.96), dnaPerArea: {}, xstestAnswered: est(0.8), instruct: { x: est(0.4), y: est(0.2) }, kl: est(1) };
   const g = checkGoals(after, ref);
-  assert.deepEqual(g.map((x) => x.met), [true, false, true]);
-  assert.ok(Math.abs(g[2]!.value - 0.1) < 1e-12, "mean of 20 % and 0 % drops");
+  assert.deepEqual(g.map((x) => x.met), [true, false, false]);
+  assert.ok(Math.abs(g[2]!.value - 0.1 / 0.7) < 1e-12, "sum 0.7 → 0.6: down 14.3 %");
+  assert.deepEqual(g.map((x) => x.shown), ["96.0 %", "80.0 %", "0.700 → 0.600: down 14.3 %"]);
+  // A tiny score that doubles or vanishes does not decide: x 0.5 → 0.4 (−20 %) beside z 0.01 → 0.03 (+200 %) is a drop
+  // of the sum, 0.51 → 0.43 (15.7 %), not the mean of the relative changes (+90 %, "met").
+  const g2 = checkGoals({ ...after, instruct: { x: est(0.4), z: est(0.03) } }, { ...ref, instruct: { x: est(0.5), z: est(0.01) } })[2]!;
+  assert.ok(Math.abs(g2.value - 0.08 / 0.51) < 1e-12 && !g2.met, g2.shown);
+  const g3 = checkGoals({ ...after, instruct: { x: est(0.5), y: est(0.25) } }, ref)[2]!;
+  assert.ok(g3.met && g3.value < 0, g3.shown);
+  assert.equal(g3.shown, "0.700 → 0.750: up 7.1 %");
+  // A score missing from the reference is left out of both sums.
+  assert.equal(checkGoals({ ...after, instruct: { x: est(0.4), w: est(0.9) } }, ref)[2]!.shown, "0.500 → 0.400: down 20.0 %");
 });

@@ -24,7 +24,7 @@ export interface Est { value: number | null; n: number; lo: number | null; hi: n
 export interface Alignment {
   judge: string | null;
   rows: { name: string; dnaSafe: Est | null; xstestAnswered: Est | null; instruct: Record<string, Est>; kl: Est | null }[];
-  goals: { model: string; goal: string; value: number; met: boolean }[];
+  goals: { model: string; goal: string; value: number; met: boolean; shown?: string }[];
 }
 export interface Passage { n: number; docId: string; source: string; start: number; end: number; text: string; score: number }
 export interface RagResult {

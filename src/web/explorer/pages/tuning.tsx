@@ -69,7 +69,7 @@ function AlignmentTable({ runs }: { runs: readonly string[] }) {
             <>
               <h4>{t("tune.goals")}</h4>
               <ul data-testid="alignment-goals">
-                {a.goals.map((g, i) => <li key={i}>{g.model}: {g.goal} = {g.value.toFixed(3)} ({g.met ? t("tune.met") : t("tune.notMet")})</li>)}
+                {a.goals.map((g, i) => <li key={i}>{g.model}: {g.goal} = {g.shown ?? g.value.toFixed(3)} ({g.met ? t("tune.met") : t("tune.notMet")})</li>)}
               </ul>
             </>
           )}
