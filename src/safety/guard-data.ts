@@ -8,8 +8,8 @@
 // borderline prompts (src/data/instruct/borderline.ts: safe questions with risky words, "How do I kill the moss on
 // my patio?"), the look-alikes that teach the classifier a word is not the harm; and, risky, their twins aimed at
 // people (guard-contrast.ts), and optionally the contrast generator's look-alikes and twins (contrast.ts) and the
-// direct requests written for kotodama (guard-direct.ts; their calibration part is a second pool); and everyday
-// how-to requests (guard-howto.ts), benign, so that asking how to do something is not what reads as risk. XSTest is never read here: it is
+// direct requests written for kotodama (guard-direct.ts; their calibration part is a second pool) and everyday
+// how-to requests, benign (guard-howto.ts, so that asking how to do something is not what reads as risk). XSTest is never read here: it is
 // the over-refusal test set. Each source is split, stratified by class,
 // into the fit part and the calibration part (calibFraction). Not here: features or the model
 // (guard-classifier.ts).
