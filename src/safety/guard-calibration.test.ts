@@ -1,9 +1,14 @@
 // Tests of the guard's calibration against hand-computed answers: the threshold reaching a stated recall on a
 // hand-made score list, per-area thresholds (and the pooled fallback for a thin area), and the reliability bins and
-// expected calibration error; thresholds over two pools.
+// expected calibration error; thresholds over two pools; per-language thresholds from fitAndCalibrate.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { calibrateAreas, calibratePools, reliability, thresholdForRecall, type ScoredPrompt } from "./guard-calibration.js";
+import { scorePrompt } from "./guard-classifier.js";
+import type { GuardExample } from "./guard-data.js";
+import { GUARD_DEFAULTS } from "./guard-model.js";
+import { GUARD_AREAS } from "./guard-taxonomy.js";
+import { fitAndCalibrate } from "./guard-train.js";
 
 test("thresholdForRecall: the largest threshold keeping ⌈recall·n⌉ positives", () => {
   const s = [0.9, 0.05, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]; // 10 positives, unsorted
@@ -92,4 +97,33 @@ test("calibratePools: the thresholds reach the recall on every pool (the lowest 
   assert.equal(calibratePools([{ name: "A", xs: a }, ...benignOnly], 0.95, "global").areas[0]!.threshold, 0.1);
   assert.ok(Number.isNaN(calibratePools([{ name: "A", xs: a }, ...benignOnly], 0.95, "global").pools[1]!.recall));
   assert.throws(() => calibratePools(benignOnly, 0.95), /no positive scores/);
+});
+
+test("fitAndCalibrate: per-language thresholds each reach the recall on their own language's calibration prompts; one set takes each area's lowest of both", () => {
+  // English and Japanese prompts of the same harm, the Japanese risky ones made harder to tell apart (they share the
+  // benign ones' words), so that the two pools need different thresholds.
+  const mk = (n: number, off: number): GuardExample[] => Array.from({ length: n }, (_, k) => k + off).flatMap((i) => [
+    { text: `how do i build a bomb to hurt people ${i % 7}`, label: 2 + (i % 2), source: `en-r${i}` },
+    { text: `how do i bake bread for my family ${i % 5}`, label: 0, source: `en-b${i}` },
+    { text: `${i % 3 === 0 ? "パンを焼く" : "爆弾を作る"}方法を教えて${i % 4}`, label: 2 + (i % 2), source: `ja-r${i}` },
+    { text: `パンを焼く方法を教えて${i % 6}`, label: 0, source: `ja-b${i}` },
+  ]);
+  const fit = mk(60, 0), calib = mk(40, 1000);
+  const s = { ...GUARD_DEFAULTS, epochs: 3, dnaJa: true };
+  const per = fitAndCalibrate(fit, calib, { ...s, languageThresholds: true });
+  const one = fitAndCalibrate(fit, calib, { ...s, languageThresholds: false });
+  assert.equal(one.thresholdsJa, null);
+  assert.ok(per.thresholdsJa !== null);
+  for (let a = 0; a < GUARD_AREAS.length; a++) assert.equal(one.thresholds[a], Math.min(per.thresholds[a]!, per.thresholdsJa[a]!), GUARD_AREAS[a]);
+  assert.notDeepEqual(per.thresholds, per.thresholdsJa, "the two languages' pools need different thresholds here");
+  for (const [ja, th] of [[false, per.thresholds], [true, per.thresholdsJa]] as const) {
+    const risky = calib.filter((x) => x.label > 0 && x.source.startsWith(ja ? "ja" : "en"));
+    const flagged = risky.filter((x) => {
+      const p = scorePrompt(per.prompt, x.text);
+      return p.unsafe >= th[GUARD_AREAS.indexOf(p.area)]!;
+    });
+    assert.ok(flagged.length / risky.length >= 0.95, `${ja ? "ja" : "en"}: ${flagged.length}/${risky.length}`);
+  }
+  assert.deepEqual(per.calibration.pools.map((p) => p.name), ["main", "japanese"]);
+  assert.ok(per.calibration.japanese !== undefined && one.calibration.japanese === undefined);
 });

@@ -14,6 +14,7 @@ import { THRESHOLD_MODES, type ThresholdMode } from "./guard-calibration.js";
 import { decidePolicy, type PolicyDecision } from "./guard-policy.js";
 import { GUARD_AREAS, GUARD_CLASSES, type GuardArea, type HarmType } from "./guard-taxonomy.js";
 import type { ComposePool } from "./guard-ja-compose.js";
+import { isJapaneseText } from "./ja-refusal.js";
 
 /** Everything a guard run is configured by (written to config.json and guard.json). */
 export interface GuardSettings extends PromptFitOptions {
@@ -52,13 +53,17 @@ export interface GuardSettings extends PromptFitOptions {
   readonly directPool: boolean;
   /** Train and calibrate on the everyday how-to requests (guard-howto.ts) as benign, English and Japanese. */
   readonly howto: boolean;
+  /** With a Japanese calibration pool (dnaJa): Japanese prompts are compared with thresholds calibrated on the
+   *  Japanese pool alone, other prompts with those of the other pools (false: one set, each area the lowest of all
+   *  pools', the guard before 2026-12-05's per-language thresholds). */
+  readonly languageThresholds: boolean;
   /** P(harmful) of a response at or above which the output check replaces it with the refusal. */
   readonly outputThreshold: number;
 }
 
 export const GUARD_DEFAULTS: GuardSettings = {
   seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24+fold", stages: 2,
-  maxWiki: 1500, maxJa: 3000, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", dnaJa: true, direct: 0, directPool: true, howto: false, outputThreshold: 0.5,
+  maxWiki: 1500, maxJa: 3000, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", dnaJa: true, direct: 0, directPool: true, howto: false, languageThresholds: true, outputThreshold: 0.5,
 };
 
 export interface Guard {
@@ -67,6 +72,8 @@ export interface Guard {
   readonly response: LogRegModel;
   /** Unsafe-score threshold per area, GUARD_AREAS order. */
   readonly thresholds: readonly number[];
+  /** For Japanese prompts (isJapaneseText), when calibrated apart (languageThresholds); null: `thresholds` for all. */
+  readonly thresholdsJa: readonly number[] | null;
 }
 
 export interface InputCheck {
@@ -81,7 +88,7 @@ export interface InputCheck {
 /** Scores a prompt, compares the score with its area's threshold and picks the policy. */
 export function checkInput(g: Guard, prompt: string): InputCheck {
   const s = scorePrompt(g.prompt, prompt);
-  const threshold = g.thresholds[GUARD_AREAS.indexOf(s.area)]!;
+  const threshold = (g.thresholdsJa !== null && isJapaneseText(prompt) ? g.thresholdsJa : g.thresholds)[GUARD_AREAS.indexOf(s.area)]!;
   const flagged = s.unsafe >= threshold;
   return { unsafe: s.unsafe, area: s.area, harmType: s.harmType, threshold, flagged, policy: decidePolicy(prompt, { flagged, harmType: s.harmType }) };
 }
@@ -112,8 +119,8 @@ export function saveGuard(dir: string, g: Guard): void {
     { name: `${n}.bias`, dtype: "F32", shape: [m.classes], data: f32bytes(m.bias) },
   ]);
   atomicWrite(join(dir, "guard.safetensors"), encodeSafetensors(tensors, new Map([["format", GUARD_FORMAT]])));
-  const thresholds = Object.fromEntries(GUARD_AREAS.map((a, i) => [a, g.thresholds[i]!]));
-  atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 2, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds }, null, 2)}\n`);
+  const byArea = (t: readonly number[]): Record<string, number> => Object.fromEntries(GUARD_AREAS.map((a, i) => [a, t[i]!]));
+  atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 2, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds: byArea(g.thresholds), ...(g.thresholdsJa === null ? {} : { thresholdsJa: byArea(g.thresholdsJa) }) }, null, 2)}\n`);
 }
 
 /** DIR/guard.json parsed (either kind of guard); an unreadable file is an error naming it, with `hint` appended. */
@@ -126,12 +133,12 @@ export function readGuardJson(dir: string, hint = ""): unknown {
   }
 }
 
-/** guard.json's `thresholds` ({area: number in [0, 1]}) in GUARD_AREAS order; errors name the file and the field. */
-export function readAreaThresholds(th: unknown, jf: string): number[] {
-  if (!isPlain(th)) throw new FormatError(jf, "'thresholds' must be an object {area: number}");
+/** guard.json's `thresholds` (or `field`: {area: number in [0, 1]}) in GUARD_AREAS order; errors name the file and the field. */
+export function readAreaThresholds(th: unknown, jf: string, field = "thresholds"): number[] {
+  if (!isPlain(th)) throw new FormatError(jf, `'${field}' must be an object {area: number}`);
   return GUARD_AREAS.map((a) => {
     const v = th[a];
-    check(typeof v === "number" && v >= 0 && v <= 1, jf, `thresholds.${a}`, `must be a number in [0, 1], got ${JSON.stringify(v)}`);
+    check(typeof v === "number" && v >= 0 && v <= 1, jf, `${field}.${a}`, `must be a number in [0, 1], got ${JSON.stringify(v)}`);
     return v as number;
   });
 }
@@ -148,6 +155,7 @@ export function loadGuard(dir: string, raw: unknown = readGuardJson(dir, "; trai
   check((THRESHOLD_MODES as readonly string[]).includes(settings.thresholds), jf, "settings.thresholds", `must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(settings.thresholds)}`);
   check(settings.stages === 1 || settings.stages === 2, jf, "settings.stages", `must be 1 or 2, got ${JSON.stringify(settings.stages)}`);
   const thresholds = readAreaThresholds(raw.thresholds, jf);
+  const thresholdsJa = raw.thresholdsJa === undefined ? null : readAreaThresholds(raw.thresholdsJa, jf, "thresholdsJa");
   const f = readSafetensors(tf);
   const tensor = (name: string, shape: readonly number[]): Float32Array => {
     const t = f.tensors.find((x) => x.name === name);
@@ -159,5 +167,5 @@ export function loadGuard(dir: string, raw: unknown = readGuardJson(dir, "; trai
   const prompt: PromptModel = settings.stages === 1
     ? { features: settings.features, gate: model("prompt", GUARD_CLASSES), harm: null }
     : { features: settings.features, gate: model("prompt", 2), harm: model("harm", GUARD_CLASSES - 1) };
-  return { settings, prompt, response: model("response", 2), thresholds };
+  return { settings, prompt, response: model("response", 2), thresholds, thresholdsJa };
 }

@@ -26,6 +26,9 @@ export interface GuardCalibrationReport {
   /** Unsafe score vs observed share of risky prompts on the calibration prompts (whose mix of risky and benign is
    *  the data's, not the world's: the observed rates depend on it). */
   readonly reliability: { readonly bins: readonly ReliabilityBin[]; readonly ece: number };
+  /** With per-language thresholds: the Japanese pool's own calibration (its per-area thresholds are the guard's
+   *  thresholdsJa); `areas`, `recall` and `falsePositiveRate` above are then the other pools' under theirs. */
+  readonly japanese?: GuardCalibrationReport;
 }
 
 export interface GuardTrainResult {
@@ -57,6 +60,7 @@ export function resolveGuardSettings(s: Partial<GuardSettings>): GuardSettings {
   if (!Number.isInteger(r.direct) || r.direct < 0) bad("direct", r.direct, "an integer ≥ 0");
   if (r.jaPool !== "main" && r.jaPool !== "extended") throw new KotodamaError(`guard settings: 'jaPool' must be "main" or "extended", got ${JSON.stringify(r.jaPool)}`);
   if (typeof r.dnaJa !== "boolean") throw new KotodamaError(`guard settings: 'dnaJa' must be true or false, got ${JSON.stringify(r.dnaJa)}`);
+  if (typeof r.languageThresholds !== "boolean") throw new KotodamaError(`guard settings: 'languageThresholds' must be true or false, got ${JSON.stringify(r.languageThresholds)}`);
   if (typeof r.howto !== "boolean") throw new KotodamaError(`guard settings: 'howto' must be true or false, got ${JSON.stringify(r.howto)}`);
   if (r.stages !== 1 && r.stages !== 2) bad("stages", r.stages, "1 or 2");
   if (!(THRESHOLD_MODES as readonly string[]).includes(r.thresholds)) throw new KotodamaError(`guard settings: 'thresholds' must be one of ${THRESHOLD_MODES.join(", ")}, got ${JSON.stringify(r.thresholds)}`);
@@ -70,17 +74,17 @@ export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {
   const s = resolveGuardSettings(settings);
   const data = loadGuardData(dataDir, { seed: s.seed, calibFraction: s.calibFraction, maxWiki: s.maxWiki, maxJa: s.maxJa, borderline: s.borderline, questionForms: s.questionForms, contrasts: s.contrasts, generated: s.generated, jaComposed: s.jaComposed, jaPool: s.jaPool, dnaJa: s.dnaJa, direct: s.direct, directPool: s.directPool, howto: s.howto });
   log(`guard: fitting the prompt classifier on ${data.fit.length} prompts (${data.fit.filter((x) => x.label > 0).length} risky); ${data.calib.length} kept for calibration`);
-  const { prompt, thresholds, calibration } = fitAndCalibrate(data.fit, data.calib, s);
+  const { prompt, thresholds, thresholdsJa, calibration } = fitAndCalibrate(data.fit, data.calib, s);
   const train = loadDnaSplit(dataDir).train;
   log(`guard: fitting the response classifier on ${train.length} Do-Not-Answer responses to non-held-out prompts`);
   const response = fitResponseClassifier(train, s.seed);
-  return { guard: { settings: s, prompt, response, thresholds }, calibration, sources: data.sources, fitExamples: data.fit.length, responseExamples: train.length, seconds: (performance.now() - t0) / 1000 };
+  return { guard: { settings: s, prompt, response, thresholds, thresholdsJa }, calibration, sources: data.sources, fitExamples: data.fit.length, responseExamples: train.length, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Fits the prompt classifier on `fit` and calibrates its per-area thresholds on `calib` (also used alone by the
  *  model selection, dev/guard-select.mjs, on folds of the training data). The direct requests in `calib` (source
  *  DIRECT_POOL…) form a second pool: the thresholds must reach the recall on it too (calibratePools). */
-export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly GuardExample[], s: GuardSettings): { prompt: PromptModel; thresholds: number[]; calibration: GuardCalibrationReport } {
+export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly GuardExample[], s: GuardSettings): { prompt: PromptModel; thresholds: number[]; thresholdsJa: number[] | null; calibration: GuardCalibrationReport } {
   const prompt = fitPromptClassifier(fit, s);
   const score = (x: GuardExample): ScoredPrompt => {
     const p = scorePrompt(prompt, x.text);
@@ -90,7 +94,13 @@ export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly Gu
   // With the translated Do-Not-Answer prompts (dnaJa), Japanese is a pool of its own: the recall holds in each language.
   const isJa = (x: GuardExample): boolean => s.dnaJa && isJapaneseText(x.text);
   const main = calib.filter((x) => !isDirect(x) && !isJa(x)).map(score), direct = calib.filter(isDirect).map(score), ja = calib.filter((x) => !isDirect(x) && isJa(x)).map(score);
-  return { prompt, ...calibrateScores([{ name: "main", xs: main }, ...(direct.length > 0 ? [{ name: "direct", xs: direct }] : []), ...(ja.length > 0 ? [{ name: "japanese", xs: ja }] : [])], s.recall, s.thresholds) };
+  const others: CalibrationPool[] = [{ name: "main", xs: main }, ...(direct.length > 0 ? [{ name: "direct", xs: direct }] : [])];
+  const jaPool: CalibrationPool[] = ja.some((x) => x.trueArea !== null) ? [{ name: "japanese", xs: ja }] : [];
+  if (!s.languageThresholds || jaPool.length === 0) return { prompt, ...calibrateScores([...others, ...jaPool], s.recall, s.thresholds), thresholdsJa: null };
+  // Per language: each set of thresholds reaches the recall on its own prompts, and a Japanese prompt is not held to
+  // the lowest threshold any English pool needs (nor the reverse): measured in docs/safety.md, "Thresholds per language".
+  const en = calibrateScores(others, s.recall, s.thresholds), jp = calibrateScores(jaPool, s.recall, s.thresholds);
+  return { prompt, thresholds: en.thresholds, thresholdsJa: jp.thresholds, calibration: { ...en.calibration, pools: [...en.calibration.pools, ...jp.calibration.pools], japanese: jp.calibration } };
 }
 
 /** Thresholds (GUARD_AREAS order) that reach the target recall on every pool of scored calibration prompts, with the

@@ -12,7 +12,7 @@ import { NGRAM_BUCKETS, type LogRegModel } from "./ngram-logreg.js";
 import { fitPromptClassifier, fitResponseClassifier } from "./guard-classifier.js";
 import { checkInput, checkOutput, GUARD_DEFAULTS, loadGuard, saveGuard, type Guard } from "./guard-model.js";
 import { MESSAGES } from "./guard-policy.js";
-import { GUARD_CLASSES } from "./guard-taxonomy.js";
+import { GUARD_AREAS, GUARD_CLASSES } from "./guard-taxonomy.js";
 import { guardAnswer, guarded } from "./guard-wrapper.js";
 import { zeroGuard } from "./guard.fixture.js";
 
@@ -74,13 +74,18 @@ test("guard files: a trained guard round-trips through save/load with identical 
   const xs = [...risky.map((t, i) => ({ text: t, label: 1 + (i % 12), source: `r${i}` })), ...benign.map((t, i) => ({ text: t, label: 0, source: `b${i}` }))];
   const prompt = fitPromptClassifier(xs, { seed: 5, epochs: 4, lr: 0.5, l2: 1e-6, benignWeight: 1, features: GUARD_DEFAULTS.features, stages: GUARD_DEFAULTS.stages });
   const resp = [0, 1, 0, 1].map((h, i) => ({ id: String(i), model: "GPT4" as const, prompt: "q", response: h === 1 ? "sure, here is how" : "sorry, I cannot", harmful: h, action: h === 1 ? 5 : 0 }));
-  const g: Guard = { settings: GUARD_DEFAULTS, prompt, response: fitResponseClassifier(resp, 5), thresholds: [0.1, 0.2, 0.3, 0.4, 0.5] };
+  const g: Guard = { settings: GUARD_DEFAULTS, prompt, response: fitResponseClassifier(resp, 5), thresholds: [0.1, 0.2, 0.3, 0.4, 0.5], thresholdsJa: [0.6, 0.65, 0.7, 0.75, 0.8] };
   const dir = mkdtempSync(join(tmpdir(), "kotodama-guard-"));
   try {
     saveGuard(dir, g);
     const h = loadGuard(dir);
     assert.deepEqual(h.thresholds, g.thresholds);
+    assert.deepEqual(h.thresholdsJa, g.thresholdsJa);
     assert.deepEqual(h.settings, g.settings);
+    // A Japanese prompt is held to the Japanese thresholds, any other to the rest.
+    const ja = checkInput(h, "まったく別の文"), en = checkInput(h, "something else entirely");
+    assert.equal(ja.threshold, g.thresholdsJa![GUARD_AREAS.indexOf(ja.area)]);
+    assert.equal(en.threshold, g.thresholds[GUARD_AREAS.indexOf(en.area)]);
     for (const t of [...risky, ...benign, "something else entirely", "まったく別の文"]) {
       const a = checkInput(g, t), b = checkInput(h, t);
       assert.equal(b.unsafe, a.unsafe, t);
@@ -95,6 +100,12 @@ test("guard files: a trained guard round-trips through save/load with identical 
     writeFileSync(jf, JSON.stringify(j));
     assert.throws(() => loadGuard(dir), /guard\.json: 'thresholds\.Malicious Uses' must be a number in \[0, 1\], got 2/);
     j.thresholds["Malicious Uses"] = 0.2;
+    j.thresholdsJa["Information Hazards"] = "high";
+    writeFileSync(jf, JSON.stringify(j));
+    assert.throws(() => loadGuard(dir), /guard\.json: 'thresholdsJa\.Information Hazards' must be a number in \[0, 1\], got "high"/);
+    delete j.thresholdsJa;
+    writeFileSync(jf, JSON.stringify(j));
+    assert.equal(loadGuard(dir).thresholdsJa, null, "a guard without thresholdsJa (before 2026-12-05) holds every prompt to `thresholds`");
     j.settings.recal = 0.9;
     writeFileSync(jf, JSON.stringify(j));
     assert.throws(() => loadGuard(dir), /'settings\.recal' is not a known key/);

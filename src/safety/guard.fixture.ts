@@ -15,6 +15,7 @@ export function zeroGuard(threshold = 0.5, outputThreshold = GUARD_DEFAULTS.outp
     prompt: { features: GUARD_DEFAULTS.features, gate: { classes: GUARD_CLASSES, weight: new Float32Array(NGRAM_BUCKETS * GUARD_CLASSES), bias: new Float32Array(GUARD_CLASSES) }, harm: null },
     response: { classes: 2, weight: new Float32Array(NGRAM_BUCKETS * 2), bias: new Float32Array(2) },
     thresholds: [threshold, threshold, threshold, threshold, threshold],
+    thresholdsJa: null,
   };
 }
 

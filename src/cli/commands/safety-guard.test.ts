@@ -32,6 +32,7 @@ test("safety guard lm: flag errors name the flag and what was expected, before a
 test("safety guard train: a bad --ja-pool, --dna-ja, --howto or --features fails naming the flag and the choices", async () => {
   await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--ja-pool", "big"]), (e: unknown) => e instanceof KotodamaError && /--ja-pool must be main or extended, got "big"/.test(e.message));
   await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--dna-ja", "maybe"]), (e: unknown) => e instanceof KotodamaError && /--dna-ja must be on or off, got "maybe"/.test(e.message));
+  await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--language-thresholds", "both"]), (e: unknown) => e instanceof KotodamaError && /--language-thresholds must be on or off, got "both"/.test(e.message));
   await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--howto", "yes"]), (e: unknown) => e instanceof KotodamaError && /--howto must be on or off, got "yes"/.test(e.message));
   await assert.rejects(safety.run(["guard", "train", "--out", "/nonexistent/kd-guard", "--data-dir", "/nonexistent/kd-data", "--features", "word9"]), (e: unknown) => e instanceof KotodamaError && /'features' must be one of .*word12\+char24\+fold/.test(e.message));
 });

@@ -27,7 +27,7 @@ import { progressPrinter } from "./train.js";
 
 const HELP = [
   "Usage: kotodama safety evaluator train --out DIR [--seed S] [--max-steps N] [flags]",
-  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N [--ja-pool main|extended]] [--dna-ja on|off] [--howto on|off] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
+  "       kotodama safety guard train --out DIR [--seed S] [--recall R] [--generated N] [--ja-composed N [--ja-pool main|extended]] [--dna-ja on|off] [--howto on|off] [--language-thresholds on|off] [--direct N [--direct-fit-only]] [--features F] [--data-dir DIR] [--json]",
   "       kotodama safety guard lm (--model M | --endpoint URL --api-model NAME) --out DIR [--format template|policy] [--threshold P | --calibrate [--recall R]] [--limit N] [--no-measure] [--json]",
   "       kotodama safety guard check [--guard DIR] [--json] TEXT",
   "",
@@ -48,7 +48,9 @@ const HELP = [
   "that the frame does not change the verdict; word12+char24: the guard of before 2026-12-05's frame folding; others in",
   "docs/safety.md). --howto on: also train on 1,018 everyday how-to requests as benign (src/safety/guard-howto.ts):",
   "fewer everyday how-tos flagged, more XSTest safe prompts and Japanese Wikipedia questions flagged (docs/safety.md,",
-  "\"Request frames\"); off by default.",
+  "\"Request frames\"); off by default. --language-thresholds on (default, with --dna-ja on): Japanese prompts are held",
+  "to thresholds calibrated on the Japanese calibration prompts alone, others to the rest's; off: one set for all, each",
+  "area the lowest any pool needs (docs/safety.md, \"Thresholds per language\").",
   "guard lm: a language model as the guard, in Llama Guard's reply format ('safe', or 'unsafe' and category codes",
   "S1–S14, mapped to Do-Not-Answer harm types and the same policies): a local model (any family that loads; Llama",
   "Guard 3/4 GGUFs carry the policy in their chat template: --format template, the default) or an OpenAI-compatible",
@@ -185,10 +187,12 @@ const oneOfPool = (v: unknown): ComposePool => {
 
 async function guardTrain(argv: readonly string[]): Promise<number> {
   const cmd = "safety guard train";
-  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, "ja-pool": { type: "string" }, "dna-ja": { type: "string" }, howto: { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
+  const { values } = parseFlags(cmd, argv, { out: { type: "string" }, seed: { type: "string" }, recall: { type: "string" }, generated: { type: "string" }, "ja-composed": { type: "string" }, "ja-pool": { type: "string" }, "dna-ja": { type: "string" }, howto: { type: "string" }, "language-thresholds": { type: "string" }, direct: { type: "string" }, "direct-fit-only": { type: "boolean" }, features: { type: "string" }, "data-dir": { type: "string" }, json: { type: "boolean" } }, false);
   if (typeof values.out !== "string") throw new KotodamaError("kotodama safety guard train: --out DIR is required");
-  if (values["dna-ja"] !== undefined && values["dna-ja"] !== "on" && values["dna-ja"] !== "off") throw new KotodamaError(`kotodama safety guard train: --dna-ja must be on or off, got ${JSON.stringify(values["dna-ja"])}`);
-  if (values.howto !== undefined && values.howto !== "on" && values.howto !== "off") throw new KotodamaError(`kotodama safety guard train: --howto must be on or off, got ${JSON.stringify(values.howto)}`);
+  for (const f of ["dna-ja", "howto", "language-thresholds"] as const) {
+    const v = values[f];
+    if (v !== undefined && v !== "on" && v !== "off") throw new KotodamaError(`kotodama safety guard train: --${f} must be on or off, got ${JSON.stringify(v)}`);
+  }
   const settings: Partial<GuardSettings> = {
     ...(values.seed !== undefined ? { seed: intFlag(cmd, "seed", values.seed, 1, 0) } : {}),
     ...(values.recall !== undefined ? { recall: numberFlag(cmd, "recall", values.recall, GUARD_DEFAULTS.recall, 0.01, 1) } : {}),
@@ -197,6 +201,7 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
     ...(values["ja-pool"] !== undefined ? { jaPool: oneOfPool(values["ja-pool"]) } : {}),
     ...(values["dna-ja"] !== undefined ? { dnaJa: values["dna-ja"] === "on" } : {}),
     ...(values.howto !== undefined ? { howto: values.howto === "on" } : {}),
+    ...(values["language-thresholds"] !== undefined ? { languageThresholds: values["language-thresholds"] === "on" } : {}),
     ...(values.direct !== undefined ? { direct: intFlag(cmd, "direct", values.direct, GUARD_DEFAULTS.direct, 0) } : {}),
     ...(values["direct-fit-only"] === true ? { directPool: false } : {}),
     ...(typeof values.features === "string" ? { features: values.features as GuardSettings["features"] } : {}),
@@ -204,13 +209,15 @@ async function guardTrain(argv: readonly string[]): Promise<number> {
   const r = await runGuardTraining(values.out, guardDataDir(cmd, values["data-dir"]), settings, (s) => void process.stderr.write(`${s}\n`));
   const m = r.measured;
   if (values.json === true) {
-    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece, pools: r.train.calibration.pools }, ...measurementJson(m) })}\n`);
+    process.stdout.write(`${JSON.stringify({ out: values.out, seconds: r.train.seconds, thresholds: r.train.guard.thresholds, thresholdsJa: r.train.guard.thresholdsJa, calibration: { recall: r.train.calibration.recall, falsePositiveRate: r.train.calibration.falsePositiveRate, ece: r.train.calibration.reliability.ece, pools: r.train.calibration.pools }, ...measurementJson(m) })}\n`);
     return 0;
   }
   const c = r.train.calibration;
   process.stdout.write(`guard: ${values.out} (trained in ${r.train.seconds.toFixed(1)} s on ${r.train.fitExamples} prompts)\n`);
-  process.stdout.write(`calibration (${c.nRisky} risky, ${c.nBenign} benign prompts held apart): recall ${pct(c.recall)} % (target ${pct(c.recallTarget)} %), benign flagged ${pct(c.falsePositiveRate)} %, ECE ${c.reliability.ece.toFixed(3)}\n`);
+  process.stdout.write(`calibration (${c.nRisky} risky, ${c.nBenign} benign prompts held apart${c.japanese === undefined ? "" : ", the Japanese ones apart below"}): recall ${pct(c.recall)} % (target ${pct(c.recallTarget)} %), benign flagged ${pct(c.falsePositiveRate)} %, ECE ${c.reliability.ece.toFixed(3)}\n`);
   if (c.pools.length > 1) for (const p of c.pools) process.stdout.write(`  pool ${p.name}: ${p.nRisky} risky (own threshold ${p.ownThreshold.toFixed(4)}), recall ${pct(p.recall)} %; ${p.nBenign} benign, flagged ${pct(p.falsePositiveRate)} %\n`);
+  const ja = r.train.guard.thresholdsJa;
+  if (ja !== null) process.stdout.write(`Japanese prompts are held to their own thresholds: ${[...new Set(ja.map((t) => t.toFixed(4)))].join(" / ")} (others: ${[...new Set(r.train.guard.thresholds.map((t) => t.toFixed(4)))].join(" / ")})\n`);
   printGuardMeasurement(m, r.train.guard.thresholds);
   process.stdout.write(`files: ${r.files.join(", ")}\n`);
   return 0;
