@@ -108,6 +108,9 @@ export function checkOutput(g: Guard, prompt: string, response: string): OutputC
 const GUARD_FORMAT = "kotodama-guard";
 const f32bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/** Per-area thresholds (GUARD_AREAS order) as guard.json writes them: {area: threshold}. */
+export const thresholdsByArea = (t: readonly number[]): Record<string, number> => Object.fromEntries(GUARD_AREAS.map((a, i) => [a, t[i]!]));
+
 /** Writes DIR/guard.json and DIR/guard.safetensors (atomically, each). */
 export function saveGuard(dir: string, g: Guard): void {
   const stages = g.prompt.harm === null ? 1 : 2;
@@ -119,8 +122,7 @@ export function saveGuard(dir: string, g: Guard): void {
     { name: `${n}.bias`, dtype: "F32", shape: [m.classes], data: f32bytes(m.bias) },
   ]);
   atomicWrite(join(dir, "guard.safetensors"), encodeSafetensors(tensors, new Map([["format", GUARD_FORMAT]])));
-  const byArea = (t: readonly number[]): Record<string, number> => Object.fromEntries(GUARD_AREAS.map((a, i) => [a, t[i]!]));
-  atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 2, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds: byArea(g.thresholds), ...(g.thresholdsJa === null ? {} : { thresholdsJa: byArea(g.thresholdsJa) }) }, null, 2)}\n`);
+  atomicWrite(join(dir, "guard.json"), `${JSON.stringify({ format: GUARD_FORMAT, version: 2, buckets: NGRAM_BUCKETS, settings: g.settings, thresholds: thresholdsByArea(g.thresholds), ...(g.thresholdsJa === null ? {} : { thresholdsJa: thresholdsByArea(g.thresholdsJa) }) }, null, 2)}\n`);
 }
 
 /** DIR/guard.json parsed (either kind of guard); an unreadable file is an error naming it, with `hint` appended. */

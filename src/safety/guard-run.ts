@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { atomicWrite } from "../data/files.js";
 import { barChartSvg, lossCurveSvg } from "../train/plot.js";
 import { measureGuard, type GuardMeasurement } from "./guard-measure.js";
-import { saveGuard, type GuardSettings } from "./guard-model.js";
+import { saveGuard, thresholdsByArea, type GuardSettings } from "./guard-model.js";
 import { trainGuard, type GuardCalibrationReport, type GuardTrainResult } from "./guard-train.js";
 import { AREA_SHORT, GUARD_AREAS } from "./guard-taxonomy.js";
 
@@ -50,7 +50,7 @@ export async function runGuardTraining(outDir: string, dataDir: string, settings
   };
   const files = [
     join(outDir, "guard.json"), join(outDir, "guard.safetensors"),
-    write("config.json", `${JSON.stringify({ command: "safety guard train", dataDir, settings: train.guard.settings, sources: train.sources, fitExamples: train.fitExamples, responseExamples: train.responseExamples, thresholds: Object.fromEntries(GUARD_AREAS.map((a, i) => [a, train.guard.thresholds[i]])), thresholdsJa: train.guard.thresholdsJa === null ? null : Object.fromEntries(GUARD_AREAS.map((a, i) => [a, train.guard.thresholdsJa![i]])) }, null, 2)}\n`),
+    write("config.json", `${JSON.stringify({ command: "safety guard train", dataDir, settings: train.guard.settings, sources: train.sources, fitExamples: train.fitExamples, responseExamples: train.responseExamples, thresholds: thresholdsByArea(train.guard.thresholds), thresholdsJa: train.guard.thresholdsJa === null ? null : thresholdsByArea(train.guard.thresholdsJa) }, null, 2)}\n`),
     write("calibration.json", `${JSON.stringify(train.calibration, null, 2)}\n`),
     write("metrics.json", `${JSON.stringify({ ...measured, trainSeconds: train.seconds }, null, 2)}\n`),
     write("guard.svg", guardMetricsSvg(measured)),

@@ -82,8 +82,10 @@ export function trainGuard(dataDir: string, settings: Partial<GuardSettings> = {
 }
 
 /** Fits the prompt classifier on `fit` and calibrates its per-area thresholds on `calib` (also used alone by the
- *  model selection, dev/guard-select.mjs, on folds of the training data). The direct requests in `calib` (source
- *  DIRECT_POOL…) form a second pool: the thresholds must reach the recall on it too (calibratePools). */
+ *  model selection, dev/guard/select.mjs, on folds of the training data). The direct requests in `calib` (source
+ *  DIRECT_POOL…) form a second pool: the thresholds must reach the recall on it too (calibratePools). The Japanese
+ *  prompts (with dnaJa) are a pool of their own: with languageThresholds it sets thresholdsJa, for Japanese prompts,
+ *  and the other pools set `thresholds`; without, every pool sets the one set. */
 export function fitAndCalibrate(fit: readonly GuardExample[], calib: readonly GuardExample[], s: GuardSettings): { prompt: PromptModel; thresholds: number[]; thresholdsJa: number[] | null; calibration: GuardCalibrationReport } {
   const prompt = fitPromptClassifier(fit, s);
   const score = (x: GuardExample): ScoredPrompt => {
