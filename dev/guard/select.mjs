@@ -12,6 +12,7 @@ import { scorePrompt } from "../../dist/src/safety/guard-classifier.js";
 import { GUARD_AREAS } from "../../dist/src/safety/guard-taxonomy.js";
 import { rngFor, shuffled } from "../../dist/src/data/instruct/split.js";
 import { sharedPath } from "../../dist/src/util/paths.js";
+import { isJapaneseText } from "../../dist/src/safety/ja-refusal.js";
 
 const base = { ...GUARD_DEFAULTS, contrasts: false };
 const PA = { thresholds: "per-area" };
@@ -28,6 +29,7 @@ const VARIANTS = {
   "2-stage, w12+c24, +b +ask, l2 1e-5": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, l2: 1e-5 },
   "2-stage, w12+c24, +b +ask, 3 epochs": { ...PA, stages: 2, features: "word12+char24", borderline: true, questionForms: true, epochs: 3 },
   "global: 2-stage, w12+c24, +b +ask": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, thresholds: "global" },
+  "global: 2-stage, w12+c24+fold, +b +ask": { stages: 2, features: "word12+char24+fold", borderline: true, questionForms: true, thresholds: "global" },
   "global: 2-stage, w12+c24, +b +ask +contrasts": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
   "global: 2-stage, w12+c24, +b×3 +ask +contrasts×3": { stages: 2, features: "word12+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global", copies: 3, contrastCopies: 3 },
   "global: 2-stage, w123+c24, +b +ask +contrasts": { stages: 2, features: "word123+char24", borderline: true, questionForms: true, contrasts: true, thresholds: "global" },
@@ -63,7 +65,7 @@ const dataDir = sharedPath("data");
 const loads = new Map();
 function load(generated) {
   if (loads.has(generated)) return loads.get(generated);
-  const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true, generated, direct: 30 });
+  const data = loadGuardData(dataDir, { seed: base.seed, calibFraction: base.calibFraction, maxWiki: base.maxWiki, maxJa: base.maxJa, borderline: true, questionForms: true, contrasts: true, generated, direct: 30, jaComposed: base.jaComposed, jaPool: base.jaPool, dnaJa: base.dnaJa });
   const fold = new Map();
   const strata = new Map();
   for (const x of data.fit) {
@@ -102,11 +104,11 @@ for (const [name, v] of Object.entries(VARIANTS)) {
     // Left out: every source of the fit part but the generator's (scored only when trained on: a variant without
     // it is then counted on the same prompts as the default).
     const test = data.fit.filter((x) => fold.get(x.source) === f);
-    const { prompt, thresholds } = fitAndCalibrate(fit, calib, s);
+    const { prompt, thresholds, thresholdsJa } = fitAndCalibrate(fit, calib, s);
     thresholds0.push(...thresholds);
     for (const x of test) {
       const p = scorePrompt(prompt, x.text);
-      const flagged = p.unsafe >= thresholds[GUARD_AREAS.indexOf(p.area)];
+      const flagged = p.unsafe >= (thresholdsJa !== null && isJapaneseText(x.text) ? thresholdsJa : thresholds)[GUARD_AREAS.indexOf(p.area)];
       if (group(x) === "direct") {
         if (x.label > 0) (dtally.rn++, dtally.rk += flagged ? 1 : 0, dtally.rs.push(p.unsafe));
         else (dtally.bn++, dtally.bk += flagged ? 1 : 0, dtally.bs.push(p.unsafe));
