@@ -37,7 +37,7 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー々]+/g
 
 /** Binary presence of hashed word n-grams and character n-grams, each block scaled to L2 norm 1/√2 (one block alone:
  *  norm 1). */
-export function guardFeatures(text: string, set: GuardFeatureSet = "word12+char24"): SparseVector {
+export function guardFeatures(text: string, set: GuardFeatureSet): SparseVector {
   const t = set.endsWith("+fold") ? foldRequestFrame(normalizeGuardText(text)) : normalizeGuardText(text);
   const w = words(t);
   const wordSet = new Set<number>(), charSet = new Set<number>();
