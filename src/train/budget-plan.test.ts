@@ -8,6 +8,7 @@ import { resolveRunConfig } from "./config.js";
 import type { TokenData } from "./data.js";
 import { train } from "./loop.js";
 import { Rng } from "../util/rng.js";
+import { namedWeights } from "../models/weights.js";
 
 test("fit points: the first fit, then every REPLAN_EVERY steps while the decay has run ≤ 20 %", () => {
   const s = { maxSteps: 1000, warmupSteps: 50, fitAt: 10 };
@@ -66,4 +67,40 @@ test("the loop re-fits its schedule when the first steps were slow (a busy machi
   assert.equal(logs.filter((l) => l.includes("→")).length, 1);
   assert.equal(res.maxSteps, 370);
   assert.equal(res.steps, 178);
+});
+
+test("fitOnlyShorter: where the budget allows more, the run is the run without a budget, bit for bit; where it allows less, it is shortened", () => {
+  const backend = loadBackend({ threads: 1 });
+  const run = resolveRunConfig("tiny", {
+    model: { vocabSize: 17, dim: 16, nLayers: 1, nHeads: 2, nKvHeads: 2, hiddenDim: 32, context: 8 },
+    train: { batchSize: 2, warmupSteps: 10, maxSteps: 60, evalInterval: 1000, evalBatches: 1, checkpointInterval: 0 },
+  });
+  const rng = new Rng(5);
+  const tokens = Uint16Array.from({ length: 2000 }, () => rng.int(17));
+  const data: TokenData = { train: tokens.subarray(0, 1800), val: tokens.subarray(1800), vocabSize: 17, description: "random", tokenizerPath: null };
+  // A clock of `perStep` seconds a step (three reads a step, the third moves it; see the test above).
+  const clockOf = (perStep: number): (() => number) => {
+    let t = 0, reads = 0;
+    return () => {
+      reads++;
+      if (reads % 3 === 0) t += perStep * 1000;
+      return t;
+    };
+  };
+  const plain = train({ run, data, backend, outDir: null, evaluate: false });
+  // 100 s at 0.1 s a step would fit ~900 steps: the run keeps its 60 and learns exactly what the plain run learns.
+  const logs: string[] = [];
+  const fast = train({ run, data, backend, outDir: null, evaluate: false, timeBudgetS: 100, fitMaxStepsToBudget: true, fitOnlyShorter: true, clock: clockOf(0.1), log: (m) => logs.push(m) });
+  assert.equal(fast.maxSteps, 60);
+  assert.equal(fast.steps, 60);
+  assert.match(logs.join("\n"), /schedule set to 60 steps \(the budget would allow \d+\)/);
+  const bytes = (r: typeof plain): number[] => namedWeights(r.weights).flatMap((n) => [...n.tensor.data]);
+  assert.deepEqual(bytes(fast), bytes(plain), "same weights as the run without a budget");
+  // Without fitOnlyShorter the same budget stretches the schedule (another run).
+  const stretched = train({ run, data, backend, outDir: null, evaluate: false, timeBudgetS: 100, fitMaxStepsToBudget: true, clock: clockOf(0.1), stopAfterStep: 60 });
+  assert.ok(stretched.maxSteps > 60);
+  assert.notDeepEqual(bytes(stretched), bytes(plain));
+  // 10 s at 0.5 s a step: first fit at step 10 (5 s spent), (9.2 − 5) / 0.5 → 8 more: 18 steps.
+  const slow = train({ run, data, backend, outDir: null, evaluate: false, timeBudgetS: 10, fitMaxStepsToBudget: true, fitOnlyShorter: true, clock: clockOf(0.5) });
+  assert.equal(slow.maxSteps, 18);
 });

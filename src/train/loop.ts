@@ -93,6 +93,10 @@ export type TrainOptions = TrainData & {
   /** With timeBudgetS: set the schedule length from the measured speed of the first steps, and fit it again to the
    *  recent speed while the schedule is early (budget-plan.ts). */
   readonly fitMaxStepsToBudget?: boolean;
+  /** With fitMaxStepsToBudget: the fitted schedule never exceeds the run's maxSteps. On a machine fast enough for
+   *  them the run is then the same run every time, bit for bit (npm start); on a slower one the budget still
+   *  shortens it. */
+  readonly fitOnlyShorter?: boolean;
   /** Milliseconds of a monotonic clock (default performance.now; tests inject one). */
   readonly clock?: () => number;
   /** Stop after this step without changing the schedule (as if killed right after its checkpoint). */
@@ -105,6 +109,22 @@ export type TrainOptions = TrainData & {
   /** Messages (resume, parameter count, checkpoint paths). */
   readonly log?: (line: string) => void;
 };
+
+/** schedule.json of a run whose length a time budget fitted (fitMaxStepsToBudget): the length it was given and the
+ *  speed it was fitted at. config.json keeps the length asked for. */
+export const SCHEDULE_FILE = "schedule.json";
+export interface FittedSchedule {
+  /** The schedule's length after the last fit (the cosine reaches minLr here). */
+  readonly maxSteps: number;
+  /** config.json's train.maxSteps. */
+  readonly configuredMaxSteps: number;
+  readonly timeBudgetS: number;
+  /** Median seconds a step at the last fit. */
+  readonly secondsPerStep: number;
+  readonly fittedAtStep: number;
+  /** Whether the fit could only shorten the configured length (npm start's fixed length). */
+  readonly onlyShorter: boolean;
+}
 
 export interface TrainResult {
   readonly config: RunConfig;
@@ -250,6 +270,7 @@ export function train(o: TrainOptions): TrainResult {
   const fitAt = o.fitMaxStepsToBudget === true && resumedFrom === null && Number.isFinite(budget) ? Math.max(2, Math.min(10, tc.warmupSteps)) : -1;
   const buf: Batch = { inputs: new Int32Array(B * R * T), targets: new Int32Array(B * R * T) };
   const stepSeconds: number[] = [];
+  let lastFit: FittedSchedule | null = null;
   const prior = resumedFrom !== null && metricsPath !== null ? readMetrics(metricsPath) : [];
   let lastLoss = prior.length > 0 ? prior[prior.length - 1].train_loss : NaN;
   let lastVal: number | null = prior.filter((m) => m.val_loss !== undefined).slice(-1)[0]?.val_loss ?? null;
@@ -264,6 +285,10 @@ export function train(o: TrainOptions): TrainResult {
     state = { step, maxSteps, rng: rng.getState(), dataPosition: step * A * B, tokensSeen: step * tokensPerStep, elapsedS: elapsed };
     saveCheckpoint(ckptPath, optOrder, opt, state, cfgJson);
     writeAtomic(join(dir, "model.safetensors"), (tmp) => saveWeights(tmp, t.saved(), new Map([["format", "pt"], ["kotodama.step", String(step)]])));
+    // config.json keeps the length asked for (the run's identity when it resumes); a fitted schedule is recorded
+    // beside it with each checkpoint (so it matches the length a resume keeps), for the report and for repeating
+    // the run with --max-steps.
+    if (lastFit !== null) writeAtomic(join(dir, SCHEDULE_FILE), (tmp) => writeFileSync(tmp, `${JSON.stringify(lastFit, null, 2)}\n`));
     t.onCheckpoint?.(dir);
   };
 
@@ -294,11 +319,13 @@ export function train(o: TrainOptions): TrainResult {
     elapsed = priorElapsed + (now() - sessionStart) / 1000;
     if (fitAt > 0 && isReplanStep({ step, maxSteps, warmupSteps: tc.warmupSteps, fitAt })) {
       const evalShare = doEval ? tc.evalBatches / (3 * tc.evalInterval) : 0;
-      const fitted = fitMaxSteps({ step, stepSeconds, elapsedS: elapsed, budgetS: budget, evalShare, minSteps });
+      const allowed = fitMaxSteps({ step, stepSeconds, elapsedS: elapsed, budgetS: budget, evalShare, minSteps });
+      const fitted = o.fitOnlyShorter === true ? Math.min(tc.maxSteps, allowed) : allowed;
       const per = recentStepSeconds(stepSeconds);
-      if (step === fitAt) log(`time budget ${budget.toFixed(0)} s at ${per.toFixed(3)} s/step: schedule set to ${fitted} steps`);
+      if (step === fitAt) log(`time budget ${budget.toFixed(0)} s at ${per.toFixed(3)} s/step: schedule set to ${fitted} steps${fitted < allowed ? ` (the budget would allow ${allowed})` : ""}`);
       else if (Math.abs(fitted - maxSteps) >= 0.05 * maxSteps) log(`step ${step}: ${per.toFixed(3)} s/step now, ${(budget - elapsed).toFixed(0)} s left: schedule ${maxSteps} → ${fitted} steps`);
       maxSteps = fitted;
+      lastFit = { maxSteps, configuredMaxSteps: tc.maxSteps, timeBudgetS: budget, secondsPerStep: Number(per.toFixed(4)), fittedAtStep: step, onlyShorter: o.fitOnlyShorter === true };
     }
     let val: number | undefined;
     let valStats: Record<string, number> = {};

