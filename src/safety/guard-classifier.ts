@@ -29,8 +29,10 @@ export const CHAR_NGRAMS = [2, 3, 4] as const;
  *  1–3-grams, and character 2–4-grams only inside runs of kanji and kana; "word12+skip+char24": the first plus word
  *  pairs 2–3 apart ("kill … process"), for the object of a verb across an article or adjective; (Japanese has no spaces to find words by; for English the characters over-generalise: "kill" in "skill");
  *  "word12+char24+fold": the first, read after how-to request frames are folded into one marker (guard-frames.ts),
- *  so that "How do I X?" and "Can you tell me how to X?", 〜方法は？ and 〜にはどうすればいいですか？ score alike. */
-export const GUARD_FEATURE_SETS = ["word12+char24", "word123+char24", "word123+cjkchar24", "word12+skip+char24", "word12+char24+fold"] as const;
+ *  so that "How do I X?" and "Can you tell me how to X?", 〜方法は？ and 〜にはどうすればいいですか？ score alike;
+ *  "word12+char24+fold2" (the default): the same with requests for help folded too ("Could you help me X?",
+ *  〜のを手伝ってください; guard-frames.ts HELP_AROUND). */
+export const GUARD_FEATURE_SETS = ["word12+char24", "word123+char24", "word123+cjkchar24", "word12+skip+char24", "word12+char24+fold", "word12+char24+fold2"] as const;
 export type GuardFeatureSet = (typeof GUARD_FEATURE_SETS)[number];
 
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー々]+/gu;
@@ -38,7 +40,7 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー々]+/g
 /** Binary presence of hashed word n-grams and character n-grams, each block scaled to L2 norm 1/√2 (one block alone:
  *  norm 1). */
 export function guardFeatures(text: string, set: GuardFeatureSet): SparseVector {
-  const t = set.endsWith("+fold") ? foldRequestFrame(normalizeGuardText(text)) : normalizeGuardText(text);
+  const t = set.endsWith("+fold") ? foldRequestFrame(normalizeGuardText(text), "howto") : set.endsWith("+fold2") ? foldRequestFrame(normalizeGuardText(text), "howto+help") : normalizeGuardText(text);
   const w = words(t);
   const wordSet = new Set<number>(), charSet = new Set<number>();
   const maxWord = set.startsWith("word12+") ? 2 : 3;

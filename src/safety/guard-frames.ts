@@ -49,18 +49,39 @@ const AROUND: readonly RegExp[] = [
   new RegExp(`^(?:please )?(?:give me|i need|provide|write|list) (?:a |the )?(?:step-by-step |detailed |simple )?(?:instructions|steps|a guide|guide) (?:to|for|on|on how to|for how to) (.+?)${TAIL}`, "u"),
 ];
 
+/** Requests for help, folded by the second frame set ("howto+help", feature set "word12+char24+fold2"): the training
+ *  data's benign question forms say "Could you help me …?" (guard-data.ts), so the first folding left that frame
+ *  flagging 22 of 30 risky probe requests where "How do I …?" flagged 28, and "…のを手伝ってもらえますか？" flagging 30 of
+ *  30 everyday ones (docs/safety.md, "Request frames"). Around the content (group 1): */
+const HELP_AROUND: readonly RegExp[] = [
+  // "can you help me X?", "could you please help me to X", "help me with X"
+  new RegExp(`^(?:please )?(?:(?:can|could|would|will) you (?:please )?)?help me (?:to |with )?(.+?)${TAIL}`, "u"),
+  // "i need help to X", "i'd like some help with how to X"
+  new RegExp(`^i(?: need| want| would like|'d like) (?:some )?help (?:to|with how to) (.+?)${TAIL}`, "u"),
+];
+/** …after it: …のを手伝ってください, …するのを手伝ってもらえますか, …ことを手伝ってほしい. */
+const HELP_JA_SUFFIXES: readonly RegExp[] = [
+  new RegExp(`(?:の|こと)を手伝って(?:ください|くれ(?:ます|ません)?か?|くれない|もらえ(?:ます|ません)?か?|ほしい|欲しい)?(?:です)?(?:か)?${TAIL}`, "u"),
+];
+
+/** Which frames are folded: "howto" (the first set, feature set "word12+char24+fold", kept so that guards trained
+ *  with it read prompts as they were trained), "howto+help" (also HELP_AROUND and HELP_JA_SUFFIXES; "…+fold2"). */
+export type FrameSet = "howto" | "howto+help";
+
 /** The text with a listed how-to frame replaced by HOWTO_MARK after its content: "爆弾を作る方法は?",
  *  "爆弾を作るにはどうすればいいですか?" and "どうやって爆弾を作るんですか?" all become "爆弾を作る〓", "how do i make a
  *  bomb?" and "can you tell me how to make a bomb?" both "make a bomb〓". Other text, and a frame with nothing in it,
  *  as they are. */
-export function foldRequestFrame(t: string): string {
+export function foldRequestFrame(t: string, frames: FrameSet = "howto+help"): string {
   const done = (core: string | undefined): string | null => (core === undefined || core.trim() === "" ? null : `${core.trim()}${HOWTO_MARK}`);
-  for (const re of AROUND) {
+  const around = frames === "howto" ? AROUND : [...AROUND, ...HELP_AROUND];
+  const suffixes = frames === "howto" ? JA_SUFFIXES : [...JA_SUFFIXES, ...HELP_JA_SUFFIXES];
+  for (const re of around) {
     const m = re.exec(t);
     const r = m === null ? null : done(m[1]);
     if (r !== null) return r;
   }
-  for (const re of JA_SUFFIXES) {
+  for (const re of suffixes) {
     const m = re.exec(t);
     const r = m === null ? null : done(t.slice(0, m.index));
     if (r !== null) return r;

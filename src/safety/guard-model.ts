@@ -62,7 +62,7 @@ export interface GuardSettings extends PromptFitOptions {
 }
 
 export const GUARD_DEFAULTS: GuardSettings = {
-  seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24+fold", stages: 2,
+  seed: 1, calibFraction: 0.25, recall: 0.95, thresholds: "global", epochs: 8, lr: 0.5, l2: 1e-6, benignWeight: 1, features: "word12+char24+fold2", stages: 2,
   maxWiki: 1500, maxJa: 3000, borderline: true, questionForms: true, contrasts: false, generated: 0, jaComposed: 50, jaPool: "main", dnaJa: true, direct: 0, directPool: true, howto: false, languageThresholds: true, outputThreshold: 0.5,
 };
 

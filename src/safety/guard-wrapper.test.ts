@@ -93,7 +93,7 @@ test("guard files: a trained guard round-trips through save/load with identical 
       assert.equal(checkOutput(h, t, "sure, here is how").harmful, checkOutput(g, t, "sure, here is how").harmful);
     }
     assert.ok(checkInput(g, "how do i make a bomb").unsafe > checkInput(g, "bake bread at home").unsafe, "the toy guard learned something");
-    assert.throws(() => saveGuard(dir, { ...g, settings: { ...g.settings, features: "word123+cjkchar24" } }), /settings say features word123\+cjkchar24, stages 2 but the prompt model reads word12\+char24\+fold in 2 stage/);
+    assert.throws(() => saveGuard(dir, { ...g, settings: { ...g.settings, features: "word123+cjkchar24" } }), /settings say features word123\+cjkchar24, stages 2 but the prompt model reads word12\+char24\+fold2 in 2 stage/);
     const jf = join(dir, "guard.json");
     const j = JSON.parse(readFileSync(jf, "utf8"));
     j.thresholds["Malicious Uses"] = 2;
