@@ -11,7 +11,7 @@ import { intFlag, parseFlags } from "../command.js";
 import { loadBackend } from "../../engine/backend.js";
 import { generateText, openInferModel, rankTexts, scoreText } from "../../infer/index.js";
 import { ByteLevelBpe, hfTokenizerJson, loadTokenizer, trainBpe, type Tokenizer } from "../../tokenizer/index.js";
-import { CHECKPOINT_FILE, checkpointState, evaluate, loadTokenData, resolveRunConfig, tokenStream, train, type RunConfig, type TokenData } from "../../train/index.js";
+import { CHECKPOINT_FILE, checkpointState, evaluate, loadTokenData, resolveRunConfig, SCHEDULE_FILE, tokenStream, train, type RunConfig, type TokenData } from "../../train/index.js";
 import { Graph } from "../../tensor/index.js";
 import { loadWeights } from "../../models/io.js";
 import { packageRoot } from "../../util/paths.js";
@@ -258,6 +258,8 @@ export const start: Command = {
       });
       if (process.stderr.isTTY) process.stderr.write("\n");
       log(`trained ${res.steps}/${res.maxSteps} steps in ${elapsed().toFixed(0)} s; last train loss ${res.lastLoss.toFixed(3)}`);
+      if (pretrainSteps === null) log(`the schedule's length was fitted to the time budget (${join(out, SCHEDULE_FILE)}); --pretrain-steps ${res.maxSteps} trains this length again, and the same run on a machine that fits it`);
+      else if (res.maxSteps < pretrainSteps) log(`--pretrain-steps ${pretrainSteps} did not fit in the time budget on this machine: shortened to ${res.maxSteps} (${join(out, SCHEDULE_FILE)})`);
     }
     // Validation loss over the whole validation stream.
     if (data === null) {
