@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { packageRoot } from "../util/paths.js";
 import { windowBatch, windowStride } from "./data.js";
+import { torchPythonOrSkip } from "../util/torch-python.js";
 
 const stream = (n: number): Uint16Array => Uint16Array.from({ length: n }, (_, i) => i % 65521);
 
@@ -37,11 +38,10 @@ test("one epoch visits every window once, far apart, with targets shifted by one
 });
 
 test("the order equals bench/torch_ref.py's batch()", (t) => {
-  const py = "/usr/bin/python3";
   const script = join(packageRoot(), "bench", "torch_ref.py");
-  if (!existsSync(py) || !existsSync(script)) return t.skip("/usr/bin/python3 or bench/torch_ref.py absent");
-  const probe = spawnSync(py, ["-c", "import numpy, torch"], { encoding: "utf8" });
-  if (probe.status !== 0) return t.skip("/usr/bin/python3 lacks numpy/torch (Debian python3-torch)");
+  if (!existsSync(script)) return t.skip("bench/torch_ref.py absent (an installed package without bench/)");
+  const py = torchPythonOrSkip(t);
+  if (py === null) return;
   const code = [
     "import sys, json, numpy as np",
     `sys.path.insert(0, ${JSON.stringify(join(packageRoot(), "bench"))})`,
