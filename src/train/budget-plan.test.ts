@@ -6,7 +6,10 @@ import { loadBackend } from "../engine/backend.js";
 import { fitMaxSteps, isReplanStep, recentStepSeconds, REPLAN_EVERY, SPEED_WINDOW } from "./budget-plan.js";
 import { resolveRunConfig } from "./config.js";
 import type { TokenData } from "./data.js";
-import { train } from "./loop.js";
+import { SCHEDULE_FILE, train, type FittedSchedule } from "./loop.js";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Rng } from "../util/rng.js";
 import { namedWeights } from "../models/weights.js";
 
@@ -100,7 +103,24 @@ test("fitOnlyShorter: where the budget allows more, the run is the run without a
   const stretched = train({ run, data, backend, outDir: null, evaluate: false, timeBudgetS: 100, fitMaxStepsToBudget: true, clock: clockOf(0.1), stopAfterStep: 60 });
   assert.ok(stretched.maxSteps > 60);
   assert.notDeepEqual(bytes(stretched), bytes(plain));
-  // 10 s at 0.5 s a step: first fit at step 10 (5 s spent), (9.2 − 5) / 0.5 → 8 more: 18 steps.
-  const slow = train({ run, data, backend, outDir: null, evaluate: false, timeBudgetS: 10, fitMaxStepsToBudget: true, fitOnlyShorter: true, clock: clockOf(0.5) });
-  assert.equal(slow.maxSteps, 18);
+  // 10 s at 0.5 s a step: first fit at step 10 (5 s spent), (9.2 − 5) / 0.5 → 8 more: 18 steps. In a run directory the
+  // fitted length is recorded in schedule.json; config.json keeps the 60 asked for.
+  const dir = mkdtempSync(join(tmpdir(), "kd-schedule-"));
+  try {
+    const slow = train({ run, data, backend, outDir: dir, evaluate: false, timeBudgetS: 10, fitMaxStepsToBudget: true, fitOnlyShorter: true, clock: clockOf(0.5) });
+    assert.equal(slow.maxSteps, 18);
+    const rec = JSON.parse(readFileSync(join(dir, SCHEDULE_FILE), "utf8")) as FittedSchedule;
+    assert.deepEqual([rec.maxSteps, rec.configuredMaxSteps, rec.timeBudgetS, rec.secondsPerStep, rec.fittedAtStep, rec.onlyShorter], [18, 60, 10, 0.5, 10, true]);
+    assert.equal((JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { train: { maxSteps: number } }).train.maxSteps, 60);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Without a budget, no schedule.json.
+  const dir2 = mkdtempSync(join(tmpdir(), "kd-schedule-"));
+  try {
+    train({ run: { ...run, train: { ...run.train, maxSteps: 3 } }, data, backend, outDir: dir2, evaluate: false });
+    assert.equal(existsSync(join(dir2, SCHEDULE_FILE)), false);
+  } finally {
+    rmSync(dir2, { recursive: true, force: true });
+  }
 });

@@ -35,7 +35,6 @@ import { writeReportCard } from "../../eval/report/write.js";
 /** Seconds the alignment stage may run past --time-budget (DPO ≈ 60 s + its evaluation of 2 × 437 answers ≈ 45 s on 2 cores). */
 const ALIGN_EXTRA_S = 120;
 
-
 const HELP = [
   "Usage: kotodama start [--out DIR] [--time-budget T] [--pretrain-steps N|auto] [--threads N]",
   "",
