@@ -40,15 +40,19 @@ test("fitted length: the budget's remainder at the recent speed", () => {
   assert.equal(fitMaxSteps({ step: 10, stepSeconds: steps, elapsedS: 95, budgetS: 100, evalShare: 0, minSteps: 40 }), 40);
 });
 
-test("the loop re-fits its schedule when the first steps were slow (a busy machine), and not after 20 % of the decay", () => {
-  const backend = loadBackend({ threads: 1 });
+/** A one-layer model on 2,000 random tokens of a 17-token vocabulary, one thread. */
+function toyRun(warmupSteps: number, maxSteps: number, seed: number): { backend: ReturnType<typeof loadBackend>; run: ReturnType<typeof resolveRunConfig>; data: TokenData } {
   const run = resolveRunConfig("tiny", {
     model: { vocabSize: 17, dim: 16, nLayers: 1, nHeads: 2, nKvHeads: 2, hiddenDim: 32, context: 8 },
-    train: { batchSize: 2, warmupSteps: 20, maxSteps: 100000, evalInterval: 1000, evalBatches: 1, checkpointInterval: 0 },
+    train: { batchSize: 2, warmupSteps, maxSteps, evalInterval: 1000, evalBatches: 1, checkpointInterval: 0 },
   });
-  const rng = new Rng(3);
+  const rng = new Rng(seed);
   const tokens = Uint16Array.from({ length: 2000 }, () => rng.int(17));
-  const data: TokenData = { train: tokens.subarray(0, 1800), val: tokens.subarray(1800), vocabSize: 17, description: "random", tokenizerPath: null };
+  return { backend: loadBackend({ threads: 1 }), run, data: { train: tokens.subarray(0, 1800), val: tokens.subarray(1800), vocabSize: 17, description: "random", tokenizerPath: null } };
+}
+
+test("the loop re-fits its schedule when the first steps were slow (a busy machine), and not after 20 % of the decay", () => {
+  const { backend, run, data } = toyRun(20, 100000, 3);
   // A fake clock. The loop reads it once at the start and three times a step (its start, its end, the budget's
   // elapsed time): the end read of step k (read 3k) moves it by that step's time: 2 s for steps 1–10, 0.2 s for
   // steps 11–120, 1 s after (busy again, past the re-fit window).
@@ -73,14 +77,7 @@ test("the loop re-fits its schedule when the first steps were slow (a busy machi
 });
 
 test("fitOnlyShorter: where the budget allows more, the run is the run without a budget, bit for bit; where it allows less, it is shortened", () => {
-  const backend = loadBackend({ threads: 1 });
-  const run = resolveRunConfig("tiny", {
-    model: { vocabSize: 17, dim: 16, nLayers: 1, nHeads: 2, nKvHeads: 2, hiddenDim: 32, context: 8 },
-    train: { batchSize: 2, warmupSteps: 10, maxSteps: 60, evalInterval: 1000, evalBatches: 1, checkpointInterval: 0 },
-  });
-  const rng = new Rng(5);
-  const tokens = Uint16Array.from({ length: 2000 }, () => rng.int(17));
-  const data: TokenData = { train: tokens.subarray(0, 1800), val: tokens.subarray(1800), vocabSize: 17, description: "random", tokenizerPath: null };
+  const { backend, run, data } = toyRun(10, 60, 5);
   // A clock of `perStep` seconds a step (three reads a step, the third moves it; see the test above).
   const clockOf = (perStep: number): (() => number) => {
     let t = 0, reads = 0;
