@@ -64,6 +64,9 @@ const HELP_JA_SUFFIXES: readonly RegExp[] = [
   new RegExp(`(?:の|こと)を手伝って(?:ください|くれ(?:ます|ません)?か?|くれない|もらえ(?:ます|ません)?か?|ほしい|欲しい)?(?:です)?(?:か)?${TAIL}`, "u"),
 ];
 
+const AROUND_WITH_HELP: readonly RegExp[] = [...AROUND, ...HELP_AROUND];
+const JA_SUFFIXES_WITH_HELP: readonly RegExp[] = [...JA_SUFFIXES, ...HELP_JA_SUFFIXES];
+
 /** Which frames are folded: "howto" (the first set, feature set "word12+char24+fold", kept so that guards trained
  *  with it read prompts as they were trained), "howto+help" (also HELP_AROUND and HELP_JA_SUFFIXES; "…+fold2"). */
 export type FrameSet = "howto" | "howto+help";
@@ -74,8 +77,8 @@ export type FrameSet = "howto" | "howto+help";
  *  as they are. */
 export function foldRequestFrame(t: string, frames: FrameSet = "howto+help"): string {
   const done = (core: string | undefined): string | null => (core === undefined || core.trim() === "" ? null : `${core.trim()}${HOWTO_MARK}`);
-  const around = frames === "howto" ? AROUND : [...AROUND, ...HELP_AROUND];
-  const suffixes = frames === "howto" ? JA_SUFFIXES : [...JA_SUFFIXES, ...HELP_JA_SUFFIXES];
+  const around = frames === "howto" ? AROUND : AROUND_WITH_HELP;
+  const suffixes = frames === "howto" ? JA_SUFFIXES : JA_SUFFIXES_WITH_HELP;
   for (const re of around) {
     const m = re.exec(t);
     const r = m === null ? null : done(m[1]);
