@@ -39,4 +39,9 @@ test("e-mail, Japanese and international phone numbers, IPv4 and IPv6 get typed 
 test("look-alikes are left alone: times, versions, years, prices, ratios, out-of-range octets", () => {
   const s = "At 12:30:45 on 2024-01-15 version 1.2.3 cost ¥12,800 (3:2 ratio), 999.1.1.1 is no IP, pi is 3.14159265358979.";
   assert.equal(scrubPii(s).text, s);
+  // A year or a word of hex letters before "::" (the Brown corpus writes "wrote in 1961::" before a quotation) is a
+  // valid one-group IPv6 address, but nobody's; two groups and more still count.
+  const t = "As Pearson wrote in 1955:: NATO; add:: it; loopback ::1; C++ std::vector.";
+  assert.equal(scrubPii(t).text, t);
+  assert.equal(scrubPii("prefix 2001:db8:: and fe80::1").text, "prefix [IP_ADDRESS] and [IP_ADDRESS]");
 });

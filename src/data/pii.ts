@@ -90,7 +90,10 @@ export function scrubPii(text: string, cfg: PiiConfig = PII_DEFAULTS): PiiResult
     t = t.replace(CARD, (m) => (isCreditCard(m) ? (counts.credit_card++, PII_PLACEHOLDER.credit_card) : m));
   }
   if (on.has("ipv6") && t.includes(":")) {
-    t = t.replace(IPV6_CANDIDATE, (m) => (/[0-9A-Fa-f]{1,4}/.test(m) && m.replace(/[^0-9A-Fa-f]/g, "").length >= 3 && isIPv6(m) ? (counts.ipv6++, PII_PLACEHOLDER.ipv6) : m));
+    // One group and "::" ("1961::" after a year in tokenised text, "add::", "::1") is a valid address but never a
+    // person's: at least two groups are required.
+    const groups = (m: string): number => m.split(":").filter((g) => g !== "").length;
+    t = t.replace(IPV6_CANDIDATE, (m) => (groups(m) >= 2 && m.replace(/[^0-9A-Fa-f]/g, "").length >= 3 && isIPv6(m) ? (counts.ipv6++, PII_PLACEHOLDER.ipv6) : m));
   }
   if (on.has("ipv4") && hasDigits && t.includes(".")) {
     t = t.replace(IPV4, () => (counts.ipv4++, PII_PLACEHOLDER.ipv4));
