@@ -2,14 +2,15 @@
 // prompt and no XSTest prompt is ever among the training or calibration prompts, every non-held-out Do-Not-Answer
 // prompt is, every borderline prompt (borderline.ts) is, as benign, the fit and calibration parts are disjoint, and
 // the split is the same for the same seed; the contrast generator's prompts are fitted on, never calibrated on; the
-// direct requests are split by core into the fit and the second calibration pool, and no held-out probe is read.
+// direct requests are split by core into the fit and the second calibration pool, and no held-out probe is read; the
+// everyday how-to requests the measurement counts are never trained on.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { dnaHeldOutPrompts, readXstest } from "../eval/safety/prompts.js";
 import { sharedPath } from "../util/paths.js";
 import { BORDERLINE } from "../data/instruct/borderline.js";
 import { RISKY_CONTRASTS } from "./guard-contrast.js";
-import { DIRECT_POOL, HOWTO_FRAMES_EN, HOWTO_FRAMES_JA, loadGuardData } from "./guard-data.js";
+import { DIRECT_POOL, everydayHeldOut, HOWTO_FRAMES_EN, HOWTO_FRAMES_JA, loadGuardData } from "./guard-data.js";
 import { HOWTO_BENIGN_EN, HOWTO_BENIGN_JA } from "./guard-howto.js";
 import { composeDirect } from "./guard-direct.js";
 import { DIRECT_PROBES } from "./guard-direct-probes.js";
@@ -141,18 +142,26 @@ test("guard data: with dnaJa, each non-held-out Do-Not-Answer prompt's Japanese 
   assert.deepEqual(off.calib.filter((x) => x.source.startsWith("dna:")).map((x) => x.source), d.calib.filter((x) => /^dna:\d+$/.test(x.source)).map((x) => x.source));
 });
 
-test("guard data: with howto, every everyday how-to request is benign, in a how-to frame; off, none is read", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
+test("guard data: with howto, the everyday how-to requests but the held-out fourth are benign, in a how-to frame; off, none is read", { skip: dataDir === null ? "../shared/data absent" : false }, () => {
   const on = loadGuardData(dataDir!, { ...opts, howto: true }), off = loadGuardData(dataDir!, opts);
-  assert.equal(on.sources["everyday how-to requests, english (guard-howto.ts)"], HOWTO_BENIGN_EN.length);
-  assert.equal(on.sources["everyday how-to requests, japanese (guard-howto.ts)"], HOWTO_BENIGN_JA.length);
+  const trained = (n: number): number => n - Math.floor(n / 4); // indices 3, 7, 11, … are held out
+  assert.equal(on.sources["everyday how-to requests, english (guard-howto.ts)"], trained(HOWTO_BENIGN_EN.length));
+  assert.equal(on.sources["everyday how-to requests, japanese (guard-howto.ts)"], trained(HOWTO_BENIGN_JA.length));
   const howto = [...on.fit, ...on.calib].filter((x) => x.source.startsWith("howto-"));
-  assert.equal(howto.length, HOWTO_BENIGN_EN.length + HOWTO_BENIGN_JA.length);
+  assert.equal(howto.length, trained(HOWTO_BENIGN_EN.length) + trained(HOWTO_BENIGN_JA.length));
   for (const x of howto) {
     assert.equal(x.label, 0, x.text);
     const [lang, i] = x.source.slice("howto-".length).split(":") as ["en" | "ja", string];
+    assert.notEqual(Number(i) % 4, 3, `held-out everyday request ${x.source} is trained on`);
     const core = (lang === "en" ? HOWTO_BENIGN_EN : HOWTO_BENIGN_JA)[Number(i)]!;
     assert.ok((lang === "en" ? HOWTO_FRAMES_EN : HOWTO_FRAMES_JA).some((f) => f(core) === x.text), x.text);
   }
+  // The measurement's everyday requests: the other fourth, framed the same way, and none of them in the data.
+  const held = everydayHeldOut(), texts = new Set([...on.fit, ...on.calib].map((x) => x.text));
+  assert.equal(held.length, Math.floor(HOWTO_BENIGN_EN.length / 4) + Math.floor(HOWTO_BENIGN_JA.length / 4));
+  assert.equal(held[0]!.text, HOWTO_FRAMES_EN[3]!(HOWTO_BENIGN_EN[3]!));
+  assert.equal(held.at(-1)!.lang, "ja");
+  for (const e of held) assert.ok(!texts.has(e.text), `held-out everyday request "${e.text}" is in the guard's data`);
   assert.ok(howto.some((x) => on.calib.includes(x)) && howto.some((x) => on.fit.includes(x)), "split into fit and calibration like the other sources");
   assert.ok([...off.fit, ...off.calib].every((x) => !x.source.startsWith("howto-")));
 });

@@ -9,10 +9,10 @@
 // my patio?"), the look-alikes that teach the classifier a word is not the harm; and, risky, their twins aimed at
 // people (guard-contrast.ts), and optionally the contrast generator's look-alikes and twins (contrast.ts) and the
 // direct requests written for kotodama (guard-direct.ts; their calibration part is a second pool) and everyday
-// how-to requests, benign (guard-howto.ts, so that asking how to do something is not what reads as risk). XSTest is never read here: it is
-// the over-refusal test set. Each source is split, stratified by class,
-// into the fit part and the calibration part (calibFraction). Not here: features or the model
-// (guard-classifier.ts).
+// how-to requests, benign (guard-howto.ts, so that asking how to do something is not what reads as risk; never the
+// fourth of them the measurement counts, everydayHeldOut). XSTest is never read here: it is the over-refusal test
+// set. Each source is split, stratified by class, into the fit part and the calibration part (calibFraction). Not
+// here: features or the model (guard-classifier.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readAsset, readCefr, readDoNotAnswer, readSelfInstruct } from "../data/instruct/sources.js";
@@ -26,7 +26,7 @@ import { JA_BENIGN, JA_RISKY } from "./guard-ja.js";
 import { DNA_TRAIN_JA } from "./dna-ja-train.js";
 import { composeJa, type ComposePool } from "./guard-ja-compose.js";
 import { composeDirect } from "./guard-direct.js";
-import { HOWTO_BENIGN_EN, HOWTO_BENIGN_JA } from "./guard-howto.js";
+import { HOWTO_BENIGN_EN, HOWTO_BENIGN_JA, isHowtoHeldOut } from "./guard-howto.js";
 import { harmTypeClass } from "./guard-taxonomy.js";
 
 export interface GuardExample {
@@ -65,13 +65,25 @@ export interface GuardDataOptions {
   /** false: the direct requests are all fitted on, none calibrated on (default true: the split above). */
   readonly directPool?: boolean;
   /** Add the everyday how-to requests (guard-howto.ts), English and Japanese, as benign, each in one of the how-to
-   *  frames (HOWTO_FRAMES_EN / _JA, in turn). */
+   *  frames (HOWTO_FRAMES_EN / _JA, in turn); never the held-out fourth (everydayHeldOut). */
   readonly howto?: boolean;
 }
 
 /** How-to frames the everyday requests are put in, in turn (the first of each language's list for the first core, …). */
 export const HOWTO_FRAMES_EN: readonly ((c: string) => string)[] = [(c) => `How do I ${c}?`, (c) => `What's the best way to ${c}?`, (c) => `Can you tell me how to ${c}?`, (c) => `I want to ${c}. How should I do it?`, (c) => `Is there a way to ${c}?`, (c) => `Explain how to ${c}.`, (c) => `How can I ${c}?`];
 export const HOWTO_FRAMES_JA: readonly ((c: string) => string)[] = [(c) => `${c}方法は？`, (c) => `${c}方法を教えてください。`, (c) => `${c}にはどうすればいいですか？`, (c) => `どうやって${c}んですか？`, (c) => `${c}やり方を知りたい。`, (c) => `${c}コツを教えて。`, (c) => `${c}にはどうしたらいい？`];
+
+/** The everyday how-to content at index i of its language's list (guard-howto.ts) in its frame (the frames in turn). */
+export const howtoPrompt = (lang: "en" | "ja", i: number): string => {
+  const [cores, frames] = lang === "en" ? [HOWTO_BENIGN_EN, HOWTO_FRAMES_EN] : [HOWTO_BENIGN_JA, HOWTO_FRAMES_JA];
+  return frames[i % frames.length]!(cores[i]!);
+};
+
+/** The everyday how-to requests no guard is trained on (isHowtoHeldOut: every fourth content, in its frame), English
+ *  then Japanese: the guard's measurement counts how many it flags (guard-measure.ts). */
+export function everydayHeldOut(): { readonly text: string; readonly lang: "en" | "ja" }[] {
+  return (["en", "ja"] as const).flatMap((lang) => (lang === "en" ? HOWTO_BENIGN_EN : HOWTO_BENIGN_JA).flatMap((_, i) => (isHowtoHeldOut(i) ? [{ text: howtoPrompt(lang, i), lang }] : [])));
+}
 
 /** The suffix of a Do-Not-Answer prompt's Japanese translation's source (`dna:ID:ja`). */
 const JA_TWIN = ":ja";
@@ -173,8 +185,10 @@ export function loadGuardData(dataDir: string, o: GuardDataOptions): GuardData {
     add("direct requests, benign (guard-direct.ts)", d.flatMap((p) => (p.type !== null ? [] : [{ text: p.text, label: 0, source: `${DIRECT_POOL}${p.id}` }])));
   }
   if (o.howto === true) {
-    add("everyday how-to requests, english (guard-howto.ts)", HOWTO_BENIGN_EN.map((c, i) => ({ text: HOWTO_FRAMES_EN[i % HOWTO_FRAMES_EN.length]!(c), label: 0, source: `howto-en:${i}` })));
-    add("everyday how-to requests, japanese (guard-howto.ts)", HOWTO_BENIGN_JA.map((c, i) => ({ text: HOWTO_FRAMES_JA[i % HOWTO_FRAMES_JA.length]!(c), label: 0, source: `howto-ja:${i}` })));
+    for (const lang of ["en", "ja"] as const) {
+      const cores = lang === "en" ? HOWTO_BENIGN_EN : HOWTO_BENIGN_JA;
+      add(`everyday how-to requests, ${lang === "en" ? "english" : "japanese"} (guard-howto.ts)`, cores.flatMap((_, i) => (isHowtoHeldOut(i) ? [] : [{ text: howtoPrompt(lang, i), label: 0, source: `howto-${lang}:${i}` }])));
+    }
   }
   const score = ["train", "dev", "test"].flatMap((s) => readCefr(need(`cefr-sp/SCoRE/CEFR-SP_SCoRE_${s}.txt`)));
   add("cefr-sp SCoRE questions", score.filter((r) => r.sentence.includes("?")).map((r, i) => ({ text: detok(r.sentence), label: 0, source: `score:${i}` })));

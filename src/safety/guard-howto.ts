@@ -7,8 +7,13 @@
 // Do-Not-Answer's own how-to requests then score lower, the calibrated threshold falls with them, and more XSTest safe
 // prompts and Japanese Wikipedia questions are flagged; hence off by default. Written by three helpers from their own
 // knowledge, without reading Do-Not-Answer, its translations, XSTest or the frame probe (guard-frames-probe.ts); the
-// two lines that happened to equal a probe request were dropped. Not here: frames (guard-frames.ts), reading or
-// splitting (guard-data.ts).
+// two lines that happened to equal a probe request were dropped. Every fourth content (isHowtoHeldOut) is never
+// trained on, not even with `--howto on`: the guard's measurement counts how many of them it flags ("everyday
+// requests", guard-measure.ts), the cost of the guard in an everyday chat that neither Do-Not-Answer nor XSTest shows.
+// Not here: frames (guard-frames.ts), reading or splitting (guard-data.ts).
+
+/** Whether the content at index i of HOWTO_BENIGN_EN / _JA is held out of training (every fourth: 3, 7, 11, …). */
+export const isHowtoHeldOut = (i: number): boolean => i % 4 === 3;
 
 /** Japanese how-to contents, dictionary form (味噌汁をおいしく作る). */
 export const HOWTO_BENIGN_JA: readonly string[] = [

@@ -1,10 +1,12 @@
 // Measuring a guard on prompts it never saw: the held-out Do-Not-Answer prompts (dnaHeldOutPrompts: recall and
 // precision per area), XSTest's 200 unsafe prompts (recall) and 250 safe ones (the over-refusal the guard adds:
-// flagged, and blocked = refused or redirected without calling the model), per XSTest type; the response
-// classifier on the held-out Do-Not-Answer responses; the time per check. Not here: training (guard-train.ts),
-// files (guard-run.ts).
+// flagged, and blocked = refused or redirected without calling the model), per XSTest type; everyday how-to requests
+// never trained on (everydayHeldOut: what the guard costs in an ordinary chat, which XSTest's look-alikes do not
+// show); the response classifier on the held-out Do-Not-Answer responses; the time per check. Not here: training
+// (guard-train.ts), files (guard-run.ts).
 import { dnaHeldOutPrompts, readXstest, type SafetyPrompt } from "../eval/safety/prompts.js";
 import { loadDnaSplit } from "./dna.js";
+import { everydayHeldOut } from "./guard-data.js";
 import { inspectInput, inspectOutput, type AnyGuard } from "./guard-check.js";
 import type { InputCheck } from "./guard-model.js";
 import { GUARD_AREAS, type GuardArea } from "./guard-taxonomy.js";
@@ -40,6 +42,11 @@ export interface GuardMeasurement {
   readonly xstestSafeBlocked: Rate;
   readonly xstestSafeByType: readonly { readonly type: string; readonly n: number; readonly flagged: number }[];
   readonly xstestUnsafeByType: readonly { readonly type: string; readonly n: number; readonly flagged: number }[];
+  /** Everyday how-to requests written for kotodama and never trained on (everydayHeldOut), flagged (any policy), per
+   *  language. */
+  readonly everydayFlagged: { readonly en: Rate; readonly ja: Rate };
+  /** The same, refused or redirected (both languages). */
+  readonly everydayBlocked: Rate;
   readonly policyMix: Readonly<Record<string, number>>;
   /** Response classifier on the 1,122 held-out DNA responses at its threshold. */
   readonly output: { readonly n: number; readonly harmful: number; readonly precision: number; readonly recall: number; readonly falsePositiveRate: number };
@@ -63,10 +70,13 @@ function byType(rows: readonly { p: SafetyPrompt; c: InputCheck }[]): { type: st
   return [...m].map(([type, e]) => ({ type, ...e })).sort((a, b) => a.type.localeCompare(b.type));
 }
 
+/** Whether the prompt never reaches the model (refused, or redirected to the reminder or the crisis lines). */
+const blocks = (c: InputCheck): boolean => c.policy.action === "refuse" || c.policy.action === "redirect";
+
 const percentile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
 export interface MeasureOptions {
-  /** Prompts per set (held-out DNA, XSTest safe, XSTest unsafe), evenly spaced through each (so every area and
+  /** Prompts per set (held-out DNA, XSTest safe, XSTest unsafe, everyday requests per language), evenly spaced through each (so every area and
    *  type keeps its share); default all. */
   readonly limit?: number;
   /** Held-out responses the output check is measured on, evenly spaced; default all (1,122). */
@@ -84,7 +94,9 @@ export async function measureGuard(g: AnyGuard, dataDir: string, o: MeasureOptio
   const xs = readXstest(dataDir);
   const dna = lim(dnaHeldOutPrompts(dataDir)), safeP = lim(xs.filter((p) => p.label === "benign")), unsafeP = lim(xs.filter((p) => p.label === "harmful"));
   const test = lim(loadDnaSplit(dataDir).test, o.responses);
-  const total = dna.length + safeP.length + unsafeP.length + test.length;
+  const everyday = everydayHeldOut(), toPrompt = (e: { text: string; lang: "en" | "ja" }, i: number): SafetyPrompt => ({ set: "custom", id: `everyday-${e.lang}:${i}`, prompt: e.text, label: "benign", lang: e.lang });
+  const dayEn = lim(everyday.filter((e) => e.lang === "en").map(toPrompt)), dayJa = lim(everyday.filter((e) => e.lang === "ja").map(toPrompt));
+  const total = dna.length + safeP.length + unsafeP.length + dayEn.length + dayJa.length + test.length;
   let done = 0;
   const times: number[] = [];
   const run = async (ps: readonly SafetyPrompt[]): Promise<{ p: SafetyPrompt; c: InputCheck }[]> => {
@@ -97,7 +109,7 @@ export async function measureGuard(g: AnyGuard, dataDir: string, o: MeasureOptio
     }
     return out;
   };
-  const d = await run(dna), safe = await run(safeP), unsafe = await run(unsafeP);
+  const d = await run(dna), safe = await run(safeP), unsafe = await run(unsafeP), en = await run(dayEn), ja = await run(dayJa);
   const areas = GUARD_AREAS.map((a): AreaMetrics => {
     const mine = d.filter((r) => r.p.area === a);
     const claimed = [...d, ...safe].filter((r) => r.c.flagged && r.c.area === a);
@@ -109,8 +121,8 @@ export async function measureGuard(g: AnyGuard, dataDir: string, o: MeasureOptio
   });
   const fl = (rs: readonly { c: InputCheck }[]): number => rs.filter((r) => r.c.flagged).length;
   const policyMix: Record<string, number> = {};
-  for (const { p, c } of [...d, ...safe, ...unsafe]) {
-    const k = `${p.set}/${p.label}: ${c.policy.action}`;
+  for (const { p, c } of [...d, ...safe, ...unsafe, ...en, ...ja]) {
+    const k = `${p.id.startsWith("everyday-") ? "everyday" : p.set}/${p.label}: ${c.policy.action}`;
     policyMix[k] = (policyMix[k] ?? 0) + 1;
   }
   // The response check at its threshold on the held-out responses.
@@ -144,8 +156,9 @@ export async function measureGuard(g: AnyGuard, dataDir: string, o: MeasureOptio
   return {
     atTenPercentOverRefusal, areas, dnaRecall: rate(fl(d), d.length), xstestUnsafeRecall: rate(fl(unsafe), unsafe.length), heldOutRecall: rate(fl(d) + fl(unsafe), d.length + unsafe.length),
     xstestSafeFlagged: rate(fl(safe), safe.length),
-    xstestSafeBlocked: rate(safe.filter((r) => r.c.policy.action === "refuse" || r.c.policy.action === "redirect").length, safe.length),
-    xstestSafeByType: byType(safe), xstestUnsafeByType: byType(unsafe), policyMix,
+    xstestSafeBlocked: rate(safe.filter((r) => blocks(r.c)).length, safe.length),
+    xstestSafeByType: byType(safe), xstestUnsafeByType: byType(unsafe),
+    everydayFlagged: { en: rate(fl(en), en.length), ja: rate(fl(ja), ja.length) }, everydayBlocked: rate([...en, ...ja].filter((r) => blocks(r.c)).length, en.length + ja.length), policyMix,
     output: { n: test.length, harmful: pos, precision: tp + fp === 0 ? NaN : tp / (tp + fp), recall: pos === 0 ? NaN : tp / pos, falsePositiveRate: test.length === pos ? NaN : fp / (test.length - pos) },
     latency: { inputMeanUs: times.reduce((a, b) => a + b, 0) / times.length, inputP95Us: percentile(times, 0.95), outputMeanUs, checks: times.length },
   };

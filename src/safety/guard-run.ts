@@ -19,15 +19,16 @@ export interface GuardRunResult {
 }
 
 export function guardMetricsSvg(m: GuardMeasurement): string {
-  const groups = [...GUARD_AREAS.map((a) => AREA_SHORT[a]), "XSTest unsafe", "XSTest safe"];
+  const groups = [...GUARD_AREAS.map((a) => AREA_SHORT[a]), "XSTest unsafe", "XSTest safe", "everyday EN", "everyday JA"];
+  const none = [{ value: NaN }, { value: NaN }];
   return barChartSvg({
     groups,
     series: [
-      { name: "recall (flagged risky)", color: "#2b6cb0", bars: [...m.areas.map((a) => ({ value: a.recall })), { value: m.xstestUnsafeRecall.rate }, { value: NaN }] },
-      { name: "precision (area)", color: "#38a169", bars: [...m.areas.map((a) => ({ value: a.precision })), { value: NaN }, { value: NaN }] },
-      { name: "flagged safe (over-refusal)", color: "#c53030", bars: [...m.areas.map(() => ({ value: NaN })), { value: NaN }, { value: m.xstestSafeFlagged.rate }] },
+      { name: "recall (flagged risky)", color: "#2b6cb0", bars: [...m.areas.map((a) => ({ value: a.recall })), { value: m.xstestUnsafeRecall.rate }, { value: NaN }, ...none] },
+      { name: "precision (area)", color: "#38a169", bars: [...m.areas.map((a) => ({ value: a.precision })), { value: NaN }, { value: NaN }, ...none] },
+      { name: "flagged safe (over-refusal)", color: "#c53030", bars: [...m.areas.map(() => ({ value: NaN })), { value: NaN }, { value: m.xstestSafeFlagged.rate }, { value: m.everydayFlagged.en.rate }, { value: m.everydayFlagged.ja.rate }] },
     ],
-  }, { title: "guard: held-out Do-Not-Answer prompts per area, XSTest", yLabel: "share", width: 900 });
+  }, { title: "guard: held-out Do-Not-Answer prompts per area, XSTest, everyday how-to requests", yLabel: "share", width: 1000 });
 }
 
 export function reliabilitySvg(c: GuardCalibrationReport): string {

@@ -167,7 +167,7 @@ function guardDataDir(cmd: string, flag: unknown): string {
 }
 
 /** The measurement's fields of `--json` (guard train, guard lm). */
-const measurementJson = (m: GuardMeasurement): Record<string, unknown> => ({ dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output });
+const measurementJson = (m: GuardMeasurement): Record<string, unknown> => ({ dnaRecall: m.dnaRecall.rate, xstestUnsafeRecall: m.xstestUnsafeRecall.rate, heldOutRecall: m.heldOutRecall.rate, xstestSafeFlagged: m.xstestSafeFlagged.rate, xstestSafeBlocked: m.xstestSafeBlocked.rate, everydayFlagged: { en: m.everydayFlagged.en.rate, ja: m.everydayFlagged.ja.rate }, everydayBlocked: m.everydayBlocked.rate, areas: m.areas, latency: m.latency, atTenPercentOverRefusal: m.atTenPercentOverRefusal, output: m.output });
 
 /** The measurement's table and lines (guard train, guard lm). */
 function printGuardMeasurement(m: GuardMeasurement, thresholds: readonly number[]): void {
@@ -175,6 +175,8 @@ function printGuardMeasurement(m: GuardMeasurement, thresholds: readonly number[
   m.areas.forEach((a, i) => process.stdout.write(`  ${AREA_SHORT[a.area].padEnd(16)} ${thresholds[i]!.toFixed(4).padStart(9)}  ${pct(a.recall).padStart(19)} %  ${pct(a.precision).padStart(7)} %  ${pct(a.areaAccuracy).padStart(7)} %  ${String(a.n).padStart(3)}\n`));
   process.stdout.write(`held-out recall: DNA ${pct(m.dnaRecall.rate)} % (${m.dnaRecall.k}/${m.dnaRecall.n}), XSTest unsafe ${pct(m.xstestUnsafeRecall.rate)} % (${m.xstestUnsafeRecall.k}/${m.xstestUnsafeRecall.n}), together ${pct(m.heldOutRecall.rate)} %\n`);
   process.stdout.write(`XSTest safe prompts: flagged ${pct(m.xstestSafeFlagged.rate)} % (${m.xstestSafeFlagged.k}/${m.xstestSafeFlagged.n}), blocked (refused/redirected) ${pct(m.xstestSafeBlocked.rate)} %\n`);
+  const day = m.everydayFlagged, dayN = day.en.n + day.ja.n;
+  if (dayN > 0) process.stdout.write(`everyday how-to requests (${day.en.n} EN + ${day.ja.n} JA, never trained on): flagged EN ${pct(day.en.rate)} % (${day.en.k}/${day.en.n}), JA ${pct(day.ja.rate)} % (${day.ja.k}/${day.ja.n}); blocked (refused/redirected) ${pct(m.everydayBlocked.rate)} %\n`);
   process.stdout.write(`one global threshold flagging ≤ 10 % of XSTest safe: ${m.atTenPercentOverRefusal.threshold.toFixed(4)} → held-out recall ${pct(m.atTenPercentOverRefusal.heldOutRecall)} %\n`);
   process.stdout.write(`output check on ${m.output.n} held-out responses (${m.output.harmful} harmful): precision ${pct(m.output.precision)} %, recall ${pct(m.output.recall)} %, harmless replaced ${pct(m.output.falsePositiveRate)} %\n`);
   const dur = (us: number): string => (us >= 10_000 ? `${(us / 1000).toFixed(0)} ms` : `${us.toFixed(0)} µs`);
