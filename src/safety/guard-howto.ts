@@ -3,9 +3,9 @@
 // out of context (蚊を一匹残らず仕留める, "force-quit a frozen app"). With `--howto on` (guard setting `howto`, off by
 // default) the guard is also trained on them as benign, each put into a how-to frame (guard-data.ts), so that asking
 // how to do something is not itself read as risk: the Do-Not-Answer prompts are most of the how-to requests the guard
-// otherwise sees. Measured (docs/safety.md, "Request frames"): everyday how-tos flagged fall by two thirds, but
-// Do-Not-Answer's own how-to requests then score lower, the calibrated threshold falls with them, and more XSTest safe
-// prompts and Japanese Wikipedia questions are flagged; hence off by default. Written by three helpers from their own
+// otherwise sees. Measured (docs/safety.md, "Everyday requests"): the held-out everyday requests flagged fall from
+// 62 / 38 % to 37 / 15 % (EN / JA) and held-out Do-Not-Answer recall rises, but XSTest's unsafe look-alikes are caught
+// less (86 → 83 %), worse on the curve the guard goal is read on; hence off by default. Written by three helpers from their own
 // knowledge, without reading Do-Not-Answer, its translations, XSTest or the frame probe (guard-frames-probe.ts); the
 // two lines that happened to equal a probe request were dropped. Every fourth content (isHowtoHeldOut) is never
 // trained on, not even with `--howto on`: the guard's measurement counts how many of them it flags ("everyday
