@@ -99,6 +99,7 @@ test("the explorer's pages in Chromium on kotodama serve with stories260K", { sk
     assert.equal(await page.locator("html").getAttribute("lang"), "ja");
     await page.reload();
     await textIs(page, "nav-naturalness", "自然さ");
+    await textIs(page, "top1", pct(first.next[0]!.prob)); // the page in Japanese with its results, not before them
     await shot("next-token-ja");
     await page.locator("[data-testid=lang-en]").click();
     await textIs(page, "nav-next", "Next token");
