@@ -1,8 +1,8 @@
-// The batched Q8_0 kernel (native/avx512/quant_q8_batch_avx512vnni.c: quantMatmul's default "q8" activations, N ≥ 2
-// rows, tiles of 4 weight rows × ≤ 4 activation rows) against the plain-TypeScript ref backend, and its defining
+// The batched Q8_0 and Q4_0 kernel (native/avx512/quant_q8_batch_avx512vnni.c: quantMatmul's default "q8"
+// activations, N ≥ 2 rows, tiles of 4 weight rows × ≤ 4 activation rows) against the plain-TypeScript ref backend, and its defining
 // property: each activation row's outputs are bitwise those of a one-row call (the decode path), for N = 2, 3, 16,
 // 17, 33, odd block counts (the last block alone in a zmm), weight-row counts not a multiple of 4, 1 and 2 threads.
-// Not here: the other block types (conformance, tests/quant-llamacpp.test.ts), the decode on top (tests/batch-decode.test.ts).
+// Not here: Q4_K/Q6_K (conformance, tests/quant-llamacpp.test.ts), the decode on top (tests/batch-decode.test.ts).
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { loadAddon, type NativeAddon } from "../src/engine/backends/native/index.js";
@@ -29,7 +29,18 @@ function q8Rows(rng: Rng, nOut: number, k: number): Uint8Array {
   return bytes;
 }
 
-test("Q8_0 quantMatmul with N ≥ 2 rows: every row bitwise its one-row result, and equal to the ref backend within rounding", (t) => {
+/** nOut rows of k/32 Q4_0 blocks (18 bytes: f16 d, 16 bytes of nibbles, every value 0 … 15 drawn). */
+function q4Rows(rng: Rng, nOut: number, k: number): Uint8Array {
+  const bytes = new Uint8Array((nOut * k * 18) / 32);
+  const dv = new DataView(bytes.buffer);
+  for (let o = 0; o < bytes.length; o += 18) {
+    dv.setUint16(o, f32ToF16(0.001 + 0.049 * rng.next()), true);
+    for (let j = 0; j < 16; j++) dv.setUint8(o + 2 + j, Math.floor(rng.next() * 256));
+  }
+  return bytes;
+}
+
+for (const type of ["q8_0", "q4_0"] as const) test(`${type === "q8_0" ? "Q8_0" : "Q4_0"} quantMatmul with N ≥ 2 rows: every row bitwise its one-row result, and equal to the ref backend within rounding`, (t) => {
   const addon = addonOr(t);
   if (addon === undefined) return;
   const ref = loadBackend({ kind: "ref" });
@@ -38,11 +49,11 @@ test("Q8_0 quantMatmul with N ≥ 2 rows: every row bitwise its one-row result, 
   try {
     for (const k of [32, 64, 96, 544]) {
       for (const nOut of [1, 3, 4, 5, 37]) {
-        const w = q8Rows(rng, nOut, k);
+        const w = type === "q8_0" ? q8Rows(rng, nOut, k) : q4Rows(rng, nOut, k);
         for (const n of [2, 3, 16, 17, 33]) {
           const x = rng.fillUniform(new Float32Array(n * k), -2, 2);
           for (let i = 0; i < k; i += 7) x[i] = 0; // zeros and a zero block's worth of sparsity
-          const args = (xs: Float32Array, rows: number, out: Float32Array): QuantMatmulArgs => ({ type: "q8_0", x: xs, w, n: rows, k, nOut, out });
+          const args = (xs: Float32Array, rows: number, out: Float32Array): QuantMatmulArgs => ({ type, x: xs, w, n: rows, k, nOut, out });
           const what = `k ${k} nOut ${nOut} n ${n}`;
           addon.setThreads(1);
           const all = new Float32Array(n * nOut);

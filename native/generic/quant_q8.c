@@ -423,8 +423,9 @@ static void quantize_task(void *vctx, size_t task, int thread) {
 #define KD_Q6_K(NR) dot_q6k(NR, wr, c->k, &c->a, i, o, c->n_out)
 
 #if defined(__AVX512VNNI__) /* native/avx512/quant_q8_batch_avx512vnni.c: the same bits for N ≥ 2 rows, faster */
-void kd_q8_0_batch_avx512vnni(const uint8_t *w, int64_t row_bytes, int64_t k, int64_t r0, int64_t r1,
-                              const int8_t *qs, const float *dx, int64_t nd, int64_t n, float *out, int64_t n_out);
+void kd_q0_batch_avx512vnni(int q4, const uint8_t *w, int64_t row_bytes, int64_t k, int64_t r0, int64_t r1,
+                            const int8_t *qs, const float *dx, const int32_t *bs, int64_t nd, int64_t n, float *out,
+                            int64_t n_out);
 #endif
 
 static void dot_task(void *vctx, size_t task, int thread) {
@@ -432,8 +433,9 @@ static void dot_task(void *vctx, size_t task, int thread) {
   const q8_ctx *c = vctx;
   const int64_t r0 = (int64_t)task * c->rows_per_task, r1 = kd_min64(c->n_out, r0 + c->rows_per_task);
 #if defined(__AVX512VNNI__)
-  if (c->type == KD_QUANT_Q8_0 && c->n >= 2) {
-    kd_q8_0_batch_avx512vnni(c->w, c->row_bytes, c->k, r0, r1, c->a.qs, c->a.d, c->a.nd, c->n, c->out, c->n_out);
+  if ((c->type == KD_QUANT_Q8_0 || c->type == KD_QUANT_Q4_0) && c->n >= 2) {
+    kd_q0_batch_avx512vnni(c->type == KD_QUANT_Q4_0, c->w, c->row_bytes, c->k, r0, r1, c->a.qs, c->a.d, c->a.bs,
+                           c->a.nd, c->n, c->out, c->n_out);
     return;
   }
 #endif
