@@ -40,17 +40,36 @@ function q4Rows(rng: Rng, nOut: number, k: number): Uint8Array {
   return bytes;
 }
 
-for (const type of ["q8_0", "q4_0"] as const) test(`${type === "q8_0" ? "Q8_0" : "Q4_0"} quantMatmul with N ≥ 2 rows: every row bitwise its one-row result, and equal to the ref backend within rounding`, (t) => {
+/** nOut rows of k/256 K-quant super-blocks (Q4_K: 144 bytes, Q6_K: 210) of random bytes, the f16 scales set to
+ *  small finite values (Q4_K: d and dmin, the first 4 bytes; Q6_K: d, the last 2). */
+function kRows(rng: Rng, type: "q4_k" | "q6_k", nOut: number, k: number): Uint8Array {
+  const bb = type === "q4_k" ? 144 : 210;
+  const bytes = new Uint8Array((nOut * k * bb) / 256);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(rng.next() * 256);
+  const dv = new DataView(bytes.buffer);
+  for (let o = 0; o < bytes.length; o += bb) {
+    if (type === "q4_k") {
+      dv.setUint16(o, f32ToF16(0.001 + 0.049 * rng.next()), true);
+      dv.setUint16(o + 2, f32ToF16(0.001 + 0.02 * rng.next()), true);
+    } else dv.setUint16(o + 208, f32ToF16(0.001 + 0.049 * rng.next()), true);
+  }
+  return bytes;
+}
+
+const TYPE_NAME = { q8_0: "Q8_0", q4_0: "Q4_0", q4_k: "Q4_K", q6_k: "Q6_K" } as const;
+for (const type of ["q8_0", "q4_0", "q4_k", "q6_k"] as const) test(`${TYPE_NAME[type]} quantMatmul with N ≥ 2 rows: every row bitwise its one-row result, and equal to the ref backend within rounding`, (t) => {
   const addon = addonOr(t);
   if (addon === undefined) return;
   const ref = loadBackend({ kind: "ref" });
   const threads0 = addon.getThreads();
   const rng = new Rng(3);
   try {
-    for (const k of [32, 64, 96, 544]) {
+    const kq = type === "q4_k" || type === "q6_k";
+    // K-quants: 1, 2 and 3 super-blocks (an odd count ends on the even accumulator); n past 64 takes two passes
+    for (const k of kq ? [256, 512, 768] : [32, 64, 96, 544]) {
       for (const nOut of [1, 3, 4, 5, 37]) {
-        const w = type === "q8_0" ? q8Rows(rng, nOut, k) : q4Rows(rng, nOut, k);
-        for (const n of [2, 3, 16, 17, 33]) {
+        const w = kq ? kRows(rng, type, nOut, k) : type === "q8_0" ? q8Rows(rng, nOut, k) : q4Rows(rng, nOut, k);
+        for (const n of kq ? [2, 3, 16, 17, 70] : [2, 3, 16, 17, 33]) {
           const x = rng.fillUniform(new Float32Array(n * k), -2, 2);
           for (let i = 0; i < k; i += 7) x[i] = 0; // zeros and a zero block's worth of sparsity
           const args = (xs: Float32Array, rows: number, out: Float32Array): QuantMatmulArgs => ({ type, x: xs, w, n: rows, k, nOut, out });
@@ -60,8 +79,12 @@ for (const type of ["q8_0", "q4_0"] as const) test(`${type === "q8_0" ? "Q8_0" :
           addon.kernels.quantMatmul(args(x, n, all));
           const want = new Float32Array(n * nOut);
           ref.quantMatmul(args(x, n, want));
+          const wantMax = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
           for (let i = 0; i < all.length; i++) {
-            assert.ok(Math.abs(all[i]! - want[i]!) <= 1e-5 * (1 + Math.abs(want[i]!)), `${what}: native ${all[i]} vs ref ${want[i]} at ${i}`);
+            // K-quants' outputs are differences of large sums (Q4_K's mins, Q6_K's −32 offset): rounding relative to
+            // the largest output of the call, not to the output itself
+            const scale = kq ? 1e-4 * (1 + wantMax) : 1e-5 * (1 + Math.abs(want[i]!));
+            assert.ok(Math.abs(all[i]! - want[i]!) <= scale, `${what}: native ${all[i]} vs ref ${want[i]} at ${i}`);
           }
           for (let i = 0; i < n; i++) {
             const one = new Float32Array(nOut);

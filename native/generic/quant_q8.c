@@ -2,7 +2,10 @@
  * Q8_0/Q4_0 weights, Q8_K for Q4_K/Q6_K; src/engine/quant-activations.ts is the spec), then per block an exact
  * integer dot product scaled by d_w·d_x in f32, as ggml_vec_dot_q8_0_q8_0 / q4_0_q8_0 / q4_K_q8_K / q6_K_q8_K.
  * One source for every ISA (kd_impl.h): portable C; AVX2 maddubs/madd (also the AVX-512 build, EVEX-encoded);
- * AVX512-VNNI vpdpbusd for the Q8_0/Q4_0 block sums when compiled with it (native/avx512/quant_q8_vnni.c).
+ * AVX512-VNNI vpdpbusd for the Q8_0/Q4_0 block sums when compiled with it (native/avx512/quant_q8_avx512vnni.c). With
+ * AVX-512 and N ≥ 2 rows (prompts, batched decode): Q8_0/Q4_0 in 512-bit tiles (quant_q8_batch_avx512vnni.c, VNNI
+ * builds), Q4_K/Q6_K here, each super-block of 4 weight rows unpacked once for up to KQ_ROWS activation rows; every
+ * output keeps the bits of the one-row path.
  * Not here: the f32-activation kernels (quant.c), dispatch (quant_dispatch.c).
  *
  * Schedule as quant.c: x is quantized once per call (tasks of rows when N is large), then tasks are runs of W
@@ -325,6 +328,182 @@ static inline __attribute__((always_inline)) void dot_q4k(const int nr, const ui
     out[i * ldo] = (facc_sum(acc[i][0]) + facc_sum(acc[i][1])) - (accm[i][0] + accm[i][1]);
 }
 
+#if defined(__AVX512BW__)
+/* ---- AVX-512: RX Q8_K activation rows · RW Q4_K weight rows (prompts, batched decode) ------------------------------
+ * The same integers and the same f32 operations as dot_q4k, so each output keeps its bits whatever N: a zmm takes a
+ * group's 64 weights at once (the low nibbles, quants 64g..64g+31, in the low 256 bits with scale sc[2g]; the high
+ * nibbles in the high 256 bits with sc[2g+1]) against the 64 contiguous activation bytes, maddubs + madd as
+ * dot_scaled; lane j of each half sums bytes 4j..4j+3 of its 32, and the two halves added at the end of the
+ * super-block are dot_q4k's 8 lanes (exact int32). Each weight group is unpacked and scaled once for the tile's RX
+ * activation rows, each activation load shared by its RW weight rows. */
+enum { KQ_ROWS = 64 }; /* activation rows per pass over a group of weight rows (their sums stay in L1: 18 KB) */
+
+static inline __attribute__((always_inline)) void dot_q4k_tile(const int RW, const uint8_t *w0, int64_t row_bytes,
+                                                               int64_t k, const q8_act *a, int64_t i0, int64_t ni,
+                                                               float *out, int64_t ldo) {
+  __m256 acc[KQ_ROWS][4][2];
+  __m128 accm[KQ_ROWS][2]; /* lane r: dot_q4k's scalar accm of weight row r, the same products and sums lane by lane */
+  for (int64_t i = 0; i < ni; i++) {
+    accm[i][0] = accm[i][1] = _mm_setzero_ps();
+    for (int r = 0; r < RW; r++) acc[i][r][0] = acc[i][r][1] = _mm256_setzero_ps();
+  }
+  const __m512i m4 = _mm512_set1_epi8(0x0f);
+  for (int64_t b = 0; b < k / QKK; b++) {
+    const int c = (int)(b & 1);
+    /* The super-block of each weight row unpacked once for all ni activation rows: nibbles (u8) per group of 64
+     * and the group's two int16 scales, the mins per 16 quants (each of the 8 twice) against Q8_K's block sums. */
+    __m512i wq[4][4], s16[4][4];
+    __m256i mn16[4];
+    float d[4], dmin[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int r = 0; r < RW; r++) {
+      const uint8_t *blk = w0 + r * row_bytes + b * Q4_K_B;
+      d[r] = f16_at(blk);
+      dmin[r] = f16_at(blk + 2);
+      const uint8_t *s = blk + 4;
+      int sc[8];
+      short mn2[16];
+      for (int j = 0; j < 8; j++) { /* ggml's get_scale_min_k4, as dot_q4k */
+        sc[j] = j < 4 ? s[j] & 63 : (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
+        mn2[2 * j] = mn2[2 * j + 1] = (short)(j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+      }
+      mn16[r] = _mm256_loadu_si256((const __m256i *)mn2);
+      for (int g = 0; g < 4; g++) {
+        const __m512i t = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * g)));
+        wq[r][g] = _mm512_and_si512(_mm512_mask_srli_epi16(t, 0xffff0000u, t, 4), m4);
+        s16[r][g] = _mm512_inserti64x4(_mm512_set1_epi16((short)sc[2 * g]), _mm256_set1_epi16((short)sc[2 * g + 1]), 1);
+      }
+    }
+    for (int r = RW; r < 4; r++) mn16[r] = _mm256_setzero_si256();
+    const __m128 dminv = _mm_loadu_ps(dmin);
+    for (int64_t i = 0; i < ni; i++) {
+      const int64_t row = i0 + i;
+      const int8_t *qx = a->qs + row * k + b * QKK;
+      const __m512i x0 = _mm512_loadu_si512((const void *)qx), x1 = _mm512_loadu_si512((const void *)(qx + 64));
+      const __m512i x2 = _mm512_loadu_si512((const void *)(qx + 128)), x3 = _mm512_loadu_si512((const void *)(qx + 192));
+      const float dx = a->d[row * a->nd + b];
+      for (int r = 0; r < RW; r++) {
+        __m512i is = _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][0], x0), s16[r][0]);
+        is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][1], x1), s16[r][1]));
+        is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][2], x2), s16[r][2]));
+        is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][3], x3), s16[r][3]));
+        const __m256i is8 = _mm256_add_epi32(_mm512_castsi512_si256(is), _mm512_extracti64x4_epi64(is, 1));
+        acc[i][r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * d[r]), _mm256_cvtepi32_ps(is8), acc[i][r][c]);
+      }
+      /* msum_r = Σ_j mn_j·(bs_2j + bs_2j+1), the 4 rows at once: the 16 sums fit int16 (|bs| ≤ 16·128) */
+      const __m256i b16 = _mm512_cvtepi32_epi16(_mm512_loadu_si512((const void *)(a->bs + row * a->nbs + b * 16)));
+      const __m256i h01 = _mm256_hadd_epi32(_mm256_madd_epi16(mn16[0], b16), _mm256_madd_epi16(mn16[1], b16));
+      const __m256i h23 = _mm256_hadd_epi32(_mm256_madd_epi16(mn16[2], b16), _mm256_madd_epi16(mn16[3], b16));
+      const __m256i h = _mm256_hadd_epi32(h01, h23);
+      const __m128i msum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+      accm[i][c] = _mm_add_ps(accm[i][c], _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(dx), dminv), _mm_cvtepi32_ps(msum)));
+    }
+  }
+  for (int64_t i = 0; i < ni; i++) {
+    float m0[4], m1[4];
+    _mm_storeu_ps(m0, accm[i][0]);
+    _mm_storeu_ps(m1, accm[i][1]);
+    for (int r = 0; r < RW; r++) out[i * ldo + r] = (hsum8(acc[i][r][0]) + hsum8(acc[i][r][1])) - (m0[r] + m1[r]);
+  }
+}
+
+/* ---- AVX-512: Q6_K weights · up to KQ_ROWS Q8_K activation rows, RW weight rows at a time --------------------
+ * The same integers and f32 operations as dot_q6k: a zmm takes two of its 32-quant chunks at once (qq and qq + 1
+ * of a half h: 64 contiguous activation bytes; the low 4 bits from 64 contiguous ql bytes, the high 2 from qh
+ * shifted per chunk; a scale per 16 quants, i.e. per 128-bit lane), maddubs + madd as dot_scaled; the two halves
+ * added at the end of the super-block are dot_q6k's 8 lanes, −32·Σ sc·bsums in lane 0 (exact int32). */
+static inline __attribute__((always_inline)) void dot_q6k_tile(const int RW, const uint8_t *w0, int64_t row_bytes,
+                                                               int64_t k, const q8_act *a, int64_t i0, int64_t ni,
+                                                               float *out, int64_t ldo) {
+  __m256 acc[KQ_ROWS][4][2];
+  for (int64_t i = 0; i < ni; i++)
+    for (int r = 0; r < RW; r++) acc[i][r][0] = acc[i][r][1] = _mm256_setzero_ps();
+  const __m512i m4 = _mm512_set1_epi8(0x0f), m3 = _mm512_set1_epi8(3);
+  /* per 16-bit element: chunk qq's 2 high bits are bits 2qq..2qq+1 of qh (low 256 bits: qq = 2p, high: 2p + 1) */
+  const __m512i shift[2] = {_mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1),
+                            _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1)};
+  for (int64_t b = 0; b < k / QKK; b++) {
+    const int c = (int)(b & 1);
+    __m512i wq[4][4], s16[4][4]; /* [r][2h + p]: chunks qq = 2p, 2p + 1 of half h */
+    __m256i sc16[4];
+    float d[4];
+    for (int r = 0; r < RW; r++) {
+      const uint8_t *blk = w0 + r * row_bytes + b * Q6_K_B;
+      const int8_t *sc = (const int8_t *)(blk + 192);
+      d[r] = f16_at(blk + 208);
+      sc16[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+      for (int h = 0; h < 2; h++) {
+        const __m512i l = _mm512_loadu_si512((const void *)(blk + 64 * h));
+        const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h)));
+        for (int p = 0; p < 2; p++) {
+          const __m512i lo = _mm512_and_si512(p ? _mm512_srli_epi16(l, 4) : l, m4);
+          const __m512i hi2 = _mm512_and_si512(_mm512_srlv_epi16(qh, shift[p]), m3);
+          wq[r][2 * h + p] = _mm512_or_si512(lo, _mm512_slli_epi16(hi2, 4));
+          const int g = 8 * h + 4 * p; /* scales of the 4 groups of 16 in this zmm, one per 128-bit lane */
+          s16[r][2 * h + p] = _mm512_inserti64x4(
+              _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]))),
+              _mm256_set_m128i(_mm_set1_epi16(sc[g + 3]), _mm_set1_epi16(sc[g + 2])), 1);
+        }
+      }
+    }
+    for (int r = RW; r < 4; r++) sc16[r] = _mm256_setzero_si256();
+    for (int64_t i = 0; i < ni; i++) {
+      const int64_t row = i0 + i;
+      const int8_t *qx = a->qs + row * k + b * QKK;
+      const float dx = a->d[row * a->nd + b];
+      /* corr_r = 32·Σ_g sc_g·bs_g, the 4 rows at once (|bs| ≤ 16·128 fits int16) */
+      const __m256i b16 = _mm512_cvtepi32_epi16(_mm512_loadu_si512((const void *)(a->bs + row * a->nbs + b * 16)));
+      const __m256i h01 = _mm256_hadd_epi32(_mm256_madd_epi16(sc16[0], b16), _mm256_madd_epi16(sc16[1], b16));
+      const __m256i h23 = _mm256_hadd_epi32(_mm256_madd_epi16(sc16[2], b16), _mm256_madd_epi16(sc16[3], b16));
+      const __m256i hh = _mm256_hadd_epi32(h01, h23);
+      int32_t corr[4];
+      _mm_storeu_si128((__m128i *)corr, _mm_slli_epi32(_mm_add_epi32(_mm256_castsi256_si128(hh), _mm256_extracti128_si256(hh, 1)), 5));
+      __m512i x[4];
+      for (int j = 0; j < 4; j++) x[j] = _mm512_loadu_si512((const void *)(qx + 64 * j)); /* half j/2, chunks 2(j%2), +1 */
+      for (int r = 0; r < RW; r++) {
+        __m512i is = _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][0], x[0]), s16[r][0]);
+        is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][1], x[1]), s16[r][1]));
+        is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][2], x[2]), s16[r][2]));
+        is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq[r][3], x[3]), s16[r][3]));
+        const __m256i is8 = _mm256_add_epi32(_mm256_add_epi32(_mm512_castsi512_si256(is), _mm512_extracti64x4_epi64(is, 1)), lane0(-corr[r]));
+        acc[i][r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dx * d[r]), _mm256_cvtepi32_ps(is8), acc[i][r][c]);
+      }
+    }
+  }
+  for (int64_t i = 0; i < ni; i++)
+    for (int r = 0; r < RW; r++) out[i * ldo + r] = hsum8(acc[i][r][0]) + hsum8(acc[i][r][1]);
+}
+
+static void q6k_rows4(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
+                      float *out, int64_t ldo) {
+  dot_q6k_tile(4, w0, row_bytes, k, a, i0, ni, out, ldo);
+}
+static void q6k_rows1(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
+                      float *out, int64_t ldo) {
+  dot_q6k_tile(1, w0, row_bytes, k, a, i0, ni, out, ldo);
+}
+static void q4k_rows4(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
+                      float *out, int64_t ldo) {
+  dot_q4k_tile(4, w0, row_bytes, k, a, i0, ni, out, ldo);
+}
+static void q4k_rows1(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
+                      float *out, int64_t ldo) {
+  dot_q4k_tile(1, w0, row_bytes, k, a, i0, ni, out, ldo);
+}
+typedef void (*kq_rows_fn)(const uint8_t *, int64_t, int64_t, const q8_act *, int64_t, int64_t, float *, int64_t);
+
+/* out[i·n_out + r] for every activation row i < n and the weight rows r in [r0, r1): groups of 4 (then 1) weight
+ * rows, each against the activation rows KQ_ROWS at a time. */
+static void kq_run(kq_rows_fn f4, kq_rows_fn f1, const uint8_t *w, int64_t row_bytes, int64_t k, const q8_act *a,
+                   int64_t n, int64_t r0, int64_t r1, float *out, int64_t n_out) {
+  for (int64_t r = r0; r < r1;) {
+    const int four = r1 - r >= 4;
+    for (int64_t i = 0; i < n; i += KQ_ROWS)
+      (four ? f4 : f1)(w + r * row_bytes, row_bytes, k, a, i, kd_min64(KQ_ROWS, n - i), out + i * n_out + r, n_out);
+    r += four ? 4 : 1;
+  }
+}
+#endif
+
 /* ---- Q6_K weights · nr Q8_K rows: per super-block (d_x·d)·(Σ_g sc_g·Σ q·x − 32·Σ_g sc_g·bsums_g), q = 0..63 -- */
 static inline __attribute__((always_inline)) void dot_q6k(const int nr, const uint8_t *wr, int64_t k, const q8_act *a,
                                                           int64_t i0, float *out, int64_t ldo) {
@@ -441,6 +620,12 @@ static void dot_task(void *vctx, size_t task, int thread) {
 #endif
   int64_t i = 0;
 #if defined(__AVX512BW__)
+  if ((c->type == KD_QUANT_Q4_K || c->type == KD_QUANT_Q6_K) && c->n >= 2) {
+    const int q4k = c->type == KD_QUANT_Q4_K;
+    kq_run(q4k ? q4k_rows4 : q6k_rows4, q4k ? q4k_rows1 : q6k_rows1, c->w, c->row_bytes, c->k, &c->a, c->n, r0, r1,
+           c->out, c->n_out);
+    return;
+  }
   if (c->type == KD_QUANT_Q8_0 || c->type == KD_QUANT_Q4_0) {
     /* Fewer than 4 activation rows left (decode): one at a time against 4 weight rows at once (dot_q0_rows). */
     const int q4 = c->type == KD_QUANT_Q4_0;
