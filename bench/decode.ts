@@ -49,7 +49,7 @@ export function compareFiles(values: Record<string, unknown>, defaultTypes: read
   const models = listFlag(values.models, Object.keys(BENCH_MODELS));
   const types = listFlag(values.types, defaultTypes);
   for (const m of models) if (!Object.hasOwn(BENCH_MODELS, m)) throw new KotodamaError(`kotodama bench: unknown bench model '${m}'; expected one of: ${Object.keys(BENCH_MODELS).join(", ")}`);
-  for (const t of types) if (!["f32", "q8_0", "q4_0"].includes(t)) throw new KotodamaError(`kotodama bench: --types expects f32, q8_0 or q4_0, got '${t}'`);
+  for (const t of types) if (!["f32", "q8_0", "q4_0", "q4_k"].includes(t)) throw new KotodamaError(`kotodama bench: --types expects f32, q8_0, q4_0 or q4_k, got '${t}'`);
   for (const m of models) for (const t of types) files.push({ name: m, path: benchModelGguf(m, t as ConvertType, log) });
   return files;
 }

@@ -1,6 +1,6 @@
 // convert against llama.cpp's own files: stories260K.bin → GGUF holds exactly stories260K.gguf's tensors and
 // vocabulary; GGUF → Hugging Face folder → GGUF gives back identical tensors (Q/K permuted on the way and
-// back); → Q8_0 / Q4_0 gives llama-quantize's bytes for every quantized tensor. Not here: the layout reader's
+// back); → Q8_0 / Q4_0 / Q4_K gives llama-quantize's bytes for every quantized tensor. Not here: the layout reader's
 // own error cases beyond a few (llama-layout.ts), the CLI (cli/commands/convert.test.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -119,6 +119,26 @@ test("stories260K.gguf → Q8_0 / Q4_0: llama-quantize's bytes for the 32 quanti
   }
 });
 
+test("tiny-random-llama F32 → Q4_K: llama-quantize --pure's bytes for its 9 Q4_K tensors, and its file type", (t) => {
+  const quantDir = sharedOrSkip(t, "reference", "quant");
+  if (quantDir === null) return;
+  const dir = tmp();
+  try {
+    const out = join(dir, "q4_k.gguf");
+    const r = convertModel(join(quantDir, "tiny-random-llama-f32.gguf"), out, { type: "q4_k" });
+    assert.equal(r.tensors.filter((x) => x.to === "Q4_K").length, 9);
+    const a = readGguf(out), ref = readGguf(join(quantDir, "tiny-random-llama-q4_k-pure.gguf"));
+    for (const tr of ref.tensors) {
+      const ta = a.tensors.find((x) => x.name === tr.name)!;
+      assert.equal(ta.type, tr.type, `${tr.name} type`);
+      assert.ok(sameBytes(tensorBytes(a, ta), tensorBytes(ref, tr)), `${tr.name} bytes`);
+    }
+    assert.deepEqual(a.metadata.get("general.file_type"), ref.metadata.get("general.file_type"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("convert refuses what it cannot write, naming the reason", (t) => {
   const stories = sharedOrSkip(t, "reference", "stories260K");
   if (stories === null) return;
@@ -129,7 +149,7 @@ test("convert refuses what it cannot write, naming the reason", (t) => {
     throwsWith(() => convertModel(src, join(dir, "hf"), { type: "q8_0" }), "a Hugging Face folder holds f32, f16 or bf16 tensors, not q8_0");
     throwsWith(() => convertModel(src, join(dir, "x.bin")), "outputs are a .gguf file or a Hugging Face folder");
     throwsWith(() => convertModel(src, src), "is the input itself");
-    throwsWith(() => convertModel(src, join(dir, "x.gguf"), { type: "q5_k" as "q8_0" }), "type must be one of f32, f16, bf16, q8_0, q4_0");
+    throwsWith(() => convertModel(src, join(dir, "x.gguf"), { type: "q5_k" as "q8_0" }), "type must be one of f32, f16, bf16, q8_0, q4_0, q4_k");
     throwsWith(() => convertModel(join(stories, "stories260K.bin"), join(dir, "y.gguf"), { tokenizer: join(stories, "ppl_text.txt") }), "ppl_text.txt");
   } finally {
     rmSync(dir, { recursive: true, force: true });

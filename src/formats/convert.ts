@@ -1,6 +1,6 @@
 // Converting a Llama or GPT-2 checkpoint between formats: GGUF, a Hugging Face folder, a kotodama run directory
 // or a llama2.c .bin in; GGUF or a Hugging Face folder out; optionally to another tensor type (f32, f16, bf16,
-// q8_0, q4_0). Tensors stream one at a time. Not here: reading the checkpoint's layout (llama-layout.ts,
+// q8_0, q4_0, q4_k). Tensors stream one at a time. Not here: reading the checkpoint's layout (llama-layout.ts,
 // gpt2-layout.ts), the CLI (cli/commands/convert.ts).
 //
 // Conventions (what llama.cpp and transformers do, so that they accept the output):
@@ -8,7 +8,7 @@
 // - GPT-2's Conv1D weights (c_attn, c_proj, c_fc) are transposed between transformers' (in, out) and GGUF's
 //   (out, in), as llama.cpp's convert_hf_to_gguf.py GPT2Model does; position_embd stays F32 under --type
 //   (convert_hf_to_gguf keeps POS_EMBD F32, llama-quantize never quantizes it).
-// - --type q8_0/q4_0 quantizes every 2-D weight, token_embd and output included (llama-quantize --pure);
+// - --type q8_0/q4_0/q4_k quantizes every 2-D weight, token_embd and output included (llama-quantize --pure);
 //   1-D norms stay F32; a weight whose rows are not whole blocks (stories260K's ffn_down, rows of 172) keeps
 //   its source type (F32/F16/BF16), and the report says so (llama-quantize itself refuses such tensors).
 // - GGUF from GGUF keeps every metadata key (general.file_type updated); from elsewhere the llama keys are
@@ -38,11 +38,11 @@ import { quantize } from "./quant/index.js";
 import { permuteQkRows, type RopeRowOrder } from "./rope-permute.js";
 import { openTensorFile, tensorF32, type FileFormat, type TensorEntry, type TensorFile } from "./tensor-file.js";
 
-export type ConvertType = "f32" | "f16" | "bf16" | "q8_0" | "q4_0";
-export const CONVERT_TYPES: readonly ConvertType[] = ["f32", "f16", "bf16", "q8_0", "q4_0"];
-const GGML_NAME: Record<ConvertType, string> = { f32: "F32", f16: "F16", bf16: "BF16", q8_0: "Q8_0", q4_0: "Q4_0" };
+export type ConvertType = "f32" | "f16" | "bf16" | "q8_0" | "q4_0" | "q4_k";
+export const CONVERT_TYPES: readonly ConvertType[] = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k"];
+const GGML_NAME: Record<ConvertType, string> = { f32: "F32", f16: "F16", bf16: "BF16", q8_0: "Q8_0", q4_0: "Q4_0", q4_k: "Q4_K" };
 const FILE_TYPE: Record<string, number> = {
-  F32: LlamaFileType.ALL_F32, F16: LlamaFileType.MOSTLY_F16, BF16: LlamaFileType.MOSTLY_BF16, Q8_0: LlamaFileType.MOSTLY_Q8_0, Q4_0: LlamaFileType.MOSTLY_Q4_0,
+  F32: LlamaFileType.ALL_F32, F16: LlamaFileType.MOSTLY_F16, BF16: LlamaFileType.MOSTLY_BF16, Q8_0: LlamaFileType.MOSTLY_Q8_0, Q4_0: LlamaFileType.MOSTLY_Q4_0, Q4_K: LlamaFileType.MOSTLY_Q4_K_M,
 };
 
 export interface ConvertOptions {
@@ -306,7 +306,7 @@ export function convertModel(input: string, output: string, options: ConvertOpti
   }
   if (resolve(input) === resolve(output)) throw new KotodamaError(`convert: ${output} is the input itself (tensors are read while the output is written)`);
   const outFormat = outputFormatOf(output);
-  if (outFormat === "hf-folder" && (options.type === "q8_0" || options.type === "q4_0")) {
+  if (outFormat === "hf-folder" && (options.type === "q8_0" || options.type === "q4_0" || options.type === "q4_k")) {
     throw new KotodamaError(`convert: a Hugging Face folder holds f32, f16 or bf16 tensors, not ${options.type} (write a .gguf file to quantize)`);
   }
   const f = openTensorFile(input);

@@ -41,6 +41,6 @@ test("convert --type q8_0 says what it wrote and which tensors kept F32", async 
 
 test("convert refuses bad arguments and flags", async () => {
   await assert.rejects(convert.run(["only-one"]), /expected IN and OUT, got 1/);
-  await assert.rejects(convert.run(["a", "b.gguf", "--type", "q6_k"]), /--type expects one of f32, f16, bf16, q8_0, q4_0, got "q6_k"/);
+  await assert.rejects(convert.run(["a", "b.gguf", "--type", "q6_k"]), /--type expects one of f32, f16, bf16, q8_0, q4_0, q4_k, got "q6_k"/);
   await assert.rejects(convert.run(["a", "b.gguf", "--quant", "q8_0"]), /--quant|Unknown option/);
 });

@@ -5,7 +5,7 @@ import { type Command, parseFlags, wantsHelp } from "../command.js";
 import { KotodamaError } from "../../util/errors.js";
 import { CONVERT_TYPES, convertModel, type ConvertReport, type ConvertType } from "../../formats/convert.js";
 
-const help = `kotodama convert IN OUT [--type f32|f16|bf16|q8_0|q4_0] [--tokenizer FILE] [--json]
+const help = `kotodama convert IN OUT [--type f32|f16|bf16|q8_0|q4_0|q4_k] [--tokenizer FILE] [--json]
 
 Converts a Llama model. IN is a GGUF file (architecture llama), a Hugging Face LlamaForCausalLM folder or a
 llama2.c .bin checkpoint. OUT ending in .gguf writes GGUF; any other path writes a Hugging Face folder
@@ -13,9 +13,9 @@ llama2.c .bin checkpoint. OUT ending in .gguf writes GGUF; any other path writes
 rotate-half and GGUF's adjacent RoPE order.
 
   --type T          tensor type of the output (default: keep each tensor's type; a folder gets F32 for
-                    quantized sources). q8_0/q4_0 (GGUF only) quantize every 2-D weight as llama-quantize
-                    --pure does; norms stay F32; weights whose rows are not whole blocks of 32 keep their
-                    type, and the output says which.
+                    quantized sources). q8_0/q4_0/q4_k (GGUF only) quantize every 2-D weight as
+                    llama-quantize --pure does (the same bytes); norms stay F32; weights whose rows are not
+                    whole blocks (32; 256 for q4_k) keep their type, and the output says which.
   --tokenizer FILE  vocabulary for a GGUF output whose source has none: a GGUF file or a llama2.c
                     tokenizer.bin (default for a .bin checkpoint: tokenizer.bin or tok<V>.bin beside it)
   --json            print the report as JSON
@@ -43,7 +43,7 @@ function sizeOf(path: string, format: "gguf" | "hf-folder"): number {
 
 export const convert: Command = {
   name: "convert",
-  summary: "convert between GGUF, Hugging Face folders and llama2.c; quantize to q8_0/q4_0",
+  summary: "convert between GGUF, Hugging Face folders and llama2.c; quantize to q8_0/q4_0/q4_k",
   help,
   async run(argv) {
     if (wantsHelp(argv)) {

@@ -5,7 +5,7 @@
 import type { GgufValue, GgufMetadata, GgufTypeName } from "./value.js";
 
 /** llama.cpp's general.file_type values (enum llama_ftype) for the types kotodama writes. */
-export const LlamaFileType = { ALL_F32: 0, MOSTLY_F16: 1, MOSTLY_Q4_0: 2, MOSTLY_Q8_0: 7, MOSTLY_BF16: 32 } as const;
+export const LlamaFileType = { ALL_F32: 0, MOSTLY_F16: 1, MOSTLY_Q4_0: 2, MOSTLY_Q8_0: 7, MOSTLY_Q4_K_M: 15, MOSTLY_BF16: 32 } as const;
 
 export interface ArchMetadata {
   /** "llama" or "gpt2" (llama.cpp architecture names). */

@@ -1,12 +1,14 @@
 // Conversions between ggml-typed bytes and f32 by type id: dequantize (F32, F16, BF16, Q8_0, Q4_0, Q4_K,
-// Q5_K, Q6_K) and quantize (F32, F16, BF16, Q8_0, Q4_0). Not here: the block layouts (one file per family).
+// Q5_K, Q6_K) and quantize (F32, F16, BF16, Q8_0, Q4_0, Q4_K). Not here: the block layouts (one file per family).
 import { bf16ArrayToF32, f16ArrayToF32, f32ArrayToBf16, f32ArrayToF16 } from "../../engine/dtype.js";
 import { KotodamaError } from "../../util/errors.js";
 import { GgmlType, ggmlTypeInfo } from "../gguf/ggml-types.js";
 import { dequantizeQ4_0, quantizeQ4_0 } from "./q4_0.js";
 import { dequantizeQ8_0, quantizeQ8_0 } from "./q8_0.js";
 import { dequantizeQ4K, dequantizeQ5K, dequantizeQ6K } from "./kquants.js";
+import { quantizeQ4K } from "./q4_k.js";
 
+export { quantizeQ4K } from "./q4_k.js";
 export { dequantizeQ4_0, quantizeQ4_0 } from "./q4_0.js";
 export { dequantizeQ8_0, quantizeQ8_0 } from "./q8_0.js";
 export { dequantizeQ4K, dequantizeQ5K, dequantizeQ6K } from "./kquants.js";
@@ -60,6 +62,7 @@ export function quantize(type: number, x: Float32Array): Uint8Array {
     case GgmlType.BF16: return new Uint8Array(f32ArrayToBf16(x, new Uint16Array(x.length)).buffer);
     case GgmlType.Q8_0: return quantizeQ8_0(x);
     case GgmlType.Q4_0: return quantizeQ4_0(x);
+    case GgmlType.Q4_K: return quantizeQ4K(x);
   }
-  throw new KotodamaError(`cannot quantize to ${typeName(type)} (supported: F32, F16, BF16, Q8_0, Q4_0)`);
+  throw new KotodamaError(`cannot quantize to ${typeName(type)} (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K)`);
 }
