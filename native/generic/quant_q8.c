@@ -481,6 +481,51 @@ static void q6k_rows1(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_
                       float *out, int64_t ldo) {
   dot_q6k_tile(1, w0, row_bytes, k, a, i0, ni, out, ldo);
 }
+/* ---- AVX-512: one Q8_K activation row · one Q4_K weight row (decode) ------------------------------------------
+ * dot_q4k's integers and f32 operations again (its bits), with less scalar work per super-block, which is most of
+ * dot_q4k's time at N = 1: the 12 scale bytes decoded four at a time in 32-bit words (ggml's utmp shuffle in
+ * ggml_vec_dot_q4_K_q8_K: bytes 0..7 the scales, 8..15 the mins, the same values as get_scale_min_k4), each group's
+ * scales broadcast by one permute, Σ_j mn_j·(bs_2j + bs_2j+1) by one madd, and 64 weights a step. */
+static inline float dot_q4k_one(const uint8_t *wr, int64_t k, const int8_t *qx, const float *dx, const int32_t *bsx) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  float accm[2] = {0.0f, 0.0f};
+  const __m512i m4 = _mm512_set1_epi8(0x0f);
+  for (int64_t b = 0; b < k / QKK; b++) {
+    const uint8_t *blk = wr + b * Q4_K_B;
+    const int c = (int)(b & 1);
+    uint32_t u[4];
+    memcpy(u, blk + 4, 12);
+    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+    const uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
+    u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+    u[2] = mins_lo;
+    u[0] &= 0x3f3f3f3fu;
+    const __m128i sm = _mm_loadu_si128((const __m128i *)u); /* sc[0..7], mn[0..7] */
+    const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(sm)); /* int16 lanes 0..7: the scales */
+    const __m128i mn16 = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+    const __m256i mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+    const __m256i b16 = _mm512_cvtepi32_epi16(_mm512_loadu_si512((const void *)(bsx + b * 16)));
+    const __m256i mp = _mm256_madd_epi16(mn2, b16);
+    __m128i m = _mm_add_epi32(_mm256_castsi256_si128(mp), _mm256_extracti128_si256(mp, 1));
+    m = _mm_add_epi32(m, _mm_unpackhi_epi64(m, m));
+    const int32_t msum = _mm_cvtsi128_si32(m) + _mm_extract_epi32(m, 1);
+    __m512i is = _mm512_setzero_si512();
+    const int8_t *xb = qx + b * QKK;
+    for (int g = 0; g < 4; g++) {
+      const __m512i t = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * g)));
+      const __m512i wq = _mm512_and_si512(_mm512_mask_srli_epi16(t, 0xffff0000u, t, 4), m4);
+      const __m512i idx = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * g)), _mm256_set1_epi16((short)(2 * g + 1)), 1);
+      const __m512i s16 = _mm512_permutexvar_epi16(idx, sc16);
+      is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq, _mm512_loadu_si512((const void *)(xb + 64 * g))), s16));
+    }
+    const __m256i is8 = _mm256_add_epi32(_mm512_castsi512_si256(is), _mm512_extracti64x4_epi64(is, 1));
+    const float d = f16_at(blk), dmin = f16_at(blk + 2);
+    acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dx[b] * d), _mm256_cvtepi32_ps(is8), acc[c]);
+    accm[c] += (dx[b] * dmin) * (float)msum;
+  }
+  return (hsum8(acc[0]) + hsum8(acc[1])) - (accm[0] + accm[1]);
+}
+
 static void q4k_rows4(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
                       float *out, int64_t ldo) {
   dot_q4k_tile(4, w0, row_bytes, k, a, i0, ni, out, ldo);
@@ -620,6 +665,10 @@ static void dot_task(void *vctx, size_t task, int thread) {
 #endif
   int64_t i = 0;
 #if defined(__AVX512BW__)
+  if (c->type == KD_QUANT_Q4_K && c->n == 1) {
+    for (int64_t r = r0; r < r1; r++) c->out[r] = dot_q4k_one(c->w + r * c->row_bytes, c->k, c->a.qs, c->a.d, c->a.bs);
+    return;
+  }
   if ((c->type == KD_QUANT_Q4_K || c->type == KD_QUANT_Q6_K) && c->n >= 2) {
     const int q4k = c->type == KD_QUANT_Q4_K;
     kq_run(q4k ? q4k_rows4 : q6k_rows4, q4k ? q4k_rows1 : q6k_rows1, c->w, c->row_bytes, c->k, &c->a, c->n, r0, r1,
