@@ -4,8 +4,9 @@
  * One source for every ISA (kd_impl.h): portable C; AVX2 maddubs/madd (also the AVX-512 build, EVEX-encoded);
  * AVX512-VNNI vpdpbusd for the Q8_0/Q4_0 block sums when compiled with it (native/avx512/quant_q8_avx512vnni.c). With
  * AVX-512 and N ≥ 2 rows (prompts, batched decode): Q8_0/Q4_0 in 512-bit tiles (quant_q8_batch_avx512vnni.c, VNNI
- * builds), Q4_K/Q6_K here, each super-block of 4 weight rows unpacked once for up to KQ_ROWS activation rows; every
- * output keeps the bits of the one-row path.
+ * builds), Q4_K/Q6_K here, each super-block of 4 weight rows unpacked once for up to KQ_ROWS activation rows, and at
+ * N = 1 Q4_K/Q6_K rows one at a time with their scales decoded in vector registers; every output keeps the bits of
+ * the portable arithmetic (dot_q4k / dot_q6k).
  * Not here: the f32-activation kernels (quant.c), dispatch (quant_dispatch.c).
  *
  * Schedule as quant.c: x is quantized once per call (tasks of rows when N is large), then tasks are runs of W
@@ -526,6 +527,50 @@ static inline float dot_q4k_one(const uint8_t *wr, int64_t k, const int8_t *qx, 
   return (hsum8(acc[0]) + hsum8(acc[1])) - (accm[0] + accm[1]);
 }
 
+/* ---- AVX-512: one Q8_K activation row · one Q6_K weight row (decode): dot_q6k's integers and f32 operations (its
+ * bits), as dot_q6k_tile computes them for one row, the 16 group scales widened once and each zmm's four taken by
+ * one permute, the −32 offset's Σ sc·bsums by one madd. */
+static inline float dot_q6k_one(const uint8_t *wr, int64_t k, const int8_t *qx, const float *dx, const int32_t *bsx) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  const __m512i m4 = _mm512_set1_epi8(0x0f), m3 = _mm512_set1_epi8(3);
+  const __m512i shift[2] = {_mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1),
+                            _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1)};
+  /* the scale of int16 lane e of the zmm for (h, p): group 8h + 4p + e / 8 (one per 128-bit lane) */
+  __m512i sidx[4];
+  for (int j = 0; j < 4; j++) {
+    short ix[32];
+    for (int e = 0; e < 32; e++) ix[e] = (short)(4 * j + e / 8);
+    sidx[j] = _mm512_loadu_si512((const void *)ix);
+  }
+  for (int64_t b = 0; b < k / QKK; b++) {
+    const uint8_t *blk = wr + b * Q6_K_B;
+    const int c = (int)(b & 1);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk + 192)));
+    const __m256i b16 = _mm512_cvtepi32_epi16(_mm512_loadu_si512((const void *)(bsx + b * 16)));
+    const __m256i cp = _mm256_madd_epi16(sc16, b16);
+    __m128i cs = _mm_add_epi32(_mm256_castsi256_si128(cp), _mm256_extracti128_si256(cp, 1));
+    cs = _mm_add_epi32(cs, _mm_unpackhi_epi64(cs, cs));
+    const int32_t corr = 32 * (_mm_cvtsi128_si32(cs) + _mm_extract_epi32(cs, 1));
+    const __m512i sc512 = _mm512_castsi256_si512(sc16);
+    const int8_t *xb = qx + b * QKK;
+    __m512i is = _mm512_setzero_si512();
+    for (int h = 0; h < 2; h++) {
+      const __m512i l = _mm512_loadu_si512((const void *)(blk + 64 * h));
+      const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h)));
+      for (int p = 0; p < 2; p++) {
+        const __m512i lo = _mm512_and_si512(p ? _mm512_srli_epi16(l, 4) : l, m4);
+        const __m512i hi2 = _mm512_and_si512(_mm512_srlv_epi16(qh, shift[p]), m3);
+        const __m512i q = _mm512_or_si512(lo, _mm512_slli_epi16(hi2, 4));
+        const __m512i s16 = _mm512_permutexvar_epi16(sidx[2 * h + p], sc512);
+        is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(q, _mm512_loadu_si512((const void *)(xb + 64 * (2 * h + p)))), s16));
+      }
+    }
+    const __m256i is8 = _mm256_add_epi32(_mm256_add_epi32(_mm512_castsi512_si256(is), _mm512_extracti64x4_epi64(is, 1)), lane0(-corr));
+    acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dx[b] * f16_at(blk + 208)), _mm256_cvtepi32_ps(is8), acc[c]);
+  }
+  return hsum8(acc[0]) + hsum8(acc[1]);
+}
+
 static void q4k_rows4(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
                       float *out, int64_t ldo) {
   dot_q4k_tile(4, w0, row_bytes, k, a, i0, ni, out, ldo);
@@ -665,8 +710,11 @@ static void dot_task(void *vctx, size_t task, int thread) {
 #endif
   int64_t i = 0;
 #if defined(__AVX512BW__)
-  if (c->type == KD_QUANT_Q4_K && c->n == 1) {
-    for (int64_t r = r0; r < r1; r++) c->out[r] = dot_q4k_one(c->w + r * c->row_bytes, c->k, c->a.qs, c->a.d, c->a.bs);
+  if ((c->type == KD_QUANT_Q4_K || c->type == KD_QUANT_Q6_K) && c->n == 1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const uint8_t *wr = c->w + r * c->row_bytes;
+      c->out[r] = c->type == KD_QUANT_Q4_K ? dot_q4k_one(wr, c->k, c->a.qs, c->a.d, c->a.bs) : dot_q6k_one(wr, c->k, c->a.qs, c->a.d, c->a.bs);
+    }
     return;
   }
   if ((c->type == KD_QUANT_Q4_K || c->type == KD_QUANT_Q6_K) && c->n >= 2) {
