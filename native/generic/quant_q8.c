@@ -474,14 +474,6 @@ static inline __attribute__((always_inline)) void dot_q6k_tile(const int RW, con
     for (int r = 0; r < RW; r++) out[i * ldo + r] = hsum8(acc[i][r][0]) + hsum8(acc[i][r][1]);
 }
 
-static void q6k_rows4(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
-                      float *out, int64_t ldo) {
-  dot_q6k_tile(4, w0, row_bytes, k, a, i0, ni, out, ldo);
-}
-static void q6k_rows1(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
-                      float *out, int64_t ldo) {
-  dot_q6k_tile(1, w0, row_bytes, k, a, i0, ni, out, ldo);
-}
 /* ---- AVX-512: one Q8_K activation row · one Q4_K weight row (decode) ------------------------------------------
  * dot_q4k's integers and f32 operations again (its bits), with less scalar work per super-block, which is most of
  * dot_q4k's time at N = 1: the 12 scale bytes decoded four at a time in 32-bit words (ggml's utmp shuffle in
@@ -571,14 +563,14 @@ static inline float dot_q6k_one(const uint8_t *wr, int64_t k, const int8_t *qx, 
   return hsum8(acc[0]) + hsum8(acc[1]);
 }
 
-static void q4k_rows4(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
-                      float *out, int64_t ldo) {
-  dot_q4k_tile(4, w0, row_bytes, k, a, i0, ni, out, ldo);
-}
-static void q4k_rows1(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,
-                      float *out, int64_t ldo) {
-  dot_q4k_tile(1, w0, row_bytes, k, a, i0, ni, out, ldo);
-}
+/* The tiles with their weight-row count fixed (4, or 1 for the last rows), called through kq_run. */
+#define KQ_ROWS_FN(NAME, TILE, RW)                                                                                 \
+  static void NAME(const uint8_t *w0, int64_t row_bytes, int64_t k, const q8_act *a, int64_t i0, int64_t ni,     \
+                   float *out, int64_t ldo) {                                                                     \
+    TILE(RW, w0, row_bytes, k, a, i0, ni, out, ldo);                                                              \
+  }
+KQ_ROWS_FN(q4k_rows4, dot_q4k_tile, 4) KQ_ROWS_FN(q4k_rows1, dot_q4k_tile, 1)
+KQ_ROWS_FN(q6k_rows4, dot_q6k_tile, 4) KQ_ROWS_FN(q6k_rows1, dot_q6k_tile, 1)
 typedef void (*kq_rows_fn)(const uint8_t *, int64_t, int64_t, const q8_act *, int64_t, int64_t, float *, int64_t);
 
 /* out[i·n_out + r] for every activation row i < n and the weight rows r in [r0, r1): groups of 4 (then 1) weight
