@@ -407,6 +407,16 @@ static inline __attribute__((always_inline)) void dot_q4k_tile(const int RW, con
   }
 }
 
+/* The 64 quants 0..63 of chunks 2p and 2p + 1 of half h of a Q6_K block (dot_q6k's order): the low 4 bits from its
+ * 64 ql bytes (nibble p), the high 2 from qh, shifted per chunk (shift[p]: 4p in the low 256 bits, 4p + 2 high). */
+static inline __m512i q6k_quants(const uint8_t *blk, int h, int p, const __m512i *shift) {
+  const __m512i l = _mm512_loadu_si512((const void *)(blk + 64 * h));
+  const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h)));
+  const __m512i lo = _mm512_and_si512(p ? _mm512_srli_epi16(l, 4) : l, _mm512_set1_epi8(0x0f));
+  const __m512i hi2 = _mm512_and_si512(_mm512_srlv_epi16(qh, shift[p]), _mm512_set1_epi8(3));
+  return _mm512_or_si512(lo, _mm512_slli_epi16(hi2, 4));
+}
+
 /* ---- AVX-512: Q6_K weights · up to KQ_ROWS Q8_K activation rows, RW weight rows at a time --------------------
  * The same integers and f32 operations as dot_q6k: a zmm takes two of its 32-quant chunks at once (qq and qq + 1
  * of a half h: 64 contiguous activation bytes; the low 4 bits from 64 contiguous ql bytes, the high 2 from qh
@@ -418,7 +428,6 @@ static inline __attribute__((always_inline)) void dot_q6k_tile(const int RW, con
   __m256 acc[KQ_ROWS][4][2];
   for (int64_t i = 0; i < ni; i++)
     for (int r = 0; r < RW; r++) acc[i][r][0] = acc[i][r][1] = _mm256_setzero_ps();
-  const __m512i m4 = _mm512_set1_epi8(0x0f), m3 = _mm512_set1_epi8(3);
   /* per 16-bit element: chunk qq's 2 high bits are bits 2qq..2qq+1 of qh (low 256 bits: qq = 2p, high: 2p + 1) */
   const __m512i shift[2] = {_mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1),
                             _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1)};
@@ -433,12 +442,8 @@ static inline __attribute__((always_inline)) void dot_q6k_tile(const int RW, con
       d[r] = f16_at(blk + 208);
       sc16[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
       for (int h = 0; h < 2; h++) {
-        const __m512i l = _mm512_loadu_si512((const void *)(blk + 64 * h));
-        const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h)));
         for (int p = 0; p < 2; p++) {
-          const __m512i lo = _mm512_and_si512(p ? _mm512_srli_epi16(l, 4) : l, m4);
-          const __m512i hi2 = _mm512_and_si512(_mm512_srlv_epi16(qh, shift[p]), m3);
-          wq[r][2 * h + p] = _mm512_or_si512(lo, _mm512_slli_epi16(hi2, 4));
+          wq[r][2 * h + p] = q6k_quants(blk, h, p, shift);
           const int g = 8 * h + 4 * p; /* scales of the 4 groups of 16 in this zmm, one per 128-bit lane */
           s16[r][2 * h + p] = _mm512_inserti64x4(
               _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]))),
@@ -524,7 +529,6 @@ static inline float dot_q4k_one(const uint8_t *wr, int64_t k, const int8_t *qx, 
  * one permute, the −32 offset's Σ sc·bsums by one madd. */
 static inline float dot_q6k_one(const uint8_t *wr, int64_t k, const int8_t *qx, const float *dx, const int32_t *bsx) {
   __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  const __m512i m4 = _mm512_set1_epi8(0x0f), m3 = _mm512_set1_epi8(3);
   const __m512i shift[2] = {_mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1),
                             _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1)};
   /* the scale of int16 lane e of the zmm for (h, p): group 8h + 4p + e / 8 (one per 128-bit lane) */
@@ -547,12 +551,8 @@ static inline float dot_q6k_one(const uint8_t *wr, int64_t k, const int8_t *qx, 
     const int8_t *xb = qx + b * QKK;
     __m512i is = _mm512_setzero_si512();
     for (int h = 0; h < 2; h++) {
-      const __m512i l = _mm512_loadu_si512((const void *)(blk + 64 * h));
-      const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h)));
       for (int p = 0; p < 2; p++) {
-        const __m512i lo = _mm512_and_si512(p ? _mm512_srli_epi16(l, 4) : l, m4);
-        const __m512i hi2 = _mm512_and_si512(_mm512_srlv_epi16(qh, shift[p]), m3);
-        const __m512i q = _mm512_or_si512(lo, _mm512_slli_epi16(hi2, 4));
+        const __m512i q = q6k_quants(blk, h, p, shift);
         const __m512i s16 = _mm512_permutexvar_epi16(sidx[2 * h + p], sc512);
         is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(q, _mm512_loadu_si512((const void *)(xb + 64 * (2 * h + p)))), s16));
       }
