@@ -339,6 +339,30 @@ static inline __attribute__((always_inline)) void dot_q4k(const int nr, const ui
  * activation rows, each activation load shared by its RW weight rows. */
 enum { KQ_ROWS = 64 }; /* activation rows per pass over a group of weight rows (their sums stay in L1: 18 KB) */
 
+/* A Q4_K super-block's 12 scale bytes as 16: bytes 0..7 the 6-bit scales, 8..15 the mins, the values of
+ * get_scale_min_k4, decoded four at a time in 32-bit words (ggml's utmp shuffle in ggml_vec_dot_q4_K_q8_K). */
+static inline __m128i q4k_scales(const uint8_t *blk) {
+  uint32_t u[4];
+  memcpy(u, blk + 4, 12);
+  u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+  const uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
+  u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+  u[2] = mins_lo;
+  u[0] &= 0x3f3f3f3fu;
+  return _mm_loadu_si128((const __m128i *)u);
+}
+/* The 8 mins of q4k_scales as int16, each twice: one per 16 quants, against Q8_K's 16 block sums. */
+static inline __m256i q4k_mins2(__m128i sm) {
+  const __m128i mn16 = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+  return _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+}
+/* Group g's two scales as int16: sc[2g] in the low 256 bits (quants 64g..64g+31), sc[2g + 1] in the high 256;
+ * sc16 holds the 8 scales as int16 in lanes 0..7. */
+static inline __m512i q4k_group_scales(__m512i sc16, int g) {
+  const __m512i idx = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * g)), _mm256_set1_epi16((short)(2 * g + 1)), 1);
+  return _mm512_permutexvar_epi16(idx, sc16);
+}
+
 static inline __attribute__((always_inline)) void dot_q4k_tile(const int RW, const uint8_t *w0, int64_t row_bytes,
                                                                int64_t k, const q8_act *a, int64_t i0, int64_t ni,
                                                                float *out, int64_t ldo) {
@@ -360,18 +384,13 @@ static inline __attribute__((always_inline)) void dot_q4k_tile(const int RW, con
       const uint8_t *blk = w0 + r * row_bytes + b * Q4_K_B;
       d[r] = f16_at(blk);
       dmin[r] = f16_at(blk + 2);
-      const uint8_t *s = blk + 4;
-      int sc[8];
-      short mn2[16];
-      for (int j = 0; j < 8; j++) { /* ggml's get_scale_min_k4, as dot_q4k */
-        sc[j] = j < 4 ? s[j] & 63 : (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
-        mn2[2 * j] = mn2[2 * j + 1] = (short)(j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | ((s[j] >> 6) << 4));
-      }
-      mn16[r] = _mm256_loadu_si256((const __m256i *)mn2);
+      const __m128i sm = q4k_scales(blk);
+      const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(sm));
+      mn16[r] = q4k_mins2(sm);
       for (int g = 0; g < 4; g++) {
         const __m512i t = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * g)));
         wq[r][g] = _mm512_and_si512(_mm512_mask_srli_epi16(t, 0xffff0000u, t, 4), m4);
-        s16[r][g] = _mm512_inserti64x4(_mm512_set1_epi16((short)sc[2 * g]), _mm256_set1_epi16((short)sc[2 * g + 1]), 1);
+        s16[r][g] = q4k_group_scales(sc16, g);
       }
     }
     for (int r = RW; r < 4; r++) mn16[r] = _mm256_setzero_si256();
@@ -481,9 +500,8 @@ static inline __attribute__((always_inline)) void dot_q6k_tile(const int RW, con
 
 /* ---- AVX-512: one Q8_K activation row · one Q4_K weight row (decode) ------------------------------------------
  * dot_q4k's integers and f32 operations again (its bits), with less scalar work per super-block, which is most of
- * dot_q4k's time at N = 1: the 12 scale bytes decoded four at a time in 32-bit words (ggml's utmp shuffle in
- * ggml_vec_dot_q4_K_q8_K: bytes 0..7 the scales, 8..15 the mins, the same values as get_scale_min_k4), each group's
- * scales broadcast by one permute, Σ_j mn_j·(bs_2j + bs_2j+1) by one madd, and 64 weights a step. */
+ * dot_q4k's time at N = 1: the scale bytes decoded in 32-bit words (q4k_scales), each group's scales broadcast by
+ * one permute, Σ_j mn_j·(bs_2j + bs_2j+1) by one madd, and 64 weights a step. */
 static inline float dot_q4k_one(const uint8_t *wr, int64_t k, const int8_t *qx, const float *dx, const int32_t *bsx) {
   __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   float accm[2] = {0.0f, 0.0f};
@@ -491,17 +509,9 @@ static inline float dot_q4k_one(const uint8_t *wr, int64_t k, const int8_t *qx, 
   for (int64_t b = 0; b < k / QKK; b++) {
     const uint8_t *blk = wr + b * Q4_K_B;
     const int c = (int)(b & 1);
-    uint32_t u[4];
-    memcpy(u, blk + 4, 12);
-    u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
-    const uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
-    u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
-    u[2] = mins_lo;
-    u[0] &= 0x3f3f3f3fu;
-    const __m128i sm = _mm_loadu_si128((const __m128i *)u); /* sc[0..7], mn[0..7] */
+    const __m128i sm = q4k_scales(blk);
     const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(sm)); /* int16 lanes 0..7: the scales */
-    const __m128i mn16 = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
-    const __m256i mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+    const __m256i mn2 = q4k_mins2(sm);
     const __m256i b16 = _mm512_cvtepi32_epi16(_mm512_loadu_si512((const void *)(bsx + b * 16)));
     const __m256i mp = _mm256_madd_epi16(mn2, b16);
     __m128i m = _mm_add_epi32(_mm256_castsi256_si128(mp), _mm256_extracti128_si256(mp, 1));
@@ -512,9 +522,7 @@ static inline float dot_q4k_one(const uint8_t *wr, int64_t k, const int8_t *qx, 
     for (int g = 0; g < 4; g++) {
       const __m512i t = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * g)));
       const __m512i wq = _mm512_and_si512(_mm512_mask_srli_epi16(t, 0xffff0000u, t, 4), m4);
-      const __m512i idx = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * g)), _mm256_set1_epi16((short)(2 * g + 1)), 1);
-      const __m512i s16 = _mm512_permutexvar_epi16(idx, sc16);
-      is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq, _mm512_loadu_si512((const void *)(xb + 64 * g))), s16));
+      is = _mm512_add_epi32(is, _mm512_madd_epi16(_mm512_maddubs_epi16(wq, _mm512_loadu_si512((const void *)(xb + 64 * g))), q4k_group_scales(sc16, g)));
     }
     const __m256i is8 = _mm256_add_epi32(_mm512_castsi512_si256(is), _mm512_extracti64x4_epi64(is, 1));
     const float d = f16_at(blk), dmin = f16_at(blk + 2);
