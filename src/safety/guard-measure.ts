@@ -121,9 +121,12 @@ export async function measureGuard(g: AnyGuard, dataDir: string, o: MeasureOptio
   });
   const fl = (rs: readonly { c: InputCheck }[]): number => rs.filter((r) => r.c.flagged).length;
   const policyMix: Record<string, number> = {};
-  for (const { p, c } of [...d, ...safe, ...unsafe, ...en, ...ja]) {
-    const k = `${p.id.startsWith("everyday-") ? "everyday" : p.set}/${p.label}: ${c.policy.action}`;
-    policyMix[k] = (policyMix[k] ?? 0) + 1;
+  const groups: [string, readonly { p: SafetyPrompt; c: InputCheck }[]][] = [["dna", d], ["xstest", [...safe, ...unsafe]], ["everyday", [...en, ...ja]]];
+  for (const [name, rows] of groups) {
+    for (const { p, c } of rows) {
+      const k = `${name}/${p.label}: ${c.policy.action}`;
+      policyMix[k] = (policyMix[k] ?? 0) + 1;
+    }
   }
   // The response check at its threshold on the held-out responses.
   const oc: boolean[] = [];
